@@ -1,0 +1,229 @@
+//! The fault vocabulary (after turmoil and Jepsen) and its text form, which is also the
+//! fault-timeline mini-language of shareable links: `1500:crash:3;4000:heal`.
+
+use crate::net::{fmt_pct, parse_pct, Latency};
+use crate::time::{fmt_ms, parse_ms, SimTime};
+use crate::NodeId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Something that happens to the system from outside: a click in the UI or a timeline entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// Stop a node; it loses its volatile state. `crash:3`
+    Crash(NodeId),
+    /// Start a crashed node again from its persistent state. `restart:3`
+    Restart(NodeId),
+    /// Cut every link to and from a node. `isolate:3`
+    Isolate(NodeId),
+    /// Split the nodes into groups that cannot talk across. `partition:0.1|2.3.4`
+    /// (nodes left out of every group form one more group together).
+    Partition(Vec<Vec<NodeId>>),
+    /// Cut one direction of one link. `cut:1>2`
+    Cut(NodeId, NodeId),
+    /// Hold one direction: messages wait until released. `hold:1>2`
+    Hold(NodeId, NodeId),
+    /// Release a held link (its waiting messages are delivered). `release:1>2`
+    Release(NodeId, NodeId),
+    /// All links up, held messages released. `heal`
+    Heal,
+    /// Drop one message in flight, by its id. `drop:17`
+    DropMsg(u64),
+    /// Change the loss probability (percent). `loss:2.5`
+    SetLoss(u32),
+    /// Change the latency distribution. `lat:10-15`, `lat:exp:10-40`
+    SetLatency(Latency),
+}
+
+/// A fault at a point in simulated time, as in the link's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedFault {
+    /// When it happens (after every other event at the same instant).
+    pub at: SimTime,
+    /// What happens.
+    pub fault: Fault,
+}
+
+impl Fault {
+    /// The nodes this fault names (for validation against the node count).
+    pub fn nodes(&self) -> Vec<NodeId> {
+        match self {
+            Fault::Crash(n) | Fault::Restart(n) | Fault::Isolate(n) => vec![*n],
+            Fault::Partition(g) => g.iter().flatten().copied().collect(),
+            Fault::Cut(a, b) | Fault::Hold(a, b) | Fault::Release(a, b) => vec![*a, *b],
+            Fault::Heal | Fault::DropMsg(_) | Fault::SetLoss(_) | Fault::SetLatency(_) => vec![],
+        }
+    }
+
+    /// Parses one fault in text form (`crash:3`, `cut:1>2`, …).
+    pub fn parse(s: &str) -> Result<Fault, String> {
+        let (verb, arg) = s.split_once(':').unwrap_or((s, ""));
+        let node = |t: &str| -> Result<NodeId, String> {
+            if t.is_empty() || t.len() > 4 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("'{t}' is not a node number"));
+            }
+            t.parse().map_err(|_| format!("'{t}' is not a node number"))
+        };
+        let pair = |t: &str| -> Result<(NodeId, NodeId), String> {
+            let (a, b) = t
+                .split_once('>')
+                .ok_or_else(|| format!("'{t}' should be FROM>TO, e.g. 1>2"))?;
+            let (a, b) = (node(a)?, node(b)?);
+            if a == b {
+                return Err(format!("'{t}' names the same node twice"));
+            }
+            Ok((a, b))
+        };
+        let no_arg = |f: Fault| {
+            if arg.is_empty() {
+                Ok(f)
+            } else {
+                Err(format!("'{verb}' takes no argument"))
+            }
+        };
+        match verb {
+            "crash" => Ok(Fault::Crash(node(arg)?)),
+            "restart" => Ok(Fault::Restart(node(arg)?)),
+            "isolate" => Ok(Fault::Isolate(node(arg)?)),
+            "partition" => {
+                let mut groups = Vec::new();
+                for g in arg.split('|') {
+                    let group = g.split('.').map(node).collect::<Result<Vec<_>, _>>()?;
+                    groups.push(group);
+                }
+                let mut all: Vec<NodeId> = groups.iter().flatten().copied().collect();
+                all.sort_unstable();
+                if all.windows(2).any(|w| w[0] == w[1]) {
+                    return Err(format!("partition '{arg}' lists a node twice"));
+                }
+                Ok(Fault::Partition(groups))
+            }
+            "cut" => pair(arg).map(|(a, b)| Fault::Cut(a, b)),
+            "hold" => pair(arg).map(|(a, b)| Fault::Hold(a, b)),
+            "release" => pair(arg).map(|(a, b)| Fault::Release(a, b)),
+            "heal" => no_arg(Fault::Heal),
+            "drop" => {
+                if arg.is_empty() || arg.len() > 12 || !arg.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("'{arg}' is not a message number"));
+                }
+                arg.parse()
+                    .map(Fault::DropMsg)
+                    .map_err(|_| format!("'{arg}' is not a message number"))
+            }
+            "loss" => parse_pct(arg).map(Fault::SetLoss),
+            "lat" => Latency::parse(arg).map(Fault::SetLatency),
+            _ => Err(format!("unknown fault '{verb}'")),
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Crash(n) => write!(f, "crash:{n}"),
+            Fault::Restart(n) => write!(f, "restart:{n}"),
+            Fault::Isolate(n) => write!(f, "isolate:{n}"),
+            Fault::Partition(groups) => {
+                let g: Vec<String> = groups
+                    .iter()
+                    .map(|g| {
+                        g.iter()
+                            .map(|n| n.to_string())
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    })
+                    .collect();
+                write!(f, "partition:{}", g.join("|"))
+            }
+            Fault::Cut(a, b) => write!(f, "cut:{a}>{b}"),
+            Fault::Hold(a, b) => write!(f, "hold:{a}>{b}"),
+            Fault::Release(a, b) => write!(f, "release:{a}>{b}"),
+            Fault::Heal => write!(f, "heal"),
+            Fault::DropMsg(id) => write!(f, "drop:{id}"),
+            Fault::SetLoss(ppm) => write!(f, "loss:{}", fmt_pct(*ppm)),
+            Fault::SetLatency(l) => write!(f, "lat:{l}"),
+        }
+    }
+}
+
+impl fmt::Display for TimedFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", fmt_ms(self.at.0), self.fault)
+    }
+}
+
+/// The most faults one timeline may hold.
+pub const MAX_FAULTS: usize = 500;
+
+/// Parses a timeline `1500:crash:3;4000:heal` (entries separated by `;`, each `TIME_MS:FAULT`).
+/// Never panics; the error names the first bad entry. The result is sorted by time (stable).
+pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, String> {
+    let mut out = Vec::new();
+    if s.trim().is_empty() {
+        return Ok(out);
+    }
+    for (i, entry) in s.split(';').enumerate() {
+        if i >= MAX_FAULTS {
+            return Err(format!("more than {MAX_FAULTS} faults"));
+        }
+        let entry = entry.trim();
+        if entry.is_empty() {
+            continue;
+        }
+        let short: String = entry.chars().take(40).collect();
+        let (t, f) = entry
+            .split_once(':')
+            .ok_or_else(|| format!("entry {} '{short}' should be TIME:FAULT", i + 1))?;
+        let at = parse_ms(t)
+            .ok_or_else(|| format!("entry {} '{short}': '{t}' is not a time in ms", i + 1))?;
+        let fault = Fault::parse(f).map_err(|e| format!("entry {} '{short}': {e}", i + 1))?;
+        out.push(TimedFault {
+            at: SimTime(at),
+            fault,
+        });
+    }
+    out.sort_by_key(|tf| tf.at);
+    Ok(out)
+}
+
+/// Formats a timeline in the form [`parse_timeline`] reads.
+pub fn fmt_timeline(faults: &[TimedFault]) -> String {
+    faults
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_round_trips() {
+        let s = "100:crash:3;200:restart:3;300:isolate:1;400:partition:0.1|2.3.4;500:cut:1>2;\
+                 600:hold:2>1;700:release:2>1;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12";
+        let t = parse_timeline(s).unwrap();
+        assert_eq!(t.len(), 12);
+        assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
+    }
+
+    #[test]
+    fn bad_entries_name_themselves() {
+        let e = parse_timeline("100:crash:3;abc").unwrap_err();
+        assert!(e.contains("entry 2"), "{e}");
+        assert!(parse_timeline("100:explode:1")
+            .unwrap_err()
+            .contains("unknown fault"));
+        assert!(parse_timeline("-5:crash:1").is_err());
+        assert!(parse_timeline("5:cut:1>1").is_err());
+        assert!(parse_timeline("5:partition:1.2|2").is_err());
+        assert!(parse_timeline("5:heal:now").is_err());
+    }
+
+    #[test]
+    fn timeline_is_sorted_stably() {
+        let t = parse_timeline("300:heal;100:crash:1;100:crash:2").unwrap();
+        assert_eq!(fmt_timeline(&t), "100:crash:1;100:crash:2;300:heal");
+    }
+}

@@ -1,0 +1,180 @@
+//! What the heartbeat lab measures: detection time per crash, false suspicions, failovers and
+//! the split-brain window — computed against ground truth the monitor cannot see.
+
+use super::{Detector, HbNode, Role, Status, MONITOR};
+use crate::sim::Sim;
+use crate::time::SimTime;
+use crate::NodeId;
+use serde::Serialize;
+
+/// One detector's record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DetectorMetrics {
+    /// Crashes of workers seen so far.
+    pub crashes: u32,
+    /// Crashes declared down (before the node restarted).
+    pub detected: u32,
+    /// Detection times (crash → down), ms, in crash order.
+    pub detection_ms: Vec<f64>,
+    /// Mean detection time, ms (None before any detection).
+    pub mean_detection_ms: Option<f64>,
+    /// Times a live worker was suspected (up → suspect/down while it was running).
+    pub false_suspicions: u32,
+    /// Times a live worker was declared down.
+    pub false_downs: u32,
+}
+
+/// Everything the lab reports (`cli run` prints this as JSON).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct HbMetrics {
+    /// Simulated time, ms.
+    pub time_ms: f64,
+    /// Fixed-timeout detector.
+    pub fixed: DetectorMetrics,
+    /// Phi-accrual detector.
+    pub phi: DetectorMetrics,
+    /// Promotions made by the monitor.
+    pub failovers: u32,
+    /// Current designated primary.
+    pub primary: Option<NodeId>,
+    /// Current epoch.
+    pub epoch: u64,
+    /// Total time with two or more live workers acting as primary, ms.
+    pub split_brain_ms: f64,
+    /// Heartbeats and control messages sent.
+    pub messages_sent: u64,
+    /// Messages lost at random.
+    pub messages_lost: u64,
+    /// Messages dropped by cut links or down receivers.
+    pub messages_dropped: u64,
+}
+
+fn alive_at(sim: &Sim<HbNode>, node: NodeId, t: SimTime) -> bool {
+    let mut up = true;
+    for e in sim.life().iter().filter(|e| e.node == node) {
+        if e.time > t {
+            break;
+        }
+        up = e.up;
+    }
+    up
+}
+
+fn detector(sim: &Sim<HbNode>, det: Detector) -> DetectorMetrics {
+    let mut m = DetectorMetrics::default();
+    let HbNode::Monitor(mon) = &sim.nodes()[MONITOR] else {
+        return m;
+    };
+    let trans: Vec<_> = mon.transitions.iter().filter(|t| t.det == det).collect();
+    let life = sim.life();
+    for (k, crash) in life
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| !e.up && e.node != MONITOR)
+    {
+        m.crashes += 1;
+        let restart = life[k + 1..]
+            .iter()
+            .find(|e| e.node == crash.node && e.up)
+            .map(|e| e.time)
+            .unwrap_or(SimTime::MAX);
+        // The first "down" after the crash, or the node already being down then.
+        let hit = trans.iter().find(|t| {
+            t.worker == crash.node
+                && t.to == Status::Down
+                && t.time >= crash.time
+                && t.time < restart
+        });
+        if let Some(t) = hit {
+            m.detected += 1;
+            m.detection_ms.push(t.time.since(crash.time).as_ms_f64());
+        }
+    }
+    for t in &trans {
+        if alive_at(sim, t.worker, t.time) {
+            if t.from == Status::Up && t.to != Status::Up {
+                m.false_suspicions += 1;
+            }
+            if t.to == Status::Down {
+                m.false_downs += 1;
+            }
+        }
+    }
+    if !m.detection_ms.is_empty() {
+        m.mean_detection_ms =
+            Some(m.detection_ms.iter().sum::<f64>() / m.detection_ms.len() as f64);
+    }
+    m
+}
+
+/// Total time (µs) during which two or more live workers believed they were primary.
+fn split_brain_us(sim: &Sim<HbNode>) -> u64 {
+    // Intervals during which each worker acted as primary (role primary and alive).
+    let mut edges: Vec<(SimTime, i32)> = Vec::new();
+    for (i, n) in sim.nodes().iter().enumerate() {
+        let HbNode::Worker(w) = n else { continue };
+        let mut changes: Vec<(SimTime, Option<Role>, Option<bool>)> = w
+            .role_log
+            .iter()
+            .map(|&(t, r)| (t, Some(r), None))
+            .collect();
+        changes.extend(
+            sim.life()
+                .iter()
+                .filter(|e| e.node == i)
+                .map(|e| (e.time, None, Some(e.up))),
+        );
+        changes.sort_by_key(|c| c.0);
+        let (mut role, mut up, mut acting) = (Role::Backup, true, false);
+        for (t, r, u) in changes {
+            if let Some(r) = r {
+                role = r;
+            }
+            if let Some(u) = u {
+                up = u;
+                if u {
+                    role = Role::Backup; // a restart comes back as backup
+                }
+            }
+            let now_acting = up && role == Role::Primary;
+            if now_acting != acting {
+                edges.push((t, if now_acting { 1 } else { -1 }));
+                acting = now_acting;
+            }
+        }
+    }
+    edges.sort();
+    let (mut count, mut total, mut since) = (0i32, 0u64, SimTime::ZERO);
+    for (t, d) in edges {
+        if count >= 2 {
+            total += t.since(since).as_us();
+        }
+        count += d;
+        since = t;
+    }
+    if count >= 2 {
+        total += sim.now().since(since).as_us();
+    }
+    total
+}
+
+/// Measures a heartbeat run at its current position.
+pub fn measure(sim: &Sim<HbNode>) -> HbMetrics {
+    let stats = sim.stats();
+    let (failovers, primary, epoch) = match &sim.nodes()[MONITOR] {
+        HbNode::Monitor(m) => (m.failovers.len() as u32, m.primary, m.epoch),
+        _ => (0, None, 0),
+    };
+    HbMetrics {
+        time_ms: sim.now().as_ms_f64(),
+        fixed: detector(sim, Detector::Fixed),
+        phi: detector(sim, Detector::Phi),
+        failovers,
+        primary,
+        epoch,
+        split_brain_ms: split_brain_us(sim) as f64 / 1000.0,
+        messages_sent: stats.sent,
+        messages_lost: stats.lost,
+        messages_dropped: stats.dropped,
+    }
+}

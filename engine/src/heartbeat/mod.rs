@@ -1,0 +1,597 @@
+//! Heartbeat failure detection and failover (seed articles 003/004: 心跳检测, 故障转移, 选主).
+//!
+//! Workers `1..=n` send a heartbeat to the monitor (node 0) every `interval`. The monitor runs
+//! two detectors side by side on the same arrivals:
+//! - **fixed timeout**: suspect after `suspect` of silence, down after `down`;
+//! - **phi accrual** (Hayashibara et al. 2004, as in Akka/Cassandra): from the recent
+//!   inter-arrival times, φ(t) = −log10(P(the next heartbeat is later than t)); suspect when
+//!   φ ≥ `phi_suspect`, down when φ ≥ `phi_down`.
+//!
+//! The selected detector drives **failover**: worker 1 starts as primary at epoch 1; when the
+//! primary is marked down the monitor promotes the lowest-numbered healthy worker with a higher
+//! epoch. Heartbeats carry each worker's (role, epoch); the monitor reconciles on every heartbeat
+//! (re-sends a lost promotion, demotes a stale primary), so a falsely suspected old primary is
+//! fenced by its epoch — and the page shows the split-brain window until it steps down.
+//!
+//! Status changes are *scheduled*, not polled: on each heartbeat the monitor computes the exact
+//! instant each threshold will be crossed and arms a timer for it, so every step is a real event.
+
+mod metrics;
+mod params;
+
+pub use metrics::{measure, DetectorMetrics, HbMetrics};
+pub use params::{Detector, HbParams};
+
+use crate::detmath;
+use crate::sim::{Ctx, Node};
+use crate::time::{Duration, SimTime};
+use crate::NodeId;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// The monitor's node id.
+pub const MONITOR: NodeId = 0;
+
+/// What the monitor believes about a worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Heard from recently enough.
+    Up,
+    /// Late; not yet declared dead.
+    Suspect,
+    /// Declared dead.
+    Down,
+}
+
+impl Status {
+    /// The lowercase name used in the UI and links (`up`, `suspect`, `down`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Up => "up",
+            Status::Suspect => "suspect",
+            Status::Down => "down",
+        }
+    }
+}
+
+/// A worker's role in the primary/backup pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Serves writes.
+    Primary,
+    /// Stands by.
+    Backup,
+}
+
+/// Messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HbMsg {
+    /// "I am alive": sequence number and the sender's view of its own role.
+    Heartbeat { seq: u64, primary: bool, epoch: u64 },
+    /// Monitor → worker: become primary at this epoch.
+    Promote { epoch: u64 },
+    /// Monitor → worker: stop acting as primary; the current epoch is this.
+    Demote { epoch: u64 },
+}
+
+impl fmt::Display for HbMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HbMsg::Heartbeat {
+                seq,
+                primary: true,
+                epoch,
+            } => write!(f, "heartbeat #{seq} (primary, epoch {epoch})"),
+            HbMsg::Heartbeat { seq, .. } => write!(f, "heartbeat #{seq}"),
+            HbMsg::Promote { epoch } => write!(f, "promote (epoch {epoch})"),
+            HbMsg::Demote { epoch } => write!(f, "demote (epoch {epoch})"),
+        }
+    }
+}
+
+/// Timers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HbTimer {
+    /// Worker: time to send the next heartbeat.
+    Beat,
+    /// Monitor: worker `w` crosses `level` under `det` now, unless heard from before.
+    Deadline {
+        worker: NodeId,
+        det: Detector,
+        level: Status,
+    },
+}
+
+impl fmt::Display for HbTimer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HbTimer::Beat => f.write_str("heartbeat"),
+            HbTimer::Deadline { worker, det, level } => write!(
+                f,
+                "{} {} deadline for {worker}",
+                det.as_str(),
+                level.as_str()
+            ),
+        }
+    }
+}
+
+/// A status change the monitor made (kept for measurements and the page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transition {
+    /// When.
+    pub time: SimTime,
+    /// Which worker.
+    pub worker: NodeId,
+    /// Which detector.
+    pub det: Detector,
+    /// Old status.
+    pub from: Status,
+    /// New status.
+    pub to: Status,
+}
+
+/// A promotion decided by the monitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failover {
+    /// When.
+    pub time: SimTime,
+    /// The primary that was declared down (if any).
+    pub from: Option<NodeId>,
+    /// The promoted worker.
+    pub to: NodeId,
+    /// The new epoch.
+    pub epoch: u64,
+}
+
+/// The monitor's per-worker state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerView {
+    /// Last heartbeat arrival (start of the run counts as one).
+    pub last: SimTime,
+    /// Recent inter-arrival times in µs (at most `window`).
+    pub intervals: VecDeque<u64>,
+    /// Current status under each detector: `[fixed, phi]`.
+    pub status: [Status; 2],
+    /// Highest heartbeat sequence number seen.
+    pub last_seq: u64,
+}
+
+/// The monitor (node 0).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Monitor {
+    /// Parameters.
+    pub p: HbParams,
+    /// Views of workers `1..=n` (index 0 unused).
+    pub views: Vec<WorkerView>,
+    /// The worker the monitor has designated primary.
+    pub primary: Option<NodeId>,
+    /// Current epoch (persistent: survives a monitor restart).
+    pub epoch: u64,
+    /// Status changes so far.
+    pub transitions: Vec<Transition>,
+    /// Promotions so far.
+    pub failovers: Vec<Failover>,
+}
+
+/// A worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Worker {
+    /// Parameters.
+    pub p: HbParams,
+    /// Next heartbeat sequence number.
+    pub seq: u64,
+    /// What this worker believes it is.
+    pub role: Role,
+    /// The epoch of that belief.
+    pub epoch: u64,
+    /// Every role change with its time (for the split-brain measurement).
+    pub role_log: Vec<(SimTime, Role)>,
+}
+
+/// A node of the heartbeat lab.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HbNode {
+    /// Node 0.
+    Monitor(Monitor),
+    /// Nodes 1..=n.
+    Worker(Worker),
+}
+
+/// Builds the nodes for `workers` workers (node 0 is the monitor).
+pub fn nodes(p: &HbParams, workers: usize) -> Vec<HbNode> {
+    let mut v = vec![HbNode::Monitor(Monitor::new(p, workers))];
+    for i in 1..=workers {
+        let role = if i == 1 { Role::Primary } else { Role::Backup };
+        v.push(HbNode::Worker(Worker {
+            p: *p,
+            seq: 0,
+            role,
+            epoch: 1,
+            role_log: vec![(SimTime::ZERO, role)],
+        }));
+    }
+    v
+}
+
+impl Monitor {
+    fn new(p: &HbParams, workers: usize) -> Monitor {
+        let view = WorkerView {
+            last: SimTime::ZERO,
+            intervals: VecDeque::new(),
+            status: [Status::Up; 2],
+            last_seq: 0,
+        };
+        Monitor {
+            p: *p,
+            views: vec![view; workers + 1],
+            primary: if workers >= 1 { Some(1) } else { None },
+            epoch: 1,
+            transitions: Vec::new(),
+            failovers: Vec::new(),
+        }
+    }
+
+    /// Current φ of worker `w` at time `now` (0 when just heard from).
+    pub fn phi(&self, w: NodeId, now: SimTime) -> f64 {
+        match self.views.get(w) {
+            Some(v) => phi_value(&self.p, &v.intervals, now.since(v.last).as_us()),
+            None => 0.0,
+        }
+    }
+
+    /// Status of worker `w` under detector `det`.
+    pub fn status(&self, w: NodeId, det: Detector) -> Status {
+        self.views
+            .get(w)
+            .map(|v| v.status[det.index()])
+            .unwrap_or(Status::Up)
+    }
+
+    fn set_status(
+        &mut self,
+        w: NodeId,
+        det: Detector,
+        to: Status,
+        now: SimTime,
+        ctx: &mut Ctx<HbMsg, HbTimer>,
+    ) {
+        let from = self.views[w].status[det.index()];
+        if from == to {
+            return;
+        }
+        self.views[w].status[det.index()] = to;
+        self.transitions.push(Transition {
+            time: now,
+            worker: w,
+            det,
+            from,
+            to,
+        });
+        let silent = now.since(self.views[w].last);
+        if det == self.p.detector {
+            ctx.note(format!(
+                "node {w} {} → {} ({} detector, silent {silent})",
+                from.as_str(),
+                to.as_str(),
+                det.as_str()
+            ));
+        } else {
+            ctx.note(format!(
+                "({} detector: node {w} {})",
+                det.as_str(),
+                to.as_str()
+            ));
+        }
+        if det == self.p.detector
+            && to == Status::Down
+            && self.primary == Some(w)
+            && self.p.failover
+        {
+            self.fail_over(Some(w), now, ctx);
+        }
+    }
+
+    fn fail_over(&mut self, from: Option<NodeId>, now: SimTime, ctx: &mut Ctx<HbMsg, HbTimer>) {
+        let det = self.p.detector;
+        let candidate = (1..self.views.len())
+            .find(|&w| Some(w) != from && self.views[w].status[det.index()] == Status::Up);
+        match candidate {
+            Some(to) => {
+                self.epoch += 1;
+                self.primary = Some(to);
+                self.failovers.push(Failover {
+                    time: now,
+                    from,
+                    to,
+                    epoch: self.epoch,
+                });
+                ctx.note(format!(
+                    "failover: promote node {to} to primary at epoch {}",
+                    self.epoch
+                ));
+                ctx.send(to, HbMsg::Promote { epoch: self.epoch });
+            }
+            None => {
+                self.primary = None;
+                ctx.note("failover impossible: no healthy worker");
+            }
+        }
+    }
+
+    fn arm(&self, w: NodeId, ctx: &mut Ctx<HbMsg, HbTimer>) {
+        let v = &self.views[w];
+        let now = ctx.now();
+        let elapsed = now.since(v.last).as_us();
+        let fixed = [
+            (Status::Suspect, self.p.suspect_after),
+            (Status::Down, self.p.down_after),
+        ];
+        for (level, after) in fixed {
+            let at = v.last.plus(after);
+            ctx.set_timer(
+                HbTimer::Deadline {
+                    worker: w,
+                    det: Detector::Fixed,
+                    level,
+                },
+                at.since(now),
+            );
+        }
+        let phi = [
+            (Status::Suspect, self.p.phi_suspect_milli),
+            (Status::Down, self.p.phi_down_milli),
+        ];
+        for (level, th) in phi {
+            let cross = phi_crossing(&self.p, &v.intervals, th as f64 / 1000.0);
+            let at = Duration(cross.saturating_sub(elapsed));
+            ctx.set_timer(
+                HbTimer::Deadline {
+                    worker: w,
+                    det: Detector::Phi,
+                    level,
+                },
+                at,
+            );
+        }
+    }
+
+    fn on_heartbeat(
+        &mut self,
+        w: NodeId,
+        seq: u64,
+        primary: bool,
+        epoch: u64,
+        ctx: &mut Ctx<HbMsg, HbTimer>,
+    ) {
+        if w == MONITOR || w >= self.views.len() {
+            return;
+        }
+        let now = ctx.now();
+        if seq <= self.views[w].last_seq {
+            ctx.note(format!(
+                "stale or duplicate heartbeat #{seq} from {w} ignored"
+            ));
+            return;
+        }
+        let v = &mut self.views[w];
+        // A gap in sequence numbers means lost heartbeats: the interval still counts (it is what
+        // the detector experienced), as in Akka's implementation.
+        let gap = now.since(v.last).as_us();
+        if v.last_seq > 0 {
+            v.intervals.push_back(gap);
+            while v.intervals.len() > self.p.window {
+                v.intervals.pop_front();
+            }
+        }
+        v.last = now;
+        v.last_seq = seq;
+        for det in [Detector::Fixed, Detector::Phi] {
+            self.set_status(w, det, Status::Up, now, ctx);
+        }
+        self.arm(w, ctx);
+        if !self.p.failover {
+            return;
+        }
+        // Reconcile roles with the designated primary (idempotent; repairs lost messages).
+        if self.primary.is_none() {
+            self.fail_over(None, now, ctx);
+        } else if self.primary == Some(w) && !(primary && epoch == self.epoch) {
+            ctx.send(w, HbMsg::Promote { epoch: self.epoch });
+        } else if self.primary != Some(w) && primary {
+            ctx.note(format!(
+                "fencing: node {w} still acts as primary at epoch {epoch} < {}; demote it",
+                self.epoch
+            ));
+            ctx.send(w, HbMsg::Demote { epoch: self.epoch });
+        }
+    }
+}
+
+/// μ and σ (µs) of the inter-arrival window, with the bootstrap estimate before any sample and
+/// σ floored at `min_std` (Akka's `min-std-deviation`).
+fn mean_std(p: &HbParams, intervals: &VecDeque<u64>) -> (f64, f64) {
+    let min_std = p.min_std.as_us() as f64;
+    if intervals.is_empty() {
+        // Bootstrap as Akka does: assume the configured interval with σ = interval/4.
+        let m = p.interval.as_us() as f64;
+        return (m, (m / 4.0).max(min_std));
+    }
+    // Integer sums are exact, so μ and σ are identical on every platform.
+    let n = intervals.len() as u128;
+    let sum: u128 = intervals.iter().map(|&x| x as u128).sum();
+    let sumsq: u128 = intervals.iter().map(|&x| (x as u128) * (x as u128)).sum();
+    let mean = sum as f64 / n as f64;
+    let var_num = (n * sumsq).saturating_sub(sum * sum) as f64; // n²·variance
+    let std = (var_num.sqrt()) / n as f64;
+    (mean, std.max(min_std))
+}
+
+/// φ after `elapsed_us` of silence, with Akka's logistic approximation of the normal CDF:
+/// φ = −log10(1 − F(t)), F(t) ≈ 1 / (1 + e^(−y(1.5976 + 0.070566 y²))), y = (t − μ)/σ.
+pub fn phi_value(p: &HbParams, intervals: &VecDeque<u64>, elapsed_us: u64) -> f64 {
+    let (mean, std) = mean_std(p, intervals);
+    let y = (elapsed_us as f64 - mean) / std;
+    let e = detmath::exp(-y * (1.5976 + 0.070566 * y * y));
+    if elapsed_us as f64 > mean {
+        -detmath::log10(e / (1.0 + e))
+    } else {
+        -detmath::log10(1.0 - 1.0 / (1.0 + e))
+    }
+}
+
+/// The smallest silence (µs) at which φ reaches `threshold` (binary search; φ is monotonic).
+pub fn phi_crossing(p: &HbParams, intervals: &VecDeque<u64>, threshold: f64) -> u64 {
+    let (mut lo, mut hi) = (0u64, p.interval.as_us().max(1) * 1000);
+    if phi_value(p, intervals, hi) < threshold {
+        return hi;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if phi_value(p, intervals, mid) >= threshold {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
+impl Worker {
+    fn beat(&mut self, ctx: &mut Ctx<HbMsg, HbTimer>) {
+        self.seq += 1;
+        ctx.send(
+            MONITOR,
+            HbMsg::Heartbeat {
+                seq: self.seq,
+                primary: self.role == Role::Primary,
+                epoch: self.epoch,
+            },
+        );
+        let base = self.p.interval.as_us();
+        let jitter = base * self.p.jitter_pct as u64 / 100;
+        let next = base - jitter + ctx.rng().range_inclusive(0, 2 * jitter);
+        ctx.set_timer(HbTimer::Beat, Duration(next));
+    }
+}
+
+impl Node for HbNode {
+    type Msg = HbMsg;
+    type Timer = HbTimer;
+
+    fn on_start(&mut self, ctx: &mut Ctx<HbMsg, HbTimer>) {
+        match self {
+            HbNode::Monitor(m) => {
+                let now = ctx.now();
+                for w in 1..m.views.len() {
+                    m.views[w].last = now;
+                    m.arm(w, ctx);
+                }
+            }
+            HbNode::Worker(w) => {
+                if w.role_log.last().is_some_and(|&(_, r)| r != w.role) {
+                    w.role_log.push((ctx.now(), w.role));
+                }
+                // Start at a random phase so workers do not beat in lockstep.
+                let first = ctx.rng().range_inclusive(1, w.p.interval.as_us());
+                ctx.set_timer(HbTimer::Beat, Duration(first));
+            }
+        }
+    }
+
+    fn on_message(&mut self, from: NodeId, msg: HbMsg, ctx: &mut Ctx<HbMsg, HbTimer>) {
+        match (self, msg) {
+            (
+                HbNode::Monitor(m),
+                HbMsg::Heartbeat {
+                    seq,
+                    primary,
+                    epoch,
+                },
+            ) => m.on_heartbeat(from, seq, primary, epoch, ctx),
+            (HbNode::Worker(w), HbMsg::Promote { epoch }) if epoch >= w.epoch => {
+                if w.role != Role::Primary {
+                    ctx.note(format!("now primary at epoch {epoch}"));
+                    w.role_log.push((ctx.now(), Role::Primary));
+                }
+                w.role = Role::Primary;
+                w.epoch = epoch;
+            }
+            (HbNode::Worker(w), HbMsg::Demote { epoch }) if epoch >= w.epoch => {
+                if w.role == Role::Primary {
+                    ctx.note(format!(
+                        "steps down: epoch {} is stale (now {epoch})",
+                        w.epoch
+                    ));
+                    w.role_log.push((ctx.now(), Role::Backup));
+                }
+                w.role = Role::Backup;
+                w.epoch = epoch;
+            }
+            (_, m) => ctx.note(format!("ignores {m}")),
+        }
+    }
+
+    fn on_timer(&mut self, timer: HbTimer, ctx: &mut Ctx<HbMsg, HbTimer>) {
+        match (self, timer) {
+            (HbNode::Worker(w), HbTimer::Beat) => w.beat(ctx),
+            (HbNode::Monitor(m), HbTimer::Deadline { worker, det, level }) => {
+                let now = ctx.now();
+                // Never downgrade (a suspect deadline after down, e.g. with odd settings).
+                if m.status(worker, det) < level {
+                    m.set_status(worker, det, level, now, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_restart(&mut self) {
+        match self {
+            // The monitor forgets its views (volatile) but keeps epoch and primary (persistent).
+            HbNode::Monitor(m) => {
+                for v in &mut m.views {
+                    v.intervals.clear();
+                    v.status = [Status::Up; 2];
+                    v.last_seq = 0;
+                }
+            }
+            // A restarted worker comes back as a backup; its epoch is persistent.
+            HbNode::Worker(w) => {
+                w.role = Role::Backup;
+                w.seq = 0;
+            }
+        }
+    }
+}
+
+/// Safety of the epoch scheme: no two workers are primary at the same epoch.
+pub fn one_primary_per_epoch(sim: &crate::sim::Sim<HbNode>) -> Option<String> {
+    let mut prim: Vec<(u64, NodeId)> = sim
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| sim.is_up(*i))
+        .filter_map(|(i, n)| match n {
+            HbNode::Worker(w) if w.role == Role::Primary => Some((w.epoch, i)),
+            _ => None,
+        })
+        .collect();
+    prim.sort_unstable();
+    prim.windows(2).find(|w| w[0].0 == w[1].0).map(|w| {
+        format!(
+            "nodes {} and {} are both primary at epoch {}",
+            w[0].1, w[1].1, w[0].0
+        )
+    })
+}
+
+/// The workers that currently act as primary (alive and believing so), in id order.
+pub fn acting_primaries(sim: &crate::sim::Sim<HbNode>) -> Vec<NodeId> {
+    sim.nodes()
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| sim.is_up(*i) && matches!(n, HbNode::Worker(w) if w.role == Role::Primary))
+        .map(|(i, _)| i)
+        .collect()
+}

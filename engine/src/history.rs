@@ -1,0 +1,137 @@
+//! Stepping forward *and back*: a run plus snapshots. Stepping back restores the nearest earlier
+//! snapshot and replays forward, which is exact because the simulator is deterministic.
+
+use crate::fault::{Fault, TimedFault};
+use crate::sim::{Node, RunOutcome, Sim};
+use crate::time::SimTime;
+
+/// Take a snapshot every this many steps (bounds the replay work of one step back).
+pub const SNAPSHOT_EVERY: u64 = 256;
+
+/// A simulation with its past: supports `step_back` and `seek_step` in either direction.
+#[derive(Clone, Debug)]
+pub struct History<N: Node> {
+    current: Sim<N>,
+    /// Snapshots in increasing step order; `snaps[0]` is the initial state.
+    snaps: Vec<Sim<N>>,
+}
+
+impl<N: Node> History<N> {
+    /// Starts from an initial simulation (step 0).
+    pub fn new(initial: Sim<N>) -> Self {
+        let snaps = vec![initial.snapshot()];
+        History {
+            current: initial,
+            snaps,
+        }
+    }
+
+    /// The simulation at the current position.
+    pub fn sim(&self) -> &Sim<N> {
+        &self.current
+    }
+
+    /// Mutable access for read-only queries that prune the queue (`next_time`).
+    pub fn sim_mut(&mut self) -> &mut Sim<N> {
+        &mut self.current
+    }
+
+    fn after_forward(&mut self) {
+        let s = self.current.steps();
+        let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
+        if s % SNAPSHOT_EVERY == 0 && s > last {
+            self.snaps.push(self.current.snapshot());
+        }
+    }
+
+    /// One event forward. Returns false if the run has nothing left to do.
+    pub fn step(&mut self) -> bool {
+        let ok = self.current.step().is_some();
+        if ok {
+            self.after_forward();
+        }
+        ok
+    }
+
+    /// One event back. Returns false at step 0.
+    pub fn step_back(&mut self) -> bool {
+        let s = self.current.steps();
+        if s == 0 {
+            return false;
+        }
+        self.seek_step(s - 1);
+        true
+    }
+
+    /// Goes to exactly `k` steps from the start (forward or back). Returns the step reached
+    /// (smaller than `k` if the run ends first).
+    pub fn seek_step(&mut self, k: u64) -> u64 {
+        if k < self.current.steps() {
+            let idx = self
+                .snaps
+                .partition_point(|s| s.steps() <= k)
+                .saturating_sub(1);
+            let mut restored = self.snaps[idx].snapshot();
+            let mut trace = self.current.take_trace();
+            trace.truncate(restored.steps() as usize);
+            restored.set_trace(trace);
+            self.current = restored;
+        }
+        while self.current.steps() < k {
+            if !self.step() {
+                break;
+            }
+        }
+        self.current.steps()
+    }
+
+    /// Plays forward to time `t` (at most `budget` steps).
+    pub fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        let mut total = 0;
+        loop {
+            // Step through the simulator one event at a time so snapshots are taken.
+            match self.current.next_time() {
+                Some(next) if next <= t => {
+                    if total >= budget {
+                        return RunOutcome {
+                            steps: total,
+                            out_of_budget: true,
+                        };
+                    }
+                    if !self.step() {
+                        break;
+                    }
+                    total += 1;
+                }
+                _ => break,
+            }
+        }
+        self.current.advance_idle(t);
+        RunOutcome {
+            steps: total,
+            out_of_budget: false,
+        }
+    }
+
+    /// Applies a fault now (a click). The future changes, so later snapshots are dropped and the
+    /// fault is added to every kept snapshot's schedule, keeping step-back exact.
+    pub fn inject(&mut self, fault: Fault) -> u64 {
+        let at = self.current.now();
+        let here = self.current.steps();
+        self.snaps.retain(|s| s.steps() <= here);
+        for s in &mut self.snaps {
+            s.schedule_fault(TimedFault {
+                at,
+                fault: fault.clone(),
+            });
+        }
+        let taken = self.current.inject(fault);
+        self.after_forward();
+        taken
+    }
+
+    /// Number of snapshots held (for tests and the perf notes).
+    pub fn snapshot_count(&self) -> usize {
+        self.snaps.len()
+    }
+}

@@ -1,0 +1,252 @@
+//! The network model: latency distributions, loss and duplication in parts per million, and a
+//! per-direction link state (up, cut, held) between every pair of nodes.
+
+use crate::rng::Rng;
+use crate::time::{fmt_ms, parse_ms, Duration};
+use crate::NodeId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How long a message takes on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Latency {
+    /// Always the same delay. Text form: `12`.
+    Constant(Duration),
+    /// Uniform in `[lo, hi]`. Text form: `10-15` (RaftScope's 10–15 ms).
+    Uniform(Duration, Duration),
+    /// `lo` plus an exponential tail so that the mean is `mean` (capped at 50× the tail's mean).
+    /// Text form: `exp:10-15` (minimum 10 ms, mean 15 ms).
+    Exponential(Duration, Duration),
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency::Uniform(Duration::from_ms(10), Duration::from_ms(15))
+    }
+}
+
+/// The largest latency a link may name (one minute), so a hostile link cannot stall a run.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
+impl Latency {
+    /// Draws one delay.
+    pub fn sample(&self, rng: &mut Rng) -> Duration {
+        match *self {
+            Latency::Constant(d) => d,
+            Latency::Uniform(lo, hi) => Duration(rng.range_inclusive(lo.0, hi.0)),
+            Latency::Exponential(lo, mean) => {
+                Duration(lo.0 + rng.exp_u64(mean.0.saturating_sub(lo.0)))
+            }
+        }
+    }
+
+    /// The smallest delay this distribution can produce.
+    pub fn min(&self) -> Duration {
+        match *self {
+            Latency::Constant(d) | Latency::Uniform(d, _) | Latency::Exponential(d, _) => d,
+        }
+    }
+
+    /// Parses the text form (`12`, `10-15`, `exp:10-15`; decimals in ms allowed).
+    pub fn parse(s: &str) -> Result<Latency, String> {
+        let (exp, body) = match s.strip_prefix("exp:") {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let ms = |t: &str| -> Result<Duration, String> {
+            let us = parse_ms(t.trim()).ok_or_else(|| format!("'{t}' is not a time in ms"))?;
+            if us > MAX_LATENCY_MS * 1000 {
+                return Err(format!("{t} ms is above the {MAX_LATENCY_MS} ms limit"));
+            }
+            Ok(Duration(us))
+        };
+        match body.split_once('-') {
+            Some((a, b)) => {
+                let (lo, hi) = (ms(a)?, ms(b)?);
+                if hi < lo {
+                    return Err(format!("latency range {body} is reversed"));
+                }
+                Ok(if exp {
+                    Latency::Exponential(lo, hi)
+                } else {
+                    Latency::Uniform(lo, hi)
+                })
+            }
+            None if exp => Err("exp: needs min-mean, e.g. exp:10-15".into()),
+            None => Ok(Latency::Constant(ms(body)?)),
+        }
+    }
+}
+
+impl fmt::Display for Latency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Latency::Constant(d) => write!(f, "{}", fmt_ms(d.0)),
+            Latency::Uniform(lo, hi) => write!(f, "{}-{}", fmt_ms(lo.0), fmt_ms(hi.0)),
+            Latency::Exponential(lo, m) => write!(f, "exp:{}-{}", fmt_ms(lo.0), fmt_ms(m.0)),
+        }
+    }
+}
+
+/// Formats parts per million as a percentage without trailing zeros (`25000 → "2.5"`).
+pub fn fmt_pct(ppm: u32) -> String {
+    let whole = ppm / 10_000;
+    let frac = ppm % 10_000;
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{frac:04}")
+            .trim_end_matches('0')
+            .to_string()
+    }
+}
+
+/// Parses a percentage with up to four decimals (`"2.5"`) into parts per million (0..=100 %).
+pub fn parse_pct(s: &str) -> Result<u32, String> {
+    let s = s.trim().trim_end_matches('%');
+    let (w, f) = s.split_once('.').unwrap_or((s, ""));
+    let ok = !w.is_empty()
+        && w.len() <= 3
+        && w.bytes().all(|b| b.is_ascii_digit())
+        && f.len() <= 4
+        && f.bytes().all(|b| b.is_ascii_digit());
+    if !ok {
+        return Err(format!("'{s}' is not a percentage"));
+    }
+    let mut frac: u32 = if f.is_empty() {
+        0
+    } else {
+        f.parse().map_err(|_| "bad percentage")?
+    };
+    for _ in f.len()..4 {
+        frac *= 10;
+    }
+    let ppm = w.parse::<u32>().map_err(|_| "bad percentage")? * 10_000 + frac;
+    if ppm > 1_000_000 {
+        return Err(format!("{s}% is above 100%"));
+    }
+    Ok(ppm)
+}
+
+/// The network's settings (all part of a scenario and its link).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Delay distribution (default uniform 10–15 ms, RaftScope's RPC latency).
+    pub latency: Latency,
+    /// Probability a message is lost, parts per million (default 0).
+    pub loss_ppm: u32,
+    /// Probability a message is delivered twice, parts per million (default 0).
+    pub dup_ppm: u32,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            latency: Latency::default(),
+            loss_ppm: 0,
+            dup_ppm: 0,
+        }
+    }
+}
+
+/// The state of one direction of one link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    /// Messages flow.
+    Up,
+    /// Messages are dropped.
+    Cut,
+    /// Messages wait at the link until it is released (a very slow link, a paused switch).
+    Held,
+}
+
+/// Link states for every ordered pair of nodes, indexed `from * n + to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Links {
+    n: usize,
+    state: Vec<LinkState>,
+}
+
+impl Links {
+    /// All links up between `n` nodes.
+    pub fn new(n: usize) -> Links {
+        Links {
+            n,
+            state: vec![LinkState::Up; n * n],
+        }
+    }
+    /// The state of the link `from → to`.
+    pub fn get(&self, from: NodeId, to: NodeId) -> LinkState {
+        if from == to || from >= self.n || to >= self.n {
+            return LinkState::Up;
+        }
+        self.state[from * self.n + to]
+    }
+    /// Sets the link `from → to`.
+    pub fn set(&mut self, from: NodeId, to: NodeId, s: LinkState) {
+        if from != to && from < self.n && to < self.n {
+            self.state[from * self.n + to] = s;
+        }
+    }
+    /// Every link up again.
+    pub fn heal(&mut self) {
+        self.state.iter_mut().for_each(|s| *s = LinkState::Up);
+    }
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+    /// True when there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+    /// Every link that is not up, as `(from, to, state)` in index order.
+    pub fn faulty(&self) -> Vec<(NodeId, NodeId, LinkState)> {
+        let mut out = Vec::new();
+        for from in 0..self.n {
+            for to in 0..self.n {
+                let s = self.get(from, to);
+                if s != LinkState::Up {
+                    out.push((from, to, s));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_text_round_trip() {
+        for s in ["12", "10-15", "exp:10-15", "0.5-1.25"] {
+            assert_eq!(Latency::parse(s).unwrap().to_string(), s);
+        }
+        assert!(Latency::parse("15-10").is_err());
+        assert!(Latency::parse("exp:10").is_err());
+        assert!(Latency::parse("999999999").is_err());
+        assert!(Latency::parse("-3").is_err());
+    }
+
+    #[test]
+    fn pct_round_trip() {
+        assert_eq!(parse_pct("2.5"), Ok(25_000));
+        assert_eq!(fmt_pct(25_000), "2.5");
+        assert_eq!(parse_pct("100"), Ok(1_000_000));
+        assert!(parse_pct("101").is_err());
+        assert!(parse_pct("-1").is_err());
+        assert!(parse_pct("0.00001").is_err());
+    }
+
+    #[test]
+    fn uniform_samples_stay_in_range() {
+        let mut r = Rng::new(1);
+        let l = Latency::parse("10-15").unwrap();
+        for _ in 0..1000 {
+            let d = l.sample(&mut r);
+            assert!(d >= Duration::from_ms(10) && d <= Duration::from_ms(15));
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The link format: `?lab=heartbeat&v=1&seed=42&n=5&lat=10-15&loss=0&faults=1500:crash:3;4000:heal&t=2300`.
+//!
+//! Decoding never fails as a whole and never panics: every bad parameter becomes a
+//! [`ParamError`] naming it, and that parameter keeps its safe default. Query syntax is parsed
+//! by `form_urlencoded` (the WHATWG algorithm browsers use); the values are our mini-languages.
+
+use super::{LabKind, LabParams, Scenario, MAX_STEPS, MAX_TIME_MS};
+use crate::fault::{fmt_timeline, parse_timeline, TimedFault};
+use crate::heartbeat::{Detector, HbParams};
+use crate::net::{fmt_pct, parse_pct, Latency};
+use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
+use std::fmt;
+
+/// The link format version this build writes and reads.
+pub const VERSION: u32 = 1;
+/// The longest value accepted for one parameter.
+pub const MAX_PARAM_LEN: usize = 4_000;
+/// The most parameters read from one link.
+const MAX_PARAMS: usize = 64;
+
+/// A problem with one parameter of a link. Shown in the page's banner and by the CLI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name (`n`, `faults`, …), shortened and cleaned for display.
+    pub param: String,
+    /// What is wrong and what is used instead.
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.param, self.message)
+    }
+}
+
+/// The result of reading a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// The lab named by the link (`None`: the home page, or an unknown lab).
+    pub lab: Option<LabKind>,
+    /// The scenario (the heartbeat defaults when no lab is named).
+    pub scenario: Scenario,
+    /// Every problem found, in link order.
+    pub errors: Vec<ParamError>,
+}
+
+/// Shortens a user-supplied string for an error message (it is shown as text, never as HTML).
+fn show(s: &str) -> String {
+    let cleaned: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    if s.chars().count() > 40 {
+        format!("{cleaned}…")
+    } else {
+        cleaned
+    }
+}
+
+fn parse_u64_in(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{}' is not a whole number", show(v)));
+    }
+    match v.parse::<u64>() {
+        Ok(x) if (lo..=hi).contains(&x) => Ok(x),
+        _ => Err(format!("{} is outside {lo}–{hi}", show(v))),
+    }
+}
+
+fn parse_ms_in(v: &str, lo_ms: u64, hi_ms: u64) -> Result<Duration, String> {
+    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a time in ms", show(v)))?;
+    if us < lo_ms * 1000 || us > hi_ms * 1000 {
+        return Err(format!("{} ms is outside {lo_ms}–{hi_ms} ms", show(v)));
+    }
+    Ok(Duration(us))
+}
+
+/// φ thresholds are written with up to three decimals (`8`, `2.5`) and kept ×1000.
+fn parse_phi(v: &str) -> Result<u32, String> {
+    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a number", show(v)))?;
+    if !(100..=50_000).contains(&us) {
+        return Err(format!("{} is outside 0.1–50", show(v)));
+    }
+    Ok(us as u32)
+}
+
+/// Reads a link: a full URL, or its query with or without the leading `?`.
+pub fn decode(link: &str) -> Decoded {
+    let query = match link.split_once('?') {
+        Some((_, q)) => q,
+        None if link.contains('=') || link.is_empty() => link,
+        None => "",
+    };
+    let query = query.split('#').next().unwrap_or("");
+    let mut errors = Vec::new();
+    let mut err = |param: &str, message: String| {
+        errors.push(ParamError {
+            param: show(param),
+            message,
+        })
+    };
+
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if pairs.len() >= MAX_PARAMS {
+            err(
+                "link",
+                format!("more than {MAX_PARAMS} parameters; the rest are ignored"),
+            );
+            break;
+        }
+        if k.is_empty() && v.is_empty() {
+            continue;
+        }
+        if v.len() > MAX_PARAM_LEN {
+            err(
+                &k,
+                format!(
+                    "value is {} characters long (limit {MAX_PARAM_LEN}); ignored",
+                    v.len()
+                ),
+            );
+            continue;
+        }
+        if pairs.iter().any(|(pk, _)| *pk == k) {
+            err(&k, "given twice; the first value is used".into());
+            continue;
+        }
+        pairs.push((k.into_owned(), v.into_owned()));
+    }
+    let get = |k: &str| lookup(&pairs, k);
+
+    let lab = match get("lab") {
+        None => None,
+        Some(name) => match LabKind::parse(name) {
+            Some(l) => Some(l),
+            None => {
+                let known: Vec<&str> = LabKind::ALL.iter().map(|l| l.as_str()).collect();
+                err(
+                    "lab",
+                    format!(
+                        "unknown lab '{}' (known: {}); showing the home page",
+                        show(name),
+                        known.join(", ")
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let kind = lab.unwrap_or(LabKind::Heartbeat);
+    let mut s = Scenario::default_for(kind);
+    let mut known_keys: Vec<&str> = vec![
+        "lab", "v", "seed", "n", "lat", "loss", "dup", "faults", "t", "step",
+    ];
+
+    if let Some(v) = get("v") {
+        match parse_u64_in(v, 1, u32::MAX as u64) {
+            Ok(x) if x as u32 == VERSION => {}
+            Ok(x) => err("v", format!("link version {x} is not supported (this app reads version {VERSION}); reading it as version {VERSION}")),
+            Err(e) => err("v", format!("{e}; reading it as version {VERSION}")),
+        }
+    }
+    if let Some(v) = get("seed") {
+        match parse_u64_in(v, 0, u64::MAX) {
+            Ok(x) => s.seed = x,
+            Err(e) => err("seed", format!("{e}; using seed {}", s.seed)),
+        }
+    }
+    let (lo, hi) = kind.node_range();
+    if let Some(v) = get("n") {
+        match parse_u64_in(v, lo as u64, hi as u64) {
+            Ok(x) => s.nodes = x as usize,
+            Err(e) => err("n", format!("{e}; using {}", s.nodes)),
+        }
+    }
+    if let Some(v) = get("lat") {
+        match Latency::parse(v) {
+            Ok(l) => s.net.latency = l,
+            Err(e) => err("lat", format!("{e}; using {}", s.net.latency)),
+        }
+    }
+    for (key, slot) in [("loss", &mut s.net.loss_ppm), ("dup", &mut s.net.dup_ppm)] {
+        if let Some(v) = get(key) {
+            match parse_pct(v) {
+                Ok(p) => *slot = p,
+                Err(e) => err(key, format!("{e}; using {}%", fmt_pct(*slot))),
+            }
+        }
+    }
+
+    match &mut s.params {
+        LabParams::Heartbeat(p) => {
+            known_keys.extend([
+                "hb", "jit", "suspect", "down", "det", "phis", "phid", "win", "fo",
+            ]);
+            decode_heartbeat(p, &pairs, &mut err);
+        }
+    }
+
+    if let Some(v) = get("faults") {
+        s.faults = decode_faults(v, s.process_count(), &mut err);
+    }
+    if let Some(v) = get("t") {
+        match parse_ms_in(v, 0, MAX_TIME_MS) {
+            Ok(d) => s.pos.time = SimTime(d.0),
+            Err(e) => err("t", format!("{e}; starting at 0")),
+        }
+    }
+    if let Some(v) = get("step") {
+        match parse_u64_in(v, 0, MAX_STEPS) {
+            Ok(x) => s.pos.step = Some(x),
+            Err(e) => err("step", format!("{e}; using the time t instead")),
+        }
+    }
+    for (k, _) in &pairs {
+        if !known_keys.contains(&k.as_str()) {
+            err(k, "unknown parameter, ignored".into());
+        }
+    }
+    Decoded {
+        lab,
+        scenario: s,
+        errors,
+    }
+}
+
+fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(pk, _)| pk == k)
+        .map(|(_, v)| v.as_str())
+}
+
+fn decode_heartbeat(
+    p: &mut HbParams,
+    pairs: &[(String, String)],
+    err: &mut dyn FnMut(&str, String),
+) {
+    let get = |k: &str| lookup(pairs, k);
+    let d = HbParams::default();
+    if let Some(v) = get("hb") {
+        match parse_ms_in(v, 10, 10_000) {
+            Ok(x) => p.interval = x,
+            Err(e) => err("hb", format!("{e}; using {}", d.interval)),
+        }
+    }
+    if let Some(v) = get("jit") {
+        match parse_u64_in(v, 0, 50) {
+            Ok(x) => p.jitter_pct = x as u8,
+            Err(e) => err("jit", format!("{e}; using {}%", d.jitter_pct)),
+        }
+    }
+    if let Some(v) = get("suspect") {
+        match parse_ms_in(v, 1, 600_000) {
+            Ok(x) => p.suspect_after = x,
+            Err(e) => err("suspect", format!("{e}; using {}", d.suspect_after)),
+        }
+    }
+    if let Some(v) = get("down") {
+        match parse_ms_in(v, 1, 600_000) {
+            Ok(x) => p.down_after = x,
+            Err(e) => err("down", format!("{e}; using {}", d.down_after)),
+        }
+    }
+    if p.down_after <= p.suspect_after {
+        err(
+            "down",
+            format!(
+                "must be longer than suspect ({}); using {} and {}",
+                p.suspect_after, d.suspect_after, d.down_after
+            ),
+        );
+        p.suspect_after = d.suspect_after;
+        p.down_after = d.down_after;
+    }
+    if let Some(v) = get("det") {
+        match Detector::parse(v) {
+            Some(x) => p.detector = x,
+            None => err(
+                "det",
+                format!(
+                    "'{}' is not fixed or phi; using {}",
+                    show(v),
+                    d.detector.as_str()
+                ),
+            ),
+        }
+    }
+    if let Some(v) = get("phis") {
+        match parse_phi(v) {
+            Ok(x) => p.phi_suspect_milli = x,
+            Err(e) => err(
+                "phis",
+                format!("{e}; using {}", fmt_ms(d.phi_suspect_milli as u64)),
+            ),
+        }
+    }
+    if let Some(v) = get("phid") {
+        match parse_phi(v) {
+            Ok(x) => p.phi_down_milli = x,
+            Err(e) => err(
+                "phid",
+                format!("{e}; using {}", fmt_ms(d.phi_down_milli as u64)),
+            ),
+        }
+    }
+    if p.phi_down_milli <= p.phi_suspect_milli {
+        err("phid", "must be above phis; using φ 3 and 8".into());
+        p.phi_suspect_milli = d.phi_suspect_milli;
+        p.phi_down_milli = d.phi_down_milli;
+    }
+    if let Some(v) = get("win") {
+        match parse_u64_in(v, 1, 1000) {
+            Ok(x) => p.window = x as usize,
+            Err(e) => err("win", format!("{e}; using {}", d.window)),
+        }
+    }
+    if let Some(v) = get("fo") {
+        match v {
+            "1" => p.failover = true,
+            "0" => p.failover = false,
+            _ => err(
+                "fo",
+                format!("'{}' is not 0 or 1; failover stays on", show(v)),
+            ),
+        }
+    }
+}
+
+/// Parses the timeline entry by entry, keeping the good entries and reporting the bad ones.
+fn decode_faults(v: &str, processes: usize, err: &mut dyn FnMut(&str, String)) -> Vec<TimedFault> {
+    let mut out = Vec::new();
+    let mut bad = 0;
+    for entry in v.split(';').filter(|e| !e.trim().is_empty()) {
+        if out.len() >= crate::fault::MAX_FAULTS {
+            err(
+                "faults",
+                format!(
+                    "more than {} entries; the rest are ignored",
+                    crate::fault::MAX_FAULTS
+                ),
+            );
+            break;
+        }
+        let parsed = parse_timeline(entry).and_then(|mut f| {
+            let tf = f.pop().ok_or_else(|| "empty entry".to_string())?;
+            if tf.at.0 > MAX_TIME_MS * 1000 {
+                return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
+            }
+            if let Some(&bad) = tf.fault.nodes().iter().find(|&&i| i >= processes) {
+                return Err(format!("node {bad} does not exist (0–{})", processes - 1));
+            }
+            Ok(tf)
+        });
+        match parsed {
+            Ok(tf) => out.push(tf),
+            Err(e) => {
+                bad += 1;
+                if bad <= 3 {
+                    err(
+                        "faults",
+                        format!("'{}' ignored: {}", show(entry), e.replace("entry 1 ", "")),
+                    );
+                }
+            }
+        }
+    }
+    if bad > 3 {
+        err("faults", format!("{} more bad entries ignored", bad - 3));
+    }
+    out.sort_by_key(|f| f.at);
+    out
+}
+
+/// Characters written as they are; everything else is percent-encoded.
+fn keep(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:;|>,!*'()/@$".contains(&b)
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if keep(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Writes the link query (without `?`) for a scenario: core keys always, lab parameters only
+/// when they differ from the defaults, so links stay short and readable.
+pub fn encode(s: &Scenario) -> String {
+    let mut kv: Vec<(&str, String)> = vec![
+        ("lab", s.lab.as_str().into()),
+        ("v", VERSION.to_string()),
+        ("seed", s.seed.to_string()),
+        ("n", s.nodes.to_string()),
+        ("lat", s.net.latency.to_string()),
+        ("loss", fmt_pct(s.net.loss_ppm)),
+    ];
+    if s.net.dup_ppm != 0 {
+        kv.push(("dup", fmt_pct(s.net.dup_ppm)));
+    }
+    match &s.params {
+        LabParams::Heartbeat(p) => {
+            let d = HbParams::default();
+            if p.interval != d.interval {
+                kv.push(("hb", fmt_ms(p.interval.0)));
+            }
+            if p.jitter_pct != d.jitter_pct {
+                kv.push(("jit", p.jitter_pct.to_string()));
+            }
+            if p.suspect_after != d.suspect_after {
+                kv.push(("suspect", fmt_ms(p.suspect_after.0)));
+            }
+            if p.down_after != d.down_after {
+                kv.push(("down", fmt_ms(p.down_after.0)));
+            }
+            if p.detector != d.detector {
+                kv.push(("det", p.detector.as_str().into()));
+            }
+            if p.phi_suspect_milli != d.phi_suspect_milli {
+                kv.push(("phis", fmt_ms(p.phi_suspect_milli as u64)));
+            }
+            if p.phi_down_milli != d.phi_down_milli {
+                kv.push(("phid", fmt_ms(p.phi_down_milli as u64)));
+            }
+            if p.window != d.window {
+                kv.push(("win", p.window.to_string()));
+            }
+            if p.failover != d.failover {
+                kv.push(("fo", if p.failover { "1" } else { "0" }.into()));
+            }
+        }
+    }
+    if !s.faults.is_empty() {
+        kv.push(("faults", fmt_timeline(&s.faults)));
+    }
+    if s.pos.time.0 > 0 {
+        kv.push(("t", fmt_ms(s.pos.time.0)));
+    }
+    if let Some(k) = s.pos.step {
+        kv.push(("step", k.to_string()));
+    }
+    kv.iter()
+        .map(|(k, v)| format!("{k}={}", escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}

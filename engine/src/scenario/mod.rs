@@ -1,0 +1,176 @@
+//! A scenario: everything needed to replay a run exactly — lab, seed, size, network, lab
+//! parameters, the fault timeline and the position. It lives in the page's URL query.
+
+mod codec;
+mod presets;
+
+pub use codec::{decode, encode, Decoded, ParamError, MAX_PARAM_LEN};
+pub use presets::{presets, Preset};
+
+use crate::fault::TimedFault;
+use crate::heartbeat::{self, HbNode, HbParams};
+use crate::history::History;
+use crate::net::NetConfig;
+use crate::sim::Sim;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// The labs. Each has a page, a link form and a headless runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LabKind {
+    /// Heartbeat failure detection and failover.
+    Heartbeat,
+}
+
+impl LabKind {
+    /// Every lab, in menu order.
+    pub const ALL: [LabKind; 1] = [LabKind::Heartbeat];
+
+    /// The link name (`lab=heartbeat`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabKind::Heartbeat => "heartbeat",
+        }
+    }
+    /// Parses a link name.
+    pub fn parse(s: &str) -> Option<LabKind> {
+        LabKind::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+    /// Human title.
+    pub fn title(self) -> &'static str {
+        match self {
+            LabKind::Heartbeat => "Heartbeats, failure detection & failover",
+        }
+    }
+    /// One-paragraph summary for the home page.
+    pub fn summary(self) -> &'static str {
+        match self {
+            LabKind::Heartbeat => {
+                "Workers heartbeat a monitor. Compare a fixed-timeout detector with phi accrual: \
+                 how fast a crash is detected, how often a live node is wrongly suspected under \
+                 loss and latency, and how failover promotes a backup — with epochs fencing a \
+                 stale primary."
+            }
+        }
+    }
+    /// Allowed node counts (for the heartbeat lab: workers, besides the monitor).
+    pub fn node_range(self) -> (usize, usize) {
+        match self {
+            LabKind::Heartbeat => (1, 50),
+        }
+    }
+    /// Default node count.
+    pub fn default_nodes(self) -> usize {
+        match self {
+            LabKind::Heartbeat => 5,
+        }
+    }
+}
+
+/// Lab-specific parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LabParams {
+    /// Heartbeat lab.
+    Heartbeat(HbParams),
+}
+
+/// Where in the run the link points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// Simulated time (`t`, ms in the link).
+    pub time: SimTime,
+    /// Exact number of processed events (`step`); takes precedence over `time` for replay.
+    pub step: Option<u64>,
+}
+
+/// The largest position a link may ask for (10 minutes of simulated time).
+pub const MAX_TIME_MS: u64 = 600_000;
+/// The most events a link may ask to replay.
+pub const MAX_STEPS: u64 = 1_000_000;
+
+/// A complete, replayable scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Which lab.
+    pub lab: LabKind,
+    /// The run's seed [1].
+    pub seed: u64,
+    /// Number of nodes (heartbeat: workers) [5].
+    pub nodes: usize,
+    /// Network settings.
+    pub net: NetConfig,
+    /// Lab parameters.
+    pub params: LabParams,
+    /// The fault timeline (sorted by time).
+    pub faults: Vec<TimedFault>,
+    /// The position in the run.
+    pub pos: Position,
+}
+
+/// Default seed.
+pub const DEFAULT_SEED: u64 = 1;
+
+impl Scenario {
+    /// The defaults of `lab`.
+    pub fn default_for(lab: LabKind) -> Scenario {
+        Scenario {
+            lab,
+            seed: DEFAULT_SEED,
+            nodes: lab.default_nodes(),
+            net: NetConfig::default(),
+            params: match lab {
+                LabKind::Heartbeat => LabParams::Heartbeat(HbParams::default()),
+            },
+            faults: Vec::new(),
+            pos: Position::default(),
+        }
+    }
+
+    /// Heartbeat parameters (defaults if this is another lab).
+    pub fn hb_params(&self) -> HbParams {
+        match &self.params {
+            LabParams::Heartbeat(p) => *p,
+        }
+    }
+
+    /// Total simulated processes (heartbeat: workers + the monitor).
+    pub fn process_count(&self) -> usize {
+        match self.lab {
+            LabKind::Heartbeat => self.nodes + 1,
+        }
+    }
+
+    /// Builds the heartbeat simulation at step 0.
+    pub fn build_heartbeat(&self) -> Sim<HbNode> {
+        let p = self.hb_params();
+        let mut sim = Sim::new(
+            self.seed,
+            heartbeat::nodes(&p, self.nodes),
+            self.net,
+            self.faults.clone(),
+        );
+        sim.add_invariant(("one primary per epoch", heartbeat::one_primary_per_epoch));
+        sim
+    }
+
+    /// Builds the heartbeat run and replays it to the scenario's position.
+    pub fn replay_heartbeat(&self) -> History<HbNode> {
+        let mut h = History::new(self.build_heartbeat());
+        seek(&mut h, self.pos);
+        h
+    }
+}
+
+/// Moves a history to a link position: exactly `step` events if given, then idles the clock to
+/// `time` when nothing is due before it; otherwise plays to `time`.
+pub fn seek<N: crate::sim::Node>(h: &mut History<N>, pos: Position) {
+    match pos.step {
+        Some(k) => {
+            h.seek_step(k.min(MAX_STEPS));
+            h.sim_mut().advance_idle(pos.time);
+        }
+        None => {
+            h.run_until(pos.time, MAX_STEPS);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Ready-made scenarios for teaching, one link each. The UI lists them; tests replay them all.
+
+use super::LabKind;
+
+/// A named scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    /// Stable id (`data-testid=preset-<id>`).
+    pub id: &'static str,
+    /// The lab it belongs to.
+    pub lab: LabKind,
+    /// Short title.
+    pub title: &'static str,
+    /// What to watch for.
+    pub lesson: &'static str,
+    /// The link query.
+    pub query: &'static str,
+}
+
+const ALL: &[Preset] = &[
+    Preset {
+        id: "hb-crash",
+        lab: LabKind::Heartbeat,
+        title: "A worker crashes",
+        lesson: "Node 3 stops at 1.5 s. Its heartbeats stop; the monitor marks it suspect after 250 ms of \
+                 silence and down after 500 ms. Detection time is bounded by the timeout plus one interval.",
+        query: "lab=heartbeat&v=1&seed=7&n=5&lat=10-15&loss=0&faults=1500:crash:3",
+    },
+    Preset {
+        id: "hb-failover",
+        lab: LabKind::Heartbeat,
+        title: "Primary crash and failover",
+        lesson: "The primary (node 1) crashes. Once it is declared down the monitor promotes node 2 at epoch 2. \
+                 When node 1 restarts it comes back as a backup.",
+        query: "lab=heartbeat&v=1&seed=3&n=4&lat=10-15&loss=0&faults=1200:crash:1;4000:restart:1",
+    },
+    Preset {
+        id: "hb-lossy",
+        lab: LabKind::Heartbeat,
+        title: "Lossy network: false suspicions",
+        lesson: "With 30% loss, two or three heartbeats in a row go missing now and then. The fixed 250 ms timeout \
+                 suspects live nodes; compare the false-suspicion counts of the two detectors.",
+        query: "lab=heartbeat&v=1&seed=11&n=5&lat=10-15&loss=30&t=20000",
+    },
+    Preset {
+        id: "hb-slow",
+        lab: LabKind::Heartbeat,
+        title: "Long-tailed latency: phi adapts",
+        lesson: "Latency has an exponential tail (min 10 ms, mean 60 ms). Phi accrual learns the spread of \
+                 inter-arrival times and suspects less than a fixed timeout tuned for a fast network.",
+        query: "lab=heartbeat&v=1&seed=5&n=5&lat=exp:10-60&loss=0&det=phi&t=20000",
+    },
+    Preset {
+        id: "hb-split-brain",
+        lab: LabKind::Heartbeat,
+        title: "Partition: split brain and fencing",
+        lesson: "The primary is cut off from the monitor but keeps running. The monitor promotes node 2; for a \
+                 while two nodes believe they are primary. After the heal, node 1's heartbeat carries the stale \
+                 epoch 1 and the monitor demotes it — epochs fence the old primary.",
+        query: "lab=heartbeat&v=1&seed=2&n=4&lat=10-15&loss=0&faults=1000:partition:0.2.3.4|1;3000:heal",
+    },
+];
+
+/// Every preset, in menu order.
+pub fn presets() -> &'static [Preset] {
+    ALL
+}

@@ -1,0 +1,869 @@
+//! The discrete-event simulator: nodes as sans-IO state machines, a network, faults, a trace.
+//!
+//! `Sim::step` processes exactly one event — a message delivery (or its loss), a timer, or a
+//! fault — in `(time, sequence)` order, so a run is a pure function of its scenario.
+
+use crate::fault::{Fault, TimedFault};
+use crate::net::{LinkState, Links, NetConfig};
+use crate::rng::{Rng, Stream};
+use crate::time::{Duration, SimTime};
+use crate::NodeId;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fmt::{self, Debug, Display};
+
+/// A simulated process: reacts to messages and timers, and tells the simulator what to do
+/// through its [`Ctx`]. It never sees the network, the clock or a global RNG directly.
+pub trait Node: Clone + Debug {
+    /// The messages nodes exchange.
+    type Msg: Clone + Debug + Display;
+    /// The node's timers; setting a timer that is already set re-arms it.
+    type Timer: Clone + Debug + Display + Ord;
+    /// Called once at time zero and again after every restart.
+    fn on_start(&mut self, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    /// A message from `from` arrived.
+    fn on_message(&mut self, from: NodeId, msg: Self::Msg, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    /// A timer fired.
+    fn on_timer(&mut self, timer: Self::Timer, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    /// The node crashed and is restarting: drop volatile state, keep persistent state
+    /// (Raft §5, Figure 2). `on_start` follows.
+    fn on_restart(&mut self) {}
+}
+
+/// What a handler asks the simulator to do, recorded as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect<M, T> {
+    /// Send a message.
+    Send(NodeId, M),
+    /// Arm (or re-arm) a timer to fire after a delay.
+    SetTimer(T, Duration),
+    /// Disarm a timer.
+    CancelTimer(T),
+    /// Explain a decision in the trace ("why").
+    Note(String),
+}
+
+/// A handler's view of the world: the time, its own id, its own RNG stream, and an effect list.
+pub struct Ctx<'a, M, T> {
+    now: SimTime,
+    me: NodeId,
+    n: usize,
+    rng: &'a mut Rng,
+    effects: Vec<Effect<M, T>>,
+}
+
+impl<'a, M: Clone, T> Ctx<'a, M, T> {
+    /// A context for calling a handler directly (unit tests of a node without a simulator).
+    pub fn new(now: SimTime, me: NodeId, n: usize, rng: &'a mut Rng) -> Self {
+        Ctx {
+            now,
+            me,
+            n,
+            rng,
+            effects: Vec::new(),
+        }
+    }
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// This node's id.
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+    /// Number of nodes in the simulation.
+    pub fn cluster_size(&self) -> usize {
+        self.n
+    }
+    /// This node's own random stream.
+    pub fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+    /// Sends `msg` to `to`.
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.effects.push(Effect::Send(to, msg));
+    }
+    /// Sends `msg` to every other node.
+    pub fn broadcast(&mut self, msg: M) {
+        for to in 0..self.n {
+            if to != self.me {
+                self.effects.push(Effect::Send(to, msg.clone()));
+            }
+        }
+    }
+    /// Arms `timer` to fire `after` from now (replacing an armed timer of the same value).
+    pub fn set_timer(&mut self, timer: T, after: Duration) {
+        self.effects.push(Effect::SetTimer(timer, after));
+    }
+    /// Disarms `timer`.
+    pub fn cancel_timer(&mut self, timer: T) {
+        self.effects.push(Effect::CancelTimer(timer));
+    }
+    /// Adds a line of explanation to this step's trace event.
+    pub fn note(&mut self, why: impl Into<String>) {
+        self.effects.push(Effect::Note(why.into()));
+    }
+    /// The effects requested so far (for tests).
+    pub fn effects(&self) -> &[Effect<M, T>] {
+        &self.effects
+    }
+    /// Takes the effects out.
+    pub fn into_effects(self) -> Vec<Effect<M, T>> {
+        self.effects
+    }
+}
+
+/// A message on the wire (or parked at a held link).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight<M> {
+    /// Message id, unique in the run (used by the `drop:ID` fault and the UI).
+    pub id: u64,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// The payload.
+    pub msg: M,
+    /// When it left the sender.
+    pub sent_at: SimTime,
+    /// When it reaches the receiver's end of the link.
+    pub deliver_at: SimTime,
+    /// Decided lost at send time; it vanishes on arrival instead of being delivered.
+    pub lost: bool,
+    /// Parked at a held link, waiting to be released.
+    pub held: bool,
+}
+
+/// What one step did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum What<M, T> {
+    /// A message reached its receiver, which handled it.
+    Deliver {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M,
+    },
+    /// A message did not arrive: lost on the wire, link cut, or receiver down.
+    Drop {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M,
+        why: DropReason,
+    },
+    /// A message reached a held link and waits there.
+    Hold {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        msg: M,
+    },
+    /// A node's timer fired.
+    Timer { node: NodeId, timer: T },
+    /// A fault was applied.
+    Fault(Fault),
+}
+
+/// Why a message was not delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Random loss (the `loss` setting).
+    Lost,
+    /// The link was cut when it arrived.
+    LinkCut,
+    /// The receiver was down.
+    NodeDown,
+}
+
+impl Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DropReason::Lost => "lost on the wire",
+            DropReason::LinkCut => "link cut",
+            DropReason::NodeDown => "receiver down",
+        })
+    }
+}
+
+/// One line of the trace: the event a step processed, and the notes its handler wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEvent<M, T> {
+    /// 1-based step number.
+    pub step: u64,
+    /// When it happened.
+    pub time: SimTime,
+    /// What happened.
+    pub what: What<M, T>,
+    /// Explanations (node decisions, messages dropped at send on a cut link, …).
+    pub notes: Vec<String>,
+}
+
+impl<M: Display, T: Display> Display for TraceEvent<M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ", self.time)?;
+        match &self.what {
+            What::Deliver { id, from, to, msg } => write!(f, "{from}→{to} {msg} (#{id})")?,
+            What::Drop {
+                id,
+                from,
+                to,
+                msg,
+                why,
+            } => write!(f, "{from}→{to} {msg} (#{id}) dropped: {why}")?,
+            What::Hold { id, from, to, msg } => {
+                write!(f, "{from}→{to} {msg} (#{id}) held at the link")?
+            }
+            What::Timer { node, timer } => write!(f, "node {node}: {timer} timer")?,
+            What::Fault(fault) => write!(f, "fault {fault}")?,
+        }
+        for n in &self.notes {
+            write!(f, " · {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A safety property checked after every step. Returns a description when it is violated.
+pub type Invariant<N> = (&'static str, fn(&Sim<N>) -> Option<String>);
+
+/// A recorded invariant violation (recorded when the property goes from holding to broken).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The step after which it was found.
+    pub step: u64,
+    /// When.
+    pub time: SimTime,
+    /// Which invariant.
+    pub invariant: &'static str,
+    /// What is wrong.
+    pub detail: String,
+}
+
+/// A crash or restart, kept for measurements (ground truth the nodes cannot see).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LifeEvent {
+    /// When.
+    pub time: SimTime,
+    /// Which node.
+    pub node: NodeId,
+    /// True for a restart, false for a crash.
+    pub up: bool,
+}
+
+/// Message counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Messages handed to the network.
+    pub sent: u64,
+    /// Messages delivered to a running receiver.
+    pub delivered: u64,
+    /// Messages lost at random.
+    pub lost: u64,
+    /// Messages dropped by a cut link, a down receiver, or a `drop` fault.
+    pub dropped: u64,
+    /// Extra copies created by duplication.
+    pub duplicated: u64,
+}
+
+#[derive(Clone, Debug)]
+enum QKind<T> {
+    Deliver(u64),
+    Timer(NodeId, T, u64),
+}
+
+#[derive(Clone, Debug)]
+struct Queued<T> {
+    time: SimTime,
+    seq: u64,
+    kind: QKind<T>,
+}
+
+impl<T> PartialEq for Queued<T> {
+    fn eq(&self, o: &Self) -> bool {
+        (self.time, self.seq) == (o.time, o.seq)
+    }
+}
+impl<T> Eq for Queued<T> {}
+impl<T> PartialOrd for Queued<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T> Ord for Queued<T> {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.time, self.seq).cmp(&(o.time, o.seq))
+    }
+}
+
+/// The simulator. `Clone` (and the cheaper [`Sim::snapshot`]) make stepping back possible:
+/// restore an earlier copy and replay forward, which is exact.
+#[derive(Clone, Debug)]
+pub struct Sim<N: Node> {
+    now: SimTime,
+    nodes: Vec<N>,
+    up: Vec<bool>,
+    queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
+    seq: u64,
+    msgs: BTreeMap<u64, InFlight<N::Msg>>,
+    next_msg: u64,
+    timers: BTreeMap<(NodeId, N::Timer), u64>,
+    next_gen: u64,
+    cfg: NetConfig,
+    links: Links,
+    net_rng: Rng,
+    node_rng: Vec<Rng>,
+    schedule: Vec<TimedFault>,
+    next_fault: usize,
+    steps: u64,
+    trace: Vec<TraceEvent<N::Msg, N::Timer>>,
+    invariants: Vec<Invariant<N>>,
+    broken: Vec<bool>,
+    violations: Vec<Violation>,
+    life: Vec<LifeEvent>,
+    stats: NetStats,
+}
+
+/// The result of [`Sim::run_until`] with a step budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Steps processed.
+    pub steps: u64,
+    /// True if the budget ran out before reaching the target time.
+    pub out_of_budget: bool,
+}
+
+impl<N: Node> Sim<N> {
+    /// A simulation of `nodes` under `seed`; every node's `on_start` runs at time zero.
+    pub fn new(seed: u64, nodes: Vec<N>, cfg: NetConfig, faults: Vec<TimedFault>) -> Self {
+        let n = nodes.len();
+        let mut schedule = faults;
+        schedule.sort_by_key(|f| f.at);
+        let mut sim = Sim {
+            now: SimTime::ZERO,
+            up: vec![true; n],
+            queue: BinaryHeap::new(),
+            seq: 0,
+            msgs: BTreeMap::new(),
+            next_msg: 1,
+            timers: BTreeMap::new(),
+            next_gen: 0,
+            cfg,
+            links: Links::new(n),
+            net_rng: Rng::stream(seed, Stream::Network),
+            node_rng: (0..n).map(|i| Rng::stream(seed, Stream::Node(i))).collect(),
+            schedule,
+            next_fault: 0,
+            steps: 0,
+            trace: Vec::new(),
+            invariants: Vec::new(),
+            broken: Vec::new(),
+            violations: Vec::new(),
+            life: Vec::new(),
+            stats: NetStats::default(),
+            nodes,
+        };
+        let mut notes = Vec::new();
+        for i in 0..n {
+            sim.start_node(i, &mut notes);
+        }
+        sim
+    }
+
+    /// Adds a safety invariant checked after every step.
+    pub fn add_invariant(&mut self, inv: Invariant<N>) {
+        self.invariants.push(inv);
+        self.broken.push(false);
+    }
+
+    fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
+        let n = self.nodes.len();
+        let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
+        self.nodes[i].on_start(&mut ctx);
+        let effects = ctx.into_effects();
+        self.apply(i, effects, notes);
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// Steps processed so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+    /// The nodes, by id.
+    pub fn nodes(&self) -> &[N] {
+        &self.nodes
+    }
+    /// Whether node `i` is running.
+    pub fn is_up(&self, i: NodeId) -> bool {
+        self.up.get(i).copied().unwrap_or(false)
+    }
+    /// The link states.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+    /// The current network settings.
+    pub fn net_config(&self) -> &NetConfig {
+        &self.cfg
+    }
+    /// Messages on the wire or held, in id order, with their send/deliver times for animation.
+    pub fn in_flight(&self) -> impl Iterator<Item = &InFlight<N::Msg>> {
+        self.msgs.values()
+    }
+    /// Every step so far.
+    pub fn trace(&self) -> &[TraceEvent<N::Msg, N::Timer>] {
+        &self.trace
+    }
+    /// Invariant violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// Names of the invariants checked, with whether each holds now.
+    pub fn invariant_status(&self) -> Vec<(&'static str, bool)> {
+        self.invariants
+            .iter()
+            .zip(&self.broken)
+            .map(|((name, _), b)| (*name, !b))
+            .collect()
+    }
+    /// Crashes and restarts so far.
+    pub fn life(&self) -> &[LifeEvent] {
+        &self.life
+    }
+    /// Message counters.
+    pub fn stats(&self) -> NetStats {
+        self.stats
+    }
+    /// The fault schedule (timeline plus live injections), sorted by time.
+    pub fn schedule(&self) -> &[TimedFault] {
+        &self.schedule
+    }
+
+    /// A copy without the trace (cheap enough to keep many for stepping back).
+    pub fn snapshot(&self) -> Self {
+        Sim {
+            now: self.now,
+            nodes: self.nodes.clone(),
+            up: self.up.clone(),
+            queue: self.queue.clone(),
+            seq: self.seq,
+            msgs: self.msgs.clone(),
+            next_msg: self.next_msg,
+            timers: self.timers.clone(),
+            next_gen: self.next_gen,
+            cfg: self.cfg,
+            links: self.links.clone(),
+            net_rng: self.net_rng.clone(),
+            node_rng: self.node_rng.clone(),
+            schedule: self.schedule.clone(),
+            next_fault: self.next_fault,
+            steps: self.steps,
+            trace: Vec::new(),
+            invariants: self.invariants.clone(),
+            broken: self.broken.clone(),
+            violations: self.violations.clone(),
+            life: self.life.clone(),
+            stats: self.stats,
+        }
+    }
+
+    /// Replaces the trace (used when restoring a snapshot: the prefix is the same run).
+    pub(crate) fn set_trace(&mut self, trace: Vec<TraceEvent<N::Msg, N::Timer>>) {
+        self.trace = trace;
+    }
+    pub(crate) fn take_trace(&mut self) -> Vec<TraceEvent<N::Msg, N::Timer>> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// Drops queue entries that no longer mean anything (re-armed or cancelled timers,
+    /// dropped messages), so the head of the queue is a real event.
+    fn prune(&mut self) {
+        while let Some(Reverse(head)) = self.queue.peek() {
+            let live = match &head.kind {
+                QKind::Deliver(id) => self.msgs.get(id).is_some_and(|m| !m.held),
+                QKind::Timer(node, t, gen) => self.timers.get(&(*node, t.clone())) == Some(gen),
+            };
+            if live {
+                return;
+            }
+            self.queue.pop();
+        }
+    }
+
+    /// The time of the next event, if any.
+    pub fn next_time(&mut self) -> Option<SimTime> {
+        self.prune();
+        let q = self.queue.peek().map(|Reverse(q)| q.time);
+        let f = self.schedule.get(self.next_fault).map(|f| f.at);
+        match (q, f) {
+            (Some(q), Some(f)) => Some(q.min(f)),
+            (q, f) => q.or(f),
+        }
+    }
+
+    /// Processes exactly one event and returns its trace line, or `None` if nothing is left.
+    pub fn step(&mut self) -> Option<&TraceEvent<N::Msg, N::Timer>> {
+        self.prune();
+        let q_time = self.queue.peek().map(|Reverse(q)| q.time);
+        let f_time = self.schedule.get(self.next_fault).map(|f| f.at);
+        // A fault at time T happens after every other event at T.
+        let take_fault = match (q_time, f_time) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(q), Some(f)) => f < q,
+        };
+        let mut notes = Vec::new();
+        let what = if take_fault {
+            let tf = self.schedule[self.next_fault].clone();
+            self.next_fault += 1;
+            self.now = self.now.max(tf.at);
+            self.apply_fault(&tf.fault, &mut notes);
+            What::Fault(tf.fault)
+        } else {
+            let Reverse(item) = self.queue.pop()?;
+            self.now = item.time;
+            match item.kind {
+                QKind::Deliver(id) => self.deliver(id, &mut notes)?,
+                QKind::Timer(node, timer, _) => {
+                    self.timers.remove(&(node, timer.clone()));
+                    let n = self.nodes.len();
+                    let mut ctx = Ctx::new(self.now, node, n, &mut self.node_rng[node]);
+                    self.nodes[node].on_timer(timer.clone(), &mut ctx);
+                    let effects = ctx.into_effects();
+                    self.apply(node, effects, &mut notes);
+                    What::Timer { node, timer }
+                }
+            }
+        };
+        self.steps += 1;
+        self.check_invariants();
+        self.trace.push(TraceEvent {
+            step: self.steps,
+            time: self.now,
+            what,
+            notes,
+        });
+        self.trace.last()
+    }
+
+    fn deliver(&mut self, id: u64, notes: &mut Vec<String>) -> Option<What<N::Msg, N::Timer>> {
+        let m = self.msgs.remove(&id)?;
+        let (from, to) = (m.from, m.to);
+        let drop = |why| What::Drop {
+            id,
+            from,
+            to,
+            msg: m.msg.clone(),
+            why,
+        };
+        if m.lost {
+            self.stats.lost += 1;
+            return Some(drop(DropReason::Lost));
+        }
+        match self.links.get(from, to) {
+            LinkState::Cut => {
+                self.stats.dropped += 1;
+                return Some(drop(DropReason::LinkCut));
+            }
+            LinkState::Held => {
+                let what = What::Hold {
+                    id,
+                    from,
+                    to,
+                    msg: m.msg.clone(),
+                };
+                self.msgs.insert(id, InFlight { held: true, ..m });
+                return Some(what);
+            }
+            LinkState::Up => {}
+        }
+        if !self.up[to] {
+            self.stats.dropped += 1;
+            return Some(drop(DropReason::NodeDown));
+        }
+        self.stats.delivered += 1;
+        let n = self.nodes.len();
+        let mut ctx = Ctx::new(self.now, to, n, &mut self.node_rng[to]);
+        self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
+        let effects = ctx.into_effects();
+        self.apply(to, effects, notes);
+        Some(What::Deliver {
+            id,
+            from,
+            to,
+            msg: m.msg,
+        })
+    }
+
+    fn push(&mut self, time: SimTime, kind: QKind<N::Timer>) {
+        self.seq += 1;
+        self.queue.push(Reverse(Queued {
+            time,
+            seq: self.seq,
+            kind,
+        }));
+    }
+
+    fn apply(
+        &mut self,
+        me: NodeId,
+        effects: Vec<Effect<N::Msg, N::Timer>>,
+        notes: &mut Vec<String>,
+    ) {
+        for e in effects {
+            match e {
+                Effect::Send(to, msg) => self.send(me, to, msg, notes),
+                Effect::SetTimer(t, after) => {
+                    self.next_gen += 1;
+                    let gen = self.next_gen;
+                    self.timers.insert((me, t.clone()), gen);
+                    self.push(self.now.plus(after), QKind::Timer(me, t, gen));
+                }
+                Effect::CancelTimer(t) => {
+                    self.timers.remove(&(me, t));
+                }
+                Effect::Note(s) => notes.push(format!("{me}: {s}")),
+            }
+        }
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, notes: &mut Vec<String>) {
+        if to >= self.nodes.len() || to == from {
+            return;
+        }
+        self.stats.sent += 1;
+        if self.links.get(from, to) == LinkState::Cut {
+            self.stats.dropped += 1;
+            notes.push(format!("{from}→{to} {msg} dropped: link cut"));
+            return;
+        }
+        let copies = if self.net_rng.chance_ppm(self.cfg.dup_ppm) {
+            2
+        } else {
+            1
+        };
+        if copies == 2 {
+            self.stats.duplicated += 1;
+        }
+        for _ in 0..copies {
+            let lat = self.cfg.latency.sample(&mut self.net_rng);
+            let lost = self.net_rng.chance_ppm(self.cfg.loss_ppm);
+            let id = self.next_msg;
+            self.next_msg += 1;
+            let deliver_at = self.now.plus(lat);
+            self.msgs.insert(
+                id,
+                InFlight {
+                    id,
+                    from,
+                    to,
+                    msg: msg.clone(),
+                    sent_at: self.now,
+                    deliver_at,
+                    lost,
+                    held: false,
+                },
+            );
+            self.push(deliver_at, QKind::Deliver(id));
+        }
+    }
+
+    fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<String>) {
+        let n = self.nodes.len();
+        let valid = fault.nodes().iter().all(|&i| i < n);
+        if !valid {
+            notes.push(format!(
+                "ignored: names a node outside 0..{}",
+                n.saturating_sub(1)
+            ));
+            return;
+        }
+        match fault {
+            Fault::Crash(i) => {
+                let i = *i;
+                if !self.up[i] {
+                    notes.push(format!("node {i} is already down"));
+                    return;
+                }
+                self.up[i] = false;
+                self.timers.retain(|(node, _), _| *node != i);
+                self.life.push(LifeEvent {
+                    time: self.now,
+                    node: i,
+                    up: false,
+                });
+            }
+            Fault::Restart(i) => {
+                let i = *i;
+                if self.up[i] {
+                    notes.push(format!("node {i} is already up"));
+                    return;
+                }
+                self.up[i] = true;
+                self.life.push(LifeEvent {
+                    time: self.now,
+                    node: i,
+                    up: true,
+                });
+                self.nodes[i].on_restart();
+                self.start_node(i, notes);
+            }
+            Fault::Isolate(i) => {
+                for j in 0..n {
+                    self.links.set(*i, j, LinkState::Cut);
+                    self.links.set(j, *i, LinkState::Cut);
+                }
+            }
+            Fault::Partition(groups) => {
+                let extra = groups.len();
+                let group_of =
+                    |x: NodeId| groups.iter().position(|g| g.contains(&x)).unwrap_or(extra);
+                for a in 0..n {
+                    for b in 0..n {
+                        let s = if group_of(a) == group_of(b) {
+                            LinkState::Up
+                        } else {
+                            LinkState::Cut
+                        };
+                        self.links.set(a, b, s);
+                    }
+                }
+                self.release_where(|_, _| true, notes);
+            }
+            Fault::Cut(a, b) => self.links.set(*a, *b, LinkState::Cut),
+            Fault::Hold(a, b) => self.links.set(*a, *b, LinkState::Held),
+            Fault::Release(a, b) => {
+                let (a, b) = (*a, *b);
+                if self.links.get(a, b) == LinkState::Held {
+                    self.links.set(a, b, LinkState::Up);
+                }
+                self.release_where(|f, t| f == a && t == b, notes);
+            }
+            Fault::Heal => {
+                self.links.heal();
+                self.release_where(|_, _| true, notes);
+            }
+            Fault::DropMsg(id) => match self.msgs.remove(id) {
+                Some(m) => {
+                    self.stats.dropped += 1;
+                    notes.push(format!("{}→{} {} (#{id}) dropped", m.from, m.to, m.msg));
+                }
+                None => notes.push(format!("message #{id} is not in flight")),
+            },
+            Fault::SetLoss(ppm) => self.cfg.loss_ppm = *ppm,
+            Fault::SetLatency(l) => self.cfg.latency = *l,
+        }
+    }
+
+    /// Re-queues held messages on links that are now up (in id order), delivering them now.
+    fn release_where(&mut self, pick: impl Fn(NodeId, NodeId) -> bool, notes: &mut Vec<String>) {
+        let ids: Vec<u64> = self
+            .msgs
+            .values()
+            .filter(|m| {
+                m.held && pick(m.from, m.to) && self.links.get(m.from, m.to) != LinkState::Held
+            })
+            .map(|m| m.id)
+            .collect();
+        if !ids.is_empty() {
+            notes.push(format!("released {} held message(s)", ids.len()));
+        }
+        for id in ids {
+            if let Some(m) = self.msgs.get_mut(&id) {
+                m.held = false;
+                m.deliver_at = self.now;
+            }
+            self.push(self.now, QKind::Deliver(id));
+        }
+    }
+
+    fn check_invariants(&mut self) {
+        for k in 0..self.invariants.len() {
+            let (name, check) = self.invariants[k];
+            match check(self) {
+                Some(detail) if !self.broken[k] => {
+                    self.broken[k] = true;
+                    self.violations.push(Violation {
+                        step: self.steps,
+                        time: self.now,
+                        invariant: name,
+                        detail,
+                    });
+                }
+                Some(_) => {}
+                None => self.broken[k] = false,
+            }
+        }
+    }
+
+    /// Adds a fault to the schedule at time `at` (after faults already scheduled then).
+    pub fn schedule_fault(&mut self, tf: TimedFault) {
+        let pos = self.schedule.partition_point(|f| f.at <= tf.at);
+        // Never insert before what has already been applied.
+        let pos = pos.max(self.next_fault);
+        self.schedule.insert(pos, tf);
+    }
+
+    /// Processes every event up to and including time `t` (at most `budget` steps), then moves
+    /// the clock to `t` if it got there.
+    pub fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        let mut steps = 0;
+        while let Some(next) = self.next_time() {
+            if next > t {
+                break;
+            }
+            if steps >= budget {
+                return RunOutcome {
+                    steps,
+                    out_of_budget: true,
+                };
+            }
+            if self.step().is_none() {
+                break;
+            }
+            steps += 1;
+        }
+        self.now = self.now.max(t);
+        RunOutcome {
+            steps,
+            out_of_budget: false,
+        }
+    }
+
+    /// Applies `fault` now, as a click in the UI does: it is added to the schedule at the current
+    /// time and the run advances until it has been applied (events already due at this same
+    /// instant go first, exactly as a replay from the link will order them). Returns the steps taken.
+    pub fn inject(&mut self, fault: Fault) -> u64 {
+        // The index the fault will take in the schedule (see `schedule_fault`).
+        let target = self
+            .schedule
+            .partition_point(|f| f.at <= self.now)
+            .max(self.next_fault);
+        self.schedule_fault(TimedFault {
+            at: self.now,
+            fault,
+        });
+        let mut steps = 0;
+        while self.next_fault <= target {
+            if self.step().is_none() {
+                break;
+            }
+            steps += 1;
+        }
+        steps
+    }
+
+    /// Moves the clock forward to `t` without processing anything, if no event is due before
+    /// `t` (restores a paused position from a link). Returns whether it moved.
+    pub fn advance_idle(&mut self, t: SimTime) -> bool {
+        match self.next_time() {
+            Some(next) if next <= t => false,
+            _ => {
+                self.now = self.now.max(t);
+                true
+            }
+        }
+    }
+}
