@@ -1,1 +1,9 @@
+//! The HA Playground web app (Yew). It renders the engine's state and dispatches user actions;
+//! every protocol decision lives in the `engine` crate.
 
+pub mod app;
+pub mod components;
+pub mod geometry;
+pub mod pages;
+pub mod player;
+pub mod web;

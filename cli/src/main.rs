@@ -1,1 +1,435 @@
-fn main() {}
+//! `cli`: the headless runner. It replays any HA Playground link on the same engine the page
+//! uses and prints the lab's measurements, for batch experiments and for checking a shared link.
+//!
+//! ```text
+//! cli run '<link or query>' [--until <ms>] [--format json|csv]
+//! cli presets
+//! cli help
+//! ```
+//!
+//! A link with problems is refused: every problem is printed as `error: <param>: <message>`
+//! (the same messages the page shows in its banner) and the exit code is 2.
+
+use engine::heartbeat::{measure, DetectorMetrics, HbMetrics};
+use engine::scenario::{decode, presets, LabKind, Position, MAX_TIME_MS};
+use engine::time::parse_ms;
+use engine::{clip, SimTime};
+use std::io::Write;
+
+const USAGE: &str = "\
+HA Playground headless runner
+
+USAGE:
+    cli run '<link or query>' [--until <ms>] [--format json|csv]
+        Replays the link (a full URL or its query, e.g. 'lab=heartbeat&seed=7&faults=1500:crash:3')
+        and prints the lab's measurements. --until <ms> replays to that simulated time instead of
+        the link's own position (t= or step=; a link without one stops at 0 ms). --format picks
+        pretty JSON (default) or CSV (header + one row).
+    cli presets
+        Lists the ready-made scenarios: id and link.
+    cli help
+        Shows this text.
+
+EXIT CODES:
+    0 success, 2 bad arguments or a link with errors (each printed as `error: <param>: <message>`).";
+
+/// Output format of `cli run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// A parsed command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Command {
+    Run {
+        link: String,
+        /// Replay to this simulated time (µs) instead of the link's position.
+        until: Option<u64>,
+        format: Format,
+    },
+    Presets,
+    Help,
+}
+
+/// Parses the arguments after the program name. Errors are one line, ready for `error: `.
+fn parse_args(args: &[String]) -> Result<Command, String> {
+    let Some((cmd, rest)) = args.split_first() else {
+        return Err("no command given (try `cli help`)".into());
+    };
+    match cmd.as_str() {
+        "help" | "--help" | "-h" => {
+            if let Some(extra) = rest.first() {
+                return Err(format!("`help` takes no arguments, got '{}'", clip(extra)));
+            }
+            Ok(Command::Help)
+        }
+        "presets" => {
+            if let Some(extra) = rest.first() {
+                return Err(format!(
+                    "`presets` takes no arguments, got '{}'",
+                    clip(extra)
+                ));
+            }
+            Ok(Command::Presets)
+        }
+        "run" => parse_run(rest),
+        other => Err(format!(
+            "unknown command '{}' (commands: run, presets, help)",
+            clip(other)
+        )),
+    }
+}
+
+fn parse_run(args: &[String]) -> Result<Command, String> {
+    let mut link: Option<String> = None;
+    let mut until: Option<u64> = None;
+    let mut format: Option<Format> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if a.starts_with("--") {
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, v)) => (f, Some(v.to_string())),
+                None => (a.as_str(), None),
+            };
+            if flag != "--until" && flag != "--format" {
+                return Err(format!(
+                    "unknown flag '{}' (flags: --until <ms>, --format json|csv)",
+                    clip(flag)
+                ));
+            }
+            let value = match inline {
+                Some(v) => v,
+                None => {
+                    let v = args.get(i).ok_or_else(|| format!("{flag} needs a value"))?;
+                    i += 1;
+                    v.clone()
+                }
+            };
+            if flag == "--until" {
+                if until.is_some() {
+                    return Err("--until given twice".into());
+                }
+                let us = parse_ms(&value).filter(|&us| us <= MAX_TIME_MS * 1000);
+                until = Some(us.ok_or_else(|| {
+                    format!(
+                        "--until '{}' is not a time in ms between 0 and {MAX_TIME_MS}",
+                        clip(&value)
+                    )
+                })?);
+            } else {
+                if format.is_some() {
+                    return Err("--format given twice".into());
+                }
+                format = Some(match value.as_str() {
+                    "json" => Format::Json,
+                    "csv" => Format::Csv,
+                    _ => return Err(format!("--format '{}' is not json or csv", clip(&value))),
+                });
+            }
+        } else if a.starts_with('-') && a.len() > 1 {
+            return Err(format!("unknown flag '{}'", clip(a)));
+        } else if link.is_some() {
+            return Err(format!(
+                "unexpected argument '{}' (quote the link: & and ; are special to the shell)",
+                clip(a)
+            ));
+        } else {
+            link = Some(a.clone());
+        }
+    }
+    Ok(Command::Run {
+        link: link.ok_or("`run` needs a link or query, e.g. cli run 'lab=heartbeat&n=3'")?,
+        until,
+        format: format.unwrap_or(Format::Json),
+    })
+}
+
+/// What `cli run` prints: the measurements, and maybe a note for stderr.
+#[derive(Debug)]
+struct RunOutput {
+    text: String,
+    note: Option<String>,
+}
+
+/// Replays a link and renders its measurements; `Err` holds the `error:` lines.
+fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput, Vec<String>> {
+    let d = decode(link);
+    let mut errors: Vec<String> = d.errors.iter().map(|e| format!("error: {e}")).collect();
+    if d.lab.is_none() && errors.is_empty() {
+        let known: Vec<&str> = LabKind::ALL.iter().map(|l| l.as_str()).collect();
+        errors.push(format!(
+            "error: lab: the link names no lab (add lab={})",
+            known.join(" or lab=")
+        ));
+    }
+    let Some(lab) = d.lab.filter(|_| errors.is_empty()) else {
+        return Err(errors);
+    };
+    let mut s = d.scenario;
+    let note = (until.is_none() && s.pos == Position::default()).then(|| {
+        "note: the link has no position (t= or step=), so this measures time 0; \
+         pass --until <ms> to play it"
+            .to_string()
+    });
+    if let Some(t) = until {
+        s.pos = Position {
+            time: SimTime(t),
+            step: None,
+        };
+    }
+    let metrics = match lab {
+        LabKind::Heartbeat => measure(s.replay_heartbeat().sim()),
+    };
+    let text = match format {
+        Format::Json => {
+            let mut j = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
+            j.push('\n');
+            j
+        }
+        Format::Csv => {
+            let (head, row): (Vec<String>, Vec<String>) = csv_fields(&metrics).into_iter().unzip();
+            format!("{}\n{}\n", head.join(","), row.join(","))
+        }
+    };
+    Ok(RunOutput { text, note })
+}
+
+/// The measurements as flat `(column, value)` pairs: nested detector records get a prefix, lists
+/// are joined with spaces, and an absent value is an empty cell. No value contains a comma.
+fn csv_fields(m: &HbMetrics) -> Vec<(String, String)> {
+    let num = |x: f64| x.to_string();
+    let opt = |x: Option<String>| x.unwrap_or_default();
+    let mut v = vec![("time_ms".to_string(), num(m.time_ms))];
+    for (name, d) in [("fixed", &m.fixed), ("phi", &m.phi)] {
+        let DetectorMetrics {
+            crashes,
+            detected,
+            detection_ms,
+            mean_detection_ms,
+            false_suspicions,
+            false_downs,
+        } = d;
+        let list: Vec<String> = detection_ms.iter().map(|&x| num(x)).collect();
+        for (k, val) in [
+            ("crashes", crashes.to_string()),
+            ("detected", detected.to_string()),
+            ("detection_ms", list.join(" ")),
+            ("mean_detection_ms", opt(mean_detection_ms.map(num))),
+            ("false_suspicions", false_suspicions.to_string()),
+            ("false_downs", false_downs.to_string()),
+        ] {
+            v.push((format!("{name}_{k}"), val));
+        }
+    }
+    v.extend([
+        ("failovers".to_string(), m.failovers.to_string()),
+        ("primary".to_string(), opt(m.primary.map(|p| p.to_string()))),
+        ("epoch".to_string(), m.epoch.to_string()),
+        ("split_brain_ms".to_string(), num(m.split_brain_ms)),
+        ("messages_sent".to_string(), m.messages_sent.to_string()),
+        ("messages_lost".to_string(), m.messages_lost.to_string()),
+        (
+            "messages_dropped".to_string(),
+            m.messages_dropped.to_string(),
+        ),
+    ]);
+    v
+}
+
+fn presets_text() -> String {
+    let width = presets().iter().map(|p| p.id.len()).max().unwrap_or(0);
+    presets()
+        .iter()
+        .map(|p| format!("{:width$}  {}\n", p.id, p.query))
+        .collect()
+}
+
+/// Runs a command line; returns the exit code.
+fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let cmd = match parse_args(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let text = match cmd {
+        Command::Help => format!("{USAGE}\n"),
+        Command::Presets => presets_text(),
+        Command::Run {
+            link,
+            until,
+            format,
+        } => match run_link(&link, until, format) {
+            Ok(RunOutput { text, note }) => {
+                if let Some(n) = note {
+                    let _ = writeln!(err, "{n}");
+                }
+                text
+            }
+            Err(lines) => {
+                for l in lines {
+                    let _ = writeln!(err, "{l}");
+                }
+                return 2;
+            }
+        },
+    };
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = main_with(&args, &mut std::io::stdout(), &mut std::io::stderr());
+    std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &[&str]) -> Vec<String> {
+        s.iter().map(|a| a.to_string()).collect()
+    }
+
+    fn run_cmd(link: &str, until: Option<u64>, format: Format) -> Command {
+        Command::Run {
+            link: link.into(),
+            until,
+            format,
+        }
+    }
+
+    #[test]
+    fn parses_run_with_and_without_flags() {
+        assert_eq!(
+            parse_args(&args(&["run", "lab=heartbeat"])),
+            Ok(run_cmd("lab=heartbeat", None, Format::Json))
+        );
+        assert_eq!(
+            parse_args(&args(&[
+                "run",
+                "--until",
+                "2500.5",
+                "lab=heartbeat",
+                "--format",
+                "csv"
+            ])),
+            Ok(run_cmd("lab=heartbeat", Some(2_500_500), Format::Csv))
+        );
+        assert_eq!(
+            parse_args(&args(&[
+                "run",
+                "lab=heartbeat",
+                "--until=100",
+                "--format=json"
+            ])),
+            Ok(run_cmd("lab=heartbeat", Some(100_000), Format::Json))
+        );
+        assert_eq!(parse_args(&args(&["help"])), Ok(Command::Help));
+        assert_eq!(parse_args(&args(&["--help"])), Ok(Command::Help));
+        assert_eq!(parse_args(&args(&["presets"])), Ok(Command::Presets));
+    }
+
+    #[test]
+    fn rejects_bad_command_lines_clearly() {
+        let err = |a: &[&str]| parse_args(&args(a)).unwrap_err();
+        assert!(err(&[]).contains("no command"));
+        assert!(err(&["fly"]).contains("unknown command 'fly'"));
+        assert!(err(&["run"]).contains("needs a link"));
+        assert!(err(&["run", "x=1", "--speed", "3"]).contains("unknown flag '--speed'"));
+        assert!(err(&["run", "x=1", "-v"]).contains("unknown flag '-v'"));
+        assert!(err(&["run", "x=1", "--until"]).contains("--until needs a value"));
+        assert!(err(&["run", "x=1", "--until", "-5"]).contains("not a time"));
+        assert!(err(&["run", "x=1", "--until", "600001"]).contains("not a time"));
+        assert!(err(&["run", "x=1", "--format", "xml"]).contains("not json or csv"));
+        assert!(err(&["run", "x=1", "--until", "1", "--until", "2"]).contains("twice"));
+        assert!(err(&["run", "a=1", "b=2"]).contains("unexpected argument 'b=2'"));
+        assert!(err(&["presets", "all"]).contains("takes no arguments"));
+        // Long junk is shortened in the message.
+        let long = "z".repeat(500);
+        assert!(err(&["run", "x=1", &format!("--{long}")]).len() < 120);
+    }
+
+    #[test]
+    fn a_bad_link_gives_the_page_messages() {
+        let e = run_link("lab=heartbeat&n=0&colour=red", None, Format::Json).unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(e[0].starts_with("error: n: "), "{e:?}");
+        assert!(
+            e[1].starts_with("error: colour: unknown parameter"),
+            "{e:?}"
+        );
+        let e = run_link("seed=3", None, Format::Json).unwrap_err();
+        assert_eq!(e, ["error: lab: the link names no lab (add lab=heartbeat)"]);
+        let e = run_link("lab=nope", None, Format::Json).unwrap_err();
+        assert!(e[0].starts_with("error: lab: unknown lab 'nope'"), "{e:?}");
+    }
+
+    #[test]
+    fn until_overrides_the_link_position() {
+        let link = "lab=heartbeat&seed=7&n=3&faults=1500:crash:3&t=1000";
+        let before = run_link(link, None, Format::Json).unwrap();
+        let after = run_link(link, Some(3_000_000), Format::Json).unwrap();
+        assert!(before.note.is_none() && after.note.is_none());
+        let (before, after) = (before.text, after.text);
+        let b: serde_json::Value = serde_json::from_str(&before).unwrap();
+        let a: serde_json::Value = serde_json::from_str(&after).unwrap();
+        assert_eq!(b["time_ms"], 1000.0);
+        assert_eq!(b["fixed"]["crashes"], 0);
+        assert_eq!(a["time_ms"], 3000.0);
+        assert_eq!(a["fixed"]["detected"], 1);
+    }
+
+    #[test]
+    fn csv_has_one_header_and_one_row_of_the_same_width() {
+        let out = run_link(
+            "lab=heartbeat&seed=7&n=3&faults=1500:crash:3;1600:crash:2&t=3000",
+            None,
+            Format::Csv,
+        )
+        .unwrap()
+        .text;
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let head: Vec<&str> = lines[0].split(',').collect();
+        let row: Vec<&str> = lines[1].split(',').collect();
+        assert_eq!(head.len(), row.len());
+        assert_eq!(head[0], "time_ms");
+        assert_eq!(row[0], "3000");
+        let col = |name: &str| row[head.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(col("fixed_crashes"), "2");
+        assert_eq!(col("fixed_detection_ms").split(' ').count(), 2);
+        assert_eq!(col("primary"), "1");
+    }
+
+    #[test]
+    fn main_with_reports_exit_codes() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(main_with(&args(&["presets"]), &mut out, &mut err), 0);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.lines().count() == presets().len());
+        assert!(text.contains("hb-crash"));
+        // A link without a position measures time 0, and says so on stderr.
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            main_with(&args(&["run", "lab=heartbeat"]), &mut out, &mut err),
+            0
+        );
+        assert!(String::from_utf8(err).unwrap().starts_with("note: "));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(
+            main_with(&args(&["run", "lab=heartbeat&n=-1"]), &mut out, &mut err),
+            2
+        );
+        assert!(out.is_empty());
+        assert!(String::from_utf8(err).unwrap().starts_with("error: n: "));
+    }
+}

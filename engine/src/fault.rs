@@ -3,7 +3,7 @@
 
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, parse_ms, SimTime};
-use crate::NodeId;
+use crate::{clip, NodeId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -60,17 +60,18 @@ impl Fault {
         let (verb, arg) = s.split_once(':').unwrap_or((s, ""));
         let node = |t: &str| -> Result<NodeId, String> {
             if t.is_empty() || t.len() > 4 || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("'{t}' is not a node number"));
+                return Err(format!("'{}' is not a node number", clip(t)));
             }
-            t.parse().map_err(|_| format!("'{t}' is not a node number"))
+            t.parse()
+                .map_err(|_| format!("'{}' is not a node number", clip(t)))
         };
         let pair = |t: &str| -> Result<(NodeId, NodeId), String> {
             let (a, b) = t
                 .split_once('>')
-                .ok_or_else(|| format!("'{t}' should be FROM>TO, e.g. 1>2"))?;
+                .ok_or_else(|| format!("'{}' should be FROM>TO, e.g. 1>2", clip(t)))?;
             let (a, b) = (node(a)?, node(b)?);
             if a == b {
-                return Err(format!("'{t}' names the same node twice"));
+                return Err(format!("'{}' names the same node twice", clip(t)));
             }
             Ok((a, b))
         };
@@ -78,7 +79,7 @@ impl Fault {
             if arg.is_empty() {
                 Ok(f)
             } else {
-                Err(format!("'{verb}' takes no argument"))
+                Err(format!("'{}' takes no argument", clip(verb)))
             }
         };
         match verb {
@@ -94,7 +95,7 @@ impl Fault {
                 let mut all: Vec<NodeId> = groups.iter().flatten().copied().collect();
                 all.sort_unstable();
                 if all.windows(2).any(|w| w[0] == w[1]) {
-                    return Err(format!("partition '{arg}' lists a node twice"));
+                    return Err(format!("partition '{}' lists a node twice", clip(arg)));
                 }
                 Ok(Fault::Partition(groups))
             }
@@ -104,15 +105,15 @@ impl Fault {
             "heal" => no_arg(Fault::Heal),
             "drop" => {
                 if arg.is_empty() || arg.len() > 12 || !arg.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("'{arg}' is not a message number"));
+                    return Err(format!("'{}' is not a message number", clip(arg)));
                 }
                 arg.parse()
                     .map(Fault::DropMsg)
-                    .map_err(|_| format!("'{arg}' is not a message number"))
+                    .map_err(|_| format!("'{}' is not a message number", clip(arg)))
             }
             "loss" => parse_pct(arg).map(Fault::SetLoss),
             "lat" => Latency::parse(arg).map(Fault::SetLatency),
-            _ => Err(format!("unknown fault '{verb}'")),
+            _ => Err(format!("unknown fault '{}'", clip(verb))),
         }
     }
 }
@@ -170,20 +171,26 @@ pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, String> {
         if entry.is_empty() {
             continue;
         }
-        let short: String = entry.chars().take(40).collect();
-        let (t, f) = entry
-            .split_once(':')
-            .ok_or_else(|| format!("entry {} '{short}' should be TIME:FAULT", i + 1))?;
-        let at = parse_ms(t)
-            .ok_or_else(|| format!("entry {} '{short}': '{t}' is not a time in ms", i + 1))?;
-        let fault = Fault::parse(f).map_err(|e| format!("entry {} '{short}': {e}", i + 1))?;
-        out.push(TimedFault {
-            at: SimTime(at),
-            fault,
-        });
+        let tf =
+            parse_entry(entry).map_err(|e| format!("entry {} '{}': {e}", i + 1, clip(entry)))?;
+        out.push(tf);
     }
     out.sort_by_key(|tf| tf.at);
     Ok(out)
+}
+
+/// Parses one timeline entry `TIME_MS:FAULT` (the error does not repeat the entry).
+pub fn parse_entry(entry: &str) -> Result<TimedFault, String> {
+    let (t, f) = entry
+        .trim()
+        .split_once(':')
+        .ok_or_else(|| "should be TIME:FAULT, e.g. 1500:crash:3".to_string())?;
+    let at = parse_ms(t).ok_or_else(|| format!("'{}' is not a time in ms", clip(t)))?;
+    let fault = Fault::parse(f)?;
+    Ok(TimedFault {
+        at: SimTime(at),
+        fault,
+    })
 }
 
 /// Formats a timeline in the form [`parse_timeline`] reads.

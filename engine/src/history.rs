@@ -39,7 +39,7 @@ impl<N: Node> History<N> {
     fn after_forward(&mut self) {
         let s = self.current.steps();
         let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
-        if s % SNAPSHOT_EVERY == 0 && s > last {
+        if s.is_multiple_of(SNAPSHOT_EVERY) && s > last {
             self.snaps.push(self.current.snapshot());
         }
     }
@@ -83,6 +83,19 @@ impl<N: Node> History<N> {
             }
         }
         self.current.steps()
+    }
+
+    /// Goes to time `t` (forward or back): the state after every event at or before `t`.
+    pub fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        if t < self.current.now() {
+            let idx = self
+                .snaps
+                .partition_point(|s| s.now() <= t)
+                .saturating_sub(1);
+            let k = self.snaps[idx].steps();
+            self.seek_step(k);
+        }
+        self.run_until(t, budget)
     }
 
     /// Plays forward to time `t` (at most `budget` steps).

@@ -37,6 +37,17 @@ pub mod scenario;
 pub mod sim;
 pub mod time;
 
+/// Shortens a piece of user input quoted in an error message: at most 40 characters (then `…`),
+/// no control characters, so a hostile link cannot flood the page's banner or the CLI's stderr.
+pub fn clip(s: &str) -> String {
+    let kept: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    if s.chars().count() > 40 {
+        format!("{kept}…")
+    } else {
+        kept
+    }
+}
+
 /// A node's index in a simulation (`0..n`).
 pub type NodeId = usize;
 

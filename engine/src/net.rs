@@ -1,6 +1,7 @@
 //! The network model: latency distributions, loss and duplication in parts per million, and a
 //! per-direction link state (up, cut, held) between every pair of nodes.
 
+use crate::clip;
 use crate::rng::Rng;
 use crate::time::{fmt_ms, parse_ms, Duration};
 use crate::NodeId;
@@ -54,9 +55,13 @@ impl Latency {
             None => (false, s),
         };
         let ms = |t: &str| -> Result<Duration, String> {
-            let us = parse_ms(t.trim()).ok_or_else(|| format!("'{t}' is not a time in ms"))?;
+            let us =
+                parse_ms(t.trim()).ok_or_else(|| format!("'{}' is not a time in ms", clip(t)))?;
             if us > MAX_LATENCY_MS * 1000 {
-                return Err(format!("{t} ms is above the {MAX_LATENCY_MS} ms limit"));
+                return Err(format!(
+                    "{} ms is above the {MAX_LATENCY_MS} ms limit",
+                    clip(t)
+                ));
             }
             Ok(Duration(us))
         };
@@ -64,7 +69,7 @@ impl Latency {
             Some((a, b)) => {
                 let (lo, hi) = (ms(a)?, ms(b)?);
                 if hi < lo {
-                    return Err(format!("latency range {body} is reversed"));
+                    return Err(format!("latency range {} is reversed", clip(body)));
                 }
                 Ok(if exp {
                     Latency::Exponential(lo, hi)
@@ -111,7 +116,7 @@ pub fn parse_pct(s: &str) -> Result<u32, String> {
         && f.len() <= 4
         && f.bytes().all(|b| b.is_ascii_digit());
     if !ok {
-        return Err(format!("'{s}' is not a percentage"));
+        return Err(format!("'{}' is not a percentage", clip(s)));
     }
     let mut frac: u32 = if f.is_empty() {
         0
@@ -129,7 +134,7 @@ pub fn parse_pct(s: &str) -> Result<u32, String> {
 }
 
 /// The network's settings (all part of a scenario and its link).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetConfig {
     /// Delay distribution (default uniform 10–15 ms, RaftScope's RPC latency).
     pub latency: Latency,
@@ -137,16 +142,6 @@ pub struct NetConfig {
     pub loss_ppm: u32,
     /// Probability a message is delivered twice, parts per million (default 0).
     pub dup_ppm: u32,
-}
-
-impl Default for NetConfig {
-    fn default() -> Self {
-        NetConfig {
-            latency: Latency::default(),
-            loss_ppm: 0,
-            dup_ppm: 0,
-        }
-    }
 }
 
 /// The state of one direction of one link.

@@ -12,9 +12,9 @@ use serde::Serialize;
 pub struct DetectorMetrics {
     /// Crashes of workers seen so far.
     pub crashes: u32,
-    /// Crashes declared down (before the node restarted).
+    /// Crashes declared down (before the node restarted), or already down when they happened.
     pub detected: u32,
-    /// Detection times (crash → down), ms, in crash order.
+    /// Detection times (crash → down), ms, in crash order (0 if it was already down).
     pub detection_ms: Vec<f64>,
     /// Mean detection time, ms (None before any detection).
     pub mean_detection_ms: Option<f64>,
@@ -78,16 +78,41 @@ fn detector(sim: &Sim<HbNode>, det: Detector) -> DetectorMetrics {
             .find(|e| e.node == crash.node && e.up)
             .map(|e| e.time)
             .unwrap_or(SimTime::MAX);
-        // The first "down" after the crash, or the node already being down then.
-        let hit = trans.iter().find(|t| {
-            t.worker == crash.node
-                && t.to == Status::Down
-                && t.time >= crash.time
-                && t.time < restart
-        });
+        // The node already being down then (detection time 0), or the first "down" after the
+        // crash. The fault at the crash instant follows every other event then, so a transition
+        // at that same time came first. A monitor restart forgets every status (back to up)
+        // without a transition, so it ends an earlier "down".
+        let last_change = trans
+            .iter()
+            .filter(|t| t.worker == crash.node && t.time <= crash.time)
+            .map(|t| (t.time, t.to == Status::Down))
+            .next_back();
+        let monitor_restart = life
+            .iter()
+            .filter(|e| e.node == MONITOR && e.up && e.time <= crash.time)
+            .map(|e| e.time)
+            .next_back();
+        let already_down = match (last_change, monitor_restart) {
+            (Some((t, down)), Some(r)) => down && t > r,
+            (Some((_, down)), None) => down,
+            (None, _) => false,
+        };
+        let hit = if already_down {
+            Some(crash.time)
+        } else {
+            trans
+                .iter()
+                .find(|t| {
+                    t.worker == crash.node
+                        && t.to == Status::Down
+                        && t.time >= crash.time
+                        && t.time < restart
+                })
+                .map(|t| t.time)
+        };
         if let Some(t) = hit {
             m.detected += 1;
-            m.detection_ms.push(t.time.since(crash.time).as_ms_f64());
+            m.detection_ms.push(t.since(crash.time).as_ms_f64());
         }
     }
     for t in &trans {

@@ -179,7 +179,7 @@ pub struct Monitor {
 pub struct Worker {
     /// Parameters.
     pub p: HbParams,
-    /// Next heartbeat sequence number.
+    /// Number of the last heartbeat sent (persistent: survives a restart).
     pub seq: u64,
     /// What this worker believes it is.
     pub role: Role,
@@ -218,7 +218,7 @@ impl Monitor {
     fn new(p: &HbParams, workers: usize) -> Monitor {
         let view = WorkerView {
             last: SimTime::ZERO,
-            intervals: VecDeque::new(),
+            intervals: bootstrap_window(p),
             status: [Status::Up; 2],
             last_seq: 0,
         };
@@ -343,16 +343,20 @@ impl Monitor {
             (Status::Down, self.p.phi_down_milli),
         ];
         for (level, th) in phi {
+            let timer = HbTimer::Deadline {
+                worker: w,
+                det: Detector::Phi,
+                level,
+            };
+            // Phi judges a worker only once it has heard from it (as Akka does): before the
+            // first arrival there is no interval to learn from, and a start-up guess would
+            // declare live workers down on any network slower than the guess.
+            if v.last_seq == 0 {
+                ctx.cancel_timer(timer);
+                continue;
+            }
             let cross = phi_crossing(&self.p, &v.intervals, th as f64 / 1000.0);
-            let at = Duration(cross.saturating_sub(elapsed));
-            ctx.set_timer(
-                HbTimer::Deadline {
-                    worker: w,
-                    det: Detector::Phi,
-                    level,
-                },
-                at,
-            );
+            ctx.set_timer(timer, Duration(cross.saturating_sub(elapsed)));
         }
     }
 
@@ -406,6 +410,18 @@ impl Monitor {
             ctx.send(w, HbMsg::Demote { epoch: self.epoch });
         }
     }
+}
+
+/// The window a detector starts with, as Akka's `PhiAccrualFailureDetector` does: two pretend
+/// intervals at `interval ± interval/4`. They keep σ realistic until real samples push them out
+/// (with a single real sample σ would be 0, and φ would shoot up at the first late heartbeat).
+pub fn bootstrap_window(p: &HbParams) -> VecDeque<u64> {
+    let m = p.interval.as_us();
+    let mut w: VecDeque<u64> = [m - m / 4, m + m / 4].into_iter().collect();
+    while w.len() > p.window.max(1) {
+        w.pop_front();
+    }
+    w
 }
 
 /// μ and σ (µs) of the inter-arrival window, with the bootstrap estimate before any sample and
@@ -551,15 +567,17 @@ impl Node for HbNode {
             // The monitor forgets its views (volatile) but keeps epoch and primary (persistent).
             HbNode::Monitor(m) => {
                 for v in &mut m.views {
-                    v.intervals.clear();
+                    v.intervals = bootstrap_window(&m.p);
                     v.status = [Status::Up; 2];
                     v.last_seq = 0;
                 }
             }
-            // A restarted worker comes back as a backup; its epoch is persistent.
+            // A restarted worker comes back as a backup; its epoch is persistent, and so is its
+            // heartbeat counter: the monitor drops heartbeats whose number is not above the last
+            // one it saw, so restarting the count at 0 would have the restarted worker ignored
+            // (and kept down) until the new count passed the old one.
             HbNode::Worker(w) => {
                 w.role = Role::Backup;
-                w.seq = 0;
             }
         }
     }

@@ -5,7 +5,8 @@
 //! by `form_urlencoded` (the WHATWG algorithm browsers use); the values are our mini-languages.
 
 use super::{LabKind, LabParams, Scenario, MAX_STEPS, MAX_TIME_MS};
-use crate::fault::{fmt_timeline, parse_timeline, TimedFault};
+use crate::clip;
+use crate::fault::{fmt_timeline, parse_entry, TimedFault};
 use crate::heartbeat::{Detector, HbParams};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
@@ -44,39 +45,29 @@ pub struct Decoded {
     pub errors: Vec<ParamError>,
 }
 
-/// Shortens a user-supplied string for an error message (it is shown as text, never as HTML).
-fn show(s: &str) -> String {
-    let cleaned: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
-    if s.chars().count() > 40 {
-        format!("{cleaned}…")
-    } else {
-        cleaned
-    }
-}
-
 fn parse_u64_in(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
     if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{}' is not a whole number", show(v)));
+        return Err(format!("'{}' is not a whole number", clip(v)));
     }
     match v.parse::<u64>() {
         Ok(x) if (lo..=hi).contains(&x) => Ok(x),
-        _ => Err(format!("{} is outside {lo}–{hi}", show(v))),
+        _ => Err(format!("{} is outside {lo}–{hi}", clip(v))),
     }
 }
 
 fn parse_ms_in(v: &str, lo_ms: u64, hi_ms: u64) -> Result<Duration, String> {
-    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a time in ms", show(v)))?;
+    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a time in ms", clip(v)))?;
     if us < lo_ms * 1000 || us > hi_ms * 1000 {
-        return Err(format!("{} ms is outside {lo_ms}–{hi_ms} ms", show(v)));
+        return Err(format!("{} ms is outside {lo_ms}–{hi_ms} ms", clip(v)));
     }
     Ok(Duration(us))
 }
 
 /// φ thresholds are written with up to three decimals (`8`, `2.5`) and kept ×1000.
 fn parse_phi(v: &str) -> Result<u32, String> {
-    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a number", show(v)))?;
+    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a number", clip(v)))?;
     if !(100..=50_000).contains(&us) {
-        return Err(format!("{} is outside 0.1–50", show(v)));
+        return Err(format!("{} is outside 0.1–50", clip(v)));
     }
     Ok(us as u32)
 }
@@ -92,7 +83,7 @@ pub fn decode(link: &str) -> Decoded {
     let mut errors = Vec::new();
     let mut err = |param: &str, message: String| {
         errors.push(ParamError {
-            param: show(param),
+            param: clip(param),
             message,
         })
     };
@@ -137,7 +128,7 @@ pub fn decode(link: &str) -> Decoded {
                     "lab",
                     format!(
                         "unknown lab '{}' (known: {}); showing the home page",
-                        show(name),
+                        clip(name),
                         known.join(", ")
                     ),
                 );
@@ -278,7 +269,7 @@ fn decode_heartbeat(
                 "det",
                 format!(
                     "'{}' is not fixed or phi; using {}",
-                    show(v),
+                    clip(v),
                     d.detector.as_str()
                 ),
             ),
@@ -319,7 +310,7 @@ fn decode_heartbeat(
             "0" => p.failover = false,
             _ => err(
                 "fo",
-                format!("'{}' is not 0 or 1; failover stays on", show(v)),
+                format!("'{}' is not 0 or 1; failover stays on", clip(v)),
             ),
         }
     }
@@ -340,8 +331,7 @@ fn decode_faults(v: &str, processes: usize, err: &mut dyn FnMut(&str, String)) -
             );
             break;
         }
-        let parsed = parse_timeline(entry).and_then(|mut f| {
-            let tf = f.pop().ok_or_else(|| "empty entry".to_string())?;
+        let parsed = parse_entry(entry).and_then(|tf| {
             if tf.at.0 > MAX_TIME_MS * 1000 {
                 return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
             }
@@ -355,10 +345,7 @@ fn decode_faults(v: &str, processes: usize, err: &mut dyn FnMut(&str, String)) -
             Err(e) => {
                 bad += 1;
                 if bad <= 3 {
-                    err(
-                        "faults",
-                        format!("'{}' ignored: {}", show(entry), e.replace("entry 1 ", "")),
-                    );
+                    err("faults", format!("'{}' ignored: {e}", clip(entry)));
                 }
             }
         }
@@ -368,6 +355,22 @@ fn decode_faults(v: &str, processes: usize, err: &mut dyn FnMut(&str, String)) -
     }
     out.sort_by_key(|f| f.at);
     out
+}
+
+/// The scenario with one parameter set to `value` (a form field), validated exactly as a link
+/// is: a bad value keeps its safe default and comes back in `errors`. The position resets to 0.
+pub fn with_param(s: &Scenario, key: &str, value: &str) -> Decoded {
+    let mut base = s.clone();
+    base.pos = Default::default();
+    let query = encode(&base);
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if k != key {
+            out.append_pair(&k, &v);
+        }
+    }
+    out.append_pair(key, value);
+    decode(&out.finish())
 }
 
 /// Characters written as they are; everything else is percent-encoded.

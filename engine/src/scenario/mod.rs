@@ -4,7 +4,7 @@
 mod codec;
 mod presets;
 
-pub use codec::{decode, encode, Decoded, ParamError, MAX_PARAM_LEN};
+pub use codec::{decode, encode, with_param, Decoded, ParamError, MAX_PARAM_LEN};
 pub use presets::{presets, Preset};
 
 use crate::fault::TimedFault;

@@ -1,1 +1,85 @@
+//! The engine's integration tests: one binary, one module per area (architecture §4).
+//!
+//! - `sim`: the discrete-event core on a toy ping-pong node (ordering, faults, history).
+//! - `heartbeat`: the heartbeat lab, one test per rule.
+//! - `codec`: links in and out, and what a bad link turns into.
+//! - `determinism`: same link, same run — presets, round trips and a seed sweep.
+//! - `transcript`: etcd-style expected traces in `testdata/*.txt` (`UPDATE_TRANSCRIPTS=1` rewrites).
+//! - `props`: property tests (`PROPTEST_CASES` overrides the case counts).
 
+mod codec;
+mod determinism;
+mod heartbeat;
+mod props;
+mod sim;
+mod transcript;
+
+use engine::heartbeat::{HbNode, Monitor, Worker, MONITOR};
+use engine::scenario::{decode, Scenario};
+use engine::sim::{Node, Sim};
+use engine::History;
+
+/// The trace as the UI's event log shows it, one `Display` line per step.
+pub fn lines<N: Node>(sim: &Sim<N>) -> Vec<String> {
+    sim.trace().iter().map(|e| e.to_string()).collect()
+}
+
+/// Decodes a link that must be clean.
+pub fn scenario(link: &str) -> Scenario {
+    let d = decode(link);
+    assert!(d.errors.is_empty(), "{link}: {:?}", d.errors);
+    assert!(d.lab.is_some(), "{link}: no lab");
+    d.scenario
+}
+
+/// Replays a clean heartbeat link to its position.
+pub fn run(link: &str) -> History<HbNode> {
+    scenario(link).replay_heartbeat()
+}
+
+/// The heartbeat lab's monitor.
+pub fn monitor(sim: &Sim<HbNode>) -> &Monitor {
+    match &sim.nodes()[MONITOR] {
+        HbNode::Monitor(m) => m,
+        HbNode::Worker(_) => panic!("node 0 is not the monitor"),
+    }
+}
+
+/// A heartbeat-lab worker.
+pub fn worker(sim: &Sim<HbNode>, i: usize) -> &Worker {
+    match &sim.nodes()[i] {
+        HbNode::Worker(w) => w,
+        HbNode::Monitor(_) => panic!("node {i} is not a worker"),
+    }
+}
+
+/// The case count for a property test: `PROPTEST_CASES` if set, else `default`.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Asserts two runs have the same trace (steps, times, events, notes), showing the first
+/// difference as trace lines rather than a wall of `Debug`.
+pub fn assert_same_trace<N: Node>(a: &Sim<N>, b: &Sim<N>, what: &str)
+where
+    N::Msg: PartialEq,
+    N::Timer: PartialEq,
+{
+    let (ta, tb) = (a.trace(), b.trace());
+    if let Some(i) = (0..ta.len().min(tb.len())).find(|&i| ta[i] != tb[i]) {
+        panic!(
+            "{what}: traces differ at step {}:\n  left:  {}\n  right: {}",
+            i + 1,
+            ta[i],
+            tb[i]
+        );
+    }
+    assert_eq!(
+        ta.len(),
+        tb.len(),
+        "{what}: one trace is a prefix of the other"
+    );
+}

@@ -1,0 +1,53 @@
+//! The built binary, run as a user would.
+
+use std::process::Command;
+
+fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cli"))
+        .args(args)
+        .output()
+        .expect("the cli binary runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+#[test]
+fn runs_a_preset_link_and_prints_json() {
+    let (code, out, err) = cli(&[
+        "run",
+        "https://example.org/?lab=heartbeat&v=1&seed=7&n=5&lat=10-15&loss=0&faults=1500:crash:3",
+        "--until",
+        "3000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    let m: serde_json::Value = serde_json::from_str(&out).expect("JSON on stdout");
+    assert_eq!(m["time_ms"], 3000.0);
+    assert_eq!(m["fixed"]["crashes"], 1);
+    assert_eq!(m["fixed"]["detected"], 1);
+    assert_eq!(m["primary"], 1);
+}
+
+#[test]
+fn refuses_a_bad_link_with_exit_code_2() {
+    let (code, out, err) = cli(&["run", "lab=heartbeat&n=1000000&seed=<script>"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("error: seed: "), "{err}");
+    assert!(lines[1].starts_with("error: n: "), "{err}");
+}
+
+#[test]
+fn lists_presets_and_rejects_unknown_flags() {
+    let (code, out, _) = cli(&["presets"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("hb-split-brain"));
+    let (code, _, err) = cli(&["run", "lab=heartbeat", "--fast"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown flag '--fast'"), "{err}");
+}

@@ -1,0 +1,293 @@
+//! Links in and out: round trips, and what every kind of bad link turns into.
+
+use engine::fault::Fault;
+use engine::heartbeat::HbParams;
+use engine::scenario::{decode, encode, presets, Decoded, LabKind, Scenario};
+use engine::{Duration, SimTime};
+
+fn defaults() -> Scenario {
+    Scenario::default_for(LabKind::Heartbeat)
+}
+
+/// Decodes and checks that exactly the parameters `params` were reported (in that order).
+fn decode_bad(link: &str, params: &[&str]) -> Decoded {
+    let d = decode(link);
+    let got: Vec<&str> = d.errors.iter().map(|e| e.param.as_str()).collect();
+    assert_eq!(got, params, "{}: {:?}", short(link), d.errors);
+    for e in &d.errors {
+        assert_no_long_echo(link, &e.to_string());
+    }
+    d
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+/// No run of more than 41 characters of the user's input appears in a message.
+fn assert_no_long_echo(input: &str, message: &str) {
+    let chars: Vec<char> = input.chars().collect();
+    if chars.len() <= 41 {
+        return;
+    }
+    for w in chars.windows(42) {
+        let piece: String = w.iter().collect();
+        assert!(
+            !message.contains(&piece),
+            "message echoes too much input: {}",
+            short(message)
+        );
+    }
+}
+
+#[test]
+fn defaults_round_trip() {
+    let s = defaults();
+    let q = encode(&s);
+    assert_eq!(q, "lab=heartbeat&v=1&seed=1&n=5&lat=10-15&loss=0");
+    let d = decode(&q);
+    assert!(d.errors.is_empty());
+    assert_eq!(d.lab, Some(LabKind::Heartbeat));
+    assert_eq!(d.scenario, s);
+}
+
+#[test]
+fn every_preset_decodes_cleanly_and_round_trips() {
+    for p in presets() {
+        let d = decode(p.query);
+        assert!(d.errors.is_empty(), "{}: {:?}", p.id, d.errors);
+        assert_eq!(d.lab, Some(p.lab), "{}", p.id);
+        let q = encode(&d.scenario);
+        let again = decode(&q);
+        assert!(again.errors.is_empty(), "{}: {q}", p.id);
+        assert_eq!(again.scenario, d.scenario, "{}", p.id);
+        assert_eq!(encode(&again.scenario), q, "{}", p.id);
+        // A full URL, or a query with its leading '?', reads the same.
+        assert_eq!(
+            decode(&format!("https://example.org/ha/?{q}#x")).scenario,
+            d.scenario
+        );
+        assert_eq!(decode(&format!("?{q}")).scenario, d.scenario);
+    }
+}
+
+#[test]
+fn every_parameter_round_trips() {
+    let mut s = defaults();
+    s.seed = u64::MAX;
+    s.nodes = 50;
+    s.net.latency = engine::net::Latency::Exponential(Duration(10_500), Duration::from_ms(60));
+    s.net.loss_ppm = 25_000;
+    s.net.dup_ppm = 1;
+    s.params = engine::scenario::LabParams::Heartbeat(HbParams {
+        interval: Duration::from_ms(250),
+        jitter_pct: 0,
+        suspect_after: Duration(700_001),
+        down_after: Duration::from_ms(2_000),
+        detector: engine::heartbeat::Detector::Phi,
+        phi_suspect_milli: 2_500,
+        phi_down_milli: 12_000,
+        window: 1_000,
+        failover: false,
+        ..HbParams::default()
+    });
+    s.faults = engine::fault::parse_timeline(
+        "100:crash:3;200.5:partition:0.1|2.3;300:cut:1>2;300:hold:2>1;400:release:2>1;500:heal;\
+         600:drop:17;700:loss:2.5;800:lat:exp:10-40;900:restart:3;950:isolate:50",
+    )
+    .expect("timeline");
+    s.pos.time = SimTime(2_300_450);
+    s.pos.step = Some(1234);
+    let q = encode(&s);
+    let d = decode(&q);
+    assert!(d.errors.is_empty(), "{q}: {:?}", d.errors);
+    assert_eq!(d.scenario, s, "{q}");
+}
+
+// Every bad parameter gives a `ParamError` naming it, and the parameter keeps its safe default.
+
+#[test]
+fn node_count_out_of_range_keeps_the_default() {
+    for bad in [
+        "n=1000000",
+        "n=-1",
+        "n=0",
+        "n=51",
+        "n=abc",
+        "n=",
+        "n=99999999999999999999999",
+    ] {
+        let d = decode_bad(&format!("lab=heartbeat&{bad}"), &["n"]);
+        assert_eq!(d.scenario.nodes, 5, "{bad}");
+        assert!(d.errors[0].message.contains("using 5"), "{:?}", d.errors);
+    }
+}
+
+#[test]
+fn a_script_in_the_seed_is_refused_and_shown_as_text() {
+    let d = decode_bad("lab=heartbeat&seed=<script>alert(1)</script>", &["seed"]);
+    assert_eq!(d.scenario.seed, 1);
+    assert!(d.errors[0].message.contains("not a whole number"));
+    // Percent-encoded the same way.
+    let d = decode_bad(
+        "lab=heartbeat&seed=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        &["seed"],
+    );
+    assert_eq!(d.scenario.seed, 1);
+}
+
+#[test]
+fn an_unknown_lab_shows_the_home_page() {
+    let d = decode_bad("lab=nope&n=3", &["lab"]);
+    assert_eq!(d.lab, None);
+    assert!(d.errors[0].message.contains("nope"));
+    assert!(
+        d.errors[0].message.contains("heartbeat"),
+        "lists known labs"
+    );
+    // No lab at all is the home page, without an error.
+    let d = decode("");
+    assert_eq!((d.lab, d.errors.len()), (None, 0));
+}
+
+#[test]
+fn a_huge_fault_timeline_is_ignored_with_a_short_message() {
+    let huge = "1:crash:1;".repeat(10_000); // 100 KB
+    let d = decode_bad(&format!("lab=heartbeat&faults={huge}"), &["faults"]);
+    assert!(d.scenario.faults.is_empty());
+    assert!(d.errors[0].message.contains("100000 characters"));
+    assert!(d.errors[0].to_string().len() < 120);
+    // A long key is shortened too.
+    let key = "k".repeat(5_000);
+    let d = decode_bad(
+        &format!("lab=heartbeat&{key}=1"),
+        &[&*format!("{}…", "k".repeat(40))],
+    );
+    assert!(d.errors[0].param.chars().count() <= 41);
+}
+
+#[test]
+fn a_fault_naming_a_missing_node_is_dropped_and_the_others_kept() {
+    let d = decode_bad(
+        "lab=heartbeat&n=3&faults=100:crash:1;200:crash:9;300:cut:1>4;400:crash:3",
+        &["faults", "faults"],
+    );
+    let kept: Vec<String> = d.scenario.faults.iter().map(|f| f.to_string()).collect();
+    assert_eq!(kept, ["100:crash:1", "400:crash:3"]);
+    assert!(
+        d.errors[0].message.contains("node 9 does not exist (0–3)"),
+        "{:?}",
+        d.errors
+    );
+    assert!(
+        d.errors[1].message.contains("node 4 does not exist"),
+        "{:?}",
+        d.errors
+    );
+}
+
+#[test]
+fn many_bad_fault_entries_are_summarised() {
+    let d = decode_bad(
+        "lab=heartbeat&faults=1:x;2:y;3:z;4:w;5:v;6:crash:1",
+        &["faults", "faults", "faults", "faults"],
+    );
+    assert_eq!(d.scenario.faults.len(), 1);
+    assert!(d.errors[3].message.contains("2 more bad entries"));
+}
+
+#[test]
+fn a_negative_time_starts_at_zero() {
+    let d = decode_bad("lab=heartbeat&t=-5", &["t"]);
+    assert_eq!(d.scenario.pos.time, SimTime::ZERO);
+    let d = decode_bad("lab=heartbeat&t=600001", &["t"]);
+    assert_eq!(d.scenario.pos.time, SimTime::ZERO);
+    let d = decode_bad("lab=heartbeat&step=1000001", &["step"]);
+    assert_eq!(d.scenario.pos.step, None);
+}
+
+#[test]
+fn down_before_suspect_falls_back_to_both_defaults() {
+    let d = decode_bad("lab=heartbeat&down=100&suspect=200", &["down"]);
+    let p = d.scenario.hb_params();
+    assert_eq!(p.suspect_after, Duration::from_ms(250));
+    assert_eq!(p.down_after, Duration::from_ms(500));
+    let d = decode_bad("lab=heartbeat&phis=9&phid=8", &["phid"]);
+    let p = d.scenario.hb_params();
+    assert_eq!((p.phi_suspect_milli, p.phi_down_milli), (3_000, 8_000));
+}
+
+#[test]
+fn other_lab_parameters_keep_their_defaults() {
+    let d = decode_bad(
+        "lab=heartbeat&hb=5&jit=51&det=raft&win=0&fo=yes&lat=15-10&loss=101&dup=x",
+        &["lat", "loss", "dup", "hb", "jit", "det", "win", "fo"],
+    );
+    let mut expect = defaults();
+    expect.pos = d.scenario.pos;
+    assert_eq!(d.scenario, expect);
+}
+
+#[test]
+fn an_unknown_key_is_reported_and_ignored() {
+    let d = decode_bad("lab=heartbeat&n=3&colour=red", &["colour"]);
+    assert_eq!(d.scenario.nodes, 3);
+    assert!(d.errors[0].message.contains("unknown parameter"));
+}
+
+#[test]
+fn a_duplicate_key_keeps_the_first_value() {
+    let d = decode_bad("lab=heartbeat&n=3&n=4", &["n"]);
+    assert_eq!(d.scenario.nodes, 3);
+    assert!(d.errors[0].message.contains("twice"));
+}
+
+#[test]
+fn another_link_version_is_read_as_version_1() {
+    let d = decode_bad("lab=heartbeat&v=2&n=3", &["v"]);
+    assert_eq!(d.scenario.nodes, 3);
+    assert!(d.errors[0].message.contains("version 2"));
+}
+
+#[test]
+fn error_messages_never_echo_much_input() {
+    let long = "9".repeat(500);
+    let junk = "<img src=x onerror=alert(1)>".repeat(20);
+    for link in [
+        format!("lab=heartbeat&n={long}"),
+        format!("lab=heartbeat&seed={junk}"),
+        format!("lab={junk}"),
+        format!("lab=heartbeat&faults=1:crash:{long}"),
+        format!("lab=heartbeat&faults={junk}"),
+        format!("lab=heartbeat&lat={long}"),
+        format!("lab=heartbeat&det={junk}"),
+        format!("lab=heartbeat&{junk}=1"),
+        format!("lab=heartbeat&t={long}"),
+    ] {
+        let d = decode(&link);
+        assert!(!d.errors.is_empty(), "{}", short(&link));
+        for e in &d.errors {
+            assert_no_long_echo(&link, &e.to_string());
+            assert!(e.to_string().chars().count() < 200, "{e}");
+        }
+    }
+}
+
+#[test]
+fn the_timeline_is_sorted_by_time_keeping_the_order_of_ties() {
+    let d = decode("lab=heartbeat&faults=300:heal;100:crash:1;100:crash:2");
+    let got: Vec<(u64, Fault)> = d
+        .scenario
+        .faults
+        .iter()
+        .map(|f| (f.at.0 / 1000, f.fault.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (100, Fault::Crash(1)),
+            (100, Fault::Crash(2)),
+            (300, Fault::Heal)
+        ]
+    );
+}

@@ -1,0 +1,112 @@
+//! Player controls shared by every lab: play/pause, step, step back, speed, seed, reset,
+//! timeline scrubber, copy link.
+
+use crate::geometry::{speed_from_log, speed_label, MAX_SPEED_LOG, MIN_SPEED_LOG};
+use crate::player::Action;
+use engine::time::fmt_ms;
+use engine::SimTime;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`Controls`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct ControlsProps {
+    /// Sends an action to the player.
+    pub dispatch: Callback<Action>,
+    /// Playing?
+    pub playing: bool,
+    /// Speed, log10.
+    pub speed_log: f64,
+    /// Simulated time, µs.
+    pub now_us: u64,
+    /// Events processed.
+    pub steps: u64,
+    /// The scrubber's end, ms.
+    pub horizon_ms: u64,
+    /// The seed.
+    pub seed: u64,
+    /// The shareable link (full URL).
+    pub link: String,
+}
+
+/// The number in a range input (or `default` if it does not parse).
+fn range_value(e: &InputEvent, default: f64) -> f64 {
+    e.target_unchecked_into::<HtmlInputElement>()
+        .value()
+        .parse()
+        .unwrap_or(default)
+}
+
+/// The control bar.
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let shown_link = use_state(|| None::<String>);
+    let d = props.dispatch.clone();
+    let act = move |a: Action| {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(a.clone()))
+    };
+    let on_speed = {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            d.emit(Action::SetSpeedLog(range_value(&e, -1.0)));
+        })
+    };
+    let on_seek = {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = range_value(&e, 0.0);
+            let ms = if v.is_finite() { v.max(0.0) } else { 0.0 };
+            d.emit(Action::SeekTime(SimTime((ms * 1000.0) as u64)));
+        })
+    };
+    let on_seed = {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            d.emit(Action::SetParam("seed".into(), v.trim().to_string()));
+        })
+    };
+    let on_copy = {
+        let link = props.link.clone();
+        let shown = shown_link.clone();
+        Callback::from(move |_: MouseEvent| {
+            crate::web::copy_to_clipboard(&link);
+            shown.set(Some(link.clone()));
+        })
+    };
+    let now_ms = fmt_ms(props.now_us);
+    let speed = speed_from_log(props.speed_log);
+    html! {
+        <div class="controls" role="toolbar" aria-label="Player">
+            <button data-testid="play" aria-pressed={props.playing.to_string()} class="primary"
+                onclick={act(Action::TogglePlay)} title="Play / pause (Space)">
+                { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+            </button>
+            <button data-testid="step-back" onclick={act(Action::StepBack)} disabled={props.steps == 0} title="Step back one event (←)">{"◀ Back"}</button>
+            <button data-testid="step" onclick={act(Action::Step)} title="Step one event (→)">{"Step ▶"}</button>
+            <button data-testid="reset" onclick={act(Action::Reset)} title="Back to time 0 (faults kept)">{"⟲ Reset"}</button>
+            <label class="speed">{"Speed "}
+                <input data-testid="speed" type="range" min={MIN_SPEED_LOG.to_string()} max={MAX_SPEED_LOG.to_string()} step="0.05"
+                    value={props.speed_log.to_string()} oninput={on_speed} aria-valuetext={speed_label(speed)} />
+                <output>{ speed_label(speed) }</output>
+            </label>
+            <label class="seed">{"Seed "}
+                <input data-testid="seed" type="text" inputmode="numeric" size="8" value={props.seed.to_string()} onchange={on_seed} />
+            </label>
+            <div class="clock">
+                <span data-testid="sim-time" data-ms={now_ms.clone()} class="sim-time">{ format!("{now_ms} ms") }</span>
+                <span class="muted" data-testid="step-count">{ format!(" · event {}", props.steps) }</span>
+            </div>
+            <label class="timeline">{"Time "}
+                <input data-testid="timeline" type="range" min="0" max={props.horizon_ms.to_string()} step="1"
+                    value={(props.now_us / 1000).to_string()} oninput={on_seek} aria-label="Timeline (ms)" />
+            </label>
+            <button data-testid="copy-link" onclick={on_copy} title="Copy a link that replays this exact run">{"Copy link"}</button>
+            if let Some(link) = (*shown_link).clone() {
+                <input data-testid="share-url" class="share-url" readonly=true value={link} aria-label="Link to this run"
+                    onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
+            }
+        </div>
+    }
+}

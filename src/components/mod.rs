@@ -1,0 +1,6 @@
+//! Components shared by every lab.
+
+pub mod banner;
+pub mod controls;
+pub mod event_log;
+pub mod hooks;

@@ -1,0 +1,566 @@
+//! The heartbeat lab page: workers around the monitor, heartbeats in flight, each worker's
+//! silence growing towards its timeout, both detectors' verdicts, failover and fencing.
+
+use crate::components::banner::ErrorBanner;
+use crate::components::controls::Controls;
+use crate::components::event_log::{EventLog, LogLine, LOG_LINES};
+use crate::components::hooks::{use_frames, use_player_keys};
+use crate::geometry::{arc_path, between_circles, lerp, progress, ring, Pt};
+use crate::player::{Action, Player};
+use crate::web;
+use engine::fault::fmt_timeline;
+use engine::heartbeat::{
+    measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
+};
+use engine::net::{fmt_pct, LinkState};
+use engine::scenario::{presets, Decoded, LabKind, Scenario};
+use engine::sim::{Sim, What};
+use engine::time::fmt_ms;
+use engine::{Fault, NodeId};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of [`HeartbeatPage`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct HeartbeatProps {
+    /// The link, decoded.
+    pub decoded: Rc<Decoded>,
+    /// Opens another link (presets).
+    pub onnavigate: Callback<String>,
+}
+
+fn build(s: &Scenario) -> Sim<HbNode> {
+    s.build_heartbeat()
+}
+
+const VIEW: f64 = 640.0;
+const CENTER: Pt = Pt { x: 320.0, y: 320.0 };
+const RING_R: f64 = 240.0;
+const MONITOR_R: f64 = 48.0;
+
+fn worker_radius(n: usize) -> f64 {
+    let spacing = std::f64::consts::TAU * RING_R / n.max(1) as f64;
+    (spacing * 0.36).clamp(9.0, 34.0)
+}
+
+/// The page.
+#[component]
+pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
+    let player = {
+        let d = props.decoded.clone();
+        use_reducer(move || Player::new(d.scenario.clone(), d.errors.clone(), build))
+    };
+    let dispatch: Callback<Action> = {
+        let p = player.dispatcher();
+        Callback::from(move |a| p.dispatch(a))
+    };
+    {
+        let d = dispatch.clone();
+        use_frames(
+            player.playing,
+            Callback::from(move |dt| d.emit(Action::Tick(dt))),
+        );
+    }
+    use_player_keys(dispatch.clone());
+    {
+        // Every change to the run is written to the address bar (not during play: browsers
+        // throttle history updates; pausing writes the position).
+        let p = player.clone();
+        use_effect_with((player.version, player.playing), move |(_, playing)| {
+            if !*playing {
+                web::replace_query(&p.query());
+            }
+        });
+    }
+
+    let hist = player.hist.borrow();
+    let sim = hist.sim();
+    let params = player.scenario.hb_params();
+    let Some(HbNode::Monitor(mon)) = sim.nodes().first() else {
+        return html! { <p>{"No monitor in this run."}</p> };
+    };
+    let now_us = sim.now().0;
+    let steps = sim.steps();
+    let last_fault_ms = player
+        .scenario
+        .faults
+        .last()
+        .map(|f| f.at.0 / 1000)
+        .unwrap_or(0);
+    let horizon_ms = ((now_us / 1000).max(last_fault_ms + 3000).max(10_000) / 5000 + 1) * 5000;
+    let link = web::full_link(&player.query());
+
+    let log_lines: Rc<Vec<LogLine>> = Rc::new(
+        sim.trace()
+            .iter()
+            .rev()
+            .take(LOG_LINES)
+            .rev()
+            .map(|e| LogLine {
+                step: e.step,
+                text: {
+                    let mut t = e.clone();
+                    t.notes.clear();
+                    t.to_string()
+                },
+                notes: e.notes.clone(),
+                kind: match &e.what {
+                    What::Fault(_) => "ev-fault",
+                    What::Drop { .. } => "ev-drop",
+                    What::Hold { .. } => "ev-hold",
+                    What::Deliver { .. } => "ev-deliver",
+                    What::Timer { .. } => "ev-timer",
+                },
+            })
+            .collect(),
+    );
+
+    let svg = render_svg(sim, mon, &params, player.selected, &dispatch);
+    let on_dismiss = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::DismissErrors))
+    };
+    html! {
+        <main class="lab heartbeat">
+            <ErrorBanner errors={player.errors.clone()} ondismiss={on_dismiss} />
+            if let Some(n) = &player.notice {
+                <div class="banner notice" data-testid="notice">{ n.clone() }</div>
+            }
+            <div class="lab-head">
+                <h1>{ LabKind::Heartbeat.title() }</h1>
+                { render_presets(&dispatch) }
+            </div>
+            <Controls dispatch={dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
+                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} link={link} />
+            <div class="lab-body">
+                <div class="stage">
+                    { svg }
+                    { render_legend() }
+                </div>
+                <div class="side">
+                    { render_selected(sim, mon, &params, player.selected, &dispatch) }
+                    { render_metrics(sim, &params) }
+                    { render_network(sim, &player.scenario, &dispatch) }
+                    { render_settings(&player.scenario, &params, &dispatch) }
+                </div>
+            </div>
+            <div class="lab-foot">
+                <EventLog lines={log_lines} total={steps} />
+                { render_timeline(&player.scenario, &dispatch) }
+            </div>
+        </main>
+    }
+}
+
+fn status_of(sim: &Sim<HbNode>, mon: &Monitor, det: Detector, i: NodeId) -> Status {
+    if i == MONITOR {
+        return if sim.is_up(MONITOR) {
+            Status::Up
+        } else {
+            Status::Down
+        };
+    }
+    mon.status(i, det)
+}
+
+fn render_svg(
+    sim: &Sim<HbNode>,
+    mon: &Monitor,
+    p: &HbParams,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let workers = sim.nodes().len() - 1;
+    let pos: Vec<Pt> = std::iter::once(CENTER)
+        .chain(ring(workers, CENTER, RING_R))
+        .collect();
+    let wr = worker_radius(workers);
+    let radius = |i: NodeId| if i == MONITOR { MONITOR_R } else { wr };
+    let now = sim.now();
+    let det = p.detector;
+
+    // Two lanes per link (worker→monitor outside, monitor→worker inside), styled by state.
+    let lane = |from: NodeId, to: NodeId| -> (Pt, Pt) {
+        let (a, b) = between_circles(pos[from], pos[to], radius(from), radius(to));
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let off = 4.0;
+        let (nx, ny) = (-dy / len * off, dx / len * off);
+        (
+            Pt {
+                x: a.x + nx,
+                y: a.y + ny,
+            },
+            Pt {
+                x: b.x + nx,
+                y: b.y + ny,
+            },
+        )
+    };
+    let links = (1..=workers).flat_map(|w| [(w, MONITOR), (MONITOR, w)]).map(|(a, b)| {
+        let (s, e) = lane(a, b);
+        let state = sim.links().get(a, b);
+        let cls = match state {
+            LinkState::Up => "link up",
+            LinkState::Cut => "link cut",
+            LinkState::Held => "link held",
+        };
+        html! { <line class={cls} data-link={format!("{a}>{b}")} x1={fmt(s.x)} y1={fmt(s.y)} x2={fmt(e.x)} y2={fmt(e.y)} /> }
+    });
+
+    let messages = sim.in_flight().map(|m| {
+        let (s, e) = lane(m.from, m.to);
+        let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
+        let at = lerp(s, e, f);
+        let kind = match m.msg {
+            HbMsg::Heartbeat { .. } => "hb",
+            HbMsg::Promote { .. } => "promote",
+            HbMsg::Demote { .. } => "demote",
+        };
+        let cls = classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"));
+        let d = dispatch.clone();
+        let id = m.id;
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Inject(Fault::DropMsg(id)));
+        });
+        let title = format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, m.msg, if m.lost { " (will be lost)" } else { "" });
+        html! {
+            <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
+                <title>{ title }</title>
+                <circle cx={fmt(at.x)} cy={fmt(at.y)} r="7" />
+            </g>
+        }
+    });
+
+    let nodes = (0..=workers).map(|i| {
+        let c = pos[i];
+        let r = radius(i);
+        let alive = sim.is_up(i);
+        let st = status_of(sim, mon, det, i);
+        let d = dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Select(Some(i)));
+        });
+        let d = dispatch.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                d.emit(Action::Select(Some(i)));
+            }
+        });
+        let sel = selected == Some(i);
+        let (role, epoch) = match &sim.nodes()[i] {
+            HbNode::Worker(w) => (if w.role == Role::Primary { "primary" } else { "backup" }, w.epoch),
+            HbNode::Monitor(m) => ("monitor", m.epoch),
+        };
+        let label = if i == MONITOR { "M".to_string() } else { i.to_string() };
+        let silence = if i == MONITOR { None } else { mon.views.get(i).map(|v| now.since(v.last)) };
+        let arc = silence.map(|s| {
+            let frac = s.0 as f64 / p.down_after.0.max(1) as f64;
+            let level = if s >= p.down_after { "down" } else if s >= p.suspect_after { "suspect" } else { "up" };
+            html! { <path class={classes!("silence", level)} d={arc_path(c, r + 5.0, frac)} /> }
+        });
+        let aria = format!(
+            "{} {}: {}{}, {}",
+            if i == MONITOR { "Monitor" } else { "Worker" },
+            i,
+            st.as_str(),
+            if alive { "" } else { " (crashed)" },
+            role
+        );
+        let small = workers > 16;
+        html! {
+            <g class={classes!("node", format!("st-{}", st.as_str()), (!alive).then_some("crashed"), sel.then_some("selected"), (role == "primary").then_some("is-primary"))}
+                data-node-id={i.to_string()} data-status={st.as_str()} data-alive={alive.to_string()}
+                data-role={role} data-epoch={epoch.to_string()}
+                role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
+                <title>{ aria }</title>
+                { arc.unwrap_or_default() }
+                <circle class="body" cx={fmt(c.x)} cy={fmt(c.y)} r={fmt(r)} />
+                <text class="label" x={fmt(c.x)} y={fmt(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
+                if !small || i == MONITOR {
+                    <text class="status-text" x={fmt(c.x)} y={fmt(c.y + r + 20.0)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
+                }
+                if role == "primary" {
+                    <text class="role-text" x={fmt(c.x)} y={fmt(c.y - r - 10.0)}>{ format!("★ primary e{epoch}") }</text>
+                }
+                if !alive {
+                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", fmt(c.x - r * 0.6), fmt(c.y - r * 0.6), fmt(c.x + r * 0.6), fmt(c.y + r * 0.6), fmt(c.x + r * 0.6), fmt(c.y - r * 0.6), fmt(c.x - r * 0.6), fmt(c.y + r * 0.6))} />
+                }
+            </g>
+        }
+    });
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class="cluster" viewBox={format!("0 0 {VIEW} {VIEW}")} role="img" aria-label="Workers around the monitor" data-testid="cluster" onclick={deselect}>
+            <g class="links">{ for links }</g>
+            <g class="nodes">{ for nodes }</g>
+            <g class="messages">{ for messages }</g>
+        </svg>
+    }
+}
+
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+fn render_legend() -> Html {
+    html! {
+        <p class="legend">
+            <span class="key hb">{"● heartbeat"}</span>
+            <span class="key promote">{"● promote"}</span>
+            <span class="key demote">{"● demote"}</span>
+            <span class="key lost">{"○ will be lost"}</span>
+            <span class="key">{"Arc around a worker: silence since its last heartbeat, full at the down timeout."}</span>
+        </p>
+    }
+}
+
+fn fault_button(
+    dispatch: &Callback<Action>,
+    testid: &str,
+    label: &str,
+    fault: Fault,
+    enabled: bool,
+) -> Html {
+    let d = dispatch.clone();
+    let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::Inject(fault.clone())));
+    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
+}
+
+fn render_selected(
+    sim: &Sim<HbNode>,
+    mon: &Monitor,
+    p: &HbParams,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
+        return html! { <section class="panel"><h2>{"Node"}</h2><p class="muted">{"Click a node to act on it."}</p></section> };
+    };
+    let alive = sim.is_up(i);
+    let now = sim.now();
+    let actions = html! {
+        <div class="actions" data-testid="node-actions">
+            { fault_button(dispatch, "action-crash", "Crash", Fault::Crash(i), alive) }
+            { fault_button(dispatch, "action-restart", "Restart", Fault::Restart(i), !alive) }
+            { fault_button(dispatch, "action-isolate", "Isolate", Fault::Isolate(i), true) }
+            if i != MONITOR {
+                { fault_button(dispatch, "action-cut-out", &format!("Cut {i}→M"), Fault::Cut(i, MONITOR), sim.links().get(i, MONITOR) != LinkState::Cut) }
+                { fault_button(dispatch, "action-cut-in", &format!("Cut M→{i}"), Fault::Cut(MONITOR, i), sim.links().get(MONITOR, i) != LinkState::Cut) }
+                { fault_button(dispatch, "action-hold", &format!("Hold {i}→M"), Fault::Hold(i, MONITOR), sim.links().get(i, MONITOR) == LinkState::Up) }
+                { fault_button(dispatch, "action-release", &format!("Release {i}→M"), Fault::Release(i, MONITOR), sim.links().get(i, MONITOR) == LinkState::Held) }
+            }
+        </div>
+    };
+    let details = match &sim.nodes()[i] {
+        HbNode::Monitor(m) => html! {
+            <dl>
+                <dt>{"Role"}</dt><dd>{"monitor (failure detector + failover)"}</dd>
+                <dt>{"Designated primary"}</dt><dd>{ m.primary.map(|p| format!("node {p}")).unwrap_or("none".into()) }</dd>
+                <dt>{"Epoch"}</dt><dd>{ m.epoch }</dd>
+            </dl>
+        },
+        HbNode::Worker(w) => {
+            let v = &mon.views[i];
+            html! {
+                <dl>
+                    <dt>{"Actually running"}</dt><dd>{ if alive { "yes" } else { "no — crashed" } }</dd>
+                    <dt>{"Believes it is"}</dt><dd>{ format!("{} (epoch {})", if w.role == Role::Primary { "primary" } else { "backup" }, w.epoch) }</dd>
+                    <dt>{"Monitor: fixed"}</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
+                    <dt>{"Monitor: phi"}</dt><dd data-testid="sel-phi">{ format!("{} (φ = {:.2})", mon.status(i, Detector::Phi).as_str(), mon.phi(i, now)) }</dd>
+                    <dt>{"Silent for"}</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
+                    <dt>{"Samples"}</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
+                </dl>
+            }
+        }
+    };
+    html! {
+        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+            <h2>{ if i == MONITOR { "Monitor".to_string() } else { format!("Worker {i}") } }</h2>
+            { actions }
+            { details }
+        </section>
+    }
+}
+
+fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
+    let m = measure(sim);
+    let det_row = |name: &str, key: &str, d: &engine::heartbeat::DetectorMetrics, active: bool| {
+        let mean = d
+            .mean_detection_ms
+            .map(|x| format!("{x:.1}"))
+            .unwrap_or_else(|| "–".into());
+        html! {
+            <tr class={classes!(active.then_some("active"))}>
+                <th>{ name.to_string() }{ if active { " ◀" } else { "" } }</th>
+                <td data-testid={format!("metric-detect-{key}")} data-value={d.mean_detection_ms.map(|x| format!("{x:.3}")).unwrap_or_default()}>{ format!("{mean} ms") }</td>
+                <td>{ format!("{}/{}", d.detected, d.crashes) }</td>
+                <td data-testid={format!("metric-false-{key}")} data-value={d.false_suspicions.to_string()}>{ format!("{} ({} down)", d.false_suspicions, d.false_downs) }</td>
+            </tr>
+        }
+    };
+    let invariants = sim.invariant_status();
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measurements"}</h2>
+            <table>
+                <thead><tr><th>{"detector"}</th><th>{"mean detection"}</th><th>{"detected"}</th><th>{"false suspicions"}</th></tr></thead>
+                <tbody>
+                    { det_row("fixed", "fixed", &m.fixed, p.detector == Detector::Fixed) }
+                    { det_row("phi", "phi", &m.phi, p.detector == Detector::Phi) }
+                </tbody>
+            </table>
+            <dl>
+                <dt>{"Primary"}</dt><dd data-testid="metric-primary">{ m.primary.map(|x| format!("node {x} (epoch {})", m.epoch)).unwrap_or_else(|| "none".into()) }</dd>
+                <dt>{"Failovers"}</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
+                <dt>{"Split brain"}</dt><dd data-testid="metric-split-brain" data-value={format!("{:.3}", m.split_brain_ms)}>{ format!("{:.1} ms with two live primaries", m.split_brain_ms) }</dd>
+                <dt>{"Messages"}</dt><dd>{ format!("{} sent, {} lost, {} dropped", m.messages_sent, m.messages_lost, m.messages_dropped) }</dd>
+            </dl>
+            <h3>{"Invariants"}</h3>
+            <ul class="invariants" data-testid="invariants">
+                { for invariants.iter().map(|(name, ok)| html! {
+                    <li class={if *ok { "ok" } else { "broken" }} data-ok={ok.to_string()}>{ if *ok { "✔ " } else { "✘ " } }{ *name }</li>
+                }) }
+                { for sim.violations().iter().map(|v| html! {
+                    <li class="broken">{ format!("violated at event #{} ({}): {}", v.step, v.time, v.detail) }</li>
+                }) }
+            </ul>
+        </section>
+    }
+}
+
+fn param_input(
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+    value: String,
+    help: &str,
+) -> Html {
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        d.emit(Action::SetParam(key.into(), v.trim().to_string()));
+    });
+    html! {
+        <label title={help.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="text" data-testid={format!("param-{key}")} value={value} {onchange} size="7" />
+        </label>
+    }
+}
+
+fn render_network(sim: &Sim<HbNode>, s: &Scenario, dispatch: &Callback<Action>) -> Html {
+    let cfg = sim.net_config();
+    let faulty = sim.links().faulty().len();
+    html! {
+        <section class="panel network">
+            <h2>{"Network"}</h2>
+            <div class="actions">
+                { fault_button(dispatch, "heal", "Heal all links", Fault::Heal, faulty > 0) }
+            </div>
+            <p class="muted">{ format!("now: latency {} ms, loss {}%, {} link direction(s) not up", cfg.latency, fmt_pct(cfg.loss_ppm), faulty) }</p>
+            <div class="form">
+                { param_input(dispatch, "lat", "latency ms", s.net.latency.to_string(), "12 (constant), 10-15 (uniform), exp:10-60 (min 10, mean 60, long tail)") }
+                { param_input(dispatch, "loss", "loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost (0–100)") }
+                { param_input(dispatch, "dup", "duplicate %", fmt_pct(s.net.dup_ppm), "percentage of messages delivered twice") }
+            </div>
+        </section>
+    }
+}
+
+fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> Html {
+    let on_det = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            d.emit(Action::SetParam("det".into(), v));
+        })
+    };
+    let on_fo = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().checked();
+            d.emit(Action::SetParam(
+                "fo".into(),
+                if v { "1" } else { "0" }.into(),
+            ));
+        })
+    };
+    html! {
+        <section class="panel settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <div class="form">
+                { param_input(dispatch, "n", "workers", s.nodes.to_string(), "number of workers, 1–50") }
+                <label><span>{"detector"}</span>
+                    <select data-testid="param-det" onchange={on_det}>
+                        <option value="fixed" selected={p.detector == Detector::Fixed}>{"fixed timeout"}</option>
+                        <option value="phi" selected={p.detector == Detector::Phi}>{"phi accrual"}</option>
+                    </select>
+                </label>
+                { param_input(dispatch, "hb", "interval ms", fmt_ms(p.interval.0), "heartbeat interval, 10–10000 ms") }
+                { param_input(dispatch, "suspect", "suspect after ms", fmt_ms(p.suspect_after.0), "fixed detector: silence before suspect") }
+                { param_input(dispatch, "down", "down after ms", fmt_ms(p.down_after.0), "fixed detector: silence before down") }
+                { param_input(dispatch, "phis", "φ suspect", fmt_ms(p.phi_suspect_milli as u64), "phi detector: suspect threshold") }
+                { param_input(dispatch, "phid", "φ down", fmt_ms(p.phi_down_milli as u64), "phi detector: down threshold (Cassandra: 8)") }
+                { param_input(dispatch, "win", "φ window", p.window.to_string(), "phi detector: inter-arrival samples kept (1–1000)") }
+                <label><span>{"failover"}</span>
+                    <input type="checkbox" data-testid="param-fo" checked={p.failover} onchange={on_fo} />
+                </label>
+            </div>
+        </section>
+    }
+}
+
+fn render_presets(dispatch: &Callback<Action>) -> Html {
+    html! {
+        <div class="presets" role="group" aria-label="Presets">
+            <span class="muted">{"Presets: "}</span>
+            { for presets().iter().filter(|p| p.lab == LabKind::Heartbeat).map(|p| {
+                let d = dispatch.clone();
+                let q = p.query;
+                let onclick = Callback::from(move |_: MouseEvent| {
+                    let dec = engine::scenario::decode(q);
+                    d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
+                });
+                html! { <button class="chip" data-testid={format!("preset-{}", p.id)} title={p.lesson} {onclick}>{ p.title }</button> }
+            }) }
+        </div>
+    }
+}
+
+fn render_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
+    let items = s.faults.iter().enumerate().map(|(k, f)| {
+        let d = dispatch.clone();
+        let mut rest = s.faults.clone();
+        rest.remove(k);
+        let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest))));
+        html! {
+            <li class="chip" data-testid="fault-entry">
+                <code>{ f.to_string() }</code>
+                <button class="x" title="Remove this fault (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button>
+            </li>
+        }
+    });
+    let clear = {
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::ClearFaults))
+    };
+    html! {
+        <section class="panel faults">
+            <h2>{"Fault timeline"}</h2>
+            if s.faults.is_empty() {
+                <p class="muted">{"No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link."}</p>
+            } else {
+                <ul class="fault-list">{ for items }</ul>
+                <button data-testid="clear-faults" onclick={clear}>{"Clear all faults"}</button>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,58 @@
+//! The home page: every lab, with its presets.
+
+use engine::scenario::{presets, LabKind};
+use yew::prelude::*;
+
+/// Props of [`Home`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct HomeProps {
+    /// Opens a link query (a lab or a preset).
+    pub onnavigate: Callback<String>,
+}
+
+/// The list of labs.
+#[component]
+pub fn Home(props: &HomeProps) -> Html {
+    let link = |query: String, testid: String, body: Html| {
+        let nav = props.onnavigate.clone();
+        let q = query.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            if !(e.ctrl_key() || e.meta_key() || e.shift_key()) {
+                e.prevent_default();
+                nav.emit(q.clone());
+            }
+        });
+        html! { <a href={format!("?{query}")} data-testid={testid} {onclick}>{ body }</a> }
+    };
+    html! {
+        <main class="home">
+            <section class="intro">
+                <h1>{"High availability, one event at a time"}</h1>
+                <p>{"Deterministic simulations you can pause, step forward and back, break on purpose and share: \
+                     the same link replays the same run on every machine."}</p>
+            </section>
+            <ul class="lab-list">
+                { for LabKind::ALL.iter().map(|&lab| html! {
+                    <li class="lab-card">
+                        <h2>{ link(format!("lab={}", lab.as_str()), format!("lab-link-{}", lab.as_str()), html!{ lab.title() }) }</h2>
+                        <p>{ lab.summary() }</p>
+                        <p class="presets-inline">{"Start from: "}
+                            { for presets().iter().filter(|p| p.lab == lab).map(|p| html! {
+                                <span class="chip">{ link(p.query.to_string(), format!("home-preset-{}", p.id), html!{ p.title }) }</span>
+                            }) }
+                        </p>
+                    </li>
+                }) }
+            </ul>
+            <p class="muted">{"In progress: Raft elections and log replication, consistent-hash rings, load-balancer strategies."}</p>
+            <section class="how">
+                <h2>{"How to use it"}</h2>
+                <ul>
+                    <li><kbd>{"Space"}</kbd>{" play / pause, "}<kbd>{"→"}</kbd>{" one event forward, "}<kbd>{"←"}</kbd>{" one event back."}</li>
+                    <li>{"Click a node to crash, restart or isolate it; click a message in flight to drop it."}</li>
+                    <li>{"Everything you do is recorded in the address bar. “Copy link” shares the exact run."}</li>
+                </ul>
+            </section>
+        </main>
+    }
+}

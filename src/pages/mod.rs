@@ -1,0 +1,4 @@
+//! One page per lab, plus the home page.
+
+pub mod heartbeat;
+pub mod home;

@@ -1,0 +1,269 @@
+//! The player shared by every lab: play/pause, step, step back, speed, seek, inject a fault,
+//! load a link. A `use_reducer` state; the simulation sits behind `Rc<RefCell<..>>` and a
+//! version counter so a frame never clones it.
+
+use engine::fault::TimedFault;
+use engine::history::History;
+use engine::scenario::{encode, seek, with_param, ParamError, Position, Scenario};
+use engine::sim::{Node, Sim};
+use engine::{Fault, NodeId, SimTime};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::Reducible;
+
+use crate::geometry::{speed_from_log, MAX_SPEED_LOG, MIN_SPEED_LOG};
+
+/// Most events processed in one animation frame (keeps a frame short on a busy run).
+pub const FRAME_BUDGET: u64 = 20_000;
+/// Most events replayed by one seek (a link or the scrubber).
+pub const SEEK_BUDGET: u64 = engine::scenario::MAX_STEPS;
+/// Longest real-time gap one frame may cover (a background tab resumes smoothly).
+const MAX_FRAME_MS: f64 = 100.0;
+
+/// What a user can do to a run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Play or pause.
+    TogglePlay,
+    /// Pause.
+    Pause,
+    /// One event forward.
+    Step,
+    /// One event back.
+    StepBack,
+    /// An animation frame: `dt` real milliseconds passed.
+    Tick(f64),
+    /// Set the speed as log10(sim ms per real ms).
+    SetSpeedLog(f64),
+    /// Jump to a simulated time.
+    SeekTime(SimTime),
+    /// Apply a fault now.
+    Inject(Fault),
+    /// Load a scenario (a preset or a link), with the problems found reading it.
+    Load(Box<Scenario>, Vec<ParamError>),
+    /// Back to time zero, same scenario.
+    Reset,
+    /// Remove every fault from the timeline and restart.
+    ClearFaults,
+    /// Select a node (its actions appear) or none.
+    Select(Option<NodeId>),
+    /// Change one link parameter from a form (validated exactly like a link).
+    SetParam(String, String),
+    /// Hide the error banner.
+    DismissErrors,
+}
+
+/// A run being played.
+pub struct Player<N: Node> {
+    /// The run and its past.
+    pub hist: Rc<RefCell<History<N>>>,
+    /// The scenario (its fault timeline includes faults injected by clicks).
+    pub scenario: Scenario,
+    /// Builds the simulation of a scenario at step 0.
+    pub build: fn(&Scenario) -> Sim<N>,
+    /// Playing?
+    pub playing: bool,
+    /// Speed as log10(sim ms per real ms).
+    pub speed_log: f64,
+    /// Bumped on every change to the run.
+    pub version: u64,
+    /// The selected node.
+    pub selected: Option<NodeId>,
+    /// Problems with the link or a form value (the banner).
+    pub errors: Vec<ParamError>,
+    /// A one-line notice (e.g. a seek that hit its budget).
+    pub notice: Option<String>,
+}
+
+impl<N: Node> PartialEq for Player<N> {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.hist, &o.hist)
+            && self.version == o.version
+            && self.playing == o.playing
+            && self.speed_log == o.speed_log
+            && self.selected == o.selected
+            && self.errors == o.errors
+            && self.notice == o.notice
+    }
+}
+
+/// Default speed: a tenth of real time, so a 12 ms message takes 120 ms on screen.
+pub const DEFAULT_SPEED_LOG: f64 = -1.0;
+
+impl<N: Node> Player<N> {
+    /// A player for `scenario`, replayed to its position.
+    pub fn new(
+        scenario: Scenario,
+        errors: Vec<ParamError>,
+        build: fn(&Scenario) -> Sim<N>,
+    ) -> Self {
+        let mut hist = History::new(build(&scenario));
+        seek(&mut hist, scenario.pos);
+        let mut notice = None;
+        if scenario.pos.step.is_some_and(|k| hist.sim().steps() < k) {
+            notice =
+                Some("The link's position is past the end of this run; showing the end.".into());
+        }
+        Player {
+            hist: Rc::new(RefCell::new(hist)),
+            scenario,
+            build,
+            playing: false,
+            speed_log: DEFAULT_SPEED_LOG,
+            version: 0,
+            selected: None,
+            errors,
+            notice,
+        }
+    }
+
+    /// The scenario at the current position: what the link and "Copy link" carry.
+    pub fn current(&self) -> Scenario {
+        let h = self.hist.borrow();
+        let mut s = self.scenario.clone();
+        s.pos = Position {
+            time: h.sim().now(),
+            step: Some(h.sim().steps()),
+        };
+        s
+    }
+
+    /// The current link query.
+    pub fn query(&self) -> String {
+        encode(&self.current())
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Self)) -> Rc<Self> {
+        let mut next = Player {
+            hist: self.hist.clone(),
+            scenario: self.scenario.clone(),
+            build: self.build,
+            playing: self.playing,
+            speed_log: self.speed_log,
+            version: self.version,
+            selected: self.selected,
+            errors: self.errors.clone(),
+            notice: self.notice.clone(),
+        };
+        f(&mut next);
+        Rc::new(next)
+    }
+
+    fn changed(&mut self) {
+        self.version += 1;
+    }
+
+    fn restart(&mut self, scenario: Scenario, to: Position) {
+        let mut hist = History::new((self.build)(&scenario));
+        seek(&mut hist, to);
+        self.hist = Rc::new(RefCell::new(hist));
+        self.scenario = scenario;
+        self.changed();
+    }
+}
+
+impl<N: Node + 'static> Reducible for Player<N> {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            Action::TogglePlay => self.with(|p| p.playing = !p.playing),
+            Action::Pause if self.playing => self.with(|p| p.playing = false),
+            Action::Pause => self,
+            Action::Step => self.with(|p| {
+                p.playing = false;
+                p.hist.borrow_mut().step();
+                p.changed();
+            }),
+            Action::StepBack => self.with(|p| {
+                p.playing = false;
+                p.hist.borrow_mut().step_back();
+                p.changed();
+            }),
+            Action::Tick(dt) if self.playing => self.with(|p| {
+                let dt = if dt.is_finite() {
+                    dt.clamp(0.0, MAX_FRAME_MS)
+                } else {
+                    0.0
+                };
+                let speed = speed_from_log(p.speed_log);
+                let advance_us = (dt * speed * 1000.0).round() as u64;
+                let mut h = p.hist.borrow_mut();
+                let target = SimTime(h.sim().now().0.saturating_add(advance_us));
+                if target.0 > engine::scenario::MAX_TIME_MS * 1000 {
+                    p.playing = false;
+                    p.notice = Some("Reached the 10-minute limit of a run.".into());
+                } else if h.run_until(target, FRAME_BUDGET).out_of_budget {
+                    p.notice = Some(
+                        "Too many events for one frame: slow the speed down to see them.".into(),
+                    );
+                }
+                drop(h);
+                p.changed();
+            }),
+            Action::Tick(_) => self,
+            Action::SetSpeedLog(v) => self.with(|p| {
+                p.speed_log = if v.is_finite() {
+                    v.clamp(MIN_SPEED_LOG, MAX_SPEED_LOG)
+                } else {
+                    DEFAULT_SPEED_LOG
+                };
+            }),
+            Action::SeekTime(t) => self.with(|p| {
+                p.playing = false;
+                if p.hist.borrow_mut().seek_time(t, SEEK_BUDGET).out_of_budget {
+                    p.notice = Some("Stopped early: too many events to replay.".into());
+                }
+                p.changed();
+            }),
+            Action::Inject(fault) => self.with(|p| {
+                let at = p.hist.borrow().sim().now();
+                let pos = p.scenario.faults.partition_point(|f| f.at <= at);
+                p.scenario.faults.insert(
+                    pos,
+                    TimedFault {
+                        at,
+                        fault: fault.clone(),
+                    },
+                );
+                p.hist.borrow_mut().inject(fault);
+                p.changed();
+            }),
+            Action::Load(s, errors) => self.with(|p| {
+                p.playing = false;
+                p.selected = None;
+                p.errors = errors;
+                p.notice = None;
+                let pos = s.pos;
+                p.restart(*s, pos);
+            }),
+            Action::Reset => self.with(|p| {
+                p.playing = false;
+                let s = p.scenario.clone();
+                p.restart(s, Position::default());
+            }),
+            Action::ClearFaults => self.with(|p| {
+                p.playing = false;
+                let mut s = p.scenario.clone();
+                s.faults.clear();
+                p.restart(s, Position::default());
+            }),
+            Action::Select(sel) => self.with(|p| p.selected = sel),
+            Action::SetParam(key, value) => self.with(|p| {
+                let d = with_param(&p.scenario, &key, &value);
+                let (s, errors) = (d.scenario, d.errors);
+                let now = p.hist.borrow().sim().now();
+                p.errors = errors;
+                // Replay the changed scenario to the same simulated time: the context stays.
+                p.restart(
+                    s,
+                    Position {
+                        time: now,
+                        step: None,
+                    },
+                );
+            }),
+            Action::DismissErrors => self.with(|p| p.errors.clear()),
+        }
+    }
+}

@@ -1,0 +1,308 @@
+// Shared harness for the browser tests (and tests/perf): a static server for dist/ on 127.0.0.1,
+// headless Chromium through playwright-core, one fresh browser context per test, and small
+// polling helpers. Build first: `trunk build --release` (scripts/test.sh does it).
+//
+//   import { browserTest, waitUntil } from './lib.mjs';
+//   browserTest('does a thing', async ({ openPage }) => {
+//     const page = await openPage('lab=heartbeat');
+//     ...
+//   });
+//
+// A test fails on any uncaught page error (including a Rust panic) and on any dialog
+// (alert/confirm/prompt): the app never opens one.
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const DIST = resolve(process.env.HA_DIST ?? join(ROOT, 'dist'));
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Marker the app renders once it is mounted. */
+export const APP_READY = '[data-testid=app-ready]';
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * Serves `root` (default dist/) on 127.0.0.1 at an ephemeral port. `/` and unknown extension-less
+ * paths get index.html. Resolves to { port, origin, close() }.
+ */
+export async function startServer(root = DIST) {
+  try {
+    await stat(join(root, 'index.html'));
+  } catch {
+    throw new Error(`${join(root, 'index.html')} is missing: run \`trunk build --release\` first`);
+  }
+  // Long share links are legal: allow request lines far above Node's 16 KB default.
+  const server = createServer({ maxHeaderSize: 1 << 20 }, async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      let file = normalize(join(root, path));
+      if (file !== root && !file.startsWith(root + sep)) {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
+      let info = await stat(file).catch(() => null);
+      if (info?.isDirectory()) {
+        file = join(file, 'index.html');
+        info = await stat(file).catch(() => null);
+      }
+      if (!info && extname(file) === '') {
+        file = join(root, 'index.html');
+        info = await stat(file).catch(() => null);
+      }
+      if (!info) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+    }
+  });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', ok);
+  });
+  const { port } = server.address();
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections?.();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** Launches headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium). */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+// One server and one browser per test file, started on first use.
+let shared = null;
+function sharedEnv() {
+  shared ??= (async () => {
+    const server = await startServer();
+    const browser = await launchBrowser();
+    return { server, browser };
+  })();
+  return shared;
+}
+
+/** Closes the shared browser and server (registered with `after` by the first browserTest). */
+export async function teardown() {
+  if (!shared) return;
+  const pending = shared;
+  shared = null;
+  const { server, browser } = await pending.catch(() => ({}));
+  await browser?.close().catch(() => {});
+  await server?.close();
+}
+
+/**
+ * A fresh browser context with error collection. `openPage(query)` opens `/?query` (or an absolute
+ * URL such as a share link) and waits until the app is mounted.
+ */
+export class Session {
+  constructor(context, origin) {
+    this.context = context;
+    this.origin = origin;
+    this.pageErrors = [];
+    this.consoleErrors = [];
+    this.dialogs = [];
+    this.page = null;
+    context.on('page', (page) => this.#watch(page));
+  }
+
+  static async create() {
+    const { server, browser } = await sharedEnv();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Best effort: copy-link may use the clipboard; the test reads [data-testid=share-url] instead.
+    await context
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin })
+      .catch(() => {});
+    return new Session(context, server.origin);
+  }
+
+  #watch(page) {
+    page.on('pageerror', (err) => this.pageErrors.push(err.stack ?? String(err)));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.consoleErrors.push(msg.text());
+    });
+    page.on('dialog', (dialog) => {
+      this.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      dialog.dismiss().catch(() => {});
+    });
+  }
+
+  /** Opens `/?query` (leading '?' optional) or an absolute URL; waits for the app-ready marker. */
+  async openPage(query = '', { timeout = 15_000 } = {}) {
+    this.page ??= await this.context.newPage();
+    const url = /^https?:/.test(query) ? query : `${this.origin}/?${query.replace(/^\?/, '')}`;
+    await this.page.goto(url, { waitUntil: 'load', timeout });
+    await this.page.locator(APP_READY).first().waitFor({ state: 'attached', timeout });
+    return this.page;
+  }
+
+  /** Uncaught page errors, Rust panics (logged via console.error) and dialogs, as text. */
+  problems() {
+    const panics = this.consoleErrors.filter((m) => /panicked at/.test(m));
+    return [
+      ...this.pageErrors.map((e) => `page error: ${e}`),
+      ...panics.map((m) => `rust panic: ${m}`),
+      ...this.dialogs.map((d) => `unexpected dialog: ${d}`),
+    ];
+  }
+
+  async close() {
+    await this.context.close().catch(() => {});
+  }
+}
+
+/**
+ * Registers a node:test test that gets a fresh context: fn({ page, openPage, session, newSession }, t).
+ * `newSession()` gives another fresh context (e.g. to open a share link), also checked and closed.
+ */
+export function browserTest(name, fn, { timeout = 60_000 } = {}) {
+  if (!browserTest.registered) {
+    browserTest.registered = true;
+    after(teardown);
+  }
+  test(name, { timeout }, async (t) => {
+    const sessions = [];
+    const newSession = async () => {
+      const s = await Session.create();
+      sessions.push(s);
+      return s;
+    };
+    const session = await newSession();
+    try {
+      await fn(
+        {
+          session,
+          newSession,
+          openPage: (query, opts) => session.openPage(query, opts),
+          get page() {
+            return session.page;
+          },
+        },
+        t,
+      );
+      const problems = sessions.flatMap((s) => s.problems());
+      assert.deepEqual(problems, [], 'the page reported uncaught errors, panics or dialogs');
+    } catch (err) {
+      await screenshot(name, sessions);
+      const errs = sessions.flatMap((s) => [...s.problems(), ...s.consoleErrors.map((m) => `console: ${m}`)]);
+      if (errs.length) err.message += `\n--- browser output ---\n${[...new Set(errs)].join('\n')}`;
+      throw err;
+    } finally {
+      await Promise.all(sessions.map((s) => s.close()));
+    }
+  });
+}
+
+async function screenshot(name, sessions) {
+  const dir = join(ROOT, 'test-results');
+  await mkdir(dir, { recursive: true }).catch(() => {});
+  const slug = name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').slice(0, 80);
+  await Promise.all(
+    sessions.map((s, i) =>
+      s.page?.screenshot({ path: join(dir, `${slug}-${i}.png`), fullPage: true }).catch(() => {}),
+    ),
+  );
+}
+
+/**
+ * Polls `fn` (sync or async) until it returns a truthy value, which is returned. Throws after
+ * `timeout` ms with `message` and the last value or error seen.
+ */
+export async function waitUntil(fn, { timeout = 5_000, interval = 50, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const seen = last instanceof Error ? last.message : JSON.stringify(last);
+      throw new Error(`timed out after ${timeout} ms waiting for ${message} (last: ${seen})`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+// ---- Readers for the UI contract (see tests/browser/heartbeat.test.mjs) ----
+
+/** `data-ms` of [data-testid=sim-time] as a number. */
+export async function simMs(page) {
+  const v = await page.getByTestId('sim-time').getAttribute('data-ms');
+  const n = Number(v);
+  assert.ok(v !== null && Number.isFinite(n), `sim-time data-ms is not a number: ${v}`);
+  return n;
+}
+
+/** The event log: its line count and last line ({ step, text } or null). */
+export async function eventLog(page) {
+  return page.getByTestId('event-log').evaluate((log) => {
+    const lines = log.querySelectorAll('[data-testid=event]');
+    const lastEl = lines[lines.length - 1];
+    return {
+      count: lines.length,
+      last: lastEl ? { step: Number(lastEl.getAttribute('data-step')), text: lastEl.textContent.trim() } : null,
+    };
+  });
+}
+
+/** `{ id: status }` of every element with data-node-id. */
+export async function nodeStatuses(page) {
+  return page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('[data-node-id]')].map((el) => [
+        el.getAttribute('data-node-id'),
+        el.getAttribute('data-status'),
+      ]),
+    ),
+  );
+}
+
+/** aria-pressed of the play button, as a boolean. */
+export async function isPlaying(page) {
+  return (await page.getByTestId('play').getAttribute('aria-pressed')) === 'true';
+}

@@ -1,0 +1,89 @@
+//! Native tests of the pure geometry behind the SVG views.
+
+use ha_playground::geometry::*;
+
+const C: Pt = Pt { x: 100.0, y: 100.0 };
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+#[test]
+fn ring_starts_at_top_and_goes_clockwise() {
+    let p = ring(4, C, 10.0);
+    assert_eq!(p.len(), 4);
+    assert!(
+        close(p[0].x, 100.0) && close(p[0].y, 90.0),
+        "first point at 12 o'clock: {:?}",
+        p[0]
+    );
+    assert!(
+        close(p[1].x, 110.0) && close(p[1].y, 100.0),
+        "second at 3 o'clock (clockwise on screen): {:?}",
+        p[1]
+    );
+    for q in &p {
+        assert!(close(
+            ((q.x - C.x).powi(2) + (q.y - C.y).powi(2)).sqrt(),
+            10.0
+        ));
+    }
+    assert!(ring(0, C, 10.0).is_empty());
+}
+
+#[test]
+fn lerp_clamps_and_handles_nan() {
+    let a = Pt { x: 0.0, y: 0.0 };
+    let b = Pt { x: 10.0, y: 20.0 };
+    assert_eq!(lerp(a, b, 0.5), Pt { x: 5.0, y: 10.0 });
+    assert_eq!(lerp(a, b, -1.0), a);
+    assert_eq!(lerp(a, b, 7.0), b);
+    assert_eq!(lerp(a, b, f64::NAN), a);
+}
+
+#[test]
+fn progress_of_a_message() {
+    assert!(close(progress(150, 100, 200), 0.5));
+    assert!(close(progress(50, 100, 200), 0.0));
+    assert!(close(progress(500, 100, 200), 1.0));
+    // Zero-latency message: already there.
+    assert!(close(progress(100, 100, 100), 1.0));
+}
+
+#[test]
+fn segment_between_circles_touches_their_edges() {
+    let a = Pt { x: 0.0, y: 0.0 };
+    let b = Pt { x: 100.0, y: 0.0 };
+    let (s, e) = between_circles(a, b, 10.0, 20.0);
+    assert!(close(s.x, 10.0) && close(e.x, 80.0));
+    // Overlapping circles: unchanged.
+    assert_eq!(between_circles(a, b, 60.0, 60.0), (a, b));
+}
+
+#[test]
+fn arc_path_covers_the_fraction() {
+    let half = arc_path(C, 10.0, 0.5);
+    assert!(
+        half.starts_with("M 100.00 90.00 A 10.00 10.00 0 0 1 100.00 110.00"),
+        "{half}"
+    );
+    let most = arc_path(C, 10.0, 0.75);
+    assert!(
+        most.contains(" 0 1 1 "),
+        "large-arc flag for > half: {most}"
+    );
+    // A full turn still draws (clamped just below 1) and NaN draws nothing visible.
+    assert!(arc_path(C, 10.0, 5.0).contains(" 0 1 1 "));
+    assert!(arc_path(C, 10.0, f64::NAN).ends_with("100.00 90.00"));
+}
+
+#[test]
+fn speed_slider_is_logarithmic_and_clamped() {
+    assert!(close(speed_from_log(0.0), 1.0));
+    assert!(close(speed_from_log(-3.0), 0.001));
+    assert!(close(speed_from_log(-9.0), 0.001));
+    assert!(close(speed_from_log(f64::INFINITY), 1.0));
+    assert_eq!(speed_label(1.0), "1×");
+    assert_eq!(speed_label(10.0), "10×");
+    assert_eq!(speed_label(0.004), "1/250×");
+}

@@ -1,0 +1,94 @@
+// Page weight of dist/ and frame pacing of a running lab, as markdown tables for docs/perf.md.
+//   node tests/perf/frames.mjs [query]      (default query: lab=heartbeat&n=50; build dist/ first)
+// Frame pacing: opens /?query, presses play, sets the speed slider to its maximum and records
+// requestAnimationFrame gaps inside the page for 5 s.
+
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join, relative } from 'node:path';
+import { constants, gzipSync } from 'node:zlib';
+import { DIST, Session, teardown, waitUntil } from '../browser/lib.mjs';
+
+const query = (process.argv[2] ?? 'lab=heartbeat&n=50').replace(/^\?/, '');
+const MEASURE_MS = 5_000;
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+
+async function* files(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path);
+    else yield path;
+  }
+}
+
+async function pageWeight() {
+  const rows = [];
+  for await (const path of files(DIST)) {
+    if (!['.wasm', '.js', '.css'].includes(extname(path))) continue;
+    const body = await readFile(path);
+    const gzip = gzipSync(body, { level: constants.Z_BEST_COMPRESSION }).length;
+    rows.push({ name: relative(DIST, path), raw: body.length, gzip });
+  }
+  rows.sort((a, b) => b.raw - a.raw);
+  const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip }), { raw: 0, gzip: 0 });
+  console.log('| file | raw KB | gzip -9 KB |');
+  console.log('|---|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} |`);
+  console.log(`| **total** | **${kb(total.raw)}** | **${kb(total.gzip)}** |`);
+}
+
+async function framePacing() {
+  const session = await Session.create();
+  try {
+    const page = await session.openPage(query);
+    const play = page.getByTestId('play');
+    if ((await play.getAttribute('aria-pressed')) !== 'true') await play.click();
+    await waitUntil(async () => (await play.getAttribute('aria-pressed')) === 'true', {
+      message: 'play aria-pressed=true',
+    });
+    const speed = page.getByTestId('speed');
+    const max = (await speed.getAttribute('max')) ?? '100';
+    await speed.fill(max);
+
+    const simBefore = Number(await page.getByTestId('sim-time').getAttribute('data-ms'));
+    const gaps = await page.evaluate(
+      (ms) =>
+        new Promise((done) => {
+          const out = [];
+          let start = null;
+          let prev = null;
+          const tick = (now) => {
+            if (start === null) start = now;
+            if (prev !== null) out.push(now - prev);
+            prev = now;
+            if (now - start < ms) requestAnimationFrame(tick);
+            else done(out);
+          };
+          requestAnimationFrame(tick);
+        }),
+      MEASURE_MS,
+    );
+    const simAfter = Number(await page.getByTestId('sim-time').getAttribute('data-ms'));
+    const problems = session.problems();
+    if (problems.length) throw new Error(`page errors during the run:\n${problems.join('\n')}`);
+
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+    const ms = (v) => v.toFixed(1);
+    console.log(`| query | speed slider | frames in ${MEASURE_MS / 1000} s | p50 gap ms | p95 gap ms | max gap ms | sim ms advanced |`);
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    console.log(
+      `| \`?${query}\` | ${max} | ${gaps.length} | ${ms(pct(50))} | ${ms(pct(95))} | ${ms(sorted.at(-1) ?? NaN)} | ${ms(simAfter - simBefore)} |`,
+    );
+  } finally {
+    await session.close();
+  }
+}
+
+try {
+  console.log(`### Page weight (\`${relative(process.cwd(), DIST) || DIST}\`)\n`);
+  await pageWeight();
+  console.log('\n### Frame pacing (headless Chromium)\n');
+  await framePacing();
+} finally {
+  await teardown();
+}
