@@ -33,6 +33,9 @@ pub enum Fault {
     SetLoss(u32),
     /// Change the latency distribution. `lat:10-15`, `lat:exp:10-40`
     SetLatency(Latency),
+    /// A lab-specific command to one node, e.g. a client request. `cmd:2:put:x=1`
+    /// (the text after the node is the lab's own; at most 64 characters of `[A-Za-z0-9=_.+-:]`).
+    Command(NodeId, String),
 }
 
 /// A fault at a point in simulated time, as in the link's timeline.
@@ -51,6 +54,7 @@ impl Fault {
             Fault::Crash(n) | Fault::Restart(n) | Fault::Isolate(n) => vec![*n],
             Fault::Partition(g) => g.iter().flatten().copied().collect(),
             Fault::Cut(a, b) | Fault::Hold(a, b) | Fault::Release(a, b) => vec![*a, *b],
+            Fault::Command(n, _) => vec![*n],
             Fault::Heal | Fault::DropMsg(_) | Fault::SetLoss(_) | Fault::SetLatency(_) => vec![],
         }
     }
@@ -111,6 +115,20 @@ impl Fault {
                     .map(Fault::DropMsg)
                     .map_err(|_| format!("'{}' is not a message number", clip(arg)))
             }
+            "cmd" => {
+                let (n, text) = arg
+                    .split_once(':')
+                    .ok_or_else(|| "cmd needs NODE:COMMAND, e.g. cmd:2:timeout".to_string())?;
+                let ok = !text.is_empty()
+                    && text.len() <= 64
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"=_.+-:".contains(&b));
+                if !ok {
+                    return Err(format!("'{}' is not a valid command", clip(text)));
+                }
+                Ok(Fault::Command(node(n)?, text.to_string()))
+            }
             "loss" => parse_pct(arg).map(Fault::SetLoss),
             "lat" => Latency::parse(arg).map(Fault::SetLatency),
             _ => Err(format!("unknown fault '{}'", clip(verb))),
@@ -143,6 +161,7 @@ impl fmt::Display for Fault {
             Fault::DropMsg(id) => write!(f, "drop:{id}"),
             Fault::SetLoss(ppm) => write!(f, "loss:{}", fmt_pct(*ppm)),
             Fault::SetLatency(l) => write!(f, "lat:{l}"),
+            Fault::Command(n, text) => write!(f, "cmd:{n}:{text}"),
         }
     }
 }
@@ -209,9 +228,9 @@ mod tests {
     #[test]
     fn every_fault_round_trips() {
         let s = "100:crash:3;200:restart:3;300:isolate:1;400:partition:0.1|2.3.4;500:cut:1>2;\
-                 600:hold:2>1;700:release:2>1;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12";
+                 600:hold:2>1;700:release:2>1;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1";
         let t = parse_timeline(s).unwrap();
-        assert_eq!(t.len(), 12);
+        assert_eq!(t.len(), 13);
         assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
     }
 
@@ -226,6 +245,11 @@ mod tests {
         assert!(parse_timeline("5:cut:1>1").is_err());
         assert!(parse_timeline("5:partition:1.2|2").is_err());
         assert!(parse_timeline("5:heal:now").is_err());
+        assert!(parse_timeline("5:cmd:1").is_err(), "a command needs text");
+        assert!(
+            parse_timeline("5:cmd:1:<b>").is_err(),
+            "command text is restricted"
+        );
     }
 
     #[test]

@@ -28,6 +28,18 @@ pub trait Node: Clone + Debug {
     /// The node crashed and is restarting: drop volatile state, keep persistent state
     /// (Raft §5, Figure 2). `on_start` follows.
     fn on_restart(&mut self) {}
+    /// A lab-specific command from outside, in its link text form (`cmd:2:timeout` in a
+    /// timeline: a client request, a forced election timeout, …). Returns an error for text the
+    /// lab does not understand; the simulator records it as a note. Labs without commands keep
+    /// this default.
+    fn on_command(
+        &mut self,
+        text: &str,
+        ctx: &mut Ctx<Self::Msg, Self::Timer>,
+    ) -> Result<(), String> {
+        let _ = ctx;
+        Err(format!("this lab has no command '{}'", crate::clip(text)))
+    }
 }
 
 /// What a handler asks the simulator to do, recorded as data.
@@ -754,6 +766,21 @@ impl<N: Node> Sim<N> {
             },
             Fault::SetLoss(ppm) => self.cfg.loss_ppm = *ppm,
             Fault::SetLatency(l) => self.cfg.latency = *l,
+            Fault::Command(i, text) => {
+                let i = *i;
+                if !self.up[i] {
+                    notes.push(format!("node {i} is down: command '{text}' not delivered"));
+                    return;
+                }
+                let n = self.nodes.len();
+                let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
+                let result = self.nodes[i].on_command(text, &mut ctx);
+                let effects = ctx.into_effects();
+                self.apply(i, effects, notes);
+                if let Err(e) = result {
+                    notes.push(format!("node {i} ignored '{text}': {e}"));
+                }
+            }
         }
     }
 

@@ -187,7 +187,7 @@ pub fn decode(link: &str) -> Decoded {
     }
 
     if let Some(v) = get("faults") {
-        s.faults = decode_faults(v, s.process_count(), &mut err);
+        s.faults = decode_faults(v, kind, s.process_count(), &mut err);
     }
     if let Some(v) = get("t") {
         match parse_ms_in(v, 0, MAX_TIME_MS) {
@@ -317,7 +317,12 @@ fn decode_heartbeat(
 }
 
 /// Parses the timeline entry by entry, keeping the good entries and reporting the bad ones.
-fn decode_faults(v: &str, processes: usize, err: &mut dyn FnMut(&str, String)) -> Vec<TimedFault> {
+fn decode_faults(
+    v: &str,
+    kind: LabKind,
+    processes: usize,
+    err: &mut dyn FnMut(&str, String),
+) -> Vec<TimedFault> {
     let mut out = Vec::new();
     let mut bad = 0;
     for entry in v.split(';').filter(|e| !e.trim().is_empty()) {
@@ -334,6 +339,9 @@ fn decode_faults(v: &str, processes: usize, err: &mut dyn FnMut(&str, String)) -
         let parsed = parse_entry(entry).and_then(|tf| {
             if tf.at.0 > MAX_TIME_MS * 1000 {
                 return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
+            }
+            if let crate::fault::Fault::Command(_, text) = &tf.fault {
+                kind.check_command(text)?;
             }
             if let Some(&bad) = tf.fault.nodes().iter().find(|&&i| i >= processes) {
                 return Err(format!("node {bad} does not exist (0–{})", processes - 1));

@@ -59,6 +59,15 @@ impl LabKind {
             LabKind::Heartbeat => (1, 50),
         }
     }
+    /// Checks the text of a `cmd:` fault for this lab (commands are lab-specific).
+    pub fn check_command(self, text: &str) -> Result<(), String> {
+        match self {
+            LabKind::Heartbeat => Err(format!(
+                "the heartbeat lab has no commands ('{}')",
+                crate::clip(text)
+            )),
+        }
+    }
     /// Default node count.
     pub fn default_nodes(self) -> usize {
         match self {

@@ -291,3 +291,16 @@ fn the_timeline_is_sorted_by_time_keeping_the_order_of_ties() {
         ]
     );
 }
+
+#[test]
+fn heartbeat_links_reject_commands_but_keep_other_faults() {
+    let d = engine::scenario::decode("lab=heartbeat&faults=100:cmd:1:timeout;200:crash:2");
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert_eq!(d.errors[0].param, "faults");
+    assert!(
+        d.errors[0].message.contains("no commands"),
+        "{}",
+        d.errors[0].message
+    );
+    assert_eq!(d.scenario.faults.len(), 1);
+}
