@@ -4,7 +4,7 @@
 
 use engine::fault::TimedFault;
 use engine::history::History;
-use engine::scenario::{encode, seek, with_param, ParamError, Position, Scenario};
+use engine::scenario::{encode, parse_fault_for, seek, with_param, ParamError, Position, Scenario};
 use engine::sim::{Node, Sim};
 use engine::{Fault, NodeId, SimTime};
 use std::cell::RefCell;
@@ -39,6 +39,8 @@ pub enum Action {
     SeekTime(SimTime),
     /// Apply a fault now.
     Inject(Fault),
+    /// Apply a fault typed in a form (`partition:0.1|2.3`), validated like a link entry.
+    InjectText(String),
     /// Load a scenario (a preset or a link), with the problems found reading it.
     Load(Box<Scenario>, Vec<ParamError>),
     /// Back to time zero, same scenario.
@@ -229,6 +231,18 @@ impl<N: Node + 'static> Reducible for Player<N> {
                 p.hist.borrow_mut().inject(fault);
                 p.changed();
             }),
+            Action::InjectText(text) => match parse_fault_for(&self.scenario, &text) {
+                Ok(f) => self.reduce(Action::Inject(f)),
+                Err(message) => self.with(|p| {
+                    p.errors = vec![ParamError {
+                        param: "fault".into(),
+                        message: format!(
+                            "'{}': {message}; nothing was changed",
+                            engine::clip(&text)
+                        ),
+                    }]
+                }),
+            },
             Action::Load(s, errors) => self.with(|p| {
                 p.playing = false;
                 p.selected = None;

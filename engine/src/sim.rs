@@ -211,24 +211,37 @@ pub struct TraceEvent<M, T> {
     pub notes: Vec<String>,
 }
 
-impl<M: Display, T: Display> Display for TraceEvent<M, T> {
+impl<M: Display, T: Display> Display for What<M, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ", self.time)?;
-        match &self.what {
-            What::Deliver { id, from, to, msg } => write!(f, "{from}→{to} {msg} (#{id})")?,
+        match self {
+            What::Deliver { id, from, to, msg } => write!(f, "{from}→{to} {msg} (#{id})"),
             What::Drop {
                 id,
                 from,
                 to,
                 msg,
                 why,
-            } => write!(f, "{from}→{to} {msg} (#{id}) dropped: {why}")?,
+            } => write!(f, "{from}→{to} {msg} (#{id}) dropped: {why}"),
             What::Hold { id, from, to, msg } => {
-                write!(f, "{from}→{to} {msg} (#{id}) held at the link")?
+                write!(f, "{from}→{to} {msg} (#{id}) held at the link")
             }
-            What::Timer { node, timer } => write!(f, "node {node}: {timer} timer")?,
-            What::Fault(fault) => write!(f, "fault {fault}")?,
+            What::Timer { node, timer } => write!(f, "node {node}: {timer} timer"),
+            What::Fault(fault) => write!(f, "fault {fault}"),
         }
+    }
+}
+
+impl<M: Display, T: Display> TraceEvent<M, T> {
+    /// The line without its notes: time and what happened (the event log shows notes below it).
+    pub fn headline(&self) -> String {
+        format!("{} {}", self.time, self.what)
+    }
+}
+
+/// One trace line: `time what · note · note` (the transcript and event-log format).
+impl<M: Display, T: Display> Display for TraceEvent<M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.time, self.what)?;
         for n in &self.notes {
             write!(f, " · {n}")?;
         }

@@ -25,8 +25,8 @@ pub struct ControlsProps {
     pub horizon_ms: u64,
     /// The seed.
     pub seed: u64,
-    /// The shareable link (full URL).
-    pub link: String,
+    /// Makes the shareable link (full URL) of the current position, when asked.
+    pub get_link: Callback<(), String>,
 }
 
 /// The number in a range input (or `default` if it does not parse).
@@ -68,11 +68,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
         })
     };
     let on_copy = {
-        let link = props.link.clone();
+        let get_link = props.get_link.clone();
         let shown = shown_link.clone();
         Callback::from(move |_: MouseEvent| {
+            let link = get_link.emit(());
             crate::web::copy_to_clipboard(&link);
-            shown.set(Some(link.clone()));
+            shown.set(Some(link));
         })
     };
     let now_ms = fmt_ms(props.now_us);

@@ -4,3 +4,4 @@ pub mod banner;
 pub mod controls;
 pub mod event_log;
 pub mod hooks;
+pub mod network;

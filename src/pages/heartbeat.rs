@@ -3,8 +3,9 @@
 
 use crate::components::banner::ErrorBanner;
 use crate::components::controls::Controls;
-use crate::components::event_log::{EventLog, LogLine, LOG_LINES};
+use crate::components::event_log::{EventLog, LogCache};
 use crate::components::hooks::{use_frames, use_player_keys};
+use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, lerp, progress, ring, Pt};
 use crate::player::{Action, Player};
 use crate::web;
@@ -14,7 +15,7 @@ use engine::heartbeat::{
 };
 use engine::net::{fmt_pct, LinkState};
 use engine::scenario::{presets, Decoded, LabKind, Scenario};
-use engine::sim::{Sim, What};
+use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
 use std::rc::Rc;
@@ -63,6 +64,7 @@ pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
         );
     }
     use_player_keys(dispatch.clone());
+    let log_cache = use_mut_ref(LogCache::default);
     {
         // Every change to the run is written to the address bar (not during play: browsers
         // throttle history updates; pausing writes the position).
@@ -89,32 +91,14 @@ pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
         .map(|f| f.at.0 / 1000)
         .unwrap_or(0);
     let horizon_ms = ((now_us / 1000).max(last_fault_ms + 3000).max(10_000) / 5000 + 1) * 5000;
-    let link = web::full_link(&player.query());
+    let get_link = {
+        let p = player.clone();
+        Callback::from(move |_: ()| web::full_link(&p.query()))
+    };
 
-    let log_lines: Rc<Vec<LogLine>> = Rc::new(
-        sim.trace()
-            .iter()
-            .rev()
-            .take(LOG_LINES)
-            .rev()
-            .map(|e| LogLine {
-                step: e.step,
-                text: {
-                    let mut t = e.clone();
-                    t.notes.clear();
-                    t.to_string()
-                },
-                notes: e.notes.clone(),
-                kind: match &e.what {
-                    What::Fault(_) => "ev-fault",
-                    What::Drop { .. } => "ev-drop",
-                    What::Hold { .. } => "ev-hold",
-                    What::Deliver { .. } => "ev-deliver",
-                    What::Timer { .. } => "ev-timer",
-                },
-            })
-            .collect(),
-    );
+    let log_lines = log_cache
+        .borrow_mut()
+        .update(Rc::as_ptr(&player.hist) as usize, sim.trace());
 
     let svg = render_svg(sim, mon, &params, player.selected, &dispatch);
     let on_dismiss = {
@@ -132,7 +116,7 @@ pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
                 { render_presets(&dispatch) }
             </div>
             <Controls dispatch={dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
-                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} link={link} />
+                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
             <div class="lab-body">
                 <div class="stage">
                     { svg }
@@ -141,12 +125,13 @@ pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
                 <div class="side">
                     { render_selected(sim, mon, &params, player.selected, &dispatch) }
                     { render_metrics(sim, &params) }
-                    { render_network(sim, &player.scenario, &dispatch) }
+                    <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
+                        example_partition={"0.2.3|1".to_string()} />
                     { render_settings(&player.scenario, &params, &dispatch) }
                 </div>
             </div>
             <div class="lab-foot">
-                <EventLog lines={log_lines} total={steps} />
+                <EventLog lines={log_lines} total={steps} playing={player.playing} />
                 { render_timeline(&player.scenario, &dispatch) }
             </div>
         </main>
@@ -455,25 +440,6 @@ fn param_input(
     }
 }
 
-fn render_network(sim: &Sim<HbNode>, s: &Scenario, dispatch: &Callback<Action>) -> Html {
-    let cfg = sim.net_config();
-    let faulty = sim.links().faulty().len();
-    html! {
-        <section class="panel network">
-            <h2>{"Network"}</h2>
-            <div class="actions">
-                { fault_button(dispatch, "heal", "Heal all links", Fault::Heal, faulty > 0) }
-            </div>
-            <p class="muted">{ format!("now: latency {} ms, loss {}%, {} link direction(s) not up", cfg.latency, fmt_pct(cfg.loss_ppm), faulty) }</p>
-            <div class="form">
-                { param_input(dispatch, "lat", "latency ms", s.net.latency.to_string(), "12 (constant), 10-15 (uniform), exp:10-60 (min 10, mean 60, long tail)") }
-                { param_input(dispatch, "loss", "loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost (0–100)") }
-                { param_input(dispatch, "dup", "duplicate %", fmt_pct(s.net.dup_ppm), "percentage of messages delivered twice") }
-            </div>
-        </section>
-    }
-}
-
 fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> Html {
     let on_det = {
         let d = dispatch.clone();
@@ -498,6 +464,9 @@ fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> H
             <p class="muted">{"Changing a setting replays the run to the same time."}</p>
             <div class="form">
                 { param_input(dispatch, "n", "workers", s.nodes.to_string(), "number of workers, 1–50") }
+                { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
+                { param_input(dispatch, "loss", "start loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
+                { param_input(dispatch, "dup", "duplicate %", fmt_pct(s.net.dup_ppm), "percentage of messages delivered twice") }
                 <label><span>{"detector"}</span>
                     <select data-testid="param-det" onchange={on_det}>
                         <option value="fixed" selected={p.detector == Detector::Fixed}>{"fixed timeout"}</option>

@@ -278,14 +278,18 @@ export async function simMs(page) {
   return n;
 }
 
-/** The event log: its line count and last line ({ step, text } or null). */
+/** The event log: its line count and newest line ({ step, text } or null; the line with the
+ *  highest data-step, wherever the log puts it). */
 export async function eventLog(page) {
   return page.getByTestId('event-log').evaluate((log) => {
-    const lines = log.querySelectorAll('[data-testid=event]');
-    const lastEl = lines[lines.length - 1];
+    const lines = [...log.querySelectorAll('[data-testid=event]')];
+    const newest = lines.reduce(
+      (best, el) => (!best || Number(el.getAttribute('data-step')) > Number(best.getAttribute('data-step')) ? el : best),
+      null,
+    );
     return {
       count: lines.length,
-      last: lastEl ? { step: Number(lastEl.getAttribute('data-step')), text: lastEl.textContent.trim() } : null,
+      last: newest ? { step: Number(newest.getAttribute('data-step')), text: newest.textContent.trim() } : null,
     };
   });
 }

@@ -6,7 +6,7 @@
 
 use super::{LabKind, LabParams, Scenario, MAX_STEPS, MAX_TIME_MS};
 use crate::clip;
-use crate::fault::{fmt_timeline, parse_entry, TimedFault};
+use crate::fault::{fmt_timeline, parse_entry, Fault, TimedFault};
 use crate::heartbeat::{Detector, HbParams};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
@@ -316,6 +316,29 @@ fn decode_heartbeat(
     }
 }
 
+/// Checks a fault against a lab and its process count: every node it names exists, and a
+/// command is one the lab understands.
+pub fn check_fault(f: &Fault, kind: LabKind, processes: usize) -> Result<(), String> {
+    if let Fault::Command(_, text) = f {
+        kind.check_command(text)?;
+    }
+    if let Some(&bad) = f.nodes().iter().find(|&&i| i >= processes) {
+        return Err(format!(
+            "node {bad} does not exist (0–{})",
+            processes.saturating_sub(1)
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a fault typed in a form (`partition:0.1|2.3`, `loss:5`) for a scenario, with the same
+/// checks as a link.
+pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
+    let f = Fault::parse(text.trim())?;
+    check_fault(&f, s.lab, s.process_count())?;
+    Ok(f)
+}
+
 /// Parses the timeline entry by entry, keeping the good entries and reporting the bad ones.
 fn decode_faults(
     v: &str,
@@ -340,12 +363,7 @@ fn decode_faults(
             if tf.at.0 > MAX_TIME_MS * 1000 {
                 return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
             }
-            if let crate::fault::Fault::Command(_, text) = &tf.fault {
-                kind.check_command(text)?;
-            }
-            if let Some(&bad) = tf.fault.nodes().iter().find(|&&i| i >= processes) {
-                return Err(format!("node {bad} does not exist (0–{})", processes - 1));
-            }
+            check_fault(&tf.fault, kind, processes)?;
             Ok(tf)
         });
         match parsed {

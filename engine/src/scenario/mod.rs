@@ -4,7 +4,9 @@
 mod codec;
 mod presets;
 
-pub use codec::{decode, encode, with_param, Decoded, ParamError, MAX_PARAM_LEN};
+pub use codec::{
+    check_fault, decode, encode, parse_fault_for, with_param, Decoded, ParamError, MAX_PARAM_LEN,
+};
 pub use presets::{presets, Preset};
 
 use crate::fault::TimedFault;

@@ -1,0 +1,85 @@
+//! The network panel shared by every lab: heal, partition, and live changes of loss and latency
+//! (each recorded as a fault at the current time, so the link replays it).
+
+use crate::player::Action;
+use engine::net::{fmt_pct, NetConfig};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`NetworkPanel`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct NetworkProps {
+    /// Sends an action to the player.
+    pub dispatch: Callback<Action>,
+    /// The network as it is now.
+    pub cfg: NetConfig,
+    /// Link directions that are not up.
+    pub faulty: usize,
+    /// An example partition for the placeholder, e.g. `0.1|2.3.4`.
+    pub example_partition: String,
+}
+
+/// A text field that applies a fault `<verb>:<value>` when submitted.
+fn fault_field(
+    dispatch: &Callback<Action>,
+    verb: &'static str,
+    label: &str,
+    value: String,
+    help: &str,
+) -> Html {
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        d.emit(Action::InjectText(format!("{verb}:{}", v.trim())));
+    });
+    html! {
+        <label title={help.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="text" data-testid={format!("net-{verb}")} {value} {onchange} size="9" />
+        </label>
+    }
+}
+
+/// The panel.
+#[component]
+pub fn NetworkPanel(props: &NetworkProps) -> Html {
+    let heal = {
+        let d = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::Inject(engine::Fault::Heal)))
+    };
+    let partition_ref = use_node_ref();
+    let on_partition = {
+        let d = props.dispatch.clone();
+        let r = partition_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(input) = r.cast::<HtmlInputElement>() {
+                d.emit(Action::InjectText(format!(
+                    "partition:{}",
+                    input.value().trim()
+                )));
+            }
+        })
+    };
+    html! {
+        <section class="panel network">
+            <h2>{"Network"}</h2>
+            <p class="muted">{ format!("Now: latency {} ms, loss {}%, {} link direction(s) cut or held. Changes here happen at the current time and are recorded in the fault timeline.",
+                props.cfg.latency, fmt_pct(props.cfg.loss_ppm), props.faulty) }</p>
+            <div class="actions">
+                <button data-testid="heal" onclick={heal} disabled={props.faulty == 0}>{"Heal all links"}</button>
+            </div>
+            <form class="inline" onsubmit={on_partition}>
+                <label title="Groups of node ids separated by |, nodes by . — nodes left out form one more group">
+                    <span>{"Partition into groups"}</span>
+                    <input type="text" data-testid="net-partition" ref={partition_ref} placeholder={props.example_partition.clone()} size="14" />
+                </label>
+                <button type="submit" data-testid="net-partition-apply">{"Partition"}</button>
+            </form>
+            <div class="form">
+                { fault_field(&props.dispatch, "lat", "latency ms", props.cfg.latency.to_string(), "12 (constant), 10-15 (uniform), exp:10-60 (min 10, mean 60, long tail)") }
+                { fault_field(&props.dispatch, "loss", "loss %", fmt_pct(props.cfg.loss_ppm), "percentage of messages lost from now on (0–100)") }
+            </div>
+        </section>
+    }
+}
