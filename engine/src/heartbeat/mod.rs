@@ -270,8 +270,13 @@ impl Monitor {
         });
         let silent = now.since(self.views[w].last);
         if det == self.p.detector {
+            let why = if to == Status::Up {
+                format!("heard again after {silent}")
+            } else {
+                format!("silent {silent}")
+            };
             ctx.note(format!(
-                "node {w} {} → {} ({} detector, silent {silent})",
+                "node {w} {} → {} ({} detector, {why})",
                 from.as_str(),
                 to.as_str(),
                 det.as_str()
@@ -388,11 +393,12 @@ impl Monitor {
                 v.intervals.pop_front();
             }
         }
-        v.last = now;
         v.last_seq = seq;
+        // Status first, while `last` still says how long the worker was silent.
         for det in [Detector::Fixed, Detector::Phi] {
             self.set_status(w, det, Status::Up, now, ctx);
         }
+        self.views[w].last = now;
         self.arm(w, ctx);
         if !self.p.failover {
             return;
