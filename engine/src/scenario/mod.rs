@@ -137,6 +137,24 @@ impl Scenario {
         }
     }
 
+    /// Checks every field against the limits a link must respect (a scenario built in code or
+    /// read from JSON has not been through [`decode`]). The errors are the ones a link with these
+    /// values would show.
+    pub fn validate(&self) -> Result<(), Vec<ParamError>> {
+        let d = decode(&encode(self));
+        if d.errors.is_empty() && d.scenario == *self {
+            return Ok(());
+        }
+        let mut errors = d.errors;
+        if errors.is_empty() {
+            errors.push(ParamError {
+                param: "scenario".into(),
+                message: "has values a link cannot express (e.g. unsorted faults)".into(),
+            });
+        }
+        Err(errors)
+    }
+
     /// Heartbeat parameters (defaults if this is another lab).
     pub fn hb_params(&self) -> HbParams {
         match &self.params {

@@ -304,3 +304,16 @@ fn heartbeat_links_reject_commands_but_keep_other_faults() {
     );
     assert_eq!(d.scenario.faults.len(), 1);
 }
+
+#[test]
+fn validate_names_out_of_range_fields_of_a_scenario_built_in_code() {
+    use engine::scenario::{LabKind, Scenario};
+    let mut s = Scenario::default_for(LabKind::Heartbeat);
+    assert_eq!(s.validate(), Ok(()));
+    s.nodes = 1_000_000;
+    let errors = s.validate().unwrap_err();
+    assert_eq!(errors[0].param, "n", "{errors:?}");
+    let mut s = Scenario::default_for(LabKind::Heartbeat);
+    s.faults = engine::fault::parse_timeline("100:crash:9").unwrap();
+    assert_eq!(s.validate().unwrap_err()[0].param, "faults");
+}
