@@ -3,9 +3,8 @@
 //! version counter so a frame never clones it.
 
 use engine::fault::TimedFault;
-use engine::history::History;
+use engine::history::Run;
 use engine::scenario::{encode, parse_fault_for, seek, with_param, ParamError, Position, Scenario};
-use engine::sim::{Node, Sim};
 use engine::{Fault, NodeId, SimTime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -56,13 +55,13 @@ pub enum Action {
 }
 
 /// A run being played.
-pub struct Player<N: Node> {
+pub struct Player<R: Run> {
     /// The run and its past.
-    pub hist: Rc<RefCell<History<N>>>,
+    pub hist: Rc<RefCell<R>>,
     /// The scenario (its fault timeline includes faults injected by clicks).
     pub scenario: Scenario,
-    /// Builds the simulation of a scenario at step 0.
-    pub build: fn(&Scenario) -> Sim<N>,
+    /// Builds the run of a scenario at step 0.
+    pub build: fn(&Scenario) -> R,
     /// Playing?
     pub playing: bool,
     /// Speed as log10(sim ms per real ms).
@@ -77,7 +76,7 @@ pub struct Player<N: Node> {
     pub notice: Option<String>,
 }
 
-impl<N: Node> PartialEq for Player<N> {
+impl<R: Run> PartialEq for Player<R> {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.hist, &o.hist)
             && self.version == o.version
@@ -92,17 +91,13 @@ impl<N: Node> PartialEq for Player<N> {
 /// Default speed: a tenth of real time, so a 12 ms message takes 120 ms on screen.
 pub const DEFAULT_SPEED_LOG: f64 = -1.0;
 
-impl<N: Node> Player<N> {
+impl<R: Run> Player<R> {
     /// A player for `scenario`, replayed to its position.
-    pub fn new(
-        scenario: Scenario,
-        errors: Vec<ParamError>,
-        build: fn(&Scenario) -> Sim<N>,
-    ) -> Self {
-        let mut hist = History::new(build(&scenario));
+    pub fn new(scenario: Scenario, errors: Vec<ParamError>, build: fn(&Scenario) -> R) -> Self {
+        let mut hist = build(&scenario);
         seek(&mut hist, scenario.pos);
         let mut notice = None;
-        if scenario.pos.step.is_some_and(|k| hist.sim().steps() < k) {
+        if scenario.pos.step.is_some_and(|k| hist.steps() < k) {
             notice =
                 Some("The link's position is past the end of this run; showing the end.".into());
         }
@@ -124,8 +119,8 @@ impl<N: Node> Player<N> {
         let h = self.hist.borrow();
         let mut s = self.scenario.clone();
         s.pos = Position {
-            time: h.sim().now(),
-            step: Some(h.sim().steps()),
+            time: h.now(),
+            step: Some(h.steps()),
         };
         s
     }
@@ -156,7 +151,7 @@ impl<N: Node> Player<N> {
     }
 
     fn restart(&mut self, scenario: Scenario, to: Position) {
-        let mut hist = History::new((self.build)(&scenario));
+        let mut hist = (self.build)(&scenario);
         seek(&mut hist, to);
         self.hist = Rc::new(RefCell::new(hist));
         self.scenario = scenario;
@@ -164,7 +159,7 @@ impl<N: Node> Player<N> {
     }
 }
 
-impl<N: Node + 'static> Reducible for Player<N> {
+impl<R: Run + 'static> Reducible for Player<R> {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
@@ -191,7 +186,7 @@ impl<N: Node + 'static> Reducible for Player<N> {
                 let speed = speed_from_log(p.speed_log);
                 let advance_us = (dt * speed * 1000.0).round() as u64;
                 let mut h = p.hist.borrow_mut();
-                let target = SimTime(h.sim().now().0.saturating_add(advance_us));
+                let target = SimTime(h.now().0.saturating_add(advance_us));
                 if target.0 > engine::scenario::MAX_TIME_MS * 1000 {
                     p.playing = false;
                     p.notice = Some("Reached the 10-minute limit of a run.".into());
@@ -219,7 +214,7 @@ impl<N: Node + 'static> Reducible for Player<N> {
                 p.changed();
             }),
             Action::Inject(fault) => self.with(|p| {
-                let at = p.hist.borrow().sim().now();
+                let at = p.hist.borrow().now();
                 let pos = p.scenario.faults.partition_point(|f| f.at <= at);
                 p.scenario.faults.insert(
                     pos,
@@ -266,7 +261,7 @@ impl<N: Node + 'static> Reducible for Player<N> {
             Action::SetParam(key, value) => self.with(|p| {
                 let d = with_param(&p.scenario, &key, &value);
                 let (s, errors) = (d.scenario, d.errors);
-                let now = p.hist.borrow().sim().now();
+                let now = p.hist.borrow().now();
                 p.errors = errors;
                 // Replay the changed scenario to the same simulated time: the context stays.
                 p.restart(

@@ -5,6 +5,60 @@ use crate::fault::{Fault, TimedFault};
 use crate::sim::{Node, RunOutcome, Sim};
 use crate::time::SimTime;
 
+/// What the player needs from a run, whatever the lab: one event forward or back, play to a
+/// time, apply a fault now. `History<N>` implements it for message-passing labs; labs without
+/// messages (the hash ring) implement it over their own operation log.
+pub trait Run {
+    /// Events processed so far.
+    fn steps(&self) -> u64;
+    /// Current simulated time.
+    fn now(&self) -> SimTime;
+    /// One event forward; false at the end of the run.
+    fn step(&mut self) -> bool;
+    /// One event back; false at step 0.
+    fn step_back(&mut self) -> bool;
+    /// Exactly `k` events from the start (or the end of the run); returns the step reached.
+    fn seek_step(&mut self, k: u64) -> u64;
+    /// To time `t`, forward or back (at most `budget` events).
+    fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome;
+    /// Forward to time `t` (at most `budget` events).
+    fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome;
+    /// Moves the clock to `t` if nothing is due before it.
+    fn advance_idle(&mut self, t: SimTime) -> bool;
+    /// Applies a fault now (a click); returns the events it took.
+    fn inject(&mut self, fault: Fault) -> u64;
+}
+
+impl<N: Node> Run for History<N> {
+    fn steps(&self) -> u64 {
+        self.current.steps()
+    }
+    fn now(&self) -> SimTime {
+        self.current.now()
+    }
+    fn step(&mut self) -> bool {
+        History::step(self)
+    }
+    fn step_back(&mut self) -> bool {
+        History::step_back(self)
+    }
+    fn seek_step(&mut self, k: u64) -> u64 {
+        History::seek_step(self, k)
+    }
+    fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        History::seek_time(self, t, budget)
+    }
+    fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        History::run_until(self, t, budget)
+    }
+    fn advance_idle(&mut self, t: SimTime) -> bool {
+        self.current.advance_idle(t)
+    }
+    fn inject(&mut self, fault: Fault) -> u64 {
+        History::inject(self, fault)
+    }
+}
+
 /// Take a snapshot every this many steps (bounds the replay work of one step back).
 pub const SNAPSHOT_EVERY: u64 = 256;
 

@@ -13,6 +13,7 @@ use engine::fault::fmt_timeline;
 use engine::heartbeat::{
     measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
 };
+use engine::history::History;
 use engine::net::{fmt_pct, LinkState};
 use engine::scenario::{presets, Decoded, LabKind, Scenario};
 use engine::sim::Sim;
@@ -31,8 +32,8 @@ pub struct HeartbeatProps {
     pub onnavigate: Callback<String>,
 }
 
-fn build(s: &Scenario) -> Sim<HbNode> {
-    s.build_heartbeat()
+fn build(s: &Scenario) -> History<HbNode> {
+    History::new(s.build_heartbeat())
 }
 
 const VIEW: f64 = 640.0;

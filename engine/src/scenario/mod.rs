@@ -190,13 +190,13 @@ impl Scenario {
     }
 }
 
-/// Moves a history to a link position: exactly `step` events if given, then idles the clock to
+/// Moves a run to a link position: exactly `step` events if given, then idles the clock to
 /// `time` when nothing is due before it; otherwise plays to `time`.
-pub fn seek<N: crate::sim::Node>(h: &mut History<N>, pos: Position) {
+pub fn seek<R: crate::history::Run>(h: &mut R, pos: Position) {
     match pos.step {
         Some(k) => {
             h.seek_step(k.min(MAX_STEPS));
-            h.sim_mut().advance_idle(pos.time);
+            h.advance_idle(pos.time);
         }
         None => {
             h.run_until(pos.time, MAX_STEPS);
