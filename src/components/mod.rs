@@ -4,4 +4,5 @@ pub mod banner;
 pub mod controls;
 pub mod event_log;
 pub mod hooks;
+pub mod lab;
 pub mod network;

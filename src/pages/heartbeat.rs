@@ -1,26 +1,22 @@
 //! The heartbeat lab page: workers around the monitor, heartbeats in flight, each worker's
 //! silence growing towards its timeout, both detectors' verdicts, failover and fencing.
 
-use crate::components::banner::ErrorBanner;
-use crate::components::controls::Controls;
-use crate::components::event_log::{EventLog, LogCache};
-use crate::components::hooks::{use_frames, use_player_keys};
+use crate::components::event_log::EventLog;
+use crate::components::lab::{fault_timeline, lab_head, param_input, param_toggle, use_lab};
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, lerp, progress, ring, Pt};
-use crate::player::{Action, Player};
-use crate::web;
-use engine::fault::fmt_timeline;
+use crate::player::Action;
 use engine::heartbeat::{
     measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
 };
 use engine::history::History;
 use engine::net::{fmt_pct, LinkState};
-use engine::scenario::{presets, Decoded, LabKind, Scenario};
+use engine::scenario::{Decoded, LabKind, Scenario};
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Props of [`HeartbeatPage`].
@@ -49,91 +45,34 @@ fn worker_radius(n: usize) -> f64 {
 /// The page.
 #[component]
 pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
-    let player = {
-        let d = props.decoded.clone();
-        use_reducer(move || Player::new(d.scenario.clone(), d.errors.clone(), build))
-    };
-    let dispatch: Callback<Action> = {
-        let p = player.dispatcher();
-        Callback::from(move |a| p.dispatch(a))
-    };
-    {
-        let d = dispatch.clone();
-        use_frames(
-            player.playing,
-            Callback::from(move |dt| d.emit(Action::Tick(dt))),
-        );
-    }
-    use_player_keys(dispatch.clone());
-    let log_cache = use_mut_ref(LogCache::default);
-    {
-        // Every change to the run is written to the address bar (not during play: browsers
-        // throttle history updates; pausing writes the position).
-        let p = player.clone();
-        use_effect_with((player.version, player.playing), move |(_, playing)| {
-            if !*playing {
-                web::replace_query(&p.query());
-            }
-        });
-    }
-
+    let lab = use_lab(props.decoded.clone(), build);
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
     let sim = hist.sim();
     let params = player.scenario.hb_params();
     let Some(HbNode::Monitor(mon)) = sim.nodes().first() else {
         return html! { <p>{"No monitor in this run."}</p> };
     };
-    let now_us = sim.now().0;
-    let steps = sim.steps();
-    let last_fault_ms = player
-        .scenario
-        .faults
-        .last()
-        .map(|f| f.at.0 / 1000)
-        .unwrap_or(0);
-    let horizon_ms = ((now_us / 1000).max(last_fault_ms + 3000).max(10_000) / 5000 + 1) * 5000;
-    let get_link = {
-        let p = player.clone();
-        Callback::from(move |_: ()| web::full_link(&p.query()))
-    };
-
-    let log_lines = log_cache
-        .borrow_mut()
-        .update(Rc::as_ptr(&player.hist) as usize, sim.trace());
-
-    let svg = render_svg(sim, mon, &params, player.selected, &dispatch);
-    let on_dismiss = {
-        let d = dispatch.clone();
-        Callback::from(move |_| d.emit(Action::DismissErrors))
-    };
     html! {
         <main class="lab heartbeat">
-            <ErrorBanner errors={player.errors.clone()} ondismiss={on_dismiss} />
-            if let Some(n) = &player.notice {
-                <div class="banner notice" data-testid="notice">{ n.clone() }</div>
-            }
-            <div class="lab-head">
-                <h1>{ LabKind::Heartbeat.title() }</h1>
-                { render_presets(&dispatch) }
-            </div>
-            <Controls dispatch={dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
-                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
+            { lab_head(&lab, LabKind::Heartbeat) }
             <div class="lab-body">
                 <div class="stage">
-                    { svg }
+                    { render_svg(sim, mon, &params, player.selected, dispatch) }
                     { render_legend() }
                 </div>
                 <div class="side">
-                    { render_selected(sim, mon, &params, player.selected, &dispatch) }
+                    { render_selected(sim, mon, &params, player.selected, dispatch) }
                     { render_metrics(sim, &params) }
                     <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
                         example_partition={"0.2.3|1".to_string()} />
-                    { render_settings(&player.scenario, &params, &dispatch) }
+                    { render_settings(&player.scenario, &params, dispatch) }
                 </div>
             </div>
             <div class="lab-foot">
-                <EventLog lines={log_lines} total={steps} playing={player.playing} />
-                { render_timeline(&player.scenario, &dispatch) }
+                <EventLog lines={lab.log_lines(sim.trace())} total={sim.steps()} playing={player.playing} />
+                { fault_timeline(&player.scenario, dispatch) }
             </div>
         </main>
     }
@@ -421,42 +360,12 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
     }
 }
 
-fn param_input(
-    dispatch: &Callback<Action>,
-    key: &'static str,
-    label: &str,
-    value: String,
-    help: &str,
-) -> Html {
-    let d = dispatch.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        d.emit(Action::SetParam(key.into(), v.trim().to_string()));
-    });
-    html! {
-        <label title={help.to_string()}>
-            <span>{ label.to_string() }</span>
-            <input type="text" data-testid={format!("param-{key}")} value={value} {onchange} size="7" />
-        </label>
-    }
-}
-
 fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> Html {
     let on_det = {
         let d = dispatch.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
             d.emit(Action::SetParam("det".into(), v));
-        })
-    };
-    let on_fo = {
-        let d = dispatch.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().checked();
-            d.emit(Action::SetParam(
-                "fo".into(),
-                if v { "1" } else { "0" }.into(),
-            ));
         })
     };
     html! {
@@ -480,57 +389,8 @@ fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> H
                 { param_input(dispatch, "phis", "φ suspect", fmt_ms(p.phi_suspect_milli as u64), "phi detector: suspect threshold") }
                 { param_input(dispatch, "phid", "φ down", fmt_ms(p.phi_down_milli as u64), "phi detector: down threshold (Cassandra: 8)") }
                 { param_input(dispatch, "win", "φ window", p.window.to_string(), "phi detector: inter-arrival samples kept (1–1000)") }
-                <label><span>{"failover"}</span>
-                    <input type="checkbox" data-testid="param-fo" checked={p.failover} onchange={on_fo} />
-                </label>
+                { param_toggle(dispatch, "fo", "failover", p.failover, "promote a backup when the primary is declared down") }
             </div>
-        </section>
-    }
-}
-
-fn render_presets(dispatch: &Callback<Action>) -> Html {
-    html! {
-        <div class="presets" role="group" aria-label="Presets">
-            <span class="muted">{"Presets: "}</span>
-            { for presets().iter().filter(|p| p.lab == LabKind::Heartbeat).map(|p| {
-                let d = dispatch.clone();
-                let q = p.query;
-                let onclick = Callback::from(move |_: MouseEvent| {
-                    let dec = engine::scenario::decode(q);
-                    d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
-                });
-                html! { <button class="chip" data-testid={format!("preset-{}", p.id)} title={p.lesson} {onclick}>{ p.title }</button> }
-            }) }
-        </div>
-    }
-}
-
-fn render_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
-    let items = s.faults.iter().enumerate().map(|(k, f)| {
-        let d = dispatch.clone();
-        let mut rest = s.faults.clone();
-        rest.remove(k);
-        let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest))));
-        html! {
-            <li class="chip" data-testid="fault-entry">
-                <code>{ f.to_string() }</code>
-                <button class="x" title="Remove this fault (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button>
-            </li>
-        }
-    });
-    let clear = {
-        let d = dispatch.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::ClearFaults))
-    };
-    html! {
-        <section class="panel faults">
-            <h2>{"Fault timeline"}</h2>
-            if s.faults.is_empty() {
-                <p class="muted">{"No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link."}</p>
-            } else {
-                <ul class="fault-list">{ for items }</ul>
-                <button data-testid="clear-faults" onclick={clear}>{"Clear all faults"}</button>
-            }
         </section>
     }
 }

@@ -1,0 +1,207 @@
+//! What every lab page shares: the player hook (reducer, animation frames, keyboard, address
+//! bar), the page head (banner, notice, title, presets, controls), the fault timeline panel and
+//! form fields validated like links.
+
+use crate::components::banner::ErrorBanner;
+use crate::components::controls::Controls;
+use crate::components::event_log::{LogCache, LogLine};
+use crate::components::hooks::{use_frames, use_player_keys};
+use crate::player::{Action, Player};
+use crate::web;
+use engine::fault::fmt_timeline;
+use engine::history::Run;
+use engine::scenario::{decode, presets, Decoded, LabKind, Scenario};
+use engine::sim::TraceEvent;
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// A lab page's player and the callbacks built around it.
+pub struct Lab<R: Run + 'static> {
+    /// The player state.
+    pub player: UseReducerHandle<Player<R>>,
+    /// Sends an action to the player.
+    pub dispatch: Callback<Action>,
+    log_cache: Rc<RefCell<LogCache>>,
+}
+
+impl<R: Run + 'static> Lab<R> {
+    /// The event-log lines of `trace` (formatted incrementally).
+    pub fn log_lines<M: Display, T: Display>(
+        &self,
+        trace: &[TraceEvent<M, T>],
+    ) -> Rc<Vec<LogLine>> {
+        self.log_cache
+            .borrow_mut()
+            .update(Rc::as_ptr(&self.player.hist) as usize, trace)
+    }
+}
+
+/// Sets up a lab page's player from the decoded link: animation frames while playing, the
+/// keyboard shortcuts, and the address bar rewritten after every change while paused (browsers
+/// throttle history updates during play; pausing writes the position).
+#[hook]
+pub fn use_lab<R: Run + 'static>(decoded: Rc<Decoded>, build: fn(&Scenario) -> R) -> Lab<R> {
+    let player =
+        use_reducer(move || Player::new(decoded.scenario.clone(), decoded.errors.clone(), build));
+    let dispatch: Callback<Action> = {
+        let p = player.dispatcher();
+        Callback::from(move |a| p.dispatch(a))
+    };
+    {
+        let d = dispatch.clone();
+        use_frames(
+            player.playing,
+            Callback::from(move |dt| d.emit(Action::Tick(dt))),
+        );
+    }
+    use_player_keys(dispatch.clone());
+    let log_cache = use_mut_ref(LogCache::default);
+    {
+        let p = player.clone();
+        use_effect_with((player.version, player.playing), move |(_, playing)| {
+            if !*playing {
+                web::replace_query(&p.query());
+            }
+        });
+    }
+    Lab {
+        player,
+        dispatch,
+        log_cache,
+    }
+}
+
+/// Banner, notice, title with the lab's presets, and the player controls.
+pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
+    let player = &lab.player;
+    let (now_us, steps) = {
+        let h = player.hist.borrow();
+        (h.now().0, h.steps())
+    };
+    let last_fault_ms = player
+        .scenario
+        .faults
+        .last()
+        .map(|f| f.at.0 / 1000)
+        .unwrap_or(0);
+    let horizon_ms = ((now_us / 1000).max(last_fault_ms + 3000).max(10_000) / 5000 + 1) * 5000;
+    let get_link = {
+        let p = player.clone();
+        Callback::from(move |_: ()| web::full_link(&p.query()))
+    };
+    let on_dismiss = {
+        let d = lab.dispatch.clone();
+        Callback::from(move |_| d.emit(Action::DismissErrors))
+    };
+    html! {
+        <>
+            <ErrorBanner errors={player.errors.clone()} ondismiss={on_dismiss} />
+            if let Some(n) = &player.notice {
+                <div class="banner notice" data-testid="notice">{ n.clone() }</div>
+            }
+            <div class="lab-head">
+                <h1>{ kind.title() }</h1>
+                { render_presets(kind, &lab.dispatch) }
+            </div>
+            <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
+                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
+        </>
+    }
+}
+
+/// A text field bound to one link parameter (`data-testid=param-<key>`); a change is validated
+/// exactly like a link.
+pub fn param_input(
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+    value: String,
+    help: &str,
+) -> Html {
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        d.emit(Action::SetParam(key.into(), v.trim().to_string()));
+    });
+    html! {
+        <label title={help.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="text" data-testid={format!("param-{key}")} value={value} {onchange} size="7" />
+        </label>
+    }
+}
+
+/// A checkbox bound to a 0/1 link parameter (`data-testid=param-<key>`).
+pub fn param_toggle(
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+    on: bool,
+    help: &str,
+) -> Html {
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().checked();
+        d.emit(Action::SetParam(
+            key.into(),
+            if v { "1" } else { "0" }.into(),
+        ));
+    });
+    html! {
+        <label title={help.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="checkbox" data-testid={format!("param-{key}")} checked={on} {onchange} />
+        </label>
+    }
+}
+
+fn render_presets(kind: LabKind, dispatch: &Callback<Action>) -> Html {
+    html! {
+        <div class="presets" role="group" aria-label="Presets">
+            <span class="muted">{"Presets: "}</span>
+            { for presets().iter().filter(|p| p.lab == kind).map(|p| {
+                let d = dispatch.clone();
+                let q = p.query;
+                let onclick = Callback::from(move |_: MouseEvent| {
+                    let dec = decode(q);
+                    d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
+                });
+                html! { <button class="chip" data-testid={format!("preset-{}", p.id)} title={p.lesson} {onclick}>{ p.title }</button> }
+            }) }
+        </div>
+    }
+}
+
+/// The fault timeline: every fault of the run, each removable (the run replays without it).
+pub fn fault_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
+    let items = s.faults.iter().enumerate().map(|(k, f)| {
+        let d = dispatch.clone();
+        let mut rest = s.faults.clone();
+        rest.remove(k);
+        let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest))));
+        html! {
+            <li class="chip" data-testid="fault-entry">
+                <code>{ f.to_string() }</code>
+                <button class="x" title="Remove this fault (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button>
+            </li>
+        }
+    });
+    let clear = {
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::ClearFaults))
+    };
+    html! {
+        <section class="panel faults">
+            <h2>{"Fault timeline"}</h2>
+            if s.faults.is_empty() {
+                <p class="muted">{"No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link."}</p>
+            } else {
+                <ul class="fault-list">{ for items }</ul>
+                <button data-testid="clear-faults" onclick={clear}>{"Clear all faults"}</button>
+            }
+        </section>
+    }
+}
