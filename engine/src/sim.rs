@@ -332,7 +332,8 @@ pub struct Sim<N: Node> {
     seq: u64,
     msgs: BTreeMap<u64, InFlight<N::Msg>>,
     next_msg: u64,
-    timers: BTreeMap<(NodeId, N::Timer), u64>,
+    /// Armed timers: generation (stale queue entries differ), when armed, when due.
+    timers: BTreeMap<(NodeId, N::Timer), (u64, SimTime, SimTime)>,
     next_gen: u64,
     cfg: NetConfig,
     links: Links,
@@ -453,6 +454,13 @@ impl<N: Node> Sim<N> {
             .map(|((name, _), b)| (*name, !b))
             .collect()
     }
+    /// When `node`'s `timer` was armed and when it is due, if it is armed (for drawing timers).
+    pub fn timer(&self, node: NodeId, timer: &N::Timer) -> Option<(SimTime, SimTime)> {
+        self.timers
+            .get(&(node, timer.clone()))
+            .map(|&(_, armed, due)| (armed, due))
+    }
+
     /// Crashes and restarts so far.
     pub fn life(&self) -> &[LifeEvent] {
         &self.life
@@ -508,7 +516,9 @@ impl<N: Node> Sim<N> {
         while let Some(Reverse(head)) = self.queue.peek() {
             let live = match &head.kind {
                 QKind::Deliver(id) => self.msgs.get(id).is_some_and(|m| !m.held),
-                QKind::Timer(node, t, gen) => self.timers.get(&(*node, t.clone())) == Some(gen),
+                QKind::Timer(node, t, gen) => {
+                    self.timers.get(&(*node, t.clone())).map(|x| x.0) == Some(*gen)
+                }
             };
             if live {
                 return;
@@ -643,7 +653,8 @@ impl<N: Node> Sim<N> {
                 Effect::SetTimer(t, after) => {
                     self.next_gen += 1;
                     let gen = self.next_gen;
-                    self.timers.insert((me, t.clone()), gen);
+                    let due = self.now.plus(after);
+                    self.timers.insert((me, t.clone()), (gen, self.now, due));
                     self.push(self.now.plus(after), QKind::Timer(me, t, gen));
                 }
                 Effect::CancelTimer(t) => {
