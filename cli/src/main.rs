@@ -10,7 +10,8 @@
 //! A link with problems is refused: every problem is printed as `error: <param>: <message>`
 //! (the same messages the page shows in its banner) and the exit code is 2.
 
-use engine::heartbeat::{measure, DetectorMetrics, HbMetrics};
+use engine::heartbeat::measure;
+use engine::raft;
 use engine::scenario::{decode, presets, LabKind, Position, MAX_TIME_MS};
 use engine::time::parse_ms;
 use engine::{clip, SimTime};
@@ -25,6 +26,10 @@ USAGE:
         and prints the lab's measurements. --until <ms> replays to that simulated time instead of
         the link's own position (t= or step=; a link without one stops at 0 ms). --format picks
         pretty JSON (default) or CSV (header + one row).
+    cli experiment fig16 [--runs N] [--seed S]
+        The Raft paper's §9.3 experiment (Figure 16): for each election-timeout range 150-150 …
+        150-300 ms, N runs (default 100) of crashing a stable leader of 5 servers; prints CSV
+        (range, seed, time to elect a new leader in ms; empty if none within 20 s).
     cli presets
         Lists the ready-made scenarios: id and link.
     cli help
@@ -51,6 +56,11 @@ enum Command {
     },
     Presets,
     Help,
+    /// The §9.3 experiment: runs per timeout range, first seed.
+    Experiment {
+        runs: u64,
+        seed: u64,
+    },
 }
 
 /// Parses the arguments after the program name. Errors are one line, ready for `error: `.
@@ -75,11 +85,47 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             Ok(Command::Presets)
         }
         "run" => parse_run(rest),
+        "experiment" => parse_experiment(rest),
         other => Err(format!(
-            "unknown command '{}' (commands: run, presets, help)",
+            "unknown command '{}' (commands: run, experiment, presets, help)",
             clip(other)
         )),
     }
+}
+
+fn parse_experiment(args: &[String]) -> Result<Command, String> {
+    let (mut runs, mut seed) = (100u64, 0u64);
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("fig16") => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown experiment '{}' (experiments: fig16)",
+                clip(other)
+            ))
+        }
+        None => return Err("`experiment` needs a name: fig16".into()),
+    }
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{} needs a value", clip(flag)))?;
+        let n: u64 = value
+            .parse()
+            .map_err(|_| format!("{} '{}' is not a whole number", clip(flag), clip(value)))?;
+        match flag.as_str() {
+            "--runs" if (1..=10_000).contains(&n) => runs = n,
+            "--runs" => return Err("--runs must be 1–10000".into()),
+            "--seed" => seed = n,
+            _ => {
+                return Err(format!(
+                    "unknown flag '{}' (flags: --runs N, --seed S)",
+                    clip(flag)
+                ))
+            }
+        }
+    }
+    Ok(Command::Experiment { runs, seed })
 }
 
 fn parse_run(args: &[String]) -> Result<Command, String> {
@@ -182,8 +228,10 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
         };
     }
     let metrics = match lab {
-        LabKind::Heartbeat => measure(s.replay_heartbeat().sim()),
-    };
+        LabKind::Heartbeat => serde_json::to_value(measure(s.replay_heartbeat().sim())),
+        LabKind::Raft => serde_json::to_value(raft::measure(s.replay_raft().sim())),
+    }
+    .expect("metrics serialise");
     let text = match format {
         Format::Json => {
             let mut j = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
@@ -191,53 +239,74 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
             j
         }
         Format::Csv => {
-            let (head, row): (Vec<String>, Vec<String>) = csv_fields(&metrics).into_iter().unzip();
+            let mut fields = Vec::new();
+            flatten("", &metrics, &mut fields);
+            let (head, row): (Vec<String>, Vec<String>) = fields.into_iter().unzip();
             format!("{}\n{}\n", head.join(","), row.join(","))
         }
     };
     Ok(RunOutput { text, note })
 }
 
-/// The measurements as flat `(column, value)` pairs: nested detector records get a prefix, lists
-/// are joined with spaces, and an absent value is an empty cell. No value contains a comma.
-fn csv_fields(m: &HbMetrics) -> Vec<(String, String)> {
-    let num = |x: f64| x.to_string();
-    let opt = |x: Option<String>| x.unwrap_or_default();
-    let mut v = vec![("time_ms".to_string(), num(m.time_ms))];
-    for (name, d) in [("fixed", &m.fixed), ("phi", &m.phi)] {
-        let DetectorMetrics {
-            crashes,
-            detected,
-            detection_ms,
-            mean_detection_ms,
-            false_suspicions,
-            false_downs,
-        } = d;
-        let list: Vec<String> = detection_ms.iter().map(|&x| num(x)).collect();
-        for (k, val) in [
-            ("crashes", crashes.to_string()),
-            ("detected", detected.to_string()),
-            ("detection_ms", list.join(" ")),
-            ("mean_detection_ms", opt(mean_detection_ms.map(num))),
-            ("false_suspicions", false_suspicions.to_string()),
-            ("false_downs", false_downs.to_string()),
-        ] {
-            v.push((format!("{name}_{k}"), val));
+/// One CSV cell (RFC 4180: quoted when it holds a comma, a quote or a line break).
+fn cell(v: String) -> String {
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// Flattens measurements into `(column, value)` pairs: nested records get a `parent_` prefix,
+/// lists of numbers are joined with spaces, other lists are written as JSON, null is empty.
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    let name = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}_{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match x {
+                    Value::Object(_) => flatten(&name(k), x, out),
+                    _ => out.push((name(k), cell(scalar(x)))),
+                }
+            }
+        }
+        other => out.push((prefix.to_string(), cell(scalar(other)))),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.iter().all(|x| x.is_number()) => a
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// The Raft paper's §9.3 experiment as CSV: one row per run (range, seed, time to elect).
+fn experiment_csv(runs: u64, seed: u64) -> String {
+    let params = engine::raft::RaftParams::default();
+    let mut out = String::from("timeout_range_ms,seed,time_to_elect_ms\n");
+    for &(lo, hi) in &engine::raft::FIG16_RANGES_MS {
+        let results = engine::raft::time_to_elect_batch(lo, hi, seed..seed + runs, &params);
+        for (k, r) in results.iter().enumerate() {
+            let ms = r.map(|d| d.as_ms_f64().to_string()).unwrap_or_default();
+            out.push_str(&format!("{lo}-{hi},{},{ms}\n", seed + k as u64));
         }
     }
-    v.extend([
-        ("failovers".to_string(), m.failovers.to_string()),
-        ("primary".to_string(), opt(m.primary.map(|p| p.to_string()))),
-        ("epoch".to_string(), m.epoch.to_string()),
-        ("split_brain_ms".to_string(), num(m.split_brain_ms)),
-        ("messages_sent".to_string(), m.messages_sent.to_string()),
-        ("messages_lost".to_string(), m.messages_lost.to_string()),
-        (
-            "messages_dropped".to_string(),
-            m.messages_dropped.to_string(),
-        ),
-    ]);
-    v
+    out
 }
 
 fn presets_text() -> String {
@@ -260,6 +329,7 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let text = match cmd {
         Command::Help => format!("{USAGE}\n"),
         Command::Presets => presets_text(),
+        Command::Experiment { runs, seed } => experiment_csv(runs, seed),
         Command::Run {
             link,
             until,
@@ -368,7 +438,10 @@ mod tests {
             "{e:?}"
         );
         let e = run_link("seed=3", None, Format::Json).unwrap_err();
-        assert_eq!(e, ["error: lab: the link names no lab (add lab=heartbeat)"]);
+        assert_eq!(
+            e,
+            ["error: lab: the link names no lab (add lab=raft or lab=heartbeat)"]
+        );
         let e = run_link("lab=nope", None, Format::Json).unwrap_err();
         assert!(e[0].starts_with("error: lab: unknown lab 'nope'"), "{e:?}");
     }
@@ -389,6 +462,43 @@ mod tests {
     }
 
     #[test]
+    fn raft_links_run_and_csv_quotes_cells_with_commas() {
+        let out = run_link(
+            "lab=raft&seed=3&faults=1000:crash:0&t=3000",
+            None,
+            Format::Json,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out.text).unwrap();
+        assert!(v["leader"].is_number(), "a leader after 3 s: {}", out.text);
+        let csv = run_link("lab=raft&seed=3&t=3000", None, Format::Csv)
+            .unwrap()
+            .text;
+        let head = csv.lines().next().unwrap();
+        assert!(
+            head.starts_with("time_ms,") || head.contains("leader"),
+            "{head}"
+        );
+        assert_eq!(cell("a,b".into()), "\"a,b\"");
+        assert_eq!(cell("say \"hi\"".into()), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn experiment_fig16_prints_one_row_per_run_and_range() {
+        assert_eq!(
+            parse_args(&args(&["experiment", "fig16", "--runs", "2"])),
+            Ok(Command::Experiment { runs: 2, seed: 0 })
+        );
+        assert!(parse_args(&args(&["experiment", "nope"])).is_err());
+        assert!(parse_args(&args(&["experiment", "fig16", "--runs", "0"])).is_err());
+        let csv = experiment_csv(2, 0);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "timeout_range_ms,seed,time_to_elect_ms");
+        assert_eq!(lines.len(), 1 + 6 * 2);
+        assert!(lines[1].starts_with("150-150,0,"));
+    }
+
+    #[test]
     fn csv_has_one_header_and_one_row_of_the_same_width() {
         let out = run_link(
             "lab=heartbeat&seed=7&n=3&faults=1500:crash:3;1600:crash:2&t=3000",
@@ -403,7 +513,7 @@ mod tests {
         let row: Vec<&str> = lines[1].split(',').collect();
         assert_eq!(head.len(), row.len());
         assert_eq!(head[0], "time_ms");
-        assert_eq!(row[0], "3000");
+        assert_eq!(row[0], "3000.0");
         let col = |name: &str| row[head.iter().position(|h| *h == name).unwrap()];
         assert_eq!(col("fixed_crashes"), "2");
         assert_eq!(col("fixed_detection_ms").split(' ').count(), 2);

@@ -155,6 +155,8 @@ pub enum What<M, T> {
         from: NodeId,
         to: NodeId,
         msg: M,
+        /// When it was sent (for sequence diagrams).
+        sent: SimTime,
     },
     /// A message did not arrive: lost on the wire, link cut, or receiver down.
     Drop {
@@ -163,6 +165,8 @@ pub enum What<M, T> {
         to: NodeId,
         msg: M,
         why: DropReason,
+        /// When it was sent.
+        sent: SimTime,
     },
     /// A message reached a held link and waits there.
     Hold {
@@ -170,6 +174,8 @@ pub enum What<M, T> {
         from: NodeId,
         to: NodeId,
         msg: M,
+        /// When it was sent.
+        sent: SimTime,
     },
     /// A node's timer fired.
     Timer { node: NodeId, timer: T },
@@ -214,15 +220,20 @@ pub struct TraceEvent<M, T> {
 impl<M: Display, T: Display> Display for What<M, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            What::Deliver { id, from, to, msg } => write!(f, "{from}→{to} {msg} (#{id})"),
+            What::Deliver {
+                id, from, to, msg, ..
+            } => write!(f, "{from}→{to} {msg} (#{id})"),
             What::Drop {
                 id,
                 from,
                 to,
                 msg,
                 why,
+                ..
             } => write!(f, "{from}→{to} {msg} (#{id}) dropped: {why}"),
-            What::Hold { id, from, to, msg } => {
+            What::Hold {
+                id, from, to, msg, ..
+            } => {
                 write!(f, "{from}→{to} {msg} (#{id}) held at the link")
             }
             What::Timer { node, timer } => write!(f, "node {node}: {timer} timer"),
@@ -585,13 +596,14 @@ impl<N: Node> Sim<N> {
 
     fn deliver(&mut self, id: u64, notes: &mut Vec<String>) -> Option<What<N::Msg, N::Timer>> {
         let m = self.msgs.remove(&id)?;
-        let (from, to) = (m.from, m.to);
+        let (from, to, sent) = (m.from, m.to, m.sent_at);
         let drop = |why| What::Drop {
             id,
             from,
             to,
             msg: m.msg.clone(),
             why,
+            sent,
         };
         if m.lost {
             self.stats.lost += 1;
@@ -608,6 +620,7 @@ impl<N: Node> Sim<N> {
                     from,
                     to,
                     msg: m.msg.clone(),
+                    sent,
                 };
                 self.msgs.insert(id, InFlight { held: true, ..m });
                 return Some(what);
@@ -629,6 +642,7 @@ impl<N: Node> Sim<N> {
             from,
             to,
             msg: m.msg,
+            sent,
         })
     }
 

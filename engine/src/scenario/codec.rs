@@ -4,11 +4,12 @@
 //! [`ParamError`] naming it, and that parameter keeps its safe default. Query syntax is parsed
 //! by `form_urlencoded` (the WHATWG algorithm browsers use); the values are our mini-languages.
 
-use super::{LabKind, LabParams, Scenario, MAX_STEPS, MAX_TIME_MS};
+use super::{LabKind, LabParams, RaftSetup, Scenario, MAX_STEPS, MAX_TIME_MS};
 use crate::clip;
 use crate::fault::{fmt_timeline, parse_entry, Fault, TimedFault};
 use crate::heartbeat::{Detector, HbParams};
 use crate::net::{fmt_pct, parse_pct, Latency};
+use crate::raft::{RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
 use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
 use std::fmt;
 
@@ -184,6 +185,10 @@ pub fn decode(link: &str) -> Decoded {
             ]);
             decode_heartbeat(p, &pairs, &mut err);
         }
+        LabParams::Raft(r) => {
+            known_keys.extend(["et", "hb", "prevote", "cq", "fast", "bugs", "spare"]);
+            decode_raft(r, s.nodes, &pairs, &mut err);
+        }
     }
 
     if let Some(v) = get("faults") {
@@ -339,6 +344,106 @@ pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
     Ok(f)
 }
 
+/// The "buggy Raft" toggles by link name (`bugs=uptodate,oldterm`): name, read, set.
+pub const RAFT_BUGS: [(&str, fn(&RaftParams) -> bool, fn(&mut RaftParams)); 3] = [
+    (
+        "uptodate",
+        |p| p.bug_vote_without_uptodate,
+        |p| p.bug_vote_without_uptodate = true,
+    ),
+    (
+        "oldterm",
+        |p| p.bug_commit_old_term,
+        |p| p.bug_commit_old_term = true,
+    ),
+    (
+        "forgetvote",
+        |p| p.bug_forget_vote,
+        |p| p.bug_forget_vote = true,
+    ),
+];
+
+fn parse_flag(v: &str) -> Result<bool, String> {
+    match v {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(format!("'{}' is not 0 or 1", clip(v))),
+    }
+}
+
+fn decode_raft(
+    r: &mut RaftSetup,
+    servers: usize,
+    pairs: &[(String, String)],
+    err: &mut dyn FnMut(&str, String),
+) {
+    let get = |k: &str| lookup(pairs, k);
+    let d = RaftParams::default();
+    let p = &mut r.params;
+    if let Some(v) = get("et") {
+        let parsed = v
+            .split_once('-')
+            .ok_or_else(|| format!("'{}' should be MIN-MAX in ms, e.g. 150-300", clip(v)))
+            .and_then(|(a, b)| {
+                let lo = parse_ms_in(a, 1, MAX_TIMEOUT_MS)?;
+                let hi = parse_ms_in(b, 1, MAX_TIMEOUT_MS)?;
+                if hi < lo {
+                    return Err(format!("{} is reversed", clip(v)));
+                }
+                Ok((lo, hi))
+            });
+        match parsed {
+            Ok((lo, hi)) => {
+                p.election_timeout_min = lo;
+                p.election_timeout_max = hi;
+            }
+            Err(e) => err("et", format!("{e}; using 150-300")),
+        }
+    }
+    if let Some(v) = get("hb") {
+        match parse_ms_in(v, 1, MAX_TIMEOUT_MS) {
+            Ok(x) => p.heartbeat = x,
+            Err(e) => err("hb", format!("{e}; using {}", d.heartbeat)),
+        }
+    }
+    for (key, slot) in [
+        ("prevote", &mut p.pre_vote),
+        ("cq", &mut p.check_quorum),
+        ("fast", &mut p.fast_backup),
+    ] {
+        if let Some(v) = get(key) {
+            match parse_flag(v) {
+                Ok(b) => *slot = b,
+                Err(e) => err(key, format!("{e}; off")),
+            }
+        }
+    }
+    if let Some(v) = get("bugs") {
+        for name in v.split(',').filter(|x| !x.is_empty()) {
+            match RAFT_BUGS.iter().find(|(n, _, _)| *n == name) {
+                Some((_, _, set)) => set(p),
+                None => err(
+                    "bugs",
+                    format!(
+                        "unknown bug '{}' (known: uptodate, oldterm, forgetvote); ignored",
+                        clip(name)
+                    ),
+                ),
+            }
+        }
+    }
+    if let Some(v) = get("spare") {
+        let room = MAX_SERVERS.saturating_sub(servers) as u64;
+        match parse_u64_in(v, 0, room) {
+            Ok(x) => r.spare = x as usize,
+            Err(e) => err(
+                "spare",
+                format!("{e} (at most {MAX_SERVERS} servers in all); using 0"),
+            ),
+        }
+    }
+}
+
 /// Parses the timeline entry by entry, keeping the good entries and reporting the bad ones.
 fn decode_faults(
     v: &str,
@@ -459,6 +564,44 @@ pub fn encode(s: &Scenario) -> String {
             }
             if p.failover != d.failover {
                 kv.push(("fo", if p.failover { "1" } else { "0" }.into()));
+            }
+        }
+        LabParams::Raft(r) => {
+            let (p, d) = (&r.params, RaftParams::default());
+            if (p.election_timeout_min, p.election_timeout_max)
+                != (d.election_timeout_min, d.election_timeout_max)
+            {
+                kv.push((
+                    "et",
+                    format!(
+                        "{}-{}",
+                        fmt_ms(p.election_timeout_min.0),
+                        fmt_ms(p.election_timeout_max.0)
+                    ),
+                ));
+            }
+            if p.heartbeat != d.heartbeat {
+                kv.push(("hb", fmt_ms(p.heartbeat.0)));
+            }
+            for (key, on) in [
+                ("prevote", p.pre_vote),
+                ("cq", p.check_quorum),
+                ("fast", p.fast_backup),
+            ] {
+                if on {
+                    kv.push((key, "1".into()));
+                }
+            }
+            let bugs: Vec<&str> = RAFT_BUGS
+                .iter()
+                .filter(|(_, get, _)| get(p))
+                .map(|(name, _, _)| *name)
+                .collect();
+            if !bugs.is_empty() {
+                kv.push(("bugs", bugs.join(",")));
+            }
+            if r.spare != 0 {
+                kv.push(("spare", r.spare.to_string()));
             }
         }
     }

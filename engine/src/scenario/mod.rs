@@ -13,6 +13,7 @@ use crate::fault::TimedFault;
 use crate::heartbeat::{self, HbNode, HbParams};
 use crate::history::History;
 use crate::net::NetConfig;
+use crate::raft::{self, RaftNode, RaftParams};
 use crate::sim::Sim;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -22,16 +23,19 @@ use serde::{Deserialize, Serialize};
 pub enum LabKind {
     /// Heartbeat failure detection and failover.
     Heartbeat,
+    /// Raft: elections, log replication, failover.
+    Raft,
 }
 
 impl LabKind {
     /// Every lab, in menu order.
-    pub const ALL: [LabKind; 1] = [LabKind::Heartbeat];
+    pub const ALL: [LabKind; 2] = [LabKind::Raft, LabKind::Heartbeat];
 
     /// The link name (`lab=heartbeat`).
     pub fn as_str(self) -> &'static str {
         match self {
             LabKind::Heartbeat => "heartbeat",
+            LabKind::Raft => "raft",
         }
     }
     /// Parses a link name.
@@ -42,11 +46,18 @@ impl LabKind {
     pub fn title(self) -> &'static str {
         match self {
             LabKind::Heartbeat => "Heartbeats, failure detection & failover",
+            LabKind::Raft => "Raft: leader election & log replication",
         }
     }
     /// One-paragraph summary for the home page.
     pub fn summary(self) -> &'static str {
         match self {
+            LabKind::Raft => {
+                "Raft exactly as in the paper's Figure 2: randomized election timeouts, votes with the \
+                 up-to-date check, log replication and repair, the commit rule of §5.4.2. Crash the \
+                 leader, split the cluster, send client requests, and watch the five safety \
+                 invariants hold — or trip them with a buggy Raft."
+            }
             LabKind::Heartbeat => {
                 "Workers heartbeat a monitor. Compare a fixed-timeout detector with phi accrual: \
                  how fast a crash is detected, how often a live node is wrongly suspected under \
@@ -59,11 +70,13 @@ impl LabKind {
     pub fn node_range(self) -> (usize, usize) {
         match self {
             LabKind::Heartbeat => (1, 50),
+            LabKind::Raft => (1, crate::raft::MAX_SERVERS),
         }
     }
     /// Checks the text of a `cmd:` fault for this lab (commands are lab-specific).
     pub fn check_command(self, text: &str) -> Result<(), String> {
         match self {
+            LabKind::Raft => crate::raft::parse_command(text).map(|_| ()),
             LabKind::Heartbeat => Err(format!(
                 "the heartbeat lab has no commands ('{}')",
                 crate::clip(text)
@@ -74,6 +87,7 @@ impl LabKind {
     pub fn default_nodes(self) -> usize {
         match self {
             LabKind::Heartbeat => 5,
+            LabKind::Raft => 5,
         }
     }
 }
@@ -83,6 +97,17 @@ impl LabKind {
 pub enum LabParams {
     /// Heartbeat lab.
     Heartbeat(HbParams),
+    /// Raft lab.
+    Raft(RaftSetup),
+}
+
+/// Raft-lab settings: the protocol's parameters and the spare servers available to `add:ID`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaftSetup {
+    /// Protocol parameters.
+    pub params: RaftParams,
+    /// Server slots beyond the initial members (they can join with `add:ID`) [0].
+    pub spare: usize,
 }
 
 /// Where in the run the link points.
@@ -131,6 +156,7 @@ impl Scenario {
             net: NetConfig::default(),
             params: match lab {
                 LabKind::Heartbeat => LabParams::Heartbeat(HbParams::default()),
+                LabKind::Raft => LabParams::Raft(RaftSetup::default()),
             },
             faults: Vec::new(),
             pos: Position::default(),
@@ -159,6 +185,15 @@ impl Scenario {
     pub fn hb_params(&self) -> HbParams {
         match &self.params {
             LabParams::Heartbeat(p) => *p,
+            _ => HbParams::default(),
+        }
+    }
+
+    /// Raft settings (defaults if this is another lab).
+    pub fn raft_setup(&self) -> RaftSetup {
+        match &self.params {
+            LabParams::Raft(r) => *r,
+            _ => RaftSetup::default(),
         }
     }
 
@@ -166,6 +201,7 @@ impl Scenario {
     pub fn process_count(&self) -> usize {
         match self.lab {
             LabKind::Heartbeat => self.nodes + 1,
+            LabKind::Raft => (self.nodes + self.raft_setup().spare).min(crate::raft::MAX_SERVERS),
         }
     }
 
@@ -180,6 +216,26 @@ impl Scenario {
         );
         sim.add_invariant(("one primary per epoch", heartbeat::one_primary_per_epoch));
         sim
+    }
+
+    /// Builds the Raft simulation at step 0.
+    pub fn build_raft(&self) -> Sim<RaftNode> {
+        let r = self.raft_setup();
+        raft::new_sim(
+            self.seed,
+            &r.params,
+            self.nodes,
+            self.process_count(),
+            self.net,
+            self.faults.clone(),
+        )
+    }
+
+    /// Builds the Raft run and replays it to the scenario's position.
+    pub fn replay_raft(&self) -> History<RaftNode> {
+        let mut h = History::new(self.build_raft());
+        seek(&mut h, self.pos);
+        h
     }
 
     /// Builds the heartbeat run and replays it to the scenario's position.
