@@ -25,6 +25,8 @@ pub enum Fault {
     Hold(NodeId, NodeId),
     /// Release a held link (its waiting messages are delivered). `release:1>2`
     Release(NodeId, NodeId),
+    /// Bring one direction of one link back up (cut or held). `restore:1>2`
+    Restore(NodeId, NodeId),
     /// All links up, held messages released. `heal`
     Heal,
     /// Drop one message in flight, by its id. `drop:17`
@@ -53,7 +55,9 @@ impl Fault {
         match self {
             Fault::Crash(n) | Fault::Restart(n) | Fault::Isolate(n) => vec![*n],
             Fault::Partition(g) => g.iter().flatten().copied().collect(),
-            Fault::Cut(a, b) | Fault::Hold(a, b) | Fault::Release(a, b) => vec![*a, *b],
+            Fault::Cut(a, b) | Fault::Hold(a, b) | Fault::Release(a, b) | Fault::Restore(a, b) => {
+                vec![*a, *b]
+            }
             Fault::Command(n, _) => vec![*n],
             Fault::Heal | Fault::DropMsg(_) | Fault::SetLoss(_) | Fault::SetLatency(_) => vec![],
         }
@@ -106,6 +110,7 @@ impl Fault {
             "cut" => pair(arg).map(|(a, b)| Fault::Cut(a, b)),
             "hold" => pair(arg).map(|(a, b)| Fault::Hold(a, b)),
             "release" => pair(arg).map(|(a, b)| Fault::Release(a, b)),
+            "restore" => pair(arg).map(|(a, b)| Fault::Restore(a, b)),
             "heal" => no_arg(Fault::Heal),
             "drop" => {
                 if arg.is_empty() || arg.len() > 12 || !arg.bytes().all(|b| b.is_ascii_digit()) {
@@ -157,6 +162,7 @@ impl fmt::Display for Fault {
             Fault::Cut(a, b) => write!(f, "cut:{a}>{b}"),
             Fault::Hold(a, b) => write!(f, "hold:{a}>{b}"),
             Fault::Release(a, b) => write!(f, "release:{a}>{b}"),
+            Fault::Restore(a, b) => write!(f, "restore:{a}>{b}"),
             Fault::Heal => write!(f, "heal"),
             Fault::DropMsg(id) => write!(f, "drop:{id}"),
             Fault::SetLoss(ppm) => write!(f, "loss:{}", fmt_pct(*ppm)),
@@ -228,9 +234,9 @@ mod tests {
     #[test]
     fn every_fault_round_trips() {
         let s = "100:crash:3;200:restart:3;300:isolate:1;400:partition:0.1|2.3.4;500:cut:1>2;\
-                 600:hold:2>1;700:release:2>1;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1";
+                 600:hold:2>1;700:release:2>1;750:restore:1>2;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1";
         let t = parse_timeline(s).unwrap();
-        assert_eq!(t.len(), 13);
+        assert_eq!(t.len(), 14);
         assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
     }
 

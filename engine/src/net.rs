@@ -183,6 +183,58 @@ impl Links {
             self.state[from * self.n + to] = s;
         }
     }
+    /// Applies the link part of a fault (isolate, partition, cut, hold, release, restore, heal;
+    /// others change nothing). Returns true if a held link may have opened, so the caller
+    /// should release the messages waiting there.
+    pub fn apply(&mut self, fault: &crate::fault::Fault) -> bool {
+        use crate::fault::Fault;
+        let n = self.n;
+        match fault {
+            Fault::Isolate(i) => {
+                for j in 0..n {
+                    self.set(*i, j, LinkState::Cut);
+                    self.set(j, *i, LinkState::Cut);
+                }
+                false
+            }
+            Fault::Partition(groups) => {
+                let extra = groups.len();
+                let group_of =
+                    |x: NodeId| groups.iter().position(|g| g.contains(&x)).unwrap_or(extra);
+                for a in 0..n {
+                    for b in 0..n {
+                        let up = group_of(a) == group_of(b);
+                        self.set(a, b, if up { LinkState::Up } else { LinkState::Cut });
+                    }
+                }
+                true
+            }
+            Fault::Cut(a, b) => {
+                self.set(*a, *b, LinkState::Cut);
+                false
+            }
+            Fault::Hold(a, b) => {
+                self.set(*a, *b, LinkState::Held);
+                false
+            }
+            Fault::Release(a, b) => {
+                if self.get(*a, *b) == LinkState::Held {
+                    self.set(*a, *b, LinkState::Up);
+                }
+                true
+            }
+            Fault::Restore(a, b) => {
+                self.set(*a, *b, LinkState::Up);
+                true
+            }
+            Fault::Heal => {
+                self.heal();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Every link up again.
     pub fn heal(&mut self) {
         self.state.iter_mut().for_each(|s| *s = LinkState::Up);

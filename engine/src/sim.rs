@@ -760,40 +760,17 @@ impl<N: Node> Sim<N> {
                 self.nodes[i].on_restart();
                 self.start_node(i, notes);
             }
-            Fault::Isolate(i) => {
-                for j in 0..n {
-                    self.links.set(*i, j, LinkState::Cut);
-                    self.links.set(j, *i, LinkState::Cut);
+            Fault::Isolate(_)
+            | Fault::Partition(_)
+            | Fault::Cut(..)
+            | Fault::Hold(..)
+            | Fault::Release(..)
+            | Fault::Restore(..)
+            | Fault::Heal => {
+                if self.links.apply(fault) {
+                    // Held messages on links that are no longer held go on their way now.
+                    self.release_where(|_, _| true, notes);
                 }
-            }
-            Fault::Partition(groups) => {
-                let extra = groups.len();
-                let group_of =
-                    |x: NodeId| groups.iter().position(|g| g.contains(&x)).unwrap_or(extra);
-                for a in 0..n {
-                    for b in 0..n {
-                        let s = if group_of(a) == group_of(b) {
-                            LinkState::Up
-                        } else {
-                            LinkState::Cut
-                        };
-                        self.links.set(a, b, s);
-                    }
-                }
-                self.release_where(|_, _| true, notes);
-            }
-            Fault::Cut(a, b) => self.links.set(*a, *b, LinkState::Cut),
-            Fault::Hold(a, b) => self.links.set(*a, *b, LinkState::Held),
-            Fault::Release(a, b) => {
-                let (a, b) = (*a, *b);
-                if self.links.get(a, b) == LinkState::Held {
-                    self.links.set(a, b, LinkState::Up);
-                }
-                self.release_where(|f, t| f == a && t == b, notes);
-            }
-            Fault::Heal => {
-                self.links.heal();
-                self.release_where(|_, _| true, notes);
             }
             Fault::DropMsg(id) => match self.msgs.remove(id) {
                 Some(m) => {
