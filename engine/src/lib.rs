@@ -32,6 +32,8 @@ pub mod fault;
 pub mod heartbeat;
 pub mod history;
 pub mod net;
+pub mod raft;
+pub mod ring;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -344,8 +344,11 @@ pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
     Ok(f)
 }
 
-/// The "buggy Raft" toggles by link name (`bugs=uptodate,oldterm`): name, read, set.
-pub const RAFT_BUGS: [(&str, fn(&RaftParams) -> bool, fn(&mut RaftParams)); 3] = [
+/// One "buggy Raft" toggle: its link name, how to read it, how to switch it on.
+pub type RaftBug = (&'static str, fn(&RaftParams) -> bool, fn(&mut RaftParams));
+
+/// The "buggy Raft" toggles by link name (`bugs=uptodate,oldterm`).
+pub const RAFT_BUGS: [RaftBug; 3] = [
     (
         "uptodate",
         |p| p.bug_vote_without_uptodate,
@@ -506,7 +509,7 @@ pub fn with_param(s: &Scenario, key: &str, value: &str) -> Decoded {
 
 /// Characters written as they are; everything else is percent-encoded.
 fn keep(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~:;|>,!*'()/@$".contains(&b)
+    b.is_ascii_alphanumeric() || b"-._~:;|>,!*'()/@$=".contains(&b)
 }
 
 fn escape(s: &str) -> String {

@@ -11,6 +11,8 @@ mod codec;
 mod determinism;
 mod heartbeat;
 mod props;
+mod raft;
+mod ring;
 mod sim;
 mod transcript;
 
