@@ -230,6 +230,11 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
     let metrics = match lab {
         LabKind::Heartbeat => serde_json::to_value(measure(s.replay_heartbeat().sim())),
         LabKind::Raft => serde_json::to_value(raft::measure(s.replay_raft().sim())),
+        LabKind::Ring => {
+            let mut run = s.build_ring();
+            engine::scenario::seek(&mut run, s.pos);
+            serde_json::to_value(engine::ring::measure(&run))
+        }
     }
     .expect("metrics serialise");
     let text = match format {

@@ -32,6 +32,7 @@ pub mod ops;
 // issue asks for.
 #[allow(clippy::module_inception)]
 pub mod ring;
+pub mod run;
 pub mod schemes;
 pub mod stats;
 
@@ -40,6 +41,7 @@ pub use keys::{KeySet, KeySpec};
 pub use lab::{Flow, Movement, RingLab, RingParams};
 pub use ops::{fmt_ops, parse_ops, RingOp};
 pub use ring::{NodeState, Ring, StepKind, Token, Walk, WalkStep};
+pub use run::{measure, ops_of, OpMovement, RingMetrics, RingRun};
 pub use schemes::Scheme;
 pub use stats::{load_stats, summarize, sweep_vnodes, LoadStats, NodeLoad, Summary, SweepPoint};
 

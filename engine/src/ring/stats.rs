@@ -19,7 +19,7 @@ use crate::NodeId;
 pub const SWEEP_VNODES: [u32; 11] = [1, 2, 5, 10, 20, 50, 100, 160, 200, 500, 1000];
 
 /// Summary of per-node loads.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Summary {
     /// Number of nodes.
     pub nodes: usize,
@@ -82,7 +82,7 @@ pub fn summarize(loads: &[u64]) -> Summary {
 }
 
 /// One node's load.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct NodeLoad {
     /// The node.
     pub node: NodeId,
@@ -93,7 +93,7 @@ pub struct NodeLoad {
 }
 
 /// Loads of one assignment.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LoadStats {
     /// Per node, in the order given (nodes with no items included).
     pub per_node: Vec<NodeLoad>,

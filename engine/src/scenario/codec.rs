@@ -10,6 +10,7 @@ use crate::fault::{fmt_timeline, parse_entry, Fault, TimedFault};
 use crate::heartbeat::{Detector, HbParams};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::raft::{RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
+use crate::ring::{HashFn, KeySpec, RingParams, Scheme};
 use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
 use std::fmt;
 
@@ -189,9 +190,23 @@ pub fn decode(link: &str) -> Decoded {
             known_keys.extend(["et", "hb", "prevote", "cq", "fast", "bugs", "spare"]);
             decode_raft(r, s.nodes, &pairs, &mut err);
         }
+        LabParams::Ring(p) => {
+            known_keys.extend(["vn", "hash", "r", "scheme", "keys", "ops"]);
+            decode_ring(p, &pairs, &mut err);
+            if let Some(v) = get("ops") {
+                s.faults = decode_ring_ops(v, &mut err);
+            }
+            if get("faults").is_some() {
+                err(
+                    "faults",
+                    "the ring lab's timeline is ops=TIME:OP;…, e.g. ops=1000:add:n5; ignored"
+                        .into(),
+                );
+            }
+        }
     }
 
-    if let Some(v) = get("faults") {
+    if let Some(v) = get("faults").filter(|_| kind != LabKind::Ring) {
         s.faults = decode_faults(v, kind, s.process_count(), &mut err);
     }
     if let Some(v) = get("t") {
@@ -447,6 +462,95 @@ fn decode_raft(
     }
 }
 
+fn decode_ring(p: &mut RingParams, pairs: &[(String, String)], err: &mut dyn FnMut(&str, String)) {
+    let get = |k: &str| lookup(pairs, k);
+    let d = RingParams::default();
+    if let Some(v) = get("vn") {
+        match parse_u64_in(v, 1, crate::ring::MAX_VNODES as u64) {
+            Ok(x) => p.vnodes = x as u32,
+            Err(e) => err("vn", format!("{e}; using {}", d.vnodes)),
+        }
+    }
+    if let Some(v) = get("hash") {
+        match HashFn::parse(v) {
+            Some(h) => p.hash = h,
+            None => err(
+                "hash",
+                format!(
+                    "'{}' is not xxh64, murmur3, fnv1a or md5; using xxh64",
+                    clip(v)
+                ),
+            ),
+        }
+    }
+    if let Some(v) = get("r") {
+        match parse_u64_in(v, 1, crate::ring::MAX_REPLICAS as u64) {
+            Ok(x) => p.replicas = x as usize,
+            Err(e) => err("r", format!("{e}; using {}", d.replicas)),
+        }
+    }
+    if let Some(v) = get("scheme") {
+        match Scheme::parse(v).and_then(|s| s.validate().map(|_| s)) {
+            Ok(x) => p.scheme = x,
+            Err(e) => err("scheme", format!("{e}; using ring")),
+        }
+    }
+    if let Some(v) = get("keys") {
+        match KeySpec::parse(v).and_then(|k| k.validate().map(|_| k)) {
+            Ok(k) => p.keys = k,
+            Err(e) => err("keys", format!("{e}; using {}", d.keys)),
+        }
+    }
+}
+
+/// The ring's timeline: `TIME:OP` entries (`1000:add:n5`), kept as commands to the ring.
+fn decode_ring_ops(v: &str, err: &mut dyn FnMut(&str, String)) -> Vec<TimedFault> {
+    let mut out = Vec::new();
+    let mut bad = 0;
+    for entry in v.split(';').filter(|e| !e.trim().is_empty()) {
+        if out.len() >= crate::ring::ops::MAX_OPS {
+            err(
+                "ops",
+                format!(
+                    "more than {} entries; the rest are ignored",
+                    crate::ring::ops::MAX_OPS
+                ),
+            );
+            break;
+        }
+        let parsed = entry
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| "should be TIME:OP, e.g. 1000:add:n5".to_string())
+            .and_then(|(t, op)| {
+                let at = parse_ms(t)
+                    .filter(|&us| us <= MAX_TIME_MS * 1000)
+                    .ok_or_else(|| {
+                        format!("'{}' is not a time in ms (0–{MAX_TIME_MS})", clip(t))
+                    })?;
+                let op = crate::ring::RingOp::parse(op).map_err(|e| e.to_string())?;
+                Ok(TimedFault {
+                    at: SimTime(at),
+                    fault: Fault::Command(0, op.to_string()),
+                })
+            });
+        match parsed {
+            Ok(tf) => out.push(tf),
+            Err(e) => {
+                bad += 1;
+                if bad <= 3 {
+                    err("ops", format!("'{}' ignored: {e}", clip(entry)));
+                }
+            }
+        }
+    }
+    if bad > 3 {
+        err("ops", format!("{} more bad entries ignored", bad - 3));
+    }
+    out.sort_by_key(|f| f.at);
+    out
+}
+
 /// Parses the timeline entry by entry, keeping the good entries and reporting the bad ones.
 fn decode_faults(
     v: &str,
@@ -607,8 +711,37 @@ pub fn encode(s: &Scenario) -> String {
                 kv.push(("spare", r.spare.to_string()));
             }
         }
+        LabParams::Ring(p) => {
+            let d = RingParams::default();
+            if p.vnodes != d.vnodes {
+                kv.push(("vn", p.vnodes.to_string()));
+            }
+            if p.hash != d.hash {
+                kv.push(("hash", p.hash.as_str().into()));
+            }
+            if p.replicas != d.replicas {
+                kv.push(("r", p.replicas.to_string()));
+            }
+            if p.scheme != d.scheme {
+                kv.push(("scheme", p.scheme.to_string()));
+            }
+            if p.keys != d.keys {
+                kv.push(("keys", p.keys.to_string()));
+            }
+        }
     }
-    if !s.faults.is_empty() {
+    if s.lab == LabKind::Ring && !s.faults.is_empty() {
+        let ops: Vec<String> = s
+            .faults
+            .iter()
+            .filter_map(|f| match &f.fault {
+                Fault::Command(_, text) => Some(format!("{}:{text}", fmt_ms(f.at.0))),
+                _ => None,
+            })
+            .collect();
+        kv.push(("ops", ops.join(";")));
+    }
+    if !s.faults.is_empty() && s.lab != LabKind::Ring {
         kv.push(("faults", fmt_timeline(&s.faults)));
     }
     if s.pos.time.0 > 0 {

@@ -6,6 +6,7 @@ mod presets;
 
 pub use codec::{
     check_fault, decode, encode, parse_fault_for, with_param, Decoded, ParamError, MAX_PARAM_LEN,
+    RAFT_BUGS,
 };
 pub use presets::{presets, Preset};
 
@@ -14,6 +15,7 @@ use crate::heartbeat::{self, HbNode, HbParams};
 use crate::history::History;
 use crate::net::NetConfig;
 use crate::raft::{self, RaftNode, RaftParams};
+use crate::ring::{RingParams, RingRun};
 use crate::sim::Sim;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -25,17 +27,20 @@ pub enum LabKind {
     Heartbeat,
     /// Raft: elections, log replication, failover.
     Raft,
+    /// Consistent hashing: rings, virtual nodes, rebalancing, alternatives.
+    Ring,
 }
 
 impl LabKind {
     /// Every lab, in menu order.
-    pub const ALL: [LabKind; 2] = [LabKind::Raft, LabKind::Heartbeat];
+    pub const ALL: [LabKind; 3] = [LabKind::Raft, LabKind::Ring, LabKind::Heartbeat];
 
     /// The link name (`lab=heartbeat`).
     pub fn as_str(self) -> &'static str {
         match self {
             LabKind::Heartbeat => "heartbeat",
             LabKind::Raft => "raft",
+            LabKind::Ring => "ring",
         }
     }
     /// Parses a link name.
@@ -47,6 +52,7 @@ impl LabKind {
         match self {
             LabKind::Heartbeat => "Heartbeats, failure detection & failover",
             LabKind::Raft => "Raft: leader election & log replication",
+            LabKind::Ring => "Consistent hashing: rings, virtual nodes & rebalancing",
         }
     }
     /// One-paragraph summary for the home page.
@@ -57,6 +63,12 @@ impl LabKind {
                  up-to-date check, log replication and repair, the commit rule of §5.4.2. Crash the \
                  leader, split the cluster, send client requests, and watch the five safety \
                  invariants hold — or trip them with a buggy Raft."
+            }
+            LabKind::Ring => {
+                "Place nodes and keys on a hash ring with virtual nodes, then add, remove or fail \
+                 nodes and watch exactly which keys move. Live load statistics against the known \
+                 laws, and the alternatives — mod-N, jump hash, rendezvous, Maglev, bounded loads — \
+                 on the same keys."
             }
             LabKind::Heartbeat => {
                 "Workers heartbeat a monitor. Compare a fixed-timeout detector with phi accrual: \
@@ -71,12 +83,16 @@ impl LabKind {
         match self {
             LabKind::Heartbeat => (1, 50),
             LabKind::Raft => (1, crate::raft::MAX_SERVERS),
+            LabKind::Ring => (1, crate::ring::MAX_NODES),
         }
     }
     /// Checks the text of a `cmd:` fault for this lab (commands are lab-specific).
     pub fn check_command(self, text: &str) -> Result<(), String> {
         match self {
             LabKind::Raft => crate::raft::parse_command(text).map(|_| ()),
+            LabKind::Ring => crate::ring::RingOp::parse(text)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             LabKind::Heartbeat => Err(format!(
                 "the heartbeat lab has no commands ('{}')",
                 crate::clip(text)
@@ -88,6 +104,7 @@ impl LabKind {
         match self {
             LabKind::Heartbeat => 5,
             LabKind::Raft => 5,
+            LabKind::Ring => 5,
         }
     }
 }
@@ -99,6 +116,8 @@ pub enum LabParams {
     Heartbeat(HbParams),
     /// Raft lab.
     Raft(RaftSetup),
+    /// Ring lab (its `seed` and `nodes` are the scenario's).
+    Ring(RingParams),
 }
 
 /// Raft-lab settings: the protocol's parameters and the spare servers available to `add:ID`.
@@ -157,6 +176,7 @@ impl Scenario {
             params: match lab {
                 LabKind::Heartbeat => LabParams::Heartbeat(HbParams::default()),
                 LabKind::Raft => LabParams::Raft(RaftSetup::default()),
+                LabKind::Ring => LabParams::Ring(RingParams::default()),
             },
             faults: Vec::new(),
             pos: Position::default(),
@@ -197,11 +217,32 @@ impl Scenario {
         }
     }
 
+    /// Ring parameters with the scenario's seed and node count (defaults for another lab).
+    pub fn ring_params(&self) -> RingParams {
+        let mut p = match &self.params {
+            LabParams::Ring(p) => p.clone(),
+            _ => RingParams::default(),
+        };
+        p.seed = self.seed;
+        p.nodes = self.nodes;
+        p
+    }
+
+    /// Builds the ring run at position 0 (falls back to the defaults if the parameters are
+    /// out of range, which a decoded link never is).
+    pub fn build_ring(&self) -> RingRun {
+        RingRun::new(self.ring_params(), &self.faults)
+            .or_else(|_| RingRun::new(RingParams::default(), &[]))
+            .expect("the default ring parameters are valid")
+    }
+
     /// Total simulated processes (heartbeat: workers + the monitor).
     pub fn process_count(&self) -> usize {
         match self.lab {
             LabKind::Heartbeat => self.nodes + 1,
             LabKind::Raft => (self.nodes + self.raft_setup().spare).min(crate::raft::MAX_SERVERS),
+            // Ring operations are commands to the ring itself, "process" 0.
+            LabKind::Ring => 1,
         }
     }
 

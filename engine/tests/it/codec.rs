@@ -317,3 +317,40 @@ fn validate_names_out_of_range_fields_of_a_scenario_built_in_code() {
     s.faults = engine::fault::parse_timeline("100:crash:9").unwrap();
     assert_eq!(s.validate().unwrap_err()[0].param, "faults");
 }
+
+#[test]
+fn ring_links_round_trip_and_replay_their_ops() {
+    use engine::history::Run;
+    let link = "lab=ring&v=1&seed=3&n=4&lat=10-15&loss=0&vn=50&hash=md5&r=2&scheme=maglev:251\
+                &keys=zipf:5000:100:1.1&ops=1000:add:n4;2000:fail:n1&t=3000";
+    let d = engine::scenario::decode(link);
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let again = engine::scenario::decode(&engine::scenario::encode(&d.scenario));
+    assert_eq!(again.scenario, d.scenario);
+    assert!(engine::scenario::encode(&d.scenario).contains("ops=1000:add:n4;2000:fail:n1"));
+    let mut run = d.scenario.build_ring();
+    engine::scenario::seek(&mut run, d.scenario.pos);
+    assert_eq!(run.steps(), 2);
+    assert_eq!(
+        run.lab().ring().up_nodes().len(),
+        4,
+        "n0..n4 with n1 failed"
+    );
+    assert!(run.step_back());
+    assert_eq!(run.lab().ring().up_nodes().len(), 5);
+}
+
+#[test]
+fn bad_ring_links_name_the_parameter() {
+    let d = engine::scenario::decode(
+        "lab=ring&vn=0&hash=sha9&scheme=maglev:100&ops=5:explode:n1;7:add:n9&faults=1:crash:1",
+    );
+    let params: Vec<&str> = d.errors.iter().map(|e| e.param.as_str()).collect();
+    assert_eq!(
+        params,
+        ["vn", "hash", "scheme", "ops", "faults"],
+        "{:?}",
+        d.errors
+    );
+    assert_eq!(d.scenario.faults.len(), 1, "the good op is kept");
+}
