@@ -4,6 +4,8 @@
 use crate::components::banner::ErrorBanner;
 use crate::pages::heartbeat::HeartbeatPage;
 use crate::pages::home::Home;
+use crate::pages::raft::RaftPage;
+use crate::pages::ring::RingPage;
 use crate::web;
 use engine::scenario::{decode, Decoded, LabKind};
 use std::rc::Rc;
@@ -70,6 +72,8 @@ pub fn App() -> Html {
     };
     let d = route.decoded.clone();
     let page = match d.lab {
+        Some(LabKind::Ring) => html! { <RingPage key={route.generation} decoded={d.clone()} /> },
+        Some(LabKind::Raft) => html! { <RaftPage key={route.generation} decoded={d.clone()} /> },
         Some(LabKind::Heartbeat) => {
             html! { <HeartbeatPage key={route.generation} decoded={d.clone()} onnavigate={navigate.clone()} /> }
         }

@@ -2,3 +2,5 @@
 
 pub mod heartbeat;
 pub mod home;
+pub mod raft;
+pub mod ring;

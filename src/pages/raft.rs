@@ -1,0 +1,637 @@
+//! The Raft lab page: servers on a circle with their role, term and election timer, labelled
+//! messages in flight, one log row per server, the safety invariants, a sequence diagram of recent
+//! messages, and the paper's §9.3 election-time experiment.
+
+use crate::components::event_log::EventLog;
+use crate::components::hooks::use_frames;
+use crate::components::lab::{fault_timeline, lab_head, param_input, param_toggle, use_lab};
+use crate::components::network::NetworkPanel;
+use crate::geometry::{arc_path, between_circles, lerp, progress, ring, Pt};
+use crate::player::Action;
+use engine::history::History;
+use engine::net::LinkState;
+use engine::raft::{self, Msg, RaftNode, Role, Timer};
+use engine::scenario::{Decoded, LabKind, Scenario};
+use engine::sim::{Sim, What};
+use engine::time::fmt_ms;
+use engine::{Fault, NodeId, SimTime};
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+/// Props of [`RaftPage`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct RaftProps {
+    /// The link, decoded.
+    pub decoded: Rc<Decoded>,
+}
+
+fn build(s: &Scenario) -> History<RaftNode> {
+    History::new(s.build_raft())
+}
+
+const VIEW: f64 = 640.0;
+const CENTER: Pt = Pt { x: 320.0, y: 320.0 };
+const RING_R: f64 = 220.0;
+const NODE_R: f64 = 40.0;
+
+/// A colour per term (not the only cue: entries also print their term).
+fn term_colour(term: u64) -> String {
+    const HUES: [u32; 8] = [210, 30, 130, 280, 0, 180, 60, 320];
+    format!("hsl({}, 65%, 80%)", HUES[(term as usize) % HUES.len()])
+}
+
+/// The page.
+#[component]
+pub fn RaftPage(props: &RaftProps) -> Html {
+    let lab = use_lab(props.decoded.clone(), build);
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let hist = player.hist.borrow();
+    let sim = hist.sim();
+    let setup = player.scenario.raft_setup();
+    let n = sim.nodes().len();
+    html! {
+        <main class="lab raft">
+            { lab_head(&lab, LabKind::Raft) }
+            <div class="lab-body">
+                <div class="stage">
+                    { render_cluster(sim, player.selected, dispatch) }
+                    <p class="legend">
+                        <span>{"Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer."}</span>
+                        <span>{"Click a message to drop it, a link to cut or restore it."}</span>
+                    </p>
+                </div>
+                <div class="side">
+                    { render_selected(sim, player.selected, dispatch) }
+                    { render_metrics(sim) }
+                    <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
+                        example_partition={if n >= 5 { "0.1|2.3.4".to_string() } else { "0|1.2".to_string() }} />
+                </div>
+            </div>
+            { render_logs(sim) }
+            <div class="lab-foot">
+                <EventLog lines={lab.log_lines(sim.trace())} total={sim.steps()} playing={player.playing} />
+                <div class="side">
+                    { render_sequence(sim) }
+                    { fault_timeline(&player.scenario, dispatch) }
+                </div>
+            </div>
+            <div class="lab-body">
+                { render_settings(&player.scenario, &setup, dispatch) }
+                <Experiment params={setup.params} />
+            </div>
+        </main>
+    }
+}
+
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+fn render_cluster(
+    sim: &Sim<RaftNode>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let n = sim.nodes().len();
+    let pos = ring(n, CENTER, if n == 1 { 0.0 } else { RING_R });
+    let now = sim.now();
+    let lane = |a: NodeId, b: NodeId| -> (Pt, Pt) {
+        let (s, e) = between_circles(pos[a], pos[b], NODE_R, NODE_R);
+        let (dx, dy) = (e.x - s.x, e.y - s.y);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (nx, ny) = (-dy / len * 5.0, dx / len * 5.0);
+        (
+            Pt {
+                x: s.x + nx,
+                y: s.y + ny,
+            },
+            Pt {
+                x: e.x + nx,
+                y: e.y + ny,
+            },
+        )
+    };
+    let links = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|(a, b)| {
+        let (ab, ba) = (sim.links().get(a, b), sim.links().get(b, a));
+        let state = |s: LinkState| match s {
+            LinkState::Up => "up",
+            LinkState::Cut => "cut",
+            LinkState::Held => "held",
+        };
+        let all_up = ab == LinkState::Up && ba == LinkState::Up;
+        let d = dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            if all_up {
+                d.emit(Action::Inject(Fault::Cut(a, b)));
+                d.emit(Action::Inject(Fault::Cut(b, a)));
+            } else {
+                d.emit(Action::Inject(Fault::Restore(a, b)));
+                d.emit(Action::Inject(Fault::Restore(b, a)));
+            }
+        });
+        let (s1, e1) = lane(a, b);
+        let (s2, e2) = lane(b, a);
+        let (ca, cb) = (pos[a], pos[b]);
+        html! {
+            <g class="link-pair" data-link={format!("{a}-{b}")} {onclick}>
+                <title>{ format!("link {a}↔{b}: {a}→{b} {}, {b}→{a} {} — click to {}", state(ab), state(ba), if all_up { "cut it" } else { "restore it" }) }</title>
+                <line class="hit" x1={fmt(ca.x)} y1={fmt(ca.y)} x2={fmt(cb.x)} y2={fmt(cb.y)} />
+                <line class={classes!("link", state(ab))} data-dir={format!("{a}>{b}")} x1={fmt(s1.x)} y1={fmt(s1.y)} x2={fmt(e1.x)} y2={fmt(e1.y)} />
+                <line class={classes!("link", state(ba))} data-dir={format!("{b}>{a}")} x1={fmt(s2.x)} y1={fmt(s2.y)} x2={fmt(e2.x)} y2={fmt(e2.y)} />
+            </g>
+        }
+    });
+    let messages = sim.in_flight().map(|m| {
+        let (s, e) = lane(m.from, m.to);
+        let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
+        let at = lerp(s, e, f);
+        let kind = match &m.msg {
+            Msg::RequestVote { .. } | Msg::RequestVoteResponse { .. } => "rv",
+            Msg::AppendEntries { entries, .. } if entries.is_empty() => "hb",
+            Msg::AppendEntries { .. } => "ae",
+            Msg::AppendEntriesResponse { .. } => "aer",
+            Msg::TimeoutNow { .. } => "tn",
+        };
+        let failed = matches!(m.msg, Msg::RequestVoteResponse { vote_granted: false, .. } | Msg::AppendEntriesResponse { success: false, .. });
+        let d = dispatch.clone();
+        let id = m.id;
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Inject(Fault::DropMsg(id)));
+        });
+        let label = m.msg.to_string();
+        html! {
+            <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
+                data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
+                <title>{ format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, label, if m.lost { " (will be lost)" } else { "" }) }</title>
+                <circle cx={fmt(at.x)} cy={fmt(at.y)} r="8" />
+                <text class="msg-label" x={fmt(at.x + 10.0)} y={fmt(at.y - 8.0)}>{ label }</text>
+            </g>
+        }
+    });
+    let nodes = (0..n).map(|i| {
+        let node = &sim.nodes()[i];
+        let c = pos[i];
+        let alive = sim.is_up(i);
+        let member = node.is_member();
+        let d = dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Select(Some(i)));
+        });
+        let d = dispatch.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                d.emit(Action::Select(Some(i)));
+            }
+        });
+        let timer = sim.timer(i, &Timer::Election).filter(|_| alive).map(|(armed, due)| {
+            let total = due.0.saturating_sub(armed.0).max(1);
+            let frac = now.0.saturating_sub(armed.0) as f64 / total as f64;
+            html! { <path class="election-timer" d={arc_path(c, NODE_R + 6.0, frac)} /> }
+        });
+        let role = node.role;
+        let status = if alive { "up" } else { "down" };
+        let votes = (matches!(role, Role::Candidate | Role::PreCandidate)).then(|| {
+            let need = node.config().len() / 2 + 1;
+            format!("votes {}/{need}", node.votes.len())
+        });
+        let label = match (alive, member) {
+            (false, _) => "CRASHED".to_string(),
+            (true, false) => "spare".to_string(),
+            (true, true) => role.as_str().to_uppercase(),
+        };
+        let aria = format!("Server {i}: {}, term {}{}", role, node.current_term, if alive { "" } else { ", crashed" });
+        html! {
+            <g class={classes!("node", "server", format!("role-{}", role.as_str()), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
+                data-node-id={i.to_string()} data-status={status} data-role={role.as_str()} data-term={node.current_term.to_string()}
+                data-member={member.to_string()} role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
+                <title>{ aria }</title>
+                { timer.unwrap_or_default() }
+                <circle class="body" cx={fmt(c.x)} cy={fmt(c.y)} r={fmt(NODE_R)} />
+                <text class="label" x={fmt(c.x)} y={fmt(c.y - 2.0)}>{ if role == Role::Leader { format!("★{i}") } else { i.to_string() } }</text>
+                <text class="term" x={fmt(c.x)} y={fmt(c.y + 16.0)}>{ format!("term {}", node.current_term) }</text>
+                <text class="status-text" x={fmt(c.x)} y={fmt(c.y + NODE_R + 22.0)}>{ label }</text>
+                if let Some(v) = votes {
+                    <text class="votes" x={fmt(c.x)} y={fmt(c.y - NODE_R - 12.0)}>{ v }</text>
+                }
+                if !alive {
+                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", fmt(c.x - 24.0), fmt(c.y - 24.0), fmt(c.x + 24.0), fmt(c.y + 24.0), fmt(c.x + 24.0), fmt(c.y - 24.0), fmt(c.x - 24.0), fmt(c.y + 24.0))} />
+                }
+            </g>
+        }
+    });
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class="cluster" viewBox={format!("0 0 {VIEW} {VIEW}")} role="img" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
+            <g class="links">{ for links }</g>
+            <g class="nodes">{ for nodes }</g>
+            <g class="messages">{ for messages }</g>
+        </svg>
+    }
+}
+
+fn cmd_button(
+    dispatch: &Callback<Action>,
+    testid: String,
+    label: String,
+    text: String,
+    enabled: bool,
+) -> Html {
+    let d = dispatch.clone();
+    let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::InjectText(text.clone())));
+    html! { <button data-testid={testid} {onclick} disabled={!enabled}>{ label }</button> }
+}
+
+fn render_selected(
+    sim: &Sim<RaftNode>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
+        return html! { <section class="panel"><h2>{"Server"}</h2><p class="muted">{"Click a server to crash it, time it out, send it a client request or move leadership."}</p></section> };
+    };
+    let node = &sim.nodes()[i];
+    let alive = sim.is_up(i);
+    let n = sim.nodes().len();
+    let is_leader = alive && node.role == Role::Leader;
+    // A plain render function cannot call hooks; a fresh ref works because only this render's
+    // submit handler reads it.
+    let request_ref = NodeRef::default();
+    let on_request = {
+        let d = dispatch.clone();
+        let r = request_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(input) = r.cast::<HtmlInputElement>() {
+                let v = input.value();
+                let v = v.trim();
+                let text = if v.contains('=') {
+                    format!("put:{v}")
+                } else {
+                    format!("incr:{v}")
+                };
+                d.emit(Action::InjectText(format!("cmd:{i}:{text}")));
+            }
+        })
+    };
+    let members = node.config().to_vec();
+    let others: Vec<NodeId> = (0..n).filter(|&j| j != i).collect();
+    let state: Vec<String> = node
+        .applied()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    html! {
+        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+            <h2>{ format!("Server {i}") }<span class="muted">{ format!(" — {}, term {}", if alive { node.role.as_str() } else { "crashed" }, node.current_term) }</span></h2>
+            <div class="actions">
+                { cmd_button(dispatch, "action-crash".into(), "Crash".into(), format!("crash:{i}"), alive) }
+                { cmd_button(dispatch, "action-restart".into(), "Restart".into(), format!("restart:{i}"), !alive) }
+                { cmd_button(dispatch, "action-timeout".into(), "Force timeout".into(), format!("cmd:{i}:timeout"), alive) }
+                { cmd_button(dispatch, "action-isolate".into(), "Isolate".into(), format!("isolate:{i}"), true) }
+            </div>
+            <form class="inline" onsubmit={on_request}>
+                <label title="key=value sets a key; a bare key adds 1 to it">
+                    <span>{"Client request"}</span>
+                    <input type="text" data-testid="request-input" ref={request_ref} value="x=1" size="8" />
+                </label>
+                <button type="submit" data-testid="action-request" disabled={!alive}>{"Send to this server"}</button>
+            </form>
+            if is_leader {
+                <div class="actions">
+                    <span class="muted">{"Transfer leadership to:"}</span>
+                    { for members.iter().filter(|&&j| j != i).map(|&j| cmd_button(dispatch, format!("action-transfer-{j}"), j.to_string(), format!("cmd:{i}:transfer:{j}"), true)) }
+                </div>
+                <div class="actions">
+                    <span class="muted">{"Membership:"}</span>
+                    { for (0..n).filter(|j| !members.contains(j)).map(|j| cmd_button(dispatch, format!("action-add-{j}"), format!("add {j}"), format!("cmd:{i}:add:{j}"), true)) }
+                    { for members.iter().map(|&j| cmd_button(dispatch, format!("action-remove-{j}"), format!("remove {j}"), format!("cmd:{i}:remove:{j}"), members.len() > 1)) }
+                </div>
+            }
+            <div class="actions">
+                <span class="muted">{"Cut one way, from this server to:"}</span>
+                { for others.iter().map(|&j| {
+                    let up = sim.links().get(i, j) == LinkState::Up;
+                    let verb = if up { "cut" } else { "restore" };
+                    cmd_button(dispatch, format!("action-{verb}-{j}"), format!("{}{j}", if up { "✂" } else { "↺" }), format!("{verb}:{i}>{j}"), true)
+                }) }
+            </div>
+            <dl>
+                <dt>{"votedFor"}</dt><dd>{ node.voted_for.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
+                <dt>{"log"}</dt><dd>{ format!("{} entries, last term {}", node.last_log_index(), node.last_log_term()) }</dd>
+                <dt>{"commitIndex"}</dt><dd data-testid="sel-commit">{ node.commit_index }</dd>
+                <dt>{"lastApplied"}</dt><dd>{ node.last_applied }</dd>
+                <dt>{"leader known"}</dt><dd>{ node.leader_id.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
+                <dt>{"configuration"}</dt><dd>{ raft::fmt_ids(node.config()) }</dd>
+                <dt>{"state machine"}</dt><dd data-testid="sel-state">{ if state.is_empty() { "(empty)".to_string() } else { state.join(", ") } }</dd>
+            </dl>
+        </section>
+    }
+}
+
+fn render_metrics(sim: &Sim<RaftNode>) -> Html {
+    let m = raft::measure(sim);
+    let ms = |x: Option<f64>| x.map(|v| format!("{v:.1} ms")).unwrap_or("–".into());
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measurements"}</h2>
+            <dl>
+                <dt>{"Leader"}</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| format!("server {l} (term {})", m.term)).unwrap_or_else(|| "none".into()) }</dd>
+                <dt>{"Time without a leader"}</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ format!("{:.1} ms in {} outage(s)", m.leaderless_ms, m.outages.len()) }</dd>
+                <dt>{"Elections"}</dt><dd data-testid="metric-elections">{ format!("{} ({} split votes, {} pre-vote rounds)", m.elections, m.split_votes, m.pre_vote_rounds) }</dd>
+                <dt>{"Client requests"}</dt><dd>{ format!("{} appended; commit latency mean {}, p50 {}, max {}", m.client_requests, ms(m.commit_latency.mean_ms), ms(m.commit_latency.p50_ms), ms(m.commit_latency.max_ms)) }</dd>
+                <dt>{"Messages"}</dt><dd>{ format!("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
+                    m.messages.request_vote, m.messages.request_vote_response, m.messages.append_entries, m.messages.heartbeat,
+                    m.messages.append_entries_response, m.messages.pre_vote, m.messages_lost, m.messages_dropped) }</dd>
+            </dl>
+            if let Some(o) = m.outages.last() {
+                <p class="muted">{ format!("Last outage: {} at {:.1} ms, {}", o.cause, o.start_ms, o.end_ms.map(|e| format!("leader back after {:.1} ms", e - o.start_ms)).unwrap_or_else(|| "still without a leader".into())) }</p>
+            }
+            <h3>{"Safety invariants (Figure 3)"}</h3>
+            <ul class="invariants" data-testid="invariants">
+                { for m.invariants.iter().map(|inv| html! {
+                    <li class={if inv.holds { "ok" } else { "broken" }} data-ok={inv.holds.to_string()} data-invariant={inv.name}>{ if inv.holds { "✔ " } else { "✘ " } }{ inv.name }</li>
+                }) }
+            </ul>
+            if !m.violations.is_empty() {
+                <ul class="violations" data-testid="violations">
+                    { for m.violations.iter().map(|v| html! { <li class="broken">{ v.clone() }</li> }) }
+                </ul>
+            }
+        </section>
+    }
+}
+
+fn render_logs(sim: &Sim<RaftNode>) -> Html {
+    let leader = raft::leader(sim).map(|l| &sim.nodes()[l]);
+    let max_len = sim
+        .nodes()
+        .iter()
+        .map(|n| n.last_log_index())
+        .max()
+        .unwrap_or(0);
+    // Show the newest 30 indices so long runs stay readable.
+    let first = max_len.saturating_sub(29).max(1);
+    let rows = sim.nodes().iter().map(|node| {
+        let i = node.id;
+        let marks = leader.filter(|l| l.id != i && l.config().contains(&i)).map(|l| (l.next_index.get(i).copied().unwrap_or(0), l.match_index.get(i).copied().unwrap_or(0)));
+        let cells = (first..=max_len).map(|idx| {
+            let next = marks.is_some_and(|(n, _)| n == idx);
+            let matched = marks.is_some_and(|(_, m)| m == idx);
+            match node.entry(idx) {
+                Some(e) => {
+                    let committed = idx <= node.commit_index;
+                    html! {
+                        <span class={classes!("entry", committed.then_some("committed"), next.then_some("next"), matched.then_some("match"))}
+                            data-index={idx.to_string()} data-term={e.term.to_string()} data-committed={committed.to_string()}
+                            style={format!("background:{}", term_colour(e.term))} title={format!("index {idx}, term {}: {}{}", e.term, e.cmd, if committed { " (committed)" } else { " (not committed)" })}>
+                            <b>{ e.term }</b><small>{ e.cmd.to_string() }</small>
+                        </span>
+                    }
+                }
+                None => html! { <span class={classes!("entry", "empty", next.then_some("next"))}></span> },
+            }
+        });
+        html! {
+            <div class={classes!("log-row", (!sim.is_up(i)).then_some("crashed"), (node.role == Role::Leader).then_some("leader"))} data-testid={format!("log-{i}")}>
+                <span class="who">{ format!("{}{i}", if node.role == Role::Leader { "★" } else { "" }) }<small>{ format!(" c{}", node.commit_index) }</small></span>
+                { for cells }
+            </div>
+        }
+    });
+    html! {
+        <section class="panel logs" data-testid="logs">
+            <h2>{"Logs"}<span class="muted">{ format!(" — indices {first}…{max_len}; solid = committed on that server, dashed = not yet; ▲ leader's nextIndex, ● matchIndex") }</span></h2>
+            <div class="index-row"><span class="who"></span>{ for (first..=max_len).map(|i| html!{ <span class="idx">{ i }</span> }) }</div>
+            { for rows }
+        </section>
+    }
+}
+
+/// A sequence (Lamport) diagram of the messages delivered or dropped in the last 400 ms.
+fn render_sequence(sim: &Sim<RaftNode>) -> Html {
+    const SPAN_US: u64 = 400_000;
+    let n = sim.nodes().len();
+    let now = sim.now().0;
+    let from_t = now.saturating_sub(SPAN_US);
+    let (w, h) = (360.0, 260.0);
+    let x = |i: NodeId| 20.0 + (w - 40.0) * i as f64 / (n.max(2) - 1) as f64;
+    let y = |t: u64| 20.0 + (h - 30.0) * (t.saturating_sub(from_t)) as f64 / SPAN_US as f64;
+    let arrows = sim.trace().iter().rev().take_while(|e| e.time.0 >= from_t).filter_map(|e| match &e.what {
+        What::Deliver { from, to, msg, sent, .. } => Some((*from, *to, msg, *sent, e.time, false)),
+        What::Drop { from, to, msg, sent, .. } => Some((*from, *to, msg, *sent, e.time, true)),
+        _ => None,
+    }).take(120).map(|(a, b, msg, sent, at, dropped)| {
+        let (x1, y1, x2, y2) = (x(a), y(sent.0.max(from_t)), x(b), y(at.0));
+        html! {
+            <g class={classes!("seq-msg", dropped.then_some("dropped"))}>
+                <title>{ format!("{a}→{b} {msg} sent {} arrived {}", SimTime(sent.0), at) }</title>
+                <line x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} />
+                <circle cx={fmt(x2)} cy={fmt(y2)} r="2.5" />
+            </g>
+        }
+    });
+    html! {
+        <section class="panel sequence">
+            <h2>{"Sequence diagram"}<span class="muted">{ format!(" — last 400 ms, time flows down") }</span></h2>
+            <svg viewBox={format!("0 0 {w} {h}")} class="seq" data-testid="sequence">
+                { for (0..n).map(|i| html! {
+                    <g class="lifeline">
+                        <text x={fmt(x(i))} y="12">{ i }</text>
+                        <line x1={fmt(x(i))} y1="16" x2={fmt(x(i))} y2={fmt(h - 6.0)} />
+                    </g>
+                }) }
+                { for arrows }
+            </svg>
+            <p class="muted">{ format!("{} → {}", fmt_ms(from_t), fmt_ms(now)) }{" ms. Dropped messages end in red."}</p>
+        </section>
+    }
+}
+
+fn render_settings(
+    s: &Scenario,
+    setup: &engine::scenario::RaftSetup,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let p = &setup.params;
+    let et = format!(
+        "{}-{}",
+        fmt_ms(p.election_timeout_min.0),
+        fmt_ms(p.election_timeout_max.0)
+    );
+    let bugs = |name: &'static str, on: bool| {
+        let d = dispatch.clone();
+        let current: Vec<&str> = engine::scenario::RAFT_BUGS
+            .iter()
+            .filter(|(_, get, _)| get(p))
+            .map(|(n, _, _)| *n)
+            .collect();
+        let onchange = Callback::from(move |e: Event| {
+            let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
+            let mut list: Vec<&str> = current.iter().copied().filter(|n| *n != name).collect();
+            if checked {
+                list.push(name);
+            }
+            d.emit(Action::SetParam("bugs".into(), list.join(",")));
+        });
+        html! {
+            <label class="bug"><span>{ format!("bug: {name}") }</span>
+                <input type="checkbox" data-testid={format!("param-bug-{name}")} checked={on} {onchange} />
+            </label>
+        }
+    };
+    html! {
+        <section class="panel settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <div class="form">
+                { param_input(dispatch, "n", "servers", s.nodes.to_string(), "cluster size, 1–11") }
+                { param_input(dispatch, "spare", "spare servers", setup.spare.to_string(), "servers outside the cluster that a leader can add") }
+                { param_input(dispatch, "et", "election timeout ms", et, "randomized election timeout range, e.g. 150-300") }
+                { param_input(dispatch, "hb", "heartbeat ms", fmt_ms(p.heartbeat.0), "leader heartbeat interval") }
+                { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "12, 10-15 or exp:10-60") }
+                { param_toggle(dispatch, "prevote", "PreVote", p.pre_vote, "a server asks if it could win before raising its term (thesis §9.6)") }
+                { param_toggle(dispatch, "cq", "CheckQuorum", p.check_quorum, "a leader steps down without a majority (thesis §6.2)") }
+                { param_toggle(dispatch, "fast", "fast log backup", p.fast_backup, "nextIndex skips a whole term per rejection (§5.3)") }
+                { bugs("uptodate", p.bug_vote_without_uptodate) }
+                { bugs("oldterm", p.bug_commit_old_term) }
+                { bugs("forgetvote", p.bug_forget_vote) }
+            </div>
+        </section>
+    }
+}
+
+/// Props of [`Experiment`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct ExperimentProps {
+    /// Protocol parameters (timing comes from each range).
+    pub params: raft::RaftParams,
+}
+
+#[derive(Clone, PartialEq, Default)]
+struct ExpState {
+    running: bool,
+    runs: u64,
+    done: Vec<u64>,
+    samples: Vec<Vec<f64>>,
+    missing: Vec<usize>,
+}
+
+/// The §9.3 experiment: time to elect a new leader after the leader crashes, for six election
+/// timeout ranges, as cumulative distributions (Figure 16, top). Runs a few seeds per frame.
+#[component]
+pub fn Experiment(props: &ExperimentProps) -> Html {
+    let ranges = raft::FIG16_RANGES_MS;
+    let st = use_state(ExpState::default);
+    let runs_ref = use_node_ref();
+    {
+        let st = st.clone();
+        let params = props.params;
+        use_frames(
+            st.running,
+            Callback::from(move |_dt: f64| {
+                let mut s = (*st).clone();
+                if !s.running {
+                    return;
+                }
+                // About 8 runs per frame keeps the page responsive.
+                for _ in 0..8 {
+                    let Some(k) = (0..ranges.len()).find(|&k| s.done[k] < s.runs) else {
+                        s.running = false;
+                        break;
+                    };
+                    let (lo, hi) = ranges[k];
+                    match raft::time_to_elect(s.done[k], lo, hi, &params) {
+                        Some(d) => s.samples[k].push(d.as_ms_f64()),
+                        None => s.missing[k] += 1,
+                    }
+                    s.done[k] += 1;
+                }
+                st.set(s);
+            }),
+        );
+    }
+    let start = {
+        let st = st.clone();
+        let r = runs_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            let runs = r
+                .cast::<HtmlInputElement>()
+                .and_then(|i| i.value().trim().parse::<u64>().ok())
+                .unwrap_or(100)
+                .clamp(1, 2000);
+            st.set(ExpState {
+                running: true,
+                runs,
+                done: vec![0; ranges.len()],
+                samples: vec![Vec::new(); ranges.len()],
+                missing: vec![0; ranges.len()],
+            });
+        })
+    };
+    let stop = {
+        let st = st.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = (*st).clone();
+            s.running = false;
+            st.set(s);
+        })
+    };
+    let total = st.runs * ranges.len() as u64;
+    let done: u64 = st.done.iter().sum();
+    let pct = if total == 0 {
+        0.0
+    } else {
+        100.0 * done as f64 / total as f64
+    };
+    // CDF plot, log x from 100 ms to 10 000 ms as in Figure 16.
+    let (w, h) = (460.0, 220.0);
+    let xmap = |ms: f64| 40.0 + (w - 60.0) * ((ms.max(100.0).min(10_000.0)).log10() - 2.0) / 2.0;
+    let ymap = |f: f64| h - 30.0 - (h - 50.0) * f;
+    let lines = st.samples.iter().enumerate().map(|(k, samples)| {
+        let mut sorted = samples.clone();
+        sorted.sort_by(f64::total_cmp);
+        let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
+        let pts: Vec<String> = sorted.iter().enumerate().map(|(j, &ms)| format!("{:.1},{:.1}", xmap(ms), ymap((j + 1) as f64 / count))).collect();
+        let (lo, hi) = ranges[k];
+        html! {
+            <g class={format!("cdf c{k}")}>
+                <polyline points={pts.join(" ")} />
+                <text x={fmt(w - 10.0)} y={fmt(20.0 + 14.0 * k as f64)} class="key">{ format!("{lo}–{hi} ms: median {}", median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())) }</text>
+            </g>
+        }
+    });
+    html! {
+        <section class="panel experiment" data-testid="experiment">
+            <h2>{"Experiment: time to elect a new leader (Raft §9.3, Figure 16)"}</h2>
+            <p class="muted">{"Five servers elect a leader; it crashes; how long until a new leader? Each timeout range runs with the seeds 0…N−1. Narrow ranges cause split votes and long tails."}</p>
+            <div class="actions">
+                <label>{"runs per range "}<input type="text" ref={runs_ref} data-testid="exp-runs" value="100" size="5" /></label>
+                <button data-testid="exp-run" onclick={start} disabled={st.running}>{"Run"}</button>
+                <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{"Stop"}</button>
+            </div>
+            <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
+            <span class="muted" data-testid="exp-done">{ format!(" {done}/{total} runs") }</span>
+            <svg viewBox={format!("0 0 {w} {h}")} class="cdf-plot" data-testid="exp-plot">
+                <line class="axis" x1="40" y1={fmt(h - 30.0)} x2={fmt(w - 20.0)} y2={fmt(h - 30.0)} />
+                <line class="axis" x1="40" y1="20" x2="40" y2={fmt(h - 30.0)} />
+                { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={fmt(xmap(t))} y={fmt(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
+                <text class="tick" x="4" y="24">{"100%"}</text>
+                <text class="tick" x="4" y={fmt(h - 32.0)}>{"0%"}</text>
+                <text class="tick" x={fmt(w / 2.0)} y={fmt(h - 2.0)}>{"time without a leader (ms, log scale)"}</text>
+                { for lines }
+            </svg>
+        </section>
+    }
+}
+
+fn median(sorted: &[f64]) -> Option<f64> {
+    (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2])
+}

@@ -1,0 +1,688 @@
+//! The consistent-hashing lab page: the ring with every node's tokens and arcs, keys as dots,
+//! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
+//! load statistics against the known laws, and every scheme compared on the same keys.
+
+use crate::components::lab::{lab_head, param_input, use_lab};
+use crate::geometry::Pt;
+use crate::player::Action;
+use engine::history::Run;
+use engine::ring::{
+    stats::{expected_stddev_pct, SWEEP_VNODES},
+    summarize, sweep_vnodes, HashFn, NodeState, RingLab, RingRun, Scheme, StepKind, SweepPoint,
+};
+use engine::scenario::{Decoded, LabKind, LabParams, Scenario};
+use engine::time::fmt_ms;
+use engine::NodeId;
+use std::cell::RefCell;
+use std::f64::consts::{FRAC_PI_2, TAU};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of [`RingPage`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct RingProps {
+    /// The link, decoded.
+    pub decoded: Rc<Decoded>,
+}
+
+fn build(s: &Scenario) -> RingRun {
+    s.build_ring()
+}
+
+const C: Pt = Pt { x: 300.0, y: 320.0 };
+const R: f64 = 250.0;
+const ROWS_X: f64 = 620.0;
+const VIEW_W: f64 = 960.0;
+const VIEW_H: f64 = 640.0;
+/// How long keys fly to their new owner after an operation (simulated ms).
+const FLIGHT_MS: f64 = 1200.0;
+/// The most keys drawn as dots, and the most moved keys animated.
+const MAX_DOTS: usize = 5000;
+const MAX_FLIGHTS: usize = 300;
+/// Above this many tokens arcs and ticks are not drawn (the statistics still are).
+const MAX_DRAWN_TOKENS: usize = 20_000;
+
+/// A node's colour (its name is always printed next to it: colour is never the only cue).
+pub fn node_colour(id: NodeId) -> String {
+    format!("hsl({}, 62%, 46%)", (id * 47 + 200) % 360)
+}
+
+fn at_turn(turn: f64, r: f64) -> Pt {
+    let a = -FRAC_PI_2 + TAU * turn;
+    Pt {
+        x: C.x + r * a.cos(),
+        y: C.y + r * a.sin(),
+    }
+}
+
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// Row geometry of the server column: y of row k and its height.
+fn row_y(k: usize, rows: usize) -> (f64, f64) {
+    let h = (600.0 / rows.max(1) as f64).clamp(6.0, 30.0);
+    (20.0 + h * k as f64, h)
+}
+
+/// The page.
+#[component]
+pub fn RingPage(props: &RingProps) -> Html {
+    let lab = use_lab(props.decoded.clone(), build);
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let lookup = use_state(|| None::<String>);
+    let selected_node = player.selected;
+    let run = player.hist.borrow();
+    let rl = run.lab();
+    let now_ms = run.now().as_ms_f64();
+    let rows: Vec<NodeId> = rl.ring().nodes();
+    let flights = run
+        .last_op_time()
+        .filter(|t| now_ms - t.as_ms_f64() < FLIGHT_MS)
+        .map(|t| {
+            let frac = ((now_ms - t.as_ms_f64()) / FLIGHT_MS).clamp(0.0, 1.0);
+            render_flights(rl, &rows, frac)
+        });
+    let lookup_ref = use_node_ref();
+    let on_lookup = {
+        let lookup = lookup.clone();
+        let r = lookup_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(input) = r.cast::<HtmlInputElement>() {
+                let v: String = input.value().trim().chars().take(64).collect();
+                lookup.set((!v.is_empty()).then_some(v));
+            }
+        })
+    };
+    let static_props = StaticProps {
+        run: player.hist.clone(),
+        steps: run.steps(),
+        selected: selected_node,
+        dispatch: dispatch.clone(),
+    };
+    html! {
+        <main class="lab ring">
+            { lab_head(&lab, LabKind::Ring) }
+            if !run.skipped().is_empty() {
+                <div class="banner notice" data-testid="skipped">{ format!("Skipped operations: {}", run.skipped().join("; ")) }</div>
+            }
+            <div class="lab-body">
+                <div class="stage">
+                    <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="img" aria-label="Hash ring" data-testid="ring">
+                        <RingStatic ..static_props />
+                        if let Some(f) = flights { { f } }
+                        if let Some(k) = (*lookup).clone() { { render_walk(rl, &k) } }
+                    </svg>
+                    <form class="inline" onsubmit={on_lookup}>
+                        <label><span>{"Look up a key"}</span><input ref={lookup_ref} type="text" data-testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size="14" /></label>
+                        <button type="submit" data-testid="lookup">{"Look up"}</button>
+                        if let Some(k) = (*lookup).clone() { { render_walk_text(rl, &k) } }
+                    </form>
+                </div>
+                <div class="side">
+                    { render_actions(rl, selected_node, dispatch) }
+                    { render_stats(rl) }
+                </div>
+            </div>
+            <div class="lab-body">
+                { render_ops(&run, &player.scenario, dispatch) }
+                <div class="side">
+                    <Compare run={player.hist.clone()} steps={run.steps()} />
+                    <Sweep run={player.hist.clone()} steps={run.steps()} />
+                </div>
+            </div>
+            { render_settings(&player.scenario, rl, dispatch) }
+        </main>
+    }
+}
+
+/// Props of the static ring layer: re-rendered only when the run or its position changes, not
+/// on every animation frame.
+#[derive(Properties, Clone)]
+pub struct StaticProps {
+    run: Rc<RefCell<RingRun>>,
+    steps: u64,
+    selected: Option<NodeId>,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for StaticProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps && self.selected == o.selected
+    }
+}
+
+/// Tokens, ownership arcs, key dots and the server column.
+#[component]
+pub fn RingStatic(props: &StaticProps) -> Html {
+    let run = props.run.borrow();
+    let rl = run.lab();
+    let ring = rl.ring();
+    let tokens = ring.tokens();
+    let rows: Vec<NodeId> = ring.nodes();
+    let draw_tokens = tokens.len() <= MAX_DRAWN_TOKENS;
+    // Ownership: the arc (previous token, this token] belongs to this token's node.
+    let arcs = if draw_tokens && !tokens.is_empty() {
+        let mut per_node: std::collections::BTreeMap<NodeId, String> = Default::default();
+        for (i, t) in tokens.iter().enumerate() {
+            let prev = if i == 0 {
+                tokens[tokens.len() - 1].turn() - 1.0
+            } else {
+                tokens[i - 1].turn()
+            };
+            let (a, b) = (at_turn(prev, R), at_turn(t.turn(), R));
+            let large = if t.turn() - prev > 0.5 { 1 } else { 0 };
+            per_node.entry(t.node).or_default().push_str(&format!(
+                "M{:.1} {:.1}A{R} {R} 0 {large} 1 {:.1} {:.1}",
+                a.x, a.y, b.x, b.y
+            ));
+        }
+        per_node
+            .into_iter()
+            .map(|(node, d)| {
+                let failed = ring.state(node) == NodeState::Failed;
+                html! { <path class={classes!("arc", failed.then_some("failed"))} data-arc-node={node.to_string()} d={d} stroke={node_colour(node)} /> }
+            })
+            .collect::<Html>()
+    } else {
+        html! { <text class="muted-svg" x={f1(C.x)} y={f1(C.y)}>{ format!("{} tokens: too many to draw", tokens.len()) }</text> }
+    };
+    let ticks = (draw_tokens && tokens.len() <= 3000).then(|| {
+        tokens
+            .iter()
+            .map(|t| {
+                let (a, b) = (at_turn(t.turn(), R - 7.0), at_turn(t.turn(), R + 7.0));
+                html! { <line class="tick" x1={f1(a.x)} y1={f1(a.y)} x2={f1(b.x)} y2={f1(b.y)} stroke={node_colour(t.node)} /> }
+            })
+            .collect::<Html>()
+    });
+    let assignment = rl.assignment();
+    let n_keys = assignment.len();
+    let stride = n_keys.div_ceil(MAX_DOTS).max(1);
+    let dots = (0..n_keys).step_by(stride).map(|k| {
+        let p = at_turn(
+            engine::ring::ring::position_turn(rl.key_position(k)),
+            R - 16.0 - (k % 5) as f64 * 3.0,
+        );
+        let owner = assignment[k];
+        let fill = if owner == engine::ring::NO_NODE {
+            "#999".to_string()
+        } else {
+            node_colour(owner)
+        };
+        html! { <circle class="key-dot" cx={f1(p.x)} cy={f1(p.y)} r="2" fill={fill} /> }
+    });
+    let stats = rl.stats();
+    let max_keys = stats
+        .per_node
+        .iter()
+        .map(|l| l.keys)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let server_rows = rows.iter().enumerate().map(|(k, &id)| {
+        let (y, h) = row_y(k, rows.len());
+        let state = ring.state(id);
+        let keys = stats.per_node.iter().find(|l| l.node == id).map(|l| l.keys).unwrap_or(0);
+        let w = 200.0 * keys as f64 / max_keys as f64;
+        let d = props.dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Select(Some(id)));
+        });
+        let status = if state == NodeState::Up { "up" } else { "down" };
+        html! {
+            <g class={classes!("server-row", format!("st-{}", state.as_str()), (props.selected == Some(id)).then_some("selected"))}
+                data-node-id={id.to_string()} data-status={status} data-keys={keys.to_string()} role="button" tabindex="0" {onclick}>
+                <title>{ format!("{}: {}, {keys} keys, weight {}", engine::ring::node_name(id), state.as_str(), ring.weight(id)) }</title>
+                <rect class="row-bg" x={f1(ROWS_X - 4.0)} y={f1(y)} width="336" height={f1(h - 1.0)} />
+                <rect x={f1(ROWS_X)} y={f1(y + 2.0)} width="10" height={f1((h - 5.0).max(2.0))} fill={node_colour(id)} />
+                <rect class="bar" x={f1(ROWS_X + 60.0)} y={f1(y + 3.0)} width={f1(w)} height={f1((h - 7.0).max(2.0))} fill={node_colour(id)} />
+                if h >= 12.0 {
+                    <text class="row-label" x={f1(ROWS_X + 14.0)} y={f1(y + h * 0.7)}>{ engine::ring::node_name(id) }</text>
+                    <text class="row-count" x={f1(ROWS_X + 64.0 + w)} y={f1(y + h * 0.7)}>{ if state == NodeState::Failed { format!("{keys} · FAILED") } else { keys.to_string() } }</text>
+                }
+            </g>
+        }
+    });
+    html! {
+        <g class="ring-static">
+            <circle class="ring-base" cx={f1(C.x)} cy={f1(C.y)} r={f1(R)} />
+            <g class="arcs">{ arcs }</g>
+            <g class="ticks">{ ticks.unwrap_or_default() }</g>
+            <g class="keys">{ for dots }</g>
+            <text class="ring-caption" x={f1(C.x)} y={f1(C.y)}>{ format!("{} keys", n_keys) }</text>
+            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 20.0)}>{ format!("{} tokens · {}", tokens.len(), rl.params().scheme) }</text>
+            <g class="servers">{ for server_rows }</g>
+        </g>
+    }
+}
+
+/// Keys that changed owner in the last operation, flying from the old owner's row to the new.
+fn render_flights(rl: &RingLab, rows: &[NodeId], frac: f64) -> Html {
+    let Some(m) = rl.movement() else {
+        return html! {};
+    };
+    let row_centre = |id: NodeId| {
+        rows.iter().position(|&r| r == id).map(|k| {
+            let (y, h) = row_y(k, rows.len());
+            Pt {
+                x: ROWS_X + 5.0,
+                y: y + h / 2.0,
+            }
+        })
+    };
+    let stride = m.moves.len().div_ceil(MAX_FLIGHTS).max(1);
+    let e = 1.0 - (1.0 - frac).powi(3); // ease out
+    let dots = m.moves.iter().step_by(stride).map(|mv| {
+        let ring_pos = at_turn(engine::ring::ring::position_turn(rl.key_position(mv.key)), R - 16.0);
+        let from = row_centre(mv.from).unwrap_or(ring_pos);
+        let to = row_centre(mv.to).unwrap_or(ring_pos);
+        // Arc through the ring's centre side so flights are visible.
+        let mid = Pt { x: (from.x + to.x) / 2.0 - 120.0, y: (from.y + to.y) / 2.0 };
+        let p = Pt {
+            x: (1.0 - e).powi(2) * from.x + 2.0 * (1.0 - e) * e * mid.x + e * e * to.x,
+            y: (1.0 - e).powi(2) * from.y + 2.0 * (1.0 - e) * e * mid.y + e * e * to.y,
+        };
+        html! { <circle class="flight" cx={f1(p.x)} cy={f1(p.y)} r="3.5" fill={node_colour(mv.to)} /> }
+    });
+    html! {
+        <g class="flights" data-testid="flights">
+            { for dots }
+            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 44.0)}>{ format!("{} keys moving ({:.1}%)", m.moved(), m.moved_pct()) }</text>
+        </g>
+    }
+}
+
+fn key_walk(rl: &RingLab, key: &str) -> (u64, engine::ring::Walk) {
+    let ring = rl.ring();
+    let pos = ring.key_position(key.as_bytes());
+    (pos, ring.walk_at(pos, rl.params().replicas))
+}
+
+/// The lookup: the key's position, then the clockwise path to its owner and replicas (drawn
+/// progressively by CSS).
+fn render_walk(rl: &RingLab, key: &str) -> Html {
+    let (pos, walk) = key_walk(rl, key);
+    let tokens = rl.ring().tokens();
+    let start = engine::ring::ring::position_turn(pos);
+    let k = at_turn(start, R + 26.0);
+    let mut d = String::new();
+    let mut from = start;
+    let marks = walk.steps.iter().enumerate().map(|(i, s)| {
+        let t = tokens[s.token].turn();
+        let to = if t < from { t + 1.0 } else { t };
+        let (a, b) = (at_turn(from, R + 12.0), at_turn(to, R + 12.0));
+        let large = if to - from > 0.5 { 1 } else { 0 };
+        d.push_str(&format!("M{:.1} {:.1}A{} {} 0 {large} 1 {:.1} {:.1}", a.x, a.y, R + 12.0, R + 12.0, b.x, b.y));
+        from = t;
+        let p = at_turn(t, R + 24.0);
+        let label = match s.kind {
+            StepKind::Owner => "1".to_string(),
+            StepKind::Replica => (walk.replicas.iter().position(|&r| r == s.node).map(|x| x + 1).unwrap_or(0)).to_string(),
+            StepKind::Failed => "✕".into(),
+            StepKind::Duplicate => "·".into(),
+        };
+        html! {
+            <g class={classes!("walk-step", format!("k-{:?}", s.kind).to_lowercase())} style={format!("animation-delay:{}ms", 300 + i * 250)}>
+                <circle cx={f1(p.x)} cy={f1(p.y)} r="9" fill={node_colour(s.node)} />
+                <text x={f1(p.x)} y={f1(p.y + 4.0)}>{ label }</text>
+            </g>
+        }
+    }).collect::<Html>();
+    html! {
+        <g class="walk" data-testid="walk" key={key.to_string()}>
+            <path class="walk-path" d={d} />
+            <circle class="walk-key" cx={f1(k.x)} cy={f1(k.y)} r="7" />
+            <text class="walk-label" x={f1(k.x)} y={f1(k.y - 12.0)}>{ key.to_string() }</text>
+            { marks }
+        </g>
+    }
+}
+
+fn render_walk_text(rl: &RingLab, key: &str) -> Html {
+    let (pos, walk) = key_walk(rl, key);
+    let names: Vec<String> = walk
+        .replicas
+        .iter()
+        .map(|&r| engine::ring::node_name(r))
+        .collect();
+    let failed: Vec<String> = walk
+        .steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Failed)
+        .map(|s| engine::ring::node_name(s.node))
+        .collect();
+    html! {
+        <span class="walk-text" data-testid="walk-result" data-owner={walk.replicas.first().map(|&r| engine::ring::node_name(r)).unwrap_or_default()}>
+            { format!("{} → {:.2}° → owner {}{}{}", rl.params().hash.as_str(), 360.0 * engine::ring::ring::position_turn(pos),
+                names.first().cloned().unwrap_or("none".into()),
+                if names.len() > 1 { format!(", replicas {}", names[1..].join(", ")) } else { String::new() },
+                if failed.is_empty() { String::new() } else { format!(" (skipped failed {})", failed.join(", ")) }) }
+        </span>
+    }
+}
+
+fn op_button(
+    dispatch: &Callback<Action>,
+    testid: &str,
+    label: String,
+    op: String,
+    enabled: bool,
+) -> Html {
+    let d = dispatch.clone();
+    let onclick =
+        Callback::from(move |_: MouseEvent| d.emit(Action::InjectText(format!("cmd:0:{op}"))));
+    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label }</button> }
+}
+
+fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+    let ring = rl.ring();
+    let fresh = ring.fresh_id();
+    let vnodes_ref = NodeRef::default();
+    let on_vnodes = {
+        let d = dispatch.clone();
+        let r = vnodes_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                d.emit(Action::InjectText(format!(
+                    "cmd:0:vnodes:{}",
+                    i.value().trim()
+                )));
+            }
+        })
+    };
+    let node_actions = selected.filter(|id| ring.state(*id).on_ring()).map(|id| {
+        let name = engine::ring::node_name(id);
+        let state = ring.state(id);
+        let w = ring.weight(id);
+        html! {
+            <div class="node-actions" data-testid="node-actions">
+                <h3>{ format!("{name} — {}, weight {w}", state.as_str()) }</h3>
+                <div class="actions">
+                    { op_button(dispatch, "action-fail", "Fail (stays on the ring)".into(), format!("fail:{name}"), state == NodeState::Up) }
+                    { op_button(dispatch, "action-recover", "Recover".into(), format!("recover:{name}"), state == NodeState::Failed) }
+                    { op_button(dispatch, "action-remove", "Remove (decommission)".into(), format!("remove:{name}"), true) }
+                    { op_button(dispatch, "action-weight-up", "Weight +1".into(), format!("weight:{name}:{}", w + 1), w < engine::ring::MAX_WEIGHT) }
+                    { op_button(dispatch, "action-weight-down", "Weight −1".into(), format!("weight:{name}:{}", w.saturating_sub(1)), w > 1) }
+                </div>
+            </div>
+        }
+    });
+    html! {
+        <section class="panel">
+            <h2>{"Operations"}</h2>
+            <p class="muted">{"Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it."}</p>
+            <div class="actions">
+                { op_button(dispatch, "action-add", fresh.map(|f| format!("Add node {}", engine::ring::node_name(f))).unwrap_or("Add node".into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_some()) }
+            </div>
+            <form class="inline" onsubmit={on_vnodes}>
+                <label><span>{"Virtual nodes per node"}</span><input type="text" data-testid="op-vnodes" ref={vnodes_ref} value={ring.vnodes().to_string()} size="5" /></label>
+                <button type="submit" data-testid="op-vnodes-apply">{"Change"}</button>
+            </form>
+            { node_actions.unwrap_or_default() }
+        </section>
+    }
+}
+
+fn render_stats(rl: &RingLab) -> Html {
+    let st = rl.stats();
+    let s = st.summary;
+    let moved = rl.movement();
+    let (w, h) = (420.0, 160.0);
+    let max = st.per_node.iter().map(|l| l.keys).max().unwrap_or(1).max(1) as f64 * 1.1;
+    let n = st.per_node.len().max(1) as f64;
+    let bw = (w - 40.0) / n;
+    let y = |v: f64| h - 20.0 - (h - 30.0) * v / max;
+    let bars = st.per_node.iter().enumerate().map(|(k, l)| {
+        let x = 30.0 + bw * k as f64;
+        html! {
+            <g>
+                <title>{ format!("{}: {} keys ({:.2}%)", engine::ring::node_name(l.node), l.keys, l.share_pct) }</title>
+                <rect x={f1(x)} y={f1(y(l.keys as f64))} width={f1((bw - 1.0).max(0.5))} height={f1(h - 20.0 - y(l.keys as f64))} fill={node_colour(l.node)} />
+                if n <= 24.0 { <text class="tick" x={f1(x + bw / 2.0)} y={f1(h - 6.0)}>{ engine::ring::node_name(l.node) }</text> }
+            </g>
+        }
+    });
+    let pct = |v: f64| format!("{v:.2}");
+    html! {
+        <section class="panel stats" data-testid="stats">
+            <h2>{"Load per node"}</h2>
+            <svg viewBox={format!("0 0 {w} {h}")} class="bars">
+                { for bars }
+                <rect class="sd-band" x="30" y={f1(y(s.mean + s.stddev))} width={f1(w - 40.0)} height={f1((y(s.mean - s.stddev) - y(s.mean + s.stddev)).max(0.0))} />
+                <line class="mean" x1="30" x2={f1(w - 10.0)} y1={f1(y(s.mean))} y2={f1(y(s.mean))} />
+                <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{"mean ± σ"}</text>
+            </svg>
+            <dl>
+                <dt>{"mean"}</dt><dd data-testid="stat-mean">{ format!("{:.1} keys", s.mean) }</dd>
+                <dt>{"std deviation"}</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ format!(" keys ({:.2}% of the mean)", 100.0 * s.cv) }</dd>
+                <dt>{"coefficient of variation"}</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
+                <dt>{"max / mean"}</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
+                <dt>{"expected σ/mean"}</dt><dd>{ format!("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), s.nodes, rl.ring().vnodes()) }</dd>
+                <dt>{"last operation"}</dt>
+                <dd>
+                    <span data-testid="stat-moved" data-value={moved.map(|m| m.moved().to_string()).unwrap_or_default()}>{ moved.map(|m| m.moved().to_string()).unwrap_or("–".into()) }</span>
+                    { moved.map(|m| format!(" keys moved ({:.2}%; the least possible is {:.2}%) by {}", m.moved_pct(), m.ideal_pct, m.op.map(|o| o.to_string()).unwrap_or_default())).unwrap_or_default() }
+                </dd>
+            </dl>
+        </section>
+    }
+}
+
+fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>) -> Html {
+    let applied = run.steps() as usize;
+    let items = s.faults.iter().enumerate().map(|(k, f)| {
+        let text = match &f.fault {
+            engine::Fault::Command(_, t) => t.clone(),
+            other => other.to_string(),
+        };
+        let d = dispatch.clone();
+        let rest: Vec<String> = s.faults.iter().enumerate().filter(|(j, _)| *j != k).filter_map(|(_, g)| match &g.fault {
+            engine::Fault::Command(_, t) => Some(format!("{}:{t}", fmt_ms(g.at.0))),
+            _ => None,
+        }).collect();
+        let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::SetParam("ops".into(), rest.join(";"))));
+        let done = k < applied;
+        html! {
+            <li class={classes!("event", "chip", done.then_some("done"))} data-testid={if done { "event" } else { "pending-op" }} data-step={(k + 1).to_string()}>
+                <code>{ format!("{} ms: {text}", fmt_ms(f.at.0)) }</code>
+                <button class="x" title="Remove this operation (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button>
+            </li>
+        }
+    });
+    html! {
+        <section class="panel ops">
+            <h2>{"Operation timeline"}<span class="muted">{ format!(" — {applied} of {} applied", s.faults.len()) }</span></h2>
+            if s.faults.is_empty() {
+                <p class="muted">{"No operations yet: add, remove or fail a node."}</p>
+            }
+            <ol class="fault-list event-log" data-testid="event-log">{ for items }</ol>
+        </section>
+    }
+}
+
+fn render_settings(s: &Scenario, rl: &RingLab, dispatch: &Callback<Action>) -> Html {
+    let p = rl.params();
+    let on_hash = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            d.emit(Action::SetParam(
+                "hash".into(),
+                e.target_unchecked_into::<HtmlSelectElement>().value(),
+            ))
+        })
+    };
+    let _ = LabParams::Ring;
+    html! {
+        <section class="panel settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the operations on the new ring."}</p>
+            <div class="form">
+                { param_input(dispatch, "n", "nodes", s.nodes.to_string(), "initial nodes n0…, 1–1000") }
+                { param_input(dispatch, "vn", "vnodes per node", p.vnodes.to_string(), "virtual nodes per node, 1–1000 (ketama 160, Cassandra 16)") }
+                <label><span>{"hash function"}</span>
+                    <select data-testid="param-hash" onchange={on_hash}>
+                        { for [HashFn::Xxh64, HashFn::Murmur3, HashFn::Fnv1a, HashFn::Md5].iter().map(|h| html! {
+                            <option value={h.as_str()} selected={*h == p.hash}>{ if *h == HashFn::Md5 { "md5 (ketama)" } else { h.as_str() } }</option>
+                        }) }
+                    </select>
+                </label>
+                { param_input(dispatch, "r", "replicas", p.replicas.to_string(), "replication factor R, 1–5") }
+                { param_input(dispatch, "scheme", "scheme", p.scheme.to_string(), "ring, modn, jump, rendezvous, maglev[:M prime], bounded[:c×100]") }
+                { param_input(dispatch, "keys", "keys", p.keys.to_string(), "seq:N, rand:N, zipf:COUNT:DISTINCT:S, named:a,b,c") }
+            </div>
+        </section>
+    }
+}
+
+/// Props of the panels computed on demand for the current ring.
+#[derive(Properties, Clone)]
+pub struct OnDemandProps {
+    run: Rc<RefCell<RingRun>>,
+    steps: u64,
+}
+
+impl PartialEq for OnDemandProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps
+    }
+}
+
+#[derive(Clone, PartialEq)]
+struct CompareRow {
+    scheme: String,
+    stddev_pct: f64,
+    max_over_mean: f64,
+    moved_pct: Option<f64>,
+}
+
+const COMPARE: [&str; 7] = [
+    "ring",
+    "modn",
+    "jump",
+    "rendezvous",
+    "maglev:251",
+    "maglev:65537",
+    "bounded:125",
+];
+
+/// Every scheme on the same keys and the same last operation.
+#[component]
+pub fn Compare(props: &OnDemandProps) -> Html {
+    let rows = use_state(|| None::<(u64, Vec<CompareRow>)>);
+    let onclick = {
+        let rows = rows.clone();
+        let run = props.run.clone();
+        let steps = props.steps;
+        Callback::from(move |_: MouseEvent| {
+            let run = run.borrow();
+            let rl = run.lab();
+            let out = COMPARE
+                .iter()
+                .filter_map(|name| Scheme::parse(name).ok())
+                .map(|scheme| {
+                    let assignment = scheme.assign_hashes(rl.ring(), rl.hashes());
+                    let loads = engine::ring::load_stats(&assignment, &rl.ring().up_nodes());
+                    let s = summarize(&loads.per_node.iter().map(|l| l.keys).collect::<Vec<_>>());
+                    CompareRow {
+                        scheme: scheme.to_string(),
+                        stddev_pct: 100.0 * s.cv,
+                        max_over_mean: s.max_over_mean,
+                        moved_pct: rl.movement_under(scheme).map(|m| m.moved_pct()),
+                    }
+                })
+                .collect();
+            rows.set(Some((steps, out)));
+        })
+    };
+    let current = (*rows).clone().filter(|(s, _)| *s == props.steps);
+    html! {
+        <section class="panel compare" data-testid="compare">
+            <h2>{"Compare schemes"}</h2>
+            <p class="muted">{"The same keys, the same nodes and the same last operation under every scheme."}</p>
+            <button data-testid="compare-run" {onclick}>{"Compare all schemes"}</button>
+            if let Some((_, rows)) = current {
+                <table>
+                    <thead><tr><th>{"scheme"}</th><th>{"σ / mean"}</th><th>{"max / mean"}</th><th>{"moved by last op"}</th></tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|r| html! {
+                            <tr data-testid={format!("compare-{}", r.scheme)} data-moved={r.moved_pct.map(|m| format!("{m:.4}")).unwrap_or_default()}>
+                                <th>{ r.scheme.clone() }</th>
+                                <td>{ format!("{:.2}%", r.stddev_pct) }</td>
+                                <td>{ format!("{:.3}", r.max_over_mean) }</td>
+                                <td>{ r.moved_pct.map(|m| format!("{m:.2}%")).unwrap_or("–".into()) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </section>
+    }
+}
+
+/// Standard deviation of per-node load against virtual nodes per node (≈ 1/√V).
+#[component]
+pub fn Sweep(props: &OnDemandProps) -> Html {
+    let points = use_state(|| None::<Result<Vec<SweepPoint>, String>>);
+    let onclick = {
+        let points = points.clone();
+        let run = props.run.clone();
+        Callback::from(move |_: MouseEvent| {
+            let run = run.borrow();
+            let rl = run.lab();
+            let n = rl.ring().up_nodes().len().max(1);
+            let r = sweep_vnodes(rl.params().hash, n, rl.keys(), &SWEEP_VNODES, 3)
+                .map_err(|e| e.to_string());
+            points.set(Some(r));
+        })
+    };
+    let (w, h) = (420.0, 180.0);
+    let chart = match &*points {
+        Some(Ok(pts)) => {
+            let max = pts
+                .iter()
+                .map(|p| p.stddev_pct.max(p.expected_pct))
+                .fold(1.0, f64::max)
+                * 1.1;
+            let x = |v: u32| 40.0 + (w - 60.0) * (v as f64).log10() / 3.0;
+            let y = |p: f64| h - 25.0 - (h - 40.0) * p / max;
+            let line = |f: &dyn Fn(&SweepPoint) -> f64| {
+                pts.iter()
+                    .map(|p| format!("{:.1},{:.1}", x(p.vnodes), y(f(p))))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            html! {
+                <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="sweep-chart">
+                    <line class="axis" x1="40" y1={f1(h - 25.0)} x2={f1(w - 20.0)} y2={f1(h - 25.0)} />
+                    <line class="axis" x1="40" y1="10" x2="40" y2={f1(h - 25.0)} />
+                    <polyline class="expected" points={line(&|p| p.expected_pct)} />
+                    <polyline class="measured" points={line(&|p| p.stddev_pct)} />
+                    { for pts.iter().map(|p| html! {
+                        <g>
+                            <circle cx={f1(x(p.vnodes))} cy={f1(y(p.stddev_pct))} r="3" class="measured-pt"><title>{ format!("{} vnodes: σ/mean {:.2}% (expected {:.2}%)", p.vnodes, p.stddev_pct, p.expected_pct) }</title></circle>
+                            <text class="tick" x={f1(x(p.vnodes))} y={f1(h - 10.0)}>{ p.vnodes }</text>
+                        </g>
+                    }) }
+                    <text class="tick" x="6" y="16">{ format!("{max:.0}%") }</text>
+                    <text class="tick" x={f1(w - 20.0)} y="16" text-anchor="end">{"— measured  - - expected"}</text>
+                </svg>
+            }
+        }
+        Some(Err(e)) => html! { <p class="banner error">{ e.clone() }</p> },
+        None => html! {},
+    };
+    html! {
+        <section class="panel sweep-panel" data-testid="sweep">
+            <h2>{"σ against virtual nodes"}</h2>
+            <p class="muted">{"Standard deviation of per-node load (% of the mean) for 1…1000 vnodes per node, on these keys and this many nodes, averaged over 3 rings."}</p>
+            <button data-testid="sweep-run" {onclick}>{"Run the sweep"}</button>
+            { chart }
+        </section>
+    }
+}
