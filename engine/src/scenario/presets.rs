@@ -19,6 +19,79 @@ pub struct Preset {
 
 const ALL: &[Preset] = &[
     Preset {
+        id: "raft-leader-crash",
+        lab: LabKind::Raft,
+        title: "Leader crash and re-election",
+        lesson: "Server 3 leads term 1. Press Play: it crashes at 2 s. The followers stop hearing heartbeats; \
+                 the first election timer to expire starts term 2, collects a majority of votes (§5.2) and the \
+                 new leader appends a no-op to commit (§8).",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&faults=2000:crash:3&t=1900",
+    },
+    Preset {
+        id: "raft-split-vote",
+        lab: LabKind::Raft,
+        title: "Split votes (narrow timeouts)",
+        lesson: "All election timeouts fall in 150–155 ms, so several servers become candidates at once and \
+                 split the votes, term after term (§5.2). Compare the default 150–300 ms, or run the §9.3 \
+                 experiment below.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&et=150-155",
+    },
+    Preset {
+        id: "raft-minority-leader",
+        lab: LabKind::Raft,
+        title: "Partitioned leader cannot commit",
+        lesson: "At 2 s leader 3 and server 4 are cut off from 0, 1, 2. The client's put x=1 reaches 3, which \
+                 appends it but can never commit it: only 2 of 5 servers have it (§5.3). The majority elects \
+                 server 1 in term 2 and keeps committing.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&faults=2000:partition:3.4|0.1.2;2300:cmd:3:put:x=1;\
+                2800:cmd:1:put:x=2;3000:cmd:1:incr:y&t=3500",
+    },
+    Preset {
+        id: "raft-heal-rollback",
+        lab: LabKind::Raft,
+        title: "Heal: uncommitted entries are replaced",
+        lesson: "The same partition, healed at 4 s. Old leader 3 sees term 2, steps down, and the new leader's \
+                 AppendEntries consistency check finds the conflict at index 2: 3's uncommitted put x=1 is \
+                 deleted and replaced (§5.3). Step back and forth around 4 s to watch the repair.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&faults=2000:partition:3.4|0.1.2;2300:cmd:3:put:x=1;\
+                2800:cmd:1:put:x=2;3000:cmd:1:incr:y;4000:heal&t=3900",
+    },
+    Preset {
+        id: "raft-flapping",
+        lab: LabKind::Raft,
+        title: "Flapping leader link",
+        lesson: "The leader is cut off for 250 ms three times. Each time the others elect a new leader and \
+                 terms climb. Turn on PreVote and CheckQuorum in the settings to see fewer disruptions.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&faults=2000:isolate:3;2250:heal;2600:isolate:3;\
+                2850:heal;3200:isolate:3;3450:heal&t=1900",
+    },
+    Preset {
+        id: "raft-lossy",
+        lab: LabKind::Raft,
+        title: "Lossy network",
+        lesson: "20% of messages are lost. Heartbeats go missing, followers time out and elections happen even \
+                 though no server failed; client requests still commit, only later (compare commit latency).",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=20&faults=2000:cmd:3:put:x=1;2200:cmd:3:incr:x;\
+                2400:cmd:3:incr:x",
+    },
+    Preset {
+        id: "raft-rejoin",
+        lab: LabKind::Raft,
+        title: "A rejoining server disrupts the cluster",
+        lesson: "Server 0 is isolated for 2 s. Alone, it times out again and again and its term climbs to 10. \
+                 When it rejoins, its high term forces the healthy leader to step down (§5.1) — an election \
+                 for nothing.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&faults=2000:isolate:0;4000:heal&t=3900",
+    },
+    Preset {
+        id: "raft-prevote",
+        lab: LabKind::Raft,
+        title: "PreVote stops the disruption",
+        lesson: "The same isolation with PreVote (thesis §9.6): the isolated server asks first whether it could \
+                 win, gets no answers, and never raises its term. When it rejoins, leader 3 keeps term 1.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&prevote=1&faults=2000:isolate:0;4000:heal&t=3900",
+    },
+    Preset {
         id: "hb-crash",
         lab: LabKind::Heartbeat,
         title: "A worker crashes",
@@ -60,6 +133,62 @@ const ALL: &[Preset] = &[
                  while two nodes believe they are primary. After the heal, node 1's heartbeat carries the stale \
                  epoch 1 and the monitor demotes it — epochs fence the old primary.",
         query: "lab=heartbeat&v=1&seed=2&n=4&lat=10-15&loss=0&faults=1000:partition:0.2.3.4|1;3000:heal",
+    },
+    Preset {
+        id: "ring-lumpy",
+        lab: LabKind::Ring,
+        title: "Four nodes, one token each",
+        lesson: "Without virtual nodes each node owns one arc, and arcs are as uneven as random points on a \
+                 circle: here one node holds over half of the keys and another under 5% (max/mean ≈ 2).",
+        query: "lab=ring&v=1&seed=1&n=4&lat=10-15&loss=0&vn=1",
+    },
+    Preset {
+        id: "ring-vnodes",
+        lab: LabKind::Ring,
+        title: "Virtual nodes smooth it out",
+        lesson: "The same four nodes with 200 tokens each: σ falls to about 4% of the mean, as 1/√V predicts. \
+                 Run the sweep to see the whole curve.",
+        query: "lab=ring&v=1&seed=1&n=4&lat=10-15&loss=0&vn=200",
+    },
+    Preset {
+        id: "ring-add",
+        lab: LabKind::Ring,
+        title: "Adding a node: ring",
+        lesson: "Press Step: node n10 joins ten nodes. Only about 1/11 ≈ 9% of the keys move — all of them to \
+                 the new node. Compare with the mod-N preset.",
+        query: "lab=ring&v=1&seed=1&n=10&lat=10-15&loss=0&vn=160&ops=1000:add:n10",
+    },
+    Preset {
+        id: "ring-add-modn",
+        lab: LabKind::Ring,
+        title: "Adding a node: mod-N",
+        lesson: "The same keys with hash mod N: adding the eleventh node moves about 10/11 ≈ 91% of the keys, \
+                 most of them between old nodes. This is why caches use consistent hashing.",
+        query: "lab=ring&v=1&seed=1&n=10&lat=10-15&loss=0&vn=160&scheme=modn&ops=1000:add:n10",
+    },
+    Preset {
+        id: "ring-fail",
+        lab: LabKind::Ring,
+        title: "A failed node and its replicas",
+        lesson: "n2 fails at 1 s but keeps its tokens: each of its keys is served by the next node clockwise \
+                 (its first replica), and only those keys move. Recovery at 4 s moves exactly them back.",
+        query: "lab=ring&v=1&seed=1&n=5&lat=10-15&loss=0&ops=1000:fail:n2;4000:recover:n2",
+    },
+    Preset {
+        id: "ring-hot",
+        lab: LabKind::Ring,
+        title: "A hot key",
+        lesson: "Requests follow a Zipf law (s = 1.2): the most popular keys land wherever they hash, so one \
+                 node serves half of all requests (max/mean ≈ 2.5) however many virtual nodes there are.",
+        query: "lab=ring&v=1&seed=1&n=5&lat=10-15&loss=0&keys=zipf:20000:200:1.2",
+    },
+    Preset {
+        id: "ring-bounded",
+        lab: LabKind::Ring,
+        title: "Bounded loads cap the hot node",
+        lesson: "Consistent hashing with bounded loads (c = 1.25): a full node passes requests clockwise to the \
+                 next node with room, so no node exceeds 1.25 × the mean.",
+        query: "lab=ring&v=1&seed=1&n=5&lat=10-15&loss=0&scheme=bounded:125&keys=zipf:20000:200:1.2",
     },
 ];
 
