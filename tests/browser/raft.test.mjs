@@ -1,0 +1,114 @@
+// Browser tests of the Raft lab: elections, partitions, client requests, shared links, the §9.3
+// experiment. Servers carry data-node-id, data-status, data-role and data-term; each log row is
+// [data-testid=log-<id>] with one element per entry (data-index, data-term, data-committed).
+import assert from 'node:assert/strict';
+import { browserTest, eventLog, simMs, waitUntil } from './lib.mjs';
+
+async function roles(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-node-id][data-role]')].map((el) => ({
+      id: el.getAttribute('data-node-id'),
+      role: el.getAttribute('data-role'),
+      term: Number(el.getAttribute('data-term')),
+      status: el.getAttribute('data-status'),
+    })),
+  );
+}
+
+async function logEntries(page, id) {
+  return page.locator(`[data-testid=log-${id}] [data-index]`).evaluateAll((els) =>
+    els.map((e) => ({
+      index: Number(e.getAttribute('data-index')),
+      term: Number(e.getAttribute('data-term')),
+      committed: e.getAttribute('data-committed') === 'true',
+    })),
+  );
+}
+
+async function fastPlay(page) {
+  await page.getByTestId('speed').evaluate((el) => {
+    el.value = '0';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.getByTestId('play').click();
+}
+
+browserTest('a leader is elected and a crashed leader is replaced by one with a higher term', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  assert.equal((await roles(page)).length, 5);
+  await fastPlay(page);
+  const leader = await waitUntil(async () => (await roles(page)).find((r) => r.role === 'leader'), {
+    timeout: 15_000,
+    message: 'a first leader',
+  });
+  await page.getByTestId('play').click();
+  await page.locator(`[data-node-id="${leader.id}"]`).click();
+  await page.getByTestId('action-crash').click();
+  await waitUntil(async () => (await roles(page)).find((r) => r.id === leader.id)?.status === 'down', {
+    message: 'the old leader is down',
+  });
+  await page.getByTestId('play').click();
+  const next = await waitUntil(
+    async () => (await roles(page)).find((r) => r.role === 'leader' && r.status === 'up' && r.id !== leader.id),
+    { timeout: 20_000, message: 'a new leader' },
+  );
+  assert.ok(next.term > leader.term, `new term ${next.term} > ${leader.term}`);
+  assert.equal(await page.locator('[data-testid=invariants] [data-ok=false]').count(), 0, 'invariants hold');
+});
+
+browserTest('a partitioned minority leader cannot commit; after heal its entry is replaced', async ({ openPage }) => {
+  const page = await openPage('lab=raft&v=1&seed=1&n=5&faults=2000:partition:3.4|0.1.2;2300:cmd:3:put:x=1;2800:cmd:1:put:x=2;3000:cmd:1:incr:y;4000:heal&t=3500');
+  const old = await logEntries(page, 3);
+  const stale = old.find((e) => e.index === 2);
+  assert.deepEqual(stale, { index: 2, term: 1, committed: false }, 'the old leader holds put x=1 uncommitted');
+  const majority = await logEntries(page, 1);
+  assert.ok(majority.find((e) => e.index === 2 && e.term === 2 && e.committed), 'the majority committed index 2 in term 2');
+  await fastPlay(page);
+  await waitUntil(async () => (await simMs(page)) > 4500, { timeout: 20_000, message: 'past the heal' });
+  await page.getByTestId('play').click();
+  await waitUntil(async () => (await logEntries(page, 3)).find((e) => e.index === 2)?.term === 2, {
+    message: 'index 2 on server 3 replaced by the term-2 entry',
+  });
+});
+
+browserTest('a client request sent to the leader is applied on every server', async ({ openPage }) => {
+  const page = await openPage('lab=raft&v=1&seed=1&n=3&t=1500');
+  const leader = (await roles(page)).find((r) => r.role === 'leader');
+  assert.ok(leader, 'a leader at 1.5 s');
+  await page.locator(`[data-node-id="${leader.id}"]`).click();
+  await page.getByTestId('request-input').fill('x=5');
+  await page.getByTestId('action-request').click();
+  await waitUntil(async () => (await eventLog(page)).last?.text.includes(`cmd:${leader.id}:put:x=5`), { message: 'the request in the log' });
+  await fastPlay(page);
+  await waitUntil(async () => (await simMs(page)) > 1700, { timeout: 10_000, message: 'time to replicate' });
+  await page.getByTestId('play').click();
+  for (const id of ['0', '1', '2']) {
+    await page.locator(`[data-node-id="${id}"]`).click();
+    assert.match(await page.getByTestId('sel-state').innerText(), /x=5/, `server ${id} applied x=5`);
+  }
+  assert.match(new URL(page.url()).searchParams.get('faults') ?? '', /cmd:\d:put:x=5/);
+});
+
+browserTest('a shared Raft link opens on the same servers, terms and logs', async ({ openPage, newSession }) => {
+  const page = await openPage('lab=raft&v=1&seed=4&n=5&faults=1500:crash:0;2500:cmd:1:put:k=7&t=2000');
+  for (let i = 0; i < 7; i++) await page.getByTestId('step').click();
+  const state = async (p) => ({ roles: await roles(p), log: await logEntries(p, 1), ms: await simMs(p), last: (await eventLog(p)).last });
+  const expected = await state(page);
+  await page.getByTestId('copy-link').click();
+  const link = await page.getByTestId('share-url').inputValue();
+  const fresh = await newSession();
+  const page2 = await fresh.openPage(link);
+  assert.deepEqual(await state(page2), expected);
+});
+
+browserTest('the §9.3 experiment runs with a progress bar and plots six distributions', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  await page.getByTestId('exp-runs').fill('3');
+  await page.getByTestId('exp-run').click();
+  await waitUntil(async () => (await page.getByTestId('exp-done').innerText()).includes('18/18'), {
+    timeout: 30_000,
+    message: 'all 18 runs',
+  });
+  assert.equal(await page.getByTestId('exp-progress').getAttribute('value'), '100');
+  assert.equal(await page.locator('[data-testid=exp-plot] polyline').count(), 6);
+});
