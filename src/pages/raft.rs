@@ -73,7 +73,7 @@ pub fn RaftPage(props: &RaftProps) -> Html {
             <div class="lab-foot">
                 <EventLog lines={lab.log_lines(sim.trace())} total={sim.steps()} playing={player.playing} />
                 <div class="side">
-                    { render_sequence(sim) }
+                    <Sequence run={player.hist.clone()} steps={sim.steps()} />
                     { fault_timeline(&player.scenario, dispatch) }
                 </div>
             </div>
@@ -415,11 +415,31 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
     }
 }
 
-/// A sequence (Lamport) diagram of the messages delivered or dropped in the last 400 ms.
+/// Props of [`Sequence`]: it re-renders only when an event happens, not on every frame.
+#[derive(Properties, Clone)]
+pub struct SequenceProps {
+    run: Rc<std::cell::RefCell<History<RaftNode>>>,
+    steps: u64,
+}
+
+impl PartialEq for SequenceProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps
+    }
+}
+
+/// A sequence (Lamport) diagram of the messages delivered or dropped in the 400 ms up to the
+/// latest event.
+#[component]
+pub fn Sequence(props: &SequenceProps) -> Html {
+    let h = props.run.borrow();
+    render_sequence(h.sim())
+}
+
 fn render_sequence(sim: &Sim<RaftNode>) -> Html {
     const SPAN_US: u64 = 400_000;
     let n = sim.nodes().len();
-    let now = sim.now().0;
+    let now = sim.trace().last().map(|e| e.time.0).unwrap_or(0);
     let from_t = now.saturating_sub(SPAN_US);
     let (w, h) = (360.0, 260.0);
     let x = |i: NodeId| 20.0 + (w - 40.0) * i as f64 / (n.max(2) - 1) as f64;
@@ -428,7 +448,7 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
         What::Deliver { from, to, msg, sent, .. } => Some((*from, *to, msg, *sent, e.time, false)),
         What::Drop { from, to, msg, sent, .. } => Some((*from, *to, msg, *sent, e.time, true)),
         _ => None,
-    }).take(120).map(|(a, b, msg, sent, at, dropped)| {
+    }).take(80).map(|(a, b, msg, sent, at, dropped)| {
         let (x1, y1, x2, y2) = (x(a), y(sent.0.max(from_t)), x(b), y(at.0));
         html! {
             <g class={classes!("seq-msg", dropped.then_some("dropped"))}>
