@@ -1,0 +1,223 @@
+//! Ghost state: history variables each server keeps purely so that safety invariants can be
+//! checked and the run can be measured. The protocol never reads any of it (the names follow
+//! the TLA+ spec's "history variables"); deleting it would not change a single decision.
+
+use super::{Cmd, Entry, Msg, Role};
+use crate::time::SimTime;
+use serde::Serialize;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// The chain hash of a log prefix ending in `e`, given the chain hash of the prefix before it
+/// (0 for the empty log). FNV-1a over a fixed encoding: stable on every platform. Two logs with
+/// the same chain hash at an index hold identical entries up to it (up to 64-bit collisions).
+pub fn chain_hash(prev: u64, e: &Entry) -> u64 {
+    let mut h = fnv(FNV_OFFSET, &prev.to_le_bytes());
+    h = fnv(h, &e.term.to_le_bytes());
+    match &e.cmd {
+        Cmd::Noop => fnv(h, b"n"),
+        Cmd::Put { key, value } => {
+            let h = fnv(h, b"p");
+            let h = fnv(h, &(key.len() as u64).to_le_bytes());
+            let h = fnv(h, key.as_bytes());
+            fnv(h, &value.to_le_bytes())
+        }
+        Cmd::Incr { key } => {
+            let h = fnv(h, b"i");
+            let h = fnv(h, &(key.len() as u64).to_le_bytes());
+            fnv(h, key.as_bytes())
+        }
+        Cmd::Config(members) => {
+            let mut h = fnv(h, b"c");
+            h = fnv(h, &(members.len() as u64).to_le_bytes());
+            for m in members {
+                h = fnv(h, &(*m as u64).to_le_bytes());
+            }
+            h
+        }
+    }
+}
+
+/// Messages sent, by type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MsgCounts {
+    /// `RequestVote` (real elections).
+    pub request_vote: u64,
+    /// Responses to real `RequestVote`.
+    pub request_vote_response: u64,
+    /// Pre-vote requests (thesis §9.6).
+    pub pre_vote: u64,
+    /// Responses to pre-vote requests.
+    pub pre_vote_response: u64,
+    /// `AppendEntries` carrying entries.
+    pub append_entries: u64,
+    /// Empty `AppendEntries` (heartbeats).
+    pub heartbeat: u64,
+    /// Responses to `AppendEntries`.
+    pub append_entries_response: u64,
+    /// `TimeoutNow` (leadership transfer).
+    pub timeout_now: u64,
+}
+
+impl MsgCounts {
+    /// Counts one message.
+    pub fn count(&mut self, m: &Msg) {
+        match m {
+            Msg::RequestVote { pre_vote: true, .. } => self.pre_vote += 1,
+            Msg::RequestVote { .. } => self.request_vote += 1,
+            Msg::RequestVoteResponse { pre_vote: true, .. } => self.pre_vote_response += 1,
+            Msg::RequestVoteResponse { .. } => self.request_vote_response += 1,
+            Msg::AppendEntries { entries, .. } if entries.is_empty() => self.heartbeat += 1,
+            Msg::AppendEntries { .. } => self.append_entries += 1,
+            Msg::AppendEntriesResponse { .. } => self.append_entries_response += 1,
+            Msg::TimeoutNow { .. } => self.timeout_now += 1,
+        }
+    }
+    /// Adds another server's counts.
+    pub fn add(&mut self, o: &MsgCounts) {
+        self.request_vote += o.request_vote;
+        self.request_vote_response += o.request_vote_response;
+        self.pre_vote += o.pre_vote;
+        self.pre_vote_response += o.pre_vote_response;
+        self.append_entries += o.append_entries;
+        self.heartbeat += o.heartbeat;
+        self.append_entries_response += o.append_entries_response;
+        self.timeout_now += o.timeout_now;
+    }
+    /// All messages.
+    pub fn total(&self) -> u64 {
+        self.request_vote
+            + self.request_vote_response
+            + self.pre_vote
+            + self.pre_vote_response
+            + self.append_entries
+            + self.heartbeat
+            + self.append_entries_response
+            + self.timeout_now
+    }
+}
+
+/// Entries removed from a server's log (for Leader Append-Only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Truncation {
+    /// When.
+    pub time: SimTime,
+    /// The server's term then.
+    pub term: u64,
+    /// The server's role then.
+    pub role: Role,
+    /// First index removed.
+    pub from_index: u64,
+    /// How many entries were removed.
+    pub removed: u64,
+}
+
+/// What a leader had committed in one of its terms (for Leader Completeness).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitRecord {
+    /// The leader's term when it committed.
+    pub commit_term: u64,
+    /// Highest index it committed in that term.
+    pub index: u64,
+    /// The term of that entry.
+    pub entry_term: u64,
+    /// The chain hash of its log up to `index` (so the whole committed prefix is compared).
+    pub chain: u64,
+}
+
+/// A change of role, term at a role change, or configuration (for leaderless time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    /// When.
+    pub time: SimTime,
+    /// The new role.
+    pub role: Role,
+    /// The term then.
+    pub term: u64,
+    /// The server's latest configuration, as a bit set of server ids.
+    pub members: u16,
+}
+
+/// A client request waiting to be committed at the leader that appended it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    /// Its log index.
+    pub index: u64,
+    /// Its term.
+    pub term: u64,
+    /// When the leader appended it.
+    pub at: SimTime,
+}
+
+/// One server's history variables. Never read by the protocol; kept across restarts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ghost {
+    /// Terms in which this server became leader (Election Safety).
+    pub led_terms: Vec<u64>,
+    /// Terms in which it started a real election (elections started, split votes).
+    pub campaigns: Vec<u64>,
+    /// Pre-vote rounds it started.
+    pub pre_votes: u64,
+    /// Every removal of log entries, with the role at the time (Leader Append-Only).
+    pub truncations: Vec<Truncation>,
+    /// Chain hash of its log up to each index (`chain[i - 1]` for index i), maintained with the
+    /// log (Log Matching).
+    pub chain: Vec<u64>,
+    /// What it committed as leader, one record per term (Leader Completeness).
+    pub commits: Vec<CommitRecord>,
+    /// Chain hash of the entry it applied at each index, the first time (State Machine Safety).
+    pub applied_chain: Vec<u64>,
+    /// Set when it applies something at an index that differs from what it applied there
+    /// before, or on top of a prefix its log no longer holds (State Machine Safety).
+    pub apply_error: Option<String>,
+    /// Role and configuration changes with their times (leaderless time).
+    pub timeline: Vec<StateChange>,
+    /// Messages it sent, by type.
+    pub sent: MsgCounts,
+    /// Client requests it appended as leader and has not seen committed yet.
+    pub proposals: Vec<Proposal>,
+    /// Client requests it appended as leader, in total.
+    pub proposed: u64,
+    /// Propose → commit latencies (µs) of the client requests it committed as leader.
+    pub commit_latency_us: Vec<u64>,
+}
+
+impl Ghost {
+    /// The chain hash at `index` (0 for index 0 or beyond the log).
+    pub fn chain_at(&self, index: u64) -> u64 {
+        if index == 0 {
+            return 0;
+        }
+        self.chain.get(index as usize - 1).copied().unwrap_or(0)
+    }
+
+    /// Records that the entry at `index` (with chain hash `chain`, on top of a prefix whose chain
+    /// hash is `prev`) was applied.
+    pub(super) fn on_apply(&mut self, index: u64, prev: u64, chain: u64) {
+        let i = index as usize;
+        if i <= self.applied_chain.len() {
+            if self.applied_chain[i - 1] != chain && self.apply_error.is_none() {
+                self.apply_error = Some(format!(
+                    "re-applied a different entry at index {index} than it applied before"
+                ));
+            }
+            return;
+        }
+        if i >= 2 && self.applied_chain[i - 2] != prev && self.apply_error.is_none() {
+            self.apply_error = Some(format!(
+                "applied index {index} on a log that no longer holds the entry it applied at {}",
+                index - 1
+            ));
+        }
+        self.applied_chain.push(chain);
+    }
+}

@@ -1,0 +1,150 @@
+//! The safety properties of the Raft paper's Figure 3, checked after every event over the
+//! servers' [`Ghost`](super::Ghost) history variables. Each check is cheap (chain hashes stand
+//! for whole log prefixes), so the page can afford them on every step.
+
+use super::{RaftNode, Role};
+use crate::sim::{Invariant, Sim};
+use crate::NodeId;
+
+/// Name of Election Safety.
+pub const ELECTION_SAFETY: &str = "Election Safety";
+/// Name of Leader Append-Only.
+pub const LEADER_APPEND_ONLY: &str = "Leader Append-Only";
+/// Name of Log Matching.
+pub const LOG_MATCHING: &str = "Log Matching";
+/// Name of Leader Completeness.
+pub const LEADER_COMPLETENESS: &str = "Leader Completeness";
+/// Name of State Machine Safety.
+pub const STATE_MACHINE_SAFETY: &str = "State Machine Safety";
+
+/// The five invariants of Figure 3, in the paper's order.
+pub fn invariants() -> Vec<Invariant<RaftNode>> {
+    vec![
+        (ELECTION_SAFETY, election_safety),
+        (LEADER_APPEND_ONLY, leader_append_only),
+        (LOG_MATCHING, log_matching),
+        (LEADER_COMPLETENESS, leader_completeness),
+        (STATE_MACHINE_SAFETY, state_machine_safety),
+    ]
+}
+
+/// Election Safety: at most one leader can be elected in a given term (§5.2). Over the whole
+/// history: the terms each server ever led.
+pub fn election_safety(sim: &Sim<RaftNode>) -> Option<String> {
+    let mut led: Vec<(u64, NodeId)> = sim
+        .nodes()
+        .iter()
+        .flat_map(|n| n.ghost.led_terms.iter().map(move |&t| (t, n.id)))
+        .collect();
+    led.sort_unstable();
+    led.windows(2)
+        .find(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1)
+        .map(|w| {
+            format!(
+                "servers {} and {} were both elected leader in term {}",
+                w[0].1, w[1].1, w[0].0
+            )
+        })
+}
+
+/// Leader Append-Only: a leader never overwrites or deletes entries in its log; it only
+/// appends new entries (§5.3).
+pub fn leader_append_only(sim: &Sim<RaftNode>) -> Option<String> {
+    sim.nodes().iter().find_map(|n| {
+        n.ghost
+            .truncations
+            .iter()
+            .find(|t| t.role == Role::Leader)
+            .map(|t| {
+                format!(
+                    "leader {} deleted {} entries from index {} of its log in term {}",
+                    n.id, t.removed, t.from_index, t.term
+                )
+            })
+    })
+}
+
+/// Log Matching: if two logs contain an entry with the same index and term, then the logs are
+/// identical in all entries up through the given index (§5.3).
+///
+/// For a pair of logs it is enough to look at the highest index where both hold an entry of the
+/// same term: if the chain hashes agree there, every earlier entry agrees too.
+pub fn log_matching(sim: &Sim<RaftNode>) -> Option<String> {
+    let nodes = sim.nodes();
+    for (i, a) in nodes.iter().enumerate() {
+        for b in &nodes[i + 1..] {
+            let mut k = a.last_log_index().min(b.last_log_index());
+            while k > 0 && a.term_at(k) != b.term_at(k) {
+                k -= 1;
+            }
+            if k > 0 && a.ghost.chain_at(k) != b.ghost.chain_at(k) {
+                let first = (1..=k).find(|&j| a.entry(j) != b.entry(j)).unwrap_or(k);
+                return Some(format!(
+                    "servers {} and {} both hold an entry of term {} at index {k}, but their logs differ at index {first}",
+                    a.id,
+                    b.id,
+                    a.term_at(k).unwrap_or(0)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Leader Completeness: if a log entry is committed in a given term, then that entry will be
+/// present in the logs of the leaders for all higher-numbered terms (§5.4). Checked for every
+/// running leader against everything any leader committed in an earlier term.
+pub fn leader_completeness(sim: &Sim<RaftNode>) -> Option<String> {
+    let nodes = sim.nodes();
+    for l in nodes
+        .iter()
+        .filter(|n| n.role == Role::Leader && sim.is_up(n.id))
+    {
+        for n in nodes {
+            for r in n
+                .ghost
+                .commits
+                .iter()
+                .filter(|r| r.commit_term < l.current_term)
+            {
+                if l.ghost.chain_at(r.index) != r.chain {
+                    return Some(format!(
+                        "leader {} of term {} lacks entry {} (term {}) that {} committed in term {}",
+                        l.id, l.current_term, r.index, r.entry_term, n.id, r.commit_term
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// State Machine Safety: if a server has applied a log entry at a given index to its state
+/// machine, no other server will ever apply a different log entry for the same index (§5.4.3).
+/// (Nor will the same server, after a restart.)
+pub fn state_machine_safety(sim: &Sim<RaftNode>) -> Option<String> {
+    let nodes = sim.nodes();
+    if let Some(n) = nodes.iter().find(|n| n.ghost.apply_error.is_some()) {
+        return Some(format!(
+            "server {} {}",
+            n.id,
+            n.ghost.apply_error.as_deref().unwrap_or("")
+        ));
+    }
+    for (i, a) in nodes.iter().enumerate() {
+        for b in &nodes[i + 1..] {
+            let m = a.ghost.applied_chain.len().min(b.ghost.applied_chain.len());
+            if m > 0 && a.ghost.applied_chain[m - 1] != b.ghost.applied_chain[m - 1] {
+                let first = (0..m)
+                    .find(|&j| a.ghost.applied_chain[j] != b.ghost.applied_chain[j])
+                    .unwrap_or(m - 1)
+                    + 1;
+                return Some(format!(
+                    "servers {} and {} applied different entries at index {first}",
+                    a.id, b.id
+                ));
+            }
+        }
+    }
+    None
+}
