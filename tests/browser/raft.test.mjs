@@ -112,3 +112,16 @@ browserTest('the §9.3 experiment runs with a progress bar and plots six distrib
   assert.equal(await page.getByTestId('exp-progress').getAttribute('value'), '100');
   assert.equal(await page.locator('[data-testid=exp-plot] polyline').count(), 6);
 });
+
+browserTest('a buggy-Raft preset trips its invariant; the correct version does not', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  await page.getByTestId('preset-raft-figure8').click();
+  await waitUntil(async () => (await simMs(page)) === 700, { message: 'the Figure 8 preset at 700 ms' });
+  assert.equal(await page.locator('[data-testid=invariants] [data-ok=false]').count(), 0, 'correct Raft keeps every invariant');
+  await page.getByTestId('preset-raft-bug-oldterm').click();
+  await waitUntil(async () => (await page.locator('[data-invariant="Leader Completeness"]').getAttribute('data-ok')) === 'false', {
+    message: 'Leader Completeness broken',
+  });
+  assert.match(await page.getByTestId('violations').innerText(), /Leader Completeness/);
+  assert.equal(await page.getByTestId('param-bug-oldterm').isChecked(), true, 'the toggle shows the bug');
+});

@@ -135,6 +135,52 @@ const ALL: &[Preset] = &[
         query: "lab=heartbeat&v=1&seed=2&n=4&lat=10-15&loss=0&faults=1000:partition:0.2.3.4|1;3000:heal",
     },
     Preset {
+        id: "raft-figure8",
+        lab: LabKind::Raft,
+        title: "Figure 8: the commit rule (correct Raft)",
+        lesson: "The paper's Figure 8 schedule. Leader 0 of term 1 replicates put x=1 to server 1 only; after \
+                 crashes and elections a term-3 leader could push it to a majority — but §5.4.2 forbids \
+                 committing an old-term entry by counting replicas. It stays uncommitted, and server 4 later \
+                 overwrites it safely. All invariants hold; load the buggy version next.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&faults=1:cmd:0:timeout;200:cut:0>2;200:cut:0>3;\
+                200:cut:0>4;210:cmd:0:put:x=1;260:crash:0;270:cmd:4:timeout;287:cut:4>1;287:cut:4>2;\
+                287:cut:4>3;320:crash:4;330:heal;330:restart:0;330:cmd:0:timeout;331:cmd:0:timeout;\
+                332:crash:3;378:cut:0>1;430:crash:0;440:heal;440:restart:3;440:restart:4;\
+                440:cmd:4:timeout;441:cmd:4:timeout&t=700",
+    },
+    Preset {
+        id: "raft-bug-oldterm",
+        lab: LabKind::Raft,
+        title: "Buggy Raft: commit an old-term entry",
+        lesson: "The same Figure 8 schedule with the bug: the term-3 leader counts replicas of the term-1 entry \
+                 and commits it. Server 4 then wins term 4 and overwrites it — a committed entry is lost: \
+                 Leader Completeness turns red at ≈ 466 ms, then State Machine Safety.",
+        query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=0&bugs=oldterm&faults=1:cmd:0:timeout;200:cut:0>2;\
+                200:cut:0>3;200:cut:0>4;210:cmd:0:put:x=1;260:crash:0;270:cmd:4:timeout;287:cut:4>1;\
+                287:cut:4>2;287:cut:4>3;320:crash:4;330:heal;330:restart:0;330:cmd:0:timeout;\
+                331:cmd:0:timeout;332:crash:3;378:cut:0>1;430:crash:0;440:heal;440:restart:3;\
+                440:restart:4;440:cmd:4:timeout;441:cmd:4:timeout&t=700",
+    },
+    Preset {
+        id: "raft-bug-uptodate",
+        lab: LabKind::Raft,
+        title: "Buggy Raft: vote without the up-to-date check",
+        lesson: "Server 2 misses put x=1 while crashed, then campaigns. Voters skip the §5.4.1 check and elect \
+                 it with a shorter log: the committed entry disappears (Leader Completeness, then State \
+                 Machine Safety).",
+        query: "lab=raft&v=1&seed=1&n=3&lat=10-15&loss=0&bugs=uptodate&faults=1:cmd:0:timeout;100:crash:2;\
+                200:cmd:0:put:x=1;300:restart:2;300:cmd:2:timeout&t=600",
+    },
+    Preset {
+        id: "raft-bug-forgetvote",
+        lab: LabKind::Raft,
+        title: "Buggy Raft: forget votedFor on restart",
+        lesson: "Server 1 votes for 0, crashes, restarts having forgotten its vote, and votes again — for 2. \
+                 Two leaders in term 1: Election Safety turns red.",
+        query: "lab=raft&v=1&seed=1&n=3&lat=10-15&loss=0&bugs=forgetvote&faults=1:cut:0>2;1:cut:2>0;1:hold:2>1;\
+                1:cmd:0:timeout;1:cmd:2:timeout;30:crash:1;35:restart:1;36:release:2>1&t=300",
+    },
+    Preset {
         id: "ring-lumpy",
         lab: LabKind::Ring,
         title: "Four nodes, one token each",
