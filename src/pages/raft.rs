@@ -212,7 +212,7 @@ fn render_cluster(
                 <title>{ aria }</title>
                 { timer.unwrap_or_default() }
                 <circle class="body" cx={fmt(c.x)} cy={fmt(c.y)} r={fmt(NODE_R)} />
-                <text class="label" x={fmt(c.x)} y={fmt(c.y - 2.0)}>{ if role == Role::Leader { format!("★{i}") } else { i.to_string() } }</text>
+                <text class="label" x={fmt(c.x)} y={fmt(c.y - 2.0)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
                 <text class="term" x={fmt(c.x)} y={fmt(c.y + 16.0)}>{ format!("term {}", node.current_term) }</text>
                 <text class="status-text" x={fmt(c.x)} y={fmt(c.y + NODE_R + 22.0)}>{ label }</text>
                 if let Some(v) = votes {
@@ -401,7 +401,7 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
         });
         html! {
             <div class={classes!("log-row", (!sim.is_up(i)).then_some("crashed"), (node.role == Role::Leader).then_some("leader"))} data-testid={format!("log-{i}")}>
-                <span class="who">{ format!("{}{i}", if node.role == Role::Leader { "★" } else { "" }) }<small>{ format!(" c{}", node.commit_index) }</small></span>
+                <span class="who">{ format!("{}{i}", if node.role == Role::Leader && sim.is_up(i) { "★" } else { "" }) }<small>{ format!(" c{}", node.commit_index) }</small></span>
                 { for cells }
             </div>
         }
