@@ -125,3 +125,43 @@ browserTest('a buggy-Raft preset trips its invariant; the correct version does n
   assert.match(await page.getByTestId('violations').innerText(), /Leader Completeness/);
   assert.equal(await page.getByTestId('param-bug-oldterm').isChecked(), true, 'the toggle shows the bug');
 });
+
+browserTest('link clicks cut and restore; timeout, transfer and membership buttons act', async ({ openPage }) => {
+  const page = await openPage('lab=raft&v=1&seed=1&n=3&spare=1&t=1500');
+  const leader = (await roles(page)).find((r) => r.role === 'leader' && r.status === 'up');
+  assert.ok(leader, 'a leader at 1.5 s');
+  // Cut the pair 0-1 by clicking its link, then restore it.
+  await page.locator('[data-link="0-1"] line.hit').click({ force: true });
+  await waitUntil(async () => (await page.locator('[data-link="0-1"] line.link.cut').count()) === 2, { message: 'both directions cut' });
+  await page.locator('[data-link="0-1"] line.hit').click({ force: true });
+  await waitUntil(async () => (await page.locator('[data-link="0-1"] line.link.cut').count()) === 0, { message: 'restored' });
+  // Membership: the leader adds the spare server 3.
+  await page.locator(`[data-node-id="${leader.id}"]`).click();
+  await page.getByTestId('action-add-3').click();
+  await fastPlay(page);
+  await waitUntil(async () => (await page.locator('[data-node-id="3"]').getAttribute('data-member')) === 'true', {
+    timeout: 15_000,
+    message: 'server 3 joins the configuration',
+  });
+  await page.getByTestId('play').click();
+  // Transfer leadership to another member.
+  const now = (await roles(page)).find((r) => r.role === 'leader' && r.status === 'up');
+  const target = ['0', '1', '2'].find((id) => id !== now.id);
+  await page.locator(`[data-node-id="${now.id}"]`).click();
+  await page.getByTestId(`action-transfer-${target}`).click();
+  await page.getByTestId('play').click();
+  await waitUntil(async () => (await roles(page)).find((r) => r.id === target)?.role === 'leader', {
+    timeout: 15_000,
+    message: `server ${target} leads after the transfer`,
+  });
+  await page.getByTestId('play').click();
+  // Force an election timeout on a follower: it becomes a candidate at once (or wins).
+  const follower = (await roles(page)).find((r) => r.role === 'follower' && r.status === 'up');
+  await page.locator(`[data-node-id="${follower.id}"]`).click();
+  await page.getByTestId('action-timeout').click();
+  await waitUntil(async () => ['candidate', 'leader'].includes((await roles(page)).find((r) => r.id === follower.id)?.role), {
+    message: 'the timed-out follower campaigns',
+  });
+  const faults = new URL(page.url()).searchParams.get('faults') ?? '';
+  for (const part of ['cut:0>1', 'restore:0>1', 'add:3', 'transfer:', ':timeout']) assert.ok(faults.includes(part), `${part} in ${faults}`);
+});

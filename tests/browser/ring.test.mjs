@@ -78,3 +78,17 @@ browserTest('a bad ring link names the parameter and loads defaults', async ({ o
   for (const p of ['vn', 'scheme', 'ops']) assert.match(text, new RegExp(`\\b${p}\\b`));
   assert.equal(Object.keys(await rows(page)).length, 5);
 });
+
+browserTest('remove, weight and the vnode sweep', async ({ openPage }) => {
+  const page = await openPage('lab=ring&n=5&vn=100');
+  await page.locator('.server-row[data-node-id="1"]').click();
+  await page.getByTestId('action-weight-up').click();
+  await waitUntil(async () => (await rows(page))['1'].keys > 2500, { message: 'weight 2 roughly doubles n1' });
+  await page.locator('.server-row[data-node-id="3"]').click();
+  await page.getByTestId('action-remove').click();
+  await waitUntil(async () => !('3' in (await rows(page))), { message: 'n3 decommissioned' });
+  assert.match(new URL(page.url()).searchParams.get('ops') ?? '', /weight:n1:2;.*remove:n3/);
+  await page.getByTestId('sweep-run').click();
+  await page.locator('[data-testid=sweep-chart] polyline.measured').waitFor();
+  assert.equal(await page.locator('[data-testid=sweep-chart] .measured-pt').count(), 11);
+});
