@@ -1397,20 +1397,7 @@ proptest! {
 
 /// Replays a `lab=raft` transcript link from step 0 through the scenario codec.
 fn replay_raft(t: &Transcript, path: &Path) -> Vec<String> {
-    let d = decode(&t.query);
-    assert!(
-        d.errors.is_empty(),
-        "{}: bad link: {:?}",
-        path.display(),
-        d.errors
-    );
-    let mut s = d.scenario.build_raft();
-    for _ in 0..t.steps {
-        if s.step().is_none() {
-            break;
-        }
-    }
-    lines(&s)
+    crate::transcript::replay_with(t, path, engine::scenario::Scenario::build_raft)
 }
 
 #[test]

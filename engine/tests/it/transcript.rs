@@ -54,7 +54,17 @@ fn parse(path: &Path, text: &str) -> Transcript {
     }
 }
 
-fn replay(t: &Transcript, path: &Path) -> Vec<String> {
+/// Replays a transcript's link for its number of steps with `build` and returns the trace lines
+/// (every lab's transcripts go through this).
+pub fn replay_with<N: engine::sim::Node>(
+    t: &Transcript,
+    path: &Path,
+    build: fn(&engine::scenario::Scenario) -> engine::sim::Sim<N>,
+) -> Vec<String>
+where
+    N::Msg: std::fmt::Display,
+    N::Timer: std::fmt::Display,
+{
     let d = decode(&t.query);
     assert!(
         d.errors.is_empty(),
@@ -62,13 +72,17 @@ fn replay(t: &Transcript, path: &Path) -> Vec<String> {
         path.display(),
         d.errors
     );
-    let mut sim = d.scenario.build_heartbeat();
+    let mut sim = build(&d.scenario);
     for _ in 0..t.steps {
         if sim.step().is_none() {
             break;
         }
     }
     lines(&sim)
+}
+
+fn replay(t: &Transcript, path: &Path) -> Vec<String> {
+    replay_with(t, path, engine::scenario::Scenario::build_heartbeat)
 }
 
 /// The transcript files of `lab` (those whose link has `lab=<lab>`), sorted by name.
