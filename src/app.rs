@@ -4,6 +4,7 @@
 use crate::components::banner::ErrorBanner;
 use crate::pages::heartbeat::HeartbeatPage;
 use crate::pages::home::Home;
+use crate::pages::lb::LbPage;
 use crate::pages::raft::RaftPage;
 use crate::pages::ring::RingPage;
 use crate::web;
@@ -72,6 +73,7 @@ pub fn App() -> Html {
     };
     let d = route.decoded.clone();
     let page = match d.lab {
+        Some(LabKind::Lb) => html! { <LbPage key={route.generation} decoded={d.clone()} /> },
         Some(LabKind::Ring) => html! { <RingPage key={route.generation} decoded={d.clone()} /> },
         Some(LabKind::Raft) => html! { <RaftPage key={route.generation} decoded={d.clone()} /> },
         Some(LabKind::Heartbeat) => {

@@ -230,6 +230,11 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
     let metrics = match lab {
         LabKind::Heartbeat => serde_json::to_value(measure(s.replay_heartbeat().sim())),
         LabKind::Raft => serde_json::to_value(raft::measure(s.replay_raft().sim())),
+        LabKind::Lb => {
+            let mut h = engine::history::History::new(s.build_lb());
+            engine::scenario::seek(&mut h, s.pos);
+            serde_json::to_value(engine::lb::measure(h.sim()))
+        }
         LabKind::Ring => {
             let mut run = s.build_ring();
             engine::scenario::seek(&mut run, s.pos);
@@ -445,7 +450,7 @@ mod tests {
         let e = run_link("seed=3", None, Format::Json).unwrap_err();
         assert_eq!(
             e,
-            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=heartbeat)"]
+            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=lb or lab=heartbeat)"]
         );
         let e = run_link("lab=nope", None, Format::Json).unwrap_err();
         assert!(e[0].starts_with("error: lab: unknown lab 'nope'"), "{e:?}");

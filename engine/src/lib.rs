@@ -31,6 +31,7 @@ pub mod detmath;
 pub mod fault;
 pub mod heartbeat;
 pub mod history;
+pub mod lb;
 pub mod net;
 pub mod raft;
 pub mod ring;

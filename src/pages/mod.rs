@@ -2,5 +2,6 @@
 
 pub mod heartbeat;
 pub mod home;
+pub mod lb;
 pub mod raft;
 pub mod ring;

@@ -4,6 +4,7 @@
 //! [`ParamError`] naming it, and that parameter keeps its safe default. Query syntax is parsed
 //! by `form_urlencoded` (the WHATWG algorithm browsers use); the values are our mini-languages.
 
+use super::lb_keys::LB_KEYS;
 use super::{LabKind, LabParams, RaftSetup, Scenario, MAX_STEPS, MAX_TIME_MS};
 use crate::clip;
 use crate::fault::{fmt_timeline, parse_entry, Fault, TimedFault};
@@ -189,6 +190,44 @@ pub fn decode(link: &str) -> Decoded {
         LabParams::Raft(r) => {
             known_keys.extend(["et", "hb", "prevote", "cq", "fast", "bugs", "spare"]);
             decode_raft(r, s.nodes, &pairs, &mut err);
+        }
+        LabParams::Lb(l) => {
+            known_keys.extend(LB_KEYS.iter().map(|(k, _, _)| *k));
+            known_keys.extend(["be", "cmp"]);
+            if let Some(v) = get("cmp").filter(|v| !v.is_empty()) {
+                match crate::lb::Strategy::parse(v) {
+                    Some(x) => l.compare = Some(x),
+                    None => err(
+                        "cmp",
+                        format!("'{}' is not a strategy; compare mode off", clip(v)),
+                    ),
+                }
+            }
+            for (key, field, what) in &LB_KEYS {
+                if let Some(v) = get(key) {
+                    if let Err(e) = super::lb_keys::set(&mut l.params, field, v) {
+                        err(key, format!("{what}: {e}; using the default"));
+                    }
+                }
+            }
+            if let Err(e) = l.params.validate() {
+                err("lb", format!("{e}; using the default settings"));
+                l.params = crate::lb::LbParams::default();
+            }
+            if let Some(v) = get("be") {
+                // `be` lists backends in order; with `n` as well, missing ones get the
+                // default weight and speed and extra ones are dropped.
+                match crate::lb::parse_backends(v) {
+                    Ok(mut specs) => {
+                        if get("n").is_none() {
+                            s.nodes = specs.len();
+                        }
+                        specs.resize(s.nodes, crate::lb::BackendSpec::default());
+                        l.backends = specs;
+                    }
+                    Err(e) => err("be", format!("{e}; all weight 1")),
+                }
+            }
         }
         LabParams::Ring(p) => {
             known_keys.extend(["vn", "hash", "r", "scheme", "keys", "ops"]);
@@ -709,6 +748,24 @@ pub fn encode(s: &Scenario) -> String {
             }
             if r.spare != 0 {
                 kv.push(("spare", r.spare.to_string()));
+            }
+        }
+        LabParams::Lb(l) => {
+            let d = crate::lb::LbParams::default();
+            for (key, field, _) in &LB_KEYS {
+                let v = super::lb_keys::get(&l.params, field);
+                if v != super::lb_keys::get(&d, field) {
+                    kv.push((key, v));
+                }
+            }
+            if l.backends
+                .iter()
+                .any(|b| *b != crate::lb::BackendSpec::default())
+            {
+                kv.push(("be", crate::lb::fmt_backends(&l.backends)));
+            }
+            if let Some(c) = l.compare {
+                kv.push(("cmp", c.as_str().into()));
             }
         }
         LabParams::Ring(p) => {

@@ -2,6 +2,7 @@
 //! parameters, the fault timeline and the position. It lives in the page's URL query.
 
 mod codec;
+pub mod lb_keys;
 mod presets;
 
 pub use codec::{
@@ -29,11 +30,18 @@ pub enum LabKind {
     Raft,
     /// Consistent hashing: rings, virtual nodes, rebalancing, alternatives.
     Ring,
+    /// Load balancing: strategies, health checks, retries under live traffic.
+    Lb,
 }
 
 impl LabKind {
     /// Every lab, in menu order.
-    pub const ALL: [LabKind; 3] = [LabKind::Raft, LabKind::Ring, LabKind::Heartbeat];
+    pub const ALL: [LabKind; 4] = [
+        LabKind::Raft,
+        LabKind::Ring,
+        LabKind::Lb,
+        LabKind::Heartbeat,
+    ];
 
     /// The link name (`lab=heartbeat`).
     pub fn as_str(self) -> &'static str {
@@ -41,6 +49,7 @@ impl LabKind {
             LabKind::Heartbeat => "heartbeat",
             LabKind::Raft => "raft",
             LabKind::Ring => "ring",
+            LabKind::Lb => "lb",
         }
     }
     /// Parses a link name.
@@ -53,6 +62,7 @@ impl LabKind {
             LabKind::Heartbeat => "Heartbeats, failure detection & failover",
             LabKind::Raft => "Raft: leader election & log replication",
             LabKind::Ring => "Consistent hashing: rings, virtual nodes & rebalancing",
+            LabKind::Lb => "Load balancing: strategies, health checks & retries",
         }
     }
     /// One-paragraph summary for the home page.
@@ -70,6 +80,12 @@ impl LabKind {
                  laws, and the alternatives — mod-N, jump hash, rendezvous, Maglev, bounded loads — \
                  on the same keys."
             }
+            LabKind::Lb => {
+                "Poisson traffic through a load balancer to backends with queues. Slow one down and \
+                 see why least-connections and power-of-two-choices beat round-robin; crash one and \
+                 see how health checks bound the damage; switch retries on and watch a retry storm. \
+                 Live latency percentiles, and two strategies compared on identical traffic."
+            }
             LabKind::Heartbeat => {
                 "Workers heartbeat a monitor. Compare a fixed-timeout detector with phi accrual: \
                  how fast a crash is detected, how often a live node is wrongly suspected under \
@@ -84,12 +100,14 @@ impl LabKind {
             LabKind::Heartbeat => (1, 50),
             LabKind::Raft => (1, crate::raft::MAX_SERVERS),
             LabKind::Ring => (1, crate::ring::MAX_NODES),
+            LabKind::Lb => (1, crate::lb::MAX_BACKENDS),
         }
     }
     /// Checks the text of a `cmd:` fault for this lab (commands are lab-specific).
     pub fn check_command(self, text: &str) -> Result<(), String> {
         match self {
             LabKind::Raft => crate::raft::parse_command(text).map(|_| ()),
+            LabKind::Lb => crate::lb::parse_command(text).map(|_| ()),
             LabKind::Ring => crate::ring::RingOp::parse(text)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
@@ -105,6 +123,7 @@ impl LabKind {
             LabKind::Heartbeat => 5,
             LabKind::Raft => 5,
             LabKind::Ring => 5,
+            LabKind::Lb => 5,
         }
     }
 }
@@ -118,6 +137,20 @@ pub enum LabParams {
     Raft(RaftSetup),
     /// Ring lab (its `seed` and `nodes` are the scenario's).
     Ring(RingParams),
+    /// Load-balancer lab.
+    Lb(LbSetup),
+}
+
+/// Load-balancer settings: the lab's parameters and each backend's weight and speed (`be=2@50,1,1`;
+/// empty = all weight 1, speed 100 %).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LbSetup {
+    /// Parameters.
+    pub params: crate::lb::LbParams,
+    /// Per-backend weight and speed (as many as the scenario's backends, or empty).
+    pub backends: Vec<crate::lb::BackendSpec>,
+    /// Compare mode: a second strategy fed the identical request stream (`cmp=p2c`).
+    pub compare: Option<crate::lb::Strategy>,
 }
 
 /// Raft-lab settings: the protocol's parameters and the spare servers available to `add:ID`.
@@ -177,6 +210,7 @@ impl Scenario {
                 LabKind::Heartbeat => LabParams::Heartbeat(HbParams::default()),
                 LabKind::Raft => LabParams::Raft(RaftSetup::default()),
                 LabKind::Ring => LabParams::Ring(RingParams::default()),
+                LabKind::Lb => LabParams::Lb(LbSetup::default()),
             },
             faults: Vec::new(),
             pos: Position::default(),
@@ -217,6 +251,30 @@ impl Scenario {
         }
     }
 
+    /// Load-balancer settings (defaults for another lab), with one spec per backend.
+    pub fn lb_setup(&self) -> LbSetup {
+        let mut s = match &self.params {
+            LabParams::Lb(s) => s.clone(),
+            _ => LbSetup::default(),
+        };
+        if s.backends.len() != self.nodes {
+            s.backends = crate::lb::BackendSpec::uniform(self.nodes);
+        }
+        s
+    }
+
+    /// Builds the load-balancer simulation at step 0.
+    pub fn build_lb(&self) -> Sim<crate::lb::LbNode> {
+        let s = self.lb_setup();
+        crate::lb::new_sim(
+            self.seed,
+            &s.params,
+            &s.backends,
+            self.net,
+            self.faults.clone(),
+        )
+    }
+
     /// Ring parameters with the scenario's seed and node count (defaults for another lab).
     pub fn ring_params(&self) -> RingParams {
         let mut p = match &self.params {
@@ -243,6 +301,8 @@ impl Scenario {
             LabKind::Raft => (self.nodes + self.raft_setup().spare).min(crate::raft::MAX_SERVERS),
             // Ring operations are commands to the ring itself, "process" 0.
             LabKind::Ring => 1,
+            // The clients, the balancer, then the backends.
+            LabKind::Lb => self.nodes + 2,
         }
     }
 

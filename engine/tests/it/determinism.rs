@@ -26,6 +26,13 @@ fn replay(s: &Scenario, t_ms: u64) -> Vec<String> {
             l.push(format!("{:?}", engine::raft::measure(h.sim())));
             l
         }
+        LabKind::Lb => {
+            let mut h = engine::history::History::new(s.build_lb());
+            h.run_until(t, 1_000_000);
+            let mut l = lines(h.sim());
+            l.push(format!("{:?}", engine::lb::measure(h.sim())));
+            l
+        }
         LabKind::Ring => {
             let mut run = s.build_ring();
             let mut l = vec![format!("{:?}", engine::ring::measure(&run))];

@@ -10,6 +10,7 @@
 mod codec;
 mod determinism;
 mod heartbeat;
+mod lb;
 mod props;
 mod raft;
 mod ring;

@@ -9,7 +9,6 @@ use engine::fault::{parse_timeline, Fault, TimedFault};
 use engine::net::{Latency, NetConfig};
 use engine::raft::*;
 use engine::rng::Rng;
-use engine::scenario::decode;
 use engine::sim::{Ctx, Effect, Node, Sim, What};
 use engine::{Duration, NodeId, SimTime};
 use proptest::prelude::*;

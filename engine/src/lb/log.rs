@@ -1,0 +1,208 @@
+//! Measurement storage that stays cheap to clone.
+//!
+//! [`crate::History`] snapshots the whole simulation every 256 steps, so a node holding a plain
+//! growing `Vec` of records would be copied again and again (quadratic memory). [`Log`] keeps
+//! sealed chunks behind `Arc`s — a clone copies one pointer plus a short open tail — and drops its
+//! oldest chunks past a cap, so memory is bounded too. [`Levels`] integrates a few step
+//! functions of time (busy workers, queue length, outstanding requests) into fixed 100 ms buckets.
+
+use super::params::BASE_BUCKET_MS;
+use crate::time::SimTime;
+use std::sync::Arc;
+
+const BUCKET_US: u64 = BASE_BUCKET_MS * 1_000;
+
+/// An append-only log of records in time order, cheap to clone, bounded in size.
+#[derive(Clone, Debug)]
+pub struct Log<T> {
+    chunks: Arc<Vec<Arc<[T]>>>,
+    tail: Vec<T>,
+    chunk: usize,
+    max_chunks: usize,
+    dropped: u64,
+}
+
+impl<T: Clone> Log<T> {
+    /// An empty log sealing `chunk` records at a time and keeping at most `max_chunks` sealed
+    /// chunks (older ones are dropped, oldest first).
+    pub fn new(chunk: usize, max_chunks: usize) -> Log<T> {
+        Log {
+            chunks: Arc::new(Vec::new()),
+            tail: Vec::new(),
+            chunk: chunk.max(1),
+            max_chunks: max_chunks.max(1),
+            dropped: 0,
+        }
+    }
+
+    /// Appends a record.
+    pub fn push(&mut self, x: T) {
+        self.tail.push(x);
+        if self.tail.len() >= self.chunk {
+            let sealed: Arc<[T]> = std::mem::take(&mut self.tail).into();
+            let chunks = Arc::make_mut(&mut self.chunks);
+            chunks.push(sealed);
+            if chunks.len() > self.max_chunks {
+                let old = chunks.remove(0);
+                self.dropped += old.len() as u64;
+            }
+        }
+    }
+
+    /// Records kept, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .chain(self.tail.iter())
+    }
+
+    /// Records kept.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.len()).sum::<usize>() + self.tail.len()
+    }
+
+    /// True when no record is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Records dropped to bound memory (the oldest ones).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The records for which `before(x)` is false, assuming it is true on a prefix (binary
+    /// search over chunks, then within one): e.g. everything at or after a time.
+    pub fn from_where(&self, before: impl Fn(&T) -> bool) -> impl Iterator<Item = &T> {
+        let k = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(&before));
+        let first = self
+            .chunks
+            .get(k)
+            .map(|c| c.partition_point(&before))
+            .unwrap_or(0);
+        let tail_first = if k == self.chunks.len() {
+            self.tail.partition_point(&before)
+        } else {
+            0
+        };
+        self.chunks[k..]
+            .iter()
+            .enumerate()
+            .flat_map(move |(j, c)| c[if j == 0 { first } else { 0 }..].iter())
+            .chain(self.tail[tail_first..].iter())
+    }
+}
+
+/// Time integrals of `K` step functions (levels such as "busy workers"), per 100 ms bucket:
+/// bucket `b` covers `[b × 100 ms, (b + 1) × 100 ms)` and holds `∫ level dt` in µs.
+#[derive(Clone, Debug)]
+pub struct Levels<const K: usize> {
+    log: Log<[u64; K]>,
+    /// Index of the first bucket kept in `log` (older ones were dropped).
+    first: u64,
+    open: [u64; K],
+    /// The current values of the levels.
+    level: [u64; K],
+    /// Integrated up to here.
+    last: u64,
+}
+
+impl<const K: usize> Default for Levels<K> {
+    fn default() -> Self {
+        Levels {
+            // 64 buckets (6.4 s) per chunk, 1 024 chunks: the last ~1.8 hours of simulated time.
+            log: Log::new(64, 1_024),
+            first: 0,
+            open: [0; K],
+            level: [0; K],
+            last: 0,
+        }
+    }
+}
+
+impl<const K: usize> Levels<K> {
+    /// Integrates the current levels up to `now`, sealing every bucket that ends by then.
+    pub fn advance(&mut self, now: SimTime) {
+        let now = now.as_us();
+        while self.last < now {
+            let bucket_end = (self.last / BUCKET_US + 1) * BUCKET_US;
+            let upto = bucket_end.min(now);
+            let dt = upto - self.last;
+            for k in 0..K {
+                self.open[k] += self.level[k] * dt;
+            }
+            self.last = upto;
+            if upto == bucket_end {
+                let before = self.log.dropped();
+                self.log.push(self.open);
+                self.first += self.log.dropped() - before;
+                self.open = [0; K];
+            }
+        }
+    }
+
+    /// Integrates up to `now`, then sets level `k` to `v`.
+    pub fn set(&mut self, now: SimTime, k: usize, v: u64) {
+        self.advance(now);
+        self.level[k] = v;
+    }
+
+    /// The current levels.
+    pub fn level(&self) -> [u64; K] {
+        self.level
+    }
+
+    /// Zeroes every level from `now` on (a crashed node's restart).
+    pub fn reset(&mut self, now: SimTime) {
+        self.advance(now);
+        self.level = [0; K];
+    }
+
+    /// A copy integrated up to `now` with the current levels (or zero levels when
+    /// `running` is false): what the node would have recorded had it been woken at `now`.
+    pub fn until(&self, now: SimTime, running: bool) -> Levels<K> {
+        let mut c = self.clone();
+        if !running {
+            c.level = [0; K];
+        }
+        c.advance(now);
+        c
+    }
+
+    /// The integral (µs × level) of level `k` per bucket, for sealed buckets `lo..hi` that
+    /// are kept (others read as 0), plus the open bucket if it is in range.
+    pub fn sum(&self, k: usize, lo: u64, hi: u64) -> u64 {
+        let sealed_end = self.first + self.log.len() as u64;
+        let mut s: u64 = self
+            .log
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (self.first + i as u64, v[k]))
+            .filter(|(b, _)| (lo..hi).contains(b))
+            .map(|(_, v)| v)
+            .sum();
+        if (lo..hi).contains(&sealed_end) {
+            s += self.open[k];
+        }
+        s
+    }
+
+    /// Per-bucket integrals of level `k` for buckets `0..n` (missing buckets read as 0).
+    pub fn per_bucket(&self, k: usize, n: u64) -> Vec<u64> {
+        let mut out = vec![0u64; n as usize];
+        for (i, v) in self.log.iter().enumerate() {
+            let b = self.first + i as u64;
+            if b < n {
+                out[b as usize] = v[k];
+            }
+        }
+        let open_b = self.first + self.log.len() as u64;
+        if open_b < n {
+            out[open_b as usize] = self.open[k];
+        }
+        out
+    }
+}

@@ -1,0 +1,489 @@
+//! What the load-balancer lab measures, over a sliding window ([`measure`]) and as time series
+//! for charts ([`series`]).
+//!
+//! **Percentiles** are exact, by the nearest-rank method over the window's samples, in
+//! integers: sort the latencies (µs) ascending; the p-th percentile is the value at 1-based
+//! rank `⌈p × n / 100⌉` (at least 1). A latency sample is one finished request, whatever its
+//! outcome: first send to final answer, retries included (a timeout counts as its timeout).
+//!
+//! Utilisation, queue length and in-flight requests are time averages over the 100 ms buckets
+//! overlapping the window (or the chart bucket). Crash reports compare the balancer's view with
+//! ground truth ([`Sim::life`]).
+
+use super::backend::{BUSY, QUEUED};
+use super::balancer::{Status, NO_BACKEND};
+use super::client::Outcome;
+use super::params::BASE_BUCKET_MS;
+use super::{backend as backend_of, balancer, clients, LbNode, FIRST_BACKEND, LB};
+use crate::sim::Sim;
+use crate::time::SimTime;
+use crate::NodeId;
+use serde::Serialize;
+
+const BUCKET_US: u64 = BASE_BUCKET_MS * 1_000;
+
+/// Finished requests by outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Finished requests.
+    pub finished: u64,
+    /// 200.
+    pub ok: u64,
+    /// 500 from a backend.
+    pub errors: u64,
+    /// 503: queue full.
+    pub rejected: u64,
+    /// 503: no backend believed up.
+    pub no_backend: u64,
+    /// Timed out at the client.
+    pub timeouts: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: Outcome) {
+        self.finished += 1;
+        match o {
+            Outcome::Ok => self.ok += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Rejected => self.rejected += 1,
+            Outcome::NoBackend => self.no_backend += 1,
+            Outcome::Timeout => self.timeouts += 1,
+        }
+    }
+}
+
+/// One backend's figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BackendMetrics {
+    /// Node id.
+    pub node: NodeId,
+    /// Running (ground truth).
+    pub alive: bool,
+    /// Health status as the balancer sees it (`up`, `suspect`, `down`).
+    pub status: &'static str,
+    /// Ejected by outlier detection.
+    pub ejected: bool,
+    /// Weight.
+    pub weight: u32,
+    /// Speed, percent.
+    pub speed_pct: u32,
+    /// `slow:K` factor.
+    pub slow: u32,
+    /// `errors:PCT` share, percent.
+    pub error_pct: f64,
+    /// Requests outstanding at the balancer now.
+    pub in_flight: u32,
+    /// Requests in service now.
+    pub busy: u32,
+    /// Requests queued now.
+    pub queue: u32,
+    /// Busy workers / workers over the window, percent.
+    pub utilisation_pct: f64,
+    /// Mean queue length over the window.
+    pub mean_queue: f64,
+    /// Attempts routed to it in the window.
+    pub routed: u64,
+    /// Attempts routed to it in the whole run (kept records).
+    pub routed_total: u64,
+    /// Served (200) so far.
+    pub served: u64,
+    /// Answered 500 so far.
+    pub errors: u64,
+    /// Rejected (queue full) so far.
+    pub rejected: u64,
+}
+
+/// A backend crash against the balancer's view of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CrashReport {
+    /// Node id.
+    pub node: NodeId,
+    /// When it crashed, ms.
+    pub crash_ms: f64,
+    /// When it restarted, ms (None: still down).
+    pub restart_ms: Option<f64>,
+    /// When the balancer stopped routing to it (down or ejected), ms; None if it did not
+    /// before the restart (or yet).
+    pub detected_ms: Option<f64>,
+    /// Time to detect, ms.
+    pub detect_after_ms: Option<f64>,
+    /// Attempts routed to it after the crash and before detection (or restart, or now): all lost.
+    pub routed_while_down: u64,
+}
+
+/// Everything [`measure`] reports (`cli run` can print it as JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LbMetrics {
+    /// Simulated time, ms.
+    pub time_ms: f64,
+    /// Window length, ms.
+    pub window_ms: f64,
+    /// Requests finished in the window, by outcome.
+    pub window: Counts,
+    /// Finished requests per second over the window.
+    pub throughput_rps: f64,
+    /// Successful requests per second over the window.
+    pub goodput_rps: f64,
+    /// Latency percentiles over the window, ms (nearest rank; None without samples).
+    pub p50_ms: Option<f64>,
+    /// 95th percentile, ms.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile, ms.
+    pub p99_ms: Option<f64>,
+    /// Largest latency in the window, ms.
+    pub max_ms: Option<f64>,
+    /// Attempts the balancer routed (or answered 503 itself) in the window.
+    pub attempts: u64,
+    /// Of which retries.
+    pub retries: u64,
+    /// Requests finished in the whole run (kept records), by outcome.
+    pub totals: Counts,
+    /// Requests issued so far.
+    pub requests: u64,
+    /// Attempts sent so far.
+    pub attempts_total: u64,
+    /// Retries sent so far.
+    pub retries_total: u64,
+    /// Retries the budget refused so far.
+    pub retries_denied: u64,
+    /// Requests in progress at the client.
+    pub in_progress: u64,
+    /// Per backend.
+    pub backends: Vec<BackendMetrics>,
+    /// Backend crashes and how long the balancer took to notice.
+    pub crashes: Vec<CrashReport>,
+    /// Finished-request records dropped to bound memory (0 unless the run is very long).
+    pub records_dropped: u64,
+    /// Messages sent.
+    pub messages_sent: u64,
+    /// Messages dropped (down receiver, cut link).
+    pub messages_dropped: u64,
+}
+
+/// The nearest-rank percentile of ascending `sorted` samples, `per_mille` in 1..=1000
+/// (e.g. 990 for p99): the sample at 1-based rank `⌈per_mille × n / 1000⌉`.
+pub fn percentile(sorted: &[u64], per_mille: u32) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let n = sorted.len() as u64;
+    let rank = (per_mille.min(1_000) as u64 * n).div_ceil(1_000).max(1);
+    Some(sorted[(rank - 1) as usize])
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1_000.0
+}
+
+/// Buckets `[lo, hi)` of 100 ms overlapping `[from, to)` µs, and the covered span in µs
+/// (clipped at `to`).
+fn bucket_span(from: u64, to: u64) -> (u64, u64, u64) {
+    let lo = from / BUCKET_US;
+    let hi = to.div_ceil(BUCKET_US).max(lo + 1);
+    let span = to.min(hi * BUCKET_US).saturating_sub(lo * BUCKET_US);
+    (lo, hi, span)
+}
+
+fn crash_reports(sim: &Sim<LbNode>) -> Vec<CrashReport> {
+    let Some(lb) = balancer(sim) else {
+        return Vec::new();
+    };
+    let life = sim.life();
+    let mut out = Vec::new();
+    for (k, crash) in life.iter().enumerate() {
+        if crash.up || crash.node < FIRST_BACKEND {
+            continue;
+        }
+        let b = crash.node - FIRST_BACKEND;
+        let restart = life[k + 1..]
+            .iter()
+            .find(|e| e.node == crash.node && e.up)
+            .map(|e| e.time);
+        let end = restart.unwrap_or(SimTime::MAX);
+        // Ineligible already at the crash, or the first change to ineligible after it.
+        let before = lb
+            .transitions
+            .iter()
+            .rfind(|t| t.backend == b && t.time <= crash.time)
+            .is_some_and(|t| t.status == Status::Down || t.ejected);
+        let detected = if before {
+            Some(crash.time)
+        } else {
+            lb.transitions
+                .iter()
+                .find(|t| {
+                    t.backend == b
+                        && t.time >= crash.time
+                        && t.time < end
+                        && (t.status == Status::Down || t.ejected)
+                })
+                .map(|t| t.time)
+        };
+        // The crash applies after every other event at its instant, and nothing is routed to
+        // an ineligible backend, so routes at `until` itself still count.
+        let until = detected.or(restart).unwrap_or(sim.now()).as_us();
+        let routed_while_down = lb
+            .routes
+            .from_where(|r| r.at_us <= crash.time.as_us())
+            .take_while(|r| r.at_us <= until)
+            .filter(|r| r.backend as usize == b)
+            .count() as u64;
+        out.push(CrashReport {
+            node: crash.node,
+            crash_ms: crash.time.as_ms_f64(),
+            restart_ms: restart.map(|t| t.as_ms_f64()),
+            detected_ms: detected.map(|t| t.as_ms_f64()),
+            detect_after_ms: detected.map(|t| t.since(crash.time).as_ms_f64()),
+            routed_while_down,
+        });
+    }
+    out
+}
+
+/// Measures a load-balancer run at its current position over the window `p.window`.
+pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
+    let now = sim.now().as_us();
+    let (Some(c), Some(lb)) = (clients(sim), balancer(sim)) else {
+        return LbMetrics {
+            time_ms: ms(now),
+            window_ms: 0.0,
+            window: Counts::default(),
+            throughput_rps: 0.0,
+            goodput_rps: 0.0,
+            p50_ms: None,
+            p95_ms: None,
+            p99_ms: None,
+            max_ms: None,
+            attempts: 0,
+            retries: 0,
+            totals: Counts::default(),
+            requests: 0,
+            attempts_total: 0,
+            retries_total: 0,
+            retries_denied: 0,
+            in_progress: 0,
+            backends: Vec::new(),
+            crashes: Vec::new(),
+            records_dropped: 0,
+            messages_sent: 0,
+            messages_dropped: 0,
+        };
+    };
+    let w = c.p.window.as_us().max(1);
+    let from = now.saturating_sub(w);
+    // A request finished exactly `window` ago is outside: the window is (now − w, now].
+    let in_window = |t: u64| t > from || (from == 0 && t == 0);
+    let mut window = Counts::default();
+    let mut lat: Vec<u64> = Vec::new();
+    for d in c.done.from_where(|d| d.end_us <= from && from > 0) {
+        if in_window(d.end_us) {
+            window.add(d.outcome);
+            lat.push(d.latency_us as u64);
+        }
+    }
+    lat.sort_unstable();
+    let mut totals = Counts::default();
+    for d in c.done.iter() {
+        totals.add(d.outcome);
+    }
+    let span_s = (now.min(w)).max(1) as f64 / 1e6;
+    let nb = lb.views.len();
+    let mut routed = vec![0u64; nb];
+    let (mut attempts, mut retries) = (0u64, 0u64);
+    for r in lb.routes.from_where(|r| r.at_us <= from && from > 0) {
+        if !in_window(r.at_us) {
+            continue;
+        }
+        attempts += 1;
+        if r.attempt > 1 {
+            retries += 1;
+        }
+        if r.backend != NO_BACKEND && (r.backend as usize) < nb {
+            routed[r.backend as usize] += 1;
+        }
+    }
+    let mut routed_total = vec![0u64; nb];
+    for r in lb.routes.iter() {
+        if r.backend != NO_BACKEND && (r.backend as usize) < nb {
+            routed_total[r.backend as usize] += 1;
+        }
+    }
+    let (lo, hi, span) = bucket_span(from, now);
+    let lb_up = sim.is_up(LB);
+    let backends = (0..nb)
+        .filter_map(|b| {
+            let be = backend_of(sim, b)?;
+            let alive = sim.is_up(be.node());
+            let lv = be.levels.until(sim.now(), alive);
+            let workers = be.p.workers.max(1) as f64;
+            let span = span.max(1) as f64;
+            let v = lb.views[b];
+            Some(BackendMetrics {
+                node: be.node(),
+                alive,
+                status: v.status.as_str(),
+                ejected: v.ejected_until.is_some(),
+                weight: be.spec.weight,
+                speed_pct: be.spec.speed_pct,
+                slow: be.slow,
+                error_pct: be.error_ppm as f64 / 10_000.0,
+                in_flight: if lb_up { v.outstanding } else { 0 },
+                busy: if alive { be.busy.len() as u32 } else { 0 },
+                queue: if alive { be.queue.len() as u32 } else { 0 },
+                utilisation_pct: lv.sum(BUSY, lo, hi) as f64 / span / workers * 100.0,
+                mean_queue: lv.sum(QUEUED, lo, hi) as f64 / span,
+                routed: routed[b],
+                routed_total: routed_total[b],
+                served: be.served,
+                errors: be.errors,
+                rejected: be.rejected,
+            })
+        })
+        .collect();
+    let stats = sim.stats();
+    LbMetrics {
+        time_ms: ms(now),
+        window_ms: ms(w),
+        window,
+        throughput_rps: window.finished as f64 / span_s,
+        goodput_rps: window.ok as f64 / span_s,
+        p50_ms: percentile(&lat, 500).map(ms),
+        p95_ms: percentile(&lat, 950).map(ms),
+        p99_ms: percentile(&lat, 990).map(ms),
+        max_ms: lat.last().copied().map(ms),
+        attempts,
+        retries,
+        totals,
+        requests: c.totals.requests,
+        attempts_total: c.totals.attempts,
+        retries_total: c.totals.retries,
+        retries_denied: c.totals.retries_denied,
+        in_progress: if sim.is_up(super::CLIENTS) {
+            c.pending.len() as u64
+        } else {
+            0
+        },
+        backends,
+        crashes: crash_reports(sim),
+        records_dropped: c.done.dropped(),
+        messages_sent: stats.sent,
+        messages_dropped: stats.dropped + stats.lost,
+    }
+}
+
+/// One backend in one chart bucket.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BackendPoint {
+    /// Attempts routed to it.
+    pub routed: u64,
+    /// Mean requests outstanding at the balancer.
+    pub in_flight: f64,
+    /// Mean queue length.
+    pub queue: f64,
+    /// Busy workers / workers, percent.
+    pub utilisation_pct: f64,
+}
+
+/// One chart bucket `[t_ms, t_ms + bucket)`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SeriesPoint {
+    /// Bucket start, ms.
+    pub t_ms: f64,
+    /// Requests finished in the bucket, by outcome.
+    pub counts: Counts,
+    /// Finished requests per second.
+    pub throughput_rps: f64,
+    /// Successful requests per second.
+    pub goodput_rps: f64,
+    /// Attempts routed (or answered 503 by the balancer) per second.
+    pub attempts_rps: f64,
+    /// Retries per second.
+    pub retries_rps: f64,
+    /// Latency percentiles of the requests finished in the bucket, ms (nearest rank).
+    pub p50_ms: Option<f64>,
+    /// 95th percentile.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile.
+    pub p99_ms: Option<f64>,
+    /// Per backend.
+    pub backends: Vec<BackendPoint>,
+}
+
+/// Chart data from time 0 to now in buckets of `bucket_ms` (rounded up to a multiple of 100 ms;
+/// the last bucket may be partial and its rates use its elapsed part).
+pub fn series(sim: &Sim<LbNode>, bucket_ms: u64) -> Vec<SeriesPoint> {
+    let (Some(c), Some(lb)) = (clients(sim), balancer(sim)) else {
+        return Vec::new();
+    };
+    let now = sim.now().as_us();
+    let per = bucket_ms.max(1).div_ceil(BASE_BUCKET_MS).min(1 << 20);
+    let width = per * BUCKET_US;
+    let n = now.div_ceil(width).max(1) as usize;
+    let nb = lb.views.len();
+    let mut points: Vec<SeriesPoint> = (0..n)
+        .map(|i| SeriesPoint {
+            t_ms: ms(i as u64 * width),
+            backends: vec![BackendPoint::default(); nb],
+            ..SeriesPoint::default()
+        })
+        .collect();
+    let idx = |t: u64| ((t / width) as usize).min(n - 1);
+    let mut lat: Vec<Vec<u64>> = vec![Vec::new(); n];
+    for d in c.done.iter() {
+        let i = idx(d.end_us);
+        points[i].counts.add(d.outcome);
+        lat[i].push(d.latency_us as u64);
+    }
+    let mut attempts = vec![0u64; n];
+    let mut retries = vec![0u64; n];
+    for r in lb.routes.iter() {
+        let i = idx(r.at_us);
+        attempts[i] += 1;
+        if r.attempt > 1 {
+            retries[i] += 1;
+        }
+        if (r.backend as usize) < nb {
+            points[i].backends[r.backend as usize].routed += 1;
+        }
+    }
+    let nbase = n as u64 * per;
+    let lb_up = sim.is_up(LB);
+    let mut levels = Vec::new();
+    for b in 0..nb {
+        let infl = lb.inflight[b].until(sim.now(), lb_up).per_bucket(0, nbase);
+        let (busy, queue, workers) = match backend_of(sim, b) {
+            Some(be) => {
+                let lv = be.levels.until(sim.now(), sim.is_up(be.node()));
+                (
+                    lv.per_bucket(BUSY, nbase),
+                    lv.per_bucket(QUEUED, nbase),
+                    be.p.workers.max(1),
+                )
+            }
+            None => (vec![0; nbase as usize], vec![0; nbase as usize], 1),
+        };
+        levels.push((infl, busy, queue, workers));
+    }
+    for (i, p) in points.iter_mut().enumerate() {
+        let start = i as u64 * width;
+        let span = (now.min(start + width) - start.min(now)).max(1);
+        let secs = span as f64 / 1e6;
+        p.throughput_rps = p.counts.finished as f64 / secs;
+        p.goodput_rps = p.counts.ok as f64 / secs;
+        p.attempts_rps = attempts[i] as f64 / secs;
+        p.retries_rps = retries[i] as f64 / secs;
+        lat[i].sort_unstable();
+        p.p50_ms = percentile(&lat[i], 500).map(ms);
+        p.p95_ms = percentile(&lat[i], 950).map(ms);
+        p.p99_ms = percentile(&lat[i], 990).map(ms);
+        let base = i * per as usize..(i + 1) * per as usize;
+        for (b, (infl, busy, queue, workers)) in levels.iter().enumerate() {
+            let sum = |v: &Vec<u64>| v[base.clone()].iter().sum::<u64>() as f64 / span as f64;
+            let bp = &mut p.backends[b];
+            bp.in_flight = sum(infl);
+            bp.queue = sum(queue);
+            bp.utilisation_pct = sum(busy) / *workers as f64 * 100.0;
+        }
+    }
+    points
+}

@@ -1,0 +1,358 @@
+//! The load-balancer lab (issue 5): clients, one load balancer and 1–20 backends as a
+//! discrete-event model on [`Sim`], so crashes, partitions, latency, step back and links apply
+//! unchanged.
+//!
+//! - **Node 0, the clients**: Poisson arrivals at `rate` req/s (optionally × `burst` during the
+//!   first `burst_on_pct` % of every `burst_period`), each carrying one of `clients` client keys
+//!   (client 0 takes `hot_pct` % of them). Every attempt has a `timeout`; failed attempts may be
+//!   retried (`none`, `fixed`, or `backoff` with full jitter) within a token-bucket retry budget.
+//! - **Node 1, the balancer**: picks a backend with one of ten [`Strategy`]s among those it
+//!   believes up, forwards, tracks outstanding requests, and relays the answer. It runs active
+//!   health checks (HAProxy's interval / timeout / rise / fall: up → suspect → down) and passive
+//!   outlier ejection (Envoy's consecutive-5xx). Without an eligible backend it answers 503 itself.
+//! - **Nodes 2.., the backends**: `workers` concurrent requests, a FIFO queue of `queue` (beyond it:
+//!   reject with 503), service time `const`/`exp`/`pareto` with mean `service_mean` divided by the
+//!   backend's speed. Commands `slow:K` and `errors:PCT` (see [`parse_command`]); a failing backend
+//!   answers its errors at once — fast failures, which least-connections then favours.
+//!
+//! Measurements ([`measure`], [`series`]) are ghost data kept in the nodes in compact logs
+//! ([`log`]): the client records every finished request, the balancer every routing decision and
+//! status change, each backend its busy workers and queue per 100 ms.
+//!
+//! ```
+//! use engine::lb::{measure, new_sim, BackendSpec, LbParams, Strategy};
+//! use engine::{net::NetConfig, SimTime};
+//!
+//! let p = LbParams { strategy: Strategy::P2c, ..LbParams::default() };
+//! let mut sim = new_sim(7, &p, &BackendSpec::uniform(4), NetConfig::default(), vec![]);
+//! sim.run_until(SimTime::from_ms(3_000), u64::MAX);
+//! let m = measure(&sim);
+//! assert!(m.window.ok > 100);
+//! assert_eq!(m.backends.len(), 4);
+//! ```
+
+pub mod backend;
+pub mod balancer;
+pub mod client;
+pub mod log;
+pub mod metrics;
+pub mod params;
+pub mod picker;
+
+pub use backend::Backend;
+pub use balancer::{BackendView, Balancer, Status, Transition};
+pub use client::{Clients, Done, Outcome};
+pub use metrics::{
+    measure, percentile, series, BackendMetrics, BackendPoint, Counts, CrashReport, LbMetrics,
+    SeriesPoint,
+};
+pub use params::{
+    fmt_backends, parse_backends, BackendSpec, LbParams, RetryPolicy, ServiceDist, Strategy,
+    BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE, MAX_SLOW, MAX_WEIGHT, SPEED_PCT,
+};
+pub use picker::{PeakEwma, Picker};
+
+use crate::fault::TimedFault;
+use crate::net::{fmt_pct, parse_pct, NetConfig};
+use crate::sim::{Ctx, Node, Sim};
+use crate::{clip, NodeId};
+use std::fmt;
+
+/// The clients' node id.
+pub const CLIENTS: NodeId = 0;
+/// The load balancer's node id.
+pub const LB: NodeId = 1;
+/// The node id of backend 0 (backend `b` is node `FIRST_BACKEND + b`).
+pub const FIRST_BACKEND: NodeId = 2;
+
+/// How an attempt was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reply {
+    /// 200: served.
+    Ok,
+    /// 500: the backend answered with an error (`errors:PCT`).
+    Error,
+    /// 503: the backend's queue was full.
+    Rejected,
+    /// 503 from the balancer: no backend believed up.
+    NoBackend,
+}
+
+impl Reply {
+    /// The HTTP status shown on the wire.
+    pub fn code(self) -> u16 {
+        match self {
+            Reply::Ok => 200,
+            Reply::Error => 500,
+            Reply::Rejected | Reply::NoBackend => 503,
+        }
+    }
+}
+
+/// Messages. Client ↔ balancer ↔ backend requests and responses, balancer ↔ backend checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LbMsg {
+    /// A request attempt: request `id`, client `key`, attempt number (1 = first try).
+    Request { id: u64, key: u32, attempt: u32 },
+    /// The answer to attempt `attempt` of request `id`, from backend node `server`
+    /// (the balancer's id for [`Reply::NoBackend`]).
+    Response {
+        id: u64,
+        attempt: u32,
+        reply: Reply,
+        server: NodeId,
+    },
+    /// Active health check number `seq`.
+    HealthCheck { seq: u64 },
+    /// A backend's answer to check `seq`.
+    HealthReply { seq: u64 },
+}
+
+/// Short labels for the animation: `req #12` (`req #12 try 2`), `200 #12`, `500 #12`,
+/// `503 #12`, `hc`, `hc✓`.
+impl fmt::Display for LbMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LbMsg::Request { id, attempt: 1, .. } => write!(f, "req #{id}"),
+            LbMsg::Request { id, attempt, .. } => write!(f, "req #{id} try {attempt}"),
+            LbMsg::Response { id, reply, .. } => write!(f, "{} #{id}", reply.code()),
+            LbMsg::HealthCheck { .. } => f.write_str("hc"),
+            LbMsg::HealthReply { .. } => f.write_str("hc✓"),
+        }
+    }
+}
+
+/// Timers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LbTimer {
+    /// Clients: the next arrival (or a burst phase boundary, where the rate changes).
+    Arrival,
+    /// Clients: attempt `attempt` of request `id` times out.
+    Timeout { id: u64, attempt: u32 },
+    /// Clients: request `id`'s backoff is over; retry.
+    Backoff { id: u64 },
+    /// Balancer: send the next round of health checks.
+    Check,
+    /// Balancer: the check to backend `backend` (0-based) is overdue.
+    CheckTimeout { backend: usize },
+    /// Balancer: give up on attempt `attempt` of request `id` at its backend.
+    Upstream { id: u64, attempt: u32 },
+    /// Balancer: backend `backend`'s ejection is over.
+    EjectEnd { backend: usize },
+    /// Backend: request `id` (attempt `attempt`) is served.
+    Done { id: u64, attempt: u32 },
+}
+
+impl fmt::Display for LbTimer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LbTimer::Arrival => f.write_str("arrival"),
+            LbTimer::Timeout { id, .. } => write!(f, "timeout #{id}"),
+            LbTimer::Backoff { id } => write!(f, "backoff #{id}"),
+            LbTimer::Check => f.write_str("health check"),
+            LbTimer::CheckTimeout { backend } => {
+                write!(f, "check timeout of {}", FIRST_BACKEND + backend)
+            }
+            LbTimer::Upstream { id, .. } => write!(f, "upstream timeout #{id}"),
+            LbTimer::EjectEnd { backend } => {
+                write!(f, "ejection of {} ends", FIRST_BACKEND + backend)
+            }
+            LbTimer::Done { id, .. } => write!(f, "done #{id}"),
+        }
+    }
+}
+
+/// A lab command, in its link text form (`cmd:NODE:TEXT` in a timeline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LbCommand {
+    /// Backend: service time × K (`slow:K`, `1..=MAX_SLOW`; `slow:1` restores).
+    Slow(u32),
+    /// Backend: this share of requests (ppm) answer 500 (`errors:PCT`, e.g. `errors:12.5`;
+    /// `errors:0` restores).
+    Errors(u32),
+    /// Balancer: switch strategy (`strategy:p2c`); the picker's state starts afresh.
+    Strategy(Strategy),
+    /// Clients: change the offered load (`rate:N` req/s, `0..=MAX_RATE`).
+    Rate(u32),
+}
+
+impl fmt::Display for LbCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LbCommand::Slow(k) => write!(f, "slow:{k}"),
+            LbCommand::Errors(ppm) => write!(f, "errors:{}", fmt_pct(*ppm)),
+            LbCommand::Strategy(s) => write!(f, "strategy:{s}"),
+            LbCommand::Rate(r) => write!(f, "rate:{r}"),
+        }
+    }
+}
+
+/// Parses a lab command: `slow:K` (1..=100), `errors:PCT` (0..=100, up to 4 decimals),
+/// `strategy:NAME`, `rate:N` (0..=10 000). Never panics; errors quote at most 40 characters.
+pub fn parse_command(text: &str) -> Result<LbCommand, String> {
+    let bad = || {
+        format!(
+            "'{}' is not a command (slow:K, errors:PCT, strategy:NAME, rate:N)",
+            clip(text)
+        )
+    };
+    let (verb, arg) = text.split_once(':').ok_or_else(bad)?;
+    let uint = |lo: u32, hi: u32| -> Result<u32, String> {
+        let ok = !arg.is_empty() && arg.len() <= 6 && arg.bytes().all(|b| b.is_ascii_digit());
+        let v: u32 = if ok {
+            arg.parse().map_err(|_| bad())?
+        } else {
+            return Err(bad());
+        };
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("{verb} {v} is outside {lo}–{hi}"))
+        }
+    };
+    match verb {
+        "slow" => Ok(LbCommand::Slow(uint(1, MAX_SLOW)?)),
+        "errors" => Ok(LbCommand::Errors(parse_pct(arg)?)),
+        "strategy" => Strategy::parse(arg)
+            .map(LbCommand::Strategy)
+            .ok_or_else(|| format!("'{}' is not a strategy", clip(arg))),
+        "rate" => Ok(LbCommand::Rate(uint(0, MAX_RATE)?)),
+        _ => Err(bad()),
+    }
+}
+
+/// A node of the load-balancer lab.
+#[derive(Clone, Debug)]
+pub enum LbNode {
+    /// Node 0.
+    Clients(Box<Clients>),
+    /// Node 1.
+    Balancer(Box<Balancer>),
+    /// Nodes 2...
+    Backend(Box<Backend>),
+}
+
+impl Node for LbNode {
+    type Msg = LbMsg;
+    type Timer = LbTimer;
+
+    fn on_start(&mut self, ctx: &mut Ctx<LbMsg, LbTimer>) {
+        match self {
+            LbNode::Clients(c) => c.on_start(ctx),
+            LbNode::Balancer(b) => b.on_start(ctx),
+            LbNode::Backend(b) => b.on_start(ctx),
+        }
+    }
+
+    fn on_message(&mut self, from: NodeId, msg: LbMsg, ctx: &mut Ctx<LbMsg, LbTimer>) {
+        match self {
+            LbNode::Clients(c) => c.on_message(msg, ctx),
+            LbNode::Balancer(b) => b.on_message(from, msg, ctx),
+            LbNode::Backend(b) => b.on_message(msg, ctx),
+        }
+    }
+
+    fn on_timer(&mut self, timer: LbTimer, ctx: &mut Ctx<LbMsg, LbTimer>) {
+        match self {
+            LbNode::Clients(c) => c.on_timer(timer, ctx),
+            LbNode::Balancer(b) => b.on_timer(timer, ctx),
+            LbNode::Backend(b) => b.on_timer(timer, ctx),
+        }
+    }
+
+    fn on_restart(&mut self) {
+        match self {
+            LbNode::Clients(c) => c.on_restart(),
+            LbNode::Balancer(b) => b.on_restart(),
+            LbNode::Backend(b) => b.on_restart(),
+        }
+    }
+
+    fn on_command(&mut self, text: &str, ctx: &mut Ctx<LbMsg, LbTimer>) -> Result<(), String> {
+        let cmd = parse_command(text)?;
+        match (self, cmd) {
+            (LbNode::Backend(b), LbCommand::Slow(k)) => {
+                b.slow = k;
+                ctx.note(format!("service time ×{k}"));
+                Ok(())
+            }
+            (LbNode::Backend(b), LbCommand::Errors(ppm)) => {
+                b.error_ppm = ppm;
+                ctx.note(format!("{} % of requests now fail", fmt_pct(ppm)));
+                Ok(())
+            }
+            (LbNode::Balancer(b), LbCommand::Strategy(s)) => {
+                b.set_strategy(s);
+                ctx.note(format!("strategy {s}"));
+                Ok(())
+            }
+            (LbNode::Clients(c), LbCommand::Rate(r)) => {
+                c.p.rate = r;
+                c.reschedule(ctx);
+                ctx.note(format!("offered load {r} req/s"));
+                Ok(())
+            }
+            (_, cmd) => Err(format!(
+                "'{cmd}' goes to {}",
+                match cmd {
+                    LbCommand::Slow(_) | LbCommand::Errors(_) => "a backend (node 2 or above)",
+                    LbCommand::Strategy(_) => "the balancer (node 1)",
+                    LbCommand::Rate(_) => "the clients (node 0)",
+                }
+            )),
+        }
+    }
+}
+
+/// Builds the nodes: clients, balancer, then one backend per spec (clamped to
+/// `1..=MAX_BACKENDS`; an empty list gives one default backend).
+pub fn nodes(p: &LbParams, backends: &[BackendSpec]) -> Vec<LbNode> {
+    let mut specs: Vec<BackendSpec> = backends.iter().take(MAX_BACKENDS).copied().collect();
+    if specs.is_empty() {
+        specs.push(BackendSpec::default());
+    }
+    let mut v = vec![
+        LbNode::Clients(Box::new(Clients::new(*p))),
+        LbNode::Balancer(Box::new(Balancer::new(*p, &specs))),
+    ];
+    for (i, s) in specs.iter().enumerate() {
+        v.push(LbNode::Backend(Box::new(Backend::new(*p, i, *s))));
+    }
+    v
+}
+
+/// A load-balancer run: `seed`, parameters (call [`LbParams::validate`] first on user input),
+/// backends, network (the LAN hop) and the fault timeline.
+pub fn new_sim(
+    seed: u64,
+    p: &LbParams,
+    backends: &[BackendSpec],
+    net: NetConfig,
+    faults: Vec<TimedFault>,
+) -> Sim<LbNode> {
+    Sim::new(seed, nodes(p, backends), net, faults)
+}
+
+/// The clients node of a run.
+pub fn clients(sim: &Sim<LbNode>) -> Option<&Clients> {
+    match sim.nodes().get(CLIENTS) {
+        Some(LbNode::Clients(c)) => Some(c),
+        _ => None,
+    }
+}
+
+/// The balancer of a run.
+pub fn balancer(sim: &Sim<LbNode>) -> Option<&Balancer> {
+    match sim.nodes().get(LB) {
+        Some(LbNode::Balancer(b)) => Some(b),
+        _ => None,
+    }
+}
+
+/// Backend `b` (0-based; node `FIRST_BACKEND + b`) of a run.
+pub fn backend(sim: &Sim<LbNode>, b: usize) -> Option<&Backend> {
+    match sim.nodes().get(FIRST_BACKEND + b) {
+        Some(LbNode::Backend(x)) => Some(x),
+        _ => None,
+    }
+}

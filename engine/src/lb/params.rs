@@ -1,0 +1,438 @@
+//! Parameters of the load-balancer lab, with their defaults and limits, and the per-backend
+//! settings (weight, speed) with their text form.
+
+use crate::clip;
+use crate::time::Duration;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The most backends a run may have (nodes `2..=21`).
+pub const MAX_BACKENDS: usize = 20;
+/// The highest offered load, requests per second.
+pub const MAX_RATE: u32 = 10_000;
+/// The largest backend weight (the hash ring's own limit, [`crate::ring::MAX_WEIGHT`]).
+pub const MAX_WEIGHT: u32 = crate::ring::MAX_WEIGHT;
+/// Backend speed limits, percent of nominal (service time is divided by speed).
+pub const SPEED_PCT: (u32, u32) = (10, 1_000);
+/// The largest `slow:K` factor.
+pub const MAX_SLOW: u32 = 100;
+/// Metrics are aggregated in buckets of this many ms; windows and chart buckets are multiples.
+pub const BASE_BUCKET_MS: u64 = 100;
+
+/// A load-balancing strategy, by link name.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum Strategy {
+    /// `rr`: round-robin over the backends believed up.
+    #[default]
+    RoundRobin,
+    /// `wrr`: smooth weighted round-robin, exactly as nginx's `ngx_http_upstream_rr`.
+    WeightedRoundRobin,
+    /// `lc`: least outstanding requests (ties rotate, as HAProxy's `leastconn`).
+    LeastConn,
+    /// `wlc`: least `(outstanding + 1) / weight` (HAProxy's weighted `leastconn`).
+    WeightedLeastConn,
+    /// `lrt`: least EWMA response time (α = 1/4 per sample) × (outstanding + 1), ties rotate.
+    LeastResponseTime,
+    /// `pewma`: power of two choices on Finagle/Linkerd peak-EWMA cost × (outstanding + 1).
+    PeakEwma,
+    /// `random`: uniform over the backends believed up.
+    Random,
+    /// `wrandom`: random in proportion to weight.
+    WeightedRandom,
+    /// `p2c`: power of two random choices, fewer outstanding wins (Mitzenmacher 2001).
+    P2c,
+    /// `hash`: consistent hashing of the client key on a [`crate::ring::Ring`] with vnodes.
+    Hash,
+}
+
+impl Strategy {
+    /// Every strategy, in menu order.
+    pub const ALL: [Strategy; 10] = [
+        Strategy::RoundRobin,
+        Strategy::WeightedRoundRobin,
+        Strategy::LeastConn,
+        Strategy::WeightedLeastConn,
+        Strategy::LeastResponseTime,
+        Strategy::PeakEwma,
+        Strategy::Random,
+        Strategy::WeightedRandom,
+        Strategy::P2c,
+        Strategy::Hash,
+    ];
+
+    /// The link name (`rr`, `wrr`, `lc`, `wlc`, `lrt`, `pewma`, `random`, `wrandom`, `p2c`, `hash`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::RoundRobin => "rr",
+            Strategy::WeightedRoundRobin => "wrr",
+            Strategy::LeastConn => "lc",
+            Strategy::WeightedLeastConn => "wlc",
+            Strategy::LeastResponseTime => "lrt",
+            Strategy::PeakEwma => "pewma",
+            Strategy::Random => "random",
+            Strategy::WeightedRandom => "wrandom",
+            Strategy::P2c => "p2c",
+            Strategy::Hash => "hash",
+        }
+    }
+
+    /// Parses a link name.
+    pub fn parse(s: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The distribution of a backend's service time, by link name.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum ServiceDist {
+    /// `const`: always the mean.
+    Constant,
+    /// `exp`: exponential (M/M/c), capped at 50 means ([`crate::rng::Rng::exp_u64`]).
+    #[default]
+    Exponential,
+    /// `pareto`: Pareto with shape α = 1.5 (heavy tail, infinite variance), scale = mean/3,
+    /// capped at 50 means; via [`crate::detmath`].
+    Pareto,
+}
+
+impl ServiceDist {
+    /// Every distribution, in menu order.
+    pub const ALL: [ServiceDist; 3] = [
+        ServiceDist::Constant,
+        ServiceDist::Exponential,
+        ServiceDist::Pareto,
+    ];
+    /// The link name (`const`, `exp`, `pareto`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceDist::Constant => "const",
+            ServiceDist::Exponential => "exp",
+            ServiceDist::Pareto => "pareto",
+        }
+    }
+    /// Parses a link name.
+    pub fn parse(s: &str) -> Option<ServiceDist> {
+        ServiceDist::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// What a client does after a failed attempt (error, rejection, no backend or timeout).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum RetryPolicy {
+    /// `none`: give up.
+    #[default]
+    None,
+    /// `fixed`: retry at once, up to `tries` attempts in all.
+    Fixed,
+    /// `backoff`: retry after a uniform delay in `[0, min(cap, base × 2^(attempt−1))]`
+    /// ("full jitter", AWS Architecture Blog 2015), up to `tries` attempts.
+    Backoff,
+}
+
+impl RetryPolicy {
+    /// Every policy, in menu order.
+    pub const ALL: [RetryPolicy; 3] = [RetryPolicy::None, RetryPolicy::Fixed, RetryPolicy::Backoff];
+    /// The link name (`none`, `fixed`, `backoff`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryPolicy::None => "none",
+            RetryPolicy::Fixed => "fixed",
+            RetryPolicy::Backoff => "backoff",
+        }
+    }
+    /// Parses a link name.
+    pub fn parse(s: &str) -> Option<RetryPolicy> {
+        RetryPolicy::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Load-balancer-lab parameters. Defaults in brackets, limits after them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LbParams {
+    /// The balancer's strategy [`rr`].
+    pub strategy: Strategy,
+    /// Offered load: Poisson arrivals, requests per second [200], `0..=MAX_RATE`.
+    pub rate: u32,
+    /// Burst factor: the rate is multiplied by this during on-periods [1 = no bursts], `1..=20`.
+    pub burst: u32,
+    /// Burst period [10 000 ms], `100..=600 000` ms.
+    pub burst_period: Duration,
+    /// Share of each period that is "on" (at the start of the period) [20 %], `1..=99`.
+    pub burst_on_pct: u32,
+    /// Client population: each request carries one of this many client keys [100], `1..=10 000`.
+    pub clients: u32,
+    /// Share of requests from client 0, the hot client [0 %], `0..=100`.
+    pub hot_pct: u32,
+    /// Per-attempt timeout at the client (and the balancer's upstream timeout) [1 000 ms],
+    /// `1..=60 000` ms.
+    pub timeout: Duration,
+    /// Retry policy [`none`].
+    pub retry: RetryPolicy,
+    /// Attempts in all, first try included, when retrying [3], `1..=10`.
+    pub tries: u32,
+    /// Backoff base [25 ms], `1..=10 000` ms.
+    pub backoff_base: Duration,
+    /// Backoff cap [1 000 ms], `backoff_base..=60 000` ms.
+    pub backoff_cap: Duration,
+    /// Retry budget on [on]: a token bucket, as Finagle's `RetryBudget` / gRPC retry throttling.
+    pub budget: bool,
+    /// Each request deposits this percent of a retry token; a retry takes a whole one
+    /// [20 %, Finagle's `percentCanRetry`], `0..=100`.
+    pub budget_pct: u32,
+    /// Tokens at the start and the bucket's floor on its cap [10, Finagle's `minRetriesPerSec`],
+    /// `0..=1 000`. The bucket holds at most `max(reserve, 100)` tokens.
+    pub budget_reserve: u32,
+    /// Concurrent requests each backend serves (workers) [4], `1..=64`.
+    pub workers: u32,
+    /// Requests waiting beyond the workers; more are rejected with 503 [64], `0..=10 000`.
+    pub queue: u32,
+    /// Service-time distribution [`exp`].
+    pub service: ServiceDist,
+    /// Mean service time at speed 100 % [20 ms], `0.001..=10 000` ms.
+    pub service_mean: Duration,
+    /// Active health checks on [on].
+    pub hc: bool,
+    /// Health-check interval [2 000 ms, HAProxy `inter`], `100..=60 000` ms.
+    pub hc_interval: Duration,
+    /// Health-check timeout [1 000 ms, HAProxy `timeout check`], `1 ms..interval`.
+    pub hc_timeout: Duration,
+    /// Consecutive successes to bring a down backend up [2, HAProxy `rise`], `1..=10`.
+    pub rise: u32,
+    /// Consecutive failures to mark a backend down [3, HAProxy `fall`], `1..=10`.
+    pub fall: u32,
+    /// Passive outlier ejection after this many consecutive failed answers (5xx or upstream
+    /// timeout) [5, Envoy's `consecutive_5xx`; 0 = off], `0..=100`.
+    pub eject_after: u32,
+    /// Base ejection time; the k-th ejection of a backend lasts k × this, at most 10 ×
+    /// [5 000 ms; Envoy uses 30 s], `100..=600 000` ms.
+    pub eject_time: Duration,
+    /// At most this share of backends ejected at once, but always at least one
+    /// [50 %; Envoy's `max_ejection_percent` is 10], `0..=100`.
+    pub max_eject_pct: u32,
+    /// Virtual nodes per unit of weight for `hash` [100], `1..=1 000`.
+    pub vnodes: u32,
+    /// Peak-EWMA decay time τ [10 000 ms, Finagle and Linkerd], `100..=600 000` ms.
+    pub pewma_decay: Duration,
+    /// Sliding window of [`super::measure`] [1 000 ms], a multiple of 100 ms in `100..=60 000`.
+    pub window: Duration,
+}
+
+impl Default for LbParams {
+    fn default() -> Self {
+        LbParams {
+            strategy: Strategy::RoundRobin,
+            rate: 200,
+            burst: 1,
+            burst_period: Duration::from_ms(10_000),
+            burst_on_pct: 20,
+            clients: 100,
+            hot_pct: 0,
+            timeout: Duration::from_ms(1_000),
+            retry: RetryPolicy::None,
+            tries: 3,
+            backoff_base: Duration::from_ms(25),
+            backoff_cap: Duration::from_ms(1_000),
+            budget: true,
+            budget_pct: 20,
+            budget_reserve: 10,
+            workers: 4,
+            queue: 64,
+            service: ServiceDist::Exponential,
+            service_mean: Duration::from_ms(20),
+            hc: true,
+            hc_interval: Duration::from_ms(2_000),
+            hc_timeout: Duration::from_ms(1_000),
+            rise: 2,
+            fall: 3,
+            eject_after: 5,
+            eject_time: Duration::from_ms(5_000),
+            max_eject_pct: 50,
+            vnodes: 100,
+            pewma_decay: Duration::from_ms(10_000),
+            window: Duration::from_ms(1_000),
+        }
+    }
+}
+
+fn range(what: &str, v: u64, lo: u64, hi: u64) -> Result<(), String> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!("{what} {v} is outside {lo}–{hi}"))
+    }
+}
+
+fn ms_range(what: &str, d: Duration, lo_us: u64, hi_ms: u64) -> Result<(), String> {
+    if (lo_us..=hi_ms * 1_000).contains(&d.as_us()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {d} is outside {}–{hi_ms} ms",
+            crate::time::fmt_ms(lo_us)
+        ))
+    }
+}
+
+impl LbParams {
+    /// Checks every limit listed on the fields; the first problem found, in words.
+    pub fn validate(&self) -> Result<(), String> {
+        range("rate", self.rate as u64, 0, MAX_RATE as u64)?;
+        range("burst", self.burst as u64, 1, 20)?;
+        ms_range("burst period", self.burst_period, 100_000, 600_000)?;
+        range("burst on %", self.burst_on_pct as u64, 1, 99)?;
+        range("clients", self.clients as u64, 1, 10_000)?;
+        range("hot %", self.hot_pct as u64, 0, 100)?;
+        ms_range("timeout", self.timeout, 1_000, 60_000)?;
+        range("tries", self.tries as u64, 1, 10)?;
+        ms_range("backoff base", self.backoff_base, 1_000, 10_000)?;
+        ms_range(
+            "backoff cap",
+            self.backoff_cap,
+            self.backoff_base.as_us(),
+            60_000,
+        )?;
+        range("budget %", self.budget_pct as u64, 0, 100)?;
+        range("budget reserve", self.budget_reserve as u64, 0, 1_000)?;
+        range("workers", self.workers as u64, 1, 64)?;
+        range("queue", self.queue as u64, 0, 10_000)?;
+        ms_range("service mean", self.service_mean, 1, 10_000)?;
+        ms_range("health-check interval", self.hc_interval, 100_000, 60_000)?;
+        if self.hc_timeout.as_us() == 0 || self.hc_timeout >= self.hc_interval {
+            return Err(format!(
+                "health-check timeout {} must be at least 0.001 ms and below the interval {}",
+                self.hc_timeout, self.hc_interval
+            ));
+        }
+        range("rise", self.rise as u64, 1, 10)?;
+        range("fall", self.fall as u64, 1, 10)?;
+        range("eject after", self.eject_after as u64, 0, 100)?;
+        ms_range("ejection time", self.eject_time, 100_000, 600_000)?;
+        range("max ejected %", self.max_eject_pct as u64, 0, 100)?;
+        range(
+            "vnodes",
+            self.vnodes as u64,
+            1,
+            crate::ring::MAX_VNODES as u64,
+        )?;
+        ms_range("peak-EWMA decay", self.pewma_decay, 100_000, 600_000)?;
+        ms_range("window", self.window, 100_000, 60_000)?;
+        if !self.window.as_us().is_multiple_of(BASE_BUCKET_MS * 1_000) {
+            return Err(format!(
+                "window {} is not a multiple of 100 ms",
+                self.window
+            ));
+        }
+        Ok(())
+    }
+
+    /// The latest time after a backend crash at which the balancer may still route to it with
+    /// health checks on and outlier ejection off: `fall × interval + timeout` (the check sent
+    /// just before the crash may still succeed; the next `fall` checks fail, the last one
+    /// `timeout` after it was sent).
+    pub fn detection_bound(&self) -> Duration {
+        Duration(self.fall as u64 * self.hc_interval.as_us() + self.hc_timeout.as_us())
+    }
+}
+
+/// One backend's own settings. Text form: `W` or `W@S` (weight W, speed S %), e.g. `2@50`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendSpec {
+    /// Weight for `wrr`, `wlc`, `wrandom` and `hash` [1], `1..=MAX_WEIGHT`.
+    pub weight: u32,
+    /// Speed, percent of nominal: service time × 100 / speed [100], `SPEED_PCT`.
+    pub speed_pct: u32,
+}
+
+impl Default for BackendSpec {
+    fn default() -> Self {
+        BackendSpec {
+            weight: 1,
+            speed_pct: 100,
+        }
+    }
+}
+
+impl BackendSpec {
+    /// `n` default backends (weight 1, speed 100 %).
+    pub fn uniform(n: usize) -> Vec<BackendSpec> {
+        vec![BackendSpec::default(); n]
+    }
+    /// Backends with these weights, speed 100 %.
+    pub fn weighted(weights: &[u32]) -> Vec<BackendSpec> {
+        weights
+            .iter()
+            .map(|&weight| BackendSpec {
+                weight,
+                speed_pct: 100,
+            })
+            .collect()
+    }
+    /// Checks the limits.
+    pub fn validate(&self) -> Result<(), String> {
+        range("weight", self.weight as u64, 1, MAX_WEIGHT as u64)?;
+        range(
+            "speed %",
+            self.speed_pct as u64,
+            SPEED_PCT.0 as u64,
+            SPEED_PCT.1 as u64,
+        )
+    }
+}
+
+impl fmt::Display for BackendSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.speed_pct == 100 {
+            write!(f, "{}", self.weight)
+        } else {
+            write!(f, "{}@{}", self.weight, self.speed_pct)
+        }
+    }
+}
+
+fn small_uint(what: &str, s: &str) -> Result<u32, String> {
+    if s.is_empty() || s.len() > 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{what} '{}' is not a whole number", clip(s)));
+    }
+    s.parse()
+        .map_err(|_| format!("{what} '{}' is not a whole number", clip(s)))
+}
+
+/// Parses a comma-separated backend list (`5,1,1` or `1,1,1@50`), 1..=`MAX_BACKENDS` entries,
+/// each within its limits. Never panics.
+pub fn parse_backends(text: &str) -> Result<Vec<BackendSpec>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        if out.len() == MAX_BACKENDS {
+            return Err(format!("more than {MAX_BACKENDS} backends"));
+        }
+        let (w, s) = item.split_once('@').unwrap_or((item, "100"));
+        let spec = BackendSpec {
+            weight: small_uint("weight", w)?,
+            speed_pct: small_uint("speed", s)?,
+        };
+        spec.validate()?;
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+/// The text form of a backend list (inverse of [`parse_backends`]).
+pub fn fmt_backends(specs: &[BackendSpec]) -> String {
+    specs
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -1,0 +1,509 @@
+//! The load-balancer lab page: clients, the balancer and its backends with queues and health,
+//! requests animated as dots, live latency/throughput/load charts, and a second strategy fed the
+//! identical request stream for comparison.
+
+use crate::components::event_log::EventLog;
+use crate::components::lab::{fault_timeline, lab_head, param_input, param_toggle, use_lab};
+use crate::components::network::NetworkPanel;
+use crate::geometry::{lerp, progress, Pt};
+use crate::player::Action;
+use engine::history::History;
+use engine::lb::{
+    self, LbMsg, LbNode, Reply, RetryPolicy, SeriesPoint, ServiceDist, Strategy, FIRST_BACKEND,
+};
+use engine::scenario::{encode, Decoded, LabKind, Scenario};
+use engine::sim::Sim;
+use engine::time::fmt_ms;
+use engine::{Fault, NodeId};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of [`LbPage`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct LbProps {
+    /// The link, decoded.
+    pub decoded: Rc<Decoded>,
+}
+
+fn build(s: &Scenario) -> History<LbNode> {
+    History::new(s.build_lb())
+}
+
+const W: f64 = 720.0;
+const H: f64 = 520.0;
+const CLIENTS_AT: Pt = Pt { x: 70.0, y: 260.0 };
+const LB_AT: Pt = Pt { x: 280.0, y: 260.0 };
+/// Seconds of history the charts show.
+const CHART_SPAN_MS: f64 = 20_000.0;
+const BUCKET_MS: u64 = 500;
+
+fn backend_at(b: usize, n: usize) -> Pt {
+    let step = (H - 60.0) / n.max(1) as f64;
+    Pt {
+        x: 560.0,
+        y: 30.0 + step * (b as f64 + 0.5),
+    }
+}
+
+fn node_at(id: NodeId, n: usize) -> Pt {
+    match id {
+        lb::CLIENTS => CLIENTS_AT,
+        lb::LB => LB_AT,
+        b => backend_at(b - FIRST_BACKEND, n),
+    }
+}
+
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The second run of the compare mode: the same scenario with another strategy, kept at the
+/// main run's time.
+#[derive(Default)]
+struct CompareRun {
+    key: String,
+    hist: Option<History<LbNode>>,
+}
+
+/// The page.
+#[component]
+pub fn LbPage(props: &LbProps) -> Html {
+    let lab = use_lab(props.decoded.clone(), build);
+    let compare = use_mut_ref(CompareRun::default);
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let hist = player.hist.borrow();
+    let sim = hist.sim();
+    let setup = player.scenario.lb_setup();
+    let n = setup.backends.len();
+    let m = lb::measure(sim);
+    let series = lb::series(sim, BUCKET_MS);
+    let other = setup.compare.map(|strategy| {
+        let mut c = compare.borrow_mut();
+        let mut s = player.scenario.clone();
+        s.pos = Default::default();
+        if let engine::scenario::LabParams::Lb(l) = &mut s.params {
+            l.params.strategy = strategy;
+            l.compare = None;
+        }
+        let key = encode(&s);
+        if c.key != key || c.hist.is_none() {
+            c.key = key;
+            c.hist = Some(History::new(s.build_lb()));
+        }
+        let h = c.hist.as_mut().expect("just set");
+        h.seek_time(sim.now(), 2_000_000);
+        (
+            strategy,
+            lb::measure(h.sim()),
+            lb::series(h.sim(), BUCKET_MS),
+        )
+    });
+    html! {
+        <main class="lab lb">
+            { lab_head(&lab, LabKind::Lb) }
+            <div class="lab-body">
+                <div class="stage">
+                    { render_view(sim, &m, n, player.selected, dispatch) }
+                    <p class="legend">
+                        <span class="key req">{"● request"}</span><span class="key ok">{"● 200"}</span>
+                        <span class="key err">{"● 500/503"}</span><span class="key hc">{"● health check"}</span>
+                        <span>{"Backend bN is node N in links (crash:N). Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load."}</span>
+                    </p>
+                </div>
+                <div class="side">
+                    { render_selected(sim, &m, player.selected, dispatch) }
+                    { render_metrics(&m, setup.params.strategy, other.as_ref().map(|(s, om, _)| (*s, om))) }
+                </div>
+            </div>
+            <div class="charts-row">
+                { render_charts(&series, setup.params.strategy.as_str(), sim.now().as_ms_f64(), "main") }
+                if let Some((s, _, os)) = &other {
+                    { render_charts(os, s.as_str(), sim.now().as_ms_f64(), "compare") }
+                }
+            </div>
+            <div class="lab-body">
+                { render_settings(&player.scenario, &setup, dispatch) }
+                <div class="side">
+                    <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
+                        example_partition={"0.1.2|3".to_string()} />
+                </div>
+            </div>
+            <div class="lab-foot">
+                <EventLog lines={lab.log_lines(sim.trace())} total={sim.steps()} playing={player.playing} />
+                { fault_timeline(&player.scenario, dispatch) }
+            </div>
+        </main>
+    }
+}
+
+fn render_view(
+    sim: &Sim<LbNode>,
+    m: &lb::LbMetrics,
+    n: usize,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let now = sim.now();
+    let lines = (0..n).map(|b| {
+        let p = backend_at(b, n);
+        html! { <line class="lb-link" x1={f1(LB_AT.x + 40.0)} y1={f1(LB_AT.y)} x2={f1(p.x - 50.0)} y2={f1(p.y)} /> }
+    });
+    let msgs = sim.in_flight().map(|f| {
+        let (a, b) = (node_at(f.from, n), node_at(f.to, n));
+        let at = lerp(a, b, if f.held { 0.85 } else { progress(now.0, f.sent_at.0, f.deliver_at.0) });
+        let cls = match &f.msg {
+            LbMsg::Request { .. } => "req",
+            LbMsg::Response { reply: Reply::Ok, .. } => "ok",
+            LbMsg::Response { .. } => "err",
+            _ => "hc",
+        };
+        let d = dispatch.clone();
+        let id = f.id;
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Inject(Fault::DropMsg(id)));
+        });
+        html! { <circle class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }
+    });
+    let backends = m.backends.iter().enumerate().map(|(b, bm)| {
+        let p = backend_at(b, n);
+        let id = bm.node;
+        let d = dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Select(Some(id)));
+        });
+        let h = ((H - 60.0) / n.max(1) as f64 - 6.0).clamp(14.0, 70.0);
+        let load = (bm.utilisation_pct / 100.0).clamp(0.0, 1.0);
+        // Ejected by outlier detection counts as down: the balancer routes nothing there.
+        let status = if bm.ejected && bm.status != "down" { "down" } else { bm.status };
+        let _ = b;
+        let label = format!(
+            "b{id}{}{}{}",
+            if bm.weight != 1 { format!(" w{}", bm.weight) } else { String::new() },
+            if bm.speed_pct != 100 { format!(" {}%", bm.speed_pct) } else { String::new() },
+            if bm.slow > 1 { format!(" ×{} slow", bm.slow) } else { String::new() }
+        );
+        html! {
+            <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
+                data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
+                data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick}>
+                <title>{ format!("{label}: {status}{}, {} in service, {} queued, {:.0}% busy, {} routed", if bm.alive { "" } else { ", crashed" }, bm.busy, bm.queue, bm.utilisation_pct, bm.routed_total) }</title>
+                <rect class="box" x={f1(p.x - 50.0)} y={f1(p.y - h / 2.0)} width="150" height={f1(h)} rx="6" />
+                <rect class="load" x={f1(p.x - 50.0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(150.0 * load)} height="4" />
+                <text class="b-label" x={f1(p.x - 44.0)} y={f1(p.y - h / 2.0 + 13.0)}>{ label }</text>
+                if h >= 28.0 {
+                    <text class="b-stat" x={f1(p.x - 44.0)} y={f1(p.y - h / 2.0 + 26.0)}>{ format!("{}{} · busy {} · q {}{}", status.to_uppercase(), if bm.ejected { " (ejected)" } else { "" }, bm.busy, bm.queue, if bm.error_pct > 0.0 { format!(" · {}% err", bm.error_pct) } else { String::new() }) }</text>
+                }
+                if !bm.alive {
+                    <text class="b-down" x={f1(p.x + 60.0)} y={f1(p.y + 4.0)}>{"✕ crashed"}</text>
+                }
+            </g>
+        }
+    });
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="img" aria-label="Clients, load balancer and backends" onclick={deselect}>
+            <line class="lb-link" x1={f1(CLIENTS_AT.x + 36.0)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - 40.0)} y2={f1(LB_AT.y)} />
+            { for lines }
+            <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
+                <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r="34" />
+                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 5.0)}>{"clients"}</text>
+                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 52.0)}>{ format!("{:.0} req/s", m.throughput_rps) }</text>
+            </g>
+            <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
+                <rect x={f1(LB_AT.x - 40.0)} y={f1(LB_AT.y - 40.0)} width="80" height="80" rx="10" />
+                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 5.0)}>{"LB"}</text>
+            </g>
+            { for backends }
+            <g class="messages">{ for msgs }</g>
+        </svg>
+    }
+}
+
+fn cmd(
+    dispatch: &Callback<Action>,
+    testid: &str,
+    label: &str,
+    text: String,
+    enabled: bool,
+) -> Html {
+    let d = dispatch.clone();
+    let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::InjectText(text.clone())));
+    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
+}
+
+fn render_selected(
+    sim: &Sim<LbNode>,
+    m: &lb::LbMetrics,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(bm) = selected.and_then(|id| m.backends.iter().find(|b| b.node == id)) else {
+        return html! { <section class="panel"><h2>{"Backend"}</h2><p class="muted">{"Click a backend to crash it, slow it down or make it fail requests."}</p></section> };
+    };
+    let id = bm.node;
+    let alive = sim.is_up(id);
+    let slow_ref = NodeRef::default();
+    let on_slow = {
+        let d = dispatch.clone();
+        let r = slow_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                d.emit(Action::InjectText(format!(
+                    "cmd:{id}:slow:{}",
+                    i.value().trim()
+                )));
+            }
+        })
+    };
+    let err_ref = NodeRef::default();
+    let on_err = {
+        let d = dispatch.clone();
+        let r = err_ref.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                d.emit(Action::InjectText(format!(
+                    "cmd:{id}:errors:{}",
+                    i.value().trim()
+                )));
+            }
+        })
+    };
+    html! {
+        <section class="panel selected" data-testid="selected-node" data-node={id.to_string()}>
+            <h2>{ format!("Backend b{id}") }<span class="muted">{ format!(" — balancer sees it {}", bm.status) }</span></h2>
+            <div class="actions">
+                { cmd(dispatch, "action-crash", "Crash", format!("crash:{id}"), alive) }
+                { cmd(dispatch, "action-restart", "Restore", format!("restart:{id}"), !alive) }
+                { cmd(dispatch, "action-fast", "Normal speed", format!("cmd:{id}:slow:1"), bm.slow > 1) }
+                { cmd(dispatch, "action-noerrors", "No errors", format!("cmd:{id}:errors:0"), bm.error_pct > 0.0) }
+            </div>
+            <form class="inline" onsubmit={on_slow}>
+                <label><span>{"slow down ×"}</span><input type="text" data-testid="slow-input" ref={slow_ref} value="5" size="4" /></label>
+                <button type="submit" data-testid="action-slow">{"Slow"}</button>
+            </form>
+            <form class="inline" onsubmit={on_err}>
+                <label><span>{"error rate %"}</span><input type="text" data-testid="errors-input" ref={err_ref} value="50" size="4" /></label>
+                <button type="submit" data-testid="action-errors">{"Fail requests"}</button>
+            </form>
+            <dl>
+                <dt>{"weight / speed"}</dt><dd>{ format!("{} / {}%{}", bm.weight, bm.speed_pct, if bm.slow > 1 { format!(", slowed ×{}", bm.slow) } else { String::new() }) }</dd>
+                <dt>{"in service / queued"}</dt><dd>{ format!("{} / {}", bm.busy, bm.queue) }</dd>
+                <dt>{"utilisation"}</dt><dd>{ format!("{:.0}%", bm.utilisation_pct) }</dd>
+                <dt>{"routed (window / total)"}</dt><dd>{ format!("{} / {}", bm.routed, bm.routed_total) }</dd>
+                <dt>{"served / errors / rejected"}</dt><dd>{ format!("{} / {} / {}", bm.served, bm.errors, bm.rejected) }</dd>
+            </dl>
+        </section>
+    }
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.1} ms"))
+        .unwrap_or_else(|| "–".into())
+}
+
+fn render_metrics(
+    m: &lb::LbMetrics,
+    strategy: Strategy,
+    other: Option<(Strategy, &lb::LbMetrics)>,
+) -> Html {
+    let val = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
+    let errors = m.window.errors + m.window.rejected + m.window.no_backend + m.window.timeouts;
+    let row = |name: String, mm: &lb::LbMetrics| {
+        let e = mm.window.errors + mm.window.rejected + mm.window.no_backend + mm.window.timeouts;
+        html! { <tr><th>{ name }</th><td>{ ms(mm.p50_ms) }</td><td>{ ms(mm.p95_ms) }</td><td>{ ms(mm.p99_ms) }</td><td>{ format!("{:.0}/s", mm.goodput_rps) }</td><td>{ e }</td></tr> }
+    };
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Live metrics"}<span class="muted">{ format!(" — last {:.0} ms", m.window_ms) }</span></h2>
+            <dl>
+                <dt>{"latency p50"}</dt><dd data-testid="metric-p50" data-value={val(m.p50_ms)}>{ ms(m.p50_ms) }</dd>
+                <dt>{"p95"}</dt><dd data-testid="metric-p95" data-value={val(m.p95_ms)}>{ ms(m.p95_ms) }</dd>
+                <dt>{"p99"}</dt><dd data-testid="metric-p99" data-value={val(m.p99_ms)}>{ ms(m.p99_ms) }</dd>
+                <dt>{"throughput"}</dt><dd data-testid="metric-throughput" data-value={format!("{:.3}", m.throughput_rps)}>{ format!("{:.0} req/s ({:.0} ok)", m.throughput_rps, m.goodput_rps) }</dd>
+                <dt>{"errors"}</dt><dd data-testid="metric-errors" data-value={errors.to_string()}>{ format!("{} 500, {} rejected, {} no backend, {} timed out", m.window.errors, m.window.rejected, m.window.no_backend, m.window.timeouts) }</dd>
+                <dt>{"retries"}</dt><dd>{ format!("{} in the window, {} in all, {} denied by the budget", m.retries, m.retries_total, m.retries_denied) }</dd>
+            </dl>
+            { for m.crashes.iter().map(|c| html! {
+                <p class="crash-report" data-testid="crash-report">{ format!("b{} crashed at {:.0} ms: {}; {} requests routed to it while down.",
+                    c.node, c.crash_ms,
+                    c.detect_after_ms.map(|d| format!("marked down {d:.0} ms later")).unwrap_or_else(|| "not marked down (yet)".into()),
+                    c.routed_while_down) }</p>
+            }) }
+            if let Some((s, om)) = other {
+                <table class="compare-table" data-testid="compare-table">
+                    <thead><tr><th>{"strategy"}</th><th>{"p50"}</th><th>{"p95"}</th><th>{"p99"}</th><th>{"ok"}</th><th>{"errors"}</th></tr></thead>
+                    <tbody>{ row(strategy.to_string(), m) }{ row(s.to_string(), om) }</tbody>
+                </table>
+            }
+        </section>
+    }
+}
+
+/// Latency percentiles, throughput/errors, and per-backend routing over the last 20 s.
+fn render_charts(series: &[SeriesPoint], title: &str, now_ms: f64, which: &str) -> Html {
+    let from = (now_ms - CHART_SPAN_MS).max(0.0);
+    let pts: Vec<&SeriesPoint> = series.iter().filter(|p| p.t_ms >= from).collect();
+    let (w, h) = (360.0, 130.0);
+    let x = |t: f64| 36.0 + (w - 44.0) * (t - from) / CHART_SPAN_MS;
+    let chart = |name: &str, lines: Vec<(&str, Vec<Option<f64>>)>, unit: &str| {
+        let max = lines
+            .iter()
+            .flat_map(|(_, v)| v.iter().flatten())
+            .fold(1.0f64, |a, &b| a.max(b))
+            * 1.1;
+        let y = |v: f64| h - 18.0 - (h - 28.0) * v / max;
+        let polys = lines.iter().map(|(cls, vals)| {
+            let p: Vec<String> = pts
+                .iter()
+                .zip(vals)
+                .filter_map(|(pt, v)| {
+                    v.map(|v| format!("{:.1},{:.1}", x(pt.t_ms + BUCKET_MS as f64 / 2.0), y(v)))
+                })
+                .collect();
+            html! { <polyline class={cls.to_string()} points={p.join(" ")} /> }
+        });
+        html! {
+            <svg viewBox={format!("0 0 {w} {h}")} class="chart" data-testid={format!("chart-{which}-{name}")}>
+                <text class="c-title" x="36" y="11">{ format!("{name} ({unit})") }</text>
+                <line class="axis" x1="36" y1={f1(h - 18.0)} x2={f1(w - 8.0)} y2={f1(h - 18.0)} />
+                <text class="tick" x="2" y="20">{ format!("{max:.0}") }</text>
+                <text class="tick" x={f1(w - 8.0)} y={f1(h - 4.0)} text-anchor="end">{ format!("{} s", fmt_ms((now_ms * 1000.0) as u64 / 1000)) }</text>
+                { for polys }
+            </svg>
+        }
+    };
+    let lat = chart(
+        "latency",
+        vec![
+            ("p50", pts.iter().map(|p| p.p50_ms).collect()),
+            ("p95", pts.iter().map(|p| p.p95_ms).collect()),
+            ("p99", pts.iter().map(|p| p.p99_ms).collect()),
+        ],
+        "ms: p50 · p95 · p99",
+    );
+    let thr = chart(
+        "throughput",
+        vec![
+            ("ok-line", pts.iter().map(|p| Some(p.goodput_rps)).collect()),
+            (
+                "err-line",
+                pts.iter()
+                    .map(|p| {
+                        Some(
+                            (p.counts.errors
+                                + p.counts.rejected
+                                + p.counts.no_backend
+                                + p.counts.timeouts) as f64
+                                * 1000.0
+                                / BUCKET_MS as f64,
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "retry-line",
+                pts.iter().map(|p| Some(p.retries_rps)).collect(),
+            ),
+        ],
+        "req/s: ok · errors · retries",
+    );
+    let nb = pts.last().map(|p| p.backends.len()).unwrap_or(0);
+    let per: Vec<(&str, Vec<Option<f64>>)> = (0..nb)
+        .map(|b| {
+            (
+                "be-line",
+                pts.iter()
+                    .map(|p| p.backends.get(b).map(|x| x.in_flight))
+                    .collect(),
+            )
+        })
+        .collect();
+    let load = chart("load", per, "in flight per backend");
+    html! {
+        <section class={classes!("panel", "charts", which.to_string())} data-testid={format!("charts-{which}")}>
+            <h2>{ format!("Strategy {title}") }</h2>
+            { lat }{ thr }{ load }
+        </section>
+    }
+}
+
+fn select<T: Copy + PartialEq + 'static>(
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+    all: &[T],
+    current: T,
+    name: fn(T) -> &'static str,
+) -> Html {
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        d.emit(Action::SetParam(
+            key.into(),
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        ))
+    });
+    html! {
+        <label><span>{ label.to_string() }</span>
+            <select data-testid={format!("param-{key}")} {onchange}>
+                { for all.iter().map(|&v| html! { <option value={name(v)} selected={v == current}>{ name(v) }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+fn render_settings(
+    s: &Scenario,
+    setup: &engine::scenario::LbSetup,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let p = &setup.params;
+    let d = dispatch.clone();
+    let on_cmp = Callback::from(move |e: Event| {
+        d.emit(Action::SetParam(
+            "cmp".into(),
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        ))
+    });
+    let cmp = setup.compare.map(|c| c.as_str()).unwrap_or("");
+    html! {
+        <section class="panel settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time on the same request stream (the seed)."}</p>
+            <div class="form">
+                { select(dispatch, "strat", "strategy", &Strategy::ALL, p.strategy, Strategy::as_str) }
+                <label><span>{"compare with"}</span>
+                    <select data-testid="param-cmp" onchange={on_cmp}>
+                        <option value="" selected={cmp.is_empty()}>{"(none)"}</option>
+                        { for Strategy::ALL.iter().map(|s| html! { <option value={s.as_str()} selected={s.as_str() == cmp}>{ s.as_str() }</option> }) }
+                    </select>
+                </label>
+                { param_input(dispatch, "n", "backends", s.nodes.to_string(), "1–20") }
+                { param_input(dispatch, "be", "weights@speed%", engine::lb::fmt_backends(&setup.backends), "per backend: W or W@S, e.g. 1,1,1@25") }
+                { param_input(dispatch, "rate", "requests/s", p.rate.to_string(), "Poisson arrival rate") }
+                { param_input(dispatch, "burst", "burst ×", p.burst.to_string(), "rate multiplier during bursts (1 = none)") }
+                { select(dispatch, "svc", "service time", &ServiceDist::ALL, p.service, ServiceDist::as_str) }
+                { param_input(dispatch, "svcms", "service mean ms", fmt_ms(p.service_mean.0), "mean service time at 100% speed") }
+                { param_input(dispatch, "workers", "workers", p.workers.to_string(), "concurrent requests per backend") }
+                { param_input(dispatch, "timeout", "timeout ms", fmt_ms(p.timeout.0), "per attempt") }
+                { param_toggle(dispatch, "hc", "health checks", p.hc, "active checks: interval, timeout, rise, fall") }
+                { param_input(dispatch, "hci", "check interval ms", fmt_ms(p.hc_interval.0), "HAProxy inter (2000)") }
+                { param_input(dispatch, "rise", "rise", p.rise.to_string(), "successes to mark up") }
+                { param_input(dispatch, "fall", "fall", p.fall.to_string(), "failures to mark down") }
+                { param_input(dispatch, "eject", "eject after errors", p.eject_after.to_string(), "passive outlier ejection (0 = off)") }
+                { select(dispatch, "retry", "retries", &RetryPolicy::ALL, p.retry, RetryPolicy::as_str) }
+                { param_input(dispatch, "tries", "attempts", p.tries.to_string(), "first try included") }
+                { param_toggle(dispatch, "budget", "retry budget", p.budget, "token bucket limiting retries") }
+                { param_input(dispatch, "hot", "hot client %", p.hot_pct.to_string(), "share of requests from client 0") }
+            </div>
+        </section>
+    }
+}
