@@ -1,0 +1,75 @@
+// Browser tests of the load-balancer lab. Backends carry data-node-id (2..), data-status (the
+// balancer's view: up, suspect, down), data-routed; metrics carry metric-p50, metric-p99,
+// metric-throughput, metric-errors with plain numbers in data-value.
+import assert from 'node:assert/strict';
+import { browserTest, eventLog, simMs, waitUntil } from './lib.mjs';
+
+async function backends(page) {
+  return page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('.backend[data-node-id]')].map((el) => [
+        el.getAttribute('data-node-id'),
+        { status: el.getAttribute('data-status'), routed: Number(el.getAttribute('data-routed')) },
+      ]),
+    ),
+  );
+}
+
+async function play(page, speed = '0') {
+  await page.getByTestId('speed').evaluate((el, v) => {
+    el.value = v;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, speed);
+  await page.getByTestId('play').click();
+}
+
+browserTest('a crashed backend is marked down and traffic moves to the others', async ({ openPage }) => {
+  const page = await openPage('lab=lb&v=1&seed=1&n=4&faults=3000:crash:3&t=2900');
+  assert.equal((await backends(page))['3'].status, 'up');
+  await play(page, '1');
+  await waitUntil(async () => (await backends(page))['3']?.status === 'down', { timeout: 20_000, message: 'b3 down' });
+  const at = await backends(page);
+  await waitUntil(async () => (await simMs(page)) > 9000, { timeout: 20_000, message: 'more traffic' });
+  await page.getByTestId('play').click();
+  const later = await backends(page);
+  assert.equal(later['3'].routed, at['3'].routed, 'nothing more routed to the crashed backend');
+  for (const id of ['2', '4', '5']) assert.ok(later[id].routed > at[id].routed, `b${id} takes the traffic`);
+  assert.match(await page.getByTestId('crash-report').first().innerText(), /b3 crashed at 3000 ms: marked down/);
+  for (const id of ['metric-p50', 'metric-p99', 'metric-throughput', 'metric-errors']) {
+    const v = await page.getByTestId(id).getAttribute('data-value');
+    assert.ok(v !== '' && Number.isFinite(Number(v)), `${id} is a number: ${v}`);
+  }
+});
+
+browserTest('switching strategy changes the charts; compare mode shows both on identical traffic', async ({ openPage }) => {
+  const page = await openPage('lab=lb&v=1&seed=1&n=4&rate=300&faults=2000:cmd:5:slow:10&t=8000');
+  const chart = () => page.locator('[data-testid=chart-main-load] polyline').evaluateAll((ps) => ps.map((p) => p.getAttribute('points')).join('|'));
+  const before = await chart();
+  await page.getByTestId('param-strat').selectOption('p2c');
+  await waitUntil(() => new URL(page.url()).searchParams.get('strat') === 'p2c', { message: 'strat=p2c in the link' });
+  assert.notEqual(await chart(), before, 'the load chart changed');
+  await page.getByTestId('param-cmp').selectOption('rr');
+  await page.getByTestId('charts-compare').waitFor();
+  const rows = await page.locator('[data-testid=compare-table] tbody tr').allInnerTexts();
+  assert.equal(rows.length, 2);
+  assert.match(rows[0], /^p2c/);
+  assert.match(rows[1], /^rr/);
+  assert.equal(await simMs(page), 8000, 'same time for both runs');
+});
+
+browserTest('slowing a backend and failing requests are recorded as commands', async ({ openPage }) => {
+  const page = await openPage('lab=lb&n=3&t=1000');
+  await page.locator('.backend[data-node-id="2"]').click();
+  await page.getByTestId('slow-input').fill('4');
+  await page.getByTestId('action-slow').click();
+  await waitUntil(async () => (await eventLog(page)).last?.text.includes('cmd:2:slow:4'), { message: 'slow command in the log' });
+  await page.getByTestId('action-errors').click();
+  await waitUntil(async () => (await eventLog(page)).last?.text.includes('cmd:2:errors:50'), { message: 'errors command' });
+  const faults = new URL(page.url()).searchParams.get('faults') ?? '';
+  assert.match(faults, /1000:cmd:2:slow:4;1000:cmd:2:errors:50/);
+  await play(page, '0');
+  await waitUntil(async () => Number(await page.getByTestId('metric-errors').getAttribute('data-value')) > 0, {
+    timeout: 15_000,
+    message: 'errors show up in the metrics',
+  });
+});
