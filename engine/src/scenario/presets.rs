@@ -184,10 +184,11 @@ const ALL: &[Preset] = &[
         id: "lb-slow-backend",
         lab: LabKind::Lb,
         title: "One slow backend: round-robin vs P2C",
-        lesson: "At 2 s backend b5 becomes 10× slower. Round-robin keeps sending it a quarter of the \
-                 requests: they queue and time out. Power of two choices (compared on the identical request \
-                 stream) sees b5's outstanding requests and routes around it. Try lc and pewma too.",
-        query: "lab=lb&v=1&seed=1&n=4&lat=10-15&loss=0&rate=300&cmp=p2c&faults=2000:cmd:5:slow:10",
+        lesson: "At 2 s backend b5 becomes 10× slower (outlier ejection is off, to isolate the strategy). \
+                 Round-robin keeps sending it a quarter of the requests: they queue and time out (p99 = the \
+                 1 s timeout). Power of two choices, compared on the identical request stream, sees b5's \
+                 outstanding requests and sends it far less. Try lc and pewma too.",
+        query: "lab=lb&v=1&seed=1&n=4&lat=10-15&loss=0&rate=300&eject=0&cmp=p2c&faults=2000:cmd:5:slow:10",
     },
     Preset {
         id: "lb-weights",
