@@ -44,7 +44,6 @@ pub fn Home(props: &HomeProps) -> Html {
                     </li>
                 }) }
             </ul>
-            <p class="muted">{"In progress: load-balancer strategies with health checks and retries."}</p>
             <section class="how">
                 <h2>{"How to use it"}</h2>
                 <ul>
