@@ -99,3 +99,8 @@ pub fn speed_label(speed: f64) -> String {
         format!("1/{}×", (1.0 / speed).round())
     }
 }
+
+/// A coordinate for an SVG attribute, one decimal (`12.3`).
+pub fn f1(v: f64) -> String {
+    format!("{v:.1}")
+}

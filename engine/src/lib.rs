@@ -29,6 +29,7 @@
 
 pub mod detmath;
 pub mod fault;
+pub mod health;
 pub mod heartbeat;
 pub mod history;
 pub mod lb;

@@ -112,6 +112,19 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
     }
 }
 
+/// A button that sends one action (a fault, a lab command); `data-testid` as given.
+pub fn action_button(
+    dispatch: &Callback<Action>,
+    testid: &str,
+    label: &str,
+    action: Action,
+    enabled: bool,
+) -> Html {
+    let d = dispatch.clone();
+    let onclick = Callback::from(move |_: MouseEvent| d.emit(action.clone()));
+    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
+}
+
 /// A text field bound to one link parameter (`data-testid=param-<key>`); a change is validated
 /// exactly like a link.
 pub fn param_input(

@@ -2,9 +2,11 @@
 //! silence growing towards its timeout, both detectors' verdicts, failover and fencing.
 
 use crate::components::event_log::EventLog;
-use crate::components::lab::{fault_timeline, lab_head, param_input, param_toggle, use_lab};
+use crate::components::lab::{
+    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab,
+};
 use crate::components::network::NetworkPanel;
-use crate::geometry::{arc_path, between_circles, lerp, progress, ring, Pt};
+use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
 use crate::player::Action;
 use engine::heartbeat::{
     measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
@@ -131,7 +133,7 @@ fn render_svg(
             LinkState::Cut => "link cut",
             LinkState::Held => "link held",
         };
-        html! { <line class={cls} data-link={format!("{a}>{b}")} x1={fmt(s.x)} y1={fmt(s.y)} x2={fmt(e.x)} y2={fmt(e.y)} /> }
+        html! { <line class={cls} data-link={format!("{a}>{b}")} x1={f1(s.x)} y1={f1(s.y)} x2={f1(e.x)} y2={f1(e.y)} /> }
     });
 
     let messages = sim.in_flight().map(|m| {
@@ -154,7 +156,7 @@ fn render_svg(
         html! {
             <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
                 <title>{ title }</title>
-                <circle cx={fmt(at.x)} cy={fmt(at.y)} r="7" />
+                <circle cx={f1(at.x)} cy={f1(at.y)} r="7" />
             </g>
         }
     });
@@ -203,16 +205,16 @@ fn render_svg(
                 role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
                 <title>{ aria }</title>
                 { arc.unwrap_or_default() }
-                <circle class="body" cx={fmt(c.x)} cy={fmt(c.y)} r={fmt(r)} />
-                <text class="label" x={fmt(c.x)} y={fmt(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
+                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
+                <text class="label" x={f1(c.x)} y={f1(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
                 if !small || i == MONITOR {
-                    <text class="status-text" x={fmt(c.x)} y={fmt(c.y + r + 20.0)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
+                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 20.0)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
                 }
                 if role == "primary" {
-                    <text class="role-text" x={fmt(c.x)} y={fmt(c.y - r - 10.0)}>{ format!("★ primary e{epoch}") }</text>
+                    <text class="role-text" x={f1(c.x)} y={f1(c.y - r - 10.0)}>{ format!("★ primary e{epoch}") }</text>
                 }
                 if !alive {
-                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", fmt(c.x - r * 0.6), fmt(c.y - r * 0.6), fmt(c.x + r * 0.6), fmt(c.y + r * 0.6), fmt(c.x + r * 0.6), fmt(c.y - r * 0.6), fmt(c.x - r * 0.6), fmt(c.y + r * 0.6))} />
+                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", f1(c.x - r * 0.6), f1(c.y - r * 0.6), f1(c.x + r * 0.6), f1(c.y + r * 0.6), f1(c.x + r * 0.6), f1(c.y - r * 0.6), f1(c.x - r * 0.6), f1(c.y + r * 0.6))} />
                 }
             </g>
         }
@@ -230,10 +232,6 @@ fn render_svg(
     }
 }
 
-fn fmt(v: f64) -> String {
-    format!("{v:.1}")
-}
-
 fn render_legend() -> Html {
     html! {
         <p class="legend">
@@ -244,18 +242,6 @@ fn render_legend() -> Html {
             <span class="key">{"Arc around a worker: silence since its last heartbeat, full at the down timeout."}</span>
         </p>
     }
-}
-
-fn fault_button(
-    dispatch: &Callback<Action>,
-    testid: &str,
-    label: &str,
-    fault: Fault,
-    enabled: bool,
-) -> Html {
-    let d = dispatch.clone();
-    let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::Inject(fault.clone())));
-    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
 }
 
 fn render_selected(
@@ -272,14 +258,14 @@ fn render_selected(
     let now = sim.now();
     let actions = html! {
         <div class="actions" data-testid="node-actions">
-            { fault_button(dispatch, "action-crash", "Crash", Fault::Crash(i), alive) }
-            { fault_button(dispatch, "action-restart", "Restart", Fault::Restart(i), !alive) }
-            { fault_button(dispatch, "action-isolate", "Isolate", Fault::Isolate(i), true) }
+            { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), alive) }
+            { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !alive) }
+            { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
             if i != MONITOR {
-                { fault_button(dispatch, "action-cut-out", &format!("Cut {i}→M"), Fault::Cut(i, MONITOR), sim.links().get(i, MONITOR) != LinkState::Cut) }
-                { fault_button(dispatch, "action-cut-in", &format!("Cut M→{i}"), Fault::Cut(MONITOR, i), sim.links().get(MONITOR, i) != LinkState::Cut) }
-                { fault_button(dispatch, "action-hold", &format!("Hold {i}→M"), Fault::Hold(i, MONITOR), sim.links().get(i, MONITOR) == LinkState::Up) }
-                { fault_button(dispatch, "action-release", &format!("Release {i}→M"), Fault::Release(i, MONITOR), sim.links().get(i, MONITOR) == LinkState::Held) }
+                { action_button(dispatch, "action-cut-out", &format!("Cut {i}→M"), Action::Inject(Fault::Cut(i, MONITOR)), sim.links().get(i, MONITOR) != LinkState::Cut) }
+                { action_button(dispatch, "action-cut-in", &format!("Cut M→{i}"), Action::Inject(Fault::Cut(MONITOR, i)), sim.links().get(MONITOR, i) != LinkState::Cut) }
+                { action_button(dispatch, "action-hold", &format!("Hold {i}→M"), Action::Inject(Fault::Hold(i, MONITOR)), sim.links().get(i, MONITOR) == LinkState::Up) }
+                { action_button(dispatch, "action-release", &format!("Release {i}→M"), Action::Inject(Fault::Release(i, MONITOR)), sim.links().get(i, MONITOR) == LinkState::Held) }
             }
         </div>
     };

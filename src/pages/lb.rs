@@ -3,9 +3,11 @@
 //! identical request stream for comparison.
 
 use crate::components::event_log::EventLog;
-use crate::components::lab::{fault_timeline, lab_head, param_input, param_toggle, use_lab};
+use crate::components::lab::{
+    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab,
+};
 use crate::components::network::NetworkPanel;
-use crate::geometry::{lerp, progress, Pt};
+use crate::geometry::{f1, lerp, progress, Pt};
 use crate::player::Action;
 use engine::history::History;
 use engine::lb::{
@@ -52,10 +54,6 @@ fn node_at(id: NodeId, n: usize) -> Pt {
         lb::LB => LB_AT,
         b => backend_at(b - FIRST_BACKEND, n),
     }
-}
-
-fn f1(v: f64) -> String {
-    format!("{v:.1}")
 }
 
 /// The second run of the compare mode: the same scenario with another strategy, kept at the
@@ -226,18 +224,6 @@ fn render_view(
     }
 }
 
-fn cmd(
-    dispatch: &Callback<Action>,
-    testid: &str,
-    label: &str,
-    text: String,
-    enabled: bool,
-) -> Html {
-    let d = dispatch.clone();
-    let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::InjectText(text.clone())));
-    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
-}
-
 fn render_selected(
     sim: &Sim<LbNode>,
     m: &lb::LbMetrics,
@@ -281,10 +267,10 @@ fn render_selected(
         <section class="panel selected" data-testid="selected-node" data-node={id.to_string()}>
             <h2>{ format!("Backend b{id}") }<span class="muted">{ format!(" — balancer sees it {}", bm.status) }</span></h2>
             <div class="actions">
-                { cmd(dispatch, "action-crash", "Crash", format!("crash:{id}"), alive) }
-                { cmd(dispatch, "action-restart", "Restore", format!("restart:{id}"), !alive) }
-                { cmd(dispatch, "action-fast", "Normal speed", format!("cmd:{id}:slow:1"), bm.slow > 1) }
-                { cmd(dispatch, "action-noerrors", "No errors", format!("cmd:{id}:errors:0"), bm.error_pct > 0.0) }
+                { action_button(dispatch, "action-crash", "Crash", Action::InjectText(format!("crash:{id}")), alive) }
+                { action_button(dispatch, "action-restart", "Restore", Action::InjectText(format!("restart:{id}")), !alive) }
+                { action_button(dispatch, "action-fast", "Normal speed", Action::InjectText(format!("cmd:{id}:slow:1")), bm.slow > 1) }
+                { action_button(dispatch, "action-noerrors", "No errors", Action::InjectText(format!("cmd:{id}:errors:0")), bm.error_pct > 0.0) }
             </div>
             <form class="inline" onsubmit={on_slow}>
                 <label><span>{"slow down ×"}</span><input type="text" data-testid="slow-input" ref={slow_ref} value="5" size="4" /></label>

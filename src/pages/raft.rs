@@ -4,9 +4,11 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::hooks::use_frames;
-use crate::components::lab::{fault_timeline, lab_head, param_input, param_toggle, use_lab};
+use crate::components::lab::{
+    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab,
+};
 use crate::components::network::NetworkPanel;
-use crate::geometry::{arc_path, between_circles, lerp, progress, ring, Pt};
+use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
@@ -85,10 +87,6 @@ pub fn RaftPage(props: &RaftProps) -> Html {
     }
 }
 
-fn fmt(v: f64) -> String {
-    format!("{v:.1}")
-}
-
 fn render_cluster(
     sim: &Sim<RaftNode>,
     selected: Option<NodeId>,
@@ -138,9 +136,9 @@ fn render_cluster(
         html! {
             <g class="link-pair" data-link={format!("{a}-{b}")} {onclick}>
                 <title>{ format!("link {a}↔{b}: {a}→{b} {}, {b}→{a} {} — click to {}", state(ab), state(ba), if all_up { "cut it" } else { "restore it" }) }</title>
-                <line class="hit" x1={fmt(ca.x)} y1={fmt(ca.y)} x2={fmt(cb.x)} y2={fmt(cb.y)} />
-                <line class={classes!("link", state(ab))} data-dir={format!("{a}>{b}")} x1={fmt(s1.x)} y1={fmt(s1.y)} x2={fmt(e1.x)} y2={fmt(e1.y)} />
-                <line class={classes!("link", state(ba))} data-dir={format!("{b}>{a}")} x1={fmt(s2.x)} y1={fmt(s2.y)} x2={fmt(e2.x)} y2={fmt(e2.y)} />
+                <line class="hit" x1={f1(ca.x)} y1={f1(ca.y)} x2={f1(cb.x)} y2={f1(cb.y)} />
+                <line class={classes!("link", state(ab))} data-dir={format!("{a}>{b}")} x1={f1(s1.x)} y1={f1(s1.y)} x2={f1(e1.x)} y2={f1(e1.y)} />
+                <line class={classes!("link", state(ba))} data-dir={format!("{b}>{a}")} x1={f1(s2.x)} y1={f1(s2.y)} x2={f1(e2.x)} y2={f1(e2.y)} />
             </g>
         }
     });
@@ -167,8 +165,8 @@ fn render_cluster(
             <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
                 <title>{ format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, label, if m.lost { " (will be lost)" } else { "" }) }</title>
-                <circle cx={fmt(at.x)} cy={fmt(at.y)} r="8" />
-                <text class="msg-label" x={fmt(at.x + 10.0)} y={fmt(at.y - 8.0)}>{ label }</text>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r="8" />
+                <text class="msg-label" x={f1(at.x + 10.0)} y={f1(at.y - 8.0)}>{ label }</text>
             </g>
         }
     });
@@ -211,15 +209,15 @@ fn render_cluster(
                 data-member={member.to_string()} role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
                 <title>{ aria }</title>
                 { timer.unwrap_or_default() }
-                <circle class="body" cx={fmt(c.x)} cy={fmt(c.y)} r={fmt(NODE_R)} />
-                <text class="label" x={fmt(c.x)} y={fmt(c.y - 2.0)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
-                <text class="term" x={fmt(c.x)} y={fmt(c.y + 16.0)}>{ format!("term {}", node.current_term) }</text>
-                <text class="status-text" x={fmt(c.x)} y={fmt(c.y + NODE_R + 22.0)}>{ label }</text>
+                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(NODE_R)} />
+                <text class="label" x={f1(c.x)} y={f1(c.y - 2.0)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
+                <text class="term" x={f1(c.x)} y={f1(c.y + 16.0)}>{ format!("term {}", node.current_term) }</text>
+                <text class="status-text" x={f1(c.x)} y={f1(c.y + NODE_R + 22.0)}>{ label }</text>
                 if let Some(v) = votes {
-                    <text class="votes" x={fmt(c.x)} y={fmt(c.y - NODE_R - 12.0)}>{ v }</text>
+                    <text class="votes" x={f1(c.x)} y={f1(c.y - NODE_R - 12.0)}>{ v }</text>
                 }
                 if !alive {
-                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", fmt(c.x - 24.0), fmt(c.y - 24.0), fmt(c.x + 24.0), fmt(c.y + 24.0), fmt(c.x + 24.0), fmt(c.y - 24.0), fmt(c.x - 24.0), fmt(c.y + 24.0))} />
+                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", f1(c.x - 24.0), f1(c.y - 24.0), f1(c.x + 24.0), f1(c.y + 24.0), f1(c.x + 24.0), f1(c.y - 24.0), f1(c.x - 24.0), f1(c.y + 24.0))} />
                 }
             </g>
         }
@@ -235,18 +233,6 @@ fn render_cluster(
             <g class="messages">{ for messages }</g>
         </svg>
     }
-}
-
-fn cmd_button(
-    dispatch: &Callback<Action>,
-    testid: String,
-    label: String,
-    text: String,
-    enabled: bool,
-) -> Html {
-    let d = dispatch.clone();
-    let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::InjectText(text.clone())));
-    html! { <button data-testid={testid} {onclick} disabled={!enabled}>{ label }</button> }
 }
 
 fn render_selected(
@@ -453,8 +439,8 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
         html! {
             <g class={classes!("seq-msg", dropped.then_some("dropped"))}>
                 <title>{ format!("{a}→{b} {msg} sent {} arrived {}", SimTime(sent.0), at) }</title>
-                <line x1={fmt(x1)} y1={fmt(y1)} x2={fmt(x2)} y2={fmt(y2)} />
-                <circle cx={fmt(x2)} cy={fmt(y2)} r="2.5" />
+                <line x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
+                <circle cx={f1(x2)} cy={f1(y2)} r="2.5" />
             </g>
         }
     });
@@ -464,8 +450,8 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
             <svg viewBox={format!("0 0 {w} {h}")} class="seq" data-testid="sequence">
                 { for (0..n).map(|i| html! {
                     <g class="lifeline">
-                        <text x={fmt(x(i))} y="12">{ i }</text>
-                        <line x1={fmt(x(i))} y1="16" x2={fmt(x(i))} y2={fmt(h - 6.0)} />
+                        <text x={f1(x(i))} y="12">{ i }</text>
+                        <line x1={f1(x(i))} y1="16" x2={f1(x(i))} y2={f1(h - 6.0)} />
                     </g>
                 }) }
                 { for arrows }
@@ -624,7 +610,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
         html! {
             <g class={format!("cdf c{k}")}>
                 <polyline points={pts.join(" ")} />
-                <text x={fmt(w - 10.0)} y={fmt(20.0 + 14.0 * k as f64)} class="key">{ format!("{lo}–{hi} ms: median {}", median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())) }</text>
+                <text x={f1(w - 10.0)} y={f1(20.0 + 14.0 * k as f64)} class="key">{ format!("{lo}–{hi} ms: median {}", median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())) }</text>
             </g>
         }
     });
@@ -640,12 +626,12 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
             <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
             <span class="muted" data-testid="exp-done">{ format!(" {done}/{total} runs") }</span>
             <svg viewBox={format!("0 0 {w} {h}")} class="cdf-plot" data-testid="exp-plot">
-                <line class="axis" x1="40" y1={fmt(h - 30.0)} x2={fmt(w - 20.0)} y2={fmt(h - 30.0)} />
-                <line class="axis" x1="40" y1="20" x2="40" y2={fmt(h - 30.0)} />
-                { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={fmt(xmap(t))} y={fmt(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
+                <line class="axis" x1="40" y1={f1(h - 30.0)} x2={f1(w - 20.0)} y2={f1(h - 30.0)} />
+                <line class="axis" x1="40" y1="20" x2="40" y2={f1(h - 30.0)} />
+                { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={f1(xmap(t))} y={f1(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
                 <text class="tick" x="4" y="24">{"100%"}</text>
-                <text class="tick" x="4" y={fmt(h - 32.0)}>{"0%"}</text>
-                <text class="tick" x={fmt(w / 2.0)} y={fmt(h - 2.0)}>{"time without a leader (ms, log scale)"}</text>
+                <text class="tick" x="4" y={f1(h - 32.0)}>{"0%"}</text>
+                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{"time without a leader (ms, log scale)"}</text>
                 { for lines }
             </svg>
         </section>
@@ -654,4 +640,15 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
 
 fn median(sorted: &[f64]) -> Option<f64> {
     (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2])
+}
+
+/// A button sending a fault or command in its text form (validated like a link entry).
+fn cmd_button(
+    dispatch: &Callback<Action>,
+    testid: String,
+    label: String,
+    text: String,
+    enabled: bool,
+) -> Html {
+    action_button(dispatch, &testid, &label, Action::InjectText(text), enabled)
 }

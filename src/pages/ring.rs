@@ -2,8 +2,8 @@
 //! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
-use crate::components::lab::{lab_head, param_input, use_lab};
-use crate::geometry::Pt;
+use crate::components::lab::{action_button, lab_head, param_input, use_lab};
+use crate::geometry::{f1, Pt};
 use crate::player::Action;
 use engine::history::Run;
 use engine::ring::{
@@ -54,10 +54,6 @@ fn at_turn(turn: f64, r: f64) -> Pt {
         x: C.x + r * a.cos(),
         y: C.y + r * a.sin(),
     }
-}
-
-fn f1(v: f64) -> String {
-    format!("{v:.1}")
 }
 
 /// Row geometry of the server column: y of row k and its height.
@@ -366,6 +362,7 @@ fn render_walk_text(rl: &RingLab, key: &str) -> Html {
     }
 }
 
+/// A button applying a ring operation now (`add:n5`, `fail:n1`, …).
 fn op_button(
     dispatch: &Callback<Action>,
     testid: &str,
@@ -373,10 +370,13 @@ fn op_button(
     op: String,
     enabled: bool,
 ) -> Html {
-    let d = dispatch.clone();
-    let onclick =
-        Callback::from(move |_: MouseEvent| d.emit(Action::InjectText(format!("cmd:0:{op}"))));
-    html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label }</button> }
+    action_button(
+        dispatch,
+        testid,
+        &label,
+        Action::InjectText(format!("cmd:0:{op}")),
+        enabled,
+    )
 }
 
 fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {

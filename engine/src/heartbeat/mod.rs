@@ -32,27 +32,8 @@ use std::fmt;
 /// The monitor's node id.
 pub const MONITOR: NodeId = 0;
 
-/// What the monitor believes about a worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
-    /// Heard from recently enough.
-    Up,
-    /// Late; not yet declared dead.
-    Suspect,
-    /// Declared dead.
-    Down,
-}
-
-impl Status {
-    /// The lowercase name used in the UI and links (`up`, `suspect`, `down`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Up => "up",
-            Status::Suspect => "suspect",
-            Status::Down => "down",
-        }
-    }
-}
+/// What the monitor believes about a worker (the shared up / suspect / down verdict).
+pub use crate::health::Health as Status;
 
 /// A worker's role in the primary/backup pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,27 +10,10 @@ use crate::time::{Duration, SimTime};
 use crate::NodeId;
 use std::collections::BTreeMap;
 
-/// What the balancer believes about a backend's health (active checks).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Status {
-    /// The last check succeeded (or, down before, `rise` in a row did).
-    Up,
-    /// Some checks failed in a row, fewer than `fall`: still routed to (as HAProxy does).
-    Suspect,
-    /// `fall` checks failed in a row: not routed to until `rise` succeed in a row.
-    Down,
-}
-
-impl Status {
-    /// The lowercase name (`up`, `suspect`, `down`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Up => "up",
-            Status::Suspect => "suspect",
-            Status::Down => "down",
-        }
-    }
-}
+/// What the balancer believes about a backend from its active checks: up (the last check
+/// succeeded, or `rise` in a row did), suspect (some failed in a row, fewer than `fall`: still routed
+/// to, as HAProxy does), down (`fall` failed in a row: not routed to until `rise` succeed).
+pub use crate::health::Health as Status;
 
 /// The balancer's view of one backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
