@@ -1,99 +1,69 @@
-//! The app shell: routes by the `lab` query parameter (works on any static host, under any
-//! sub-path), a header, and the error banner for links that name no known lab.
+//! The app shell. Each lab is its own wasm bundle (so a page downloads only its lab): a small
+//! loader in `index.html` reads `?lab=` and starts the matching bundle, or the home bundle. Links
+//! between pages are ordinary navigations; the query stays the whole scenario, so links work on
+//! any static host and under any sub-path.
 
 use crate::components::banner::ErrorBanner;
-use crate::pages::heartbeat::HeartbeatPage;
 use crate::pages::home::Home;
-use crate::pages::lb::LbPage;
-use crate::pages::raft::RaftPage;
-use crate::pages::ring::RingPage;
 use crate::web;
-use engine::scenario::{decode, Decoded, LabKind};
+use engine::scenario::{decode, Decoded};
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// What the address bar says, decoded, plus a counter so re-opening a page re-initialises it.
-#[derive(Clone, PartialEq)]
-struct Route {
-    decoded: Rc<Decoded>,
-    generation: u64,
+/// The address bar, decoded.
+pub fn decoded_location() -> Rc<Decoded> {
+    Rc::new(decode(&web::location_query()))
 }
 
-fn read_route(generation: u64) -> Route {
-    Route {
-        decoded: Rc::new(decode(&web::location_query())),
-        generation,
-    }
+/// Props of [`Shell`].
+#[derive(Properties, PartialEq)]
+pub struct ShellProps {
+    /// The page.
+    #[prop_or_default]
+    pub children: Html,
 }
 
-/// The root component.
+/// The header and footer around every page. The header carries `data-testid=app-ready`.
 #[component]
-pub fn App() -> Html {
-    let route = use_state(|| read_route(0));
-    // Browser back/forward: re-read the address bar.
-    {
-        let route = route.clone();
-        use_effect_with((), move |_| {
-            let win = web_sys::window();
-            let cb = Closure::wrap(Box::new(move |_: web_sys::Event| {
-                route.set(read_route(route.generation + 1));
-            }) as Box<dyn FnMut(web_sys::Event)>);
-            if let Some(w) = &win {
-                let _ = w.add_event_listener_with_callback("popstate", cb.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = &win {
-                    let _ = w.remove_event_listener_with_callback(
-                        "popstate",
-                        cb.as_ref().unchecked_ref(),
-                    );
-                }
-                drop(cb);
-            }
-        });
-    }
-    let navigate = {
-        let route = route.clone();
-        Callback::from(move |query: String| {
-            web::push_query(&query);
-            route.set(read_route(route.generation + 1));
-            if let Some(w) = web_sys::window() {
-                w.scroll_to_with_x_and_y(0.0, 0.0);
-            }
-        })
-    };
-    let home_click = {
-        let navigate = navigate.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.prevent_default();
-            navigate.emit(String::new());
-        })
-    };
-    let d = route.decoded.clone();
-    let page = match d.lab {
-        Some(LabKind::Lb) => html! { <LbPage key={route.generation} decoded={d.clone()} /> },
-        Some(LabKind::Ring) => html! { <RingPage key={route.generation} decoded={d.clone()} /> },
-        Some(LabKind::Raft) => html! { <RaftPage key={route.generation} decoded={d.clone()} /> },
-        Some(LabKind::Heartbeat) => {
-            html! { <HeartbeatPage key={route.generation} decoded={d.clone()} onnavigate={navigate.clone()} /> }
-        }
-        None => html! {
-            <>
-                <ErrorBanner errors={d.errors.clone()} />
-                <Home onnavigate={navigate.clone()} />
-            </>
-        },
-    };
+pub fn Shell(props: &ShellProps) -> Html {
     html! {
         <>
             <header class="top" data-testid="app-ready">
-                <a href="./" class="brand" onclick={home_click} data-testid="home-link">{"HA Playground"}</a>
+                <a href="./" class="brand" data-testid="home-link">{"HA Playground"}</a>
                 <span class="tagline">{"interactive high-availability labs"}</span>
             </header>
-            { page }
+            { props.children.clone() }
             <footer class="foot">{"Deterministic simulation: a link replays the same run, event for event, on every machine."}</footer>
         </>
     }
+}
+
+/// The home bundle's root: the list of labs, and the banner for a link naming no known lab.
+#[component]
+pub fn HomeApp() -> Html {
+    let d = decoded_location();
+    html! {
+        <Shell>
+            <ErrorBanner errors={d.errors.clone()} />
+            <Home />
+        </Shell>
+    }
+}
+
+/// Starts a bundle: the panic panel, then the root component.
+pub fn start<C: BaseComponent<Properties = ()>>() {
+    web::install_panic_panel();
+    yew::Renderer::<C>::new().render();
+}
+
+/// Defines a lab bundle's root component: the shell around the lab's page, fed the decoded link.
+#[macro_export]
+macro_rules! lab_root {
+    ($root:ident, $page:path) => {
+        #[yew::component]
+        fn $root() -> yew::Html {
+            let decoded = $crate::app::decoded_location();
+            yew::html! { <$crate::app::Shell><$page {decoded} /></$crate::app::Shell> }
+        }
+    };
 }

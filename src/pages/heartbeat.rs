@@ -26,8 +26,6 @@ use yew::prelude::*;
 pub struct HeartbeatProps {
     /// The link, decoded.
     pub decoded: Rc<Decoded>,
-    /// Opens another link (presets).
-    pub onnavigate: Callback<String>,
 }
 
 fn build(s: &Scenario) -> History<HbNode> {

@@ -3,26 +3,11 @@
 use engine::scenario::{presets, LabKind};
 use yew::prelude::*;
 
-/// Props of [`Home`].
-#[derive(Properties, PartialEq, Clone)]
-pub struct HomeProps {
-    /// Opens a link query (a lab or a preset).
-    pub onnavigate: Callback<String>,
-}
-
-/// The list of labs.
+/// The list of labs. Links are ordinary navigations: each lab is its own bundle.
 #[component]
-pub fn Home(props: &HomeProps) -> Html {
+pub fn Home() -> Html {
     let link = |query: String, testid: String, body: Html| {
-        let nav = props.onnavigate.clone();
-        let q = query.clone();
-        let onclick = Callback::from(move |e: MouseEvent| {
-            if !(e.ctrl_key() || e.meta_key() || e.shift_key()) {
-                e.prevent_default();
-                nav.emit(q.clone());
-            }
-        });
-        html! { <a href={format!("?{query}")} data-testid={testid} {onclick}>{ body }</a> }
+        html! { <a href={format!("?{query}")} data-testid={testid}>{ body }</a> }
     };
     html! {
         <main class="home">

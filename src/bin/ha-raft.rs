@@ -1,0 +1,7 @@
+//! The raft lab's bundle (started by the loader in `index.html` for `?lab=raft`).
+
+ha_playground::lab_root!(Root, ha_playground::pages::raft::RaftPage);
+
+fn main() {
+    ha_playground::app::start::<Root>();
+}
