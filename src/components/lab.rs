@@ -125,6 +125,28 @@ pub fn action_button(
     html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
 }
 
+/// A labelled text field that sends an action built from its value when it changes.
+pub fn text_field(
+    dispatch: &Callback<Action>,
+    testid: String,
+    label: &str,
+    value: String,
+    help: &str,
+    to_action: impl Fn(String) -> Action + 'static,
+) -> Html {
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        d.emit(to_action(v.trim().to_string()));
+    });
+    html! {
+        <label title={help.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="text" data-testid={testid} {value} {onchange} size="7" />
+        </label>
+    }
+}
+
 /// A text field bound to one link parameter (`data-testid=param-<key>`); a change is validated
 /// exactly like a link.
 pub fn param_input(
@@ -134,17 +156,14 @@ pub fn param_input(
     value: String,
     help: &str,
 ) -> Html {
-    let d = dispatch.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        d.emit(Action::SetParam(key.into(), v.trim().to_string()));
-    });
-    html! {
-        <label title={help.to_string()}>
-            <span>{ label.to_string() }</span>
-            <input type="text" data-testid={format!("param-{key}")} value={value} {onchange} size="7" />
-        </label>
-    }
+    text_field(
+        dispatch,
+        format!("param-{key}"),
+        label,
+        value,
+        help,
+        move |v| Action::SetParam(key.into(), v),
+    )
 }
 
 /// A checkbox bound to a 0/1 link parameter (`data-testid=param-<key>`).

@@ -1,6 +1,7 @@
 //! The network panel shared by every lab: heal, partition, and live changes of loss and latency
 //! (each recorded as a fault at the current time, so the link replays it).
 
+use crate::components::lab::text_field;
 use crate::player::Action;
 use engine::net::{fmt_pct, NetConfig};
 use web_sys::HtmlInputElement;
@@ -19,7 +20,7 @@ pub struct NetworkProps {
     pub example_partition: String,
 }
 
-/// A text field that applies a fault `<verb>:<value>` when submitted.
+/// A text field that applies the fault `<verb>:<value>` now (validated like a link entry).
 fn fault_field(
     dispatch: &Callback<Action>,
     verb: &'static str,
@@ -27,17 +28,14 @@ fn fault_field(
     value: String,
     help: &str,
 ) -> Html {
-    let d = dispatch.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        d.emit(Action::InjectText(format!("{verb}:{}", v.trim())));
-    });
-    html! {
-        <label title={help.to_string()}>
-            <span>{ label.to_string() }</span>
-            <input type="text" data-testid={format!("net-{verb}")} {value} {onchange} size="9" />
-        </label>
-    }
+    text_field(
+        dispatch,
+        format!("net-{verb}"),
+        label,
+        value,
+        help,
+        move |v| Action::InjectText(format!("{verb}:{v}")),
+    )
 }
 
 /// The panel.

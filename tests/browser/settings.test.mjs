@@ -1,0 +1,72 @@
+// Browser tests of the controls every lab shares and of settings not covered elsewhere: the
+// timeline scrubber, the seed field, selects and toggles that replay the run.
+import assert from 'node:assert/strict';
+import { browserTest, eventLog, nodeStatuses, simMs, waitUntil } from './lib.mjs';
+
+async function setRange(page, testid, value) {
+  await page.getByTestId(testid).evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+async function commit(page, testid, value) {
+  await page.getByTestId(testid).fill(String(value));
+  await page.getByTestId(testid).press('Tab');
+}
+
+browserTest('the timeline scrubber seeks forward and back, exactly', async ({ openPage }) => {
+  const page = await openPage('lab=heartbeat&v=1&seed=7&n=5&faults=1500:crash:3');
+  await setRange(page, 'timeline', 3000);
+  await waitUntil(async () => (await simMs(page)) === 3000, { message: 'at 3000 ms' });
+  assert.equal((await nodeStatuses(page))['3'], 'down', 'the crash at 1.5 s has been detected by 3 s');
+  const at3000 = await eventLog(page);
+  await setRange(page, 'timeline', 1000);
+  await waitUntil(async () => (await simMs(page)) === 1000, { message: 'back to 1000 ms' });
+  assert.equal((await nodeStatuses(page))['3'], 'up', 'before the crash node 3 is up again');
+  await setRange(page, 'timeline', 3000);
+  await waitUntil(async () => (await simMs(page)) === 3000, { message: 'forward again' });
+  assert.deepEqual(await eventLog(page), at3000, 'seeking back and forth lands on the same events');
+});
+
+browserTest('a new seed replays a different run, recorded in the link', async ({ openPage }) => {
+  const page = await openPage('lab=heartbeat&v=1&seed=1&n=3&t=1000');
+  const before = (await eventLog(page)).last.text;
+  await commit(page, 'seed', '99');
+  await waitUntil(() => new URL(page.url()).searchParams.get('seed') === '99', { message: 'seed=99 in the link' });
+  assert.equal(await simMs(page), 1000, 'replayed to the same time');
+  assert.notEqual((await eventLog(page)).last.text, before, 'different random draws, different events');
+  await commit(page, 'seed', '-3');
+  await page.getByTestId('error-banner').waitFor();
+  assert.match(await page.getByTestId('error-banner').innerText(), /seed/);
+});
+
+browserTest('heartbeat: switching the detector to phi changes who drives the status', async ({ openPage }) => {
+  const page = await openPage('lab=heartbeat&v=1&seed=7&n=5&faults=1500:crash:3&t=1650');
+  assert.equal((await nodeStatuses(page))['3'], 'up', 'the fixed detector has not noticed yet at 150 ms');
+  await page.getByTestId('param-det').selectOption('phi');
+  await waitUntil(() => new URL(page.url()).searchParams.get('det') === 'phi', { message: 'det=phi' });
+  await waitUntil(async () => (await nodeStatuses(page))['3'] === 'down', { message: 'phi has already declared 3 down' });
+});
+
+browserTest('ring: scheme and hash settings replay the same operations', async ({ openPage }) => {
+  const page = await openPage('lab=ring&v=1&seed=1&n=10&vn=160&ops=1000:add:n10&t=1000');
+  const ringMoved = Number(await page.getByTestId('stat-moved').getAttribute('data-value'));
+  await commit(page, 'param-scheme', 'modn');
+  await waitUntil(async () => Number(await page.getByTestId('stat-moved').getAttribute('data-value')) > 8000, {
+    message: 'mod-N moves most keys',
+  });
+  assert.ok(ringMoved < 1200);
+  await page.getByTestId('param-hash').selectOption('md5');
+  await waitUntil(() => new URL(page.url()).searchParams.get('hash') === 'md5', { message: 'hash=md5' });
+  assert.match(new URL(page.url()).searchParams.get('ops') ?? '', /add:n10/, 'the operation is kept');
+});
+
+browserTest('raft: the PreVote toggle replays the run without the disruption', async ({ openPage }) => {
+  const page = await openPage('lab=raft&v=1&seed=1&n=5&faults=2000:isolate:0;4000:heal&t=5000');
+  const term = async () => Math.max(...(await page.evaluate(() => [...document.querySelectorAll('[data-term]')].map((e) => Number(e.getAttribute('data-term'))))));
+  assert.ok((await term()) >= 5, 'without PreVote the isolated server inflates the term');
+  await page.getByTestId('param-prevote').check();
+  await waitUntil(() => new URL(page.url()).searchParams.get('prevote') === '1', { message: 'prevote=1' });
+  await waitUntil(async () => (await term()) <= 2, { message: 'with PreVote terms stay low' });
+});
