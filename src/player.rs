@@ -4,7 +4,9 @@
 
 use engine::fault::TimedFault;
 use engine::history::Run;
-use engine::scenario::{encode, parse_fault_for, seek, with_param, ParamError, Position, Scenario};
+use engine::scenario::{
+    encode, parse_fault_for, seek_within, with_param, ParamError, Position, Scenario,
+};
 use engine::{Fault, NodeId, SimTime};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,7 +17,9 @@ use crate::geometry::{speed_from_log, MAX_SPEED_LOG, MIN_SPEED_LOG};
 /// Most events processed in one animation frame (keeps a frame short on a busy run).
 pub const FRAME_BUDGET: u64 = 20_000;
 /// Most events replayed by one seek (a link or the scrubber).
-pub const SEEK_BUDGET: u64 = engine::scenario::MAX_STEPS;
+/// (Also the most events replayed to open a link: a hostile link cannot freeze the page; about a
+/// few seconds of work at worst. The CLI replays whole links.)
+pub const SEEK_BUDGET: u64 = 300_000;
 /// Longest real-time gap one frame may cover (a background tab resumes smoothly).
 const MAX_FRAME_MS: f64 = 100.0;
 
@@ -95,9 +99,15 @@ impl<R: Run> Player<R> {
     /// A player for `scenario`, replayed to its position.
     pub fn new(scenario: Scenario, errors: Vec<ParamError>, build: fn(&Scenario) -> R) -> Self {
         let mut hist = build(&scenario);
-        seek(&mut hist, scenario.pos);
+        let reached = seek_within(&mut hist, scenario.pos, SEEK_BUDGET);
         let mut notice = None;
-        if scenario.pos.step.is_some_and(|k| hist.steps() < k) {
+        if !reached {
+            notice = Some(format!(
+                "This link's position needs more than {SEEK_BUDGET} events; the page stopped at event {} \
+                 to stay responsive (cli run replays the whole link).",
+                hist.steps()
+            ));
+        } else if scenario.pos.step.is_some_and(|k| hist.steps() < k) {
             notice =
                 Some("The link's position is past the end of this run; showing the end.".into());
         }
@@ -152,7 +162,11 @@ impl<R: Run> Player<R> {
 
     fn restart(&mut self, scenario: Scenario, to: Position) {
         let mut hist = (self.build)(&scenario);
-        seek(&mut hist, to);
+        if !seek_within(&mut hist, to, SEEK_BUDGET) {
+            self.notice = Some(format!(
+                "Stopped after {SEEK_BUDGET} events to stay responsive."
+            ));
+        }
         self.hist = Rc::new(RefCell::new(hist));
         self.scenario = scenario;
         self.changed();

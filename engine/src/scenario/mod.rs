@@ -350,13 +350,24 @@ impl Scenario {
 /// Moves a run to a link position: exactly `step` events if given, then idles the clock to
 /// `time` when nothing is due before it; otherwise plays to `time`.
 pub fn seek<R: crate::history::Run>(h: &mut R, pos: Position) {
+    seek_within(h, pos, MAX_STEPS);
+}
+
+/// [`seek`] processing at most `budget` events; returns false if it stopped short of the
+/// position (the page uses a smaller budget than the CLI, so a hostile link cannot freeze it).
+pub fn seek_within<R: crate::history::Run>(h: &mut R, pos: Position, budget: u64) -> bool {
     match pos.step {
         Some(k) => {
-            h.seek_step(k.min(MAX_STEPS));
+            let target = k.min(MAX_STEPS);
+            if target > budget {
+                h.seek_step(budget);
+                return false;
+            }
+            // A run that ends before `target` stops there: "past the end", not over budget.
+            h.seek_step(target);
             h.advance_idle(pos.time);
+            true
         }
-        None => {
-            h.run_until(pos.time, MAX_STEPS);
-        }
+        None => !h.run_until(pos.time, budget).out_of_budget,
     }
 }
