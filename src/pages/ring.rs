@@ -8,7 +8,8 @@ use crate::player::Action;
 use engine::history::Run;
 use engine::ring::{
     stats::{expected_stddev_pct, SWEEP_VNODES},
-    summarize, sweep_vnodes, HashFn, NodeState, RingLab, RingRun, Scheme, StepKind, SweepPoint,
+    summarize, sweep_vnodes, HashFn, KeySet, KeySpec, NodeState, RingLab, RingRun, Scheme,
+    StepKind, SweepPoint,
 };
 use engine::scenario::{Decoded, LabKind, LabParams, Scenario};
 use engine::time::fmt_ms;
@@ -625,6 +626,9 @@ pub fn Compare(props: &OnDemandProps) -> Html {
     }
 }
 
+/// The most keys the vnode sweep uses.
+const SWEEP_KEYS: usize = 100_000;
+
 /// Standard deviation of per-node load against virtual nodes per node (≈ 1/√V).
 #[component]
 pub fn Sweep(props: &OnDemandProps) -> Html {
@@ -636,7 +640,28 @@ pub fn Sweep(props: &OnDemandProps) -> Html {
             let run = run.borrow();
             let rl = run.lab();
             let n = rl.ring().up_nodes().len().max(1);
-            let r = sweep_vnodes(rl.params().hash, n, rl.keys(), &SWEEP_VNODES, 3)
+            // The sweep rebuilds 33 rings; on a huge key set use the first 100 000 keys so a click
+            // costs at most a couple of seconds (σ is then dominated by the ring, not sampling).
+            let capped = match rl.params().keys.clone() {
+                KeySpec::Sequential { count } => KeySpec::Sequential {
+                    count: count.min(SWEEP_KEYS),
+                },
+                KeySpec::Random { count } => KeySpec::Random {
+                    count: count.min(SWEEP_KEYS),
+                },
+                KeySpec::Zipf {
+                    count,
+                    distinct,
+                    s_milli,
+                } => KeySpec::Zipf {
+                    count: count.min(SWEEP_KEYS),
+                    distinct,
+                    s_milli,
+                },
+                named => named,
+            };
+            let r = KeySet::generate(&capped, rl.params().seed)
+                .and_then(|keys| sweep_vnodes(rl.params().hash, n, &keys, &SWEEP_VNODES, 3))
                 .map_err(|e| e.to_string());
             points.set(Some(r));
         })
