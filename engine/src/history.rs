@@ -21,8 +21,29 @@ pub trait Run {
     fn seek_step(&mut self, k: u64) -> u64;
     /// To time `t`, forward or back (at most `budget` events).
     fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome;
-    /// Forward to time `t` (at most `budget` events).
-    fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome;
+    /// The time of the next event, if any.
+    fn next_time(&mut self) -> Option<SimTime>;
+    /// Forward to time `t` (at most `budget` events), then the clock to `t`.
+    fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        let mut steps = 0;
+        while self.next_time().is_some_and(|next| next <= t) {
+            if steps >= budget {
+                return RunOutcome {
+                    steps,
+                    out_of_budget: true,
+                };
+            }
+            if !self.step() {
+                break;
+            }
+            steps += 1;
+        }
+        self.advance_idle(t);
+        RunOutcome {
+            steps,
+            out_of_budget: false,
+        }
+    }
     /// Moves the clock to `t` if nothing is due before it.
     fn advance_idle(&mut self, t: SimTime) -> bool;
     /// Applies a fault now (a click); returns the events it took.
@@ -48,8 +69,8 @@ impl<N: Node> Run for History<N> {
     fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
         History::seek_time(self, t, budget)
     }
-    fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
-        History::run_until(self, t, budget)
+    fn next_time(&mut self) -> Option<SimTime> {
+        self.current.next_time()
     }
     fn advance_idle(&mut self, t: SimTime) -> bool {
         self.current.advance_idle(t)
@@ -152,32 +173,9 @@ impl<N: Node> History<N> {
         self.run_until(t, budget)
     }
 
-    /// Plays forward to time `t` (at most `budget` steps).
+    /// Plays forward to time `t` (at most `budget` steps), taking snapshots on the way.
     pub fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
-        let mut total = 0;
-        loop {
-            // Step through the simulator one event at a time so snapshots are taken.
-            match self.current.next_time() {
-                Some(next) if next <= t => {
-                    if total >= budget {
-                        return RunOutcome {
-                            steps: total,
-                            out_of_budget: true,
-                        };
-                    }
-                    if !self.step() {
-                        break;
-                    }
-                    total += 1;
-                }
-                _ => break,
-            }
-        }
-        self.current.advance_idle(t);
-        RunOutcome {
-            steps: total,
-            out_of_budget: false,
-        }
+        Run::run_until(self, t, budget)
     }
 
     /// Applies a fault now (a click). The future changes, so later snapshots are dropped and the

@@ -18,6 +18,29 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+/// Props of every lab page: the link, decoded.
+#[derive(Properties, PartialEq, Clone)]
+pub struct LabProps {
+    /// The link, decoded.
+    pub decoded: Rc<Decoded>,
+}
+
+/// Props of a panel drawn from a run at one position: equal (so not re-rendered) while the run and
+/// its step count are the same, even though frames go by.
+#[derive(Properties)]
+pub struct RunProps<R: 'static> {
+    /// The run.
+    pub run: Rc<RefCell<R>>,
+    /// Events processed.
+    pub steps: u64,
+}
+
+impl<R> PartialEq for RunProps<R> {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps
+    }
+}
+
 /// A lab page's player and the callbacks built around it.
 pub struct Lab<R: Run + 'static> {
     /// The player state.

@@ -3,7 +3,7 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab,
+    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
@@ -13,20 +13,12 @@ use engine::heartbeat::{
 };
 use engine::history::History;
 use engine::net::{fmt_pct, LinkState};
-use engine::scenario::{Decoded, LabKind, Scenario};
+use engine::scenario::{LabKind, Scenario};
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
-use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-/// Props of [`HeartbeatPage`].
-#[derive(Properties, PartialEq, Clone)]
-pub struct HeartbeatProps {
-    /// The link, decoded.
-    pub decoded: Rc<Decoded>,
-}
 
 fn build(s: &Scenario) -> History<HbNode> {
     History::new(s.build_heartbeat())
@@ -44,7 +36,7 @@ fn worker_radius(n: usize) -> f64 {
 
 /// The page.
 #[component]
-pub fn HeartbeatPage(props: &HeartbeatProps) -> Html {
+pub fn HeartbeatPage(props: &LabProps) -> Html {
     let lab = use_lab(props.decoded.clone(), build);
     let player = &lab.player;
     let dispatch = &lab.dispatch;

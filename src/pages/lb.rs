@@ -4,7 +4,7 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab,
+    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
@@ -13,20 +13,12 @@ use engine::history::History;
 use engine::lb::{
     self, LbMsg, LbNode, Reply, RetryPolicy, SeriesPoint, ServiceDist, Strategy, FIRST_BACKEND,
 };
-use engine::scenario::{encode, Decoded, LabKind, Scenario};
+use engine::scenario::{encode, LabKind, Scenario};
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
-use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-/// Props of [`LbPage`].
-#[derive(Properties, PartialEq, Clone)]
-pub struct LbProps {
-    /// The link, decoded.
-    pub decoded: Rc<Decoded>,
-}
 
 fn build(s: &Scenario) -> History<LbNode> {
     History::new(s.build_lb())
@@ -66,7 +58,7 @@ struct CompareRun {
 
 /// The page.
 #[component]
-pub fn LbPage(props: &LbProps) -> Html {
+pub fn LbPage(props: &LabProps) -> Html {
     let lab = use_lab(props.decoded.clone(), build);
     let compare = use_mut_ref(CompareRun::default);
     let player = &lab.player;

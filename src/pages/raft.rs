@@ -5,7 +5,7 @@
 use crate::components::event_log::EventLog;
 use crate::components::hooks::use_frames;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab,
+    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab, LabProps, RunProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
@@ -13,20 +13,12 @@ use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
 use engine::raft::{self, Msg, RaftNode, Role, Timer};
-use engine::scenario::{Decoded, LabKind, Scenario};
+use engine::scenario::{LabKind, Scenario};
 use engine::sim::{Sim, What};
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId, SimTime};
-use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-/// Props of [`RaftPage`].
-#[derive(Properties, PartialEq, Clone)]
-pub struct RaftProps {
-    /// The link, decoded.
-    pub decoded: Rc<Decoded>,
-}
 
 fn build(s: &Scenario) -> History<RaftNode> {
     History::new(s.build_raft())
@@ -45,7 +37,7 @@ fn term_colour(term: u64) -> String {
 
 /// The page.
 #[component]
-pub fn RaftPage(props: &RaftProps) -> Html {
+pub fn RaftPage(props: &LabProps) -> Html {
     let lab = use_lab(props.decoded.clone(), build);
     let player = &lab.player;
     let dispatch = &lab.dispatch;
@@ -401,23 +393,10 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
     }
 }
 
-/// Props of [`Sequence`]: it re-renders only when an event happens, not on every frame.
-#[derive(Properties, Clone)]
-pub struct SequenceProps {
-    run: Rc<std::cell::RefCell<History<RaftNode>>>,
-    steps: u64,
-}
-
-impl PartialEq for SequenceProps {
-    fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps
-    }
-}
-
 /// A sequence (Lamport) diagram of the messages delivered or dropped in the 400 ms up to the
 /// latest event.
 #[component]
-pub fn Sequence(props: &SequenceProps) -> Html {
+pub fn Sequence(props: &RunProps<History<RaftNode>>) -> Html {
     let h = props.run.borrow();
     render_sequence(h.sim())
 }

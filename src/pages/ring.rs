@@ -2,7 +2,7 @@
 //! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
-use crate::components::lab::{action_button, lab_head, param_input, use_lab};
+use crate::components::lab::{action_button, lab_head, param_input, use_lab, LabProps, RunProps};
 use crate::geometry::{f1, Pt};
 use crate::player::Action;
 use engine::history::Run;
@@ -11,7 +11,7 @@ use engine::ring::{
     summarize, sweep_vnodes, HashFn, KeySet, KeySpec, NodeState, RingLab, RingRun, Scheme,
     StepKind, SweepPoint,
 };
-use engine::scenario::{Decoded, LabKind, LabParams, Scenario};
+use engine::scenario::{LabKind, LabParams, Scenario};
 use engine::time::fmt_ms;
 use engine::NodeId;
 use std::cell::RefCell;
@@ -19,13 +19,6 @@ use std::f64::consts::{FRAC_PI_2, TAU};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-/// Props of [`RingPage`].
-#[derive(Properties, PartialEq, Clone)]
-pub struct RingProps {
-    /// The link, decoded.
-    pub decoded: Rc<Decoded>,
-}
 
 fn build(s: &Scenario) -> RingRun {
     s.build_ring()
@@ -65,7 +58,7 @@ fn row_y(k: usize, rows: usize) -> (f64, f64) {
 
 /// The page.
 #[component]
-pub fn RingPage(props: &RingProps) -> Html {
+pub fn RingPage(props: &LabProps) -> Html {
     let lab = use_lab(props.decoded.clone(), build);
     let player = &lab.player;
     let dispatch = &lab.dispatch;
@@ -541,19 +534,6 @@ fn render_settings(s: &Scenario, rl: &RingLab, dispatch: &Callback<Action>) -> H
     }
 }
 
-/// Props of the panels computed on demand for the current ring.
-#[derive(Properties, Clone)]
-pub struct OnDemandProps {
-    run: Rc<RefCell<RingRun>>,
-    steps: u64,
-}
-
-impl PartialEq for OnDemandProps {
-    fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps
-    }
-}
-
 #[derive(Clone, PartialEq)]
 struct CompareRow {
     scheme: String,
@@ -574,7 +554,7 @@ const COMPARE: [&str; 7] = [
 
 /// Every scheme on the same keys and the same last operation.
 #[component]
-pub fn Compare(props: &OnDemandProps) -> Html {
+pub fn Compare(props: &RunProps<RingRun>) -> Html {
     let rows = use_state(|| None::<(u64, Vec<CompareRow>)>);
     let onclick = {
         let rows = rows.clone();
@@ -631,7 +611,7 @@ const SWEEP_KEYS: usize = 100_000;
 
 /// Standard deviation of per-node load against virtual nodes per node (≈ 1/√V).
 #[component]
-pub fn Sweep(props: &OnDemandProps) -> Html {
+pub fn Sweep(props: &RunProps<RingRun>) -> Html {
     let points = use_state(|| None::<Result<Vec<SweepPoint>, String>>);
     let onclick = {
         let points = points.clone();

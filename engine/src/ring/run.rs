@@ -150,25 +150,8 @@ impl Run for RingRun {
         }
         self.run_until(t, budget)
     }
-    fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
-        let mut steps = 0;
-        while self.next_time().is_some_and(|n| n <= t) {
-            if steps >= budget {
-                return RunOutcome {
-                    steps,
-                    out_of_budget: true,
-                };
-            }
-            if !self.step() {
-                break;
-            }
-            steps += 1;
-        }
-        self.now = self.now.max(t);
-        RunOutcome {
-            steps,
-            out_of_budget: false,
-        }
+    fn next_time(&mut self) -> Option<SimTime> {
+        RingRun::next_time(self)
     }
     fn advance_idle(&mut self, t: SimTime) -> bool {
         if self.next_time().is_some_and(|n| n <= t) {

@@ -63,16 +63,16 @@ fn routed_to(sim: &Sim<LbNode>, b: usize) -> Vec<SimTime> {
 // ---------------------------------------------------------------------------------------------
 // Picker
 
+/// A picker as the balancer builds one (100 vnodes for `hash`, 1 ms peak-EWMA decay).
+fn picker(s: Strategy, specs: &[BackendSpec]) -> Picker {
+    Picker::new(s, specs, 100, Duration::from_ms(1))
+}
+
 // nginx ngx_http_upstream_round_robin.c: "weights 5, 1, 1 … { a, a, b, a, c, a, a }".
 #[test]
 fn smooth_wrr_hands_out_nginx_sequence_and_exact_weights() {
     let specs = BackendSpec::weighted(&[5, 1, 1]);
-    let mut p = Picker::new(
-        Strategy::WeightedRoundRobin,
-        &specs,
-        100,
-        Duration::from_ms(1),
-    );
+    let mut p = picker(Strategy::WeightedRoundRobin, &specs);
     let mut rng = Rng::new(1);
     let all = [true; 3];
     let seq: Vec<usize> = (0..7)
@@ -82,12 +82,7 @@ fn smooth_wrr_hands_out_nginx_sequence_and_exact_weights() {
     // Every full cycle hands out exactly the weights, and the state returns to zero.
     assert_eq!(p.current, [0, 0, 0]);
     let specs = BackendSpec::weighted(&[3, 7, 2, 1]);
-    let mut p = Picker::new(
-        Strategy::WeightedRoundRobin,
-        &specs,
-        100,
-        Duration::from_ms(1),
-    );
+    let mut p = picker(Strategy::WeightedRoundRobin, &specs);
     let mut count = [0u32; 4];
     for _ in 0..13 * 5 {
         count[p
@@ -100,12 +95,7 @@ fn smooth_wrr_hands_out_nginx_sequence_and_exact_weights() {
 #[test]
 fn smooth_wrr_skips_ineligible_peers() {
     let specs = BackendSpec::weighted(&[5, 1, 1]);
-    let mut p = Picker::new(
-        Strategy::WeightedRoundRobin,
-        &specs,
-        100,
-        Duration::from_ms(1),
-    );
+    let mut p = picker(Strategy::WeightedRoundRobin, &specs);
     let mut rng = Rng::new(1);
     let e = [false, true, true];
     let seq: Vec<usize> = (0..4)
@@ -117,7 +107,7 @@ fn smooth_wrr_skips_ineligible_peers() {
 #[test]
 fn round_robin_cycles_over_eligible() {
     let specs = BackendSpec::uniform(4);
-    let mut p = Picker::new(Strategy::RoundRobin, &specs, 100, Duration::from_ms(1));
+    let mut p = picker(Strategy::RoundRobin, &specs);
     let mut rng = Rng::new(1);
     let e = [true, false, true, true];
     let seq: Vec<usize> = (0..6)
@@ -167,7 +157,7 @@ proptest! {
         let specs = BackendSpec::uniform(cfg.len());
         let eligible: Vec<bool> = cfg.iter().map(|c| c.0).collect();
         let mut out: Vec<u32> = cfg.iter().map(|c| c.1).collect();
-        let mut p = Picker::new(Strategy::LeastConn, &specs, 100, Duration::from_ms(1));
+        let mut p = picker(Strategy::LeastConn, &specs);
         let mut rng = Rng::new(0);
         for _ in 0..picks {
             let min = (0..cfg.len()).filter(|&b| eligible[b]).map(|b| out[b]).min();
@@ -186,7 +176,7 @@ proptest! {
             cfg.iter().map(|c| BackendSpec { weight: c.2, speed_pct: 100 }).collect();
         let eligible: Vec<bool> = cfg.iter().map(|c| c.0).collect();
         let out: Vec<u32> = cfg.iter().map(|c| c.1).collect();
-        let mut p = Picker::new(Strategy::WeightedLeastConn, &specs, 100, Duration::from_ms(1));
+        let mut p = picker(Strategy::WeightedLeastConn, &specs);
         if let Some(b) = p.pick(&eligible, &out, 0, SimTime::ZERO, &mut Rng::new(0)) {
             for x in (0..cfg.len()).filter(|&x| eligible[x]) {
                 prop_assert!((out[b] as u64 + 1) * cfg[x].2 as u64 <= (out[x] as u64 + 1) * cfg[b].2 as u64);
@@ -216,7 +206,7 @@ fn p2c_max_load_is_well_below_random() {
             (Strategy::Random, &mut worst_random),
             (Strategy::P2c, &mut worst_p2c),
         ] {
-            let mut p = Picker::new(s, &specs, 100, Duration::from_ms(1));
+            let mut p = picker(s, &specs);
             let mut rng = Rng::new(seed);
             let mut load = vec![0u32; n];
             for _ in 0..n {
@@ -236,7 +226,7 @@ fn p2c_max_load_is_well_below_random() {
 #[test]
 fn hash_is_sticky_and_moves_only_the_failed_backends_keys() {
     let specs = BackendSpec::uniform(5);
-    let mut p = Picker::new(Strategy::Hash, &specs, 100, Duration::from_ms(1));
+    let mut p = picker(Strategy::Hash, &specs);
     let mut rng = Rng::new(0);
     let all = [true; 5];
     let before: Vec<usize> = (0..500)
