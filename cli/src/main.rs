@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! cli run '<link or query>' [--until <ms>] [--format json|csv]
+//! cli experiment fig16 [--runs N] [--seed S]
+//! cli keys [<lab>]
 //! cli presets
 //! cli help
 //! ```
@@ -10,9 +12,9 @@
 //! A link with problems is refused: every problem is printed as `error: <param>: <message>`
 //! (the same messages the page shows in its banner) and the exit code is 2.
 
-use engine::heartbeat::measure;
-use engine::raft;
-use engine::scenario::{decode, presets, LabKind, Position, MAX_TIME_MS};
+use engine::lab::{Lab, LabKind, LabVisitor};
+use engine::scenario::keys::key_table_markdown;
+use engine::scenario::{decode, presets, seek, Position, Scenario, MAX_TIME_MS};
 use engine::time::parse_ms;
 use engine::{clip, SimTime};
 use std::io::Write;
@@ -21,15 +23,21 @@ const USAGE: &str = "\
 HA Playground headless runner
 
 USAGE:
-    cli run '<link or query>' [--until <ms>] [--format json|csv]
+    cli run [--until <ms>] [--format json|csv] [--] '<link or query>'
         Replays the link (a full URL or its query, e.g. 'lab=heartbeat&seed=7&faults=1500:crash:3')
         and prints the lab's measurements. --until <ms> replays to that simulated time instead of
         the link's own position (t= or step=; a link without one stops at 0 ms). --format picks
-        pretty JSON (default) or CSV (header + one row).
+        pretty JSON (default) or CSV (header + one row). After --, every argument is the link
+        (for a link that starts with -).
     cli experiment fig16 [--runs N] [--seed S]
         The Raft paper's §9.3 experiment (Figure 16): for each election-timeout range 150-150 …
-        150-300 ms, N runs (default 100) of crashing a stable leader of 5 servers; prints CSV
-        (range, seed, time to elect a new leader in ms; empty if none within 20 s).
+        150-300 ms, N runs (default 100, at most 10000) of crashing a stable leader of 5 servers
+        with a uniform 2-3 ms one-way latency (calibrated on the paper's medians, see
+        engine/src/raft/experiment.rs); prints CSV (range, seed, time to elect a new leader in
+        ms; empty if none within 20 s).
+    cli keys [<lab>]
+        The link keys of one lab (or of every lab) as a Markdown table: key, meaning, default,
+        range. The README's key tables are this output.
     cli presets
         Lists the ready-made scenarios: id and link.
     cli help
@@ -56,6 +64,8 @@ enum Command {
     },
     Presets,
     Help,
+    /// The key reference of these labs.
+    Keys(Vec<LabKind>),
     /// The §9.3 experiment: runs per timeout range, first seed.
     Experiment {
         runs: u64,
@@ -86,8 +96,15 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         }
         "run" => parse_run(rest),
         "experiment" => parse_experiment(rest),
+        "keys" => match rest {
+            [] => Ok(Command::Keys(LabKind::ALL.to_vec())),
+            [name] => LabKind::parse(name)
+                .map(|l| Command::Keys(vec![l]))
+                .ok_or_else(|| format!("unknown lab '{}' (labs: {})", clip(name), lab_names())),
+            [_, extra, ..] => Err(format!("`keys` takes one lab, got also '{}'", clip(extra))),
+        },
         other => Err(format!(
-            "unknown command '{}' (commands: run, experiment, presets, help)",
+            "unknown command '{}' (commands: run, experiment, keys, presets, help)",
             clip(other)
         )),
     }
@@ -107,6 +124,9 @@ fn parse_experiment(args: &[String]) -> Result<Command, String> {
         None => return Err("`experiment` needs a name: fig16".into()),
     }
     while let Some(flag) = it.next() {
+        if matches!(flag.as_str(), "--help" | "-h") {
+            return Ok(Command::Help);
+        }
         let value = it
             .next()
             .ok_or_else(|| format!("{} needs a value", clip(flag)))?;
@@ -133,10 +153,13 @@ fn parse_run(args: &[String]) -> Result<Command, String> {
     let mut until: Option<u64> = None;
     let mut format: Option<Format> = None;
     let mut i = 0;
+    let mut flags_done = false;
     while i < args.len() {
         let a = &args[i];
         i += 1;
-        if a.starts_with("--") {
+        if a == "--" && !flags_done {
+            flags_done = true;
+        } else if a.starts_with("--") && !flags_done {
             let (flag, inline) = match a.split_once('=') {
                 Some((f, v)) => (f, Some(v.to_string())),
                 None => (a.as_str(), None),
@@ -176,7 +199,7 @@ fn parse_run(args: &[String]) -> Result<Command, String> {
                     _ => return Err(format!("--format '{}' is not json or csv", clip(&value))),
                 });
             }
-        } else if a.starts_with('-') && a.len() > 1 {
+        } else if a.starts_with('-') && a.len() > 1 && !flags_done {
             return Err(format!("unknown flag '{}'", clip(a)));
         } else if link.is_some() {
             return Err(format!(
@@ -212,7 +235,10 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
             known.join(" or lab=")
         ));
     }
-    let Some(lab) = d.lab.filter(|_| errors.is_empty()) else {
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let Some(lab) = d.lab else {
         return Err(errors);
     };
     let mut s = d.scenario;
@@ -227,21 +253,7 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
             step: None,
         };
     }
-    let metrics = match lab {
-        LabKind::Heartbeat => serde_json::to_value(measure(s.replay_heartbeat().sim())),
-        LabKind::Raft => serde_json::to_value(raft::measure(s.replay_raft().sim())),
-        LabKind::Lb => {
-            let mut h = engine::history::History::new(s.build_lb());
-            engine::scenario::seek(&mut h, s.pos);
-            serde_json::to_value(engine::lb::measure(h.sim()))
-        }
-        LabKind::Ring => {
-            let mut run = s.build_ring();
-            engine::scenario::seek(&mut run, s.pos);
-            serde_json::to_value(engine::ring::measure(&run))
-        }
-    }
-    .expect("metrics serialise");
+    let metrics = lab.visit(Measure(&s));
     let text = match format {
         Format::Json => {
             let mut j = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
@@ -256,6 +268,34 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
         }
     };
     Ok(RunOutput { text, note })
+}
+
+/// Replays a scenario to its position and measures it, whatever the lab.
+struct Measure<'a>(&'a Scenario);
+
+impl LabVisitor for Measure<'_> {
+    type Output = serde_json::Value;
+    fn visit<L: Lab>(self) -> serde_json::Value {
+        let mut run = L::build(self.0);
+        seek(&mut run, self.0.pos);
+        serde_json::to_value(L::measure(&run)).expect("metrics serialise")
+    }
+}
+
+fn lab_names() -> String {
+    LabKind::ALL
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The key reference of some labs, as Markdown.
+fn keys_text(labs: &[LabKind]) -> String {
+    labs.iter()
+        .map(|l| format!("### `lab={}`\n\n{}", l.as_str(), key_table_markdown(*l)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One CSV cell (RFC 4180: quoted when it holds a comma, a quote or a line break).
@@ -339,6 +379,7 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let text = match cmd {
         Command::Help => format!("{USAGE}\n"),
         Command::Presets => presets_text(),
+        Command::Keys(labs) => keys_text(&labs),
         Command::Experiment { runs, seed } => experiment_csv(runs, seed),
         Command::Run {
             link,
@@ -365,9 +406,29 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
+/// The arguments as text: an argument that is not valid UTF-8 is refused (exit status 2).
+fn utf8_args(raw: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<String>, String> {
+    raw.enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|bad| {
+                format!(
+                    "argument {} is not valid UTF-8 ('{}')",
+                    i + 1,
+                    clip(&bad.to_string_lossy())
+                )
+            })
+        })
+        .collect()
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = main_with(&args, &mut std::io::stdout(), &mut std::io::stderr());
+    let code = match utf8_args(std::env::args_os().skip(1)) {
+        Ok(args) => main_with(&args, &mut std::io::stdout(), &mut std::io::stderr()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    };
     std::process::exit(code);
 }
 

@@ -51,3 +51,50 @@ fn lists_presets_and_rejects_unknown_flags() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown flag '--fast'"), "{err}");
 }
+
+#[test]
+fn an_argument_that_is_not_utf8_is_refused_with_status_2() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"lab=raft&n=\xff");
+    let out = Command::new(env!("CARGO_BIN_EXE_cli"))
+        .arg("run")
+        .arg(bad)
+        .output()
+        .expect("the cli binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("argument 2 is not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn keys_prints_every_lab_key_table() {
+    let (code, out, err) = cli(&["keys"]);
+    assert_eq!(code, 0, "{err}");
+    for lab in ["raft", "ring", "lb", "heartbeat"] {
+        assert!(out.contains(&format!("### `lab={lab}`")), "{out}");
+    }
+    assert!(out.contains("| `strat` | strategy | `rr` |"), "{out}");
+    let (code, out, _) = cli(&["keys", "heartbeat"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("| `det` |") && !out.contains("`strat`"),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["keys", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown lab 'nope'"), "{err}");
+}
+
+#[test]
+fn experiment_help_and_a_link_after_double_dash() {
+    let (code, out, _) = cli(&["experiment", "fig16", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("USAGE"), "{out}");
+    // After `--` a link that starts with '-' is a link (a bad one: it names no lab).
+    let (code, _, err) = cli(&["run", "--", "-lab=raft"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown parameter") || err.contains("names no lab"),
+        "{err}"
+    );
+}

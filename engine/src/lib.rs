@@ -32,6 +32,7 @@ pub mod fault;
 pub mod health;
 pub mod heartbeat;
 pub mod history;
+pub mod lab;
 pub mod lb;
 pub mod net;
 pub mod raft;

@@ -10,12 +10,14 @@ use crate::player::{Action, Player};
 use crate::web;
 use engine::fault::fmt_timeline;
 use engine::history::Run;
-use engine::scenario::{decode, presets, Decoded, LabKind, Scenario};
+use engine::lab::Lab as LabDef;
+use engine::scenario::keys::KeyKind;
+use engine::scenario::{decode, Decoded, LabKind, Scenario};
 use engine::sim::TraceEvent;
 use std::cell::RefCell;
 use std::fmt::Display;
 use std::rc::Rc;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Props of every lab page: the link, decoded.
@@ -213,11 +215,59 @@ pub fn param_toggle(
     }
 }
 
+/// A form field for one of lab `L`'s link keys, drawn from its key table: a checkbox for a 0/1
+/// key, a menu of human names for a choice, a text field otherwise; the tooltip gives the meaning,
+/// the range and the default (`data-testid=param-<key>`). A change is validated like a link.
+pub fn setting<L: LabDef>(
+    s: &Scenario,
+    dispatch: &Callback<Action>,
+    key: &'static str,
+    label: &str,
+) -> Html {
+    let Some(k) = L::keys().iter().find(|k| k.name == key) else {
+        // A page naming a key its lab lacks: visible, and caught by the browser tests.
+        return html! { <span class="error" data-testid="unknown-setting">{ format!("no setting '{key}'") }</span> };
+    };
+    let value = (k.get)(&s.setup::<L>());
+    let default = k.default_text();
+    let help = format!(
+        "{} — {}; default {}",
+        k.help,
+        k.range_text(),
+        if default.is_empty() { "none" } else { &default }
+    );
+    match k.kind {
+        KeyKind::Flag => param_toggle(dispatch, key, label, value == "1", &help),
+        KeyKind::Choice { names, labels } => {
+            let d = dispatch.clone();
+            let onchange = Callback::from(move |e: Event| {
+                d.emit(Action::SetParam(
+                    key.into(),
+                    e.target_unchecked_into::<HtmlSelectElement>().value(),
+                ))
+            });
+            html! {
+                <label title={help}><span>{ label.to_string() }</span>
+                    <select data-testid={format!("param-{key}")} {onchange}>
+                        if default.is_empty() {
+                            <option value="" selected={value.is_empty()}>{"(none)"}</option>
+                        }
+                        { for names.iter().zip(labels).map(|(n, l)| html! {
+                            <option value={*n} selected={*n == value}>{ *l }</option>
+                        }) }
+                    </select>
+                </label>
+            }
+        }
+        _ => param_input(dispatch, key, label, value, &help),
+    }
+}
+
 fn render_presets(kind: LabKind, dispatch: &Callback<Action>) -> Html {
     html! {
         <div class="presets" role="group" aria-label="Presets">
             <span class="muted">{"Presets: "}</span>
-            { for presets().iter().filter(|p| p.lab == kind).map(|p| {
+            { for kind.presets().iter().map(|p| {
                 let d = dispatch.clone();
                 let q = p.query;
                 let onclick = Callback::from(move |_: MouseEvent| {

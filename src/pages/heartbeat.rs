@@ -3,11 +3,12 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab, LabProps,
+    action_button, fault_timeline, lab_head, param_input, setting, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
 use crate::player::Action;
+use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
     measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
 };
@@ -17,7 +18,6 @@ use engine::scenario::{LabKind, Scenario};
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 fn build(s: &Scenario) -> History<HbNode> {
@@ -59,7 +59,7 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
                     { render_metrics(sim, &params) }
                     <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
                         example_partition={"0.2.3|1".to_string()} />
-                    { render_settings(&player.scenario, &params, dispatch) }
+                    { render_settings(&player.scenario, dispatch) }
                 </div>
             </div>
             <div class="lab-foot">
@@ -336,14 +336,7 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
     }
 }
 
-fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> Html {
-    let on_det = {
-        let d = dispatch.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            d.emit(Action::SetParam("det".into(), v));
-        })
-    };
+fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
             <h2>{"Lab settings"}</h2>
@@ -353,19 +346,14 @@ fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> H
                 { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
                 { param_input(dispatch, "loss", "start loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
                 { param_input(dispatch, "dup", "duplicate %", fmt_pct(s.net.dup_ppm), "percentage of messages delivered twice") }
-                <label><span>{"detector"}</span>
-                    <select data-testid="param-det" onchange={on_det}>
-                        <option value="fixed" selected={p.detector == Detector::Fixed}>{"fixed timeout"}</option>
-                        <option value="phi" selected={p.detector == Detector::Phi}>{"phi accrual"}</option>
-                    </select>
-                </label>
-                { param_input(dispatch, "hb", "interval ms", fmt_ms(p.interval.0), "heartbeat interval, 10–10000 ms") }
-                { param_input(dispatch, "suspect", "suspect after ms", fmt_ms(p.suspect_after.0), "fixed detector: silence before suspect") }
-                { param_input(dispatch, "down", "down after ms", fmt_ms(p.down_after.0), "fixed detector: silence before down") }
-                { param_input(dispatch, "phis", "φ suspect", fmt_ms(p.phi_suspect_milli as u64), "phi detector: suspect threshold") }
-                { param_input(dispatch, "phid", "φ down", fmt_ms(p.phi_down_milli as u64), "phi detector: down threshold (Cassandra: 8)") }
-                { param_input(dispatch, "win", "φ window", p.window.to_string(), "phi detector: inter-arrival samples kept (1–1000)") }
-                { param_toggle(dispatch, "fo", "failover", p.failover, "promote a backup when the primary is declared down") }
+                { setting::<HeartbeatLab>(s, dispatch, "det", "detector") }
+                { setting::<HeartbeatLab>(s, dispatch, "hb", "interval ms") }
+                { setting::<HeartbeatLab>(s, dispatch, "suspect", "suspect after ms") }
+                { setting::<HeartbeatLab>(s, dispatch, "down", "down after ms") }
+                { setting::<HeartbeatLab>(s, dispatch, "phis", "φ suspect") }
+                { setting::<HeartbeatLab>(s, dispatch, "phid", "φ down") }
+                { setting::<HeartbeatLab>(s, dispatch, "win", "φ window") }
+                { setting::<HeartbeatLab>(s, dispatch, "fo", "failover") }
             </div>
         </section>
     }

@@ -4,20 +4,19 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab, LabProps,
+    action_button, fault_timeline, lab_head, param_input, setting, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::player::Action;
 use engine::history::History;
-use engine::lb::{
-    self, LbMsg, LbNode, Reply, RetryPolicy, SeriesPoint, ServiceDist, Strategy, FIRST_BACKEND,
-};
+use engine::lb::LbLab;
+use engine::lb::{self, LbMsg, LbNode, Reply, SeriesPoint, Strategy, FIRST_BACKEND};
 use engine::scenario::{encode, LabKind, Scenario};
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 fn build(s: &Scenario) -> History<LbNode> {
@@ -114,7 +113,7 @@ pub fn LbPage(props: &LabProps) -> Html {
                 }
             </div>
             <div class="lab-body">
-                { render_settings(&player.scenario, &setup, dispatch) }
+                { render_settings(&player.scenario, dispatch) }
                 <div class="side">
                     <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
                         example_partition={"0.1.2|3".to_string()} />
@@ -414,73 +413,31 @@ fn render_charts(series: &[SeriesPoint], title: &str, now_ms: f64, which: &str) 
     }
 }
 
-fn select<T: Copy + PartialEq + 'static>(
-    dispatch: &Callback<Action>,
-    key: &'static str,
-    label: &str,
-    all: &[T],
-    current: T,
-    name: fn(T) -> &'static str,
-) -> Html {
-    let d = dispatch.clone();
-    let onchange = Callback::from(move |e: Event| {
-        d.emit(Action::SetParam(
-            key.into(),
-            e.target_unchecked_into::<HtmlSelectElement>().value(),
-        ))
-    });
-    html! {
-        <label><span>{ label.to_string() }</span>
-            <select data-testid={format!("param-{key}")} {onchange}>
-                { for all.iter().map(|&v| html! { <option value={name(v)} selected={v == current}>{ name(v) }</option> }) }
-            </select>
-        </label>
-    }
-}
-
-fn render_settings(
-    s: &Scenario,
-    setup: &engine::scenario::LbSetup,
-    dispatch: &Callback<Action>,
-) -> Html {
-    let p = &setup.params;
-    let d = dispatch.clone();
-    let on_cmp = Callback::from(move |e: Event| {
-        d.emit(Action::SetParam(
-            "cmp".into(),
-            e.target_unchecked_into::<HtmlSelectElement>().value(),
-        ))
-    });
-    let cmp = setup.compare.map(|c| c.as_str()).unwrap_or("");
+fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
             <h2>{"Lab settings"}</h2>
             <p class="muted">{"Changing a setting replays the run to the same time on the same request stream (the seed)."}</p>
             <div class="form">
-                { select(dispatch, "strat", "strategy", &Strategy::ALL, p.strategy, Strategy::as_str) }
-                <label><span>{"compare with"}</span>
-                    <select data-testid="param-cmp" onchange={on_cmp}>
-                        <option value="" selected={cmp.is_empty()}>{"(none)"}</option>
-                        { for Strategy::ALL.iter().map(|s| html! { <option value={s.as_str()} selected={s.as_str() == cmp}>{ s.as_str() }</option> }) }
-                    </select>
-                </label>
+                { setting::<LbLab>(s, dispatch, "strat", "strategy") }
+                { setting::<LbLab>(s, dispatch, "cmp", "compare with") }
                 { param_input(dispatch, "n", "backends", s.nodes.to_string(), "1–20") }
-                { param_input(dispatch, "be", "weights@speed%", engine::lb::fmt_backends(&setup.backends), "per backend: W or W@S, e.g. 1,1,1@25") }
-                { param_input(dispatch, "rate", "requests/s", p.rate.to_string(), "Poisson arrival rate") }
-                { param_input(dispatch, "burst", "burst ×", p.burst.to_string(), "rate multiplier during bursts (1 = none)") }
-                { select(dispatch, "svc", "service time", &ServiceDist::ALL, p.service, ServiceDist::as_str) }
-                { param_input(dispatch, "svcms", "service mean ms", fmt_ms(p.service_mean.0), "mean service time at 100% speed") }
-                { param_input(dispatch, "workers", "workers", p.workers.to_string(), "concurrent requests per backend") }
-                { param_input(dispatch, "timeout", "timeout ms", fmt_ms(p.timeout.0), "per attempt") }
-                { param_toggle(dispatch, "hc", "health checks", p.hc, "active checks: interval, timeout, rise, fall") }
-                { param_input(dispatch, "hci", "check interval ms", fmt_ms(p.hc_interval.0), "HAProxy inter (2000)") }
-                { param_input(dispatch, "rise", "rise", p.rise.to_string(), "successes to mark up") }
-                { param_input(dispatch, "fall", "fall", p.fall.to_string(), "failures to mark down") }
-                { param_input(dispatch, "eject", "eject after errors", p.eject_after.to_string(), "passive outlier ejection (0 = off)") }
-                { select(dispatch, "retry", "retries", &RetryPolicy::ALL, p.retry, RetryPolicy::as_str) }
-                { param_input(dispatch, "tries", "attempts", p.tries.to_string(), "first try included") }
-                { param_toggle(dispatch, "budget", "retry budget", p.budget, "token bucket limiting retries") }
-                { param_input(dispatch, "hot", "hot client %", p.hot_pct.to_string(), "share of requests from client 0") }
+                { setting::<LbLab>(s, dispatch, "be", "weights@speed%") }
+                { setting::<LbLab>(s, dispatch, "rate", "requests/s") }
+                { setting::<LbLab>(s, dispatch, "burst", "burst ×") }
+                { setting::<LbLab>(s, dispatch, "svc", "service time") }
+                { setting::<LbLab>(s, dispatch, "svcms", "service mean ms") }
+                { setting::<LbLab>(s, dispatch, "workers", "workers") }
+                { setting::<LbLab>(s, dispatch, "timeout", "timeout ms") }
+                { setting::<LbLab>(s, dispatch, "hc", "health checks") }
+                { setting::<LbLab>(s, dispatch, "hci", "check interval ms") }
+                { setting::<LbLab>(s, dispatch, "rise", "rise") }
+                { setting::<LbLab>(s, dispatch, "fall", "fall") }
+                { setting::<LbLab>(s, dispatch, "eject", "eject after errors") }
+                { setting::<LbLab>(s, dispatch, "retry", "retries") }
+                { setting::<LbLab>(s, dispatch, "tries", "attempts") }
+                { setting::<LbLab>(s, dispatch, "budget", "retry budget") }
+                { setting::<LbLab>(s, dispatch, "hot", "hot client %") }
             </div>
         </section>
     }

@@ -5,13 +5,14 @@
 use crate::components::event_log::EventLog;
 use crate::components::hooks::use_frames;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, param_toggle, use_lab, LabProps, RunProps,
+    action_button, fault_timeline, lab_head, param_input, setting, use_lab, LabProps, RunProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
+use engine::raft::RaftLab;
 use engine::raft::{self, Msg, RaftNode, Role, Timer};
 use engine::scenario::{LabKind, Scenario};
 use engine::sim::{Sim, What};
@@ -446,11 +447,6 @@ fn render_settings(
     dispatch: &Callback<Action>,
 ) -> Html {
     let p = &setup.params;
-    let et = format!(
-        "{}-{}",
-        fmt_ms(p.election_timeout_min.0),
-        fmt_ms(p.election_timeout_max.0)
-    );
     let bugs = |name: &'static str, on: bool| {
         let d = dispatch.clone();
         let current: Vec<&str> = engine::scenario::RAFT_BUGS
@@ -478,13 +474,13 @@ fn render_settings(
             <p class="muted">{"Changing a setting replays the run to the same time."}</p>
             <div class="form">
                 { param_input(dispatch, "n", "servers", s.nodes.to_string(), "cluster size, 1–11") }
-                { param_input(dispatch, "spare", "spare servers", setup.spare.to_string(), "servers outside the cluster that a leader can add") }
-                { param_input(dispatch, "et", "election timeout ms", et, "randomized election timeout range, e.g. 150-300") }
-                { param_input(dispatch, "hb", "heartbeat ms", fmt_ms(p.heartbeat.0), "leader heartbeat interval") }
+                { setting::<RaftLab>(s, dispatch, "spare", "spare servers") }
+                { setting::<RaftLab>(s, dispatch, "et", "election timeout ms") }
+                { setting::<RaftLab>(s, dispatch, "hb", "heartbeat ms") }
                 { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "12, 10-15 or exp:10-60") }
-                { param_toggle(dispatch, "prevote", "PreVote", p.pre_vote, "a server asks if it could win before raising its term (thesis §9.6)") }
-                { param_toggle(dispatch, "cq", "CheckQuorum", p.check_quorum, "a leader steps down without a majority (thesis §6.2)") }
-                { param_toggle(dispatch, "fast", "fast log backup", p.fast_backup, "nextIndex skips a whole term per rejection (§5.3)") }
+                { setting::<RaftLab>(s, dispatch, "prevote", "PreVote") }
+                { setting::<RaftLab>(s, dispatch, "cq", "CheckQuorum") }
+                { setting::<RaftLab>(s, dispatch, "fast", "fast log backup") }
                 { bugs("uptodate", p.bug_vote_without_uptodate) }
                 { bugs("oldterm", p.bug_commit_old_term) }
                 { bugs("forgetvote", p.bug_forget_vote) }

@@ -2,22 +2,25 @@
 //! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
-use crate::components::lab::{action_button, lab_head, param_input, use_lab, LabProps, RunProps};
+use crate::components::lab::{
+    action_button, lab_head, param_input, setting, use_lab, LabProps, RunProps,
+};
 use crate::geometry::{f1, Pt};
 use crate::player::Action;
 use engine::history::Run;
+use engine::ring::HashRingLab;
 use engine::ring::{
     stats::{expected_stddev_pct, SWEEP_VNODES},
-    summarize, sweep_vnodes, HashFn, KeySet, KeySpec, NodeState, RingLab, RingRun, Scheme,
-    StepKind, SweepPoint,
+    summarize, sweep_vnodes, KeySet, KeySpec, NodeState, RingLab, RingRun, Scheme, StepKind,
+    SweepPoint,
 };
-use engine::scenario::{LabKind, LabParams, Scenario};
+use engine::scenario::{LabKind, Scenario};
 use engine::time::fmt_ms;
 use engine::NodeId;
 use std::cell::RefCell;
 use std::f64::consts::{FRAC_PI_2, TAU};
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 fn build(s: &Scenario) -> RingRun {
@@ -124,7 +127,7 @@ pub fn RingPage(props: &LabProps) -> Html {
                     <Sweep run={player.hist.clone()} steps={run.steps()} />
                 </div>
             </div>
-            { render_settings(&player.scenario, rl, dispatch) }
+            { render_settings(&player.scenario, dispatch) }
         </main>
     }
 }
@@ -500,35 +503,18 @@ fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>) -> Html 
     }
 }
 
-fn render_settings(s: &Scenario, rl: &RingLab, dispatch: &Callback<Action>) -> Html {
-    let p = rl.params();
-    let on_hash = {
-        let d = dispatch.clone();
-        Callback::from(move |e: Event| {
-            d.emit(Action::SetParam(
-                "hash".into(),
-                e.target_unchecked_into::<HtmlSelectElement>().value(),
-            ))
-        })
-    };
-    let _ = LabParams::Ring;
+fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
             <h2>{"Lab settings"}</h2>
             <p class="muted">{"Changing a setting replays the operations on the new ring."}</p>
             <div class="form">
                 { param_input(dispatch, "n", "nodes", s.nodes.to_string(), "initial nodes n0…, 1–1000") }
-                { param_input(dispatch, "vn", "vnodes per node", p.vnodes.to_string(), "virtual nodes per node, 1–1000 (ketama 160, Cassandra 16)") }
-                <label><span>{"hash function"}</span>
-                    <select data-testid="param-hash" onchange={on_hash}>
-                        { for [HashFn::Xxh64, HashFn::Murmur3, HashFn::Fnv1a, HashFn::Md5].iter().map(|h| html! {
-                            <option value={h.as_str()} selected={*h == p.hash}>{ if *h == HashFn::Md5 { "md5 (ketama)" } else { h.as_str() } }</option>
-                        }) }
-                    </select>
-                </label>
-                { param_input(dispatch, "r", "replicas", p.replicas.to_string(), "replication factor R, 1–5") }
-                { param_input(dispatch, "scheme", "scheme", p.scheme.to_string(), "ring, modn, jump, rendezvous, maglev[:M prime], bounded[:c×100]") }
-                { param_input(dispatch, "keys", "keys", p.keys.to_string(), "seq:N, rand:N, zipf:COUNT:DISTINCT:S, named:a,b,c") }
+                { setting::<HashRingLab>(s, dispatch, "vn", "vnodes per node") }
+                { setting::<HashRingLab>(s, dispatch, "hash", "hash function") }
+                { setting::<HashRingLab>(s, dispatch, "r", "replicas") }
+                { setting::<HashRingLab>(s, dispatch, "scheme", "scheme") }
+                { setting::<HashRingLab>(s, dispatch, "keys", "keys") }
             </div>
         </section>
     }

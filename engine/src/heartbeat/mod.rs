@@ -16,9 +16,12 @@
 //! Status changes are *scheduled*, not polled: on each heartbeat the monitor computes the exact
 //! instant each threshold will be crossed and arms a timer for it, so every step is a real event.
 
+mod desc;
 mod metrics;
 mod params;
+mod presets;
 
+pub use desc::HeartbeatLab;
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
 pub use params::{Detector, HbParams};
 

@@ -34,14 +34,17 @@
 pub mod backend;
 pub mod balancer;
 pub mod client;
+mod desc;
 pub mod log;
 pub mod metrics;
 pub mod params;
 pub mod picker;
+mod presets;
 
 pub use backend::Backend;
 pub use balancer::{BackendView, Balancer, Status, Transition};
 pub use client::{Clients, Done, Outcome};
+pub use desc::{LbLab, LbSetup};
 pub use metrics::{
     measure, percentile, series, BackendMetrics, BackendPoint, Counts, CrashReport, LbMetrics,
     SeriesPoint,

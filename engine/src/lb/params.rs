@@ -19,142 +19,58 @@ pub const MAX_SLOW: u32 = 100;
 /// Metrics are aggregated in buckets of this many ms; windows and chart buckets are multiples.
 pub const BASE_BUCKET_MS: u64 = 100;
 
-/// A load-balancing strategy, by link name.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub enum Strategy {
-    /// `rr`: round-robin over the backends believed up.
-    #[default]
-    RoundRobin,
-    /// `wrr`: smooth weighted round-robin, exactly as nginx's `ngx_http_upstream_rr`.
-    WeightedRoundRobin,
-    /// `lc`: least outstanding requests (ties rotate, as HAProxy's `leastconn`).
-    LeastConn,
-    /// `wlc`: least `(outstanding + 1) / weight` (HAProxy's weighted `leastconn`).
-    WeightedLeastConn,
-    /// `lrt`: least EWMA response time (α = 1/4 per sample) × (outstanding + 1), ties rotate.
-    LeastResponseTime,
-    /// `pewma`: power of two choices on Finagle/Linkerd peak-EWMA cost × (outstanding + 1).
-    PeakEwma,
-    /// `random`: uniform over the backends believed up.
-    Random,
-    /// `wrandom`: random in proportion to weight.
-    WeightedRandom,
-    /// `p2c`: power of two random choices, fewer outstanding wins (Mitzenmacher 2001).
-    P2c,
-    /// `hash`: consistent hashing of the client key on a [`crate::ring::Ring`] with vnodes.
-    Hash,
-}
-
-impl Strategy {
-    /// Every strategy, in menu order.
-    pub const ALL: [Strategy; 10] = [
-        Strategy::RoundRobin,
-        Strategy::WeightedRoundRobin,
-        Strategy::LeastConn,
-        Strategy::WeightedLeastConn,
-        Strategy::LeastResponseTime,
-        Strategy::PeakEwma,
-        Strategy::Random,
-        Strategy::WeightedRandom,
-        Strategy::P2c,
-        Strategy::Hash,
-    ];
-
-    /// The link name (`rr`, `wrr`, `lc`, `wlc`, `lrt`, `pewma`, `random`, `wrandom`, `p2c`, `hash`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::RoundRobin => "rr",
-            Strategy::WeightedRoundRobin => "wrr",
-            Strategy::LeastConn => "lc",
-            Strategy::WeightedLeastConn => "wlc",
-            Strategy::LeastResponseTime => "lrt",
-            Strategy::PeakEwma => "pewma",
-            Strategy::Random => "random",
-            Strategy::WeightedRandom => "wrandom",
-            Strategy::P2c => "p2c",
-            Strategy::Hash => "hash",
-        }
-    }
-
-    /// Parses a link name.
-    pub fn parse(s: &str) -> Option<Strategy> {
-        Strategy::ALL.into_iter().find(|x| x.as_str() == s)
+crate::text_enum! {
+    /// A load-balancing strategy, by link name.
+    pub enum Strategy {
+        /// `rr`: round-robin over the backends believed up.
+        #[default]
+        RoundRobin = "rr" / "round-robin",
+        /// `wrr`: smooth weighted round-robin, exactly as nginx's `ngx_http_upstream_rr`.
+        WeightedRoundRobin = "wrr" / "weighted round-robin (nginx)",
+        /// `lc`: least outstanding requests (ties rotate, as HAProxy's `leastconn`).
+        LeastConn = "lc" / "least connections",
+        /// `wlc`: least `(outstanding + 1) / weight` (HAProxy's weighted `leastconn`).
+        WeightedLeastConn = "wlc" / "weighted least connections",
+        /// `lrt`: least EWMA response time (α = 1/4 per sample) × (outstanding + 1), ties rotate.
+        LeastResponseTime = "lrt" / "least response time",
+        /// `pewma`: power of two choices on Finagle/Linkerd peak-EWMA cost × (outstanding + 1).
+        PeakEwma = "pewma" / "peak EWMA (Finagle)",
+        /// `random`: uniform over the backends believed up.
+        Random = "random" / "random",
+        /// `wrandom`: random in proportion to weight.
+        WeightedRandom = "wrandom" / "weighted random",
+        /// `p2c`: power of two random choices, fewer outstanding wins (Mitzenmacher 2001).
+        P2c = "p2c" / "power of two choices",
+        /// `hash`: consistent hashing of the client key on a [`crate::ring::Ring`] with vnodes.
+        Hash = "hash" / "consistent hashing",
     }
 }
 
-impl fmt::Display for Strategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::text_enum! {
+    /// The distribution of a backend's service time, by link name.
+    pub enum ServiceDist {
+        /// `const`: always the mean.
+        Constant = "const" / "constant",
+        /// `exp`: exponential (M/M/c), capped at 50 means ([`crate::rng::Rng::exp_u64`]).
+        #[default]
+        Exponential = "exp" / "exponential",
+        /// `pareto`: Pareto with shape α = 1.5 (heavy tail, infinite variance), scale = mean/3,
+        /// capped at 50 means; via [`crate::detmath`].
+        Pareto = "pareto" / "Pareto (heavy tail)",
     }
 }
 
-/// The distribution of a backend's service time, by link name.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub enum ServiceDist {
-    /// `const`: always the mean.
-    Constant,
-    /// `exp`: exponential (M/M/c), capped at 50 means ([`crate::rng::Rng::exp_u64`]).
-    #[default]
-    Exponential,
-    /// `pareto`: Pareto with shape α = 1.5 (heavy tail, infinite variance), scale = mean/3,
-    /// capped at 50 means; via [`crate::detmath`].
-    Pareto,
-}
-
-impl ServiceDist {
-    /// Every distribution, in menu order.
-    pub const ALL: [ServiceDist; 3] = [
-        ServiceDist::Constant,
-        ServiceDist::Exponential,
-        ServiceDist::Pareto,
-    ];
-    /// The link name (`const`, `exp`, `pareto`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceDist::Constant => "const",
-            ServiceDist::Exponential => "exp",
-            ServiceDist::Pareto => "pareto",
-        }
-    }
-    /// Parses a link name.
-    pub fn parse(s: &str) -> Option<ServiceDist> {
-        ServiceDist::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
-
-/// What a client does after a failed attempt (error, rejection, no backend or timeout).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub enum RetryPolicy {
-    /// `none`: give up.
-    #[default]
-    None,
-    /// `fixed`: retry at once, up to `tries` attempts in all.
-    Fixed,
-    /// `backoff`: retry after a uniform delay in `[0, min(cap, base × 2^(attempt−1))]`
-    /// ("full jitter", AWS Architecture Blog 2015), up to `tries` attempts.
-    Backoff,
-}
-
-impl RetryPolicy {
-    /// Every policy, in menu order.
-    pub const ALL: [RetryPolicy; 3] = [RetryPolicy::None, RetryPolicy::Fixed, RetryPolicy::Backoff];
-    /// The link name (`none`, `fixed`, `backoff`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RetryPolicy::None => "none",
-            RetryPolicy::Fixed => "fixed",
-            RetryPolicy::Backoff => "backoff",
-        }
-    }
-    /// Parses a link name.
-    pub fn parse(s: &str) -> Option<RetryPolicy> {
-        RetryPolicy::ALL.into_iter().find(|x| x.as_str() == s)
+crate::text_enum! {
+    /// What a client does after a failed attempt (error, rejection, no backend or timeout).
+    pub enum RetryPolicy {
+        /// `none`: give up.
+        #[default]
+        None = "none" / "no retries",
+        /// `fixed`: retry at once, up to `tries` attempts in all.
+        Fixed = "fixed" / "retry at once",
+        /// `backoff`: retry after a uniform delay in `[0, min(cap, base × 2^(attempt−1))]`
+        /// ("full jitter", AWS Architecture Blog 2015), up to `tries` attempts.
+        Backoff = "backoff" / "exponential backoff with jitter",
     }
 }
 

@@ -42,14 +42,17 @@
 //! Pre-vote or check-quorum stop it.
 
 mod command;
+mod desc;
 mod experiment;
 mod ghost;
 mod invariants;
 mod metrics;
 mod node;
 mod params;
+mod presets;
 
 pub use command::{parse_command, RaftCommand, MAX_KEY_LEN};
+pub use desc::{RaftBug, RaftLab, RaftSetup, RAFT_BUGS};
 pub use experiment::{
     fig16, time_to_elect, time_to_elect_batch, time_to_elect_on, Fig16Series, FIG16_CAP,
     FIG16_LATENCY, FIG16_RANGES_MS, FIG16_SCALE_RANGES_MS, FIG16_SERVERS,

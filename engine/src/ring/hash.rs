@@ -20,43 +20,22 @@
 //! our 64-bit ring a 32-bit ketama point `p` sits at `p << 32`, which keeps ketama's order and
 //! its ties exactly (see [`HashFn::ring_position`]).
 
-use serde::{Deserialize, Serialize};
-
-/// The hash function behind a ring or scheme, by link name.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-pub enum HashFn {
-    /// xxHash64, seed 0 (`xxh64`, the default).
-    #[default]
-    Xxh64,
-    /// MurmurHash3 x64_128, seed 0, first half `h1` (`murmur3`).
-    Murmur3,
-    /// FNV-1a, 64-bit (`fnv1a`): weak on short similar keys, see the module docs.
-    Fnv1a,
-    /// MD5 with libketama's point scheme (`md5`).
-    Md5,
+crate::text_enum! {
+    /// The hash function behind a ring or scheme, by link name.
+    pub enum HashFn {
+        /// xxHash64, seed 0 (`xxh64`, the default).
+        #[default]
+        Xxh64 = "xxh64" / "xxHash64",
+        /// MurmurHash3 x64_128, seed 0, first half `h1` (`murmur3`).
+        Murmur3 = "murmur3" / "MurmurHash3",
+        /// FNV-1a, 64-bit (`fnv1a`): weak on short similar keys, see the module docs.
+        Fnv1a = "fnv1a" / "FNV-1a (weak)",
+        /// MD5 with libketama's point scheme (`md5`).
+        Md5 = "md5" / "MD5 (ketama)",
+    }
 }
 
 impl HashFn {
-    /// Every hash function, in menu order.
-    pub const ALL: [HashFn; 4] = [HashFn::Xxh64, HashFn::Murmur3, HashFn::Fnv1a, HashFn::Md5];
-
-    /// The link name (`xxh64`, `murmur3`, `fnv1a`, `md5`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HashFn::Xxh64 => "xxh64",
-            HashFn::Murmur3 => "murmur3",
-            HashFn::Fnv1a => "fnv1a",
-            HashFn::Md5 => "md5",
-        }
-    }
-
-    /// Parses a link name.
-    pub fn parse(s: &str) -> Option<HashFn> {
-        HashFn::ALL.into_iter().find(|h| h.as_str() == s)
-    }
-
     /// The 64-bit hash of `data` (see the table in the module docs).
     pub fn hash(self, data: &[u8]) -> u64 {
         match self {

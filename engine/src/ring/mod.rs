@@ -24,10 +24,12 @@
 //! assert_eq!(lab.position(), 0);
 //! ```
 
+mod desc;
 pub mod hash;
 pub mod keys;
 pub mod lab;
 pub mod ops;
+mod presets;
 // The lab is `ring` and so is its central data structure; the file name is the one the
 // issue asks for.
 #[allow(clippy::module_inception)]
@@ -36,6 +38,7 @@ pub mod run;
 pub mod schemes;
 pub mod stats;
 
+pub use desc::HashRingLab;
 pub use hash::HashFn;
 pub use keys::{KeySet, KeySpec};
 pub use lab::{Flow, Movement, RingLab, RingParams};

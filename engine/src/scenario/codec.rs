@@ -4,15 +4,12 @@
 //! [`ParamError`] naming it, and that parameter keeps its safe default. Query syntax is parsed
 //! by `form_urlencoded` (the WHATWG algorithm browsers use); the values are our mini-languages.
 
-use super::lb_keys::LB_KEYS;
-use super::{LabKind, LabParams, RaftSetup, Scenario, MAX_STEPS, MAX_TIME_MS};
+use super::keys::{parse_int, parse_ms_in, Key};
+use super::{Lab, LabKind, LabParams, LabVisitor, Scenario, MAX_STEPS, MAX_TIME_MS};
 use crate::clip;
-use crate::fault::{fmt_timeline, parse_entry, Fault, TimedFault};
-use crate::heartbeat::{Detector, HbParams};
+use crate::fault::{parse_entry, Fault, TimedFault};
 use crate::net::{fmt_pct, parse_pct, Latency};
-use crate::raft::{RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
-use crate::ring::{HashFn, KeySpec, RingParams, Scheme};
-use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
+use crate::time::{fmt_ms, SimTime};
 use std::fmt;
 
 /// The link format version this build writes and reads.
@@ -46,33 +43,6 @@ pub struct Decoded {
     pub scenario: Scenario,
     /// Every problem found, in link order.
     pub errors: Vec<ParamError>,
-}
-
-fn parse_u64_in(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
-    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{}' is not a whole number", clip(v)));
-    }
-    match v.parse::<u64>() {
-        Ok(x) if (lo..=hi).contains(&x) => Ok(x),
-        _ => Err(format!("{} is outside {lo}–{hi}", clip(v))),
-    }
-}
-
-fn parse_ms_in(v: &str, lo_ms: u64, hi_ms: u64) -> Result<Duration, String> {
-    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a time in ms", clip(v)))?;
-    if us < lo_ms * 1000 || us > hi_ms * 1000 {
-        return Err(format!("{} ms is outside {lo_ms}–{hi_ms} ms", clip(v)));
-    }
-    Ok(Duration(us))
-}
-
-/// φ thresholds are written with up to three decimals (`8`, `2.5`) and kept ×1000.
-fn parse_phi(v: &str) -> Result<u32, String> {
-    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a number", clip(v)))?;
-    if !(100..=50_000).contains(&us) {
-        return Err(format!("{} is outside 0.1–50", clip(v)));
-    }
-    Ok(us as u32)
 }
 
 /// Reads a link: a full URL, or its query with or without the leading `?`.
@@ -141,26 +111,25 @@ pub fn decode(link: &str) -> Decoded {
     };
     let kind = lab.unwrap_or(LabKind::Heartbeat);
     let mut s = Scenario::default_for(kind);
-    let mut known_keys: Vec<&str> = vec![
-        "lab", "v", "seed", "n", "lat", "loss", "dup", "faults", "t", "step",
-    ];
+    let mut known_keys: Vec<&str> =
+        vec!["lab", "v", "seed", "n", "lat", "loss", "dup", "t", "step"];
 
     if let Some(v) = get("v") {
-        match parse_u64_in(v, 1, u32::MAX as u64) {
+        match parse_int(v, 1, u32::MAX as u64) {
             Ok(x) if x as u32 == VERSION => {}
             Ok(x) => err("v", format!("link version {x} is not supported (this app reads version {VERSION}); reading it as version {VERSION}")),
             Err(e) => err("v", format!("{e}; reading it as version {VERSION}")),
         }
     }
     if let Some(v) = get("seed") {
-        match parse_u64_in(v, 0, u64::MAX) {
+        match parse_int(v, 0, u64::MAX) {
             Ok(x) => s.seed = x,
             Err(e) => err("seed", format!("{e}; using seed {}", s.seed)),
         }
     }
     let (lo, hi) = kind.node_range();
     if let Some(v) = get("n") {
-        match parse_u64_in(v, lo as u64, hi as u64) {
+        match parse_int(v, lo as u64, hi as u64) {
             Ok(x) => s.nodes = x as usize,
             Err(e) => err("n", format!("{e}; using {}", s.nodes)),
         }
@@ -180,89 +149,37 @@ pub fn decode(link: &str) -> Decoded {
         }
     }
 
-    match &mut s.params {
-        LabParams::Heartbeat(p) => {
-            known_keys.extend([
-                "hb", "jit", "suspect", "down", "det", "phis", "phid", "win", "fo",
-            ]);
-            decode_heartbeat(p, &pairs, &mut err);
-        }
-        LabParams::Raft(r) => {
-            known_keys.extend(["et", "hb", "prevote", "cq", "fast", "bugs", "spare"]);
-            decode_raft(r, s.nodes, &pairs, &mut err);
-        }
-        LabParams::Lb(l) => {
-            known_keys.extend(LB_KEYS.iter().map(|(k, _, _)| *k));
-            known_keys.extend(["be", "cmp"]);
-            if let Some(v) = get("cmp").filter(|v| !v.is_empty()) {
-                match crate::lb::Strategy::parse(v) {
-                    Some(x) => l.compare = Some(x),
-                    None => err(
-                        "cmp",
-                        format!("'{}' is not a strategy; compare mode off", clip(v)),
-                    ),
-                }
-            }
-            for (key, field, what) in &LB_KEYS {
-                if let Some(v) = get(key) {
-                    if let Err(e) = super::lb_keys::set(&mut l.params, field, v) {
-                        err(key, format!("{what}: {e}; using the default"));
-                    }
-                }
-            }
-            if let Err(e) = l.params.validate() {
-                err("lb", format!("{e}; using the default settings"));
-                l.params = crate::lb::LbParams::default();
-            }
-            if let Some(v) = get("be") {
-                // `be` lists backends in order; with `n` as well, missing ones get the
-                // default weight and speed and extra ones are dropped.
-                match crate::lb::parse_backends(v) {
-                    Ok(mut specs) => {
-                        if get("n").is_none() {
-                            s.nodes = specs.len();
-                        }
-                        specs.resize(s.nodes, crate::lb::BackendSpec::default());
-                        l.backends = specs;
-                    }
-                    Err(e) => err("be", format!("{e}; all weight 1")),
-                }
-            }
-        }
-        LabParams::Ring(p) => {
-            known_keys.extend(["vn", "hash", "r", "scheme", "keys", "ops"]);
-            decode_ring(p, &pairs, &mut err);
-            if let Some(v) = get("ops") {
-                s.faults = decode_ring_ops(v, &mut err);
-            }
-            if get("faults").is_some() {
-                err(
-                    "faults",
-                    "the ring lab's timeline is ops=TIME:OP;…, e.g. ops=1000:add:n5; ignored"
-                        .into(),
-                );
-            }
-        }
-    }
-
-    if let Some(v) = get("faults").filter(|_| kind != LabKind::Ring) {
-        s.faults = decode_faults(v, kind, s.process_count(), &mut err);
-    }
+    let n_given = get("n").is_some();
+    s.params = kind.visit(DecodeLab {
+        pairs: &pairs,
+        nodes: &mut s.nodes,
+        n_given,
+        faults: &mut s.faults,
+        known: &mut known_keys,
+        err: &mut err,
+    });
     if let Some(v) = get("t") {
-        match parse_ms_in(v, 0, MAX_TIME_MS) {
+        match parse_ms_in(v, 0, MAX_TIME_MS * 1000) {
             Ok(d) => s.pos.time = SimTime(d.0),
             Err(e) => err("t", format!("{e}; starting at 0")),
         }
     }
     if let Some(v) = get("step") {
-        match parse_u64_in(v, 0, MAX_STEPS) {
+        match parse_int(v, 0, MAX_STEPS) {
             Ok(x) => s.pos.step = Some(x),
             Err(e) => err("step", format!("{e}; using the time t instead")),
         }
     }
     for (k, _) in &pairs {
-        if !known_keys.contains(&k.as_str()) {
-            err(k, "unknown parameter, ignored".into());
+        if known_keys.contains(&k.as_str()) {
+            continue;
+        }
+        match kind.visit(TimelineKey) {
+            tl if k == "faults" => err(
+                k,
+                format!("this lab's timeline is {tl}=TIME:…;…, not faults; ignored"),
+            ),
+            _ => err(k, "unknown parameter, ignored".into()),
         }
     }
     Decoded {
@@ -277,102 +194,6 @@ fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
         .iter()
         .find(|(pk, _)| pk == k)
         .map(|(_, v)| v.as_str())
-}
-
-fn decode_heartbeat(
-    p: &mut HbParams,
-    pairs: &[(String, String)],
-    err: &mut dyn FnMut(&str, String),
-) {
-    let get = |k: &str| lookup(pairs, k);
-    let d = HbParams::default();
-    if let Some(v) = get("hb") {
-        match parse_ms_in(v, 10, 10_000) {
-            Ok(x) => p.interval = x,
-            Err(e) => err("hb", format!("{e}; using {}", d.interval)),
-        }
-    }
-    if let Some(v) = get("jit") {
-        match parse_u64_in(v, 0, 50) {
-            Ok(x) => p.jitter_pct = x as u8,
-            Err(e) => err("jit", format!("{e}; using {}%", d.jitter_pct)),
-        }
-    }
-    if let Some(v) = get("suspect") {
-        match parse_ms_in(v, 1, 600_000) {
-            Ok(x) => p.suspect_after = x,
-            Err(e) => err("suspect", format!("{e}; using {}", d.suspect_after)),
-        }
-    }
-    if let Some(v) = get("down") {
-        match parse_ms_in(v, 1, 600_000) {
-            Ok(x) => p.down_after = x,
-            Err(e) => err("down", format!("{e}; using {}", d.down_after)),
-        }
-    }
-    if p.down_after <= p.suspect_after {
-        err(
-            "down",
-            format!(
-                "must be longer than suspect ({}); using {} and {}",
-                p.suspect_after, d.suspect_after, d.down_after
-            ),
-        );
-        p.suspect_after = d.suspect_after;
-        p.down_after = d.down_after;
-    }
-    if let Some(v) = get("det") {
-        match Detector::parse(v) {
-            Some(x) => p.detector = x,
-            None => err(
-                "det",
-                format!(
-                    "'{}' is not fixed or phi; using {}",
-                    clip(v),
-                    d.detector.as_str()
-                ),
-            ),
-        }
-    }
-    if let Some(v) = get("phis") {
-        match parse_phi(v) {
-            Ok(x) => p.phi_suspect_milli = x,
-            Err(e) => err(
-                "phis",
-                format!("{e}; using {}", fmt_ms(d.phi_suspect_milli as u64)),
-            ),
-        }
-    }
-    if let Some(v) = get("phid") {
-        match parse_phi(v) {
-            Ok(x) => p.phi_down_milli = x,
-            Err(e) => err(
-                "phid",
-                format!("{e}; using {}", fmt_ms(d.phi_down_milli as u64)),
-            ),
-        }
-    }
-    if p.phi_down_milli <= p.phi_suspect_milli {
-        err("phid", "must be above phis; using φ 3 and 8".into());
-        p.phi_suspect_milli = d.phi_suspect_milli;
-        p.phi_down_milli = d.phi_down_milli;
-    }
-    if let Some(v) = get("win") {
-        match parse_u64_in(v, 1, 1000) {
-            Ok(x) => p.window = x as usize,
-            Err(e) => err("win", format!("{e}; using {}", d.window)),
-        }
-    }
-    if let Some(v) = get("fo") {
-        match v {
-            "1" => p.failover = true,
-            "0" => p.failover = false,
-            _ => err(
-                "fo",
-                format!("'{}' is not 0 or 1; failover stays on", clip(v)),
-            ),
-        }
-    }
 }
 
 /// Checks a fault against a lab and its process count: every node it names exists, and a
@@ -398,240 +219,189 @@ pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
     Ok(f)
 }
 
-/// One "buggy Raft" toggle: its link name, how to read it, how to switch it on.
-pub type RaftBug = (&'static str, fn(&RaftParams) -> bool, fn(&mut RaftParams));
-
-/// The "buggy Raft" toggles by link name (`bugs=uptodate,oldterm`).
-pub const RAFT_BUGS: [RaftBug; 3] = [
-    (
-        "uptodate",
-        |p| p.bug_vote_without_uptodate,
-        |p| p.bug_vote_without_uptodate = true,
-    ),
-    (
-        "oldterm",
-        |p| p.bug_commit_old_term,
-        |p| p.bug_commit_old_term = true,
-    ),
-    (
-        "forgetvote",
-        |p| p.bug_forget_vote,
-        |p| p.bug_forget_vote = true,
-    ),
-];
-
-fn parse_flag(v: &str) -> Result<bool, String> {
-    match v {
-        "1" => Ok(true),
-        "0" => Ok(false),
-        _ => Err(format!("'{}' is not 0 or 1", clip(v))),
-    }
-}
-
-fn decode_raft(
-    r: &mut RaftSetup,
-    servers: usize,
-    pairs: &[(String, String)],
+/// Reads a `;`-separated timeline entry by entry: keeps the good entries (at most `max`), reports
+/// the first three bad ones under `key` and counts the rest; sorted by time.
+pub fn decode_entries(
+    v: &str,
+    key: &str,
+    max: usize,
     err: &mut dyn FnMut(&str, String),
-) {
-    let get = |k: &str| lookup(pairs, k);
-    let d = RaftParams::default();
-    let p = &mut r.params;
-    if let Some(v) = get("et") {
-        let parsed = v
-            .split_once('-')
-            .ok_or_else(|| format!("'{}' should be MIN-MAX in ms, e.g. 150-300", clip(v)))
-            .and_then(|(a, b)| {
-                let lo = parse_ms_in(a, 1, MAX_TIMEOUT_MS)?;
-                let hi = parse_ms_in(b, 1, MAX_TIMEOUT_MS)?;
-                if hi < lo {
-                    return Err(format!("{} is reversed", clip(v)));
-                }
-                Ok((lo, hi))
-            });
-        match parsed {
-            Ok((lo, hi)) => {
-                p.election_timeout_min = lo;
-                p.election_timeout_max = hi;
-            }
-            Err(e) => err("et", format!("{e}; using 150-300")),
-        }
-    }
-    if let Some(v) = get("hb") {
-        match parse_ms_in(v, 1, MAX_TIMEOUT_MS) {
-            Ok(x) => p.heartbeat = x,
-            Err(e) => err("hb", format!("{e}; using {}", d.heartbeat)),
-        }
-    }
-    for (key, slot) in [
-        ("prevote", &mut p.pre_vote),
-        ("cq", &mut p.check_quorum),
-        ("fast", &mut p.fast_backup),
-    ] {
-        if let Some(v) = get(key) {
-            match parse_flag(v) {
-                Ok(b) => *slot = b,
-                Err(e) => err(key, format!("{e}; off")),
-            }
-        }
-    }
-    if let Some(v) = get("bugs") {
-        for name in v.split(',').filter(|x| !x.is_empty()) {
-            match RAFT_BUGS.iter().find(|(n, _, _)| *n == name) {
-                Some((_, _, set)) => set(p),
-                None => err(
-                    "bugs",
-                    format!(
-                        "unknown bug '{}' (known: uptodate, oldterm, forgetvote); ignored",
-                        clip(name)
-                    ),
-                ),
-            }
-        }
-    }
-    if let Some(v) = get("spare") {
-        let room = MAX_SERVERS.saturating_sub(servers) as u64;
-        match parse_u64_in(v, 0, room) {
-            Ok(x) => r.spare = x as usize,
-            Err(e) => err(
-                "spare",
-                format!("{e} (at most {MAX_SERVERS} servers in all); using 0"),
-            ),
-        }
-    }
-}
-
-fn decode_ring(p: &mut RingParams, pairs: &[(String, String)], err: &mut dyn FnMut(&str, String)) {
-    let get = |k: &str| lookup(pairs, k);
-    let d = RingParams::default();
-    if let Some(v) = get("vn") {
-        match parse_u64_in(v, 1, crate::ring::MAX_VNODES as u64) {
-            Ok(x) => p.vnodes = x as u32,
-            Err(e) => err("vn", format!("{e}; using {}", d.vnodes)),
-        }
-    }
-    if let Some(v) = get("hash") {
-        match HashFn::parse(v) {
-            Some(h) => p.hash = h,
-            None => err(
-                "hash",
-                format!(
-                    "'{}' is not xxh64, murmur3, fnv1a or md5; using xxh64",
-                    clip(v)
-                ),
-            ),
-        }
-    }
-    if let Some(v) = get("r") {
-        match parse_u64_in(v, 1, crate::ring::MAX_REPLICAS as u64) {
-            Ok(x) => p.replicas = x as usize,
-            Err(e) => err("r", format!("{e}; using {}", d.replicas)),
-        }
-    }
-    if let Some(v) = get("scheme") {
-        match Scheme::parse(v).and_then(|s| s.validate().map(|_| s)) {
-            Ok(x) => p.scheme = x,
-            Err(e) => err("scheme", format!("{e}; using ring")),
-        }
-    }
-    if let Some(v) = get("keys") {
-        match KeySpec::parse(v).and_then(|k| k.validate().map(|_| k)) {
-            Ok(k) => p.keys = k,
-            Err(e) => err("keys", format!("{e}; using {}", d.keys)),
-        }
-    }
-}
-
-/// The ring's timeline: `TIME:OP` entries (`1000:add:n5`), kept as commands to the ring.
-fn decode_ring_ops(v: &str, err: &mut dyn FnMut(&str, String)) -> Vec<TimedFault> {
+    parse: impl Fn(&str) -> Result<TimedFault, String>,
+) -> Vec<TimedFault> {
     let mut out = Vec::new();
     let mut bad = 0;
     for entry in v.split(';').filter(|e| !e.trim().is_empty()) {
-        if out.len() >= crate::ring::ops::MAX_OPS {
+        if out.len() >= max {
             err(
-                "ops",
-                format!(
-                    "more than {} entries; the rest are ignored",
-                    crate::ring::ops::MAX_OPS
-                ),
+                key,
+                format!("more than {max} entries; the rest are ignored"),
             );
             break;
         }
-        let parsed = entry
-            .trim()
-            .split_once(':')
-            .ok_or_else(|| "should be TIME:OP, e.g. 1000:add:n5".to_string())
-            .and_then(|(t, op)| {
-                let at = parse_ms(t)
-                    .filter(|&us| us <= MAX_TIME_MS * 1000)
-                    .ok_or_else(|| {
-                        format!("'{}' is not a time in ms (0–{MAX_TIME_MS})", clip(t))
-                    })?;
-                let op = crate::ring::RingOp::parse(op).map_err(|e| e.to_string())?;
-                Ok(TimedFault {
-                    at: SimTime(at),
-                    fault: Fault::Command(0, op.to_string()),
-                })
-            });
-        match parsed {
+        match parse(entry.trim()) {
             Ok(tf) => out.push(tf),
             Err(e) => {
                 bad += 1;
                 if bad <= 3 {
-                    err("ops", format!("'{}' ignored: {e}", clip(entry)));
+                    err(key, format!("'{}' ignored: {e}", clip(entry)));
                 }
             }
         }
     }
     if bad > 3 {
-        err("ops", format!("{} more bad entries ignored", bad - 3));
+        err(key, format!("{} more bad entries ignored", bad - 3));
     }
     out.sort_by_key(|f| f.at);
     out
 }
 
-/// Parses the timeline entry by entry, keeping the good entries and reporting the bad ones.
-fn decode_faults(
+/// Reads a fault timeline (`faults=1500:crash:3;4000:heal`) for a lab with `processes` processes.
+pub fn decode_faults(
     v: &str,
     kind: LabKind,
     processes: usize,
     err: &mut dyn FnMut(&str, String),
 ) -> Vec<TimedFault> {
-    let mut out = Vec::new();
-    let mut bad = 0;
-    for entry in v.split(';').filter(|e| !e.trim().is_empty()) {
-        if out.len() >= crate::fault::MAX_FAULTS {
-            err(
-                "faults",
-                format!(
-                    "more than {} entries; the rest are ignored",
-                    crate::fault::MAX_FAULTS
-                ),
-            );
-            break;
+    decode_entries(v, "faults", crate::fault::MAX_FAULTS, err, |entry| {
+        let tf = parse_entry(entry)?;
+        if tf.at.0 > MAX_TIME_MS * 1000 {
+            return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
         }
-        let parsed = parse_entry(entry).and_then(|tf| {
-            if tf.at.0 > MAX_TIME_MS * 1000 {
-                return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
-            }
-            check_fault(&tf.fault, kind, processes)?;
-            Ok(tf)
-        });
-        match parsed {
-            Ok(tf) => out.push(tf),
-            Err(e) => {
-                bad += 1;
-                if bad <= 3 {
-                    err("faults", format!("'{}' ignored: {e}", clip(entry)));
+        check_fault(&tf.fault, kind, processes)?;
+        Ok(tf)
+    })
+}
+
+/// Reads a lab's own keys, fits them to the node count, settles conflicts, reads the timeline.
+struct DecodeLab<'a> {
+    pairs: &'a [(String, String)],
+    nodes: &'a mut usize,
+    n_given: bool,
+    faults: &'a mut Vec<TimedFault>,
+    known: &'a mut Vec<&'static str>,
+    err: &'a mut dyn FnMut(&str, String),
+}
+
+impl LabVisitor for DecodeLab<'_> {
+    type Output = LabParams;
+    fn visit<L: Lab>(self) -> LabParams {
+        let get = |k: &str| lookup(self.pairs, k);
+        let err = self.err;
+        let mut setup = L::Setup::default();
+        let mut given: Vec<&'static str> = Vec::new();
+        for key in L::keys() {
+            self.known.push(key.name);
+            if let Some(v) = get(key.name) {
+                match (key.set)(&mut setup, v) {
+                    Ok(()) => given.push(key.name),
+                    Err(e) => err(key.name, format!("{e}; using {}", shown_default(key))),
                 }
             }
         }
+        L::fit(&mut setup, self.nodes, self.n_given);
+        settle_conflicts::<L>(&mut setup, *self.nodes, &given, err);
+        self.known.push(L::TIMELINE_KEY);
+        if let Some(v) = get(L::TIMELINE_KEY) {
+            *self.faults = L::decode_timeline(v, L::processes(&setup, *self.nodes), err);
+        }
+        L::wrap(setup)
     }
-    if bad > 3 {
-        err("faults", format!("{} more bad entries ignored", bad - 3));
+}
+
+/// The default of a key as a banner shows it.
+fn shown_default<P: Default>(key: &Key<P>) -> String {
+    match key.default_text() {
+        d if d.is_empty() => "none".into(),
+        d => format!(
+            "{d}{}",
+            if matches!(key.kind, super::keys::KeyKind::Ms { .. }) {
+                " ms"
+            } else {
+                ""
+            }
+        ),
     }
-    out.sort_by_key(|f| f.at);
-    out
+}
+
+/// Puts back to their defaults as few keys as it takes to settle each conflict: first each key
+/// the link gave alone (in the conflict's order), else all of the conflict's keys. Each conflict
+/// is reported once, naming all its keys and what was put back.
+fn settle_conflicts<L: Lab>(
+    setup: &mut L::Setup,
+    nodes: usize,
+    given: &[&str],
+    err: &mut dyn FnMut(&str, String),
+) {
+    let key = |name: &str| L::keys().iter().find(|k| k.name == name);
+    // Each pass settles the first conflict left; a conflict's keys are reset at most once each,
+    // so this ends.
+    for _ in 0..L::keys().len() + 1 {
+        let Some(c) = L::conflicts(setup, nodes).into_iter().next() else {
+            return;
+        };
+        let still = |s: &L::Setup| L::conflicts(s, nodes).iter().any(|x| x.keys == c.keys);
+        let mut fixed = None;
+        for name in c.keys.iter().filter(|k| given.contains(k)) {
+            let mut trial = setup.clone();
+            if let Some(k) = key(name) {
+                k.reset(&mut trial);
+            }
+            if !still(&trial) {
+                fixed = Some((trial, vec![*name]));
+                break;
+            }
+        }
+        let (next, reset) = fixed.unwrap_or_else(|| {
+            let mut all = setup.clone();
+            for k in c.keys.iter().filter_map(|n| key(n)) {
+                k.reset(&mut all);
+            }
+            (all, c.keys.to_vec())
+        });
+        *setup = next;
+        let using: Vec<String> = reset
+            .iter()
+            .filter_map(|n| key(n))
+            .map(|k| format!("{}={}", k.name, shown_default(k)))
+            .collect();
+        err(
+            &c.keys.join(", "),
+            format!("{}; using {}", c.message, using.join(", ")),
+        );
+    }
+}
+
+/// A lab's timeline key.
+struct TimelineKey;
+
+impl LabVisitor for TimelineKey {
+    type Output = &'static str;
+    fn visit<L: Lab>(self) -> &'static str {
+        L::TIMELINE_KEY
+    }
+}
+
+/// Writes a lab's own keys (those that differ from the defaults) and its timeline.
+struct EncodeLab<'a>(&'a Scenario);
+
+impl LabVisitor for EncodeLab<'_> {
+    type Output = Vec<(&'static str, String)>;
+    fn visit<L: Lab>(self) -> Self::Output {
+        let s = self.0;
+        let setup = L::setup_of(&s.params).cloned().unwrap_or_default();
+        let d = L::Setup::default();
+        let mut kv: Vec<(&'static str, String)> = L::keys()
+            .iter()
+            .filter_map(|k| {
+                let v = (k.get)(&setup);
+                (v != (k.get)(&d)).then_some((k.name, v))
+            })
+            .collect();
+        if !s.faults.is_empty() {
+            kv.push((L::TIMELINE_KEY, L::encode_timeline(&s.faults)));
+        }
+        kv
+    }
 }
 
 /// The scenario with one parameter set to `value` (a form field), validated exactly as a link
@@ -650,21 +420,29 @@ pub fn with_param(s: &Scenario, key: &str, value: &str) -> Decoded {
     decode(&out.finish())
 }
 
-/// Characters written as they are; everything else is percent-encoded.
-fn keep(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~:;|>,!*'()/@$=".contains(&b)
-}
+/// Characters written as they are (readable links); everything else is percent-encoded.
+const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b';')
+    .remove(b'|')
+    .remove(b'>')
+    .remove(b',')
+    .remove(b'!')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'/')
+    .remove(b'@')
+    .remove(b'$')
+    .remove(b'=');
 
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if keep(b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, ESCAPED).to_string()
 }
 
 /// Writes the link query (without `?`) for a scenario: core keys always, lab parameters only
@@ -681,126 +459,7 @@ pub fn encode(s: &Scenario) -> String {
     if s.net.dup_ppm != 0 {
         kv.push(("dup", fmt_pct(s.net.dup_ppm)));
     }
-    match &s.params {
-        LabParams::Heartbeat(p) => {
-            let d = HbParams::default();
-            if p.interval != d.interval {
-                kv.push(("hb", fmt_ms(p.interval.0)));
-            }
-            if p.jitter_pct != d.jitter_pct {
-                kv.push(("jit", p.jitter_pct.to_string()));
-            }
-            if p.suspect_after != d.suspect_after {
-                kv.push(("suspect", fmt_ms(p.suspect_after.0)));
-            }
-            if p.down_after != d.down_after {
-                kv.push(("down", fmt_ms(p.down_after.0)));
-            }
-            if p.detector != d.detector {
-                kv.push(("det", p.detector.as_str().into()));
-            }
-            if p.phi_suspect_milli != d.phi_suspect_milli {
-                kv.push(("phis", fmt_ms(p.phi_suspect_milli as u64)));
-            }
-            if p.phi_down_milli != d.phi_down_milli {
-                kv.push(("phid", fmt_ms(p.phi_down_milli as u64)));
-            }
-            if p.window != d.window {
-                kv.push(("win", p.window.to_string()));
-            }
-            if p.failover != d.failover {
-                kv.push(("fo", if p.failover { "1" } else { "0" }.into()));
-            }
-        }
-        LabParams::Raft(r) => {
-            let (p, d) = (&r.params, RaftParams::default());
-            if (p.election_timeout_min, p.election_timeout_max)
-                != (d.election_timeout_min, d.election_timeout_max)
-            {
-                kv.push((
-                    "et",
-                    format!(
-                        "{}-{}",
-                        fmt_ms(p.election_timeout_min.0),
-                        fmt_ms(p.election_timeout_max.0)
-                    ),
-                ));
-            }
-            if p.heartbeat != d.heartbeat {
-                kv.push(("hb", fmt_ms(p.heartbeat.0)));
-            }
-            for (key, on) in [
-                ("prevote", p.pre_vote),
-                ("cq", p.check_quorum),
-                ("fast", p.fast_backup),
-            ] {
-                if on {
-                    kv.push((key, "1".into()));
-                }
-            }
-            let bugs: Vec<&str> = RAFT_BUGS
-                .iter()
-                .filter(|(_, get, _)| get(p))
-                .map(|(name, _, _)| *name)
-                .collect();
-            if !bugs.is_empty() {
-                kv.push(("bugs", bugs.join(",")));
-            }
-            if r.spare != 0 {
-                kv.push(("spare", r.spare.to_string()));
-            }
-        }
-        LabParams::Lb(l) => {
-            let d = crate::lb::LbParams::default();
-            for (key, field, _) in &LB_KEYS {
-                let v = super::lb_keys::get(&l.params, field);
-                if v != super::lb_keys::get(&d, field) {
-                    kv.push((key, v));
-                }
-            }
-            if l.backends
-                .iter()
-                .any(|b| *b != crate::lb::BackendSpec::default())
-            {
-                kv.push(("be", crate::lb::fmt_backends(&l.backends)));
-            }
-            if let Some(c) = l.compare {
-                kv.push(("cmp", c.as_str().into()));
-            }
-        }
-        LabParams::Ring(p) => {
-            let d = RingParams::default();
-            if p.vnodes != d.vnodes {
-                kv.push(("vn", p.vnodes.to_string()));
-            }
-            if p.hash != d.hash {
-                kv.push(("hash", p.hash.as_str().into()));
-            }
-            if p.replicas != d.replicas {
-                kv.push(("r", p.replicas.to_string()));
-            }
-            if p.scheme != d.scheme {
-                kv.push(("scheme", p.scheme.to_string()));
-            }
-            if p.keys != d.keys {
-                kv.push(("keys", p.keys.to_string()));
-            }
-        }
-    }
-    if s.lab == LabKind::Ring && !s.faults.is_empty() {
-        let ops: Vec<String> = s
-            .faults
-            .iter()
-            .filter_map(|f| match &f.fault {
-                Fault::Command(_, text) => Some(format!("{}:{text}", fmt_ms(f.at.0))),
-                _ => None,
-            })
-            .collect();
-        kv.push(("ops", ops.join(";")));
-    }
-    if !s.faults.is_empty() && s.lab != LabKind::Ring {
-        kv.push(("faults", fmt_timeline(&s.faults)));
-    }
+    kv.extend(s.lab.visit(EncodeLab(s)));
     if s.pos.time.0 > 0 {
         kv.push(("t", fmt_ms(s.pos.time.0)));
     }

@@ -2,12 +2,15 @@
 //! parameters, the fault timeline and the position. It lives in the page's URL query.
 
 mod codec;
-pub mod lb_keys;
+pub mod keys;
 mod presets;
 
+pub use crate::lab::{Lab, LabInfo, LabKind, LabParams, LabVisitor};
+pub use crate::lb::LbSetup;
+pub use crate::raft::{RaftSetup, RAFT_BUGS};
 pub use codec::{
-    check_fault, decode, encode, parse_fault_for, with_param, Decoded, ParamError, MAX_PARAM_LEN,
-    RAFT_BUGS,
+    check_fault, decode, decode_entries, decode_faults, encode, parse_fault_for, with_param,
+    Decoded, ParamError, MAX_PARAM_LEN,
 };
 pub use presets::{presets, Preset};
 
@@ -15,152 +18,11 @@ use crate::fault::TimedFault;
 use crate::heartbeat::{self, HbNode, HbParams};
 use crate::history::History;
 use crate::net::NetConfig;
-use crate::raft::{self, RaftNode, RaftParams};
+use crate::raft::{self, RaftNode};
 use crate::ring::{RingParams, RingRun};
 use crate::sim::Sim;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
-
-/// The labs. Each has a page, a link form and a headless runner.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum LabKind {
-    /// Heartbeat failure detection and failover.
-    Heartbeat,
-    /// Raft: elections, log replication, failover.
-    Raft,
-    /// Consistent hashing: rings, virtual nodes, rebalancing, alternatives.
-    Ring,
-    /// Load balancing: strategies, health checks, retries under live traffic.
-    Lb,
-}
-
-impl LabKind {
-    /// Every lab, in menu order.
-    pub const ALL: [LabKind; 4] = [
-        LabKind::Raft,
-        LabKind::Ring,
-        LabKind::Lb,
-        LabKind::Heartbeat,
-    ];
-
-    /// The link name (`lab=heartbeat`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LabKind::Heartbeat => "heartbeat",
-            LabKind::Raft => "raft",
-            LabKind::Ring => "ring",
-            LabKind::Lb => "lb",
-        }
-    }
-    /// Parses a link name.
-    pub fn parse(s: &str) -> Option<LabKind> {
-        LabKind::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-    /// Human title.
-    pub fn title(self) -> &'static str {
-        match self {
-            LabKind::Heartbeat => "Heartbeats, failure detection & failover",
-            LabKind::Raft => "Raft: leader election & log replication",
-            LabKind::Ring => "Consistent hashing: rings, virtual nodes & rebalancing",
-            LabKind::Lb => "Load balancing: strategies, health checks & retries",
-        }
-    }
-    /// One-paragraph summary for the home page.
-    pub fn summary(self) -> &'static str {
-        match self {
-            LabKind::Raft => {
-                "Raft exactly as in the paper's Figure 2: randomized election timeouts, votes with the \
-                 up-to-date check, log replication and repair, the commit rule of §5.4.2. Crash the \
-                 leader, split the cluster, send client requests, and watch the five safety \
-                 invariants hold — or trip them with a buggy Raft."
-            }
-            LabKind::Ring => {
-                "Place nodes and keys on a hash ring with virtual nodes, then add, remove or fail \
-                 nodes and watch exactly which keys move. Live load statistics against the known \
-                 laws, and the alternatives — mod-N, jump hash, rendezvous, Maglev, bounded loads — \
-                 on the same keys."
-            }
-            LabKind::Lb => {
-                "Poisson traffic through a load balancer to backends with queues. Slow one down and \
-                 see why least-connections and power-of-two-choices beat round-robin; crash one and \
-                 see how health checks bound the damage; switch retries on and watch a retry storm. \
-                 Live latency percentiles, and two strategies compared on identical traffic."
-            }
-            LabKind::Heartbeat => {
-                "Workers heartbeat a monitor. Compare a fixed-timeout detector with phi accrual: \
-                 how fast a crash is detected, how often a live node is wrongly suspected under \
-                 loss and latency, and how failover promotes a backup — with epochs fencing a \
-                 stale primary."
-            }
-        }
-    }
-    /// Allowed node counts (for the heartbeat lab: workers, besides the monitor).
-    pub fn node_range(self) -> (usize, usize) {
-        match self {
-            LabKind::Heartbeat => (1, 50),
-            LabKind::Raft => (1, crate::raft::MAX_SERVERS),
-            LabKind::Ring => (1, crate::ring::MAX_NODES),
-            LabKind::Lb => (1, crate::lb::MAX_BACKENDS),
-        }
-    }
-    /// Checks the text of a `cmd:` fault for this lab (commands are lab-specific).
-    pub fn check_command(self, text: &str) -> Result<(), String> {
-        match self {
-            LabKind::Raft => crate::raft::parse_command(text).map(|_| ()),
-            LabKind::Lb => crate::lb::parse_command(text).map(|_| ()),
-            LabKind::Ring => crate::ring::RingOp::parse(text)
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            LabKind::Heartbeat => Err(format!(
-                "the heartbeat lab has no commands ('{}')",
-                crate::clip(text)
-            )),
-        }
-    }
-    /// Default node count.
-    pub fn default_nodes(self) -> usize {
-        match self {
-            LabKind::Heartbeat => 5,
-            LabKind::Raft => 5,
-            LabKind::Ring => 5,
-            LabKind::Lb => 5,
-        }
-    }
-}
-
-/// Lab-specific parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LabParams {
-    /// Heartbeat lab.
-    Heartbeat(HbParams),
-    /// Raft lab.
-    Raft(RaftSetup),
-    /// Ring lab (its `seed` and `nodes` are the scenario's).
-    Ring(RingParams),
-    /// Load-balancer lab.
-    Lb(LbSetup),
-}
-
-/// Load-balancer settings: the lab's parameters and each backend's weight and speed (`be=2@50,1,1`;
-/// empty = all weight 1, speed 100 %).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LbSetup {
-    /// Parameters.
-    pub params: crate::lb::LbParams,
-    /// Per-backend weight and speed (as many as the scenario's backends, or empty).
-    pub backends: Vec<crate::lb::BackendSpec>,
-    /// Compare mode: a second strategy fed the identical request stream (`cmp=p2c`).
-    pub compare: Option<crate::lb::Strategy>,
-}
-
-/// Raft-lab settings: the protocol's parameters and the spare servers available to `add:ID`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RaftSetup {
-    /// Protocol parameters.
-    pub params: RaftParams,
-    /// Server slots beyond the initial members (they can join with `add:ID`) [0].
-    pub spare: usize,
-}
 
 /// Where in the run the link points.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,12 +68,7 @@ impl Scenario {
             seed: DEFAULT_SEED,
             nodes: lab.default_nodes(),
             net: NetConfig::default(),
-            params: match lab {
-                LabKind::Heartbeat => LabParams::Heartbeat(HbParams::default()),
-                LabKind::Raft => LabParams::Raft(RaftSetup::default()),
-                LabKind::Ring => LabParams::Ring(RingParams::default()),
-                LabKind::Lb => LabParams::Lb(LbSetup::default()),
-            },
+            params: lab.default_params(),
             faults: Vec::new(),
             pos: Position::default(),
         }
@@ -235,28 +92,24 @@ impl Scenario {
         Err(errors)
     }
 
+    /// The settings of lab `L` (its defaults if this scenario is another lab's).
+    pub fn setup<L: Lab>(&self) -> L::Setup {
+        L::setup_of(&self.params).cloned().unwrap_or_default()
+    }
+
     /// Heartbeat parameters (defaults if this is another lab).
     pub fn hb_params(&self) -> HbParams {
-        match &self.params {
-            LabParams::Heartbeat(p) => *p,
-            _ => HbParams::default(),
-        }
+        self.setup::<heartbeat::HeartbeatLab>()
     }
 
     /// Raft settings (defaults if this is another lab).
     pub fn raft_setup(&self) -> RaftSetup {
-        match &self.params {
-            LabParams::Raft(r) => *r,
-            _ => RaftSetup::default(),
-        }
+        self.setup::<raft::RaftLab>()
     }
 
     /// Load-balancer settings (defaults for another lab), with one spec per backend.
     pub fn lb_setup(&self) -> LbSetup {
-        let mut s = match &self.params {
-            LabParams::Lb(s) => s.clone(),
-            _ => LbSetup::default(),
-        };
+        let mut s = self.setup::<crate::lb::LbLab>();
         if s.backends.len() != self.nodes {
             s.backends = crate::lb::BackendSpec::uniform(self.nodes);
         }
@@ -277,10 +130,7 @@ impl Scenario {
 
     /// Ring parameters with the scenario's seed and node count (defaults for another lab).
     pub fn ring_params(&self) -> RingParams {
-        let mut p = match &self.params {
-            LabParams::Ring(p) => p.clone(),
-            _ => RingParams::default(),
-        };
+        let mut p = self.setup::<crate::ring::HashRingLab>();
         p.seed = self.seed;
         p.nodes = self.nodes;
         p
@@ -296,14 +146,14 @@ impl Scenario {
 
     /// Total simulated processes (heartbeat: workers + the monitor).
     pub fn process_count(&self) -> usize {
-        match self.lab {
-            LabKind::Heartbeat => self.nodes + 1,
-            LabKind::Raft => (self.nodes + self.raft_setup().spare).min(crate::raft::MAX_SERVERS),
-            // Ring operations are commands to the ring itself, "process" 0.
-            LabKind::Ring => 1,
-            // The clients, the balancer, then the backends.
-            LabKind::Lb => self.nodes + 2,
+        struct Count<'a>(&'a Scenario);
+        impl LabVisitor for Count<'_> {
+            type Output = usize;
+            fn visit<L: Lab>(self) -> usize {
+                L::processes(&self.0.setup::<L>(), self.0.nodes)
+            }
         }
+        self.lab.visit(Count(self))
     }
 
     /// Builds the heartbeat simulation at step 0.

@@ -207,14 +207,61 @@ fn a_negative_time_starts_at_zero() {
 }
 
 #[test]
-fn down_before_suspect_falls_back_to_both_defaults() {
-    let d = decode_bad("lab=heartbeat&down=100&suspect=200", &["down"]);
+fn a_conflict_names_both_keys_and_puts_back_only_one() {
+    // down=100 conflicts with suspect=200: putting back `down` alone settles it.
+    let d = decode_bad("lab=heartbeat&down=100&suspect=200", &["down, suspect"]);
     let p = d.scenario.hb_params();
-    assert_eq!(p.suspect_after, Duration::from_ms(250));
+    assert_eq!(p.suspect_after, Duration::from_ms(200));
     assert_eq!(p.down_after, Duration::from_ms(500));
-    let d = decode_bad("lab=heartbeat&phis=9&phid=8", &["phid"]);
+    assert!(
+        d.errors[0].message.contains("using down=500 ms"),
+        "{:?}",
+        d.errors
+    );
+    // phid=8 is the default already, so only putting back phis settles it.
+    let d = decode_bad("lab=heartbeat&phis=9&phid=8", &["phid, phis"]);
     let p = d.scenario.hb_params();
     assert_eq!((p.phi_suspect_milli, p.phi_down_milli), (3_000, 8_000));
+}
+
+#[test]
+fn load_balancer_conflicts_keep_every_other_setting() {
+    use engine::lb::Strategy;
+    // The window is not a multiple of 100 ms: only `win` takes its default; the strategy stays.
+    let d = decode_bad("lab=lb&strat=p2c&win=150", &["win"]);
+    let l = d.scenario.lb_setup();
+    assert_eq!(l.params.strategy, Strategy::P2c);
+    assert_eq!(l.params.window, engine::lb::LbParams::default().window);
+    // A backoff base above the default cap: both named, the base put back, the rest kept.
+    let d = decode_bad(
+        "lab=lb&strat=lc&retry=backoff&bbase=10000",
+        &["bbase, bcap"],
+    );
+    let l = d.scenario.lb_setup();
+    assert_eq!(
+        (l.params.strategy, l.params.retry),
+        (Strategy::LeastConn, engine::lb::RetryPolicy::Backoff)
+    );
+    assert_eq!(
+        l.params.backoff_base,
+        engine::lb::LbParams::default().backoff_base
+    );
+    // A health-check timeout above the default interval.
+    let d = decode_bad("lab=lb&rate=300&hct=2000", &["hct, hci"]);
+    assert_eq!(d.scenario.lb_setup().params.rate, 300);
+    // Zero service time is outside the key's own range.
+    decode_bad("lab=lb&svcms=0&rate=300", &["svcms"]);
+    // Both keys given: the first whose default settles it alone is put back (the timeout's
+    // default 1000 ms is still above 500, the interval's 2000 ms is not).
+    let d = decode_bad("lab=lb&hci=500&hct=800", &["hct, hci"]);
+    let p = d.scenario.lb_setup().params;
+    assert_eq!(p.hc_timeout, engine::Duration::from_ms(800));
+    assert_eq!(p.hc_interval, engine::Duration::from_ms(2000));
+    assert!(
+        d.errors[0].message.contains("using hci=2000 ms"),
+        "{:?}",
+        d.errors
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! - `codec`: links in and out, and what a bad link turns into.
 //! - `determinism`: same link, same run — presets, round trips and a seed sweep.
 //! - `transcript`: etcd-style expected traces in `testdata/*.txt` (`UPDATE_TRANSCRIPTS=1` rewrites).
+//! - `registry`: every lab's key table, presets and key soups that must hold together.
 //! - `props`: property tests (`PROPTEST_CASES` overrides the case counts).
 
 mod codec;
@@ -13,6 +14,7 @@ mod heartbeat;
 mod lb;
 mod props;
 mod raft;
+mod registry;
 mod ring;
 mod sim;
 mod transcript;

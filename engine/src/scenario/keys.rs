@@ -1,0 +1,320 @@
+//! Link keys as tables: each lab declares every key of its settings once — name, meaning, the
+//! kind and range of its value, how to read and write it — and that one table drives decoding,
+//! encoding, error messages, the settings forms' ranges and help, and the key reference
+//! (`cli keys <lab>`, the README's tables). The text helpers every key uses live here too.
+
+use crate::clip;
+use crate::time::{fmt_ms, parse_ms, Duration};
+
+/// What kind of value a key takes, with its limits (for forms and the key reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A whole number in `lo..=hi`.
+    Int { lo: u64, hi: u64 },
+    /// A time in ms, decimals allowed, in `lo..=hi` µs.
+    Ms { lo_us: u64, hi_us: u64 },
+    /// `0` or `1`.
+    Flag,
+    /// One of these names (link names, and the human labels shown in menus).
+    Choice {
+        /// Link names.
+        names: &'static [&'static str],
+        /// Human labels, one per name.
+        labels: &'static [&'static str],
+    },
+    /// A small language of its own, described by this syntax hint (`MIN-MAX`, `W[@S],…`).
+    Text(&'static str),
+}
+
+/// One link key of a lab's settings `P`.
+pub struct Key<P: 'static> {
+    /// The key in the link (`rate`).
+    pub name: &'static str,
+    /// What it means, in a few words (error messages, forms, the key reference).
+    pub help: &'static str,
+    /// Its kind and limits.
+    pub kind: KeyKind,
+    /// The value's text form.
+    pub get: fn(&P) -> String,
+    /// Sets the value from its text; the error says why (the caller names the key).
+    pub set: fn(&mut P, &str) -> Result<(), String>,
+}
+
+impl<P: Default> Key<P> {
+    /// The default value's text form.
+    pub fn default_text(&self) -> String {
+        (self.get)(&P::default())
+    }
+    /// Puts this key back to its default.
+    pub fn reset(&self, p: &mut P) {
+        let d = self.default_text();
+        // The default always parses: `every_key_round_trips_its_default` checks it for every lab.
+        let _ = (self.set)(p, &d);
+    }
+    /// Range or choices, for the key reference (`1–50`, `fixed | phi`, `0 | 1`).
+    pub fn range_text(&self) -> String {
+        match self.kind {
+            KeyKind::Int { lo, hi } => format!("{lo}–{hi}"),
+            KeyKind::Ms { lo_us, hi_us } => format!("{}–{} ms", fmt_ms(lo_us), fmt_ms(hi_us)),
+            KeyKind::Flag => "0 | 1".into(),
+            KeyKind::Choice { names, .. } => names.join(" | "),
+            KeyKind::Text(syntax) => syntax.into(),
+        }
+    }
+}
+
+/// Settings that cannot hold together (`bbase` above `bcap`): the keys involved, what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The keys involved, in the order to try putting back to their defaults.
+    pub keys: &'static [&'static str],
+    /// What is wrong, with the values.
+    pub message: String,
+}
+
+/// Reads a whole number in `lo..=hi`.
+pub fn parse_int(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{}' is not a whole number", clip(v)));
+    }
+    match v.parse::<u64>() {
+        Ok(x) if (lo..=hi).contains(&x) => Ok(x),
+        _ => Err(format!("{} is outside {lo}–{hi}", clip(v))),
+    }
+}
+
+/// Reads a time in ms (decimals allowed) in `lo_us..=hi_us`.
+pub fn parse_ms_in(v: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> {
+    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a time in ms", clip(v)))?;
+    if us < lo_us || us > hi_us {
+        return Err(format!(
+            "{} ms is outside {}–{} ms",
+            clip(v),
+            fmt_ms(lo_us),
+            fmt_ms(hi_us)
+        ));
+    }
+    Ok(Duration(us))
+}
+
+/// Reads `0` or `1`.
+pub fn parse_flag(v: &str) -> Result<bool, String> {
+    match v {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(format!("'{}' is not 0 or 1", clip(v))),
+    }
+}
+
+/// The text of a flag.
+pub fn fmt_flag(b: bool) -> String {
+    if b { "1" } else { "0" }.into()
+}
+
+/// Reads one of a closed set of names.
+pub fn parse_choice<T>(
+    v: &str,
+    names: &[&str],
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, String> {
+    parse(v).ok_or_else(|| format!("'{}' is not one of {}", clip(v), names.join(", ")))
+}
+
+/// A whole-number key: `int_key!("n", "what", field.path, lo, hi)`.
+#[macro_export]
+macro_rules! int_key {
+    ($name:literal, $help:literal, $($f:ident).+ : $t:ty, $lo:expr, $hi:expr) => {
+        $crate::scenario::keys::Key {
+            name: $name,
+            help: $help,
+            kind: $crate::scenario::keys::KeyKind::Int {
+                lo: $lo as u64,
+                hi: $hi as u64,
+            },
+            get: |p| p.$($f).+.to_string(),
+            set: |p, v| {
+                p.$($f).+ = $crate::scenario::keys::parse_int(v, $lo as u64, $hi as u64)? as $t;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A time key in ms with limits in µs: `ms_key!("hb", "what", field.path, lo_us, hi_us)`.
+#[macro_export]
+macro_rules! ms_key {
+    ($name:literal, $help:literal, $($f:ident).+, $lo_us:expr, $hi_us:expr) => {
+        $crate::scenario::keys::Key {
+            name: $name,
+            help: $help,
+            kind: $crate::scenario::keys::KeyKind::Ms {
+                lo_us: $lo_us,
+                hi_us: $hi_us,
+            },
+            get: |p| $crate::time::fmt_ms(p.$($f).+.0),
+            set: |p, v| {
+                p.$($f).+ = $crate::scenario::keys::parse_ms_in(v, $lo_us, $hi_us)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A 0/1 key: `flag_key!("fo", "what", field.path)`.
+#[macro_export]
+macro_rules! flag_key {
+    ($name:literal, $help:literal, $($f:ident).+) => {
+        $crate::scenario::keys::Key {
+            name: $name,
+            help: $help,
+            kind: $crate::scenario::keys::KeyKind::Flag,
+            get: |p| $crate::scenario::keys::fmt_flag(p.$($f).+),
+            set: |p, v| {
+                p.$($f).+ = $crate::scenario::keys::parse_flag(v)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A key naming one value of a [`text_enum!`](crate::text_enum) type:
+/// `choice_key!("det", "what", field.path, Detector)`.
+#[macro_export]
+macro_rules! choice_key {
+    ($name:literal, $help:literal, $($f:ident).+, $t:ty) => {
+        $crate::scenario::keys::Key {
+            name: $name,
+            help: $help,
+            kind: $crate::scenario::keys::KeyKind::Choice {
+                names: <$t>::NAMES,
+                labels: <$t>::LABELS,
+            },
+            get: |p| p.$($f).+.as_str().to_string(),
+            set: |p, v| {
+                p.$($f).+ = $crate::scenario::keys::parse_choice(v, <$t>::NAMES, <$t>::parse)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// An enumeration with a text form, declared once: the link name and the human label of each
+/// value give `ALL`, `NAMES`, `as_str`, `label`, `parse`, `Display` and `FromStr`.
+///
+/// ```
+/// engine::text_enum! {
+///     /// A colour.
+///     pub enum Colour { Red = "red" / "Red", #[default] Blue = "blue" / "Deep blue" }
+/// }
+/// assert_eq!(Colour::parse("blue"), Some(Colour::Blue));
+/// assert_eq!(Colour::Red.to_string(), "red");
+/// assert_eq!(Colour::Blue.label(), "Deep blue");
+/// assert_eq!("red".parse::<Colour>(), Ok(Colour::Red));
+/// assert_eq!(Colour::NAMES, &["red", "blue"]);
+/// ```
+#[macro_export]
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal / $label:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash,
+                 serde::Serialize, serde::Deserialize)]
+        $vis enum $name { $( $(#[$vmeta])* $variant ),+ }
+
+        impl $name {
+            /// Every value, in menu order.
+            pub const ALL: [$name; [$( $text ),+].len()] = [ $( $name::$variant ),+ ];
+            /// The link names, in menu order.
+            pub const NAMES: &'static [&'static str] = &[ $( $text ),+ ];
+            /// The human labels, in menu order.
+            pub const LABELS: &'static [&'static str] = &[ $( $label ),+ ];
+            /// The link name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $text ),+ }
+            }
+            /// The human name (menus, legends).
+            pub fn label(self) -> &'static str {
+                match self { $( $name::$variant => $label ),+ }
+            }
+            /// Reads a link name.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $( $text => Some($name::$variant), )+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<$name, String> {
+                $crate::scenario::keys::parse_choice(s, $name::NAMES, $name::parse)
+            }
+        }
+    };
+}
+
+/// One row of the key reference (`cli keys <lab>`, the README's tables, the settings forms).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct KeyDoc {
+    /// The key.
+    pub name: &'static str,
+    /// What it means.
+    pub help: &'static str,
+    /// Its default's text (empty: none).
+    pub default: String,
+    /// Its range or choices.
+    pub range: String,
+    /// Its kind and limits.
+    #[serde(skip)]
+    pub kind: KeyKind,
+}
+
+/// The key reference of a lab, in link order, ending with its timeline key.
+pub fn key_docs(lab: crate::lab::LabKind) -> Vec<KeyDoc> {
+    struct Docs;
+    impl crate::lab::LabVisitor for Docs {
+        type Output = Vec<KeyDoc>;
+        fn visit<L: crate::lab::Lab>(self) -> Vec<KeyDoc> {
+            L::keys()
+                .iter()
+                .map(|k| KeyDoc {
+                    name: k.name,
+                    help: k.help,
+                    default: k.default_text(),
+                    range: k.range_text(),
+                    kind: k.kind,
+                })
+                .collect()
+        }
+    }
+    lab.visit(Docs)
+}
+
+/// The key reference of a lab as a Markdown table (the README's tables are this text; a test
+/// keeps them equal).
+pub fn key_table_markdown(lab: crate::lab::LabKind) -> String {
+    let mut out = String::from("| key | meaning | default | range |\n|---|---|---|---|\n");
+    for d in key_docs(lab) {
+        let default = if d.default.is_empty() {
+            "—".to_string()
+        } else {
+            format!("`{}`", d.default)
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            d.name,
+            d.help,
+            default,
+            d.range.replace('|', "\\|")
+        ));
+    }
+    out
+}

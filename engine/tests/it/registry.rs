@@ -1,0 +1,185 @@
+//! The lab registry: every listed lab declares its keys, presets and commands consistently, and
+//! a link made of any keys with any values decodes to settings that hold together.
+
+use engine::lab::{Lab, LabKind, LabVisitor};
+use engine::scenario::keys::{key_docs, KeyKind};
+use engine::scenario::{decode, encode, presets, Scenario};
+use proptest::prelude::*;
+
+/// Keys every lab shares (`lab`, the network, the position).
+const CORE_KEYS: [&str; 9] = ["lab", "v", "seed", "n", "lat", "loss", "dup", "t", "step"];
+
+struct KeysHold;
+
+impl LabVisitor for KeysHold {
+    type Output = ();
+    fn visit<L: Lab>(self) {
+        let d = L::Setup::default();
+        assert!(
+            L::conflicts(&d, L::INFO.default_nodes).is_empty(),
+            "{}: defaults conflict",
+            L::INFO.name
+        );
+        let mut names: Vec<&str> = L::keys().iter().map(|k| k.name).collect();
+        names.push(L::TIMELINE_KEY);
+        for (i, k) in names.iter().enumerate() {
+            assert!(
+                !CORE_KEYS.contains(k),
+                "{}: `{k}` is a core key",
+                L::INFO.name
+            );
+            assert!(!names[..i].contains(k), "{}: `{k}` twice", L::INFO.name);
+        }
+        for k in L::keys() {
+            // Every default reads back as itself (what `reset` relies on).
+            let mut p = L::Setup::default();
+            let text = (k.get)(&d);
+            assert_eq!(
+                (k.set)(&mut p, &text),
+                Ok(()),
+                "{}: {} default '{text}'",
+                L::INFO.name,
+                k.name
+            );
+            assert_eq!(p, d, "{}: {}", L::INFO.name, k.name);
+            assert!(!k.help.is_empty());
+            // The limits of a number key are values the key accepts.
+            if let KeyKind::Int { lo, hi } = k.kind {
+                for v in [lo, hi] {
+                    let mut p = L::Setup::default();
+                    assert_eq!(
+                        (k.set)(&mut p, &v.to_string()),
+                        Ok(()),
+                        "{} {}={v}",
+                        L::INFO.name,
+                        k.name
+                    );
+                }
+                let mut p = L::Setup::default();
+                assert!(
+                    (k.set)(&mut p, &(hi + 1).to_string()).is_err(),
+                    "{} {} above {hi}",
+                    L::INFO.name,
+                    k.name
+                );
+            }
+        }
+        // Presets live with their lab and name it.
+        for p in L::PRESETS {
+            assert_eq!(p.lab, L::KIND, "{}", p.id);
+            assert!(
+                p.query.starts_with(&format!("lab={}&", L::INFO.name)),
+                "{}",
+                p.id
+            );
+        }
+        let (lo, hi) = L::INFO.nodes;
+        assert!(lo <= L::INFO.default_nodes && L::INFO.default_nodes <= hi);
+    }
+}
+
+#[test]
+fn every_lab_declares_keys_that_read_back_and_presets_of_its_own() {
+    for lab in LabKind::ALL {
+        lab.visit(KeysHold);
+        assert_eq!(LabKind::parse(lab.as_str()), Some(*lab));
+        assert!(!key_docs(*lab).is_empty());
+    }
+    // Preset ids are unique across labs.
+    let ids: std::collections::BTreeSet<&str> = presets().iter().map(|p| p.id).collect();
+    assert_eq!(ids.len(), presets().len());
+}
+
+#[test]
+fn the_default_scenario_of_every_lab_is_valid_and_round_trips() {
+    for &lab in LabKind::ALL {
+        let s = Scenario::default_for(lab);
+        assert_eq!(s.validate(), Ok(()), "{lab:?}");
+        assert_eq!(decode(&encode(&s)).scenario, s);
+    }
+}
+
+/// Values a hostile or careless link might hold for a key of this kind.
+fn values_for(kind: KeyKind) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "".into(),
+        "0".into(),
+        "-1".into(),
+        "1e9".into(),
+        "18446744073709551616".into(),
+        "<b>x</b>".into(),
+        "1-".into(),
+        "1,,2".into(),
+    ];
+    match kind {
+        KeyKind::Int { lo, hi } => v.extend([lo, hi, (lo + hi) / 2].map(|x| x.to_string())),
+        KeyKind::Ms { lo_us, hi_us } => {
+            v.extend([lo_us, hi_us, (lo_us + hi_us) / 2, lo_us + 1].map(engine::time::fmt_ms))
+        }
+        KeyKind::Flag => v.extend(["1".into()]),
+        KeyKind::Choice { names, .. } => v.extend(names.iter().map(|s| s.to_string())),
+        KeyKind::Text(_) => v.extend(
+            [
+                "150-300",
+                "1,1@50,3",
+                "uptodate",
+                "maglev:7",
+                "zipf:100:10:1.1",
+            ]
+            .map(String::from),
+        ),
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Any soup of a lab's keys with extreme values decodes without panic; each error names a
+    /// key of the link (or the conflicting keys), and what is kept holds together.
+    #[test]
+    fn any_key_soup_decodes_to_settings_that_hold_together(
+        lab_i in 0..LabKind::ALL.len(),
+        picks in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..12),
+        n in prop::option::of(0usize..1200),
+    ) {
+        let lab = LabKind::ALL[lab_i];
+        let docs = key_docs(lab);
+        let mut query = format!("lab={}", lab.as_str());
+        if let Some(n) = n {
+            query.push_str(&format!("&n={n}"));
+        }
+        let mut used = Vec::new();
+        for (ki, vi) in picks {
+            let d = ki.get(&docs);
+            if used.contains(&d.name) {
+                continue;
+            }
+            used.push(d.name);
+            let vals = values_for(d.kind);
+            let v = vi.get(&vals);
+            query.push_str(&format!("&{}={}", d.name, percent_encode(v)));
+        }
+        let decoded = decode(&query);
+        for e in &decoded.errors {
+            // A conflict may also name a key the link left at its default (`bbase, bcap`).
+            let named = e.param.split(", ").any(|p| used.contains(&p) || p == "n");
+            prop_assert!(named, "{query}: error names '{}' not in the link: {e}", e.param);
+        }
+        struct Holds<'a>(&'a Scenario);
+        impl LabVisitor for Holds<'_> {
+            type Output = bool;
+            fn visit<L: Lab>(self) -> bool {
+                L::conflicts(&self.0.setup::<L>(), self.0.nodes).is_empty()
+            }
+        }
+        prop_assert!(lab.visit(Holds(&decoded.scenario)), "{query}: conflicts left");
+        if lab == LabKind::Lb {
+            prop_assert_eq!(decoded.scenario.lb_setup().params.validate(), Ok(()), "{}", query);
+        }
+        prop_assert_eq!(decoded.scenario.validate(), Ok(()), "{}", query);
+    }
+}
+
+fn percent_encode(v: &str) -> String {
+    form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
