@@ -183,7 +183,8 @@ pub fn decode(link: &str) -> Decoded {
     match &mut s.params {
         LabParams::Heartbeat(p) => {
             known_keys.extend([
-                "hb", "jit", "suspect", "down", "det", "phis", "phid", "win", "fo",
+                "hb", "jit", "suspect", "down", "det", "phis", "phid", "win", "fo", "pause", "minsd",
+                "outage",
             ]);
             decode_heartbeat(p, &pairs, &mut err);
         }
@@ -292,6 +293,10 @@ fn decode_heartbeat(
             Err(e) => err("hb", format!("{e}; using {}", d.interval)),
         }
     }
+    // Akka's pause and minimum σ scale with the interval unless the link sets them.
+    let scaled = HbParams::for_interval(p.interval);
+    p.acceptable_pause = scaled.acceptable_pause;
+    p.min_std = scaled.min_std;
     if let Some(v) = get("jit") {
         match parse_u64_in(v, 0, 50) {
             Ok(x) => p.jitter_pct = x as u8,
@@ -361,6 +366,31 @@ fn decode_heartbeat(
         match parse_u64_in(v, 1, 1000) {
             Ok(x) => p.window = x as usize,
             Err(e) => err("win", format!("{e}; using {}", d.window)),
+        }
+    }
+    if let Some(v) = get("pause") {
+        match parse_ms_in(v, 0, 600_000) {
+            Ok(x) => p.acceptable_pause = x,
+            Err(e) => err("pause", format!("{e}; using {}", scaled.acceptable_pause)),
+        }
+    }
+    if let Some(v) = get("minsd") {
+        match parse_ms_in(v, 1, 60_000) {
+            Ok(x) => p.min_std = x,
+            Err(e) => err("minsd", format!("{e}; using {}", scaled.min_std)),
+        }
+    }
+    if let Some(v) = get("outage") {
+        match v {
+            "1" => p.learn_outages = true,
+            "0" => p.learn_outages = false,
+            _ => err(
+                "outage",
+                format!(
+                    "'{}' is not 0 or 1; outage intervals are not learned (Akka)",
+                    clip(v)
+                ),
+            ),
         }
     }
     if let Some(v) = get("fo") {
@@ -707,6 +737,16 @@ pub fn encode(s: &Scenario) -> String {
             }
             if p.window != d.window {
                 kv.push(("win", p.window.to_string()));
+            }
+            let scaled = HbParams::for_interval(p.interval);
+            if p.acceptable_pause != scaled.acceptable_pause {
+                kv.push(("pause", fmt_ms(p.acceptable_pause.0)));
+            }
+            if p.min_std != scaled.min_std {
+                kv.push(("minsd", fmt_ms(p.min_std.0)));
+            }
+            if p.learn_outages != d.learn_outages {
+                kv.push(("outage", if p.learn_outages { "1" } else { "0" }.into()));
             }
             if p.failover != d.failover {
                 kv.push(("fo", if p.failover { "1" } else { "0" }.into()));
