@@ -393,7 +393,8 @@ impl Monitor {
         // gap < the down crossing armed at the previous arrival (φ is monotonic in the silence).
         let gap = now.since(v.last).as_us();
         if v.last_seq > 0 {
-            if !v.intervals.learn(&self.p, gap, v.phi_cross[1]) && self.p.detector == Detector::Phi {
+            if !v.intervals.learn(&self.p, gap, v.phi_cross[1]) && self.p.detector == Detector::Phi
+            {
                 ctx.note(format!(
                     "interval {} not learned: φ had reached {} (Akka's rule)",
                     Duration(gap),

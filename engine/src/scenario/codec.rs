@@ -183,8 +183,8 @@ pub fn decode(link: &str) -> Decoded {
     match &mut s.params {
         LabParams::Heartbeat(p) => {
             known_keys.extend([
-                "hb", "jit", "suspect", "down", "det", "phis", "phid", "win", "fo", "pause", "minsd",
-                "outage",
+                "hb", "jit", "suspect", "down", "det", "phis", "phid", "win", "fo", "pause",
+                "minsd", "outage",
             ]);
             decode_heartbeat(p, &pairs, &mut err);
         }
