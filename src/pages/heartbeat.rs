@@ -365,6 +365,9 @@ fn render_settings(s: &Scenario, p: &HbParams, dispatch: &Callback<Action>) -> H
                 { param_input(dispatch, "phis", "φ suspect", fmt_ms(p.phi_suspect_milli as u64), "phi detector: suspect threshold") }
                 { param_input(dispatch, "phid", "φ down", fmt_ms(p.phi_down_milli as u64), "phi detector: down threshold (Cassandra: 8)") }
                 { param_input(dispatch, "win", "φ window", p.window.to_string(), "phi detector: inter-arrival samples kept (1–1000)") }
+                { param_input(dispatch, "pause", "φ pause ms", fmt_ms(p.acceptable_pause.0), "phi detector: acceptable heartbeat pause added to the mean (Akka: 3 intervals)") }
+                { param_input(dispatch, "minsd", "φ min σ ms", fmt_ms(p.min_std.0), "phi detector: floor on the standard deviation (Akka: interval / 10)") }
+                { param_toggle(dispatch, "outage", "φ learns outages", p.learn_outages, "learn the interval that spans an outage (off: Akka's rule)") }
                 { param_toggle(dispatch, "fo", "failover", p.failover, "promote a backup when the primary is declared down") }
             </div>
         </section>
