@@ -392,17 +392,14 @@ impl Monitor {
         // oldState.history :+ interval else oldState.history`). φ(gap) < φ_down exactly when
         // gap < the down crossing armed at the previous arrival (φ is monotonic in the silence).
         let gap = now.since(v.last).as_us();
-        if v.last_seq > 0 {
-            if !v.intervals.learn(&self.p, gap, v.phi_cross[1]) && self.p.detector == Detector::Phi
-            {
-                ctx.note(format!(
-                    "interval {} not learned: φ had reached {} (Akka's rule)",
-                    Duration(gap),
-                    crate::time::fmt_ms(self.p.phi_down_milli as u64)
-                ));
-            }
+        let learned = v.last_seq == 0 || v.intervals.learn(&self.p, gap, v.phi_cross[1]);
+        if !learned && self.p.detector == Detector::Phi {
+            ctx.note(format!(
+                "interval {} not learned: φ had reached {} (Akka's rule)",
+                Duration(gap),
+                crate::time::fmt_ms(self.p.phi_down_milli as u64)
+            ));
         }
-        let v = &mut self.views[w];
         v.last_seq = seq;
         // Status first, while `last` still says how long the worker was silent.
         for det in [Detector::Fixed, Detector::Phi] {
