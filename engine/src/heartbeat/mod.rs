@@ -22,6 +22,8 @@
 mod metrics;
 mod params;
 pub mod phi;
+pub mod swim;
+pub mod swim_metrics;
 
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
 pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};

@@ -3,6 +3,7 @@
 //! - `sim`: the discrete-event core on a toy ping-pong node (ordering, faults, history).
 //! - `heartbeat`: the heartbeat lab, one test per rule.
 //! - `phi`: φ accrual against Akka's published behaviour, and its properties.
+//! - `swim`: SWIM gossip membership with Lifeguard, one test per rule, and its properties.
 //! - `codec`: links in and out, and what a bad link turns into.
 //! - `determinism`: same link, same run — presets, round trips and a seed sweep.
 //! - `transcript`: etcd-style expected traces in `testdata/*.txt` (`UPDATE_TRANSCRIPTS=1` rewrites).
@@ -17,6 +18,7 @@ mod props;
 mod raft;
 mod ring;
 mod sim;
+mod swim;
 mod transcript;
 
 use engine::heartbeat::{HbNode, Monitor, Worker, MONITOR};
