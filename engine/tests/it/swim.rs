@@ -356,15 +356,18 @@ proptest! {
         }
     }
 
-    // Accuracy: with message loss up to 5 %, no live member that handles its messages on time
-    // is ever declared dead (suspicions happen and are refuted). A false death needs a failed
-    // direct probe and k = 3 failed indirect ones (≈ 2·0.05·(4·0.05)³ ≈ 10⁻³ per probe) *and*
-    // a refutation that misses the whole suspicion timeout (≥ 800 ms, dozens of gossip rounds).
+    // Accuracy: with message loss up to 2 %, no live member that handles its messages on time
+    // is ever declared dead. A false death needs a false suspicion — a failed direct probe and
+    // k = 3 failed indirect ones, ≈ 2p·(4p)³ ≈ 2·10⁻⁵ per probe at p = 2 %, about one in 30
+    // runs of 30 s — *and* an accuser that misses every copy of the refutation for the whole
+    // suspicion timeout. SWIM is probabilistic: at 4.7 % loss (seed 16610297357769561412,
+    // n = 11) member 1 heard none of the ~90 gossiped copies of "9 alive@1" and declared 9 dead
+    // after 4.8 s; memberlist behaves the same (a member ignores stale suspicions of itself).
     #[test]
     fn with_modest_loss_no_live_member_is_declared_dead(
         seed in any::<u64>(),
         n in 3usize..=12,
-        loss in 0u32..=50_000,
+        loss in 0u32..=20_000,
     ) {
         let sim = run(seed, &SwimParams::default(), n, loss, "", 30_000);
         let m = measure(&sim);
