@@ -68,6 +68,12 @@ pub struct SwimParams {
     pub gossip_interval: Duration,
     /// Members per gossip round [3] (GossipNodes 3); 0 = piggybacking only, as in the paper.
     pub gossip_nodes: usize,
+    /// Anti-entropy: every this long a member exchanges its whole membership list with one
+    /// other member — one it believes dead if there is any (Serf's reconnect, 30 s), else a live
+    /// one (memberlist's push/pull, PushPullInterval 30 s) [6 s = 30 periods]; 0 = never. It is
+    /// what lets the two sides of a healed partition, each believing the other dead, merge
+    /// again: a member that reads itself dead in the other's list refutes.
+    pub sync_interval: Duration,
     /// Lifeguard's local health multiplier ceiling [8] (AwarenessMaxMultiplier 8).
     pub awareness_max: u32,
     /// Lifeguard: local health multiplier and nacks [on].
@@ -91,6 +97,7 @@ impl Default for SwimParams {
             max_piggyback: 8,
             gossip_interval: Duration::from_ms(40),
             gossip_nodes: 3,
+            sync_interval: Duration::from_ms(6_000),
             awareness_max: 8,
             lhm: true,
             dynamic: true,
@@ -203,6 +210,14 @@ pub enum SwimMsg {
         /// The updates.
         updates: Vec<Update>,
     },
+    /// Anti-entropy: the sender's whole membership list (memberlist `pushPullReq`); the receiver
+    /// merges it and answers with its own (`reply`).
+    Sync {
+        /// One entry per member: its state and incarnation in the sender's view.
+        states: Vec<Update>,
+        /// True for the answer.
+        reply: bool,
+    },
     /// Lifeguard: "I asked `target` and heard nothing in time".
     Nack {
         /// The requester's probe number.
@@ -213,8 +228,10 @@ pub enum SwimMsg {
 }
 
 impl SwimMsg {
-    fn updates(&self) -> &[Update] {
+    /// The piggybacked updates (none on a sync, which carries a whole list instead).
+    pub fn updates(&self) -> &[Update] {
         match self {
+            SwimMsg::Sync { .. } => &[],
             SwimMsg::Ping { updates, .. }
             | SwimMsg::Ack { updates, .. }
             | SwimMsg::PingReq { updates, .. }
@@ -232,6 +249,12 @@ impl fmt::Display for SwimMsg {
             SwimMsg::PingReq { seq, target, .. } => write!(f, "ping-req #{seq} → {target}"),
             SwimMsg::Nack { seq, .. } => write!(f, "nack #{seq}"),
             SwimMsg::Gossip { .. } => write!(f, "gossip"),
+            SwimMsg::Sync { states, reply } => write!(
+                f,
+                "{} ({} members)",
+                if *reply { "sync reply" } else { "sync" },
+                states.len()
+            ),
         }?;
         let u = self.updates();
         if !u.is_empty() {
@@ -254,6 +277,8 @@ pub enum SwimTimer {
     Relay(u64),
     /// A gossip round.
     Gossip,
+    /// An anti-entropy exchange.
+    Sync,
     /// A slow member gets to its queued messages.
     Inbox,
 }
@@ -266,6 +291,7 @@ impl fmt::Display for SwimTimer {
             SwimTimer::Suspicion(n) => write!(f, "suspicion of {n} timeout"),
             SwimTimer::Relay(s) => write!(f, "relay #{s} timeout"),
             SwimTimer::Gossip => f.write_str("gossip round"),
+            SwimTimer::Sync => f.write_str("anti-entropy"),
             SwimTimer::Inbox => f.write_str("inbox"),
         }
     }
@@ -791,7 +817,87 @@ impl SwimNode {
                 }
             }
             SwimMsg::Gossip { .. } => {}
+            SwimMsg::Sync { states, reply } => {
+                self.merge(&states, ctx);
+                if !reply {
+                    let states = self.states();
+                    ctx.send(
+                        from,
+                        SwimMsg::Sync {
+                            states,
+                            reply: true,
+                        },
+                    );
+                }
+            }
         }
+    }
+
+    /// This member's membership list, one update per member (its own entry alive).
+    fn states(&self) -> Vec<Update> {
+        self.view
+            .iter()
+            .enumerate()
+            .map(|(node, v)| match v.state {
+                MemberState::Alive => Update::Alive { node, inc: v.inc },
+                MemberState::Suspect => Update::Suspect {
+                    node,
+                    inc: v.inc,
+                    from: self.me,
+                },
+                MemberState::Dead => Update::Dead {
+                    node,
+                    inc: v.inc,
+                    from: self.me,
+                },
+            })
+            .collect()
+    }
+
+    /// memberlist `mergeState`: alive entries as alive updates; suspect *and dead* entries only
+    /// as suspicions from this member ("we prefer to suspect that node instead of declaring it
+    /// dead instantly") — and an entry that says this member is suspect or dead makes it refute.
+    fn merge(&mut self, states: &[Update], ctx: &mut SwimCtx) {
+        for &u in states {
+            let u = match u {
+                Update::Alive { .. } => u,
+                Update::Suspect { node, inc, .. } | Update::Dead { node, inc, .. } => {
+                    Update::Suspect {
+                        node,
+                        inc,
+                        from: self.me,
+                    }
+                }
+            };
+            self.apply(u, ctx);
+        }
+    }
+
+    /// An anti-entropy round: with a member believed dead if any (Serf's reconnect), else with a
+    /// live one (memberlist's push/pull).
+    fn sync(&mut self, ctx: &mut SwimCtx) {
+        ctx.set_timer(SwimTimer::Sync, self.p.sync_interval);
+        let pick = |state: MemberState, me: NodeId, view: &[View]| -> Vec<NodeId> {
+            (0..view.len())
+                .filter(|&i| i != me && view[i].state == state)
+                .collect()
+        };
+        let mut pool = pick(MemberState::Dead, self.me, &self.view);
+        if pool.is_empty() {
+            pool = pick(MemberState::Alive, self.me, &self.view);
+        }
+        if pool.is_empty() {
+            return;
+        }
+        let to = pool[ctx.rng().below(pool.len() as u64) as usize];
+        let states = self.states();
+        ctx.send(
+            to,
+            SwimMsg::Sync {
+                states,
+                reply: false,
+            },
+        );
     }
 
     /// memberlist's `gossip()`: if there is anything to spread, send it to `gossip_nodes`
@@ -836,6 +942,10 @@ impl Node for SwimNode {
         // Random phase, so members do not probe in lockstep.
         let first = ctx.rng().range_inclusive(1, self.p.period.as_us());
         ctx.set_timer(SwimTimer::Probe, Duration(first));
+        if self.p.sync_interval.as_us() > 0 {
+            let first = ctx.rng().range_inclusive(1, self.p.sync_interval.as_us());
+            ctx.set_timer(SwimTimer::Sync, Duration(first));
+        }
         if self.p.gossip_nodes > 0 && self.p.gossip_interval.as_us() > 0 {
             let first = ctx.rng().range_inclusive(1, self.p.gossip_interval.as_us());
             ctx.set_timer(SwimTimer::Gossip, Duration(first));
@@ -857,6 +967,7 @@ impl Node for SwimNode {
             SwimTimer::Probe => self.start_period(ctx),
             SwimTimer::ProbeTimeout(seq) => self.probe_timeout(seq, ctx),
             SwimTimer::Gossip => self.gossip(ctx),
+            SwimTimer::Sync => self.sync(ctx),
             SwimTimer::Suspicion(node) => {
                 let v = self.view[node];
                 if v.state == MemberState::Suspect {
