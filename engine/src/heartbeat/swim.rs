@@ -380,30 +380,7 @@ pub struct SwimNode {
 /// Builds `members` SWIM members with ids `0..members`.
 pub fn nodes(p: &SwimParams, members: usize) -> Vec<SwimNode> {
     (0..members)
-        .map(|me| SwimNode {
-            p: *p,
-            me,
-            inc: 0,
-            view: vec![
-                View {
-                    state: MemberState::Alive,
-                    inc: 0
-                };
-                members
-            ],
-            lhm: 0,
-            log: Vec::new(),
-            slow: Duration(0),
-            order: Vec::new(),
-            next: 0,
-            seq: 0,
-            probe: None,
-            relays: Vec::new(),
-            suspicions: vec![None; members],
-            queue: Vec::new(),
-            queued: 0,
-            inbox: VecDeque::new(),
-        })
+        .map(|me| SwimNode::new(p, me, members))
         .collect()
 }
 
@@ -458,6 +435,34 @@ pub fn suspicion_timeout_us(
 type SwimCtx<'a> = Ctx<'a, SwimMsg, SwimTimer>;
 
 impl SwimNode {
+    /// Member `me` of a group of `members`, seeing everyone alive at incarnation 0.
+    pub fn new(p: &SwimParams, me: NodeId, members: usize) -> SwimNode {
+        SwimNode {
+            p: *p,
+            me,
+            inc: 0,
+            view: vec![
+                View {
+                    state: MemberState::Alive,
+                    inc: 0
+                };
+                members
+            ],
+            lhm: 0,
+            log: Vec::new(),
+            slow: Duration(0),
+            order: Vec::new(),
+            next: 0,
+            seq: 0,
+            probe: None,
+            relays: Vec::new(),
+            suspicions: vec![None; members],
+            queue: Vec::new(),
+            queued: 0,
+            inbox: VecDeque::new(),
+        }
+    }
+
     /// Members this one does not believe dead (itself included): memberlist's `estNumNodes`.
     pub fn live_estimate(&self) -> usize {
         self.view
@@ -1015,10 +1020,11 @@ impl Node for SwimNode {
 
     fn on_restart(&mut self) {
         // Volatile: the view, the probe round, relays, suspicions, the gossip queue, the
-        // inbox and the local health. Persistent: the incarnation and the log.
-        let fresh = &nodes(&self.p, self.view.len())[self.me];
+        // inbox, the local health and the slowness (a restarted process is no longer
+        // overloaded). Persistent: the incarnation and the log.
+        let fresh = SwimNode::new(&self.p, self.me, self.view.len());
         let (inc, log) = (self.inc, std::mem::take(&mut self.log));
-        *self = fresh.clone();
+        *self = fresh;
         self.inc = inc;
         self.log = log;
     }
