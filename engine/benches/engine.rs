@@ -1,4 +1,4 @@
-//! Engine benchmarks: simulated events per second of the heartbeat lab, link decode + encode,
+//! Engine benchmarks: simulated events per second of the heartbeat lab and of SWIM, link decode + encode,
 //! and the cost of one step back deep into a run.
 //!
 //! `cargo bench -p engine --bench engine` (add `-- --quick` for a fast look). Kept short on
@@ -42,6 +42,31 @@ fn heartbeat_lab(c: &mut Criterion) {
     g.finish();
 }
 
+/// SWIM members gossiping for `RUN_MS` with 1 % loss and a crash at 2 s (every code path:
+/// probes, indirect probes, suspicion, dissemination).
+fn swim_events(members: usize) -> u64 {
+    use engine::heartbeat::swim::{new_sim, SwimParams};
+    let net = engine::net::NetConfig {
+        loss_ppm: 10_000,
+        ..Default::default()
+    };
+    let faults = engine::fault::parse_timeline("2000:crash:1").expect("bench timeline");
+    let mut sim = new_sim(42, &SwimParams::default(), members, net, faults);
+    sim.run_until(SimTime::from_ms(RUN_MS), u64::MAX);
+    sim.steps()
+}
+
+fn swim(c: &mut Criterion) {
+    let mut g = c.benchmark_group("swim_10s");
+    for members in [20usize, 200] {
+        g.throughput(Throughput::Elements(swim_events(members)));
+        g.bench_with_input(BenchmarkId::new("members", members), &members, |b, &m| {
+            b.iter(|| black_box(swim_events(m)))
+        });
+    }
+    g.finish();
+}
+
 fn codec(c: &mut Criterion) {
     let link = "https://example.org/ha/?lab=heartbeat&v=1&seed=42&n=8&lat=exp:10-40&loss=2.5\
                 &hb=150&det=phi&faults=1000:partition:0.2.3.4|1;1500:crash:3;2500:heal;\
@@ -76,6 +101,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = heartbeat_lab, codec, step_back
+    targets = heartbeat_lab, swim, codec, step_back
 }
 criterion_main!(benches);

@@ -47,6 +47,13 @@ pub trait Lab: Registered + 'static {
     const PRESETS: &'static [crate::scenario::Preset];
     /// Every link key of [`Lab::Setup`], in link order (one table: decode, encode, forms, docs).
     fn keys() -> &'static [Key<Self::Setup>];
+    /// The default of every key given the values of the others: a key the link leaves out takes
+    /// its value from here, and a key equal to it is not written. Most labs' defaults stand
+    /// alone; the heartbeat lab's φ pause and minimum σ scale with the interval `hb` (Akka's
+    /// defaults are given for a 1 s interval).
+    fn implied_defaults(_setup: &Self::Setup) -> Self::Setup {
+        Self::Setup::default()
+    }
     /// Settings that cannot hold together, found after every key is read (each names its keys;
     /// the reader puts back as few of them as it must).
     fn conflicts(_setup: &Self::Setup, _nodes: usize) -> Vec<Conflict> {

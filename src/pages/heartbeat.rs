@@ -353,6 +353,9 @@ fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
                 { setting::<HeartbeatLab>(s, dispatch, "phis", "φ suspect") }
                 { setting::<HeartbeatLab>(s, dispatch, "phid", "φ down") }
                 { setting::<HeartbeatLab>(s, dispatch, "win", "φ window") }
+                { setting::<HeartbeatLab>(s, dispatch, "pause", "φ pause ms") }
+                { setting::<HeartbeatLab>(s, dispatch, "minsd", "φ min σ ms") }
+                { setting::<HeartbeatLab>(s, dispatch, "outage", "φ learns outages") }
                 { setting::<HeartbeatLab>(s, dispatch, "fo", "failover") }
             </div>
         </section>

@@ -22,7 +22,7 @@ fn parse_phi(v: &str) -> Result<u32, String> {
 
 const MAX_SILENCE_US: u64 = 600_000_000;
 
-static KEYS: [Key<HbParams>; 9] = [
+static KEYS: [Key<HbParams>; 12] = [
     ms_key!("hb", "heartbeat interval", interval, 10_000, 10_000_000),
     int_key!("jit", "send jitter ±%", jitter_pct: u8, 0, 50),
     ms_key!(
@@ -73,6 +73,25 @@ static KEYS: [Key<HbParams>; 9] = [
         },
     },
     int_key!("win", "φ inter-arrival window", window: usize, 1, 1000),
+    ms_key!(
+        "pause",
+        "φ acceptable heartbeat pause, added to the mean (Akka: 3 × hb)",
+        acceptable_pause,
+        0,
+        MAX_SILENCE_US
+    ),
+    ms_key!(
+        "minsd",
+        "φ minimum standard deviation (Akka: hb / 10)",
+        min_std,
+        1000,
+        60_000_000
+    ),
+    flag_key!(
+        "outage",
+        "φ learns the interval that spans an outage (0: Akka's rule)",
+        learn_outages
+    ),
     flag_key!("fo", "failover", failover),
 ];
 
@@ -95,6 +114,16 @@ impl Lab for HeartbeatLab {
 
     fn keys() -> &'static [Key<HbParams>] {
         &KEYS
+    }
+    /// φ's pause and minimum σ scale with the heartbeat interval, as Akka's defaults (given for
+    /// a 1 s interval) do.
+    fn implied_defaults(p: &HbParams) -> HbParams {
+        let scaled = HbParams::for_interval(p.interval);
+        HbParams {
+            acceptable_pause: scaled.acceptable_pause,
+            min_std: scaled.min_std,
+            ..HbParams::default()
+        }
     }
     fn conflicts(p: &HbParams, _nodes: usize) -> Vec<Conflict> {
         let mut out = Vec::new();

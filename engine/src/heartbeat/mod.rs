@@ -3,9 +3,12 @@
 //! Workers `1..=n` send a heartbeat to the monitor (node 0) every `interval`. The monitor runs
 //! two detectors side by side on the same arrivals:
 //! - **fixed timeout**: suspect after `suspect` of silence, down after `down`;
-//! - **phi accrual** (Hayashibara et al. 2004, as in Akka/Cassandra): from the recent
-//!   inter-arrival times, φ(t) = −log10(P(the next heartbeat is later than t)); suspect when
-//!   φ ≥ `phi_suspect`, down when φ ≥ `phi_down`.
+//! - **phi accrual** (Hayashibara et al. 2004) as Akka's `PhiAccrualFailureDetector` does it:
+//!   from the recent inter-arrival times, φ(t) = −log10(P(the next heartbeat is later than t))
+//!   under a normal model with mean μ + acceptable pause and σ ≥ min σ; suspect when
+//!   φ ≥ `phi_suspect`, down when φ ≥ `phi_down`. As in Akka, an interval is learned only if
+//!   φ was below the down threshold when the heartbeat arrived: the interval that spans an
+//!   outage is not (see [`phi`]).
 //!
 //! The selected detector drives **failover**: worker 1 starts as primary at epoch 1; when the
 //! primary is marked down the monitor promotes the lowest-numbered healthy worker with a higher
@@ -19,17 +22,19 @@
 mod desc;
 mod metrics;
 mod params;
+pub mod phi;
 mod presets;
+pub mod swim;
+pub mod swim_metrics;
 
 pub use desc::HeartbeatLab;
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
-pub use params::{Detector, HbParams};
+pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};
+pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats};
 
-use crate::detmath;
 use crate::sim::{Ctx, Node};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::collections::VecDeque;
 use std::fmt;
 
 /// The monitor's node id.
@@ -133,8 +138,11 @@ pub struct Failover {
 pub struct WorkerView {
     /// Last heartbeat arrival (start of the run counts as one).
     pub last: SimTime,
-    /// Recent inter-arrival times in µs (at most `window`).
-    pub intervals: VecDeque<u64>,
+    /// Recent inter-arrival times in µs (at most `window`), with their running sums.
+    pub intervals: Intervals,
+    /// Silences (µs, counted from `last`) at which φ reaches the suspect and down thresholds,
+    /// as computed from `intervals` when `last` was set.
+    pub phi_cross: [u64; 2],
     /// Current status under each detector: `[fixed, phi]`.
     pub status: [Status; 2],
     /// Highest heartbeat sequence number seen.
@@ -156,6 +164,9 @@ pub struct Monitor {
     pub transitions: Vec<Transition>,
     /// Promotions so far.
     pub failovers: Vec<Failover>,
+    /// Standardised crossings y* of the suspect and down thresholds (see [`y_crossing`]),
+    /// computed once from `p`.
+    y_star: [f64; 2],
 }
 
 /// A worker.
@@ -202,7 +213,8 @@ impl Monitor {
     fn new(p: &HbParams, workers: usize) -> Monitor {
         let view = WorkerView {
             last: SimTime::ZERO,
-            intervals: bootstrap_window(p),
+            intervals: Intervals::bootstrap(p),
+            phi_cross: [u64::MAX; 2],
             status: [Status::Up; 2],
             last_seq: 0,
         };
@@ -213,13 +225,17 @@ impl Monitor {
             epoch: 1,
             transitions: Vec::new(),
             failovers: Vec::new(),
+            y_star: [
+                y_crossing(p.phi_suspect_milli as f64 / 1000.0),
+                y_crossing(p.phi_down_milli as f64 / 1000.0),
+            ],
         }
     }
 
     /// Current φ of worker `w` at time `now` (0 when just heard from).
     pub fn phi(&self, w: NodeId, now: SimTime) -> f64 {
         match self.views.get(w) {
-            Some(v) => phi_value(&self.p, &v.intervals, now.since(v.last).as_us()),
+            Some(v) => v.intervals.stats(&self.p).phi(now.since(v.last).as_us()),
             None => 0.0,
         }
     }
@@ -308,7 +324,7 @@ impl Monitor {
         }
     }
 
-    fn arm(&self, w: NodeId, ctx: &mut Ctx<HbMsg, HbTimer>) {
+    fn arm(&mut self, w: NodeId, ctx: &mut Ctx<HbMsg, HbTimer>) {
         let v = &self.views[w];
         let now = ctx.now();
         let elapsed = now.since(v.last).as_us();
@@ -331,22 +347,27 @@ impl Monitor {
             (Status::Suspect, self.p.phi_suspect_milli),
             (Status::Down, self.p.phi_down_milli),
         ];
-        for (level, th) in phi {
+        // μ and σ once per arrival, from the running sums.
+        let stats = v.intervals.stats(&self.p);
+        let mut cross = [u64::MAX; 2];
+        for (k, (level, th)) in phi.into_iter().enumerate() {
             let timer = HbTimer::Deadline {
                 worker: w,
                 det: Detector::Phi,
                 level,
             };
-            // Phi judges a worker only once it has heard from it (as Akka does): before the
-            // first arrival there is no interval to learn from, and a start-up guess would
-            // declare live workers down on any network slower than the guess.
+            // Phi judges a worker only once it has heard from it (as Akka does: φ is 0 for a
+            // resource with no heartbeat yet): before the first arrival there is no interval
+            // to learn from, and a start-up guess would declare live workers down on any
+            // network slower than the guess.
             if v.last_seq == 0 {
                 ctx.cancel_timer(timer);
                 continue;
             }
-            let cross = phi_crossing(&self.p, &v.intervals, th as f64 / 1000.0);
-            ctx.set_timer(timer, Duration(cross.saturating_sub(elapsed)));
+            cross[k] = stats.crossing(th as f64 / 1000.0, self.y_star[k]);
+            ctx.set_timer(timer, Duration(cross[k].saturating_sub(elapsed)));
         }
+        self.views[w].phi_cross = cross;
     }
 
     fn on_heartbeat(
@@ -369,13 +390,20 @@ impl Monitor {
         }
         let v = &mut self.views[w];
         // A gap in sequence numbers means lost heartbeats: the interval still counts (it is what
-        // the detector experienced), as in Akka's implementation.
+        // the detector experienced), as in Akka's implementation — but only if the detector
+        // still considered the worker available (φ below the down threshold) when this
+        // heartbeat arrived. Akka's `heartbeat()`: "don't use the first heartbeat after failure
+        // for the history, since a long pause will skew the stats" (`if (isAvailable(timestamp))
+        // oldState.history :+ interval else oldState.history`). φ(gap) < φ_down exactly when
+        // gap < the down crossing armed at the previous arrival (φ is monotonic in the silence).
         let gap = now.since(v.last).as_us();
-        if v.last_seq > 0 {
-            v.intervals.push_back(gap);
-            while v.intervals.len() > self.p.window {
-                v.intervals.pop_front();
-            }
+        let learned = v.last_seq == 0 || v.intervals.learn(&self.p, gap, v.phi_cross[1]);
+        if !learned && self.p.detector == Detector::Phi {
+            ctx.note(format!(
+                "interval {} not learned: φ had reached {} (Akka's rule)",
+                Duration(gap),
+                crate::time::fmt_ms(self.p.phi_down_milli as u64)
+            ));
         }
         v.last_seq = seq;
         // Status first, while `last` still says how long the worker was silent.
@@ -400,67 +428,6 @@ impl Monitor {
             ctx.send(w, HbMsg::Demote { epoch: self.epoch });
         }
     }
-}
-
-/// The window a detector starts with, as Akka's `PhiAccrualFailureDetector` does: two pretend
-/// intervals at `interval ± interval/4`. They keep σ realistic until real samples push them out
-/// (with a single real sample σ would be 0, and φ would shoot up at the first late heartbeat).
-pub fn bootstrap_window(p: &HbParams) -> VecDeque<u64> {
-    let m = p.interval.as_us();
-    let mut w: VecDeque<u64> = [m - m / 4, m + m / 4].into_iter().collect();
-    while w.len() > p.window.max(1) {
-        w.pop_front();
-    }
-    w
-}
-
-/// μ and σ (µs) of the inter-arrival window, with the bootstrap estimate before any sample and
-/// σ floored at `min_std` (Akka's `min-std-deviation`).
-fn mean_std(p: &HbParams, intervals: &VecDeque<u64>) -> (f64, f64) {
-    let min_std = p.min_std.as_us() as f64;
-    if intervals.is_empty() {
-        // Bootstrap as Akka does: assume the configured interval with σ = interval/4.
-        let m = p.interval.as_us() as f64;
-        return (m, (m / 4.0).max(min_std));
-    }
-    // Integer sums are exact, so μ and σ are identical on every platform.
-    let n = intervals.len() as u128;
-    let sum: u128 = intervals.iter().map(|&x| x as u128).sum();
-    let sumsq: u128 = intervals.iter().map(|&x| (x as u128) * (x as u128)).sum();
-    let mean = sum as f64 / n as f64;
-    let var_num = (n * sumsq).saturating_sub(sum * sum) as f64; // n²·variance
-    let std = (var_num.sqrt()) / n as f64;
-    (mean, std.max(min_std))
-}
-
-/// φ after `elapsed_us` of silence, with Akka's logistic approximation of the normal CDF:
-/// φ = −log10(1 − F(t)), F(t) ≈ 1 / (1 + e^(−y(1.5976 + 0.070566 y²))), y = (t − μ)/σ.
-pub fn phi_value(p: &HbParams, intervals: &VecDeque<u64>, elapsed_us: u64) -> f64 {
-    let (mean, std) = mean_std(p, intervals);
-    let y = (elapsed_us as f64 - mean) / std;
-    let e = detmath::exp(-y * (1.5976 + 0.070566 * y * y));
-    if elapsed_us as f64 > mean {
-        -detmath::log10(e / (1.0 + e))
-    } else {
-        -detmath::log10(1.0 - 1.0 / (1.0 + e))
-    }
-}
-
-/// The smallest silence (µs) at which φ reaches `threshold` (binary search; φ is monotonic).
-pub fn phi_crossing(p: &HbParams, intervals: &VecDeque<u64>, threshold: f64) -> u64 {
-    let (mut lo, mut hi) = (0u64, p.interval.as_us().max(1) * 1000);
-    if phi_value(p, intervals, hi) < threshold {
-        return hi;
-    }
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if phi_value(p, intervals, mid) >= threshold {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    lo
 }
 
 impl Worker {
@@ -557,7 +524,8 @@ impl Node for HbNode {
             // The monitor forgets its views (volatile) but keeps epoch and primary (persistent).
             HbNode::Monitor(m) => {
                 for v in &mut m.views {
-                    v.intervals = bootstrap_window(&m.p);
+                    v.intervals = Intervals::bootstrap(&m.p);
+                    v.phi_cross = [u64::MAX; 2];
                     v.status = [Status::Up; 2];
                     v.last_seq = 0;
                 }
@@ -575,6 +543,17 @@ impl Node for HbNode {
 
 /// Safety of the epoch scheme: no two workers are primary at the same epoch.
 pub fn one_primary_per_epoch(sim: &crate::sim::Sim<HbNode>) -> Option<String> {
+    // Checked after every event: the common case (at most one acting primary) allocates nothing.
+    let acting = sim
+        .nodes()
+        .iter()
+        .enumerate()
+        .filter(|&(i, n)| matches!(n, HbNode::Worker(w) if w.role == Role::Primary) && sim.is_up(i))
+        .take(2)
+        .count();
+    if acting < 2 {
+        return None;
+    }
     let mut prim: Vec<(u64, NodeId)> = sim
         .nodes()
         .iter()

@@ -38,6 +38,12 @@ impl Detector {
 }
 
 /// Heartbeat-lab parameters. Defaults in brackets; link keys in `code`.
+///
+/// The phi detector's settings follow Akka's `PhiAccrualFailureDetector`
+/// (akka-remote `PhiAccrualFailureDetector.scala`, cluster `reference.conf`): Akka's defaults are
+/// given for its 1 s heartbeat interval, and this lab scales the time-valued ones to `hb`
+/// ([`HbParams::for_interval`]; a link that sets `hb` but not `pause`/`minsd` gets the scaled
+/// values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HbParams {
     /// Heartbeat interval [100 ms] `hb`.
@@ -54,12 +60,40 @@ pub struct HbParams {
     pub phi_suspect_milli: u32,
     /// Phi detector: down threshold ×1000 [φ = 8, Cassandra's and Akka's default] `phid`.
     pub phi_down_milli: u32,
-    /// Phi detector: inter-arrival samples kept [100] `win`.
+    /// Phi detector: inter-arrival samples kept [100] `win` (Akka's `max-sample-size` is 1000;
+    /// see docs/design.md for why this lab keeps 100).
     pub window: usize,
-    /// Phi detector: floor on σ [10 ms] (Akka's min-std-deviation, scaled to the interval).
+    /// Phi detector: floor on σ [interval / 10 = 10 ms] `minsd` (Akka's
+    /// `min-std-deviation`, 100 ms at 1 s).
     pub min_std: Duration,
+    /// Phi detector: acceptable heartbeat pause, added to the mean [3 × interval = 300 ms]
+    /// `pause` (Akka's `acceptable-heartbeat-pause`, 3 s at 1 s).
+    pub acceptable_pause: Duration,
+    /// Phi detector: also learn the interval that spans an outage [off] `outage`. Off is
+    /// Akka's rule: a heartbeat interval enters the history only if φ was below the down
+    /// threshold when the heartbeat arrived ("don't use the first heartbeat after failure for
+    /// the history, since a long pause will skew the stats").
+    pub learn_outages: bool,
     /// Promote a backup when the primary is declared down [on] `fo`.
     pub failover: bool,
+}
+
+/// Akka's `acceptable-heartbeat-pause` over `heartbeat-interval` (3 s / 1 s).
+pub const PAUSE_PER_INTERVAL: u64 = 3;
+/// Akka's `heartbeat-interval` over `min-std-deviation` (1 s / 100 ms).
+pub const INTERVALS_PER_MIN_STD: u64 = 10;
+
+impl HbParams {
+    /// The defaults with the heartbeat interval `interval` and the phi settings Akka derives from
+    /// the interval scaled to it: acceptable pause 3 × interval, minimum σ interval / 10.
+    pub fn for_interval(interval: Duration) -> HbParams {
+        HbParams {
+            interval,
+            acceptable_pause: Duration(interval.as_us() * PAUSE_PER_INTERVAL),
+            min_std: Duration(interval.as_us() / INTERVALS_PER_MIN_STD),
+            ..HbParams::default()
+        }
+    }
 }
 
 impl Default for HbParams {
@@ -73,7 +107,9 @@ impl Default for HbParams {
             phi_suspect_milli: 3_000,
             phi_down_milli: 8_000,
             window: 100,
-            min_std: Duration::from_ms(10),
+            min_std: Duration::from_ms(100 / INTERVALS_PER_MIN_STD),
+            acceptable_pause: Duration::from_ms(100 * PAUSE_PER_INTERVAL),
+            learn_outages: false,
             failover: true,
         }
     }

@@ -26,8 +26,9 @@ pub const PRESETS: &[Preset] = &[
         lab: LabKind::Heartbeat,
         title: "Lossy network: false suspicions",
         lesson: "With 30% loss, two heartbeats in a row go missing now and then. The fixed 250 ms timeout suspects \
-                 live workers dozens of times. Phi accrual suspects less often but declares more live workers \
-                 down: its normal model of inter-arrival times does not expect bursts of loss.",
+                 live workers dozens of times and declares some down. Phi accrual, with Akka's acceptable pause \
+                 of three intervals added to its mean, rides out the bursts: two suspicions, none down. With \
+                 pause=0 its normal model expects no bursts and it declares live workers down over a hundred times.",
         query: "lab=heartbeat&v=1&seed=11&n=5&lat=10-15&loss=30&t=20000",
     },
     Preset {
@@ -35,8 +36,9 @@ pub const PRESETS: &[Preset] = &[
         lab: LabKind::Heartbeat,
         title: "Jittery network: phi adapts",
         lesson: "Latency varies from 10 to 200 ms. The fixed 250 ms timeout, tuned for a fast network, suspects \
-                 live workers again and again. Phi accrual learns the spread of inter-arrival times: it suspects \
-                 far less, and still detects node 3's crash at 5 s sooner.",
+                 live workers again and again. Phi accrual learns the spread of inter-arrival times and never \
+                 suspects a live worker; the price is a wider margin: it detects node 3's crash at 5 s about \
+                 240 ms later than the fixed timeout (with pause=0 it is sooner, but suspects three times).",
         query: "lab=heartbeat&v=1&seed=1&n=5&lat=10-200&loss=0&det=phi&faults=5000:crash:3&t=20000",
     },
     Preset {
@@ -47,5 +49,25 @@ pub const PRESETS: &[Preset] = &[
                  while two nodes believe they are primary. After the heal, node 1's heartbeat carries the stale \
                  epoch 1 and the monitor demotes it — epochs fence the old primary.",
         query: "lab=heartbeat&v=1&seed=2&n=4&lat=10-15&loss=0&faults=1000:partition:0.2.3.4|1;3000:heal",
+    },
+    Preset {
+        id: "hb-phi-outage",
+        lab: LabKind::Heartbeat,
+        title: "φ after an outage: Akka's rule",
+        lesson: "Node 3 is cut off from 1 s to 6 s and crashes at 10 s. The first heartbeat after the heal spans a \
+                 5 s gap; phi had declared the node down, so, as in Akka, that interval is not learned (the event \
+                 log says so). The crash at 10 s is detected in about 460 ms, as if the outage had never happened.",
+        query: "lab=heartbeat&v=1&seed=7&n=3&lat=10-15&loss=0&det=phi&faults=1000:isolate:3;6000:heal;10000:crash:3\
+                &t=12000",
+    },
+    Preset {
+        id: "hb-phi-outage-learned",
+        lab: LabKind::Heartbeat,
+        title: "φ after an outage: interval learned",
+        lesson: "The same run with outage=1: the 5 s interval enters phi's window. The mean and σ jump, so φ grows \
+                 slowly for as long as that sample stays in the window (100 heartbeats): the crash at 10 s is \
+                 detected only after about 4 s, nine times later than with Akka's rule.",
+        query: "lab=heartbeat&v=1&seed=7&n=3&lat=10-15&loss=0&det=phi&outage=1\
+                &faults=1000:isolate:3;6000:heal;10000:crash:3&t=15000",
     },
 ];

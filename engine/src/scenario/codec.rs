@@ -289,14 +289,23 @@ impl LabVisitor for DecodeLab<'_> {
         let err = self.err;
         let mut setup = L::Setup::default();
         let mut given: Vec<&'static str> = Vec::new();
+        let mut bad: Vec<(&Key<L::Setup>, String)> = Vec::new();
         for key in L::keys() {
             self.known.push(key.name);
             if let Some(v) = get(key.name) {
                 match (key.set)(&mut setup, v) {
                     Ok(()) => given.push(key.name),
-                    Err(e) => err(key.name, format!("{e}; using {}", shown_default(key))),
+                    Err(e) => bad.push((key, e)),
                 }
             }
+        }
+        // Keys the link left out (or gave badly) take their defaults given the others.
+        let implied = L::implied_defaults(&setup);
+        for key in L::keys().iter().filter(|k| !given.contains(&k.name)) {
+            key.reset_to(&mut setup, &implied);
+        }
+        for (key, e) in bad {
+            err(key.name, format!("{e}; using {}", shown_value(key, &setup)));
         }
         L::fit(&mut setup, self.nodes, self.n_given);
         settle_conflicts::<L>(&mut setup, *self.nodes, &given, err);
@@ -308,9 +317,9 @@ impl LabVisitor for DecodeLab<'_> {
     }
 }
 
-/// The default of a key as a banner shows it.
-fn shown_default<P: Default>(key: &Key<P>) -> String {
-    match key.default_text() {
+/// The value of a key as a banner shows it.
+fn shown_value<P>(key: &Key<P>, p: &P) -> String {
+    match (key.get)(p) {
         d if d.is_empty() => "none".into(),
         d => format!(
             "{d}{}",
@@ -340,11 +349,12 @@ fn settle_conflicts<L: Lab>(
             return;
         };
         let still = |s: &L::Setup| L::conflicts(s, nodes).iter().any(|x| x.keys == c.keys);
+        let implied = L::implied_defaults(setup);
         let mut fixed = None;
         for name in c.keys.iter().filter(|k| given.contains(k)) {
             let mut trial = setup.clone();
             if let Some(k) = key(name) {
-                k.reset(&mut trial);
+                k.reset_to(&mut trial, &implied);
             }
             if !still(&trial) {
                 fixed = Some((trial, vec![*name]));
@@ -354,7 +364,7 @@ fn settle_conflicts<L: Lab>(
         let (next, reset) = fixed.unwrap_or_else(|| {
             let mut all = setup.clone();
             for k in c.keys.iter().filter_map(|n| key(n)) {
-                k.reset(&mut all);
+                k.reset_to(&mut all, &implied);
             }
             (all, c.keys.to_vec())
         });
@@ -362,7 +372,7 @@ fn settle_conflicts<L: Lab>(
         let using: Vec<String> = reset
             .iter()
             .filter_map(|n| key(n))
-            .map(|k| format!("{}={}", k.name, shown_default(k)))
+            .map(|k| format!("{}={}", k.name, shown_value(k, setup)))
             .collect();
         err(
             &c.keys.join(", "),
@@ -389,7 +399,7 @@ impl LabVisitor for EncodeLab<'_> {
     fn visit<L: Lab>(self) -> Self::Output {
         let s = self.0;
         let setup = L::setup_of(&s.params).cloned().unwrap_or_default();
-        let d = L::Setup::default();
+        let d = L::implied_defaults(&setup);
         let mut kv: Vec<(&'static str, String)> = L::keys()
             .iter()
             .filter_map(|k| {

@@ -41,15 +41,14 @@ pub struct Key<P: 'static> {
 }
 
 impl<P: Default> Key<P> {
-    /// The default value's text form.
+    /// The default value's text form (on its own: see [`crate::lab::Lab::implied_defaults`]).
     pub fn default_text(&self) -> String {
         (self.get)(&P::default())
     }
-    /// Puts this key back to its default.
-    pub fn reset(&self, p: &mut P) {
-        let d = self.default_text();
-        // The default always parses: `every_key_round_trips_its_default` checks it for every lab.
-        let _ = (self.set)(p, &d);
+    /// Sets this key to its value in `defaults` (which always reads back:
+    /// `every_lab_declares_keys_that_read_back_and_presets_of_its_own` checks it for every lab).
+    pub fn reset_to(&self, p: &mut P, defaults: &P) {
+        let _ = (self.set)(p, &(self.get)(defaults));
     }
     /// Range or choices, for the key reference (`1–50`, `fixed | phi`, `0 | 1`).
     pub fn range_text(&self) -> String {

@@ -3,7 +3,7 @@
 
 use crate::{monitor, run, worker};
 use engine::heartbeat::{
-    measure, phi_crossing, phi_value, Detector, Failover, HbMsg, HbNode, HbParams, Role, Status,
+    measure, phi_value, y_crossing, Detector, Failover, HbMsg, HbNode, HbParams, Role, Status,
     Transition,
 };
 use engine::scenario::presets;
@@ -114,17 +114,18 @@ fn phi_grows_with_silence_and_crosses_its_thresholds_on_time() {
     assert_eq!(view.last, last);
 
     let p = HbParams::default();
-    let phis: Vec<f64> = (0..=40)
-        .map(|k| phi_value(&p, &view.intervals, k * 10_000))
-        .collect();
+    let stats = view.intervals.stats(&p);
+    let phis: Vec<f64> = (0..=60).map(|k| stats.phi(k * 10_000)).collect();
     assert!(phis.windows(2).all(|w| w[0] <= w[1]), "{phis:?}");
     assert!(phis[0] < 0.01, "just heard: φ ≈ 0, got {}", phis[0]);
-    assert!(phis[40] > 8.0, "after 400 ms of silence φ is past 8");
+    // Akka's acceptable pause (300 ms) is added to the mean: φ is still small at 300 ms.
+    assert!(phis[30] < 0.01, "{phis:?}");
+    assert!(phis[60] > 8.0, "after 600 ms of silence φ is past 8");
     // `Monitor::phi` is the same function of the view.
-    assert_eq!(m.phi(2, last.plus(MS(150))), phis[15]);
+    assert_eq!(m.phi(2, last.plus(MS(450))), phis[45]);
 
-    let suspect = phi_crossing(&p, &view.intervals, 3.0);
-    let down = phi_crossing(&p, &view.intervals, 8.0);
+    let suspect = stats.crossing(3.0, y_crossing(3.0));
+    let down = stats.crossing(8.0, y_crossing(8.0));
     assert!(suspect < down);
     assert_eq!(
         transitions(sim, 2, Detector::Phi),
@@ -349,7 +350,7 @@ fn phi_window_keeps_the_most_recent_samples() {
     assert_eq!(v.intervals.len(), 5);
     let bootstrap: VecDeque<u64> = VecDeque::new();
     let p = HbParams::default();
-    // Before any sample, φ uses the configured interval (μ = 100 ms, σ = 25 ms).
-    assert!(phi_value(&p, &bootstrap, 100_000) > 0.2);
-    assert!(phi_value(&p, &bootstrap, 100_000) < 0.4);
+    // Before any sample, φ uses the configured interval (μ = 100 ms, σ = 25 ms) plus the
+    // acceptable pause (300 ms): at the mean, φ = −log10(1/2).
+    assert!((phi_value(&p, &bootstrap, 400_000) - 0.5f64.log10().abs()).abs() < 1e-12);
 }

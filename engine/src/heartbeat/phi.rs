@@ -1,0 +1,254 @@
+//! φ accrual as Akka implements it (akka-remote `PhiAccrualFailureDetector.scala`,
+//! Hayashibara et al. 2004): the inter-arrival window with running sums, φ itself, and the
+//! instant φ crosses a threshold, solved directly instead of searched.
+//!
+//! Everything a decision depends on is computed from exact integer sums and IEEE basic
+//! operations (+, −, ×, ÷, √) plus `engine::detmath`, so wasm and native agree to the bit.
+
+use super::HbParams;
+use crate::detmath;
+use std::collections::VecDeque;
+
+/// Akka's logistic approximation of the normal CDF: F(y) ≈ 1 / (1 + e^(−y(A + B y²))).
+const A: f64 = 1.5976;
+/// See [`A`].
+const B: f64 = 0.070566;
+
+/// Longest interval the window stores, µs (2⁴⁰ µs ≈ 12.7 days; a link covers at most 10
+/// minutes). The bound keeps n·Σx² and (Σx)² far inside `u128` for any window of ≤ 2²⁰ samples.
+pub const MAX_INTERVAL_US: u64 = 1 << 40;
+
+/// The inter-arrival history of one worker (Akka's `HeartbeatHistory`): the most recent
+/// intervals in µs with their running sum and sum of squares, both exact.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Intervals {
+    samples: VecDeque<u64>,
+    sum: u128,
+    sum_sq: u128,
+}
+
+impl Intervals {
+    /// Akka's first-heartbeat history: two pretend intervals at `interval ± interval/4`
+    /// (`firstHeartbeatEstimate` = the heartbeat interval, σ = mean/4 in integer units, as
+    /// Akka's `val stdDeviation = mean / 4`). They keep σ realistic until real samples push
+    /// them out (with a single real sample σ would be 0, and φ would shoot up at the first late
+    /// heartbeat). At most `window` of them are kept.
+    pub fn bootstrap(p: &HbParams) -> Intervals {
+        let m = p.interval.as_us();
+        let mut w = Intervals::default();
+        for x in [m - m / 4, m + m / 4] {
+            w.push(x, p.window);
+        }
+        w
+    }
+
+    /// Adds an interval (clamped to [`MAX_INTERVAL_US`]), dropping the oldest beyond `window`
+    /// (Akka's `:+` / `dropOldest`).
+    pub fn push(&mut self, interval_us: u64, window: usize) {
+        let x = interval_us.min(MAX_INTERVAL_US);
+        self.samples.push_back(x);
+        self.sum += x as u128;
+        self.sum_sq += (x as u128) * (x as u128);
+        while self.samples.len() > window.max(1) {
+            if let Some(old) = self.samples.pop_front() {
+                self.sum -= old as u128;
+                self.sum_sq -= (old as u128) * (old as u128);
+            }
+        }
+    }
+
+    /// Akka's `heartbeat()` for a known worker: learns the interval `gap_us` only if the
+    /// detector still considered the worker available when the heartbeat arrived — φ(gap) below
+    /// the down threshold, i.e. `gap_us` < `down_cross_us`, the down crossing computed from this
+    /// window (φ is monotonic in the silence) — or if `p.learn_outages` is set. Returns whether
+    /// it was learned. Akka: "don't use the first heartbeat after failure for the history,
+    /// since a long pause will skew the stats".
+    pub fn learn(&mut self, p: &HbParams, gap_us: u64, down_cross_us: u64) -> bool {
+        let learned = gap_us < down_cross_us || p.learn_outages;
+        if learned {
+            self.push(gap_us, p.window);
+        }
+        learned
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// True when there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// The samples, oldest first (µs).
+    pub fn iter(&self) -> impl Iterator<Item = &u64> + '_ {
+        self.samples.iter()
+    }
+
+    /// A window holding `samples` (for tests and tools; at most `window` are kept).
+    pub fn from_samples<'a>(samples: impl IntoIterator<Item = &'a u64>, window: usize) -> Self {
+        let mut w = Intervals::default();
+        for &x in samples {
+            w.push(x, window);
+        }
+        w
+    }
+
+    /// μ + acceptable pause and max(σ, min σ), in µs, as Akka's `phi(timestamp)` uses them.
+    /// μ and σ come from the exact integer sums (population variance, as Akka's
+    /// `HeartbeatHistory.variance`), so they are identical on every platform.
+    pub fn stats(&self, p: &HbParams) -> PhiStats {
+        let min_std = p.min_std.as_us() as f64;
+        let pause = p.acceptable_pause.as_us() as f64;
+        if self.samples.is_empty() {
+            // Never happens in the monitor (it starts from `bootstrap`); kept total for callers
+            // with an empty window: assume the configured interval with σ = interval/4.
+            let m = p.interval.as_us() as f64;
+            return PhiStats {
+                mean: m + pause,
+                std: (m / 4.0).max(min_std),
+            };
+        }
+        let n = self.samples.len() as u128;
+        let mean = self.sum as f64 / n as f64;
+        let var_num = (n * self.sum_sq).saturating_sub(self.sum * self.sum) as f64; // n²·variance
+        let std = var_num.sqrt() / n as f64;
+        PhiStats {
+            mean: mean + pause,
+            std: std.max(min_std),
+        }
+    }
+}
+
+/// The two numbers φ depends on, µs: the mean inter-arrival time plus the acceptable pause,
+/// and the standard deviation floored at the minimum σ.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhiStats {
+    /// μ + acceptable pause.
+    pub mean: f64,
+    /// max(σ, min σ) (> 0 whenever min σ > 0).
+    pub std: f64,
+}
+
+impl PhiStats {
+    /// φ after `elapsed_us` of silence, exactly as Akka's `phi(timeDiff, mean, stdDeviation)`:
+    /// y = (t − μ)/σ, e = exp(−y(1.5976 + 0.070566 y²)), φ = −log10(e/(1+e)) for t > μ,
+    /// −log10(1 − 1/(1+e)) otherwise (two forms of the same value, each the accurate one on
+    /// its side).
+    pub fn phi(&self, elapsed_us: u64) -> f64 {
+        let t = elapsed_us as f64;
+        let y = (t - self.mean) / self.std;
+        let e = detmath::exp(-y * (A + B * y * y));
+        if t > self.mean {
+            -detmath::log10(e / (1.0 + e))
+        } else {
+            -detmath::log10(1.0 - 1.0 / (1.0 + e))
+        }
+    }
+
+    /// The smallest silence (µs) at which φ reaches the threshold whose standardised crossing
+    /// is `y_star` ([`y_crossing`]).
+    ///
+    /// φ depends on t only through y = (t − μ)/σ, so the crossing is t* = μ + y*·σ with y*
+    /// solved once per threshold. The answer is then settled with the exact [`PhiStats::phi`]:
+    /// from ⌈t*⌉ the search gallops outwards to a pair (t − 1, t) with φ(t − 1) < threshold ≤
+    /// φ(t) and bisects in between — usually two evaluations, and the same instant a search
+    /// over all silences finds (φ is monotonic in t).
+    pub fn crossing(&self, threshold: f64, y_star: f64) -> u64 {
+        let reached = |t: u64| self.phi(t) >= threshold;
+        let guess = (self.mean + y_star * self.std).ceil();
+        // `as` saturates: negative → 0, beyond u64 → u64::MAX; NaN → 0.
+        let guess = if guess.is_nan() { 0 } else { guess as u64 };
+        let (mut lo, mut hi); // invariant: !reached(lo), reached(hi)
+        if reached(guess) {
+            hi = guess;
+            let mut step = 1u64;
+            loop {
+                if hi == 0 {
+                    return 0;
+                }
+                let t = hi.saturating_sub(step);
+                if reached(t) {
+                    hi = t;
+                    step = step.saturating_mul(2);
+                } else {
+                    lo = t;
+                    break;
+                }
+            }
+        } else {
+            lo = guess;
+            let mut step = 1u64;
+            loop {
+                if lo == u64::MAX {
+                    return u64::MAX;
+                }
+                let t = lo.saturating_add(step);
+                if reached(t) {
+                    hi = t;
+                    break;
+                }
+                lo = t;
+                step = step.saturating_mul(2);
+            }
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if reached(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    }
+}
+
+/// The standardised silence y* at which φ reaches `threshold`.
+///
+/// Both of Akka's forms equal φ(y) = log10(1 + e^g(y)) with g(y) = y(1.5976 + 0.070566 y²),
+/// so φ(y) = threshold ⇔ g(y) = c = ln(10^threshold − 1). g is odd and strictly increasing;
+/// for s = |c| Newton's method started at s/1.5976 (≥ the root, g being convex on y ≥ 0)
+/// descends monotonically to it. Only a starting point for [`PhiStats::crossing`], which
+/// settles the instant with φ itself, but deterministic all the same (IEEE operations and
+/// `detmath`).
+pub fn y_crossing(threshold: f64) -> f64 {
+    let p = detmath::exp(threshold * core::f64::consts::LN_10);
+    let c = detmath::ln(p - 1.0);
+    if c.is_nan() || c == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY; // threshold ≤ 0: φ ≥ threshold at any silence
+    }
+    if c.is_infinite() {
+        return f64::INFINITY;
+    }
+    let s = c.abs();
+    let mut y = s / A;
+    for _ in 0..100 {
+        let g = y * (A + B * y * y) - s;
+        let next = y - g / (A + 3.0 * B * y * y);
+        if next >= y {
+            break;
+        }
+        y = next;
+    }
+    if c < 0.0 {
+        -y
+    } else {
+        y
+    }
+}
+
+/// φ after `elapsed_us` of silence with the window `intervals` (µs) and the settings in `p`.
+pub fn phi_value(p: &HbParams, intervals: &VecDeque<u64>, elapsed_us: u64) -> f64 {
+    Intervals::from_samples(intervals, usize::MAX)
+        .stats(p)
+        .phi(elapsed_us)
+}
+
+/// The smallest silence (µs) at which φ reaches `threshold` with the window `intervals`.
+pub fn phi_crossing(p: &HbParams, intervals: &VecDeque<u64>, threshold: f64) -> u64 {
+    Intervals::from_samples(intervals, usize::MAX)
+        .stats(p)
+        .crossing(threshold, y_crossing(threshold))
+}
