@@ -35,6 +35,7 @@ pub mod history;
 pub mod lb;
 pub mod net;
 pub mod raft;
+pub mod replication;
 pub mod ring;
 pub mod rng;
 pub mod scenario;

@@ -13,6 +13,7 @@ mod heartbeat;
 mod lb;
 mod props;
 mod raft;
+mod replication;
 mod ring;
 mod sim;
 mod transcript;

@@ -1,0 +1,392 @@
+//! The replication lab, one test per mechanism. Rules are cited from the module docs of
+//! `engine::replication` ("REPL: …") and from the systems they model: MySQL semi-synchronous
+//! replication (AFTER_SYNC, `rpl_semi_sync_master_timeout`), PostgreSQL
+//! `synchronous_standby_names = 'ANY k'`, fencing tokens (ZooKeeper/etcd; Kleppmann, "How to do
+//! distributed locking", 2016), leases (Gray & Cheriton 1989).
+
+use engine::fault::parse_timeline;
+use engine::net::NetConfig;
+use engine::replication::*;
+use engine::sim::Sim;
+use engine::{Duration, NodeId, SimTime};
+
+/// Runs `p` under `seed` with the timeline `faults` to `until_ms`.
+fn run(seed: u64, p: &ReplParams, faults: &str, until_ms: u64) -> Sim<ReplNode> {
+    p.validate().expect("valid parameters");
+    let mut sim = new_sim(
+        seed,
+        p,
+        NetConfig::default(),
+        parse_timeline(faults).expect("timeline"),
+    );
+    sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
+    sim
+}
+
+fn data(sim: &Sim<ReplNode>, i: NodeId) -> &DataNode {
+    sim.nodes()[i].data().expect("a data node")
+}
+
+fn monitor(sim: &Sim<ReplNode>) -> &Monitor {
+    sim.nodes()[MONITOR].monitor().expect("the monitor")
+}
+
+fn ms(v: u64) -> Duration {
+    Duration::from_ms(v)
+}
+
+/// The first trace note containing `text`, with its time.
+fn note(sim: &Sim<ReplNode>, text: &str) -> Option<SimTime> {
+    sim.trace()
+        .iter()
+        .find(|e| e.notes.iter().any(|n| n.contains(text)))
+        .map(|e| e.time)
+}
+
+mod props {
+    use super::*;
+    use crate::cases;
+    use engine::fault::{Fault, TimedFault};
+    use engine::NodeId;
+    use proptest::prelude::*;
+
+    fn partition(procs: usize) -> impl Strategy<Value = Fault> {
+        prop::collection::vec(0..3usize, procs).prop_map(|side| {
+            let mut groups: Vec<Vec<NodeId>> = vec![vec![]; 3];
+            for (n, g) in side.into_iter().enumerate() {
+                groups[g].push(n);
+            }
+            groups.retain(|g| !g.is_empty());
+            Fault::Partition(groups)
+        })
+    }
+
+    /// Crashes, restarts, isolations, partitions, one-way cuts, heals, loss, replica delays and
+    /// pauses, on any node (the monitor and clients included).
+    fn fault(procs: usize, data: usize) -> impl Strategy<Value = Fault> {
+        prop_oneof![
+            3 => (0..procs).prop_map(Fault::Crash),
+            3 => (0..procs).prop_map(Fault::Restart),
+            1 => (0..procs).prop_map(Fault::Isolate),
+            2 => partition(procs),
+            2 => (0..procs, 1..procs).prop_map(move |(a, d)| Fault::Cut(a, (a + d) % procs)),
+            1 => Just(Fault::Heal),
+            1 => (0..200_000u32).prop_map(Fault::SetLoss),
+            1 => (1..=data, 0..400u64).prop_map(|(n, ms)| Fault::Command(n, format!("delay:{ms}"))),
+            1 => (0..procs, 1..1500u64).prop_map(|(n, ms)| Fault::Command(n, format!("pause:{ms}"))),
+        ]
+    }
+
+    fn schedule(p: &ReplParams) -> impl Strategy<Value = Vec<TimedFault>> {
+        let procs = p.node_count();
+        prop::collection::vec((0..4_000u64, fault(procs, p.data_nodes())), 1..8).prop_map(
+            move |v| {
+                let mut t: Vec<TimedFault> = v
+                    .into_iter()
+                    .map(|(ms, fault)| TimedFault {
+                        at: SimTime::from_ms(ms),
+                        fault,
+                    })
+                    .collect();
+                // Then everything is repaired, so a primary can be judged at the end.
+                t.push(TimedFault {
+                    at: SimTime::from_ms(5_000),
+                    fault: Fault::Heal,
+                });
+                t.push(TimedFault {
+                    at: SimTime::from_ms(5_000),
+                    fault: Fault::SetLoss(0),
+                });
+                for n in 0..procs {
+                    t.push(TimedFault {
+                        at: SimTime::from_ms(5_000),
+                        fault: Fault::Restart(n),
+                    });
+                }
+                t.sort_by_key(|f| f.at);
+                t
+            },
+        )
+    }
+
+    fn safe_params() -> impl Strategy<Value = ReplParams> {
+        (1..=4usize, 1..=4usize, any::<bool>(), 1..=3usize).prop_map(|(r, k, sync, c)| ReplParams {
+            replicas: r,
+            acks: k.min(r),
+            mode: if sync { Mode::Sync } else { Mode::Quorum },
+            clients: c,
+            rate: 40,
+            ..ReplParams::default()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
+
+        // Sync (all) or quorum (any k, promotion comparing N−k+1 positions) replication with
+        // most-up-to-date promotion and fencing: every write a client was told is durable
+        // survives any crash/partition/pause schedule.
+        #[test]
+        fn no_acknowledged_write_is_lost_with_sync_or_quorum(
+            seed in 0..1_000u64,
+            (p, faults) in safe_params().prop_flat_map(|p| (Just(p), schedule(&p))),
+        ) {
+            let mut sim = new_sim(seed, &p, NetConfig::default(), faults.clone());
+            sim.run_until(SimTime::from_ms(8_000), 2_000_000);
+            let m = measure(&sim);
+            let link = engine::fault::fmt_timeline(&faults);
+            prop_assert_eq!(m.violations, 0, "{:?}", sim.violations());
+            prop_assert!(m.writes.acked > 0, "no write was acknowledged: {}", link);
+            prop_assert_eq!(
+                m.writes.acked_lost, 0,
+                "lost {:?}… with {:?} seed {} faults {}", &m.lost[..m.lost.len().min(3)], p, seed, link
+            );
+            prop_assert_eq!(m.acked_rolled_back, 0);
+        }
+    }
+}
+
+// REPL: "node 1 starts as primary at epoch 1, the others as its replicas"; with no fault every
+// write is acknowledged, every replica converges on the primary's log, nothing is lost or stale.
+#[test]
+fn a_healthy_cluster_replicates_everything_in_every_mode() {
+    for mode in Mode::ALL {
+        let p = ReplParams {
+            mode,
+            replicas: 3,
+            acks: 2,
+            ..ReplParams::default()
+        };
+        let sim = run(7, &p, "", 3_000);
+        let m = measure(&sim);
+        assert_eq!(m.primary, Some(1), "{mode}");
+        assert_eq!(m.serving, vec![1], "{mode}");
+        assert!(m.writes.acked > 80, "{mode}: {:?}", m.writes);
+        assert_eq!(m.writes.refused + m.writes.timed_out, 0, "{mode}");
+        assert_eq!(
+            (m.writes.acked_lost, m.reads.stale, m.rolled_back),
+            (0, 0, 0),
+            "{mode}"
+        );
+        assert_eq!(m.failovers, 0);
+        for l in &m.lag {
+            assert!(l.entries_behind <= 2, "{mode}: {l:?}");
+        }
+        assert_eq!(m.latency.len(), 1);
+        assert_eq!(m.latency[0].mode, mode.as_str());
+    }
+}
+
+// MySQL semi-sync AFTER_SYNC / sync / PostgreSQL ANY k: the primary answers only after k
+// replicas have the entry, so a write costs one more round trip to a replica; sync waits for
+// the slowest replica. Network 10–15 ms each way: async ≈ 2 legs, the others ≈ 4 legs.
+#[test]
+fn waiting_for_replicas_costs_a_round_trip() {
+    let p50 = |mode, acks| {
+        let p = ReplParams {
+            mode,
+            acks,
+            replicas: 3,
+            rate: 50,
+            ..ReplParams::default()
+        };
+        let m = measure(&run(3, &p, "", 5_000));
+        m.latency[0].latency.p50_ms.expect("writes")
+    };
+    let (a, semi, quorum, sync) = (
+        p50(Mode::Async, 1),
+        p50(Mode::Semi, 1),
+        p50(Mode::Quorum, 2),
+        p50(Mode::Sync, 3),
+    );
+    assert!((20.0..=30.0).contains(&a), "async p50 {a}");
+    assert!(semi >= a + 19.0 && semi <= 60.0, "semi p50 {semi}");
+    assert!(quorum >= semi, "quorum (k=2) {quorum} ≥ semi (k=1) {semi}");
+    assert!(sync >= quorum, "sync (all 3) {sync} ≥ quorum {quorum}");
+}
+
+// Replication lag: replicas that receive entries a second after the primary ships them are up
+// to a second behind; with async replication the primary acknowledges writes it alone holds,
+// and a failover loses them: what reached the replicas after the new epoch is refused.
+#[test]
+fn async_failover_loses_the_writes_the_replicas_had_not_stored() {
+    let p = ReplParams {
+        delay: ms(1_000),
+        ..ReplParams::default()
+    };
+    let mut sim = new_sim(
+        1,
+        &p,
+        NetConfig::default(),
+        parse_timeline("1500:crash:1").unwrap(),
+    );
+    sim.run_until(SimTime::from_ms(1_499), u64::MAX);
+    let lag = lag(&sim);
+    assert_eq!(lag.len(), 2);
+    for l in &lag {
+        assert!(l.entries_behind >= 1, "{l:?}");
+        assert!(l.ms_behind > 0.0 && l.ms_behind <= 1_016.0, "{l:?}");
+    }
+    sim.run_until(SimTime::from_ms(4_000), u64::MAX);
+    let m = measure(&sim);
+    assert_eq!(m.failovers, 1);
+    assert!(m.writes.acked_lost >= 3, "{:?}", m.writes);
+    for w in &m.lost {
+        assert_eq!(w.primary, 1);
+        // (an acknowledgement already on the wire at the crash still arrives)
+        assert!(w.acked_ms > 900.0 && w.acked_ms <= 1_516.0, "{w:?}");
+    }
+    assert!(
+        m.reads.stale > 0,
+        "reads after the failover miss the lost writes"
+    );
+    // Node 1 comes back as a replica and its unreplicated suffix is rolled back.
+    let mut sim = new_sim(
+        1,
+        &p,
+        NetConfig::default(),
+        parse_timeline("1500:crash:1;3000:restart:1").unwrap(),
+    );
+    // (it is a replica with the same one-second delay)
+    sim.run_until(SimTime::from_ms(5_000), u64::MAX);
+    let old = data(&sim, 1);
+    assert_eq!(old.role, Role::Replica);
+    assert_eq!(old.epoch, 2);
+    let rolled: usize = old.rollbacks.iter().map(|r| r.entries.len()).sum();
+    assert!(rolled >= 3, "{:?}", old.rollbacks);
+    assert!(old
+        .rollbacks
+        .iter()
+        .all(|r| r.entries.iter().all(|e| e.epoch == 1)));
+    assert_eq!(
+        measure(&sim).acked_rolled_back,
+        measure(&sim).writes.acked_lost
+    );
+}
+
+// The same fault with every synchronous mode: the primary had not acknowledged what the
+// replicas lacked, so nothing acknowledged is lost (the writes in flight time out instead).
+#[test]
+fn sync_semi_and_quorum_lose_nothing_on_the_same_failover() {
+    for (mode, acks) in [(Mode::Semi, 1), (Mode::Sync, 2), (Mode::Quorum, 1)] {
+        let p = ReplParams {
+            mode,
+            acks,
+            delay: ms(300),
+            ..ReplParams::default()
+        };
+        let m = measure(&run(1, &p, "1500:crash:1;3000:restart:1", 4_000));
+        assert_eq!(m.failovers, 1, "{mode}");
+        assert_eq!(m.writes.acked_lost, 0, "{mode}: {:?}", m.lost);
+        assert!(m.writes.timed_out > 0, "{mode}");
+    }
+}
+
+// Sync (all): one replica down stops every write — the price of waiting for all.
+#[test]
+fn sync_replication_stops_when_one_replica_is_down() {
+    let p = ReplParams {
+        mode: Mode::Sync,
+        ..ReplParams::default()
+    };
+    let sim = run(2, &p, "1000:crash:3;3000:restart:3", 4_000);
+    let m = measure(&sim);
+    let acked_between = sim
+        .nodes()
+        .iter()
+        .filter_map(|n| n.client())
+        .flat_map(|c| &c.ops)
+        .filter(|o| matches!(o.outcome, Outcome::Acked { .. }))
+        .filter(|o| o.start > SimTime::from_ms(1_010) && o.end.unwrap() < SimTime::from_ms(3_000))
+        .count();
+    assert_eq!(acked_between, 0);
+    assert!(m.longest_outage_ms > 1_900.0, "{:?}", m.outages);
+    assert_eq!(
+        m.failovers, 0,
+        "a replica's crash is no reason to fail over"
+    );
+}
+
+// MySQL `rpl_semi_sync_master_timeout`: with the only replica that could acknowledge down, a
+// semi-sync primary waits `fallback`, then degrades to async — and a failover then loses what it
+// acknowledged alone.
+#[test]
+fn semi_sync_falls_back_to_async_when_its_replica_is_down() {
+    let p = ReplParams {
+        mode: Mode::Semi,
+        replicas: 1,
+        fallback: ms(1_000),
+        ..ReplParams::default()
+    };
+    let sim = run(
+        4,
+        &p,
+        "1000:crash:2;2500:restart:2;2510:crash:1;2510:partition:1|0.2.3.4",
+        3_000,
+    );
+    let t = note(&sim, "degrades to async").expect("it degrades");
+    assert!(
+        t >= SimTime::from_ms(2_000) && t <= SimTime::from_ms(2_300),
+        "{t}"
+    );
+    let m = measure(&sim);
+    let async_acks = m
+        .latency
+        .iter()
+        .find(|l| l.mode == "async")
+        .expect("async acks");
+    assert!(async_acks.latency.count > 0);
+    // The primary crashes while degraded; the replica comes back and is promoted.
+    let faults = "1000:crash:2;2600:crash:1;3000:restart:2";
+    let m = measure(&run(4, &p, faults, 4_500));
+    assert_eq!(m.failovers, 1);
+    assert!(m.writes.acked_lost > 0);
+    assert!(m
+        .lost
+        .iter()
+        .all(|w| w.acked_ms > 1_990.0 && w.acked_ms <= 2_600.0));
+    // Without the fallback it waits, and loses nothing.
+    let p = ReplParams {
+        fallback: ms(0),
+        ..p
+    };
+    let m = measure(&run(4, &p, faults, 4_500));
+    assert_eq!(m.failovers, 1);
+    assert_eq!(m.writes.acked_lost, 0);
+}
+
+// PostgreSQL `ANY k` with Patroni-style promotion: a write acknowledged by any k of N replicas
+// survives only if the promotion compares N−k+1 replicas' positions. With 3 replicas and k = 2
+// the monitor needs 2 answers; with one replica left it refuses to promote (and says why),
+// and promotes once a second replica is back.
+#[test]
+fn quorum_promotion_waits_for_n_minus_k_plus_1_positions() {
+    let p = ReplParams {
+        mode: Mode::Quorum,
+        replicas: 3,
+        acks: 2,
+        ..ReplParams::default()
+    };
+    let sim = run(5, &p, "1000:crash:2;1000:crash:3;1200:crash:1", 3_000);
+    assert_eq!(monitor(&sim).failovers.len(), 0);
+    assert_eq!(monitor(&sim).primary, None);
+    assert!(note(&sim, "1 of the 2 positions needed answered").is_some());
+    let sim = run(
+        5,
+        &p,
+        "1000:crash:2;1000:crash:3;1200:crash:1;3000:restart:3",
+        5_000,
+    );
+    let f = &monitor(&sim).failovers;
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, "best");
+    assert_eq!(f[0].candidates.len(), 2);
+    assert_eq!(measure(&sim).writes.acked_lost, 0);
+    // Semi-sync promises nothing of the kind: one answer is enough for it.
+    let p = ReplParams {
+        mode: Mode::Semi,
+        ..p
+    };
+    let sim = run(5, &p, "1000:crash:2;1000:crash:3;1200:crash:1", 3_000);
+    assert_eq!(monitor(&sim).failovers.len(), 1);
+}
