@@ -193,12 +193,16 @@ fn data(sim: &Sim<ReplNode>, i: NodeId) -> Option<&DataNode> {
     sim.nodes().get(i).and_then(|n| n.data())
 }
 
-/// Running data nodes serving as primary (role primary and, with leases, a lease they believe
-/// valid), in id order.
+/// Running data nodes serving as primary (role primary, not paused and, with leases, a lease
+/// they believe valid), in id order.
 pub fn acting_primaries(sim: &Sim<ReplNode>) -> Vec<NodeId> {
     let now = sim.now();
     (0..sim.nodes().len())
-        .filter(|&i| sim.is_up(i) && data(sim, i).is_some_and(|d| d.serving(now)))
+        .filter(|&i| {
+            sim.is_up(i)
+                && sim.nodes()[i].paused_until.is_none()
+                && data(sim, i).is_some_and(|d| d.serving(now))
+        })
         .collect()
 }
 
@@ -267,8 +271,9 @@ fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
     let mut edges: Vec<(SimTime, i32)> = Vec::new();
     for (i, n) in sim.nodes().iter().enumerate() {
         let Some(d) = n.data() else { continue };
-        // (time, serving change, life change); a crash stops serving, a restart starts as a
-        // replica (its own log records when it serves again).
+        // (time, kind, value): 0 serving, 1 running, 2 paused. A crash stops serving, a
+        // restart starts as a replica (its own log records when it serves again), a paused
+        // node serves no one.
         let mut changes: Vec<(SimTime, u8, bool)> =
             d.serving_log.iter().map(|&(t, s)| (t, 0, s)).collect();
         changes.extend(
@@ -277,18 +282,27 @@ fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
                 .filter(|e| e.node == i)
                 .map(|e| (e.time, 1, e.up)),
         );
-        changes.sort_by_key(|c| (c.0, c.1));
-        let (mut serving, mut up, mut acting) = (false, true, false);
-        for (t, kind, v) in changes {
-            if kind == 0 {
-                serving = v;
-            } else {
-                up = v;
-                if v {
-                    serving = false;
-                }
+        for &(from, until) in &n.pauses {
+            changes.push((from, 2, true));
+            if until <= sim.now() {
+                changes.push((until, 2, false));
             }
-            let now_acting = up && serving;
+        }
+        changes.sort_by_key(|c| (c.0, c.1));
+        let (mut serving, mut up, mut paused, mut acting) = (false, true, false, false);
+        for (t, kind, v) in changes {
+            match kind {
+                0 => serving = v,
+                1 => {
+                    up = v;
+                    paused = false;
+                    if v {
+                        serving = false;
+                    }
+                }
+                _ => paused = v,
+            }
+            let now_acting = up && serving && !paused;
             if now_acting != acting {
                 edges.push((t, if now_acting { 1 } else { -1 }));
                 acting = now_acting;

@@ -414,6 +414,8 @@ pub struct ReplNode {
     pub paused_until: Option<SimTime>,
     /// What arrived during the pause, in order.
     pub stash: Vec<Stashed>,
+    /// Ghost: every pause `(from, until)` (cut short by a crash), for the measurements.
+    pub pauses: Vec<(SimTime, SimTime)>,
 }
 
 /// The role a page draws for a node (`data-role`).
@@ -483,6 +485,11 @@ impl Node for ReplNode {
     type Timer = ReplTimer;
 
     fn on_start(&mut self, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
+        let now = ctx.now();
+        if let Some(last) = self.pauses.last_mut() {
+            // A crash ended the pause.
+            last.1 = last.1.min(now);
+        }
         match &mut self.kind {
             Kind::Monitor(m) => m.on_start(ctx),
             Kind::Data(d) => d.on_start(ctx),
@@ -542,6 +549,10 @@ impl Node for ReplNode {
             let until = ctx.now().plus(d);
             let until = self.paused_until.map_or(until, |u| u.max(until));
             self.paused_until = Some(until);
+            match self.pauses.last_mut() {
+                Some(last) if last.1 >= ctx.now() => last.1 = until,
+                _ => self.pauses.push((ctx.now(), until)),
+            }
             ctx.set_timer(ReplTimer::Resume, until.since(ctx.now()));
             ctx.note(format!("paused until {until} (a stop-the-world pause)"));
             return Ok(());
@@ -575,6 +586,7 @@ pub fn nodes(p: &ReplParams) -> Vec<ReplNode> {
         kind,
         paused_until: None,
         stash: Vec::new(),
+        pauses: Vec::new(),
     };
     let mut v = vec![wrap(Kind::Monitor(Monitor::new(&p)))];
     for id in data_ids(&p) {

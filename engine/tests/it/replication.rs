@@ -390,3 +390,405 @@ fn quorum_promotion_waits_for_n_minus_k_plus_1_positions() {
     let sim = run(5, &p, "1000:crash:2;1000:crash:3;1200:crash:1", 3_000);
     assert_eq!(monitor(&sim).failovers.len(), 1);
 }
+
+// REPL: "promote the most up-to-date (Best)" vs "the lowest-numbered replica believed up
+// (First, naive)". Replica 2 lags a second behind, replica 3 is current; the primary crashes.
+#[test]
+fn naive_promotion_picks_a_lagging_replica_and_loses_what_the_best_one_had() {
+    let faults = "0:cmd:2:delay:1000;1500:crash:1";
+    let first = ReplParams {
+        promotion: Promotion::First,
+        ..ReplParams::default()
+    };
+    let sim = run(6, &first, faults, 3_000);
+    let f = &monitor(&sim).failovers;
+    assert_eq!((f.len(), f[0].to, f[0].rule), (1, 2, "first"));
+    let naive = measure(&sim);
+    assert!(naive.writes.acked_lost >= 3, "{:?}", naive.writes);
+    // Replica 3 held those writes: it rolls them back to follow the new primary's log.
+    assert!(!data(&sim, 3).rollbacks.is_empty());
+    let sim = run(6, &ReplParams::default(), faults, 3_000);
+    let f = &monitor(&sim).failovers;
+    assert_eq!((f.len(), f[0].to, f[0].rule), (1, 3, "best"));
+    let c = &f[0].candidates;
+    assert_eq!(c.len(), 2);
+    assert!(c[1].1 > c[0].1, "node 3's log is ahead: {c:?}");
+    assert_eq!(measure(&sim).writes.acked_lost, 0);
+}
+
+/// The split used below: the old primary (1) and client 4 on one side; the monitor, replicas 2
+/// and 3 and client 5 on the other.
+const SPLIT: &str = "1000:partition:1.4|0.2.3.5;3000:heal";
+
+// Split brain: the monitor promotes node 2 while node 1, cut off with one client, still takes
+// that client's writes. Two primaries serve; at the heal node 1 learns of epoch 2 and rolls
+// its writes back — every one its client was told was durable.
+#[test]
+fn a_partition_with_clients_on_both_sides_makes_two_primaries() {
+    let mut sim = new_sim(
+        1,
+        &ReplParams::default(),
+        NetConfig::default(),
+        parse_timeline(SPLIT).unwrap(),
+    );
+    sim.run_until(SimTime::from_ms(2_500), u64::MAX);
+    assert_eq!(acting_primaries(&sim), vec![1, 2]);
+    assert_eq!(
+        (data(&sim, 1).epoch, data(&sim, 2).epoch),
+        (1, 2),
+        "each believes in its own epoch"
+    );
+    sim.run_until(SimTime::from_ms(4_000), u64::MAX);
+    let m = measure(&sim);
+    assert_eq!(m.serving, vec![2]);
+    assert!(m.split_brain_ms > 1_000.0, "{}", m.split_brain_ms);
+    assert!(m.writes.deposed_acks >= 10, "{:?}", m.writes);
+    assert!(m.writes.acked_lost >= m.writes.deposed_acks);
+    assert_eq!(m.acked_rolled_back, m.writes.acked_lost);
+    let old = data(&sim, 1);
+    assert_eq!((old.role, old.epoch), (Role::Replica, 2));
+    assert!(old
+        .rollbacks
+        .iter()
+        .all(|r| r.time >= SimTime::from_ms(3_000)));
+    assert_eq!(
+        m.violations, 0,
+        "two primaries, but never at the same epoch"
+    );
+}
+
+// Witness promotion (Redis Sentinel's quorum, orchestrator's holistic check): the primary is cut
+// from the monitor only. Without witnesses the monitor promotes and the old primary is fenced a
+// round trip later — losing what it acknowledged meanwhile; with witnesses the replicas still
+// hear it, the monitor gets 1 vote of 4 and promotes nobody.
+#[test]
+fn witnesses_veto_a_failover_when_only_the_monitor_lost_the_primary() {
+    let cut = "1000:cut:1>0;1000:cut:0>1";
+    let m = measure(&run(1, &ReplParams::default(), cut, 4_000));
+    assert_eq!(m.failovers, 1);
+    let p = ReplParams {
+        witness: true,
+        ..ReplParams::default()
+    };
+    let sim = run(1, &p, cut, 4_000);
+    let m = measure(&sim);
+    assert_eq!(m.failovers, 0);
+    assert_eq!(m.serving, vec![1]);
+    assert_eq!(
+        (m.writes.acked_lost, m.writes.refused, m.writes.timed_out),
+        (0, 0, 0)
+    );
+    assert!(note(&sim, "witness(es) still hear the primary").is_some());
+    // Under a real partition the majority side still fails over.
+    let m = measure(&run(1, &p, SPLIT, 4_000));
+    assert_eq!(m.failovers, 1);
+}
+
+// Fencing tokens (the epoch), checked by the storage (every replica): without them replicas
+// follow whichever primary wrote last and neither primary steps down, so with the primary cut
+// from the monitor only the two primaries serve until the monitor can reach the old one.
+// With them the old primary is refused at its next append and steps down.
+#[test]
+fn fencing_ends_the_split_brain_at_the_first_refused_append() {
+    let cut = "1000:cut:1>0;1000:cut:0>1";
+    let p = ReplParams {
+        ttl: ms(1_000),
+        ..ReplParams::default()
+    };
+    let fenced = run(1, &p, cut, 4_000);
+    let m = measure(&fenced);
+    assert_eq!(m.failovers, 1);
+    assert!(m.split_brain_ms < 150.0, "{}", m.split_brain_ms);
+    let t = note(&fenced, "fencing: refuses append from 1 at epoch 1 < 2").expect("fenced");
+    assert!(note(&fenced, "steps down").is_some_and(|s| s >= t));
+    let p = ReplParams {
+        fencing: false,
+        ..p
+    };
+    let open = run(1, &p, cut, 4_000);
+    let m = measure(&open);
+    assert_eq!(m.serving, vec![1, 2]);
+    assert!(m.split_brain_ms > 2_000.0);
+    assert!(m.writes.deposed_acks > 10, "{:?}", m.writes);
+    assert!(
+        m.rolled_back > 100,
+        "replicas flip between the two logs: {}",
+        m.rolled_back
+    );
+}
+
+// Leases: the primary counts its lease from when it *sent* the heartbeat the monitor answered,
+// the monitor from when it received it and never promotes before it has run out — so the old
+// primary stops serving first, and there is no split brain (it still loses, with async, what it
+// acknowledged after the cut and before its lease ran out).
+#[test]
+fn a_lease_stops_the_old_primary_before_the_monitor_promotes() {
+    let p = ReplParams {
+        lease: ms(400),
+        ..ReplParams::default()
+    };
+    let sim = run(1, &p, SPLIT, 4_000);
+    let m = measure(&sim);
+    assert_eq!(m.failovers, 1);
+    assert_eq!(m.split_brain_ms, 0.0);
+    assert_eq!(m.writes.deposed_acks, 0);
+    let stopped = data(&sim, 1)
+        .serving_log
+        .iter()
+        .find(|&&(t, s)| !s && t > SimTime::from_ms(1_000))
+        .expect("node 1 stopped serving")
+        .0;
+    let promoted = monitor(&sim).failovers[0].time;
+    assert!(stopped < promoted, "{stopped} < {promoted}");
+    assert!(stopped < SimTime::from_ms(1_400));
+}
+
+// … which assumes clocks run at the same rate. Node clocks 50 % slow: the holder's 400 ms lease
+// lasts 800 ms of real time, past the monitor's takeover, and the split brain is back.
+#[test]
+fn clock_drift_breaks_the_lease() {
+    let p = ReplParams {
+        lease: ms(400),
+        drift_ppm: 500_000,
+        ..ReplParams::default()
+    };
+    let m = measure(&run(1, &p, SPLIT, 4_000));
+    assert_eq!(m.failovers, 1);
+    assert!(m.split_brain_ms > 50.0, "{}", m.split_brain_ms);
+    assert!(m.writes.deposed_acks > 0);
+}
+
+// REPL: "pause:MS freezes a node … handled when it resumes, with the beliefs it had before".
+// The paused primary is declared down and replaced; on resuming it still believes it is primary
+// and acknowledges the writes that queued up for its patient clients (lost), until a replica
+// refuses its next append. With a lease it checks its clock on resuming, finds the lease gone
+// and refuses them.
+#[test]
+fn a_paused_primary_resumes_with_stale_beliefs() {
+    let pause = "1000:cmd:1:pause:1500";
+    let patient = ReplParams {
+        client_timeout: ms(3_000),
+        ..ReplParams::default()
+    };
+    let sim = run(2, &patient, pause, 4_000);
+    let m = measure(&sim);
+    assert_eq!(m.failovers, 1);
+    let resumed = note(&sim, "resumes after its pause").expect("resumed");
+    assert_eq!(resumed, SimTime::from_ms(2_500));
+    assert!(m.writes.deposed_acks > 0, "{:?}", m.writes);
+    assert!(m.writes.acked_lost > 0);
+    assert_eq!(data(&sim, 1).role, Role::Replica);
+    let p = ReplParams {
+        lease: ms(400),
+        ..patient
+    };
+    let m = measure(&run(2, &p, pause, 4_000));
+    assert_eq!(m.failovers, 1);
+    assert_eq!(m.writes.deposed_acks, 0);
+    assert_eq!(m.split_brain_ms, 0.0);
+}
+
+// Commands go to the node they name; a node refuses what it cannot do, and the simulator
+// records why. `promote:ID` is a manual switchover to a node regardless of its log.
+#[test]
+fn commands_reach_their_node_and_wrong_targets_are_refused() {
+    let faults = "500:cmd:4:burst:5;600:cmd:0:write:a;700:cmd:2:rate:5;800:cmd:1:mode:sync;\
+                  900:cmd:4:mode:sync;1000:cmd:0:promote:3;1100:cmd:5:read:z";
+    let sim = run(3, &ReplParams::default(), faults, 2_000);
+    let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
+    let has = |t: &str| notes.iter().any(|n| n.contains(t));
+    assert!(has(
+        "node 0 ignored 'write:a': 'write:a' is not a monitor command"
+    ));
+    assert!(has(
+        "node 2 ignored 'rate:5': 'rate:5' is not a data-node command"
+    ));
+    assert!(has(
+        "node 4 ignored 'mode:sync': 'mode:sync' is not a client command"
+    ));
+    assert!(has("node 5 ignored 'read:z': key z is beyond the 4 keys"));
+    assert_eq!(data(&sim, 1).mode, Mode::Sync);
+    let c4 = sim.nodes()[4].client().unwrap();
+    let burst: Vec<u8> = c4
+        .ops
+        .iter()
+        .filter(|o| o.start == SimTime::from_ms(500))
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(burst, [0, 1, 2, 3, 0]);
+    let f = &monitor(&sim).failovers;
+    assert_eq!((f[0].to, f[0].rule, f[0].epoch), (3, "manual", 2));
+    assert_eq!(measure(&sim).serving, vec![3]);
+    // Commands survive the link's text form.
+    for c in [
+        ReplCommand::Burst(5),
+        ReplCommand::Mode(Mode::Quorum),
+        ReplCommand::Promote(Some(3)),
+        ReplCommand::Pause(ms(1_500)),
+        ReplCommand::Delay(ms(250)),
+        ReplCommand::Drift(500_000),
+    ] {
+        assert_eq!(c.to_string().parse::<ReplCommand>(), Ok(c));
+    }
+}
+
+// Same seed, same faults: the same run, event for event (the determinism contract).
+#[test]
+fn runs_are_deterministic() {
+    let p = ReplParams {
+        mode: Mode::Quorum,
+        replicas: 4,
+        acks: 2,
+        clients: 3,
+        read_from: ReadFrom::Replica,
+        witness: true,
+        lease: ms(300),
+        drift_ppm: 100_000,
+        ..ReplParams::default()
+    };
+    let faults = "800:partition:1.5|0.2.3.4.6.7;1500:cmd:2:pause:700;2600:heal;3000:crash:2";
+    let a = run(11, &p, faults, 5_000);
+    let b = run(11, &p, faults, 5_000);
+    crate::assert_same_trace(&a, &b, "replication");
+    assert_eq!(measure(&a), measure(&b));
+    let c = run(12, &p, faults, 5_000);
+    assert_ne!(
+        crate::lines(&a),
+        crate::lines(&c),
+        "another seed, another run"
+    );
+}
+
+// Params::validate names the offending link key.
+#[test]
+fn validate_names_the_setting() {
+    assert_eq!(ReplParams::default().validate(), Ok(()));
+    let bad = [
+        (
+            ReplParams {
+                replicas: 0,
+                ..ReplParams::default()
+            },
+            "r=",
+        ),
+        (
+            ReplParams {
+                replicas: 9,
+                ..ReplParams::default()
+            },
+            "r=",
+        ),
+        (
+            ReplParams {
+                clients: 5,
+                ..ReplParams::default()
+            },
+            "c=",
+        ),
+        (
+            ReplParams {
+                acks: 3,
+                ..ReplParams::default()
+            },
+            "k=",
+        ),
+        (
+            ReplParams {
+                rate: 1_001,
+                ..ReplParams::default()
+            },
+            "rate=",
+        ),
+        (
+            ReplParams {
+                read_pct: 101,
+                ..ReplParams::default()
+            },
+            "reads=",
+        ),
+        (
+            ReplParams {
+                keys: 27,
+                ..ReplParams::default()
+            },
+            "keys=",
+        ),
+        (
+            ReplParams {
+                drift_ppm: 910_000,
+                ..ReplParams::default()
+            },
+            "drift",
+        ),
+        (
+            ReplParams {
+                heartbeat: ms(0),
+                ..ReplParams::default()
+            },
+            "hb=",
+        ),
+        (
+            ReplParams {
+                lease: ms(60_001),
+                ..ReplParams::default()
+            },
+            "lease=",
+        ),
+        (
+            ReplParams {
+                suspect_after: ms(600),
+                ..ReplParams::default()
+            },
+            "suspect=",
+        ),
+    ];
+    for (p, key) in bad {
+        let e = p.validate().unwrap_err();
+        assert!(e.contains(key), "{key}: {e}");
+    }
+}
+
+// Stale reads: with reads sent to replicas that lag, a client can read a value older than a
+// write it was already told is durable; reads from a synchronous primary never are.
+#[test]
+fn lagging_replicas_serve_stale_reads() {
+    let p = ReplParams {
+        read_from: ReadFrom::Replica,
+        read_pct: 50,
+        delay: ms(200),
+        keys: 2,
+        ..ReplParams::default()
+    };
+    let m = measure(&run(8, &p, "", 4_000));
+    assert!(m.reads.stale > 10, "{:?}", m.reads);
+    let p = ReplParams {
+        read_from: ReadFrom::Primary,
+        mode: Mode::Sync,
+        ..p
+    };
+    let m = measure(&run(8, &p, "", 4_000));
+    assert!(m.reads.answered > 50);
+    assert_eq!(m.reads.stale, 0);
+}
+
+// Regression (found by the property test): the monitor crashed in the middle of a promotion
+// round; on restart it must try again rather than wait for a primary that never comes.
+#[test]
+fn a_monitor_restart_resumes_an_interrupted_failover() {
+    let p = ReplParams {
+        replicas: 1,
+        clients: 1,
+        mode: Mode::Sync,
+        rate: 40,
+        ..ReplParams::default()
+    };
+    let faults =
+        "0:partition:1.2|3|0;0:crash:1;500:crash:0;5000:heal;5000:restart:0;5000:restart:1";
+    let m = measure(&run(0, &p, faults, 8_000));
+    assert!(m.primary.is_some());
+    assert!(
+        m.outages.last().is_some_and(|o| o.end_ms.is_some()),
+        "{:?}",
+        m.outages
+    );
+}
