@@ -59,6 +59,7 @@
 mod client;
 mod command;
 mod data;
+pub mod locks;
 mod metrics;
 mod monitor;
 mod params;
