@@ -59,14 +59,17 @@
 mod client;
 mod command;
 mod data;
+mod keys;
 pub mod locks;
 mod metrics;
 mod monitor;
 mod params;
+mod presets;
 
 pub use client::{Client, Op, OpKind, Outcome};
 pub use command::{key_name, ReplCommand, MAX_BURST};
 pub use data::{DataNode, Peer, Role, Rollback};
+pub use keys::{Field, LOCK_KEYS, REPL_KEYS};
 pub use metrics::{
     acting_primaries, authoritative, lag, measure, Lag, LatencyStats, LostWrite, ModeLatency,
     Outage, ReadCounts, ReplMetrics, WriteCounts,
@@ -76,6 +79,7 @@ pub use params::{
     Mode, Promotion, ReadFrom, ReplParams, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE,
     MAX_REPLICAS, MAX_TIMEOUT_MS,
 };
+pub use presets::{Preset, Section, PRESETS};
 
 use crate::fault::TimedFault;
 use crate::health::Health;

@@ -1053,3 +1053,163 @@ mod locks {
         }
     }
 }
+
+/// Replays a preset link with this lab's own key tables (the app's codec is wired by the lead
+/// and must read the same keys).
+enum Replayed {
+    Repl(Sim<ReplNode>),
+    Locks(Sim<engine::replication::locks::LockNode>),
+}
+
+fn replay(query: &str) -> Replayed {
+    use engine::replication::locks::{new_lock_sim, LockParams};
+    let (mut rp, mut lp) = (ReplParams::default(), LockParams::default());
+    let (mut seed, mut faults, mut t, mut sec) = (1, Vec::new(), 0, "repl");
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').expect("key=value");
+        match k {
+            "lab" => assert_eq!(v, "replication"),
+            "sec" => sec = if v == "locks" { "locks" } else { "repl" },
+            "seed" => seed = v.parse().expect("seed"),
+            "faults" => faults = parse_timeline(v).expect("faults"),
+            "t" => t = v.parse().expect("t"),
+            _ => {
+                let known = if k.starts_with('l') && k != "lease" {
+                    lp.set_key(k, v)
+                } else {
+                    rp.set_key(k, v)
+                };
+                assert_eq!(known, Ok(true), "{k}={v}");
+            }
+        }
+    }
+    if sec == "locks" {
+        lp.validate().expect("valid");
+        let mut sim = new_lock_sim(seed, &lp, NetConfig::default(), faults);
+        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        Replayed::Locks(sim)
+    } else {
+        rp.validate().expect("valid");
+        let mut sim = new_sim(seed, &rp, NetConfig::default(), faults);
+        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        Replayed::Repl(sim)
+    }
+}
+
+// Every preset's lesson shows in its numbers.
+#[test]
+fn every_preset_shows_its_lesson() {
+    use engine::replication::locks::measure_locks;
+    for preset in PRESETS {
+        let id = preset.id;
+        match replay(preset.query) {
+            Replayed::Repl(sim) => {
+                let m = measure(&sim);
+                assert_eq!(m.violations, 0, "{id}");
+                let ok = match id {
+                    "repl-async-loss" => m.writes.acked_lost > 0 && m.acked_rolled_back > 0,
+                    "repl-sync-safe" => m.writes.acked_lost == 0 && m.failovers == 1,
+                    "repl-sync-stall" => m.longest_outage_ms > 1_900.0,
+                    "repl-semi-fallback" => {
+                        m.writes.acked_lost > 0 && m.latency.iter().any(|l| l.mode == "async")
+                    }
+                    "repl-quorum" => {
+                        m.writes.acked_lost == 0
+                            && m.failovers == 1
+                            && m.longest_outage_ms > 1_500.0
+                    }
+                    "repl-naive-promotion" => m.writes.acked_lost > 0,
+                    "repl-stale-reads" => m.reads.stale > 0,
+                    "repl-split-brain" => m.split_brain_ms > 1_000.0 && m.writes.deposed_acks > 0,
+                    "repl-no-fencing" => m.serving.len() == 2 && m.rolled_back > 100,
+                    "repl-witness" => m.failovers == 0 && m.writes.acked_lost == 0,
+                    "repl-lease" => m.split_brain_ms == 0.0 && m.failovers == 1,
+                    "repl-lease-drift" => m.split_brain_ms > 0.0 && m.writes.deposed_acks > 0,
+                    other => panic!("no check for preset {other}"),
+                };
+                assert!(ok, "{id}: {}", serde_json::to_string(&m).unwrap());
+            }
+            Replayed::Locks(sim) => {
+                let m = measure_locks(&sim);
+                let ok = match id {
+                    "locks-paused-holder" => m.stale_accepted > 0 && m.exclusion_violations > 0,
+                    "locks-fenced" => m.stale_accepted == 0 && m.stale_rejected > 0,
+                    "locks-herd" => m.acquires_per_grant.unwrap_or(0.0) > 3.0,
+                    "locks-lock-delay" => {
+                        m.exclusion_violations == 0 && m.stale_accepted == 0 && m.expiries == 1
+                    }
+                    "locks-check-drift" => {
+                        m.abandoned == 0 && m.stale_accepted + m.late_accepted > 0
+                    }
+                    other => panic!("no check for preset {other}"),
+                };
+                assert!(ok, "{id}: {m:?}");
+            }
+        }
+    }
+}
+
+// Every key round-trips through its text form, and junk is refused with the key's meaning.
+#[test]
+fn link_keys_round_trip() {
+    use engine::replication::locks::LockParams;
+    let p = ReplParams {
+        replicas: 4,
+        clients: 3,
+        mode: Mode::Quorum,
+        acks: 2,
+        fallback: ms(1_500),
+        failover: false,
+        promotion: Promotion::First,
+        witness: true,
+        lease: ms(400),
+        drift_ppm: 125_000,
+        fencing: false,
+        delay: Duration(2_500),
+        ttl: ms(1_000),
+        heartbeat: ms(50),
+        suspect_after: ms(100),
+        down_after: ms(300),
+        round: ms(80),
+        rate: 100,
+        read_pct: 30,
+        read_from: ReadFrom::Replica,
+        keys: 6,
+        client_timeout: ms(900),
+    };
+    let pairs = p.pairs();
+    assert_eq!(
+        pairs.len(),
+        REPL_KEYS.len(),
+        "every field differs from its default"
+    );
+    let mut q = ReplParams::default();
+    for (k, v) in &pairs {
+        assert_eq!(q.set_key(k, v), Ok(true));
+    }
+    assert_eq!(q, p);
+    assert!(ReplParams::default().pairs().is_empty());
+    let mut d = ReplParams::default();
+    assert_eq!(d.set_key("nope", "1"), Ok(false));
+    assert!(d.set_key("r", "9").unwrap_err().contains("replicas"));
+    assert!(d.set_key("mode", "fast").is_err());
+    assert!(d.set_key("drift", "95").is_err());
+    assert!(d.set_key("fence", "yes").is_err());
+    let l = LockParams {
+        clients: 5,
+        ttl: ms(700),
+        work: ms(50),
+        think: ms(10),
+        fencing: false,
+        lock_delay: ms(2_000),
+        fifo: false,
+        check: false,
+        drift_ppm: 500_000,
+    };
+    let mut m = LockParams::default();
+    for (k, v) in l.pairs() {
+        assert_eq!(m.set_key(k, &v), Ok(true));
+    }
+    assert_eq!(m, l);
+    assert_eq!(l.pairs().len(), LOCK_KEYS.len());
+}
