@@ -56,6 +56,7 @@
 //! assert_eq!(m.writes.acked_lost, 0, "sync replication loses no acknowledged write");
 //! ```
 
+pub mod active;
 mod client;
 mod command;
 mod data;

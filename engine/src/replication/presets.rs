@@ -12,6 +12,8 @@ pub enum Section {
     Repl,
     /// The lock service (`sec=locks`).
     Locks,
+    /// Active-active sites (`sec=aa`).
+    Active,
 }
 
 /// A preset.
@@ -30,7 +32,7 @@ pub struct Preset {
 }
 
 /// Every preset, in display order.
-pub const PRESETS: [Preset; 17] = [
+pub const PRESETS: [Preset; 20] = [
     Preset {
         id: "repl-async-loss",
         section: Section::Repl,
@@ -149,5 +151,26 @@ pub const PRESETS: [Preset; 17] = [
         title: "Checking the lease with a slow clock",
         lesson: "A careful holder looks at its lease before writing, but its clock runs 50 % slow: a 1.2 s pause looks like 0.6 s, inside the 1 s lease, and it writes after losing the lock.",
         query: "lab=replication&sec=locks&seed=1&lfence=0&lwork=400&ldrift=50&faults=1780:cmd:3:pause:1200&t=5000",
+    },
+    Preset {
+        id: "aa-lww-skew",
+        section: Section::Active,
+        title: "Last writer wins, wrong clock",
+        lesson: "Two sites write the same keys through a partition; site 0's clock runs 500 ms ahead, so after the heal its older writes beat newer ones from site 1 — silently.",
+        query: "lab=replication&sec=aa&seed=1&askew=500.0&faults=1000:partition:0|1;3000:heal;3000:cmd:0:rate:0;3000:cmd:1:rate:0&t=5000",
+    },
+    Preset {
+        id: "aa-vv-siblings",
+        section: Section::Active,
+        title: "Version vectors keep siblings",
+        lesson: "The same partition with version vectors: concurrent writes are detected and kept side by side for the application to resolve — nothing is lost, the conflict is visible.",
+        query: "lab=replication&sec=aa&seed=1&ares=vv&faults=1000:partition:0|1;3000:heal;3000:cmd:0:rate:0;3000:cmd:1:rate:0&t=5000",
+    },
+    Preset {
+        id: "aa-crdt",
+        section: Section::Active,
+        title: "A counter CRDT converges",
+        lesson: "Three sites increment counters through a partition; each keeps one count per site, so after the heal all agree on the exact total of every increment.",
+        query: "lab=replication&sec=aa&seed=1&as=3&ares=crdt&faults=1000:partition:0|1.2;3000:heal;3000:cmd:0:rate:0;3000:cmd:1:rate:0;3000:cmd:2:rate:0&t=5000",
     },
 ];

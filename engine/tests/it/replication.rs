@@ -1059,29 +1059,46 @@ mod locks {
 enum Replayed {
     Repl(Sim<ReplNode>),
     Locks(Sim<engine::replication::locks::LockNode>),
+    Active(Sim<engine::replication::active::Site>),
 }
 
 fn replay(query: &str) -> Replayed {
+    use engine::replication::active::{new_active_sim, ActiveParams};
     use engine::replication::locks::{new_lock_sim, LockParams};
     let (mut rp, mut lp) = (ReplParams::default(), LockParams::default());
+    let mut ap = ActiveParams::default();
     let (mut seed, mut faults, mut t, mut sec) = (1, Vec::new(), 0, "repl");
     for pair in query.split('&') {
         let (k, v) = pair.split_once('=').expect("key=value");
         match k {
             "lab" => assert_eq!(v, "replication"),
-            "sec" => sec = if v == "locks" { "locks" } else { "repl" },
+            "sec" => {
+                sec = match v {
+                    "locks" => "locks",
+                    "aa" => "aa",
+                    _ => "repl",
+                }
+            }
             "seed" => seed = v.parse().expect("seed"),
             "faults" => faults = parse_timeline(v).expect("faults"),
             "t" => t = v.parse().expect("t"),
             _ => {
                 let known = if k.starts_with('l') && k != "lease" {
                     lp.set_key(k, v)
+                } else if k.starts_with('a') {
+                    ap.set_key(k, v)
                 } else {
                     rp.set_key(k, v)
                 };
                 assert_eq!(known, Ok(true), "{k}={v}");
             }
         }
+    }
+    if sec == "aa" {
+        ap.validate().expect("valid");
+        let mut sim = new_active_sim(seed, &ap, NetConfig::default(), faults);
+        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        return Replayed::Active(sim);
     }
     if sec == "locks" {
         lp.validate().expect("valid");
@@ -1143,6 +1160,18 @@ fn every_preset_shows_its_lesson() {
                     }
                     other => panic!("no check for preset {other}"),
                 };
+                assert!(ok, "{id}: {m:?}");
+            }
+            Replayed::Active(sim) => {
+                let m = engine::replication::active::measure_active(&sim);
+                let converged = m.divergent_keys == 0 && m.convergence_ms.is_some();
+                let ok = converged
+                    && match id {
+                        "aa-lww-skew" => m.newer_lost > 0,
+                        "aa-vv-siblings" => m.conflicts > 0 && m.keys_with_siblings > 0,
+                        "aa-crdt" => m.increments_missing == 0 && m.ops > 50,
+                        other => panic!("no check for preset {other}"),
+                    };
                 assert!(ok, "{id}: {m:?}");
             }
         }
@@ -1212,4 +1241,131 @@ fn link_keys_round_trip() {
     }
     assert_eq!(m, l);
     assert_eq!(l.pairs().len(), LOCK_KEYS.len());
+}
+
+mod active {
+    use super::*;
+    use crate::cases;
+    use engine::fault::{Fault, TimedFault};
+    use engine::replication::active::*;
+    use proptest::prelude::*;
+
+    const SPLIT: &str = "1000:partition:0|1;3000:heal;3000:cmd:0:rate:0;3000:cmd:1:rate:0";
+
+    fn active(p: &ActiveParams, faults: &str, until_ms: u64) -> ActiveMetrics {
+        p.validate().expect("valid");
+        let mut sim = new_active_sim(1, p, NetConfig::default(), parse_timeline(faults).unwrap());
+        sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
+        measure_active(&sim)
+    }
+
+    // LWW by wall clock: with synchronized clocks the surviving write is the latest; a site whose
+    // clock runs ahead makes its older writes win over newer ones (Kingsbury's "the trouble
+    // with timestamps"). Either way every site ends with the same value.
+    #[test]
+    fn last_writer_wins_loses_the_newer_write_when_a_clock_runs_ahead() {
+        let m = active(&ActiveParams::default(), SPLIT, 5_000);
+        assert_eq!((m.newer_lost, m.divergent_keys), (0, 0), "{m:?}");
+        let skewed = ActiveParams {
+            skew_ms: [500, 0, 0],
+            ..ActiveParams::default()
+        };
+        let during = active(&skewed, SPLIT, 2_500);
+        assert_eq!(during.divergent_keys, 2, "partitioned sites disagree");
+        let m = active(&skewed, SPLIT, 5_000);
+        assert!(m.newer_lost > 0, "{m:?}");
+        assert_eq!(m.divergent_keys, 0);
+        assert!(m.convergence_ms.is_some_and(|c| c < 200.0), "{m:?}");
+    }
+
+    // Version vectors (Dynamo §4.4): a write supersedes what its site had seen; concurrent writes
+    // from the two sides of the partition are both kept.
+    #[test]
+    fn version_vectors_keep_concurrent_writes_as_siblings() {
+        let p = ActiveParams {
+            resolve: Resolve::Vv,
+            ..ActiveParams::default()
+        };
+        // Without a partition only writes within one network delay of each other are concurrent.
+        let calm = active(&p, "1000:cmd:0:rate:0;1000:cmd:1:rate:0", 2_000);
+        let m = active(&p, SPLIT, 5_000);
+        assert!(calm.conflicts <= 1, "{calm:?}");
+        assert!(m.conflicts > 5 && m.keys_with_siblings == 2, "{m:?}");
+        assert_eq!(m.divergent_keys, 0);
+        // A new write on a site resolves its siblings.
+        let m = active(&p, &format!("{SPLIT};4000:cmd:0:write:a"), 5_000);
+        assert_eq!(m.keys_with_siblings, 1, "{m:?}");
+    }
+
+    #[test]
+    fn site_commands_and_keys_round_trip() {
+        for s in ["write:a", "rate:0", "skew:-250", "skew:500"] {
+            assert_eq!(
+                s.parse::<AaCommand>().map(|c| c.to_string()),
+                Ok(s.to_string())
+            );
+        }
+        for bad in ["", "write:A", "rate:1001", "skew:x", "skew:60001", "nap"] {
+            assert!(bad.parse::<AaCommand>().is_err(), "{bad}");
+        }
+        let p = ActiveParams {
+            sites: 3,
+            resolve: Resolve::Crdt,
+            rate: 50,
+            keys: 5,
+            skew_ms: [150, 0, -20],
+        };
+        let mut q = ActiveParams::default();
+        for (k, v) in p.pairs() {
+            assert_eq!(q.set_key(k, &v), Ok(true));
+        }
+        assert_eq!(q, p);
+        assert!(q.set_key("as", "4").is_err());
+        q.sites = 1;
+        assert!(q.validate().unwrap_err().contains("as="));
+        assert!(ActiveParams::default().set_key("ares", "mvcc").is_err());
+    }
+
+    fn fault() -> impl Strategy<Value = Fault> {
+        prop_oneof![
+            (0..3usize).prop_map(Fault::Crash),
+            (0..3usize).prop_map(Fault::Restart),
+            (0..3usize).prop_map(Fault::Isolate),
+            (0..3usize, 1..3usize).prop_map(|(a, d)| Fault::Cut(a, (a + d) % 3)),
+            (0..3usize, 1..3usize).prop_map(|(a, d)| Fault::Hold(a, (a + d) % 3)),
+            (0..200_000u32).prop_map(Fault::SetLoss),
+            Just(Fault::Partition(vec![vec![0], vec![1, 2]])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
+
+        // The CRDT converges (Shapiro et al. 2011, strong eventual consistency): whatever the
+        // crashes, partitions, held links and loss, once the network heals and writes stop,
+        // every site holds the same counters and they count every increment issued.
+        #[test]
+        fn the_counter_crdt_converges_on_every_increment(
+            seed in 0..1_000u64,
+            faults in prop::collection::vec((0..4_000u64, fault()), 1..8),
+        ) {
+            let mut t: Vec<TimedFault> = faults
+                .into_iter()
+                .map(|(ms, fault)| TimedFault { at: SimTime::from_ms(ms), fault })
+                .collect();
+            for f in ["5000:heal", "5000:loss:0", "5000:restart:0", "5000:restart:1", "5000:restart:2",
+                      "5000:cmd:0:rate:0", "5000:cmd:1:rate:0", "5000:cmd:2:rate:0"] {
+                t.push(engine::fault::parse_entry(f).unwrap());
+            }
+            t.sort_by_key(|f| f.at);
+            let p = ActiveParams { sites: 3, resolve: Resolve::Crdt, rate: 20, ..ActiveParams::default() };
+            let mut sim = new_active_sim(seed, &p, NetConfig::default(), t.clone());
+            sim.run_until(SimTime::from_ms(7_000), 1_000_000);
+            let m = measure_active(&sim);
+            prop_assert_eq!(m.divergent_keys, 0, "{:?} {}", m, engine::fault::fmt_timeline(&t));
+            prop_assert_eq!(m.increments_missing, 0);
+            prop_assert_eq!(m.unshipped, 0);
+            prop_assert!(m.convergence_ms.is_some());
+        }
+    }
 }
