@@ -93,7 +93,7 @@ impl FromStr for ReplCommand {
             "k" => Ok(ReplCommand::Acks(
                 parse_uint(arg, 1, super::params::MAX_REPLICAS as u64, "ack count")? as usize,
             )),
-            "promote" if arg.is_empty() => Ok(ReplCommand::Promote(None)),
+            "promote" if !text.contains(':') => Ok(ReplCommand::Promote(None)),
             "promote" => Ok(ReplCommand::Promote(Some(
                 parse_uint(arg, 1, 99, "node number")? as NodeId,
             ))),
