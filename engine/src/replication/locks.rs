@@ -121,12 +121,17 @@ impl LockParams {
 /// Messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LockMsg {
-    /// Client → service: I want the lock.
-    Acquire,
+    /// Client → service: I want the lock (request `req`; a retry repeats the number).
+    Acquire {
+        /// The client's request number.
+        req: u32,
+    },
     /// Service → client: yours, with this fencing token, for `ttl`.
     Granted {
         /// The fencing token.
         token: u64,
+        /// The request it answers.
+        req: u32,
     },
     /// Service → client (FIFO): you are queued at this position (1 = next).
     Queued {
@@ -179,8 +184,8 @@ pub enum LockMsg {
 impl fmt::Display for LockMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LockMsg::Acquire => f.write_str("acquire"),
-            LockMsg::Granted { token } => write!(f, "granted #{token}"),
+            LockMsg::Acquire { .. } => f.write_str("acquire"),
+            LockMsg::Granted { token, .. } => write!(f, "granted #{token}"),
             LockMsg::Queued { position } => write!(f, "queued {position}"),
             LockMsg::Busy => f.write_str("busy"),
             LockMsg::Free => f.write_str("free"),
@@ -205,7 +210,8 @@ pub enum LockTimer {
     },
     /// Service: the lock-delay is over.
     DelayOver,
-    /// Client: think time over; request the lock.
+    /// Client: think time over; request the lock (while waiting with no answer at all: ask
+    /// again, in case a message was lost).
     Request,
     /// Client: renew the lease.
     KeepAlive,
@@ -299,10 +305,12 @@ pub struct LockService {
     pub p: LockParams,
     /// The holder, its token and when its lease runs out.
     pub holder: Option<(NodeId, u64, SimTime)>,
+    /// The request the holder's grant answered.
+    pub holder_req: u32,
     /// The last token granted (persistent: tokens never go back).
     pub token: u64,
-    /// FIFO waiters.
-    pub queue: VecDeque<NodeId>,
+    /// FIFO waiters and their request numbers.
+    pub queue: VecDeque<(NodeId, u32)>,
     /// Herd: clients told "busy", to be told "free".
     pub watchers: Vec<NodeId>,
     /// Lock-delay in force until then.
@@ -358,6 +366,8 @@ pub struct LockClient {
     pub work: Duration,
     /// When it asked for the lock (for wait times).
     pub requested: SimTime,
+    /// Its current request number.
+    pub req: u32,
     /// Ghost: every stretch during which it believed it held the lock `(from, until, token)`.
     pub beliefs: Vec<(SimTime, Option<SimTime>, u64)>,
     /// Ghost: waits from request to grant, µs.
@@ -400,17 +410,24 @@ pub struct LockNode {
 type LCtx<'a> = Ctx<'a, LockMsg, LockTimer>;
 
 impl LockService {
-    fn grant(&mut self, to: NodeId, ctx: &mut LCtx) {
+    fn grant(&mut self, to: NodeId, req: u32, ctx: &mut LCtx) {
         self.token += 1;
         let until = ctx.now().plus(self.p.ttl);
         self.holder = Some((to, self.token, until));
+        self.holder_req = req;
         self.events.push(LeaseEvent {
             time: ctx.now(),
             client: to,
             token: self.token,
             what: "granted",
         });
-        ctx.send(to, LockMsg::Granted { token: self.token });
+        ctx.send(
+            to,
+            LockMsg::Granted {
+                token: self.token,
+                req,
+            },
+        );
         ctx.set_timer(LockTimer::Expiry { token: self.token }, self.p.ttl);
     }
 
@@ -420,13 +437,11 @@ impl LockService {
             return;
         }
         if self.p.fifo {
-            if let Some(next) = self.queue.pop_front() {
-                self.grant(next, ctx);
-                for (i, &w) in self.queue.iter().enumerate() {
-                    // Only the new head learns it moved up (it watches its predecessor).
-                    if i == 0 {
-                        ctx.send(w, LockMsg::Queued { position: 1 });
-                    }
+            if let Some((next, req)) = self.queue.pop_front() {
+                self.grant(next, req, ctx);
+                // Only the new head learns it moved up (it watches its predecessor).
+                if let Some(&(w, _)) = self.queue.front() {
+                    ctx.send(w, LockMsg::Queued { position: 1 });
                 }
             }
         } else {
@@ -439,17 +454,23 @@ impl LockService {
     fn on_message(&mut self, from: NodeId, msg: LockMsg, ctx: &mut LCtx) {
         let now = ctx.now();
         match msg {
-            LockMsg::Acquire => {
+            LockMsg::Acquire { req } => {
                 self.acquires += 1;
                 let free = self.holder.is_none() && self.delay_until.is_none_or(|d| d <= now);
-                if self.holder.is_some_and(|h| h.0 == from) {
-                    return;
+                if let Some((h, token, _)) = self.holder {
+                    if h == from && req == self.holder_req {
+                        // A retry: the grant was lost; say it again.
+                        ctx.send(from, LockMsg::Granted { token, req });
+                        return;
+                    }
                 }
                 if self.p.fifo {
                     if free && self.queue.is_empty() {
-                        self.grant(from, ctx);
-                    } else if !self.queue.contains(&from) {
-                        self.queue.push_back(from);
+                        self.grant(from, req, ctx);
+                    } else if let Some(q) = self.queue.iter_mut().find(|q| q.0 == from) {
+                        q.1 = req;
+                    } else {
+                        self.queue.push_back((from, req));
                         ctx.send(
                             from,
                             LockMsg::Queued {
@@ -458,7 +479,7 @@ impl LockService {
                         );
                     }
                 } else if free {
-                    self.grant(from, ctx);
+                    self.grant(from, req, ctx);
                 } else {
                     if !self.watchers.contains(&from) {
                         self.watchers.push(from);
@@ -581,9 +602,10 @@ impl LockClient {
     fn on_message(&mut self, msg: LockMsg, ctx: &mut LCtx) {
         let now = ctx.now();
         match msg {
-            LockMsg::Granted { token } if self.phase == Phase::Waiting => {
+            LockMsg::Granted { token, req } if self.phase == Phase::Waiting && req == self.req => {
                 self.phase = Phase::Holding;
                 self.token = token;
+                ctx.cancel_timer(LockTimer::Request);
                 // Counted from the grant's arrival: the service started it one network delay
                 // earlier (renewals below count, safely, from their sending).
                 self.asked_at = self.clock.local(now);
@@ -596,13 +618,17 @@ impl LockClient {
                     self.clock.real_after(self.p.ttl.as_us() / 3),
                 );
             }
-            LockMsg::Granted { token } => {
-                // Not waiting any more (it gave up): hand it straight back.
+            LockMsg::Granted { token, .. } if token != self.token => {
+                // A grant for a request it no longer waits on: hand it straight back.
                 ctx.send(LOCK_SERVICE, LockMsg::Release { token });
             }
+            LockMsg::Queued { .. } if self.phase == Phase::Waiting => {
+                // The service has queued the request: no need to ask again (a herd waiter keeps
+                // asking, which is part of the herd).
+                ctx.cancel_timer(LockTimer::Request);
+            }
             LockMsg::Free if self.phase == Phase::Waiting => {
-                self.asked_at = self.clock.local(now);
-                ctx.send(LOCK_SERVICE, LockMsg::Acquire);
+                ctx.send(LOCK_SERVICE, LockMsg::Acquire { req: self.req });
             }
             LockMsg::Renewed { token } if token == self.token && self.phase != Phase::Idle => {
                 self.lease_until = self.asked_at + self.p.ttl.as_us();
@@ -630,8 +656,20 @@ impl LockClient {
             LockTimer::Request if self.phase == Phase::Idle => {
                 self.phase = Phase::Waiting;
                 self.requested = now;
-                self.asked_at = self.clock.local(now);
-                ctx.send(LOCK_SERVICE, LockMsg::Acquire);
+                self.req += 1;
+                ctx.send(LOCK_SERVICE, LockMsg::Acquire { req: self.req });
+                ctx.set_timer(
+                    LockTimer::Request,
+                    self.clock.real_after(self.p.ttl.as_us()),
+                );
+            }
+            LockTimer::Request if self.phase == Phase::Waiting => {
+                // No grant yet: ask again (the service ignores a repeat, or repeats a lost grant).
+                ctx.send(LOCK_SERVICE, LockMsg::Acquire { req: self.req });
+                ctx.set_timer(
+                    LockTimer::Request,
+                    self.clock.real_after(self.p.ttl.as_us()),
+                );
             }
             LockTimer::KeepAlive if self.phase == Phase::Holding => {
                 self.asked_at = self.clock.local(now);
@@ -793,6 +831,7 @@ pub fn lock_nodes(p: &LockParams) -> Vec<LockNode> {
         wrap(LockKind::Service(LockService {
             p,
             holder: None,
+            holder_req: 0,
             token: 0,
             queue: VecDeque::new(),
             watchers: Vec::new(),
@@ -820,6 +859,7 @@ pub fn lock_nodes(p: &LockParams) -> Vec<LockNode> {
             },
             work: p.work,
             requested: SimTime::ZERO,
+            req: 0,
             beliefs: Vec::new(),
             waits: Vec::new(),
             abandoned: 0,

@@ -1063,6 +1063,11 @@ enum Replayed {
 }
 
 fn replay(query: &str) -> Replayed {
+    replay_steps(query, None)
+}
+
+/// Builds the run of a link and plays it to its `t` — or exactly `steps` events.
+fn replay_steps(query: &str, steps: Option<u64>) -> Replayed {
     use engine::replication::active::{new_active_sim, ActiveParams};
     use engine::replication::locks::{new_lock_sim, LockParams};
     let (mut rp, mut lp) = (ReplParams::default(), LockParams::default());
@@ -1094,23 +1099,46 @@ fn replay(query: &str) -> Replayed {
             }
         }
     }
+    fn play<N: engine::sim::Node>(sim: &mut Sim<N>, t: u64, steps: Option<u64>) {
+        match steps {
+            Some(n) => (0..n).for_each(|_| {
+                sim.step();
+            }),
+            None => {
+                sim.run_until(SimTime::from_ms(t), u64::MAX);
+            }
+        }
+    }
     if sec == "aa" {
         ap.validate().expect("valid");
         let mut sim = new_active_sim(seed, &ap, NetConfig::default(), faults);
-        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        play(&mut sim, t, steps);
         return Replayed::Active(sim);
     }
     if sec == "locks" {
         lp.validate().expect("valid");
         let mut sim = new_lock_sim(seed, &lp, NetConfig::default(), faults);
-        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        play(&mut sim, t, steps);
         Replayed::Locks(sim)
     } else {
         rp.validate().expect("valid");
         let mut sim = new_sim(seed, &rp, NetConfig::default(), faults);
-        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        play(&mut sim, t, steps);
         Replayed::Repl(sim)
     }
+}
+
+// Transcripts (etcd-style, `testdata/replication-*.txt`): the event log of a small run, line for
+// line. `UPDATE_TRANSCRIPTS=1 cargo test -p engine --test it replication` rewrites them.
+#[test]
+fn transcripts_match_the_engine() {
+    crate::transcript::check_lab("replication", 2, |t, _| {
+        match replay_steps(&t.query, Some(t.steps)) {
+            Replayed::Repl(sim) => crate::lines(&sim),
+            Replayed::Locks(sim) => crate::lines(&sim),
+            Replayed::Active(sim) => crate::lines(&sim),
+        }
+    });
 }
 
 // Every preset's lesson shows in its numbers.
