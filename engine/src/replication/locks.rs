@@ -818,6 +818,15 @@ impl Node for LockNode {
     }
 }
 
+/// The role a page draws for a node (`data-role`): `lock-service`, `storage` or `client`.
+pub fn lock_role_name(n: &LockNode) -> &'static str {
+    match n.kind {
+        LockKind::Service(_) => "lock-service",
+        LockKind::Storage(_) => "storage",
+        LockKind::Client(_) => "client",
+    }
+}
+
 /// Builds the nodes of a lock run (clamped to the limits).
 pub fn lock_nodes(p: &LockParams) -> Vec<LockNode> {
     let mut p = *p;
