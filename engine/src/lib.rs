@@ -36,6 +36,7 @@ pub mod lab;
 pub mod lb;
 pub mod net;
 pub mod raft;
+pub mod replication;
 pub mod ring;
 pub mod rng;
 pub mod scenario;

@@ -22,6 +22,7 @@ mod phi;
 mod props;
 mod raft;
 mod registry;
+mod replication;
 mod ring;
 mod sim;
 mod swim;

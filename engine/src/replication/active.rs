@@ -1,0 +1,715 @@
+//! The replication and locks lab, part three: active-active. Two or three sites accept writes to
+//! the same keys and replicate to each other asynchronously; how a conflict is resolved is the
+//! lesson:
+//! - **last writer wins** by the site's wall clock (with a per-site clock skew): the write with the
+//!   larger timestamp survives, so a site whose clock runs ahead silently beats newer writes —
+//!   Cassandra's and DynamoDB global tables' rule;
+//! - **version vectors** (Dynamo, Riak): a write supersedes exactly what its site had seen;
+//!   concurrent writes are kept side by side as *siblings* for the application to resolve —
+//!   nothing is lost, conflicts are visible;
+//! - **a counter CRDT** (a G-counter: one count per site, merged by taking each site's own count):
+//!   operations are increments, and every site converges on their exact total.
+//!
+//! Each site's local clients are modelled by the site itself: Poisson operations at `rate` per
+//! second on `keys` keys. Replication: a site keeps its own operations in order and sends every
+//! peer those it has not acknowledged, at once and on a 100 ms tick, so a partition only delays
+//! them; a peer applies each origin's operations in sequence (and drops duplicates).
+//!
+//! Ground truth ([`measure_active`]): newer writes lost (LWW: a write issued later in real time
+//! than the one that survived), conflicts (version vectors: siblings created), increments lost
+//! (issued minus the converged total), divergent keys now, and the time the sites took to agree
+//! after the last heal.
+
+use crate::clip;
+use crate::fault::{Fault, TimedFault};
+use crate::net::NetConfig;
+use crate::sim::{Ctx, Node, Sim, What};
+use crate::time::{Duration, SimTime};
+use crate::NodeId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The most sites.
+pub const MAX_SITES: usize = 3;
+/// The largest clock skew, ms either way.
+pub const MAX_SKEW_MS: u64 = 60_000;
+/// Replication retry tick.
+pub const TICK: Duration = Duration::from_ms(100);
+
+/// How concurrent writes are resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Resolve {
+    /// Last writer wins by the writing site's clock.
+    Lww,
+    /// Version vectors; concurrent writes become siblings.
+    Vv,
+    /// Increments on a G-counter CRDT.
+    Crdt,
+}
+
+impl Resolve {
+    /// The link name (`lww`, `vv`, `crdt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolve::Lww => "lww",
+            Resolve::Vv => "vv",
+            Resolve::Crdt => "crdt",
+        }
+    }
+}
+
+impl fmt::Display for Resolve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Resolve {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Resolve, String> {
+        match s {
+            "lww" => Ok(Resolve::Lww),
+            "vv" => Ok(Resolve::Vv),
+            "crdt" => Ok(Resolve::Crdt),
+            _ => Err(format!("'{}' is not a resolution (lww, vv, crdt)", clip(s))),
+        }
+    }
+}
+
+/// Active-active parameters. Defaults in brackets; proposed link keys in `code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveParams {
+    /// Sites, 2–3 [2] `as`.
+    pub sites: usize,
+    /// Conflict resolution [lww] `ares`.
+    pub resolve: Resolve,
+    /// Operations per second at each site, 0–1000 [10] `arate`.
+    pub rate: u32,
+    /// Keys, 1–26 [2] `akeys`.
+    pub keys: u8,
+    /// Clock skew of site 0..3 in ms, ahead (positive) or behind [0, 0, 0] `askew` (`150.0.-20`).
+    pub skew_ms: [i64; MAX_SITES],
+}
+
+impl Default for ActiveParams {
+    fn default() -> Self {
+        ActiveParams {
+            sites: 2,
+            resolve: Resolve::Lww,
+            rate: 10,
+            keys: 2,
+            skew_ms: [0; MAX_SITES],
+        }
+    }
+}
+
+impl ActiveParams {
+    /// Checks every limit; the error names the setting by its link key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(2..=MAX_SITES).contains(&self.sites) {
+            return Err(format!("as={} sites is outside 2–{MAX_SITES}", self.sites));
+        }
+        if self.rate > 1_000 {
+            return Err(format!("arate={} is above 1000", self.rate));
+        }
+        if !(1..=26).contains(&self.keys) {
+            return Err(format!("akeys={} is outside 1–26", self.keys));
+        }
+        if self.skew_ms.iter().any(|s| s.unsigned_abs() > MAX_SKEW_MS) {
+            return Err(format!("askew is beyond ±{MAX_SKEW_MS} ms"));
+        }
+        Ok(())
+    }
+}
+
+/// A write's identity: its origin site and sequence number there.
+pub type OpId = (usize, u32);
+
+/// One operation, as replicated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AaOp {
+    /// The site that took it.
+    pub origin: usize,
+    /// Its sequence number there (1-based, gap-free).
+    pub seq: u32,
+    /// The key.
+    pub key: u8,
+    /// LWW: the origin's clock reading, µs (skew included; may be "negative", so signed).
+    pub ts: i64,
+    /// Ground truth: the real time it was issued (no node reads it for a decision).
+    pub real: SimTime,
+    /// Version vectors: what the origin had seen of each site, itself included.
+    pub vv: Vec<u32>,
+}
+
+/// One key at one site.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Register {
+    /// LWW: the surviving write `(ts, origin, id)`.
+    pub lww: Option<(i64, usize, OpId)>,
+    /// Version vectors: the siblings `(vv, id)`.
+    pub siblings: Vec<(Vec<u32>, OpId)>,
+    /// CRDT: each site's increments.
+    pub counts: Vec<u64>,
+}
+
+/// Messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AaMsg {
+    /// The sender's own operations from `first` on.
+    Ship {
+        /// The operations, in sequence.
+        ops: Vec<AaOp>,
+    },
+    /// The receiver has applied the sender's operations up to `upto`.
+    ShipAck {
+        /// Highest sequence applied.
+        upto: u32,
+    },
+}
+
+impl fmt::Display for AaMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AaMsg::Ship { ops } => write!(f, "ship +{}", ops.len()),
+            AaMsg::ShipAck { upto } => write!(f, "ack @{upto}"),
+        }
+    }
+}
+
+/// Timers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AaTimer {
+    /// A local operation.
+    Arrival,
+    /// Resend what peers have not acknowledged.
+    Tick,
+}
+
+impl fmt::Display for AaTimer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AaTimer::Arrival => "arrival",
+            AaTimer::Tick => "replication tick",
+        })
+    }
+}
+
+/// A command to a site (`cmd:N:…`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AaCommand {
+    /// Write (or increment) KEY now (`write:a`).
+    Write(u8),
+    /// Operations per second from now on (`rate:N`).
+    Rate(u32),
+    /// The site's clock jumps to SKEW ms from real time (`skew:-250`).
+    Skew(i64),
+}
+
+impl FromStr for AaCommand {
+    type Err = String;
+    /// Parses `write:KEY`, `rate:N` (0–1000), `skew:MS` (±60 000, whole ms).
+    fn from_str(text: &str) -> Result<AaCommand, String> {
+        let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
+        let bad = || {
+            format!(
+                "'{}' is not a site command (write:KEY, rate:N, skew:MS)",
+                clip(text)
+            )
+        };
+        match verb {
+            "write" => match arg.as_bytes() {
+                [c] if c.is_ascii_lowercase() => Ok(AaCommand::Write(c - b'a')),
+                _ => Err(bad()),
+            },
+            "rate" => {
+                if arg.is_empty() || arg.len() > 4 || !arg.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                let r: u32 = arg.parse().map_err(|_| bad())?;
+                if r > 1_000 {
+                    return Err(bad());
+                }
+                Ok(AaCommand::Rate(r))
+            }
+            "skew" => {
+                let digits = arg.strip_prefix('-').unwrap_or(arg);
+                if digits.is_empty()
+                    || digits.len() > 5
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(bad());
+                }
+                let v: i64 = arg.parse().map_err(|_| bad())?;
+                if v.unsigned_abs() > MAX_SKEW_MS {
+                    return Err(bad());
+                }
+                Ok(AaCommand::Skew(v))
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for AaCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AaCommand::Write(k) => write!(f, "write:{}", super::key_name(*k)),
+            AaCommand::Rate(r) => write!(f, "rate:{r}"),
+            AaCommand::Skew(s) => write!(f, "skew:{s}"),
+        }
+    }
+}
+
+/// A site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Site {
+    /// Parameters.
+    pub p: ActiveParams,
+    /// Its index (= node id).
+    pub me: usize,
+    /// Operations per second.
+    pub rate: u32,
+    /// Clock skew, µs.
+    pub skew_us: i64,
+    /// Its own operations, in sequence (persistent).
+    pub own: Vec<AaOp>,
+    /// Per peer: the highest of its own sequence numbers the peer acknowledged.
+    pub acked: Vec<u32>,
+    /// Per origin: the highest sequence applied here (persistent with the state).
+    pub applied: Vec<u32>,
+    /// The keys.
+    pub regs: Vec<Register>,
+    /// Ghost: siblings created here (concurrent writes detected).
+    pub conflicts: u64,
+    /// Ghost: state digest after every change `(time, digest)`.
+    pub digests: Vec<(SimTime, u64)>,
+}
+
+impl Site {
+    fn new(p: &ActiveParams, me: usize) -> Site {
+        Site {
+            p: *p,
+            me,
+            rate: p.rate,
+            skew_us: p.skew_ms[me.min(MAX_SITES - 1)] * 1000,
+            own: Vec::new(),
+            acked: vec![0; p.sites],
+            applied: vec![0; p.sites],
+            regs: vec![
+                Register {
+                    counts: vec![0; p.sites],
+                    ..Register::default()
+                };
+                p.keys as usize
+            ],
+            conflicts: 0,
+            digests: Vec::new(),
+        }
+    }
+
+    /// What a read of `key` returns here: the surviving write (LWW), every sibling (version
+    /// vectors), or the total (CRDT, as the count in `.1`).
+    pub fn read(&self, key: u8) -> (Vec<OpId>, u64) {
+        let r = &self.regs[key as usize];
+        match self.p.resolve {
+            Resolve::Lww => (r.lww.map(|x| x.2).into_iter().collect(), 0),
+            Resolve::Vv => (r.siblings.iter().map(|s| s.1).collect(), 0),
+            Resolve::Crdt => (Vec::new(), r.counts.iter().sum()),
+        }
+    }
+
+    /// A digest of the whole state (FNV-1a over a fixed encoding; sibling order ignored).
+    pub fn digest(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut mix = |x: u64| {
+            for b in x.to_le_bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        for k in 0..self.regs.len() {
+            let (mut ids, total) = self.read(k as u8);
+            ids.sort_unstable();
+            mix(k as u64);
+            mix(total);
+            for (o, s) in ids {
+                mix(o as u64);
+                mix(s as u64);
+            }
+        }
+        h
+    }
+
+    fn record(&mut self, now: SimTime) {
+        let d = self.digest();
+        if self.digests.last().map(|x| x.1) != Some(d) {
+            self.digests.push((now, d));
+        }
+    }
+
+    fn local_write(&mut self, key: u8, ctx: &mut Ctx<AaMsg, AaTimer>) {
+        let now = ctx.now();
+        let seq = self.own.len() as u32 + 1;
+        let mut vv = vec![0; self.p.sites];
+        if self.p.resolve == Resolve::Vv {
+            for (s, _) in &self.regs[key as usize].siblings {
+                for (a, b) in vv.iter_mut().zip(s) {
+                    *a = (*a).max(*b);
+                }
+            }
+            vv[self.me] = seq;
+        }
+        let op = AaOp {
+            origin: self.me,
+            seq,
+            key,
+            ts: now.as_us() as i64 + self.skew_us,
+            real: now,
+            vv,
+        };
+        self.apply(&op);
+        self.applied[self.me] = seq;
+        self.own.push(op);
+        self.record(now);
+        for peer in 0..self.p.sites {
+            if peer != self.me {
+                self.ship(peer, ctx);
+            }
+        }
+    }
+
+    fn apply(&mut self, op: &AaOp) {
+        let me = self.me;
+        let r = &mut self.regs[op.key as usize];
+        let id = (op.origin, op.seq);
+        match self.p.resolve {
+            Resolve::Lww => {
+                let beats = r.lww.is_none_or(|(ts, o, _)| (op.ts, op.origin) > (ts, o));
+                if beats {
+                    r.lww = Some((op.ts, op.origin, id));
+                }
+            }
+            Resolve::Vv => {
+                let le = |a: &[u32], b: &[u32]| a.iter().zip(b).all(|(x, y)| x <= y);
+                if op.origin == me {
+                    // A local write supersedes every sibling it saw.
+                    r.siblings = vec![(op.vv.clone(), id)];
+                    return;
+                }
+                if r.siblings.iter().any(|(s, _)| le(&op.vv, s)) {
+                    return; // already seen (or older)
+                }
+                r.siblings.retain(|(s, _)| !le(s, &op.vv));
+                r.siblings.push((op.vv.clone(), id));
+                if r.siblings.len() > 1 {
+                    self.conflicts += 1;
+                }
+            }
+            Resolve::Crdt => r.counts[op.origin] += 1,
+        }
+    }
+
+    fn ship(&mut self, peer: usize, ctx: &mut Ctx<AaMsg, AaTimer>) {
+        let from = self.acked[peer] as usize;
+        if from >= self.own.len() {
+            return;
+        }
+        let end = (from + 64).min(self.own.len());
+        ctx.send(
+            peer,
+            AaMsg::Ship {
+                ops: self.own[from..end].to_vec(),
+            },
+        );
+    }
+
+    fn arm(&mut self, ctx: &mut Ctx<AaMsg, AaTimer>) {
+        if self.rate == 0 {
+            ctx.cancel_timer(AaTimer::Arrival);
+            return;
+        }
+        let gap = ctx.rng().exp_u64(1_000_000 / self.rate as u64).max(1);
+        ctx.set_timer(AaTimer::Arrival, Duration(gap));
+    }
+}
+
+impl Node for Site {
+    type Msg = AaMsg;
+    type Timer = AaTimer;
+
+    fn on_start(&mut self, ctx: &mut Ctx<AaMsg, AaTimer>) {
+        self.arm(ctx);
+        ctx.set_timer(AaTimer::Tick, TICK);
+        self.record(ctx.now());
+    }
+
+    fn on_message(&mut self, from: NodeId, msg: AaMsg, ctx: &mut Ctx<AaMsg, AaTimer>) {
+        match msg {
+            AaMsg::Ship { ops } => {
+                for op in ops {
+                    if op.origin < self.applied.len() && op.seq == self.applied[op.origin] + 1 {
+                        self.apply(&op);
+                        self.applied[op.origin] = op.seq;
+                    }
+                }
+                self.record(ctx.now());
+                ctx.send(
+                    from,
+                    AaMsg::ShipAck {
+                        upto: self.applied[from.min(self.applied.len() - 1)],
+                    },
+                );
+            }
+            AaMsg::ShipAck { upto } => {
+                if from < self.acked.len() && upto > self.acked[from] {
+                    self.acked[from] = upto;
+                    self.ship(from, ctx);
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, t: AaTimer, ctx: &mut Ctx<AaMsg, AaTimer>) {
+        match t {
+            AaTimer::Arrival => {
+                let key = ctx.rng().below(self.p.keys as u64) as u8;
+                self.local_write(key, ctx);
+                self.arm(ctx);
+            }
+            AaTimer::Tick => {
+                for peer in 0..self.p.sites {
+                    if peer != self.me {
+                        self.ship(peer, ctx);
+                    }
+                }
+                ctx.set_timer(AaTimer::Tick, TICK);
+            }
+        }
+    }
+
+    fn on_command(&mut self, text: &str, ctx: &mut Ctx<AaMsg, AaTimer>) -> Result<(), String> {
+        match text.parse::<AaCommand>()? {
+            AaCommand::Write(k) if k < self.p.keys => self.local_write(k, ctx),
+            AaCommand::Write(k) => {
+                return Err(format!(
+                    "key {} is beyond the {} keys",
+                    super::key_name(k),
+                    self.p.keys
+                ))
+            }
+            AaCommand::Rate(r) => {
+                self.rate = r;
+                self.arm(ctx);
+            }
+            AaCommand::Skew(ms) => {
+                self.skew_us = ms * 1000;
+                ctx.note(format!("clock now {} ms off real time", ms));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An active-active simulation under `seed` (sites clamped to 2–3).
+pub fn new_active_sim(
+    seed: u64,
+    p: &ActiveParams,
+    net: NetConfig,
+    faults: Vec<TimedFault>,
+) -> Sim<Site> {
+    let mut p = *p;
+    p.sites = p.sites.clamp(2, MAX_SITES);
+    p.keys = p.keys.clamp(1, 26);
+    Sim::new(
+        seed,
+        (0..p.sites).map(|i| Site::new(&p, i)).collect(),
+        net,
+        faults,
+    )
+}
+
+/// What the active-active section reports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ActiveMetrics {
+    /// Simulated time, ms.
+    pub time_ms: f64,
+    /// Operations issued, all sites.
+    pub ops: u64,
+    /// LWW: writes issued later (real time) than the write that survived on their key at site 0
+    /// — the newer write that lost.
+    pub newer_lost: u64,
+    /// Version vectors: siblings created (concurrent writes detected), the most at one site.
+    pub conflicts: u64,
+    /// Version vectors: keys holding more than one sibling at site 0 now.
+    pub keys_with_siblings: u64,
+    /// CRDT: increments issued minus the total at site 0 (0 once converged).
+    pub increments_missing: i64,
+    /// Keys on which the sites disagree now.
+    pub divergent_keys: u64,
+    /// Time from the last heal until every site's state was the same, ms (`None`: not yet, or
+    /// no heal).
+    pub convergence_ms: Option<f64>,
+    /// Operations waiting to reach some peer.
+    pub unshipped: u64,
+}
+
+/// Measures an active-active run at its current position.
+pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
+    let sites = sim.nodes();
+    let mut m = ActiveMetrics {
+        time_ms: sim.now().as_ms_f64(),
+        ..ActiveMetrics::default()
+    };
+    let Some(s0) = sites.first() else { return m };
+    m.ops = sites.iter().map(|s| s.own.len() as u64).sum();
+    m.conflicts = sites.iter().map(|s| s.conflicts).max().unwrap_or(0);
+    let real = |id: OpId| {
+        sites
+            .get(id.0)
+            .and_then(|s| s.own.get(id.1 as usize - 1))
+            .map(|o| o.real)
+    };
+    for k in 0..s0.p.keys {
+        let (ids, total) = s0.read(k);
+        match s0.p.resolve {
+            Resolve::Lww => {
+                if let Some(kept) = ids.first().and_then(|&id| real(id)) {
+                    m.newer_lost += sites
+                        .iter()
+                        .flat_map(|s| &s.own)
+                        .filter(|o| o.key == k && o.real > kept)
+                        .filter(|o| sites.iter().all(|s| s.applied[o.origin] >= o.seq))
+                        .count() as u64;
+                }
+            }
+            Resolve::Vv => m.keys_with_siblings += (ids.len() > 1) as u64,
+            Resolve::Crdt => {
+                let issued = sites
+                    .iter()
+                    .flat_map(|s| &s.own)
+                    .filter(|o| o.key == k)
+                    .count();
+                m.increments_missing += issued as i64 - total as i64;
+            }
+        }
+        let sorted = |s: &Site| {
+            let (mut v, t) = s.read(k);
+            v.sort_unstable();
+            (v, t)
+        };
+        let first = sorted(s0);
+        m.divergent_keys += sites.iter().any(|s| sorted(s) != first) as u64;
+    }
+    for (i, s) in sites.iter().enumerate() {
+        for (peer, &a) in s.acked.iter().enumerate() {
+            if peer != i {
+                m.unshipped += s.own.len() as u64 - a as u64;
+            }
+        }
+    }
+    // Convergence: the first instant after the last heal at which every site's digest matched.
+    let heal = sim
+        .trace()
+        .iter()
+        .filter(|e| matches!(e.what, What::Fault(Fault::Heal)))
+        .map(|e| e.time)
+        .next_back();
+    if let Some(h) = heal {
+        let mut events: Vec<(SimTime, usize, u64)> = Vec::new();
+        let mut cur: Vec<u64> = vec![0; sites.len()];
+        for (i, s) in sites.iter().enumerate() {
+            for &(t, d) in &s.digests {
+                if t <= h {
+                    cur[i] = d;
+                } else {
+                    events.push((t, i, d));
+                }
+            }
+        }
+        events.sort();
+        let same = |c: &[u64]| c.windows(2).all(|w| w[0] == w[1]);
+        if same(&cur) {
+            m.convergence_ms = Some(0.0);
+        } else {
+            for (t, i, d) in events {
+                cur[i] = d;
+                if same(&cur) {
+                    m.convergence_ms = Some(t.since(h).as_ms_f64());
+                    break;
+                }
+            }
+        }
+    }
+    m
+}
+
+impl ActiveParams {
+    /// Sets one link key (`as`, `ares`, `arate`, `akeys`, `askew`). `Ok(false)` for a key this
+    /// section does not have.
+    pub fn set_key(&mut self, key: &str, v: &str) -> Result<bool, String> {
+        let uint = |hi: u64| -> Result<u64, String> {
+            if v.is_empty() || v.len() > 5 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{key}: '{}' is not a whole number", clip(v)));
+            }
+            let x: u64 = v.parse().map_err(|_| format!("{key}: bad number"))?;
+            if x > hi {
+                return Err(format!("{key}: {x} is above {hi}"));
+            }
+            Ok(x)
+        };
+        match key {
+            "as" => self.sites = uint(MAX_SITES as u64)? as usize,
+            "ares" => self.resolve = v.parse()?,
+            "arate" => self.rate = uint(1_000)? as u32,
+            "akeys" => self.keys = uint(26)? as u8,
+            "askew" => {
+                let mut skew = [0i64; MAX_SITES];
+                let parts: Vec<&str> = v.split('.').collect();
+                if parts.len() > MAX_SITES {
+                    return Err(format!("askew: more than {MAX_SITES} sites"));
+                }
+                for (i, part) in parts.into_iter().enumerate() {
+                    let digits = part.strip_prefix('-').unwrap_or(part);
+                    if digits.is_empty()
+                        || digits.len() > 5
+                        || !digits.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Err(format!(
+                            "askew: '{}' is not a whole number of ms",
+                            clip(part)
+                        ));
+                    }
+                    skew[i] = part.parse().map_err(|_| "askew: bad number".to_string())?;
+                }
+                self.skew_ms = skew;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The keys whose value differs from the default (the link's form).
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let d = ActiveParams::default();
+        let mut v = Vec::new();
+        if self.sites != d.sites {
+            v.push(("as", self.sites.to_string()));
+        }
+        if self.resolve != d.resolve {
+            v.push(("ares", self.resolve.to_string()));
+        }
+        if self.rate != d.rate {
+            v.push(("arate", self.rate.to_string()));
+        }
+        if self.keys != d.keys {
+            v.push(("akeys", self.keys.to_string()));
+        }
+        if self.skew_ms != d.skew_ms {
+            let s: Vec<String> = self.skew_ms.iter().map(|x| x.to_string()).collect();
+            v.push(("askew", s.join(".")));
+        }
+        v
+    }
+}

@@ -1,0 +1,209 @@
+//! The replication lab's commands (`cmd:NODE:TEXT` in a fault timeline), as a typed enum whose
+//! `FromStr` and `Display` are each other's inverse: the link text is parsed once, here.
+
+use super::params::{Mode, MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE, MAX_TIMEOUT_MS};
+use crate::net::{fmt_pct, parse_pct};
+use crate::time::{fmt_ms, parse_ms, Duration};
+use crate::{clip, NodeId};
+use std::fmt;
+use std::str::FromStr;
+
+/// The most writes one `burst` issues.
+pub const MAX_BURST: u32 = 100;
+
+/// A command given to one node from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplCommand {
+    /// Client: write key KEY now (`write:a`).
+    Write {
+        /// Key index (`a` = 0).
+        key: u8,
+    },
+    /// Client: read key KEY now (`read:a`).
+    Read {
+        /// Key index (`a` = 0).
+        key: u8,
+    },
+    /// Client: issue N writes at once, to keys in turn (`burst:N`, 1–100).
+    Burst(u32),
+    /// Client: change its rate, operations per second (`rate:N`, 0–1000).
+    Rate(u32),
+    /// Data node: replicate in this mode from now on when primary (`mode:sync`).
+    Mode(Mode),
+    /// Data node: acknowledgements a semi-sync or quorum primary waits for (`k:N`).
+    Acks(usize),
+    /// Monitor: fail over now — by the configured rule (`promote`), or to node ID regardless of
+    /// its log (`promote:ID`, a manual switchover).
+    Promote(Option<NodeId>),
+    /// Data node: store replicated entries MS after they arrive (`delay:MS`, 0–60 000; a slow
+    /// disk or apply thread — replication lag).
+    Delay(Duration),
+    /// Data node: its clock runs slow by PCT percent from now on (`drift:PCT`, 0–90).
+    Drift(u32),
+    /// Any node: freeze for MS milliseconds — a long GC pause or a VM migration — then resume
+    /// and handle everything that arrived meanwhile with the beliefs it had (`pause:MS`).
+    Pause(Duration),
+}
+
+/// The key's letter (`0 → a`).
+pub fn key_name(key: u8) -> char {
+    (b'a' + key.min(25)) as char
+}
+
+fn parse_key(s: &str) -> Result<u8, String> {
+    match s.as_bytes() {
+        [c] if c.is_ascii_lowercase() && c - b'a' < MAX_KEYS => Ok(c - b'a'),
+        _ => Err(format!("'{}' is not a key (a–z)", clip(s))),
+    }
+}
+
+fn parse_uint(s: &str, lo: u64, hi: u64, what: &str) -> Result<u64, String> {
+    if s.is_empty() || s.len() > 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{}' is not a {what}", clip(s)));
+    }
+    let v: u64 = s
+        .parse()
+        .map_err(|_| format!("'{}' is not a {what}", clip(s)))?;
+    if !(lo..=hi).contains(&v) {
+        return Err(format!("{what} {v} is outside {lo}–{hi}"));
+    }
+    Ok(v)
+}
+
+impl FromStr for ReplCommand {
+    type Err = String;
+    /// Parses `write:KEY`, `read:KEY`, `burst:N`, `rate:N`, `mode:MODE`, `k:N`, `promote`,
+    /// `promote:ID`, `delay:MS`, `drift:PCT`, `pause:MS`. Never panics; errors quote at most 40 characters.
+    fn from_str(text: &str) -> Result<ReplCommand, String> {
+        let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
+        match verb {
+            "write" => Ok(ReplCommand::Write {
+                key: parse_key(arg)?,
+            }),
+            "read" => Ok(ReplCommand::Read {
+                key: parse_key(arg)?,
+            }),
+            "burst" => Ok(ReplCommand::Burst(
+                parse_uint(arg, 1, MAX_BURST as u64, "burst size")? as u32,
+            )),
+            "rate" => Ok(ReplCommand::Rate(
+                parse_uint(arg, 0, MAX_RATE as u64, "rate")? as u32,
+            )),
+            "mode" => Ok(ReplCommand::Mode(arg.parse()?)),
+            "k" => Ok(ReplCommand::Acks(
+                parse_uint(arg, 1, super::params::MAX_REPLICAS as u64, "ack count")? as usize,
+            )),
+            "promote" if !text.contains(':') => Ok(ReplCommand::Promote(None)),
+            "promote" => Ok(ReplCommand::Promote(Some(
+                parse_uint(arg, 1, 99, "node number")? as NodeId,
+            ))),
+            "drift" => {
+                let ppm = parse_pct(arg)?;
+                if ppm > MAX_DRIFT_PCT * 10_000 {
+                    return Err(format!("drift {}% is above {MAX_DRIFT_PCT}%", clip(arg)));
+                }
+                Ok(ReplCommand::Drift(ppm))
+            }
+            "delay" => {
+                let us = parse_ms(arg).ok_or_else(|| format!("'{}' is not a time in ms", clip(arg)))?;
+                if us > MAX_TIMEOUT_MS * 1000 {
+                    return Err(format!("delay {} ms is above {MAX_TIMEOUT_MS} ms", clip(arg)));
+                }
+                Ok(ReplCommand::Delay(Duration(us)))
+            }
+            "pause" => {
+                let us = parse_ms(arg).ok_or_else(|| format!("'{}' is not a time in ms", clip(arg)))?;
+                if us == 0 || us > MAX_TIMEOUT_MS * 1000 {
+                    return Err(format!("pause {} ms is outside 0–{MAX_TIMEOUT_MS} ms", clip(arg)));
+                }
+                Ok(ReplCommand::Pause(Duration(us)))
+            }
+            _ => Err(format!(
+                "unknown replication command '{}' (write:KEY, read:KEY, burst:N, rate:N, mode:MODE, k:N, promote, promote:ID, delay:MS, drift:PCT, pause:MS)",
+                clip(verb)
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ReplCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplCommand::Write { key } => write!(f, "write:{}", key_name(*key)),
+            ReplCommand::Read { key } => write!(f, "read:{}", key_name(*key)),
+            ReplCommand::Burst(n) => write!(f, "burst:{n}"),
+            ReplCommand::Rate(n) => write!(f, "rate:{n}"),
+            ReplCommand::Mode(m) => write!(f, "mode:{m}"),
+            ReplCommand::Acks(k) => write!(f, "k:{k}"),
+            ReplCommand::Promote(None) => f.write_str("promote"),
+            ReplCommand::Promote(Some(id)) => write!(f, "promote:{id}"),
+            ReplCommand::Delay(d) => write!(f, "delay:{}", fmt_ms(d.0)),
+            ReplCommand::Drift(ppm) => write!(f, "drift:{}", fmt_pct(*ppm)),
+            ReplCommand::Pause(d) => write!(f, "pause:{}", fmt_ms(d.0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_round_trips() {
+        for s in [
+            "write:a",
+            "read:z",
+            "burst:10",
+            "rate:0",
+            "mode:async",
+            "mode:semi",
+            "mode:sync",
+            "mode:quorum",
+            "k:2",
+            "promote",
+            "promote:3",
+            "delay:0",
+            "delay:250",
+            "drift:50",
+            "drift:0.5",
+            "pause:1500",
+            "pause:2.5",
+        ] {
+            let c: ReplCommand = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!(c.to_string(), s);
+        }
+    }
+
+    #[test]
+    fn junk_is_refused_with_a_short_quote() {
+        for bad in [
+            "",
+            "write",
+            "write:",
+            "write:A",
+            "write:ab",
+            "read:1",
+            "burst:0",
+            "burst:101",
+            "rate:1001",
+            "rate:-1",
+            "mode:fast",
+            "k:0",
+            "k:9",
+            "promote:",
+            "promote:x",
+            "drift:91",
+            "drift:x",
+            "pause:0",
+            "pause:60001",
+            "pause:-5",
+            "delay:60001",
+            "delay:x",
+            "explode",
+        ] {
+            assert!(bad.parse::<ReplCommand>().is_err(), "{bad}");
+        }
+        let long = format!("explode{}", "x".repeat(500));
+        assert!(long.parse::<ReplCommand>().unwrap_err().len() < 300);
+    }
+}

@@ -1,0 +1,509 @@
+//! What the replication lab measures, against ground truth the nodes cannot see: acknowledged
+//! writes lost, stale reads, unavailability windows, write latency per mode, replication lag,
+//! split-brain time and writes acknowledged by a deposed primary.
+
+use super::client::{OpKind, Outcome};
+use super::params::Mode;
+use super::{data_ids, key_name, DataNode, Pos, ReplNode, Role, WriteId, MONITOR};
+use crate::sim::Sim;
+use crate::time::SimTime;
+use crate::NodeId;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// Latency percentiles (nearest rank), ms.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LatencyStats {
+    /// Samples.
+    pub count: usize,
+    /// Mean.
+    pub mean_ms: Option<f64>,
+    /// Median.
+    pub p50_ms: Option<f64>,
+    /// 95th percentile.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile.
+    pub p99_ms: Option<f64>,
+    /// Maximum.
+    pub max_ms: Option<f64>,
+}
+
+impl LatencyStats {
+    /// Statistics of samples in µs.
+    pub fn of(samples_us: &[u64]) -> LatencyStats {
+        if samples_us.is_empty() {
+            return LatencyStats::default();
+        }
+        let mut s = samples_us.to_vec();
+        s.sort_unstable();
+        let n = s.len();
+        let ms = |us: u64| us as f64 / 1000.0;
+        let rank = |pm: usize| s[((pm * n).div_ceil(1000)).max(1) - 1];
+        let sum: u128 = s.iter().map(|&x| x as u128).sum();
+        LatencyStats {
+            count: n,
+            mean_ms: Some(sum as f64 / n as f64 / 1000.0),
+            p50_ms: Some(ms(rank(500))),
+            p95_ms: Some(ms(rank(950))),
+            p99_ms: Some(ms(rank(990))),
+            max_ms: Some(ms(s[n - 1])),
+        }
+    }
+}
+
+/// Write latency (send → acknowledgement) of the writes one mode acknowledged.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModeLatency {
+    /// `async`, `semi`, `sync` or `quorum` (a degraded semi-sync write counts as async).
+    pub mode: &'static str,
+    /// The distribution.
+    pub latency: LatencyStats,
+}
+
+/// Writes, by outcome.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WriteCounts {
+    /// Sent.
+    pub issued: u64,
+    /// Acknowledged.
+    pub acked: u64,
+    /// Refused (not the primary, or its lease had run out).
+    pub refused: u64,
+    /// No answer in time.
+    pub timed_out: u64,
+    /// Still waiting.
+    pub pending: u64,
+    /// Acknowledged, yet missing from the authoritative log now.
+    pub acked_lost: u64,
+    /// Acknowledged by a primary whose epoch had already been superseded (split brain).
+    pub deposed_acks: u64,
+}
+
+/// Reads, by outcome.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReadCounts {
+    /// Sent.
+    pub issued: u64,
+    /// Answered.
+    pub answered: u64,
+    /// Answered with a value older than a write to that key acknowledged before the read was
+    /// sent (a linearizability violation: replica lag, or a primary that lost writes).
+    pub stale: u64,
+    /// Refused.
+    pub refused: u64,
+    /// No answer in time.
+    pub timed_out: u64,
+    /// Still waiting.
+    pub pending: u64,
+}
+
+/// An acknowledged write missing from the authoritative log (the page marks it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LostWrite {
+    /// The write.
+    pub id: WriteId,
+    /// Its key.
+    pub key: char,
+    /// Where the primary that acknowledged it had put it.
+    pub pos: Pos,
+    /// The node that acknowledged it.
+    pub primary: NodeId,
+    /// When the client got the acknowledgement, ms.
+    pub acked_ms: f64,
+}
+
+/// A stretch during which clients' writes failed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outage {
+    /// The first failed write was sent then, ms.
+    pub start_ms: f64,
+    /// A client next received an acknowledgement then, ms (`None` while it lasts).
+    pub end_ms: Option<f64>,
+    /// Length so far, ms.
+    pub duration_ms: f64,
+}
+
+/// How far one data node is behind the authoritative primary (ground truth: the logs compared).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Lag {
+    /// The data node.
+    pub node: NodeId,
+    /// Running.
+    pub up: bool,
+    /// Its log length.
+    pub log_len: u64,
+    /// Entries of the primary's log it does not hold (past the common prefix).
+    pub entries_behind: u64,
+    /// How long ago the primary appended the first entry it lacks, ms (0 when caught up).
+    pub ms_behind: f64,
+    /// Entries it holds that the primary's log does not (a divergent suffix to roll back).
+    pub divergent: u64,
+    /// The primary's belief: the index it knows the node holds.
+    pub acked_index: u64,
+}
+
+/// Everything the lab reports (`cli run` prints this as JSON).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReplMetrics {
+    /// Simulated time, ms.
+    pub time_ms: f64,
+    /// The monitor's designated primary.
+    pub primary: Option<NodeId>,
+    /// The monitor's epoch.
+    pub epoch: u64,
+    /// Data nodes running and serving as primary now (two or more: split brain).
+    pub serving: Vec<NodeId>,
+    /// The log the truth is judged against (see [`authoritative`]).
+    pub authoritative: Option<NodeId>,
+    /// Writes.
+    pub writes: WriteCounts,
+    /// Reads.
+    pub reads: ReadCounts,
+    /// The lost acknowledged writes (at most 100).
+    pub lost: Vec<LostWrite>,
+    /// Entries rolled back on every node.
+    pub rolled_back: u64,
+    /// Of those, writes a client had been told were acknowledged.
+    pub acked_rolled_back: u64,
+    /// Stretches of failed writes.
+    pub outages: Vec<Outage>,
+    /// Their total, ms.
+    pub unavailable_ms: f64,
+    /// The longest, ms.
+    pub longest_outage_ms: f64,
+    /// Write latency per mode that acknowledged writes.
+    pub latency: Vec<ModeLatency>,
+    /// Replication lag of every data node but the authoritative one.
+    pub lag: Vec<Lag>,
+    /// Promotions.
+    pub failovers: u32,
+    /// Total time with two or more running data nodes serving as primary, ms.
+    pub split_brain_ms: f64,
+    /// Messages sent.
+    pub messages_sent: u64,
+    /// Messages lost at random.
+    pub messages_lost: u64,
+    /// Messages dropped by cut links or down receivers.
+    pub messages_dropped: u64,
+    /// Invariant violations (one primary per epoch).
+    pub violations: usize,
+}
+
+fn data(sim: &Sim<ReplNode>, i: NodeId) -> Option<&DataNode> {
+    sim.nodes().get(i).and_then(|n| n.data())
+}
+
+/// Running data nodes serving as primary (role primary, not paused and, with leases, a lease
+/// they believe valid), in id order.
+pub fn acting_primaries(sim: &Sim<ReplNode>) -> Vec<NodeId> {
+    let now = sim.now();
+    (0..sim.nodes().len())
+        .filter(|&i| {
+            sim.is_up(i)
+                && sim.nodes()[i].paused_until.is_none()
+                && data(sim, i).is_some_and(|d| d.serving(now))
+        })
+        .collect()
+}
+
+/// The node whose log is the truth now: the running serving primary of the highest epoch; else
+/// the running data node with the most up-to-date log; else any data node's (lowest id on ties).
+pub fn authoritative(sim: &Sim<ReplNode>) -> Option<NodeId> {
+    let now = sim.now();
+    let ids: Vec<NodeId> = (0..sim.nodes().len())
+        .filter(|&i| data(sim, i).is_some())
+        .collect();
+    let best = |f: &dyn Fn(NodeId) -> bool| {
+        ids.iter().copied().filter(|&i| f(i)).max_by(|&a, &b| {
+            let (da, db) = (data(sim, a).unwrap(), data(sim, b).unwrap());
+            let ka = (da.serving(now) && sim.is_up(a), da.epoch, da.last());
+            let kb = (db.serving(now) && sim.is_up(b), db.epoch, db.last());
+            ka.cmp(&kb).then(b.cmp(&a))
+        })
+    };
+    best(&|i| sim.is_up(i) && data(sim, i).is_some_and(|d| d.serving(now)))
+        .or_else(|| best(&|i| sim.is_up(i)))
+        .or_else(|| best(&|_| true))
+}
+
+/// Replication lag of every data node against the authoritative log.
+pub fn lag(sim: &Sim<ReplNode>) -> Vec<Lag> {
+    let Some(a) = authoritative(sim) else {
+        return Vec::new();
+    };
+    let Some(p) = data(sim, a) else {
+        return Vec::new();
+    };
+    let now = sim.now();
+    let mut out = Vec::new();
+    for i in data_ids(&p.p).filter(|&i| i != a) {
+        let Some(d) = data(sim, i) else { continue };
+        let common = p
+            .log
+            .iter()
+            .zip(&d.log)
+            .take_while(|(x, y)| x.epoch == y.epoch && x.id == y.id)
+            .count();
+        let behind = p.log.len() - common;
+        let ms_behind = p
+            .log
+            .get(common)
+            .map_or(0.0, |e| now.since(e.at).as_ms_f64());
+        out.push(Lag {
+            node: i,
+            up: sim.is_up(i),
+            log_len: d.log.len() as u64,
+            entries_behind: behind as u64,
+            ms_behind,
+            divergent: (d.log.len() - common) as u64,
+            acked_index: if p.role == Role::Primary {
+                p.peers[i].matched
+            } else {
+                0
+            },
+        });
+    }
+    out
+}
+
+/// Total µs during which two or more running data nodes served as primary.
+fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
+    let mut edges: Vec<(SimTime, i32)> = Vec::new();
+    for (i, n) in sim.nodes().iter().enumerate() {
+        let Some(d) = n.data() else { continue };
+        // (time, kind, value): 0 serving, 1 running, 2 paused. A crash stops serving, a
+        // restart starts as a replica (its own log records when it serves again), a paused
+        // node serves no one.
+        let mut changes: Vec<(SimTime, u8, bool)> =
+            d.serving_log.iter().map(|&(t, s)| (t, 0, s)).collect();
+        changes.extend(
+            sim.life()
+                .iter()
+                .filter(|e| e.node == i)
+                .map(|e| (e.time, 1, e.up)),
+        );
+        for &(from, until) in &n.pauses {
+            changes.push((from, 2, true));
+            if until <= sim.now() {
+                changes.push((until, 2, false));
+            }
+        }
+        changes.sort_by_key(|c| (c.0, c.1));
+        let (mut serving, mut up, mut paused, mut acting) = (false, true, false, false);
+        for (t, kind, v) in changes {
+            match kind {
+                0 => serving = v,
+                1 => {
+                    up = v;
+                    paused = false;
+                    if v {
+                        serving = false;
+                    }
+                }
+                _ => paused = v,
+            }
+            let now_acting = up && serving && !paused;
+            if now_acting != acting {
+                edges.push((t, if now_acting { 1 } else { -1 }));
+                acting = now_acting;
+            }
+        }
+    }
+    edges.sort();
+    let (mut count, mut total, mut since) = (0i32, 0u64, SimTime::ZERO);
+    for (t, d) in edges {
+        if count >= 2 {
+            total += t.since(since).as_us();
+        }
+        count += d;
+        since = t;
+    }
+    if count >= 2 {
+        total += sim.now().since(since).as_us();
+    }
+    total
+}
+
+/// Measures a replication run at its current position.
+pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
+    let now = sim.now();
+    let mut m = ReplMetrics {
+        time_ms: now.as_ms_f64(),
+        serving: acting_primaries(sim),
+        authoritative: authoritative(sim),
+        violations: sim.violations().len(),
+        ..ReplMetrics::default()
+    };
+    let stats = sim.stats();
+    m.messages_sent = stats.sent;
+    m.messages_lost = stats.lost;
+    m.messages_dropped = stats.dropped;
+    // Epoch in force at each instant: the monitor's promotions.
+    let mut promotions: Vec<(SimTime, u64)> = Vec::new();
+    if let Some(mon) = sim.nodes().get(MONITOR).and_then(|n| n.monitor()) {
+        m.primary = mon.primary;
+        m.epoch = mon.epoch;
+        m.failovers = mon.failovers.len() as u32;
+        promotions = mon.failovers.iter().map(|f| (f.time, f.epoch)).collect();
+    }
+    let epoch_at = |t: SimTime| {
+        promotions
+            .iter()
+            .filter(|p| p.0 <= t)
+            .map(|p| p.1)
+            .max()
+            .unwrap_or(1)
+    };
+    let truth: BTreeSet<WriteId> = m
+        .authoritative
+        .and_then(|a| data(sim, a))
+        .map(|d| d.log.iter().map(|e| e.id).collect())
+        .unwrap_or_default();
+    // Every rollback, across nodes.
+    let mut rolled: BTreeSet<WriteId> = BTreeSet::new();
+    for n in sim.nodes() {
+        if let Some(d) = n.data() {
+            for r in &d.rollbacks {
+                m.rolled_back += r.entries.len() as u64;
+                rolled.extend(r.entries.iter().map(|e| e.id));
+            }
+        }
+    }
+    let mut lat: [Vec<u64>; 4] = Default::default();
+    // Acknowledged writes per key: (ack time, position), for the stale-read check.
+    let mut acked: Vec<Vec<(SimTime, Pos)>> = vec![Vec::new(); 26];
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    for n in sim.nodes() {
+        let Some(c) = n.client() else { continue };
+        for o in &c.ops {
+            match o.kind {
+                OpKind::Write => writes.push((o.start, o.end.unwrap_or(now), o.outcome)),
+                OpKind::Read => reads.push(*o),
+            }
+            let w = &mut m.writes;
+            let r = &mut m.reads;
+            match (o.kind, o.outcome) {
+                (OpKind::Write, out) => {
+                    w.issued += 1;
+                    match out {
+                        Outcome::Acked { pos, mode } => {
+                            w.acked += 1;
+                            let end = o.end.unwrap_or(now);
+                            lat[mode.index()].push(end.since(o.start).as_us());
+                            acked[o.key as usize % 26].push((end, pos));
+                            let id = WriteId {
+                                client: c.me as u16,
+                                op: o.op,
+                            };
+                            if pos.epoch < epoch_at(end) {
+                                w.deposed_acks += 1;
+                            }
+                            if rolled.contains(&id) && !truth.contains(&id) {
+                                m.acked_rolled_back += 1;
+                            }
+                            if !truth.contains(&id) {
+                                w.acked_lost += 1;
+                                if m.lost.len() < 100 {
+                                    m.lost.push(LostWrite {
+                                        id,
+                                        key: key_name(o.key),
+                                        pos,
+                                        primary: o.to,
+                                        acked_ms: end.as_ms_f64(),
+                                    });
+                                }
+                            }
+                        }
+                        Outcome::Refused => w.refused += 1,
+                        Outcome::TimedOut => w.timed_out += 1,
+                        Outcome::Pending | Outcome::Read(_) => w.pending += 1,
+                    }
+                }
+                (OpKind::Read, out) => {
+                    r.issued += 1;
+                    match out {
+                        Outcome::Read(_) => r.answered += 1,
+                        Outcome::Refused => r.refused += 1,
+                        Outcome::TimedOut => r.timed_out += 1,
+                        Outcome::Pending | Outcome::Acked { .. } => r.pending += 1,
+                    }
+                }
+            }
+        }
+    }
+    // Stale reads: prefix maxima of acknowledged positions per key, by acknowledgement time.
+    let mut prefix: Vec<Vec<(SimTime, Pos)>> = Vec::with_capacity(26);
+    for mut v in acked {
+        v.sort();
+        let mut best = Pos::default();
+        let p: Vec<(SimTime, Pos)> = v
+            .into_iter()
+            .map(|(t, pos)| {
+                best = best.max(pos);
+                (t, best)
+            })
+            .collect();
+        prefix.push(p);
+    }
+    for r in &reads {
+        let Outcome::Read(value) = r.outcome else {
+            continue;
+        };
+        let p = &prefix[r.key as usize % 26];
+        let k = p.partition_point(|x| x.0 < r.start);
+        if k == 0 {
+            continue;
+        }
+        let newest = p[k - 1].1;
+        if value.is_none_or(|(_, pos)| pos < newest) {
+            m.reads.stale += 1;
+        }
+    }
+    // Outages: from a failed write's sending to the next acknowledgement any client receives.
+    let mut events: Vec<(SimTime, bool)> = Vec::new();
+    for (start, end, out) in writes {
+        match out {
+            Outcome::Refused | Outcome::TimedOut => events.push((start, false)),
+            Outcome::Acked { .. } => events.push((end, true)),
+            _ => {}
+        }
+    }
+    events.sort();
+    let mut open: Option<SimTime> = None;
+    for (t, ok) in events {
+        match (ok, open) {
+            (false, None) => open = Some(t),
+            (true, Some(s)) => {
+                open = None;
+                m.outages.push(Outage {
+                    start_ms: s.as_ms_f64(),
+                    end_ms: Some(t.as_ms_f64()),
+                    duration_ms: t.since(s).as_ms_f64(),
+                });
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = open {
+        m.outages.push(Outage {
+            start_ms: s.as_ms_f64(),
+            end_ms: None,
+            duration_ms: now.since(s).as_ms_f64(),
+        });
+    }
+    m.unavailable_ms = m.outages.iter().fold(0.0, |a, o| a + o.duration_ms);
+    m.longest_outage_ms = m.outages.iter().map(|o| o.duration_ms).fold(0.0, f64::max);
+    for mode in Mode::ALL {
+        let v = &lat[mode.index()];
+        if !v.is_empty() {
+            m.latency.push(ModeLatency {
+                mode: mode.as_str(),
+                latency: LatencyStats::of(v),
+            });
+        }
+    }
+    m.lag = lag(sim);
+    m.split_brain_ms = split_brain_us(sim) as f64 / 1000.0;
+    m
+}

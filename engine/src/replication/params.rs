@@ -1,0 +1,336 @@
+//! Parameters of the replication lab, with their defaults, sources and limits.
+
+use crate::clip;
+use crate::time::Duration;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The most replicas (data nodes besides the first primary).
+pub const MAX_REPLICAS: usize = 8;
+/// The most client nodes.
+pub const MAX_CLIENTS: usize = 4;
+/// The most keys the clients use (`a`..`z`).
+pub const MAX_KEYS: u8 = 26;
+/// The highest client rate, operations per second per client.
+pub const MAX_RATE: u32 = 1_000;
+/// The longest timeout, interval, lease or fallback a scenario may ask for (60 s).
+pub const MAX_TIMEOUT_MS: u64 = 60_000;
+/// The largest clock drift, percent (a clock at 10 % of real speed).
+pub const MAX_DRIFT_PCT: u32 = 90;
+
+/// When a primary acknowledges a client's write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Mode {
+    /// At once, after its own log write; replicas catch up in the background (MySQL's default
+    /// asynchronous replication, PostgreSQL without `synchronous_standby_names`).
+    Async,
+    /// After `k` replicas have the entry in their log (MySQL semi-synchronous replication with
+    /// `rpl_semi_sync_master_wait_point = AFTER_SYNC` and `wait_for_slave_count = k`); after
+    /// `fallback` without enough acknowledgements it degrades to asynchronous, as MySQL does
+    /// after `rpl_semi_sync_master_timeout`.
+    Semi,
+    /// After every replica has it (synchronous replication to all standbys).
+    Sync,
+    /// After any `k` of the N replicas have it (PostgreSQL `synchronous_standby_names =
+    /// 'ANY k (…)'`), never degrading; promotion then needs the positions of N−k+1 replicas, so
+    /// the replicas it compares overlap every set that acknowledged a write (Patroni's quorum
+    /// commit; Raft's majorities are the case k = ⌈(N+1)/2⌉).
+    Quorum,
+}
+
+impl Mode {
+    /// Every mode, in display order.
+    pub const ALL: [Mode; 4] = [Mode::Async, Mode::Semi, Mode::Sync, Mode::Quorum];
+    /// The link/UI name (`async`, `semi`, `sync`, `quorum`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Async => "async",
+            Mode::Semi => "semi",
+            Mode::Sync => "sync",
+            Mode::Quorum => "quorum",
+        }
+    }
+    /// Index into per-mode arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("'{}' is not a mode (async, semi, sync, quorum)", clip(s)))
+    }
+}
+
+/// Which replica the monitor promotes when the primary is declared down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Promotion {
+    /// Fence the replicas at the new epoch, collect their log positions and promote the most
+    /// up-to-date one (what MHA and orchestrator do; Raft's §5.4.1 "up-to-date" order).
+    Best,
+    /// Promote the lowest-numbered replica believed up, without looking at its log (the naive
+    /// rule of many tutorials — a class should see it lose writes).
+    First,
+}
+
+impl Promotion {
+    /// The link/UI name (`best`, `first`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Promotion::Best => "best",
+            Promotion::First => "first",
+        }
+    }
+}
+
+impl fmt::Display for Promotion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Promotion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Promotion, String> {
+        match s {
+            "best" => Ok(Promotion::Best),
+            "first" => Ok(Promotion::First),
+            _ => Err(format!(
+                "'{}' is not a promotion rule (best, first)",
+                clip(s)
+            )),
+        }
+    }
+}
+
+/// Where clients send their reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ReadFrom {
+    /// The primary they believe in (sees only acknowledged writes with AFTER_SYNC).
+    Primary,
+    /// A random replica (scales reads; may lag behind, so reads can be stale).
+    Replica,
+}
+
+impl ReadFrom {
+    /// The link/UI name (`primary`, `replica`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadFrom::Primary => "primary",
+            ReadFrom::Replica => "replica",
+        }
+    }
+}
+
+impl fmt::Display for ReadFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ReadFrom {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ReadFrom, String> {
+        match s {
+            "primary" => Ok(ReadFrom::Primary),
+            "replica" => Ok(ReadFrom::Replica),
+            _ => Err(format!(
+                "'{}' is not a read target (primary, replica)",
+                clip(s)
+            )),
+        }
+    }
+}
+
+/// Replication-lab parameters. Defaults in brackets; proposed link keys in `code`.
+///
+/// Timing follows the heartbeat lab (heartbeat 100 ms, suspect 250 ms, down 500 ms) so the two
+/// labs can be compared; the network default is RaftScope's 10–15 ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplParams {
+    /// Replicas besides the first primary, 1–8 [2] `r`.
+    pub replicas: usize,
+    /// Client nodes, 1–4 [2] `c`.
+    pub clients: usize,
+    /// Replication mode [async] `mode`.
+    pub mode: Mode,
+    /// Acknowledgements a semi-sync or quorum primary waits for, 1–replicas [1] `k`.
+    pub acks: usize,
+    /// Semi-sync only: degrade to async after this long without enough acknowledgements;
+    /// zero waits forever [0] `fallback` (MySQL's `rpl_semi_sync_master_timeout` is 10 000 ms).
+    pub fallback: Duration,
+    /// Promote a replica when the primary is declared down [on] `fo`.
+    pub failover: bool,
+    /// The promotion rule [best] `promote`.
+    pub promotion: Promotion,
+    /// Witness/quorum promotion: the monitor promotes only when a majority of the monitor and
+    /// the data nodes agree the primary is gone (Redis Sentinel's quorum, orchestrator's
+    /// holistic check) [off] `witness`.
+    pub witness: bool,
+    /// Primary lease granted by the monitor, renewed by heartbeats; zero is no lease. The
+    /// primary stops serving when its lease runs out, and the monitor does not promote before
+    /// the lease it granted has expired [0 = off] `lease`.
+    pub lease: Duration,
+    /// Data nodes' clocks run slow by this much, parts per million of real time (a lease then
+    /// lasts longer than its holder believes) [0] `drift` (percent in links).
+    pub drift_ppm: u32,
+    /// Fencing tokens checked by the storage: the epoch is the token; every replica (the
+    /// storage a write must reach) refuses entries from a primary whose epoch is below the highest
+    /// it has seen and tells it so, and a primary that learns of a higher epoch steps down
+    /// (ZooKeeper/etcd fencing tokens; Kleppmann, "How to do distributed locking", 2016). Off,
+    /// replicas follow whichever primary wrote last and primaries ignore one another: only the
+    /// monitor can demote a stale primary [on] `fence`.
+    pub fencing: bool,
+    /// Replication delay: what a primary ships reaches a replica's log this long after it
+    /// arrives there — a congested link or a lagging I/O thread, the usual cause of replication
+    /// lag. Until then the entry exists only on the primary (and a replica's restart forgets
+    /// what it had not stored) [0] `delay`.
+    pub delay: Duration,
+    /// Clients re-ask the monitor who the primary is this often (a discovery cache's TTL, as
+    /// DNS or a service registry); zero keeps a connection until it fails [0] `ttl`.
+    pub ttl: Duration,
+    /// Data nodes' heartbeat interval (also the primary's replication retry tick) [100 ms] `hb`.
+    pub heartbeat: Duration,
+    /// Monitor: suspect a data node after this much silence [250 ms] `suspect`.
+    pub suspect_after: Duration,
+    /// Monitor: declare a data node down after this much silence (the takeover timeout)
+    /// [500 ms] `down`.
+    pub down_after: Duration,
+    /// Monitor: how long a promotion round waits for replies [100 ms] `round`.
+    pub round: Duration,
+    /// Operations per second per client, Poisson arrivals, 0–1000 [20] `rate`.
+    pub rate: u32,
+    /// Share of operations that are reads, percent [20] `reads`.
+    pub read_pct: u8,
+    /// Where reads go [primary] `rfrom`.
+    pub read_from: ReadFrom,
+    /// Keys the clients use (`a`, `b`, …), 1–26 [4] `keys`.
+    pub keys: u8,
+    /// A client gives up on an operation after this long and asks the monitor who the primary
+    /// is [500 ms] `cto`.
+    pub client_timeout: Duration,
+}
+
+impl Default for ReplParams {
+    fn default() -> Self {
+        ReplParams {
+            replicas: 2,
+            clients: 2,
+            mode: Mode::Async,
+            acks: 1,
+            fallback: Duration(0),
+            failover: true,
+            promotion: Promotion::Best,
+            witness: false,
+            lease: Duration(0),
+            drift_ppm: 0,
+            fencing: true,
+            delay: Duration(0),
+            ttl: Duration(0),
+            heartbeat: Duration::from_ms(100),
+            suspect_after: Duration::from_ms(250),
+            down_after: Duration::from_ms(500),
+            round: Duration::from_ms(100),
+            rate: 20,
+            read_pct: 20,
+            read_from: ReadFrom::Primary,
+            keys: 4,
+            client_timeout: Duration::from_ms(500),
+        }
+    }
+}
+
+impl ReplParams {
+    /// Checks every limit; the error names the setting by its link key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_REPLICAS).contains(&self.replicas) {
+            return Err(format!(
+                "r={} replicas is outside 1–{MAX_REPLICAS}",
+                self.replicas
+            ));
+        }
+        if !(1..=MAX_CLIENTS).contains(&self.clients) {
+            return Err(format!(
+                "c={} clients is outside 1–{MAX_CLIENTS}",
+                self.clients
+            ));
+        }
+        if !(1..=self.replicas).contains(&self.acks) {
+            return Err(format!(
+                "k={} acknowledgements is outside 1–{} (the replica count)",
+                self.acks, self.replicas
+            ));
+        }
+        if self.rate > MAX_RATE {
+            return Err(format!("rate={} is above {MAX_RATE} per second", self.rate));
+        }
+        if self.read_pct > 100 {
+            return Err(format!("reads={} % is above 100", self.read_pct));
+        }
+        if !(1..=MAX_KEYS).contains(&self.keys) {
+            return Err(format!("keys={} is outside 1–{MAX_KEYS}", self.keys));
+        }
+        if self.drift_ppm > MAX_DRIFT_PCT * 10_000 {
+            return Err(format!("drift is above {MAX_DRIFT_PCT} %"));
+        }
+        let max = Duration::from_ms(MAX_TIMEOUT_MS);
+        let ms1 = Duration::from_ms(1);
+        for (key, d, zero_ok) in [
+            ("fallback", self.fallback, true),
+            ("lease", self.lease, true),
+            ("delay", self.delay, true),
+            ("ttl", self.ttl, true),
+            ("hb", self.heartbeat, false),
+            ("suspect", self.suspect_after, false),
+            ("down", self.down_after, false),
+            ("round", self.round, false),
+            ("cto", self.client_timeout, false),
+        ] {
+            if d > max || (!zero_ok && d < ms1) {
+                let lo = if zero_ok { 0 } else { 1 };
+                return Err(format!(
+                    "{key}={} ms is outside {lo}–{MAX_TIMEOUT_MS} ms",
+                    d.as_ms_f64()
+                ));
+            }
+        }
+        if self.suspect_after > self.down_after {
+            return Err(format!(
+                "suspect={} ms is above down={} ms",
+                self.suspect_after.as_ms_f64(),
+                self.down_after.as_ms_f64()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Number of data nodes (the primary and its replicas).
+    pub fn data_nodes(&self) -> usize {
+        self.replicas + 1
+    }
+
+    /// Total nodes: the monitor, the data nodes and the clients.
+    pub fn node_count(&self) -> usize {
+        1 + self.data_nodes() + self.clients
+    }
+
+    /// Acknowledgements a primary of `replicas` replicas waits for in `mode` with `acks` as k.
+    pub fn acks_needed(mode: Mode, acks: usize, replicas: usize) -> usize {
+        match mode {
+            Mode::Async => 0,
+            Mode::Semi | Mode::Quorum => acks.min(replicas),
+            Mode::Sync => replicas,
+        }
+    }
+}
