@@ -5,7 +5,8 @@
 use engine::fault::TimedFault;
 use engine::history::Run;
 use engine::scenario::{
-    encode, parse_fault_for, seek_within, with_param, ParamError, Position, Scenario,
+    encode, parse_fault_for, preset_for, seek_within, with_param, ParamError, Position, Preset,
+    Scenario,
 };
 use engine::{Fault, NodeId, SimTime};
 use std::cell::RefCell;
@@ -56,6 +57,8 @@ pub enum Action {
     SetParam(String, String),
     /// Hide the error banner.
     DismissErrors,
+    /// Hide the preset's lesson caption.
+    DismissLesson,
 }
 
 /// A run being played.
@@ -78,6 +81,8 @@ pub struct Player<R: Run> {
     pub errors: Vec<ParamError>,
     /// A one-line notice (e.g. a seek that hit its budget).
     pub notice: Option<String>,
+    /// The preset this run was opened as: its lesson is the stage's caption until dismissed.
+    pub lesson: Option<Preset>,
 }
 
 impl<R: Run> PartialEq for Player<R> {
@@ -89,6 +94,7 @@ impl<R: Run> PartialEq for Player<R> {
             && self.selected == o.selected
             && self.errors == o.errors
             && self.notice == o.notice
+            && self.lesson == o.lesson
     }
 }
 
@@ -111,9 +117,11 @@ impl<R: Run> Player<R> {
             notice =
                 Some("The link's position is past the end of this run; showing the end.".into());
         }
+        let lesson = preset_for(&scenario);
         Player {
             hist: Rc::new(RefCell::new(hist)),
             scenario,
+            lesson,
             build,
             playing: false,
             speed_log: DEFAULT_SPEED_LOG,
@@ -151,6 +159,7 @@ impl<R: Run> Player<R> {
             selected: self.selected,
             errors: self.errors.clone(),
             notice: self.notice.clone(),
+            lesson: self.lesson,
         };
         f(&mut next);
         Rc::new(next)
@@ -257,6 +266,7 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 p.selected = None;
                 p.errors = errors;
                 p.notice = None;
+                p.lesson = preset_for(&s);
                 let pos = s.pos;
                 p.restart(*s, pos);
             }),
@@ -287,6 +297,7 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 );
             }),
             Action::DismissErrors => self.with(|p| p.errors.clear()),
+            Action::DismissLesson => self.with(|p| p.lesson = None),
         }
     }
 }

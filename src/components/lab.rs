@@ -129,7 +129,7 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
             }
             <div class="lab-head">
                 <h1>{ kind.title() }</h1>
-                { render_presets(kind, &lab.dispatch) }
+                { render_presets(kind, player.lesson.map(|p| p.id), &lab.dispatch) }
             </div>
             <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
                 now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
@@ -263,19 +263,52 @@ pub fn setting<L: LabDef>(
     }
 }
 
-fn render_presets(kind: LabKind, dispatch: &Callback<Action>) -> Html {
+/// The presets as a menu (one line on the page; each entry shows its title and its lesson).
+fn render_presets(kind: LabKind, current: Option<&str>, dispatch: &Callback<Action>) -> Html {
     html! {
-        <div class="presets" role="group" aria-label="Presets">
-            <span class="muted">{"Presets: "}</span>
-            { for kind.presets().iter().map(|p| {
-                let d = dispatch.clone();
-                let q = p.query;
-                let onclick = Callback::from(move |_: MouseEvent| {
-                    let dec = decode(q);
-                    d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
-                });
-                html! { <button class="chip" data-testid={format!("preset-{}", p.id)} title={p.lesson} {onclick}>{ p.title }</button> }
-            }) }
+        <details class="preset-menu" data-testid="presets">
+            <summary>{"Presets ▾"}</summary>
+            <ul role="list">
+                { for kind.presets().iter().map(|p| {
+                    let d = dispatch.clone();
+                    let q = p.query;
+                    let onclick = Callback::from(move |e: MouseEvent| {
+                        let dec = decode(q);
+                        d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
+                        // Close the menu: the lesson now shows on the stage.
+                        if let Some(menu) = e
+                            .target_dyn_into::<web_sys::Element>()
+                            .and_then(|t| t.closest("details").ok().flatten())
+                        {
+                            let _ = menu.remove_attribute("open");
+                        }
+                    });
+                    html! {
+                        <li>
+                            <button class={classes!("preset", (current == Some(p.id)).then_some("current"))}
+                                data-testid={format!("preset-{}", p.id)} {onclick}>
+                                <strong>{ p.title }</strong>
+                                <span class="muted">{ p.lesson }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </details>
+    }
+}
+
+/// The preset's lesson as a caption on the stage (`data-testid=preset-lesson`), until dismissed.
+pub fn lesson_caption<R: Run + 'static>(lab: &Lab<R>) -> Html {
+    let Some(p) = lab.player.lesson else {
+        return html! {};
+    };
+    let d = lab.dispatch.clone();
+    let ondismiss = Callback::from(move |_: MouseEvent| d.emit(Action::DismissLesson));
+    html! {
+        <div class="lesson" data-testid="preset-lesson" role="note">
+            <strong>{ p.title }</strong>{" — "}{ p.lesson }
+            <button class="x" data-testid="dismiss-lesson" title="Hide the lesson" aria-label="Hide the lesson" onclick={ondismiss}>{"✕"}</button>
         </div>
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, setting, use_lab, LabProps,
+    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
+    LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
@@ -50,7 +51,8 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
         <main class="lab heartbeat">
             { lab_head(&lab, LabKind::Heartbeat) }
             <div class="lab-body">
-                <div class="stage">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
                     { render_svg(sim, mon, &params, player.selected, dispatch) }
                     { render_legend() }
                 </div>

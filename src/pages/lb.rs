@@ -4,7 +4,8 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, setting, use_lab, LabProps,
+    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
+    LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
@@ -93,7 +94,8 @@ pub fn LbPage(props: &LabProps) -> Html {
         <main class="lab lb">
             { lab_head(&lab, LabKind::Lb) }
             <div class="lab-body">
-                <div class="stage">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
                     { render_view(sim, &m, n, player.selected, dispatch) }
                     <p class="legend">
                         <span class="key req">{"● request"}</span><span class="key ok">{"● 200"}</span>

@@ -5,7 +5,8 @@
 use crate::components::event_log::EventLog;
 use crate::components::hooks::use_frames;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, param_input, setting, use_lab, LabProps, RunProps,
+    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
+    LabProps, RunProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
@@ -50,7 +51,8 @@ pub fn RaftPage(props: &LabProps) -> Html {
         <main class="lab raft">
             { lab_head(&lab, LabKind::Raft) }
             <div class="lab-body">
-                <div class="stage">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
                     { render_cluster(sim, player.selected, dispatch) }
                     <p class="legend">
                         <span>{"Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer."}</span>

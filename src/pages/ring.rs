@@ -3,7 +3,7 @@
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
 use crate::components::lab::{
-    action_button, lab_head, param_input, setting, use_lab, LabProps, RunProps,
+    action_button, lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
 };
 use crate::geometry::{f1, Pt};
 use crate::player::Action;
@@ -103,7 +103,8 @@ pub fn RingPage(props: &LabProps) -> Html {
                 <div class="banner notice" data-testid="skipped">{ format!("Skipped operations: {}", run.skipped().join("; ")) }</div>
             }
             <div class="lab-body">
-                <div class="stage">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
                     <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="img" aria-label="Hash ring" data-testid="ring">
                         <RingStatic ..static_props />
                         if let Some(f) = flights { { f } }

@@ -1,6 +1,6 @@
 // Browser tests of the heartbeat lab's forms, presets, network panel and message clicks.
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, nodeStatuses, simMs, waitUntil } from './lib.mjs';
+import { browserTest, eventLog, nodeStatuses, simMs, waitUntil, choosePreset } from './lib.mjs';
 
 /** Sets a range input's value as a user dragging it would (fires `input`). */
 async function setRange(page, testid, value) {
@@ -31,7 +31,7 @@ browserTest('an absurd value in a form shows the banner and keeps the safe defau
 
 browserTest('a preset loads its scenario and failover happens when played', async ({ openPage }) => {
   const page = await openPage('lab=heartbeat');
-  await page.getByTestId('preset-hb-failover').click();
+  await choosePreset(page, 'hb-failover');
   await waitUntil(() => new URL(page.url()).searchParams.get('faults')?.includes('crash:1'), {
     message: 'the preset faults in the URL',
   });

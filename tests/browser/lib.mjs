@@ -310,3 +310,10 @@ export async function nodeStatuses(page) {
 export async function isPlaying(page) {
   return (await page.getByTestId('play').getAttribute('aria-pressed')) === 'true';
 }
+
+/** Picks a preset from the presets menu (opens the menu first). */
+export async function choosePreset(page, id) {
+  const menu = page.getByTestId('presets');
+  if ((await menu.getAttribute('open')) === null) await menu.locator('summary').click();
+  await page.getByTestId(`preset-${id}`).click();
+}

@@ -2,7 +2,7 @@
 // experiment. Servers carry data-node-id, data-status, data-role and data-term; each log row is
 // [data-testid=log-<id>] with one element per entry (data-index, data-term, data-committed).
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, simMs, waitUntil } from './lib.mjs';
+import { browserTest, eventLog, simMs, waitUntil, choosePreset } from './lib.mjs';
 
 async function roles(page) {
   return page.evaluate(() =>
@@ -115,10 +115,10 @@ browserTest('the §9.3 experiment runs with a progress bar and plots six distrib
 
 browserTest('a buggy-Raft preset trips its invariant; the correct version does not', async ({ openPage }) => {
   const page = await openPage('lab=raft');
-  await page.getByTestId('preset-raft-figure8').click();
+  await choosePreset(page, 'raft-figure8');
   await waitUntil(async () => (await simMs(page)) === 700, { message: 'the Figure 8 preset at 700 ms' });
   assert.equal(await page.locator('[data-testid=invariants] [data-ok=false]').count(), 0, 'correct Raft keeps every invariant');
-  await page.getByTestId('preset-raft-bug-oldterm').click();
+  await choosePreset(page, 'raft-bug-oldterm');
   await waitUntil(async () => (await page.locator('[data-invariant="Leader Completeness"]').getAttribute('data-ok')) === 'false', {
     message: 'Leader Completeness broken',
   });

@@ -12,7 +12,7 @@ pub use codec::{
     check_fault, decode, decode_entries, decode_faults, encode, parse_fault_for, with_param,
     Decoded, ParamError, MAX_PARAM_LEN,
 };
-pub use presets::{presets, Preset};
+pub use presets::{preset_for, presets, Preset};
 
 use crate::fault::TimedFault;
 use crate::heartbeat::{self, HbNode, HbParams};

@@ -1,6 +1,7 @@
 //! Ready-made scenarios for teaching, one link each, kept in each lab's folder (`raft/presets.rs`,
 //! …). The UI lists them; tests replay them all.
 
+use super::{decode, Scenario};
 use crate::lab::LabKind;
 
 /// A named scenario.
@@ -24,4 +25,19 @@ pub fn presets() -> Vec<Preset> {
         .iter()
         .flat_map(|lab| lab.presets().iter().copied())
         .collect()
+}
+
+/// The preset this scenario is (the same scenario at any position), if any: a shared preset
+/// link opens with its lesson shown.
+pub fn preset_for(s: &Scenario) -> Option<Preset> {
+    let strip = |s: &Scenario| Scenario {
+        pos: Default::default(),
+        ..s.clone()
+    };
+    let want = strip(s);
+    s.lab
+        .presets()
+        .iter()
+        .find(|p| strip(&decode(p.query).scenario) == want)
+        .copied()
 }

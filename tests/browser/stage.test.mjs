@@ -1,0 +1,112 @@
+// The stage-first layout (issue "classroom-grade stage"): on a 1280×720 projector, at 150 % zoom
+// and on a 360×740 phone, as a teacher and a student see it.
+import assert from 'node:assert/strict';
+import { APP_READY, browserTest, choosePreset, waitUntil } from './lib.mjs';
+
+const LABS = ['raft', 'ring', 'lb', 'heartbeat'];
+const SIZES = {
+  projector: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 },
+  // A 1280×720 screen at 150 % zoom: 853×480 CSS pixels.
+  zoom150: { viewport: { width: 853, height: 480 }, deviceScaleFactor: 1.5 },
+  phone: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+};
+
+/** A page of `query` at `size` in a fresh context of the test's browser. */
+async function pageAt(session, size, query) {
+  const ctx = await session.context.browser().newContext(SIZES[size]);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => session.pageErrors.push(String(e)));
+  await page.goto(`${session.origin}/?${query}`);
+  await page.locator(APP_READY).first().waitFor({ state: 'attached' });
+  await page.getByTestId('stage').waitFor();
+  return { page, close: () => ctx.close() };
+}
+
+/** Boxes of the stage's picture and of every node in it, in CSS pixels of the viewport. */
+function stageBoxes(page) {
+  return page.evaluate(() => {
+    const box = (el) => {
+      const r = el.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+    };
+    const svg = document.querySelector('[data-testid=stage] svg');
+    const nodes = [...document.querySelectorAll('[data-testid=stage] [data-node-id], [data-testid=stage] .server-row')];
+    return { svg: box(svg), nodes: nodes.map(box), w: innerWidth, h: innerHeight };
+  });
+}
+
+for (const size of ['projector', 'zoom150']) {
+  browserTest(`at ${size} every lab's picture and player are in the first screen`, async ({ session }) => {
+    for (const lab of LABS) {
+      const { page, close } = await pageAt(session, size, `lab=${lab}`);
+      const b = await stageBoxes(page);
+      assert.ok(b.nodes.length > 0, `${lab}: nodes on the stage`);
+      for (const n of [b.svg, ...b.nodes]) {
+        assert.ok(n.top >= 0 && n.bottom <= b.h + 1 && n.left >= 0 && n.right <= b.w + 1,
+          `${lab} at ${size}: ${JSON.stringify(n)} is outside the ${b.w}×${b.h} first screen`);
+      }
+      const play = await page.getByTestId('play').boundingBox();
+      assert.ok(play && play.y + play.height <= b.h, `${lab}: the Play button is in the first screen`);
+      await close();
+    }
+  });
+}
+
+browserTest('on a 360 px phone no lab page scrolls sideways', async ({ session }) => {
+  for (const lab of LABS) {
+    const { page, close } = await pageAt(session, 'phone', `lab=${lab}`);
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(w <= 360, `${lab}: the page is ${w} px wide on a 360 px screen`);
+    await close();
+  }
+});
+
+browserTest("a preset's lesson is shown on the stage until dismissed, also when its link is opened", async ({ openPage, newSession }) => {
+  const page = await openPage('lab=raft');
+  assert.equal(await page.getByTestId('preset-lesson').count(), 0, 'no lesson without a preset');
+  await choosePreset(page, 'raft-leader-crash');
+  const lesson = page.getByTestId('preset-lesson');
+  await lesson.waitFor();
+  assert.match(await lesson.innerText(), /Leader crash and re-election/);
+  assert.ok(await lesson.isVisible());
+  // The menu closed itself; the lesson sits inside the stage.
+  assert.equal(await page.locator('[data-testid=stage] [data-testid=preset-lesson]').count(), 1);
+  await waitUntil(async () => (await page.getByTestId('presets').getAttribute('open')) === null, { message: 'the menu closes' });
+  // A shared link of the preset (at another position) opens with the same lesson.
+  const link = page.url();
+  const other = await (await newSession()).openPage(link);
+  await other.getByTestId('preset-lesson').waitFor();
+  await page.getByTestId('dismiss-lesson').click();
+  await lesson.waitFor({ state: 'detached' });
+});
+
+/** WCAG contrast ratio of two `rgb(...)` colours. */
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+browserTest('the Play label keeps a 4.5:1 contrast at rest, on hover and while playing', async ({ openPage }) => {
+  const page = await openPage('lab=heartbeat');
+  const play = page.getByTestId('play');
+  const colours = () => play.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+  const check = async (state) => {
+    const [fg, bg] = await colours();
+    assert.ok(contrast(fg, bg) >= 4.5, `${state}: ${fg} on ${bg} is ${contrast(fg, bg).toFixed(2)}:1`);
+  };
+  await page.mouse.move(0, 0);
+  await check('at rest');
+  await play.hover();
+  await check('hovered');
+  await play.click();
+  await check('playing, hovered');
+  await page.mouse.move(0, 0);
+  await check('playing');
+});
