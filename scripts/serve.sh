@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds and serves HA Playground locally (installs the build tools on first run, ~20 min).
+# Builds HA Playground (installs the build tools on first run, ~20 min) and serves the built site
+# on http://127.0.0.1:8080/ — exactly the static files a host would publish (no live-reload
+# script: `trunk serve` injects one, so it is not used here).
 #   bash scripts/serve.sh            # http://127.0.0.1:8080/
 #   PORT=9000 bash scripts/serve.sh
 set -euo pipefail
@@ -8,5 +10,6 @@ source scripts/setup.sh
 ha_setup_build
 
 port="${PORT:-8080}"
-ha_log "serving on http://127.0.0.1:$port/ (first build takes a minute or two; Ctrl-C to stop)"
-exec trunk serve --release --address 127.0.0.1 --port "$port"
+ha_log "trunk build --release (a minute or two the first time)"
+trunk build --release
+exec node scripts/serve-dist.mjs "$port"

@@ -5,8 +5,8 @@
 use engine::fault::TimedFault;
 use engine::history::Run;
 use engine::scenario::{
-    encode, parse_fault_for, preset_for, seek_within, with_param, ParamError, Position, Preset,
-    Scenario,
+    encode, parse_fault_for, preset_for, seek_fraction, seek_slice, with_param, ParamError,
+    Position, Preset, Scenario,
 };
 use engine::{Fault, NodeId, SimTime};
 use std::cell::RefCell;
@@ -21,6 +21,25 @@ pub const FRAME_BUDGET: u64 = 20_000;
 /// (Also the most events replayed to open a link: a hostile link cannot freeze the page; about a
 /// few seconds of work at worst. The CLI replays whole links.)
 pub const SEEK_BUDGET: u64 = 300_000;
+/// Events replayed at once before the page first draws (a light link opens in one go).
+const FIRST_SLICE: u64 = 20_000;
+/// Events between two clock checks while replaying a heavy link.
+const CHUNK: u64 = 2_000;
+/// Real time one frame may spend replaying a heavy link (the page stays responsive).
+const REPLAY_MS_PER_FRAME: f64 = 40.0;
+
+/// A long replay in progress (a heavy link, a setting changed late in a run): a slice per frame,
+/// with progress shown and a Cancel button.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Replay {
+    /// Where it is going.
+    pub to: Position,
+    /// How far it is, 0–1.
+    pub fraction: f64,
+    /// Events replayed so far.
+    pub events: u64,
+}
+
 /// Longest real-time gap one frame may cover (a background tab resumes smoothly).
 const MAX_FRAME_MS: f64 = 100.0;
 
@@ -59,6 +78,8 @@ pub enum Action {
     DismissErrors,
     /// Hide the preset's lesson caption.
     DismissLesson,
+    /// Stop a long replay where it is.
+    CancelReplay,
 }
 
 /// A run being played.
@@ -83,6 +104,8 @@ pub struct Player<R: Run> {
     pub notice: Option<String>,
     /// The preset this run was opened as: its lesson is the stage's caption until dismissed.
     pub lesson: Option<Preset>,
+    /// A long replay in progress.
+    pub replay: Option<Replay>,
 }
 
 impl<R: Run> PartialEq for Player<R> {
@@ -95,6 +118,7 @@ impl<R: Run> PartialEq for Player<R> {
             && self.errors == o.errors
             && self.notice == o.notice
             && self.lesson == o.lesson
+            && self.replay == o.replay
     }
 }
 
@@ -104,22 +128,10 @@ pub const DEFAULT_SPEED_LOG: f64 = -1.0;
 impl<R: Run> Player<R> {
     /// A player for `scenario`, replayed to its position.
     pub fn new(scenario: Scenario, errors: Vec<ParamError>, build: fn(&Scenario) -> R) -> Self {
-        let mut hist = build(&scenario);
-        let reached = seek_within(&mut hist, scenario.pos, SEEK_BUDGET);
-        let mut notice = None;
-        if !reached {
-            notice = Some(format!(
-                "This link's position needs more than {SEEK_BUDGET} events; the page stopped at event {} \
-                 to stay responsive (cli run replays the whole link).",
-                hist.steps()
-            ));
-        } else if scenario.pos.step.is_some_and(|k| hist.steps() < k) {
-            notice =
-                Some("The link's position is past the end of this run; showing the end.".into());
-        }
         let lesson = preset_for(&scenario);
-        Player {
-            hist: Rc::new(RefCell::new(hist)),
+        let pos = scenario.pos;
+        let mut p = Player {
+            hist: Rc::new(RefCell::new(build(&scenario))),
             scenario,
             lesson,
             build,
@@ -128,8 +140,11 @@ impl<R: Run> Player<R> {
             version: 0,
             selected: None,
             errors,
-            notice,
-        }
+            notice: None,
+            replay: None,
+        };
+        p.start_replay(pos);
+        p
     }
 
     /// The scenario at the current position: what the link and "Copy link" carry.
@@ -160,6 +175,7 @@ impl<R: Run> Player<R> {
             errors: self.errors.clone(),
             notice: self.notice.clone(),
             lesson: self.lesson,
+            replay: self.replay,
         };
         f(&mut next);
         Rc::new(next)
@@ -170,14 +186,70 @@ impl<R: Run> Player<R> {
     }
 
     fn restart(&mut self, scenario: Scenario, to: Position) {
-        let mut hist = (self.build)(&scenario);
-        if !seek_within(&mut hist, to, SEEK_BUDGET) {
-            self.notice = Some(format!(
-                "Stopped after {SEEK_BUDGET} events to stay responsive."
-            ));
-        }
-        self.hist = Rc::new(RefCell::new(hist));
+        self.hist = Rc::new(RefCell::new((self.build)(&scenario)));
         self.scenario = scenario;
+        self.start_replay(to);
+        self.changed();
+    }
+
+    /// Replays toward `to`: a first slice at once, the rest a slice per frame ([`Action::Tick`]).
+    fn start_replay(&mut self, to: Position) {
+        self.replay = None;
+        let reached = seek_slice(&mut *self.hist.borrow_mut(), to, FIRST_SLICE);
+        if !reached {
+            self.playing = false;
+            self.replay = Some(Replay {
+                to,
+                fraction: seek_fraction(&*self.hist.borrow(), to),
+                events: self.hist.borrow().steps(),
+            });
+        } else {
+            self.note_past_end(to);
+        }
+    }
+
+    fn note_past_end(&mut self, to: Position) {
+        if to.step.is_some_and(|k| self.hist.borrow().steps() < k) {
+            self.notice =
+                Some("The link's position is past the end of this run; showing the end.".into());
+        }
+    }
+
+    /// One frame of a long replay: slices of events until the frame's time is spent.
+    fn continue_replay(&mut self, now_ms: fn() -> f64) {
+        let Some(mut r) = self.replay else {
+            return;
+        };
+        let start = now_ms();
+        let mut h = self.hist.borrow_mut();
+        let mut reached = false;
+        while now_ms() - start < REPLAY_MS_PER_FRAME {
+            if seek_slice(&mut *h, r.to, CHUNK) {
+                reached = true;
+                break;
+            }
+            if h.steps() >= SEEK_BUDGET {
+                break;
+            }
+        }
+        // Toward the position, or toward the page's event budget if that comes first.
+        r.fraction = seek_fraction(&*h, r.to).max(h.steps() as f64 / SEEK_BUDGET as f64);
+        r.events = h.steps();
+        let over = h.steps() >= SEEK_BUDGET && !reached;
+        drop(h);
+        if reached {
+            self.replay = None;
+            self.note_past_end(r.to);
+        } else if over {
+            self.replay = None;
+            self.notice = Some(format!(
+                "This position needs more than {SEEK_BUDGET} events; the page stopped at event {} \
+                 (cli run replays the whole link).",
+                r.events
+            ));
+        } else {
+            self.replay = Some(r);
+        }
         self.changed();
     }
 }
@@ -187,7 +259,10 @@ impl<R: Run + 'static> Reducible for Player<R> {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         match action {
-            Action::TogglePlay => self.with(|p| p.playing = !p.playing),
+            Action::TogglePlay => self.with(|p| {
+                p.replay = None;
+                p.playing = !p.playing
+            }),
             Action::Pause if self.playing => self.with(|p| p.playing = false),
             Action::Pause => self,
             Action::Step => self.with(|p| {
@@ -221,7 +296,20 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 drop(h);
                 p.changed();
             }),
+            Action::Tick(_) if self.replay.is_some() => {
+                self.with(|p| p.continue_replay(crate::web::now_ms))
+            }
             Action::Tick(_) => self,
+            Action::CancelReplay => self.with(|p| {
+                if let Some(r) = p.replay.take() {
+                    p.notice = Some(format!(
+                        "Replay stopped at {} of {}; press Play to go on from here.",
+                        p.hist.borrow().now(),
+                        r.to.time
+                    ));
+                    p.changed();
+                }
+            }),
             Action::SetSpeedLog(v) => self.with(|p| {
                 p.speed_log = if v.is_finite() {
                     v.clamp(MIN_SPEED_LOG, MAX_SPEED_LOG)
@@ -231,8 +319,19 @@ impl<R: Run + 'static> Reducible for Player<R> {
             }),
             Action::SeekTime(t) => self.with(|p| {
                 p.playing = false;
-                if p.hist.borrow_mut().seek_time(t, SEEK_BUDGET).out_of_budget {
-                    p.notice = Some("Stopped early: too many events to replay.".into());
+                p.replay = None;
+                let to = Position {
+                    time: t,
+                    step: None,
+                };
+                if p.hist.borrow_mut().seek_time(t, FIRST_SLICE).out_of_budget {
+                    // The rest a slice per frame, with progress.
+                    let h = p.hist.borrow();
+                    p.replay = Some(Replay {
+                        to,
+                        fraction: seek_fraction(&*h, to),
+                        events: h.steps(),
+                    });
                 }
                 p.changed();
             }),

@@ -103,3 +103,11 @@ pub fn install_panic_panel() {
         }
     }));
 }
+
+/// Milliseconds from the page's time origin (`performance.now()`), or 0 outside a browser.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}

@@ -6,7 +6,7 @@ use crate::components::banner::ErrorBanner;
 use crate::components::controls::Controls;
 use crate::components::event_log::{LogCache, LogLine};
 use crate::components::hooks::{use_frames, use_player_keys};
-use crate::player::{Action, Player};
+use crate::player::{Action, Player, Replay};
 use crate::web;
 use engine::fault::fmt_timeline;
 use engine::history::Run;
@@ -78,7 +78,7 @@ pub fn use_lab<R: Run + 'static>(decoded: Rc<Decoded>, build: fn(&Scenario) -> R
     {
         let d = dispatch.clone();
         use_frames(
-            player.playing,
+            player.playing || player.replay.is_some(),
             Callback::from(move |dt| d.emit(Action::Tick(dt))),
         );
     }
@@ -127,6 +127,9 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
             if let Some(n) = &player.notice {
                 <div class="banner notice" data-testid="notice">{ n.clone() }</div>
             }
+            if let Some(r) = player.replay {
+                { render_progress(r, &lab.dispatch) }
+            }
             <div class="lab-head">
                 <h1>{ kind.title() }</h1>
                 { render_presets(kind, player.lesson.map(|p| p.id), &lab.dispatch) }
@@ -134,6 +137,24 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
             <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
                 now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
         </>
+    }
+}
+
+/// A long replay's progress bar (`data-testid=progress`) with a Cancel button.
+fn render_progress(r: Replay, dispatch: &Callback<Action>) -> Html {
+    let d = dispatch.clone();
+    let oncancel = Callback::from(move |_: MouseEvent| d.emit(Action::CancelReplay));
+    let pct = (r.fraction * 100.0).floor();
+    html! {
+        <div class="replay" data-testid="progress" role="status">
+            <button data-testid="cancel-replay" onclick={oncancel}>{"Cancel"}</button>
+            <span>{ match r.to.step {
+                Some(k) => format!("Replaying the link to event {k} …"),
+                None => format!("Replaying the link to {} …", r.to.time),
+            } }</span>
+            <progress max="100" value={pct.to_string()} aria-label="Replay progress"></progress>
+            <span class="muted">{ format!("{pct}% · {} events", r.events) }</span>
+        </div>
     }
 }
 

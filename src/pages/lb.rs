@@ -258,7 +258,13 @@ fn render_selected(
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={id.to_string()}>
-            <h2>{ format!("Backend b{id}") }<span class="muted">{ format!(" — balancer sees it {}", bm.status) }</span></h2>
+            <h2>{ format!("Backend b{id}") }<span class="muted">{
+                if bm.ejected {
+                    format!(" — health checks: {}; ejected as an outlier (no traffic)", bm.status)
+                } else {
+                    format!(" — balancer sees it {}", bm.status)
+                }
+            }</span></h2>
             <div class="actions">
                 { action_button(dispatch, "action-crash", "Crash", Action::InjectText(format!("crash:{id}")), alive) }
                 { action_button(dispatch, "action-restart", "Restore", Action::InjectText(format!("restart:{id}")), !alive) }

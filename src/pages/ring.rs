@@ -3,7 +3,7 @@
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
 use crate::components::lab::{
-    action_button, lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
+    lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
 };
 use crate::geometry::{f1, Pt};
 use crate::player::Action;
@@ -361,20 +361,23 @@ fn render_walk_text(rl: &RingLab, key: &str) -> Html {
 }
 
 /// A button applying a ring operation now (`add:n5`, `fail:n1`, …).
+/// A ring operation's button; `unavailable` is why it cannot apply now (shown as its tooltip and
+/// to screen readers), or `None`.
 fn op_button(
     dispatch: &Callback<Action>,
     testid: &str,
     label: String,
     op: String,
-    enabled: bool,
+    unavailable: Option<String>,
 ) -> Html {
-    action_button(
-        dispatch,
-        testid,
-        &label,
-        Action::InjectText(format!("cmd:0:{op}")),
-        enabled,
-    )
+    let d = dispatch.clone();
+    let action = Action::InjectText(format!("cmd:0:{op}"));
+    let onclick = Callback::from(move |_: MouseEvent| d.emit(action.clone()));
+    let disabled = unavailable.is_some();
+    html! {
+        <button data-testid={testid.to_string()} {onclick} {disabled}
+            title={unavailable.clone()} aria-description={unavailable}>{ label }</button>
+    }
 }
 
 fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
@@ -402,11 +405,11 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
             <div class="node-actions" data-testid="node-actions">
                 <h3>{ format!("{name} — {}, weight {w}", state.as_str()) }</h3>
                 <div class="actions">
-                    { op_button(dispatch, "action-fail", "Fail (stays on the ring)".into(), format!("fail:{name}"), state == NodeState::Up) }
-                    { op_button(dispatch, "action-recover", "Recover".into(), format!("recover:{name}"), state == NodeState::Failed) }
-                    { op_button(dispatch, "action-remove", "Remove (decommission)".into(), format!("remove:{name}"), true) }
-                    { op_button(dispatch, "action-weight-up", "Weight +1".into(), format!("weight:{name}:{}", w + 1), w < engine::ring::MAX_WEIGHT) }
-                    { op_button(dispatch, "action-weight-down", "Weight −1".into(), format!("weight:{name}:{}", w.saturating_sub(1)), w > 1) }
+                    { op_button(dispatch, "action-fail", "Fail (stays on the ring)".into(), format!("fail:{name}"), (state != NodeState::Up).then(|| "only a node that is up can fail".into())) }
+                    { op_button(dispatch, "action-recover", "Recover".into(), format!("recover:{name}"), (state != NodeState::Failed).then(|| "only a failed node can recover".into())) }
+                    { op_button(dispatch, "action-remove", "Remove (decommission)".into(), format!("remove:{name}"), None) }
+                    { op_button(dispatch, "action-weight-up", "Weight +1".into(), format!("weight:{name}:{}", w + 1), (w >= engine::ring::MAX_WEIGHT).then(|| format!("the weight is at its maximum ({})", engine::ring::MAX_WEIGHT))) }
+                    { op_button(dispatch, "action-weight-down", "Weight −1".into(), format!("weight:{name}:{}", w.saturating_sub(1)), (w <= 1).then(|| "the weight is at its minimum (1)".into())) }
                 </div>
             </div>
         }
@@ -416,7 +419,7 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
             <h2>{"Operations"}</h2>
             <p class="muted">{"Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it."}</p>
             <div class="actions">
-                { op_button(dispatch, "action-add", fresh.map(|f| format!("Add node {}", engine::ring::node_name(f))).unwrap_or("Add node".into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_some()) }
+                { op_button(dispatch, "action-add", fresh.map(|f| format!("Add node {}", engine::ring::node_name(f))).unwrap_or("Add node".into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
             </div>
             <form class="inline" onsubmit={on_vnodes}>
                 <label><span>{"Virtual nodes per node"}</span><input type="text" data-testid="op-vnodes" ref={vnodes_ref} value={ring.vnodes().to_string()} size="5" /></label>
@@ -465,7 +468,7 @@ fn render_stats(rl: &RingLab) -> Html {
                 <dt>{"last operation"}</dt>
                 <dd>
                     <span data-testid="stat-moved" data-value={moved.map(|m| m.moved().to_string()).unwrap_or_default()}>{ moved.map(|m| m.moved().to_string()).unwrap_or("–".into()) }</span>
-                    { moved.map(|m| format!(" keys moved ({:.2}%; the least possible is {:.2}%) by {}", m.moved_pct(), m.ideal_pct, m.op.map(|o| o.to_string()).unwrap_or_default())).unwrap_or_default() }
+                    { moved.map(|m| format!(" keys moved ({:.2}%; the ideal share is {:.2}%) by {}", m.moved_pct(), m.ideal_pct, m.op.map(|o| o.to_string()).unwrap_or_default())).unwrap_or_default() }
                 </dd>
             </dl>
         </section>

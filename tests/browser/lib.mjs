@@ -50,10 +50,10 @@ const CONTENT_TYPES = {
 };
 
 /**
- * Serves `root` (default dist/) on 127.0.0.1 at an ephemeral port. `/` and unknown extension-less
+ * Serves `root` (default dist/) on 127.0.0.1 at `port` (default: an ephemeral one). `/` and unknown extension-less
  * paths get index.html. Resolves to { port, origin, close() }.
  */
-export async function startServer(root = DIST) {
+export async function startServer(root = DIST, port = 0) {
   try {
     await stat(join(root, 'index.html'));
   } catch {
@@ -93,12 +93,12 @@ export async function startServer(root = DIST) {
   });
   await new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(0, '127.0.0.1', ok);
+    server.listen(port, '127.0.0.1', ok);
   });
-  const { port } = server.address();
+  const bound = server.address().port;
   return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
+    port: bound,
+    origin: `http://127.0.0.1:${bound}`,
     close: () =>
       new Promise((ok) => {
         server.closeAllConnections?.();
@@ -169,12 +169,16 @@ export class Session {
     });
   }
 
-  /** Opens `/?query` (leading '?' optional) or an absolute URL; waits for the app-ready marker. */
-  async openPage(query = '', { timeout = 15_000 } = {}) {
+  /** Opens `/?query` (leading '?' optional) or an absolute URL; waits for the app-ready marker
+  *  and for the link's position (`settle: false` returns while a heavy link is still replaying). */
+  async openPage(query = '', { timeout = 15_000, settle = true } = {}) {
     this.page ??= await this.context.newPage();
     const url = /^https?:/.test(query) ? query : `${this.origin}/?${query.replace(/^\?/, '')}`;
     await this.page.goto(url, { waitUntil: 'load', timeout });
     await this.page.locator(APP_READY).first().waitFor({ state: 'attached', timeout });
+    // A heavy link replays over several frames (with a progress bar): wait for the position,
+    // unless the test watches the replay itself.
+    if (settle) await this.page.getByTestId('progress').waitFor({ state: 'detached', timeout: 60_000 });
     return this.page;
   }
 

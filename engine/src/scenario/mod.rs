@@ -221,3 +221,32 @@ pub fn seek_within<R: crate::history::Run>(h: &mut R, pos: Position, budget: u64
         None => !h.run_until(pos.time, budget).out_of_budget,
     }
 }
+
+/// One slice of a long seek (the page replays a heavy link over many frames): at most `slice`
+/// more events toward `pos`; true once the position is reached (or the run ends before it).
+pub fn seek_slice<R: crate::history::Run>(h: &mut R, pos: Position, slice: u64) -> bool {
+    match pos.step {
+        Some(k) => {
+            let target = k.min(MAX_STEPS);
+            let next = h.steps().saturating_add(slice).min(target);
+            let reached = h.seek_step(next);
+            if reached < next || next == target {
+                // At the target, or the run ended before it.
+                h.advance_idle(pos.time);
+                return true;
+            }
+            false
+        }
+        None => !h.run_until(pos.time, slice).out_of_budget,
+    }
+}
+
+/// How far a run is toward a position, 0–1 (by events for a step position, by time otherwise).
+pub fn seek_fraction<R: crate::history::Run>(h: &R, pos: Position) -> f64 {
+    match pos.step {
+        Some(k) if k > 0 => (h.steps() as f64 / k.min(MAX_STEPS) as f64).min(1.0),
+        Some(_) => 1.0,
+        None if pos.time.0 == 0 => 1.0,
+        None => (h.now().0 as f64 / pos.time.0 as f64).min(1.0),
+    }
+}
