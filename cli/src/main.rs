@@ -23,12 +23,13 @@ const USAGE: &str = "\
 HA Playground headless runner
 
 USAGE:
-    cli run [--until <ms>] [--format json|csv] [--] '<link or query>'
+    cli run [--until <ms>] [--format json|csv | --events N] [--] '<link or query>'
         Replays the link (a full URL or its query, e.g. 'lab=heartbeat&seed=7&faults=1500:crash:3')
         and prints the lab's measurements. --until <ms> replays to that simulated time instead of
         the link's own position (t= or step=; a link without one stops at 0 ms). --format picks
-        pretty JSON (default) or CSV (header + one row). After --, every argument is the link
-        (for a link that starts with -).
+        pretty JSON (default) or CSV (header + one row); --events N prints instead the last N
+        event lines as the page's event log shows them (`STEP<tab>LINE`). After --, every
+        argument is the link (for a link that starts with -).
     cli experiment fig16 [--runs N] [--seed S]
         The Raft paper's §9.3 experiment (Figure 16): for each election-timeout range 150-150 …
         150-300 ms, N runs (default 100, at most 10000) of crashing a stable leader of 5 servers
@@ -51,6 +52,8 @@ EXIT CODES:
 enum Format {
     Json,
     Csv,
+    /// The last N event lines.
+    Events(usize),
 }
 
 /// A parsed command line.
@@ -164,9 +167,9 @@ fn parse_run(args: &[String]) -> Result<Command, String> {
                 Some((f, v)) => (f, Some(v.to_string())),
                 None => (a.as_str(), None),
             };
-            if flag != "--until" && flag != "--format" {
+            if !["--until", "--format", "--events"].contains(&flag) {
                 return Err(format!(
-                    "unknown flag '{}' (flags: --until <ms>, --format json|csv)",
+                    "unknown flag '{}' (flags: --until <ms>, --format json|csv, --events N)",
                     clip(flag)
                 ));
             }
@@ -189,9 +192,19 @@ fn parse_run(args: &[String]) -> Result<Command, String> {
                         clip(&value)
                     )
                 })?);
+            } else if flag == "--events" {
+                if format.is_some() {
+                    return Err("--events goes without --format, once".into());
+                }
+                let n: usize = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| format!("--events '{}' is not 1–1000000", clip(&value)))?;
+                format = Some(Format::Events(n));
             } else {
                 if format.is_some() {
-                    return Err("--format given twice".into());
+                    return Err("--format given twice (or with --events)".into());
                 }
                 format = Some(match value.as_str() {
                     "json" => Format::Json,
@@ -253,14 +266,16 @@ fn run_link(link: &str, until: Option<u64>, format: Format) -> Result<RunOutput,
             step: None,
         };
     }
-    let metrics = lab.visit(Measure(&s));
     let text = match format {
+        Format::Events(n) => lab.visit(Events(&s, n)),
         Format::Json => {
+            let metrics = lab.visit(Measure(&s));
             let mut j = serde_json::to_string_pretty(&metrics).expect("metrics serialise");
             j.push('\n');
             j
         }
         Format::Csv => {
+            let metrics = lab.visit(Measure(&s));
             let mut fields = Vec::new();
             flatten("", &metrics, &mut fields);
             let (head, row): (Vec<String>, Vec<String>) = fields.into_iter().unzip();
@@ -279,6 +294,23 @@ impl LabVisitor for Measure<'_> {
         let mut run = L::build(self.0);
         seek(&mut run, self.0.pos);
         serde_json::to_value(L::measure(&run)).expect("metrics serialise")
+    }
+}
+
+/// Replays a scenario to its position and writes its last `n` event lines, `STEP<tab>LINE`.
+struct Events<'a>(&'a Scenario, usize);
+
+impl LabVisitor for Events<'_> {
+    type Output = String;
+    fn visit<L: Lab>(self) -> String {
+        let mut run = L::build(self.0);
+        seek(&mut run, self.0.pos);
+        let lines = L::event_lines(&run);
+        let skip = lines.len().saturating_sub(self.1);
+        lines[skip..]
+            .iter()
+            .map(|(step, line)| format!("{step}\t{line}\n"))
+            .collect()
     }
 }
 

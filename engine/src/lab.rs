@@ -71,9 +71,10 @@ pub trait Lab: Registered + 'static {
     /// The measurements at the run's position.
     fn measure(run: &Self::Run) -> Self::Metrics;
 
-    /// The run's event lines as the page's event log shows them, oldest first (tests compare
-    /// them between runs, and between the native and the wasm engine).
-    fn event_lines(run: &Self::Run) -> Vec<String>;
+    /// The run's events as `(step, line)`, oldest first: the line is what the page's event log
+    /// shows for that step (headline, then ` · note` for each note). Tests compare them between
+    /// runs, and between the native engine (`cli run --events`) and the page's wasm engine.
+    fn event_lines(run: &Self::Run) -> Vec<(u64, String)>;
 
     /// The link key of the timeline (`faults`; the ring lab's operations are `ops`).
     const TIMELINE_KEY: &'static str = "faults";
@@ -93,8 +94,12 @@ pub trait Lab: Registered + 'static {
 
 /// The event lines of a message-passing lab's run: each trace event's `Display` line, as the
 /// page's event log shows it ([`Lab::event_lines`] of the labs built on [`crate::History`]).
-pub fn trace_lines<N: crate::sim::Node>(run: &crate::History<N>) -> Vec<String> {
-    run.sim().trace().iter().map(|e| e.to_string()).collect()
+pub fn trace_lines<N: crate::sim::Node>(run: &crate::History<N>) -> Vec<(u64, String)> {
+    run.sim()
+        .trace()
+        .iter()
+        .map(|e| (e.step, e.to_string()))
+        .collect()
 }
 
 /// The registry's side of a lab, implemented by [`labs!`](crate::labs) for each listed lab (so a

@@ -160,7 +160,7 @@ impl Lab for RaftLab {
     fn build(s: &Scenario) -> Self::Run {
         History::new(s.build_raft())
     }
-    fn event_lines(run: &Self::Run) -> Vec<String> {
+    fn event_lines(run: &Self::Run) -> Vec<(u64, String)> {
         crate::lab::trace_lines(run)
     }
     fn measure(run: &Self::Run) -> RaftMetrics {

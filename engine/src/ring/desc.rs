@@ -75,7 +75,9 @@ impl Lab for HashRingLab {
     fn build(s: &Scenario) -> RingRun {
         s.build_ring()
     }
-    fn event_lines(run: &RingRun) -> Vec<String> {
+    /// One line per applied operation (its step is its position in the operation log), then
+    /// the operations that could not apply.
+    fn event_lines(run: &RingRun) -> Vec<(u64, String)> {
         let m = measure(run);
         let applied = m.moved.iter().map(|o| {
             format!(
@@ -84,7 +86,7 @@ impl Lab for HashRingLab {
             )
         });
         let skipped = m.skipped.iter().map(|s| format!("skipped: {s}"));
-        applied.chain(skipped).collect()
+        (1..).zip(applied.chain(skipped)).collect()
     }
     fn measure(run: &RingRun) -> RingMetrics {
         measure(run)

@@ -17,7 +17,10 @@ impl LabVisitor for Replay<'_> {
         let mut run = L::build(self.0);
         seek(&mut run, self.0.pos);
         run.run_until(SimTime::from_ms(self.1), 1_000_000);
-        let mut l = L::event_lines(&run);
+        let mut l: Vec<String> = L::event_lines(&run)
+            .into_iter()
+            .map(|(step, line)| format!("#{step} {line}"))
+            .collect();
         l.push(format!("{:?}", L::measure(&run)));
         l
     }

@@ -1,0 +1,58 @@
+// Native = wasm: every preset opened in the page (the engine compiled to wasm) shows the same
+// events, at the same step and time, as `cli run --events` (the native engine) of the same link.
+// This is where determinism would break first (libm, float formatting, hash iteration), so every
+// preset of every lab with an event log is checked. Build the CLI first (scripts/test.sh runs
+// `cargo test --workspace`, which does).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, browserTest } from './lib.mjs';
+
+const CLI = join(ROOT, 'target', 'debug', 'cli');
+
+function cli(...args) {
+  if (existsSync(CLI)) return execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return execFileSync('cargo', ['run', '-q', '-p', 'cli', '--', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+/** Every preset link with its lab, from the CLI (`id  query`). */
+function presetLinks() {
+  return cli('presets')
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    // A preset that opens at time 0 is compared 3 s in.
+    .map(([id, query]) => ({ id, query: /[?&](t|step)=/.test(`&${query}`) ? query : `${query}&t=3000`, lab: new URLSearchParams(query).get('lab') }));
+}
+
+/** The page's event log as `STEP<tab>LINE`, oldest first (the engine's trace line format). */
+function pageLines(page) {
+  return page.getByTestId('event-log').evaluate((log) =>
+    [...log.querySelectorAll('[data-testid=event]')]
+      .map((li) => {
+        const headline = [...li.childNodes]
+          .filter((n) => !(n.nodeType === 1 && (n.classList.contains('step') || n.classList.contains('note'))))
+          .map((n) => n.textContent)
+          .join('')
+          .trim();
+        const notes = [...li.querySelectorAll('.note')].map((n) => ` · ${n.textContent}`).join('');
+        return `${li.getAttribute('data-step')}\t${headline}${notes}`;
+      })
+      .reverse(),
+  );
+}
+
+browserTest('every preset replays in the page (wasm) exactly as in the CLI (native)', async ({ openPage }) => {
+  const presets = presetLinks().filter((p) => p.lab !== 'ring'); // the ring page has no event log
+  assert.ok(presets.length >= 20, `presets: ${presets.length}`);
+  for (const p of presets) {
+    const page = await openPage(p.query);
+    const shown = await pageLines(page);
+    assert.ok(shown.length > 0, `${p.id}: the page shows events`);
+    const native = cli('run', p.query, '--events', String(shown.length)).trimEnd().split('\n');
+    assert.deepEqual(shown, native, `${p.id}: the page (wasm) and cli run (native) differ for ${p.query}`);
+    const steps = Number((await page.getByTestId('step-count').innerText()).replace(/\D+/g, ''));
+    assert.equal(steps, Number(native.at(-1).split('\t')[0]), `${p.id}: same event count`);
+  }
+}, { timeout: 300_000 });
