@@ -14,6 +14,11 @@ use engine::SimTime;
 use std::hint::black_box;
 use std::time::Duration;
 
+/// The bare event loop (`benches/baseline.rs`), run in this same criterion run as the yardstick.
+#[path = "baseline.rs"]
+#[allow(dead_code)]
+mod baseline;
+
 /// Simulated time each loaded run covers.
 const RUN_MS: u64 = 5_000;
 /// A client request to the leader every this many ms (100 requests per second).
@@ -78,6 +83,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    targets = steady_load, figure_16
+    targets = baseline::baseline, steady_load, figure_16
 }
 criterion_main!(benches);
