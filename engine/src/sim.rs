@@ -263,6 +263,26 @@ impl<M: Display, T: Display> Display for TraceEvent<M, T> {
 /// A safety property checked after every step. Returns a description when it is violated.
 pub type Invariant<N> = (&'static str, fn(&Sim<N>) -> Option<String>);
 
+/// What of a node the invariants read, compared exactly between steps (see
+/// [`Sim::set_fingerprint`]): a step that leaves it (and the node's up/down state) unchanged
+/// cannot change any invariant that has an incremental form.
+pub type Fingerprint = [u64; 10];
+
+/// The incremental form of an invariant: called after a step that changed only node `i`, while
+/// the invariant held before that step, with `i`'s fingerprint from before the step. Returns
+/// whether the property *may* now be violated; `false` means it certainly still holds, `true`
+/// makes the simulator run the full check (which also words the violation).
+pub type Suspect<N> = fn(&Sim<N>, NodeId, &Fingerprint) -> bool;
+
+/// Which nodes a step may have changed (for incremental invariant checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Touched {
+    /// No node state and no up/down state changed (a drop, a hold, a link fault, …).
+    None,
+    /// Only this node's state or up/down state.
+    One(NodeId),
+}
+
 /// A recorded invariant violation (recorded when the property goes from holding to broken).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -355,6 +375,17 @@ pub struct Sim<N: Node> {
     steps: u64,
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
     invariants: Vec<Invariant<N>>,
+    /// The incremental form of each invariant, if it has one.
+    suspects: Vec<Option<Suspect<N>>>,
+    /// What the invariants read of a node (set by labs whose invariants are incremental).
+    fingerprint: Option<fn(&N) -> Fingerprint>,
+    /// Each node's fingerprint and up state after the last check.
+    fps: Vec<(Fingerprint, bool)>,
+    /// Whether every invariant has had a full check (the first check after `new` or after an
+    /// invariant is added is always full).
+    checked: bool,
+    /// What the current step changed.
+    touched: Touched,
     broken: Vec<bool>,
     violations: Vec<Violation>,
     life: Vec<LifeEvent>,
@@ -394,6 +425,11 @@ impl<N: Node> Sim<N> {
             steps: 0,
             trace: Vec::new(),
             invariants: Vec::new(),
+            suspects: Vec::new(),
+            fingerprint: None,
+            fps: Vec::new(),
+            checked: false,
+            touched: Touched::None,
             broken: Vec::new(),
             violations: Vec::new(),
             life: Vec::new(),
@@ -410,7 +446,28 @@ impl<N: Node> Sim<N> {
     /// Adds a safety invariant checked after every step.
     pub fn add_invariant(&mut self, inv: Invariant<N>) {
         self.invariants.push(inv);
+        self.suspects.push(None);
         self.broken.push(false);
+        self.checked = false;
+    }
+
+    /// Adds a safety invariant with an incremental form: after a step that changed one node,
+    /// `suspect` decides whether the full `inv` check must run (it always runs while the
+    /// invariant is broken, after a step whose node changed in a way `suspect` cannot rule
+    /// out, and on the first step). Violations are exactly those of [`Sim::add_invariant`],
+    /// provided `suspect` is sound and a [`Sim::set_fingerprint`] covers what `inv` reads.
+    pub fn add_incremental_invariant(&mut self, inv: Invariant<N>, suspect: Suspect<N>) {
+        self.add_invariant(inv);
+        if let Some(s) = self.suspects.last_mut() {
+            *s = Some(suspect);
+        }
+    }
+
+    /// Sets the fingerprint of what the incremental invariants read of a node. Without one,
+    /// every invariant is checked in full after every step.
+    pub fn set_fingerprint(&mut self, f: fn(&N) -> Fingerprint) {
+        self.fingerprint = Some(f);
+        self.checked = false;
     }
 
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
@@ -506,6 +563,11 @@ impl<N: Node> Sim<N> {
             steps: self.steps,
             trace: Vec::new(),
             invariants: self.invariants.clone(),
+            suspects: self.suspects.clone(),
+            fingerprint: self.fingerprint,
+            fps: self.fps.clone(),
+            checked: self.checked,
+            touched: self.touched,
             broken: self.broken.clone(),
             violations: self.violations.clone(),
             life: self.life.clone(),
@@ -561,6 +623,7 @@ impl<N: Node> Sim<N> {
             (Some(q), Some(f)) => f < q,
         };
         let mut notes = Vec::new();
+        self.touched = Touched::None;
         let what = if take_fault {
             let tf = self.schedule[self.next_fault].clone();
             self.next_fault += 1;
@@ -573,6 +636,7 @@ impl<N: Node> Sim<N> {
             match item.kind {
                 QKind::Deliver(id) => self.deliver(id, &mut notes)?,
                 QKind::Timer(node, timer, _) => {
+                    self.touched = Touched::One(node);
                     self.timers.remove(&(node, timer.clone()));
                     let n = self.nodes.len();
                     let mut ctx = Ctx::new(self.now, node, n, &mut self.node_rng[node]);
@@ -632,6 +696,7 @@ impl<N: Node> Sim<N> {
             return Some(drop(DropReason::NodeDown));
         }
         self.stats.delivered += 1;
+        self.touched = Touched::One(to);
         let n = self.nodes.len();
         let mut ctx = Ctx::new(self.now, to, n, &mut self.node_rng[to]);
         self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
@@ -738,6 +803,7 @@ impl<N: Node> Sim<N> {
                     return;
                 }
                 self.up[i] = false;
+                self.touched = Touched::One(i);
                 self.timers.retain(|(node, _), _| *node != i);
                 self.life.push(LifeEvent {
                     time: self.now,
@@ -752,6 +818,7 @@ impl<N: Node> Sim<N> {
                     return;
                 }
                 self.up[i] = true;
+                self.touched = Touched::One(i);
                 self.life.push(LifeEvent {
                     time: self.now,
                     node: i,
@@ -787,6 +854,7 @@ impl<N: Node> Sim<N> {
                     notes.push(format!("node {i} is down: command '{text}' not delivered"));
                     return;
                 }
+                self.touched = Touched::One(i);
                 let n = self.nodes.len();
                 let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
                 let result = self.nodes[i].on_command(text, &mut ctx);
@@ -822,8 +890,45 @@ impl<N: Node> Sim<N> {
     }
 
     fn check_invariants(&mut self) {
+        if self.invariants.is_empty() {
+            return;
+        }
+        // What changed since the last check, for the incremental forms.
+        let full = !self.checked || self.fingerprint.is_none();
+        let mut before: Option<(NodeId, Fingerprint)> = None;
+        let mut unchanged = false;
+        if let Some(fp) = self.fingerprint {
+            if full {
+                self.fps = self
+                    .nodes
+                    .iter()
+                    .zip(&self.up)
+                    .map(|(n, &u)| (fp(n), u))
+                    .collect();
+            } else if let Touched::One(i) = self.touched {
+                let now = (fp(&self.nodes[i]), self.up[i]);
+                let old = std::mem::replace(&mut self.fps[i], now);
+                unchanged = old == now;
+                before = Some((i, old.0));
+            } else {
+                unchanged = true;
+            }
+        }
+        self.checked = true;
         for k in 0..self.invariants.len() {
             let (name, check) = self.invariants[k];
+            let run_full = match self.suspects[k] {
+                Some(_) if full || self.broken[k] => true,
+                Some(_) if unchanged => false,
+                Some(suspect) => match before {
+                    Some((i, old)) => suspect(self, i, &old),
+                    None => true,
+                },
+                None => true,
+            };
+            if !run_full {
+                continue; // held before, and nothing it reads can have broken it
+            }
             match check(self) {
                 Some(detail) if !self.broken[k] => {
                     self.broken[k] = true;
