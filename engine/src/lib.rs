@@ -34,6 +34,7 @@ pub mod heartbeat;
 pub mod history;
 pub mod lb;
 pub mod net;
+mod queue;
 pub mod raft;
 pub mod ring;
 pub mod rng;

@@ -5,11 +5,12 @@
 
 use crate::fault::{Fault, TimedFault};
 use crate::net::{LinkState, Links, NetConfig};
+use crate::queue::{MsgTable, QKind, Queued, TimerRec, TimerTable};
 use crate::rng::{Rng, Stream};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt::{self, Debug, Display};
 
 /// A simulated process: reacts to messages and timers, and tells the simulator what to do
@@ -122,6 +123,23 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
     /// Takes the effects out.
     pub fn into_effects(self) -> Vec<Effect<M, T>> {
         self.effects
+    }
+    /// A context that writes into `buf` (emptied first), so the simulator reuses one buffer.
+    fn with_buffer(
+        now: SimTime,
+        me: NodeId,
+        n: usize,
+        rng: &'a mut Rng,
+        mut buf: Vec<Effect<M, T>>,
+    ) -> Self {
+        buf.clear();
+        Ctx {
+            now,
+            me,
+            n,
+            rng,
+            effects: buf,
+        }
     }
 }
 
@@ -322,36 +340,6 @@ pub struct NetStats {
     pub duplicated: u64,
 }
 
-#[derive(Clone, Debug)]
-enum QKind<T> {
-    Deliver(u64),
-    Timer(NodeId, T, u64),
-}
-
-#[derive(Clone, Debug)]
-struct Queued<T> {
-    time: SimTime,
-    seq: u64,
-    kind: QKind<T>,
-}
-
-impl<T> PartialEq for Queued<T> {
-    fn eq(&self, o: &Self) -> bool {
-        (self.time, self.seq) == (o.time, o.seq)
-    }
-}
-impl<T> Eq for Queued<T> {}
-impl<T> PartialOrd for Queued<T> {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl<T> Ord for Queued<T> {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(o.time, o.seq))
-    }
-}
-
 /// The simulator. `Clone` (and the cheaper [`Sim::snapshot`]) make stepping back possible:
 /// restore an earlier copy and replay forward, which is exact.
 #[derive(Clone, Debug)]
@@ -361,11 +349,12 @@ pub struct Sim<N: Node> {
     up: Vec<bool>,
     queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
     seq: u64,
-    msgs: BTreeMap<u64, InFlight<N::Msg>>,
+    msgs: MsgTable<N::Msg>,
     next_msg: u64,
-    /// Armed timers: generation (stale queue entries differ), when armed, when due.
-    timers: BTreeMap<(NodeId, N::Timer), (u64, SimTime, SimTime)>,
-    next_gen: u64,
+    /// Armed timers, per node.
+    timers: TimerTable<N::Timer>,
+    /// One effects buffer, lent to every handler call (no allocation per event).
+    fx: Vec<Effect<N::Msg, N::Timer>>,
     cfg: NetConfig,
     links: Links,
     net_rng: Rng,
@@ -412,10 +401,10 @@ impl<N: Node> Sim<N> {
             up: vec![true; n],
             queue: BinaryHeap::new(),
             seq: 0,
-            msgs: BTreeMap::new(),
+            msgs: MsgTable::new(),
             next_msg: 1,
-            timers: BTreeMap::new(),
-            next_gen: 0,
+            timers: TimerTable::new(n),
+            fx: Vec::new(),
             cfg,
             links: Links::new(n),
             net_rng: Rng::stream(seed, Stream::Network),
@@ -472,7 +461,8 @@ impl<N: Node> Sim<N> {
 
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
         let n = self.nodes.len();
-        let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
+        let buf = std::mem::take(&mut self.fx);
+        let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], buf);
         self.nodes[i].on_start(&mut ctx);
         let effects = ctx.into_effects();
         self.apply(i, effects, notes);
@@ -504,7 +494,7 @@ impl<N: Node> Sim<N> {
     }
     /// Messages on the wire or held, in id order, with their send/deliver times for animation.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight<N::Msg>> {
-        self.msgs.values()
+        self.msgs.iter()
     }
     /// Every step so far.
     pub fn trace(&self) -> &[TraceEvent<N::Msg, N::Timer>] {
@@ -524,9 +514,7 @@ impl<N: Node> Sim<N> {
     }
     /// When `node`'s `timer` was armed and when it is due, if it is armed (for drawing timers).
     pub fn timer(&self, node: NodeId, timer: &N::Timer) -> Option<(SimTime, SimTime)> {
-        self.timers
-            .get(&(node, timer.clone()))
-            .map(|&(_, armed, due)| (armed, due))
+        self.timers.get(node, timer).map(|r| (r.armed, r.due.0))
     }
 
     /// Crashes and restarts so far.
@@ -553,7 +541,7 @@ impl<N: Node> Sim<N> {
             msgs: self.msgs.clone(),
             next_msg: self.next_msg,
             timers: self.timers.clone(),
-            next_gen: self.next_gen,
+            fx: Vec::new(),
             cfg: self.cfg,
             links: self.links.clone(),
             net_rng: self.net_rng.clone(),
@@ -587,11 +575,28 @@ impl<N: Node> Sim<N> {
     /// dropped messages), so the head of the queue is a real event.
     fn prune(&mut self) {
         while let Some(Reverse(head)) = self.queue.peek() {
+            let key = head.key();
             let live = match &head.kind {
-                QKind::Deliver(id) => self.msgs.get(id).is_some_and(|m| !m.held),
-                QKind::Timer(node, t, gen) => {
-                    self.timers.get(&(*node, t.clone())).map(|x| x.0) == Some(*gen)
-                }
+                QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
+                QKind::Timer(node, t) => match self.timers.get(*node, t) {
+                    Some(r) if r.entry == key && r.due == key => true,
+                    Some(r) if r.entry == key => {
+                        // Re-armed later while this entry was queued: move the entry to the
+                        // timer's place in the order, `(due, seq)`, as if pushed when re-armed.
+                        let due = r.due;
+                        if let Some(Reverse(mut q)) = self.queue.pop() {
+                            (q.time, q.seq) = due;
+                            if let QKind::Timer(node, t) = &q.kind {
+                                if let Some(r) = self.timers.get_mut(*node, t) {
+                                    r.entry = due;
+                                }
+                            }
+                            self.queue.push(Reverse(q));
+                        }
+                        continue;
+                    }
+                    _ => false,
+                },
             };
             if live {
                 return;
@@ -635,11 +640,13 @@ impl<N: Node> Sim<N> {
             self.now = item.time;
             match item.kind {
                 QKind::Deliver(id) => self.deliver(id, &mut notes)?,
-                QKind::Timer(node, timer, _) => {
+                QKind::Timer(node, timer) => {
                     self.touched = Touched::One(node);
-                    self.timers.remove(&(node, timer.clone()));
+                    self.timers.remove(node, &timer);
                     let n = self.nodes.len();
-                    let mut ctx = Ctx::new(self.now, node, n, &mut self.node_rng[node]);
+                    let buf = std::mem::take(&mut self.fx);
+                    let mut ctx =
+                        Ctx::with_buffer(self.now, node, n, &mut self.node_rng[node], buf);
                     self.nodes[node].on_timer(timer.clone(), &mut ctx);
                     let effects = ctx.into_effects();
                     self.apply(node, effects, &mut notes);
@@ -659,7 +666,7 @@ impl<N: Node> Sim<N> {
     }
 
     fn deliver(&mut self, id: u64, notes: &mut Vec<String>) -> Option<What<N::Msg, N::Timer>> {
-        let m = self.msgs.remove(&id)?;
+        let m = self.msgs.remove(id)?;
         let (from, to, sent) = (m.from, m.to, m.sent_at);
         let drop = |why| What::Drop {
             id,
@@ -686,7 +693,7 @@ impl<N: Node> Sim<N> {
                     msg: m.msg.clone(),
                     sent,
                 };
-                self.msgs.insert(id, InFlight { held: true, ..m });
+                self.msgs.hold(InFlight { held: true, ..m });
                 return Some(what);
             }
             LinkState::Up => {}
@@ -698,7 +705,8 @@ impl<N: Node> Sim<N> {
         self.stats.delivered += 1;
         self.touched = Touched::One(to);
         let n = self.nodes.len();
-        let mut ctx = Ctx::new(self.now, to, n, &mut self.node_rng[to]);
+        let buf = std::mem::take(&mut self.fx);
+        let mut ctx = Ctx::with_buffer(self.now, to, n, &mut self.node_rng[to], buf);
         self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
         let effects = ctx.into_effects();
         self.apply(to, effects, notes);
@@ -713,35 +721,63 @@ impl<N: Node> Sim<N> {
 
     fn push(&mut self, time: SimTime, kind: QKind<N::Timer>) {
         self.seq += 1;
-        self.queue.push(Reverse(Queued {
-            time,
-            seq: self.seq,
-            kind,
-        }));
+        self.push_at((time, self.seq), kind);
     }
 
+    fn push_at(&mut self, (time, seq): (SimTime, u64), kind: QKind<N::Timer>) {
+        self.queue.push(Reverse(Queued { time, seq, kind }));
+    }
+
+    /// Carries out a handler's effects, then keeps the (emptied) buffer for the next handler.
     fn apply(
         &mut self,
         me: NodeId,
-        effects: Vec<Effect<N::Msg, N::Timer>>,
+        mut effects: Vec<Effect<N::Msg, N::Timer>>,
         notes: &mut Vec<String>,
     ) {
-        for e in effects {
+        for e in effects.drain(..) {
             match e {
                 Effect::Send(to, msg) => self.send(me, to, msg, notes),
                 Effect::SetTimer(t, after) => {
-                    self.next_gen += 1;
-                    let gen = self.next_gen;
-                    let due = self.now.plus(after);
-                    self.timers.insert((me, t.clone()), (gen, self.now, due));
-                    self.push(self.now.plus(after), QKind::Timer(me, t, gen));
+                    // Every arming takes the next sequence number, whether or not it pushes a
+                    // queue entry, so the event order is that of one entry per arming.
+                    self.seq += 1;
+                    let due = (self.now.plus(after), self.seq);
+                    let now = self.now;
+                    match self.timers.get_mut(me, &t) {
+                        // Re-armed to a later time: keep the queued entry, which moves to `due`
+                        // when it reaches the head of the queue (see `prune`).
+                        Some(r) if r.entry <= due => {
+                            r.armed = now;
+                            r.due = due;
+                        }
+                        Some(r) => {
+                            r.armed = now;
+                            r.due = due;
+                            r.entry = due;
+                            self.push_at(due, QKind::Timer(me, t));
+                        }
+                        None => {
+                            self.timers.insert(
+                                me,
+                                TimerRec {
+                                    timer: t.clone(),
+                                    armed: now,
+                                    due,
+                                    entry: due,
+                                },
+                            );
+                            self.push_at(due, QKind::Timer(me, t));
+                        }
+                    }
                 }
                 Effect::CancelTimer(t) => {
-                    self.timers.remove(&(me, t));
+                    self.timers.remove(me, &t);
                 }
                 Effect::Note(s) => notes.push(format!("{me}: {s}")),
             }
         }
+        self.fx = effects;
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, notes: &mut Vec<String>) {
@@ -768,19 +804,16 @@ impl<N: Node> Sim<N> {
             let id = self.next_msg;
             self.next_msg += 1;
             let deliver_at = self.now.plus(lat);
-            self.msgs.insert(
+            self.msgs.insert(InFlight {
                 id,
-                InFlight {
-                    id,
-                    from,
-                    to,
-                    msg: msg.clone(),
-                    sent_at: self.now,
-                    deliver_at,
-                    lost,
-                    held: false,
-                },
-            );
+                from,
+                to,
+                msg: msg.clone(),
+                sent_at: self.now,
+                deliver_at,
+                lost,
+                held: false,
+            });
             self.push(deliver_at, QKind::Deliver(id));
         }
     }
@@ -804,7 +837,7 @@ impl<N: Node> Sim<N> {
                 }
                 self.up[i] = false;
                 self.touched = Touched::One(i);
-                self.timers.retain(|(node, _), _| *node != i);
+                self.timers.clear(i);
                 self.life.push(LifeEvent {
                     time: self.now,
                     node: i,
@@ -839,7 +872,7 @@ impl<N: Node> Sim<N> {
                     self.release_where(|_, _| true, notes);
                 }
             }
-            Fault::DropMsg(id) => match self.msgs.remove(id) {
+            Fault::DropMsg(id) => match self.msgs.remove(*id) {
                 Some(m) => {
                     self.stats.dropped += 1;
                     notes.push(format!("{}→{} {} (#{id}) dropped", m.from, m.to, m.msg));
@@ -856,7 +889,8 @@ impl<N: Node> Sim<N> {
                 }
                 self.touched = Touched::One(i);
                 let n = self.nodes.len();
-                let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
+                let buf = std::mem::take(&mut self.fx);
+                let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], buf);
                 let result = self.nodes[i].on_command(text, &mut ctx);
                 let effects = ctx.into_effects();
                 self.apply(i, effects, notes);
@@ -871,7 +905,7 @@ impl<N: Node> Sim<N> {
     fn release_where(&mut self, pick: impl Fn(NodeId, NodeId) -> bool, notes: &mut Vec<String>) {
         let ids: Vec<u64> = self
             .msgs
-            .values()
+            .off_wire()
             .filter(|m| {
                 m.held && pick(m.from, m.to) && self.links.get(m.from, m.to) != LinkState::Held
             })
@@ -881,7 +915,7 @@ impl<N: Node> Sim<N> {
             notes.push(format!("released {} held message(s)", ids.len()));
         }
         for id in ids {
-            if let Some(m) = self.msgs.get_mut(&id) {
+            if let Some(m) = self.msgs.get_mut(id) {
                 m.held = false;
                 m.deliver_at = self.now;
             }
