@@ -532,6 +532,24 @@ impl<N: Node> Sim<N> {
 
     /// A copy without the trace (cheap enough to keep many for stepping back).
     pub fn snapshot(&self) -> Self {
+        self.copy(self.schedule.clone())
+    }
+
+    /// A copy without the trace and without the fault schedule, for a history that keeps the
+    /// one schedule its snapshots share (see [`Sim::set_schedule`]).
+    pub(crate) fn snapshot_unscheduled(&self) -> Self {
+        self.copy(Vec::new())
+    }
+
+    /// Gives a snapshot its schedule back.
+    pub(crate) fn set_schedule(&mut self, schedule: Vec<TimedFault>) {
+        self.schedule = schedule;
+    }
+    pub(crate) fn take_schedule(&mut self) -> Vec<TimedFault> {
+        std::mem::take(&mut self.schedule)
+    }
+
+    fn copy(&self, schedule: Vec<TimedFault>) -> Self {
         Sim {
             now: self.now,
             nodes: self.nodes.clone(),
@@ -546,7 +564,7 @@ impl<N: Node> Sim<N> {
             links: self.links.clone(),
             net_rng: self.net_rng.clone(),
             node_rng: self.node_rng.clone(),
-            schedule: self.schedule.clone(),
+            schedule,
             next_fault: self.next_fault,
             steps: self.steps,
             trace: Vec::new(),

@@ -1738,3 +1738,58 @@ fn incremental_invariants_agree_with_full_checks_after_every_event() {
     // The schedules do break invariants under the buggy toggles, so both paths were exercised.
     assert!(caught > 0);
 }
+
+// A long history (its snapshots thinned several times) with client requests injected along the
+// way: seeking back anywhere, stepping back and playing forward again land on exactly the state
+// and trace of a run that only ever went forward.
+#[test]
+fn long_history_with_injections_steps_back_exactly() {
+    use engine::History;
+    let p = dflt();
+    let build = || History::new(new_sim(3, &p, 5, 5, net(), vec![]));
+    let (mut h, mut fwd) = (build(), build());
+    let (mut t, mut k) = (0u64, 0u64);
+    while fwd.sim().steps() < 20_000 {
+        t += 10;
+        fwd.run_until(SimTime::from_ms(t), u64::MAX);
+        h.run_until(SimTime::from_ms(t), u64::MAX);
+        let Some(l) = leader(fwd.sim()) else { continue };
+        k += 1;
+        fwd.inject(Fault::Command(l, format!("incr:k{}", k % 4)));
+        h.inject(Fault::Command(l, format!("incr:k{}", k % 4)));
+        // Wander back and forth in `h` now and then; it must come back to the same run.
+        if k.is_multiple_of(97) {
+            let here = h.sim().steps();
+            h.seek_step(here / 3);
+            h.step_back();
+            h.seek_step(here);
+            h.run_until(SimTime::from_ms(t), u64::MAX);
+        }
+    }
+    assert!(h.snapshot_count() <= engine::history::MAX_SNAPSHOTS + 4);
+    // Plain runs of the forward run's schedule (it holds every injection) to some steps.
+    let checkpoints = [1u64, 255, 256, 4_000, 9_000, 17_000, 19_999];
+    let states: Vec<(u64, Sim<RaftNode>)> = checkpoints
+        .iter()
+        .map(|&c| {
+            let mut plain = new_sim(3, &p, 5, 5, net(), fwd.sim().schedule().to_vec());
+            while plain.steps() < c {
+                plain.step();
+            }
+            (c, plain)
+        })
+        .collect();
+    assert_same_trace(h.sim(), fwd.sim(), "after wandering");
+    for (c, plain) in states.iter().rev() {
+        h.seek_step(*c);
+        assert_eq!(h.sim().nodes(), plain.nodes(), "seek back to {c}");
+        assert_same_trace(h.sim(), plain, &format!("seek back to {c}"));
+        h.step_back();
+        h.step();
+        assert_eq!(
+            h.sim().nodes(),
+            plain.nodes(),
+            "step back and forward at {c}"
+        );
+    }
+}
