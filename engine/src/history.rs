@@ -206,7 +206,8 @@ impl<N: Node> History<N> {
             let mut restored = self.best_before(k).snapshot_unscheduled();
             restored.set_schedule(self.current.take_schedule());
             let mut trace = self.current.take_trace();
-            trace.truncate(restored.steps() as usize);
+            let keep = trace.partition_point(|e| e.step <= restored.steps());
+            trace.truncate(keep);
             restored.set_trace(trace);
             self.current = restored;
             // A long replay: keep a few snapshots just before `k` for the next steps back.
@@ -263,6 +264,16 @@ impl<N: Node> History<N> {
         let taken = self.current.inject(fault);
         self.after_forward();
         taken
+    }
+
+    /// Keeps only the latest `n` trace events (see [`Sim::keep_trace_tail`]); `None` keeps the
+    /// whole trace (the default). After a step back the tail may hold fewer events: those up to
+    /// the restored snapshot that were kept, then the replayed ones.
+    pub fn keep_trace_tail(&mut self, n: Option<usize>) {
+        self.current.keep_trace_tail(n);
+        for s in self.snaps.iter_mut().chain(&mut self.near) {
+            s.keep_trace_tail(n);
+        }
     }
 
     /// Number of snapshots held (for tests and the perf notes).

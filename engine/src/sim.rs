@@ -363,6 +363,8 @@ pub struct Sim<N: Node> {
     next_fault: usize,
     steps: u64,
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
+    /// Keep only (at least) this many of the latest trace events, if set.
+    trace_tail: Option<usize>,
     invariants: Vec<Invariant<N>>,
     /// The incremental form of each invariant, if it has one.
     suspects: Vec<Option<Suspect<N>>>,
@@ -413,6 +415,7 @@ impl<N: Node> Sim<N> {
             next_fault: 0,
             steps: 0,
             trace: Vec::new(),
+            trace_tail: None,
             invariants: Vec::new(),
             suspects: Vec::new(),
             fingerprint: None,
@@ -496,9 +499,32 @@ impl<N: Node> Sim<N> {
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight<N::Msg>> {
         self.msgs.iter()
     }
-    /// Every step so far.
+    /// Every step so far — or, after [`Sim::keep_trace_tail`], the latest ones (each event
+    /// carries its `step` number).
     pub fn trace(&self) -> &[TraceEvent<N::Msg, N::Timer>] {
         &self.trace
+    }
+
+    /// Keeps only the latest `n` trace events (at least; and always every event at the latest
+    /// event's time, which measurements read), instead of the whole trace: memory stops growing
+    /// with the run and the run is faster. `None` (the default) keeps everything. Nothing else
+    /// changes: the events, their order and every measurement are the same.
+    pub fn keep_trace_tail(&mut self, n: Option<usize>) {
+        self.trace_tail = n.map(|n| n.max(1));
+        self.trim_trace();
+    }
+
+    fn trim_trace(&mut self) {
+        let Some(n) = self.trace_tail else { return };
+        if self.trace.len() < 2 * n {
+            return;
+        }
+        let last = self.trace.last().map(|e| e.time);
+        let mut cut = self.trace.len() - n;
+        while cut > 0 && Some(self.trace[cut - 1].time) == last {
+            cut -= 1;
+        }
+        self.trace.drain(..cut);
     }
     /// Invariant violations found so far.
     pub fn violations(&self) -> &[Violation] {
@@ -568,6 +594,7 @@ impl<N: Node> Sim<N> {
             next_fault: self.next_fault,
             steps: self.steps,
             trace: Vec::new(),
+            trace_tail: self.trace_tail,
             invariants: self.invariants.clone(),
             suspects: self.suspects.clone(),
             fingerprint: self.fingerprint,
@@ -674,6 +701,7 @@ impl<N: Node> Sim<N> {
         };
         self.steps += 1;
         self.check_invariants();
+        self.trim_trace();
         self.trace.push(TraceEvent {
             step: self.steps,
             time: self.now,

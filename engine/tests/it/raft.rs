@@ -1793,3 +1793,46 @@ fn long_history_with_injections_steps_back_exactly() {
         );
     }
 }
+
+// With only a tail of the trace kept, a run is the same run: the tail is the end of the full
+// trace, and violations and measurements are identical, also after steps back.
+#[test]
+fn a_trace_tail_changes_nothing_but_what_is_kept() {
+    use engine::History;
+    let p = RaftParams {
+        bug_commit_old_term: true,
+        ..dflt()
+    };
+    let faults = parse_timeline(FIGURE_8).expect("timeline");
+    let build = |tail: Option<usize>| {
+        let mut h = History::new(new_sim(1, &p, 5, 5, net(), faults.clone()));
+        h.keep_trace_tail(tail);
+        h
+    };
+    let (mut full, mut tail) = (build(None), build(Some(64)));
+    for t in (100..=4_000).step_by(100) {
+        full.run_until(SimTime::from_ms(t), u64::MAX);
+        tail.run_until(SimTime::from_ms(t), u64::MAX);
+        if t % 700 == 0 {
+            for h in [&mut full, &mut tail] {
+                let k = h.sim().steps();
+                h.seek_step(k - 100);
+                h.step_back();
+                h.seek_step(k);
+                h.run_until(SimTime::from_ms(t), u64::MAX);
+            }
+        }
+        let (a, b) = (full.sim().trace(), tail.sim().trace());
+        assert!(
+            b.len() < 200 && b.len() <= a.len(),
+            "{} of {}",
+            b.len(),
+            a.len()
+        );
+        assert_eq!(&a[a.len() - b.len()..], b, "at {t} ms");
+        assert_eq!(b.last().map(|e| e.step), Some(tail.sim().steps()));
+        assert_eq!(full.sim().violations(), tail.sim().violations());
+        assert_eq!(measure(full.sim()), measure(tail.sim()), "at {t} ms");
+    }
+    assert!(!tail.sim().violations().is_empty());
+}
