@@ -820,7 +820,18 @@ impl<N: Node> Sim<N> {
                 Effect::CancelTimer(t) => {
                     self.timers.remove(me, &t);
                 }
-                Effect::Note(s) => notes.push(format!("{me}: {s}")),
+                Effect::Note(mut s) => {
+                    // `{me}: {s}`, written into the note's own buffer (no second string).
+                    let mut prefix = [0u8; 24];
+                    let len = {
+                        use std::io::Write;
+                        let mut w = &mut prefix[..];
+                        let _ = write!(w, "{me}: ");
+                        24 - w.len()
+                    };
+                    s.insert_str(0, std::str::from_utf8(&prefix[..len]).unwrap_or_default());
+                    notes.push(s);
+                }
             }
         }
         self.fx = effects;
