@@ -847,32 +847,32 @@ impl<N: Node> Sim<N> {
             notes.push(format!("{from}→{to} {msg} dropped: link cut"));
             return;
         }
-        let copies = if self.net_rng.chance_ppm(self.cfg.dup_ppm) {
-            2
-        } else {
-            1
-        };
-        if copies == 2 {
+        // A duplicate goes out first (as a clone), the original last: no clone otherwise.
+        if self.net_rng.chance_ppm(self.cfg.dup_ppm) {
             self.stats.duplicated += 1;
+            self.put_on_wire(from, to, msg.clone());
         }
-        for _ in 0..copies {
-            let lat = self.cfg.latency.sample(&mut self.net_rng);
-            let lost = self.net_rng.chance_ppm(self.cfg.loss_ppm);
-            let id = self.next_msg;
-            self.next_msg += 1;
-            let deliver_at = self.now.plus(lat);
-            self.msgs.insert(InFlight {
-                id,
-                from,
-                to,
-                msg: msg.clone(),
-                sent_at: self.now,
-                deliver_at,
-                lost,
-                held: false,
-            });
-            self.push(deliver_at, QKind::Deliver(id));
-        }
+        self.put_on_wire(from, to, msg);
+    }
+
+    /// One copy of a message onto the wire: its latency and loss are drawn now.
+    fn put_on_wire(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+        let lat = self.cfg.latency.sample(&mut self.net_rng);
+        let lost = self.net_rng.chance_ppm(self.cfg.loss_ppm);
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let deliver_at = self.now.plus(lat);
+        self.msgs.insert(InFlight {
+            id,
+            from,
+            to,
+            msg,
+            sent_at: self.now,
+            deliver_at,
+            lost,
+            held: false,
+        });
+        self.push(deliver_at, QKind::Deliver(id));
     }
 
     fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<String>) {
