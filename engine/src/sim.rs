@@ -278,6 +278,24 @@ impl<M: Display, T: Display> Display for TraceEvent<M, T> {
     }
 }
 
+/// Prefixes a node's note with `{me}: ` in the note's own buffer (no second string; digits by
+/// hand, so the wasm bundle does not pull in `std::io` formatting).
+fn prefix_node(me: NodeId, s: &mut String) {
+    let mut buf = [0u8; 24];
+    let mut i = buf.len() - 2;
+    buf[i..].copy_from_slice(b": ");
+    let mut x = me;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    s.insert_str(0, std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
 /// A safety property checked after every step. Returns a description when it is violated.
 pub type Invariant<N> = (&'static str, fn(&Sim<N>) -> Option<String>);
 
@@ -516,7 +534,7 @@ impl<N: Node> Sim<N> {
 
     fn trim_trace(&mut self) {
         let Some(n) = self.trace_tail else { return };
-        if self.trace.len() < 2 * n {
+        if self.trace.len() < n.saturating_mul(2) {
             return;
         }
         let last = self.trace.last().map(|e| e.time);
@@ -821,15 +839,7 @@ impl<N: Node> Sim<N> {
                     self.timers.remove(me, &t);
                 }
                 Effect::Note(mut s) => {
-                    // `{me}: {s}`, written into the note's own buffer (no second string).
-                    let mut prefix = [0u8; 24];
-                    let len = {
-                        use std::io::Write;
-                        let mut w = &mut prefix[..];
-                        let _ = write!(w, "{me}: ");
-                        24 - w.len()
-                    };
-                    s.insert_str(0, std::str::from_utf8(&prefix[..len]).unwrap_or_default());
+                    prefix_node(me, &mut s);
                     notes.push(s);
                 }
             }
