@@ -14,13 +14,19 @@ use engine::SimTime;
 use std::hint::black_box;
 use std::time::Duration;
 
+/// The bare event loop (`benches/baseline.rs`), run in this same criterion run as the yardstick.
+#[path = "baseline.rs"]
+#[allow(dead_code)]
+mod baseline;
+
 /// Simulated time each loaded run covers.
 const RUN_MS: u64 = 5_000;
 /// A client request to the leader every this many ms (100 requests per second).
 const REQUEST_EVERY_MS: u64 = 10;
 
-/// A cluster under steady load: `incr` requests to the current leader every 10 ms.
-fn loaded_run(servers: usize, invariants: bool) -> u64 {
+/// A cluster under steady load: `incr` requests to the current leader every 10 ms. With `tail`,
+/// only the latest 1 000 trace events are kept (`Sim::keep_trace_tail`, opt-in).
+fn loaded_run(servers: usize, invariants: bool, tail: bool) -> u64 {
     let p = RaftParams::default();
     let mut sim = if invariants {
         new_sim(7, &p, servers, servers, NetConfig::default(), Vec::new())
@@ -32,6 +38,9 @@ fn loaded_run(servers: usize, invariants: bool) -> u64 {
             Vec::new(),
         )
     };
+    if tail {
+        sim.keep_trace_tail(Some(1_000));
+    }
     let mut t = 0;
     let mut k = 0u64;
     while t < RUN_MS {
@@ -48,16 +57,21 @@ fn loaded_run(servers: usize, invariants: bool) -> u64 {
 
 fn steady_load(c: &mut Criterion) {
     let mut g = c.benchmark_group("raft_steady_load_5s");
-    for (servers, inv) in [(5usize, true), (11, true), (11, false)] {
-        let events = loaded_run(servers, inv);
+    for (servers, inv, tail) in [
+        (5usize, true, false),
+        (5, true, true),
+        (11, true, false),
+        (11, false, false),
+    ] {
+        let events = loaded_run(servers, inv, tail);
         g.throughput(Throughput::Elements(events));
-        let name = if inv {
-            "servers"
-        } else {
-            "servers_no_invariants"
+        let name = match (inv, tail) {
+            (true, false) => "servers",
+            (true, true) => "servers_trace_tail",
+            (false, _) => "servers_no_invariants",
         };
         g.bench_with_input(BenchmarkId::new(name, servers), &servers, |b, &n| {
-            b.iter(|| black_box(loaded_run(n, inv)))
+            b.iter(|| black_box(loaded_run(n, inv, tail)))
         });
     }
     g.finish();
@@ -78,6 +92,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    targets = steady_load, figure_16
+    targets = baseline::baseline, steady_load, figure_16
 }
 criterion_main!(benches);

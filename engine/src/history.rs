@@ -1,7 +1,7 @@
 //! Stepping forward *and back*: a run plus snapshots. Stepping back restores the nearest earlier
 //! snapshot and replays forward, which is exact because the simulator is deterministic.
 
-use crate::fault::{Fault, TimedFault};
+use crate::fault::Fault;
 use crate::sim::{Node, RunOutcome, Sim};
 use crate::time::SimTime;
 
@@ -80,24 +80,51 @@ impl<N: Node> Run for History<N> {
     }
 }
 
-/// Take a snapshot every this many steps (bounds the replay work of one step back).
+/// Take a snapshot every this many steps at first (bounds the replay work of one step back).
+/// Once [`MAX_SNAPSHOTS`] are kept, every other one is dropped and the spacing doubles.
 pub const SNAPSHOT_EVERY: u64 = 256;
 
+/// The most snapshots a history keeps along the run (plus a few near the last step back). The
+/// memory of a history is about this many copies of the simulation state, whatever the length
+/// of the run, and the copying work stays a small share of the run's (a snapshot every 256
+/// events of a large state took 90 % of the time of a loaded Raft 11 replay).
+pub const MAX_SNAPSHOTS: usize = 32;
+
+/// Snapshots taken while replaying toward a step back, just before its target, so the next
+/// steps back replay at most [`SNAPSHOT_EVERY`] events.
+const NEAR_SNAPSHOTS: usize = 4;
+
+/// Once the snapshots along the run are further apart than this, one more is kept this many
+/// steps at most behind the position, so the first step back replays at most this many events
+/// (about a millisecond).
+const HEAD_EVERY: u64 = 2_048;
+
 /// A simulation with its past: supports `step_back` and `seek_step` in either direction.
+///
+/// Snapshots hold no trace and no fault schedule: the trace is the current run's prefix, and
+/// every snapshot shares the current schedule (a fault injected now is scheduled after
+/// everything any snapshot has applied, at the same index in every copy), so restoring one
+/// moves the current trace and schedule into it.
 #[derive(Clone, Debug)]
 pub struct History<N: Node> {
     current: Sim<N>,
     /// Snapshots in increasing step order; `snaps[0]` is the initial state.
     snaps: Vec<Sim<N>>,
+    /// Steps between snapshots along the run (doubles each time the list is thinned).
+    spacing: u64,
+    /// Snapshots just before the target of the latest far step back, in step order.
+    near: Vec<Sim<N>>,
 }
 
 impl<N: Node> History<N> {
     /// Starts from an initial simulation (step 0).
     pub fn new(initial: Sim<N>) -> Self {
-        let snaps = vec![initial.snapshot()];
+        let snaps = vec![initial.snapshot_unscheduled()];
         History {
             current: initial,
             snaps,
+            spacing: SNAPSHOT_EVERY,
+            near: Vec::new(),
         }
     }
 
@@ -114,9 +141,29 @@ impl<N: Node> History<N> {
     fn after_forward(&mut self) {
         let s = self.current.steps();
         let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
-        if s.is_multiple_of(SNAPSHOT_EVERY) && s > last {
-            self.snaps.push(self.current.snapshot());
+        if s.is_multiple_of(self.spacing) && s > last {
+            self.snaps.push(self.current.snapshot_unscheduled());
+            if self.snaps.len() > MAX_SNAPSHOTS {
+                self.thin();
+            }
+        } else if self.spacing > HEAD_EVERY && s.is_multiple_of(HEAD_EVERY) && s > last {
+            self.near.retain(|x| x.steps() < s);
+            self.near.push(self.current.snapshot_unscheduled());
+            let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
+            self.near.drain(..extra);
         }
+    }
+
+    /// Keeps the initial state and every snapshot at a multiple of twice the spacing.
+    fn thin(&mut self) {
+        self.spacing *= 2;
+        let spacing = self.spacing;
+        let mut first = true;
+        self.snaps.retain(|x| {
+            let keep = first || x.steps().is_multiple_of(spacing);
+            first = false;
+            keep
+        });
     }
 
     /// One event forward. Returns false if the run has nothing left to do.
@@ -138,19 +185,48 @@ impl<N: Node> History<N> {
         true
     }
 
+    /// The latest snapshot at or before step `k`.
+    fn best_before(&self, k: u64) -> &Sim<N> {
+        let idx = self
+            .snaps
+            .partition_point(|s| s.steps() <= k)
+            .saturating_sub(1);
+        let along = &self.snaps[idx];
+        let near = self.near.iter().rev().find(|s| s.steps() <= k);
+        match near {
+            Some(n) if n.steps() > along.steps() => n,
+            _ => along,
+        }
+    }
+
     /// Goes to exactly `k` steps from the start (forward or back). Returns the step reached
     /// (smaller than `k` if the run ends first).
     pub fn seek_step(&mut self, k: u64) -> u64 {
         if k < self.current.steps() {
-            let idx = self
-                .snaps
-                .partition_point(|s| s.steps() <= k)
-                .saturating_sub(1);
-            let mut restored = self.snaps[idx].snapshot();
+            let mut restored = self.best_before(k).snapshot_unscheduled();
+            restored.set_schedule(self.current.take_schedule());
             let mut trace = self.current.take_trace();
-            trace.truncate(restored.steps() as usize);
+            let keep = trace.partition_point(|e| e.step <= restored.steps());
+            trace.truncate(keep);
             restored.set_trace(trace);
             self.current = restored;
+            // A long replay: keep a few snapshots just before `k` for the next steps back.
+            let from = self.current.steps();
+            if k - from > SNAPSHOT_EVERY {
+                let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
+                self.near.retain(|s| s.steps() < lo.max(from));
+                while self.current.steps() < k {
+                    if self.current.step().is_none() {
+                        break;
+                    }
+                    let s = self.current.steps();
+                    if s > lo && s < k && s.is_multiple_of(SNAPSHOT_EVERY) {
+                        self.near.push(self.current.snapshot_unscheduled());
+                    }
+                }
+                let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
+                self.near.drain(..extra);
+            }
         }
         while self.current.steps() < k {
             if !self.step() {
@@ -178,25 +254,30 @@ impl<N: Node> History<N> {
         Run::run_until(self, t, budget)
     }
 
-    /// Applies a fault now (a click). The future changes, so later snapshots are dropped and the
-    /// fault is added to every kept snapshot's schedule, keeping step-back exact.
+    /// Applies a fault now (a click). The future changes, so later snapshots are dropped; the
+    /// kept ones share the current schedule, which now holds the fault (after everything they
+    /// have applied), so stepping back stays exact.
     pub fn inject(&mut self, fault: Fault) -> u64 {
-        let at = self.current.now();
         let here = self.current.steps();
         self.snaps.retain(|s| s.steps() <= here);
-        for s in &mut self.snaps {
-            s.schedule_fault(TimedFault {
-                at,
-                fault: fault.clone(),
-            });
-        }
+        self.near.retain(|s| s.steps() <= here);
         let taken = self.current.inject(fault);
         self.after_forward();
         taken
     }
 
+    /// Keeps only the latest `n` trace events (see [`Sim::keep_trace_tail`]); `None` keeps the
+    /// whole trace (the default). After a step back the tail may hold fewer events: those up to
+    /// the restored snapshot that were kept, then the replayed ones.
+    pub fn keep_trace_tail(&mut self, n: Option<usize>) {
+        self.current.keep_trace_tail(n);
+        for s in self.snaps.iter_mut().chain(&mut self.near) {
+            s.keep_trace_tail(n);
+        }
+    }
+
     /// Number of snapshots held (for tests and the perf notes).
     pub fn snapshot_count(&self) -> usize {
-        self.snaps.len()
+        self.snaps.len() + self.near.len()
     }
 }

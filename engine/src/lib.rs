@@ -35,6 +35,7 @@ pub mod history;
 pub mod lab;
 pub mod lb;
 pub mod net;
+mod queue;
 pub mod raft;
 pub mod replication;
 pub mod ring;

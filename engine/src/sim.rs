@@ -5,11 +5,12 @@
 
 use crate::fault::{Fault, TimedFault};
 use crate::net::{LinkState, Links, NetConfig};
+use crate::queue::{MsgTable, QKind, Queued, TimerRec, TimerTable};
 use crate::rng::{Rng, Stream};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt::{self, Debug, Display};
 
 /// A simulated process: reacts to messages and timers, and tells the simulator what to do
@@ -122,6 +123,23 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
     /// Takes the effects out.
     pub fn into_effects(self) -> Vec<Effect<M, T>> {
         self.effects
+    }
+    /// A context that writes into `buf` (emptied first), so the simulator reuses one buffer.
+    fn with_buffer(
+        now: SimTime,
+        me: NodeId,
+        n: usize,
+        rng: &'a mut Rng,
+        mut buf: Vec<Effect<M, T>>,
+    ) -> Self {
+        buf.clear();
+        Ctx {
+            now,
+            me,
+            n,
+            rng,
+            effects: buf,
+        }
     }
 }
 
@@ -260,8 +278,46 @@ impl<M: Display, T: Display> Display for TraceEvent<M, T> {
     }
 }
 
+/// Prefixes a node's note with `{me}: ` in the note's own buffer (no second string; digits by
+/// hand, so the wasm bundle does not pull in `std::io` formatting).
+fn prefix_node(me: NodeId, s: &mut String) {
+    let mut buf = [0u8; 24];
+    let mut i = buf.len() - 2;
+    buf[i..].copy_from_slice(b": ");
+    let mut x = me;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    s.insert_str(0, std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
 /// A safety property checked after every step. Returns a description when it is violated.
 pub type Invariant<N> = (&'static str, fn(&Sim<N>) -> Option<String>);
+
+/// What of a node the invariants read, compared exactly between steps (see
+/// [`Sim::set_fingerprint`]): a step that leaves it (and the node's up/down state) unchanged
+/// cannot change any invariant that has an incremental form.
+pub type Fingerprint = [u64; 10];
+
+/// The incremental form of an invariant: called after a step that changed only node `i`, while
+/// the invariant held before that step, with `i`'s fingerprint from before the step. Returns
+/// whether the property *may* now be violated; `false` means it certainly still holds, `true`
+/// makes the simulator run the full check (which also words the violation).
+pub type Suspect<N> = fn(&Sim<N>, NodeId, &Fingerprint) -> bool;
+
+/// Which nodes a step may have changed (for incremental invariant checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Touched {
+    /// No node state and no up/down state changed (a drop, a hold, a link fault, …).
+    None,
+    /// Only this node's state or up/down state.
+    One(NodeId),
+}
 
 /// A recorded invariant violation (recorded when the property goes from holding to broken).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -302,36 +358,6 @@ pub struct NetStats {
     pub duplicated: u64,
 }
 
-#[derive(Clone, Debug)]
-enum QKind<T> {
-    Deliver(u64),
-    Timer(NodeId, T, u64),
-}
-
-#[derive(Clone, Debug)]
-struct Queued<T> {
-    time: SimTime,
-    seq: u64,
-    kind: QKind<T>,
-}
-
-impl<T> PartialEq for Queued<T> {
-    fn eq(&self, o: &Self) -> bool {
-        (self.time, self.seq) == (o.time, o.seq)
-    }
-}
-impl<T> Eq for Queued<T> {}
-impl<T> PartialOrd for Queued<T> {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl<T> Ord for Queued<T> {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(o.time, o.seq))
-    }
-}
-
 /// The simulator. `Clone` (and the cheaper [`Sim::snapshot`]) make stepping back possible:
 /// restore an earlier copy and replay forward, which is exact.
 #[derive(Clone, Debug)]
@@ -341,11 +367,12 @@ pub struct Sim<N: Node> {
     up: Vec<bool>,
     queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
     seq: u64,
-    msgs: BTreeMap<u64, InFlight<N::Msg>>,
+    msgs: MsgTable<N::Msg>,
     next_msg: u64,
-    /// Armed timers: generation (stale queue entries differ), when armed, when due.
-    timers: BTreeMap<(NodeId, N::Timer), (u64, SimTime, SimTime)>,
-    next_gen: u64,
+    /// Armed timers, per node.
+    timers: TimerTable<N::Timer>,
+    /// One effects buffer, lent to every handler call (no allocation per event).
+    fx: Vec<Effect<N::Msg, N::Timer>>,
     cfg: NetConfig,
     links: Links,
     net_rng: Rng,
@@ -354,7 +381,20 @@ pub struct Sim<N: Node> {
     next_fault: usize,
     steps: u64,
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
+    /// Keep only (at least) this many of the latest trace events, if set.
+    trace_tail: Option<usize>,
     invariants: Vec<Invariant<N>>,
+    /// The incremental form of each invariant, if it has one.
+    suspects: Vec<Option<Suspect<N>>>,
+    /// What the invariants read of a node (set by labs whose invariants are incremental).
+    fingerprint: Option<fn(&N) -> Fingerprint>,
+    /// Each node's fingerprint and up state after the last check.
+    fps: Vec<(Fingerprint, bool)>,
+    /// Whether every invariant has had a full check (the first check after `new` or after an
+    /// invariant is added is always full).
+    checked: bool,
+    /// What the current step changed.
+    touched: Touched,
     broken: Vec<bool>,
     violations: Vec<Violation>,
     life: Vec<LifeEvent>,
@@ -381,10 +421,10 @@ impl<N: Node> Sim<N> {
             up: vec![true; n],
             queue: BinaryHeap::new(),
             seq: 0,
-            msgs: BTreeMap::new(),
+            msgs: MsgTable::new(),
             next_msg: 1,
-            timers: BTreeMap::new(),
-            next_gen: 0,
+            timers: TimerTable::new(n),
+            fx: Vec::new(),
             cfg,
             links: Links::new(n),
             net_rng: Rng::stream(seed, Stream::Network),
@@ -393,7 +433,13 @@ impl<N: Node> Sim<N> {
             next_fault: 0,
             steps: 0,
             trace: Vec::new(),
+            trace_tail: None,
             invariants: Vec::new(),
+            suspects: Vec::new(),
+            fingerprint: None,
+            fps: Vec::new(),
+            checked: false,
+            touched: Touched::None,
             broken: Vec::new(),
             violations: Vec::new(),
             life: Vec::new(),
@@ -410,12 +456,34 @@ impl<N: Node> Sim<N> {
     /// Adds a safety invariant checked after every step.
     pub fn add_invariant(&mut self, inv: Invariant<N>) {
         self.invariants.push(inv);
+        self.suspects.push(None);
         self.broken.push(false);
+        self.checked = false;
+    }
+
+    /// Adds a safety invariant with an incremental form: after a step that changed one node,
+    /// `suspect` decides whether the full `inv` check must run (it always runs while the
+    /// invariant is broken, after a step whose node changed in a way `suspect` cannot rule
+    /// out, and on the first step). Violations are exactly those of [`Sim::add_invariant`],
+    /// provided `suspect` is sound and a [`Sim::set_fingerprint`] covers what `inv` reads.
+    pub fn add_incremental_invariant(&mut self, inv: Invariant<N>, suspect: Suspect<N>) {
+        self.add_invariant(inv);
+        if let Some(s) = self.suspects.last_mut() {
+            *s = Some(suspect);
+        }
+    }
+
+    /// Sets the fingerprint of what the incremental invariants read of a node. Without one,
+    /// every invariant is checked in full after every step.
+    pub fn set_fingerprint(&mut self, f: fn(&N) -> Fingerprint) {
+        self.fingerprint = Some(f);
+        self.checked = false;
     }
 
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
         let n = self.nodes.len();
-        let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
+        let buf = std::mem::take(&mut self.fx);
+        let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], buf);
         self.nodes[i].on_start(&mut ctx);
         let effects = ctx.into_effects();
         self.apply(i, effects, notes);
@@ -447,11 +515,34 @@ impl<N: Node> Sim<N> {
     }
     /// Messages on the wire or held, in id order, with their send/deliver times for animation.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight<N::Msg>> {
-        self.msgs.values()
+        self.msgs.iter()
     }
-    /// Every step so far.
+    /// Every step so far — or, after [`Sim::keep_trace_tail`], the latest ones (each event
+    /// carries its `step` number).
     pub fn trace(&self) -> &[TraceEvent<N::Msg, N::Timer>] {
         &self.trace
+    }
+
+    /// Keeps only the latest `n` trace events (at least; and always every event at the latest
+    /// event's time, which measurements read), instead of the whole trace: memory stops growing
+    /// with the run and the run is faster. `None` (the default) keeps everything. Nothing else
+    /// changes: the events, their order and every measurement are the same.
+    pub fn keep_trace_tail(&mut self, n: Option<usize>) {
+        self.trace_tail = n.map(|n| n.max(1));
+        self.trim_trace();
+    }
+
+    fn trim_trace(&mut self) {
+        let Some(n) = self.trace_tail else { return };
+        if self.trace.len() < n.saturating_mul(2) {
+            return;
+        }
+        let last = self.trace.last().map(|e| e.time);
+        let mut cut = self.trace.len() - n;
+        while cut > 0 && Some(self.trace[cut - 1].time) == last {
+            cut -= 1;
+        }
+        self.trace.drain(..cut);
     }
     /// Invariant violations found so far.
     pub fn violations(&self) -> &[Violation] {
@@ -467,9 +558,7 @@ impl<N: Node> Sim<N> {
     }
     /// When `node`'s `timer` was armed and when it is due, if it is armed (for drawing timers).
     pub fn timer(&self, node: NodeId, timer: &N::Timer) -> Option<(SimTime, SimTime)> {
-        self.timers
-            .get(&(node, timer.clone()))
-            .map(|&(_, armed, due)| (armed, due))
+        self.timers.get(node, timer).map(|r| (r.armed, r.due.0))
     }
 
     /// Crashes and restarts so far.
@@ -487,6 +576,24 @@ impl<N: Node> Sim<N> {
 
     /// A copy without the trace (cheap enough to keep many for stepping back).
     pub fn snapshot(&self) -> Self {
+        self.copy(self.schedule.clone())
+    }
+
+    /// A copy without the trace and without the fault schedule, for a history that keeps the
+    /// one schedule its snapshots share (see [`Sim::set_schedule`]).
+    pub(crate) fn snapshot_unscheduled(&self) -> Self {
+        self.copy(Vec::new())
+    }
+
+    /// Gives a snapshot its schedule back.
+    pub(crate) fn set_schedule(&mut self, schedule: Vec<TimedFault>) {
+        self.schedule = schedule;
+    }
+    pub(crate) fn take_schedule(&mut self) -> Vec<TimedFault> {
+        std::mem::take(&mut self.schedule)
+    }
+
+    fn copy(&self, schedule: Vec<TimedFault>) -> Self {
         Sim {
             now: self.now,
             nodes: self.nodes.clone(),
@@ -496,16 +603,22 @@ impl<N: Node> Sim<N> {
             msgs: self.msgs.clone(),
             next_msg: self.next_msg,
             timers: self.timers.clone(),
-            next_gen: self.next_gen,
+            fx: Vec::new(),
             cfg: self.cfg,
             links: self.links.clone(),
             net_rng: self.net_rng.clone(),
             node_rng: self.node_rng.clone(),
-            schedule: self.schedule.clone(),
+            schedule,
             next_fault: self.next_fault,
             steps: self.steps,
             trace: Vec::new(),
+            trace_tail: self.trace_tail,
             invariants: self.invariants.clone(),
+            suspects: self.suspects.clone(),
+            fingerprint: self.fingerprint,
+            fps: self.fps.clone(),
+            checked: self.checked,
+            touched: self.touched,
             broken: self.broken.clone(),
             violations: self.violations.clone(),
             life: self.life.clone(),
@@ -525,11 +638,28 @@ impl<N: Node> Sim<N> {
     /// dropped messages), so the head of the queue is a real event.
     fn prune(&mut self) {
         while let Some(Reverse(head)) = self.queue.peek() {
+            let key = head.key();
             let live = match &head.kind {
-                QKind::Deliver(id) => self.msgs.get(id).is_some_and(|m| !m.held),
-                QKind::Timer(node, t, gen) => {
-                    self.timers.get(&(*node, t.clone())).map(|x| x.0) == Some(*gen)
-                }
+                QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
+                QKind::Timer(node, t) => match self.timers.get(*node, t) {
+                    Some(r) if r.entry == key && r.due == key => true,
+                    Some(r) if r.entry == key => {
+                        // Re-armed later while this entry was queued: move the entry to the
+                        // timer's place in the order, `(due, seq)`, as if pushed when re-armed.
+                        let due = r.due;
+                        if let Some(Reverse(mut q)) = self.queue.pop() {
+                            (q.time, q.seq) = due;
+                            if let QKind::Timer(node, t) = &q.kind {
+                                if let Some(r) = self.timers.get_mut(*node, t) {
+                                    r.entry = due;
+                                }
+                            }
+                            self.queue.push(Reverse(q));
+                        }
+                        continue;
+                    }
+                    _ => false,
+                },
             };
             if live {
                 return;
@@ -561,6 +691,7 @@ impl<N: Node> Sim<N> {
             (Some(q), Some(f)) => f < q,
         };
         let mut notes = Vec::new();
+        self.touched = Touched::None;
         let what = if take_fault {
             let tf = self.schedule[self.next_fault].clone();
             self.next_fault += 1;
@@ -572,10 +703,13 @@ impl<N: Node> Sim<N> {
             self.now = item.time;
             match item.kind {
                 QKind::Deliver(id) => self.deliver(id, &mut notes)?,
-                QKind::Timer(node, timer, _) => {
-                    self.timers.remove(&(node, timer.clone()));
+                QKind::Timer(node, timer) => {
+                    self.touched = Touched::One(node);
+                    self.timers.remove(node, &timer);
                     let n = self.nodes.len();
-                    let mut ctx = Ctx::new(self.now, node, n, &mut self.node_rng[node]);
+                    let buf = std::mem::take(&mut self.fx);
+                    let mut ctx =
+                        Ctx::with_buffer(self.now, node, n, &mut self.node_rng[node], buf);
                     self.nodes[node].on_timer(timer.clone(), &mut ctx);
                     let effects = ctx.into_effects();
                     self.apply(node, effects, &mut notes);
@@ -585,6 +719,7 @@ impl<N: Node> Sim<N> {
         };
         self.steps += 1;
         self.check_invariants();
+        self.trim_trace();
         self.trace.push(TraceEvent {
             step: self.steps,
             time: self.now,
@@ -595,7 +730,7 @@ impl<N: Node> Sim<N> {
     }
 
     fn deliver(&mut self, id: u64, notes: &mut Vec<String>) -> Option<What<N::Msg, N::Timer>> {
-        let m = self.msgs.remove(&id)?;
+        let m = self.msgs.remove(id)?;
         let (from, to, sent) = (m.from, m.to, m.sent_at);
         let drop = |why| What::Drop {
             id,
@@ -622,7 +757,7 @@ impl<N: Node> Sim<N> {
                     msg: m.msg.clone(),
                     sent,
                 };
-                self.msgs.insert(id, InFlight { held: true, ..m });
+                self.msgs.hold(InFlight { held: true, ..m });
                 return Some(what);
             }
             LinkState::Up => {}
@@ -632,8 +767,10 @@ impl<N: Node> Sim<N> {
             return Some(drop(DropReason::NodeDown));
         }
         self.stats.delivered += 1;
+        self.touched = Touched::One(to);
         let n = self.nodes.len();
-        let mut ctx = Ctx::new(self.now, to, n, &mut self.node_rng[to]);
+        let buf = std::mem::take(&mut self.fx);
+        let mut ctx = Ctx::with_buffer(self.now, to, n, &mut self.node_rng[to], buf);
         self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
         let effects = ctx.into_effects();
         self.apply(to, effects, notes);
@@ -648,35 +785,66 @@ impl<N: Node> Sim<N> {
 
     fn push(&mut self, time: SimTime, kind: QKind<N::Timer>) {
         self.seq += 1;
-        self.queue.push(Reverse(Queued {
-            time,
-            seq: self.seq,
-            kind,
-        }));
+        self.push_at((time, self.seq), kind);
     }
 
+    fn push_at(&mut self, (time, seq): (SimTime, u64), kind: QKind<N::Timer>) {
+        self.queue.push(Reverse(Queued { time, seq, kind }));
+    }
+
+    /// Carries out a handler's effects, then keeps the (emptied) buffer for the next handler.
     fn apply(
         &mut self,
         me: NodeId,
-        effects: Vec<Effect<N::Msg, N::Timer>>,
+        mut effects: Vec<Effect<N::Msg, N::Timer>>,
         notes: &mut Vec<String>,
     ) {
-        for e in effects {
+        for e in effects.drain(..) {
             match e {
                 Effect::Send(to, msg) => self.send(me, to, msg, notes),
                 Effect::SetTimer(t, after) => {
-                    self.next_gen += 1;
-                    let gen = self.next_gen;
-                    let due = self.now.plus(after);
-                    self.timers.insert((me, t.clone()), (gen, self.now, due));
-                    self.push(self.now.plus(after), QKind::Timer(me, t, gen));
+                    // Every arming takes the next sequence number, whether or not it pushes a
+                    // queue entry, so the event order is that of one entry per arming.
+                    self.seq += 1;
+                    let due = (self.now.plus(after), self.seq);
+                    let now = self.now;
+                    match self.timers.get_mut(me, &t) {
+                        // Re-armed to a later time: keep the queued entry, which moves to `due`
+                        // when it reaches the head of the queue (see `prune`).
+                        Some(r) if r.entry <= due => {
+                            r.armed = now;
+                            r.due = due;
+                        }
+                        Some(r) => {
+                            r.armed = now;
+                            r.due = due;
+                            r.entry = due;
+                            self.push_at(due, QKind::Timer(me, t));
+                        }
+                        None => {
+                            self.timers.insert(
+                                me,
+                                TimerRec {
+                                    timer: t.clone(),
+                                    armed: now,
+                                    due,
+                                    entry: due,
+                                },
+                            );
+                            self.push_at(due, QKind::Timer(me, t));
+                        }
+                    }
                 }
                 Effect::CancelTimer(t) => {
-                    self.timers.remove(&(me, t));
+                    self.timers.remove(me, &t);
                 }
-                Effect::Note(s) => notes.push(format!("{me}: {s}")),
+                Effect::Note(mut s) => {
+                    prefix_node(me, &mut s);
+                    notes.push(s);
+                }
             }
         }
+        self.fx = effects;
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, notes: &mut Vec<String>) {
@@ -689,35 +857,32 @@ impl<N: Node> Sim<N> {
             notes.push(format!("{from}→{to} {msg} dropped: link cut"));
             return;
         }
-        let copies = if self.net_rng.chance_ppm(self.cfg.dup_ppm) {
-            2
-        } else {
-            1
-        };
-        if copies == 2 {
+        // A duplicate goes out first (as a clone), the original last: no clone otherwise.
+        if self.net_rng.chance_ppm(self.cfg.dup_ppm) {
             self.stats.duplicated += 1;
+            self.put_on_wire(from, to, msg.clone());
         }
-        for _ in 0..copies {
-            let lat = self.cfg.latency.sample(&mut self.net_rng);
-            let lost = self.net_rng.chance_ppm(self.cfg.loss_ppm);
-            let id = self.next_msg;
-            self.next_msg += 1;
-            let deliver_at = self.now.plus(lat);
-            self.msgs.insert(
-                id,
-                InFlight {
-                    id,
-                    from,
-                    to,
-                    msg: msg.clone(),
-                    sent_at: self.now,
-                    deliver_at,
-                    lost,
-                    held: false,
-                },
-            );
-            self.push(deliver_at, QKind::Deliver(id));
-        }
+        self.put_on_wire(from, to, msg);
+    }
+
+    /// One copy of a message onto the wire: its latency and loss are drawn now.
+    fn put_on_wire(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+        let lat = self.cfg.latency.sample(&mut self.net_rng);
+        let lost = self.net_rng.chance_ppm(self.cfg.loss_ppm);
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let deliver_at = self.now.plus(lat);
+        self.msgs.insert(InFlight {
+            id,
+            from,
+            to,
+            msg,
+            sent_at: self.now,
+            deliver_at,
+            lost,
+            held: false,
+        });
+        self.push(deliver_at, QKind::Deliver(id));
     }
 
     fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<String>) {
@@ -738,7 +903,8 @@ impl<N: Node> Sim<N> {
                     return;
                 }
                 self.up[i] = false;
-                self.timers.retain(|(node, _), _| *node != i);
+                self.touched = Touched::One(i);
+                self.timers.clear(i);
                 self.life.push(LifeEvent {
                     time: self.now,
                     node: i,
@@ -752,6 +918,7 @@ impl<N: Node> Sim<N> {
                     return;
                 }
                 self.up[i] = true;
+                self.touched = Touched::One(i);
                 self.life.push(LifeEvent {
                     time: self.now,
                     node: i,
@@ -772,7 +939,7 @@ impl<N: Node> Sim<N> {
                     self.release_where(|_, _| true, notes);
                 }
             }
-            Fault::DropMsg(id) => match self.msgs.remove(id) {
+            Fault::DropMsg(id) => match self.msgs.remove(*id) {
                 Some(m) => {
                     self.stats.dropped += 1;
                     notes.push(format!("{}→{} {} (#{id}) dropped", m.from, m.to, m.msg));
@@ -787,8 +954,10 @@ impl<N: Node> Sim<N> {
                     notes.push(format!("node {i} is down: command '{text}' not delivered"));
                     return;
                 }
+                self.touched = Touched::One(i);
                 let n = self.nodes.len();
-                let mut ctx = Ctx::new(self.now, i, n, &mut self.node_rng[i]);
+                let buf = std::mem::take(&mut self.fx);
+                let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], buf);
                 let result = self.nodes[i].on_command(text, &mut ctx);
                 let effects = ctx.into_effects();
                 self.apply(i, effects, notes);
@@ -803,7 +972,7 @@ impl<N: Node> Sim<N> {
     fn release_where(&mut self, pick: impl Fn(NodeId, NodeId) -> bool, notes: &mut Vec<String>) {
         let ids: Vec<u64> = self
             .msgs
-            .values()
+            .off_wire()
             .filter(|m| {
                 m.held && pick(m.from, m.to) && self.links.get(m.from, m.to) != LinkState::Held
             })
@@ -813,7 +982,7 @@ impl<N: Node> Sim<N> {
             notes.push(format!("released {} held message(s)", ids.len()));
         }
         for id in ids {
-            if let Some(m) = self.msgs.get_mut(&id) {
+            if let Some(m) = self.msgs.get_mut(id) {
                 m.held = false;
                 m.deliver_at = self.now;
             }
@@ -822,8 +991,45 @@ impl<N: Node> Sim<N> {
     }
 
     fn check_invariants(&mut self) {
+        if self.invariants.is_empty() {
+            return;
+        }
+        // What changed since the last check, for the incremental forms.
+        let full = !self.checked || self.fingerprint.is_none();
+        let mut before: Option<(NodeId, Fingerprint)> = None;
+        let mut unchanged = false;
+        if let Some(fp) = self.fingerprint {
+            if full {
+                self.fps = self
+                    .nodes
+                    .iter()
+                    .zip(&self.up)
+                    .map(|(n, &u)| (fp(n), u))
+                    .collect();
+            } else if let Touched::One(i) = self.touched {
+                let now = (fp(&self.nodes[i]), self.up[i]);
+                let old = std::mem::replace(&mut self.fps[i], now);
+                unchanged = old == now;
+                before = Some((i, old.0));
+            } else {
+                unchanged = true;
+            }
+        }
+        self.checked = true;
         for k in 0..self.invariants.len() {
             let (name, check) = self.invariants[k];
+            let run_full = match self.suspects[k] {
+                Some(_) if full || self.broken[k] => true,
+                Some(_) if unchanged => false,
+                Some(suspect) => match before {
+                    Some((i, old)) => suspect(self, i, &old),
+                    None => true,
+                },
+                None => true,
+            };
+            if !run_full {
+                continue; // held before, and nothing it reads can have broken it
+            }
             match check(self) {
                 Some(detail) if !self.broken[k] => {
                     self.broken[k] = true;

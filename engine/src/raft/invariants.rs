@@ -1,10 +1,151 @@
 //! The safety properties of the Raft paper's Figure 3, checked after every event over the
 //! servers' [`Ghost`](super::Ghost) history variables. Each check is cheap (chain hashes stand
 //! for whole log prefixes), so the page can afford them on every step.
+//!
+//! Each invariant also has an incremental form (`*_suspect`, used by [`super::new_sim`]): after
+//! an event that changed one server, only the pairs involving that server can have become
+//! violated, so only those are looked at; when one looks wrong the full check runs and words the
+//! violation exactly as before. A server's [`fingerprint`] (term, role, log, ghost lengths) lets
+//! the simulator skip every check after events that changed nothing the invariants read.
 
 use super::{RaftNode, Role};
-use crate::sim::{Invariant, Sim};
+use crate::sim::{Fingerprint, Invariant, Sim, Suspect};
 use crate::NodeId;
+
+/// What the invariants read of a server, compared exactly between events (apart from the log,
+/// which its length and chain hash stand for, as they do in the checks themselves).
+pub fn fingerprint(n: &RaftNode) -> Fingerprint {
+    let last_commit = n.ghost.commits.last();
+    [
+        n.current_term,
+        n.role as u64,
+        n.log.len() as u64,
+        n.ghost.chain.last().copied().unwrap_or(0),
+        n.ghost.led_terms.len() as u64,
+        n.ghost.truncations.len() as u64,
+        n.ghost.commits.len() as u64,
+        last_commit.map_or(0, |r| r.index),
+        last_commit.map_or(0, |r| r.chain),
+        ((n.ghost.applied_chain.len() as u64) << 1) | n.ghost.apply_error.is_some() as u64,
+    ]
+}
+
+// Positions in the fingerprint.
+const FP_LOG_LEN: usize = 2;
+const FP_CHAIN: usize = 3;
+const FP_LED: usize = 4;
+const FP_TRUNCATIONS: usize = 5;
+const FP_COMMITS: usize = 6;
+const FP_APPLIED: usize = 9;
+
+/// The five invariants of Figure 3 with their incremental forms, in the paper's order.
+pub fn incremental_invariants() -> Vec<(Invariant<RaftNode>, Suspect<RaftNode>)> {
+    invariants()
+        .into_iter()
+        .zip([
+            election_safety_suspect as Suspect<RaftNode>,
+            leader_append_only_suspect,
+            log_matching_suspect,
+            leader_completeness_suspect,
+            state_machine_safety_suspect,
+        ])
+        .collect()
+}
+
+/// Incremental Election Safety: a term that `x` newly led was also led by another server.
+fn election_safety_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+    let nodes = sim.nodes();
+    let led = &nodes[x].ghost.led_terms;
+    let new = &led[(before[FP_LED] as usize).min(led.len())..];
+    !new.is_empty()
+        && nodes
+            .iter()
+            .enumerate()
+            .any(|(j, b)| j != x && new.iter().any(|t| b.ghost.led_terms.contains(t)))
+}
+
+/// Incremental Leader Append-Only: a truncation `x` newly made as leader.
+fn leader_append_only_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+    let t = &sim.nodes()[x].ghost.truncations;
+    t[(before[FP_TRUNCATIONS] as usize).min(t.len())..]
+        .iter()
+        .any(|t| t.role == Role::Leader)
+}
+
+/// The highest index where both logs hold an entry of the same term, if their chain hashes
+/// differ there (the pair violates Log Matching).
+fn logs_conflict(a: &RaftNode, b: &RaftNode) -> Option<u64> {
+    let mut k = a.last_log_index().min(b.last_log_index());
+    while k > 0 && a.term_at(k) != b.term_at(k) {
+        k -= 1;
+    }
+    (k > 0 && a.ghost.chain_at(k) != b.ghost.chain_at(k)).then_some(k)
+}
+
+/// Incremental Log Matching: `x`'s log changed and conflicts with another server's.
+fn log_matching_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+    let nodes = sim.nodes();
+    let a = &nodes[x];
+    let now = fingerprint(a);
+    if now[FP_LOG_LEN..=FP_CHAIN] == before[FP_LOG_LEN..=FP_CHAIN] {
+        return false;
+    }
+    nodes
+        .iter()
+        .enumerate()
+        .any(|(j, b)| j != x && logs_conflict(a, b).is_some())
+}
+
+/// Incremental Leader Completeness: `x`, if a running leader, lacks a committed entry; or a
+/// commit record `x` added or updated is missing from a running leader of a later term.
+fn leader_completeness_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+    let nodes = sim.nodes();
+    let a = &nodes[x];
+    let lacks = |l: &RaftNode, r: &super::CommitRecord| {
+        r.commit_term < l.current_term && l.ghost.chain_at(r.index) != r.chain
+    };
+    if a.role == Role::Leader && sim.is_up(x) {
+        let bad = nodes
+            .iter()
+            .any(|n| n.ghost.commits.iter().any(|r| lacks(a, r)));
+        if bad {
+            return true;
+        }
+    }
+    let commits = &a.ghost.commits;
+    let from = (before[FP_COMMITS] as usize)
+        .saturating_sub(1)
+        .min(commits.len());
+    commits[from..].iter().any(|r| {
+        nodes
+            .iter()
+            .filter(|l| l.role == Role::Leader && sim.is_up(l.id))
+            .any(|l| lacks(l, r))
+    })
+}
+
+/// Incremental State Machine Safety: `x` recorded an apply error, or applied entries that
+/// differ from another server's.
+fn state_machine_safety_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+    let nodes = sim.nodes();
+    let a = &nodes[x];
+    if a.ghost.apply_error.is_some() {
+        return true;
+    }
+    if fingerprint(a)[FP_APPLIED] == before[FP_APPLIED] {
+        return false;
+    }
+    nodes
+        .iter()
+        .enumerate()
+        .any(|(j, b)| j != x && applied_conflict(a, b))
+}
+
+/// Whether two servers applied different entries at the last index both applied.
+fn applied_conflict(a: &RaftNode, b: &RaftNode) -> bool {
+    let m = a.ghost.applied_chain.len().min(b.ghost.applied_chain.len());
+    m > 0 && a.ghost.applied_chain[m - 1] != b.ghost.applied_chain[m - 1]
+}
 
 /// Name of Election Safety.
 pub const ELECTION_SAFETY: &str = "Election Safety";
@@ -73,11 +214,7 @@ pub fn log_matching(sim: &Sim<RaftNode>) -> Option<String> {
     let nodes = sim.nodes();
     for (i, a) in nodes.iter().enumerate() {
         for b in &nodes[i + 1..] {
-            let mut k = a.last_log_index().min(b.last_log_index());
-            while k > 0 && a.term_at(k) != b.term_at(k) {
-                k -= 1;
-            }
-            if k > 0 && a.ghost.chain_at(k) != b.ghost.chain_at(k) {
+            if let Some(k) = logs_conflict(a, b) {
                 let first = (1..=k).find(|&j| a.entry(j) != b.entry(j)).unwrap_or(k);
                 return Some(format!(
                     "servers {} and {} both hold an entry of term {} at index {k}, but their logs differ at index {first}",
@@ -133,8 +270,8 @@ pub fn state_machine_safety(sim: &Sim<RaftNode>) -> Option<String> {
     }
     for (i, a) in nodes.iter().enumerate() {
         for b in &nodes[i + 1..] {
-            let m = a.ghost.applied_chain.len().min(b.ghost.applied_chain.len());
-            if m > 0 && a.ghost.applied_chain[m - 1] != b.ghost.applied_chain[m - 1] {
+            if applied_conflict(a, b) {
+                let m = a.ghost.applied_chain.len().min(b.ghost.applied_chain.len());
                 let first = (0..m)
                     .find(|&j| a.ghost.applied_chain[j] != b.ghost.applied_chain[j])
                     .unwrap_or(m - 1)

@@ -59,9 +59,9 @@ pub use experiment::{
 };
 pub use ghost::{chain_hash, CommitRecord, Ghost, MsgCounts, Proposal, StateChange, Truncation};
 pub use invariants::{
-    election_safety, invariants, leader_append_only, leader_completeness, log_matching,
-    state_machine_safety, ELECTION_SAFETY, LEADER_APPEND_ONLY, LEADER_COMPLETENESS, LOG_MATCHING,
-    STATE_MACHINE_SAFETY,
+    election_safety, fingerprint, incremental_invariants, invariants, leader_append_only,
+    leader_completeness, log_matching, state_machine_safety, ELECTION_SAFETY, LEADER_APPEND_ONLY,
+    LEADER_COMPLETENESS, LOG_MATCHING, STATE_MACHINE_SAFETY,
 };
 pub use metrics::{leader, measure, LatencyStats, Outage, RaftMetrics};
 pub use node::{RaftNode, Transfer};
@@ -323,8 +323,9 @@ pub fn new_sim(
     faults: Vec<TimedFault>,
 ) -> Sim<RaftNode> {
     let mut sim = Sim::new(seed, nodes(params, servers, slots), net, faults);
-    for inv in invariants() {
-        sim.add_invariant(inv);
+    for (inv, suspect) in invariants::incremental_invariants() {
+        sim.add_incremental_invariant(inv, suspect);
     }
+    sim.set_fingerprint(invariants::fingerprint);
     sim
 }

@@ -975,15 +975,24 @@ impl RaftNode {
     fn apply_committed(&mut self) {
         while self.last_applied < self.commit_index {
             let i = self.last_applied + 1;
-            let Some(e) = self.entry(i) else { break };
+            // The log field alone (not `self.entry`), so the state machine can be updated in place.
+            let Some(e) = self.log.get(i as usize - 1) else {
+                break;
+            };
+            // Look the key up before cloning it: a key already present costs no allocation.
             match &e.cmd {
-                Cmd::Put { key, value } => {
-                    self.state.insert(key.clone(), *value);
-                }
-                Cmd::Incr { key } => {
-                    let v = self.state.entry(key.clone()).or_insert(0);
-                    *v = v.saturating_add(1);
-                }
+                Cmd::Put { key, value } => match self.state.get_mut(key) {
+                    Some(v) => *v = *value,
+                    None => {
+                        self.state.insert(key.clone(), *value);
+                    }
+                },
+                Cmd::Incr { key } => match self.state.get_mut(key) {
+                    Some(v) => *v = v.saturating_add(1),
+                    None => {
+                        self.state.insert(key.clone(), 1);
+                    }
+                },
                 Cmd::Noop | Cmd::Config(_) => {}
             }
             self.last_applied = i;

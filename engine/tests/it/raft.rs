@@ -1660,3 +1660,179 @@ fn time_to_elect_follows_figure_16() {
     assert!(median(&series[1]) < 300.0, "{series:?}");
     assert_eq!(FIG16_RANGES_MS.len(), 6);
 }
+
+/// A random fault timeline for `n` servers over `until_ms`: crashes, restarts, cuts, holds,
+/// releases, partitions, heals, forced timeouts, transfers, membership changes and client requests.
+fn random_timeline(rng: &mut Rng, n: usize, until_ms: u64, len: usize) -> Vec<TimedFault> {
+    let mut v: Vec<TimedFault> = (0..len)
+        .map(|_| {
+            let i = rng.below(n as u64) as NodeId;
+            let j = (i + 1 + rng.below(n as u64 - 1) as NodeId) % n;
+            let fault = match rng.below(12) {
+                0 => Fault::Crash(i),
+                1 => Fault::Restart(i),
+                2 => Fault::Cut(i, j),
+                3 => Fault::Hold(i, j),
+                4 => Fault::Release(i, j),
+                5 => Fault::Partition(vec![vec![i], (0..n).filter(|&k| k != i).collect()]),
+                6 => Fault::Heal,
+                7 => Fault::Command(i, "timeout".into()),
+                8 => Fault::Command(i, format!("transfer:{j}")),
+                9 => Fault::Command(i, format!("remove:{j}")),
+                10 => Fault::Command(i, format!("add:{j}")),
+                _ => Fault::Command(i, format!("incr:k{}", rng.below(3))),
+            };
+            TimedFault {
+                at: SimTime::from_ms(rng.below(until_ms)),
+                fault,
+            }
+        })
+        .collect();
+    v.sort_by_key(|f| f.at);
+    v
+}
+
+// The incremental invariant checks (what `new_sim` uses) find exactly the violations of the
+// full checks after every event, and agree on which invariants hold, on random fault
+// schedules with and without each buggy toggle.
+#[test]
+fn incremental_invariants_agree_with_full_checks_after_every_event() {
+    let bugs = [
+        dflt(),
+        RaftParams {
+            bug_commit_old_term: true,
+            ..dflt()
+        },
+        RaftParams {
+            bug_vote_without_uptodate: true,
+            ..dflt()
+        },
+        RaftParams {
+            bug_forget_vote: true,
+            ..dflt()
+        },
+    ];
+    let mut caught = 0;
+    for (b, p) in bugs.iter().enumerate() {
+        for seed in 1..=cases(6) as u64 {
+            let n = 3 + 2 * (seed as usize % 3);
+            let mut rng = Rng::new(seed * 31 + b as u64);
+            let faults = random_timeline(&mut rng, n, 3_000, 40);
+            let mut inc = new_sim(seed, p, n, n, net(), faults.clone());
+            let mut full = Sim::new(seed, nodes(p, n, n), net(), faults);
+            for inv in invariants() {
+                full.add_invariant(inv);
+            }
+            while inc.now() < SimTime::from_ms(3_000) && inc.step().is_some() {
+                full.step();
+                assert_eq!(
+                    inc.violations(),
+                    full.violations(),
+                    "seed {seed}, bug set {b}"
+                );
+                assert_eq!(inc.invariant_status(), full.invariant_status());
+            }
+            caught += inc.violations().len();
+        }
+    }
+    // The schedules do break invariants under the buggy toggles, so both paths were exercised.
+    assert!(caught > 0);
+}
+
+// A long history (its snapshots thinned several times) with client requests injected along the
+// way: seeking back anywhere, stepping back and playing forward again land on exactly the state
+// and trace of a run that only ever went forward.
+#[test]
+fn long_history_with_injections_steps_back_exactly() {
+    use engine::History;
+    let p = dflt();
+    let build = || History::new(new_sim(3, &p, 5, 5, net(), vec![]));
+    let (mut h, mut fwd) = (build(), build());
+    let (mut t, mut k) = (0u64, 0u64);
+    while fwd.sim().steps() < 20_000 {
+        t += 10;
+        fwd.run_until(SimTime::from_ms(t), u64::MAX);
+        h.run_until(SimTime::from_ms(t), u64::MAX);
+        let Some(l) = leader(fwd.sim()) else { continue };
+        k += 1;
+        fwd.inject(Fault::Command(l, format!("incr:k{}", k % 4)));
+        h.inject(Fault::Command(l, format!("incr:k{}", k % 4)));
+        // Wander back and forth in `h` now and then; it must come back to the same run.
+        if k.is_multiple_of(97) {
+            let here = h.sim().steps();
+            h.seek_step(here / 3);
+            h.step_back();
+            h.seek_step(here);
+            h.run_until(SimTime::from_ms(t), u64::MAX);
+        }
+    }
+    assert!(h.snapshot_count() <= engine::history::MAX_SNAPSHOTS + 4);
+    // Plain runs of the forward run's schedule (it holds every injection) to some steps.
+    let checkpoints = [1u64, 255, 256, 4_000, 9_000, 17_000, 19_999];
+    let states: Vec<(u64, Sim<RaftNode>)> = checkpoints
+        .iter()
+        .map(|&c| {
+            let mut plain = new_sim(3, &p, 5, 5, net(), fwd.sim().schedule().to_vec());
+            while plain.steps() < c {
+                plain.step();
+            }
+            (c, plain)
+        })
+        .collect();
+    assert_same_trace(h.sim(), fwd.sim(), "after wandering");
+    for (c, plain) in states.iter().rev() {
+        h.seek_step(*c);
+        assert_eq!(h.sim().nodes(), plain.nodes(), "seek back to {c}");
+        assert_same_trace(h.sim(), plain, &format!("seek back to {c}"));
+        h.step_back();
+        h.step();
+        assert_eq!(
+            h.sim().nodes(),
+            plain.nodes(),
+            "step back and forward at {c}"
+        );
+    }
+}
+
+// With only a tail of the trace kept, a run is the same run: the tail is the end of the full
+// trace, and violations and measurements are identical, also after steps back.
+#[test]
+fn a_trace_tail_changes_nothing_but_what_is_kept() {
+    use engine::History;
+    let p = RaftParams {
+        bug_commit_old_term: true,
+        ..dflt()
+    };
+    let faults = parse_timeline(FIGURE_8).expect("timeline");
+    let build = |tail: Option<usize>| {
+        let mut h = History::new(new_sim(1, &p, 5, 5, net(), faults.clone()));
+        h.keep_trace_tail(tail);
+        h
+    };
+    let (mut full, mut tail) = (build(None), build(Some(64)));
+    for t in (100..=4_000).step_by(100) {
+        full.run_until(SimTime::from_ms(t), u64::MAX);
+        tail.run_until(SimTime::from_ms(t), u64::MAX);
+        if t % 700 == 0 {
+            for h in [&mut full, &mut tail] {
+                let k = h.sim().steps();
+                h.seek_step(k - 100);
+                h.step_back();
+                h.seek_step(k);
+                h.run_until(SimTime::from_ms(t), u64::MAX);
+            }
+        }
+        let (a, b) = (full.sim().trace(), tail.sim().trace());
+        assert!(
+            b.len() < 200 && b.len() <= a.len(),
+            "{} of {}",
+            b.len(),
+            a.len()
+        );
+        assert_eq!(&a[a.len() - b.len()..], b, "at {t} ms");
+        assert_eq!(b.last().map(|e| e.step), Some(tail.sim().steps()));
+        assert_eq!(full.sim().violations(), tail.sim().violations());
+        assert_eq!(measure(full.sim()), measure(tail.sim()), "at {t} ms");
+    }
+    assert!(!tail.sim().violations().is_empty());
+}

@@ -1,0 +1,196 @@
+//! The simulator's tables: the event queue entry, the messages in flight and the armed timers.
+//!
+//! Cheap on purpose (they are touched several times per event): messages in flight sit in a deque
+//! indexed by id (ids are handed out in order and most messages leave the network within one
+//! latency), with the few that leave that order — held at a link, then released — in a small map;
+//! timers are a short list per node. Nothing here decides anything: the order of events is the
+//! queue's `(time, seq)` order, exactly as before.
+
+use crate::sim::InFlight;
+use crate::time::SimTime;
+use crate::NodeId;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, VecDeque};
+
+/// What a queue entry stands for.
+#[derive(Clone, Debug)]
+pub(crate) enum QKind<T> {
+    /// The arrival of message `id`.
+    Deliver(u64),
+    /// A node's timer. The entry is live only while the timer's record names this entry's key
+    /// (see [`TimerRec::entry`]); a re-armed timer moves its entry instead of adding one.
+    Timer(NodeId, T),
+}
+
+/// A queue entry, ordered by `(time, seq)`; `seq` is unique, so the order is total.
+#[derive(Clone, Debug)]
+pub(crate) struct Queued<T> {
+    pub time: SimTime,
+    pub seq: u64,
+    pub kind: QKind<T>,
+}
+
+impl<T> Queued<T> {
+    /// The ordering key.
+    pub fn key(&self) -> (SimTime, u64) {
+        (self.time, self.seq)
+    }
+}
+
+impl<T> PartialEq for Queued<T> {
+    fn eq(&self, o: &Self) -> bool {
+        self.key() == o.key()
+    }
+}
+impl<T> Eq for Queued<T> {}
+impl<T> PartialOrd for Queued<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T> Ord for Queued<T> {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.key().cmp(&o.key())
+    }
+}
+
+/// Messages in flight (on the wire or held), by id.
+#[derive(Clone, Debug)]
+pub(crate) struct MsgTable<M> {
+    /// Id of `wire[0]`.
+    base: u64,
+    /// Messages in id order from `base`; `None` once delivered, dropped or moved to `off`.
+    wire: VecDeque<Option<InFlight<M>>>,
+    /// Messages that were held at a link (and possibly released since), by id.
+    off: BTreeMap<u64, InFlight<M>>,
+}
+
+impl<M> MsgTable<M> {
+    pub fn new() -> Self {
+        MsgTable {
+            base: 1,
+            wire: VecDeque::new(),
+            off: BTreeMap::new(),
+        }
+    }
+
+    /// The index in `wire` of message `id`, if it is there (a held message's old slot is
+    /// empty: it lives in `off`).
+    fn slot(&self, id: u64) -> Option<usize> {
+        let i = id.checked_sub(self.base)?;
+        let i = usize::try_from(i).ok()?;
+        self.wire.get(i)?.as_ref().map(|_| i)
+    }
+
+    /// Adds a message just sent (ids increase from one send to the next).
+    pub fn insert(&mut self, m: InFlight<M>) {
+        if self.wire.is_empty() {
+            self.base = m.id;
+        }
+        debug_assert_eq!(m.id, self.base + self.wire.len() as u64);
+        self.wire.push_back(Some(m));
+    }
+
+    /// The message with this id, if in flight.
+    pub fn get(&self, id: u64) -> Option<&InFlight<M>> {
+        match self.slot(id) {
+            Some(i) => self.wire[i].as_ref(),
+            None => self.off.get(&id),
+        }
+    }
+
+    /// Mutable access to a message in flight.
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut InFlight<M>> {
+        match self.slot(id) {
+            Some(i) => self.wire[i].as_mut(),
+            None => self.off.get_mut(&id),
+        }
+    }
+
+    /// Takes a message out of the network.
+    pub fn remove(&mut self, id: u64) -> Option<InFlight<M>> {
+        match self.slot(id) {
+            Some(i) => {
+                let m = self.wire[i].take();
+                while matches!(self.wire.front(), Some(None)) {
+                    self.wire.pop_front();
+                    self.base += 1;
+                }
+                m
+            }
+            None => self.off.remove(&id),
+        }
+    }
+
+    /// Parks a message (just taken out with `remove`) at a held link.
+    pub fn hold(&mut self, m: InFlight<M>) {
+        self.off.insert(m.id, m);
+    }
+
+    /// Held messages (and released ones not yet delivered), in id order.
+    pub fn off_wire(&self) -> impl Iterator<Item = &InFlight<M>> {
+        self.off.values()
+    }
+
+    /// Every message in flight, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &InFlight<M>> {
+        let mut wire = self.wire.iter().flatten().peekable();
+        let mut off = self.off.values().peekable();
+        std::iter::from_fn(move || match (wire.peek(), off.peek()) {
+            (Some(a), Some(b)) if b.id < a.id => off.next(),
+            (Some(_), _) => wire.next(),
+            (None, _) => off.next(),
+        })
+    }
+}
+
+/// An armed timer.
+#[derive(Clone, Debug)]
+pub(crate) struct TimerRec<T> {
+    pub timer: T,
+    /// When it was (last) armed.
+    pub armed: SimTime,
+    /// When it fires, and the sequence number it was armed with: its place in the event order.
+    pub due: (SimTime, u64),
+    /// The key of the queue entry that stands for it. Equal to `due`, or earlier when the timer
+    /// was re-armed to a later time and kept its old entry (which moves to `due` when it reaches
+    /// the head of the queue).
+    pub entry: (SimTime, u64),
+}
+
+/// Armed timers, a short list per node.
+#[derive(Clone, Debug)]
+pub(crate) struct TimerTable<T> {
+    nodes: Vec<Vec<TimerRec<T>>>,
+}
+
+impl<T: PartialEq> TimerTable<T> {
+    pub fn new(n: usize) -> Self {
+        TimerTable {
+            nodes: (0..n).map(|_| Vec::new()).collect(),
+        }
+    }
+
+    pub fn get(&self, node: NodeId, t: &T) -> Option<&TimerRec<T>> {
+        self.nodes.get(node)?.iter().find(|r| r.timer == *t)
+    }
+
+    pub fn get_mut(&mut self, node: NodeId, t: &T) -> Option<&mut TimerRec<T>> {
+        self.nodes.get_mut(node)?.iter_mut().find(|r| r.timer == *t)
+    }
+
+    pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>) {
+        self.nodes[node].push(rec);
+    }
+
+    pub fn remove(&mut self, node: NodeId, t: &T) -> Option<TimerRec<T>> {
+        let list = self.nodes.get_mut(node)?;
+        let i = list.iter().position(|r| r.timer == *t)?;
+        Some(list.swap_remove(i))
+    }
+
+    /// Disarms every timer of `node`.
+    pub fn clear(&mut self, node: NodeId) {
+        self.nodes[node].clear();
+    }
+}
