@@ -20,7 +20,10 @@ pub const FRAME_BUDGET: u64 = 20_000;
 /// Most events replayed by one seek (a link or the scrubber).
 /// (Also the most events replayed to open a link: a hostile link cannot freeze the page; about a
 /// few seconds of work at worst. The CLI replays whole links.)
-pub const SEEK_BUDGET: u64 = 300_000;
+pub const SEEK_BUDGET: u64 = 2_000_000;
+/// Trace events a page keeps (the event log shows the last 200; the Raft sequence diagram reads
+/// the last second or so): memory does not grow with the run.
+pub const TRACE_TAIL: usize = 4_096;
 /// Events replayed at once before the page first draws (a light link opens in one go).
 const FIRST_SLICE: u64 = 20_000;
 /// Events between two clock checks while replaying a heavy link.
@@ -130,8 +133,10 @@ impl<R: Run> Player<R> {
     pub fn new(scenario: Scenario, errors: Vec<ParamError>, build: fn(&Scenario) -> R) -> Self {
         let lesson = preset_for(&scenario);
         let pos = scenario.pos;
+        let mut run = build(&scenario);
+        run.keep_trace_tail(Some(TRACE_TAIL));
         let mut p = Player {
-            hist: Rc::new(RefCell::new(build(&scenario))),
+            hist: Rc::new(RefCell::new(run)),
             scenario,
             lesson,
             build,
@@ -186,7 +191,9 @@ impl<R: Run> Player<R> {
     }
 
     fn restart(&mut self, scenario: Scenario, to: Position) {
-        self.hist = Rc::new(RefCell::new((self.build)(&scenario)));
+        let mut run = (self.build)(&scenario);
+        run.keep_trace_tail(Some(TRACE_TAIL));
+        self.hist = Rc::new(RefCell::new(run));
         self.scenario = scenario;
         self.start_replay(to);
         self.changed();

@@ -12,6 +12,7 @@
 //! A link with problems is refused: every problem is printed as `error: <param>: <message>`
 //! (the same messages the page shows in its banner) and the exit code is 2.
 
+use engine::history::Run;
 use engine::lab::{Lab, LabKind, LabVisitor};
 use engine::scenario::keys::key_table_markdown;
 use engine::scenario::{decode, presets, seek, Position, Scenario, MAX_TIME_MS};
@@ -292,6 +293,8 @@ impl LabVisitor for Measure<'_> {
     type Output = serde_json::Value;
     fn visit<L: Lab>(self) -> serde_json::Value {
         let mut run = L::build(self.0);
+        // Measurements do not read old trace events: memory stays flat on long links.
+        run.keep_trace_tail(Some(1_000));
         seek(&mut run, self.0.pos);
         serde_json::to_value(L::measure(&run)).expect("metrics serialise")
     }
@@ -304,6 +307,7 @@ impl LabVisitor for Events<'_> {
     type Output = String;
     fn visit<L: Lab>(self) -> String {
         let mut run = L::build(self.0);
+        run.keep_trace_tail(Some(self.1.max(1_000)));
         seek(&mut run, self.0.pos);
         let lines = L::event_lines(&run);
         let skip = lines.len().saturating_sub(self.1);

@@ -48,6 +48,9 @@ pub trait Run {
     fn advance_idle(&mut self, t: SimTime) -> bool;
     /// Applies a fault now (a click); returns the events it took.
     fn inject(&mut self, fault: Fault) -> u64;
+    /// Keeps only the latest `n` trace events (`None`: all); a run without a trace ignores it.
+    /// Events and measurements are the same either way; memory stops growing with the run.
+    fn keep_trace_tail(&mut self, _n: Option<usize>) {}
 }
 
 impl<N: Node> Run for History<N> {
@@ -77,6 +80,9 @@ impl<N: Node> Run for History<N> {
     }
     fn inject(&mut self, fault: Fault) -> u64 {
         History::inject(self, fault)
+    }
+    fn keep_trace_tail(&mut self, n: Option<usize>) {
+        History::keep_trace_tail(self, n)
     }
 }
 

@@ -55,29 +55,27 @@ impl LogCache {
         run: usize,
         trace: &[TraceEvent<M, T>],
     ) -> Rc<Vec<LogLine>> {
-        let total = trace.len();
+        // The run keeps a tail of its trace: lines are matched by step number, not position.
+        let tail = &trace[trace.len().saturating_sub(LOG_LINES)..];
         if run != self.run {
             self.run = run;
             self.lines.clear();
         }
-        // Stepped back: drop lines past the end; the ones before are the same events.
-        while self.lines.back().is_some_and(|l| l.step as usize > total) {
+        let newest = tail.last().map_or(0, |e| e.step);
+        // Stepped back: drop lines past the newest event; the ones before are the same events.
+        while self.lines.back().is_some_and(|l| l.step > newest) {
             self.lines.pop_back();
         }
-        let have = match self.lines.back() {
-            Some(l) => l.step as usize,
-            None => total.saturating_sub(LOG_LINES),
-        };
-        for e in &trace[have..] {
+        let have = self.lines.back().map_or(0, |l| l.step);
+        for e in tail.iter().filter(|e| e.step > have) {
             self.lines.push_back(LogLine::of(e));
             if self.lines.len() > LOG_LINES {
                 self.lines.pop_front();
             }
         }
-        let want = total.min(LOG_LINES);
-        if self.lines.len() < want {
+        if self.lines.len() < tail.len() {
             // Stepped back past the window's start: rebuild it.
-            self.lines = trace[total - want..].iter().map(LogLine::of).collect();
+            self.lines = tail.iter().map(LogLine::of).collect();
         }
         Rc::new(self.lines.iter().cloned().collect())
     }

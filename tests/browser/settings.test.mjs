@@ -75,11 +75,11 @@ browserTest('raft: the PreVote toggle replays the run without the disruption', a
 
 browserTest('a link asking for millions of events stops early with a notice instead of freezing', async ({ openPage }) => {
   const started = Date.now();
-  const page = await openPage('lab=lb&n=20&rate=10000&t=600000');
+  const page = await openPage('lab=lb&n=20&rate=10000&t=600000', { timeout: 60_000 });
   const notice = page.getByTestId('notice');
-  await notice.waitFor({ timeout: 20_000 });
-  assert.match(await notice.innerText(), /needs more than 300000 events/);
-  assert.ok(Date.now() - started < 20_000, 'the page is usable within seconds');
+  await notice.waitFor({ timeout: 60_000 });
+  assert.match(await notice.innerText(), /needs more than 2000000 events/);
+  assert.ok(Date.now() - started < 60_000, 'the page reaches its budget within a minute');
   const before = (await eventLog(page)).last.step;
   await page.getByTestId('step').click();
   await waitUntil(async () => (await eventLog(page)).last.step === before + 1, { message: 'still steps' });

@@ -97,3 +97,34 @@ fn a_step_position_replays_to_the_same_state_as_playing_there() {
     }
     assert_eq!(lines(h.sim()), lines(&fresh));
 }
+
+/// A lab's measurements of a scenario at its position, with the whole trace or only a tail.
+struct MeasureWithTail<'a>(&'a Scenario, Option<usize>);
+
+impl LabVisitor for MeasureWithTail<'_> {
+    type Output = (String, Vec<(u64, String)>);
+    fn visit<L: Lab>(self) -> Self::Output {
+        let mut run = L::build(self.0);
+        run.keep_trace_tail(self.1);
+        seek(&mut run, self.0.pos);
+        run.run_until(SimTime::from_ms(6_000), 1_000_000);
+        let lines = L::event_lines(&run);
+        let tail = lines[lines.len().saturating_sub(50)..].to_vec();
+        (format!("{:?}", L::measure(&run)), tail)
+    }
+}
+
+#[test]
+fn a_trace_tail_changes_no_measurement_and_no_recent_event() {
+    // The page and the CLI keep only a tail of the trace; what they show must not change.
+    for p in presets() {
+        let s = decode(p.query).scenario;
+        let whole = s.lab.visit(MeasureWithTail(&s, None));
+        let tail = s.lab.visit(MeasureWithTail(&s, Some(64)));
+        assert_eq!(
+            whole, tail,
+            "{}: a trace tail changes what is measured or shown",
+            p.id
+        );
+    }
+}
