@@ -55,10 +55,12 @@ pub fn decode(link: &str) -> Decoded {
     let query = query.split('#').next().unwrap_or("");
     let mut errors = Vec::new();
     let mut err = |param: &str, message: String| {
-        errors.push(ParamError {
-            param: clip(param),
-            message,
-        })
+        // A parameter with no printable name (`&=0`) is still named in the banner.
+        let param = match clip(param) {
+            p if p.trim().is_empty() => "(unnamed)".to_string(),
+            p => p,
+        };
+        errors.push(ParamError { param, message })
     };
 
     let mut pairs: Vec<(String, String)> = Vec::new();

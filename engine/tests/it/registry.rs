@@ -183,3 +183,79 @@ proptest! {
 fn percent_encode(v: &str) -> String {
     form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
+
+/// Builds a decoded scenario's run and plays at most `events` events.
+struct RunBounded<'a>(&'a Scenario, u64);
+
+impl LabVisitor for RunBounded<'_> {
+    type Output = u64;
+    fn visit<L: Lab>(self) -> u64 {
+        use engine::history::Run;
+        let mut run = L::build(self.0);
+        run.keep_trace_tail(Some(64));
+        let mut n = 0;
+        while n < self.1 && run.step() {
+            n += 1;
+        }
+        let _ = L::measure(&run);
+        n
+    }
+}
+
+/// A fuzzed link: any lab name, then a soup of keys (every key any lab knows, plus junk) with
+/// values from a hostile alphabet, extreme numbers and timeline entries.
+fn hostile_link() -> impl Strategy<Value = String> {
+    let mut keys: Vec<String> = [
+        "lab", "v", "seed", "n", "lat", "loss", "dup", "t", "step", "faults", "ops", "zz", "",
+    ]
+    .map(String::from)
+    .to_vec();
+    for lab in LabKind::ALL {
+        keys.extend(key_docs(*lab).into_iter().map(|d| d.name.to_string()));
+    }
+    let labs: Vec<String> = LabKind::ALL
+        .iter()
+        .map(|l| l.as_str().to_string())
+        .chain(["", "nope", "RAFT"].map(String::from))
+        .collect();
+    let value = prop_oneof![
+        "[0-9]{1,25}",
+        "-?[0-9]{1,6}(\\.[0-9]{0,9})?",
+        "[ -~]{0,40}",
+        "\\PC{0,20}",
+        Just("1e999".to_string()),
+        Just("18446744073709551615".to_string()),
+        "([0-9]{1,7}:(crash|restart|isolate|heal|loss|lat|cmd):[0-9a-z:=.|>]{0,12};){0,6}",
+    ];
+    (
+        prop::sample::select(labs),
+        prop::collection::vec((prop::sample::select(keys), value), 0..14),
+    )
+        .prop_map(|(lab, kv)| {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("lab", &lab);
+            for (k, v) in kv {
+                q.append_pair(&k, &v);
+            }
+            q.finish()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    /// The link boundary, fuzzed: any hostile link decodes without panic, every error names a
+    /// parameter of the link, the decoded scenario is valid, and its run builds and plays a
+    /// bounded number of events without panic.
+    #[test]
+    fn any_hostile_link_decodes_builds_and_runs(link in hostile_link(), raw in prop::collection::vec(any::<u8>(), 0..200)) {
+        for text in [link.clone(), String::from_utf8_lossy(&raw).into_owned()] {
+            let d = decode(&text);
+            for e in &d.errors {
+                prop_assert!(!e.param.is_empty(), "{text}: an error names no parameter: {e}");
+            }
+            prop_assert_eq!(d.scenario.validate(), Ok(()), "{}", text);
+            let played = d.scenario.lab.visit(RunBounded(&d.scenario, 2_000));
+            prop_assert!(played <= 2_000);
+        }
+    }
+}
