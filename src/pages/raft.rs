@@ -362,7 +362,7 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
     let first = max_len.saturating_sub(29).max(1);
     let rows = sim.nodes().iter().map(|node| {
         let i = node.id;
-        let marks = leader.filter(|l| l.id != i && l.config().contains(&i)).map(|l| (l.next_index.get(i).copied().unwrap_or(0), l.match_index.get(i).copied().unwrap_or(0)));
+        let marks = leader.filter(|l| l.id != i && l.config().contains(&i)).map(|l| l.progress.get(i).map_or((0, 0), |p| (p.next_index, p.match_index)));
         let cells = (first..=max_len).map(|idx| {
             let next = marks.is_some_and(|(n, _)| n == idx);
             let matched = marks.is_some_and(|(_, m)| m == idx);

@@ -64,7 +64,7 @@ pub use invariants::{
     LEADER_COMPLETENESS, LOG_MATCHING, STATE_MACHINE_SAFETY,
 };
 pub use metrics::{leader, measure, LatencyStats, Outage, RaftMetrics};
-pub use node::{RaftNode, Transfer};
+pub use node::{Progress, RaftNode, Transfer};
 pub use params::{RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
 
 use crate::fault::TimedFault;

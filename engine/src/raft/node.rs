@@ -59,15 +59,8 @@ pub struct RaftNode {
     pub last_leader_contact: Option<SimTime>,
 
     // Volatile state on leaders: reinitialized after election.
-    /// For each server, index of the next log entry to send to it.
-    pub next_index: Vec<u64>,
-    /// For each server, index of the highest log entry known to be replicated on it.
-    pub match_index: Vec<u64>,
-    /// For each server, the last index the latest `AppendEntries` to it carried (flow control,
-    /// not in Figure 2: a response triggers more only if entries were appended since).
-    pub last_sent: Vec<u64>,
-    /// Servers heard from since the last check-quorum (thesis §6.2).
-    pub recent_active: Vec<bool>,
+    /// What the leader knows of each server's log, one record per server (raft-rs `Progress`).
+    pub progress: Vec<Progress>,
     /// A leadership transfer in progress.
     pub transfer: Option<Transfer>,
 
@@ -75,6 +68,33 @@ pub struct RaftNode {
     config_indices: Vec<u64>,
     /// History variables for invariants and measurements; never read by the protocol.
     pub ghost: Ghost,
+}
+
+/// A leader's view of one server's log (Figure 2's `nextIndex[]` and `matchIndex[]`, with flow
+/// control and check-quorum bookkeeping), reset together on election and restart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Index of the next log entry to send to the server.
+    pub next_index: u64,
+    /// Index of the highest log entry known to be replicated on the server.
+    pub match_index: u64,
+    /// The last index the latest `AppendEntries` to it carried (flow control, not in Figure 2:
+    /// a response triggers more only if entries were appended since).
+    pub last_sent: u64,
+    /// Heard from since the last check-quorum (thesis §6.2).
+    pub recent_active: bool,
+}
+
+impl Progress {
+    /// A fresh record: send from `next_index`, nothing known replicated.
+    pub fn new(next_index: u64) -> Progress {
+        Progress {
+            next_index,
+            match_index: 0,
+            last_sent: 0,
+            recent_active: false,
+        }
+    }
 }
 
 type C<'a> = Ctx<'a, Msg, Timer>;
@@ -101,10 +121,7 @@ impl RaftNode {
             leader_id: None,
             votes: Vec::new(),
             last_leader_contact: None,
-            next_index: vec![1; slots],
-            match_index: vec![0; slots],
-            last_sent: vec![0; slots],
-            recent_active: vec![false; slots],
+            progress: vec![Progress::new(1); slots],
             transfer: None,
             config_indices: Vec::new(),
             ghost: Ghost::default(),
@@ -409,10 +426,7 @@ impl RaftNode {
         self.leader_id = Some(self.id);
         self.ghost.led_terms.push(self.current_term);
         let last = self.last_log_index();
-        self.next_index = vec![last + 1; self.slots];
-        self.match_index = vec![0; self.slots];
-        self.last_sent = vec![0; self.slots];
-        self.recent_active = vec![false; self.slots];
+        self.progress = vec![Progress::new(last + 1); self.slots];
         self.transfer = None;
         let mut voters = self.votes.clone();
         voters.sort_unstable();
@@ -808,21 +822,23 @@ impl RaftNode {
         if from >= self.slots {
             return;
         }
-        self.recent_active[from] = true;
+        self.progress[from].recent_active = true;
         let last = self.last_log_index();
         if success {
             // "If successful: update nextIndex and matchIndex for follower (§5.3)."
             let m = match_index.min(last);
-            if m > self.match_index[from] {
-                self.match_index[from] = m;
+            if m > self.progress[from].match_index {
+                self.progress[from].match_index = m;
             }
-            self.next_index[from] = self.next_index[from].max(self.match_index[from] + 1);
+            self.progress[from].next_index = self.progress[from]
+                .next_index
+                .max(self.progress[from].match_index + 1);
             self.advance_commit(ctx);
             if self.role != Role::Leader {
                 return;
             }
             if let Some(t) = self.transfer.as_mut() {
-                if t.target == from && !t.sent && self.match_index[from] == last {
+                if t.target == from && !t.sent && self.progress[from].match_index == last {
                     t.sent = true;
                     ctx.note(format!(
                         "transfer: {from} is up to date; sends TimeoutNow (§3.10)"
@@ -837,14 +853,14 @@ impl RaftNode {
             // "If last log index ≥ nextIndex for a follower: send AppendEntries RPC with log
             // entries starting at nextIndex" — unless they are already on their way (the
             // heartbeat resends them if that message was lost).
-            if self.next_index[from] <= last && self.last_sent[from] < last {
+            if self.progress[from].next_index <= last && self.progress[from].last_sent < last {
                 self.send_append(from, true, ctx);
             }
             return;
         }
         // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry."
-        let old = self.next_index[from];
-        if match_index + 1 != old || match_index < self.match_index[from] {
+        let old = self.progress[from].next_index;
+        if match_index + 1 != old || match_index < self.progress[from].match_index {
             return; // a rejection of an older probe
         }
         let hinted = if self.params.fast_backup {
@@ -858,8 +874,11 @@ impl RaftNode {
         } else {
             old - 1
         };
-        let new = hinted.min(old - 1).max(self.match_index[from] + 1).max(1);
-        self.next_index[from] = new;
+        let new = hinted
+            .min(old - 1)
+            .max(self.progress[from].match_index + 1)
+            .max(1);
+        self.progress[from].next_index = new;
         ctx.note(format!("AE rejected by {from}: next_index[{from}] = {new}"));
         self.send_append(from, true, ctx);
     }
@@ -867,7 +886,7 @@ impl RaftNode {
     /// Sends `AppendEntries` to `p` from `next_index[p]` (with entries, or empty).
     fn send_append(&mut self, p: NodeId, with_entries: bool, ctx: &mut C) {
         let last = self.last_log_index();
-        let next = self.next_index[p].clamp(1, last + 1);
+        let next = self.progress[p].next_index.clamp(1, last + 1);
         let prev = next - 1;
         let entries = if with_entries {
             let end = last.min(prev + MAX_ENTRIES_PER_APPEND as u64);
@@ -875,7 +894,7 @@ impl RaftNode {
         } else {
             Vec::new()
         };
-        self.last_sent[p] = prev + entries.len() as u64;
+        self.progress[p].last_sent = prev + entries.len() as u64;
         let msg = Msg::AppendEntries {
             term: self.current_term,
             leader_id: self.id,
@@ -907,7 +926,7 @@ impl RaftNode {
                     if m == self.id {
                         last >= n
                     } else {
-                        self.match_index.get(m).is_some_and(|&x| x >= n)
+                        self.progress.get(m).is_some_and(|p| p.match_index >= n)
                     }
                 })
                 .count();
@@ -1052,7 +1071,7 @@ impl RaftNode {
     /// Sends a just-appended entry at once to every follower that has acknowledged all before it.
     fn replicate_new(&mut self, index: u64, ctx: &mut C) {
         for p in self.targets() {
-            if self.next_index[p] == index {
+            if self.progress[p].next_index == index {
                 self.send_append(p, true, ctx);
             }
         }
@@ -1100,8 +1119,8 @@ impl RaftNode {
         let index = self.last_log_index() + 1;
         if let Some(id) = add {
             // A new member starts from scratch as far as this leader knows.
-            self.next_index[id] = index;
-            self.match_index[id] = 0;
+            self.progress[id].next_index = index;
+            self.progress[id].match_index = 0;
         }
         ctx.note(format!(
             "appends config {} at {index}: in effect now (thesis §4.1)",
@@ -1132,7 +1151,7 @@ impl RaftNode {
         // Thesis §3.10: stop accepting client requests, bring the target up to date, send
         // TimeoutNow; give up after an election timeout.
         let deadline = ctx.now().plus(self.params.election_timeout_max);
-        let up_to_date = self.match_index[target] == self.last_log_index();
+        let up_to_date = self.progress[target].match_index == self.last_log_index();
         self.transfer = Some(Transfer {
             target,
             deadline,
@@ -1213,7 +1232,9 @@ impl Node for RaftNode {
                 let cfg = self.config().to_vec();
                 let heard = cfg
                     .iter()
-                    .filter(|&&m| m == self.id || self.recent_active.get(m) == Some(&true))
+                    .filter(|&&m| {
+                        m == self.id || self.progress.get(m).is_some_and(|p| p.recent_active)
+                    })
                     .count();
                 if heard < self.quorum() {
                     ctx.note(format!(
@@ -1222,7 +1243,9 @@ impl Node for RaftNode {
                     ));
                     self.become_follower(self.current_term, None, ctx);
                 } else {
-                    self.recent_active.iter_mut().for_each(|a| *a = false);
+                    self.progress
+                        .iter_mut()
+                        .for_each(|p| p.recent_active = false);
                     ctx.set_timer(Timer::CheckQuorum, self.params.election_timeout_min);
                 }
             }
@@ -1240,10 +1263,7 @@ impl Node for RaftNode {
         self.leader_id = None;
         self.votes.clear();
         self.last_leader_contact = None;
-        self.next_index = vec![1; self.slots];
-        self.match_index = vec![0; self.slots];
-        self.last_sent = vec![0; self.slots];
-        self.recent_active = vec![false; self.slots];
+        self.progress = vec![Progress::new(1); self.slots];
         self.transfer = None;
         self.ghost.proposals.clear();
         if self.params.bug_forget_vote {

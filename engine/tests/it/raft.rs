@@ -419,7 +419,10 @@ fn a_new_leader_sends_empty_append_entries_then_appends_a_no_op() {
     }
     assert_eq!(n.log.last().map(|x| &x.cmd), Some(&Cmd::Noop));
     assert_eq!(n.last_log_term(), 3);
-    assert_eq!(n.next_index, [3, 3, 3]);
+    assert_eq!(
+        n.progress.iter().map(|p| p.next_index).collect::<Vec<_>>(),
+        [3, 3, 3]
+    );
     assert_eq!(armed(&e, Timer::Heartbeat), Some(MS(50)));
     // The first success sends the no-op (Leaders: "If last log index ≥ nextIndex for a
     // follower: send AppendEntries RPC with log entries starting at nextIndex").
@@ -494,10 +497,16 @@ fn client_requests_go_to_the_leader_and_are_applied_everywhere() {
 fn a_successful_append_updates_next_and_match_index() {
     let mut n = leader_with(log_of(&[1, 1]), 2, &dflt());
     deliver(&mut n, 1, ae_ok(2, 3), 10);
-    assert_eq!((n.next_index[1], n.match_index[1]), (4, 3));
+    assert_eq!(
+        (n.progress[1].next_index, n.progress[1].match_index),
+        (4, 3)
+    );
     // A stale, smaller acknowledgement never moves them back.
     deliver(&mut n, 1, ae_ok(2, 1), 11);
-    assert_eq!((n.next_index[1], n.match_index[1]), (4, 3));
+    assert_eq!(
+        (n.progress[1].next_index, n.progress[1].match_index),
+        (4, 3)
+    );
 }
 
 // Raft §5.3 (Leaders): "If AppendEntries fails because of log inconsistency: decrement
@@ -505,7 +514,7 @@ fn a_successful_append_updates_next_and_match_index() {
 #[test]
 fn a_rejection_decrements_next_index_and_retries() {
     let mut n = leader_with(log_of(&[1, 1, 2]), 3, &dflt());
-    assert_eq!(n.next_index[1], 4);
+    assert_eq!(n.progress[1].next_index, 4);
     let reject = |prev: u64, ct: Option<u64>, ci: u64| Msg::AppendEntriesResponse {
         term: 3,
         success: false,
@@ -514,13 +523,13 @@ fn a_rejection_decrements_next_index_and_retries() {
         conflict_index: ci,
     };
     let e = deliver(&mut n, 1, reject(3, None, 2), 10);
-    assert_eq!(n.next_index[1], 3);
+    assert_eq!(n.progress[1].next_index, 3);
     assert_eq!(reply(&e), ae(3, 0, 2, 1, n.log[2..].to_vec(), 0));
     // A duplicate of the same rejection is stale: nothing moves.
     assert!(deliver(&mut n, 1, reject(3, None, 2), 11).is_empty());
-    assert_eq!(n.next_index[1], 3);
+    assert_eq!(n.progress[1].next_index, 3);
     let e = deliver(&mut n, 1, reject(2, None, 2), 12);
-    assert_eq!(n.next_index[1], 2);
+    assert_eq!(n.progress[1].next_index, 2);
     assert_eq!(reply(&e), ae(3, 0, 1, 1, n.log[1..].to_vec(), 0));
 }
 
@@ -544,14 +553,17 @@ fn fast_backup_skips_a_whole_term_per_rejection() {
     // next_index was 5. The follower's entry 4 has term 2, which it stores from index 3; the
     // leader has no term-2 entry: jump to the follower's first index of that term.
     deliver(&mut n, 1, reject(4, Some(2), 3), 10);
-    assert_eq!(n.next_index[1], 3);
+    assert_eq!(n.progress[1].next_index, 3);
     // The leader has entries of the conflicting term: jump past its last one.
     let mut m = leader_with(log_of(&[1, 3, 3, 4, 4]), 5, &p);
     deliver(&mut m, 1, reject(5, Some(3), 2), 10);
-    assert_eq!(m.next_index[1], 4, "after the leader's last term-3 entry");
+    assert_eq!(
+        m.progress[1].next_index, 4,
+        "after the leader's last term-3 entry"
+    );
     // A shorter follower log: jump straight past its end.
     let e = deliver(&mut n, 2, reject(4, None, 2), 11);
-    assert_eq!(n.next_index[2], 2);
+    assert_eq!(n.progress[2].next_index, 2);
     assert_eq!(reply(&e), ae(5, 0, 1, 1, n.log[1..].to_vec(), 0));
     // The follower computes the hint.
     let mut f = server(1, 3, &p);
@@ -1039,8 +1051,14 @@ fn persistent_state_survives_a_restart_and_volatile_state_does_not() {
     assert_eq!(n.role, Role::Follower);
     assert_eq!((n.commit_index, n.last_applied), (0, 0));
     assert!(n.applied().is_empty());
-    assert_eq!(n.next_index, [1, 1, 1]);
-    assert_eq!(n.match_index, [0, 0, 0]);
+    assert_eq!(
+        n.progress.iter().map(|p| p.next_index).collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
+    assert_eq!(
+        n.progress.iter().map(|p| p.match_index).collect::<Vec<_>>(),
+        [0, 0, 0]
+    );
     // In a run: the restarted server rebuilds its state machine by re-applying the log once a
     // leader tells it the commit index.
     let s = run(
