@@ -32,9 +32,11 @@ pub mod fault;
 pub mod health;
 pub mod heartbeat;
 pub mod history;
+pub mod invariant;
 pub mod lab;
 pub mod lb;
 pub mod net;
+pub mod node;
 mod queue;
 pub mod raft;
 pub mod replication;
@@ -43,6 +45,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod time;
+pub mod trace;
 
 /// Shortens a piece of user input quoted in an error message: at most 40 characters (then `…`),
 /// no control characters, so a hostile link cannot flood the page's banner or the CLI's stderr.

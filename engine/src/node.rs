@@ -1,0 +1,155 @@
+//! A simulated process and its view of the world: the [`Node`] trait (sans-IO handlers), the
+//! effects a handler asks for ([`Effect`]), and its context ([`Ctx`]: time, id, RNG stream).
+
+use crate::rng::Rng;
+use crate::time::{Duration, SimTime};
+use crate::NodeId;
+use std::fmt::{Debug, Display};
+
+/// A simulated process: reacts to messages and timers, and tells the simulator what to do
+/// through its [`Ctx`]. It never sees the network, the clock or a global RNG directly.
+pub trait Node: Clone + Debug {
+    /// The messages nodes exchange.
+    type Msg: Clone + Debug + Display;
+    /// The node's timers; setting a timer that is already set re-arms it.
+    type Timer: Clone + Debug + Display + Ord;
+    /// Called once at time zero and again after every restart.
+    fn on_start(&mut self, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    /// A message from `from` arrived.
+    fn on_message(&mut self, from: NodeId, msg: Self::Msg, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    /// A timer fired.
+    fn on_timer(&mut self, timer: Self::Timer, ctx: &mut Ctx<Self::Msg, Self::Timer>);
+    /// The node crashed and is restarting: drop volatile state, keep persistent state
+    /// (Raft §5, Figure 2). `on_start` follows.
+    fn on_restart(&mut self) {}
+    /// A lab-specific command from outside, in its link text form (`cmd:2:timeout` in a
+    /// timeline: a client request, a forced election timeout, …). Returns an error for text the
+    /// lab does not understand; the simulator records it as a note. Labs without commands keep
+    /// this default.
+    fn on_command(
+        &mut self,
+        text: &str,
+        ctx: &mut Ctx<Self::Msg, Self::Timer>,
+    ) -> Result<(), String> {
+        let _ = ctx;
+        Err(format!("this lab has no command '{}'", crate::clip(text)))
+    }
+}
+
+/// What a handler asks the simulator to do, recorded as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect<M, T> {
+    /// Send a message.
+    Send(NodeId, M),
+    /// Arm (or re-arm) a timer to fire after a delay.
+    SetTimer(T, Duration),
+    /// Disarm a timer.
+    CancelTimer(T),
+    /// Explain a decision in the trace ("why").
+    Note(String),
+}
+
+/// A handler's view of the world: the time, its own id, its own RNG stream, and an effect list.
+pub struct Ctx<'a, M, T> {
+    now: SimTime,
+    me: NodeId,
+    n: usize,
+    rng: &'a mut Rng,
+    effects: Vec<Effect<M, T>>,
+}
+
+impl<'a, M: Clone, T> Ctx<'a, M, T> {
+    /// A context for calling a handler directly (unit tests of a node without a simulator).
+    pub fn new(now: SimTime, me: NodeId, n: usize, rng: &'a mut Rng) -> Self {
+        Ctx {
+            now,
+            me,
+            n,
+            rng,
+            effects: Vec::new(),
+        }
+    }
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// This node's id.
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+    /// Number of nodes in the simulation.
+    pub fn cluster_size(&self) -> usize {
+        self.n
+    }
+    /// This node's own random stream.
+    pub fn rng(&mut self) -> &mut Rng {
+        self.rng
+    }
+    /// Sends `msg` to `to`.
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.effects.push(Effect::Send(to, msg));
+    }
+    /// Sends `msg` to every other node.
+    pub fn broadcast(&mut self, msg: M) {
+        for to in 0..self.n {
+            if to != self.me {
+                self.effects.push(Effect::Send(to, msg.clone()));
+            }
+        }
+    }
+    /// Arms `timer` to fire `after` from now (replacing an armed timer of the same value).
+    pub fn set_timer(&mut self, timer: T, after: Duration) {
+        self.effects.push(Effect::SetTimer(timer, after));
+    }
+    /// Disarms `timer`.
+    pub fn cancel_timer(&mut self, timer: T) {
+        self.effects.push(Effect::CancelTimer(timer));
+    }
+    /// Adds a line of explanation to this step's trace event.
+    pub fn note(&mut self, why: impl Into<String>) {
+        self.effects.push(Effect::Note(why.into()));
+    }
+    /// The effects requested so far (for tests).
+    pub fn effects(&self) -> &[Effect<M, T>] {
+        &self.effects
+    }
+    /// Takes the effects out.
+    pub fn into_effects(self) -> Vec<Effect<M, T>> {
+        self.effects
+    }
+    /// A context that writes into `buf` (emptied first), so the simulator reuses one buffer.
+    pub(crate) fn with_buffer(
+        now: SimTime,
+        me: NodeId,
+        n: usize,
+        rng: &'a mut Rng,
+        mut buf: Vec<Effect<M, T>>,
+    ) -> Self {
+        buf.clear();
+        Ctx {
+            now,
+            me,
+            n,
+            rng,
+            effects: buf,
+        }
+    }
+}
+
+/// Prefixes a node's note with `{me}: ` in the note's own buffer (no second string; digits by
+/// hand, so the wasm bundle does not pull in `std::io` formatting).
+pub(crate) fn prefix_node(me: NodeId, s: &mut String) {
+    let mut buf = [0u8; 24];
+    let mut i = buf.len() - 2;
+    buf[i..].copy_from_slice(b": ");
+    let mut x = me;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    s.insert_str(0, std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
