@@ -52,6 +52,23 @@ for (const size of ['projector', 'zoom150']) {
   });
 }
 
+browserTest('at 1280×720 every text on each lab\'s stage is at least 12 px', async ({ session }) => {
+  for (const lab of LABS) {
+    const { page, close } = await pageAt(session, 'projector', `lab=${lab}`);
+    const small = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=stage] svg text')]
+        .filter((t) => t.textContent.trim())
+        .map((t) => ({
+          text: t.textContent.trim().slice(0, 20),
+          px: parseFloat(getComputedStyle(t).fontSize) * (t.ownerSVGElement.getScreenCTM()?.a ?? 1),
+        }))
+        .filter((t) => t.px < 12),
+    );
+    assert.deepEqual(small, [], `${lab}: stage text under 12 px`);
+    await close();
+  }
+});
+
 browserTest('on a 360 px phone no lab page scrolls sideways', async ({ session }) => {
   for (const lab of LABS) {
     const { page, close } = await pageAt(session, 'phone', `lab=${lab}`);
