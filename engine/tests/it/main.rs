@@ -8,6 +8,7 @@
 //! - `determinism`: same link, same run — presets, round trips and a seed sweep.
 //! - `transcript`: etcd-style expected traces in `testdata/*.txt` (`UPDATE_TRANSCRIPTS=1` rewrites).
 //! - `registry`: every lab's key table, presets and key soups that must hold together.
+//! - `script`: scripted transcripts of every lab (step, inject, back, seek) in `testdata/scripts/`.
 //! - `props`: property tests (`PROPTEST_CASES` overrides the case counts).
 
 // The determinism lints (engine/clippy.toml) are for the engine itself; tests may compute
@@ -24,6 +25,7 @@ mod raft;
 mod registry;
 mod replication;
 mod ring;
+mod script;
 mod sim;
 mod swim;
 mod transcript;
