@@ -1,14 +1,7 @@
 // Browser tests of the heartbeat lab's forms, presets, network panel and message clicks.
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, nodeStatuses, simMs, waitUntil, choosePreset } from './lib.mjs';
+import { browserTest, eventLog, nodeStatuses, simMs, waitUntil, choosePreset, setRange } from './lib.mjs';
 
-/** Sets a range input's value as a user dragging it would (fires `input`). */
-async function setRange(page, testid, value) {
-  await page.getByTestId(testid).evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, value);
-}
 
 /** Types into a text field and commits it (fires `change`). */
 async function typeAndCommit(page, testid, value) {

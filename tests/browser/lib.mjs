@@ -321,3 +321,17 @@ export async function choosePreset(page, id) {
   if ((await menu.getAttribute('open')) === null) await menu.locator('summary').click();
   await page.getByTestId(`preset-${id}`).click();
 }
+
+/** Sets a range input (`data-testid`) to `value` as a user dragging it would (an `input` event). */
+export async function setRange(page, testid, value) {
+  await page.getByTestId(testid).evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
+/** Sets a range input to its maximum. */
+export async function setRangeMax(page, testid) {
+  const max = await page.getByTestId(testid).getAttribute('max');
+  await setRange(page, testid, max);
+}

@@ -1,14 +1,8 @@
 // Browser tests of the controls every lab shares and of settings not covered elsewhere: the
 // timeline scrubber, the seed field, selects and toggles that replay the run.
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, nodeStatuses, simMs, waitUntil } from './lib.mjs';
+import { browserTest, eventLog, nodeStatuses, simMs, waitUntil, setRange } from './lib.mjs';
 
-async function setRange(page, testid, value) {
-  await page.getByTestId(testid).evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, value);
-}
 
 async function commit(page, testid, value) {
   await page.getByTestId(testid).fill(String(value));
