@@ -180,6 +180,8 @@ labs! {
     Lb => crate::lb::LbLab,
     /// Heartbeat failure detection and failover.
     Heartbeat => crate::heartbeat::HeartbeatLab,
+    /// Replication, split brain, locks and active-active conflicts.
+    Replication => crate::replication::ReplicationLab,
 }
 
 impl LabKind {
