@@ -32,9 +32,9 @@ crate::text_enum! {
     pub enum Section {
         /// Primary/backup replication, failover and split brain (the default).
         #[default]
-        Repl = "repl" / "replication & failover",
+        Repl = "repl" / "replication",
         /// The lock service with leases and fencing tokens.
-        Locks = "locks" / "locks & fencing",
+        Locks = "locks" / "locks",
         /// Active-active sites and conflict resolution.
         Active = "aa" / "active-active",
     }

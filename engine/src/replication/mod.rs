@@ -72,8 +72,8 @@ pub use command::{key_name, ReplCommand, MAX_BURST};
 pub use data::{DataNode, Peer, Role, Rollback};
 pub use desc::{ReplLabMetrics, ReplRun, ReplSetup, ReplicationLab, Section};
 pub use metrics::{
-    acting_primaries, authoritative, lag, measure, Lag, LatencyStats, LostWrite, ModeLatency,
-    Outage, ReadCounts, ReplMetrics, WriteCounts,
+    acting_intervals, acting_primaries, authoritative, lag, measure, split_brain_intervals, Lag,
+    LatencyStats, LostWrite, ModeLatency, Outage, ReadCounts, ReplMetrics, WriteCounts,
 };
 pub use monitor::{Failover, Monitor, Round, RoundKind, Transition, View};
 pub use params::{

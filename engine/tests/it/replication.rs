@@ -1113,7 +1113,12 @@ fn every_preset_shows_its_lesson() {
                 assert_eq!(m.violations, 0, "{id}");
                 let ok = match id {
                     "repl-async-loss" => m.writes.acked_lost > 0 && m.acked_rolled_back > 0,
-                    "repl-sync-safe" => m.writes.acked_lost == 0 && m.failovers == 1,
+                    "repl-sync-safe" => {
+                        m.writes.acked_lost == 0
+                            && m.failovers == 1
+                            && m.writes.acked > 20
+                            && m.latency.iter().all(|l| l.mode == "sync")
+                    }
                     "repl-sync-stall" => m.longest_outage_ms > 1_900.0,
                     "repl-semi-fallback" => {
                         m.writes.acked_lost > 0 && m.latency.iter().any(|l| l.mode == "async")
