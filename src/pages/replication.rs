@@ -103,6 +103,7 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { section_switcher(s, setup.sec, dispatch) }
                     { stage }
+                    { legend(setup.sec) }
                 </div>
                 <div class="side">
                     { side }
@@ -148,6 +149,35 @@ fn section_switcher(s: &Scenario, current: Section, dispatch: &Callback<Action>)
         }
     });
     html! { <div class="sections" role="tablist" data-testid="sections">{ for tabs }</div> }
+}
+
+/// The colour key under the picture.
+fn legend(sec: Section) -> Html {
+    match sec {
+        Section::Repl => html! {
+            <p class="legend">
+                <span class="key k-write">{"● write"}</span>
+                <span class="key k-append">{"● replication"}</span>
+                <span class="key k-read">{"● read"}</span>
+                <span class="key k-promote">{"● failover"}</span>
+                <span class="key">{"Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost."}</span>
+            </p>
+        },
+        Section::Locks => html! {
+            <p class="legend">
+                <span class="key k-promote">{"● lock request/grant"}</span>
+                <span class="key k-hb">{"● keep-alive"}</span>
+                <span class="key k-write">{"● write"}</span>
+                <span class="key">{"tN: the fencing token a write carries."}</span>
+            </p>
+        },
+        Section::Active => html! {
+            <p class="legend">
+                <span class="key k-write">{"● operations shipped"}</span>
+                <span class="key k-hb">{"● acknowledgements"}</span>
+            </p>
+        },
+    }
 }
 
 /// A node's circle with its label, status ring and cross when crashed.
@@ -699,8 +729,8 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         let text = match c.phase {
             Phase::Idle => "idle".to_string(),
             Phase::Waiting => "waiting for the lock".to_string(),
-            Phase::Holding => format!("believes it holds token {}", c.token),
-            Phase::Writing => format!("writing with token {}", c.token),
+            Phase::Holding => format!("thinks it holds t{}", c.token),
+            Phase::Writing => format!("writing with t{}", c.token),
         };
         let extra = html! {
             <text class={classes!("node-head", believes.then_some("holds"))} x={f1(at.x + 28.0)} y={f1(at.y + 6.0)}
@@ -716,29 +746,29 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
     // The storage's writes, newest last.
     let writes = storage_writes(sim);
     let shown = &writes[writes.len().saturating_sub(6)..];
-    let list_x = 500.0;
+    let list_x = 520.0;
     let list = shown.iter().enumerate().map(|(k, w)| {
         let (cls, mark) = match w.verdict {
             WriteVerdict::Accepted => ("accepted", "✔"),
             WriteVerdict::Late => ("late", "✔ late"),
-            WriteVerdict::Stale => ("stale", "⚠ stale, taken"),
+            WriteVerdict::Stale => ("stale", "⚠ STALE"),
             WriteVerdict::Refused => ("refused", "✘ refused"),
         };
-        let y = 160.0 + 22.0 * k as f64;
+        let y = 178.0 + 22.0 * k as f64;
         html! {
             <g class={classes!("write-row", cls)} data-testid="storage-write" data-verdict={cls}>
                 if w.verdict != WriteVerdict::Accepted {
                     <rect x={f1(list_x - 4.0)} y={f1(y - 16.0)} width={f1(STRIP_END - list_x + 8.0)} height="21" rx="3" />
                 }
                 <text x={f1(list_x)} y={f1(y)}>
-                    { format!("{} ms c{} t{} {mark}", fmt_ms(w.time.0 - w.time.0 % 1000), w.client, w.token) }
+                    { format!("{}ms c{} t{} {mark}", fmt_ms(w.time.0 - w.time.0 % 1000), w.client, w.token) }
                 </text>
             </g>
         }
     });
     // Beliefs against the service's leases.
     let tl_top = (client_y(clients.len().saturating_sub(1)) + 50.0)
-        .max(160.0 + 22.0 * shown.len() as f64 + 16.0);
+        .max(178.0 + 22.0 * shown.len() as f64 + 16.0);
     let horizon = SimTime(now.0.max(1_000_000));
     let leases = lease_intervals(sim);
     let rows = clients.iter().enumerate().map(|(k, &i)| {
@@ -767,7 +797,7 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
             <g class="storage-log" data-testid="storage-log">
-                <text class="tl-title" x={f1(list_x)} y="136">{"writes: time, client, token"}</text>
+                <text class="tl-title" x={f1(list_x)} y="150">{"writes: time, client, token"}</text>
                 { for list }
             </g>
             <g class="timeline">
@@ -806,7 +836,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
     let m = measure_active(sim);
     let col = W / sites.len().max(1) as f64;
     let pos = |i: NodeId| {
-        (i < sites.len()).then(|| Pt {
+        (i < sites.len()).then_some(Pt {
             x: col * (i as f64 + 0.5),
             y: 90.0,
         })
