@@ -185,6 +185,8 @@ labs! {
     Lb => crate::lb::LbLab,
     /// Heartbeat failure detection and failover.
     Heartbeat => crate::heartbeat::HeartbeatLab,
+    /// Replication, split brain, locks and active-active conflicts.
+    Replication => crate::replication::ReplicationLab,
 }
 
 impl LabKind {

@@ -14,6 +14,7 @@ use engine::lab::Lab as LabDef;
 use engine::scenario::keys::KeyKind;
 use engine::scenario::{decode, Decoded, LabKind, Scenario};
 use engine::sim::TraceEvent;
+use engine::NodeId;
 use std::cell::RefCell;
 use std::fmt::Display;
 use std::rc::Rc;
@@ -169,6 +170,26 @@ pub fn action_button(
     let d = dispatch.clone();
     let onclick = Callback::from(move |_: MouseEvent| d.emit(action.clone()));
     html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
+}
+
+/// A node's click and Enter-key handlers: both select node `i` (its actions appear); the click
+/// does not reach the picture behind it (which deselects).
+pub fn select_handlers(
+    i: NodeId,
+    dispatch: &Callback<Action>,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let d = dispatch.clone();
+    let onclick = Callback::from(move |e: MouseEvent| {
+        e.stop_propagation();
+        d.emit(Action::Select(Some(i)));
+    });
+    let d = dispatch.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            d.emit(Action::Select(Some(i)));
+        }
+    });
+    (onclick, onkeydown)
 }
 
 /// A labelled text field that sends an action built from its value when it changes.

@@ -4,4 +4,5 @@ pub mod heartbeat;
 pub mod home;
 pub mod lb;
 pub mod raft;
+pub mod replication;
 pub mod ring;

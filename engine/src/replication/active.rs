@@ -37,43 +37,16 @@ pub const MAX_SKEW_MS: u64 = 60_000;
 /// Replication retry tick.
 pub const TICK: Duration = Duration::from_ms(100);
 
-/// How concurrent writes are resolved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Resolve {
-    /// Last writer wins by the writing site's clock.
-    Lww,
-    /// Version vectors; concurrent writes become siblings.
-    Vv,
-    /// Increments on a G-counter CRDT.
-    Crdt,
-}
-
-impl Resolve {
-    /// The link name (`lww`, `vv`, `crdt`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Resolve::Lww => "lww",
-            Resolve::Vv => "vv",
-            Resolve::Crdt => "crdt",
-        }
-    }
-}
-
-impl fmt::Display for Resolve {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Resolve {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Resolve, String> {
-        match s {
-            "lww" => Ok(Resolve::Lww),
-            "vv" => Ok(Resolve::Vv),
-            "crdt" => Ok(Resolve::Crdt),
-            _ => Err(format!("'{}' is not a resolution (lww, vv, crdt)", clip(s))),
-        }
+crate::text_enum! {
+    /// How concurrent writes are resolved.
+    pub enum Resolve {
+        /// Last writer wins by the writing site's clock.
+        #[default]
+        Lww = "lww" / "last writer wins",
+        /// Version vectors; concurrent writes become siblings.
+        Vv = "vv" / "version vectors",
+        /// Increments on a G-counter CRDT.
+        Crdt = "crdt" / "counter CRDT",
     }
 }
 
@@ -643,73 +616,4 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
         }
     }
     m
-}
-
-impl ActiveParams {
-    /// Sets one link key (`as`, `ares`, `arate`, `akeys`, `askew`). `Ok(false)` for a key this
-    /// section does not have.
-    pub fn set_key(&mut self, key: &str, v: &str) -> Result<bool, String> {
-        let uint = |hi: u64| -> Result<u64, String> {
-            if v.is_empty() || v.len() > 5 || !v.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("{key}: '{}' is not a whole number", clip(v)));
-            }
-            let x: u64 = v.parse().map_err(|_| format!("{key}: bad number"))?;
-            if x > hi {
-                return Err(format!("{key}: {x} is above {hi}"));
-            }
-            Ok(x)
-        };
-        match key {
-            "as" => self.sites = uint(MAX_SITES as u64)? as usize,
-            "ares" => self.resolve = v.parse()?,
-            "arate" => self.rate = uint(1_000)? as u32,
-            "akeys" => self.keys = uint(26)? as u8,
-            "askew" => {
-                let mut skew = [0i64; MAX_SITES];
-                let parts: Vec<&str> = v.split('.').collect();
-                if parts.len() > MAX_SITES {
-                    return Err(format!("askew: more than {MAX_SITES} sites"));
-                }
-                for (i, part) in parts.into_iter().enumerate() {
-                    let digits = part.strip_prefix('-').unwrap_or(part);
-                    if digits.is_empty()
-                        || digits.len() > 5
-                        || !digits.bytes().all(|b| b.is_ascii_digit())
-                    {
-                        return Err(format!(
-                            "askew: '{}' is not a whole number of ms",
-                            clip(part)
-                        ));
-                    }
-                    skew[i] = part.parse().map_err(|_| "askew: bad number".to_string())?;
-                }
-                self.skew_ms = skew;
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    /// The keys whose value differs from the default (the link's form).
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let d = ActiveParams::default();
-        let mut v = Vec::new();
-        if self.sites != d.sites {
-            v.push(("as", self.sites.to_string()));
-        }
-        if self.resolve != d.resolve {
-            v.push(("ares", self.resolve.to_string()));
-        }
-        if self.rate != d.rate {
-            v.push(("arate", self.rate.to_string()));
-        }
-        if self.keys != d.keys {
-            v.push(("akeys", self.keys.to_string()));
-        }
-        if self.skew_ms != d.skew_ms {
-            let s: Vec<String> = self.skew_ms.iter().map(|x| x.to_string()).collect();
-            v.push(("askew", s.join(".")));
-        }
-        v
-    }
 }

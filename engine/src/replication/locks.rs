@@ -887,6 +887,100 @@ pub fn new_lock_sim(
     Sim::new(seed, lock_nodes(p), net, faults)
 }
 
+/// The service's leases as stretches `(client, token, from, until)`: from a grant to its expiry
+/// or release; a lease still held ends at the run's current time (the truth the clients' beliefs
+/// are drawn against).
+pub fn lease_intervals(sim: &Sim<LockNode>) -> Vec<(NodeId, u64, SimTime, SimTime)> {
+    let Some(svc) = sim.nodes().get(LOCK_SERVICE).and_then(|n| n.service()) else {
+        return Vec::new();
+    };
+    let mut open: Vec<(NodeId, u64, SimTime)> = Vec::new();
+    let mut out = Vec::new();
+    for e in &svc.events {
+        if e.what == "granted" {
+            open.push((e.client, e.token, e.time));
+        } else if let Some(k) = open.iter().position(|o| o.1 == e.token) {
+            let (c, t, from) = open.remove(k);
+            out.push((c, t, from, e.time));
+        }
+    }
+    out.extend(open.into_iter().map(|(c, t, from)| (c, t, from, sim.now())));
+    out
+}
+
+/// How a write the storage received stands against the truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WriteVerdict {
+    /// Accepted, with the newest token so far.
+    Accepted,
+    /// Accepted, with a token below one the storage had already accepted: an old holder
+    /// overwrote a newer one (what fencing prevents).
+    Stale,
+    /// Accepted, in token order, but below a token already granted (all fencing can promise).
+    Late,
+    /// Refused by the token check.
+    Refused,
+}
+
+/// One write at the storage, judged ([`storage_writes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StorageWrite {
+    /// When it arrived.
+    pub time: SimTime,
+    /// The writing client.
+    pub client: NodeId,
+    /// Its fencing token.
+    pub token: u64,
+    /// How it stands.
+    pub verdict: WriteVerdict,
+}
+
+/// Every write the storage received, in order, judged against the grants (the page lists them;
+/// [`measure_locks`] counts them).
+pub fn storage_writes(sim: &Sim<LockNode>) -> Vec<StorageWrite> {
+    let grants: Vec<&LeaseEvent> = sim
+        .nodes()
+        .get(LOCK_SERVICE)
+        .and_then(|n| n.service())
+        .map(|s| s.events.iter().filter(|e| e.what == "granted").collect())
+        .unwrap_or_default();
+    // The highest token granted at or before `t`.
+    let granted_by = |t: SimTime| {
+        grants
+            .iter()
+            .take_while(|g| g.time <= t)
+            .map(|g| g.token)
+            .max()
+            .unwrap_or(0)
+    };
+    let mut out = Vec::new();
+    let Some(st) = sim.nodes().get(STORAGE).and_then(|n| n.storage()) else {
+        return out;
+    };
+    let mut highest_accepted = 0;
+    for &(time, client, token, accepted) in &st.writes {
+        let verdict = if !accepted {
+            WriteVerdict::Refused
+        } else if token < highest_accepted {
+            WriteVerdict::Stale
+        } else if token < granted_by(time) {
+            WriteVerdict::Late
+        } else {
+            WriteVerdict::Accepted
+        };
+        if accepted {
+            highest_accepted = highest_accepted.max(token);
+        }
+        out.push(StorageWrite {
+            time,
+            client,
+            token,
+            verdict,
+        });
+    }
+    out
+}
+
 /// What the lock lab reports.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct LockMetrics {
@@ -941,30 +1035,14 @@ pub fn measure_locks(sim: &Sim<LockNode>) -> LockMetrics {
     if m.grants > 0 {
         m.acquires_per_grant = Some(svc.acquires as f64 / m.grants as f64);
     }
-    // The highest token granted at or before `t`.
-    let granted_by = |t: SimTime| {
-        grants
-            .iter()
-            .take_while(|g| g.time <= t)
-            .map(|g| g.token)
-            .max()
-            .unwrap_or(0)
-    };
-    if let Some(st) = sim.nodes().get(STORAGE).and_then(|n| n.storage()) {
-        let mut highest_accepted = 0;
-        for &(t, _, token, accepted) in &st.writes {
-            if !accepted {
-                m.stale_rejected += 1;
-                continue;
-            }
-            m.writes_accepted += 1;
-            if token < highest_accepted {
-                m.stale_accepted += 1;
-            } else if token < granted_by(t) {
-                m.late_accepted += 1;
-            }
-            highest_accepted = highest_accepted.max(token);
+    for w in storage_writes(sim) {
+        match w.verdict {
+            WriteVerdict::Refused => m.stale_rejected += 1,
+            WriteVerdict::Stale => m.stale_accepted += 1,
+            WriteVerdict::Late => m.late_accepted += 1,
+            WriteVerdict::Accepted => {}
         }
+        m.writes_accepted += (w.verdict != WriteVerdict::Refused) as u64;
     }
     let mut intervals: Vec<(SimTime, SimTime, NodeId)> = Vec::new();
     let mut waits: Vec<u64> = Vec::new();

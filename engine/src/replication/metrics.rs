@@ -266,9 +266,11 @@ pub fn lag(sim: &Sim<ReplNode>) -> Vec<Lag> {
     out
 }
 
-/// Total µs during which two or more running data nodes served as primary.
-fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
-    let mut edges: Vec<(SimTime, i32)> = Vec::new();
+/// Each data node's stretches of acting as primary `(node, [(from, until)])`: running,
+/// unpaused, and serving (role primary with a lease it believes valid); a stretch still open ends
+/// at the run's current time. The page's "who served as primary" timeline.
+pub fn acting_intervals(sim: &Sim<ReplNode>) -> Vec<(NodeId, Vec<(SimTime, SimTime)>)> {
+    let mut out = Vec::new();
     for (i, n) in sim.nodes().iter().enumerate() {
         let Some(d) = n.data() else { continue };
         // (time, kind, value): 0 serving, 1 running, 2 paused. A crash stops serving, a
@@ -289,7 +291,9 @@ fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
             }
         }
         changes.sort_by_key(|c| (c.0, c.1));
-        let (mut serving, mut up, mut paused, mut acting) = (false, true, false, false);
+        let (mut serving, mut up, mut paused) = (false, true, false);
+        let mut since: Option<SimTime> = None;
+        let mut spans = Vec::new();
         for (t, kind, v) in changes {
             match kind {
                 0 => serving = v,
@@ -302,26 +306,56 @@ fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
                 }
                 _ => paused = v,
             }
-            let now_acting = up && serving && !paused;
-            if now_acting != acting {
-                edges.push((t, if now_acting { 1 } else { -1 }));
-                acting = now_acting;
+            let acting = up && serving && !paused;
+            match (acting, since) {
+                (true, None) => since = Some(t),
+                (false, Some(from)) => {
+                    if t > from {
+                        spans.push((from, t));
+                    }
+                    since = None;
+                }
+                _ => {}
             }
         }
-    }
-    edges.sort();
-    let (mut count, mut total, mut since) = (0i32, 0u64, SimTime::ZERO);
-    for (t, d) in edges {
-        if count >= 2 {
-            total += t.since(since).as_us();
+        if let Some(from) = since {
+            spans.push((from, sim.now()));
         }
+        out.push((i, spans));
+    }
+    out
+}
+
+/// The stretches during which two or more data nodes acted as primary at once: the split brain.
+pub fn split_brain_intervals(sim: &Sim<ReplNode>) -> Vec<(SimTime, SimTime)> {
+    let mut edges: Vec<(SimTime, i32)> = Vec::new();
+    for (_, spans) in acting_intervals(sim) {
+        for (from, until) in spans {
+            edges.push((from, 1));
+            edges.push((until, -1));
+        }
+    }
+    // At equal times, ends before starts: touching stretches do not overlap.
+    edges.sort();
+    let (mut count, mut since, mut out) = (0i32, SimTime::ZERO, Vec::new());
+    for (t, d) in edges {
+        let before = count;
         count += d;
-        since = t;
+        if before < 2 && count >= 2 {
+            since = t;
+        } else if before >= 2 && count < 2 && t > since {
+            out.push((since, t));
+        }
     }
-    if count >= 2 {
-        total += sim.now().since(since).as_us();
-    }
-    total
+    out
+}
+
+/// Total µs during which two or more running data nodes served as primary.
+fn split_brain_us(sim: &Sim<ReplNode>) -> u64 {
+    split_brain_intervals(sim)
+        .iter()
+        .map(|(a, b)| b.since(*a).as_us())
+        .sum()
 }
 
 /// Measures a replication run at its current position.

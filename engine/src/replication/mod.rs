@@ -60,7 +60,7 @@ pub mod active;
 mod client;
 mod command;
 mod data;
-mod keys;
+mod desc;
 pub mod locks;
 mod metrics;
 mod monitor;
@@ -70,17 +70,17 @@ mod presets;
 pub use client::{Client, Op, OpKind, Outcome};
 pub use command::{key_name, ReplCommand, MAX_BURST};
 pub use data::{DataNode, Peer, Role, Rollback};
-pub use keys::{Field, LOCK_KEYS, REPL_KEYS};
+pub use desc::{ReplLabMetrics, ReplRun, ReplSetup, ReplicationLab, Section};
 pub use metrics::{
-    acting_primaries, authoritative, lag, measure, Lag, LatencyStats, LostWrite, ModeLatency,
-    Outage, ReadCounts, ReplMetrics, WriteCounts,
+    acting_intervals, acting_primaries, authoritative, lag, measure, split_brain_intervals, Lag,
+    LatencyStats, LostWrite, ModeLatency, Outage, ReadCounts, ReplMetrics, WriteCounts,
 };
 pub use monitor::{Failover, Monitor, Round, RoundKind, Transition, View};
 pub use params::{
     Mode, Promotion, ReadFrom, ReplParams, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE,
     MAX_REPLICAS, MAX_TIMEOUT_MS,
 };
-pub use presets::{Preset, Section, PRESETS};
+pub use presets::PRESETS;
 
 use crate::fault::TimedFault;
 use crate::health::Health;

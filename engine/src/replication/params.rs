@@ -1,10 +1,7 @@
 //! Parameters of the replication lab, with their defaults, sources and limits.
 
-use crate::clip;
 use crate::time::Duration;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// The most replicas (data nodes besides the first primary).
 pub const MAX_REPLICAS: usize = 8;
@@ -19,137 +16,56 @@ pub const MAX_TIMEOUT_MS: u64 = 60_000;
 /// The largest clock drift, percent (a clock at 10 % of real speed).
 pub const MAX_DRIFT_PCT: u32 = 90;
 
-/// When a primary acknowledges a client's write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Mode {
-    /// At once, after its own log write; replicas catch up in the background (MySQL's default
-    /// asynchronous replication, PostgreSQL without `synchronous_standby_names`).
-    Async,
-    /// After `k` replicas have the entry in their log (MySQL semi-synchronous replication with
-    /// `rpl_semi_sync_master_wait_point = AFTER_SYNC` and `wait_for_slave_count = k`); after
-    /// `fallback` without enough acknowledgements it degrades to asynchronous, as MySQL does
-    /// after `rpl_semi_sync_master_timeout`.
-    Semi,
-    /// After every replica has it (synchronous replication to all standbys).
-    Sync,
-    /// After any `k` of the N replicas have it (PostgreSQL `synchronous_standby_names =
-    /// 'ANY k (…)'`), never degrading; promotion then needs the positions of N−k+1 replicas, so
-    /// the replicas it compares overlap every set that acknowledged a write (Patroni's quorum
-    /// commit; Raft's majorities are the case k = ⌈(N+1)/2⌉).
-    Quorum,
+crate::text_enum! {
+    /// When a primary acknowledges a client's write.
+    pub enum Mode {
+        /// At once, after its own log write; replicas catch up in the background (MySQL's default
+        /// asynchronous replication, PostgreSQL without `synchronous_standby_names`).
+        #[default]
+        Async = "async" / "asynchronous",
+        /// After `k` replicas have the entry in their log (MySQL semi-synchronous replication with
+        /// `rpl_semi_sync_master_wait_point = AFTER_SYNC` and `wait_for_slave_count = k`); after
+        /// `fallback` without enough acknowledgements it degrades to asynchronous, as MySQL does
+        /// after `rpl_semi_sync_master_timeout`.
+        Semi = "semi" / "semi-synchronous (k acks)",
+        /// After every replica has it (synchronous replication to all standbys).
+        Sync = "sync" / "synchronous (all)",
+        /// After any `k` of the N replicas have it (PostgreSQL `synchronous_standby_names =
+        /// 'ANY k (…)'`), never degrading; promotion then needs the positions of N−k+1 replicas, so
+        /// the replicas it compares overlap every set that acknowledged a write (Patroni's quorum
+        /// commit; Raft's majorities are the case k = ⌈(N+1)/2⌉).
+        Quorum = "quorum" / "quorum (any k of N)",
+    }
 }
 
 impl Mode {
-    /// Every mode, in display order.
-    pub const ALL: [Mode; 4] = [Mode::Async, Mode::Semi, Mode::Sync, Mode::Quorum];
-    /// The link/UI name (`async`, `semi`, `sync`, `quorum`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Async => "async",
-            Mode::Semi => "semi",
-            Mode::Sync => "sync",
-            Mode::Quorum => "quorum",
-        }
-    }
     /// Index into per-mode arrays.
     pub fn index(self) -> usize {
         self as usize
     }
 }
 
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::text_enum! {
+    /// Which replica the monitor promotes when the primary is declared down.
+    pub enum Promotion {
+        /// Fence the replicas at the new epoch, collect their log positions and promote the most
+        /// up-to-date one (what MHA and orchestrator do; Raft's §5.4.1 "up-to-date" order).
+        #[default]
+        Best = "best" / "most up-to-date",
+        /// Promote the lowest-numbered replica believed up, without looking at its log (the naive
+        /// rule of many tutorials — a class should see it lose writes).
+        First = "first" / "first replica (naive)",
     }
 }
 
-impl FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Mode, String> {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("'{}' is not a mode (async, semi, sync, quorum)", clip(s)))
-    }
-}
-
-/// Which replica the monitor promotes when the primary is declared down.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Promotion {
-    /// Fence the replicas at the new epoch, collect their log positions and promote the most
-    /// up-to-date one (what MHA and orchestrator do; Raft's §5.4.1 "up-to-date" order).
-    Best,
-    /// Promote the lowest-numbered replica believed up, without looking at its log (the naive
-    /// rule of many tutorials — a class should see it lose writes).
-    First,
-}
-
-impl Promotion {
-    /// The link/UI name (`best`, `first`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Promotion::Best => "best",
-            Promotion::First => "first",
-        }
-    }
-}
-
-impl fmt::Display for Promotion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Promotion {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Promotion, String> {
-        match s {
-            "best" => Ok(Promotion::Best),
-            "first" => Ok(Promotion::First),
-            _ => Err(format!(
-                "'{}' is not a promotion rule (best, first)",
-                clip(s)
-            )),
-        }
-    }
-}
-
-/// Where clients send their reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ReadFrom {
-    /// The primary they believe in (sees only acknowledged writes with AFTER_SYNC).
-    Primary,
-    /// A random replica (scales reads; may lag behind, so reads can be stale).
-    Replica,
-}
-
-impl ReadFrom {
-    /// The link/UI name (`primary`, `replica`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReadFrom::Primary => "primary",
-            ReadFrom::Replica => "replica",
-        }
-    }
-}
-
-impl fmt::Display for ReadFrom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ReadFrom {
-    type Err = String;
-    fn from_str(s: &str) -> Result<ReadFrom, String> {
-        match s {
-            "primary" => Ok(ReadFrom::Primary),
-            "replica" => Ok(ReadFrom::Replica),
-            _ => Err(format!(
-                "'{}' is not a read target (primary, replica)",
-                clip(s)
-            )),
-        }
+crate::text_enum! {
+    /// Where clients send their reads.
+    pub enum ReadFrom {
+        /// The primary they believe in (sees only acknowledged writes with AFTER_SYNC).
+        #[default]
+        Primary = "primary" / "the primary",
+        /// A random replica (scales reads; may lag behind, so reads can be stale).
+        Replica = "replica" / "a replica",
     }
 }
 

@@ -1054,8 +1054,8 @@ mod locks {
     }
 }
 
-/// Replays a preset link with this lab's own key tables (the app's codec is wired by the lead
-/// and must read the same keys).
+/// A link's run, replayed through the registry (`engine::scenario::decode` and the lab's
+/// builder), as the page and `cli run` do.
 enum Replayed {
     Repl(Sim<ReplNode>),
     Locks(Sim<engine::replication::locks::LockNode>),
@@ -1068,63 +1068,23 @@ fn replay(query: &str) -> Replayed {
 
 /// Builds the run of a link and plays it to its `t` — or exactly `steps` events.
 fn replay_steps(query: &str, steps: Option<u64>) -> Replayed {
-    use engine::replication::active::{new_active_sim, ActiveParams};
-    use engine::replication::locks::{new_lock_sim, LockParams};
-    let (mut rp, mut lp) = (ReplParams::default(), LockParams::default());
-    let mut ap = ActiveParams::default();
-    let (mut seed, mut faults, mut t, mut sec) = (1, Vec::new(), 0, "repl");
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').expect("key=value");
-        match k {
-            "lab" => assert_eq!(v, "replication"),
-            "sec" => {
-                sec = match v {
-                    "locks" => "locks",
-                    "aa" => "aa",
-                    _ => "repl",
-                }
-            }
-            "seed" => seed = v.parse().expect("seed"),
-            "faults" => faults = parse_timeline(v).expect("faults"),
-            "t" => t = v.parse().expect("t"),
-            _ => {
-                let known = if k.starts_with('l') && k != "lease" {
-                    lp.set_key(k, v)
-                } else if k.starts_with('a') {
-                    ap.set_key(k, v)
-                } else {
-                    rp.set_key(k, v)
-                };
-                assert_eq!(known, Ok(true), "{k}={v}");
-            }
+    use engine::history::Run;
+    use engine::lab::Lab;
+    let d = engine::scenario::decode(query);
+    assert!(d.errors.is_empty(), "{query}: {:?}", d.errors);
+    let mut run = ReplicationLab::build(&d.scenario);
+    match steps {
+        Some(n) => {
+            run.seek_step(n);
+        }
+        None => {
+            run.run_until(d.scenario.pos.time, u64::MAX);
         }
     }
-    fn play<N: engine::sim::Node>(sim: &mut Sim<N>, t: u64, steps: Option<u64>) {
-        match steps {
-            Some(n) => (0..n).for_each(|_| {
-                sim.step();
-            }),
-            None => {
-                sim.run_until(SimTime::from_ms(t), u64::MAX);
-            }
-        }
-    }
-    if sec == "aa" {
-        ap.validate().expect("valid");
-        let mut sim = new_active_sim(seed, &ap, NetConfig::default(), faults);
-        play(&mut sim, t, steps);
-        return Replayed::Active(sim);
-    }
-    if sec == "locks" {
-        lp.validate().expect("valid");
-        let mut sim = new_lock_sim(seed, &lp, NetConfig::default(), faults);
-        play(&mut sim, t, steps);
-        Replayed::Locks(sim)
-    } else {
-        rp.validate().expect("valid");
-        let mut sim = new_sim(seed, &rp, NetConfig::default(), faults);
-        play(&mut sim, t, steps);
-        Replayed::Repl(sim)
+    match run {
+        ReplRun::Repl(h) => Replayed::Repl(h.sim().clone()),
+        ReplRun::Locks(h) => Replayed::Locks(h.sim().clone()),
+        ReplRun::Active(h) => Replayed::Active(h.sim().clone()),
     }
 }
 
@@ -1153,7 +1113,12 @@ fn every_preset_shows_its_lesson() {
                 assert_eq!(m.violations, 0, "{id}");
                 let ok = match id {
                     "repl-async-loss" => m.writes.acked_lost > 0 && m.acked_rolled_back > 0,
-                    "repl-sync-safe" => m.writes.acked_lost == 0 && m.failovers == 1,
+                    "repl-sync-safe" => {
+                        m.writes.acked_lost == 0
+                            && m.failovers == 1
+                            && m.writes.acked > 20
+                            && m.latency.iter().all(|l| l.mode == "sync")
+                    }
                     "repl-sync-stall" => m.longest_outage_ms > 1_900.0,
                     "repl-semi-fallback" => {
                         m.writes.acked_lost > 0 && m.latency.iter().any(|l| l.mode == "async")
@@ -1206,11 +1171,33 @@ fn every_preset_shows_its_lesson() {
     }
 }
 
-// Every key round-trips through its text form, and junk is refused with the key's meaning.
+/// The scenario of this lab with `setup` and `n` replicas.
+fn scenario(setup: ReplSetup, n: usize) -> engine::scenario::Scenario {
+    use engine::scenario::{LabKind, Scenario};
+    Scenario {
+        nodes: n,
+        params: engine::scenario::LabParams::Replication(setup),
+        ..Scenario::default_for(LabKind::Replication)
+    }
+}
+
+/// The errors a link gives, as `key: message` lines.
+fn link_errors(query: &str) -> Vec<String> {
+    engine::scenario::decode(query)
+        .errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+// Every key round-trips through the link (one key table for the three sections), and junk is
+// refused naming the key.
 #[test]
 fn link_keys_round_trip() {
+    use engine::replication::active::{ActiveParams, Resolve};
     use engine::replication::locks::LockParams;
-    let p = ReplParams {
+    use engine::scenario::{decode, encode};
+    let repl = ReplParams {
         replicas: 4,
         clients: 3,
         mode: Mode::Quorum,
@@ -1234,25 +1221,7 @@ fn link_keys_round_trip() {
         keys: 6,
         client_timeout: ms(900),
     };
-    let pairs = p.pairs();
-    assert_eq!(
-        pairs.len(),
-        REPL_KEYS.len(),
-        "every field differs from its default"
-    );
-    let mut q = ReplParams::default();
-    for (k, v) in &pairs {
-        assert_eq!(q.set_key(k, v), Ok(true));
-    }
-    assert_eq!(q, p);
-    assert!(ReplParams::default().pairs().is_empty());
-    let mut d = ReplParams::default();
-    assert_eq!(d.set_key("nope", "1"), Ok(false));
-    assert!(d.set_key("r", "9").unwrap_err().contains("replicas"));
-    assert!(d.set_key("mode", "fast").is_err());
-    assert!(d.set_key("drift", "95").is_err());
-    assert!(d.set_key("fence", "yes").is_err());
-    let l = LockParams {
+    let locks = LockParams {
         clients: 5,
         ttl: ms(700),
         work: ms(50),
@@ -1263,12 +1232,95 @@ fn link_keys_round_trip() {
         check: false,
         drift_ppm: 500_000,
     };
-    let mut m = LockParams::default();
-    for (k, v) in l.pairs() {
-        assert_eq!(m.set_key(k, &v), Ok(true));
+    let aa = ActiveParams {
+        sites: 3,
+        resolve: Resolve::Crdt,
+        rate: 50,
+        keys: 5,
+        skew_ms: [150, 0, -20],
+    };
+    let setup = ReplSetup {
+        sec: Section::Locks,
+        repl,
+        locks,
+        aa,
+    };
+    let s = scenario(setup, 4);
+    let link = encode(&s);
+    let d = decode(&link);
+    assert!(d.errors.is_empty(), "{link}: {:?}", d.errors);
+    assert_eq!(d.scenario, s, "{link}");
+    // Every key of the table differs from its default here, so every key is in the link.
+    for k in <ReplicationLab as engine::lab::Lab>::keys() {
+        assert!(
+            link.contains(&format!("&{}=", k.name)),
+            "{} missing: {link}",
+            k.name
+        );
     }
-    assert_eq!(m, l);
-    assert_eq!(l.pairs().len(), LOCK_KEYS.len());
+    assert!(
+        link.contains("askew=150.0.-20") && link.contains("drift=12.5"),
+        "{link}"
+    );
+    // The defaults write none of the lab's keys.
+    let plain = encode(&scenario(ReplSetup::default(), 2));
+    assert_eq!(plain, "lab=replication&v=1&seed=1&n=2&lat=10-15&loss=0");
+    // Junk is refused naming the key; the rest of the link is kept.
+    for (query, key) in [
+        ("lab=replication&n=9", "n:"),
+        ("lab=replication&mode=fast&c=3", "mode:"),
+        ("lab=replication&drift=95", "drift:"),
+        ("lab=replication&fence=yes", "fence:"),
+        ("lab=replication&askew=1.2.3.4", "askew:"),
+        ("lab=replication&askew=70000", "askew:"),
+        ("lab=replication&ares=mvcc", "ares:"),
+        ("lab=replication&as=4", "as:"),
+        ("lab=replication&sec=nope", "sec:"),
+    ] {
+        let e = link_errors(query);
+        assert!(e.len() == 1 && e[0].starts_with(key), "{query}: {e:?}");
+    }
+    assert_eq!(
+        decode("lab=replication&mode=fast&c=3")
+            .scenario
+            .setup::<ReplicationLab>()
+            .repl
+            .clients,
+        3
+    );
+}
+
+// Cross-field rules are conflicts naming their keys: k above the replica count goes back to 1,
+// and a down timeout shorter than suspect is refused.
+#[test]
+fn conflicting_keys_are_named_and_settled() {
+    let d = engine::scenario::decode("lab=replication&n=2&mode=quorum&k=3");
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert!(d.errors[0].to_string().starts_with("k: "), "{:?}", d.errors);
+    let p = d.scenario.setup::<ReplicationLab>();
+    assert_eq!(
+        (p.repl.acks, p.repl.replicas, p.repl.mode),
+        (1, 2, Mode::Quorum)
+    );
+    let e = link_errors("lab=replication&suspect=600&down=500");
+    assert!(e.len() == 1 && e[0].starts_with("down, suspect: "), "{e:?}");
+    // Commands of every section are accepted; nonsense names the right vocabulary.
+    for ok in [
+        "write:a",
+        "promote",
+        "pause:300",
+        "work:50",
+        "skew:-20",
+        "mode:sync",
+    ] {
+        assert_eq!(
+            engine::scenario::LabKind::Replication.check_command(ok),
+            Ok(()),
+            "{ok}"
+        );
+    }
+    let bad = engine::scenario::LabKind::Replication.check_command("nap:3");
+    assert!(bad.unwrap_err().contains("unknown"));
 }
 
 mod active {
@@ -1336,22 +1388,11 @@ mod active {
         for bad in ["", "write:A", "rate:1001", "skew:x", "skew:60001", "nap"] {
             assert!(bad.parse::<AaCommand>().is_err(), "{bad}");
         }
-        let p = ActiveParams {
-            sites: 3,
-            resolve: Resolve::Crdt,
-            rate: 50,
-            keys: 5,
-            skew_ms: [150, 0, -20],
+        let q = ActiveParams {
+            sites: 1,
+            ..ActiveParams::default()
         };
-        let mut q = ActiveParams::default();
-        for (k, v) in p.pairs() {
-            assert_eq!(q.set_key(k, &v), Ok(true));
-        }
-        assert_eq!(q, p);
-        assert!(q.set_key("as", "4").is_err());
-        q.sites = 1;
         assert!(q.validate().unwrap_err().contains("as="));
-        assert!(ActiveParams::default().set_key("ares", "mvcc").is_err());
     }
 
     fn fault() -> impl Strategy<Value = Fault> {

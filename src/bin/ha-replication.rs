@@ -1,0 +1,7 @@
+//! The replication lab's bundle (started by the loader in `index.html` for `?lab=replication`).
+
+ha_playground::lab_root!(Root, ha_playground::pages::replication::ReplicationPage);
+
+fn main() {
+    ha_playground::app::start::<Root>();
+}

@@ -1,0 +1,991 @@
+//! The replication and locks lab page: three sections on one stage, switched by `sec`.
+//! - **repl**: the monitor, the data nodes (role, epoch, lag, their logs coloured by epoch with
+//!   rolled-back entries struck out), the clients, writes in flight, and the "who acted as
+//!   primary" timeline whose overlap is the split brain;
+//! - **locks**: the lock service, the clients' belief of holding the lock against the service's
+//!   leases, and the storage with its token check (refused writes in red);
+//! - **aa**: the sites with their value per key and a converged mark.
+//!
+//! Everything shown is computed by the engine (`engine::replication`); the page draws it and
+//! sends clicks back as faults and commands.
+
+use crate::components::event_log::EventLog;
+use crate::components::lab::{
+    action_button, fault_timeline, lab_head, lesson_caption, param_input, select_handlers, setting,
+    use_lab, LabProps,
+};
+use crate::components::network::NetworkPanel;
+use crate::geometry::{f1, lerp, progress, Pt};
+use crate::player::Action;
+use engine::lab::Lab;
+use engine::net::fmt_pct;
+use engine::replication::active::{measure_active, AaMsg, Resolve, Site};
+use engine::replication::locks::{
+    lease_intervals, lock_role_name, measure_locks, storage_writes, LockMsg, LockNode, Phase,
+    WriteVerdict, LOCK_SERVICE, STORAGE,
+};
+use engine::replication::{
+    acting_intervals, key_name, lag, measure, role_name, split_brain_intervals, ReplMetrics,
+    ReplMsg, ReplNode, ReplRun, ReplicationLab, Role, Section, MONITOR,
+};
+use engine::scenario::{decode, LabKind, Scenario};
+use engine::sim::Sim;
+use engine::time::{fmt_ms, SimTime};
+use engine::{Fault, NodeId};
+use yew::prelude::*;
+
+fn build(s: &Scenario) -> ReplRun {
+    ReplicationLab::build(s)
+}
+
+/// Width of every section's picture (viewBox units); heights follow the node counts.
+const W: f64 = 760.0;
+/// Left edge of the logs and the timelines.
+const STRIP_X: f64 = 262.0;
+/// Right edge of the logs and the timelines.
+const STRIP_END: f64 = 744.0;
+
+/// The page.
+#[component]
+pub fn ReplicationPage(props: &LabProps) -> Html {
+    let lab = use_lab(props.decoded.clone(), build);
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let run = player.hist.borrow();
+    let s = &player.scenario;
+    let setup = s.setup::<ReplicationLab>();
+    let sel = player.selected;
+    let (stage, side, lines, total) = match &*run {
+        ReplRun::Repl(h) => {
+            let sim = h.sim();
+            let m = measure(sim);
+            (
+                repl_stage(sim, &m, sel, dispatch),
+                html! { <>{ repl_selected(sim, sel, dispatch) }{ repl_metrics(&m) }</> },
+                lab.log_lines(sim.trace()),
+                sim.steps(),
+            )
+        }
+        ReplRun::Locks(h) => {
+            let sim = h.sim();
+            (
+                locks_stage(sim, sel, dispatch),
+                html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |i| lock_role_name(&sim.nodes()[i]), sel, dispatch) }{ locks_metrics(sim) }</> },
+                lab.log_lines(sim.trace()),
+                sim.steps(),
+            )
+        }
+        ReplRun::Active(h) => {
+            let sim = h.sim();
+            (
+                aa_stage(sim, sel, dispatch),
+                html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |_| "site", sel, dispatch) }{ aa_metrics(sim) }</> },
+                lab.log_lines(sim.trace()),
+                sim.steps(),
+            )
+        }
+    };
+    let (cfg, faulty) = match &*run {
+        ReplRun::Repl(h) => (*h.sim().net_config(), h.sim().links().faulty().len()),
+        ReplRun::Locks(h) => (*h.sim().net_config(), h.sim().links().faulty().len()),
+        ReplRun::Active(h) => (*h.sim().net_config(), h.sim().links().faulty().len()),
+    };
+    let example = match setup.sec {
+        Section::Repl => "1.4|0.2.3.5",
+        Section::Locks => "0.1.2|3.4",
+        Section::Active => "0|1",
+    };
+    html! {
+        <main class="lab replication">
+            { lab_head(&lab, LabKind::Replication) }
+            <div class="lab-body">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
+                    { section_switcher(s, setup.sec, dispatch) }
+                    { stage }
+                    { legend(setup.sec) }
+                </div>
+                <div class="side">
+                    { side }
+                    <NetworkPanel dispatch={dispatch.clone()} {cfg} {faulty} example_partition={example.to_string()} />
+                    { render_settings(s, setup.sec, dispatch) }
+                </div>
+            </div>
+            <div class="lab-foot">
+                <EventLog lines={lines} total={total} playing={player.playing} />
+                { fault_timeline(s, dispatch) }
+            </div>
+        </main>
+    }
+}
+
+/// The three sections as tabs; a switch opens that section's defaults with the same seed and
+/// network (its nodes differ, so the fault timeline starts empty).
+fn section_switcher(s: &Scenario, current: Section, dispatch: &Callback<Action>) -> Html {
+    let tabs = Section::ALL.iter().map(|&sec| {
+        let d = dispatch.clone();
+        let base = Scenario {
+            faults: Vec::new(),
+            pos: Default::default(),
+            ..s.clone()
+        };
+        let onclick = Callback::from(move |_: MouseEvent| {
+            let q = format!(
+                "{}&sec={}",
+                engine::scenario::encode(&Scenario {
+                    params: LabKind::Replication.default_params(),
+                    nodes: LabKind::Replication.default_nodes(),
+                    ..base.clone()
+                }),
+                sec.as_str()
+            );
+            let dec = decode(&q);
+            d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
+        });
+        let on = sec == current;
+        html! {
+            <button class={classes!("tab", on.then_some("current"))} role="tab" aria-selected={on.to_string()}
+                data-testid={format!("section-{}", sec.as_str())} {onclick}>{ sec.label() }</button>
+        }
+    });
+    html! { <div class="sections" role="tablist" data-testid="sections">{ for tabs }</div> }
+}
+
+/// The colour key under the picture.
+fn legend(sec: Section) -> Html {
+    match sec {
+        Section::Repl => html! {
+            <p class="legend">
+                <span class="key k-write">{"● write"}</span>
+                <span class="key k-append">{"● replication"}</span>
+                <span class="key k-read">{"● read"}</span>
+                <span class="key k-promote">{"● failover"}</span>
+                <span class="key">{"Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost."}</span>
+            </p>
+        },
+        Section::Locks => html! {
+            <p class="legend">
+                <span class="key k-promote">{"● lock request/grant"}</span>
+                <span class="key k-hb">{"● keep-alive"}</span>
+                <span class="key k-write">{"● write"}</span>
+                <span class="key">{"tN: the fencing token a write carries."}</span>
+            </p>
+        },
+        Section::Active => html! {
+            <p class="legend">
+                <span class="key k-write">{"● operations shipped"}</span>
+                <span class="key k-hb">{"● acknowledgements"}</span>
+            </p>
+        },
+    }
+}
+
+/// A node's circle with its label, status ring and cross when crashed.
+struct NodeView<'a> {
+    id: NodeId,
+    at: Pt,
+    r: f64,
+    label: String,
+    role: &'a str,
+    status: &'a str,
+    alive: bool,
+    paused: bool,
+    selected: bool,
+    aria: String,
+}
+
+fn node_circle(v: NodeView, extra: Html, dispatch: &Callback<Action>) -> Html {
+    let (onclick, onkeydown) = select_handlers(v.id, dispatch);
+    let c = v.at;
+    let r = v.r;
+    let cross = format!(
+        "M {} {} L {} {} M {} {} L {} {}",
+        f1(c.x - r * 0.6),
+        f1(c.y - r * 0.6),
+        f1(c.x + r * 0.6),
+        f1(c.y + r * 0.6),
+        f1(c.x + r * 0.6),
+        f1(c.y - r * 0.6),
+        f1(c.x - r * 0.6),
+        f1(c.y + r * 0.6)
+    );
+    html! {
+        <g class={classes!("node", format!("st-{}", v.status), format!("role-{}", v.role), (!v.alive).then_some("crashed"),
+                v.selected.then_some("selected"), (v.role == "primary").then_some("is-primary"), v.paused.then_some("paused"))}
+            data-node-id={v.id.to_string()} data-status={v.status.to_string()} data-role={v.role.to_string()}
+            data-alive={v.alive.to_string()} data-paused={v.paused.to_string()}
+            role="button" tabindex="0" aria-label={v.aria.clone()} {onclick} {onkeydown}>
+            <title>{ v.aria }</title>
+            <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
+            <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ v.label }</text>
+            if !v.alive { <path class="cross" d={cross} /> }
+            if v.paused { <text class="pause-mark" x={f1(c.x + r * 0.8)} y={f1(c.y - r * 0.6)}>{"⏸"}</text> }
+            { extra }
+        </g>
+    }
+}
+
+/// A message in flight as the stage draws it.
+struct Dot {
+    id: u64,
+    from: NodeId,
+    to: NodeId,
+    sent: u64,
+    deliver: u64,
+    held: bool,
+    lost: bool,
+    kind: &'static str,
+    text: String,
+}
+
+/// The dot of an in-flight message of any section.
+fn dot<M: std::fmt::Display>(m: &engine::sim::InFlight<M>, kind: &'static str) -> Dot {
+    Dot {
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        sent: m.sent_at.0,
+        deliver: m.deliver_at.0,
+        held: m.held,
+        lost: m.lost,
+        kind,
+        text: m.msg.to_string(),
+    }
+}
+
+/// Messages in flight between node centres, each a dot (click to drop it).
+fn messages(
+    sim_now: SimTime,
+    msgs: impl Iterator<Item = Dot>,
+    pos: &dyn Fn(NodeId) -> Option<Pt>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let dots = msgs.filter_map(|Dot { id, from, to, sent, deliver, held, lost, kind, text }| {
+        let (a, b) = (pos(from)?, pos(to)?);
+        let f = if held { 0.85 } else { progress(sim_now.0, sent, deliver) };
+        let at = lerp(a, b, f);
+        let d = dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Inject(Fault::DropMsg(id)));
+        });
+        let title = format!("#{id} {from}→{to} {text} — click to drop it");
+        Some(html! {
+            <g class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
+                <title>{ title }</title>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r="6" />
+            </g>
+        })
+    });
+    html! { <g class="messages">{ for dots }</g> }
+}
+
+fn repl_msg_kind(m: &ReplMsg) -> &'static str {
+    match m {
+        ReplMsg::Write { .. } | ReplMsg::Written { .. } => "write",
+        ReplMsg::Read { .. } | ReplMsg::Value { .. } => "read",
+        ReplMsg::Append { .. } | ReplMsg::AppendReply { .. } => "append",
+        ReplMsg::Prepare { .. } | ReplMsg::PrepareReply { .. } | ReplMsg::Promote { .. } => {
+            "promote"
+        }
+        ReplMsg::Demote { .. } | ReplMsg::Stale { .. } => "demote",
+        _ => "hb",
+    }
+}
+
+/// The picture's time axis: 0 to the current time (at least one second).
+fn time_x(t: SimTime, horizon: SimTime) -> f64 {
+    STRIP_X + (STRIP_END - STRIP_X) * (t.0 as f64 / horizon.0.max(1) as f64)
+}
+
+/// Bars of a timeline row `(from, until)` at `y`.
+fn bars(
+    spans: &[(SimTime, SimTime)],
+    horizon: SimTime,
+    y: f64,
+    h: f64,
+    class: &'static str,
+) -> Html {
+    html! {
+        { for spans.iter().map(|&(a, b)| {
+            let (x0, x1) = (time_x(a, horizon), time_x(b, horizon));
+            html! { <rect class={class} x={f1(x0)} y={f1(y)} width={f1((x1 - x0).max(1.5))} height={f1(h)} /> }
+        }) }
+    }
+}
+
+fn repl_stage(
+    sim: &Sim<ReplNode>,
+    m: &ReplMetrics,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let nodes = sim.nodes();
+    let data: Vec<NodeId> = (0..nodes.len())
+        .filter(|&i| nodes[i].data().is_some())
+        .collect();
+    let clients: Vec<NodeId> = (0..nodes.len())
+        .filter(|&i| nodes[i].client().is_some())
+        .collect();
+    let Some(mon) = nodes.get(MONITOR).and_then(|n| n.monitor()) else {
+        return html! { <p>{"No monitor in this run."}</p> };
+    };
+    let now = sim.now();
+    let rh = if data.len() > 5 { 48.0 } else { 64.0 };
+    let top = 112.0;
+    let row_y = |k: usize| top + rh * k as f64;
+    let data_x = 212.0;
+    let span = rh * data.len().saturating_sub(1) as f64;
+    let client_y = |k: usize| {
+        if clients.len() <= 1 {
+            top + span / 2.0
+        } else {
+            top + span * k as f64 / (clients.len() - 1) as f64
+        }
+    };
+    let mon_at = Pt { x: 64.0, y: 40.0 };
+    let pos = |i: NodeId| -> Option<Pt> {
+        if i == MONITOR {
+            return Some(mon_at);
+        }
+        if let Some(k) = data.iter().position(|&d| d == i) {
+            return Some(Pt {
+                x: data_x,
+                y: row_y(k),
+            });
+        }
+        clients.iter().position(|&c| c == i).map(|k| Pt {
+            x: 64.0,
+            y: client_y(k),
+        })
+    };
+    let lags = lag(sim);
+    let is_lost = |e: &engine::replication::Entry| m.lost.iter().any(|l| l.id == e.id);
+    let per_row = ((STRIP_END - STRIP_X) / 14.0) as usize;
+
+    let data_nodes = data.iter().enumerate().map(|(k, &i)| {
+        let d = nodes[i].data().expect("a data node");
+        let alive = sim.is_up(i);
+        let status = if !alive { "crashed" } else { mon.views.get(i).map(|v| v.status.as_str()).unwrap_or("up") };
+        let role = role_name(&nodes[i]);
+        let y = row_y(k);
+        let l = lags.iter().find(|l| l.node == i);
+        let head = match (d.role, l) {
+            (Role::Primary, _) => format!("★ primary · epoch {} · {}{}", d.epoch, d.mode, if d.degraded { " (degraded)" } else { "" }),
+            (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => format!(
+                "replica · epoch {} · {} behind, {:.0} ms{}",
+                d.epoch,
+                l.entries_behind,
+                l.ms_behind,
+                if l.divergent > 0 { format!(" · {} divergent", l.divergent) } else { String::new() }
+            ),
+            _ => format!("replica · epoch {} · up to date", d.epoch),
+        };
+        // The log's tail, then the latest rollback struck out.
+        let rolled: Vec<&engine::replication::Entry> =
+            d.rollbacks.last().map(|r| r.entries.iter().collect()).unwrap_or_default();
+        let shown_rb = rolled.len().min(per_row / 3);
+        let keep = per_row - shown_rb - usize::from(shown_rb > 0);
+        let start = d.log.len().saturating_sub(keep);
+        let entries = d.log[start..].iter().enumerate().map(|(j, e)| {
+            let x = STRIP_X + 14.0 * j as f64;
+            let idx = start + j + 1;
+            let committed = d.role != Role::Primary || idx as u64 <= d.commit;
+            html! {
+                <rect class={classes!("entry", format!("ep{}", e.epoch % 6), (!committed).then_some("uncommitted"))}
+                    x={f1(x)} y={f1(y + 4.0)} width="11" height="15" data-epoch={e.epoch.to_string()}>
+                    <title>{ format!("#{idx} {} by client {} op {} (epoch {})", key_name(e.key), e.id.client, e.id.op, e.epoch) }</title>
+                </rect>
+            }
+        });
+        let rb_x0 = STRIP_X + 14.0 * (d.log.len() - start) as f64 + if shown_rb > 0 { 10.0 } else { 0.0 };
+        let rb = rolled[rolled.len() - shown_rb..].iter().enumerate().map(|(j, e)| {
+            let x = rb_x0 + 14.0 * j as f64;
+            let lost = is_lost(e);
+            html! {
+                <g class={classes!("rolled-back", lost.then_some("lost"))} data-testid="rolled-back" data-lost={lost.to_string()}>
+                    <title>{ format!("rolled back: {} by client {} op {} (epoch {}){}", key_name(e.key), e.id.client, e.id.op, e.epoch, if lost { " — an acknowledged write, lost" } else { "" }) }</title>
+                    <rect class={classes!("entry", format!("ep{}", e.epoch % 6))} x={f1(x)} y={f1(y + 4.0)} width="11" height="15" />
+                    <line x1={f1(x - 2.0)} y1={f1(y + 19.0)} x2={f1(x + 13.0)} y2={f1(y + 4.0)} />
+                </g>
+            }
+        });
+        let aria = format!("Data node {i}: {role}, epoch {}, monitor says {status}", d.epoch);
+        let extra = html! {
+            <>
+                <rect class="hit" x={f1(data_x - 24.0)} y={f1(y - 26.0)} width={f1(STRIP_END - data_x + 24.0)} height={f1(rh - 10.0)} />
+                <text class="node-head" x={f1(STRIP_X)} y={f1(y - 7.0)}>{ head }</text>
+                <g class="log">{ for entries }{ for rb }</g>
+            </>
+        };
+        node_circle(
+            NodeView { id: i, at: Pt { x: data_x, y }, r: 19.0, label: i.to_string(), role, status, alive,
+                paused: nodes[i].paused_until.is_some(), selected: selected == Some(i), aria },
+            extra,
+            dispatch,
+        )
+    });
+
+    let client_nodes = clients.iter().enumerate().map(|(k, &i)| {
+        let c = nodes[i].client().expect("a client");
+        let alive = sim.is_up(i);
+        let status = if alive { "up" } else { "crashed" };
+        let at = Pt { x: 64.0, y: client_y(k) };
+        let aria = format!("Client {i}: sends to node {} (epoch {})", c.primary, c.epoch);
+        let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + 38.0)}>{ format!("→ {}", c.primary) }</text> };
+        node_circle(
+            NodeView { id: i, at, r: 17.0, label: i.to_string(), role: "client", status, alive,
+                paused: nodes[i].paused_until.is_some(), selected: selected == Some(i), aria },
+            extra,
+            dispatch,
+        )
+    });
+
+    let mon_alive = sim.is_up(MONITOR);
+    let monitor = node_circle(
+        NodeView {
+            id: MONITOR,
+            at: mon_at,
+            r: 22.0,
+            label: "M".into(),
+            role: "monitor",
+            status: if mon_alive { "up" } else { "crashed" },
+            alive: mon_alive,
+            paused: nodes[MONITOR].paused_until.is_some(),
+            selected: selected == Some(MONITOR),
+            aria: format!(
+                "Monitor: epoch {}, primary {}",
+                mon.epoch,
+                mon.primary.map(|p| p.to_string()).unwrap_or("none".into())
+            ),
+        },
+        html! { <text class="node-head" x={f1(mon_at.x + 32.0)} y={f1(mon_at.y + 6.0)}>{ format!("monitor · epoch {} · primary {}", mon.epoch, mon.primary.map(|p| format!("node {p}")).unwrap_or("none".into())) }</text> },
+        dispatch,
+    );
+
+    // Who acted as primary, against time; red where two did at once.
+    let tl_top = row_y(data.len().saturating_sub(1)) + 58.0;
+    let horizon = SimTime(now.0.max(1_000_000));
+    let acting = acting_intervals(sim);
+    let split = split_brain_intervals(sim);
+    let tl_h = 14.0;
+    let tl_gap = 18.0;
+    let tl_bottom = tl_top + 12.0 + tl_gap * data.len() as f64;
+    let rows = acting.iter().enumerate().map(|(k, (i, spans))| {
+        let y = tl_top + 12.0 + tl_gap * k as f64;
+        html! {
+            <g class="tl-row" data-testid="acting-row" data-node={i.to_string()} data-spans={spans.len().to_string()}>
+                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + 12.0)}>{ format!("node {i}") }</text>
+                <rect class="tl-lane" x={f1(STRIP_X)} y={f1(y)} width={f1(STRIP_END - STRIP_X)} height={f1(tl_h)} />
+                { bars(spans, horizon, y, tl_h, "tl-acting") }
+            </g>
+        }
+    });
+    let split_bands = split.iter().map(|&(a, b)| {
+        let (x0, x1) = (time_x(a, horizon), time_x(b, horizon));
+        html! { <rect class="tl-split" data-testid="split-brain-band" x={f1(x0)} y={f1(tl_top + 8.0)} width={f1((x1 - x0).max(2.0))} height={f1(tl_bottom - tl_top - 2.0)} /> }
+    });
+    let height = tl_bottom + 26.0;
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    let msgs = sim.in_flight().map(|m| dot(m, repl_msg_kind(&m.msg)));
+    html! {
+        <svg class="cluster repl-view" viewBox={format!("0 0 {W} {}", f1(height))} role="img"
+            aria-label="Monitor, data nodes with their logs, clients, and who acted as primary" onclick={deselect}>
+            <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
+            { messages(now, msgs, &pos, dispatch) }
+            <g class="timeline" data-testid="primary-timeline">
+                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{"acting as primary — red: two at once (split brain)"}</text>
+                { for split_bands }
+                { for rows }
+                <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 18.0)}>{"0"}</text>
+                <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 18.0)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
+            </g>
+        </svg>
+    }
+}
+
+/// The selected node's panel: what it is and its actions (shared by the three sections).
+fn node_actions(i: NodeId, alive: bool, extra: Html, dispatch: &Callback<Action>) -> Html {
+    html! {
+        <div class="actions" data-testid="node-actions">
+            { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), alive) }
+            { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !alive) }
+            { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
+            { action_button(dispatch, "action-pause", "Pause 1 s", Action::Inject(Fault::Command(i, "pause:1000".into())), alive) }
+            { extra }
+        </div>
+    }
+}
+
+fn empty_selection() -> Html {
+    html! { <section class="panel"><h2>{"Node"}</h2><p class="muted">{"Click a node to act on it."}</p></section> }
+}
+
+fn repl_selected(
+    sim: &Sim<ReplNode>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
+        return empty_selection();
+    };
+    let n = &sim.nodes()[i];
+    let alive = sim.is_up(i);
+    let role = role_name(n);
+    let extra = match n.data() {
+        Some(d) if d.role != Role::Primary => action_button(
+            dispatch,
+            "action-promote",
+            &format!("Promote {i}"),
+            Action::Inject(Fault::Command(MONITOR, format!("promote:{i}"))),
+            alive,
+        ),
+        _ => html! {},
+    };
+    let details = if let Some(d) = n.data() {
+        html! {
+            <dl>
+                <dt>{"Role"}</dt><dd>{ format!("{role} (epoch {})", d.epoch) }</dd>
+                <dt>{"Log"}</dt><dd>{ format!("{} entries, {} acknowledged", d.log.len(), d.commit) }</dd>
+                <dt>{"Rolled back"}</dt><dd>{ d.rollbacks.iter().map(|r| r.entries.len()).sum::<usize>() }</dd>
+            </dl>
+        }
+    } else if let Some(c) = n.client() {
+        html! {
+            <dl>
+                <dt>{"Sends to"}</dt><dd>{ format!("node {} (epoch {})", c.primary, c.epoch) }</dd>
+                <dt>{"Operations"}</dt><dd>{ c.ops.len() }</dd>
+            </dl>
+        }
+    } else {
+        html! { <p class="muted">{"The monitor: heartbeat failure detector and failover."}</p> }
+    };
+    html! {
+        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+            <h2>{ format!("Node {i} · {role}") }</h2>
+            { node_actions(i, alive, extra, dispatch) }
+            { details }
+        </section>
+    }
+}
+
+fn common_selected(
+    count: usize,
+    alive: impl Fn(NodeId) -> bool,
+    role: impl Fn(NodeId) -> &'static str,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(i) = selected.filter(|&i| i < count) else {
+        return empty_selection();
+    };
+    html! {
+        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+            <h2>{ format!("Node {i} · {}", role(i)) }</h2>
+            { node_actions(i, alive(i), html! {}, dispatch) }
+        </section>
+    }
+}
+
+/// A measurement row with its test hook and exact value.
+fn metric(label: &str, id: &str, value: String, shown: String, bad: bool) -> Html {
+    html! {
+        <>
+            <dt>{ label.to_string() }</dt>
+            <dd class={classes!(bad.then_some("bad"))} data-testid={format!("metric-{id}")} data-value={value}>{ shown }</dd>
+        </>
+    }
+}
+
+fn repl_metrics(m: &ReplMetrics) -> Html {
+    let ms = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measurements"}</h2>
+            <dl>
+                { metric("Acknowledged writes lost", "acked-lost", m.writes.acked_lost.to_string(),
+                    format!("{} of {} acknowledged", m.writes.acked_lost, m.writes.acked), m.writes.acked_lost > 0) }
+                { metric("Rolled back", "rolled-back", m.rolled_back.to_string(),
+                    format!("{} entries ({} acknowledged)", m.rolled_back, m.acked_rolled_back), m.acked_rolled_back > 0) }
+                { metric("Stale reads", "stale-reads", m.reads.stale.to_string(),
+                    format!("{} of {} answered", m.reads.stale, m.reads.answered), m.reads.stale > 0) }
+                { metric("Unavailable", "unavailable", format!("{:.3}", m.unavailable_ms),
+                    format!("{:.0} ms (longest {:.0} ms)", m.unavailable_ms, m.longest_outage_ms), false) }
+                { metric("Split brain", "split-brain", format!("{:.3}", m.split_brain_ms),
+                    format!("{:.0} ms with two primaries", m.split_brain_ms), m.split_brain_ms > 0.0) }
+                { metric("Failovers", "failovers", m.failovers.to_string(), m.failovers.to_string(), false) }
+                { metric("Acked by a deposed primary", "deposed-acks", m.writes.deposed_acks.to_string(),
+                    m.writes.deposed_acks.to_string(), m.writes.deposed_acks > 0) }
+            </dl>
+            <h3>{"Write latency by acknowledging mode"}</h3>
+            <table>
+                <thead><tr><th>{"mode"}</th><th>{"writes"}</th><th>{"p50"}</th><th>{"p99"}</th><th>{"max ms"}</th></tr></thead>
+                <tbody>
+                    { for m.latency.iter().map(|l| html! {
+                        <tr data-testid={format!("metric-latency-{}", l.mode)} data-value={l.latency.p50_ms.map(|v| format!("{v:.3}")).unwrap_or_default()}>
+                            <th>{ l.mode }</th><td>{ l.latency.count }</td><td>{ ms(l.latency.p50_ms) }</td>
+                            <td>{ ms(l.latency.p99_ms) }</td><td>{ ms(l.latency.max_ms) }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            if !m.lost.is_empty() {
+                <h3>{"Lost writes"}</h3>
+                <ul class="lost-list">
+                    { for m.lost.iter().take(6).map(|l| html! {
+                        <li>{ format!("{} from client {} (op {}), acknowledged at {:.0} ms by node {} at {}", l.key, l.id.client, l.id.op, l.acked_ms, l.primary, l.pos) }</li>
+                    }) }
+                    if m.lost.len() > 6 { <li class="muted">{ format!("… {} more", m.lost.len() - 6) }</li> }
+                </ul>
+            }
+        </section>
+    }
+}
+
+fn lock_msg_kind(m: &LockMsg) -> &'static str {
+    match m {
+        LockMsg::Acquire { .. } | LockMsg::Granted { .. } | LockMsg::Queued { .. } => "promote",
+        LockMsg::KeepAlive { .. } | LockMsg::Renewed { .. } => "hb",
+        LockMsg::Expired { .. } | LockMsg::Busy => "demote",
+        _ => "write",
+    }
+}
+
+fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+    let nodes = sim.nodes();
+    let now = sim.now();
+    let clients: Vec<NodeId> = (0..nodes.len())
+        .filter(|&i| nodes[i].client().is_some())
+        .collect();
+    let client_x = 250.0;
+    let svc_at = Pt {
+        x: 70.0,
+        y: 40.0 + 26.0 * clients.len().saturating_sub(1) as f64,
+    };
+    let sto_at = Pt { x: 600.0, y: 80.0 };
+    let client_y = |k: usize| 40.0 + 52.0 * k as f64;
+    let pos = |i: NodeId| -> Option<Pt> {
+        match i {
+            LOCK_SERVICE => Some(svc_at),
+            STORAGE => Some(sto_at),
+            _ => clients.iter().position(|&c| c == i).map(|k| Pt {
+                x: client_x,
+                y: client_y(k),
+            }),
+        }
+    };
+    let status = |i: NodeId| if sim.is_up(i) { "up" } else { "crashed" };
+    let paused = |i: NodeId| nodes[i].paused_until.is_some();
+    let svc = nodes.get(LOCK_SERVICE).and_then(|n| n.service());
+    let store = nodes.get(STORAGE).and_then(|n| n.storage());
+    let holder = svc.and_then(|s| s.holder);
+    let service = node_circle(
+        NodeView {
+            id: LOCK_SERVICE,
+            at: svc_at,
+            r: 24.0,
+            label: "L".into(),
+            role: "lock-service",
+            status: status(LOCK_SERVICE),
+            alive: sim.is_up(LOCK_SERVICE),
+            paused: paused(LOCK_SERVICE),
+            selected: selected == Some(LOCK_SERVICE),
+            aria: "Lock service".into(),
+        },
+        html! {
+            <text class="node-sub" x={f1(svc_at.x)} y={f1(svc_at.y + 44.0)}>
+                { holder.map(|(c, t, _)| format!("lock: {c}, token {t}")).unwrap_or_else(|| "lock free".into()) }
+            </text>
+        },
+        dispatch,
+    );
+    let storage = node_circle(
+        NodeView {
+            id: STORAGE,
+            at: sto_at,
+            r: 24.0,
+            label: "S".into(),
+            role: "storage",
+            status: status(STORAGE),
+            alive: sim.is_up(STORAGE),
+            paused: paused(STORAGE),
+            selected: selected == Some(STORAGE),
+            aria: "Storage".into(),
+        },
+        html! {
+            <text class="node-sub" x={f1(sto_at.x)} y={f1(sto_at.y + 44.0)}>
+                { format!("highest token {}", store.map(|s| s.highest).unwrap_or(0)) }
+            </text>
+        },
+        dispatch,
+    );
+    let client_nodes = clients.iter().enumerate().map(|(k, &i)| {
+        let c = nodes[i].client().expect("a client");
+        let at = Pt { x: client_x, y: client_y(k) };
+        let believes = matches!(c.phase, Phase::Holding | Phase::Writing);
+        let text = match c.phase {
+            Phase::Idle => "idle".to_string(),
+            Phase::Waiting => "waiting for the lock".to_string(),
+            Phase::Holding => format!("thinks it holds t{}", c.token),
+            Phase::Writing => format!("writing with t{}", c.token),
+        };
+        let extra = html! {
+            <text class={classes!("node-head", believes.then_some("holds"))} x={f1(at.x + 28.0)} y={f1(at.y + 6.0)}
+                data-testid="lock-belief" data-holds={believes.to_string()}>{ text }</text>
+        };
+        node_circle(
+            NodeView { id: i, at, r: 17.0, label: i.to_string(), role: "client", status: status(i), alive: sim.is_up(i),
+                paused: paused(i), selected: selected == Some(i), aria: format!("Lock client {i}") },
+            extra,
+            dispatch,
+        )
+    });
+    // The storage's writes, newest last.
+    let writes = storage_writes(sim);
+    let shown = &writes[writes.len().saturating_sub(6)..];
+    let list_x = 520.0;
+    let list = shown.iter().enumerate().map(|(k, w)| {
+        let (cls, mark) = match w.verdict {
+            WriteVerdict::Accepted => ("accepted", "✔"),
+            WriteVerdict::Late => ("late", "✔ late"),
+            WriteVerdict::Stale => ("stale", "⚠ STALE"),
+            WriteVerdict::Refused => ("refused", "✘ refused"),
+        };
+        let y = 178.0 + 22.0 * k as f64;
+        html! {
+            <g class={classes!("write-row", cls)} data-testid="storage-write" data-verdict={cls}>
+                if w.verdict != WriteVerdict::Accepted {
+                    <rect x={f1(list_x - 4.0)} y={f1(y - 16.0)} width={f1(STRIP_END - list_x + 8.0)} height="21" rx="3" />
+                }
+                <text x={f1(list_x)} y={f1(y)}>
+                    { format!("{}ms c{} t{} {mark}", fmt_ms(w.time.0 - w.time.0 % 1000), w.client, w.token) }
+                </text>
+            </g>
+        }
+    });
+    // Beliefs against the service's leases.
+    let tl_top = (client_y(clients.len().saturating_sub(1)) + 50.0)
+        .max(178.0 + 22.0 * shown.len() as f64 + 16.0);
+    let horizon = SimTime(now.0.max(1_000_000));
+    let leases = lease_intervals(sim);
+    let rows = clients.iter().enumerate().map(|(k, &i)| {
+        let y = tl_top + 12.0 + 36.0 * k as f64;
+        let c = nodes[i].client().expect("a client");
+        let beliefs: Vec<(SimTime, SimTime)> = c.beliefs.iter().map(|&(a, b, _)| (a, b.unwrap_or(now))).collect();
+        let truth: Vec<(SimTime, SimTime)> = leases.iter().filter(|l| l.0 == i).map(|l| (l.2, l.3)).collect();
+        html! {
+            <g class="tl-row" data-node={i.to_string()}>
+                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + 14.0)}>{ format!("client {i}") }</text>
+                <rect class="tl-lane" x={f1(STRIP_X)} y={f1(y)} width={f1(STRIP_END - STRIP_X)} height="14" />
+                { bars(&truth, horizon, y, 14.0, "tl-lease") }
+                { bars(&beliefs, horizon, y + 16.0, 10.0, "tl-belief") }
+            </g>
+        }
+    });
+    let tl_bottom = tl_top + 12.0 + 36.0 * clients.len() as f64;
+    let msgs = sim.in_flight().map(|m| dot(m, lock_msg_kind(&m.msg)));
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class="cluster locks-view" viewBox={format!("0 0 {W} {}", f1(tl_bottom + 26.0))} role="img"
+            aria-label="Lock service, clients and storage" onclick={deselect}>
+            <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
+            { messages(now, msgs, &pos, dispatch) }
+            <g class="storage-log" data-testid="storage-log">
+                <text class="tl-title" x={f1(list_x)} y="150">{"writes: time, client, token"}</text>
+                { for list }
+            </g>
+            <g class="timeline">
+                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{"grey: the service's lease · blue: the client believes it holds the lock"}</text>
+                { for rows }
+                <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 18.0)}>{"0"}</text>
+                <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 18.0)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
+            </g>
+        </svg>
+    }
+}
+
+fn locks_metrics(sim: &Sim<LockNode>) -> Html {
+    let m = measure_locks(sim);
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measurements"}</h2>
+            <dl>
+                { metric("Mutual-exclusion violations", "exclusion", m.exclusion_violations.to_string(),
+                    format!("{} ({:.0} ms of overlap)", m.exclusion_violations, m.overlap_ms), m.exclusion_violations > 0) }
+                { metric("Stale writes accepted", "stale-accepted", m.stale_accepted.to_string(), m.stale_accepted.to_string(), m.stale_accepted > 0) }
+                { metric("Stale writes refused", "stale-refused", m.stale_rejected.to_string(), m.stale_rejected.to_string(), false) }
+                { metric("Late writes accepted", "late-accepted", m.late_accepted.to_string(), m.late_accepted.to_string(), false) }
+                { metric("Writes accepted", "writes-accepted", m.writes_accepted.to_string(), m.writes_accepted.to_string(), false) }
+                { metric("Grants", "grants", m.grants.to_string(), format!("{} ({} expired)", m.grants, m.expiries), false) }
+                { metric("Requests per grant", "acquires-per-grant", m.acquires_per_grant.map(|x| format!("{x:.3}")).unwrap_or_default(),
+                    m.acquires_per_grant.map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into()), false) }
+            </dl>
+        </section>
+    }
+}
+
+fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+    let sites = sim.nodes();
+    let now = sim.now();
+    let m = measure_active(sim);
+    let col = W / sites.len().max(1) as f64;
+    let pos = |i: NodeId| {
+        (i < sites.len()).then_some(Pt {
+            x: col * (i as f64 + 0.5),
+            y: 90.0,
+        })
+    };
+    let keys = sites.first().map(|s| s.p.keys).unwrap_or(0).min(10);
+    let site_nodes = sites.iter().enumerate().map(|(i, s)| {
+        let at = pos(i).expect("a site");
+        let alive = sim.is_up(i);
+        let unshipped: u64 = s.acked.iter().enumerate().filter(|&(p, _)| p != i).map(|(_, &a)| s.own.len() as u64 - a as u64).sum();
+        let rows = (0..keys).map(|k| {
+            let (mut ops, total) = s.read(k);
+            ops.sort();
+            let value = match s.p.resolve {
+                Resolve::Crdt => total.to_string(),
+                _ if ops.is_empty() => "–".into(),
+                _ if ops.len() == 1 => format!("s{}#{}", ops[0].0, ops[0].1),
+                _ => format!("{{{}}}", ops.iter().map(|(o, q)| format!("s{o}#{q}")).collect::<Vec<_>>().join(", ")),
+            };
+            let siblings = ops.len() > 1;
+            html! {
+                <text class={classes!("site-key", siblings.then_some("siblings"))} x={f1(at.x - 70.0)} y={f1(at.y + 64.0 + 22.0 * k as f64)}
+                    data-testid="site-value" data-key={key_name(k).to_string()}>{ format!("{} = {value}", key_name(k)) }</text>
+            }
+        });
+        let extra = html! {
+            <>
+                <text class="node-head centered" x={f1(at.x)} y={f1(at.y - 40.0)}>
+                    { format!("clock {:+} ms · to ship {unshipped}", s.skew_us / 1000) }
+                </text>
+                { for rows }
+            </>
+        };
+        node_circle(
+            NodeView { id: i, at, r: 26.0, label: format!("S{i}"), role: "site", status: if alive { "up" } else { "crashed" },
+                alive, paused: false, selected: selected == Some(i), aria: format!("Site {i}") },
+            extra,
+            dispatch,
+        )
+    });
+    let converged = m.divergent_keys == 0;
+    let height = 90.0 + 64.0 + 22.0 * keys as f64 + 40.0;
+    let kind = |msg: &AaMsg| match msg {
+        AaMsg::Ship { .. } => "write",
+        _ => "hb",
+    };
+    let msgs = sim.in_flight().map(|mm| dot(mm, kind(&mm.msg)));
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="img" aria-label="Active-active sites and their values" onclick={deselect}>
+            <text class="tl-title" x="10" y={f1(height - 10.0)}>
+                { match sites.first().map(|s| s.p.resolve) {
+                    Some(Resolve::Crdt) => "key = the counter's total at that site",
+                    Some(Resolve::Vv) => "key = the surviving write (s SITE # SEQ); {…} siblings kept side by side",
+                    _ => "key = the surviving write (s SITE # SEQ), chosen by the writer's clock",
+                } }
+            </text>
+            <text class={classes!("converged", (!converged).then_some("diverged"))} x="10" y="24"
+                data-testid="converged" data-converged={converged.to_string()}>
+                { if converged { "✔ every site agrees".to_string() } else { format!("✘ sites disagree on {} key(s)", m.divergent_keys) } }
+            </text>
+            <g class="nodes">{ for site_nodes }</g>
+            { messages(now, msgs, &pos, dispatch) }
+        </svg>
+    }
+}
+
+fn aa_metrics(sim: &Sim<Site>) -> Html {
+    let m = measure_active(sim);
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measurements"}</h2>
+            <dl>
+                { metric("Newer writes lost (LWW)", "newer-lost", m.newer_lost.to_string(), m.newer_lost.to_string(), m.newer_lost > 0) }
+                { metric("Conflicts (siblings)", "conflicts", m.conflicts.to_string(),
+                    format!("{} ({} keys now)", m.conflicts, m.keys_with_siblings), false) }
+                { metric("Increments missing (CRDT)", "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
+                { metric("Keys the sites disagree on", "divergent", m.divergent_keys.to_string(), m.divergent_keys.to_string(), false) }
+                { metric("Converged after the heal", "convergence", m.convergence_ms.map(|x| format!("{x:.3}")).unwrap_or_default(),
+                    m.convergence_ms.map(|x| format!("{x:.0} ms")).unwrap_or_else(|| "–".into()), false) }
+                { metric("Operations", "ops", m.ops.to_string(), m.ops.to_string(), false) }
+            </dl>
+        </section>
+    }
+}
+
+fn render_settings(s: &Scenario, sec: Section, dispatch: &Callback<Action>) -> Html {
+    let set = |key: &'static str, label: &str| setting::<ReplicationLab>(s, dispatch, key, label);
+    let keys: Html = match sec {
+        Section::Repl => html! {
+            <>
+                { param_input(dispatch, "n", "replicas", s.nodes.to_string(), "replicas besides the first primary, 1–8") }
+                { set("c", "clients") }
+                { set("mode", "replication") }
+                { set("k", "acks k") }
+                { set("fallback", "semi-sync fallback ms") }
+                { set("promote", "promotion") }
+                { set("fo", "failover") }
+                { set("witness", "witness") }
+                { set("fence", "fencing (epochs)") }
+                { set("lease", "lease ms") }
+                { set("drift", "clock drift %") }
+                { set("delay", "replication delay ms") }
+                { set("ttl", "re-ask primary ms") }
+                { set("rate", "ops/s per client") }
+                { set("reads", "reads %") }
+                { set("rfrom", "reads from") }
+                { set("keys", "keys") }
+                { set("hb", "heartbeat ms") }
+                { set("suspect", "suspect after ms") }
+                { set("down", "down after ms") }
+                { set("round", "promotion round ms") }
+                { set("cto", "client timeout ms") }
+            </>
+        },
+        Section::Locks => html! {
+            <>
+                { set("lc", "clients") }
+                { set("lttl", "lease ms") }
+                { set("lwork", "work ms") }
+                { set("lthink", "think ms") }
+                { set("lfence", "fencing tokens") }
+                { set("lcheck", "check lease") }
+                { set("lfifo", "FIFO waiters") }
+                { set("ldelay", "lock-delay ms") }
+                { set("ldrift", "clock drift %") }
+            </>
+        },
+        Section::Active => html! {
+            <>
+                { set("as", "sites") }
+                { set("ares", "resolution") }
+                { set("arate", "ops/s per site") }
+                { set("akeys", "keys") }
+                { set("askew", "clock skew ms") }
+            </>
+        },
+    };
+    html! {
+        <section class="panel settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <div class="form">
+                { keys }
+                { param_input(dispatch, "lat", "latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
+                { param_input(dispatch, "loss", "loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
+            </div>
+        </section>
+    }
+}
