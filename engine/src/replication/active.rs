@@ -583,11 +583,20 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
         }
     }
     // Convergence: the first instant after the last heal at which every site's digest matched.
-    let heal = sim
+    // From the fault schedule (a run may keep only a tail of its trace): heals before now, and
+    // one at now only if the trace shows it applied (a fault at T runs after T's other events).
+    let now = sim.now();
+    let heal_now = sim
         .trace()
         .iter()
-        .filter(|e| matches!(e.what, What::Fault(Fault::Heal)))
-        .map(|e| e.time)
+        .rev()
+        .take_while(|e| e.time == now)
+        .any(|e| matches!(e.what, What::Fault(Fault::Heal)));
+    let heal = sim
+        .schedule()
+        .iter()
+        .filter(|f| matches!(f.fault, Fault::Heal) && (f.at < now || (f.at == now && heal_now)))
+        .map(|f| f.at)
         .next_back();
     if let Some(h) = heal {
         let mut events: Vec<(SimTime, usize, u64)> = Vec::new();
