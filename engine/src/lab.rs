@@ -180,6 +180,8 @@ labs! {
     Lb => crate::lb::LbLab,
     /// Heartbeat failure detection and failover.
     Heartbeat => crate::heartbeat::HeartbeatLab,
+    /// SWIM gossip membership with Lifeguard.
+    Swim => crate::heartbeat::SwimLab,
 }
 
 impl LabKind {

@@ -38,13 +38,13 @@ use crate::detmath;
 use crate::sim::{Ctx, Node, Sim};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fmt;
 
 /// SWIM parameters. Defaults in brackets; memberlist's `DefaultLANConfig` values, with times
 /// scaled to this lab's 10–15 ms latency, in parentheses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwimParams {
     /// Protocol period T′: one probe per member per period [200 ms] (ProbeInterval 1 s).
     pub period: Duration,
@@ -393,6 +393,17 @@ pub fn new_sim(
     faults: Vec<crate::fault::TimedFault>,
 ) -> Sim<SwimNode> {
     Sim::new(seed, nodes(p, members), net, faults)
+}
+
+/// Reads a member's command: `slow:MS` (handle every message MS late; `slow:0` is well again).
+pub fn parse_command(text: &str) -> Result<Duration, String> {
+    let ms = text
+        .strip_prefix("slow:")
+        .ok_or_else(|| format!("'{}': SWIM members understand slow:MS", crate::clip(text)))?;
+    crate::time::parse_ms(ms)
+        .filter(|&us| us <= 60_000_000)
+        .map(Duration)
+        .ok_or_else(|| format!("'{}' is not a delay of 0–60000 ms", crate::clip(ms)))
 }
 
 /// ⌈log10(x)⌉ for x ≥ 1, in integers.
@@ -1030,14 +1041,9 @@ impl Node for SwimNode {
     }
 
     fn on_command(&mut self, text: &str, ctx: &mut SwimCtx) -> Result<(), String> {
-        let ms = text
-            .strip_prefix("slow:")
-            .ok_or_else(|| "SWIM members understand slow:MS".to_string())?;
-        let us = crate::time::parse_ms(ms)
-            .filter(|&us| us <= 60_000_000)
-            .ok_or_else(|| format!("'{}' is not a delay of 0–60000 ms", crate::clip(ms)))?;
-        self.slow = Duration(us);
-        ctx.note(format!("handles messages {} late", Duration(us)));
+        let delay = parse_command(text)?;
+        self.slow = delay;
+        ctx.note(format!("handles messages {delay} late"));
         Ok(())
     }
 }
