@@ -14,6 +14,7 @@ use engine::lab::Lab as LabDef;
 use engine::scenario::keys::KeyKind;
 use engine::scenario::{decode, Decoded, LabKind, Scenario};
 use engine::sim::TraceEvent;
+use engine::NodeId;
 use std::cell::RefCell;
 use std::fmt::Display;
 use std::rc::Rc;
@@ -169,6 +170,30 @@ pub fn action_button(
     let d = dispatch.clone();
     let onclick = Callback::from(move |_: MouseEvent| d.emit(action.clone()));
     html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
+}
+
+/// A click on a stage element that sends `action` without reaching the stage behind it (whose
+/// click deselects): dropping a message in flight, selecting a node.
+pub fn click_emit(dispatch: &Callback<Action>, action: Action) -> Callback<MouseEvent> {
+    let d = dispatch.clone();
+    Callback::from(move |e: MouseEvent| {
+        e.stop_propagation();
+        d.emit(action.clone());
+    })
+}
+
+/// The click and the Enter key that select node `i` on a stage.
+pub fn select_handlers(
+    dispatch: &Callback<Action>,
+    i: NodeId,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let d = dispatch.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            d.emit(Action::Select(Some(i)));
+        }
+    });
+    (click_emit(dispatch, Action::Select(Some(i))), onkeydown)
 }
 
 /// A labelled text field that sends an action built from its value when it changes.

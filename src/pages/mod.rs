@@ -5,3 +5,4 @@ pub mod home;
 pub mod lb;
 pub mod raft;
 pub mod ring;
+pub mod swim;
