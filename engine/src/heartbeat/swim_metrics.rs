@@ -124,7 +124,7 @@ pub fn measure(sim: &Sim<SwimNode>) -> SwimMetrics {
     }
     let (mut false_suspicions, mut false_positives, mut false_positives_healthy) = (0, 0, 0);
     for m in nodes {
-        for c in &m.log {
+        for c in m.log.iter() {
             if alive_at(sim, c.node, c.time) {
                 match c.to {
                     MemberState::Suspect => false_suspicions += 1,
