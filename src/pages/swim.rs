@@ -78,8 +78,8 @@ pub fn SwimPage(props: &LabProps) -> Html {
                 { fault_timeline(&player.scenario, dispatch) }
             </div>
             <div class="lab-body">
-                { render_settings(&player.scenario, dispatch) }
                 <Sweep params={params} net={player.scenario.net} seed={player.scenario.seed} />
+                { render_settings(&player.scenario, dispatch) }
             </div>
         </main>
     }
@@ -451,7 +451,9 @@ fn polyline(
 }
 
 fn sweep_charts(rows: &[SweepRow]) -> Html {
-    let (w, h) = (440.0, 200.0);
+    let (w, h) = (440.0, 230.0);
+    // The plot sits below the keys (top right).
+    let top = 66.0;
     let time_max = rows
         .iter()
         .flat_map(|r| {
@@ -472,15 +474,15 @@ fn sweep_charts(rows: &[SweepRow]) -> Html {
         })
         .fold(10.0, f64::max)
         * 1.1;
-    let ty = |v: f64| h - 30.0 - (h - 50.0) * v / time_max;
-    let ly = |v: f64| h - 30.0 - (h - 50.0) * v / load_max;
+    let ty = |v: f64| h - 30.0 - (h - 30.0 - top) * v / time_max;
+    let ly = |v: f64| h - 30.0 - (h - 30.0 - top) * v / load_max;
     let axes = |ymax: String, unit: &str| {
         html! {
             <>
                 <line class="axis" x1="45" y1={f1(h - 30.0)} x2={f1(w - 15.0)} y2={f1(h - 30.0)} />
-                <line class="axis" x1="45" y1="20" x2="45" y2={f1(h - 30.0)} />
+                <line class="axis" x1="45" y1={f1(top)} x2="45" y2={f1(h - 30.0)} />
                 { for SWEEP_SIZES.iter().map(|&n| html! { <text class="tick" x={f1(size_x(n, w))} y={f1(h - 14.0)}>{ n }</text> }) }
-                <text class="tick" x="22" y="24">{ ymax }</text>
+                <text class="tick" x="22" y={f1(top + 4.0)}>{ ymax }</text>
                 <text class="tick" x="22" y={f1(h - 32.0)}>{"0"}</text>
                 <text class="tick" x={f1(w / 2.0)} y={f1(h - 1.0)}>{ format!("members (log scale) · {unit}") }</text>
             </>
@@ -513,17 +515,20 @@ fn sweep_charts(rows: &[SweepRow]) -> Html {
 }
 
 fn sweep_table(rows: &[SweepRow]) -> Html {
-    let ms = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
+    let ms = |x: Option<f64>| {
+        x.map(|v| format!("{v:.0} ms"))
+            .unwrap_or_else(|| "–".into())
+    };
     html! {
         <table class="sweep-table" data-testid="sweep-table">
-            <thead><tr><th>{"members"}</th><th>{"first dead ms"}</th><th>{"everyone ms"}</th><th>{"theory ms"}</th><th>{"msgs/member/s"}</th></tr></thead>
+            <thead><tr><th>{"members"}</th><th>{"first dead"}</th><th>{"everyone"}</th><th>{"theory"}</th><th title="steady (whole run)">{"msgs / member / s"}</th></tr></thead>
             <tbody>
                 { for rows.iter().map(|r| html! {
                     <tr data-members={r.members.to_string()}>
                         <th>{ r.members }</th>
                         <td>{ ms(r.detection_ms) }</td>
                         <td>{ ms(r.dissemination_ms) }</td>
-                        <td>{ format!("{:.0}", r.theory_detection_ms) }</td>
+                        <td>{ format!("{:.0} ms", r.theory_detection_ms) }</td>
                         <td>{ format!("{:.1} ({:.1})", r.steady_messages_per_member_per_s, r.messages_per_member_per_s) }</td>
                     </tr>
                 }) }

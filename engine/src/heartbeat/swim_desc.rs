@@ -172,22 +172,22 @@ pub const PRESETS: &[Preset] = &[
         id: "swim-slow-lifeguard",
         lab: LabKind::Swim,
         title: "A slow member, with Lifeguard",
-        lesson: "The same slow member with Lifeguard on. Its missing nacks and the refutations \
-                 raise its local health score to 6–7, which stretches its probe timeout and \
-                 period: it stops accusing others, and no healthy member is declared dead \
-                 (false suspicions drop to about 130). Member 4 itself is still declared dead — \
-                 Lifeguard protects the healthy members a slow one accuses, not the slow one.",
+        lesson: "The same slow member with Lifeguard on. Missing nacks and refutations raise its \
+                 local health score to 6–7, stretching its probe timeout and period: it stops \
+                 accusing others and no healthy member is declared dead (about 130 false \
+                 suspicions). Member 4 itself is still declared dead: Lifeguard protects the \
+                 members a slow one accuses, not the slow one.",
         query: "lab=swim&v=1&seed=1&n=10&faults=1000:cmd:4:slow:800&t=15000",
     },
     Preset {
         id: "swim-partition",
         lab: LabKind::Swim,
         title: "A partition seen from both sides",
-        lesson: "At 1 s the group splits into 0–3 and 4–7. Each side suspects, then declares the \
-                 other side dead: click 0, then 5 — each sees its own half alive and the other \
-                 dead. Play on: the partition heals at 8 s, but nobody probes the dead; the \
-                 anti-entropy exchange (every 6 s, with a member believed dead) carries 'you are \
-                 dead' across, the accused refute with a higher incarnation and the group merges.",
+        lesson: "At 1 s the group splits into 0–3 and 4–7 and each side declares the other dead, \
+                 so by majority every member shows dead (four of its seven peers say so). Click 0, \
+                 then 5: each sees its own half alive. Play on: after the heal at 8 s nobody probes \
+                 the dead; the anti-entropy exchange (every 6 s) carries 'you are dead' across, the \
+                 accused refute with a higher incarnation and the group merges.",
         query: "lab=swim&v=1&seed=1&n=8&faults=1000:partition:0.1.2.3|4.5.6.7;8000:heal&t=7000",
     },
     Preset {
@@ -205,11 +205,10 @@ pub const PRESETS: &[Preset] = &[
         id: "swim-large",
         lab: LabKind::Swim,
         title: "100 members: dissemination grows like log n",
-        lesson: "Member 3 of 100 crashes at 2 s. It is suspected as quickly as in a group of 8 \
-                 (someone probes it within a period or two), but the suspicion lasts longer \
-                 (4 × log10 100 × T′ = 1.6 s) and the verdict takes about 130 ms to reach all 99 \
-                 survivors. Before the crash each member sent about 10 messages a second, as in a \
-                 group of 8. Run the sweep for 5–200 members against theory.",
+        lesson: "Member 3 of 100 crashes at 2 s. It is suspected as fast as in a group of 8, but \
+                 the suspicion lasts longer (4 × log10 100 × T′ = 1.6 s) and the verdict takes \
+                 about 130 ms to reach all 99 survivors. Before the crash each member sent about \
+                 10 messages a second, as in a group of 8. The sweep below goes to 200.",
         query: "lab=swim&v=1&seed=1&n=100&faults=2000:crash:3&t=6000",
     },
 ];
