@@ -21,6 +21,17 @@ async function memberView(page) {
     Object.fromEntries([...ul.querySelectorAll('[data-member]')].map((li) => [li.dataset.member, li.dataset.state])));
 }
 
+browserTest('the home page lists the SWIM lab and opens it with 8 members', async ({ openPage }) => {
+  const page = await openPage('');
+  await page.getByTestId('lab-link-swim').click();
+  await waitUntil(() => new URL(page.url()).searchParams.get('lab') === 'swim', { message: 'lab=swim in the URL' });
+  const statuses = await waitUntil(async () => {
+    const s = await nodeStatuses(page);
+    return Object.keys(s).length === 8 && s;
+  }, { message: '8 members (the default n)' });
+  assert.ok(Object.values(statuses).every((s) => s === 'up'));
+});
+
 browserTest('a crashed member is declared dead by every live member', async ({ openPage }) => {
   const page = await openPage(CRASH);
   const statuses = await nodeStatuses(page);
