@@ -76,6 +76,23 @@ pub fn arc_path(c: Pt, r: f64, frac: f64) -> String {
     format!("M {x0:.2} {y0:.2} A {r:.2} {r:.2} 0 {large} 1 {x1:.2} {y1:.2}")
 }
 
+/// An SVG path for an ✗ centred on `c`, each stroke reaching `half` from the centre along both
+/// axes (the mark of a crashed node).
+pub fn cross_path(c: Pt, half: f64) -> String {
+    let (l, r, t, b) = (c.x - half, c.x + half, c.y - half, c.y + half);
+    format!(
+        "M {} {} L {} {} M {} {} L {} {}",
+        f1(l),
+        f1(t),
+        f1(r),
+        f1(b),
+        f1(r),
+        f1(t),
+        f1(l),
+        f1(b)
+    )
+}
+
 /// Maps a log-scale slider value to a speed factor: `10^v`.
 pub fn speed_from_log(v: f64) -> f64 {
     let v = if v.is_finite() {

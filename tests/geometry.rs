@@ -87,3 +87,11 @@ fn speed_slider_is_logarithmic_and_clamped() {
     assert_eq!(speed_label(10.0), "10×");
     assert_eq!(speed_label(0.004), "1/250×");
 }
+
+#[test]
+fn cross_path_draws_both_diagonals_through_the_centre() {
+    assert_eq!(
+        cross_path(C, 10.0),
+        "M 90.0 90.0 L 110.0 110.0 M 110.0 90.0 L 90.0 110.0"
+    );
+}

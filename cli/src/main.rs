@@ -4,6 +4,7 @@
 //! ```text
 //! cli run '<link or query>' [--until <ms>] [--format json|csv]
 //! cli experiment fig16 [--runs N] [--seed S]
+//! cli experiment swim-sweep [--runs N] [--seed S]
 //! cli keys [<lab>]
 //! cli presets
 //! cli help
@@ -37,6 +38,11 @@ USAGE:
         with a uniform 2-3 ms one-way latency (calibrated on the paper's medians, see
         engine/src/raft/experiment.rs); prints CSV (range, seed, time to elect a new leader in
         ms; empty if none within 20 s).
+    cli experiment swim-sweep [--runs N] [--seed S]
+        SWIM at 5, 10, 20, 50, 100 and 200 members (default settings, 10-15 ms latency): member 1
+        crashes after 3 s; N seeds (default 1, at most 100) per size; prints CSV (members, seed,
+        first suspicion, first detection and full dissemination in ms, steady and whole-run
+        messages per member per second, false positives, and the theory next to them).
     cli keys [<lab>]
         The link keys of one lab (or of every lab) as a Markdown table: key, meaning, default,
         range. The README's key tables are this output.
@@ -72,6 +78,11 @@ enum Command {
     Keys(Vec<LabKind>),
     /// The §9.3 experiment: runs per timeout range, first seed.
     Experiment {
+        runs: u64,
+        seed: u64,
+    },
+    /// The SWIM sweep over group sizes: seeds per size, first seed.
+    SwimSweep {
         runs: u64,
         seed: u64,
     },
@@ -115,18 +126,20 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
 }
 
 fn parse_experiment(args: &[String]) -> Result<Command, String> {
-    let (mut runs, mut seed) = (100u64, 0u64);
     let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("fig16") => {}
+    let swim = match it.next().map(String::as_str) {
+        Some("fig16") => false,
+        Some("swim-sweep") => true,
         Some(other) => {
             return Err(format!(
-                "unknown experiment '{}' (experiments: fig16)",
+                "unknown experiment '{}' (experiments: fig16, swim-sweep)",
                 clip(other)
             ))
         }
-        None => return Err("`experiment` needs a name: fig16".into()),
-    }
+        None => return Err("`experiment` needs a name: fig16 or swim-sweep".into()),
+    };
+    let (mut runs, mut seed) = if swim { (1u64, 1u64) } else { (100u64, 0u64) };
+    let max_runs = if swim { 100 } else { 10_000 };
     while let Some(flag) = it.next() {
         if matches!(flag.as_str(), "--help" | "-h") {
             return Ok(Command::Help);
@@ -138,8 +151,8 @@ fn parse_experiment(args: &[String]) -> Result<Command, String> {
             .parse()
             .map_err(|_| format!("{} '{}' is not a whole number", clip(flag), clip(value)))?;
         match flag.as_str() {
-            "--runs" if (1..=10_000).contains(&n) => runs = n,
-            "--runs" => return Err("--runs must be 1–10000".into()),
+            "--runs" if (1..=max_runs).contains(&n) => runs = n,
+            "--runs" => return Err(format!("--runs must be 1–{max_runs}")),
             "--seed" => seed = n,
             _ => {
                 return Err(format!(
@@ -149,7 +162,11 @@ fn parse_experiment(args: &[String]) -> Result<Command, String> {
             }
         }
     }
-    Ok(Command::Experiment { runs, seed })
+    Ok(if swim {
+        Command::SwimSweep { runs, seed }
+    } else {
+        Command::Experiment { runs, seed }
+    })
 }
 
 fn parse_run(args: &[String]) -> Result<Command, String> {
@@ -395,6 +412,37 @@ fn experiment_csv(runs: u64, seed: u64) -> String {
     out
 }
 
+/// The SWIM sweep as CSV: one row per group size and seed.
+fn swim_sweep_csv(runs: u64, seed: u64) -> String {
+    use engine::heartbeat::swim_metrics::{sweep, SWEEP_SIZES, SWEEP_WARMUP};
+    let params = engine::heartbeat::swim::SwimParams::default();
+    let net = engine::net::NetConfig::default();
+    let mut out = String::from(
+        "members,seed,first_suspect_ms,detection_ms,dissemination_ms,\
+         steady_messages_per_member_per_s,messages_per_member_per_s,false_positives,\
+         theory_first_suspect_ms,theory_detection_ms,theory_messages_per_member_per_s\n",
+    );
+    let opt = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
+    for s in seed..seed + runs {
+        for r in sweep(&SWEEP_SIZES, s, &params, net, SWEEP_WARMUP) {
+            out.push_str(&format!(
+                "{},{s},{},{},{},{:.3},{:.3},{},{:.3},{:.3},{:.3}\n",
+                r.members,
+                opt(r.first_suspect_ms),
+                opt(r.detection_ms),
+                opt(r.dissemination_ms),
+                r.steady_messages_per_member_per_s,
+                r.messages_per_member_per_s,
+                r.false_positives,
+                r.theory_first_suspect_ms,
+                r.theory_detection_ms,
+                r.theory_messages_per_member_per_s,
+            ));
+        }
+    }
+    out
+}
+
 fn presets_text() -> String {
     let width = presets().iter().map(|p| p.id.len()).max().unwrap_or(0);
     presets()
@@ -417,6 +465,7 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Presets => presets_text(),
         Command::Keys(labs) => keys_text(&labs),
         Command::Experiment { runs, seed } => experiment_csv(runs, seed),
+        Command::SwimSweep { runs, seed } => swim_sweep_csv(runs, seed),
         Command::Run {
             link,
             until,
@@ -547,7 +596,7 @@ mod tests {
         let e = run_link("seed=3", None, Format::Json).unwrap_err();
         assert_eq!(
             e,
-            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=lb or lab=heartbeat or lab=replication)"]
+            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=lb or lab=heartbeat or lab=replication or lab=swim)"]
         );
         let e = run_link("lab=nope", None, Format::Json).unwrap_err();
         assert!(e[0].starts_with("error: lab: unknown lab 'nope'"), "{e:?}");
@@ -603,6 +652,43 @@ mod tests {
         assert_eq!(lines[0], "timeout_range_ms,seed,time_to_elect_ms");
         assert_eq!(lines.len(), 1 + 6 * 2);
         assert!(lines[1].starts_with("150-150,0,"));
+    }
+
+    #[test]
+    fn experiment_swim_sweep_prints_one_row_per_size_and_seed() {
+        assert_eq!(
+            parse_args(&args(&["experiment", "swim-sweep"])),
+            Ok(Command::SwimSweep { runs: 1, seed: 1 })
+        );
+        assert!(parse_args(&args(&["experiment", "swim-sweep", "--runs", "101"])).is_err());
+        let csv = swim_sweep_csv(1, 1);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + 6);
+        let head: Vec<&str> = lines[0].split(',').collect();
+        assert_eq!(head[..3], ["members", "seed", "first_suspect_ms"]);
+        for (line, n) in lines[1..].iter().zip([5, 10, 20, 50, 100, 200]) {
+            let row: Vec<&str> = line.split(',').collect();
+            assert_eq!(row.len(), head.len(), "{line}");
+            assert_eq!(row[0], n.to_string());
+            assert!(
+                !row[4].is_empty(),
+                "the crash reaches every survivor: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn swim_links_report_the_issue_s_measurements() {
+        let out = run_link(
+            "lab=swim&seed=1&n=8&faults=2000:crash:3&t=5000",
+            None,
+            Format::Json,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out.text).unwrap();
+        assert!(v["detection_ms"].as_f64().unwrap() > 0.0, "{}", out.text);
+        assert_eq!(v["false_positives"], 0);
+        assert!(v["messages_per_member_per_s"].as_f64().unwrap() > 5.0);
     }
 
     #[test]

@@ -187,6 +187,8 @@ labs! {
     Heartbeat => crate::heartbeat::HeartbeatLab,
     /// Replication, split brain, locks and active-active conflicts.
     Replication => crate::replication::ReplicationLab,
+    /// SWIM gossip membership with Lifeguard.
+    Swim => crate::heartbeat::SwimLab,
 }
 
 impl LabKind {

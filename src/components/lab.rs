@@ -172,24 +172,28 @@ pub fn action_button(
     html! { <button data-testid={testid.to_string()} {onclick} disabled={!enabled}>{ label.to_string() }</button> }
 }
 
-/// A node's click and Enter-key handlers: both select node `i` (its actions appear); the click
-/// does not reach the picture behind it (which deselects).
-pub fn select_handlers(
-    i: NodeId,
-    dispatch: &Callback<Action>,
-) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+/// A click on a stage element that sends `action` without reaching the stage behind it (whose
+/// click deselects): dropping a message in flight, selecting a node.
+pub fn click_emit(dispatch: &Callback<Action>, action: Action) -> Callback<MouseEvent> {
     let d = dispatch.clone();
-    let onclick = Callback::from(move |e: MouseEvent| {
+    Callback::from(move |e: MouseEvent| {
         e.stop_propagation();
-        d.emit(Action::Select(Some(i)));
-    });
+        d.emit(action.clone());
+    })
+}
+
+/// The click and the Enter key that select node `i` on a stage.
+pub fn select_handlers(
+    dispatch: &Callback<Action>,
+    i: NodeId,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
     let d = dispatch.clone();
     let onkeydown = Callback::from(move |e: KeyboardEvent| {
         if e.key() == "Enter" {
             d.emit(Action::Select(Some(i)));
         }
     });
-    (onclick, onkeydown)
+    (click_emit(dispatch, Action::Select(Some(i))), onkeydown)
 }
 
 /// A labelled text field that sends an action built from its value when it changes.

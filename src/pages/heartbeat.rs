@@ -3,11 +3,11 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
-    LabProps,
+    action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input,
+    select_handlers, setting, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
-use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
+use crate::geometry::{arc_path, between_circles, cross_path, f1, lerp, progress, ring, Pt};
 use crate::player::Action;
 use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
@@ -138,12 +138,7 @@ fn render_svg(
             HbMsg::Demote { .. } => "demote",
         };
         let cls = classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"));
-        let d = dispatch.clone();
-        let id = m.id;
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Inject(Fault::DropMsg(id)));
-        });
+        let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let title = format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, m.msg, if m.lost { " (will be lost)" } else { "" });
         html! {
             <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
@@ -158,17 +153,7 @@ fn render_svg(
         let r = radius(i);
         let alive = sim.is_up(i);
         let st = status_of(sim, mon, det, i);
-        let d = dispatch.clone();
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Select(Some(i)));
-        });
-        let d = dispatch.clone();
-        let onkeydown = Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                d.emit(Action::Select(Some(i)));
-            }
-        });
+        let (onclick, onkeydown) = select_handlers(dispatch, i);
         let sel = selected == Some(i);
         let (role, epoch) = match &sim.nodes()[i] {
             HbNode::Worker(w) => (if w.role == Role::Primary { "primary" } else { "backup" }, w.epoch),
@@ -206,7 +191,7 @@ fn render_svg(
                     <text class="role-text" x={f1(c.x)} y={f1(c.y - r - 10.0)}>{ format!("★ primary e{epoch}") }</text>
                 }
                 if !alive {
-                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", f1(c.x - r * 0.6), f1(c.y - r * 0.6), f1(c.x + r * 0.6), f1(c.y + r * 0.6), f1(c.x + r * 0.6), f1(c.y - r * 0.6), f1(c.x - r * 0.6), f1(c.y + r * 0.6))} />
+                    <path class="cross" d={cross_path(c, r * 0.6)} />
                 }
             </g>
         }

@@ -4,8 +4,8 @@
 
 use crate::components::event_log::EventLog;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
-    LabProps,
+    action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input, setting,
+    use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
@@ -150,12 +150,7 @@ fn render_view(
             LbMsg::Response { .. } => "err",
             _ => "hc",
         };
-        let d = dispatch.clone();
-        let id = f.id;
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Inject(Fault::DropMsg(id)));
-        });
+        let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(f.id)));
         html! { <circle class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }
     });
     let backends = m.backends.iter().enumerate().map(|(b, bm)| {

@@ -6,3 +6,4 @@ pub mod lb;
 pub mod raft;
 pub mod replication;
 pub mod ring;
+pub mod swim;

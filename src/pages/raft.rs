@@ -5,11 +5,11 @@
 use crate::components::event_log::EventLog;
 use crate::components::hooks::use_frames;
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
-    LabProps, RunProps,
+    action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input,
+    select_handlers, setting, use_lab, LabProps, RunProps,
 };
 use crate::components::network::NetworkPanel;
-use crate::geometry::{arc_path, between_circles, f1, lerp, progress, ring, Pt};
+use crate::geometry::{arc_path, between_circles, cross_path, f1, lerp, progress, ring, Pt};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
@@ -149,12 +149,7 @@ fn render_cluster(
             Msg::TimeoutNow { .. } => "tn",
         };
         let failed = matches!(m.msg, Msg::RequestVoteResponse { vote_granted: false, .. } | Msg::AppendEntriesResponse { success: false, .. });
-        let d = dispatch.clone();
-        let id = m.id;
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Inject(Fault::DropMsg(id)));
-        });
+        let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let label = m.msg.to_string();
         html! {
             <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
@@ -170,17 +165,7 @@ fn render_cluster(
         let c = pos[i];
         let alive = sim.is_up(i);
         let member = node.is_member();
-        let d = dispatch.clone();
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Select(Some(i)));
-        });
-        let d = dispatch.clone();
-        let onkeydown = Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                d.emit(Action::Select(Some(i)));
-            }
-        });
+        let (onclick, onkeydown) = select_handlers(dispatch, i);
         let timer = sim.timer(i, &Timer::Election).filter(|_| alive).map(|(armed, due)| {
             let total = due.0.saturating_sub(armed.0).max(1);
             let frac = now.0.saturating_sub(armed.0) as f64 / total as f64;
@@ -212,7 +197,7 @@ fn render_cluster(
                     <text class="votes" x={f1(c.x)} y={f1(c.y - NODE_R - 12.0)}>{ v }</text>
                 }
                 if !alive {
-                    <path class="cross" d={format!("M {} {} L {} {} M {} {} L {} {}", f1(c.x - 24.0), f1(c.y - 24.0), f1(c.x + 24.0), f1(c.y + 24.0), f1(c.x + 24.0), f1(c.y - 24.0), f1(c.x - 24.0), f1(c.y + 24.0))} />
+                    <path class="cross" d={cross_path(c, 24.0)} />
                 }
             </g>
         }

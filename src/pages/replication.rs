@@ -195,7 +195,7 @@ struct NodeView<'a> {
 }
 
 fn node_circle(v: NodeView, extra: Html, dispatch: &Callback<Action>) -> Html {
-    let (onclick, onkeydown) = select_handlers(v.id, dispatch);
+    let (onclick, onkeydown) = select_handlers(dispatch, v.id);
     let c = v.at;
     let r = v.r;
     let cross = format!(

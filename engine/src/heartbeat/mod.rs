@@ -25,12 +25,14 @@ mod params;
 pub mod phi;
 mod presets;
 pub mod swim;
+mod swim_desc;
 pub mod swim_metrics;
 
 pub use desc::HeartbeatLab;
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
 pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};
 pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats};
+pub use swim_desc::SwimLab;
 
 use crate::sim::{Ctx, Node};
 use crate::time::{Duration, SimTime};

@@ -38,13 +38,14 @@ use crate::detmath;
 use crate::sim::{Ctx, Node, Sim};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 
 /// SWIM parameters. Defaults in brackets; memberlist's `DefaultLANConfig` values, with times
 /// scaled to this lab's 10–15 ms latency, in parentheses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwimParams {
     /// Protocol period T′: one probe per member per period [200 ms] (ProbeInterval 1 s).
     pub period: Duration,
@@ -358,20 +359,22 @@ pub struct SwimNode {
     pub me: NodeId,
     /// Own incarnation number (persistent: survives a restart, which raises it).
     pub inc: u64,
-    /// Views of every member by id (its own entry is kept alive).
-    pub view: Vec<View>,
+    /// Views of every member by id (its own entry is kept alive). Shared until written (as
+    /// are the log, the probe order and the suspicions): a snapshot of a 200-member run then
+    /// copies what changed since the last one, not 200 × 200 views.
+    pub view: Arc<Vec<View>>,
     /// Lifeguard's local health score (0 = healthy).
     pub lhm: u32,
     /// Every state change this member made about others (persistent, for measurements).
-    pub log: Vec<Change>,
+    pub log: Arc<Vec<Change>>,
     /// Messages handled late while slow (`cmd:N:slow:MS`); 0 = not slow.
     pub slow: Duration,
-    order: Vec<NodeId>,
+    order: Arc<Vec<NodeId>>,
     next: usize,
     seq: u64,
     probe: Option<Probe>,
     relays: Vec<Relay>,
-    suspicions: Vec<Option<Suspicion>>,
+    suspicions: Arc<Vec<Option<Suspicion>>>,
     queue: Vec<Queued>,
     queued: u64,
     inbox: VecDeque<(SimTime, NodeId, SwimMsg)>,
@@ -393,6 +396,17 @@ pub fn new_sim(
     faults: Vec<crate::fault::TimedFault>,
 ) -> Sim<SwimNode> {
     Sim::new(seed, nodes(p, members), net, faults)
+}
+
+/// Reads a member's command: `slow:MS` (handle every message MS late; `slow:0` is well again).
+pub fn parse_command(text: &str) -> Result<Duration, String> {
+    let ms = text
+        .strip_prefix("slow:")
+        .ok_or_else(|| format!("'{}': SWIM members understand slow:MS", crate::clip(text)))?;
+    crate::time::parse_ms(ms)
+        .filter(|&us| us <= 60_000_000)
+        .map(Duration)
+        .ok_or_else(|| format!("'{}' is not a delay of 0–60000 ms", crate::clip(ms)))
 }
 
 /// ⌈log10(x)⌉ for x ≥ 1, in integers.
@@ -441,22 +455,22 @@ impl SwimNode {
             p: *p,
             me,
             inc: 0,
-            view: vec![
+            view: Arc::new(vec![
                 View {
                     state: MemberState::Alive,
                     inc: 0
                 };
                 members
-            ],
+            ]),
             lhm: 0,
-            log: Vec::new(),
+            log: Arc::default(),
             slow: Duration(0),
-            order: Vec::new(),
+            order: Arc::default(),
             next: 0,
             seq: 0,
             probe: None,
             relays: Vec::new(),
-            suspicions: vec![None; members],
+            suspicions: Arc::new(vec![None; members]),
             queue: Vec::new(),
             queued: 0,
             inbox: VecDeque::new(),
@@ -540,9 +554,9 @@ impl SwimNode {
 
     fn set_state(&mut self, node: NodeId, state: MemberState, inc: u64, ctx: &mut SwimCtx) {
         let old = self.view[node].state;
-        self.view[node] = View { state, inc };
+        Arc::make_mut(&mut self.view)[node] = View { state, inc };
         if old != state {
-            self.log.push(Change {
+            Arc::make_mut(&mut self.log).push(Change {
                 time: ctx.now(),
                 node,
                 to: state,
@@ -552,7 +566,8 @@ impl SwimNode {
                 state.as_str()
             ));
         }
-        if state != MemberState::Suspect && self.suspicions[node].take().is_some() {
+        if state != MemberState::Suspect && self.suspicions[node].is_some() {
+            Arc::make_mut(&mut self.suspicions)[node] = None;
             ctx.cancel_timer(SwimTimer::Suspicion(node));
         }
     }
@@ -560,7 +575,7 @@ impl SwimNode {
     /// Raises the incarnation above `seen` and announces this member alive (§4.2).
     fn refute(&mut self, seen: u64, what: &str, ctx: &mut SwimCtx) {
         self.inc = self.inc.max(seen) + 1;
-        self.view[self.me].inc = self.inc;
+        Arc::make_mut(&mut self.view)[self.me].inc = self.inc;
         ctx.note(format!("refutes '{what}' with incarnation {}", self.inc));
         self.enqueue(Update::Alive {
             node: self.me,
@@ -612,7 +627,7 @@ impl SwimNode {
                 if cur.state == MemberState::Suspect && inc == cur.inc {
                     // A confirmation: with Lifeguard each independent accuser shortens the
                     // timeout (and is gossiped on, so others can count it too).
-                    let fresh = match &mut self.suspicions[node] {
+                    let fresh = match &mut Arc::make_mut(&mut self.suspicions)[node] {
                         Some(s) if !s.accusers.contains(&from) => {
                             s.accusers.push(from);
                             true
@@ -632,7 +647,7 @@ impl SwimNode {
                     k = 0;
                 }
                 let min_us = self.suspicion_min_us();
-                self.suspicions[node] = Some(Suspicion {
+                Arc::make_mut(&mut self.suspicions)[node] = Some(Suspicion {
                     start: ctx.now(),
                     accusers: vec![from],
                     k,
@@ -670,10 +685,11 @@ impl SwimNode {
                     return Some(t);
                 }
             }
-            self.order = (0..self.view.len()).collect();
-            for i in (1..self.order.len()).rev() {
+            let order = Arc::make_mut(&mut self.order);
+            *order = (0..self.view.len()).collect();
+            for i in (1..order.len()).rev() {
                 let j = ctx.rng().below(i as u64 + 1) as usize;
-                self.order.swap(i, j);
+                order.swap(i, j);
             }
             self.next = 0;
         }
@@ -937,7 +953,7 @@ impl Node for SwimNode {
         if ctx.now() > SimTime::ZERO || self.inc > 0 {
             // A restart: come back with a higher incarnation, which overrides "dead".
             self.inc += 1;
-            self.view[self.me].inc = self.inc;
+            Arc::make_mut(&mut self.view)[self.me].inc = self.inc;
             self.enqueue(Update::Alive {
                 node: self.me,
                 inc: self.inc,
@@ -977,7 +993,7 @@ impl Node for SwimNode {
                 let v = self.view[node];
                 if v.state == MemberState::Suspect {
                     let from = self.me;
-                    self.suspicions[node] = None;
+                    Arc::make_mut(&mut self.suspicions)[node] = None;
                     self.apply(
                         Update::Dead {
                             node,
@@ -1030,14 +1046,9 @@ impl Node for SwimNode {
     }
 
     fn on_command(&mut self, text: &str, ctx: &mut SwimCtx) -> Result<(), String> {
-        let ms = text
-            .strip_prefix("slow:")
-            .ok_or_else(|| "SWIM members understand slow:MS".to_string())?;
-        let us = crate::time::parse_ms(ms)
-            .filter(|&us| us <= 60_000_000)
-            .ok_or_else(|| format!("'{}' is not a delay of 0–60000 ms", crate::clip(ms)))?;
-        self.slow = Duration(us);
-        ctx.note(format!("handles messages {} late", Duration(us)));
+        let delay = parse_command(text)?;
+        self.slow = delay;
+        ctx.note(format!("handles messages {delay} late"));
         Ok(())
     }
 }

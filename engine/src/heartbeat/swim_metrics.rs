@@ -44,6 +44,9 @@ pub struct SwimMetrics {
     pub false_suspicions: u32,
     /// Times a member declared a running member dead (false positives).
     pub false_positives: u32,
+    /// The false positives about members that are not slow (`cmd:N:slow:MS`): healthy members
+    /// declared dead — what Lifeguard protects (a slow member is declared dead either way).
+    pub false_positives_healthy: u32,
     /// Messages sent by all members.
     pub messages_sent: u64,
     /// Messages sent per member per simulated second.
@@ -119,13 +122,18 @@ pub fn measure(sim: &Sim<SwimNode>) -> SwimMetrics {
             },
         });
     }
-    let (mut false_suspicions, mut false_positives) = (0, 0);
+    let (mut false_suspicions, mut false_positives, mut false_positives_healthy) = (0, 0, 0);
     for m in nodes {
-        for c in &m.log {
+        for c in m.log.iter() {
             if alive_at(sim, c.node, c.time) {
                 match c.to {
                     MemberState::Suspect => false_suspicions += 1,
-                    MemberState::Dead => false_positives += 1,
+                    MemberState::Dead => {
+                        false_positives += 1;
+                        if nodes[c.node].slow.as_us() == 0 {
+                            false_positives_healthy += 1;
+                        }
+                    }
                     MemberState::Alive => {}
                 }
             }
@@ -141,6 +149,7 @@ pub fn measure(sim: &Sim<SwimNode>) -> SwimMetrics {
         crashes,
         false_suspicions,
         false_positives,
+        false_positives_healthy,
         messages_sent: sent,
         messages_per_member_per_s: if secs > 0.0 && !nodes.is_empty() {
             sent as f64 / nodes.len() as f64 / secs
@@ -193,6 +202,22 @@ pub struct SweepRow {
     pub suspicion_timeout_ms: f64,
     /// log10 n, against which dissemination grows.
     pub log10_n: f64,
+    /// Expected detection: the expected first suspicion plus the minimum suspicion timeout, ms.
+    pub theory_detection_ms: f64,
+    /// Expected steady load: a ping and an ack per period, plus a sync and its reply per sync
+    /// interval — the same at every size (SWIM's constant per-member load).
+    pub theory_messages_per_member_per_s: f64,
+}
+
+/// The group sizes of the sweep the page and `cli experiment swim-sweep` run.
+pub const SWEEP_SIZES: [usize; 6] = [5, 10, 20, 50, 100, 200];
+
+/// The warm-up before the sweep's crash (several protocol periods and a sync round).
+pub const SWEEP_WARMUP: Duration = Duration(3_000_000);
+
+/// One size of [`sweep`] (the page runs one per frame, with progress).
+pub fn sweep_one(n: usize, seed: u64, p: &SwimParams, net: NetConfig) -> Option<SweepRow> {
+    sweep(&[n], seed, p, net, SWEEP_WARMUP).pop()
 }
 
 /// For each size in `sizes`: `n` members, member 1 crashes after `warmup`, and the run goes on
@@ -236,6 +261,13 @@ pub fn sweep(
             let m = measure(&sim);
             let c = m.crashes.first();
             let period_ms = p.period.as_ms_f64();
+            let theory_first = expected_first_suspicion_periods(n) * period_ms;
+            let suspicion_ms = super::swim::suspicion_min_us(p, n) as f64 / 1000.0;
+            let sync_load = if p.sync_interval.as_us() > 0 {
+                2.0 * 1000.0 / p.sync_interval.as_ms_f64()
+            } else {
+                0.0
+            };
             SweepRow {
                 members: n,
                 detection_ms: c.and_then(|c| c.first_dead_ms),
@@ -244,10 +276,34 @@ pub fn sweep(
                 steady_messages_per_member_per_s: steady,
                 messages_per_member_per_s: m.messages_per_member_per_s,
                 false_positives: m.false_positives,
-                theory_first_suspect_ms: expected_first_suspicion_periods(n) * period_ms,
+                theory_first_suspect_ms: theory_first,
                 // At full size (before the crash is known): what every member starts with.
-                suspicion_timeout_ms: super::swim::suspicion_min_us(p, n) as f64 / 1000.0,
+                suspicion_timeout_ms: suspicion_ms,
                 log10_n: crate::detmath::log10(n as f64),
+                theory_detection_ms: theory_first + suspicion_ms,
+                theory_messages_per_member_per_s: 2.0 * 1000.0 / period_ms + sync_load,
+            }
+        })
+        .collect()
+}
+
+/// What the group believes about each member: the state held by most running members other
+/// than the member itself (the worse state on a tie); alive when no other member runs. The
+/// page colours each member by it; ground truth (crashed or not) is [`Sim::is_up`].
+pub fn group_view(sim: &Sim<SwimNode>) -> Vec<MemberState> {
+    let nodes = sim.nodes();
+    (0..nodes.len())
+        .map(|x| {
+            let mut count = [0usize; 3];
+            for m in nodes.iter().filter(|m| m.me != x && sim.is_up(m.me)) {
+                count[m.view[x].state as usize] += 1;
+            }
+            // Highest count; on a tie the later (worse) state: Alive < Suspect < Dead.
+            let best = (0..3).max_by_key(|&i| (count[i], i)).unwrap_or(0);
+            if count.iter().all(|&c| c == 0) {
+                MemberState::Alive
+            } else {
+                [MemberState::Alive, MemberState::Suspect, MemberState::Dead][best]
             }
         })
         .collect()

@@ -407,3 +407,101 @@ proptest! {
         prop_assert_eq!(m.false_positives, 0, "{:?}", m);
     }
 }
+
+/// A preset's run at its link position, measured.
+fn preset_run(id: &str) -> engine::History<SwimNode> {
+    use engine::lab::Lab;
+    let p = engine::scenario::presets()
+        .into_iter()
+        .find(|p| p.id == id)
+        .expect("preset");
+    let d = engine::scenario::decode(p.query);
+    assert!(d.errors.is_empty(), "{id}: {:?}", d.errors);
+    let mut run = engine::heartbeat::SwimLab::build(&d.scenario);
+    engine::scenario::seek(&mut run, d.scenario.pos);
+    run
+}
+
+// The swim-crash preset's lesson: 3 is declared dead by every survivor about 1 s after the
+// crash, and the group view (what the page colours) says so.
+#[test]
+fn the_crash_preset_is_detected_and_disseminated_as_its_lesson_says() {
+    use engine::heartbeat::swim_metrics::group_view;
+    let run = preset_run("swim-crash");
+    let m = measure(run.sim());
+    let c = &m.crashes[0];
+    assert!((900.0..1100.0).contains(&c.first_dead_ms.unwrap()), "{m:?}");
+    assert!(c.full_dissemination_ms.unwrap() - c.first_dead_ms.unwrap() < 100.0);
+    assert_eq!(m.false_positives, 0);
+    let g = group_view(run.sim());
+    assert_eq!(g[3], MemberState::Dead);
+    assert!(g
+        .iter()
+        .enumerate()
+        .all(|(i, s)| i == 3 || *s == MemberState::Alive));
+}
+
+// Lifeguard (Dadgar et al. §4): the slow member stops declaring healthy members dead; it is
+// itself declared dead in both modes (memberlist's behaviour, docs/design.md).
+#[test]
+fn the_slow_member_presets_show_what_lifeguard_protects() {
+    let off = measure(preset_run("swim-slow").sim());
+    let on = measure(preset_run("swim-slow-lifeguard").sim());
+    assert!(off.false_positives_healthy >= 40, "{off:?}");
+    assert_eq!(on.false_positives_healthy, 0, "{on:?}");
+    assert!(
+        on.false_positives > 0,
+        "the slow member is still declared dead: {on:?}"
+    );
+    assert!(
+        on.false_suspicions * 3 < off.false_suspicions,
+        "{on:?} {off:?}"
+    );
+    assert!(on.max_lhm >= 5);
+}
+
+// The partition preset: at 7 s each side has the other dead; after the heal at 8 s the
+// anti-entropy exchange merges the group again.
+#[test]
+fn the_partition_preset_splits_then_merges() {
+    let mut run = preset_run("swim-partition");
+    for m in run.sim().nodes() {
+        for (j, v) in m.view.iter().enumerate() {
+            let same_side = (m.me < 4) == (j < 4);
+            let want = if same_side {
+                MemberState::Alive
+            } else {
+                MemberState::Dead
+            };
+            assert_eq!(v.state, want, "{} about {j}", m.me);
+        }
+    }
+    run.run_until(SimTime::from_ms(20_000), u64::MAX);
+    for m in run.sim().nodes() {
+        assert!(
+            m.view.iter().all(|v| v.state == MemberState::Alive),
+            "member {} after the heal: {:?}",
+            m.me,
+            m.view
+        );
+    }
+}
+
+// The loss preset's lesson: many refuted suspicions, few false deaths; k=0 doubles suspicions.
+#[test]
+fn the_loss_preset_shows_what_indirect_probes_save() {
+    let m = measure(preset_run("swim-loss").sim());
+    assert!(m.false_suspicions > 100 && m.false_positives <= 10, "{m:?}");
+    let no_relays = run(
+        1,
+        &SwimParams {
+            indirect: 0,
+            ..SwimParams::default()
+        },
+        8,
+        200_000,
+        "",
+        20_000,
+    );
+    assert!(measure(&no_relays).false_suspicions > m.false_suspicions * 3 / 2);
+}

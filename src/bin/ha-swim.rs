@@ -1,0 +1,7 @@
+//! The SWIM lab's bundle (started by the loader in `index.html` for `?lab=swim`).
+
+ha_playground::lab_root!(Root, ha_playground::pages::swim::SwimPage);
+
+fn main() {
+    ha_playground::app::start::<Root>();
+}

@@ -1,0 +1,538 @@
+//! The SWIM lab page: members on a circle coloured by what the group believes about each (or, with
+//! a member selected, by that member's own view), pings, acks, ping-reqs and gossip in flight, the
+//! measurements against ground truth, and the 5–200 member sweep against theory.
+
+use crate::components::event_log::EventLog;
+use crate::components::hooks::use_frames;
+use crate::components::lab::{
+    action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input,
+    select_handlers, setting, use_lab, LabProps,
+};
+use crate::components::network::NetworkPanel;
+use crate::geometry::{cross_path, f1, lerp, progress, ring, Pt};
+use crate::player::Action;
+use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
+use engine::heartbeat::swim_metrics::{group_view, measure, sweep_one, SweepRow, SWEEP_SIZES};
+use engine::heartbeat::SwimLab;
+use engine::lab::Lab;
+use engine::net::{fmt_pct, LinkState, NetConfig};
+use engine::scenario::{LabKind, Scenario};
+use engine::sim::Sim;
+use engine::{Fault, NodeId};
+use yew::prelude::*;
+
+const VIEW: f64 = 500.0;
+const CENTER: Pt = Pt { x: 250.0, y: 248.0 };
+const RING_R: f64 = 192.0;
+/// Members drawn with their number inside (above this, dots only; the tooltip names them).
+const LABELLED: usize = 24;
+/// Members drawn with a status word under them.
+const WORDED: usize = 12;
+/// Messages in flight drawn with a label (above this, dots only).
+const LABELLED_MSGS: usize = 24;
+/// The delay the "Make slow" button gives a member (Lifeguard's motivating case).
+const SLOW_MS: u32 = 800;
+
+fn member_radius(n: usize) -> f64 {
+    let spacing = std::f64::consts::TAU * RING_R / n.max(1) as f64;
+    (spacing * 0.38).clamp(4.0, 28.0)
+}
+
+/// The page's word for a member state (`data-status`: up / suspect / down, as in every lab).
+fn status_word(s: MemberState) -> &'static str {
+    match s {
+        MemberState::Alive => "up",
+        MemberState::Suspect => "suspect",
+        MemberState::Dead => "down",
+    }
+}
+
+/// The page.
+#[component]
+pub fn SwimPage(props: &LabProps) -> Html {
+    let lab = use_lab(props.decoded.clone(), SwimLab::build);
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let hist = player.hist.borrow();
+    let sim = hist.sim();
+    let params = player.scenario.setup::<SwimLab>();
+    let selected = player.selected.filter(|&i| i < sim.nodes().len());
+    html! {
+        <main class="lab swim">
+            { lab_head(&lab, LabKind::Swim) }
+            <div class="lab-body">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
+                    { render_svg(sim, selected, dispatch) }
+                    { render_legend(selected) }
+                </div>
+                <div class="side">
+                    { render_selected(sim, selected, dispatch) }
+                    { render_metrics(sim) }
+                    <NetworkPanel dispatch={dispatch.clone()} cfg={*sim.net_config()} faulty={sim.links().faulty().len()}
+                        example_partition={"0.1.2.3|4.5.6.7".to_string()} />
+                </div>
+            </div>
+            <div class="lab-foot">
+                <EventLog lines={lab.log_lines(sim.trace())} total={sim.steps()} playing={player.playing} />
+                { fault_timeline(&player.scenario, dispatch) }
+            </div>
+            <div class="lab-body">
+                <Sweep params={params} net={player.scenario.net} seed={player.scenario.seed} />
+                { render_settings(&player.scenario, dispatch) }
+            </div>
+        </main>
+    }
+}
+
+/// A message's kind (its CSS class) and its label on the stage.
+fn msg_kind(m: &SwimMsg) -> (&'static str, String) {
+    let (kind, word) = match m {
+        SwimMsg::Ping { .. } => ("ping", "ping".to_string()),
+        SwimMsg::Ack { .. } => ("ack", "ack".to_string()),
+        SwimMsg::PingReq { target, .. } => ("ping-req", format!("ping-req {target}")),
+        SwimMsg::Nack { .. } => ("nack", "nack".to_string()),
+        SwimMsg::Gossip { .. } => ("gossip", "gossip".to_string()),
+        SwimMsg::Sync { reply, .. } => ("sync", if *reply { "sync reply" } else { "sync" }.into()),
+    };
+    let u = m.updates().len();
+    (kind, if u > 0 { format!("{word} +{u}") } else { word })
+}
+
+fn render_svg(sim: &Sim<SwimNode>, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+    let n = sim.nodes().len();
+    let pos = ring(n, CENTER, RING_R);
+    let r = member_radius(n);
+    let now = sim.now();
+    let group = group_view(sim);
+    // With a member selected, the circle shows what it believes.
+    let viewer = selected.map(|s| &sim.nodes()[s]);
+    let believed = |j: NodeId| match viewer {
+        Some(v) if v.me == j => MemberState::Alive,
+        Some(v) => v.view[j].state,
+        None => group[j],
+    };
+
+    // Cut links, one line per pair with a direction cut (small groups only: a partition shows).
+    let cuts: Html = if n <= LABELLED {
+        sim.links()
+            .faulty()
+            .into_iter()
+            .filter(|&(a, b, _)| a < b || sim.links().get(b, a) == LinkState::Up)
+            .map(|(a, b, s)| {
+                let cls = if s == LinkState::Held { "link held" } else { "link cut" };
+                html! { <line class={cls} data-link={format!("{a}>{b}")} x1={f1(pos[a].x)} y1={f1(pos[a].y)} x2={f1(pos[b].x)} y2={f1(pos[b].y)} /> }
+            })
+            .collect::<Html>()
+    } else {
+        Html::default()
+    };
+
+    let flying: Vec<_> = sim.in_flight().collect();
+    let labelled = flying.len() <= LABELLED_MSGS;
+    let messages = flying.iter().map(|m| {
+        let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
+        let at = lerp(pos[m.from], pos[m.to], f);
+        let (kind, label) = msg_kind(&m.msg);
+        let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
+        let title = format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, m.msg, if m.lost { " (will be lost)" } else { "" });
+        html! {
+            <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
+                data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
+                <title>{ title }</title>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
+                if labelled && kind != "gossip" {
+                    <text class="msg-label" x={f1(at.x + 9.0)} y={f1(at.y - 7.0)}>{ label }</text>
+                }
+            </g>
+        }
+    });
+
+    let nodes = (0..n).map(|i| {
+        let c = pos[i];
+        let node = &sim.nodes()[i];
+        let up = sim.is_up(i);
+        let st = believed(i);
+        // In a crowd, members that are not simply alive stand out by size too.
+        let r = if n > LABELLED && (st != MemberState::Alive || !up) { r * 1.6 } else { r };
+        let word = status_word(st);
+        let (onclick, onkeydown) = select_handlers(dispatch, i);
+        let is_sel = selected == Some(i);
+        let slow = node.slow.as_us() > 0;
+        let whose = match viewer {
+            Some(v) if !is_sel => format!("member {} believes it {}", v.me, st.as_str()),
+            Some(_) => "the selected member".to_string(),
+            None => format!("most members believe it {}", st.as_str()),
+        };
+        let aria = format!(
+            "Member {i}: {whose}{}{}, incarnation {}",
+            if up { "" } else { "; actually crashed" },
+            if slow { "; slow" } else { "" },
+            node.inc
+        );
+        // The incarnation the viewer heard (its own for the viewer itself).
+        let inc = viewer.map(|v| if v.me == i { v.inc } else { v.view[i].inc });
+        let word_text = format!(
+            "{}{}{}",
+            if is_sel { "VIEWER" } else { st.as_str() }.to_uppercase(),
+            if up { "" } else { " ✗" },
+            if slow { " · SLOW" } else { "" }
+        );
+        html! {
+            <g class={classes!("node", "member", format!("st-{word}"), (!up).then_some("crashed"), is_sel.then_some("selected"), slow.then_some("slow"))}
+                data-node-id={i.to_string()} data-status={word} data-crashed={(!up).to_string()}
+                data-incarnation={node.inc.to_string()} data-slow={slow.to_string()}
+                role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
+                <title>{ aria }</title>
+                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
+                if n <= LABELLED {
+                    <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ i }</text>
+                }
+                if n <= WORDED {
+                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 19.0)}>{ word_text }</text>
+                }
+                if let (Some(inc), true) = (inc, n <= LABELLED && !is_sel) {
+                    <text class="inc" x={f1(c.x + r * 0.75)} y={f1(c.y - r * 0.75)}>{ format!("i{inc}") }</text>
+                }
+                if !up {
+                    <path class="cross" d={cross_path(c, r * 0.6)} />
+                }
+            </g>
+        }
+    });
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    let caption = match viewer {
+        Some(v) => format!(
+            "Member {}'s view (incarnation {}, local health {})",
+            v.me, v.inc, v.lhm
+        ),
+        None => "What most members believe".to_string(),
+    };
+    html! {
+        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {VIEW} {VIEW}")} role="img" aria-label="SWIM members" data-testid="cluster"
+            data-viewer={selected.map(|s| s.to_string()).unwrap_or_default()} onclick={deselect}>
+            <text class="view-caption" x="6" y="20">{ caption }</text>
+            <g class="links">{ cuts }</g>
+            <g class="nodes">{ for nodes }</g>
+            <g class="messages">{ for messages }</g>
+        </svg>
+    }
+}
+
+fn render_legend(selected: Option<NodeId>) -> Html {
+    html! {
+        <p class="legend">
+            <span class="key ping">{"● ping"}</span>
+            <span class="key ack">{"● ack"}</span>
+            <span class="key ping-req">{"● ping-req"}</span>
+            <span class="key gossip">{"● gossip / sync"}</span>
+            <span class="key lost">{"○ will be lost"}</span>
+            <span class="key">{ if selected.is_some() {
+                "Colours: the selected member's view, iN the incarnation it heard. Click empty space for the group's view."
+            } else {
+                "Colours: what most members believe. ✗ actually crashed; a purple ring: slow; gossip dots are unlabelled. Click a member for its own view."
+            } }</span>
+        </p>
+    }
+}
+
+fn render_selected(
+    sim: &Sim<SwimNode>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let Some(i) = selected else {
+        return html! { <section class="panel"><h2>{"Member"}</h2><p class="muted">{"Click a member to see its membership view and to crash, isolate or slow it."}</p></section> };
+    };
+    let node = &sim.nodes()[i];
+    let up = sim.is_up(i);
+    let slow = node.slow.as_us() > 0;
+    let cmd = |ms: u32| Action::InjectText(format!("cmd:{i}:slow:{ms}"));
+    let rows = node.view.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, v)| {
+        html! {
+            <li class={classes!("view-row", format!("st-{}", status_word(v.state)))} data-member={j.to_string()} data-state={v.state.as_str()}>
+                { format!("{j}: {} (incarnation {}){}", v.state.as_str(), v.inc, if sim.is_up(j) { "" } else { " — actually crashed" }) }
+            </li>
+        }
+    });
+    html! {
+        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+            <h2>{ format!("Member {i}") }</h2>
+            <div class="actions" data-testid="node-actions">
+                { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), up) }
+                { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !up) }
+                { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
+                { action_button(dispatch, "action-slow", &format!("Make slow ({SLOW_MS} ms)"), cmd(SLOW_MS), up && !slow) }
+                { action_button(dispatch, "action-well", "Make well", cmd(0), up && slow) }
+            </div>
+            <dl>
+                <dt>{"Actually running"}</dt><dd>{ if up { "yes" } else { "no — crashed (its view is frozen)" } }</dd>
+                <dt>{"Incarnation"}</dt><dd data-testid="sel-incarnation">{ node.inc }</dd>
+                <dt>{"Local health"}</dt><dd data-testid="sel-lhm">{ format!("{} (timeouts ×{})", node.lhm, node.lhm + 1) }</dd>
+                <dt>{"Slow"}</dt><dd>{ if slow { format!("handles messages {} late", node.slow) } else { "no".into() } }</dd>
+                <dt>{"Updates to gossip"}</dt><dd>{ node.pending_updates() }</dd>
+            </dl>
+            <h3>{"Its view"}</h3>
+            <ul class="member-view" data-testid="member-view">{ for rows }</ul>
+        </section>
+    }
+}
+
+fn opt_ms(x: Option<f64>) -> (String, String) {
+    match x {
+        Some(v) => (format!("{v:.0} ms"), format!("{v:.3}")),
+        None => ("–".into(), String::new()),
+    }
+}
+
+fn render_metrics(sim: &Sim<SwimNode>) -> Html {
+    let m = measure(sim);
+    let (det, det_v) = opt_ms(m.detection_ms);
+    let (dis, dis_v) = opt_ms(m.dissemination_ms);
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measurements"}</h2>
+            <dl>
+                <dt title="crash → the first member declares it dead (mean over crashes)">{"First detection"}</dt>
+                <dd data-testid="metric-detection" data-value={det_v}>{ det }</dd>
+                <dt title="crash → the last surviving member declares it dead (mean)">{"Full dissemination"}</dt>
+                <dd data-testid="metric-dissemination" data-value={dis_v}>{ dis }</dd>
+                <dt title="a running member declared dead, by anyone">{"False positives"}</dt>
+                <dd data-testid="metric-false-positives" data-value={m.false_positives.to_string()} data-healthy={m.false_positives_healthy.to_string()}>
+                    { format!("{} ({} of healthy members)", m.false_positives, m.false_positives_healthy) }
+                </dd>
+                <dt title="a running member suspected, by anyone">{"False suspicions"}</dt>
+                <dd data-testid="metric-false-suspicions" data-value={m.false_suspicions.to_string()}>{ m.false_suspicions }</dd>
+                <dt>{"Messages / member / s"}</dt>
+                <dd data-testid="metric-msgs-per-member" data-value={format!("{:.3}", m.messages_per_member_per_s)}>{ format!("{:.1}", m.messages_per_member_per_s) }</dd>
+                <dt>{"Highest local health"}</dt><dd>{ m.max_lhm }</dd>
+            </dl>
+            if !m.crashes.is_empty() {
+                <table class="crashes">
+                    <thead><tr><th>{"crash"}</th><th>{"suspected"}</th><th>{"dead"}</th><th>{"everyone"}</th></tr></thead>
+                    <tbody>
+                        { for m.crashes.iter().map(|c| html! {
+                            <tr>
+                                <th>{ format!("{} at {:.0} ms", c.node, c.at_ms) }</th>
+                                <td>{ opt_ms(c.first_suspect_ms).0 }</td>
+                                <td>{ opt_ms(c.first_dead_ms).0 }</td>
+                                <td>{ opt_ms(c.full_dissemination_ms).0 }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </section>
+    }
+}
+
+fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
+    let st = |key, label| setting::<SwimLab>(s, dispatch, key, label);
+    html! {
+        <section class="panel settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <div class="form">
+                { param_input(dispatch, "n", "members", s.nodes.to_string(), "number of members, 2–200") }
+                { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
+                { param_input(dispatch, "loss", "start loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
+                { st("tp", "period T′ ms") }
+                { st("pto", "probe timeout ms") }
+                { st("k", "indirect probes k") }
+                { st("smult", "suspicion ×") }
+                { st("smax", "max suspicion ×") }
+                { st("rmult", "retransmit λ") }
+                { st("piggy", "updates / message") }
+                { st("gint", "gossip interval ms") }
+                { st("gn", "gossip fan-out") }
+                { st("sync", "anti-entropy ms") }
+                { st("amax", "health ceiling") }
+                { st("lhm", "Lifeguard: local health") }
+                { st("dyn", "Lifeguard: dynamic suspicion") }
+                { st("buddy", "Lifeguard: buddy system") }
+            </div>
+        </section>
+    }
+}
+
+/// Props of [`Sweep`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct SweepProps {
+    /// The lab's settings (the sweep uses them at every size).
+    pub params: SwimParams,
+    /// The network.
+    pub net: NetConfig,
+    /// The seed.
+    pub seed: u64,
+}
+
+#[derive(Default)]
+struct SweepState {
+    running: bool,
+    rows: Vec<SweepRow>,
+}
+
+/// The sweep: a crash in groups of 5–200 members, one size per frame, plotted against theory.
+#[component]
+pub fn Sweep(props: &SweepProps) -> Html {
+    let state = use_mut_ref(SweepState::default);
+    let redraw = use_force_update();
+    let running = state.borrow().running;
+    {
+        let (state, redraw, p) = (state.clone(), redraw.clone(), props.clone());
+        use_frames(
+            running,
+            Callback::from(move |_dt: f64| {
+                let mut s = state.borrow_mut();
+                match SWEEP_SIZES.get(s.rows.len()) {
+                    Some(&n) if s.running => {
+                        if let Some(row) = sweep_one(n, p.seed, &p.params, p.net) {
+                            s.rows.push(row);
+                        }
+                        if s.rows.len() >= SWEEP_SIZES.len() {
+                            s.running = false;
+                        }
+                    }
+                    _ => s.running = false,
+                }
+                drop(s);
+                redraw.force_update();
+            }),
+        );
+    }
+    let start = {
+        let (state, redraw) = (state.clone(), redraw.clone());
+        Callback::from(move |_: MouseEvent| {
+            *state.borrow_mut() = SweepState {
+                running: true,
+                rows: Vec::new(),
+            };
+            redraw.force_update();
+        })
+    };
+    let s = state.borrow();
+    let done = s.rows.len();
+    html! {
+        <section class="panel sweep-panel swim-sweep" data-testid="sweep">
+            <h2>{"Sweep: 5 to 200 members"}</h2>
+            <p class="muted">{"Member 1 crashes after 3 s in groups of 5, 10, 20, 50, 100 and 200 (these settings, this seed). Theory: the paper's expected first suspicion plus the suspicion timeout (grows with log n); a ping and an ack per period (the same at every size)."}</p>
+            <div class="actions">
+                <button data-testid="sweep-run" onclick={start} disabled={s.running}>{"Run the sweep"}</button>
+                <progress data-testid="sweep-progress" max={SWEEP_SIZES.len().to_string()} value={done.to_string()}></progress>
+                <span class="muted" data-testid="sweep-done">{ format!("{done}/{} sizes", SWEEP_SIZES.len()) }</span>
+            </div>
+            if !s.rows.is_empty() {
+                { sweep_charts(&s.rows) }
+                { sweep_table(&s.rows) }
+            }
+        </section>
+    }
+}
+
+/// x of a group size on a log axis from 5 to 200.
+fn size_x(n: usize, w: f64) -> f64 {
+    let (lo, hi) = (5f64.log10(), 200f64.log10());
+    45.0 + (w - 65.0) * ((n as f64).log10() - lo) / (hi - lo)
+}
+
+fn polyline(
+    rows: &[SweepRow],
+    w: f64,
+    y: &dyn Fn(f64) -> f64,
+    f: &dyn Fn(&SweepRow) -> Option<f64>,
+) -> String {
+    rows.iter()
+        .filter_map(|r| f(r).map(|v| format!("{:.1},{:.1}", size_x(r.members, w), y(v))))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn sweep_charts(rows: &[SweepRow]) -> Html {
+    let (w, h) = (440.0, 230.0);
+    // The plot sits below the keys (top right).
+    let top = 66.0;
+    let time_max = rows
+        .iter()
+        .flat_map(|r| {
+            [
+                r.dissemination_ms,
+                r.detection_ms,
+                Some(r.theory_detection_ms),
+            ]
+        })
+        .flatten()
+        .fold(500.0, f64::max)
+        * 1.1;
+    let load_max = rows
+        .iter()
+        .map(|r| {
+            r.messages_per_member_per_s
+                .max(r.theory_messages_per_member_per_s)
+        })
+        .fold(10.0, f64::max)
+        * 1.1;
+    let ty = |v: f64| h - 30.0 - (h - 30.0 - top) * v / time_max;
+    let ly = |v: f64| h - 30.0 - (h - 30.0 - top) * v / load_max;
+    let axes = |ymax: String, unit: &str| {
+        html! {
+            <>
+                <line class="axis" x1="45" y1={f1(h - 30.0)} x2={f1(w - 15.0)} y2={f1(h - 30.0)} />
+                <line class="axis" x1="45" y1={f1(top)} x2="45" y2={f1(h - 30.0)} />
+                { for SWEEP_SIZES.iter().map(|&n| html! { <text class="tick" x={f1(size_x(n, w))} y={f1(h - 14.0)}>{ n }</text> }) }
+                <text class="tick" x="22" y={f1(top + 4.0)}>{ ymax }</text>
+                <text class="tick" x="22" y={f1(h - 32.0)}>{"0"}</text>
+                <text class="tick" x={f1(w / 2.0)} y={f1(h - 1.0)}>{ format!("members (log scale) · {unit}") }</text>
+            </>
+        }
+    };
+    html! {
+        <div class="swim-charts">
+            <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="sweep-time-chart" role="img" aria-label="Detection and dissemination time against group size">
+                { axes(format!("{time_max:.0}"), "ms after the crash") }
+                <polyline class="expected" points={polyline(rows, w, &ty, &|r| Some(r.theory_detection_ms))} />
+                <polyline class="first-suspect" points={polyline(rows, w, &ty, &|r| r.first_suspect_ms)} />
+                <polyline class="measured" points={polyline(rows, w, &ty, &|r| r.detection_ms)} />
+                <polyline class="dissemination" points={polyline(rows, w, &ty, &|r| r.dissemination_ms)} />
+                <text class="key k-dis" x={f1(w - 15.0)} y="14">{"— everyone knows"}</text>
+                <text class="key k-det" x={f1(w - 15.0)} y="28">{"— first dead"}</text>
+                <text class="key k-sus" x={f1(w - 15.0)} y="42">{"— first suspect"}</text>
+                <text class="key k-exp" x={f1(w - 15.0)} y="56">{"- - theory: detection"}</text>
+            </svg>
+            <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="sweep-load-chart" role="img" aria-label="Messages per member per second against group size">
+                { axes(format!("{load_max:.0}"), "messages / member / s") }
+                <polyline class="expected" points={polyline(rows, w, &ly, &|r| Some(r.theory_messages_per_member_per_s))} />
+                <polyline class="measured" points={polyline(rows, w, &ly, &|r| Some(r.steady_messages_per_member_per_s))} />
+                <polyline class="dissemination" points={polyline(rows, w, &ly, &|r| Some(r.messages_per_member_per_s))} />
+                <text class="key k-det" x={f1(w - 15.0)} y="14">{"— steady (before the crash)"}</text>
+                <text class="key k-dis" x={f1(w - 15.0)} y="28">{"— whole run (with the gossip)"}</text>
+                <text class="key k-exp" x={f1(w - 15.0)} y="42">{"- - theory: constant"}</text>
+            </svg>
+        </div>
+    }
+}
+
+fn sweep_table(rows: &[SweepRow]) -> Html {
+    let ms = |x: Option<f64>| {
+        x.map(|v| format!("{v:.0} ms"))
+            .unwrap_or_else(|| "–".into())
+    };
+    html! {
+        <table class="sweep-table" data-testid="sweep-table">
+            <thead><tr><th>{"members"}</th><th>{"first dead"}</th><th>{"everyone"}</th><th>{"theory"}</th><th title="steady (whole run)">{"msgs / member / s"}</th></tr></thead>
+            <tbody>
+                { for rows.iter().map(|r| html! {
+                    <tr data-members={r.members.to_string()}>
+                        <th>{ r.members }</th>
+                        <td>{ ms(r.detection_ms) }</td>
+                        <td>{ ms(r.dissemination_ms) }</td>
+                        <td>{ format!("{:.0} ms", r.theory_detection_ms) }</td>
+                        <td>{ format!("{:.1} ({:.1})", r.steady_messages_per_member_per_s, r.messages_per_member_per_s) }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
