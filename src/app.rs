@@ -10,9 +10,14 @@ use engine::scenario::{decode, Decoded};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The address bar, decoded.
+/// The address bar, decoded (any lab: the home page).
 pub fn decoded_location() -> Rc<Decoded> {
     Rc::new(decode(&web::location_query()))
+}
+
+/// The address bar, decoded for lab `L`'s page (its bundle links only `L`'s keys).
+pub fn decoded_location_for<L: engine::lab::Lab>() -> Rc<Decoded> {
+    Rc::new(engine::scenario::decode_for::<L>(&web::location_query()))
 }
 
 /// Props of [`Shell`].
@@ -59,10 +64,10 @@ pub fn start<C: BaseComponent<Properties = ()>>() {
 /// Defines a lab bundle's root component: the shell around the lab's page, fed the decoded link.
 #[macro_export]
 macro_rules! lab_root {
-    ($root:ident, $page:path) => {
+    ($root:ident, $page:path, $lab:path) => {
         #[yew::component]
         fn $root() -> yew::Html {
-            let decoded = $crate::app::decoded_location();
+            let decoded = $crate::app::decoded_location_for::<$lab>();
             yew::html! { <$crate::app::Shell><$page {decoded} /></$crate::app::Shell> }
         }
     };

@@ -4,9 +4,10 @@
 
 use engine::fault::TimedFault;
 use engine::history::Run;
+use engine::lab::Lab as LabDef;
 use engine::scenario::{
-    encode, parse_fault_for, preset_for, seek_fraction, seek_slice, with_param, ParamError,
-    Position, Preset, Scenario,
+    decode_for, encode_for, parse_fault_for_lab, preset_for_lab, seek_fraction, seek_slice,
+    with_param_for, Decoded, ParamError, Position, Preset, Scenario,
 };
 use engine::{Fault, NodeId, SimTime};
 use std::cell::RefCell;
@@ -85,14 +86,58 @@ pub enum Action {
     CancelReplay,
 }
 
+/// What the player needs of its lab, as plain functions of that one lab (so a page's bundle
+/// links its own lab's keys, commands and presets, not every lab's).
+pub struct LabFns<R> {
+    /// Builds the run of a scenario at step 0.
+    pub build: fn(&Scenario) -> R,
+    /// Reads a link.
+    pub decode: fn(&str) -> Decoded,
+    /// Writes a link.
+    pub encode: fn(&Scenario) -> String,
+    /// A scenario with one parameter changed, validated like a link.
+    pub with_param: fn(&Scenario, &str, &str) -> Decoded,
+    /// A fault typed in a form, validated like a link entry.
+    pub parse_fault: fn(&Scenario, &str) -> Result<Fault, String>,
+    /// The preset a scenario is, if any.
+    pub preset_for: fn(&Scenario) -> Option<Preset>,
+    /// The lab's presets, in menu order.
+    pub presets: &'static [Preset],
+    /// The lab's title.
+    pub title: &'static str,
+}
+
+impl<R> Clone for LabFns<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for LabFns<R> {}
+
+impl<R: Run> LabFns<R> {
+    /// The functions of lab `L`.
+    pub fn of<L: LabDef<Run = R>>() -> Self {
+        LabFns {
+            build: L::build,
+            decode: decode_for::<L>,
+            encode: encode_for::<L>,
+            with_param: with_param_for::<L>,
+            parse_fault: parse_fault_for_lab::<L>,
+            preset_for: preset_for_lab::<L>,
+            presets: L::PRESETS,
+            title: L::INFO.title,
+        }
+    }
+}
+
 /// A run being played.
 pub struct Player<R: Run> {
     /// The run and its past.
     pub hist: Rc<RefCell<R>>,
     /// The scenario (its fault timeline includes faults injected by clicks).
     pub scenario: Scenario,
-    /// Builds the run of a scenario at step 0.
-    pub build: fn(&Scenario) -> R,
+    /// The lab's functions (build, links, presets).
+    pub fns: LabFns<R>,
     /// Playing?
     pub playing: bool,
     /// Speed as log10(sim ms per real ms).
@@ -130,16 +175,16 @@ pub const DEFAULT_SPEED_LOG: f64 = -1.0;
 
 impl<R: Run> Player<R> {
     /// A player for `scenario`, replayed to its position.
-    pub fn new(scenario: Scenario, errors: Vec<ParamError>, build: fn(&Scenario) -> R) -> Self {
-        let lesson = preset_for(&scenario);
+    pub fn new(scenario: Scenario, errors: Vec<ParamError>, fns: LabFns<R>) -> Self {
+        let lesson = (fns.preset_for)(&scenario);
         let pos = scenario.pos;
-        let mut run = build(&scenario);
+        let mut run = (fns.build)(&scenario);
         run.keep_trace_tail(Some(TRACE_TAIL));
         let mut p = Player {
             hist: Rc::new(RefCell::new(run)),
             scenario,
             lesson,
-            build,
+            fns,
             playing: false,
             speed_log: DEFAULT_SPEED_LOG,
             version: 0,
@@ -165,14 +210,14 @@ impl<R: Run> Player<R> {
 
     /// The current link query.
     pub fn query(&self) -> String {
-        encode(&self.current())
+        (self.fns.encode)(&self.current())
     }
 
     fn with(&self, f: impl FnOnce(&mut Self)) -> Rc<Self> {
         let mut next = Player {
             hist: self.hist.clone(),
             scenario: self.scenario.clone(),
-            build: self.build,
+            fns: self.fns,
             playing: self.playing,
             speed_log: self.speed_log,
             version: self.version,
@@ -191,7 +236,7 @@ impl<R: Run> Player<R> {
     }
 
     fn restart(&mut self, scenario: Scenario, to: Position) {
-        let mut run = (self.build)(&scenario);
+        let mut run = (self.fns.build)(&scenario);
         run.keep_trace_tail(Some(TRACE_TAIL));
         self.hist = Rc::new(RefCell::new(run));
         self.scenario = scenario;
@@ -355,7 +400,7 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 p.hist.borrow_mut().inject(fault);
                 p.changed();
             }),
-            Action::InjectText(text) => match parse_fault_for(&self.scenario, &text) {
+            Action::InjectText(text) => match (self.fns.parse_fault)(&self.scenario, &text) {
                 Ok(f) => self.reduce(Action::Inject(f)),
                 Err(message) => self.with(|p| {
                     p.errors = vec![ParamError {
@@ -372,7 +417,7 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 p.selected = None;
                 p.errors = errors;
                 p.notice = None;
-                p.lesson = preset_for(&s);
+                p.lesson = (p.fns.preset_for)(&s);
                 let pos = s.pos;
                 p.restart(*s, pos);
             }),
@@ -389,7 +434,7 @@ impl<R: Run + 'static> Reducible for Player<R> {
             }),
             Action::Select(sel) => self.with(|p| p.selected = sel),
             Action::SetParam(key, value) => self.with(|p| {
-                let d = with_param(&p.scenario, &key, &value);
+                let d = (p.fns.with_param)(&p.scenario, &key, &value);
                 let (s, errors) = (d.scenario, d.errors);
                 let now = p.hist.borrow().now();
                 p.errors = errors;

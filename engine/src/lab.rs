@@ -84,7 +84,7 @@ pub trait Lab: Registered + 'static {
         processes: usize,
         err: &mut dyn FnMut(&str, String),
     ) -> Vec<TimedFault> {
-        crate::scenario::decode_faults(v, Self::KIND, processes, err)
+        crate::scenario::decode_faults_with(v, &Self::check_command, processes, err)
     }
     /// Writes the timeline.
     fn encode_timeline(faults: &[TimedFault]) -> String {

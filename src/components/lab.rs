@@ -6,13 +6,13 @@ use crate::components::banner::ErrorBanner;
 use crate::components::controls::Controls;
 use crate::components::event_log::{LogCache, LogLine};
 use crate::components::hooks::{use_frames, use_player_keys};
-use crate::player::{Action, Player, Replay};
+use crate::player::{Action, LabFns, Player, Replay};
 use crate::web;
 use engine::fault::fmt_timeline;
 use engine::history::Run;
 use engine::lab::Lab as LabDef;
 use engine::scenario::keys::KeyKind;
-use engine::scenario::{decode, Decoded, LabKind, Scenario};
+use engine::scenario::{Decoded, Scenario};
 use engine::sim::TraceEvent;
 use engine::NodeId;
 use std::cell::RefCell;
@@ -69,9 +69,14 @@ impl<R: Run + 'static> Lab<R> {
 /// keyboard shortcuts, and the address bar rewritten after every change while paused (browsers
 /// throttle history updates during play; pausing writes the position).
 #[hook]
-pub fn use_lab<R: Run + 'static>(decoded: Rc<Decoded>, build: fn(&Scenario) -> R) -> Lab<R> {
-    let player =
-        use_reducer(move || Player::new(decoded.scenario.clone(), decoded.errors.clone(), build));
+pub fn use_lab<L: LabDef>(decoded: Rc<Decoded>) -> Lab<L::Run> {
+    let player = use_reducer(move || {
+        Player::new(
+            decoded.scenario.clone(),
+            decoded.errors.clone(),
+            LabFns::of::<L>(),
+        )
+    });
     let dispatch: Callback<Action> = {
         let p = player.dispatcher();
         Callback::from(move |a| p.dispatch(a))
@@ -101,7 +106,7 @@ pub fn use_lab<R: Run + 'static>(decoded: Rc<Decoded>, build: fn(&Scenario) -> R
 }
 
 /// Banner, notice, title with the lab's presets, and the player controls.
-pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
+pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let player = &lab.player;
     let (now_us, steps) = {
         let h = player.hist.borrow();
@@ -132,8 +137,8 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>, kind: LabKind) -> Html {
                 { render_progress(r, &lab.dispatch) }
             }
             <div class="lab-head">
-                <h1>{ kind.title() }</h1>
-                { render_presets(kind, player.lesson.map(|p| p.id), &lab.dispatch) }
+                <h1>{ player.fns.title }</h1>
+                { render_presets(player.fns.presets, player.fns.decode, player.lesson.map(|p| p.id), &lab.dispatch) }
             </div>
             <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
                 now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
@@ -310,12 +315,17 @@ pub fn setting<L: LabDef>(
 }
 
 /// The presets as a menu (one line on the page; each entry shows its title and its lesson).
-fn render_presets(kind: LabKind, current: Option<&str>, dispatch: &Callback<Action>) -> Html {
+fn render_presets(
+    presets: &'static [engine::scenario::Preset],
+    decode: fn(&str) -> Decoded,
+    current: Option<&str>,
+    dispatch: &Callback<Action>,
+) -> Html {
     html! {
         <details class="preset-menu" data-testid="presets">
             <summary>{"Presets ▾"}</summary>
             <ul role="list">
-                { for kind.presets().iter().map(|p| {
+                { for presets.iter().map(|p| {
                     let d = dispatch.clone();
                     let q = p.query;
                     let onclick = Callback::from(move |e: MouseEvent| {

@@ -13,17 +13,12 @@ use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
     measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
 };
-use engine::history::History;
 use engine::net::{fmt_pct, LinkState};
-use engine::scenario::{LabKind, Scenario};
+use engine::scenario::Scenario;
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
 use yew::prelude::*;
-
-fn build(s: &Scenario) -> History<HbNode> {
-    History::new(s.build_heartbeat())
-}
 
 const VIEW: f64 = 640.0;
 const CENTER: Pt = Pt { x: 320.0, y: 320.0 };
@@ -38,7 +33,7 @@ fn worker_radius(n: usize) -> f64 {
 /// The page.
 #[component]
 pub fn HeartbeatPage(props: &LabProps) -> Html {
-    let lab = use_lab(props.decoded.clone(), build);
+    let lab = use_lab::<HeartbeatLab>(props.decoded.clone());
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -49,7 +44,7 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
     };
     html! {
         <main class="lab heartbeat">
-            { lab_head(&lab, LabKind::Heartbeat) }
+            { lab_head(&lab) }
             <div class="lab-body">
                 <div class="stage" data-testid="stage">
                     { lesson_caption(&lab) }

@@ -13,16 +13,12 @@ use crate::player::Action;
 use engine::history::History;
 use engine::lb::LbLab;
 use engine::lb::{self, LbMsg, LbNode, Reply, SeriesPoint, Strategy, FIRST_BACKEND};
-use engine::scenario::{encode, LabKind, Scenario};
+use engine::scenario::{encode_for, Scenario};
 use engine::sim::Sim;
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-fn build(s: &Scenario) -> History<LbNode> {
-    History::new(s.build_lb())
-}
 
 const W: f64 = 720.0;
 const H: f64 = 520.0;
@@ -59,7 +55,7 @@ struct CompareRun {
 /// The page.
 #[component]
 pub fn LbPage(props: &LabProps) -> Html {
-    let lab = use_lab(props.decoded.clone(), build);
+    let lab = use_lab::<LbLab>(props.decoded.clone());
     let compare = use_mut_ref(CompareRun::default);
     let player = &lab.player;
     let dispatch = &lab.dispatch;
@@ -77,7 +73,7 @@ pub fn LbPage(props: &LabProps) -> Html {
             l.params.strategy = strategy;
             l.compare = None;
         }
-        let key = encode(&s);
+        let key = encode_for::<LbLab>(&s);
         if c.key != key || c.hist.is_none() {
             c.key = key;
             c.hist = Some(History::new(s.build_lb()));
@@ -92,7 +88,7 @@ pub fn LbPage(props: &LabProps) -> Html {
     });
     html! {
         <main class="lab lb">
-            { lab_head(&lab, LabKind::Lb) }
+            { lab_head(&lab) }
             <div class="lab-body">
                 <div class="stage" data-testid="stage">
                     { lesson_caption(&lab) }

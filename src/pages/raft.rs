@@ -15,16 +15,12 @@ use engine::history::History;
 use engine::net::LinkState;
 use engine::raft::RaftLab;
 use engine::raft::{self, Msg, RaftNode, Role, Timer};
-use engine::scenario::{LabKind, Scenario};
+use engine::scenario::Scenario;
 use engine::sim::{Sim, What};
 use engine::time::fmt_ms;
 use engine::{Fault, NodeId, SimTime};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-fn build(s: &Scenario) -> History<RaftNode> {
-    History::new(s.build_raft())
-}
 
 const VIEW: f64 = 640.0;
 const CENTER: Pt = Pt { x: 320.0, y: 320.0 };
@@ -40,7 +36,7 @@ fn term_colour(term: u64) -> String {
 /// The page.
 #[component]
 pub fn RaftPage(props: &LabProps) -> Html {
-    let lab = use_lab(props.decoded.clone(), build);
+    let lab = use_lab::<RaftLab>(props.decoded.clone());
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -49,7 +45,7 @@ pub fn RaftPage(props: &LabProps) -> Html {
     let n = sim.nodes().len();
     html! {
         <main class="lab raft">
-            { lab_head(&lab, LabKind::Raft) }
+            { lab_head(&lab) }
             <div class="lab-body">
                 <div class="stage" data-testid="stage">
                     { lesson_caption(&lab) }

@@ -17,7 +17,6 @@ use crate::components::lab::{
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::player::Action;
-use engine::lab::Lab;
 use engine::net::fmt_pct;
 use engine::replication::active::{measure_active, AaMsg, Resolve, Site};
 use engine::replication::locks::{
@@ -28,15 +27,11 @@ use engine::replication::{
     acting_intervals, key_name, lag, measure, role_name, split_brain_intervals, ReplMetrics,
     ReplMsg, ReplNode, ReplRun, ReplicationLab, Role, Section, MONITOR,
 };
-use engine::scenario::{decode, LabKind, Scenario};
+use engine::scenario::{decode_for, encode_for, Scenario};
 use engine::sim::Sim;
 use engine::time::{fmt_ms, SimTime};
 use engine::{Fault, NodeId};
 use yew::prelude::*;
-
-fn build(s: &Scenario) -> ReplRun {
-    ReplicationLab::build(s)
-}
 
 /// Width of every section's picture (viewBox units); heights follow the node counts.
 const W: f64 = 760.0;
@@ -48,7 +43,7 @@ const STRIP_END: f64 = 744.0;
 /// The page.
 #[component]
 pub fn ReplicationPage(props: &LabProps) -> Html {
-    let lab = use_lab(props.decoded.clone(), build);
+    let lab = use_lab::<ReplicationLab>(props.decoded.clone());
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let run = player.hist.borrow();
@@ -97,7 +92,7 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
     };
     html! {
         <main class="lab replication">
-            { lab_head(&lab, LabKind::Replication) }
+            { lab_head(&lab) }
             <div class="lab-body">
                 <div class="stage" data-testid="stage">
                     { lesson_caption(&lab) }
@@ -132,14 +127,14 @@ fn section_switcher(s: &Scenario, current: Section, dispatch: &Callback<Action>)
         let onclick = Callback::from(move |_: MouseEvent| {
             let q = format!(
                 "{}&sec={}",
-                engine::scenario::encode(&Scenario {
-                    params: LabKind::Replication.default_params(),
-                    nodes: LabKind::Replication.default_nodes(),
+                encode_for::<ReplicationLab>(&Scenario {
+                    params: Scenario::default_of::<ReplicationLab>().params,
+                    nodes: Scenario::default_of::<ReplicationLab>().nodes,
                     ..base.clone()
                 }),
                 sec.as_str()
             );
-            let dec = decode(&q);
+            let dec = decode_for::<ReplicationLab>(&q);
             d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
         });
         let on = sec == current;

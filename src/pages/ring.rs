@@ -14,7 +14,7 @@ use engine::ring::{
     summarize, sweep_vnodes, KeySet, KeySpec, NodeState, RingLab, RingRun, Scheme, StepKind,
     SweepPoint,
 };
-use engine::scenario::{LabKind, Scenario};
+use engine::scenario::Scenario;
 use engine::time::fmt_ms;
 use engine::NodeId;
 use std::cell::RefCell;
@@ -22,10 +22,6 @@ use std::f64::consts::{FRAC_PI_2, TAU};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-fn build(s: &Scenario) -> RingRun {
-    s.build_ring()
-}
 
 const C: Pt = Pt { x: 300.0, y: 320.0 };
 const R: f64 = 250.0;
@@ -62,7 +58,7 @@ fn row_y(k: usize, rows: usize) -> (f64, f64) {
 /// The page.
 #[component]
 pub fn RingPage(props: &LabProps) -> Html {
-    let lab = use_lab(props.decoded.clone(), build);
+    let lab = use_lab::<HashRingLab>(props.decoded.clone());
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let lookup = use_state(|| None::<String>);
@@ -98,7 +94,7 @@ pub fn RingPage(props: &LabProps) -> Html {
     };
     html! {
         <main class="lab ring">
-            { lab_head(&lab, LabKind::Ring) }
+            { lab_head(&lab) }
             if !run.skipped().is_empty() {
                 <div class="banner notice" data-testid="skipped">{ format!("Skipped operations: {}", run.skipped().join("; ")) }</div>
             }

@@ -14,9 +14,8 @@ use crate::player::Action;
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
 use engine::heartbeat::swim_metrics::{group_view, measure, sweep_one, SweepRow, SWEEP_SIZES};
 use engine::heartbeat::SwimLab;
-use engine::lab::Lab;
 use engine::net::{fmt_pct, LinkState, NetConfig};
-use engine::scenario::{LabKind, Scenario};
+use engine::scenario::Scenario;
 use engine::sim::Sim;
 use engine::{Fault, NodeId};
 use yew::prelude::*;
@@ -50,7 +49,7 @@ fn status_word(s: MemberState) -> &'static str {
 /// The page.
 #[component]
 pub fn SwimPage(props: &LabProps) -> Html {
-    let lab = use_lab(props.decoded.clone(), SwimLab::build);
+    let lab = use_lab::<SwimLab>(props.decoded.clone());
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -59,7 +58,7 @@ pub fn SwimPage(props: &LabProps) -> Html {
     let selected = player.selected.filter(|&i| i < sim.nodes().len());
     html! {
         <main class="lab swim">
-            { lab_head(&lab, LabKind::Swim) }
+            { lab_head(&lab) }
             <div class="lab-body">
                 <div class="stage" data-testid="stage">
                     { lesson_caption(&lab) }

@@ -45,8 +45,11 @@ pub struct Decoded {
     pub errors: Vec<ParamError>,
 }
 
-/// Reads a link: a full URL, or its query with or without the leading `?`.
-pub fn decode(link: &str) -> Decoded {
+/// The parameters of a link (each once, in order), the problems found reading them, and the name
+/// of the lab it names.
+type Pairs = Vec<(String, String)>;
+
+fn read_link(link: &str) -> (Pairs, Vec<ParamError>, Option<String>) {
     let query = match link.split_once('?') {
         Some((_, q)) => q,
         None if link.contains('=') || link.is_empty() => link,
@@ -93,26 +96,87 @@ pub fn decode(link: &str) -> Decoded {
     }
     let get = |k: &str| lookup(&pairs, k);
 
-    let lab = match get("lab") {
-        None => None,
-        Some(name) => match LabKind::parse(name) {
-            Some(l) => Some(l),
-            None => {
-                let known: Vec<&str> = LabKind::ALL.iter().map(|l| l.as_str()).collect();
-                err(
-                    "lab",
-                    format!(
-                        "unknown lab '{}' (known: {}); showing the home page",
-                        clip(name),
-                        known.join(", ")
-                    ),
-                );
-                None
-            }
-        },
-    };
-    let kind = lab.unwrap_or(LabKind::Heartbeat);
-    let mut s = Scenario::default_for(kind);
+    let lab = get("lab").map(str::to_string);
+    (pairs, errors, lab)
+}
+
+/// The lab a link names, among every lab (an unknown one is reported).
+fn known_lab(name: Option<&str>, errors: &mut Vec<ParamError>) -> Option<LabKind> {
+    let name = name?;
+    let lab = LabKind::parse(name);
+    if lab.is_none() {
+        let known: Vec<&str> = LabKind::ALL.iter().map(|l| l.as_str()).collect();
+        reporter(errors)(
+            "lab",
+            format!(
+                "unknown lab '{}' (known: {}); showing the home page",
+                clip(name),
+                known.join(", ")
+            ),
+        );
+    }
+    lab
+}
+
+/// A reporter of problems with a link's parameters: a parameter with no printable name (`&=0`)
+/// is still named in the banner.
+fn reporter(errors: &mut Vec<ParamError>) -> impl FnMut(&str, String) + '_ {
+    move |param: &str, message: String| {
+        let param = match clip(param) {
+            p if p.trim().is_empty() => "(unnamed)".to_string(),
+            p => p,
+        };
+        errors.push(ParamError { param, message })
+    }
+}
+
+/// Reads a link: a full URL, or its query with or without the leading `?`. Any lab.
+pub fn decode(link: &str) -> Decoded {
+    let (pairs, mut errors, name) = read_link(link);
+    let lab = known_lab(name.as_deref(), &mut errors);
+    struct As<'a>(&'a [(String, String)], &'a mut Vec<ParamError>);
+    impl LabVisitor for As<'_> {
+        type Output = Scenario;
+        fn visit<L: Lab>(self) -> Scenario {
+            decode_scenario::<L>(self.0, self.1)
+        }
+    }
+    let scenario = lab
+        .unwrap_or(LabKind::Heartbeat)
+        .visit(As(&pairs, &mut errors));
+    Decoded {
+        lab,
+        scenario,
+        errors,
+    }
+}
+
+/// Reads a link for lab `L`'s page (its bundle links only `L`'s keys): a link naming another lab
+/// is reported and read as `L`'s.
+pub fn decode_for<L: Lab>(link: &str) -> Decoded {
+    let (pairs, mut errors, name) = read_link(link);
+    if name.is_some_and(|n| n != L::INFO.name) {
+        errors.push(ParamError {
+            param: "lab".into(),
+            message: format!(
+                "this page is the {} lab; reading the link as one",
+                L::INFO.name
+            ),
+        });
+    }
+    let scenario = decode_scenario::<L>(&pairs, &mut errors);
+    Decoded {
+        lab: Some(L::KIND),
+        scenario,
+        errors,
+    }
+}
+
+/// The scenario of lab `L` from a link's parameters.
+fn decode_scenario<L: Lab>(pairs: &[(String, String)], errors: &mut Vec<ParamError>) -> Scenario {
+    let get = |k: &str| lookup(pairs, k);
+    let mut err = reporter(errors);
+    let mut s = Scenario::default_of::<L>();
     let mut known_keys: Vec<&str> =
         vec!["lab", "v", "seed", "n", "lat", "loss", "dup", "t", "step"];
 
@@ -129,7 +193,7 @@ pub fn decode(link: &str) -> Decoded {
             Err(e) => err("seed", format!("{e}; using seed {}", s.seed)),
         }
     }
-    let (lo, hi) = kind.node_range();
+    let (lo, hi) = L::INFO.nodes;
     if let Some(v) = get("n") {
         match parse_int(v, lo as u64, hi as u64) {
             Ok(x) => s.nodes = x as usize,
@@ -152,14 +216,14 @@ pub fn decode(link: &str) -> Decoded {
     }
 
     let n_given = get("n").is_some();
-    s.params = kind.visit(DecodeLab {
-        pairs: &pairs,
-        nodes: &mut s.nodes,
+    s.params = decode_lab::<L>(
+        pairs,
+        &mut s.nodes,
         n_given,
-        faults: &mut s.faults,
-        known: &mut known_keys,
-        err: &mut err,
-    });
+        &mut s.faults,
+        &mut known_keys,
+        &mut err,
+    );
     if let Some(v) = get("t") {
         match parse_ms_in(v, 0, MAX_TIME_MS * 1000) {
             Ok(d) => s.pos.time = SimTime(d.0),
@@ -172,11 +236,11 @@ pub fn decode(link: &str) -> Decoded {
             Err(e) => err("step", format!("{e}; using the time t instead")),
         }
     }
-    for (k, _) in &pairs {
+    for (k, _) in pairs {
         if known_keys.contains(&k.as_str()) {
             continue;
         }
-        match kind.visit(TimelineKey) {
+        match L::TIMELINE_KEY {
             tl if k == "faults" => err(
                 k,
                 format!("this lab's timeline is {tl}=TIME:…;…, not faults; ignored"),
@@ -184,11 +248,7 @@ pub fn decode(link: &str) -> Decoded {
             _ => err(k, "unknown parameter, ignored".into()),
         }
     }
-    Decoded {
-        lab,
-        scenario: s,
-        errors,
-    }
+    s
 }
 
 fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
@@ -201,8 +261,17 @@ fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
 /// Checks a fault against a lab and its process count: every node it names exists, and a
 /// command is one the lab understands.
 pub fn check_fault(f: &Fault, kind: LabKind, processes: usize) -> Result<(), String> {
+    check_fault_with(f, &|t| kind.check_command(t), processes)
+}
+
+/// [`check_fault`] with the lab's command check given directly (`L::check_command`).
+pub fn check_fault_with(
+    f: &Fault,
+    check_command: &dyn Fn(&str) -> Result<(), String>,
+    processes: usize,
+) -> Result<(), String> {
     if let Fault::Command(_, text) = f {
-        kind.check_command(text)?;
+        check_command(text)?;
     }
     if let Some(&bad) = f.nodes().iter().find(|&&i| i >= processes) {
         return Err(format!(
@@ -218,6 +287,17 @@ pub fn check_fault(f: &Fault, kind: LabKind, processes: usize) -> Result<(), Str
 pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
     let f = Fault::parse(text.trim())?;
     check_fault(&f, s.lab, s.process_count())?;
+    Ok(f)
+}
+
+/// [`parse_fault_for`] in lab `L`'s page (links only `L`'s command parser).
+pub fn parse_fault_for_lab<L: Lab>(s: &Scenario, text: &str) -> Result<Fault, String> {
+    let f = Fault::parse(text.trim())?;
+    check_fault_with(
+        &f,
+        &L::check_command,
+        L::processes(&s.setup::<L>(), s.nodes),
+    )?;
     Ok(f)
 }
 
@@ -264,59 +344,63 @@ pub fn decode_faults(
     processes: usize,
     err: &mut dyn FnMut(&str, String),
 ) -> Vec<TimedFault> {
+    decode_faults_with(v, &|t| kind.check_command(t), processes, err)
+}
+
+/// [`decode_faults`] with the lab's command check given directly.
+pub fn decode_faults_with(
+    v: &str,
+    check_command: &dyn Fn(&str) -> Result<(), String>,
+    processes: usize,
+    err: &mut dyn FnMut(&str, String),
+) -> Vec<TimedFault> {
     decode_entries(v, "faults", crate::fault::MAX_FAULTS, err, |entry| {
         let tf = parse_entry(entry)?;
         if tf.at.0 > MAX_TIME_MS * 1000 {
             return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
         }
-        check_fault(&tf.fault, kind, processes)?;
+        check_fault_with(&tf.fault, check_command, processes)?;
         Ok(tf)
     })
 }
 
-/// Reads a lab's own keys, fits them to the node count, settles conflicts, reads the timeline.
-struct DecodeLab<'a> {
-    pairs: &'a [(String, String)],
-    nodes: &'a mut usize,
+/// Reads lab `L`'s own keys, fits them to the node count, settles conflicts, reads the timeline.
+fn decode_lab<L: Lab>(
+    pairs: &[(String, String)],
+    nodes: &mut usize,
     n_given: bool,
-    faults: &'a mut Vec<TimedFault>,
-    known: &'a mut Vec<&'static str>,
-    err: &'a mut dyn FnMut(&str, String),
-}
-
-impl LabVisitor for DecodeLab<'_> {
-    type Output = LabParams;
-    fn visit<L: Lab>(self) -> LabParams {
-        let get = |k: &str| lookup(self.pairs, k);
-        let err = self.err;
-        let mut setup = L::Setup::default();
-        let mut given: Vec<&'static str> = Vec::new();
-        let mut bad: Vec<(&Key<L::Setup>, String)> = Vec::new();
-        for key in L::keys() {
-            self.known.push(key.name);
-            if let Some(v) = get(key.name) {
-                match (key.set)(&mut setup, v) {
-                    Ok(()) => given.push(key.name),
-                    Err(e) => bad.push((key, e)),
-                }
+    faults: &mut Vec<TimedFault>,
+    known: &mut Vec<&'static str>,
+    err: &mut dyn FnMut(&str, String),
+) -> LabParams {
+    let get = |k: &str| lookup(pairs, k);
+    let mut setup = L::Setup::default();
+    let mut given: Vec<&'static str> = Vec::new();
+    let mut bad: Vec<(&Key<L::Setup>, String)> = Vec::new();
+    for key in L::keys() {
+        known.push(key.name);
+        if let Some(v) = get(key.name) {
+            match (key.set)(&mut setup, v) {
+                Ok(()) => given.push(key.name),
+                Err(e) => bad.push((key, e)),
             }
         }
-        // Keys the link left out (or gave badly) take their defaults given the others.
-        let implied = L::implied_defaults(&setup);
-        for key in L::keys().iter().filter(|k| !given.contains(&k.name)) {
-            key.reset_to(&mut setup, &implied);
-        }
-        for (key, e) in bad {
-            err(key.name, format!("{e}; using {}", shown_value(key, &setup)));
-        }
-        L::fit(&mut setup, self.nodes, self.n_given);
-        settle_conflicts::<L>(&mut setup, *self.nodes, &given, err);
-        self.known.push(L::TIMELINE_KEY);
-        if let Some(v) = get(L::TIMELINE_KEY) {
-            *self.faults = L::decode_timeline(v, L::processes(&setup, *self.nodes), err);
-        }
-        L::wrap(setup)
     }
+    // Keys the link left out (or gave badly) take their defaults given the others.
+    let implied = L::implied_defaults(&setup);
+    for key in L::keys().iter().filter(|k| !given.contains(&k.name)) {
+        key.reset_to(&mut setup, &implied);
+    }
+    for (key, e) in bad {
+        err(key.name, format!("{e}; using {}", shown_value(key, &setup)));
+    }
+    L::fit(&mut setup, nodes, n_given);
+    settle_conflicts::<L>(&mut setup, *nodes, &given, err);
+    known.push(L::TIMELINE_KEY);
+    if let Some(v) = get(L::TIMELINE_KEY) {
+        *faults = L::decode_timeline(v, L::processes(&setup, *nodes), err);
+    }
+    L::wrap(setup)
 }
 
 /// The value of a key as a banner shows it.
@@ -383,45 +467,41 @@ fn settle_conflicts<L: Lab>(
     }
 }
 
-/// A lab's timeline key.
-struct TimelineKey;
-
-impl LabVisitor for TimelineKey {
-    type Output = &'static str;
-    fn visit<L: Lab>(self) -> &'static str {
-        L::TIMELINE_KEY
+/// Lab `L`'s own keys (those that differ from their implied defaults) and its timeline.
+fn encode_lab<L: Lab>(s: &Scenario) -> Vec<(&'static str, String)> {
+    let setup = L::setup_of(&s.params).cloned().unwrap_or_default();
+    let d = L::implied_defaults(&setup);
+    let mut kv: Vec<(&'static str, String)> = L::keys()
+        .iter()
+        .filter_map(|k| {
+            let v = (k.get)(&setup);
+            (v != (k.get)(&d)).then_some((k.name, v))
+        })
+        .collect();
+    if !s.faults.is_empty() {
+        kv.push((L::TIMELINE_KEY, L::encode_timeline(&s.faults)));
     }
-}
-
-/// Writes a lab's own keys (those that differ from the defaults) and its timeline.
-struct EncodeLab<'a>(&'a Scenario);
-
-impl LabVisitor for EncodeLab<'_> {
-    type Output = Vec<(&'static str, String)>;
-    fn visit<L: Lab>(self) -> Self::Output {
-        let s = self.0;
-        let setup = L::setup_of(&s.params).cloned().unwrap_or_default();
-        let d = L::implied_defaults(&setup);
-        let mut kv: Vec<(&'static str, String)> = L::keys()
-            .iter()
-            .filter_map(|k| {
-                let v = (k.get)(&setup);
-                (v != (k.get)(&d)).then_some((k.name, v))
-            })
-            .collect();
-        if !s.faults.is_empty() {
-            kv.push((L::TIMELINE_KEY, L::encode_timeline(&s.faults)));
-        }
-        kv
-    }
+    kv
 }
 
 /// The scenario with one parameter set to `value` (a form field), validated exactly as a link
 /// is: a bad value keeps its safe default and comes back in `errors`. The position resets to 0.
 pub fn with_param(s: &Scenario, key: &str, value: &str) -> Decoded {
+    struct As<'a>(&'a Scenario, &'a str, &'a str);
+    impl LabVisitor for As<'_> {
+        type Output = Decoded;
+        fn visit<L: Lab>(self) -> Decoded {
+            with_param_for::<L>(self.0, self.1, self.2)
+        }
+    }
+    s.lab.visit(As(s, key, value))
+}
+
+/// [`with_param`] in lab `L`'s page.
+pub fn with_param_for<L: Lab>(s: &Scenario, key: &str, value: &str) -> Decoded {
     let mut base = s.clone();
     base.pos = Default::default();
-    let query = encode(&base);
+    let query = encode_for::<L>(&base);
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         if k != key {
@@ -429,7 +509,7 @@ pub fn with_param(s: &Scenario, key: &str, value: &str) -> Decoded {
         }
     }
     out.append_pair(key, value);
-    decode(&out.finish())
+    decode_for::<L>(&out.finish())
 }
 
 /// Characters written as they are (readable links); everything else is percent-encoded.
@@ -460,8 +540,20 @@ fn escape(s: &str) -> String {
 /// Writes the link query (without `?`) for a scenario: core keys always, lab parameters only
 /// when they differ from the defaults, so links stay short and readable.
 pub fn encode(s: &Scenario) -> String {
+    struct As<'a>(&'a Scenario);
+    impl LabVisitor for As<'_> {
+        type Output = String;
+        fn visit<L: Lab>(self) -> String {
+            encode_for::<L>(self.0)
+        }
+    }
+    s.lab.visit(As(s))
+}
+
+/// [`encode`] of a scenario of lab `L` (in `L`'s page).
+pub fn encode_for<L: Lab>(s: &Scenario) -> String {
     let mut kv: Vec<(&str, String)> = vec![
-        ("lab", s.lab.as_str().into()),
+        ("lab", L::INFO.name.into()),
         ("v", VERSION.to_string()),
         ("seed", s.seed.to_string()),
         ("n", s.nodes.to_string()),
@@ -471,7 +563,7 @@ pub fn encode(s: &Scenario) -> String {
     if s.net.dup_ppm != 0 {
         kv.push(("dup", fmt_pct(s.net.dup_ppm)));
     }
-    kv.extend(s.lab.visit(EncodeLab(s)));
+    kv.extend(encode_lab::<L>(s));
     if s.pos.time.0 > 0 {
         kv.push(("t", fmt_ms(s.pos.time.0)));
     }

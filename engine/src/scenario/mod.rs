@@ -9,10 +9,11 @@ pub use crate::lab::{Lab, LabInfo, LabKind, LabParams, LabVisitor};
 pub use crate::lb::LbSetup;
 pub use crate::raft::{RaftSetup, RAFT_BUGS};
 pub use codec::{
-    check_fault, decode, decode_entries, decode_faults, encode, parse_fault_for, with_param,
-    Decoded, ParamError, MAX_PARAM_LEN,
+    check_fault, check_fault_with, decode, decode_entries, decode_faults, decode_faults_with,
+    decode_for, encode, encode_for, parse_fault_for, parse_fault_for_lab, with_param,
+    with_param_for, Decoded, ParamError, MAX_PARAM_LEN,
 };
-pub use presets::{preset_for, presets, Preset};
+pub use presets::{preset_for, preset_for_lab, presets, Preset};
 
 use crate::fault::TimedFault;
 use crate::heartbeat::{self, HbNode, HbParams};
@@ -63,12 +64,24 @@ pub const DEFAULT_SEED: u64 = 1;
 impl Scenario {
     /// The defaults of `lab`.
     pub fn default_for(lab: LabKind) -> Scenario {
+        struct Of;
+        impl LabVisitor for Of {
+            type Output = Scenario;
+            fn visit<L: Lab>(self) -> Scenario {
+                Scenario::default_of::<L>()
+            }
+        }
+        lab.visit(Of)
+    }
+
+    /// The defaults of lab `L`.
+    pub fn default_of<L: Lab>() -> Scenario {
         Scenario {
-            lab,
+            lab: L::KIND,
             seed: DEFAULT_SEED,
-            nodes: lab.default_nodes(),
+            nodes: L::INFO.default_nodes,
             net: NetConfig::default(),
-            params: lab.default_params(),
+            params: L::wrap(L::Setup::default()),
             faults: Vec::new(),
             pos: Position::default(),
         }

@@ -1,8 +1,9 @@
 //! Ready-made scenarios for teaching, one link each, kept in each lab's folder (`raft/presets.rs`,
 //! …). The UI lists them; tests replay them all.
 
-use super::{decode, Scenario};
+use super::{decode_for, Scenario};
 use crate::lab::LabKind;
+use crate::lab::{Lab, LabVisitor};
 
 /// A named scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,14 +31,25 @@ pub fn presets() -> Vec<Preset> {
 /// The preset this scenario is (the same scenario at any position), if any: a shared preset
 /// link opens with its lesson shown.
 pub fn preset_for(s: &Scenario) -> Option<Preset> {
+    struct Of<'a>(&'a Scenario);
+    impl LabVisitor for Of<'_> {
+        type Output = Option<Preset>;
+        fn visit<L: Lab>(self) -> Option<Preset> {
+            preset_for_lab::<L>(self.0)
+        }
+    }
+    s.lab.visit(Of(s))
+}
+
+/// [`preset_for`] in lab `L`'s page.
+pub fn preset_for_lab<L: Lab>(s: &Scenario) -> Option<Preset> {
     let strip = |s: &Scenario| Scenario {
         pos: Default::default(),
         ..s.clone()
     };
     let want = strip(s);
-    s.lab
-        .presets()
+    L::PRESETS
         .iter()
-        .find(|p| strip(&decode(p.query).scenario) == want)
+        .find(|p| strip(&decode_for::<L>(p.query).scenario) == want)
         .copied()
 }
