@@ -29,12 +29,17 @@ pub struct ControlsProps {
     pub get_link: Callback<(), String>,
 }
 
-/// The number in a range input (or `default` if it does not parse).
+/// The number in a range input (or `default` if it is not a number). The browser parses it
+/// (`valueAsNumber`), which keeps Rust's float parser out of every bundle.
 fn range_value(e: &InputEvent, default: f64) -> f64 {
-    e.target_unchecked_into::<HtmlInputElement>()
-        .value()
-        .parse()
-        .unwrap_or(default)
+    let v = e
+        .target_unchecked_into::<HtmlInputElement>()
+        .value_as_number();
+    if v.is_finite() {
+        v
+    } else {
+        default
+    }
 }
 
 /// The control bar.
