@@ -34,6 +34,7 @@ pub mod heartbeat;
 pub mod history;
 pub mod invariant;
 pub mod lab;
+pub mod latency;
 pub mod lb;
 pub mod net;
 pub mod node;

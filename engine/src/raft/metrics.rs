@@ -4,6 +4,7 @@
 
 use super::{MsgCounts, RaftNode, Role};
 use crate::fault::Fault;
+pub use crate::latency::LatencyStats;
 use crate::net::{LinkState, Links};
 use crate::sim::{Sim, What};
 use crate::time::SimTime;
@@ -23,38 +24,6 @@ pub struct Outage {
     /// What began it: the faults at that instant (`crash:0`, `partition:0.1|2.3.4`), `start`
     /// for the first election, or `leader stepped down`.
     pub cause: String,
-}
-
-/// Mean, median and maximum of a set of latencies.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct LatencyStats {
-    /// Number of samples.
-    pub count: usize,
-    /// Mean, ms.
-    pub mean_ms: Option<f64>,
-    /// Median (lower middle), ms.
-    pub p50_ms: Option<f64>,
-    /// Maximum, ms.
-    pub max_ms: Option<f64>,
-}
-
-impl LatencyStats {
-    /// Statistics of `samples_us` (µs).
-    pub fn of(samples_us: &[u64]) -> LatencyStats {
-        if samples_us.is_empty() {
-            return LatencyStats::default();
-        }
-        let mut s = samples_us.to_vec();
-        s.sort_unstable();
-        let ms = |us: u64| us as f64 / 1000.0;
-        let sum: u128 = s.iter().map(|&x| x as u128).sum();
-        LatencyStats {
-            count: s.len(),
-            mean_ms: Some(sum as f64 / s.len() as f64 / 1000.0),
-            p50_ms: Some(ms(s[(s.len() - 1) / 2])),
-            max_ms: s.last().map(|&x| ms(x)),
-        }
-    }
 }
 
 /// Whether one invariant holds now.

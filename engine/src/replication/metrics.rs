@@ -5,51 +5,12 @@
 use super::client::{OpKind, Outcome};
 use super::params::Mode;
 use super::{data_ids, key_name, DataNode, Pos, ReplNode, Role, WriteId, MONITOR};
+pub use crate::latency::LatencyStats;
 use crate::sim::Sim;
 use crate::time::SimTime;
 use crate::NodeId;
 use serde::Serialize;
 use std::collections::BTreeSet;
-
-/// Latency percentiles (nearest rank), ms.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct LatencyStats {
-    /// Samples.
-    pub count: usize,
-    /// Mean.
-    pub mean_ms: Option<f64>,
-    /// Median.
-    pub p50_ms: Option<f64>,
-    /// 95th percentile.
-    pub p95_ms: Option<f64>,
-    /// 99th percentile.
-    pub p99_ms: Option<f64>,
-    /// Maximum.
-    pub max_ms: Option<f64>,
-}
-
-impl LatencyStats {
-    /// Statistics of samples in µs.
-    pub fn of(samples_us: &[u64]) -> LatencyStats {
-        if samples_us.is_empty() {
-            return LatencyStats::default();
-        }
-        let mut s = samples_us.to_vec();
-        s.sort_unstable();
-        let n = s.len();
-        let ms = |us: u64| us as f64 / 1000.0;
-        let rank = |pm: usize| s[((pm * n).div_ceil(1000)).max(1) - 1];
-        let sum: u128 = s.iter().map(|&x| x as u128).sum();
-        LatencyStats {
-            count: n,
-            mean_ms: Some(sum as f64 / n as f64 / 1000.0),
-            p50_ms: Some(ms(rank(500))),
-            p95_ms: Some(ms(rank(950))),
-            p99_ms: Some(ms(rank(990))),
-            max_ms: Some(ms(s[n - 1])),
-        }
-    }
-}
 
 /// Write latency (send → acknowledgement) of the writes one mode acknowledged.
 #[derive(Clone, Debug, PartialEq, Serialize)]
