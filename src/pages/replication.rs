@@ -415,7 +415,7 @@ fn repl_stage(
         };
         node_circle(
             NodeView { id: i, at: Pt { x: data_x, y }, r: 19.0, label: i.to_string(), role, status, alive,
-                paused: nodes[i].paused_until.is_some(), selected: selected == Some(i), aria },
+                paused: nodes[i].pause.is_paused(), selected: selected == Some(i), aria },
             extra,
             dispatch,
         )
@@ -430,7 +430,7 @@ fn repl_stage(
         let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + 38.0)}>{ format!("→ {}", c.primary) }</text> };
         node_circle(
             NodeView { id: i, at, r: 17.0, label: i.to_string(), role: "client", status, alive,
-                paused: nodes[i].paused_until.is_some(), selected: selected == Some(i), aria },
+                paused: nodes[i].pause.is_paused(), selected: selected == Some(i), aria },
             extra,
             dispatch,
         )
@@ -446,7 +446,7 @@ fn repl_stage(
             role: "monitor",
             status: if mon_alive { "up" } else { "crashed" },
             alive: mon_alive,
-            paused: nodes[MONITOR].paused_until.is_some(),
+            paused: nodes[MONITOR].pause.is_paused(),
             selected: selected == Some(MONITOR),
             aria: format!(
                 "Monitor: epoch {}, primary {}",
@@ -673,7 +673,7 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         }
     };
     let status = |i: NodeId| if sim.is_up(i) { "up" } else { "crashed" };
-    let paused = |i: NodeId| nodes[i].paused_until.is_some();
+    let paused = |i: NodeId| nodes[i].pause.is_paused();
     let svc = nodes.get(LOCK_SERVICE).and_then(|n| n.service());
     let store = nodes.get(STORAGE).and_then(|n| n.storage());
     let holder = svc.and_then(|s| s.holder);

@@ -25,6 +25,7 @@
 //! messages per acquisition.
 
 use super::params::MAX_DRIFT_PCT;
+use super::pause::Pause;
 use super::Clock;
 use crate::fault::TimedFault;
 use crate::net::{fmt_pct, parse_pct, NetConfig};
@@ -401,10 +402,8 @@ pub enum LockStashed {
 pub struct LockNode {
     /// The role.
     pub kind: LockKind,
-    /// Frozen until then.
-    pub paused_until: Option<SimTime>,
-    /// What arrived meanwhile.
-    pub stash: Vec<LockStashed>,
+    /// Its pause (`pause:MS`) and what arrived during it.
+    pub pause: Pause<LockStashed>,
 }
 
 type LCtx<'a> = Ctx<'a, LockMsg, LockTimer>;
@@ -748,22 +747,16 @@ impl Node for LockNode {
     }
 
     fn on_message(&mut self, from: NodeId, msg: LockMsg, ctx: &mut LCtx) {
-        if self.paused_until.is_some() {
-            self.stash.push(LockStashed::Msg(from, msg));
-            return;
+        if let Some(LockStashed::Msg(from, msg)) = self.pause.hold(LockStashed::Msg(from, msg)) {
+            self.handle_msg(from, msg, ctx);
         }
-        self.handle_msg(from, msg, ctx);
     }
 
     fn on_timer(&mut self, t: LockTimer, ctx: &mut LCtx) {
         if t == LockTimer::Resume {
-            self.paused_until = None;
-            let stash = std::mem::take(&mut self.stash);
-            ctx.note(format!(
-                "resumes after its pause, handling {} event(s) with the beliefs it had",
-                stash.len()
-            ));
-            for s in stash {
+            let held = self.pause.resume();
+            ctx.note(super::resume_note(held.len()));
+            for s in held {
                 match s {
                     LockStashed::Msg(from, m) => self.handle_msg(from, m, ctx),
                     LockStashed::Timer(t) => self.handle_timer(t, ctx),
@@ -771,16 +764,13 @@ impl Node for LockNode {
             }
             return;
         }
-        if self.paused_until.is_some() {
-            self.stash.push(LockStashed::Timer(t));
-            return;
+        if let Some(LockStashed::Timer(t)) = self.pause.hold(LockStashed::Timer(t)) {
+            self.handle_timer(t, ctx);
         }
-        self.handle_timer(t, ctx);
     }
 
     fn on_restart(&mut self) {
-        self.paused_until = None;
-        self.stash.clear();
+        self.pause.clear();
         match &mut self.kind {
             // The service keeps its token counter (persistent) and forgets holder and queue.
             LockKind::Service(s) => {
@@ -798,9 +788,7 @@ impl Node for LockNode {
         let c: LockCommand = text.parse()?;
         match (c, &mut self.kind) {
             (LockCommand::Pause(d), _) => {
-                let until = ctx.now().plus(d);
-                let until = self.paused_until.map_or(until, |u| u.max(until));
-                self.paused_until = Some(until);
+                let until = self.pause.extend(ctx.now(), d);
                 ctx.set_timer(LockTimer::Resume, until.since(ctx.now()));
                 ctx.note(format!("paused until {until}"));
                 Ok(())
@@ -833,8 +821,7 @@ pub fn lock_nodes(p: &LockParams) -> Vec<LockNode> {
     p.clients = p.clients.clamp(2, MAX_LOCK_CLIENTS);
     let wrap = |kind| LockNode {
         kind,
-        paused_until: None,
-        stash: Vec::new(),
+        pause: Pause::default(),
     };
     let mut v = vec![
         wrap(LockKind::Service(LockService {

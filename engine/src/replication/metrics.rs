@@ -161,7 +161,7 @@ pub fn acting_primaries(sim: &Sim<ReplNode>) -> Vec<NodeId> {
     (0..sim.nodes().len())
         .filter(|&i| {
             sim.is_up(i)
-                && sim.nodes()[i].paused_until.is_none()
+                && sim.nodes()[i].pause.until.is_none()
                 && data(sim, i).is_some_and(|d| d.serving(now))
         })
         .collect()

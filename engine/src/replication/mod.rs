@@ -65,6 +65,7 @@ pub mod locks;
 mod metrics;
 mod monitor;
 mod params;
+pub mod pause;
 mod presets;
 
 pub use client::{Client, Op, OpKind, Outcome};
@@ -88,6 +89,7 @@ use crate::net::NetConfig;
 use crate::sim::{Ctx, Node, Sim};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
+use pause::Pause;
 use serde::Serialize;
 use std::fmt;
 
@@ -416,10 +418,8 @@ pub enum Stashed {
 pub struct ReplNode {
     /// The monitor, a data node or a client.
     pub kind: Kind,
-    /// Frozen until then (volatile: a crash ends a pause).
-    pub paused_until: Option<SimTime>,
-    /// What arrived during the pause, in order.
-    pub stash: Vec<Stashed>,
+    /// Its pause (`pause:MS`) and what arrived during it.
+    pub pause: Pause<Stashed>,
     /// Ghost: every pause `(from, until)` (cut short by a crash), for the measurements.
     pub pauses: Vec<(SimTime, SimTime)>,
 }
@@ -504,22 +504,16 @@ impl Node for ReplNode {
     }
 
     fn on_message(&mut self, from: NodeId, msg: ReplMsg, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
-        if self.paused_until.is_some() {
-            self.stash.push(Stashed::Msg(from, msg));
-            return;
+        if let Some(Stashed::Msg(from, msg)) = self.pause.hold(Stashed::Msg(from, msg)) {
+            self.handle_msg(from, msg, ctx);
         }
-        self.handle_msg(from, msg, ctx);
     }
 
     fn on_timer(&mut self, timer: ReplTimer, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
         if timer == ReplTimer::Resume {
-            self.paused_until = None;
-            let stash = std::mem::take(&mut self.stash);
-            ctx.note(format!(
-                "resumes after its pause, handling {} event(s) with the beliefs it had",
-                stash.len()
-            ));
-            for s in stash {
+            let held = self.pause.resume();
+            ctx.note(resume_note(held.len()));
+            for s in held {
                 match s {
                     Stashed::Msg(from, msg) => self.handle_msg(from, msg, ctx),
                     Stashed::Timer(t) => self.handle_timer(t, ctx),
@@ -532,16 +526,13 @@ impl Node for ReplNode {
             }
             return;
         }
-        if self.paused_until.is_some() {
-            self.stash.push(Stashed::Timer(timer));
-            return;
+        if let Some(Stashed::Timer(timer)) = self.pause.hold(Stashed::Timer(timer)) {
+            self.handle_timer(timer, ctx);
         }
-        self.handle_timer(timer, ctx);
     }
 
     fn on_restart(&mut self) {
-        self.paused_until = None;
-        self.stash.clear();
+        self.pause.clear();
         match &mut self.kind {
             Kind::Monitor(m) => m.on_restart(),
             Kind::Data(d) => d.on_restart(),
@@ -552,9 +543,7 @@ impl Node for ReplNode {
     fn on_command(&mut self, text: &str, ctx: &mut Ctx<ReplMsg, ReplTimer>) -> Result<(), String> {
         let c: ReplCommand = text.parse()?;
         if let ReplCommand::Pause(d) = c {
-            let until = ctx.now().plus(d);
-            let until = self.paused_until.map_or(until, |u| u.max(until));
-            self.paused_until = Some(until);
+            let until = self.pause.extend(ctx.now(), d);
             match self.pauses.last_mut() {
                 Some(last) if last.1 >= ctx.now() => last.1 = until,
                 _ => self.pauses.push((ctx.now(), until)),
@@ -563,12 +552,16 @@ impl Node for ReplNode {
             ctx.note(format!("paused until {until} (a stop-the-world pause)"));
             return Ok(());
         }
-        if self.paused_until.is_some() {
-            self.stash.push(Stashed::Command(c));
-            return Ok(());
+        match self.pause.hold(Stashed::Command(c)) {
+            Some(Stashed::Command(c)) => self.handle_command(c, ctx),
+            _ => Ok(()),
         }
-        self.handle_command(c, ctx)
     }
+}
+
+/// What a node says when its pause ends (the replication and lock nodes alike).
+fn resume_note(held: usize) -> String {
+    format!("resumes after its pause, handling {held} event(s) with the beliefs it had")
 }
 
 /// The data nodes' ids for `p`.
@@ -590,8 +583,7 @@ pub fn nodes(p: &ReplParams) -> Vec<ReplNode> {
     p.keys = p.keys.clamp(1, MAX_KEYS);
     let wrap = |kind| ReplNode {
         kind,
-        paused_until: None,
-        stash: Vec::new(),
+        pause: Pause::default(),
         pauses: Vec::new(),
     };
     let mut v = vec![wrap(Kind::Monitor(Monitor::new(&p)))];
