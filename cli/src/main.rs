@@ -5,6 +5,7 @@
 //! cli run '<link or query>' [--until <ms>] [--format json|csv]
 //! cli experiment fig16 [--runs N] [--seed S]
 //! cli experiment swim-sweep [--runs N] [--seed S]
+//! cli experiment detect-compare [--runs N] [--seed S] [--loss P]
 //! cli keys [<lab>]
 //! cli presets
 //! cli help
@@ -43,6 +44,14 @@ USAGE:
         crashes after 3 s; N seeds (default 1, at most 100) per size; prints CSV (members, seed,
         first suspicion, first detection and full dissemination in ms, steady and whole-run
         messages per member per second, false positives, and the theory next to them).
+    cli experiment detect-compare [--runs N] [--seed S] [--loss P]
+        Central heartbeats (one monitor), all-to-all heartbeats and SWIM on the same network and
+        the same crash (member 1 after 3 s) at 5-200 members; the heartbeat designs beat every
+        SWIM period (200 ms) with a 1 000 ms timeout; --loss P loses P % of all messages (0-50,
+        default 0). N seeds (default 1, at most 100) per size;
+        prints CSV (design, members, seed, first detection and full dissemination in ms, messages
+        each member sends per second, messages the busiest process receives per second, false
+        positives, and the expected loads).
     cli keys [<lab>]
         The link keys of one lab (or of every lab) as a Markdown table: key, meaning, default,
         range. The README's key tables are this output.
@@ -86,6 +95,12 @@ enum Command {
         runs: u64,
         seed: u64,
     },
+    /// Central vs all-to-all heartbeats vs SWIM over group sizes: seeds per size, first seed.
+    DetectCompare {
+        runs: u64,
+        seed: u64,
+        loss_pct: u64,
+    },
 }
 
 /// Parses the arguments after the program name. Errors are one line, ready for `error: `.
@@ -127,19 +142,22 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
 
 fn parse_experiment(args: &[String]) -> Result<Command, String> {
     let mut it = args.iter();
-    let swim = match it.next().map(String::as_str) {
-        Some("fig16") => false,
-        Some("swim-sweep") => true,
+    let name = match it.next().map(String::as_str) {
+        Some(n @ ("fig16" | "swim-sweep" | "detect-compare")) => n,
         Some(other) => {
             return Err(format!(
-                "unknown experiment '{}' (experiments: fig16, swim-sweep)",
+                "unknown experiment '{}' (experiments: fig16, swim-sweep, detect-compare)",
                 clip(other)
             ))
         }
-        None => return Err("`experiment` needs a name: fig16 or swim-sweep".into()),
+        None => {
+            return Err("`experiment` needs a name: fig16, swim-sweep or detect-compare".into())
+        }
     };
-    let (mut runs, mut seed) = if swim { (1u64, 1u64) } else { (100u64, 0u64) };
-    let max_runs = if swim { 100 } else { 10_000 };
+    let fig16 = name == "fig16";
+    let (mut runs, mut seed) = if fig16 { (100u64, 0u64) } else { (1u64, 1u64) };
+    let max_runs = if fig16 { 10_000 } else { 100 };
+    let mut loss_pct = 0u64;
     while let Some(flag) = it.next() {
         if matches!(flag.as_str(), "--help" | "-h") {
             return Ok(Command::Help);
@@ -154,18 +172,26 @@ fn parse_experiment(args: &[String]) -> Result<Command, String> {
             "--runs" if (1..=max_runs).contains(&n) => runs = n,
             "--runs" => return Err(format!("--runs must be 1–{max_runs}")),
             "--seed" => seed = n,
+            "--loss" if name == "detect-compare" && n <= 50 => loss_pct = n,
+            "--loss" if name == "detect-compare" => return Err("--loss must be 0–50 (%)".into()),
             _ => {
-                return Err(format!(
-                    "unknown flag '{}' (flags: --runs N, --seed S)",
-                    clip(flag)
-                ))
+                let flags = if name == "detect-compare" {
+                    "--runs N, --seed S, --loss P"
+                } else {
+                    "--runs N, --seed S"
+                };
+                return Err(format!("unknown flag '{}' (flags: {flags})", clip(flag)));
             }
         }
     }
-    Ok(if swim {
-        Command::SwimSweep { runs, seed }
-    } else {
-        Command::Experiment { runs, seed }
+    Ok(match name {
+        "swim-sweep" => Command::SwimSweep { runs, seed },
+        "detect-compare" => Command::DetectCompare {
+            runs,
+            seed,
+            loss_pct,
+        },
+        _ => Command::Experiment { runs, seed },
     })
 }
 
@@ -443,6 +469,39 @@ fn swim_sweep_csv(runs: u64, seed: u64) -> String {
     out
 }
 
+/// The three failure-detection designs as CSV: one row per design, group size and seed.
+fn detect_compare_csv(runs: u64, seed: u64, loss_pct: u64) -> String {
+    use engine::heartbeat::compare::compare;
+    use engine::heartbeat::swim_metrics::SWEEP_SIZES;
+    let params = engine::heartbeat::swim::SwimParams::default();
+    let net = engine::net::NetConfig {
+        loss_ppm: loss_pct.min(50) as u32 * 10_000,
+        ..engine::net::NetConfig::default()
+    };
+    let mut out = String::from(
+        "design,members,seed,detection_ms,dissemination_ms,messages_per_member_per_s,\
+         busiest_in_per_s,false_positives,theory_messages_per_member_per_s,theory_busiest_in_per_s\n",
+    );
+    let opt = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
+    for s in seed..seed + runs {
+        for r in compare(&SWEEP_SIZES, s, &params, net) {
+            out.push_str(&format!(
+                "{},{},{s},{},{},{:.3},{:.3},{},{:.3},{:.3}\n",
+                r.design.as_str(),
+                r.members,
+                opt(r.detection_ms),
+                opt(r.dissemination_ms),
+                r.messages_per_member_per_s,
+                r.busiest_in_per_s,
+                r.false_positives,
+                r.theory_messages_per_member_per_s,
+                r.theory_busiest_in_per_s,
+            ));
+        }
+    }
+    out
+}
+
 fn presets_text() -> String {
     let width = presets().iter().map(|p| p.id.len()).max().unwrap_or(0);
     presets()
@@ -466,6 +525,11 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Keys(labs) => keys_text(&labs),
         Command::Experiment { runs, seed } => experiment_csv(runs, seed),
         Command::SwimSweep { runs, seed } => swim_sweep_csv(runs, seed),
+        Command::DetectCompare {
+            runs,
+            seed,
+            loss_pct,
+        } => detect_compare_csv(runs, seed, loss_pct),
         Command::Run {
             link,
             until,
@@ -674,6 +738,31 @@ mod tests {
                 !row[4].is_empty(),
                 "the crash reaches every survivor: {line}"
             );
+        }
+    }
+
+    #[test]
+    fn experiment_detect_compare_prints_three_designs_per_size() {
+        assert_eq!(
+            parse_args(&args(&["experiment", "detect-compare", "--seed", "4"])),
+            Ok(Command::DetectCompare {
+                runs: 1,
+                seed: 4,
+                loss_pct: 0
+            })
+        );
+        assert!(parse_args(&args(&["experiment", "detect-compare", "--runs", "0"])).is_err());
+        assert!(parse_args(&args(&["experiment", "detect-compare", "--loss", "51"])).is_err());
+        assert!(parse_args(&args(&["experiment", "swim-sweep", "--loss", "5"])).is_err());
+        let csv = detect_compare_csv(1, 1, 0);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + 3 * 6);
+        let width = lines[0].split(',').count();
+        for line in &lines[1..] {
+            let row: Vec<&str> = line.split(',').collect();
+            assert_eq!(row.len(), width, "{line}");
+            assert!(["central", "all", "swim"].contains(&row[0]), "{line}");
+            assert!(!row[4].is_empty(), "every design detects the crash: {line}");
         }
     }
 

@@ -252,6 +252,18 @@ impl<N: Node> Sim<N> {
     pub fn life(&self) -> &[LifeEvent] {
         &self.life
     }
+    /// Whether `node` was running at `t` (ground truth from [`Sim::life`]; a crash or restart
+    /// at exactly `t` counts as done).
+    pub fn up_at(&self, node: NodeId, t: SimTime) -> bool {
+        let mut up = true;
+        for e in self.life.iter().filter(|e| e.node == node) {
+            if e.time > t {
+                break;
+            }
+            up = e.up;
+        }
+        up
+    }
     /// Message counters.
     pub fn stats(&self) -> NetStats {
         self.stats

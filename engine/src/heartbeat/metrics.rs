@@ -49,17 +49,6 @@ pub struct HbMetrics {
     pub messages_dropped: u64,
 }
 
-fn alive_at(sim: &Sim<HbNode>, node: NodeId, t: SimTime) -> bool {
-    let mut up = true;
-    for e in sim.life().iter().filter(|e| e.node == node) {
-        if e.time > t {
-            break;
-        }
-        up = e.up;
-    }
-    up
-}
-
 fn detector(sim: &Sim<HbNode>, det: Detector) -> DetectorMetrics {
     let mut m = DetectorMetrics::default();
     let HbNode::Monitor(mon) = &sim.nodes()[MONITOR] else {
@@ -116,7 +105,7 @@ fn detector(sim: &Sim<HbNode>, det: Detector) -> DetectorMetrics {
         }
     }
     for t in &trans {
-        if alive_at(sim, t.worker, t.time) {
+        if sim.up_at(t.worker, t.time) {
             if t.from == Status::Up && t.to != Status::Up {
                 m.false_suspicions += 1;
             }

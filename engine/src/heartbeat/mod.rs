@@ -19,6 +19,7 @@
 //! Status changes are *scheduled*, not polled: on each heartbeat the monitor computes the exact
 //! instant each threshold will be crossed and arms a timer for it, so every step is a real event.
 
+pub mod compare;
 mod desc;
 mod metrics;
 mod params;

@@ -55,20 +55,9 @@ pub struct SwimMetrics {
     pub max_lhm: u32,
 }
 
-fn alive_at(sim: &Sim<SwimNode>, node: NodeId, t: SimTime) -> bool {
-    let mut up = true;
-    for e in sim.life().iter().filter(|e| e.node == node) {
-        if e.time > t {
-            break;
-        }
-        up = e.up;
-    }
-    up
-}
-
 /// Up without interruption from `from` to now.
 fn up_since(sim: &Sim<SwimNode>, node: NodeId, from: SimTime) -> bool {
-    alive_at(sim, node, from) && !sim.life().iter().any(|e| e.node == node && e.time >= from)
+    sim.up_at(node, from) && !sim.life().iter().any(|e| e.node == node && e.time >= from)
 }
 
 fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
@@ -125,7 +114,7 @@ pub fn measure(sim: &Sim<SwimNode>) -> SwimMetrics {
     let (mut false_suspicions, mut false_positives, mut false_positives_healthy) = (0, 0, 0);
     for m in nodes {
         for c in m.log.iter() {
-            if alive_at(sim, c.node, c.time) {
+            if sim.up_at(c.node, c.time) {
                 match c.to {
                     MemberState::Suspect => false_suspicions += 1,
                     MemberState::Dead => {
