@@ -2,6 +2,7 @@
 //! a member selected, by that member's own view), pings, acks, ping-reqs and gossip in flight, the
 //! measurements against ground truth, and the 5–200 member sweep against theory.
 
+use super::detect_compare::DetectCompare;
 use crate::components::event_log::EventLog;
 use crate::components::hooks::use_frames;
 use crate::components::lab::{
@@ -77,7 +78,10 @@ pub fn SwimPage(props: &LabProps) -> Html {
                 { fault_timeline(&player.scenario, dispatch) }
             </div>
             <div class="lab-body">
-                <Sweep params={params} net={player.scenario.net} seed={player.scenario.seed} />
+                <div class="sweeps">
+                    <Sweep params={params} net={player.scenario.net} seed={player.scenario.seed} />
+                    <DetectCompare params={params} net={player.scenario.net} seed={player.scenario.seed} />
+                </div>
                 { render_settings(&player.scenario, dispatch) }
             </div>
         </main>

@@ -123,3 +123,24 @@ browserTest('the sweep runs 5 to 200 members and charts them against theory', as
   assert.deepEqual(rows, ['5', '10', '20', '50', '100', '200']);
   assert.equal(await page.getByTestId('sweep-time-chart').locator('polyline').count(), 4);
 });
+
+browserTest('central, all-to-all and SWIM side by side: loads grow as each design predicts', async ({ openPage }) => {
+  const page = await openPage('lab=swim&loss=10');
+  await page.getByTestId('compare-run').click();
+  await waitUntil(async () => (await page.getByTestId('compare-done').innerText()).startsWith('18/18'), {
+    timeout: 60_000, message: 'three designs at six sizes',
+  });
+  const rows = await page.getByTestId('compare-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.members));
+  assert.deepEqual(rows, ['5', '10', '20', '50', '100', '200']);
+  // Each cell: "<detect> ms" then "<load>/s · <n> false".
+  const cells = await page.getByTestId('compare-table').locator('tbody tr[data-members="200"] td').allInnerTexts();
+  const load = (t) => Number(t.match(/(\d+)\/s/)[1]);
+  const [central, all, swim] = cells.map(load);
+  assert.ok(central > 800 && all > 800, `O(n) loads at 200: ${cells.join(' | ')}`);
+  assert.ok(swim < 150, `SWIM's per-member load stays small: ${cells.join(' | ')}`);
+  const falseAll = Number(cells[1].match(/(\d+) false/)[1]);
+  const falseSwim = Number(cells[2].match(/(\d+) false/)[1]);
+  assert.ok(falseAll > falseSwim, `all-to-all raises more false alarms under 10 % loss: ${cells.join(' | ')}`);
+  assert.equal(await page.getByTestId('compare-time-chart').locator('polyline').count(), 3);
+  assert.match(await page.getByTestId('compare-lesson').innerText(), /At 200 members the monitor receives \d+ messages\/s/);
+});

@@ -75,31 +75,50 @@ pub fn compare(sizes: &[usize], seed: u64, p: &SwimParams, net: NetConfig) -> Ve
         .collect()
 }
 
-/// The three designs at one size (the page runs one size per frame).
+/// The three designs at one size.
 pub fn compare_one(n: usize, seed: u64, p: &SwimParams, net: NetConfig) -> Vec<CompareRow> {
+    Design::ALL
+        .iter()
+        .filter_map(|&d| run_design(d, n, seed, p, net))
+        .collect()
+}
+
+/// One design at one size (the page runs one per frame); `None` below 2 members.
+pub fn run_design(
+    design: Design,
+    n: usize,
+    seed: u64,
+    p: &SwimParams,
+    net: NetConfig,
+) -> Option<CompareRow> {
     if n < 2 {
-        return Vec::new();
+        return None;
     }
-    let mut rows = vec![central(n, seed, p, net), all_to_all(n, seed, p, net)];
+    match design {
+        Design::Central => Some(central(n, seed, p, net)),
+        Design::AllToAll => Some(all_to_all(n, seed, p, net)),
+        Design::Swim => swim(n, seed, p, net),
+    }
+}
+
+fn swim(n: usize, seed: u64, p: &SwimParams, net: NetConfig) -> Option<CompareRow> {
     let period_s = p.period.as_ms_f64() / 1000.0;
-    if let Some(s) = sweep(&[n], seed, p, net, SWEEP_WARMUP).pop() {
-        let mut sim = super::swim::new_sim(seed, p, n, net, crash_faults());
-        let (per_member, busiest) = steady_load(&mut sim, n, n);
-        rows.push(CompareRow {
-            design: Design::Swim,
-            members: n,
-            detection_ms: s.detection_ms,
-            dissemination_ms: s.dissemination_ms,
-            messages_per_member_per_s: per_member,
-            busiest_in_per_s: busiest,
-            false_positives: s.false_positives,
-            theory_messages_per_member_per_s: s.theory_messages_per_member_per_s,
-            // A ping and its ack each period, plus on average one ping from a prober (each
-            // member is probed once per pass).
-            theory_busiest_in_per_s: s.theory_messages_per_member_per_s.max(2.0 / period_s),
-        });
-    }
-    rows
+    let s = sweep(&[n], seed, p, net, SWEEP_WARMUP).pop()?;
+    let mut sim = super::swim::new_sim(seed, p, n, net, crash_faults());
+    let (per_member, busiest) = steady_load(&mut sim, n, n);
+    Some(CompareRow {
+        design: Design::Swim,
+        members: n,
+        detection_ms: s.detection_ms,
+        dissemination_ms: s.dissemination_ms,
+        messages_per_member_per_s: per_member,
+        busiest_in_per_s: busiest,
+        false_positives: s.false_positives,
+        theory_messages_per_member_per_s: s.theory_messages_per_member_per_s,
+        // A ping and its ack each period, plus on average one ping from a prober (each
+        // member is probed once per pass).
+        theory_busiest_in_per_s: s.theory_messages_per_member_per_s.max(2.0 / period_s),
+    })
 }
 
 fn crash_faults() -> Vec<TimedFault> {
