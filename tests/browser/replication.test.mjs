@@ -6,6 +6,7 @@
 //   split-brain-band on the "acting as primary" timeline, metric-acked-lost, metric-split-brain …
 //   locks: [data-testid=storage-write] with data-verdict accepted|late|stale|refused,
 //   metric-stale-accepted, metric-stale-refused · aa: [data-testid=converged] data-converged
+// Every one of the 20 presets is checked: eight by their own tests, the rest by PRESET_OUTCOMES.
 // Presets open at their own t= position, so no test plays in real time.
 
 import assert from 'node:assert/strict';
@@ -138,4 +139,36 @@ browserTest('the CRDT preset converges after the heal', async ({ openPage }) => 
   });
   assert.equal(await page.locator('[data-role=site]').count(), 3);
   assert.equal(await metric(page, 'increments-missing'), 0);
+});
+
+// Every other preset, chosen from the Presets menu as a user would: what its lesson claims is
+// what the page's metrics show at the preset's own position.
+const PRESET_OUTCOMES = {
+  'repl-sync-stall': { 'unavailable': (v) => v > 1500, 'failovers': (v) => v === 0, 'acked-lost': (v) => v === 0 },
+  'repl-semi-fallback': { 'failovers': (v) => v === 1, 'acked-lost': (v) => v > 0 },
+  'repl-quorum': { 'unavailable': (v) => v > 3000, 'acked-lost': (v) => v === 0 },
+  'repl-naive-promotion': { 'failovers': (v) => v === 1, 'acked-lost': (v) => v > 0, 'rolled-back': (v) => v > 0 },
+  'repl-stale-reads': { 'stale-reads': (v) => v > 10, 'failovers': (v) => v === 0 },
+  'repl-no-fencing': { 'split-brain': (v) => v > 2000, 'deposed-acks': (v) => v > 0 },
+  'repl-witness': { 'failovers': (v) => v === 0, 'split-brain': (v) => v === 0, 'acked-lost': (v) => v === 0 },
+  'repl-lease': { 'failovers': (v) => v === 1, 'split-brain': (v) => v === 0 },
+  'repl-lease-drift': { 'failovers': (v) => v === 1, 'split-brain': (v) => v > 100 },
+  'locks-herd': { 'acquires-per-grant': (v) => v > 3, 'exclusion': (v) => v === 0 },
+  'locks-lock-delay': { 'stale-accepted': (v) => v === 0, 'exclusion': (v) => v === 0 },
+  'locks-check-drift': { 'exclusion': (v) => v > 0, 'late-accepted': (v) => v > 0 },
+  'aa-lww-skew': { 'newer-lost': (v) => v > 0, 'divergent': (v) => v === 0 },
+  'aa-vv-siblings': { 'conflicts': (v) => v > 0, 'newer-lost': (v) => v === 0 },
+};
+
+browserTest('every other preset shows what its lesson says', async ({ openPage }) => {
+  const page = await openPage('lab=replication');
+  for (const [id, checks] of Object.entries(PRESET_OUTCOMES)) {
+    await choosePreset(page, id);
+    await page.getByTestId('preset-lesson').waitFor();
+    for (const [name, ok] of Object.entries(checks)) {
+      await waitUntil(async () => ok(await metric(page, name)), {
+        message: `${id}: metric-${name} (now ${await metric(page, name).catch(() => '?')})`,
+      });
+    }
+  }
 });
