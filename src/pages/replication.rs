@@ -845,7 +845,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
             let (mut ops, total) = s.read(k);
             ops.sort();
             let value = match s.p.resolve {
-                Resolve::Crdt => total.to_string(),
+                Resolve::Crdt | Resolve::LwwCounter => total.to_string(),
                 _ if ops.is_empty() => "–".into(),
                 _ if ops.len() == 1 => format!("s{}#{}", ops[0].0, ops[0].1),
                 _ => format!("{{{}}}", ops.iter().map(|(o, q)| format!("s{o}#{q}")).collect::<Vec<_>>().join(", ")),
@@ -887,6 +887,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
             <text class="tl-title" x="10" y={f1(height - 10.0)}>
                 { match sites.first().map(|s| s.p.resolve) {
                     Some(Resolve::Crdt) => "key = the counter's total at that site",
+                    Some(Resolve::LwwCounter) => "key = the counter's value at that site (the last write by the writer's clock)",
                     Some(Resolve::Vv) => "key = the surviving write (s SITE # SEQ); {…} siblings kept side by side",
                     _ => "key = the surviving write (s SITE # SEQ), chosen by the writer's clock",
                 } }
@@ -910,7 +911,7 @@ fn aa_metrics(sim: &Sim<Site>) -> Html {
                 { metric("Newer writes lost (LWW)", "newer-lost", m.newer_lost.to_string(), m.newer_lost.to_string(), m.newer_lost > 0) }
                 { metric("Conflicts (siblings)", "conflicts", m.conflicts.to_string(),
                     format!("{} ({} keys now)", m.conflicts, m.keys_with_siblings), false) }
-                { metric("Increments missing (CRDT)", "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
+                { metric("Increments missing (counters)", "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
                 { metric("Keys the sites disagree on", "divergent", m.divergent_keys.to_string(), m.divergent_keys.to_string(), false) }
                 { metric("Converged after the heal", "convergence", m.convergence_ms.map(|x| format!("{x:.3}")).unwrap_or_default(),
                     m.convergence_ms.map(|x| format!("{x:.0} ms")).unwrap_or_else(|| "–".into()), false) }

@@ -6,7 +6,7 @@
 //   split-brain-band on the "acting as primary" timeline, metric-acked-lost, metric-split-brain …
 //   locks: [data-testid=storage-write] with data-verdict accepted|late|stale|refused,
 //   metric-stale-accepted, metric-stale-refused · aa: [data-testid=converged] data-converged
-// Every one of the 20 presets is checked: eight by their own tests, the rest by PRESET_OUTCOMES.
+// Every one of the 21 presets is checked: eight by their own tests, the rest by PRESET_OUTCOMES.
 // Presets open at their own t= position, so no test plays in real time.
 
 import assert from 'node:assert/strict';
@@ -158,6 +158,7 @@ const PRESET_OUTCOMES = {
   'locks-check-drift': { 'exclusion': (v) => v > 0, 'late-accepted': (v) => v > 0 },
   'aa-lww-skew': { 'newer-lost': (v) => v > 0, 'divergent': (v) => v === 0 },
   'aa-vv-siblings': { 'conflicts': (v) => v > 0, 'newer-lost': (v) => v === 0 },
+  'aa-lww-counter': { 'increments-missing': (v) => v > 10, 'divergent': (v) => v === 0 },
 };
 
 browserTest('every other preset shows what its lesson says', async ({ openPage }) => {

@@ -8,7 +8,11 @@
 //!   concurrent writes are kept side by side as *siblings* for the application to resolve —
 //!   nothing is lost, conflicts are visible;
 //! - **a counter CRDT** (a G-counter: one count per site, merged by taking each site's own count):
-//!   operations are increments, and every site converges on their exact total.
+//!   operations are increments, and every site converges on their exact total;
+//! - **a counter in a last-writer-wins register** (`lwwc`), the naive alternative: an increment
+//!   reads the site's value and writes value + 1 with the site's clock, so two sites incrementing
+//!   through a partition each write their own total and after the heal one total wins — the other
+//!   site's increments are lost even with perfect clocks.
 //!
 //! Each site's local clients are modelled by the site itself: Poisson operations at `rate` per
 //! second on `keys` keys. Replication: a site keeps its own operations in order and sends every
@@ -47,6 +51,8 @@ crate::text_enum! {
         Vv = "vv" / "version vectors",
         /// Increments on a G-counter CRDT.
         Crdt = "crdt" / "counter CRDT",
+        /// Increments as read-modify-write of a last-writer-wins register.
+        LwwCounter = "lwwc" / "counter, last writer wins",
     }
 }
 
@@ -114,13 +120,17 @@ pub struct AaOp {
     pub real: SimTime,
     /// Version vectors: what the origin had seen of each site, itself included.
     pub vv: Vec<u32>,
+    /// LWW counter: the value written (the origin's value of the key + 1).
+    pub value: u64,
 }
 
 /// One key at one site.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Register {
-    /// LWW: the surviving write `(ts, origin, id)`.
+    /// LWW (and the LWW counter): the surviving write `(ts, origin, id)`.
     pub lww: Option<(i64, usize, OpId)>,
+    /// LWW counter: the surviving write's value.
+    pub value: u64,
     /// Version vectors: the siblings `(vv, id)`.
     pub siblings: Vec<(Vec<u32>, OpId)>,
     /// CRDT: each site's increments.
@@ -283,13 +293,14 @@ impl Site {
     }
 
     /// What a read of `key` returns here: the surviving write (LWW), every sibling (version
-    /// vectors), or the total (CRDT, as the count in `.1`).
+    /// vectors), or the count in `.1` (CRDT: the total; LWW counter: the surviving value).
     pub fn read(&self, key: u8) -> (Vec<OpId>, u64) {
         let r = &self.regs[key as usize];
         match self.p.resolve {
             Resolve::Lww => (r.lww.map(|x| x.2).into_iter().collect(), 0),
             Resolve::Vv => (r.siblings.iter().map(|s| s.1).collect(), 0),
             Resolve::Crdt => (Vec::new(), r.counts.iter().sum()),
+            Resolve::LwwCounter => (Vec::new(), r.value),
         }
     }
 
@@ -341,6 +352,7 @@ impl Site {
             ts: now.as_us() as i64 + self.skew_us,
             real: now,
             vv,
+            value: self.regs[key as usize].value + 1,
         };
         self.apply(&op);
         self.applied[self.me] = seq;
@@ -358,10 +370,11 @@ impl Site {
         let r = &mut self.regs[op.key as usize];
         let id = (op.origin, op.seq);
         match self.p.resolve {
-            Resolve::Lww => {
+            Resolve::Lww | Resolve::LwwCounter => {
                 let beats = r.lww.is_none_or(|(ts, o, _)| (op.ts, op.origin) > (ts, o));
                 if beats {
                     r.lww = Some((op.ts, op.origin, id));
+                    r.value = op.value;
                 }
             }
             Resolve::Vv => {
@@ -517,7 +530,8 @@ pub struct ActiveMetrics {
     pub conflicts: u64,
     /// Version vectors: keys holding more than one sibling at site 0 now.
     pub keys_with_siblings: u64,
-    /// CRDT: increments issued minus the total at site 0 (0 once converged).
+    /// Counters (CRDT or LWW counter): increments issued minus the count at site 0 (CRDT: 0 once
+    /// converged; LWW counter: the increments its lost writes carried).
     pub increments_missing: i64,
     /// Keys on which the sites disagree now.
     pub divergent_keys: u64,
@@ -558,7 +572,7 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
                 }
             }
             Resolve::Vv => m.keys_with_siblings += (ids.len() > 1) as u64,
-            Resolve::Crdt => {
+            Resolve::Crdt | Resolve::LwwCounter => {
                 let issued = sites
                     .iter()
                     .flat_map(|s| &s.own)

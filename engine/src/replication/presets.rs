@@ -147,4 +147,11 @@ pub const PRESETS: &[Preset] = &[
         lesson: "Three sites increment counters through a partition; each keeps one count per site, so after the heal all agree on the exact total of every increment.",
         query: "lab=replication&sec=aa&seed=1&as=3&ares=crdt&faults=1000:partition:0|1.2;3000:heal;3000:cmd:0:rate:0;3000:cmd:1:rate:0;3000:cmd:2:rate:0&t=5000",
     },
+    Preset {
+        id: "aa-lww-counter",
+        lab: LabKind::Replication,
+        title: "A counter in a last-writer-wins register",
+        lesson: "The same increments stored as read-modify-write of one value: each side of the partition counts on its own total, and after the heal the last write wins — the other side's increments are gone, with every clock right.",
+        query: "lab=replication&sec=aa&seed=1&as=3&ares=lwwc&faults=1000:partition:0|1.2;3000:heal;3000:cmd:0:rate:0;3000:cmd:1:rate:0;3000:cmd:2:rate:0&t=5000",
+    },
 ];
