@@ -605,6 +605,7 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                     format!("{} of {} acknowledged", m.writes.acked_lost, m.writes.acked), m.writes.acked_lost > 0) }
                 { metric("Rolled back", "rolled-back", m.rolled_back.to_string(),
                     format!("{} entries ({} acknowledged)", m.rolled_back, m.acked_rolled_back), m.acked_rolled_back > 0) }
+                { metric("Phantom reads (of writes later lost)", "phantom-reads", m.reads.phantom.to_string(), m.reads.phantom.to_string(), m.reads.phantom > 0) }
                 { metric("Stale reads", "stale-reads", m.reads.stale.to_string(),
                     format!("{} of {} answered", m.reads.stale, m.reads.answered), m.reads.stale > 0) }
                 { metric("Unavailable", "unavailable", format!("{:.3}", m.unavailable_ms),
@@ -931,6 +932,7 @@ fn render_settings(s: &Scenario, sec: Section, dispatch: &Callback<Action>) -> H
                 { set("mode", "replication") }
                 { set("k", "acks k") }
                 { set("fallback", "semi-sync fallback ms") }
+                { set("wait", "shown to readers") }
                 { set("promote", "promotion") }
                 { set("fo", "failover") }
                 { set("witness", "witness") }

@@ -6,7 +6,7 @@
 //   split-brain-band on the "acting as primary" timeline, metric-acked-lost, metric-split-brain …
 //   locks: [data-testid=storage-write] with data-verdict accepted|late|stale|refused,
 //   metric-stale-accepted, metric-stale-refused · aa: [data-testid=converged] data-converged
-// Every one of the 21 presets is checked: eight by their own tests, the rest by PRESET_OUTCOMES.
+// Every one of the 22 presets is checked: eight by their own tests, the rest by PRESET_OUTCOMES.
 // Presets open at their own t= position, so no test plays in real time.
 
 import assert from 'node:assert/strict';
@@ -148,6 +148,7 @@ const PRESET_OUTCOMES = {
   'repl-semi-fallback': { 'failovers': (v) => v === 1, 'acked-lost': (v) => v > 0 },
   'repl-quorum': { 'unavailable': (v) => v > 3000, 'acked-lost': (v) => v === 0 },
   'repl-naive-promotion': { 'failovers': (v) => v === 1, 'acked-lost': (v) => v > 0, 'rolled-back': (v) => v > 0 },
+  'repl-after-commit': { 'phantom-reads': (v) => v > 0, 'acked-lost': (v) => v === 0 },
   'repl-stale-reads': { 'stale-reads': (v) => v > 10, 'failovers': (v) => v === 0 },
   'repl-no-fencing': { 'split-brain': (v) => v > 2000, 'deposed-acks': (v) => v > 0 },
   'repl-witness': { 'failovers': (v) => v === 0, 'split-brain': (v) => v === 0, 'acked-lost': (v) => v === 0 },

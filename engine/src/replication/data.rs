@@ -2,7 +2,7 @@
 //! them, check the epoch (the fencing token) and roll back a suffix that diverged.
 
 use super::command::ReplCommand;
-use super::params::{Mode, ReplParams};
+use super::params::{Mode, ReplParams, WaitPoint};
 use super::{Clock, Entry, Pos, ReplMsg, ReplTimer, WriteId, MAX_BATCH, MONITOR};
 use crate::sim::Ctx;
 use crate::time::{Duration, SimTime};
@@ -422,8 +422,12 @@ impl DataNode {
     fn on_read(&mut self, client: NodeId, op: u32, key: u8, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
         let now = ctx.now();
         let upto = match self.role {
-            // AFTER_SYNC: the primary shows only what it has acknowledged.
-            Role::Primary if self.serving(now) => self.commit,
+            // AFTER_SYNC: the primary shows only what it has acknowledged; AFTER_COMMIT:
+            // everything it has, acknowledged or not.
+            Role::Primary if self.serving(now) => match self.p.wait_point {
+                WaitPoint::AfterSync => self.commit,
+                WaitPoint::AfterCommit => self.log.len() as u64,
+            },
             Role::Primary => {
                 ctx.send(
                     client,

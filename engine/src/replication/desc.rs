@@ -12,8 +12,8 @@ use super::locks::{
     MAX_LOCK_MS,
 };
 use super::params::{
-    Mode, Promotion, ReadFrom, ReplParams, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE,
-    MAX_REPLICAS,
+    Mode, Promotion, ReadFrom, ReplParams, WaitPoint, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS,
+    MAX_RATE, MAX_REPLICAS,
 };
 use super::{measure, new_sim, ReplCommand, ReplMetrics, ReplNode};
 use crate::fault::Fault;
@@ -108,7 +108,7 @@ macro_rules! drift_key {
     };
 }
 
-static KEYS: [Key<ReplSetup>; 36] = [
+static KEYS: [Key<ReplSetup>; 37] = [
     choice_key!("sec", "section", sec, Section),
     // Replication (sec=repl); the replica count is `n`.
     int_key!("c", "clients", repl.clients: usize, 1, MAX_CLIENTS),
@@ -120,6 +120,12 @@ static KEYS: [Key<ReplSetup>; 36] = [
         repl.fallback,
         0,
         MAX_MS
+    ),
+    choice_key!(
+        "wait",
+        "when the primary shows a write to readers",
+        repl.wait_point,
+        WaitPoint
     ),
     flag_key!("fo", "failover", repl.failover),
     choice_key!("promote", "promotion rule", repl.promotion, Promotion),

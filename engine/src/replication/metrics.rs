@@ -50,6 +50,9 @@ pub struct ReadCounts {
     /// Answered with a value older than a write to that key acknowledged before the read was
     /// sent (a linearizability violation: replica lag, or a primary that lost writes).
     pub stale: u64,
+    /// Answered with a write that no history keeps in the end (a failover lost it): a phantom
+    /// read — what AFTER_COMMIT shows readers, and async failover too.
+    pub phantom: u64,
     /// Refused.
     pub refused: u64,
     /// No answer in time.
@@ -445,6 +448,9 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
         let Outcome::Read(value) = r.outcome else {
             continue;
         };
+        if value.is_some_and(|(id, _)| !truth.contains(&id)) {
+            m.reads.phantom += 1;
+        }
         let p = &prefix[r.key as usize % 26];
         let k = p.partition_point(|x| x.0 < r.start);
         if k == 0 {

@@ -78,8 +78,8 @@ pub use metrics::{
 };
 pub use monitor::{Failover, Monitor, Round, RoundKind, Transition, View};
 pub use params::{
-    Mode, Promotion, ReadFrom, ReplParams, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE,
-    MAX_REPLICAS, MAX_TIMEOUT_MS,
+    Mode, Promotion, ReadFrom, ReplParams, WaitPoint, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS,
+    MAX_RATE, MAX_REPLICAS, MAX_TIMEOUT_MS,
 };
 pub use presets::PRESETS;
 

@@ -46,6 +46,20 @@ impl Mode {
 }
 
 crate::text_enum! {
+    /// When a primary makes a write visible to readers (MySQL's
+    /// `rpl_semi_sync_master_wait_point`); it matters for every mode that waits for replicas.
+    pub enum WaitPoint {
+        /// Only once the write is acknowledged, i.e. after the replicas' acks (AFTER_SYNC, MySQL's
+        /// default since 5.7): a reader never sees a write the primary may still lose.
+        #[default]
+        AfterSync = "sync" / "after the acks (AFTER_SYNC)",
+        /// As soon as the primary has it, before the acks (AFTER_COMMIT, MySQL 5.5/5.6): other
+        /// clients can read a write that a failover then loses — a phantom read.
+        AfterCommit = "commit" / "before the acks (AFTER_COMMIT)",
+    }
+}
+
+crate::text_enum! {
     /// Which replica the monitor promotes when the primary is declared down.
     pub enum Promotion {
         /// Fence the replicas at the new epoch, collect their log positions and promote the most
@@ -86,6 +100,8 @@ pub struct ReplParams {
     /// Semi-sync only: degrade to async after this long without enough acknowledgements;
     /// zero waits forever [0] `fallback` (MySQL's `rpl_semi_sync_master_timeout` is 10 000 ms).
     pub fallback: Duration,
+    /// Where a waiting primary makes a write visible to reads [sync] `wait`.
+    pub wait_point: WaitPoint,
     /// Promote a replica when the primary is declared down [on] `fo`.
     pub failover: bool,
     /// The promotion rule [best] `promote`.
@@ -146,6 +162,7 @@ impl Default for ReplParams {
             mode: Mode::Async,
             acks: 1,
             fallback: Duration(0),
+            wait_point: WaitPoint::AfterSync,
             failover: true,
             promotion: Promotion::Best,
             witness: false,

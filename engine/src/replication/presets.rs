@@ -50,6 +50,13 @@ pub const PRESETS: &[Preset] = &[
         query: "lab=replication&sec=repl&seed=6&promote=first&faults=0:cmd:2:delay:1000;1500:crash:1&t=3000",
     },
     Preset {
+        id: "repl-after-commit",
+        lab: LabKind::Replication,
+        title: "Semi-sync AFTER_COMMIT: phantom reads",
+        lesson: "With the wait point after the commit, readers see a write before any replica has it; the primary crashes, the write is lost — no writer was told it was durable, yet readers saw it (wait=sync shows none).",
+        query: "lab=replication&sec=repl&seed=1&mode=semi&wait=commit&delay=1000&cto=2000&reads=50&faults=1500:crash:1;3000:restart:1&t=5000",
+    },
+    Preset {
         id: "repl-stale-reads",
         lab: LabKind::Replication,
         title: "Reading from lagging replicas",

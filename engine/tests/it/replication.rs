@@ -142,6 +142,9 @@ mod props {
                 "lost {:?}… with {:?} seed {} faults {}", &m.lost[..m.lost.len().min(3)], p, seed, link
             );
             prop_assert_eq!(m.acked_rolled_back, 0);
+            // Reads at the primary with AFTER_SYNC see only acknowledged writes, so none of
+            // them can read a write that is lost later.
+            prop_assert_eq!(m.reads.phantom, 0, "phantom reads with {:?} seed {} faults {}", p, seed, link);
         }
     }
 }
@@ -1130,6 +1133,7 @@ fn every_preset_shows_its_lesson() {
                     }
                     "repl-naive-promotion" => m.writes.acked_lost > 0,
                     "repl-stale-reads" => m.reads.stale > 0,
+                    "repl-after-commit" => m.reads.phantom > 0 && m.writes.acked_lost == 0,
                     "repl-split-brain" => m.split_brain_ms > 1_000.0 && m.writes.deposed_acks > 0,
                     "repl-no-fencing" => m.serving.len() == 2 && m.rolled_back > 100,
                     "repl-witness" => m.failovers == 0 && m.writes.acked_lost == 0,
@@ -1204,6 +1208,7 @@ fn link_keys_round_trip() {
         mode: Mode::Quorum,
         acks: 2,
         fallback: ms(1_500),
+        wait_point: engine::replication::WaitPoint::AfterCommit,
         failover: false,
         promotion: Promotion::First,
         witness: true,
