@@ -11,16 +11,81 @@ pub struct Pt {
 
 /// `n` points evenly spaced on a circle, the first at the top, going clockwise.
 pub fn ring(n: usize, center: Pt, r: f64) -> Vec<Pt> {
+    ellipse(n, center, r, r)
+}
+
+/// `n` points at even angles on an ellipse of radii `rx`, `ry`, the first at the top, going
+/// clockwise (a circle stretched to a wide stage).
+pub fn ellipse(n: usize, center: Pt, rx: f64, ry: f64) -> Vec<Pt> {
     (0..n)
         .map(|i| {
             let a =
                 -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
             Pt {
-                x: center.x + r * a.cos(),
-                y: center.y + r * a.sin(),
+                x: center.x + rx * a.cos(),
+                y: center.y + ry * a.sin(),
             }
         })
         .collect()
+}
+
+/// Sizes for `n` nodes on a circle that keep their text legible at the stage's scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RingFit {
+    /// Text size in user units: at least 17 and at least 12.5 CSS px as rendered (the stylesheet's
+    /// `max(17px, var(--t))`).
+    pub font: f64,
+    /// Node radius: holds about four characters of `font` ("term 10"), unless neighbours would touch.
+    pub node_r: f64,
+    /// Radius of the circle the nodes sit on: leaves a line of text above and two below a node.
+    pub ring_r: f64,
+}
+
+impl RingFit {
+    /// `n` nodes inside a square of half-size `half` (user units) drawn at `k` user units per
+    /// CSS pixel (see `use_stage_scale`).
+    pub fn new(n: usize, half: f64, k: f64) -> Self {
+        let k = if k.is_finite() {
+            k.clamp(0.25, 8.0)
+        } else {
+            1.0
+        };
+        let font = (12.5 * k).max(17.0);
+        let wanted = (2.3 * font).max(40.0);
+        if n <= 1 {
+            return RingFit {
+                font,
+                node_r: wanted,
+                ring_r: 0.0,
+            };
+        }
+        let ring_r = (half - wanted - 2.4 * font - 6.0).max(half * 0.3);
+        let chord = 2.0 * ring_r * (std::f64::consts::PI / n as f64).sin();
+        RingFit {
+            font,
+            node_r: wanted.min(0.45 * chord).max(12.0),
+            ring_r,
+        }
+    }
+
+    /// The same fit with the circle stretched sideways by `widen` (a wide stage): the nodes on
+    /// an ellipse around `center`, and the node radius checked against their real spacing.
+    pub fn on_ellipse(n: usize, center: Pt, half: f64, k: f64, widen: f64) -> (Self, Vec<Pt>) {
+        let mut fit = RingFit::new(n, half, k);
+        let rx = fit.ring_r + widen.max(0.0);
+        let pos = ellipse(n, center, rx, fit.ring_r);
+        if n >= 2 {
+            let wanted = (2.3 * fit.font).max(40.0);
+            let gap = (0..n)
+                .map(|i| {
+                    let (a, b) = (pos[i], pos[(i + 1) % n]);
+                    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+                })
+                .fold(f64::INFINITY, f64::min);
+            fit.node_r = wanted.min(0.45 * gap).max(12.0);
+        }
+        (fit, pos)
+    }
 }
 
 /// Linear interpolation from `a` to `b`; `f` is clamped to `[0, 1]`.
@@ -120,4 +185,118 @@ pub fn speed_label(speed: f64) -> String {
 /// A coordinate for an SVG attribute, one decimal (`12.3`).
 pub fn f1(v: f64) -> String {
     format!("{v:.1}")
+}
+
+/// An axis-aligned box in user units: left, top, right, bottom.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    /// Left edge.
+    pub l: f64,
+    /// Top edge.
+    pub t: f64,
+    /// Right edge.
+    pub r: f64,
+    /// Bottom edge.
+    pub b: f64,
+}
+
+impl Rect {
+    /// The box around a circle.
+    pub fn circle(c: Pt, r: f64) -> Self {
+        Rect {
+            l: c.x - r,
+            t: c.y - r,
+            r: c.x + r,
+            b: c.y + r,
+        }
+    }
+
+    /// A generous box around `chars` characters of text at `font` (user units) whose baseline
+    /// starts at `at` (`start` anchor) or is centred on it (`middle`): wide enough for bold
+    /// sans-serif digits and capitals.
+    pub fn text(at: Pt, chars: usize, font: f64, middle: bool) -> Self {
+        let w = chars as f64 * 0.64 * font;
+        let l = if middle { at.x - w / 2.0 } else { at.x };
+        Rect {
+            l,
+            t: at.y - 0.92 * font,
+            r: l + w,
+            b: at.y + 0.25 * font,
+        }
+    }
+
+    /// Whether the two boxes share any area.
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.l < o.r && o.l < self.r && self.t < o.b && o.t < self.b
+    }
+}
+
+/// Labels that never collide: reserve the boxes that must stay readable (node text), then
+/// offer each optional label (a message's) at a few positions; it is drawn at the first free
+/// one, or not at all when the stage is crowded.
+#[derive(Default, Debug)]
+pub struct Placer {
+    taken: Vec<Rect>,
+}
+
+impl Placer {
+    /// Marks `r` as taken.
+    pub fn reserve(&mut self, r: Rect) {
+        self.taken.push(r);
+    }
+
+    /// The first of `candidates` (text baseline starts) where `chars` characters at `font` fit
+    /// inside `bounds` without touching anything placed so far; it is taken.
+    pub fn place(
+        &mut self,
+        candidates: &[Pt],
+        chars: usize,
+        font: f64,
+        bounds: Rect,
+    ) -> Option<Pt> {
+        for &at in candidates {
+            let r = Rect::text(at, chars, font, false);
+            let inside = r.l >= bounds.l && r.r <= bounds.r && r.t >= bounds.t && r.b <= bounds.b;
+            if inside && !self.taken.iter().any(|t| t.overlaps(&r)) {
+                self.taken.push(r);
+                return Some(at);
+            }
+        }
+        None
+    }
+}
+
+/// Where a label (its baseline start) may sit beside a dot at `at`: the four corners around it,
+/// starting on the side away from where it came from along `dir`, so labels of messages leaving
+/// the same node spread out along their paths instead of piling on the node.
+pub fn label_spots(at: Pt, dir: Pt, dot_r: f64, chars: usize, font: f64) -> [Pt; 4] {
+    let w = chars as f64 * 0.64 * font;
+    let gap = dot_r + 2.0;
+    let (right, left) = (at.x + gap, at.x - gap - w);
+    let (above, below) = (at.y - gap, at.y + gap + 0.92 * font);
+    let ahead_x = if dir.x >= 0.0 { right } else { left };
+    let behind_x = if dir.x >= 0.0 { left } else { right };
+    let (ahead_y, behind_y) = if dir.y >= 0.0 {
+        (below, above)
+    } else {
+        (above, below)
+    };
+    [
+        Pt {
+            x: ahead_x,
+            y: behind_y,
+        },
+        Pt {
+            x: behind_x,
+            y: ahead_y,
+        },
+        Pt {
+            x: ahead_x,
+            y: ahead_y,
+        },
+        Pt {
+            x: behind_x,
+            y: behind_y,
+        },
+    ]
 }

@@ -95,3 +95,65 @@ fn cross_path_draws_both_diagonals_through_the_centre() {
         "M 90.0 90.0 L 110.0 110.0 M 110.0 90.0 L 90.0 110.0"
     );
 }
+
+#[test]
+fn ring_fit_keeps_text_legible_and_nodes_apart() {
+    // A projector (k ≈ 1): the design sizes.
+    let f = RingFit::new(5, 320.0, 1.0);
+    assert_eq!(f.font, 17.0);
+    assert_eq!(f.node_r, 40.0);
+    // 150 % zoom (k ≈ 2.5): text 12.5 px as rendered, nodes big enough for "term 10".
+    let f = RingFit::new(5, 320.0, 2.5);
+    assert!(close(f.font / 2.5, 12.5));
+    assert!(f.node_r >= 2.0 * f.font);
+    // The nodes and their labels stay inside the square.
+    assert!(f.ring_r + f.node_r + 2.4 * f.font <= 320.0);
+    // Many nodes: neighbours never touch.
+    for n in [5, 8, 11] {
+        for k in [1.0, 2.0, 3.0, 4.0] {
+            let (f, pos) = RingFit::on_ellipse(n, Pt { x: 640.0, y: 320.0 }, 320.0, k, 300.0);
+            for i in 0..n {
+                let (a, b) = (pos[i], pos[(i + 1) % n]);
+                let d = ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+                assert!(d > 2.0 * f.node_r, "n={n} k={k}: {d} vs r {}", f.node_r);
+            }
+        }
+    }
+    // Hostile scales are clamped, never NaN.
+    assert!(RingFit::new(3, 320.0, f64::NAN).font.is_finite());
+}
+
+#[test]
+fn placer_skips_labels_that_would_collide() {
+    let mut p = Placer::default();
+    let bounds = Rect {
+        l: 0.0,
+        t: 0.0,
+        r: 640.0,
+        b: 640.0,
+    };
+    p.reserve(Rect::circle(C, 40.0));
+    // A label right on the node: every spot around a dot at its centre collides.
+    let spots = label_spots(C, Pt { x: 1.0, y: 0.0 }, 8.0, 6, 17.0);
+    assert_eq!(p.place(&spots, 6, 17.0, bounds), None);
+    // Away from the node: placed, and then taken.
+    let far = Pt { x: 300.0, y: 300.0 };
+    let spots = label_spots(far, Pt { x: 1.0, y: 0.0 }, 8.0, 6, 17.0);
+    let at = p.place(&spots, 6, 17.0, bounds).expect("room");
+    assert!(at.x > far.x, "ahead of a dot moving right: {at:?}");
+    let second = p.place(&spots, 6, 17.0, bounds).expect("another corner");
+    assert_ne!(at, second);
+    let box1 = Rect::text(at, 6, 17.0, false);
+    assert!(!box1.overlaps(&Rect::text(second, 6, 17.0, false)));
+    // Outside the picture: not placed.
+    let edge = Pt { x: 639.0, y: 5.0 };
+    assert_eq!(Placer::default().place(&[edge], 6, 17.0, bounds), None);
+}
+
+#[test]
+fn ellipse_is_a_stretched_ring() {
+    let e = ellipse(4, C, 20.0, 10.0);
+    assert!(close(e[0].x, 100.0) && close(e[0].y, 90.0));
+    assert!(close(e[1].x, 120.0) && close(e[1].y, 100.0));
+    assert_eq!(ring(4, C, 10.0), ellipse(4, C, 10.0, 10.0));
+}

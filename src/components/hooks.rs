@@ -86,3 +86,105 @@ pub fn use_player_keys(dispatch: Callback<Action>) {
         }
     });
 }
+
+/// How the stage's picture (the first `svg` in `[data-testid=stage]`, drawn with
+/// `preserveAspectRatio` "meet") is shown, measured after every render and on every resize.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StageScale {
+    /// SVG user units per CSS pixel. Pages put it on the stage as `--k` (see [`stage_style`]) so
+    /// the stylesheet keeps every stage text at least 12.5 CSS px as rendered
+    /// (`font-size: max(17px, var(--t))`, `--t = 12.5px × --k`), and size their drawings with it.
+    pub k: f64,
+    /// User units per CSS pixel across the width alone (the scale a picture would have if its
+    /// height followed its width, as on a phone).
+    pub kw: f64,
+    /// Width / height of the picture's box in CSS px.
+    pub aspect: f64,
+}
+
+impl Default for StageScale {
+    fn default() -> Self {
+        StageScale {
+            k: 1.0,
+            kw: 1.0,
+            aspect: 1.0,
+        }
+    }
+}
+
+impl StageScale {
+    fn near(&self, o: &StageScale) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= 0.02 * a.abs().max(b.abs());
+        close(self.k, o.k) && close(self.kw, o.kw) && close(self.aspect, o.aspect)
+    }
+}
+
+/// The stage's [`StageScale`], re-measured after every render and on every window resize (a
+/// re-render only when it changed by more than 2 %).
+#[hook]
+pub fn use_stage_scale() -> StageScale {
+    let sc = use_state_eq(StageScale::default);
+    {
+        let sc = sc.clone();
+        use_effect(move || {
+            if let Some(v) = measure_stage() {
+                if !v.near(&sc) {
+                    sc.set(v);
+                }
+            }
+        });
+    }
+    {
+        let sc = sc.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window();
+            let listener = Closure::wrap(Box::new(move || {
+                if let Some(v) = measure_stage() {
+                    sc.set(v);
+                }
+            }) as Box<dyn FnMut()>);
+            if let Some(w) = &window {
+                let _ =
+                    w.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "resize",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+                drop(listener);
+            }
+        });
+    }
+    *sc
+}
+
+/// The stage's `style`: the scale `--k` from [`use_stage_scale`].
+pub fn stage_style(sc: StageScale) -> String {
+    format!("--k:{:.2}", sc.k)
+}
+
+/// Measures the stage's first SVG (None before layout).
+fn measure_stage() -> Option<StageScale> {
+    let doc = web_sys::window()?.document()?;
+    let svg = doc.query_selector("[data-testid=stage] svg").ok()??;
+    let vb: Vec<f64> = svg
+        .get_attribute("viewBox")?
+        .split([' ', ','])
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let (vw, vh) = (*vb.get(2)?, *vb.get(3)?);
+    let r = svg.get_bounding_client_rect();
+    if r.width() < 1.0 || r.height() < 1.0 || vw <= 0.0 || vh <= 0.0 {
+        return None;
+    }
+    let round = |v: f64| (v.clamp(0.25, 8.0) * 20.0).round() / 20.0;
+    let s = (r.width() / vw).min(r.height() / vh);
+    Some(StageScale {
+        k: round(1.0 / s),
+        kw: round(vw / r.width()),
+        aspect: round(r.width() / r.height()),
+    })
+}

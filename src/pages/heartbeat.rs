@@ -2,12 +2,13 @@
 //! silence growing towards its timeout, both detectors' verdicts, failover and fencing.
 
 use crate::components::event_log::EventLog;
+use crate::components::hooks::{stage_style, use_stage_scale, StageScale};
 use crate::components::lab::{
     action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input,
     select_handlers, setting, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
-use crate::geometry::{arc_path, between_circles, cross_path, f1, lerp, progress, ring, Pt};
+use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
 use crate::player::Action;
 use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
@@ -25,8 +26,8 @@ const CENTER: Pt = Pt { x: 320.0, y: 320.0 };
 const RING_R: f64 = 240.0;
 const MONITOR_R: f64 = 48.0;
 
-fn worker_radius(n: usize) -> f64 {
-    let spacing = std::f64::consts::TAU * RING_R / n.max(1) as f64;
+fn worker_radius(n: usize, ring_r: f64) -> f64 {
+    let spacing = std::f64::consts::TAU * ring_r / n.max(1) as f64;
     (spacing * 0.36).clamp(9.0, 34.0)
 }
 
@@ -34,6 +35,7 @@ fn worker_radius(n: usize) -> f64 {
 #[component]
 pub fn HeartbeatPage(props: &LabProps) -> Html {
     let lab = use_lab::<HeartbeatLab>(props.decoded.clone());
+    let sc = use_stage_scale();
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -46,9 +48,9 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
         <main class="lab heartbeat">
             { lab_head(&lab) }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_svg(sim, mon, &params, player.selected, dispatch) }
+                    { render_svg(sim, mon, &params, player.selected, dispatch, sc) }
                     { render_legend() }
                 </div>
                 <div class="side">
@@ -84,12 +86,29 @@ fn render_svg(
     p: &HbParams,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
+    sc: StageScale,
 ) -> Html {
+    let k = sc.k;
     let workers = sim.nodes().len() - 1;
-    let pos: Vec<Pt> = std::iter::once(CENTER)
-        .chain(ring(workers, CENTER, RING_R))
+    // A wide stage gets a wide picture: the workers on an ellipse around the monitor.
+    let view_w = (VIEW * sc.aspect.clamp(1.0, 2.0)).round();
+    let center = Pt {
+        x: view_w / 2.0,
+        y: CENTER.y,
+    };
+    // Text at least 12.5 CSS px as rendered (the stylesheet's `max(17px, var(--t))`); the ring
+    // shrinks to leave a line of text above and below each worker.
+    let font = (12.5 * k).max(17.0);
+    let ring_r = RING_R.min(VIEW / 2.0 - 34.0 - 2.4 * font);
+    let pos: Vec<Pt> = std::iter::once(center)
+        .chain(ellipse(
+            workers,
+            center,
+            ring_r + 0.9 * (view_w - VIEW) / 2.0,
+            ring_r,
+        ))
         .collect();
-    let wr = worker_radius(workers);
+    let wr = worker_radius(workers, ring_r);
     let radius = |i: NodeId| if i == MONITOR { MONITOR_R } else { wr };
     let now = sim.now();
     let det = p.detector;
@@ -171,22 +190,24 @@ fn render_svg(
         );
         let small = workers > 16;
         html! {
-            <g class={classes!("node", format!("st-{}", st.as_str()), (!alive).then_some("crashed"), sel.then_some("selected"), (role == "primary").then_some("is-primary"))}
+            <g class={classes!("node", format!("st-{}", st.as_str()), (!alive).then_some("crashed"), sel.then_some("selected"), (role == "primary" && alive).then_some("is-primary"))}
                 data-node-id={i.to_string()} data-status={st.as_str()} data-alive={alive.to_string()}
                 data-role={role} data-epoch={epoch.to_string()}
                 role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
                 <title>{ aria }</title>
                 { arc.unwrap_or_default() }
+                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 12.0)} />
                 <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
                 <text class="label" x={f1(c.x)} y={f1(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
                 if !small || i == MONITOR {
-                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 20.0)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
+                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 1.2 * font)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
                 }
-                if role == "primary" {
-                    <text class="role-text" x={f1(c.x)} y={f1(c.y - r - 10.0)}>{ format!("★ primary e{epoch}") }</text>
+                // A crashed worker drops its role mark: it acts as nothing while down.
+                if role == "primary" && alive {
+                    <text class="role-text" x={f1(c.x)} y={f1(c.y - r - 0.6 * font)}>{ format!("★ primary e{epoch}") }</text>
                 }
                 if !alive {
-                    <path class="cross" d={cross_path(c, r * 0.6)} />
+                    <path class="cross" d={cross_path(Pt { x: c.x + 0.8 * r, y: c.y - 0.8 * r }, 0.3 * r.max(20.0))} />
                 }
             </g>
         }
@@ -196,7 +217,7 @@ fn render_svg(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {VIEW} {VIEW}")} role="img" aria-label="Workers around the monitor" data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="img" aria-label="Workers around the monitor" data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>

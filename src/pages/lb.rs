@@ -3,6 +3,7 @@
 //! identical request stream for comparison.
 
 use crate::components::event_log::EventLog;
+use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
     action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input, setting,
     use_lab, LabProps,
@@ -36,6 +37,12 @@ fn backend_at(b: usize, n: usize) -> Pt {
     }
 }
 
+/// A backend's name in the page: b1…bn (its node id, used by links such as `crash:N`, is one
+/// more: the clients are node 0 and the balancer node 1).
+fn backend_name(id: NodeId) -> String {
+    format!("b{}", id + 1 - FIRST_BACKEND)
+}
+
 fn node_at(id: NodeId, n: usize) -> Pt {
     match id {
         lb::CLIENTS => CLIENTS_AT,
@@ -56,6 +63,8 @@ struct CompareRun {
 #[component]
 pub fn LbPage(props: &LabProps) -> Html {
     let lab = use_lab::<LbLab>(props.decoded.clone());
+    let sc = use_stage_scale();
+    let k = sc.k;
     let compare = use_mut_ref(CompareRun::default);
     let player = &lab.player;
     let dispatch = &lab.dispatch;
@@ -90,13 +99,13 @@ pub fn LbPage(props: &LabProps) -> Html {
         <main class="lab lb">
             { lab_head(&lab) }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_view(sim, &m, n, player.selected, dispatch) }
+                    { render_view(sim, &m, n, player.selected, dispatch, k) }
                     <p class="legend">
                         <span class="key req">{"● request"}</span><span class="key ok">{"● 200"}</span>
                         <span class="key err">{"● 500/503"}</span><span class="key hc">{"● health check"}</span>
-                        <span>{"Backend bN is node N in links (crash:N). Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load."}</span>
+                        <span>{ format!("Backends b1…b{n} are nodes {FIRST_BACKEND}…{} in links (crash:{FIRST_BACKEND} crashes b1).", n + FIRST_BACKEND - 1) }{" Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load."}</span>
                     </p>
                 </div>
                 <div class="side">
@@ -131,11 +140,19 @@ fn render_view(
     n: usize,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
+    k: f64,
 ) -> Html {
     let now = sim.now();
+    // Sizes from the stage's scale `k`: text at least 12.5 CSS px as rendered (the stylesheet's
+    // `max(15px, var(--t))`), boxes that hold it. Backend boxes keep their right edge and grow left.
+    let font = (12.5 * k).max(15.0);
+    let client_r = (2.2 * font).max(34.0);
+    let lb_half = (1.3 * font).max(40.0);
+    let box_w = (9.6 * font).clamp(150.0, 660.0 - LB_AT.x - lb_half - 40.0);
+    let box_left = |p: Pt| p.x + 100.0 - box_w;
     let lines = (0..n).map(|b| {
         let p = backend_at(b, n);
-        html! { <line class="lb-link" x1={f1(LB_AT.x + 40.0)} y1={f1(LB_AT.y)} x2={f1(p.x - 50.0)} y2={f1(p.y)} /> }
+        html! { <line class="lb-link" x1={f1(LB_AT.x + lb_half)} y1={f1(LB_AT.y)} x2={f1(box_left(p))} y2={f1(p.y)} /> }
     });
     let msgs = sim.in_flight().map(|f| {
         let (a, b) = (node_at(f.from, n), node_at(f.to, n));
@@ -158,12 +175,15 @@ fn render_view(
             d.emit(Action::Select(Some(id)));
         });
         let h = ((H - 60.0) / n.max(1) as f64 - 6.0).clamp(14.0, 70.0);
+        let x0 = box_left(p);
         let load = (bm.utilisation_pct / 100.0).clamp(0.0, 1.0);
         // Ejected by outlier detection counts as down: the balancer routes nothing there.
         let status = if bm.ejected && bm.status != "down" { "down" } else { bm.status };
         let _ = b;
         let label = format!(
-            "b{id}{}{}{}",
+            "{}{}{}{}{}",
+            backend_name(id),
+            if bm.alive { "" } else { " ✕" },
             if bm.weight != 1 { format!(" w{}", bm.weight) } else { String::new() },
             if bm.speed_pct != 100 { format!(" {}%", bm.speed_pct) } else { String::new() },
             if bm.slow > 1 { format!(" ×{} slow", bm.slow) } else { String::new() }
@@ -173,14 +193,21 @@ fn render_view(
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
                 data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("{label}: {status}{}, {} in service, {} queued, {:.0}% busy, {} routed", if bm.alive { "" } else { ", crashed" }, bm.busy, bm.queue, bm.utilisation_pct, bm.routed_total) }</title>
-                <rect class="box" x={f1(p.x - 50.0)} y={f1(p.y - h / 2.0)} width="150" height={f1(h)} rx="6" />
-                <rect class="load" x={f1(p.x - 50.0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(150.0 * load)} height="4" />
-                <text class="b-label" x={f1(p.x - 44.0)} y={f1(p.y - h / 2.0 + 13.0)}>{ label }</text>
-                if h >= 28.0 {
-                    <text class="b-stat" x={f1(p.x - 44.0)} y={f1(p.y - h / 2.0 + 26.0)}>{ format!("{}{} · busy {} · q {}{}", status.to_uppercase(), if bm.ejected { " (ejected)" } else { "" }, bm.busy, bm.queue, if bm.error_pct > 0.0 { format!(" · {}% err", bm.error_pct) } else { String::new() }) }</text>
+                <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
+                <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
+                // Two lines when the box holds them, the name alone when it holds one (the
+                // tooltip and the side panel have the rest).
+                if h >= 1.1 * font {
+                    <text class="b-label" x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 1.05 * font)}>{ label }</text>
                 }
-                if !bm.alive {
-                    <text class="b-down" x={f1(p.x + 60.0)} y={f1(p.y + 4.0)}>{"✕ crashed"}</text>
+                if h >= 2.3 * font {
+                    <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{
+                        if bm.alive {
+                            format!("{}{} · busy {} · q {}{}", status.to_uppercase(), if bm.ejected { " (ejected)" } else { "" }, bm.busy, bm.queue, if bm.error_pct > 0.0 { format!(" · {}% err", bm.error_pct) } else { String::new() })
+                        } else {
+                            "✕ CRASHED".to_string()
+                        }
+                    }</text>
                 }
             </g>
         }
@@ -191,19 +218,20 @@ fn render_view(
     };
     html! {
         <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="img" aria-label="Clients, load balancer and backends" onclick={deselect}>
-            <line class="lb-link" x1={f1(CLIENTS_AT.x + 36.0)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - 40.0)} y2={f1(LB_AT.y)} />
+            <line class="lb-link" x1={f1(CLIENTS_AT.x + client_r)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - lb_half)} y2={f1(LB_AT.y)} />
             { for lines }
+            // Dots under the nodes: a request never covers "clients" or "LB".
+            <g class="messages">{ for msgs }</g>
             <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
-                <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r="34" />
-                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 5.0)}>{"clients"}</text>
-                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 52.0)}>{ format!("{:.0} req/s", m.throughput_rps) }</text>
+                <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r={f1(client_r)} />
+                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{"clients"}</text>
+                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{:.0} req/s", m.throughput_rps) }</text>
             </g>
             <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
-                <rect x={f1(LB_AT.x - 40.0)} y={f1(LB_AT.y - 40.0)} width="80" height="80" rx="10" />
-                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 5.0)}>{"LB"}</text>
+                <rect x={f1(LB_AT.x - lb_half)} y={f1(LB_AT.y - lb_half)} width={f1(2.0 * lb_half)} height={f1(2.0 * lb_half)} rx="10" />
+                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 0.35 * font)}>{"LB"}</text>
             </g>
             { for backends }
-            <g class="messages">{ for msgs }</g>
         </svg>
     }
 }
@@ -249,7 +277,7 @@ fn render_selected(
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={id.to_string()}>
-            <h2>{ format!("Backend b{id}") }<span class="muted">{
+            <h2>{ format!("Backend {}", backend_name(id)) }<span class="muted">{
                 if bm.ejected {
                     format!(" — health checks: {}; ejected as an outlier (no traffic)", bm.status)
                 } else {
@@ -309,8 +337,8 @@ fn render_metrics(
                 <dt>{"retries"}</dt><dd>{ format!("{} in the window, {} in all, {} denied by the budget", m.retries, m.retries_total, m.retries_denied) }</dd>
             </dl>
             { for m.crashes.iter().map(|c| html! {
-                <p class="crash-report" data-testid="crash-report">{ format!("b{} crashed at {:.0} ms: {}; {} requests routed to it while down.",
-                    c.node, c.crash_ms,
+                <p class="crash-report" data-testid="crash-report">{ format!("{} crashed at {:.0} ms: {}; {} requests routed to it while down.",
+                    backend_name(c.node), c.crash_ms,
                     c.detect_after_ms.map(|d| format!("marked down {d:.0} ms later")).unwrap_or_else(|| "not marked down (yet)".into()),
                     c.routed_while_down) }</p>
             }) }

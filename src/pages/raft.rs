@@ -3,13 +3,16 @@
 //! messages, and the paper's §9.3 election-time experiment.
 
 use crate::components::event_log::EventLog;
-use crate::components::hooks::use_frames;
+use crate::components::hooks::{stage_style, use_frames, use_stage_scale, StageScale};
 use crate::components::lab::{
     action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input,
     select_handlers, setting, use_lab, LabProps, RunProps,
 };
 use crate::components::network::NetworkPanel;
-use crate::geometry::{arc_path, between_circles, cross_path, f1, lerp, progress, ring, Pt};
+use crate::geometry::{
+    arc_path, between_circles, cross_path, f1, label_spots, lerp, progress, Placer, Pt, Rect,
+    RingFit,
+};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
@@ -22,10 +25,8 @@ use engine::{Fault, NodeId, SimTime};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+/// Height of the picture (viewBox units); its width follows the stage's shape (1–2× as wide).
 const VIEW: f64 = 640.0;
-const CENTER: Pt = Pt { x: 320.0, y: 320.0 };
-const RING_R: f64 = 220.0;
-const NODE_R: f64 = 40.0;
 
 /// A colour per term (not the only cue: entries also print their term).
 fn term_colour(term: u64) -> String {
@@ -37,6 +38,7 @@ fn term_colour(term: u64) -> String {
 #[component]
 pub fn RaftPage(props: &LabProps) -> Html {
     let lab = use_lab::<RaftLab>(props.decoded.clone());
+    let sc = use_stage_scale();
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -47,9 +49,9 @@ pub fn RaftPage(props: &LabProps) -> Html {
         <main class="lab raft">
             { lab_head(&lab) }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_cluster(sim, player.selected, dispatch) }
+                    { render_cluster(sim, player.selected, dispatch, sc) }
                     <p class="legend">
                         <span>{"Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer."}</span>
                         <span>{"Click a message to drop it, a link to cut or restore it."}</span>
@@ -82,12 +84,24 @@ fn render_cluster(
     sim: &Sim<RaftNode>,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
+    sc: StageScale,
 ) -> Html {
     let n = sim.nodes().len();
-    let pos = ring(n, CENTER, if n == 1 { 0.0 } else { RING_R });
+    let k = sc.k;
+    // A wide stage (a projector, 150 % zoom) gets a wide picture: the servers on an ellipse.
+    let view_w = (VIEW * sc.aspect.clamp(1.0, 4.0)).round();
+    let center = Pt {
+        x: view_w / 2.0,
+        y: VIEW / 2.0,
+    };
+    // Sizes in user units from the stage's scale `k` (units per CSS px): text at least 12.5 px
+    // as rendered, nodes big enough to hold "term 10" at that size.
+    let (fit, pos) = RingFit::on_ellipse(n, center, VIEW / 2.0, k, 0.9 * (view_w - VIEW) / 2.0);
+    let (node_r, font) = (fit.node_r, fit.font);
+    let dot_r = (0.47 * font).max(8.0);
     let now = sim.now();
     let lane = |a: NodeId, b: NodeId| -> (Pt, Pt) {
-        let (s, e) = between_circles(pos[a], pos[b], NODE_R, NODE_R);
+        let (s, e) = between_circles(pos[a], pos[b], node_r, node_r);
         let (dx, dy) = (e.x - s.x, e.y - s.y);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
         let (nx, ny) = (-dy / len * 5.0, dx / len * 5.0);
@@ -133,6 +147,39 @@ fn render_cluster(
             </g>
         }
     });
+    // Node text stays readable: message labels go where nothing is, or are left out (the dot,
+    // its colour and its tooltip remain).
+    let mut placer = Placer::default();
+    for (i, &c) in pos.iter().enumerate() {
+        placer.reserve(Rect::circle(c, node_r + 4.0));
+        placer.reserve(Rect::text(
+            Pt {
+                x: c.x,
+                y: c.y + node_r + 1.3 * font,
+            },
+            9,
+            font,
+            true,
+        ));
+        if matches!(sim.nodes()[i].role, Role::Candidate | Role::PreCandidate) {
+            placer.reserve(Rect::text(
+                Pt {
+                    x: c.x,
+                    y: c.y - node_r - 0.7 * font,
+                },
+                10,
+                font,
+                true,
+            ));
+        }
+    }
+    let bounds = Rect {
+        l: 0.0,
+        t: 0.0,
+        r: view_w,
+        b: VIEW,
+    };
+    let label_font = (12.5 * k).max(16.0);
     let messages = sim.in_flight().map(|m| {
         let (s, e) = lane(m.from, m.to);
         let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
@@ -147,12 +194,17 @@ fn render_cluster(
         let failed = matches!(m.msg, Msg::RequestVoteResponse { vote_granted: false, .. } | Msg::AppendEntriesResponse { success: false, .. });
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let label = m.msg.to_string();
+        let chars = label.chars().count();
+        let spots = label_spots(at, Pt { x: e.x - s.x, y: e.y - s.y }, dot_r, chars, label_font);
+        let spot = placer.place(&spots, chars, label_font, bounds);
         html! {
             <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
                 <title>{ format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, label, if m.lost { " (will be lost)" } else { "" }) }</title>
-                <circle cx={f1(at.x)} cy={f1(at.y)} r="8" />
-                <text class="msg-label" x={f1(at.x + 10.0)} y={f1(at.y - 8.0)}>{ label }</text>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
+                if let Some(p) = spot {
+                    <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
+                }
             </g>
         }
     });
@@ -165,7 +217,7 @@ fn render_cluster(
         let timer = sim.timer(i, &Timer::Election).filter(|_| alive).map(|(armed, due)| {
             let total = due.0.saturating_sub(armed.0).max(1);
             let frac = now.0.saturating_sub(armed.0) as f64 / total as f64;
-            html! { <path class="election-timer" d={arc_path(c, NODE_R + 6.0, frac)} /> }
+            html! { <path class="election-timer" d={arc_path(c, node_r + 6.0, frac)} /> }
         });
         let role = node.role;
         let status = if alive { "up" } else { "down" };
@@ -180,20 +232,21 @@ fn render_cluster(
         };
         let aria = format!("Server {i}: {}, term {}{}", role, node.current_term, if alive { "" } else { ", crashed" });
         html! {
-            <g class={classes!("node", "server", format!("role-{}", role.as_str()), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
+            <g class={classes!("node", "server", alive.then(|| format!("role-{}", role.as_str())), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
                 data-node-id={i.to_string()} data-status={status} data-role={role.as_str()} data-term={node.current_term.to_string()}
                 data-member={member.to_string()} role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
                 <title>{ aria }</title>
                 { timer.unwrap_or_default() }
-                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(NODE_R)} />
-                <text class="label" x={f1(c.x)} y={f1(c.y - 2.0)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
-                <text class="term" x={f1(c.x)} y={f1(c.y + 16.0)}>{ format!("term {}", node.current_term) }</text>
-                <text class="status-text" x={f1(c.x)} y={f1(c.y + NODE_R + 22.0)}>{ label }</text>
+                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r + 13.0)} />
+                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r)} />
+                <text class="label" x={f1(c.x)} y={f1(c.y - 0.05 * node_r)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
+                <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ format!("term {}", node.current_term) }</text>
+                <text class="status-text" x={f1(c.x)} y={f1(c.y + node_r + 1.3 * font)}>{ label }</text>
                 if let Some(v) = votes {
-                    <text class="votes" x={f1(c.x)} y={f1(c.y - NODE_R - 12.0)}>{ v }</text>
+                    <text class="votes" x={f1(c.x)} y={f1(c.y - node_r - 0.7 * font)}>{ v }</text>
                 }
                 if !alive {
-                    <path class="cross" d={cross_path(c, 24.0)} />
+                    <path class="cross" d={cross_path(Pt { x: c.x + 0.8 * node_r, y: c.y - 0.8 * node_r }, 0.3 * node_r)} />
                 }
             </g>
         }
@@ -203,7 +256,7 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {VIEW} {VIEW}")} role="img" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="img" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>
@@ -307,7 +360,7 @@ fn render_metrics(sim: &Sim<RaftNode>) -> Html {
             <dl>
                 <dt>{"Leader"}</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| format!("server {l} (term {})", m.term)).unwrap_or_else(|| "none".into()) }</dd>
                 <dt>{"Time without a leader"}</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ format!("{:.1} ms in {} outage(s)", m.leaderless_ms, m.outages.len()) }</dd>
-                <dt>{"Elections"}</dt><dd data-testid="metric-elections">{ format!("{} ({} split votes, {} pre-vote rounds)", m.elections, m.split_votes, m.pre_vote_rounds) }</dd>
+                <dt>{"Elections"}</dt><dd data-testid="metric-elections">{ format!("{} ({} split votes, {} lone campaigns without a majority, {} pre-vote rounds)", m.elections, m.split_votes, m.lone_campaigns, m.pre_vote_rounds) }</dd>
                 <dt>{"Client requests"}</dt><dd>{ format!("{} appended; commit latency mean {}, p50 {}, max {}", m.client_requests, ms(m.commit_latency.mean_ms), ms(m.commit_latency.p50_ms), ms(m.commit_latency.max_ms)) }</dd>
                 <dt>{"Messages"}</dt><dd>{ format!("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
                     m.messages.request_vote, m.messages.request_vote_response, m.messages.append_entries, m.messages.heartbeat,

@@ -10,6 +10,7 @@
 //! sends clicks back as faults and commands.
 
 use crate::components::event_log::EventLog;
+use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
     action_button, fault_timeline, lab_head, lesson_caption, param_input, select_handlers, setting,
     use_lab, LabProps,
@@ -44,6 +45,7 @@ const STRIP_END: f64 = 744.0;
 #[component]
 pub fn ReplicationPage(props: &LabProps) -> Html {
     let lab = use_lab::<ReplicationLab>(props.decoded.clone());
+    let sc = use_stage_scale();
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let run = player.hist.borrow();
@@ -55,7 +57,7 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
             let sim = h.sim();
             let m = measure(sim);
             (
-                repl_stage(sim, &m, sel, dispatch),
+                repl_stage(sim, &m, sel, dispatch, sc.kw),
                 html! { <>{ repl_selected(sim, sel, dispatch) }{ repl_metrics(&m) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -94,7 +96,7 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
         <main class="lab replication">
             { lab_head(&lab) }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
                     { section_switcher(s, setup.sec, dispatch) }
                     { stage }
@@ -193,26 +195,24 @@ fn node_circle(v: NodeView, extra: Html, dispatch: &Callback<Action>) -> Html {
     let (onclick, onkeydown) = select_handlers(dispatch, v.id);
     let c = v.at;
     let r = v.r;
-    let cross = format!(
-        "M {} {} L {} {} M {} {} L {} {}",
-        f1(c.x - r * 0.6),
-        f1(c.y - r * 0.6),
-        f1(c.x + r * 0.6),
-        f1(c.y + r * 0.6),
-        f1(c.x + r * 0.6),
-        f1(c.y - r * 0.6),
-        f1(c.x - r * 0.6),
-        f1(c.y + r * 0.6)
+    // The crash mark sits on the node's upper right, clear of its label.
+    let cross = crate::geometry::cross_path(
+        crate::geometry::Pt {
+            x: c.x + 0.85 * r,
+            y: c.y - 0.85 * r,
+        },
+        0.4 * r.max(12.0),
     );
     html! {
         <g class={classes!("node", format!("st-{}", v.status), format!("role-{}", v.role), (!v.alive).then_some("crashed"),
-                v.selected.then_some("selected"), (v.role == "primary").then_some("is-primary"), v.paused.then_some("paused"))}
+                v.selected.then_some("selected"), (v.role == "primary" && v.alive).then_some("is-primary"), v.paused.then_some("paused"))}
             data-node-id={v.id.to_string()} data-status={v.status.to_string()} data-role={v.role.to_string()}
             data-alive={v.alive.to_string()} data-paused={v.paused.to_string()}
             role="button" tabindex="0" aria-label={v.aria.clone()} {onclick} {onkeydown}>
             <title>{ v.aria }</title>
+            <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
             <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
-            <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ v.label }</text>
+            <text class="label" x={f1(c.x)} y={f1(c.y + 0.37 * r.max(19.0))}>{ v.label }</text>
             if !v.alive { <path class="cross" d={cross} /> }
             if v.paused { <text class="pause-mark" x={f1(c.x + r * 0.8)} y={f1(c.y - r * 0.6)}>{"⏸"}</text> }
             { extra }
@@ -314,7 +314,13 @@ fn repl_stage(
     m: &ReplMetrics,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
+    kw: f64,
 ) -> Html {
+    // On a narrow screen (a phone) the picture keeps its width and grows taller: text at least
+    // 12.5 CSS px as rendered (the stylesheet's `max(16px, var(--t))`) with rows and circles
+    // spaced `g` times wider to hold it.
+    let font = (12.5 * kw).max(16.0);
+    let g = (font / 16.0).clamp(1.0, 2.5);
     let nodes = sim.nodes();
     let data: Vec<NodeId> = (0..nodes.len())
         .filter(|&i| nodes[i].data().is_some())
@@ -326,8 +332,8 @@ fn repl_stage(
         return html! { <p>{"No monitor in this run."}</p> };
     };
     let now = sim.now();
-    let rh = if data.len() > 5 { 48.0 } else { 64.0 };
-    let top = 112.0;
+    let rh = g * if data.len() > 5 { 48.0 } else { 64.0 };
+    let top = 112.0 * g;
     let row_y = |k: usize| top + rh * k as f64;
     let data_x = 212.0;
     let span = rh * data.len().saturating_sub(1) as f64;
@@ -338,7 +344,10 @@ fn repl_stage(
             top + span * k as f64 / (clients.len() - 1) as f64
         }
     };
-    let mon_at = Pt { x: 64.0, y: 40.0 };
+    let mon_at = Pt {
+        x: 64.0,
+        y: 40.0 * g,
+    };
     let pos = |i: NodeId| -> Option<Pt> {
         if i == MONITOR {
             return Some(mon_at);
@@ -366,6 +375,8 @@ fn repl_stage(
         let y = row_y(k);
         let l = lags.iter().find(|l| l.node == i);
         let head = match (d.role, l) {
+            // A crashed node drops its role mark: it acts as nothing while down.
+            (Role::Primary, _) if !alive => format!("✕ crashed (was primary) · epoch {}", d.epoch),
             (Role::Primary, _) => format!("★ primary · epoch {} · {}{}", d.epoch, d.mode, if d.degraded { " (degraded)" } else { "" }),
             (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => format!(
                 "replica · epoch {} · {} behind, {:.0} ms{}",
@@ -414,7 +425,7 @@ fn repl_stage(
             </>
         };
         node_circle(
-            NodeView { id: i, at: Pt { x: data_x, y }, r: 19.0, label: i.to_string(), role, status, alive,
+            NodeView { id: i, at: Pt { x: data_x, y }, r: (0.8 * font).max(19.0), label: i.to_string(), role, status, alive,
                 paused: nodes[i].pause.is_paused(), selected: selected == Some(i), aria },
             extra,
             dispatch,
@@ -427,9 +438,10 @@ fn repl_stage(
         let status = if alive { "up" } else { "crashed" };
         let at = Pt { x: 64.0, y: client_y(k) };
         let aria = format!("Client {i}: sends to node {} (epoch {})", c.primary, c.epoch);
-        let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + 38.0)}>{ format!("→ {}", c.primary) }</text> };
+        let r = (0.75 * font).max(17.0);
+        let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + r + 1.2 * font)}>{ format!("→ {}", c.primary) }</text> };
         node_circle(
-            NodeView { id: i, at, r: 17.0, label: i.to_string(), role: "client", status, alive,
+            NodeView { id: i, at, r, label: i.to_string(), role: "client", status, alive,
                 paused: nodes[i].pause.is_paused(), selected: selected == Some(i), aria },
             extra,
             dispatch,
@@ -441,7 +453,7 @@ fn repl_stage(
         NodeView {
             id: MONITOR,
             at: mon_at,
-            r: 22.0,
+            r: (0.85 * font).max(22.0),
             label: "M".into(),
             role: "monitor",
             status: if mon_alive { "up" } else { "crashed" },
@@ -454,23 +466,23 @@ fn repl_stage(
                 mon.primary.map(|p| p.to_string()).unwrap_or("none".into())
             ),
         },
-        html! { <text class="node-head" x={f1(mon_at.x + 32.0)} y={f1(mon_at.y + 6.0)}>{ format!("monitor · epoch {} · primary {}", mon.epoch, mon.primary.map(|p| format!("node {p}")).unwrap_or("none".into())) }</text> },
+        html! { <text class="node-head" x={f1(mon_at.x + (0.85 * font).max(22.0) + 10.0)} y={f1(mon_at.y + 0.35 * font)}>{ format!("monitor · epoch {} · primary {}", mon.epoch, mon.primary.map(|p| format!("node {p}")).unwrap_or("none".into())) }</text> },
         dispatch,
     );
 
     // Who acted as primary, against time; red where two did at once.
-    let tl_top = row_y(data.len().saturating_sub(1)) + 58.0;
+    let tl_top = row_y(data.len().saturating_sub(1)) + 58.0 * g;
     let horizon = SimTime(now.0.max(1_000_000));
     let acting = acting_intervals(sim);
     let split = split_brain_intervals(sim);
     let tl_h = 14.0;
-    let tl_gap = 18.0;
+    let tl_gap = 18.0 * g;
     let tl_bottom = tl_top + 12.0 + tl_gap * data.len() as f64;
     let rows = acting.iter().enumerate().map(|(k, (i, spans))| {
         let y = tl_top + 12.0 + tl_gap * k as f64;
         html! {
             <g class="tl-row" data-testid="acting-row" data-node={i.to_string()} data-spans={spans.len().to_string()}>
-                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + 12.0)}>{ format!("node {i}") }</text>
+                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + tl_h / 2.0 + 0.35 * font)}>{ format!("node {i}") }</text>
                 <rect class="tl-lane" x={f1(STRIP_X)} y={f1(y)} width={f1(STRIP_END - STRIP_X)} height={f1(tl_h)} />
                 { bars(spans, horizon, y, tl_h, "tl-acting") }
             </g>
@@ -480,7 +492,7 @@ fn repl_stage(
         let (x0, x1) = (time_x(a, horizon), time_x(b, horizon));
         html! { <rect class="tl-split" data-testid="split-brain-band" x={f1(x0)} y={f1(tl_top + 8.0)} width={f1((x1 - x0).max(2.0))} height={f1(tl_bottom - tl_top - 2.0)} /> }
     });
-    let height = tl_bottom + 26.0;
+    let height = tl_bottom + 10.0 + 1.2 * font;
     let deselect = {
         let d = dispatch.clone();
         Callback::from(move |_| d.emit(Action::Select(None)))
@@ -492,11 +504,15 @@ fn repl_stage(
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
             <g class="timeline" data-testid="primary-timeline">
-                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{"acting as primary — red: two at once (split brain)"}</text>
+                if g > 1.2 {
+                    <text class="tl-title" x="10" y={f1(tl_top)}>{"acting primary (red: split brain)"}</text>
+                } else {
+                    <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{"acting as primary — red: two at once (split brain)"}</text>
+                }
                 { for split_bands }
                 { for rows }
-                <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 18.0)}>{"0"}</text>
-                <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 18.0)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
+                <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 1.1 * font)}>{"0"}</text>
+                <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 1.1 * font)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
             </g>
         </svg>
     }

@@ -2,6 +2,7 @@
 //! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
+use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
     lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
 };
@@ -36,9 +37,15 @@ const MAX_FLIGHTS: usize = 300;
 /// Above this many tokens arcs and ticks are not drawn (the statistics still are).
 const MAX_DRAWN_TOKENS: usize = 20_000;
 
-/// A node's colour (its name is always printed next to it: colour is never the only cue).
+/// A node's colour from the page's 16-colour palette (`--c0`…`--c15` in style.css; its name is
+/// always printed next to it: colour is never the only cue), for a `style` attribute.
 pub fn node_colour(id: NodeId) -> String {
-    format!("hsl({}, 62%, 46%)", (id * 47 + 200) % 360)
+    format!("var(--c{})", id % 16)
+}
+
+/// `style` painting with a node's colour (`fill` or `stroke`).
+fn paint(what: &str, id: NodeId) -> String {
+    format!("{what}:{}", node_colour(id))
 }
 
 fn at_turn(turn: f64, r: f64) -> Pt {
@@ -50,15 +57,30 @@ fn at_turn(turn: f64, r: f64) -> Pt {
 }
 
 /// Row geometry of the server column: y of row k and its height.
-fn row_y(k: usize, rows: usize) -> (f64, f64) {
+/// Row `k` of `rows` in the server column: its top and height. Rows grow to hold their text at
+/// `font` (user units) when they all still fit; otherwise the text is left out (see `labelled`).
+fn row_y(k: usize, rows: usize, font: f64) -> (f64, f64) {
     let h = (600.0 / rows.max(1) as f64).clamp(6.0, 30.0);
+    let roomy = (1.3 * font).max(h);
+    let h = if roomy * rows as f64 <= 620.0 {
+        roomy
+    } else {
+        h
+    };
     (20.0 + h * k as f64, h)
+}
+
+/// The text size of the server column at stage scale `k` (the stylesheet's `max(19px, var(--t))`).
+fn row_font(k: f64) -> f64 {
+    (12.5 * k).max(19.0)
 }
 
 /// The page.
 #[component]
 pub fn RingPage(props: &LabProps) -> Html {
     let lab = use_lab::<HashRingLab>(props.decoded.clone());
+    let sc = use_stage_scale();
+    let k = sc.k;
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let lookup = use_state(|| None::<String>);
@@ -72,7 +94,7 @@ pub fn RingPage(props: &LabProps) -> Html {
         .filter(|t| now_ms - t.as_ms_f64() < FLIGHT_MS)
         .map(|t| {
             let frac = ((now_ms - t.as_ms_f64()) / FLIGHT_MS).clamp(0.0, 1.0);
-            render_flights(rl, &rows, frac)
+            render_flights(rl, &rows, frac, k)
         });
     let lookup_ref = use_node_ref();
     let on_lookup = {
@@ -91,6 +113,7 @@ pub fn RingPage(props: &LabProps) -> Html {
         steps: run.steps(),
         selected: selected_node,
         dispatch: dispatch.clone(),
+        scale: k,
     };
     html! {
         <main class="lab ring">
@@ -99,7 +122,7 @@ pub fn RingPage(props: &LabProps) -> Html {
                 <div class="banner notice" data-testid="skipped">{ format!("Skipped operations: {}", run.skipped().join("; ")) }</div>
             }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
                     <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="img" aria-label="Hash ring" data-testid="ring">
                         <RingStatic ..static_props />
@@ -137,11 +160,16 @@ pub struct StaticProps {
     steps: u64,
     selected: Option<NodeId>,
     dispatch: Callback<Action>,
+    /// The stage's scale (user units per CSS px).
+    scale: f64,
 }
 
 impl PartialEq for StaticProps {
     fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps && self.selected == o.selected
+        Rc::ptr_eq(&self.run, &o.run)
+            && self.steps == o.steps
+            && self.selected == o.selected
+            && self.scale == o.scale
     }
 }
 
@@ -174,18 +202,18 @@ pub fn RingStatic(props: &StaticProps) -> Html {
             .into_iter()
             .map(|(node, d)| {
                 let failed = ring.state(node) == NodeState::Failed;
-                html! { <path class={classes!("arc", failed.then_some("failed"))} data-arc-node={node.to_string()} d={d} stroke={node_colour(node)} /> }
+                html! { <path class={classes!("arc", failed.then_some("failed"))} data-arc-node={node.to_string()} d={d} style={paint("stroke", node)} /> }
             })
             .collect::<Html>()
     } else {
-        html! { <text class="muted-svg" x={f1(C.x)} y={f1(C.y)}>{ format!("{} tokens: too many to draw", tokens.len()) }</text> }
+        html! { <text class="muted-svg" x={f1(C.x)} y={f1(C.y - 1.5 * (12.5 * props.scale).max(20.0))}>{ format!("{} tokens: too many to draw", tokens.len()) }</text> }
     };
     let ticks = (draw_tokens && tokens.len() <= 3000).then(|| {
         tokens
             .iter()
             .map(|t| {
                 let (a, b) = (at_turn(t.turn(), R - 7.0), at_turn(t.turn(), R + 7.0));
-                html! { <line class="tick" x1={f1(a.x)} y1={f1(a.y)} x2={f1(b.x)} y2={f1(b.y)} stroke={node_colour(t.node)} /> }
+                html! { <line class="tick" x1={f1(a.x)} y1={f1(a.y)} x2={f1(b.x)} y2={f1(b.y)} style={paint("stroke", t.node)} /> }
             })
             .collect::<Html>()
     });
@@ -203,7 +231,7 @@ pub fn RingStatic(props: &StaticProps) -> Html {
         } else {
             node_colour(owner)
         };
-        html! { <circle class="key-dot" cx={f1(p.x)} cy={f1(p.y)} r="2" fill={fill} /> }
+        html! { <circle class="key-dot" cx={f1(p.x)} cy={f1(p.y)} r="2" style={format!("fill:{fill}")} /> }
     });
     let stats = rl.stats();
     let max_keys = stats
@@ -213,11 +241,15 @@ pub fn RingStatic(props: &StaticProps) -> Html {
         .max()
         .unwrap_or(1)
         .max(1);
+    // The column: colour swatch, name, bar, count; the bar gives way to text that grew.
+    let font = row_font(props.scale);
+    let label_w = 1.9 * font;
+    let bar_max = (330.0 - 14.0 - label_w - 3.4 * font).clamp(40.0, 200.0);
     let server_rows = rows.iter().enumerate().map(|(k, &id)| {
-        let (y, h) = row_y(k, rows.len());
+        let (y, h) = row_y(k, rows.len(), font);
         let state = ring.state(id);
         let keys = stats.per_node.iter().find(|l| l.node == id).map(|l| l.keys).unwrap_or(0);
-        let w = 200.0 * keys as f64 / max_keys as f64;
+        let w = bar_max * keys as f64 / max_keys as f64;
         let d = props.dispatch.clone();
         let onclick = Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
@@ -229,11 +261,11 @@ pub fn RingStatic(props: &StaticProps) -> Html {
                 data-node-id={id.to_string()} data-status={status} data-keys={keys.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("{}: {}, {keys} keys, weight {}", engine::ring::node_name(id), state.as_str(), ring.weight(id)) }</title>
                 <rect class="row-bg" x={f1(ROWS_X - 4.0)} y={f1(y)} width="336" height={f1(h - 1.0)} />
-                <rect x={f1(ROWS_X)} y={f1(y + 2.0)} width="10" height={f1((h - 5.0).max(2.0))} fill={node_colour(id)} />
-                <rect class="bar" x={f1(ROWS_X + 60.0)} y={f1(y + 3.0)} width={f1(w)} height={f1((h - 7.0).max(2.0))} fill={node_colour(id)} />
-                if h >= 12.0 {
-                    <text class="row-label" x={f1(ROWS_X + 14.0)} y={f1(y + h * 0.7)}>{ engine::ring::node_name(id) }</text>
-                    <text class="row-count" x={f1(ROWS_X + 64.0 + w)} y={f1(y + h * 0.7)}>{ if state == NodeState::Failed { format!("{keys} · FAILED") } else { keys.to_string() } }</text>
+                <rect x={f1(ROWS_X)} y={f1(y + 2.0)} width="10" height={f1((h - 5.0).max(2.0))} style={paint("fill", id)} />
+                <rect class="bar" x={f1(ROWS_X + 14.0 + label_w)} y={f1(y + 3.0)} width={f1(w)} height={f1((h - 7.0).max(2.0))} style={paint("fill", id)} />
+                if h >= font {
+                    <text class="row-label" x={f1(ROWS_X + 14.0)} y={f1(y + h * 0.5 + 0.35 * font)}>{ engine::ring::node_name(id) }</text>
+                    <text class="row-count" x={f1(ROWS_X + 18.0 + label_w + w)} y={f1(y + h * 0.5 + 0.35 * font)}>{ if state == NodeState::Failed { format!("{keys} · FAILED") } else { keys.to_string() } }</text>
                 }
             </g>
         }
@@ -245,20 +277,20 @@ pub fn RingStatic(props: &StaticProps) -> Html {
             <g class="ticks">{ ticks.unwrap_or_default() }</g>
             <g class="keys">{ for dots }</g>
             <text class="ring-caption" x={f1(C.x)} y={f1(C.y)}>{ format!("{} keys", n_keys) }</text>
-            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 20.0)}>{ format!("{} tokens · {}", tokens.len(), rl.params().scheme) }</text>
+            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 1.2 * (12.5 * props.scale).max(18.0))}>{ format!("{} tokens · {}", tokens.len(), rl.params().scheme) }</text>
             <g class="servers">{ for server_rows }</g>
         </g>
     }
 }
 
 /// Keys that changed owner in the last operation, flying from the old owner's row to the new.
-fn render_flights(rl: &RingLab, rows: &[NodeId], frac: f64) -> Html {
+fn render_flights(rl: &RingLab, rows: &[NodeId], frac: f64, scale: f64) -> Html {
     let Some(m) = rl.movement() else {
         return html! {};
     };
     let row_centre = |id: NodeId| {
         rows.iter().position(|&r| r == id).map(|k| {
-            let (y, h) = row_y(k, rows.len());
+            let (y, h) = row_y(k, rows.len(), row_font(scale));
             Pt {
                 x: ROWS_X + 5.0,
                 y: y + h / 2.0,
@@ -277,12 +309,12 @@ fn render_flights(rl: &RingLab, rows: &[NodeId], frac: f64) -> Html {
             x: (1.0 - e).powi(2) * from.x + 2.0 * (1.0 - e) * e * mid.x + e * e * to.x,
             y: (1.0 - e).powi(2) * from.y + 2.0 * (1.0 - e) * e * mid.y + e * e * to.y,
         };
-        html! { <circle class="flight" cx={f1(p.x)} cy={f1(p.y)} r="3.5" fill={node_colour(mv.to)} /> }
+        html! { <circle class="flight" cx={f1(p.x)} cy={f1(p.y)} r="3.5" style={paint("fill", mv.to)} /> }
     });
     html! {
         <g class="flights" data-testid="flights">
             { for dots }
-            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 44.0)}>{ format!("{} keys moving ({:.1}%)", m.moved(), m.moved_pct()) }</text>
+            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 2.5 * (12.5 * scale).max(18.0))}>{ format!("{} keys moving ({:.1}%)", m.moved(), m.moved_pct()) }</text>
         </g>
     }
 }
@@ -318,7 +350,7 @@ fn render_walk(rl: &RingLab, key: &str) -> Html {
         };
         html! {
             <g class={classes!("walk-step", format!("k-{:?}", s.kind).to_lowercase())} style={format!("animation-delay:{}ms", 300 + i * 250)}>
-                <circle cx={f1(p.x)} cy={f1(p.y)} r="9" fill={node_colour(s.node)} />
+                <circle cx={f1(p.x)} cy={f1(p.y)} r="9" style={paint("fill", s.node)} />
                 <text x={f1(p.x)} y={f1(p.y + 4.0)}>{ label }</text>
             </g>
         }
@@ -440,7 +472,7 @@ fn render_stats(rl: &RingLab) -> Html {
         html! {
             <g>
                 <title>{ format!("{}: {} keys ({:.2}%)", engine::ring::node_name(l.node), l.keys, l.share_pct) }</title>
-                <rect x={f1(x)} y={f1(y(l.keys as f64))} width={f1((bw - 1.0).max(0.5))} height={f1(h - 20.0 - y(l.keys as f64))} fill={node_colour(l.node)} />
+                <rect x={f1(x)} y={f1(y(l.keys as f64))} width={f1((bw - 1.0).max(0.5))} height={f1(h - 20.0 - y(l.keys as f64))} style={paint("fill", l.node)} />
                 if n <= 24.0 { <text class="tick" x={f1(x + bw / 2.0)} y={f1(h - 6.0)}>{ engine::ring::node_name(l.node) }</text> }
             </g>
         }
@@ -503,6 +535,50 @@ fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>) -> Html 
     }
 }
 
+/// The scheme as a menu of names, and the parameter of the two schemes that take one (Maglev's
+/// table size, the bounded loads' factor) as a field beside it.
+fn scheme_select(s: &Scenario, dispatch: &Callback<Action>) -> Html {
+    use engine::ring::schemes::Scheme;
+    let current = s.setup::<HashRingLab>().scheme;
+    let d = dispatch.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let v = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        d.emit(Action::SetParam("scheme".into(), v));
+    });
+    let param = match current {
+        Scheme::Maglev { m } => Some((
+            "maglev",
+            "Maglev table size",
+            m.to_string(),
+            "a prime, 7–1000003 (65537 by default)",
+        )),
+        Scheme::Bounded { c_pct } => Some((
+            "bounded",
+            "load bound c × 100",
+            c_pct.to_string(),
+            "capacity = c × mean load; 100–1000 (125 by default)",
+        )),
+        _ => None,
+    };
+    html! {
+        <>
+            <label title="how keys are assigned to nodes (all compared on the same keys in “Compare schemes”)"><span>{"scheme"}</span>
+                <select data-testid="param-scheme" {onchange}>
+                    { for Scheme::ALL.iter().map(|sc| html! {
+                        <option value={sc.to_string()} selected={sc.as_str() == current.as_str()}>{ sc.title() }</option>
+                    }) }
+                </select>
+            </label>
+            if let Some((kind, label, value, help)) = param {
+                { crate::components::lab::text_field(dispatch, "param-scheme-arg".into(), label, value, help,
+                    move |v| Action::SetParam("scheme".into(), format!("{kind}:{v}"))) }
+            }
+        </>
+    }
+}
+
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
@@ -513,7 +589,7 @@ fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
                 { setting::<HashRingLab>(s, dispatch, "vn", "vnodes per node") }
                 { setting::<HashRingLab>(s, dispatch, "hash", "hash function") }
                 { setting::<HashRingLab>(s, dispatch, "r", "replicas") }
-                { setting::<HashRingLab>(s, dispatch, "scheme", "scheme") }
+                { scheme_select(s, dispatch) }
                 { setting::<HashRingLab>(s, dispatch, "keys", "keys") }
             </div>
         </section>

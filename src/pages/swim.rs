@@ -4,13 +4,13 @@
 
 use super::detect_compare::DetectCompare;
 use crate::components::event_log::EventLog;
-use crate::components::hooks::use_frames;
+use crate::components::hooks::{stage_style, use_frames, use_stage_scale, StageScale};
 use crate::components::lab::{
     action_button, click_emit, fault_timeline, lab_head, lesson_caption, param_input,
     select_handlers, setting, use_lab, LabProps,
 };
 use crate::components::network::NetworkPanel;
-use crate::geometry::{cross_path, f1, lerp, progress, ring, Pt};
+use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
 use crate::player::Action;
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
 use engine::heartbeat::swim_metrics::{group_view, measure, sweep_one, SweepRow, SWEEP_SIZES};
@@ -51,6 +51,7 @@ fn status_word(s: MemberState) -> &'static str {
 #[component]
 pub fn SwimPage(props: &LabProps) -> Html {
     let lab = use_lab::<SwimLab>(props.decoded.clone());
+    let sc = use_stage_scale();
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -61,9 +62,9 @@ pub fn SwimPage(props: &LabProps) -> Html {
         <main class="lab swim">
             { lab_head(&lab) }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_svg(sim, selected, dispatch) }
+                    { render_svg(sim, selected, dispatch, sc) }
                     { render_legend(selected) }
                 </div>
                 <div class="side">
@@ -102,9 +103,25 @@ fn msg_kind(m: &SwimMsg) -> (&'static str, String) {
     (kind, if u > 0 { format!("{word} +{u}") } else { word })
 }
 
-fn render_svg(sim: &Sim<SwimNode>, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+fn render_svg(
+    sim: &Sim<SwimNode>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+    sc: StageScale,
+) -> Html {
     let n = sim.nodes().len();
-    let pos = ring(n, CENTER, RING_R);
+    let k = sc.k;
+    // A wide stage gets a wide picture: the members on an ellipse.
+    let view_w = (VIEW * sc.aspect.clamp(1.0, 2.0)).round();
+    let center = Pt {
+        x: view_w / 2.0,
+        y: CENTER.y,
+    };
+    // Text at least 12.5 CSS px as rendered (the stylesheet's `max(19px, var(--t))`): the circle
+    // shrinks to leave a line of text under the bottom member.
+    let font = (12.5 * k).max(19.0);
+    let ring_r = RING_R.min(VIEW - CENTER.y - 28.0 - 1.3 * font);
+    let pos = ellipse(n, center, ring_r + 0.9 * (view_w - VIEW) / 2.0, ring_r);
     let r = member_radius(n);
     let now = sim.now();
     let group = group_view(sim);
@@ -133,10 +150,39 @@ fn render_svg(sim: &Sim<SwimNode>, selected: Option<NodeId>, dispatch: &Callback
 
     let flying: Vec<_> = sim.in_flight().collect();
     let labelled = flying.len() <= LABELLED_MSGS;
+    // Members and their words stay readable: a message label goes where nothing is, or is left
+    // out (the dot, its colour and its tooltip remain).
+    let mut placer = Placer::default();
+    placer.reserve(Rect::text(Pt { x: 6.0, y: 20.0 }, 44, font, false));
+    for &c in &pos {
+        placer.reserve(Rect::circle(c, r + 3.0));
+        if n <= WORDED {
+            placer.reserve(Rect::text(
+                Pt {
+                    x: c.x,
+                    y: c.y + r + 1.05 * font,
+                },
+                10,
+                font,
+                true,
+            ));
+        }
+    }
+    let bounds = Rect {
+        l: 0.0,
+        t: 0.0,
+        r: view_w,
+        b: VIEW,
+    };
     let messages = flying.iter().map(|m| {
         let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
         let at = lerp(pos[m.from], pos[m.to], f);
         let (kind, label) = msg_kind(&m.msg);
+        let chars = label.chars().count();
+        let dir = Pt { x: pos[m.to].x - pos[m.from].x, y: pos[m.to].y - pos[m.from].y };
+        let spot = (labelled && kind != "gossip")
+            .then(|| placer.place(&label_spots(at, dir, 7.0, chars, font), chars, font, bounds))
+            .flatten();
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let title = format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, m.msg, if m.lost { " (will be lost)" } else { "" });
         html! {
@@ -144,8 +190,8 @@ fn render_svg(sim: &Sim<SwimNode>, selected: Option<NodeId>, dispatch: &Callback
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
                 <title>{ title }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
-                if labelled && kind != "gossip" {
-                    <text class="msg-label" x={f1(at.x + 9.0)} y={f1(at.y - 7.0)}>{ label }</text>
+                if let Some(p) = spot {
+                    <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
                 }
             </g>
         }
@@ -187,12 +233,13 @@ fn render_svg(sim: &Sim<SwimNode>, selected: Option<NodeId>, dispatch: &Callback
                 data-incarnation={node.inc.to_string()} data-slow={slow.to_string()}
                 role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
                 <title>{ aria }</title>
+                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
                 <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
                 if n <= LABELLED {
                     <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ i }</text>
                 }
                 if n <= WORDED {
-                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 19.0)}>{ word_text }</text>
+                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 1.05 * font)}>{ word_text }</text>
                 }
                 if let (Some(inc), true) = (inc, n <= LABELLED && !is_sel) {
                     <text class="inc" x={f1(c.x + r * 0.75)} y={f1(c.y - r * 0.75)}>{ format!("i{inc}") }</text>
@@ -215,7 +262,7 @@ fn render_svg(sim: &Sim<SwimNode>, selected: Option<NodeId>, dispatch: &Callback
         None => "What most members believe".to_string(),
     };
     html! {
-        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {VIEW} {VIEW}")} role="img" aria-label="SWIM members" data-testid="cluster"
+        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {view_w} {VIEW}")} role="img" aria-label="SWIM members" data-testid="cluster"
             data-viewer={selected.map(|s| s.to_string()).unwrap_or_default()} onclick={deselect}>
             <text class="view-caption" x="6" y="20">{ caption }</text>
             <g class="links">{ cuts }</g>

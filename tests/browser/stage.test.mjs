@@ -52,22 +52,91 @@ for (const size of ['projector', 'zoom150']) {
   });
 }
 
-browserTest('at 1280×720 every text on each lab\'s stage is at least 12 px', async ({ session }) => {
-  for (const lab of LABS) {
-    const { page, close } = await pageAt(session, 'projector', `lab=${lab}`);
-    const small = await page.evaluate(() =>
-      [...document.querySelectorAll('[data-testid=stage] svg text')]
-        .filter((t) => t.textContent.trim())
-        .map((t) => ({
-          text: t.textContent.trim().slice(0, 20),
-          px: parseFloat(getComputedStyle(t).fontSize) * (t.ownerSVGElement.getScreenCTM()?.a ?? 1),
-        }))
-        .filter((t) => t.px < 12),
-    );
-    assert.deepEqual(small, [], `${lab}: stage text under 12 px`);
-    await close();
-  }
+/** Every non-empty text on the stage smaller than 12 CSS px as rendered. */
+function smallTexts(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=stage] svg text')]
+      .filter((t) => t.textContent.trim() && t.getBBox().width > 0)
+      .map((t) => ({
+        text: t.textContent.trim().slice(0, 20),
+        px: Math.round(parseFloat(getComputedStyle(t).fontSize) * (t.ownerSVGElement.getScreenCTM()?.a ?? 1) * 10) / 10,
+      }))
+      .filter((t) => t.px < 12),
+  );
+}
+
+// The three sizes a class sees: the projector, the projector at 150 % zoom, a phone. Text on the
+// stage grows in user units as the picture shrinks (`use_stage_scale`), so it never drops under
+// 12 px; also after a resize.
+for (const size of ['projector', 'zoom150', 'phone']) {
+  browserTest(`at ${size} every text on each lab's stage is at least 12 px`, async ({ session }) => {
+    for (const lab of LABS) {
+      const { page, close } = await pageAt(session, size, `lab=${lab}`);
+      await waitUntil(async () => (await smallTexts(page)).length === 0, { timeout: 3_000, message: `${lab} at ${size}: ${JSON.stringify(await smallTexts(page))}` }).catch(() => {});
+      assert.deepEqual(await smallTexts(page), [], `${lab} at ${size}: stage text under 12 px`);
+      await close();
+    }
+  });
+}
+
+browserTest('stage text stays at least 12 px after the window is resized', async ({ session }) => {
+  const { page, close } = await pageAt(session, 'projector', 'lab=raft');
+  await page.setViewportSize({ width: 700, height: 420 });
+  await waitUntil(async () => (await smallTexts(page)).length === 0, { timeout: 3_000, message: 'text grows after a resize' });
+  await close();
 });
+
+/** Pairs of stage texts whose boxes overlap (by more than 1.5 px each way), in CSS px. */
+function overlappingTexts(page) {
+  return page.evaluate(() => {
+    const texts = [...document.querySelectorAll('[data-testid=stage] svg text')]
+      .filter((t) => t.textContent.trim() && getComputedStyle(t).visibility !== 'hidden')
+      .map((t) => ({ text: t.textContent.trim().slice(0, 24), r: t.getBoundingClientRect() }))
+      .filter((t) => t.r.width > 0 && t.r.height > 0);
+    const pad = 1.5;
+    const out = [];
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        const [a, b] = [texts[i].r, texts[j].r];
+        if (a.left + pad < b.right - pad && b.left + pad < a.right - pad && a.top + pad < b.bottom - pad && b.top + pad < a.bottom - pad) {
+          out.push(`"${texts[i].text}" × "${texts[j].text}"`);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+// Key frames: each preset opens just before its key event; the frame it opens at and a few
+// events later (messages leaving the nodes) at the projector and on a phone.
+const OVERLAP_PRESETS = {
+  raft: ['raft-leader-crash', 'raft-split-vote', 'raft-minority-leader'],
+  heartbeat: ['hb-failover', 'hb-split-brain'],
+  lb: ['lb-crash-hc', 'lb-weights'],
+  swim: ['swim-crash', 'swim-partition'],
+  ring: ['ring-add'],
+};
+for (const size of ['projector', 'phone']) {
+  browserTest(`at ${size} no two stage labels overlap in the presets' key frames`, async ({ session }) => {
+    const problems = [];
+    for (const [lab, presets] of Object.entries(OVERLAP_PRESETS)) {
+      const { page, close } = await pageAt(session, size, `lab=${lab}`);
+      for (const id of presets) {
+        await choosePreset(page, id);
+        await page.getByTestId('preset-lesson').waitFor();
+        for (const frame of ['opening', 'after 12 events']) {
+          if (frame !== 'opening') {
+            for (let i = 0; i < 12; i++) await page.getByTestId('step').click();
+          }
+          await page.waitForTimeout(100);
+          for (const o of await overlappingTexts(page)) problems.push(`${id} (${frame}): ${o}`);
+        }
+      }
+      await close();
+    }
+    assert.deepEqual(problems, [], 'overlapping stage labels');
+  });
+}
 
 browserTest('on a 360 px phone no lab page scrolls sideways', async ({ session }) => {
   for (const lab of LABS) {

@@ -11,7 +11,7 @@ pub const PRESETS: &[Preset] = &[
         title: "A worker crashes",
         lesson: "Node 3 stops at 1.5 s. Its heartbeats stop; the monitor marks it suspect after 250 ms of \
                  silence and down after 500 ms. Detection time is bounded by the timeout plus one interval.",
-        query: "lab=heartbeat&v=1&seed=7&n=5&lat=10-15&loss=0&faults=1500:crash:3",
+        query: "lab=heartbeat&v=1&seed=7&n=5&lat=10-15&loss=0&faults=1500:crash:3&t=1400",
     },
     Preset {
         id: "hb-failover",
@@ -19,7 +19,7 @@ pub const PRESETS: &[Preset] = &[
         title: "Primary crash and failover",
         lesson: "The primary (node 1) crashes. Once it is declared down the monitor promotes node 2 at epoch 2. \
                  When node 1 restarts it comes back as a backup.",
-        query: "lab=heartbeat&v=1&seed=3&n=4&lat=10-15&loss=0&faults=1200:crash:1;4000:restart:1",
+        query: "lab=heartbeat&v=1&seed=3&n=4&lat=10-15&loss=0&faults=1200:crash:1;4000:restart:1&t=1100",
     },
     Preset {
         id: "hb-lossy",
@@ -48,7 +48,7 @@ pub const PRESETS: &[Preset] = &[
         lesson: "The primary is cut off from the monitor but keeps running. The monitor promotes node 2; for a \
                  while two nodes believe they are primary. After the heal, node 1's heartbeat carries the stale \
                  epoch 1 and the monitor demotes it — epochs fence the old primary.",
-        query: "lab=heartbeat&v=1&seed=2&n=4&lat=10-15&loss=0&faults=1000:partition:0.2.3.4|1;3000:heal",
+        query: "lab=heartbeat&v=1&seed=2&n=4&lat=10-15&loss=0&faults=1000:partition:0.2.3.4|1;3000:heal&t=900",
     },
     Preset {
         id: "hb-phi-outage",

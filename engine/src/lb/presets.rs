@@ -13,7 +13,7 @@ pub const PRESETS: &[Preset] = &[
                  Round-robin keeps sending it a quarter of the requests: they queue and time out (p99 = the \
                  1 s timeout). Power of two choices, compared on the identical request stream, sees b5's \
                  outstanding requests and sends it far less. Try lc and pewma too.",
-        query: "lab=lb&v=1&seed=1&n=4&lat=10-15&loss=0&rate=300&eject=0&cmp=p2c&faults=2000:cmd:5:slow:10",
+        query: "lab=lb&v=1&seed=1&n=4&lat=10-15&loss=0&rate=300&eject=0&cmp=p2c&faults=2000:cmd:5:slow:10&t=1900",
     },
     Preset {
         id: "lb-weights",
@@ -48,7 +48,7 @@ pub const PRESETS: &[Preset] = &[
                  to 4 times with no retry budget: attempts quadruple, queues overflow and almost nothing \
                  succeeds. Switch the retry budget on: retries are capped at ~20% of requests.",
         query: "lab=lb&v=1&seed=1&n=4&lat=10-15&loss=0&rate=520&timeout=150&retry=fixed&tries=4&budget=0\
-                &faults=3000:cmd:2:slow:10",
+                &faults=3000:cmd:2:slow:10&t=2900",
     },
     Preset {
         id: "lb-hot-client",

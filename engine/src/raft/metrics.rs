@@ -10,7 +10,7 @@ use crate::sim::{Sim, What};
 use crate::time::SimTime;
 use crate::NodeId;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A stretch of time without a working leader.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -55,9 +55,13 @@ pub struct RaftMetrics {
     pub elections: u64,
     /// Pre-vote rounds started.
     pub pre_vote_rounds: u64,
-    /// Terms in which someone campaigned and nobody won (split votes, or candidates cut off
-    /// from a majority), not counting the newest term.
+    /// Split votes: terms in which two or more servers campaigned and nobody won, not counting
+    /// the newest term.
     pub split_votes: u64,
+    /// Terms in which a single server campaigned and did not win (cut off from a majority, or
+    /// refused for a stale log), not counting the newest term: an isolated server's repeated
+    /// timeouts land here, not among the split votes.
+    pub lone_campaigns: u64,
     /// Messages sent, by type.
     pub messages: MsgCounts,
     /// Messages lost at random.
@@ -241,23 +245,29 @@ pub fn measure(sim: &Sim<RaftNode>) -> RaftMetrics {
     let leaderless_ms = outages.iter().map(|o| o.duration_ms).sum();
     let mut messages = MsgCounts::default();
     let mut latencies = Vec::new();
-    let mut campaigned = BTreeSet::new();
+    // Candidates per term.
+    let mut campaigned: BTreeMap<u64, u32> = BTreeMap::new();
     let mut won = BTreeSet::new();
     let (mut elections, mut pre_votes, mut client_requests) = (0, 0, 0);
     for n in nodes {
         messages.add(&n.ghost.sent);
         latencies.extend_from_slice(&n.ghost.commit_latency_us);
-        campaigned.extend(n.ghost.campaigns.iter().copied());
+        for &t in &n.ghost.campaigns {
+            *campaigned.entry(t).or_default() += 1;
+        }
         won.extend(n.ghost.led_terms.iter().copied());
         elections += n.ghost.campaigns.len() as u64;
         pre_votes += n.ghost.pre_votes;
         client_requests += n.ghost.proposed;
     }
     let newest = nodes.iter().map(|n| n.current_term).max().unwrap_or(0);
-    let split_votes = campaigned
-        .iter()
-        .filter(|&&t| t < newest && !won.contains(&t))
-        .count() as u64;
+    let lost = |many: bool| {
+        campaigned
+            .iter()
+            .filter(|&(t, &c)| *t < newest && !won.contains(t) && (c >= 2) == many)
+            .count() as u64
+    };
+    let (split_votes, lone_campaigns) = (lost(true), lost(false));
     let stats = sim.stats();
     RaftMetrics {
         time_ms: sim.now().as_ms_f64(),
@@ -269,6 +279,7 @@ pub fn measure(sim: &Sim<RaftNode>) -> RaftMetrics {
         elections,
         pre_vote_rounds: pre_votes,
         split_votes,
+        lone_campaigns,
         messages,
         messages_lost: stats.lost,
         messages_dropped: stats.dropped,

@@ -59,7 +59,7 @@ pub const PRESETS: &[Preset] = &[
         lesson: "20% of messages are lost. Heartbeats go missing, followers time out and elections happen even \
                  though no server failed; client requests still commit, only later (compare commit latency).",
         query: "lab=raft&v=1&seed=1&n=5&lat=10-15&loss=20&faults=2000:cmd:3:put:x=1;2200:cmd:3:incr:x;\
-                2400:cmd:3:incr:x",
+                2400:cmd:3:incr:x&t=1900",
     },
     Preset {
         id: "raft-rejoin",

@@ -27,7 +27,7 @@ pub const PRESETS: &[Preset] = &[
         title: "Adding a node: ring",
         lesson: "Press Step: node n10 joins ten nodes. Only about 1/11 ≈ 9% of the keys move — all of them to \
                  the new node. Compare with the mod-N preset.",
-        query: "lab=ring&v=1&seed=1&n=10&lat=10-15&loss=0&vn=160&ops=1000:add:n10",
+        query: "lab=ring&v=1&seed=1&n=10&lat=10-15&loss=0&vn=160&ops=1000:add:n10&t=900",
     },
     Preset {
         id: "ring-add-modn",
@@ -35,7 +35,7 @@ pub const PRESETS: &[Preset] = &[
         title: "Adding a node: mod-N",
         lesson: "The same keys with hash mod N: adding the eleventh node moves about 10/11 ≈ 91% of the keys, \
                  most of them between old nodes. This is why caches use consistent hashing.",
-        query: "lab=ring&v=1&seed=1&n=10&lat=10-15&loss=0&vn=160&scheme=modn&ops=1000:add:n10",
+        query: "lab=ring&v=1&seed=1&n=10&lat=10-15&loss=0&vn=160&scheme=modn&ops=1000:add:n10&t=900",
     },
     Preset {
         id: "ring-fail",
@@ -43,7 +43,7 @@ pub const PRESETS: &[Preset] = &[
         title: "A failed node and its replicas",
         lesson: "n2 fails at 1 s but keeps its tokens: each of its keys is served by the next node clockwise \
                  (its first replica), and only those keys move. Recovery at 4 s moves exactly them back.",
-        query: "lab=ring&v=1&seed=1&n=5&lat=10-15&loss=0&ops=1000:fail:n2;4000:recover:n2",
+        query: "lab=ring&v=1&seed=1&n=5&lat=10-15&loss=0&ops=1000:fail:n2;4000:recover:n2&t=900",
     },
     Preset {
         id: "ring-hot",

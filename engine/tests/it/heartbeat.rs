@@ -312,7 +312,12 @@ fn heavy_loss_causes_false_suspicions() {
 // old primary stepping down.
 #[test]
 fn split_brain_is_measured_in_the_partition_preset() {
-    let h = run(&format!("{}&t=5000", preset_link("hb-split-brain")));
+    // The preset opens just before the partition; measure after the heal.
+    let base = preset_link("hb-split-brain")
+        .split("&t=")
+        .next()
+        .expect("a link");
+    let h = run(&format!("{base}&t=5000"));
     let m = measure(h.sim());
     let from = note_time(h.sim(), "2: now primary at epoch 2");
     let to = note_time(h.sim(), "1: steps down");

@@ -1648,6 +1648,17 @@ fn split_votes_are_counted() {
     no_violations(&s);
 }
 
+// An isolated server times out again and again, alone in each of its terms: those are lone
+// campaigns, not split votes (nobody split the vote with it).
+#[test]
+fn an_isolated_servers_campaigns_are_not_split_votes() {
+    let s = run(3, 5, &dflt(), "1000:isolate:2", 4_000);
+    let m = measure(&s);
+    assert_eq!(m.split_votes, 0, "{:?}", noted(&s, "candidate"));
+    assert!(m.lone_campaigns >= 3, "{m:?}");
+    assert_eq!(leaders(&s).len(), 1);
+}
+
 // ============================================================ §9.3 experiment
 
 // Raft §9.3 (Figure 16): a small amount of randomization in the election timeout avoids split

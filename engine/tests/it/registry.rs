@@ -259,3 +259,31 @@ proptest! {
         }
     }
 }
+
+// A preset opens at most 1 s of simulated time before its first fault or operation (10 s of
+// waiting at the default 1/10× speed), so a class sees the key event soon after pressing Play.
+#[test]
+fn every_preset_opens_close_to_its_first_event() {
+    for p in presets() {
+        let query: String = p.query.split_whitespace().collect();
+        let value = |key: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                .map(str::to_string)
+        };
+        let first = value("faults").or_else(|| value("ops")).and_then(|tl| {
+            tl.split(';')
+                .filter_map(|e| e.split(':').next()?.parse::<u64>().ok())
+                .min()
+        });
+        let t: u64 = value("t").and_then(|t| t.parse().ok()).unwrap_or(0);
+        if let Some(first) = first {
+            assert!(
+                t + 1000 >= first,
+                "{} opens at {t} ms, its first event is at {first} ms",
+                p.id
+            );
+        }
+    }
+}
