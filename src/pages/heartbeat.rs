@@ -182,8 +182,8 @@ fn render_svg(
         });
         let aria = format!(
             "{} {}: {}{}, {}",
-            if i == MONITOR { "Monitor" } else { "Worker" },
-            i,
+            if i == MONITOR { "M, the monitor" } else { "Worker" },
+            if i == MONITOR { "(node 0)".to_string() } else { i.to_string() },
             st.as_str(),
             if alive { "" } else { " (crashed)" },
             role
@@ -193,12 +193,14 @@ fn render_svg(
             <g class={classes!("node", format!("st-{}", st.as_str()), (!alive).then_some("crashed"), sel.then_some("selected"), (role == "primary" && alive).then_some("is-primary"))}
                 data-node-id={i.to_string()} data-status={st.as_str()} data-alive={alive.to_string()}
                 data-role={role} data-epoch={epoch.to_string()}
-                role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
-                <title>{ aria }</title>
+                {onclick}>
                 { arc.unwrap_or_default() }
-                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 12.0)} />
-                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
-                <text class="label" x={f1(c.x)} y={f1(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
+                <g class="node-hit" role="button" tabindex="0" aria-label={aria.clone()} {onkeydown}>
+                    <title>{ aria }</title>
+                    <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 12.0)} />
+                    <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
+                    <text class="label" x={f1(c.x)} y={f1(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
+                </g>
                 if !small || i == MONITOR {
                     <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 1.2 * font)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
                 }
@@ -217,7 +219,7 @@ fn render_svg(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="img" aria-label="Workers around the monitor" data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="Workers around the monitor" data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>

@@ -217,7 +217,7 @@ fn render_view(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="img" aria-label="Clients, load balancer and backends" onclick={deselect}>
+        <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="group" aria-label="Clients, load balancer and backends" onclick={deselect}>
             <line class="lb-link" x1={f1(CLIENTS_AT.x + client_r)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - lb_half)} y2={f1(LB_AT.y)} />
             { for lines }
             // Dots under the nodes: a request never covers "clients" or "LB".

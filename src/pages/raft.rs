@@ -234,12 +234,16 @@ fn render_cluster(
         html! {
             <g class={classes!("node", "server", alive.then(|| format!("role-{}", role.as_str())), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
                 data-node-id={i.to_string()} data-status={status} data-role={role.as_str()} data-term={node.current_term.to_string()}
-                data-member={member.to_string()} role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
-                <title>{ aria }</title>
+                data-member={member.to_string()} {onclick}>
                 { timer.unwrap_or_default() }
-                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r + 13.0)} />
-                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r)} />
-                <text class="label" x={f1(c.x)} y={f1(c.y - 0.05 * node_r)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
+                // The keyboard target: the circle and its number (the texts around it are shown,
+                // and said by its name).
+                <g class="node-hit" role="button" tabindex="0" aria-label={aria.clone()} {onkeydown}>
+                    <title>{ aria }</title>
+                    <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r + 13.0)} />
+                    <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r)} />
+                    <text class="label" x={f1(c.x)} y={f1(c.y - 0.05 * node_r)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
+                </g>
                 <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ format!("term {}", node.current_term) }</text>
                 <text class="status-text" x={f1(c.x)} y={f1(c.y + node_r + 1.3 * font)}>{ label }</text>
                 if let Some(v) = votes {
@@ -256,7 +260,7 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="img" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>

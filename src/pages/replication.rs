@@ -208,14 +208,19 @@ fn node_circle(v: NodeView, extra: Html, dispatch: &Callback<Action>) -> Html {
                 v.selected.then_some("selected"), (v.role == "primary" && v.alive).then_some("is-primary"), v.paused.then_some("paused"))}
             data-node-id={v.id.to_string()} data-status={v.status.to_string()} data-role={v.role.to_string()}
             data-alive={v.alive.to_string()} data-paused={v.paused.to_string()}
-            role="button" tabindex="0" aria-label={v.aria.clone()} {onclick} {onkeydown}>
-            <title>{ v.aria }</title>
-            <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
-            <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
-            <text class="label" x={f1(c.x)} y={f1(c.y + 0.37 * r.max(19.0))}>{ v.label }</text>
+            {onclick}>
+            // The node's row (log, notes, its hit area) under the circle.
+            { extra }
+            // The keyboard target: the circle and its label; the node's log and notes around it
+            // are shown beside it.
+            <g class="node-hit" role="button" tabindex="0" aria-label={format!("{}: {}", v.label, v.aria)} {onkeydown}>
+                <title>{ v.aria }</title>
+                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
+                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
+                <text class="label" x={f1(c.x)} y={f1(c.y + 0.37 * r.max(19.0))}>{ v.label }</text>
+            </g>
             if !v.alive { <path class="cross" d={cross} /> }
             if v.paused { <text class="pause-mark" x={f1(c.x + r * 0.8)} y={f1(c.y - r * 0.6)}>{"⏸"}</text> }
-            { extra }
         </g>
     }
 }
@@ -499,7 +504,7 @@ fn repl_stage(
     };
     let msgs = sim.in_flight().map(|m| dot(m, repl_msg_kind(&m.msg)));
     html! {
-        <svg class="cluster repl-view" viewBox={format!("0 0 {W} {}", f1(height))} role="img"
+        <svg class="cluster repl-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group"
             aria-label="Monitor, data nodes with their logs, clients, and who acted as primary" onclick={deselect}>
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
@@ -804,7 +809,7 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster locks-view" viewBox={format!("0 0 {W} {}", f1(tl_bottom + 26.0))} role="img"
+        <svg class="cluster locks-view" viewBox={format!("0 0 {W} {}", f1(tl_bottom + 26.0))} role="group"
             aria-label="Lock service, clients and storage" onclick={deselect}>
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
@@ -900,7 +905,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="img" aria-label="Active-active sites and their values" onclick={deselect}>
+        <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group" aria-label="Active-active sites and their values" onclick={deselect}>
             <text class="tl-title" x="10" y={f1(height - 10.0)}>
                 { match sites.first().map(|s| s.p.resolve) {
                     Some(Resolve::Crdt) => "key = the counter's total at that site",

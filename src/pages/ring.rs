@@ -124,7 +124,7 @@ pub fn RingPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="img" aria-label="Hash ring" data-testid="ring">
+                    <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="group" aria-label="Hash ring" data-testid="ring">
                         <RingStatic ..static_props />
                         if let Some(f) = flights { { f } }
                         if let Some(k) = (*lookup).clone() { { render_walk(rl, &k) } }

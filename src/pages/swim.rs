@@ -231,13 +231,15 @@ fn render_svg(
             <g class={classes!("node", "member", format!("st-{word}"), (!up).then_some("crashed"), is_sel.then_some("selected"), slow.then_some("slow"))}
                 data-node-id={i.to_string()} data-status={word} data-crashed={(!up).to_string()}
                 data-incarnation={node.inc.to_string()} data-slow={slow.to_string()}
-                role="button" tabindex="0" aria-label={aria.clone()} {onclick} {onkeydown}>
-                <title>{ aria }</title>
-                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
-                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
-                if n <= LABELLED {
-                    <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ i }</text>
-                }
+                {onclick}>
+                <g class="node-hit" role="button" tabindex="0" aria-label={aria.clone()} {onkeydown}>
+                    <title>{ aria }</title>
+                    <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
+                    <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
+                    if n <= LABELLED {
+                        <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ i }</text>
+                    }
+                </g>
                 if n <= WORDED {
                     <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 1.05 * font)}>{ word_text }</text>
                 }
@@ -262,7 +264,7 @@ fn render_svg(
         None => "What most members believe".to_string(),
     };
     html! {
-        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {view_w} {VIEW}")} role="img" aria-label="SWIM members" data-testid="cluster"
+        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="SWIM members" data-testid="cluster"
             data-viewer={selected.map(|s| s.to_string()).unwrap_or_default()} onclick={deselect}>
             <text class="view-caption" x="6" y="20">{ caption }</text>
             <g class="links">{ cuts }</g>

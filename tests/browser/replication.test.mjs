@@ -82,9 +82,17 @@ browserTest('the paused lock holder writes stale data without fencing, and is re
   assert.equal(await metric(fenced, 'stale-accepted'), 0);
   const refused = fenced.locator('[data-testid=storage-write][data-verdict=refused]');
   assert.ok((await refused.count()) >= 1);
-  // Refused writes are red.
+  // Refused writes are drawn in the palette's "down" colour.
   const colour = await refused.first().locator("text").evaluate((el) => getComputedStyle(el).fill);
-  assert.equal(colour, 'rgb(179, 38, 30)');
+  const down = await fenced.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--down)';
+    document.body.append(probe);
+    const c = getComputedStyle(probe).color;
+    probe.remove();
+    return c;
+  });
+  assert.equal(colour, down);
 });
 
 browserTest('the section switcher changes the link and the stage', async ({ openPage }) => {
