@@ -81,9 +81,9 @@ browserTest('the paused lock holder writes stale data without fencing, and is re
   assert.equal(await metric(fenced, 'stale-accepted'), 0);
   const refused = fenced.locator('[data-testid=storage-write][data-verdict=refused]');
   assert.ok((await refused.count()) >= 1);
-  // Refused writes are red.
+  // Refused writes are red (the palette's vermillion).
   const colour = await refused.first().locator("text").evaluate((el) => getComputedStyle(el).fill);
-  assert.equal(colour, 'rgb(179, 38, 30)');
+  assert.equal(colour, 'rgb(179, 71, 0)'); // the palette's --down (vermillion)
 });
 
 browserTest('the section switcher changes the link and the stage', async ({ openPage }) => {
