@@ -166,6 +166,23 @@ pub fn stage_style(sc: StageScale) -> String {
     format!("--k:{:.2}", sc.k)
 }
 
+/// A non-negative decimal as the pages write viewBoxes (`1280`, `412.5`). Hand-made: `str::parse`
+/// for `f64` would link the float parser into every bundle (about 10 KB gzip) for this alone.
+fn plain_number(s: &str) -> Option<f64> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || int.len() + frac.len() > 15 {
+        return None;
+    }
+    let whole = int.parse::<u64>().ok()? as f64;
+    let part = if frac.is_empty() {
+        0.0
+    } else {
+        frac.parse::<u64>().ok()? as f64 / 10f64.powi(frac.len() as i32)
+    };
+    Some(whole + part)
+}
+
 /// Measures the stage's first SVG (None before layout).
 fn measure_stage() -> Option<StageScale> {
     let doc = web_sys::window()?.document()?;
@@ -173,7 +190,7 @@ fn measure_stage() -> Option<StageScale> {
     let vb: Vec<f64> = svg
         .get_attribute("viewBox")?
         .split([' ', ','])
-        .filter_map(|s| s.parse().ok())
+        .filter_map(plain_number)
         .collect();
     let (vw, vh) = (*vb.get(2)?, *vb.get(3)?);
     let r = svg.get_bounding_client_rect();
@@ -187,4 +204,19 @@ fn measure_stage() -> Option<StageScale> {
         kw: round(vw / r.width()),
         aspect: round(r.width() / r.height()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_number;
+
+    #[test]
+    fn viewbox_numbers_parse_without_the_float_parser() {
+        assert_eq!(plain_number("1280"), Some(1280.0));
+        assert_eq!(plain_number("412.5"), Some(412.5));
+        assert_eq!(plain_number("0"), Some(0.0));
+        for bad in ["", "-3", "1e3", "1.2.3", ".5", "12px", "99999999999999999"] {
+            assert_eq!(plain_number(bad), None, "{bad}");
+        }
+    }
 }
