@@ -66,7 +66,16 @@ pub struct McResult {
     pub assumed_mttr: bool,
 }
 
+/// Fewer system outages than this and the yearly availabilities are mostly exactly 1: the
+/// interval is not meaningful (the page says to simulate more years).
+pub const MIN_OUTAGES: u64 = 20;
+
 impl McResult {
+    /// True when the run saw too few outages for its interval to mean anything.
+    pub fn too_few_outages(&self) -> bool {
+        self.outages < MIN_OUTAGES
+    }
+
     /// True when the formula's availability lies in the 95 % interval.
     pub fn formula_in_ci(&self) -> bool {
         self.availability.contains(self.formula_availability)
@@ -273,7 +282,7 @@ mod tests {
         assert!(run(&b, 3, 1).unwrap_err().contains("too often"));
         let b = Block::parse("10m/5m").unwrap();
         let max = max_years_for(&b);
-        assert!(max >= MIN_YEARS && max < MAX_YEARS);
+        assert!((MIN_YEARS..MAX_YEARS).contains(&max));
         assert!(run(&b, max + 1, 1).unwrap_err().contains("at most"));
         assert!(run(&b, 2, 1).unwrap_err().contains("3–10000"));
         // Never down: zero downtime, no NaN.

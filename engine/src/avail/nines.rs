@@ -259,7 +259,9 @@ pub fn fmt_duration(s: f64) -> String {
     }
 }
 
+// The tests compare against the platform's libm on purpose.
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
 

@@ -87,10 +87,18 @@ impl Leaf {
     /// The canonical text (`99.95%`, `1000h/4h`).
     pub fn text(&self) -> String {
         match *self {
-            Leaf::Avail(a) => format!("{}%", fmt_num(a.a * 100.0)),
-            Leaf::Rates { mtbf_h, mttr_h } => format!("{}h/{}h", fmt_num(mtbf_h), fmt_num(mttr_h)),
+            Leaf::Avail(a) => format!("{}%", fmt_exact(100.0 - a.u * 100.0)),
+            Leaf::Rates { mtbf_h, mttr_h } => {
+                format!("{}h/{}h", fmt_exact(mtbf_h), fmt_exact(mttr_h))
+            }
         }
     }
+}
+
+/// Ten decimals, trailing zeros trimmed (enough to read back the same availability to 1e-12).
+fn fmt_exact(x: f64) -> String {
+    let s = format!("{x:.10}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn check_time(what: &str, h: f64) -> Result<(), String> {
