@@ -10,8 +10,8 @@
 use engine::avail::mmc::{self, Mmc};
 use engine::avail::montecarlo;
 use engine::avail::nines::{
-    fmt_duration, fmt_nines, fmt_num, fmt_percent, parse_nines, parse_percent, Avail, PERIODS,
-    YEAR_H,
+    fmt_duration, fmt_nines, fmt_num, fmt_percent, fmt_percent_ci, parse_nines, parse_percent,
+    PERIODS, YEAR_H,
 };
 use engine::avail::stats::Estimate;
 use engine::avail::system::Block;
@@ -217,10 +217,11 @@ fn system(args: &[String]) -> Result<String, String> {
     }
     let a = &mc.availability;
     let d = &mc.downtime_h_per_year;
+    let ci = fmt_percent_ci(a.mean, a.lo, a.hi);
     let mut out = format!(
         "system   {}\n\
          formula  availability {} % ({} nines), downtime {} per year\n\
-         simulated {} years (seed {}): availability {} % ± {} (95 % CI {} – {} %)\n\
+         simulated {} years (seed {}): availability {} % (standard error {} points; 95 % CI {} – {} %)\n\
          \x20         downtime {} per year (95 % CI {} – {}), {} outages{}\n\
          \x20         the formula is {}inside the 95 % interval\n",
         b.text(),
@@ -229,10 +230,10 @@ fn system(args: &[String]) -> Result<String, String> {
         fmt_duration(formula.u * YEAR_H * 3600.0),
         mc.years,
         mc.seed,
-        fmt_percent(Avail::from_a(a.mean)),
+        ci[0],
         fmt_num(a.std_err * 100.0),
-        fmt_num(a.lo * 100.0),
-        fmt_num(a.hi * 100.0),
+        ci[1],
+        ci[2],
         fmt_duration(d.mean * 3600.0),
         fmt_duration(d.lo.max(0.0) * 3600.0),
         fmt_duration(d.hi * 3600.0),

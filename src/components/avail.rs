@@ -10,7 +10,9 @@ use crate::web;
 use engine::avail::link::{self, Arrangement, CalcLink, MAX_COMPONENTS};
 use engine::avail::mmc::{self, Mmc, SimResult};
 use engine::avail::montecarlo::{self, McResult};
-use engine::avail::nines::{fmt_duration, fmt_nines, fmt_num, fmt_percent, Avail, PERIODS, YEAR_H};
+use engine::avail::nines::{
+    fmt_duration, fmt_nines, fmt_num, fmt_percent, fmt_percent_ci, Avail, PERIODS, YEAR_H,
+};
 use engine::avail::system::Block;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -417,6 +419,7 @@ fn round(x: f64, digits: i32) -> f64 {
 fn mc_result(r: &McResult, b: &Block) -> Html {
     let a = &r.availability;
     let d = &r.downtime_h_per_year;
+    let [m, lo, hi] = fmt_percent_ci(a.mean, a.lo, a.hi);
     let verdict = if r.too_few_outages() {
         format!(
             "Only {} outages in {} years: too few for the interval to mean anything; simulate more years.",
@@ -431,7 +434,7 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
         <div class="avail-mc" data-testid="avail-mc-result" data-mean={a.mean.to_string()} data-lo={a.lo.to_string()}
             data-hi={a.hi.to_string()} data-formula={b.avail().a.to_string()} data-in-ci={r.formula_in_ci().to_string()}>
             <p><strong>{ format!("Simulated {} years (seed {}): ", r.years, r.seed) }</strong>
-                { format!("availability {} (95 % CI {} – {}), ", pct(a.mean), pct(a.lo), pct(a.hi)) }
+                { format!("availability {m} % (95 % CI {lo} – {hi} %), ") }
                 { format!("formula {}.", pct(r.formula_availability)) }</p>
             <p>{ format!("Downtime per year {} (95 % CI {} – {}); formula {}. {} outages",
                 fmt_duration(d.mean * 3600.0), fmt_duration(d.lo.max(0.0) * 3600.0), fmt_duration(d.hi * 3600.0),

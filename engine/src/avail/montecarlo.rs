@@ -26,7 +26,7 @@ pub const MAX_YEARS: u32 = 10_000;
 pub const MIN_YEARS: u32 = 3;
 /// Work budget: expected transitions × (components + 1). Keeps a run under about a second in
 /// the page.
-pub const MAX_WORK: f64 = 6e7;
+pub const MAX_WORK: f64 = 1.5e7;
 /// MTTR assumed for a component given only as an availability, hours.
 pub const AVAIL_ONLY_MTTR_H: f64 = 1.0;
 

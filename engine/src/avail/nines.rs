@@ -215,6 +215,34 @@ pub fn fmt_percent(av: Avail) -> String {
     trim_zeros(&s)
 }
 
+/// A mean availability and its interval `[lo, hi]` in percent, with enough decimals to tell the
+/// ends apart (at least as many as [`fmt_percent`] gives the mean); the ends are clamped to
+/// `[0, 100]` (an interval's upper end may pass 100 % arithmetically).
+pub fn fmt_percent_ci(mean: f64, lo: f64, hi: f64) -> [String; 3] {
+    let clamp = |x: f64| x.clamp(0.0, 1.0);
+    let (mean, lo, hi) = (clamp(mean), clamp(lo), clamp(hi));
+    let base = fmt_percent(Avail::from_a(mean));
+    let base_dec = base.split_once('.').map_or(0, |(_, d)| d.len());
+    let width = (hi - lo) * 100.0;
+    let need = if width > 0.0 {
+        ((-detmath::log10(width)).ceil() + 1.0).clamp(1.0, 10.0) as usize
+    } else {
+        1
+    };
+    let d = need.max(base_dec).min(12);
+    let f = |x: f64| {
+        let s = format!("{:.*}", d, x * 100.0);
+        // Never round a value below 100 % up to "100": truncate it instead.
+        if x < 1.0 && s.starts_with("100") {
+            let k = detmath::powi(10.0, d as u32);
+            format!("{:.*}", d, (x * 100.0 * k).floor() / k)
+        } else {
+            s
+        }
+    };
+    [f(mean), f(lo), f(hi)]
+}
+
 /// The number of nines with one decimal (`3.3`, `3`), or `∞` for a system that is never down.
 pub fn fmt_nines(av: Avail) -> String {
     match av.nines() {
@@ -295,6 +323,23 @@ mod tests {
         assert_eq!(fmt_percent(Avail::from_a(0.998001)), "99.8");
         assert_eq!(fmt_percent(parse_percent("99.95").unwrap()), "99.95");
         assert_eq!(fmt_percent(Avail::from_u(1e-14)), "99.999999999999");
+    }
+
+    #[test]
+    fn intervals_show_enough_digits() {
+        assert_eq!(
+            fmt_percent_ci(0.008, 0.0079, 0.0081),
+            ["0.800", "0.790", "0.810"]
+        );
+        assert_eq!(
+            fmt_percent_ci(0.9995, 0.9993, 1.0002),
+            ["99.950", "99.930", "100.000"]
+        );
+        let [m, _, hi] = fmt_percent_ci(0.999_999_9, 0.999_999_8, 0.999_999_999_99);
+        assert!(
+            m.starts_with("99.99999") && hi.starts_with("99.9999"),
+            "{m} {hi}"
+        );
     }
 
     #[test]
