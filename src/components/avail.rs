@@ -31,13 +31,13 @@ const PICKS: [&str; 6] = ["99", "99.5", "99.9", "99.95", "99.99", "99.999"];
 /// Requests per M/M/c simulation.
 const SIM_REQUESTS: u32 = 200_000;
 
-/// A field's message, or nothing.
+/// A field's message and the default used meanwhile (`fallback`; empty: none), or nothing.
 fn field_error(testid: &str, r: &Result<impl Sized, String>, fallback: &str) -> Html {
     match r {
         Ok(_) => html! {},
         Err(e) => html! {
             <span class="field-error" role="alert" data-testid={testid.to_string()}>
-                { format!("{e}; using {fallback}") }
+                { if fallback.is_empty() { e.clone() } else { format!("{e}; using {fallback}") } }
             </span>
         },
     }
@@ -291,7 +291,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 }
             </div>
             if s.arr == Arrangement::KofN {
-                { field_error("avail-error-k", &k_checked, "no result") }
+                { field_error("avail-error-k", &k_checked, "") }
             }
             <ol class="avail-comps">
                 { for s.comps.iter().enumerate().map(|(i, c)| comp_row(i, c)) }
