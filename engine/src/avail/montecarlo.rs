@@ -165,9 +165,10 @@ pub fn run(b: &Block, years: u32, seed: u64) -> Result<McResult, String> {
     let limit = max_years_for(b);
     if years > limit {
         return Err(if limit < MIN_YEARS {
-            "this system fails and recovers too often to simulate a year of it here (about \
-             a million transitions a year or more); lengthen its MTBF or MTTR"
-                .to_string()
+            format!(
+                "this system fails and recovers too often to simulate {MIN_YEARS} years of it \
+                 here; lengthen its MTBF or MTTR, or use fewer components"
+            )
         } else {
             format!("this system fails and recovers often: at most {limit} years per run")
         });
