@@ -384,10 +384,13 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         </section>
     };
 
+    // Problems of the link itself (an unknown arrangement, too many components); the fields'
+    // own messages are shown next to them.
+    let field_problems = loaded.0.problems();
     let notes: Vec<&(&str, String)> = loaded
         .1
         .iter()
-        .filter(|(k, _)| matches!(*k, "avarr" | "avc"))
+        .filter(|p| !field_problems.contains(p))
         .collect();
     let copy = Callback::from(move |_: MouseEvent| {
         web::copy_to_clipboard(&web::full_link(&web::location_query()));
