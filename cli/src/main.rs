@@ -6,6 +6,7 @@
 //! cli experiment fig16 [--runs N] [--seed S]
 //! cli experiment swim-sweep [--runs N] [--seed S]
 //! cli experiment detect-compare [--runs N] [--seed S] [--loss P]
+//! cli avail nines|system|mmc …
 //! cli keys [<lab>]
 //! cli presets
 //! cli help
@@ -13,6 +14,8 @@
 //!
 //! A link with problems is refused: every problem is printed as `error: <param>: <message>`
 //! (the same messages the page shows in its banner) and the exit code is 2.
+
+mod avail;
 
 use engine::history::Run;
 use engine::lab::{Lab, LabKind, LabVisitor};
@@ -52,6 +55,7 @@ USAGE:
         prints CSV (design, members, seed, first detection and full dissemination in ms, messages
         each member sends per second, messages the busiest process receives per second, false
         positives, and the expected loads).
+{AVAIL}
     cli keys [<lab>]
         The link keys of one lab (or of every lab) as a Markdown table: key, meaning, default,
         range. The README's key tables are this output.
@@ -101,6 +105,8 @@ enum Command {
         seed: u64,
         loss_pct: u64,
     },
+    /// The availability calculator (`cli avail …`), its arguments.
+    Avail(Vec<String>),
 }
 
 /// Parses the arguments after the program name. Errors are one line, ready for `error: `.
@@ -126,6 +132,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         }
         "run" => parse_run(rest),
         "experiment" => parse_experiment(rest),
+        "avail" => Ok(Command::Avail(rest.to_vec())),
         "keys" => match rest {
             [] => Ok(Command::Keys(LabKind::ALL.to_vec())),
             [name] => LabKind::parse(name)
@@ -134,7 +141,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
             [_, extra, ..] => Err(format!("`keys` takes one lab, got also '{}'", clip(extra))),
         },
         other => Err(format!(
-            "unknown command '{}' (commands: run, experiment, keys, presets, help)",
+            "unknown command '{}' (commands: run, experiment, avail, keys, presets, help)",
             clip(other)
         )),
     }
@@ -520,7 +527,14 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     let text = match cmd {
-        Command::Help => format!("{USAGE}\n"),
+        Command::Help => format!("{}\n", USAGE.replace("{AVAIL}", avail::USAGE)),
+        Command::Avail(a) => match avail::run(&a) {
+            Ok(text) => text,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        },
         Command::Presets => presets_text(),
         Command::Keys(labs) => keys_text(&labs),
         Command::Experiment { runs, seed } => experiment_csv(runs, seed),

@@ -98,3 +98,47 @@ fn experiment_help_and_a_link_after_double_dash() {
         "{err}"
     );
 }
+
+#[test]
+fn avail_prints_the_formula_next_to_the_simulation() {
+    let (code, out, err) = cli(&["avail", "nines", "99.9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("8h 45m 57s"), "{out}");
+    let (code, out, err) = cli(&[
+        "avail",
+        "system",
+        "series(99.9%, 99.9%)",
+        "--years",
+        "50",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON on stdout");
+    assert!((v["formula"]["availability"].as_f64().unwrap() - 0.998001).abs() < 1e-12);
+    assert_eq!(v["monte_carlo"]["years"], 50);
+    let (code, out, err) = cli(&[
+        "avail",
+        "mmc",
+        "--rps",
+        "800",
+        "--service-ms",
+        "20",
+        "--p99-ms",
+        "100",
+        "--requests",
+        "20000",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("formula") && out.contains("simulated") && out.contains("pods for p99"),
+        "{out}"
+    );
+    let (code, out, err) = cli(&["avail", "system", "2of3(1000h/0h)"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with("error: ") && err.contains("MTTR must be above 0"),
+        "{err}"
+    );
+}

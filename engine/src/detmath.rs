@@ -84,6 +84,104 @@ pub fn exp(x: f64) -> f64 {
     scale_pow2(sum, k as i64)
 }
 
+/// `x^n` for a whole `n`, by repeated squaring (basic operations only, so bit-identical
+/// everywhere; `f64::powi` may call a platform routine).
+pub fn powi(x: f64, n: u32) -> f64 {
+    let mut base = x;
+    let mut n = n;
+    let mut acc = 1.0;
+    while n > 0 {
+        if n & 1 == 1 {
+            acc *= base;
+        }
+        base *= base;
+        n >>= 1;
+    }
+    acc
+}
+
+/// `10^x`.
+pub fn pow10(x: f64) -> f64 {
+    exp(x * LN10)
+}
+
+/// The standard normal quantile `Φ⁻¹(p)` for `0 < p < 1` (P. J. Acklam's rational approximation,
+/// within 1e-7 of the exact value, checked against tables); NaN outside `(0, 1)`.
+pub fn normal_quantile(p: f64) -> f64 {
+    if p.is_nan() || p <= 0.0 || p >= 1.0 {
+        return f64::NAN;
+    }
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_211_027e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    const P_LOW: f64 = 0.024_25;
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < P_LOW {
+        tail((-2.0 * ln(p)).sqrt())
+    } else if p <= 1.0 - P_LOW {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -tail((-2.0 * ln(1.0 - p)).sqrt())
+    }
+}
+
+/// Student's t quantile `t_p(df)` for `0 < p < 1`, `df ≥ 2`: exact for `df = 2`
+/// (`(2p − 1) / √(2p(1 − p))`), otherwise the Cornish–Fisher expansion of Abramowitz & Stegun
+/// 26.7.5 around the normal quantile (four terms: within 0.3 % at `df = 3`, 1e-4 from `df = 10`).
+/// NaN for `df < 2` or `p` outside `(0, 1)`.
+pub fn t_quantile(p: f64, df: u64) -> f64 {
+    if df < 2 || p.is_nan() || p <= 0.0 || p >= 1.0 {
+        return f64::NAN;
+    }
+    if df == 2 {
+        return (2.0 * p - 1.0) / (2.0 * p * (1.0 - p)).sqrt();
+    }
+    let z = normal_quantile(p);
+    let v = df as f64;
+    let z2 = z * z;
+    let z3 = z2 * z;
+    let z5 = z3 * z2;
+    let z7 = z5 * z2;
+    let z9 = z7 * z2;
+    let g1 = (z3 + z) / 4.0;
+    let g2 = (5.0 * z5 + 16.0 * z3 + 3.0 * z) / 96.0;
+    let g3 = (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / 384.0;
+    let g4 = (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / 92_160.0;
+    z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v)
+}
+
 /// `v * 2^k` by exponent arithmetic (exact unless the result is subnormal).
 fn scale_pow2(v: f64, k: i64) -> f64 {
     let mut v = v;
@@ -143,5 +241,53 @@ mod tests {
     fn log10_of_powers() {
         assert!(close(log10(1000.0), 3.0));
         assert!(close(log10(1e-8), -8.0));
+    }
+    #[test]
+    fn powi_and_pow10() {
+        assert_eq!(powi(2.0, 10), 1024.0);
+        assert_eq!(powi(0.5, 0), 1.0);
+        assert!(close(powi(0.999, 365), 0.999f64.powi(365)));
+        assert!(close(pow10(-3.0), 1e-3));
+        assert!(close(pow10(2.5), 10f64.powf(2.5)));
+    }
+
+    #[test]
+    fn normal_quantile_textbook_values() {
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_963_985),
+            (0.995, 2.575_829_304),
+            (0.9, 1.281_551_566),
+            (0.01, -2.326_347_874),
+            (1e-6, -4.753_424_309),
+        ] {
+            assert!(
+                (normal_quantile(p) - z).abs() < 2e-7 * z.abs().max(1.0),
+                "Φ⁻¹({p}) = {}",
+                normal_quantile(p)
+            );
+        }
+        assert!(normal_quantile(0.0).is_nan() && normal_quantile(1.0).is_nan());
+    }
+
+    #[test]
+    fn t_quantile_matches_tables() {
+        // Two-sided 95 % and 99 % critical values from the standard t table.
+        for (df, t95, t99) in [
+            (2, 4.303, 9.925),
+            (3, 3.182, 5.841),
+            (5, 2.571, 4.032),
+            (10, 2.228, 3.169),
+            (19, 2.093, 2.861),
+            (30, 2.042, 2.750),
+            (120, 1.980, 2.617),
+        ] {
+            let a = t_quantile(0.975, df);
+            let b = t_quantile(0.995, df);
+            let tol = if df < 5 { 0.01 } else { 0.002 };
+            assert!((a - t95).abs() / t95 < tol, "t95({df}) = {a}");
+            assert!((b - t99).abs() / t99 < tol * 2.0, "t99({df}) = {b}");
+        }
+        assert!(t_quantile(0.975, 1).is_nan());
     }
 }

@@ -1,5 +1,6 @@
 //! Components shared by every lab.
 
+pub mod avail;
 pub mod banner;
 pub mod controls;
 pub mod event_log;

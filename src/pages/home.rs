@@ -1,5 +1,6 @@
 //! The home page: every lab, with its presets.
 
+use crate::components::avail::AvailCalculator;
 use engine::scenario::{presets, LabKind};
 use yew::prelude::*;
 
@@ -29,6 +30,12 @@ pub fn Home() -> Html {
                     </li>
                 }) }
             </ul>
+            // Issue 13: the availability calculator, until the cluster lab mounts it.
+            <section class="avail-home" aria-labelledby="avail-home-h" data-testid="avail-home">
+                <h2 id="avail-home-h">{"Availability math: the nines"}</h2>
+                <p class="muted">{"What 99.9 % allows, what redundancy buys, and how many pods a load needs: each formula next to a seeded simulation that checks it."}</p>
+                <AvailCalculator />
+            </section>
             <section class="how">
                 <h2>{"How to use it"}</h2>
                 <ul>

@@ -237,7 +237,8 @@ fn decode_scenario<L: Lab>(pairs: &[(String, String)], errors: &mut Vec<ParamErr
         }
     }
     for (k, _) in pairs {
-        if known_keys.contains(&k.as_str()) {
+        // The availability calculator's keys (`av…`) may sit next to any lab's.
+        if known_keys.contains(&k.as_str()) || crate::avail::link::is_key(k) {
             continue;
         }
         match L::TIMELINE_KEY {

@@ -9,12 +9,14 @@
 //! - `transcript`: etcd-style expected traces in `testdata/*.txt` (`UPDATE_TRANSCRIPTS=1` rewrites).
 //! - `registry`: every lab's key table, presets and key soups that must hold together.
 //! - `script`: scripted transcripts of every lab (step, inject, back, seek) in `testdata/scripts/`.
+//! - `avail`: the availability calculator (nines, systems, Monte-Carlo, M/M/c) as properties.
 //! - `props`: property tests (`PROPTEST_CASES` overrides the case counts).
 
 // The determinism lints (engine/clippy.toml) are for the engine itself; tests may compute
 // reference values with the platform's libm and collect into hash sets.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod avail;
 mod codec;
 mod determinism;
 mod heartbeat;
