@@ -343,8 +343,10 @@ impl LabVisitor for Measure<'_> {
     type Output = serde_json::Value;
     fn visit<L: Lab>(self) -> serde_json::Value {
         let mut run = L::build(self.0);
-        // Measurements do not read old trace events: memory stays flat on long links.
+        // Measurements do not read old trace events, and the CLI never steps back: memory stays
+        // flat on long links.
         run.keep_trace_tail(Some(1_000));
+        run.forward_only();
         seek(&mut run, self.0.pos);
         serde_json::to_value(L::measure(&run)).expect("metrics serialise")
     }
@@ -358,6 +360,7 @@ impl LabVisitor for Events<'_> {
     fn visit<L: Lab>(self) -> String {
         let mut run = L::build(self.0);
         run.keep_trace_tail(Some(self.1.max(1_000)));
+        run.forward_only();
         seek(&mut run, self.0.pos);
         let lines = L::event_lines(&run);
         let skip = lines.len().saturating_sub(self.1);

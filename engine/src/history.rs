@@ -51,6 +51,10 @@ pub trait Run {
     /// Keeps only the latest `n` trace events (`None`: all); a run without a trace ignores it.
     /// Events and measurements are the same either way; memory stops growing with the run.
     fn keep_trace_tail(&mut self, _n: Option<usize>) {}
+    /// Keeps no snapshots beyond the initial state, for a caller that only ever goes forward
+    /// (the CLI): memory is the run's own state. Stepping back still works, replaying from the
+    /// start. A run without snapshots ignores it.
+    fn forward_only(&mut self) {}
 }
 
 impl<N: Node> Run for History<N> {
@@ -83,6 +87,9 @@ impl<N: Node> Run for History<N> {
     }
     fn keep_trace_tail(&mut self, n: Option<usize>) {
         History::keep_trace_tail(self, n)
+    }
+    fn forward_only(&mut self) {
+        History::forward_only(self)
     }
 }
 
@@ -120,6 +127,8 @@ pub struct History<N: Node> {
     spacing: u64,
     /// Snapshots just before the target of the latest far step back, in step order.
     near: Vec<Sim<N>>,
+    /// Take no snapshots (see [`Run::forward_only`]).
+    forward_only: bool,
 }
 
 impl<N: Node> History<N> {
@@ -131,6 +140,7 @@ impl<N: Node> History<N> {
             snaps,
             spacing: SNAPSHOT_EVERY,
             near: Vec::new(),
+            forward_only: false,
         }
     }
 
@@ -145,6 +155,9 @@ impl<N: Node> History<N> {
     }
 
     fn after_forward(&mut self) {
+        if self.forward_only {
+            return;
+        }
         let s = self.current.steps();
         let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
         if s.is_multiple_of(self.spacing) && s > last {
@@ -280,6 +293,14 @@ impl<N: Node> History<N> {
         for s in self.snaps.iter_mut().chain(&mut self.near) {
             s.keep_trace_tail(n);
         }
+    }
+
+    /// Drops every snapshot but the initial state and takes no more: for a caller that only
+    /// goes forward. A step back then replays from the start.
+    pub fn forward_only(&mut self) {
+        self.forward_only = true;
+        self.snaps.truncate(1);
+        self.near.clear();
     }
 
     /// Number of snapshots held (for tests and the perf notes).

@@ -155,11 +155,13 @@ pub enum LinkState {
     Held,
 }
 
-/// Link states for every ordered pair of nodes, indexed `from * n + to`.
+/// Link states for every ordered pair of nodes, indexed `from * n + to`. The table is shared
+/// between copies (a history's snapshots) until one of them changes a link: with 200 nodes it is
+/// 40 000 entries, and copying it into every snapshot was most of a large run's memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Links {
     n: usize,
-    state: Vec<LinkState>,
+    state: std::sync::Arc<Vec<LinkState>>,
 }
 
 impl Links {
@@ -167,7 +169,7 @@ impl Links {
     pub fn new(n: usize) -> Links {
         Links {
             n,
-            state: vec![LinkState::Up; n * n],
+            state: std::sync::Arc::new(vec![LinkState::Up; n * n]),
         }
     }
     /// The state of the link `from → to`.
@@ -179,8 +181,8 @@ impl Links {
     }
     /// Sets the link `from → to`.
     pub fn set(&mut self, from: NodeId, to: NodeId, s: LinkState) {
-        if from != to && from < self.n && to < self.n {
-            self.state[from * self.n + to] = s;
+        if from != to && from < self.n && to < self.n && self.state[from * self.n + to] != s {
+            std::sync::Arc::make_mut(&mut self.state)[from * self.n + to] = s;
         }
     }
     /// Applies the link part of a fault (isolate, partition, cut, hold, release, restore, heal;
@@ -237,7 +239,11 @@ impl Links {
 
     /// Every link up again.
     pub fn heal(&mut self) {
-        self.state.iter_mut().for_each(|s| *s = LinkState::Up);
+        if self.state.iter().any(|s| *s != LinkState::Up) {
+            std::sync::Arc::make_mut(&mut self.state)
+                .iter_mut()
+                .for_each(|s| *s = LinkState::Up);
+        }
     }
     /// Number of nodes.
     pub fn len(&self) -> usize {

@@ -55,6 +55,7 @@ pub struct Ctx<'a, M, T> {
     me: NodeId,
     n: usize,
     rng: &'a mut Rng,
+    up: &'a [bool],
     effects: Vec<Effect<M, T>>,
 }
 
@@ -66,6 +67,7 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
             me,
             n,
             rng,
+            up: &[],
             effects: Vec::new(),
         }
     }
@@ -80,6 +82,12 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
     /// Number of nodes in the simulation.
     pub fn cluster_size(&self) -> usize {
         self.n
+    }
+    /// Ghost knowledge for measurements only (never for protocol decisions): whether `node` is
+    /// running now, as the simulator knows it (true for a context made by [`Ctx::new`]). The load
+    /// balancer uses it to keep only the routing decisions its crash reports need.
+    pub fn ghost_is_up(&self, node: NodeId) -> bool {
+        self.up.get(node).copied().unwrap_or(true)
     }
     /// This node's own random stream.
     pub fn rng(&mut self) -> &mut Rng {
@@ -123,6 +131,7 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
         me: NodeId,
         n: usize,
         rng: &'a mut Rng,
+        up: &'a [bool],
         mut buf: Vec<Effect<M, T>>,
     ) -> Self {
         buf.clear();
@@ -131,6 +140,7 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
             me,
             n,
             rng,
+            up,
             effects: buf,
         }
     }

@@ -170,7 +170,7 @@ impl<N: Node> Sim<N> {
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
         let n = self.nodes.len();
         let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], buf);
+        let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], &self.up, buf);
         self.nodes[i].on_start(&mut ctx);
         let effects = ctx.into_effects();
         self.apply(i, effects, notes);
@@ -407,8 +407,14 @@ impl<N: Node> Sim<N> {
                     self.timers.remove(node, &timer);
                     let n = self.nodes.len();
                     let buf = std::mem::take(&mut self.fx);
-                    let mut ctx =
-                        Ctx::with_buffer(self.now, node, n, &mut self.node_rng[node], buf);
+                    let mut ctx = Ctx::with_buffer(
+                        self.now,
+                        node,
+                        n,
+                        &mut self.node_rng[node],
+                        &self.up,
+                        buf,
+                    );
                     self.nodes[node].on_timer(timer.clone(), &mut ctx);
                     let effects = ctx.into_effects();
                     self.apply(node, effects, &mut notes);
@@ -469,7 +475,7 @@ impl<N: Node> Sim<N> {
         self.touched = Touched::One(to);
         let n = self.nodes.len();
         let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(self.now, to, n, &mut self.node_rng[to], buf);
+        let mut ctx = Ctx::with_buffer(self.now, to, n, &mut self.node_rng[to], &self.up, buf);
         self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
         let effects = ctx.into_effects();
         self.apply(to, effects, notes);
@@ -656,7 +662,8 @@ impl<N: Node> Sim<N> {
                 self.touched = Touched::One(i);
                 let n = self.nodes.len();
                 let buf = std::mem::take(&mut self.fx);
-                let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], buf);
+                let mut ctx =
+                    Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], &self.up, buf);
                 let result = self.nodes[i].on_command(text, &mut ctx);
                 let effects = ctx.into_effects();
                 self.apply(i, effects, notes);

@@ -27,7 +27,7 @@ const CLIENTS_AT: Pt = Pt { x: 70.0, y: 260.0 };
 const LB_AT: Pt = Pt { x: 280.0, y: 260.0 };
 /// Seconds of history the charts show.
 const CHART_SPAN_MS: f64 = 20_000.0;
-const BUCKET_MS: u64 = 500;
+const BUCKET_MS: u64 = lb::SERIES_BUCKET_MS;
 
 fn backend_at(b: usize, n: usize) -> Pt {
     let step = (H - 60.0) / n.max(1) as f64;
@@ -73,7 +73,7 @@ pub fn LbPage(props: &LabProps) -> Html {
     let setup = player.scenario.lb_setup();
     let n = setup.backends.len();
     let m = lb::measure(sim);
-    let series = lb::series(sim, BUCKET_MS);
+    let series = lb::series(sim);
     let other = setup.compare.map(|strategy| {
         let mut c = compare.borrow_mut();
         let mut s = player.scenario.clone();
@@ -89,11 +89,7 @@ pub fn LbPage(props: &LabProps) -> Html {
         }
         let h = c.hist.as_mut().expect("just set");
         h.seek_time(sim.now(), 2_000_000);
-        (
-            strategy,
-            lb::measure(h.sim()),
-            lb::series(h.sim(), BUCKET_MS),
-        )
+        (strategy, lb::measure(h.sim()), lb::series(h.sim()))
     });
     html! {
         <main class="lab lb">

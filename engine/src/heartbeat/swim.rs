@@ -180,6 +180,10 @@ impl fmt::Display for Update {
     }
 }
 
+/// A message's updates, shared: copying a message in flight (a history's snapshot, the trace)
+/// copies a pointer, not up to 64 updates (or a 200-member list).
+pub type Updates = std::sync::Arc<[Update]>;
+
 /// SWIM messages; every one carries piggybacked updates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SwimMsg {
@@ -188,14 +192,14 @@ pub enum SwimMsg {
         /// Probe number of the sender.
         seq: u64,
         /// Piggybacked updates.
-        updates: Vec<Update>,
+        updates: Updates,
     },
     /// Answer to a ping (or an indirect ack forwarded by a relay).
     Ack {
         /// The probe number being answered.
         seq: u64,
         /// Piggybacked updates.
-        updates: Vec<Update>,
+        updates: Updates,
     },
     /// "Ping `target` for me" (§3.1).
     PingReq {
@@ -204,18 +208,18 @@ pub enum SwimMsg {
         /// Whom to ping.
         target: NodeId,
         /// Piggybacked updates.
-        updates: Vec<Update>,
+        updates: Updates,
     },
     /// memberlist's gossip round: updates only.
     Gossip {
         /// The updates.
-        updates: Vec<Update>,
+        updates: Updates,
     },
     /// Anti-entropy: the sender's whole membership list (memberlist `pushPullReq`); the receiver
     /// merges it and answers with its own (`reply`).
     Sync {
         /// One entry per member: its state and incarnation in the sender's view.
-        states: Vec<Update>,
+        states: Updates,
         /// True for the answer.
         reply: bool,
     },
@@ -224,7 +228,7 @@ pub enum SwimMsg {
         /// The requester's probe number.
         seq: u64,
         /// Piggybacked updates.
-        updates: Vec<Update>,
+        updates: Updates,
     },
 }
 
@@ -752,7 +756,10 @@ impl SwimNode {
             target,
             |mut updates| {
                 updates.extend(buddy);
-                SwimMsg::Ping { seq, updates }
+                SwimMsg::Ping {
+                    seq,
+                    updates: updates.into(),
+                }
             },
             ctx,
         );
@@ -782,7 +789,7 @@ impl SwimNode {
                 |updates| SwimMsg::PingReq {
                     seq,
                     target,
-                    updates,
+                    updates: updates.into(),
                 },
                 ctx,
             );
@@ -797,9 +804,14 @@ impl SwimNode {
             self.apply(u, ctx);
         }
         match msg {
-            SwimMsg::Ping { seq, .. } => {
-                self.send(from, |updates| SwimMsg::Ack { seq, updates }, ctx)
-            }
+            SwimMsg::Ping { seq, .. } => self.send(
+                from,
+                |updates| SwimMsg::Ack {
+                    seq,
+                    updates: updates.into(),
+                },
+                ctx,
+            ),
             SwimMsg::Ack { seq, .. } => {
                 if let Some(pr) = self.probe.as_mut().filter(|p| p.seq == seq) {
                     pr.acked = true;
@@ -812,7 +824,7 @@ impl SwimNode {
                         r.requester,
                         |updates| SwimMsg::Ack {
                             seq: req_seq,
-                            updates,
+                            updates: updates.into(),
                         },
                         ctx,
                     );
@@ -829,7 +841,14 @@ impl SwimNode {
                     requester: from,
                     req_seq: seq,
                 });
-                self.send(target, |updates| SwimMsg::Ping { seq: own, updates }, ctx);
+                self.send(
+                    target,
+                    |updates| SwimMsg::Ping {
+                        seq: own,
+                        updates: updates.into(),
+                    },
+                    ctx,
+                );
                 ctx.set_timer(SwimTimer::Relay(own), self.p.probe_timeout);
             }
             SwimMsg::Nack { seq, .. } => {
@@ -845,7 +864,7 @@ impl SwimNode {
                     ctx.send(
                         from,
                         SwimMsg::Sync {
-                            states,
+                            states: states.into(),
                             reply: true,
                         },
                     );
@@ -915,7 +934,7 @@ impl SwimNode {
         ctx.send(
             to,
             SwimMsg::Sync {
-                states,
+                states: states.into(),
                 reply: false,
             },
         );
@@ -940,7 +959,13 @@ impl SwimNode {
             if self.queue.is_empty() {
                 break;
             }
-            self.send(to, |updates| SwimMsg::Gossip { updates }, ctx);
+            self.send(
+                to,
+                |updates| SwimMsg::Gossip {
+                    updates: updates.into(),
+                },
+                ctx,
+            );
         }
     }
 }
@@ -1013,7 +1038,7 @@ impl Node for SwimNode {
                             r.requester,
                             |updates| SwimMsg::Nack {
                                 seq: req_seq,
-                                updates,
+                                updates: updates.into(),
                             },
                             ctx,
                         );

@@ -1,7 +1,9 @@
 //! Node 1: the load balancer — routing with a [`Picker`], outstanding-request tracking, active
 //! health checks (HAProxy's rise/fall) and passive outlier ejection (Envoy's consecutive 5xx).
 
+use super::log::Buckets;
 use super::log::{Levels, Log};
+use super::metrics::{record_route, route_buckets, RouteSummary};
 use super::params::{BackendSpec, LbParams, Strategy};
 use super::picker::Picker;
 use super::{LbMsg, LbTimer, Reply, CLIENTS, FIRST_BACKEND, LB};
@@ -108,8 +110,16 @@ pub struct Balancer {
     pub seq: u64,
     /// Every change of view, in time order.
     pub transitions: Vec<Transition>,
-    /// Every routing decision (bounded log).
+    /// The routing decisions the window or the open chart bucket still needs (older sealed chunks
+    /// are dropped), also bounded in count.
     pub routes: Log<Route>,
+    /// Sealed chart buckets of routing decisions, for the charts' span.
+    pub chart: Buckets<RouteSummary>,
+    /// Ghost data for the crash reports: the routing decisions to a backend that was down at the
+    /// time (bounded log; empty unless a crashed backend is routed to).
+    pub down_routes: Log<Route>,
+    /// Attempts routed to each backend in the whole run (running counts).
+    pub routed_total: Vec<u64>,
     /// Outstanding requests per backend integrated per 100 ms.
     pub inflight: Vec<Levels<1>>,
     /// Answers relayed (all backends).
@@ -133,8 +143,11 @@ impl Balancer {
             outstanding: BTreeMap::new(),
             seq: 0,
             transitions: Vec::new(),
-            // 1 024 records a chunk, 512 chunks: the last ~524 000 routing decisions.
-            routes: Log::new(1_024, 512),
+            // 256 records a chunk, at most 2 048 chunks (~524 000 decisions) of the kept span.
+            routes: Log::new(256, 2_048),
+            chart: route_buckets(),
+            down_routes: Log::new(1_024, 512),
+            routed_total: vec![0; specs.len()],
             inflight: vec![Levels::default(); specs.len()],
             answered: 0,
             upstream_timeouts: 0,
@@ -270,11 +283,20 @@ impl Balancer {
         let eligible = self.eligible();
         let out: Vec<u32> = self.views.iter().map(|v| v.outstanding).collect();
         let pick = self.picker.pick(&eligible, &out, key, now, ctx.rng());
-        self.routes.push(Route {
+        let route = Route {
             at_us: now.as_us(),
             backend: pick.map_or(NO_BACKEND, |b| b as u16),
             attempt: attempt.min(u16::MAX as u32) as u16,
-        });
+        };
+        record_route(self, route);
+        if let Some(b) = pick {
+            if let Some(t) = self.routed_total.get_mut(b) {
+                *t += 1;
+            }
+            if !ctx.ghost_is_up(FIRST_BACKEND + b) {
+                self.down_routes.push(route);
+            }
+        }
         let Some(b) = pick else {
             ctx.send(
                 CLIENTS,

@@ -1,6 +1,8 @@
 //! Node 0: the clients — a Poisson traffic generator with timeouts, retries and a retry budget.
 
+use super::log::Buckets;
 use super::log::Log;
+use super::metrics::{done_buckets, record_done, Counts, DoneSummary};
 use super::params::{LbParams, RetryPolicy};
 use super::{LbMsg, LbTimer, Reply, LB};
 use crate::sim::Ctx;
@@ -108,8 +110,13 @@ pub struct Clients {
     pub arrival_due: bool,
     /// Totals.
     pub totals: ClientTotals,
-    /// Finished requests (bounded log).
+    /// Finished requests of the whole run, by outcome (running counts).
+    pub finished: Counts,
+    /// Finished requests the window or the open chart bucket still needs (older sealed chunks are
+    /// dropped), also bounded in count.
     pub done: Log<Done>,
+    /// Sealed chart buckets of finished requests, for the charts' span.
+    pub chart: Buckets<DoneSummary>,
 }
 
 const NONE_BACKEND: u16 = u16::MAX;
@@ -124,8 +131,10 @@ impl Clients {
             budget_milli: p.budget_reserve as u64 * 1_000,
             arrival_due: false,
             totals: ClientTotals::default(),
-            // 1 024 records a chunk, 512 chunks: the last ~524 000 requests.
-            done: Log::new(1_024, 512),
+            finished: Counts::default(),
+            // 256 records a chunk, at most 2 048 chunks (~524 000 requests) of the kept span.
+            done: Log::new(256, 2_048),
+            chart: done_buckets(),
         }
     }
 
@@ -232,15 +241,18 @@ impl Clients {
         let Some(p) = self.pending.remove(&id) else {
             return;
         };
-        self.done.push(Done {
-            end_us: now.as_us(),
-            latency_us: now.since(p.start).as_us().min(u32::MAX as u64) as u32,
-            outcome,
-            attempts: p.attempt.min(255) as u8,
-            backend: server
-                .and_then(|s| s.checked_sub(super::FIRST_BACKEND))
-                .map_or(NONE_BACKEND, |b| b as u16),
-        });
+        record_done(
+            self,
+            Done {
+                end_us: now.as_us(),
+                latency_us: now.since(p.start).as_us().min(u32::MAX as u64) as u32,
+                outcome,
+                attempts: p.attempt.min(255) as u8,
+                backend: server
+                    .and_then(|s| s.checked_sub(super::FIRST_BACKEND))
+                    .map_or(NONE_BACKEND, |b| b as u16),
+            },
+        );
     }
 
     /// Attempt failed with `outcome`: retry within policy and budget, or finish.

@@ -3,8 +3,11 @@
 //! [`crate::History`] snapshots the whole simulation every 256 steps, so a node holding a plain
 //! growing `Vec` of records would be copied again and again (quadratic memory). [`Log`] keeps
 //! sealed chunks behind `Arc`s — a clone copies one pointer plus a short open tail — and drops its
-//! oldest chunks past a cap, so memory is bounded too. [`Levels`] integrates a few step
-//! functions of time (busy workers, queue length, outstanding requests) into fixed 100 ms buckets.
+//! oldest chunks past a cap, so memory is bounded too; a log that only a trailing time span is read
+//! from also drops its sealed chunks older than that span ([`Log::drop_sealed_while`]), so it holds
+//! what the span needs, not the whole run. [`Levels`] integrates a few step functions of time (busy
+//! workers, queue length, outstanding requests) into fixed 100 ms buckets, kept for
+//! [`LEVELS_KEPT_MS`] of simulated time.
 
 use super::params::BASE_BUCKET_MS;
 use crate::time::SimTime;
@@ -46,6 +49,20 @@ impl<T: Clone> Log<T> {
                 let old = chunks.remove(0);
                 self.dropped += old.len() as u64;
             }
+        }
+    }
+
+    /// Drops the oldest sealed chunks whose last record is `old` (records assumed in time order,
+    /// so every record of such a chunk is old too). Unlike the cap, this is not counted in
+    /// [`Log::dropped`]: the owner reads only records that are not old.
+    pub fn drop_sealed_while(&mut self, old: impl Fn(&T) -> bool) {
+        let k = self
+            .chunks
+            .iter()
+            .take_while(|c| c.last().is_some_and(&old))
+            .count();
+        if k > 0 {
+            Arc::make_mut(&mut self.chunks).drain(..k);
         }
     }
 
@@ -96,6 +113,89 @@ impl<T: Clone> Log<T> {
     }
 }
 
+/// Summaries of fixed time buckets (chart buckets) of a raw [`Log`], each computed once when its
+/// bucket can no longer change, so the raw records behind it can be dropped. Bucket `j` covers
+/// `[j × width, (j + 1) × width)` µs; it is sealed once a record later than its end is pushed (a
+/// record exactly at its end may still be read into it while the position is that instant, see
+/// [`super::metrics::series`]). Only buckets with records get a summary.
+#[derive(Clone, Debug)]
+pub struct Buckets<S> {
+    log: Log<(u64, S)>,
+    width: u64,
+    sealed_to: u64,
+}
+
+impl<S: Clone> Buckets<S> {
+    /// Buckets of `width` µs.
+    pub fn new(width: u64) -> Buckets<S> {
+        Buckets {
+            // 32 summaries a chunk; only the charts' span is kept (see `drop_before`).
+            log: Log::new(32, usize::MAX),
+            width: width.max(1),
+            sealed_to: 0,
+        }
+    }
+
+    /// The first bucket not sealed yet: its records and later ones are still needed raw.
+    pub fn sealed_to(&self) -> u64 {
+        self.sealed_to
+    }
+
+    /// Start (µs) of the first bucket not sealed yet.
+    pub fn unsealed_from_us(&self) -> u64 {
+        self.sealed_to * self.width
+    }
+
+    /// Seals every bucket that ends before `t` µs, summarising its records from `raw` (time
+    /// `at(record)`, in time order) with `summarise`; call before pushing a record at `t`.
+    pub fn seal<T: Clone>(
+        &mut self,
+        raw: &Log<T>,
+        at: impl Fn(&T) -> u64,
+        t: u64,
+        summarise: impl Fn(&[&T]) -> S,
+    ) {
+        let target = t.saturating_sub(1) / self.width;
+        if target <= self.sealed_to {
+            return;
+        }
+        let (from, to) = (self.sealed_to * self.width, target * self.width);
+        let mut group: Vec<&T> = Vec::new();
+        let mut current = None;
+        for r in raw.from_where(|r| at(r) < from) {
+            let ts = at(r);
+            if ts >= to {
+                break;
+            }
+            let j = ts / self.width;
+            if current != Some(j) {
+                if let Some(c) = current {
+                    self.log.push((c, summarise(&group)));
+                }
+                group.clear();
+                current = Some(j);
+            }
+            group.push(r);
+        }
+        if let Some(c) = current {
+            self.log.push((c, summarise(&group)));
+        }
+        self.sealed_to = target;
+    }
+
+    /// Drops sealed summaries of buckets before `bucket` (whole chunks only).
+    pub fn drop_before(&mut self, bucket: u64) {
+        self.log.drop_sealed_while(|(j, _)| *j < bucket);
+    }
+
+    /// The summaries of buckets `lo..hi` that have records, in bucket order.
+    pub fn range(&self, lo: u64, hi: u64) -> impl Iterator<Item = &(u64, S)> {
+        self.log
+            .from_where(move |(j, _)| *j < lo)
+            .take_while(move |(j, _)| *j < hi)
+    }
+}
+
 /// Time integrals of `K` step functions (levels such as "busy workers"), per 100 ms bucket:
 /// bucket `b` covers `[b × 100 ms, (b + 1) × 100 ms)` and holds `∫ level dt` in µs.
 #[derive(Clone, Debug)]
@@ -110,11 +210,17 @@ pub struct Levels<const K: usize> {
     last: u64,
 }
 
+/// Levels keep at least this much simulated time of sealed buckets: more than the longest window
+/// (60 s) and the charts' span ([`super::metrics::SERIES_SPAN_MS`]).
+pub const LEVELS_KEPT_MS: u64 = 64 * BASE_BUCKET_MS * LEVEL_CHUNKS as u64;
+const LEVEL_CHUNKS: usize = 16;
+
 impl<const K: usize> Default for Levels<K> {
     fn default() -> Self {
         Levels {
-            // 64 buckets (6.4 s) per chunk, 1 024 chunks: the last ~1.8 hours of simulated time.
-            log: Log::new(64, 1_024),
+            // 64 buckets (6.4 s) per chunk, 16 chunks: the last ~1.6 minutes of simulated time
+            // (at least 15 full chunks, 96 s, are kept: the 60 s window fits).
+            log: Log::new(64, LEVEL_CHUNKS),
             first: 0,
             open: [0; K],
             level: [0; K],
@@ -190,18 +296,22 @@ impl<const K: usize> Levels<K> {
         s
     }
 
-    /// Per-bucket integrals of level `k` for buckets `0..n` (missing buckets read as 0).
-    pub fn per_bucket(&self, k: usize, n: u64) -> Vec<u64> {
-        let mut out = vec![0u64; n as usize];
-        for (i, v) in self.log.iter().enumerate() {
+    /// Per-bucket integrals of level `k` for buckets `lo..hi`, element 0 for bucket `lo`
+    /// (buckets no longer kept read as 0).
+    pub fn per_bucket(&self, k: usize, lo: u64, hi: u64) -> Vec<u64> {
+        let mut out = vec![0u64; hi.saturating_sub(lo) as usize];
+        let sealed_end = self.first + self.log.len() as u64;
+        // Only the sealed buckets from `lo` on: a sealed chunk is skipped whole.
+        let skip = lo.saturating_sub(self.first);
+        for (i, v) in self.log.iter().enumerate().skip(skip as usize) {
             let b = self.first + i as u64;
-            if b < n {
-                out[b as usize] = v[k];
+            if b >= hi {
+                break;
             }
+            out[(b - lo) as usize] = v[k];
         }
-        let open_b = self.first + self.log.len() as u64;
-        if open_b < n {
-            out[open_b as usize] = self.open[k];
+        if (lo..hi).contains(&sealed_end) {
+            out[(sealed_end - lo) as usize] = self.open[k];
         }
         out
     }

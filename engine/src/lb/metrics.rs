@@ -9,10 +9,20 @@
 //! Utilisation, queue length and in-flight requests are time averages over the 100 ms buckets
 //! overlapping the window (or the chart bucket). Crash reports compare the balancer's view with
 //! ground truth ([`Sim::life`]).
+//!
+//! **Memory.** The nodes keep per-request records (finished requests, routing decisions) only for
+//! the window and the chart bucket still open; each 500 ms chart bucket is summarised once it is
+//! over (counts and its exact percentiles, [`DoneSummary`], [`RouteSummary`]) and summaries are
+//! kept for the charts' [`SERIES_SPAN_MS`]; whole-run figures are running counts. So a run's state
+//! does not grow with its length, and every figure is computed from exactly the records it needs:
+//! nothing is bucketed or approximated, percentiles stay exact (nearest rank).
 
 use super::backend::{BUSY, QUEUED};
+use super::balancer::{Balancer, Route};
 use super::balancer::{Status, NO_BACKEND};
 use super::client::Outcome;
+use super::client::{Clients, Done};
+use super::log::Buckets;
 use super::params::BASE_BUCKET_MS;
 use super::{backend as backend_of, balancer, clients, LbNode, FIRST_BACKEND, LB};
 use crate::sim::Sim;
@@ -39,8 +49,112 @@ pub struct Counts {
     pub timeouts: u64,
 }
 
+/// The charts ([`series`]) cover the last 30 s of simulated time...
+pub const SERIES_SPAN_MS: u64 = 30_000;
+/// ...in buckets of 500 ms.
+pub const SERIES_BUCKET_MS: u64 = 500;
+const SERIES_BUCKET_US: u64 = SERIES_BUCKET_MS * 1_000;
+
+/// A sealed chart bucket of finished requests: counts by outcome and exact latency percentiles
+/// (nearest rank, µs) of its requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DoneSummary {
+    /// Finished requests by outcome.
+    pub counts: Counts,
+    /// p50, p95, p99 latency, µs.
+    pub pct_us: [u32; 3],
+}
+
+/// A sealed chart bucket of routing decisions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouteSummary {
+    /// Attempts routed (or answered 503 by the balancer).
+    pub attempts: u32,
+    /// Of which retries.
+    pub retries: u32,
+    /// Attempts routed to each backend.
+    pub routed: Vec<u32>,
+}
+
+/// Chart buckets of finished requests.
+pub(crate) fn done_buckets() -> Buckets<DoneSummary> {
+    Buckets::new(SERIES_BUCKET_US)
+}
+
+/// Records a finished request at the clients: seals the chart buckets it closes, drops the raw
+/// records neither the window nor an unsealed bucket needs, then appends it.
+pub(crate) fn record_done(c: &mut Clients, d: Done) {
+    let t = d.end_us;
+    c.finished.add(d.outcome);
+    c.chart.seal(
+        &c.done,
+        |d| d.end_us,
+        t,
+        |g| {
+            let mut counts = Counts::default();
+            let mut lat: Vec<u64> = Vec::with_capacity(g.len());
+            for d in g {
+                counts.add(d.outcome);
+                lat.push(d.latency_us as u64);
+            }
+            lat.sort_unstable();
+            let p = |pm| percentile(&lat, pm).unwrap_or(0) as u32;
+            DoneSummary {
+                counts,
+                pct_us: [p(500), p(950), p(990)],
+            }
+        },
+    );
+    let cutoff = t
+        .saturating_sub(c.p.window.as_us())
+        .min(c.chart.unsealed_from_us());
+    c.done.drop_sealed_while(|d| d.end_us < cutoff);
+    c.chart
+        .drop_before(t.saturating_sub(SERIES_SPAN_MS * 1_000) / SERIES_BUCKET_US);
+    c.done.push(d);
+}
+
+/// Chart buckets of routing decisions.
+pub(crate) fn route_buckets() -> Buckets<RouteSummary> {
+    Buckets::new(SERIES_BUCKET_US)
+}
+
+/// Records a routing decision at the balancer (as [`record_done`]).
+pub(crate) fn record_route(lb: &mut Balancer, r: Route) {
+    let t = r.at_us;
+    let nb = lb.views.len();
+    lb.chart.seal(
+        &lb.routes,
+        |r| r.at_us,
+        t,
+        |g| {
+            let mut s = RouteSummary {
+                routed: vec![0; nb],
+                ..RouteSummary::default()
+            };
+            for r in g {
+                s.attempts += 1;
+                if r.attempt > 1 {
+                    s.retries += 1;
+                }
+                if (r.backend as usize) < nb {
+                    s.routed[r.backend as usize] += 1;
+                }
+            }
+            s
+        },
+    );
+    let cutoff = t
+        .saturating_sub(lb.p.window.as_us())
+        .min(lb.chart.unsealed_from_us());
+    lb.routes.drop_sealed_while(|r| r.at_us < cutoff);
+    lb.chart
+        .drop_before(t.saturating_sub(SERIES_SPAN_MS * 1_000) / SERIES_BUCKET_US);
+    lb.routes.push(r);
+}
+
 impl Counts {
-    fn add(&mut self, o: Outcome) {
+    pub(crate) fn add(&mut self, o: Outcome) {
         self.finished += 1;
         match o {
             Outcome::Ok => self.ok += 1,
@@ -83,7 +197,7 @@ pub struct BackendMetrics {
     pub mean_queue: f64,
     /// Attempts routed to it in the window.
     pub routed: u64,
-    /// Attempts routed to it in the whole run (kept records).
+    /// Attempts routed to it in the whole run.
     pub routed_total: u64,
     /// Served (200) so far.
     pub served: u64,
@@ -136,7 +250,7 @@ pub struct LbMetrics {
     pub attempts: u64,
     /// Of which retries.
     pub retries: u64,
-    /// Requests finished in the whole run (kept records), by outcome.
+    /// Requests finished in the whole run, by outcome.
     pub totals: Counts,
     /// Requests issued so far.
     pub requests: u64,
@@ -152,7 +266,8 @@ pub struct LbMetrics {
     pub backends: Vec<BackendMetrics>,
     /// Backend crashes and how long the balancer took to notice.
     pub crashes: Vec<CrashReport>,
-    /// Finished-request records dropped to bound memory (0 unless the run is very long).
+    /// Finished-request records dropped by the count bound (0 unless more than ~524 000 requests
+    /// finish within the kept span: then the window's figures miss the oldest of them).
     pub records_dropped: u64,
     /// Messages sent.
     pub messages_sent: u64,
@@ -222,8 +337,10 @@ fn crash_reports(sim: &Sim<LbNode>) -> Vec<CrashReport> {
         // The crash applies after every other event at its instant, and nothing is routed to
         // an ineligible backend, so routes at `until` itself still count.
         let until = detected.or(restart).unwrap_or(sim.now()).as_us();
+        // Every route in (crash, until] went to a backend that was down (until ≤ the restart), so
+        // the balancer's ghost log of routes to down backends holds them all.
         let routed_while_down = lb
-            .routes
+            .down_routes
             .from_where(|r| r.at_us <= crash.time.as_us())
             .take_while(|r| r.at_us <= until)
             .filter(|r| r.backend as usize == b)
@@ -282,10 +399,7 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
         }
     }
     lat.sort_unstable();
-    let mut totals = Counts::default();
-    for d in c.done.iter() {
-        totals.add(d.outcome);
-    }
+    let totals = c.finished;
     let span_s = (now.min(w)).max(1) as f64 / 1e6;
     let nb = lb.views.len();
     let mut routed = vec![0u64; nb];
@@ -300,12 +414,6 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
         }
         if r.backend != NO_BACKEND && (r.backend as usize) < nb {
             routed[r.backend as usize] += 1;
-        }
-    }
-    let mut routed_total = vec![0u64; nb];
-    for r in lb.routes.iter() {
-        if r.backend != NO_BACKEND && (r.backend as usize) < nb {
-            routed_total[r.backend as usize] += 1;
         }
     }
     let (lo, hi, span) = bucket_span(from, now);
@@ -333,7 +441,7 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
                 utilisation_pct: lv.sum(BUSY, lo, hi) as f64 / span / workers * 100.0,
                 mean_queue: lv.sum(QUEUED, lo, hi) as f64 / span,
                 routed: routed[b],
-                routed_total: routed_total[b],
+                routed_total: lb.routed_total.get(b).copied().unwrap_or(0),
                 served: be.served,
                 errors: be.errors,
                 rejected: be.rejected,
@@ -409,34 +517,65 @@ pub struct SeriesPoint {
     pub backends: Vec<BackendPoint>,
 }
 
-/// Chart data from time 0 to now in buckets of `bucket_ms` (rounded up to a multiple of 100 ms;
-/// the last bucket may be partial and its rates use its elapsed part).
-pub fn series(sim: &Sim<LbNode>, bucket_ms: u64) -> Vec<SeriesPoint> {
+/// Chart data for the last [`SERIES_SPAN_MS`] in buckets of [`SERIES_BUCKET_MS`]: the buckets
+/// that start at or after `now − SERIES_SPAN_MS`, through the one holding `now` (every bucket
+/// from time 0 while the run is shorter than the span). The last bucket may be partial and its
+/// rates use its elapsed part; a request finished exactly at `now` on a bucket boundary counts
+/// in the bucket before. The cost depends on the span, not on the run's length.
+pub fn series(sim: &Sim<LbNode>) -> Vec<SeriesPoint> {
     let (Some(c), Some(lb)) = (clients(sim), balancer(sim)) else {
         return Vec::new();
     };
     let now = sim.now().as_us();
-    let per = bucket_ms.max(1).div_ceil(BASE_BUCKET_MS).min(1 << 20);
-    let width = per * BUCKET_US;
+    let per = SERIES_BUCKET_MS / BASE_BUCKET_MS;
+    let width = SERIES_BUCKET_US;
     let n = now.div_ceil(width).max(1) as usize;
+    let first = (now.saturating_sub(SERIES_SPAN_MS * 1_000).div_ceil(width) as usize).min(n - 1);
+    let m = n - first;
     let nb = lb.views.len();
-    let mut points: Vec<SeriesPoint> = (0..n)
+    let mut points: Vec<SeriesPoint> = (first..n)
         .map(|i| SeriesPoint {
             t_ms: ms(i as u64 * width),
             backends: vec![BackendPoint::default(); nb],
             ..SeriesPoint::default()
         })
         .collect();
-    let idx = |t: u64| ((t / width) as usize).min(n - 1);
-    let mut lat: Vec<Vec<u64>> = vec![Vec::new(); n];
-    for d in c.done.iter() {
+    let idx = |t: u64| ((t / width) as usize).min(n - 1) - first;
+    // Finished requests: sealed buckets from their summaries, the rest from the raw records.
+    let mut pct: Vec<Option<[u64; 3]>> = vec![None; m];
+    let sealed = (c.chart.sealed_to() as usize).clamp(first, n);
+    for (j, sm) in c.chart.range(first as u64, sealed as u64) {
+        let i = *j as usize - first;
+        points[i].counts = sm.counts;
+        pct[i] = Some(sm.pct_us.map(u64::from));
+    }
+    let mut lat: Vec<Vec<u64>> = vec![Vec::new(); m];
+    let raw_from = sealed as u64 * width;
+    for d in c.done.from_where(|d| d.end_us < raw_from) {
         let i = idx(d.end_us);
         points[i].counts.add(d.outcome);
         lat[i].push(d.latency_us as u64);
     }
-    let mut attempts = vec![0u64; n];
-    let mut retries = vec![0u64; n];
-    for r in lb.routes.iter() {
+    for (i, l) in lat.iter_mut().enumerate() {
+        if !l.is_empty() {
+            l.sort_unstable();
+            let p = |pm| percentile(l, pm).unwrap_or(0);
+            pct[i] = Some([p(500), p(950), p(990)]);
+        }
+    }
+    let mut attempts = vec![0u64; m];
+    let mut retries = vec![0u64; m];
+    let sealed = (lb.chart.sealed_to() as usize).clamp(first, n);
+    for (j, sm) in lb.chart.range(first as u64, sealed as u64) {
+        let i = *j as usize - first;
+        attempts[i] = sm.attempts as u64;
+        retries[i] = sm.retries as u64;
+        for (b, &k) in sm.routed.iter().enumerate().take(nb) {
+            points[i].backends[b].routed = k as u64;
+        }
+    }
+    let raw_from = sealed as u64 * width;
+    for r in lb.routes.from_where(|r| r.at_us < raw_from) {
         let i = idx(r.at_us);
         attempts[i] += 1;
         if r.attempt > 1 {
@@ -446,36 +585,35 @@ pub fn series(sim: &Sim<LbNode>, bucket_ms: u64) -> Vec<SeriesPoint> {
             points[i].backends[r.backend as usize].routed += 1;
         }
     }
-    let nbase = n as u64 * per;
+    let (lo, hi) = (first as u64 * per, n as u64 * per);
     let lb_up = sim.is_up(LB);
     let mut levels = Vec::new();
     for b in 0..nb {
-        let infl = lb.inflight[b].until(sim.now(), lb_up).per_bucket(0, nbase);
+        let infl = lb.inflight[b].until(sim.now(), lb_up).per_bucket(0, lo, hi);
         let (busy, queue, workers) = match backend_of(sim, b) {
             Some(be) => {
                 let lv = be.levels.until(sim.now(), sim.is_up(be.node()));
                 (
-                    lv.per_bucket(BUSY, nbase),
-                    lv.per_bucket(QUEUED, nbase),
+                    lv.per_bucket(BUSY, lo, hi),
+                    lv.per_bucket(QUEUED, lo, hi),
                     be.p.workers.max(1),
                 )
             }
-            None => (vec![0; nbase as usize], vec![0; nbase as usize], 1),
+            None => (vec![0; (hi - lo) as usize], vec![0; (hi - lo) as usize], 1),
         };
         levels.push((infl, busy, queue, workers));
     }
     for (i, p) in points.iter_mut().enumerate() {
-        let start = i as u64 * width;
+        let start = (first + i) as u64 * width;
         let span = (now.min(start + width) - start.min(now)).max(1);
         let secs = span as f64 / 1e6;
         p.throughput_rps = p.counts.finished as f64 / secs;
         p.goodput_rps = p.counts.ok as f64 / secs;
         p.attempts_rps = attempts[i] as f64 / secs;
         p.retries_rps = retries[i] as f64 / secs;
-        lat[i].sort_unstable();
-        p.p50_ms = percentile(&lat[i], 500).map(ms);
-        p.p95_ms = percentile(&lat[i], 950).map(ms);
-        p.p99_ms = percentile(&lat[i], 990).map(ms);
+        if let Some([p50, p95, p99]) = pct[i] {
+            (p.p50_ms, p.p95_ms, p.p99_ms) = (Some(ms(p50)), Some(ms(p95)), Some(ms(p99)));
+        }
         let base = i * per as usize..(i + 1) * per as usize;
         for (b, (infl, busy, queue, workers)) in levels.iter().enumerate() {
             let sum = |v: &Vec<u64>| v[base.clone()].iter().sum::<u64>() as f64 / span as f64;

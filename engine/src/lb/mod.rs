@@ -46,8 +46,8 @@ pub use balancer::{BackendView, Balancer, Status, Transition};
 pub use client::{Clients, Done, Outcome};
 pub use desc::{LbLab, LbSetup};
 pub use metrics::{
-    measure, percentile, series, BackendMetrics, BackendPoint, Counts, CrashReport, LbMetrics,
-    SeriesPoint,
+    measure, percentile, series, BackendMetrics, BackendPoint, Counts, CrashReport, DoneSummary,
+    LbMetrics, RouteSummary, SeriesPoint, SERIES_BUCKET_MS, SERIES_SPAN_MS,
 };
 pub use params::{
     fmt_backends, parse_backends, BackendSpec, LbParams, RetryPolicy, ServiceDist, Strategy,

@@ -189,6 +189,9 @@ pub struct RingLab {
     ring: Ring,
     assignment: Vec<NodeId>,
     movement: Option<Movement>,
+    /// Every item's ring position, ascending, and the item at each (for reassigning only the
+    /// items in the arcs an operation changed).
+    by_pos: std::sync::Arc<(Vec<u64>, Vec<u32>)>,
 }
 
 impl RingLab {
@@ -199,7 +202,15 @@ impl RingLab {
         let hashes = keys.hashes(params.hash);
         let initial = Ring::with_nodes(params.hash, params.vnodes, params.nodes)?;
         let assignment = params.scheme.assign_hashes(&initial, &hashes);
+        let mut pairs: Vec<(u64, u32)> = hashes
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| (params.hash.ring_position(h), i as u32))
+            .collect();
+        pairs.sort_unstable();
+        let by_pos = std::sync::Arc::new(pairs.into_iter().unzip());
         Ok(RingLab {
+            by_pos,
             ring: initial.clone(),
             initial,
             params,
@@ -237,7 +248,10 @@ impl RingLab {
         }
         lab.ops = kept;
         lab.pos = lab.ops.len();
-        lab.recompute();
+        // The assignment is still the initial ring's: reassign from it.
+        let known = std::mem::take(&mut lab.assignment);
+        let initial = lab.initial.clone();
+        lab.recompute_from(Some((&initial, known)));
         Ok((lab, errors))
     }
 
@@ -311,11 +325,12 @@ impl RingLab {
             return Err(RingError::Parse(format!("more than {MAX_OPS} operations")));
         }
         let before = shares(&self.ring, self.params.scheme.uses_weights());
+        let old = self.ring.clone();
         self.ring.apply(&op)?;
         self.ops.truncate(self.pos);
         self.ops.push(op);
         self.pos += 1;
-        Ok(self.finish_step(op, before))
+        Ok(self.finish_step(op, before, &old))
     }
 
     /// Redoes the next logged op; false at the end of the log.
@@ -324,12 +339,13 @@ impl RingLab {
             return false;
         };
         let before = shares(&self.ring, self.params.scheme.uses_weights());
+        let old = self.ring.clone();
         if self.ring.apply(&op).is_err() {
             // Cannot happen: the op applied from this very state when it was logged.
             return false;
         }
         self.pos += 1;
-        self.finish_step(op, before);
+        self.finish_step(op, before, &old);
         true
     }
 
@@ -349,7 +365,15 @@ impl RingLab {
             self.step();
         } else if pos != self.pos {
             self.pos = pos;
-            self.recompute();
+            // The current ring and assignment are the base the new ones are derived from.
+            let empty = Ring::new(self.params.hash, self.params.vnodes).ok();
+            let base = empty.map(|e| {
+                (
+                    std::mem::replace(&mut self.ring, e),
+                    std::mem::take(&mut self.assignment),
+                )
+            });
+            self.recompute_from(base.as_ref().map(|(r, a)| (r, a.clone())));
         }
     }
 
@@ -385,13 +409,23 @@ impl RingLab {
             return None;
         }
         let before = self.ring_at(self.pos - 1);
-        Some(self.movement_of(scheme, &before, &self.ring).0)
+        Some(self.movement_of(scheme, &before, &self.ring, None).0)
     }
 
-    /// The movement of the op at `self.pos - 1` under `scheme`, and the assignment after it.
-    fn movement_of(&self, scheme: Scheme, before: &Ring, after: &Ring) -> (Movement, Vec<NodeId>) {
-        let a = scheme.assign_hashes(before, &self.hashes);
-        let b = scheme.assign_hashes(after, &self.hashes);
+    /// The movement of the op at `self.pos - 1` under `scheme`, and the assignment after it;
+    /// `base` is a ring and the assignment under `scheme` on it to derive both from.
+    fn movement_of(
+        &self,
+        scheme: Scheme,
+        before: &Ring,
+        after: &Ring,
+        base: Option<(&Ring, Vec<NodeId>)>,
+    ) -> (Movement, Vec<NodeId>) {
+        let a = match base {
+            Some((ring, known)) => self.reassign(scheme, ring, before, known),
+            None => scheme.assign_hashes(before, &self.hashes),
+        };
+        let b = self.reassign(scheme, before, after, a.clone());
         let mut m = Movement::between(&a, &b);
         m.op = self.pos.checked_sub(1).map(|i| self.ops[i]);
         m.ideal_pct = ideal_moved_pct(
@@ -401,9 +435,38 @@ impl RingLab {
         (m, b)
     }
 
-    /// After `op` was applied to `self.ring`: new assignment and its diff.
-    fn finish_step(&mut self, op: RingOp, before: Vec<(NodeId, u64)>) -> &Movement {
-        let after = self.params.scheme.assign_hashes(&self.ring, &self.hashes);
+    /// The assignment under `scheme` on ring `after`, given `known`, the assignment under the
+    /// same scheme on ring `before`. The ring scheme reassigns only the items in the arcs whose
+    /// serving node differs between the two rings ([`Ring::changed_arcs`]); every other item
+    /// keeps its node, so the result is exactly `scheme.assign_hashes(after, …)`. Other schemes
+    /// recompute.
+    pub fn reassign(
+        &self,
+        scheme: Scheme,
+        before: &Ring,
+        after: &Ring,
+        known: Vec<NodeId>,
+    ) -> Vec<NodeId> {
+        if scheme != Scheme::Ring || known.len() != self.hashes.len() {
+            return scheme.assign_hashes(after, &self.hashes);
+        }
+        let mut out = known;
+        let (pos, order) = &*self.by_pos;
+        for (lo, hi) in before.changed_arcs(after) {
+            let a = pos.partition_point(|&p| p < lo);
+            let b = pos.partition_point(|&p| p <= hi);
+            for k in a..b {
+                out[order[k] as usize] = after.owner_at(pos[k]).unwrap_or(super::NO_NODE);
+            }
+        }
+        out
+    }
+
+    /// After `op` was applied to `self.ring` (it was `old`): new assignment and its diff.
+    fn finish_step(&mut self, op: RingOp, before: Vec<(NodeId, u64)>, old: &Ring) -> &Movement {
+        let known = std::mem::take(&mut self.assignment);
+        let after = self.reassign(self.params.scheme, old, &self.ring, known.clone());
+        self.assignment = known;
         let mut m = Movement::between(&self.assignment, &after);
         m.op = Some(op);
         m.ideal_pct = ideal_moved_pct(
@@ -416,15 +479,26 @@ impl RingLab {
 
     /// Rebuilds ring, assignment and movement at `self.pos` from the start.
     fn recompute(&mut self) {
+        self.recompute_from(None)
+    }
+
+    /// Rebuilds ring, assignment and movement at `self.pos`; `base` is a ring and the
+    /// assignment under the lab's scheme on it, to reassign from instead of assigning afresh.
+    fn recompute_from(&mut self, base: Option<(&Ring, Vec<NodeId>)>) {
         if self.pos == 0 {
             self.ring = self.initial.clone();
-            self.assignment = self.params.scheme.assign_hashes(&self.ring, &self.hashes);
+            self.assignment = match base {
+                Some((ring, known)) => {
+                    self.reassign(self.params.scheme, ring, &self.initial, known)
+                }
+                None => self.params.scheme.assign_hashes(&self.ring, &self.hashes),
+            };
             self.movement = None;
         } else {
             let before = self.ring_at(self.pos - 1);
             let mut after = before.clone();
             let _ = after.apply(&self.ops[self.pos - 1]);
-            let (m, assignment) = self.movement_of(self.params.scheme, &before, &after);
+            let (m, assignment) = self.movement_of(self.params.scheme, &before, &after, base);
             self.assignment = assignment;
             self.ring = after;
             self.movement = Some(m);

@@ -151,8 +151,17 @@ pub(super) fn push_decimal(buf: &mut Vec<u8>, x: u64) {
 
 /// Appends the `count` tokens of node `id` to `out`, unsorted.
 fn push_node_tokens(hash: HashFn, id: NodeId, count: u32, out: &mut Vec<Token>) {
-    let count = count as usize;
-    out.reserve(count);
+    push_node_token_range(hash, id, 0, count, out);
+}
+
+/// Appends tokens `from..to` (vnode indices) of node `id` to `out`, unsorted: exactly those of
+/// its first `to` tokens that are not among its first `from`, so a node's tokens for a larger
+/// count extend those for a smaller one.
+fn push_node_token_range(hash: HashFn, id: NodeId, from: u32, to: u32, out: &mut Vec<Token>) {
+    if to <= from {
+        return;
+    }
+    out.reserve((to - from) as usize);
     let mut buf = Vec::with_capacity(24);
     buf.push(b'n');
     push_decimal(&mut buf, id as u64);
@@ -160,18 +169,24 @@ fn push_node_tokens(hash: HashFn, id: NodeId, count: u32, out: &mut Vec<Token>) 
         // libketama: points 4k..4k+3 come from MD5("<host>-<k>").
         buf.push(b'-');
         let prefix = buf.len();
-        let (mut k, mut made) = (0u64, 0usize);
-        while made < count {
+        let mut made = from;
+        let mut k = (from / 4) as u64;
+        while made < to {
             buf.truncate(prefix);
             push_decimal(&mut buf, k);
-            for p in ketama_points(&md5(&buf)) {
-                if made == count {
+            let points = ketama_points(&md5(&buf));
+            for (j, p) in points.iter().enumerate() {
+                let vnode = (k * 4) as u32 + j as u32;
+                if vnode < made {
+                    continue;
+                }
+                if made == to {
                     break;
                 }
                 out.push(Token {
-                    pos: (p as u64) << 32,
+                    pos: (*p as u64) << 32,
                     node: id,
-                    vnode: made as u32,
+                    vnode: made,
                 });
                 made += 1;
             }
@@ -180,13 +195,13 @@ fn push_node_tokens(hash: HashFn, id: NodeId, count: u32, out: &mut Vec<Token>) 
     } else {
         buf.push(b'#');
         let prefix = buf.len();
-        for i in 0..count {
+        for i in from..to {
             buf.truncate(prefix);
             push_decimal(&mut buf, i as u64);
             out.push(Token {
                 pos: hash.hash(&buf),
                 node: id,
-                vnode: i as u32,
+                vnode: i,
             });
         }
     }
@@ -449,13 +464,96 @@ impl Ring {
         }
     }
 
-    /// Sets the virtual nodes per unit of weight for every node (regenerates all tokens).
+    /// Sets the virtual nodes per unit of weight for every node. Incremental: a node's tokens
+    /// for a larger count extend those for a smaller one, so fewer vnodes drop each node's last
+    /// tokens and more vnodes add only the new ones (merged into the sorted list) — the same
+    /// ring a full rebuild gives ([`Ring::rebuilt`]), in time proportional to the ring plus the
+    /// new tokens' hashing.
     pub fn set_vnodes(&mut self, vnodes: u32) -> Result<(), RingError> {
         check_range("vnodes", vnodes as u64, 1, MAX_VNODES as u64)?;
         self.check_tokens(self.tokens_for(vnodes, None))?;
+        let old = self.vnodes;
         self.vnodes = vnodes;
-        self.rebuild();
+        if vnodes < old {
+            let slots = &self.slots;
+            self.tokens
+                .retain(|t| t.vnode < vnodes * slots[t.node].weight);
+        } else if vnodes > old {
+            let mut new = Vec::new();
+            for (id, s) in self.slots.iter().enumerate() {
+                if s.state.on_ring() {
+                    push_node_token_range(
+                        self.hash,
+                        id,
+                        old * s.weight,
+                        vnodes * s.weight,
+                        &mut new,
+                    );
+                }
+            }
+            sort_tokens(&mut new);
+            self.tokens = merge(&self.tokens, &new);
+        }
+        self.reindex();
         Ok(())
+    }
+
+    /// The same ring with every token regenerated from scratch (for tests comparing the
+    /// incremental operations with a full rebuild).
+    pub fn rebuilt(&self) -> Ring {
+        let mut r = self.clone();
+        r.rebuild();
+        r
+    }
+
+    /// The position ranges `[lo, hi]` (inclusive, ascending, disjoint) where `self` and
+    /// `other` name a different serving node ([`Ring::owner_at`]): every other position is
+    /// served by the same node on both. One merged pass over both token lists.
+    pub fn changed_arcs(&self, other: &Ring) -> Vec<(u64, u64)> {
+        let owner = |r: &Ring, i: usize| -> u32 {
+            if r.serve.is_empty() {
+                NONE
+            } else if i >= r.serve.len() {
+                r.serve[0]
+            } else {
+                r.serve[i]
+            }
+        };
+        let (pa, pb) = (&self.positions, &other.positions);
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        let mut add = |lo: u64, hi: u64| match out.last_mut() {
+            Some(last) if last.1.checked_add(1) == Some(lo) => last.1 = hi,
+            _ => out.push((lo, hi)),
+        };
+        let (mut i, mut j) = (0usize, 0usize);
+        // Positions in (prev, next] start at token i of `self` and j of `other`.
+        let mut lo = 0u64;
+        loop {
+            let next = match (pa.get(i), pb.get(j)) {
+                (Some(&x), Some(&y)) => x.min(y),
+                (Some(&x), None) => x,
+                (None, Some(&y)) => y,
+                (None, None) => break,
+            };
+            if owner(self, i) != owner(other, j) {
+                add(lo, next);
+            }
+            while pa.get(i) == Some(&next) {
+                i += 1;
+            }
+            while pb.get(j) == Some(&next) {
+                j += 1;
+            }
+            match next.checked_add(1) {
+                Some(n) => lo = n,
+                None => return out,
+            }
+        }
+        // Past the last token both wrap to their first.
+        if owner(self, i) != owner(other, j) {
+            add(lo, u64::MAX);
+        }
+        out
     }
 
     /// Sets a node's weight: it then owns `vnodes × weight` tokens (its first tokens are

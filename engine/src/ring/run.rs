@@ -38,37 +38,45 @@ pub fn ops_of(faults: &[TimedFault]) -> Vec<(SimTime, RingOp)> {
 impl RingRun {
     /// A run of `params` with the operations of `faults`, at position 0.
     pub fn new(params: RingParams, faults: &[TimedFault]) -> Result<RingRun, RingError> {
-        let mut run = RingRun {
-            lab: RingLab::new(params.clone())?,
+        let schedule = ops_of(faults);
+        // One lab, built with its operations (not an empty one replaced at once: with a million
+        // keys each holds ~100 MB).
+        let (lab, kept, skipped) = Self::build(&params, &schedule, 0)?;
+        Ok(RingRun {
+            lab,
             params,
-            schedule: ops_of(faults),
-            kept: Vec::new(),
+            schedule,
+            kept,
             now: SimTime::ZERO,
-            skipped: Vec::new(),
-        };
-        run.rebuild(0)?;
-        Ok(run)
+            skipped,
+        })
     }
 
     /// Rebuilds the lab from the schedule and seeks to `pos` kept ops.
     fn rebuild(&mut self, pos: usize) -> Result<(), RingError> {
-        let ops: Vec<RingOp> = self.schedule.iter().map(|(_, op)| *op).collect();
-        let (mut lab, errors) = RingLab::with_ops(self.params.clone(), &ops)?;
-        self.kept = (0..ops.len())
+        let (lab, kept, skipped) = Self::build(&self.params, &self.schedule, pos)?;
+        (self.lab, self.kept, self.skipped) = (lab, kept, skipped);
+        Ok(())
+    }
+
+    /// The lab with every scheduled op that applies, at `pos`; the kept ops' schedule indices
+    /// and the skipped ones' messages.
+    fn build(
+        params: &RingParams,
+        schedule: &[(SimTime, RingOp)],
+        pos: usize,
+    ) -> Result<(RingLab, Vec<usize>, Vec<String>), RingError> {
+        let ops: Vec<RingOp> = schedule.iter().map(|(_, op)| *op).collect();
+        let (mut lab, errors) = RingLab::with_ops(params.clone(), &ops)?;
+        let kept: Vec<usize> = (0..ops.len())
             .filter(|i| !errors.iter().any(|(e, _)| e == i))
             .collect();
-        self.skipped = errors
+        let skipped = errors
             .iter()
-            .map(|(i, e)| {
-                format!(
-                    "{} {} skipped: {e}",
-                    self.schedule[*i].0, self.schedule[*i].1
-                )
-            })
+            .map(|(i, e)| format!("{} {} skipped: {e}", schedule[*i].0, schedule[*i].1))
             .collect();
-        lab.seek(pos.min(self.kept.len()));
-        self.lab = lab;
-        Ok(())
+        lab.seek(pos.min(kept.len()));
+        Ok((lab, kept, skipped))
     }
 
     /// The lab at the current position.
@@ -173,6 +181,21 @@ impl Run for RingRun {
         let idx = self.schedule.partition_point(|(t, _)| *t <= at);
         self.schedule.insert(idx, (at, op));
         let pos = self.lab.position();
+        if idx + 1 == self.schedule.len() && pos == self.kept.len() {
+            // A click after everything scheduled, with all of it applied (the usual case):
+            // what a rebuild and replay would do is to apply this one op, so apply it in place.
+            return match self.lab.push(op) {
+                Ok(_) => {
+                    self.kept.push(idx);
+                    self.now = self.now.max(at);
+                    1
+                }
+                Err(e) => {
+                    self.skipped.push(format!("{at} {op} skipped: {e}"));
+                    0
+                }
+            };
+        }
         if self.rebuild(pos).is_err() {
             return 0;
         }

@@ -637,7 +637,7 @@ fn series_adds_up_to_the_totals() {
     };
     let sim = run(6, &p, &BackendSpec::uniform(3), "2500:crash:4", 5_050);
     let m = measure(&sim);
-    let pts = series(&sim, 500);
+    let pts = series(&sim);
     assert_eq!(pts.len(), 11);
     let finished: u64 = pts.iter().map(|p| p.counts.finished).sum();
     assert_eq!(finished, m.totals.finished);
@@ -673,4 +673,95 @@ fn a_crashed_balancer_answers_nothing_and_recovers() {
     assert!(m.totals.timeouts > 50, "{m:?}");
     assert!(m.window.ok > 50);
     assert_eq!(m.window.timeouts, 0);
+}
+
+/// The charts' sealed bucket summaries give exactly what the raw records give: with a 60 s
+/// window every finished request and routing decision of a 40 s run is still kept raw, so each
+/// bucket's counts and nearest-rank percentiles can be recomputed here, at many positions
+/// (bucket boundaries included) of a run with crashes, retries and bursts.
+#[test]
+fn chart_summaries_match_the_raw_records() {
+    let p = LbParams {
+        rate: 400,
+        burst: 3,
+        burst_period: Duration::from_ms(1_700),
+        retry: RetryPolicy::Fixed,
+        tries: 3,
+        timeout: Duration::from_ms(80),
+        window: Duration::from_ms(60_000),
+        ..LbParams::default()
+    };
+    let faults = parse_timeline("3000:crash:3;9000:restart:3;20000:cmd:4:slow:20").expect("ok");
+    let mut sim = new_sim(3, &p, &BackendSpec::uniform(4), lan(), faults);
+    for t in [250, 500, 1_000, 7_777, 12_500, 30_000, 31_234, 40_000] {
+        sim.run_until(SimTime::from_ms(t), 5_000_000);
+        let now = sim.now().as_us();
+        let c = engine::lb::clients(&sim).expect("clients");
+        let lb = balancer(&sim).expect("balancer");
+        assert_eq!(c.done.dropped(), 0);
+        let pts = series(&sim);
+        let width = engine::lb::SERIES_BUCKET_MS * 1_000;
+        let n = now.div_ceil(width).max(1);
+        let first = now
+            .saturating_sub(engine::lb::SERIES_SPAN_MS * 1_000)
+            .div_ceil(width)
+            .min(n - 1);
+        assert_eq!(pts.len() as u64, n - first, "at {t}");
+        let idx = |x: u64| (x / width).min(n - 1);
+        for (k, pt) in pts.iter().enumerate() {
+            let j = first + k as u64;
+            let mut lat: Vec<u64> = c
+                .done
+                .iter()
+                .filter(|d| idx(d.end_us) == j)
+                .map(|d| d.latency_us as u64)
+                .collect();
+            lat.sort_unstable();
+            assert_eq!(pt.counts.finished, lat.len() as u64, "at {t}, bucket {j}");
+            let ok = c
+                .done
+                .iter()
+                .filter(|d| idx(d.end_us) == j && d.outcome == engine::lb::Outcome::Ok)
+                .count();
+            assert_eq!(pt.counts.ok, ok as u64);
+            let ms = |v: Option<u64>| v.map(|x| x as f64 / 1_000.0);
+            assert_eq!(pt.p50_ms, ms(percentile(&lat, 500)), "at {t}, bucket {j}");
+            assert_eq!(pt.p95_ms, ms(percentile(&lat, 950)));
+            assert_eq!(pt.p99_ms, ms(percentile(&lat, 990)));
+            let routed: Vec<u64> = (0..4)
+                .map(|b| {
+                    lb.routes
+                        .iter()
+                        .filter(|r| idx(r.at_us) == j && r.backend == b)
+                        .count() as u64
+                })
+                .collect();
+            let got: Vec<u64> = pt.backends.iter().map(|b| b.routed).collect();
+            assert_eq!(got, routed, "at {t}, bucket {j}");
+        }
+    }
+}
+
+/// Issue 10: a long run keeps per-request records only for the window and the open chart
+/// bucket, chart summaries only for the charts' span, and exact whole-run totals.
+#[test]
+fn long_runs_keep_bounded_records_and_exact_totals() {
+    let p = LbParams {
+        rate: 1_000,
+        ..LbParams::default()
+    };
+    let sim = run(5, &p, &BackendSpec::uniform(4), "", 100_000);
+    let c = engine::lb::clients(&sim).expect("clients");
+    let lb = balancer(&sim).expect("balancer");
+    // 1 s window + one 500 ms bucket at ~1 000 req/s, plus a partly filled 256-record chunk.
+    assert!(c.done.len() < 2_200, "{}", c.done.len());
+    assert!(lb.routes.len() < 2_200, "{}", lb.routes.len());
+    assert_eq!(c.done.dropped(), 0);
+    let m = measure(&sim);
+    assert!(m.totals.finished > 95_000, "{:?}", m.totals);
+    assert!(m.totals.finished + m.in_progress <= m.requests);
+    let routed: u64 = m.backends.iter().map(|b| b.routed_total).sum();
+    // Attempts still on their way to the balancer are not routed yet.
+    assert!(routed <= m.attempts_total && routed + 100 > m.attempts_total);
+    assert_eq!(series(&sim).len(), 60);
 }

@@ -945,3 +945,87 @@ proptest! {
         prop_assert_eq!(lab.movement(), fresh.movement());
     }
 }
+
+/// A random ring operation on ids 0–11 (many fail to apply: that is part of the test).
+fn arb_op() -> impl Strategy<Value = RingOp> {
+    prop_oneof![
+        (0usize..12).prop_map(RingOp::Add),
+        (0usize..12).prop_map(RingOp::Remove),
+        (0usize..12).prop_map(RingOp::Fail),
+        (0usize..12).prop_map(RingOp::Recover),
+        (1u32..40).prop_map(RingOp::SetVnodes),
+        ((0usize..12), (1u32..4)).prop_map(|(n, w)| RingOp::SetWeight(n, w)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(200)))]
+
+    /// Issue 10: the incremental operations (vnode changes add or drop only the changed tokens)
+    /// give exactly the ring a full rebuild gives, and the reassignment of only the changed arcs
+    /// gives exactly the full assignment, after every operation of a random sequence, with every
+    /// hash function (ketama's MD5 points come four at a time).
+    #[test]
+    fn incremental_ring_ops_equal_full_rebuilds(
+        h in hash_fn(),
+        ops in prop::collection::vec(arb_op(), 1..25),
+        seed in 0u64..1_000,
+    ) {
+        let params = RingParams {
+            seed,
+            nodes: 4,
+            vnodes: 7,
+            hash: h,
+            keys: KeySpec::Random { count: 3_000 },
+            ..RingParams::default()
+        };
+        let mut lab = RingLab::new(params.clone()).unwrap();
+        for op in &ops {
+            let _ = lab.push(*op);
+            let ring = lab.ring();
+            prop_assert_eq!(ring, &ring.rebuilt());
+            let full = Scheme::Ring.assign_hashes(ring, lab.hashes());
+            prop_assert_eq!(lab.assignment(), &full[..]);
+        }
+        // Seeking anywhere (back, forward, jumps) gives the assignment and movement of a fresh
+        // computation at that position.
+        let n = lab.ops().len();
+        for pos in [0, n / 2, n, 1.min(n), n.saturating_sub(1), n / 3] {
+            lab.seek(pos);
+            let full = Scheme::Ring.assign_hashes(lab.ring(), lab.hashes());
+            prop_assert_eq!(lab.assignment(), &full[..]);
+            prop_assert_eq!(lab.ring(), &lab.ring_at(pos));
+            if pos > 0 {
+                let before = Scheme::Ring.assign_hashes(&lab.ring_at(pos - 1), lab.hashes());
+                let m = Movement::between(&before, &full);
+                prop_assert_eq!(&lab.movement().unwrap().moves, &m.moves);
+                prop_assert_eq!(&lab.movement().unwrap().flows, &m.flows);
+            } else {
+                prop_assert!(lab.movement().is_none());
+            }
+        }
+    }
+}
+
+/// `changed_arcs` names exactly the positions whose owner differs (checked at every token
+/// position of both rings, one past each, and the extremes).
+#[test]
+fn changed_arcs_cover_exactly_the_changed_owners() {
+    let mut a = Ring::with_nodes(HashFn::Xxh64, 5, 6).unwrap();
+    let mut b = a.clone();
+    b.fail(2).unwrap();
+    b.add(9).unwrap();
+    b.set_vnodes(8).unwrap();
+    for _ in 0..2 {
+        let arcs = a.changed_arcs(&b);
+        let inside = |p: u64| arcs.iter().any(|&(lo, hi)| lo <= p && p <= hi);
+        let mut probes = vec![0, 1, u64::MAX, u64::MAX - 1];
+        for t in a.tokens().iter().chain(b.tokens()) {
+            probes.extend([t.pos, t.pos.wrapping_add(1), t.pos.wrapping_sub(1)]);
+        }
+        for p in probes {
+            assert_eq!(a.owner_at(p) != b.owner_at(p), inside(p), "at {p}");
+        }
+        std::mem::swap(&mut a, &mut b);
+    }
+}

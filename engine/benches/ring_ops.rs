@@ -1,0 +1,44 @@
+//! Issue 10: operations on the largest valid ring (1 000 nodes × 1 000 vnodes, 1 000 000 keys),
+//! as the page applies them: an operation pushed at the end (new tokens, reassignment, diff) and
+//! undone by a step back. `cargo bench -p engine --bench ring_ops`. Short (10 samples): building
+//! the ring and the keys alone takes seconds.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use engine::ring::{KeySpec, RingLab, RingOp, RingParams};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn largest() -> RingLab {
+    RingLab::new(RingParams {
+        nodes: 1_000,
+        vnodes: 1_000,
+        keys: KeySpec::Random { count: 1_000_000 },
+        ..RingParams::default()
+    })
+    .expect("the largest valid ring")
+}
+
+fn ops(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ring_op_1000x1000_1M_keys");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    let mut lab = largest();
+    for (name, op) in [
+        ("vnodes_999_and_back", RingOp::SetVnodes(999)),
+        ("fail_and_back", RingOp::Fail(3)),
+        ("remove_and_back", RingOp::Remove(7)),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                lab.push(op).expect("applies");
+                black_box(lab.movement().map(|m| m.moved()));
+                assert!(lab.step_back());
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ops);
+criterion_main!(benches);
