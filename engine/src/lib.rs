@@ -27,6 +27,7 @@
 //! assert_eq!(m.fixed.detected, 1);
 //! ```
 
+pub mod cluster;
 pub mod detmath;
 pub mod fault;
 pub mod health;

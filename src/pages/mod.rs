@@ -1,5 +1,6 @@
 //! One page per lab, plus the home page.
 
+pub mod cluster;
 pub mod heartbeat;
 pub mod home;
 pub mod lb;

@@ -15,6 +15,7 @@
 // reference values with the platform's libm and collect into hash sets.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod cluster;
 mod codec;
 mod determinism;
 mod heartbeat;
