@@ -22,12 +22,14 @@ use engine::{Fault, SimTime};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Width of the cluster picture (viewBox units).
-const W: f64 = 760.0;
+/// Width of the cluster picture (viewBox units); phones get a narrower one with the zones
+/// stacked, so its text stays legible.
+const WIDE: f64 = 760.0;
+const NARROW: f64 = 380.0;
 /// Height of the service band at the top.
-const TOP: f64 = 64.0;
+const TOP: f64 = 52.0;
 /// A pod's box.
-const POD_W: f64 = 62.0;
+const POD_W: f64 = 58.0;
 const POD_H: f64 = 34.0;
 /// Event-log lines kept (decisions only; the ticks without one are left out).
 const LOG_LINES: usize = 200;
@@ -36,49 +38,97 @@ fn cmd(text: String) -> Action {
     Action::Inject(Fault::Command(0, text))
 }
 
-/// Where each machine's box is: zones are columns, machines stack in their zone.
+/// Whether the screen is a phone's (the picture stacks the zones).
+fn narrow_screen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < 600.0)
+}
+
+/// Where each machine's box is: zones are columns (or rows on a phone), machines stack in
+/// their zone.
 struct Layout {
-    col_w: f64,
+    w: f64,
+    vertical: bool,
+    zone_x: Vec<f64>,
+    zone_y: Vec<f64>,
+    zone_w: f64,
+    zone_h: Vec<f64>,
+    machine_w: f64,
     per_row: usize,
     box_h: f64,
     height: f64,
 }
 
 impl Layout {
-    fn of(c: &ClusterNode) -> Layout {
+    fn of(c: &ClusterNode, vertical: bool) -> Layout {
         let zones = c.p.zones.max(1);
-        let col_w = (W - 10.0) / zones as f64;
-        let per_row = (((col_w - 16.0) / (POD_W + 4.0)).floor() as usize).max(1);
-        let slots = (c.p.slots as usize).max(
-            c.machines
-                .iter()
-                .enumerate()
-                .map(|(m, _)| c.pods_on(m))
-                .max()
-                .unwrap_or(0),
-        );
-        let rows = slots.div_ceil(per_row).max(1);
-        let box_h = 26.0 + rows as f64 * (POD_H + 4.0) + 4.0;
-        let per_zone = c.machines.len().div_ceil(zones).max(1);
+        let w = if vertical { NARROW } else { WIDE };
+        let zone_w = if vertical {
+            w - 10.0
+        } else {
+            (w - 10.0) / zones as f64
+        };
+        let machine_w = zone_w - 10.0;
+        let per_row = (((machine_w - 12.0) / (POD_W + 4.0)).floor() as usize).max(1);
+        let most = (0..c.machines.len())
+            .map(|m| c.pods_on(m))
+            .max()
+            .unwrap_or(0);
+        let rows = (c.p.slots as usize).max(most).div_ceil(per_row).max(1);
+        let box_h = 24.0 + rows as f64 * (POD_H + 4.0) + 2.0;
+        let in_zone = |z: usize| c.machines.iter().filter(|m| m.zone == z).count();
+        let per_zone = (0..zones).map(in_zone).max().unwrap_or(1).max(1);
+        let mut zone_x = Vec::new();
+        let mut zone_y = Vec::new();
+        let mut zone_h = Vec::new();
+        let mut y = TOP;
+        for z in 0..zones {
+            let n = if vertical {
+                in_zone(z).max(1)
+            } else {
+                per_zone
+            };
+            let h = 22.0 + n as f64 * (box_h + 6.0) + 2.0;
+            zone_x.push(if vertical {
+                5.0
+            } else {
+                5.0 + z as f64 * zone_w
+            });
+            zone_y.push(if vertical { y } else { TOP });
+            zone_h.push(h);
+            if vertical {
+                y += h + 6.0;
+            } else {
+                y = TOP + h;
+            }
+        }
         Layout {
-            col_w,
+            w,
+            vertical,
+            zone_x,
+            zone_y,
+            zone_w,
+            zone_h,
+            machine_w,
             per_row,
             box_h,
-            height: TOP + 22.0 + per_zone as f64 * (box_h + 8.0) + 4.0,
+            height: y + 4.0,
         }
     }
     fn machine_at(&self, c: &ClusterNode, m: usize) -> Pt {
-        let z = c.machines[m].zone;
+        let z = c.machines[m].zone.min(self.zone_x.len() - 1);
         let row = (0..m).filter(|&k| c.machines[k].zone == z).count();
         Pt {
-            x: 5.0 + z as f64 * self.col_w + 4.0,
-            y: TOP + 22.0 + row as f64 * (self.box_h + 8.0),
+            x: self.zone_x[z] + 4.0,
+            y: self.zone_y[z] + 22.0 + row as f64 * (self.box_h + 6.0),
         }
     }
     fn pod_at(&self, origin: Pt, k: usize) -> Pt {
         Pt {
-            x: origin.x + 8.0 + (k % self.per_row) as f64 * (POD_W + 4.0),
-            y: origin.y + 26.0 + (k / self.per_row) as f64 * (POD_H + 4.0),
+            x: origin.x + 6.0 + (k % self.per_row) as f64 * (POD_W + 4.0),
+            y: origin.y + 24.0 + (k / self.per_row) as f64 * (POD_H + 4.0),
         }
     }
 }
@@ -204,7 +254,7 @@ fn render_pod(c: &ClusterNode, p: &Pod, at: Pt) -> Html {
     );
     html! {
         <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), c.bad_versions.contains(&p.version).then_some("bad"))}
-            data-node-id={format!("p{}", p.id)} data-status={status} data-phase={phase}>
+            data-node-id={format!("p{}", p.id)} data-status={status} data-phase={phase} data-hung={p.hung.to_string()}>
             <title>{ title }</title>
             <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(POD_W)} height={f1(POD_H)} rx="4" />
             { shape }
@@ -220,18 +270,18 @@ fn render_cluster(
     selected: usize,
     dispatch: &Callback<Action>,
 ) -> Html {
-    let lay = Layout::of(c);
+    let lay = Layout::of(c, narrow_screen());
     let service = Pt {
-        x: W / 2.0,
-        y: 30.0,
+        x: lay.w / 2.0,
+        y: 24.0,
     };
     let mut pod_pts: Vec<(usize, Pt)> = Vec::new();
     let zones = (0..c.p.zones.max(1)).map(|z| {
-        let x = 5.0 + z as f64 * lay.col_w;
+        let (x, y) = (lay.zone_x[z], lay.zone_y[z]);
         html! {
             <g class="zone">
-                <rect class="zone-box" x={f1(x)} y={f1(TOP)} width={f1(lay.col_w - 2.0)} height={f1(lay.height - TOP - 2.0)} rx="6" />
-                <text class="zone-label" x={f1(x + 8.0)} y={f1(TOP + 16.0)}>{ format!("zone {}", zone_name(z)) }</text>
+                <rect class="zone-box" x={f1(x)} y={f1(y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
+                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + 16.0)}>{ format!("zone {}", zone_name(z)) }</text>
             </g>
         }
     });
@@ -257,7 +307,7 @@ fn render_cluster(
             match mach.status {
                 MachineStatus::Up => "Ready",
                 MachineStatus::Suspect => "NotReady",
-                MachineStatus::Down => "NotReady, evicted",
+                MachineStatus::Down => "evicted",
             },
             if mach.alive { "" } else { " · ✕ failed" }
         );
@@ -265,8 +315,8 @@ fn render_cluster(
             <g class={classes!("machine", format!("st-{status}"), (!mach.alive).then_some("dead"), (selected == mi).then_some("selected"))}
                 data-node-id={format!("m{mi}")} data-status={status} data-alive={mach.alive.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("machine m{mi} in zone {}: {status}{}, {} of {} slots used", zone_name(mach.zone), if mach.alive { "" } else { ", failed" }, pods.len(), c.p.slots) }</title>
-                <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.col_w - 10.0)} height={f1(lay.box_h)} rx="5" />
-                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 17.0)}>{ label }</text>
+                <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
+                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
                 { drawn }
             </g>
         }
@@ -293,20 +343,20 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster-view" viewBox={format!("0 0 {W} {}", f1(lay.height))} data-testid="cluster" role="img"
+        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="cluster" role="img"
             aria-label="Machines in zones holding pods, and the service" onclick={deselect}>
             { for zones }
-            { flows }
             <g class="service" data-testid="service">
-                <rect x={f1(service.x - 150.0)} y={f1(service.y - 18.0)} width="300" height="34" rx="8" />
+                <rect x={f1(service.x - 170.0)} y={f1(service.y - 17.0)} width="340" height="30" rx="8" />
                 <text x={f1(service.x)} y={f1(service.y + 4.0)} text-anchor="middle">
                     { format!("service: {ready} of {} pods ready · {} req/s", c.desired, c.p.load_milli_rps(now.0) / 1000) }
                 </text>
             </g>
             if pending > 0 {
-                <text class="pending" x={f1(W - 8.0)} y="14" text-anchor="end" data-testid="pending">{ format!("{pending} pending (no machine)") }</text>
+                <text class="pending" x={f1(lay.w - 8.0)} y={f1(TOP - 4.0)} text-anchor="end" data-testid="pending">{ format!("{pending} pending (no machine)") }</text>
             }
             { machines }
+            { flows }
         </svg>
     }
 }
@@ -341,22 +391,25 @@ fn opt(v: Option<f64>, unit: &str) -> String {
 }
 
 fn render_metrics(m: &ClusterMetrics) -> Html {
-    let row = |k: &str, v: String, id: &str| html! { <tr data-testid={format!("m-{id}")}><th>{ k.to_string() }</th><td>{ v }</td></tr> };
+    let row = |k: &str, v: String, id: &str, value: f64| {
+        html! { <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
+    };
     html! {
         <section class="panel metrics" data-testid="metrics">
             <h2>{"Measured"}</h2>
             <table>
-                { row("availability (good ÷ all)", opt(m.availability_pct.map(|x| (x * 1000.0).floor() / 1000.0), " %"), "availability") }
-                { row("time with a pod serving", opt(m.serving_time_pct, " %"), "serving") }
-                { row("requests good / failed", format!("{} / {}", m.good, m.failed), "requests") }
-                { row("latency p50 / p99", format!("{} / {}", opt(m.latency.p50_ms, " ms"), opt(m.latency.p99_ms, " ms")), "latency") }
-                { row("replicas desired / ready", format!("{} / {}", m.desired, m.ready), "replicas") }
-                { row("restarts · pods created · evicted", format!("{} · {} · {}", m.restarts, m.pods_created, m.pods_evicted), "restarts") }
-                { row("CPU (last scrape)", format!("{:.1} %", m.cpu_pct), "cpu") }
-                { row("HPA lag (longest under-provisioned)", format!("{:.1} s", m.hpa_lag_ms / 1000.0), "lag") }
-                { row("time over target", format!("{:.1} s", m.time_over_target_ms / 1000.0), "over") }
-                { row("replica-seconds paid / needed", format!("{:.0} / {:.0}", m.replica_seconds_paid, m.replica_seconds_needed), "paid") }
-                { row(&format!("error budget spent (SLO {} %)", m.slo_pct), format!("{:.1} %", m.budget_spent_pct), "budget") }
+                { row("availability (good ÷ all)", opt(m.availability_pct.map(|x| (x * 1000.0).floor() / 1000.0), " %"), "availability", m.availability_pct.unwrap_or(100.0)) }
+                { row("time with a pod serving", opt(m.serving_time_pct, " %"), "serving", m.serving_time_pct.unwrap_or(100.0)) }
+                { row("requests good / failed", format!("{} / {}", m.good, m.failed), "failed", m.failed as f64) }
+                { row("latency p50 / p99", format!("{} / {}", opt(m.latency.p50_ms, " ms"), opt(m.latency.p99_ms, " ms")), "latency", m.latency.p99_ms.unwrap_or(0.0)) }
+                { row("replicas desired / ready", format!("{} / {}", m.desired, m.ready), "ready", m.ready as f64) }
+                { row("restarts · pods created · evicted", format!("{} · {} · {}", m.restarts, m.pods_created, m.pods_evicted), "restarts", m.restarts as f64) }
+                { row("CPU (last scrape)", format!("{:.1} %", m.cpu_pct), "cpu", m.cpu_pct) }
+                { row("HPA changes", m.hpa_changes.to_string(), "hpa-changes", m.hpa_changes as f64) }
+                { row("HPA lag (longest under-provisioned)", format!("{:.1} s", m.hpa_lag_ms / 1000.0), "lag", m.hpa_lag_ms) }
+                { row("time over target", format!("{:.1} s", m.time_over_target_ms / 1000.0), "over", m.time_over_target_ms) }
+                { row("replica-seconds paid / needed", format!("{:.0} / {:.0}", m.replica_seconds_paid, m.replica_seconds_needed), "paid", m.replica_seconds_paid - m.replica_seconds_needed) }
+                { row(&format!("error budget spent (SLO {} %)", m.slo_pct), format!("{:.1} %", m.budget_spent_pct), "budget", m.budget_spent_pct) }
             </table>
         </section>
     }
