@@ -15,7 +15,9 @@ use crate::geometry::{f1, lerp, Pt};
 use crate::player::Action;
 use engine::cluster::model::{Bucket, BUCKET};
 use engine::cluster::params::zone_name;
-use engine::cluster::{measure, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus, Pod};
+use engine::cluster::{
+    measure, AlertReport, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus,
+};
 use engine::scenario::Scenario;
 use engine::sim::Sim;
 use engine::{Fault, SimTime};
@@ -137,6 +139,7 @@ impl Layout {
 #[component]
 pub fn ClusterPage(props: &LabProps) -> Html {
     let lab = use_lab::<ClusterLab>(props.decoded.clone());
+    let log_cache = use_mut_ref(|| (usize::MAX, 0u64, Rc::new(Vec::<LogLine>::new())));
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -147,6 +150,24 @@ pub fn ClusterPage(props: &LabProps) -> Html {
         .selected
         .filter(|&i| i < c.machines.len())
         .unwrap_or(0);
+    let log = {
+        // Rebuilt only when the newest decision changes (not on every frame).
+        // The newest decision's step and text length (a rebuilt run may reuse the address).
+        let newest = sim
+            .trace()
+            .iter()
+            .rev()
+            .find(|e| !e.notes.is_empty())
+            .map_or(0, |e| {
+                e.step << 20 ^ e.notes.iter().map(|n| n.len() as u64).sum::<u64>()
+            });
+        let run = Rc::as_ptr(&player.hist) as *const () as usize;
+        let mut cache = log_cache.borrow_mut();
+        if cache.0 != run || cache.1 != newest {
+            *cache = (run, newest, decision_lines(sim));
+        }
+        cache.2.clone()
+    };
     html! {
         <main class="lab cluster">
             { lab_head(&lab) }
@@ -166,14 +187,14 @@ pub fn ClusterPage(props: &LabProps) -> Html {
                     { render_metrics(&m) }
                 </div>
             </div>
-            { render_charts(&c.series, sim.now()) }
-            { render_alerts(c, &m, sim.now()) }
+            <Charts buckets={completed(c)} />
+            <Alerts alerts={m.alerts.clone()} span_ms={span_ms(c)} />
             // The availability calculator (engine::avail, components::avail::AvailCalculator)
             // is mounted here by the lead: a section of its own between the alerts and the
             // settings.
-            { render_settings(&player.scenario, dispatch) }
+            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
-                <EventLog lines={decision_lines(sim)} total={sim.steps()} playing={player.playing} />
+                <EventLog lines={log} total={sim.steps()} playing={player.playing} />
                 { fault_timeline(&player.scenario, dispatch) }
             </div>
         </main>
@@ -207,12 +228,49 @@ fn decision_lines(sim: &Sim<ClusterNode>) -> Rc<Vec<LogLine>> {
     Rc::new(lines)
 }
 
-fn pod_status(c: &ClusterNode, p: &Pod) -> &'static str {
-    p.machine.map_or("up", |m| c.machines[m].status.as_str())
+/// What one pod looks like (compared between frames: a machine redraws only when one changes).
+#[derive(Clone, Debug, PartialEq)]
+struct PodView {
+    id: u32,
+    version: u32,
+    machine: usize,
+    phase: &'static str,
+    hung: bool,
+    bad: bool,
+    status: &'static str,
+    restarts: u32,
+    at: Pt,
 }
 
-fn render_pod(c: &ClusterNode, p: &Pod, at: Pt) -> Html {
-    let phase = p.phase_name();
+/// What one machine looks like.
+#[derive(Clone, Debug, PartialEq)]
+struct MachineView {
+    id: usize,
+    zone: usize,
+    alive: bool,
+    status: MachineStatus,
+    selected: bool,
+    at: Pt,
+    w: f64,
+    h: f64,
+    slots: u32,
+    pods: Vec<PodView>,
+}
+
+#[derive(Properties, Clone)]
+struct MachineProps {
+    view: MachineView,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for MachineProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.view == o.view
+    }
+}
+
+fn render_pod(p: &PodView) -> Html {
+    let (phase, at) = (p.phase, p.at);
     let (cx, cy) = (at.x + 11.0, at.y + POD_H / 2.0);
     let shape = match phase {
         "ready" => html! { <circle class="shape" cx={f1(cx)} cy={f1(cy)} r="8" /> },
@@ -234,12 +292,12 @@ fn render_pod(c: &ClusterNode, p: &Pod, at: Pt) -> Html {
         "terminating" => "term",
         _ => "pending",
     };
-    let status = pod_status(c, p);
+    let status = p.status;
     let title = format!(
         "p{} v{} on m{}: {phase}{}{}, {} restarts",
         p.id,
         p.version,
-        p.machine.unwrap_or(0),
+        p.machine,
         if p.hung {
             ", hung (answers nothing)"
         } else {
@@ -253,13 +311,47 @@ fn render_pod(c: &ClusterNode, p: &Pod, at: Pt) -> Html {
         p.restarts
     );
     html! {
-        <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), c.bad_versions.contains(&p.version).then_some("bad"))}
+        <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), p.bad.then_some("bad"))}
             data-node-id={format!("p{}", p.id)} data-status={status} data-phase={phase} data-hung={p.hung.to_string()}>
             <title>{ title }</title>
             <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(POD_W)} height={f1(POD_H)} rx="4" />
             { shape }
             <text class="pod-id" x={f1(at.x + 22.0)} y={f1(at.y + 14.0)}>{ format!("p{}", p.id) }</text>
             <text class="pod-ph" x={f1(at.x + 22.0)} y={f1(at.y + 28.0)}>{ word }</text>
+        </g>
+    }
+}
+
+/// A machine box with its pods (redrawn only when something in it changes).
+#[component]
+fn MachineBox(props: &MachineProps) -> Html {
+    let v = &props.view;
+    let mi = v.id;
+    let status = v.status.as_str();
+    let onclick = {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Select(Some(mi)));
+        })
+    };
+    let label = format!(
+        "m{mi} · {}{}",
+        match v.status {
+            MachineStatus::Up => "Ready",
+            MachineStatus::Suspect => "NotReady",
+            MachineStatus::Down => "evicted",
+        },
+        if v.alive { "" } else { " · ✕ failed" }
+    );
+    let o = v.at;
+    html! {
+        <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
+            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
+            <title>{ format!("machine m{mi} in zone {}: {status}{}, {} of {} slots used", zone_name(v.zone), if v.alive { "" } else { ", failed" }, v.pods.len(), v.slots) }</title>
+            <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
+            <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
+            { for v.pods.iter().map(render_pod) }
         </g>
     }
 }
@@ -285,44 +377,50 @@ fn render_cluster(
             </g>
         }
     });
-    let machines = (0..c.machines.len()).map(|mi| {
-        let mach = &c.machines[mi];
-        let o = lay.machine_at(c, mi);
-        let pods: Vec<(usize, &Pod)> = c.pods.iter().enumerate().filter(|(_, p)| p.machine == Some(mi)).collect();
-        let drawn = pods.iter().enumerate().map(|(k, (i, p))| {
-            let at = lay.pod_at(o, k);
-            pod_pts.push((*i, at));
-            render_pod(c, p, at)
-        }).collect::<Html>();
-        let status = mach.status.as_str();
-        let onclick = {
-            let d = dispatch.clone();
-            Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                d.emit(Action::Select(Some(mi)));
-            })
-        };
-        let label = format!(
-            "m{mi} · {}{}",
-            match mach.status {
-                MachineStatus::Up => "Ready",
-                MachineStatus::Suspect => "NotReady",
-                MachineStatus::Down => "evicted",
-            },
-            if mach.alive { "" } else { " · ✕ failed" }
-        );
-        html! {
-            <g class={classes!("machine", format!("st-{status}"), (!mach.alive).then_some("dead"), (selected == mi).then_some("selected"))}
-                data-node-id={format!("m{mi}")} data-status={status} data-alive={mach.alive.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ format!("machine m{mi} in zone {}: {status}{}, {} of {} slots used", zone_name(mach.zone), if mach.alive { "" } else { ", failed" }, pods.len(), c.p.slots) }</title>
-                <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
-                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
-                { drawn }
-            </g>
-        }
-    }).collect::<Html>();
+    let machines = (0..c.machines.len())
+        .map(|mi| {
+            let mach = &c.machines[mi];
+            let o = lay.machine_at(c, mi);
+            let pods: Vec<PodView> = c
+                .pods
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.machine == Some(mi))
+                .enumerate()
+                .map(|(k, (i, p))| {
+                    let at = lay.pod_at(o, k);
+                    pod_pts.push((i, at));
+                    PodView {
+                        id: p.id,
+                        version: p.version,
+                        machine: mi,
+                        phase: p.phase_name(),
+                        hung: p.hung,
+                        bad: c.bad_versions.contains(&p.version),
+                        status: mach.status.as_str(),
+                        restarts: p.restarts,
+                        at,
+                    }
+                })
+                .collect();
+            let view = MachineView {
+                id: mi,
+                zone: mach.zone,
+                alive: mach.alive,
+                status: mach.status,
+                selected: selected == mi,
+                at: o,
+                w: lay.machine_w,
+                h: lay.box_h,
+                slots: c.p.slots,
+                pods,
+            };
+            html! { <MachineBox key={mi} {view} dispatch={dispatch.clone()} /> }
+        })
+        .collect::<Html>();
     // Requests: a dot per pod in the service, moving from the service to it.
     let phase = (now.0 % 600_000) as f64 / 600_000.0;
+    let dense = pod_pts.len() > 24;
     let flows = pod_pts.iter().filter(|(i, _)| c.in_service(&c.pods[*i])).map(|(i, at)| {
         let p = &c.pods[*i];
         let to = Pt { x: at.x + 11.0, y: at.y + POD_H / 2.0 };
@@ -331,7 +429,9 @@ fn render_cluster(
         let dot = lerp(service, to, f);
         html! {
             <g class={classes!("flow", lost.then_some("lost"))}>
-                <line class="flow-line" x1={f1(service.x)} y1={f1(service.y + 14.0)} x2={f1(to.x)} y2={f1(to.y)} />
+                if !dense {
+                    <line class="flow-line" x1={f1(service.x)} y1={f1(service.y + 14.0)} x2={f1(to.x)} y2={f1(to.y)} />
+                }
                 <circle class="req" cx={f1(dot.x)} cy={f1(dot.y)} r="4" />
             </g>
         }
@@ -459,7 +559,25 @@ fn chart(
     }
 }
 
-fn render_charts(series: &[Bucket], now: SimTime) -> Html {
+/// The buckets the charts draw: the completed ones (so the charts redraw every 5 s of run).
+fn completed(c: &ClusterNode) -> Rc<Vec<Bucket>> {
+    Rc::new(c.series[..c.series.len().saturating_sub(1)].to_vec())
+}
+
+/// The charts' and the alert timeline's time span, ms: the completed buckets, at least 60 s.
+fn span_ms(c: &ClusterNode) -> f64 {
+    ((c.series.len().saturating_sub(1) as u64 * BUCKET.0) as f64 / 1000.0).max(60_000.0)
+}
+
+#[derive(Properties, PartialEq)]
+struct ChartsProps {
+    buckets: Rc<Vec<Bucket>>,
+}
+
+#[component]
+fn Charts(props: &ChartsProps) -> Html {
+    let series = &props.buckets[..];
+    let now = SimTime((series.len() as u64 * BUCKET.0).max(60_000_000));
     let col = |f: &dyn Fn(&Bucket) -> f64| series.iter().map(f).collect::<Vec<f64>>();
     html! {
         <section class="charts-row cl-charts" data-testid="charts">
@@ -483,21 +601,27 @@ fn render_charts(series: &[Bucket], now: SimTime) -> Html {
     }
 }
 
-fn render_alerts(c: &ClusterNode, m: &ClusterMetrics, now: SimTime) -> Html {
-    let span = (now.0 as f64).max(60e6);
-    let (x0, w) = (0.0, 100.0);
-    let pos = |t: f64| x0 + w * (t * 1000.0 / span).min(1.0);
-    let rows = m.alerts.iter().enumerate().map(|(k, a)| {
+#[derive(Properties, PartialEq)]
+struct AlertsProps {
+    alerts: Vec<AlertReport>,
+    span_ms: f64,
+}
+
+#[component]
+fn Alerts(props: &AlertsProps) -> Html {
+    let span = props.span_ms;
+    let pos = |t: f64| 100.0 * (t / span).min(1.0);
+    let rows = props.alerts.iter().map(|a| {
         let eps = a.episodes.iter().map(|e| {
-            let end = e.ended_ms.unwrap_or(now.as_ms_f64());
+            let end = e.ended_ms.unwrap_or(span);
             let fired = e.fired_ms;
-            let delay = e.detection_delay_ms.map(|d| format!(" · detected {:.1} s after the fault, {:.0} % of the budget spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default();
+            let delay = e.detection_delay_ms.map(|d| format!(" · detected {:.1} s after the incident began, {:.0} % of the budget spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default();
             let title = format!("{}: pending at {:.1} s{}{}{}", e.state, e.pending_ms / 1000.0,
                 fired.map(|f| format!(", firing at {:.1} s", f / 1000.0)).unwrap_or_default(),
                 e.ended_ms.map(|f| format!(", resolved at {:.1} s", f / 1000.0)).unwrap_or_default(), delay);
             let pend_end = fired.unwrap_or(end);
             html! {
-                <span class={classes!("ep", format!("ep-{}", e.state))} data-testid="alert" data-state={e.state} data-alert={a.name.clone()} title={title.clone()}>
+                <span class={classes!("ep", format!("ep-{}", e.state))} data-testid="alert" data-state={e.state} data-alert={a.name.clone()} title={title}>
                     <span class="seg pend" style={format!("left:{:.2}%;width:{:.2}%", pos(e.pending_ms), (pos(pend_end) - pos(e.pending_ms)).max(0.4))}></span>
                     if let Some(f) = fired {
                         <span class={classes!("seg", if e.ended_ms.is_some() { "done" } else { "fire" })} style={format!("left:{:.2}%;width:{:.2}%", pos(f), (pos(end) - pos(f)).max(0.4))}></span>
@@ -507,11 +631,10 @@ fn render_alerts(c: &ClusterNode, m: &ClusterMetrics, now: SimTime) -> Html {
         });
         let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
         let note = match (a.state, last) {
-            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the fault, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
+            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the incident began, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
             ("pending", None) => "pending".into(),
             _ => "never fired".into(),
         };
-        let _ = k;
         html! {
             <li class={classes!("alert-row", format!("as-{}", a.state))}>
                 <code class="rule">{ a.name.clone() }</code>
@@ -520,12 +643,11 @@ fn render_alerts(c: &ClusterNode, m: &ClusterMetrics, now: SimTime) -> Html {
             </li>
         }
     });
-    let _ = c;
     html! {
         <section class="panel alerts" data-testid="alerts">
             <h2>{"Alerts"}</h2>
-            <p class="muted">{ format!("Pending (amber) → firing (red) → resolved (grey), over 0–{:.0} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", span / 1e6) }</p>
-            if m.alerts.is_empty() {
+            <p class="muted">{ format!("Pending (amber) → firing (red) → resolved (grey), over 0–{:.0} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", span / 1000.0) }</p>
+            if props.alerts.is_empty() {
                 <p class="muted">{"No alert rules (alerts=…)."}</p>
             } else {
                 <ul class="alert-list">{ for rows }</ul>
@@ -534,7 +656,22 @@ fn render_alerts(c: &ClusterNode, m: &ClusterMetrics, now: SimTime) -> Html {
     }
 }
 
-fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
+#[derive(Properties, Clone)]
+struct SettingsProps {
+    scenario: Scenario,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for SettingsProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.scenario == o.scenario
+    }
+}
+
+/// The settings form (redrawn only when the scenario changes).
+#[component]
+fn Settings(props: &SettingsProps) -> Html {
+    let (s, dispatch) = (&props.scenario, &props.dispatch);
     let g = |key: &'static str, label: &str| setting::<ClusterLab>(s, dispatch, key, label);
     html! {
         <section class="panel settings" data-testid="settings">

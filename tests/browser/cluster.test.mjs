@@ -99,7 +99,7 @@ browserTest('the threshold alert fires minutes after the budget is gone; the bur
   const slow = page.locator('[data-testid=alert][data-alert="error_rate > 0.05 for 5m"]');
   assert.equal(await slow.getAttribute('data-state'), 'firing');
   const title = await slow.getAttribute('title');
-  const delay = Number(/detected ([\d.]+) s after the fault/.exec(title)[1]);
+  const delay = Number(/detected ([\d.]+) s after the incident began/.exec(title)[1]);
   assert.ok(delay >= 300, title);
   const page1 = page.locator('[data-testid=alert][data-alert^="SLO burn, page"]');
   assert.equal(await page1.getAttribute('data-state'), 'firing');

@@ -404,7 +404,8 @@ pub struct Episode {
     pub fired_at: Option<SimTime>,
     /// When it stopped holding.
     pub ended_at: Option<SimTime>,
-    /// The latest fault before it began (the incident it reports), or its start.
+    /// When the incident it reports began: the latest fault or the start of the current
+    /// stretch of failures, whichever is later (or its own start).
     pub onset: SimTime,
     /// The SLO's error budget already spent when it fired, parts per million.
     pub budget_spent_ppm: Option<u64>,

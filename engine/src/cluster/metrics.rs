@@ -17,7 +17,7 @@ pub struct EpisodeReport {
     pub fired_ms: Option<f64>,
     /// Stopped holding.
     pub ended_ms: Option<f64>,
-    /// The fault it reports (the latest before it began).
+    /// When the incident it reports began (the latest fault or the start of the failures).
     pub onset_ms: f64,
     /// Fired minus onset.
     pub detection_delay_ms: Option<f64>,

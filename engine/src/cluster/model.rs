@@ -311,12 +311,21 @@ pub struct ClusterNode {
     next_sync: SimTime,
     next_eval: SimTime,
     acc: u64,
-    /// Per tick (good, failed), the newest last, as long as the longest alert window.
-    window: VecDeque<(u32, u32)>,
+    /// Running (good, failed) totals after each tick, the newest last, as long as the longest
+    /// alert window (a window's counts are two lookups, whatever its length).
+    window: VecDeque<(u64, u64)>,
+    /// The totals before the oldest entry of `window`.
+    window_base: (u64, u64),
     window_len: usize,
     last_fault: Option<SimTime>,
+    /// Start of the current stretch of failures (a gap of [`QUIET`] without one ends it).
+    errors_since: Option<SimTime>,
+    last_error: Option<SimTime>,
     rollout_noted: bool,
 }
+
+/// Failures further apart than this belong to different incidents (detection delay's onset).
+pub const QUIET: Duration = Duration(10_000_000);
 
 /// `1 pod`, `3 pods`.
 fn pods(n: impl Into<u64>) -> String {
@@ -389,8 +398,11 @@ impl ClusterNode {
             next_eval: SimTime::ZERO,
             acc: 0,
             window: VecDeque::new(),
+            window_base: (0, 0),
             window_len,
             last_fault: None,
+            errors_since: None,
+            last_error: None,
             rollout_noted: true,
         };
         // The initial replicas were scheduled before the run and are serving.
@@ -784,13 +796,22 @@ impl ClusterNode {
         }
         self.totals.good += good as u64;
         self.totals.failed += failed as u64;
+        if failed > 0 {
+            if self.last_error.is_none_or(|t| now.since(t) > QUIET) {
+                self.errors_since = Some(t0);
+            }
+            self.last_error = Some(now);
+        }
         let b = &mut self.series[bucket];
         b.arrivals += n as u32;
         b.good += good;
         b.failed += failed;
-        self.window.push_back((good, failed));
+        self.window
+            .push_back((self.totals.good, self.totals.failed));
         while self.window.len() > self.window_len {
-            self.window.pop_front();
+            if let Some(front) = self.window.pop_front() {
+                self.window_base = front;
+            }
         }
     }
 
@@ -1062,12 +1083,13 @@ impl ClusterNode {
     /// A metric's value now, in millionths.
     pub fn metric(&self, m: Metric, window: Duration) -> i64 {
         let ticks = (window.0.div_ceil(TICK.0).max(1) as usize).min(self.window.len());
-        let (g, f) = self
-            .window
-            .iter()
-            .rev()
-            .take(ticks)
-            .fold((0u64, 0u64), |(g, f), &(a, b)| (g + a as u64, f + b as u64));
+        let newest = self.window.back().copied().unwrap_or(self.window_base);
+        let before = if ticks < self.window.len() {
+            self.window[self.window.len() - 1 - ticks]
+        } else {
+            self.window_base
+        };
+        let (g, f) = (newest.0 - before.0, newest.1 - before.1);
         let err = (f * 1_000_000).checked_div(g + f).unwrap_or(0) as i64;
         match m {
             Metric::ErrorRate => err,
@@ -1101,7 +1123,9 @@ impl ClusterNode {
 
     fn evaluate_alerts(&mut self, now: SimTime, notes: &mut Vec<String>) {
         let spent = self.budget_spent_ppm();
-        let onset = self.last_fault.unwrap_or(now);
+        // The incident an alert reports began at the latest fault or the start of the current
+        // stretch of failures, whichever is later (a load spike has no fault).
+        let onset = self.last_fault.max(self.errors_since).unwrap_or(now);
         for a in 0..self.alerts.len() {
             let holds = self.alerts[a]
                 .rule
