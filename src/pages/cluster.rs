@@ -421,10 +421,14 @@ fn render_cluster(
     // Requests: a dot per pod in the service, moving from the service to it.
     let phase = (now.0 % 600_000) as f64 / 600_000.0;
     let dense = pod_pts.len() > 24;
-    let flows = pod_pts.iter().filter(|(i, _)| c.in_service(&c.pods[*i])).map(|(i, at)| {
+    // In a dense cluster a sample of about 40 pods gets a dot (and every pod that cannot answer).
+    let every = (pod_pts.len() / 40).max(1);
+    let lost_pod =
+        |p: &engine::cluster::Pod| p.hung || p.machine.is_some_and(|m| !c.machines[m].alive);
+    let flows = pod_pts.iter().enumerate().filter(|(k, (i, _))| (k % every == 0 || lost_pod(&c.pods[*i])) && c.in_service(&c.pods[*i])).map(|(_, (i, at))| {
         let p = &c.pods[*i];
         let to = Pt { x: at.x + 11.0, y: at.y + POD_H / 2.0 };
-        let lost = p.hung || p.machine.is_some_and(|m| !c.machines[m].alive);
+        let lost = lost_pod(p);
         let f = (phase + p.slot as f64 * 0.137).fract();
         let dot = lerp(service, to, f);
         html! {

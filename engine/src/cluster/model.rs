@@ -10,7 +10,7 @@ use super::command::ClusterCommand;
 use super::hpa::{Hpa, HpaConfig};
 use super::params::{zone_name, ClusterParams, MAX_PODS};
 use crate::lb::params::BackendSpec;
-use crate::lb::Picker;
+use crate::lb::{Picker, Strategy};
 use crate::node::{Ctx, Node};
 use crate::time::{Duration, SimTime};
 use serde::Serialize;
@@ -743,10 +743,19 @@ impl ClusterNode {
         let cto = self.p.cto.0;
         let (mut good, mut failed) = (0u32, 0u32);
         let mut outstanding = vec![0u32; MAX_PODS];
+        let needs_outstanding = matches!(
+            self.p.strategy,
+            Strategy::LeastConn
+                | Strategy::WeightedLeastConn
+                | Strategy::LeastResponseTime
+                | Strategy::PeakEwma
+                | Strategy::P2c
+        );
         for k in 0..n {
             let a = SimTime(t0.0 + k * TICK.0 / n.max(1));
             self.totals.requests += 1;
-            for (s, &i) in by_slot.iter().enumerate() {
+            // Queue lengths, for the strategies that read them.
+            for (s, &i) in by_slot.iter().enumerate().filter(|_| needs_outstanding) {
                 if i != usize::MAX && eligible[s] {
                     let bu = self.pods[i].busy_until.0;
                     outstanding[s] = (bu.saturating_sub(a.0) / mean.max(1)) as u32;
