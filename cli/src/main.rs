@@ -677,7 +677,7 @@ mod tests {
         let e = run_link("seed=3", None, Format::Json).unwrap_err();
         assert_eq!(
             e,
-            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=lb or lab=heartbeat or lab=replication or lab=swim)"]
+            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=lb or lab=heartbeat or lab=replication or lab=swim or lab=cluster)"]
         );
         let e = run_link("lab=nope", None, Format::Json).unwrap_err();
         assert!(e[0].starts_with("error: lab: unknown lab 'nope'"), "{e:?}");

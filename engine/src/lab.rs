@@ -189,6 +189,8 @@ labs! {
     Replication => crate::replication::ReplicationLab,
     /// SWIM gossip membership with Lifeguard.
     Swim => crate::heartbeat::SwimLab,
+    /// A self-healing cluster: replicas, probes, autoscaling, alerts and the SLO.
+    Cluster => crate::cluster::ClusterLab,
 }
 
 impl LabKind {

@@ -28,6 +28,7 @@
 //! ```
 
 pub mod avail;
+pub mod cluster;
 pub mod detmath;
 pub mod fault;
 pub mod health;

@@ -1,5 +1,6 @@
 //! One page per lab, plus the home page.
 
+pub mod cluster;
 pub mod detect_compare;
 pub mod heartbeat;
 pub mod home;

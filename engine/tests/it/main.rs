@@ -17,6 +17,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod avail;
+mod cluster;
 mod codec;
 mod determinism;
 mod heartbeat;

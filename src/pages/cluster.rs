@@ -1,0 +1,713 @@
+//! The self-healing cluster lab page: machines in zones as boxes holding pods (phase by shape
+//! and by text), the service sending requests to the pods in it, the actions that break things,
+//! the measurements, charts of load / replicas / latency / error budget, the alert timeline,
+//! the settings and the event log of the controllers' decisions with their reasons.
+//!
+//! Everything shown is computed by the engine (`engine::cluster`); the page draws it and sends
+//! clicks back as the lab's commands (`cmd:0:fail:2`, …) on the fault timeline.
+
+use crate::components::event_log::{EventLog, LogLine};
+use crate::components::lab::{
+    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
+    LabProps,
+};
+use crate::geometry::{f1, lerp, Pt};
+use crate::player::Action;
+use engine::cluster::model::{Bucket, BUCKET};
+use engine::cluster::params::zone_name;
+use engine::cluster::{
+    measure, AlertReport, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus,
+};
+use engine::scenario::Scenario;
+use engine::sim::Sim;
+use engine::{Fault, SimTime};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Width of the cluster picture (viewBox units); phones get a narrower one with the zones
+/// stacked, so its text stays legible.
+const WIDE: f64 = 760.0;
+const NARROW: f64 = 380.0;
+/// Height of the service band at the top.
+const TOP: f64 = 52.0;
+/// A pod's box.
+const POD_W: f64 = 58.0;
+const POD_H: f64 = 34.0;
+/// Event-log lines kept (decisions only; the ticks without one are left out).
+const LOG_LINES: usize = 200;
+
+fn cmd(text: String) -> Action {
+    Action::Inject(Fault::Command(0, text))
+}
+
+/// Whether the screen is a phone's (the picture stacks the zones).
+fn narrow_screen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < 600.0)
+}
+
+/// Where each machine's box is: zones are columns (or rows on a phone), machines stack in
+/// their zone.
+struct Layout {
+    w: f64,
+    vertical: bool,
+    zone_x: Vec<f64>,
+    zone_y: Vec<f64>,
+    zone_w: f64,
+    zone_h: Vec<f64>,
+    machine_w: f64,
+    per_row: usize,
+    box_h: f64,
+    height: f64,
+}
+
+impl Layout {
+    fn of(c: &ClusterNode, vertical: bool) -> Layout {
+        let zones = c.p.zones.max(1);
+        let w = if vertical { NARROW } else { WIDE };
+        let zone_w = if vertical {
+            w - 10.0
+        } else {
+            (w - 10.0) / zones as f64
+        };
+        let machine_w = zone_w - 10.0;
+        let per_row = (((machine_w - 12.0) / (POD_W + 4.0)).floor() as usize).max(1);
+        let most = (0..c.machines.len())
+            .map(|m| c.pods_on(m))
+            .max()
+            .unwrap_or(0);
+        let rows = (c.p.slots as usize).max(most).div_ceil(per_row).max(1);
+        let box_h = 24.0 + rows as f64 * (POD_H + 4.0) + 2.0;
+        let in_zone = |z: usize| c.machines.iter().filter(|m| m.zone == z).count();
+        let per_zone = (0..zones).map(in_zone).max().unwrap_or(1).max(1);
+        let mut zone_x = Vec::new();
+        let mut zone_y = Vec::new();
+        let mut zone_h = Vec::new();
+        let mut y = TOP;
+        for z in 0..zones {
+            let n = if vertical {
+                in_zone(z).max(1)
+            } else {
+                per_zone
+            };
+            let h = 22.0 + n as f64 * (box_h + 6.0) + 2.0;
+            zone_x.push(if vertical {
+                5.0
+            } else {
+                5.0 + z as f64 * zone_w
+            });
+            zone_y.push(if vertical { y } else { TOP });
+            zone_h.push(h);
+            if vertical {
+                y += h + 6.0;
+            } else {
+                y = TOP + h;
+            }
+        }
+        Layout {
+            w,
+            vertical,
+            zone_x,
+            zone_y,
+            zone_w,
+            zone_h,
+            machine_w,
+            per_row,
+            box_h,
+            height: y + 4.0,
+        }
+    }
+    fn machine_at(&self, c: &ClusterNode, m: usize) -> Pt {
+        let z = c.machines[m].zone.min(self.zone_x.len() - 1);
+        let row = (0..m).filter(|&k| c.machines[k].zone == z).count();
+        Pt {
+            x: self.zone_x[z] + 4.0,
+            y: self.zone_y[z] + 22.0 + row as f64 * (self.box_h + 6.0),
+        }
+    }
+    fn pod_at(&self, origin: Pt, k: usize) -> Pt {
+        Pt {
+            x: origin.x + 6.0 + (k % self.per_row) as f64 * (POD_W + 4.0),
+            y: origin.y + 24.0 + (k / self.per_row) as f64 * (POD_H + 4.0),
+        }
+    }
+}
+
+/// The page.
+#[component]
+pub fn ClusterPage(props: &LabProps) -> Html {
+    let lab = use_lab::<ClusterLab>(props.decoded.clone());
+    let log_cache = use_mut_ref(|| (usize::MAX, 0u64, Rc::new(Vec::<LogLine>::new())));
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let hist = player.hist.borrow();
+    let sim = hist.sim();
+    let c = &sim.nodes()[0];
+    let m = measure(sim);
+    let selected = player
+        .selected
+        .filter(|&i| i < c.machines.len())
+        .unwrap_or(0);
+    let log = {
+        // Rebuilt only when the newest decision changes (not on every frame).
+        // The newest decision's step and text length (a rebuilt run may reuse the address).
+        let newest = sim
+            .trace()
+            .iter()
+            .rev()
+            .find(|e| !e.notes.is_empty())
+            .map_or(0, |e| {
+                e.step << 20 ^ e.notes.iter().map(|n| n.len() as u64).sum::<u64>()
+            });
+        let run = Rc::as_ptr(&player.hist) as *const () as usize;
+        let mut cache = log_cache.borrow_mut();
+        if cache.0 != run || cache.1 != newest {
+            *cache = (run, newest, decision_lines(sim));
+        }
+        cache.2.clone()
+    };
+    html! {
+        <main class="lab cluster">
+            { lab_head(&lab) }
+            <div class="lab-body">
+                <div class="stage" data-testid="stage">
+                    { lesson_caption(&lab) }
+                    { render_cluster(c, sim.now(), selected, dispatch) }
+                    <p class="legend">
+                        <span class="key">{"● ready"}</span><span class="key">{"◌ starting"}</span>
+                        <span class="key">{"○ not ready"}</span><span class="key">{"▲ crash-loop"}</span>
+                        <span class="key">{"■ terminating"}</span>
+                        <span>{"Click a machine to choose it for the actions. Dots are requests: red ones go to a pod that cannot answer."}</span>
+                    </p>
+                </div>
+                <div class="side">
+                    { render_actions(c, selected, dispatch) }
+                    { render_metrics(&m) }
+                </div>
+            </div>
+            <Charts buckets={completed(c)} />
+            <Alerts alerts={m.alerts.clone()} span_ms={span_ms(c)} />
+            // The availability calculator (engine::avail, components::avail::AvailCalculator)
+            // is mounted here by the lead: a section of its own between the alerts and the
+            // settings.
+            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
+            <div class="lab-foot">
+                <EventLog lines={log} total={sim.steps()} playing={player.playing} />
+                { fault_timeline(&player.scenario, dispatch) }
+            </div>
+        </main>
+    }
+}
+
+/// The event log: only the events that decided something (the ticks' notes).
+fn decision_lines(sim: &Sim<ClusterNode>) -> Rc<Vec<LogLine>> {
+    let mut lines: Vec<LogLine> = sim
+        .trace()
+        .iter()
+        .rev()
+        .filter(|e| !e.notes.is_empty())
+        .take(LOG_LINES)
+        .map(|e| LogLine {
+            step: e.step,
+            text: e.time.to_string().into(),
+            notes: e
+                .notes
+                .iter()
+                .map(|n| AttrValue::from(n.trim_start_matches("0: ").to_string()))
+                .collect(),
+            kind: if matches!(e.what, engine::sim::What::Fault(_)) {
+                "ev-fault"
+            } else {
+                "ev-timer"
+            },
+        })
+        .collect();
+    lines.reverse();
+    Rc::new(lines)
+}
+
+/// What one pod looks like (compared between frames: a machine redraws only when one changes).
+#[derive(Clone, Debug, PartialEq)]
+struct PodView {
+    id: u32,
+    version: u32,
+    machine: usize,
+    phase: &'static str,
+    hung: bool,
+    bad: bool,
+    status: &'static str,
+    restarts: u32,
+    at: Pt,
+}
+
+/// What one machine looks like.
+#[derive(Clone, Debug, PartialEq)]
+struct MachineView {
+    id: usize,
+    zone: usize,
+    alive: bool,
+    status: MachineStatus,
+    selected: bool,
+    at: Pt,
+    w: f64,
+    h: f64,
+    slots: u32,
+    pods: Vec<PodView>,
+}
+
+#[derive(Properties, Clone)]
+struct MachineProps {
+    view: MachineView,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for MachineProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.view == o.view
+    }
+}
+
+fn render_pod(p: &PodView) -> Html {
+    let (phase, at) = (p.phase, p.at);
+    let (cx, cy) = (at.x + 11.0, at.y + POD_H / 2.0);
+    let shape = match phase {
+        "ready" => html! { <circle class="shape" cx={f1(cx)} cy={f1(cy)} r="8" /> },
+        "starting" => html! { <circle class="shape dashed" cx={f1(cx)} cy={f1(cy)} r="8" /> },
+        "not-ready" => html! { <circle class="shape hollow" cx={f1(cx)} cy={f1(cy)} r="8" /> },
+        "crash-loop" => {
+            html! { <path class="shape" d={format!("M{} {}L{} {}L{} {}Z", f1(cx), f1(cy - 9.0), f1(cx + 9.0), f1(cy + 7.0), f1(cx - 9.0), f1(cy + 7.0))} /> }
+        }
+        _ => {
+            html! { <rect class="shape" x={f1(cx - 7.0)} y={f1(cy - 7.0)} width="14" height="14" /> }
+        }
+    };
+    let word = match phase {
+        "ready" if p.hung => "hung",
+        "ready" => "ready",
+        "starting" => "start",
+        "not-ready" => "unready",
+        "crash-loop" => "crash",
+        "terminating" => "term",
+        _ => "pending",
+    };
+    let status = p.status;
+    let title = format!(
+        "p{} v{} on m{}: {phase}{}{}, {} restarts",
+        p.id,
+        p.version,
+        p.machine,
+        if p.hung {
+            ", hung (answers nothing)"
+        } else {
+            ""
+        },
+        if status != "up" {
+            format!(", machine {status}")
+        } else {
+            String::new()
+        },
+        p.restarts
+    );
+    html! {
+        <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), p.bad.then_some("bad"))}
+            data-node-id={format!("p{}", p.id)} data-status={status} data-phase={phase} data-hung={p.hung.to_string()}>
+            <title>{ title }</title>
+            <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(POD_W)} height={f1(POD_H)} rx="4" />
+            { shape }
+            <text class="pod-id" x={f1(at.x + 22.0)} y={f1(at.y + 14.0)}>{ format!("p{}", p.id) }</text>
+            <text class="pod-ph" x={f1(at.x + 22.0)} y={f1(at.y + 28.0)}>{ word }</text>
+        </g>
+    }
+}
+
+/// A machine box with its pods (redrawn only when something in it changes).
+#[component]
+fn MachineBox(props: &MachineProps) -> Html {
+    let v = &props.view;
+    let mi = v.id;
+    let status = v.status.as_str();
+    let onclick = {
+        let d = props.dispatch.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Select(Some(mi)));
+        })
+    };
+    let label = format!(
+        "m{mi} · {}{}",
+        match v.status {
+            MachineStatus::Up => "Ready",
+            MachineStatus::Suspect => "NotReady",
+            MachineStatus::Down => "evicted",
+        },
+        if v.alive { "" } else { " · ✕ failed" }
+    );
+    let o = v.at;
+    html! {
+        <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
+            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
+            <title>{ format!("machine m{mi} in zone {}: {status}{}, {} of {} slots used", zone_name(v.zone), if v.alive { "" } else { ", failed" }, v.pods.len(), v.slots) }</title>
+            <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
+            <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
+            { for v.pods.iter().map(render_pod) }
+        </g>
+    }
+}
+
+fn render_cluster(
+    c: &ClusterNode,
+    now: SimTime,
+    selected: usize,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let lay = Layout::of(c, narrow_screen());
+    let service = Pt {
+        x: lay.w / 2.0,
+        y: 24.0,
+    };
+    let mut pod_pts: Vec<(usize, Pt)> = Vec::new();
+    let zones = (0..c.p.zones.max(1)).map(|z| {
+        let (x, y) = (lay.zone_x[z], lay.zone_y[z]);
+        html! {
+            <g class="zone">
+                <rect class="zone-box" x={f1(x)} y={f1(y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
+                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + 16.0)}>{ format!("zone {}", zone_name(z)) }</text>
+            </g>
+        }
+    });
+    let machines = (0..c.machines.len())
+        .map(|mi| {
+            let mach = &c.machines[mi];
+            let o = lay.machine_at(c, mi);
+            let pods: Vec<PodView> = c
+                .pods
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.machine == Some(mi))
+                .enumerate()
+                .map(|(k, (i, p))| {
+                    let at = lay.pod_at(o, k);
+                    pod_pts.push((i, at));
+                    PodView {
+                        id: p.id,
+                        version: p.version,
+                        machine: mi,
+                        phase: p.phase_name(),
+                        hung: p.hung,
+                        bad: c.bad_versions.contains(&p.version),
+                        status: mach.status.as_str(),
+                        restarts: p.restarts,
+                        at,
+                    }
+                })
+                .collect();
+            let view = MachineView {
+                id: mi,
+                zone: mach.zone,
+                alive: mach.alive,
+                status: mach.status,
+                selected: selected == mi,
+                at: o,
+                w: lay.machine_w,
+                h: lay.box_h,
+                slots: c.p.slots,
+                pods,
+            };
+            html! { <MachineBox key={mi} {view} dispatch={dispatch.clone()} /> }
+        })
+        .collect::<Html>();
+    // Requests: a dot per pod in the service, moving from the service to it.
+    let phase = (now.0 % 600_000) as f64 / 600_000.0;
+    let dense = pod_pts.len() > 24;
+    // In a dense cluster a sample of about 40 pods gets a dot (and every pod that cannot answer).
+    let every = (pod_pts.len() / 40).max(1);
+    let lost_pod =
+        |p: &engine::cluster::Pod| p.hung || p.machine.is_some_and(|m| !c.machines[m].alive);
+    let flows = pod_pts.iter().enumerate().filter(|(k, (i, _))| (k % every == 0 || lost_pod(&c.pods[*i])) && c.in_service(&c.pods[*i])).map(|(_, (i, at))| {
+        let p = &c.pods[*i];
+        let to = Pt { x: at.x + 11.0, y: at.y + POD_H / 2.0 };
+        let lost = lost_pod(p);
+        let f = (phase + p.slot as f64 * 0.137).fract();
+        let dot = lerp(service, to, f);
+        html! {
+            <g class={classes!("flow", lost.then_some("lost"))}>
+                if !dense {
+                    <line class="flow-line" x1={f1(service.x)} y1={f1(service.y + 14.0)} x2={f1(to.x)} y2={f1(to.y)} />
+                }
+                <circle class="req" cx={f1(dot.x)} cy={f1(dot.y)} r="4" />
+            </g>
+        }
+    }).collect::<Html>();
+    let pending = c.pods.iter().filter(|p| p.machine.is_none()).count();
+    let ready = c.ready_count();
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="cluster" role="img"
+            aria-label="Machines in zones holding pods, and the service" onclick={deselect}>
+            { for zones }
+            <g class="service" data-testid="service">
+                <rect x={f1(service.x - 170.0)} y={f1(service.y - 17.0)} width="340" height="30" rx="8" />
+                <text x={f1(service.x)} y={f1(service.y + 4.0)} text-anchor="middle">
+                    { format!("service: {ready} of {} pods ready · {} req/s", c.desired, c.p.load_milli_rps(now.0) / 1000) }
+                </text>
+            </g>
+            if pending > 0 {
+                <text class="pending" x={f1(lay.w - 8.0)} y={f1(TOP - 4.0)} text-anchor="end" data-testid="pending">{ format!("{pending} pending (no machine)") }</text>
+            }
+            { machines }
+            { flows }
+        </svg>
+    }
+}
+
+fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Html {
+    let alive = c.machines.get(m).is_some_and(|x| x.alive);
+    let zone = c.machines.get(m).map_or(0, |x| x.zone);
+    let zone_alive = c.machines.iter().any(|x| x.zone == zone && x.alive);
+    let zone_dead = c.machines.iter().any(|x| x.zone == zone && !x.alive);
+    let z = zone_name(zone);
+    let next = c.version + 1;
+    html! {
+        <section class="panel actions" data-testid="actions">
+            <h2>{ format!("Break it (m{m}, zone {z})") }</h2>
+            <div class="buttons">
+                { action_button(dispatch, "fail-machine", &format!("Fail m{m}"), cmd(format!("fail:{m}")), alive) }
+                { action_button(dispatch, "recover-machine", &format!("Recover m{m}"), cmd(format!("recover:{m}")), !alive) }
+                { action_button(dispatch, "fail-zone", &format!("Fail zone {z}"), cmd(format!("zone-fail:{z}")), zone_alive) }
+                { action_button(dispatch, "recover-zone", &format!("Recover zone {z}"), cmd(format!("zone-recover:{z}")), zone_dead) }
+                { action_button(dispatch, "hang-pod", "Hang a pod", cmd("hang".into()), c.ready_count() > 0) }
+                { action_button(dispatch, "release-bad", &format!("Release v{next} (crashes)"), cmd("release:bad".into()), true) }
+                { action_button(dispatch, "release-good", &format!("Release v{next} (good)"), cmd("release:good".into()), true) }
+                { action_button(dispatch, "scale-up", "Scale +1", cmd(format!("scale:{}", (c.desired + 1).min(150))), c.desired < 150) }
+                { action_button(dispatch, "scale-down", "Scale −1", cmd(format!("scale:{}", c.desired.saturating_sub(1))), c.desired > 0) }
+            </div>
+        </section>
+    }
+}
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("–".into(), |x| format!("{x:.1}{unit}"))
+}
+
+fn render_metrics(m: &ClusterMetrics) -> Html {
+    let row = |k: &str, v: String, id: &str, value: f64| {
+        html! { <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
+    };
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"Measured"}</h2>
+            <table>
+                { row("availability (good ÷ all)", opt(m.availability_pct.map(|x| (x * 1000.0).floor() / 1000.0), " %"), "availability", m.availability_pct.unwrap_or(100.0)) }
+                { row("time with a pod serving", opt(m.serving_time_pct, " %"), "serving", m.serving_time_pct.unwrap_or(100.0)) }
+                { row("requests good / failed", format!("{} / {}", m.good, m.failed), "failed", m.failed as f64) }
+                { row("latency p50 / p99", format!("{} / {}", opt(m.latency.p50_ms, " ms"), opt(m.latency.p99_ms, " ms")), "latency", m.latency.p99_ms.unwrap_or(0.0)) }
+                { row("replicas desired / ready", format!("{} / {}", m.desired, m.ready), "ready", m.ready as f64) }
+                { row("restarts · pods created · evicted", format!("{} · {} · {}", m.restarts, m.pods_created, m.pods_evicted), "restarts", m.restarts as f64) }
+                { row("CPU (last scrape)", format!("{:.1} %", m.cpu_pct), "cpu", m.cpu_pct) }
+                { row("HPA changes", m.hpa_changes.to_string(), "hpa-changes", m.hpa_changes as f64) }
+                { row("HPA lag (longest under-provisioned)", format!("{:.1} s", m.hpa_lag_ms / 1000.0), "lag", m.hpa_lag_ms) }
+                { row("time over target", format!("{:.1} s", m.time_over_target_ms / 1000.0), "over", m.time_over_target_ms) }
+                { row("replica-seconds paid / needed", format!("{:.0} / {:.0}", m.replica_seconds_paid, m.replica_seconds_needed), "paid", m.replica_seconds_paid - m.replica_seconds_needed) }
+                { row(&format!("error budget spent (SLO {} %)", m.slo_pct), format!("{:.1} %", m.budget_spent_pct), "budget", m.budget_spent_pct) }
+            </table>
+        </section>
+    }
+}
+
+/// One small line chart over the whole run (`lines`: class, label, value per bucket).
+fn chart(
+    id: &str,
+    title: &str,
+    series: &[Bucket],
+    now: SimTime,
+    lines: Vec<(&str, Vec<f64>)>,
+    floor_zero: bool,
+) -> Html {
+    let (w, h) = (360.0, 150.0);
+    let (x0, y0, y1) = (44.0, h - 22.0, 22.0);
+    let span = (now.0 as f64).max(60e6);
+    let x = |k: usize| x0 + (w - x0 - 8.0) * ((k as f64 + 1.0) * BUCKET.0 as f64).min(span) / span;
+    let vals = lines.iter().flat_map(|(_, v)| v.iter().copied());
+    let max = vals.clone().fold(1.0f64, f64::max) * 1.1;
+    let min = if floor_zero {
+        0.0
+    } else {
+        vals.fold(0.0f64, f64::min)
+    };
+    let y = |v: f64| y0 - (y0 - y1) * (v - min) / (max - min).max(1e-9);
+    let polys = lines.iter().map(|(cls, v)| {
+        let p: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(k, v)| format!("{:.1},{:.1}", x(k), y(*v)))
+            .collect();
+        html! { <polyline class={cls.to_string()} points={p.join(" ")} /> }
+    });
+    let _ = series;
+    html! {
+        <svg viewBox={format!("0 0 {w} {h}")} class="chart cl-chart" data-testid={format!("chart-{id}")} role="img" aria-label={title.to_string()}>
+            <text class="c-title" x={f1(x0)} y="14">{ title.to_string() }</text>
+            <line class="axis" x1={f1(x0)} y1={f1(y0)} x2={f1(w - 8.0)} y2={f1(y0)} />
+            <line class="axis" x1={f1(x0)} y1={f1(y1)} x2={f1(x0)} y2={f1(y0)} />
+            <text class="tick" x={f1(x0 - 4.0)} y={f1(y1 + 4.0)} text-anchor="end">{ format!("{max:.0}") }</text>
+            <text class="tick" x={f1(x0 - 4.0)} y={f1(y0 + 4.0)} text-anchor="end">{ format!("{min:.0}") }</text>
+            <text class="tick" x={f1(x0)} y={f1(h - 4.0)}>{"0 s"}</text>
+            <text class="tick" x={f1(w - 8.0)} y={f1(h - 4.0)} text-anchor="end">{ format!("{:.0} s", span / 1e6) }</text>
+            { for polys }
+        </svg>
+    }
+}
+
+/// The buckets the charts draw: the completed ones (so the charts redraw every 5 s of run).
+fn completed(c: &ClusterNode) -> Rc<Vec<Bucket>> {
+    Rc::new(c.series[..c.series.len().saturating_sub(1)].to_vec())
+}
+
+/// The charts' and the alert timeline's time span, ms: the completed buckets, at least 60 s.
+fn span_ms(c: &ClusterNode) -> f64 {
+    ((c.series.len().saturating_sub(1) as u64 * BUCKET.0) as f64 / 1000.0).max(60_000.0)
+}
+
+#[derive(Properties, PartialEq)]
+struct ChartsProps {
+    buckets: Rc<Vec<Bucket>>,
+}
+
+#[component]
+fn Charts(props: &ChartsProps) -> Html {
+    let series = &props.buckets[..];
+    let now = SimTime((series.len() as u64 * BUCKET.0).max(60_000_000));
+    let col = |f: &dyn Fn(&Bucket) -> f64| series.iter().map(f).collect::<Vec<f64>>();
+    html! {
+        <section class="charts-row cl-charts" data-testid="charts">
+            { chart("load", "Load and answers, req/s: offered · good · failed", series, now, vec![
+                ("cl-load", col(&|b| b.load_rps as f64)),
+                ("ok-line", col(&|b| b.good as f64 * 1e6 / BUCKET.0 as f64)),
+                ("err-line", col(&|b| b.failed as f64 * 1e6 / BUCKET.0 as f64)),
+            ], true) }
+            { chart("replicas", "Replicas: desired · ready · needed", series, now, vec![
+                ("cl-desired", col(&|b| b.desired as f64)),
+                ("cl-ready", col(&|b| b.ready as f64)),
+                ("cl-needed", col(&|b| b.needed as f64)),
+            ], true) }
+            { chart("latency", "Latency p99, ms (answered or timed out)", series, now, vec![
+                ("p99", col(&|b| b.p99_ms().unwrap_or(0) as f64)),
+            ], true) }
+            { chart("budget", "Error budget left, % (below 0: SLO missed)", series, now, vec![
+                ("cl-budget", col(&|b| (b.budget_left_ppm as f64 / 10_000.0).max(-500.0))),
+            ], false) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AlertsProps {
+    alerts: Vec<AlertReport>,
+    span_ms: f64,
+}
+
+#[component]
+fn Alerts(props: &AlertsProps) -> Html {
+    let span = props.span_ms;
+    let pos = |t: f64| 100.0 * (t / span).min(1.0);
+    let rows = props.alerts.iter().map(|a| {
+        let eps = a.episodes.iter().map(|e| {
+            let end = e.ended_ms.unwrap_or(span);
+            let fired = e.fired_ms;
+            let delay = e.detection_delay_ms.map(|d| format!(" · detected {:.1} s after the incident began, {:.0} % of the budget spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default();
+            let title = format!("{}: pending at {:.1} s{}{}{}", e.state, e.pending_ms / 1000.0,
+                fired.map(|f| format!(", firing at {:.1} s", f / 1000.0)).unwrap_or_default(),
+                e.ended_ms.map(|f| format!(", resolved at {:.1} s", f / 1000.0)).unwrap_or_default(), delay);
+            let pend_end = fired.unwrap_or(end);
+            html! {
+                <span class={classes!("ep", format!("ep-{}", e.state))} data-testid="alert" data-state={e.state} data-alert={a.name.clone()} title={title}>
+                    <span class="seg pend" style={format!("left:{:.2}%;width:{:.2}%", pos(e.pending_ms), (pos(pend_end) - pos(e.pending_ms)).max(0.4))}></span>
+                    if let Some(f) = fired {
+                        <span class={classes!("seg", if e.ended_ms.is_some() { "done" } else { "fire" })} style={format!("left:{:.2}%;width:{:.2}%", pos(f), (pos(end) - pos(f)).max(0.4))}></span>
+                    }
+                </span>
+            }
+        });
+        let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
+        let note = match (a.state, last) {
+            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the incident began, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
+            ("pending", None) => "pending".into(),
+            _ => "never fired".into(),
+        };
+        html! {
+            <li class={classes!("alert-row", format!("as-{}", a.state))}>
+                <code class="rule">{ a.name.clone() }</code>
+                <span class="track">{ for eps }</span>
+                <span class="a-note">{ note }</span>
+            </li>
+        }
+    });
+    html! {
+        <section class="panel alerts" data-testid="alerts">
+            <h2>{"Alerts"}</h2>
+            <p class="muted">{ format!("Pending (amber) → firing (red) → resolved (grey), over 0–{:.0} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", span / 1000.0) }</p>
+            if props.alerts.is_empty() {
+                <p class="muted">{"No alert rules (alerts=…)."}</p>
+            } else {
+                <ul class="alert-list">{ for rows }</ul>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, Clone)]
+struct SettingsProps {
+    scenario: Scenario,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for SettingsProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.scenario == o.scenario
+    }
+}
+
+/// The settings form (redrawn only when the scenario changes).
+#[component]
+fn Settings(props: &SettingsProps) -> Html {
+    let (s, dispatch) = (&props.scenario, &props.dispatch);
+    let g = |key: &'static str, label: &str| setting::<ClusterLab>(s, dispatch, key, label);
+    html! {
+        <section class="panel settings" data-testid="settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time with the same requests (the seed)."}</p>
+            <h3>{"Cluster"}</h3>
+            <div class="form">
+                { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–20") }
+                { g("zones", "zones") }{ g("slots", "pods per machine") }{ g("rep", "replicas") }
+                { g("spread", "spread across zones") }{ g("start", "start-up ms") }
+                { g("ctl", "controller every ms") }{ g("grace", "NotReady after ms") }{ g("evict", "evict after ms") }
+            </div>
+            <h3>{"Probes"}</h3>
+            <div class="form">
+                { g("live", "liveness") }{ g("lper", "period ms") }{ g("lto", "timeout ms") }{ g("lfail", "failures") }
+                { g("rdy", "readiness") }{ g("rper", "period ms") }{ g("rto", "timeout ms") }{ g("rfail", "failures") }
+            </div>
+            <h3>{"Service and load"}</h3>
+            <div class="form">
+                { g("lb", "picks pods by") }{ g("cap", "req/s per pod") }{ g("cto", "client timeout ms") }
+                { g("load", "load") }{ g("rps", "base req/s") }{ g("peak", "peak req/s") }
+                { g("at", "at ms") }{ g("len", "length ms") }{ g("period", "day ms") }{ g("trace", "trace") }
+            </div>
+            <h3>{"Autoscaler"}</h3>
+            <div class="form">
+                { g("hpa", "HPA") }{ g("min", "min") }{ g("max", "max") }{ g("target", "target CPU %") }
+                { g("scrape", "scrape ms") }{ g("sync", "sync ms") }{ g("stab", "scale-down window ms") }{ g("tol", "tolerance %") }
+            </div>
+            <h3>{"Alerts and SLO"}</h3>
+            <div class="form">
+                { g("alerts", "rules") }{ g("slo", "SLO %") }{ g("slop", "SLO period ms") }{ g("burn", "burn-rate alerts") }{ g("eval", "evaluate every ms") }
+            </div>
+        </section>
+    }
+}
