@@ -36,6 +36,7 @@ pub mod invariant;
 pub mod lab;
 pub mod latency;
 pub mod lb;
+pub mod lesson;
 pub mod net;
 pub mod node;
 mod queue;
