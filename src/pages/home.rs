@@ -29,6 +29,7 @@ pub fn Home() -> Html {
                     </li>
                 }) }
             </ul>
+            { lessons_index() }
             <section class="how">
                 <h2>{"How to use it"}</h2>
                 <ul>
@@ -38,5 +39,35 @@ pub fn Home() -> Html {
                 </ul>
             </section>
         </main>
+    }
+}
+
+/// The lessons index (`data-testid=lesson-link-<id>`): every built-in lesson with its lab, its
+/// number of steps and its summary; a link opens step 1.
+fn lessons_index() -> Html {
+    let lessons = engine::lesson::builtins()
+        .into_iter()
+        .filter_map(|(lab, b)| {
+            engine::lesson::parse_lesson(b.json, &engine::lesson::check_link_any)
+                .ok()
+                .map(|l| (lab, l))
+        });
+    html! {
+        <section class="lessons-index" data-testid="lessons" aria-labelledby="lessons-h">
+            <h2 id="lessons-h">{"Lessons"}</h2>
+            <p class="muted">{"Guided steps through each lab: every step is a link, Back and Next work both ways \
+                (n / p or PageDown / PageUp), some ask you to predict what happens before the run shows it."}</p>
+            <ul class="lesson-list">
+                { for lessons.map(|(lab, l)| html! {
+                    <li class="lesson-card">
+                        <a href={format!("?{}", l.step_link(1))} data-testid={format!("lesson-link-{}", l.id)}>
+                            <strong>{ l.title.clone() }</strong>
+                        </a>
+                        <span class="muted">{ format!(" · {} · {} steps", lab.title(), l.steps.len()) }</span>
+                        <p>{ l.summary.clone() }</p>
+                    </li>
+                }) }
+            </ul>
+        </section>
     }
 }

@@ -19,7 +19,13 @@ pub enum Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Num(x) => write!(f, "{x}"),
+            // Whole numbers as integers, others to the microsecond/millionth: the exact
+            // formatter the pages already link (the shortest-form one would add its tables).
+            Value::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{}", *x as i64),
+            Value::Num(x) => {
+                let s = format!("{x:.6}");
+                f.write_str(s.trim_end_matches('0').trim_end_matches('.'))
+            }
             Value::Text(t) => f.write_str(t),
             Value::None => Ok(()),
         }
