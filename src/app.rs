@@ -59,7 +59,18 @@ pub fn Shell(props: &ShellProps) -> Html {
 /// The home bundle's root: the list of labs, and the banner for a link naming no known lab.
 #[component]
 pub fn HomeApp() -> Html {
-    let d = decoded_location();
+    let mut d = decoded_location();
+    // `?lesson=ID&step=N` without a lab: that step's page.
+    match engine::lesson::route_without_lab(&web::location_query()) {
+        Some(Ok(link)) => web::navigate(&link),
+        Some(Err(e)) => {
+            let d = Rc::make_mut(&mut d);
+            d.errors
+                .retain(|x| x.param != "lesson" && x.param != "step");
+            d.errors.push(e);
+        }
+        None => {}
+    }
     html! {
         <Shell>
             <ErrorBanner errors={d.errors.clone()} />

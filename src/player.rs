@@ -335,7 +335,7 @@ impl<R: Run> Player<R> {
             self.goal = None;
             return;
         };
-        if self.playing && self.version % 16 != 0 && self.goal.is_some() {
+        if self.playing && !self.version.is_multiple_of(16) && self.goal.is_some() {
             return;
         }
         self.goal = Some(goal.check(&(self.fns.measure)(&self.hist.borrow())));
@@ -387,7 +387,16 @@ impl<R: Run> Player<R> {
     }
 
     fn with(&self, f: impl FnOnce(&mut Self)) -> Rc<Self> {
-        let mut next = Player {
+        let mut next = self.copy();
+        f(&mut next);
+        Rc::new(next)
+    }
+
+    /// A copy sharing the run. Not inlined: each of the ~30 actions' `with` would otherwise
+    /// carry its own copy of this (measurably larger page bundles).
+    #[inline(never)]
+    fn copy(&self) -> Self {
+        Player {
             hist: self.hist.clone(),
             scenario: self.scenario.clone(),
             fns: self.fns,
@@ -402,9 +411,7 @@ impl<R: Run> Player<R> {
             course: self.course.clone(),
             goal: self.goal.clone(),
             stop_at: self.stop_at,
-        };
-        f(&mut next);
-        Rc::new(next)
+        }
     }
 
     fn changed(&mut self) {

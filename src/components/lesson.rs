@@ -164,12 +164,15 @@ pub fn lesson_tools<R: Run + 'static>(lab: &Lab<R>) -> Html {
     }
 }
 
+/// The page's lessons as `(id, title)`.
+type Titles = Rc<Vec<(&'static str, String)>>;
+
 thread_local! {
     /// The titles of the page's lessons (read once).
-    static TITLES: std::cell::RefCell<Option<Rc<Vec<(&'static str, String)>>>> = const { std::cell::RefCell::new(None) };
+    static TITLES: std::cell::RefCell<Option<Titles>> = const { std::cell::RefCell::new(None) };
 }
 
-fn titles(lessons: &'static [engine::lesson::Builtin]) -> Rc<Vec<(&'static str, String)>> {
+fn titles(lessons: &'static [engine::lesson::Builtin]) -> Titles {
     TITLES.with(|t| {
         t.borrow_mut()
             .get_or_insert_with(|| {
@@ -261,7 +264,7 @@ fn new_seed(d: &Callback<Action>) -> Html {
     });
     html! {
         <button data-testid="new-seed" {onclick} title="The same scenario with a fresh random seed (a new run, still a replayable link)">
-            {"🎲 New seed"}
+            {"New seed"}
         </button>
     }
 }

@@ -212,3 +212,10 @@ browserTest('export-json then import-json gives the same run, with its lesson', 
   await page.locator('[data-testid=error-banner] li[data-param=import]').waitFor();
   await stepIs(page, '2 / 3');
 });
+
+browserTest('a lesson link without a lab opens its step on the right page', async ({ openPage }) => {
+  const page = await openPage('lesson=ring-vs-modn&step=2');
+  await waitUntil(() => params(page).lab === 'ring', { message: `routed (${page.url()})` });
+  await page.getByTestId('lesson-panel').waitFor();
+  await stepIs(page, '2 / 2');
+});

@@ -682,3 +682,41 @@ fn off(pairs: &[(String, String)], errors: Vec<ParamError>) -> Opened {
         elsewhere: None,
     }
 }
+
+/// A lesson link without a lab (`?lesson=raft-election&step=3`, as the home page may get it):
+/// the full link of that step, or the problem to show. `None` when the link names a lab or no
+/// lesson.
+pub fn route_without_lab(link: &str) -> Option<Result<String, ParamError>> {
+    let query = link.split_once('?').map_or(link, |(_, q)| q);
+    let mut id = None;
+    let mut step = None;
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "lab" => return None,
+            "lesson" => id = Some(v.into_owned()),
+            "step" => step = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let id = id?;
+    let found = builtins()
+        .into_iter()
+        .find(|(_, b)| b.id == id)
+        .and_then(|(_, b)| parse_lesson(b.json, &check_link_any).ok());
+    Some(match found {
+        None => Err(ParamError {
+            param: "lesson".into(),
+            message: format!(
+                "no built-in lesson '{}'; showing the home page",
+                crate::clip(&id)
+            ),
+        }),
+        Some(l) => {
+            let n = step
+                .and_then(|s| s.parse::<usize>().ok())
+                .filter(|k| (1..=l.steps.len()).contains(k))
+                .unwrap_or(1);
+            Ok(l.step_link(n))
+        }
+    })
+}

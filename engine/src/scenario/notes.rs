@@ -69,14 +69,17 @@ pub fn decode_notes(v: &str, max_ms: u64, err: &mut dyn FnMut(&str, String)) -> 
             break;
         }
         match parse_note(&entry, max_ms) {
-            Ok(n) => out.push(n),
+            // Kept sorted by time as read (equal times in link order): no sort routine needed.
+            Ok(n) => {
+                let k = out.partition_point(|o| o.at <= n.at);
+                out.insert(k, n);
+            }
             Err(e) => err(
                 "notes",
                 format!("caption '{}' ignored: {e}", crate::clip(&entry)),
             ),
         }
     }
-    out.sort_by_key(|n| n.at);
     out
 }
 

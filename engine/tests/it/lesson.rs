@@ -414,3 +414,20 @@ proptest! {
         let _ = parse_lesson(&s, &check_link_any);
     }
 }
+
+#[test]
+fn a_lesson_link_without_a_lab_routes_to_its_step() {
+    use engine::lesson::route_without_lab;
+    assert_eq!(
+        route_without_lab("?lesson=ring-vs-modn&step=2"),
+        Some(Ok("lab=ring&lesson=ring-vs-modn&step=2".into()))
+    );
+    assert_eq!(
+        route_without_lab("lesson=raft-election&step=0"),
+        Some(Ok("lab=raft&lesson=raft-election&step=1".into()))
+    );
+    assert_eq!(route_without_lab("lab=raft&lesson=raft-election"), None);
+    assert_eq!(route_without_lab("seed=3"), None);
+    let e = route_without_lab("lesson=nope").unwrap().unwrap_err();
+    assert_eq!(e.param, "lesson");
+}
