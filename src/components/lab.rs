@@ -138,7 +138,8 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 { crate::components::lesson::lesson_tools(lab) }
             </div>
             <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
-                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
+                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link}
+                after_seed={crate::components::lesson::new_seed(&lab.dispatch)} />
         </>
     }
 }

@@ -151,15 +151,13 @@ pub fn caption<R: Run + 'static>(lab: &Lab<R>) -> Html {
     }
 }
 
-/// The head's teaching tools: this lab's lessons, the captions editor, a new random seed,
-/// export and import.
+/// The head's teaching tools: this lab's lessons, the captions editor, export and import.
 pub fn lesson_tools<R: Run + 'static>(lab: &Lab<R>) -> Html {
     html! {
         <>
             { lessons_menu(lab) }
             { captions_menu(lab) }
             { file_menu(lab) }
-            { new_seed(&lab.dispatch) }
         </>
     }
 }
@@ -255,7 +253,8 @@ fn captions_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
     }
 }
 
-fn new_seed(d: &Callback<Action>) -> Html {
+/// The New seed button (beside the seed field): the same scenario with a fresh random seed.
+pub fn new_seed(d: &Callback<Action>) -> Html {
     let d = d.clone();
     let onclick = Callback::from(move |_: MouseEvent| {
         if let Some(seed) = web::random_seed() {
