@@ -15,9 +15,22 @@ pub fn decoded_location() -> Rc<Decoded> {
     Rc::new(decode(&web::location_query()))
 }
 
-/// The address bar, decoded for lab `L`'s page (its bundle links only `L`'s keys).
+/// The address bar, decoded for lab `L`'s page (its bundle links only `L`'s keys). A lesson
+/// link (`lesson=…&step=…`) is read as its step's link; a bad `lesson`/`step` is reported and
+/// the lesson is off / step 1 shown; a step of another lab navigates to that lab's page.
 pub fn decoded_location_for<L: engine::lab::Lab>() -> Rc<Decoded> {
-    Rc::new(engine::scenario::decode_for::<L>(&web::location_query()))
+    let query = web::location_query();
+    match engine::lesson::open_for::<L>(&query) {
+        Some(o) => {
+            if let Some(q) = &o.elsewhere {
+                web::navigate(q);
+            }
+            let mut d = engine::scenario::decode_for::<L>(&o.link);
+            d.errors.splice(0..0, o.errors);
+            Rc::new(d)
+        }
+        None => Rc::new(engine::scenario::decode_for::<L>(&query)),
+    }
 }
 
 /// Props of [`Shell`].
@@ -46,7 +59,18 @@ pub fn Shell(props: &ShellProps) -> Html {
 /// The home bundle's root: the list of labs, and the banner for a link naming no known lab.
 #[component]
 pub fn HomeApp() -> Html {
-    let d = decoded_location();
+    let mut d = decoded_location();
+    // `?lesson=ID&step=N` without a lab: that step's page.
+    match engine::lesson::route_without_lab(&web::location_query()) {
+        Some(Ok(link)) => web::navigate(&link),
+        Some(Err(e)) => {
+            let d = Rc::make_mut(&mut d);
+            d.errors
+                .retain(|x| x.param != "lesson" && x.param != "step");
+            d.errors.push(e);
+        }
+        None => {}
+    }
     html! {
         <Shell>
             <ErrorBanner errors={d.errors.clone()} />

@@ -5,6 +5,8 @@
 use engine::fault::TimedFault;
 use engine::history::Run;
 use engine::lab::Lab as LabDef;
+use engine::lesson::{GoalStatus, Lesson, Opened, Value};
+use engine::scenario::notes::Note;
 use engine::scenario::{
     decode_for, encode_for, parse_fault_for_lab, preset_for_lab, seek_fraction, seek_slice,
     with_param_for, Decoded, ParamError, Position, Preset, Scenario,
@@ -84,6 +86,59 @@ pub enum Action {
     DismissLesson,
     /// Stop a long replay where it is.
     CancelReplay,
+    /// Open step `n` (0-based) of the lesson (another lab's step is a navigation).
+    LessonGo(usize),
+    /// The next step of the lesson.
+    LessonNext,
+    /// The previous step of the lesson.
+    LessonBack,
+    /// Answer the step's question with choice `k` (0-based): the run plays to the reveal.
+    Answer(usize),
+    /// Open a lesson (a file) at step `n`, with the run of an exported file if given.
+    OpenLesson(Rc<Lesson>, usize, Option<Box<Scenario>>),
+    /// Close the lesson (the run stays; the link becomes the scenario's).
+    CloseLesson,
+    /// Add a caption at the current time.
+    AddNote(String),
+    /// Remove caption `k`.
+    RemoveNote(usize),
+    /// Show a problem in the banner (a file that could not be imported).
+    Report(ParamError),
+}
+
+/// An open lesson: which step, and the answer given to its question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Course {
+    /// The lesson.
+    pub lesson: Rc<Lesson>,
+    /// The step shown (0-based).
+    pub step: usize,
+    /// The choice picked for the step's question.
+    pub answer: Option<usize>,
+    /// A built-in lesson (the link names it); a lesson from a file is not in the link.
+    pub builtin: bool,
+    /// The step's scenario as its link gives it (position aside): while the run's scenario is
+    /// still this one the address bar is the lesson link, after a change it is the run's own.
+    pub base: Scenario,
+}
+
+/// A scenario without its position (what a lesson step fixes).
+fn unplaced(s: &Scenario) -> Scenario {
+    Scenario {
+        pos: Position::default(),
+        ..s.clone()
+    }
+}
+
+impl Course {
+    /// The step shown.
+    pub fn current(&self) -> &engine::lesson::Step {
+        &self.lesson.steps[self.step]
+    }
+    /// The run is held until the question is answered.
+    pub fn held(&self) -> bool {
+        self.current().question.is_some() && self.answer.is_none()
+    }
 }
 
 /// What the player needs of its lab, as plain functions of that one lab (so a page's bundle
@@ -105,6 +160,16 @@ pub struct LabFns<R> {
     pub presets: &'static [Preset],
     /// The lab's title.
     pub title: &'static str,
+    /// The lab's link name.
+    pub name: &'static str,
+    /// Reads `lesson=`/`step=` from a link.
+    pub open_lesson: fn(&str) -> Option<Opened>,
+    /// The lab's built-in lessons.
+    pub lessons: &'static [engine::lesson::Builtin],
+    /// The measurements at the run's position, flattened (goals, CSV export).
+    pub measure: fn(&R) -> Vec<(String, Value)>,
+    /// Checks a lesson step's link (this lab's decoder for its own links).
+    pub check_link: fn(&str) -> Result<engine::lab::LabKind, String>,
 }
 
 impl<R> Clone for LabFns<R> {
@@ -126,6 +191,11 @@ impl<R: Run> LabFns<R> {
             preset_for: preset_for_lab::<L>,
             presets: L::PRESETS,
             title: L::INFO.title,
+            name: L::INFO.name,
+            open_lesson: engine::lesson::open_for::<L>,
+            lessons: engine::lesson::builtin_for(L::KIND),
+            measure: engine::lesson::measure_flat::<L>,
+            check_link: engine::lesson::check_link_for::<L>,
         }
     }
 }
@@ -154,6 +224,12 @@ pub struct Player<R: Run> {
     pub lesson: Option<Preset>,
     /// A long replay in progress.
     pub replay: Option<Replay>,
+    /// The open lesson (behind an `Rc`: every action clones the player).
+    pub course: Option<Rc<Course>>,
+    /// Where the goal of the lesson's step stands.
+    pub goal: Option<GoalStatus>,
+    /// Play stops at this time (the reveal of an answered question).
+    pub stop_at: Option<SimTime>,
 }
 
 impl<R: Run> PartialEq for Player<R> {
@@ -167,6 +243,8 @@ impl<R: Run> PartialEq for Player<R> {
             && self.notice == o.notice
             && self.lesson == o.lesson
             && self.replay == o.replay
+            && self.course == o.course
+            && self.goal == o.goal
     }
 }
 
@@ -192,8 +270,34 @@ impl<R: Run> Player<R> {
             errors,
             notice: None,
             replay: None,
+            course: None,
+            goal: None,
+            stop_at: None,
         };
         p.start_replay(pos);
+        p
+    }
+
+    /// A player for a link that may open a lesson (`lesson=…&step=…`).
+    pub fn from_link(link: &str, decoded: &Decoded, fns: LabFns<R>) -> Self {
+        let opened = (fns.open_lesson)(link);
+        let mut p = Player::new(decoded.scenario.clone(), decoded.errors.clone(), fns);
+        if let Some(Opened {
+            lesson: Some(lesson),
+            step,
+            ..
+        }) = opened
+        {
+            p.lesson = None;
+            p.course = Some(Rc::new(Course {
+                lesson: Rc::new(lesson),
+                step,
+                answer: None,
+                builtin: true,
+                base: unplaced(&decoded.scenario),
+            }));
+            p.check_goal();
+        }
         p
     }
 
@@ -208,13 +312,91 @@ impl<R: Run> Player<R> {
         s
     }
 
-    /// The current link query.
+    /// The current link query: a built-in lesson's step link while one is open, the scenario's
+    /// otherwise.
     pub fn query(&self) -> String {
+        match &self.course {
+            Some(c) if c.builtin && c.base == unplaced(&self.scenario) => {
+                c.lesson.step_link(c.step + 1)
+            }
+            _ => (self.fns.encode)(&self.current()),
+        }
+    }
+
+    /// The scenario's own link (captions included), whatever is open.
+    pub fn scenario_query(&self) -> String {
         (self.fns.encode)(&self.current())
     }
 
+    /// Updates the goal status from the run (every frame while paused, every 16th while playing:
+    /// measuring a long run is not free).
+    fn check_goal(&mut self) {
+        let Some(goal) = self.course.as_ref().and_then(|c| c.current().goal.as_ref()) else {
+            self.goal = None;
+            return;
+        };
+        if self.playing && !self.version.is_multiple_of(16) && self.goal.is_some() {
+            return;
+        }
+        self.goal = Some(goal.check(&(self.fns.measure)(&self.hist.borrow())));
+    }
+
+    /// Opens step `n` of the lesson: its link, exactly (another lab's step navigates there).
+    fn go_step(&mut self, n: usize) {
+        let Some(c) = self.course.as_mut().map(Rc::make_mut) else {
+            return;
+        };
+        let Some(st) = c.lesson.steps.get(n) else {
+            return;
+        };
+        if st.lab.as_str() != self.fns.name {
+            if c.builtin {
+                crate::web::navigate(&c.lesson.step_link(n + 1));
+            } else {
+                self.notice = Some(format!(
+                    "Step {} is in the {} lab; a lesson from a file cannot open it there (open its link: ?{}).",
+                    n + 1,
+                    st.lab.as_str(),
+                    st.link
+                ));
+            }
+            return;
+        }
+        let dec = (self.fns.decode)(&st.link);
+        c.base = unplaced(&dec.scenario);
+        c.step = n;
+        c.answer = None;
+        self.playing = false;
+        self.stop_at = None;
+        self.selected = None;
+        self.errors = dec.errors;
+        self.notice = None;
+        self.lesson = None;
+        let pos = dec.scenario.pos;
+        self.restart(dec.scenario, pos);
+    }
+
+    /// Refuses to move forward while the step's question is unanswered.
+    fn held(&mut self) -> bool {
+        if self.course.as_ref().is_some_and(|c| c.held()) {
+            self.playing = false;
+            self.notice = Some("Answer the question first (or press Next to skip it).".into());
+            return true;
+        }
+        false
+    }
+
     fn with(&self, f: impl FnOnce(&mut Self)) -> Rc<Self> {
-        let mut next = Player {
+        let mut next = self.copy();
+        f(&mut next);
+        Rc::new(next)
+    }
+
+    /// A copy sharing the run. Not inlined: each of the ~30 actions' `with` would otherwise
+    /// carry its own copy of this (measurably larger page bundles).
+    #[inline(never)]
+    fn copy(&self) -> Self {
+        Player {
             hist: self.hist.clone(),
             scenario: self.scenario.clone(),
             fns: self.fns,
@@ -226,13 +408,15 @@ impl<R: Run> Player<R> {
             notice: self.notice.clone(),
             lesson: self.lesson,
             replay: self.replay,
-        };
-        f(&mut next);
-        Rc::new(next)
+            course: self.course.clone(),
+            goal: self.goal.clone(),
+            stop_at: self.stop_at,
+        }
     }
 
     fn changed(&mut self) {
         self.version += 1;
+        self.check_goal();
     }
 
     fn restart(&mut self, scenario: Scenario, to: Position) {
@@ -313,14 +497,19 @@ impl<R: Run + 'static> Reducible for Player<R> {
         match action {
             Action::TogglePlay => self.with(|p| {
                 p.replay = None;
-                p.playing = !p.playing
+                if p.playing || !p.held() {
+                    p.playing = !p.playing;
+                    p.stop_at = None;
+                }
             }),
             Action::Pause if self.playing => self.with(|p| p.playing = false),
             Action::Pause => self,
             Action::Step => self.with(|p| {
                 p.playing = false;
-                p.hist.borrow_mut().step();
-                p.changed();
+                if !p.held() {
+                    p.hist.borrow_mut().step();
+                    p.changed();
+                }
             }),
             Action::StepBack => self.with(|p| {
                 p.playing = false;
@@ -336,7 +525,15 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 let speed = speed_from_log(p.speed_log);
                 let advance_us = (dt * speed * 1000.0).round() as u64;
                 let mut h = p.hist.borrow_mut();
-                let target = SimTime(h.now().0.saturating_add(advance_us));
+                let mut target = SimTime(h.now().0.saturating_add(advance_us));
+                if let Some(stop) = p.stop_at {
+                    if target >= stop {
+                        // The reveal of an answered question: play to it and pause there.
+                        target = stop;
+                        p.playing = false;
+                        p.stop_at = None;
+                    }
+                }
                 if target.0 > engine::scenario::MAX_TIME_MS * 1000 {
                     p.playing = false;
                     p.notice = Some("Reached the 10-minute limit of a run.".into());
@@ -418,6 +615,9 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 p.errors = errors;
                 p.notice = None;
                 p.lesson = (p.fns.preset_for)(&s);
+                // A preset or a file leaves the lesson's path.
+                p.course = None;
+                p.stop_at = None;
                 let pos = s.pos;
                 p.restart(*s, pos);
             }),
@@ -449,6 +649,99 @@ impl<R: Run + 'static> Reducible for Player<R> {
             }),
             Action::DismissErrors => self.with(|p| p.errors.clear()),
             Action::DismissLesson => self.with(|p| p.lesson = None),
+            Action::LessonGo(n) => self.with(|p| p.go_step(n)),
+            Action::LessonNext => match &self.course {
+                Some(c) if c.step + 1 < c.lesson.steps.len() => {
+                    let n = c.step + 1;
+                    self.with(|p| p.go_step(n))
+                }
+                _ => self,
+            },
+            Action::LessonBack => match &self.course {
+                Some(c) if c.step > 0 => {
+                    let n = c.step - 1;
+                    self.with(|p| p.go_step(n))
+                }
+                _ => self,
+            },
+            Action::Answer(k) => self.with(|p| {
+                let Some(c) = p.course.as_mut().map(Rc::make_mut) else {
+                    return;
+                };
+                let Some(q) = c.current().question.clone() else {
+                    return;
+                };
+                if c.answer.is_some() || k >= q.choices.len() {
+                    return;
+                }
+                c.answer = Some(k);
+                p.notice = None;
+                if p.hist.borrow().now() < q.reveal {
+                    p.playing = true;
+                    p.replay = None;
+                    p.stop_at = Some(q.reveal);
+                }
+                p.changed();
+            }),
+            Action::OpenLesson(lesson, n, run) => self.with(|p| {
+                p.course = Some(Rc::new(Course {
+                    lesson,
+                    step: 0,
+                    answer: None,
+                    builtin: false,
+                    base: unplaced(&p.scenario),
+                }));
+                p.go_step(n);
+                if let Some(s) = run {
+                    let pos = s.pos;
+                    p.restart(*s, pos);
+                }
+                p.changed();
+            }),
+            Action::CloseLesson => self.with(|p| {
+                p.course = None;
+                p.goal = None;
+                p.stop_at = None;
+                p.changed();
+            }),
+            Action::AddNote(text) => self.with(|p| {
+                let at = p.hist.borrow().now();
+                let mut notes = p.scenario.notes.clone();
+                if let Err(e) = engine::scenario::notes::check_note_text(text.trim()) {
+                    p.errors = vec![ParamError {
+                        param: "notes".into(),
+                        message: format!("caption not added: {e}"),
+                    }];
+                    return;
+                }
+                if notes.len() >= engine::scenario::notes::MAX_NOTES {
+                    p.errors = vec![ParamError {
+                        param: "notes".into(),
+                        message: format!(
+                            "caption not added: a link carries at most {} captions",
+                            engine::scenario::notes::MAX_NOTES
+                        ),
+                    }];
+                    return;
+                }
+                let k = notes.partition_point(|n| n.at <= at);
+                notes.insert(
+                    k,
+                    Note {
+                        at,
+                        text: text.trim().to_string(),
+                    },
+                );
+                p.scenario.notes = notes;
+                p.changed();
+            }),
+            Action::Report(e) => self.with(|p| p.errors = vec![e]),
+            Action::RemoveNote(k) => self.with(|p| {
+                if k < p.scenario.notes.len() {
+                    p.scenario.notes.remove(k);
+                    p.changed();
+                }
+            }),
         }
     }
 }

@@ -111,3 +111,83 @@ pub fn now_ms() -> f64 {
         .map(|p| p.now())
         .unwrap_or(0.0)
 }
+
+/// Loads another page of the app (`?query`): a full navigation, so the loader starts the bundle
+/// that page's lab needs.
+pub fn navigate(query: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(&format!("?{query}"));
+    }
+}
+
+/// A fresh seed from the browser's cryptographic randomness (`crypto.getRandomValues`): only
+/// the app draws it; the engine is given the number like any other seed in a link.
+pub fn random_seed() -> Option<u64> {
+    let mut b = [0u8; 4];
+    web_sys::window()?
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut b)
+        .ok()?;
+    Some(u32::from_le_bytes(b) as u64)
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = doc
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Reads the first file chosen in a file input as text, then calls `done` (at most 64 KB: a
+/// larger file is reported without being read).
+pub fn read_file(
+    input: &web_sys::HtmlInputElement,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        return;
+    };
+    let limit = engine::lesson::json::MAX_FILE_BYTES as f64;
+    if file.size() > limit {
+        done(Err(format!(
+            "the file is {} bytes (limit {})",
+            file.size(),
+            limit
+        )));
+        return;
+    }
+    let Ok(reader) = web_sys::FileReader::new() else {
+        return;
+    };
+    let r2 = reader.clone();
+    let cb = Closure::once(move || {
+        let text = r2.result().ok().and_then(|v| v.as_string());
+        done(text.ok_or_else(|| "the file could not be read as text".to_string()));
+    });
+    reader.set_onloadend(Some(cb.as_ref().unchecked_ref()));
+    cb.forget();
+    let _ = reader.read_as_text(&file);
+}

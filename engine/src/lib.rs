@@ -38,6 +38,7 @@ pub mod invariant;
 pub mod lab;
 pub mod latency;
 pub mod lb;
+pub mod lesson;
 pub mod net;
 pub mod node;
 mod queue;

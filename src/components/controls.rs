@@ -27,6 +27,9 @@ pub struct ControlsProps {
     pub seed: u64,
     /// Makes the shareable link (full URL) of the current position, when asked.
     pub get_link: Callback<(), String>,
+    /// Shown right after the seed field (the New seed button).
+    #[prop_or_default]
+    pub after_seed: Html,
 }
 
 /// The number in a range input (or `default` if it is not a number). The browser parses it
@@ -100,6 +103,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <label class="seed">{"Seed "}
                 <input data-testid="seed" type="text" inputmode="numeric" size="8" value={props.seed.to_string()} onchange={on_seed} />
             </label>
+            { props.after_seed.clone() }
             <div class="clock">
                 <span data-testid="sim-time" data-ms={now_ms.clone()} class="sim-time">{ format!("{now_ms} ms") }</span>
                 <span class="muted" data-testid="step-count">{ format!(" · event {}", props.steps) }</span>

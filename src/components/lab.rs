@@ -70,13 +70,8 @@ impl<R: Run + 'static> Lab<R> {
 /// throttle history updates during play; pausing writes the position).
 #[hook]
 pub fn use_lab<L: LabDef>(decoded: Rc<Decoded>) -> Lab<L::Run> {
-    let player = use_reducer(move || {
-        Player::new(
-            decoded.scenario.clone(),
-            decoded.errors.clone(),
-            LabFns::of::<L>(),
-        )
-    });
+    let player =
+        use_reducer(move || Player::from_link(&web::location_query(), &decoded, LabFns::of::<L>()));
     let dispatch: Callback<Action> = {
         let p = player.dispatcher();
         Callback::from(move |a| p.dispatch(a))
@@ -89,6 +84,7 @@ pub fn use_lab<L: LabDef>(decoded: Rc<Decoded>) -> Lab<L::Run> {
         );
     }
     use_player_keys(dispatch.clone());
+    crate::components::lesson::use_lesson_keys(dispatch.clone(), player.course.is_some());
     let log_cache = use_mut_ref(LogCache::default);
     {
         let p = player.clone();
@@ -139,9 +135,11 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
             <div class="lab-head">
                 <h1>{ player.fns.title }</h1>
                 { render_presets(player.fns.presets, player.fns.decode, player.lesson.map(|p| p.id), &lab.dispatch) }
+                { crate::components::lesson::lesson_tools(lab) }
             </div>
             <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
-                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link} />
+                now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link}
+                after_seed={crate::components::lesson::new_seed(&lab.dispatch)} />
         </>
     }
 }
@@ -354,8 +352,20 @@ fn render_presets(
     }
 }
 
-/// The preset's lesson as a caption on the stage (`data-testid=preset-lesson`), until dismissed.
+/// What the stage shows above its drawing: the open lesson's panel, the preset's lesson as a
+/// caption (`data-testid=preset-lesson`) until dismissed, and the link caption the replay has
+/// reached (`data-testid=caption`).
 pub fn lesson_caption<R: Run + 'static>(lab: &Lab<R>) -> Html {
+    html! {
+        <>
+            { crate::components::lesson::lesson_panel(lab) }
+            { preset_caption(lab) }
+            { crate::components::lesson::caption(lab) }
+        </>
+    }
+}
+
+fn preset_caption<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let Some(p) = lab.player.lesson else {
         return html! {};
     };

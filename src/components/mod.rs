@@ -6,4 +6,5 @@ pub mod controls;
 pub mod event_log;
 pub mod hooks;
 pub mod lab;
+pub mod lesson;
 pub mod network;

@@ -30,7 +30,8 @@ pub fn Home() -> Html {
                     </li>
                 }) }
             </ul>
-            // Issue 13: the availability calculator, until the cluster lab mounts it.
+            { lessons_index() }
+            // Issue 13: the availability calculator (also on the cluster lab's page).
             <section class="avail-home" aria-labelledby="avail-home-h" data-testid="avail-home">
                 <h2 id="avail-home-h">{"Availability math: the nines"}</h2>
                 <p class="muted">{"What 99.9 % allows, what redundancy buys, and how many pods a load needs: each formula next to a seeded simulation that checks it."}</p>
@@ -45,5 +46,35 @@ pub fn Home() -> Html {
                 </ul>
             </section>
         </main>
+    }
+}
+
+/// The lessons index (`data-testid=lesson-link-<id>`): every built-in lesson with its lab, its
+/// number of steps and its summary; a link opens step 1.
+fn lessons_index() -> Html {
+    let lessons = engine::lesson::builtins()
+        .into_iter()
+        .filter_map(|(lab, b)| {
+            engine::lesson::parse_lesson(b.json, &engine::lesson::check_link_any)
+                .ok()
+                .map(|l| (lab, l))
+        });
+    html! {
+        <section class="lessons-index" data-testid="lessons" aria-labelledby="lessons-h">
+            <h2 id="lessons-h">{"Lessons"}</h2>
+            <p class="muted">{"Guided steps through each lab: every step is a link, Back and Next work both ways \
+                (n / p or PageDown / PageUp), some ask you to predict what happens before the run shows it."}</p>
+            <ul class="lesson-list">
+                { for lessons.map(|(lab, l)| html! {
+                    <li class="lesson-card">
+                        <a href={format!("?{}", l.step_link(1))} data-testid={format!("lesson-link-{}", l.id)}>
+                            <strong>{ l.title.clone() }</strong>
+                        </a>
+                        <span class="muted">{ format!(" · {} · {} steps", lab.title(), l.steps.len()) }</span>
+                        <p>{ l.summary.clone() }</p>
+                    </li>
+                }) }
+            </ul>
+        </section>
     }
 }

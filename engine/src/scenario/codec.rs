@@ -177,8 +177,9 @@ fn decode_scenario<L: Lab>(pairs: &[(String, String)], errors: &mut Vec<ParamErr
     let get = |k: &str| lookup(pairs, k);
     let mut err = reporter(errors);
     let mut s = Scenario::default_of::<L>();
-    let mut known_keys: Vec<&str> =
-        vec!["lab", "v", "seed", "n", "lat", "loss", "dup", "t", "step"];
+    let mut known_keys: Vec<&str> = vec![
+        "lab", "v", "seed", "n", "lat", "loss", "dup", "t", "step", "notes",
+    ];
 
     if let Some(v) = get("v") {
         match parse_int(v, 1, u32::MAX as u64) {
@@ -235,6 +236,9 @@ fn decode_scenario<L: Lab>(pairs: &[(String, String)], errors: &mut Vec<ParamErr
             Ok(x) => s.pos.step = Some(x),
             Err(e) => err("step", format!("{e}; using the time t instead")),
         }
+    }
+    if let Some(v) = get("notes") {
+        s.notes = super::notes::decode_notes(v, MAX_TIME_MS, &mut err);
     }
     for (k, _) in pairs {
         // The availability calculator's keys (`av…`) may sit next to any lab's.
@@ -570,6 +574,9 @@ pub fn encode_for<L: Lab>(s: &Scenario) -> String {
     }
     if let Some(k) = s.pos.step {
         kv.push(("step", k.to_string()));
+    }
+    if !s.notes.is_empty() {
+        kv.push(("notes", super::notes::encode_notes(&s.notes)));
     }
     kv.iter()
         .map(|(k, v)| format!("{k}={}", escape(v)))

@@ -3,6 +3,7 @@
 
 mod codec;
 pub mod keys;
+pub mod notes;
 mod presets;
 
 pub use crate::lab::{Lab, LabInfo, LabKind, LabParams, LabVisitor};
@@ -56,6 +57,9 @@ pub struct Scenario {
     pub faults: Vec<TimedFault>,
     /// The position in the run.
     pub pos: Position,
+    /// Captions shown when the replay reaches them (`notes=`); they do not change the run.
+    #[serde(default)]
+    pub notes: Vec<notes::Note>,
 }
 
 /// Default seed.
@@ -84,6 +88,7 @@ impl Scenario {
             params: L::wrap(L::Setup::default()),
             faults: Vec::new(),
             pos: Position::default(),
+            notes: Vec::new(),
         }
     }
 

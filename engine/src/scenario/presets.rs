@@ -45,6 +45,7 @@ pub fn preset_for(s: &Scenario) -> Option<Preset> {
 pub fn preset_for_lab<L: Lab>(s: &Scenario) -> Option<Preset> {
     let strip = |s: &Scenario| Scenario {
         pos: Default::default(),
+        notes: Vec::new(),
         ..s.clone()
     };
     let want = strip(s);

@@ -10,6 +10,7 @@
 //! - `registry`: every lab's key table, presets and key soups that must hold together.
 //! - `script`: scripted transcripts of every lab (step, inject, back, seek) in `testdata/scripts/`.
 //! - `avail`: the availability calculator (nines, systems, Monte-Carlo, M/M/c) as properties.
+//! - `lesson`: lesson files (parsing, hostile files, round trips), every built-in lesson's claims, `notes=`.
 //! - `props`: property tests (`PROPTEST_CASES` overrides the case counts).
 
 // The determinism lints (engine/clippy.toml) are for the engine itself; tests may compute
@@ -22,6 +23,7 @@ mod codec;
 mod determinism;
 mod heartbeat;
 mod lb;
+mod lesson;
 mod phi;
 mod props;
 mod raft;

@@ -144,6 +144,7 @@ fn any_scenario() -> impl Strategy<Value = Scenario> {
                     time: SimTime(t),
                     step,
                 },
+                notes: Vec::new(),
             })
     })
 }
