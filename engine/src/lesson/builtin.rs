@@ -25,6 +25,7 @@ const LB: &[Builtin] = lessons!["lb-slow-backend", "lb-health-failover"];
 const HEARTBEAT: &[Builtin] = lessons!["hb-detectors"];
 const SWIM: &[Builtin] = lessons!["swim-basics"];
 const REPLICATION: &[Builtin] = lessons!["repl-lost-write", "repl-split-brain"];
+const CLUSTER: &[Builtin] = lessons!["cluster-self-healing"];
 
 /// The built-in lessons with a step in `lab`, in menu order.
 #[inline(always)]
@@ -36,6 +37,7 @@ pub fn builtin_for(lab: LabKind) -> &'static [Builtin] {
         LabKind::Heartbeat => HEARTBEAT,
         LabKind::Swim => SWIM,
         LabKind::Replication => REPLICATION,
+        LabKind::Cluster => CLUSTER,
     }
 }
 
