@@ -119,17 +119,38 @@ impl StageScale {
     }
 }
 
-/// The stage's [`StageScale`], re-measured after every render and on every window resize (a
-/// re-render only when it changed by more than 2 %).
+/// The stage's [`StageScale`], re-measured after the paint that follows a render and on every
+/// window resize (a re-render only when it changed by more than 2 %).
 #[hook]
 pub fn use_stage_scale() -> StageScale {
     let sc = use_state_eq(StageScale::default);
+    let pending = use_mut_ref(|| false);
     {
         let sc = sc.clone();
+        // Measured after the next paint (an animation frame, then a task), when layout is clean:
+        // reading it right after a render would force a synchronous layout inside the frame's
+        // task (100+ ms on a heavy LB picture while replaying).
         use_effect(move || {
-            if let Some(v) = measure_stage() {
-                if !v.near(&sc) {
-                    sc.set(v);
+            if !*pending.borrow() {
+                *pending.borrow_mut() = true;
+                let after_paint = Closure::once_into_js(move || {
+                    *pending.borrow_mut() = false;
+                    if let Some(v) = measure_stage() {
+                        if !v.near(&sc) {
+                            sc.set(v);
+                        }
+                    }
+                });
+                let next_frame = Closure::once_into_js(move || {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                            after_paint.unchecked_ref(),
+                            0,
+                        );
+                    }
+                });
+                if let Some(w) = web_sys::window() {
+                    let _ = w.request_animation_frame(next_frame.unchecked_ref());
                 }
             }
         });

@@ -150,6 +150,16 @@ fn render_cluster(
     // Node text stays readable: message labels go where nothing is, or are left out (the dot,
     // its colour and its tooltip remain).
     let mut placer = Placer::default();
+    // Servers too close for a word under each (many servers on a small stage) name only the
+    // roles that matter (leader, candidate, crashed); a follower is told by its plain circle.
+    let gap = (0..n)
+        .filter(|_| n >= 2)
+        .map(|i| {
+            let (a, b) = (pos[i], pos[(i + 1) % n]);
+            ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+        })
+        .fold(f64::INFINITY, f64::min);
+    let crowded = gap < 5.6 * font;
     for (i, &c) in pos.iter().enumerate() {
         placer.reserve(Rect::circle(c, node_r + 4.0));
         placer.reserve(Rect::text(
@@ -244,8 +254,10 @@ fn render_cluster(
                     <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r)} />
                     <text class="label" x={f1(c.x)} y={f1(c.y - 0.05 * node_r)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
                 </g>
-                <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ format!("term {}", node.current_term) }</text>
-                <text class="status-text" x={f1(c.x)} y={f1(c.y + node_r + 1.3 * font)}>{ label }</text>
+                <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ if node_r < 2.1 * font { format!("t{}", node.current_term) } else { format!("term {}", node.current_term) } }</text>
+                if !(crowded && alive && member && role == Role::Follower) {
+                    <text class="status-text" x={f1(c.x)} y={f1(c.y + node_r + 1.3 * font)}>{ label }</text>
+                }
                 if let Some(v) = votes {
                     <text class="votes" x={f1(c.x)} y={f1(c.y - node_r - 0.7 * font)}>{ v }</text>
                 }
