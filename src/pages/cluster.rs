@@ -189,9 +189,14 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             </div>
             <Charts buckets={completed(c)} />
             <Alerts alerts={m.alerts.clone()} span_ms={span_ms(c)} />
-            // The availability calculator (engine::avail, components::avail::AvailCalculator)
-            // is mounted here by the lead: a section of its own between the alerts and the
-            // settings.
+            // The nines and capacity arithmetic (issue 13) lives on the home page's calculator
+            // (its code would put this page over the 250 KB budget); this links there with the
+            // run's measured availability filled in.
+            <section class="panel avail-link" data-testid="cluster-avail">
+                <h2>{"Availability and capacity: the formulas"}</h2>
+                <p>{ format!("This run measured {} availability. ", m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| "no".into())) }
+                    <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{"Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →"}</a></p>
+            </section>
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
@@ -709,5 +714,17 @@ fn Settings(props: &SettingsProps) -> Html {
                 { g("alerts", "rules") }{ g("slo", "SLO %") }{ g("slop", "SLO period ms") }{ g("burn", "burn-rate alerts") }{ g("eval", "evaluate every ms") }
             </div>
         </section>
+    }
+}
+
+/// The home page's availability calculator, opened with this run's measured availability (the
+/// calculator validates it like any `av=` link).
+fn avail_link(availability_pct: Option<f64>) -> String {
+    match availability_pct {
+        Some(a) if a > 0.0 && a < 100.0 => format!(
+            "./?av={:.4}#avail-home-h",
+            (a * 10_000.0).floor() / 10_000.0
+        ),
+        _ => "./#avail-home-h".to_string(),
     }
 }
