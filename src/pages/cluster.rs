@@ -7,6 +7,7 @@
 //! clicks back as the lab's commands (`cmd:0:fail:2`, …) on the fault timeline.
 
 use crate::components::event_log::{EventLog, LogLine};
+use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
     action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
     LabProps,
@@ -139,6 +140,7 @@ impl Layout {
 #[component]
 pub fn ClusterPage(props: &LabProps) -> Html {
     let lab = use_lab::<ClusterLab>(props.decoded.clone());
+    let sc = use_stage_scale();
     let log_cache = use_mut_ref(|| (usize::MAX, 0u64, Rc::new(Vec::<LogLine>::new())));
     let player = &lab.player;
     let dispatch = &lab.dispatch;
@@ -172,7 +174,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
         <main class="lab cluster">
             { lab_head(&lab) }
             <div class="lab-body">
-                <div class="stage" data-testid="stage">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
                     { render_cluster(c, sim.now(), selected, dispatch) }
                     <p class="legend">
@@ -452,7 +454,7 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="cluster" role="img"
+        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="cluster" role="group"
             aria-label="Machines in zones holding pods, and the service" onclick={deselect}>
             { for zones }
             <g class="service" data-testid="service">
