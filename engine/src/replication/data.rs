@@ -2,7 +2,7 @@
 //! them, check the epoch (the fencing token) and roll back a suffix that diverged.
 
 use super::command::ReplCommand;
-use super::params::{Mode, ReplParams, WaitPoint};
+use super::params::{Mode, ReadFrom, ReplParams, WaitPoint};
 use super::{Clock, Entry, Pos, ReplMsg, ReplTimer, WriteId, MAX_BATCH, MONITOR};
 use crate::sim::Ctx;
 use crate::time::{Duration, SimTime};
@@ -439,8 +439,22 @@ impl DataNode {
                 );
                 return;
             }
-            // A replica serves whatever it has (reads scale out, and may lag).
-            Role::Replica => self.log.len() as u64,
+            // With reads sent to replicas (`rfrom=replica`) a replica serves whatever it has
+            // (reads scale out, and may lag). A client that asked the primary reaches a replica
+            // only with a stale belief (a demoted or not yet promoted node): it is refused like
+            // a write, or it would read entries nobody acknowledged.
+            Role::Replica if self.p.read_from == ReadFrom::Replica => self.log.len() as u64,
+            Role::Replica => {
+                ctx.send(
+                    client,
+                    ReplMsg::NotPrimary {
+                        op,
+                        epoch: self.epoch,
+                        hint: self.last_primary.map(|(_, p)| p),
+                    },
+                );
+                return;
+            }
         };
         let value = self.value(key, upto);
         ctx.send(client, ReplMsg::Value { op, value });
