@@ -130,10 +130,11 @@ browserTest('link clicks cut and restore; timeout, transfer and membership butto
   const page = await openPage('lab=raft&v=1&seed=1&n=3&spare=1&t=1500');
   const leader = (await roles(page)).find((r) => r.role === 'leader' && r.status === 'up');
   assert.ok(leader, 'a leader at 1.5 s');
-  // Cut the pair 0-1 by clicking its link, then restore it.
-  await page.locator('[data-link="0-1"] line.hit').click({ force: true });
+  // Cut the pair 0-1 by clicking its link, then restore it. The click is dispatched on the link
+  // itself: a message dot passing the link's middle at that instant would take a positional click.
+  await page.locator('[data-link="0-1"] line.hit').dispatchEvent('click');
   await waitUntil(async () => (await page.locator('[data-link="0-1"] line.link.cut').count()) === 2, { message: 'both directions cut' });
-  await page.locator('[data-link="0-1"] line.hit').click({ force: true });
+  await page.locator('[data-link="0-1"] line.hit').dispatchEvent('click');
   await waitUntil(async () => (await page.locator('[data-link="0-1"] line.link.cut').count()) === 0, { message: 'restored' });
   // Membership: the leader adds the spare server 3.
   await page.locator(`[data-node-id="${leader.id}"]`).click();
