@@ -70,10 +70,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     let on_seed = {
         let d = props.dispatch.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            d.emit(Action::SetParam("seed".into(), v.trim().to_string()));
-        })
+        Callback::from(move |v: String| d.emit(Action::SetParam("seed".into(), v)))
     };
     let on_copy = {
         let get_link = props.get_link.clone();
@@ -101,7 +98,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <output>{ speed_label(speed) }</output>
             </label>
             <label class="seed">{"Seed "}
-                <input data-testid="seed" type="text" inputmode="numeric" size="8" value={props.seed.to_string()} onchange={on_seed} />
+                <crate::components::lab::Field testid="seed" inputmode="numeric" size={8} value={props.seed.to_string()} onchange={Some(on_seed)} />
             </label>
             { props.after_seed.clone() }
             <div class="clock">

@@ -199,6 +199,56 @@ pub fn select_handlers(
     (click_emit(dispatch, Action::Select(Some(i))), onkeydown)
 }
 
+/// Props of [`Field`].
+#[derive(Properties, PartialEq, Clone)]
+pub struct FieldProps {
+    /// `data-testid` of the input.
+    pub testid: AttrValue,
+    /// The value the model holds (shown whenever the user is not editing).
+    pub value: AttrValue,
+    /// Called with the trimmed text when the field is committed (Enter or leaving it). Without
+    /// it the field is read through `node_ref` (a form's submit) and keeps what was typed.
+    #[prop_or_default]
+    pub onchange: Option<Callback<String>>,
+    /// A ref to the input, for forms that read it on submit.
+    #[prop_or_default]
+    pub node_ref: NodeRef,
+    /// Width in characters.
+    #[prop_or(7)]
+    pub size: u32,
+    /// The on-screen keyboard a phone shows (`numeric` for numbers).
+    #[prop_or_default]
+    pub inputmode: Option<AttrValue>,
+}
+
+/// A text input that keeps what the user is typing across re-renders. Yew writes a bound
+/// `value` back into the DOM on every render when the two differ, so a plain `<input value=…>`
+/// on a page that re-renders every frame (a playing run) would wipe a half-typed value; this
+/// field shows its draft until it is committed, then the model's value again.
+#[component]
+pub fn Field(props: &FieldProps) -> Html {
+    let draft = use_state_eq(|| None::<String>);
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(Some(e.target_unchecked_into::<HtmlInputElement>().value()));
+        })
+    };
+    let onchange = props.onchange.clone().map(|on| {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlInputElement>().value();
+            draft.set(None);
+            on.emit(v.trim().to_string());
+        })
+    });
+    let value = (*draft).clone().unwrap_or_else(|| props.value.to_string());
+    html! {
+        <input type="text" data-testid={props.testid.clone()} ref={props.node_ref.clone()} {value}
+            {oninput} {onchange} size={props.size.to_string()} inputmode={props.inputmode.clone()} />
+    }
+}
+
 /// A labelled text field that sends an action built from its value when it changes.
 pub fn text_field(
     dispatch: &Callback<Action>,
@@ -209,14 +259,11 @@ pub fn text_field(
     to_action: impl Fn(String) -> Action + 'static,
 ) -> Html {
     let d = dispatch.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        d.emit(to_action(v.trim().to_string()));
-    });
+    let onchange = Callback::from(move |v: String| d.emit(to_action(v)));
     html! {
         <label title={help.to_string()}>
             <span>{ label.to_string() }</span>
-            <input type="text" data-testid={testid} {value} {onchange} size="7" />
+            <Field testid={testid} {value} onchange={Some(onchange)} />
         </label>
     }
 }

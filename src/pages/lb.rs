@@ -287,11 +287,11 @@ fn render_selected(
                 { action_button(dispatch, "action-noerrors", "No errors", Action::InjectText(format!("cmd:{id}:errors:0")), bm.error_pct > 0.0) }
             </div>
             <form class="inline" onsubmit={on_slow}>
-                <label><span>{"slow down ×"}</span><input type="text" data-testid="slow-input" ref={slow_ref} value="5" size="4" /></label>
+                <label><span>{"slow down ×"}</span><crate::components::lab::Field testid="slow-input" node_ref={slow_ref} value="5" size={4} /></label>
                 <button type="submit" data-testid="action-slow">{"Slow"}</button>
             </form>
             <form class="inline" onsubmit={on_err}>
-                <label><span>{"error rate %"}</span><input type="text" data-testid="errors-input" ref={err_ref} value="50" size="4" /></label>
+                <label><span>{"error rate %"}</span><crate::components::lab::Field testid="errors-input" node_ref={err_ref} value="50" size={4} /></label>
                 <button type="submit" data-testid="action-errors">{"Fail requests"}</button>
             </form>
             <dl>

@@ -331,7 +331,7 @@ fn render_selected(
             <form class="inline" onsubmit={on_request}>
                 <label title="key=value sets a key; a bare key adds 1 to it">
                     <span>{"Client request"}</span>
-                    <input type="text" data-testid="request-input" ref={request_ref} value="x=1" size="8" />
+                    <crate::components::lab::Field testid="request-input" node_ref={request_ref} value="x=1" size={8} />
                 </label>
                 <button type="submit" data-testid="action-request" disabled={!alive}>{"Send to this server"}</button>
             </form>
@@ -646,7 +646,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
             <h2>{"Experiment: time to elect a new leader (Raft §9.3, Figure 16)"}</h2>
             <p class="muted">{"Five servers elect a leader; it crashes; how long until a new leader? Each timeout range runs with the seeds 0…N−1. Narrow ranges cause split votes and long tails."}</p>
             <div class="actions">
-                <label>{"runs per range "}<input type="text" ref={runs_ref} data-testid="exp-runs" value="100" size="5" /></label>
+                <label>{"runs per range "}<crate::components::lab::Field testid="exp-runs" node_ref={runs_ref} value="100" size={5} /></label>
                 <button data-testid="exp-run" onclick={start} disabled={st.running}>{"Run"}</button>
                 <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{"Stop"}</button>
             </div>

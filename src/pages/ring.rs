@@ -130,7 +130,7 @@ pub fn RingPage(props: &LabProps) -> Html {
                         if let Some(k) = (*lookup).clone() { { render_walk(rl, &k) } }
                     </svg>
                     <form class="inline" onsubmit={on_lookup}>
-                        <label><span>{"Look up a key"}</span><input ref={lookup_ref} type="text" data-testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size="14" /></label>
+                        <label><span>{"Look up a key"}</span><crate::components::lab::Field node_ref={lookup_ref} testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size={14} /></label>
                         <button type="submit" data-testid="lookup">{"Look up"}</button>
                         if let Some(k) = (*lookup).clone() { { render_walk_text(rl, &k) } }
                     </form>
@@ -450,7 +450,7 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
                 { op_button(dispatch, "action-add", fresh.map(|f| format!("Add node {}", engine::ring::node_name(f))).unwrap_or("Add node".into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
             </div>
             <form class="inline" onsubmit={on_vnodes}>
-                <label><span>{"Virtual nodes per node"}</span><input type="text" data-testid="op-vnodes" ref={vnodes_ref} value={ring.vnodes().to_string()} size="5" /></label>
+                <label><span>{"Virtual nodes per node"}</span><crate::components::lab::Field testid="op-vnodes" node_ref={vnodes_ref} value={ring.vnodes().to_string()} size={5} /></label>
                 <button type="submit" data-testid="op-vnodes-apply">{"Change"}</button>
             </form>
             { node_actions.unwrap_or_default() }

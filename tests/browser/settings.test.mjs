@@ -78,3 +78,28 @@ browserTest('a link asking for millions of events stops early with a notice inst
   await page.getByTestId('step').click();
   await waitUntil(async () => (await eventLog(page)).last.step === before + 1, { message: 'still steps' });
 });
+
+browserTest('what a user types into a field survives the frames of a playing run until committed', async ({ openPage }) => {
+  // Yew writes a bound `value` back into the DOM on every render, and a playing run renders
+  // every frame: a plain controlled input lost a half-typed value (and a flaky CI run once lost
+  // a value typed right after the page opened).
+  const page = await openPage('lab=raft&v=1&seed=1&n=5');
+  await page.getByTestId('play').click();
+  const seed = page.getByTestId('seed');
+  await seed.fill('4242');
+  const before = await simMs(page);
+  await waitUntil(async () => (await simMs(page)) > before + 200, { message: 'frames go by while playing' });
+  assert.equal(await seed.inputValue(), '4242', 'the typed seed is still there');
+  // A form read on submit (the client request of a selected server) keeps its text too.
+  await page.locator('[data-node-id="1"]').dispatchEvent('click'); // message dots move over nodes while playing
+  const request = page.getByTestId('request-input');
+  await request.fill('k=9');
+  const t = await simMs(page);
+  await waitUntil(async () => (await simMs(page)) > t + 200, { message: 'more frames' });
+  assert.equal(await request.inputValue(), 'k=9');
+  await page.getByTestId('play').click();
+  await seed.focus();
+  await seed.press('Tab');
+  await waitUntil(() => new URL(page.url()).searchParams.get('seed') === '4242', { message: 'seed=4242 committed to the link' });
+  assert.equal(await seed.inputValue(), '4242');
+});
