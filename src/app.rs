@@ -85,6 +85,18 @@ pub fn start<C: BaseComponent<Properties = ()>>() {
     yew::Renderer::<C>::new().render();
 }
 
+/// Starts the bundle of one replication section (`S`), or hands the link to the bundle of the
+/// section it asks for (a lesson step or a link of another section).
+pub fn start_replication_section<const S: u8, C: BaseComponent<Properties = ()>>() {
+    use engine::replication::{section_of, SectionLab};
+    let d = decoded_location_for::<SectionLab<S>>();
+    let want = d.scenario.setup::<SectionLab<S>>().sec;
+    if want != section_of(S) && web::start_bundle(crate::pages::replication::bundle_of(want)) {
+        return;
+    }
+    start::<C>();
+}
+
 /// Defines a lab bundle's root component: the shell around the lab's page, fed the decoded link.
 #[macro_export]
 macro_rules! lab_root {

@@ -1,7 +1,7 @@
 //! Browser glue: the address bar, the clipboard, keyboard focus, and a visible panel instead of
 //! a blank page if the app ever panics.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The current query string without `?` (empty outside a browser).
 pub fn location_query() -> String {
@@ -117,6 +117,22 @@ pub fn now_ms() -> f64 {
 pub fn navigate(query: &str) {
     if let Some(w) = web_sys::window() {
         let _ = w.location().assign(&format!("?{query}"));
+    }
+}
+
+/// Asks the page's loader (`window.haStart` in `index.html`) to start another bundle of the
+/// same page: a lab split into bundles (the replication sections) hands a link of another
+/// section to that section's bundle. Returns false when there is no loader to ask.
+pub fn start_bundle(name: &str) -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let Ok(f) = js_sys::Reflect::get(&w, &JsValue::from_str("haStart")) else {
+        return false;
+    };
+    match f.dyn_ref::<js_sys::Function>() {
+        Some(f) => f.call1(&JsValue::NULL, &JsValue::from_str(name)).is_ok(),
+        None => false,
     }
 }
 

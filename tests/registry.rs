@@ -50,6 +50,44 @@ fn every_lab_has_a_bundle_a_loader_entry_and_a_bin_file() {
     );
 }
 
+/// The replication lab's per-section bundles: each section's bundle named in the loader's
+/// `sections` map is built (a `[[bin]]`, its file, a Trunk link) and is the one
+/// `pages::replication::bundle_of` hands links to.
+#[test]
+fn every_replication_section_has_its_bundle() {
+    use engine::replication::Section;
+    let cargo = read("Cargo.toml");
+    let index = read("index.html");
+    let sections = index
+        .lines()
+        .find(|l| l.trim_start().starts_with("const sections = {"))
+        .expect("index.html has the loader's `const sections = {...}` line");
+    for sec in Section::ALL {
+        let bin = ha_playground::pages::replication::bundle_of(sec);
+        assert!(
+            cargo.contains(&format!("name = \"{bin}\"\npath = \"src/bin/{bin}.rs\"")),
+            "Cargo.toml needs a [[bin]] named {bin}"
+        );
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("src/bin/{bin}.rs"))
+                .is_file(),
+            "src/bin/{bin}.rs is missing"
+        );
+        assert!(
+            index.contains(&format!("data-bin=\"{bin}\"")),
+            "index.html needs a Trunk link for {bin}"
+        );
+        if sec != Section::Repl {
+            assert!(
+                sections.contains(&format!("{}: \"{bin}\"", sec.as_str())),
+                "the loader's sections map misses {}: {bin}",
+                sec.as_str()
+            );
+        }
+    }
+}
+
 #[test]
 fn the_readme_key_tables_are_the_generated_ones() {
     let readme = read("README.md");

@@ -101,7 +101,7 @@ impl Fault {
                     groups.push(group);
                 }
                 let mut all: Vec<NodeId> = groups.iter().flatten().copied().collect();
-                all.sort_unstable();
+                crate::sort::sort_unstable(&mut all);
                 if all.windows(2).any(|w| w[0] == w[1]) {
                     return Err(format!("partition '{}' lists a node twice", clip(arg)));
                 }
@@ -200,7 +200,7 @@ pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, String> {
             parse_entry(entry).map_err(|e| format!("entry {} '{}': {e}", i + 1, clip(entry)))?;
         out.push(tf);
     }
-    out.sort_by_key(|tf| tf.at);
+    crate::sort::sort_by_key(&mut out, |tf| tf.at);
     Ok(out)
 }
 

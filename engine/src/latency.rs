@@ -27,7 +27,7 @@ impl LatencyStats {
             return LatencyStats::default();
         }
         let mut s = samples_us.to_vec();
-        s.sort_unstable();
+        crate::sort::sort_unstable(&mut s);
         let n = s.len();
         let ms = |us: u64| us as f64 / 1000.0;
         let rank = |pm: usize| s[((pm * n).div_ceil(1000)).max(1) - 1];

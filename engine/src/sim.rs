@@ -102,7 +102,7 @@ impl<N: Node> Sim<N> {
     pub fn new(seed: u64, nodes: Vec<N>, cfg: NetConfig, faults: Vec<TimedFault>) -> Self {
         let n = nodes.len();
         let mut schedule = faults;
-        schedule.sort_by_key(|f| f.at);
+        crate::sort::sort_by_key(&mut schedule, |f| f.at);
         let mut sim = Sim {
             now: SimTime::ZERO,
             up: vec![true; n],

@@ -1,11 +1,13 @@
-//! The replication lab's bundle (started by the loader in `index.html` for `?lab=replication`).
+//! The replication lab's primary/backup section (the default; `?lab=replication`) bundle, started by the loader in
+//! `index.html`. Each section is its own bundle so a page carries one section's simulation; a
+//! link of another section is handed to that section's bundle.
 
 ha_playground::lab_root!(
     Root,
-    ha_playground::pages::replication::ReplicationPage,
-    engine::replication::ReplicationLab
+    ha_playground::pages::replication::ReplPage,
+    engine::replication::ReplSectionLab
 );
 
 fn main() {
-    ha_playground::app::start::<Root>();
+    ha_playground::app::start_replication_section::<{ engine::replication::SEC_REPL }, Root>();
 }

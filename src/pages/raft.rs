@@ -630,7 +630,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
     let ymap = |f: f64| h - 30.0 - (h - 50.0) * f;
     let lines = st.samples.iter().enumerate().map(|(k, samples)| {
         let mut sorted = samples.clone();
-        sorted.sort_by(f64::total_cmp);
+        engine::sort::sort_by(&mut sorted, f64::total_cmp);
         let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
         let pts: Vec<String> = sorted.iter().enumerate().map(|(j, &ms)| format!("{:.1},{:.1}", xmap(ms), ymap((j + 1) as f64 / count))).collect();
         let (lo, hi) = ranges[k];

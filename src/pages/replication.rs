@@ -25,10 +25,11 @@ use engine::replication::locks::{
     WriteVerdict, LOCK_SERVICE, STORAGE,
 };
 use engine::replication::{
-    acting_intervals, key_name, lag, measure, role_name, split_brain_intervals, ReplMetrics,
-    ReplMsg, ReplNode, ReplRun, ReplicationLab, Role, Section, MONITOR,
+    acting_intervals, key_name, lag, measure, role_name, section_of, split_brain_intervals,
+    ReplMetrics, ReplMsg, ReplNode, ReplRun, Role, Section, SectionLab, MONITOR, SEC_ACTIVE,
+    SEC_LOCKS, SEC_REPL,
 };
-use engine::scenario::{decode_for, encode_for, Scenario};
+use engine::scenario::{encode_for, Scenario};
 use engine::sim::Sim;
 use engine::time::{fmt_ms, SimTime};
 use engine::{Fault, NodeId};
@@ -41,19 +42,49 @@ const STRIP_X: f64 = 262.0;
 /// Right edge of the logs and the timelines.
 const STRIP_END: f64 = 744.0;
 
-/// The page.
+/// The primary/backup section's page (bundle `ha-replication`).
+pub type ReplPage = ReplicationPage<SEC_REPL>;
+/// The locks section's page (bundle `ha-replication-locks`).
+pub type LocksPage = ReplicationPage<SEC_LOCKS>;
+/// The active-active section's page (bundle `ha-replication-aa`).
+pub type ActivePage = ReplicationPage<SEC_ACTIVE>;
+
+/// The bundle that draws section `sec` (the loader in `index.html` picks it from `sec=`).
+pub fn bundle_of(sec: Section) -> &'static str {
+    match sec {
+        Section::Repl => "ha-replication",
+        Section::Locks => "ha-replication-locks",
+        Section::Active => "ha-replication-aa",
+    }
+}
+
+/// The page of section `S` (one bundle per section, so a page carries one section's simulation
+/// and drawing; the other sections' arms below are compiled out).
 #[component]
-pub fn ReplicationPage(props: &LabProps) -> Html {
-    let lab = use_lab::<ReplicationLab>(props.decoded.clone());
+pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
+    let lab = use_lab::<SectionLab<S>>(props.decoded.clone());
     let sc = use_stage_scale();
+    // A scenario of another section (a preset from the menu, a lesson step, a loaded file) is
+    // drawn by that section's bundle: go to its link (a lesson's link while one is open) and
+    // the loader starts the right bundle.
+    {
+        let s = &lab.player.scenario;
+        let elsewhere = (s.setup::<SectionLab<S>>().sec != section_of(S))
+            .then(|| encode_for::<SectionLab<S>>(s));
+        use_effect_with(elsewhere, |to| {
+            if let Some(q) = to {
+                let here = crate::web::location_query();
+                crate::web::navigate(if here.contains("lesson=") { &here } else { q });
+            }
+        });
+    }
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let run = player.hist.borrow();
     let s = &player.scenario;
-    let setup = s.setup::<ReplicationLab>();
     let sel = player.selected;
-    let (stage, side, lines, total) = match &*run {
-        ReplRun::Repl(h) => {
+    let (stage, side, lines, total) = match &run.0 {
+        ReplRun::Repl(h) if S == SEC_REPL => {
             let sim = h.sim();
             let m = measure(sim);
             (
@@ -63,7 +94,7 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
                 sim.steps(),
             )
         }
-        ReplRun::Locks(h) => {
+        ReplRun::Locks(h) if S == SEC_LOCKS => {
             let sim = h.sim();
             (
                 locks_stage(sim, sel, dispatch),
@@ -72,7 +103,7 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
                 sim.steps(),
             )
         }
-        ReplRun::Active(h) => {
+        ReplRun::Active(h) if S == SEC_ACTIVE => {
             let sim = h.sim();
             (
                 aa_stage(sim, sel, dispatch),
@@ -81,13 +112,21 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
                 sim.steps(),
             )
         }
+        _ => unreachable!("a section's page holds only that section"),
     };
-    let (cfg, faulty) = match &*run {
-        ReplRun::Repl(h) => (*h.sim().net_config(), h.sim().links().faulty().len()),
-        ReplRun::Locks(h) => (*h.sim().net_config(), h.sim().links().faulty().len()),
-        ReplRun::Active(h) => (*h.sim().net_config(), h.sim().links().faulty().len()),
+    let (cfg, faulty) = match &run.0 {
+        ReplRun::Repl(h) if S == SEC_REPL => {
+            (*h.sim().net_config(), h.sim().links().faulty().len())
+        }
+        ReplRun::Locks(h) if S == SEC_LOCKS => {
+            (*h.sim().net_config(), h.sim().links().faulty().len())
+        }
+        ReplRun::Active(h) if S == SEC_ACTIVE => {
+            (*h.sim().net_config(), h.sim().links().faulty().len())
+        }
+        _ => unreachable!("a section's page holds only that section"),
     };
-    let example = match setup.sec {
+    let example = match section_of(S) {
         Section::Repl => "1.4|0.2.3.5",
         Section::Locks => "0.1.2|3.4",
         Section::Active => "0|1",
@@ -98,14 +137,14 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { section_switcher(s, setup.sec, dispatch) }
+                    { section_switcher::<S>(s, section_of(S)) }
                     { stage }
-                    { legend(setup.sec) }
+                    { legend(section_of(S)) }
                 </div>
                 <div class="side">
                     { side }
                     <NetworkPanel dispatch={dispatch.clone()} {cfg} {faulty} example_partition={example.to_string()} />
-                    { render_settings(s, setup.sec, dispatch) }
+                    { render_settings::<S>(s, section_of(S), dispatch) }
                 </div>
             </div>
             <div class="lab-foot">
@@ -117,10 +156,10 @@ pub fn ReplicationPage(props: &LabProps) -> Html {
 }
 
 /// The three sections as tabs; a switch opens that section's defaults with the same seed and
-/// network (its nodes differ, so the fault timeline starts empty).
-fn section_switcher(s: &Scenario, current: Section, dispatch: &Callback<Action>) -> Html {
+/// network (its nodes differ, so the fault timeline starts empty). Each section is its own
+/// bundle, so a switch is a navigation.
+fn section_switcher<const S: u8>(s: &Scenario, current: Section) -> Html {
     let tabs = Section::ALL.iter().map(|&sec| {
-        let d = dispatch.clone();
         let base = Scenario {
             faults: Vec::new(),
             pos: Default::default(),
@@ -129,15 +168,14 @@ fn section_switcher(s: &Scenario, current: Section, dispatch: &Callback<Action>)
         let onclick = Callback::from(move |_: MouseEvent| {
             let q = format!(
                 "{}&sec={}",
-                encode_for::<ReplicationLab>(&Scenario {
-                    params: Scenario::default_of::<ReplicationLab>().params,
-                    nodes: Scenario::default_of::<ReplicationLab>().nodes,
+                encode_for::<SectionLab<S>>(&Scenario {
+                    params: Scenario::default_of::<SectionLab<S>>().params,
+                    nodes: Scenario::default_of::<SectionLab<S>>().nodes,
                     ..base.clone()
                 }),
                 sec.as_str()
             );
-            let dec = decode_for::<ReplicationLab>(&q);
-            d.emit(Action::Load(Box::new(dec.scenario), dec.errors));
+            crate::web::navigate(&q);
         });
         let on = sec == current;
         html! {
@@ -865,7 +903,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         let unshipped: u64 = s.acked.iter().enumerate().filter(|&(p, _)| p != i).map(|(_, &a)| s.own.len() as u64 - a as u64).sum();
         let rows = (0..keys).map(|k| {
             let (mut ops, total) = s.read(k);
-            ops.sort();
+            engine::sort::sort(&mut ops);
             let value = match s.p.resolve {
                 Resolve::Crdt | Resolve::LwwCounter => total.to_string(),
                 _ if ops.is_empty() => "–".into(),
@@ -943,8 +981,8 @@ fn aa_metrics(sim: &Sim<Site>) -> Html {
     }
 }
 
-fn render_settings(s: &Scenario, sec: Section, dispatch: &Callback<Action>) -> Html {
-    let set = |key: &'static str, label: &str| setting::<ReplicationLab>(s, dispatch, key, label);
+fn render_settings<const S: u8>(s: &Scenario, sec: Section, dispatch: &Callback<Action>) -> Html {
+    let set = |key: &'static str, label: &str| setting::<SectionLab<S>>(s, dispatch, key, label);
     let keys: Html = match sec {
         Section::Repl => html! {
             <>

@@ -182,3 +182,36 @@ browserTest('every other preset shows what its lesson says', async ({ openPage }
     }
   }
 });
+
+/** The wasm files this page load fetched (each section of the lab is its own bundle). */
+async function wasmLoaded(page) {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name.split('/').pop())
+      .filter((n) => n.endsWith('.wasm')),
+  );
+}
+
+browserTest('each section loads only its own bundle; a preset or lesson step of another section opens there', async ({ openPage }) => {
+  const page = await openPage('lab=replication&sec=locks&seed=3');
+  assert.deepEqual(await wasmLoaded(page), ['ha-replication-locks_bg.wasm']);
+  await page.locator('[data-role=lock-service]').waitFor();
+  // A preset of the active-active section, chosen from this page's menu: that section's page.
+  await choosePreset(page, 'aa-crdt');
+  await waitUntil(() => new URL(page.url()).searchParams.get('sec') === 'aa', { message: 'sec=aa in the link' });
+  await page.getByTestId('converged').waitFor();
+  assert.deepEqual(await wasmLoaded(page), ['ha-replication-aa_bg.wasm']);
+  await page.getByTestId('preset-lesson').waitFor();
+  // A lesson link names no section: the loader starts the default bundle, which hands a step of
+  // the locks section to the locks bundle.
+  await openPage('lab=replication&lesson=repl-split-brain&step=4');
+  await page.locator('[data-role=lock-service]').waitFor();
+  assert.deepEqual(await wasmLoaded(page), ['ha-replication_bg.wasm', 'ha-replication-locks_bg.wasm']);
+  assert.match(await page.getByTestId('lesson-step').innerText(), /4\s*\/\s*4/);
+  // Back to step 3 (the repl section): the page goes to the lesson's link and the default bundle.
+  await page.getByTestId('lesson-back').click();
+  await page.locator('[data-role=monitor]').waitFor();
+  await waitUntil(() => new URL(page.url()).searchParams.get('step') === '3', { message: 'step=3 in the link' });
+  assert.match(await page.getByTestId('lesson-step').innerText(), /3\s*\/\s*4/);
+});

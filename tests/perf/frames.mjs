@@ -30,7 +30,7 @@ async function pageWeight() {
     sizes.set(relative(DIST, path), { raw: body.length, gzip: gzipSync(body, { level: constants.Z_BEST_COMPRESSION }).length });
   }
   const shared = ['index.html', 'style.css'].filter((f) => sizes.has(f));
-  const bundles = [...sizes.keys()].filter((f) => /^ha-[a-z]+\.js$/.test(f)).map((f) => f.slice(0, -3)).sort();
+  const bundles = [...sizes.keys()].filter((f) => /^ha-[a-z-]+\.js$/.test(f)).map((f) => f.slice(0, -3)).sort();
   console.log('| page | bundle files | raw KB | gzip -9 KB |');
   console.log('|---|---|---:|---:|');
   for (const b of bundles) {

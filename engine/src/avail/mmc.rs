@@ -462,7 +462,7 @@ pub fn simulate(m: &Mmc, requests: u32, seed: u64) -> Result<SimResult, String> 
     let mean_wait_ms = Estimate::of(&batch_means, 0.95).ok_or("too few batches")?;
     let waited = waits.iter().filter(|&&w| w > 0.0).count();
     let mean_response_ms = responses.iter().sum::<f64>() / n as f64;
-    responses.sort_unstable_by(f64::total_cmp);
+    crate::sort::sort_unstable_by(&mut responses, f64::total_cmp);
     let rank = ((0.99 * n as f64).ceil() as usize).clamp(1, n) - 1;
     Ok(SimResult {
         requests,

@@ -879,7 +879,7 @@ impl ClusterNode {
     /// Deletion preference (Kubernetes' `ActivePodsWithRanks`): unscheduled first, then not
     /// ready, then the most restarted, then the newest.
     fn deletion_order(&self, candidates: &mut [usize]) {
-        candidates.sort_by_key(|&i| {
+        crate::sort::sort_by_key(candidates, |&i| {
             let p = &self.pods[i];
             (
                 p.machine.is_some(),

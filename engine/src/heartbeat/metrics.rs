@@ -138,7 +138,7 @@ fn split_brain_us(sim: &Sim<HbNode>) -> u64 {
                 .filter(|e| e.node == i)
                 .map(|e| (e.time, None, Some(e.up))),
         );
-        changes.sort_by_key(|c| c.0);
+        crate::sort::sort_by_key(&mut changes, |c| c.0);
         let (mut role, mut up, mut acting) = (Role::Backup, true, false);
         for (t, r, u) in changes {
             if let Some(r) = r {
@@ -157,7 +157,7 @@ fn split_brain_us(sim: &Sim<HbNode>) -> u64 {
             }
         }
     }
-    edges.sort();
+    crate::sort::sort(&mut edges);
     let (mut count, mut total, mut since) = (0i32, 0u64, SimTime::ZERO);
     for (t, d) in edges {
         if count >= 2 {

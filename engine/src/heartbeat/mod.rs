@@ -567,7 +567,7 @@ pub fn one_primary_per_epoch(sim: &crate::sim::Sim<HbNode>) -> Option<String> {
             _ => None,
         })
         .collect();
-    prim.sort_unstable();
+    crate::sort::sort_unstable(&mut prim);
     prim.windows(2).find(|w| w[0].0 == w[1].0).map(|w| {
         format!(
             "nodes {} and {} are both primary at epoch {}",

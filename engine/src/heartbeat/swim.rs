@@ -540,8 +540,9 @@ impl SwimNode {
             return Vec::new();
         }
         let limit = self.retransmit_limit();
-        self.queue
-            .sort_unstable_by(|a, b| a.transmits.cmp(&b.transmits).then(b.id.cmp(&a.id)));
+        crate::sort::sort_unstable_by(&mut self.queue, |a, b| {
+            a.transmits.cmp(&b.transmits).then(b.id.cmp(&a.id))
+        });
         let take = self.queue.len().min(self.p.max_piggyback);
         let out: Vec<Update> = self.queue[..take].iter().map(|q| q.update).collect();
         for q in &mut self.queue[..take] {

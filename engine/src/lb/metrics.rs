@@ -97,7 +97,7 @@ pub(crate) fn record_done(c: &mut Clients, d: Done) {
                 counts.add(d.outcome);
                 lat.push(d.latency_us as u64);
             }
-            lat.sort_unstable();
+            crate::sort::sort_unstable(&mut lat);
             let p = |pm| percentile(&lat, pm).unwrap_or(0) as u32;
             DoneSummary {
                 counts,
@@ -398,7 +398,7 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
             lat.push(d.latency_us as u64);
         }
     }
-    lat.sort_unstable();
+    crate::sort::sort_unstable(&mut lat);
     let totals = c.finished;
     let span_s = (now.min(w)).max(1) as f64 / 1e6;
     let nb = lb.views.len();
@@ -558,7 +558,7 @@ pub fn series(sim: &Sim<LbNode>) -> Vec<SeriesPoint> {
     }
     for (i, l) in lat.iter_mut().enumerate() {
         if !l.is_empty() {
-            l.sort_unstable();
+            crate::sort::sort_unstable(l);
             let p = |pm| percentile(l, pm).unwrap_or(0);
             pct[i] = Some([p(500), p(950), p(990)]);
         }

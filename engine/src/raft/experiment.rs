@@ -160,7 +160,7 @@ pub fn fig16(ranges: &[(u64, u64)], seeds: Range<u64>, params: &RaftParams) -> V
         .map(|&(lo, hi)| {
             let runs = time_to_elect_batch(lo, hi, seeds.clone(), params);
             let mut samples_ms: Vec<f64> = runs.iter().flatten().map(|d| d.as_ms_f64()).collect();
-            samples_ms.sort_by(f64::total_cmp);
+            crate::sort::sort_by(&mut samples_ms, f64::total_cmp);
             Fig16Series {
                 lo_ms: lo,
                 hi_ms: hi,

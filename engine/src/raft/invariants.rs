@@ -177,7 +177,7 @@ pub fn election_safety(sim: &Sim<RaftNode>) -> Option<String> {
         .iter()
         .flat_map(|n| n.ghost.led_terms.iter().map(move |&t| (t, n.id)))
         .collect();
-    led.sort_unstable();
+    crate::sort::sort_unstable(&mut led);
     led.windows(2)
         .find(|w| w[0].0 == w[1].0 && w[0].1 != w[1].1)
         .map(|w| {

@@ -147,7 +147,7 @@ fn outages(sim: &Sim<RaftNode>) -> Vec<Outage> {
         let k = changes.len();
         changes.push((t, 2, k, Change::Link(f)));
     }
-    changes.sort_by_key(|c| (c.0, c.1, c.2));
+    crate::sort::sort_by_key(&mut changes, |c| (c.0, c.1, c.2));
 
     let mut up = vec![true; n];
     let mut role = vec![Role::Follower; n];

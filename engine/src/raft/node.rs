@@ -104,7 +104,7 @@ impl RaftNode {
     /// `members`, in a simulation of `slots` servers.
     pub fn new(id: NodeId, params: RaftParams, members: Vec<NodeId>, slots: usize) -> RaftNode {
         let mut bootstrap = members;
-        bootstrap.sort_unstable();
+        crate::sort::sort_unstable(&mut bootstrap);
         bootstrap.dedup();
         RaftNode {
             id,
@@ -215,7 +215,7 @@ impl RaftNode {
     fn targets(&self) -> Vec<NodeId> {
         let mut t: Vec<NodeId> = self.config().to_vec();
         t.extend_from_slice(self.config_at(self.commit_index));
-        t.sort_unstable();
+        crate::sort::sort_unstable(&mut t);
         t.dedup();
         t.retain(|&p| p != self.id && p < self.slots);
         t
@@ -429,7 +429,7 @@ impl RaftNode {
         self.progress = vec![Progress::new(last + 1); self.slots];
         self.transfer = None;
         let mut voters = self.votes.clone();
-        voters.sort_unstable();
+        crate::sort::sort_unstable(&mut voters);
         ctx.note(format!(
             "wins the election for term {} (votes {})",
             self.current_term,
@@ -1086,7 +1086,7 @@ impl RaftNode {
                 return;
             }
             cfg.push(id);
-            cfg.sort_unstable();
+            crate::sort::sort_unstable(&mut cfg);
         }
         if let Some(id) = remove {
             if !cfg.contains(&id) {

@@ -315,7 +315,7 @@ impl Site {
         };
         for k in 0..self.regs.len() {
             let (mut ids, total) = self.read(k as u8);
-            ids.sort_unstable();
+            crate::sort::sort_unstable(&mut ids);
             mix(k as u64);
             mix(total);
             for (o, s) in ids {
@@ -583,7 +583,7 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
         }
         let sorted = |s: &Site| {
             let (mut v, t) = s.read(k);
-            v.sort_unstable();
+            crate::sort::sort_unstable(&mut v);
             (v, t)
         };
         let first = sorted(s0);
@@ -624,7 +624,7 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
                 }
             }
         }
-        events.sort();
+        crate::sort::sort(&mut events);
         let same = |c: &[u64]| c.windows(2).all(|w| w[0] == w[1]);
         if same(&cur) {
             m.convergence_ms = Some(0.0);

@@ -327,7 +327,7 @@ impl DataNode {
             len
         } else {
             let mut m: Vec<u64> = self.others().map(|i| self.peers[i].matched).collect();
-            m.sort_unstable_by(|a, b| b.cmp(a));
+            crate::sort::sort_unstable_by(&mut m, |a, b| b.cmp(a));
             m.get(need - 1).copied().unwrap_or(0).min(len)
         };
         if target > self.commit {

@@ -280,6 +280,24 @@ pub enum ReplLabMetrics {
     Active(ActiveMetrics),
 }
 
+/// Builds the run of section `sec` at step 0 from the scenario's settings (inlined, so a
+/// constant section leaves the other sections' simulations out of a bundle).
+#[inline(always)]
+fn build_section(s: &Scenario, sec: Section) -> ReplRun {
+    let p = s.setup::<ReplicationLab>();
+    let (seed, net, faults) = (s.seed, s.net, s.faults.clone());
+    match sec {
+        Section::Repl => ReplRun::Repl(History::new(new_sim(
+            seed,
+            &p.repl_with(s.nodes),
+            net,
+            faults,
+        ))),
+        Section::Locks => ReplRun::Locks(History::new(new_lock_sim(seed, &p.locks, net, faults))),
+        Section::Active => ReplRun::Active(History::new(new_active_sim(seed, &p.aa, net, faults))),
+    }
+}
+
 impl ReplSetup {
     /// The replication parameters with the scenario's replica count `n`.
     pub fn repl_with(&self, nodes: usize) -> ReplParams {
@@ -357,22 +375,7 @@ impl Lab for ReplicationLab {
         }
     }
     fn build(s: &Scenario) -> ReplRun {
-        let p = s.setup::<ReplicationLab>();
-        let (seed, net, faults) = (s.seed, s.net, s.faults.clone());
-        match p.sec {
-            Section::Repl => ReplRun::Repl(History::new(new_sim(
-                seed,
-                &p.repl_with(s.nodes),
-                net,
-                faults,
-            ))),
-            Section::Locks => {
-                ReplRun::Locks(History::new(new_lock_sim(seed, &p.locks, net, faults)))
-            }
-            Section::Active => {
-                ReplRun::Active(History::new(new_active_sim(seed, &p.aa, net, faults)))
-            }
-        }
+        build_section(s, s.setup::<ReplicationLab>().sec)
     }
     fn measure(run: &ReplRun) -> ReplLabMetrics {
         match run {
@@ -383,5 +386,152 @@ impl Lab for ReplicationLab {
     }
     fn event_lines(run: &ReplRun) -> Vec<(u64, String)> {
         each!(run, h => crate::lab::trace_lines(h))
+    }
+}
+
+/// [`SectionLab`]'s number of the primary/backup section.
+pub const SEC_REPL: u8 = 0;
+/// [`SectionLab`]'s number of the locks section.
+pub const SEC_LOCKS: u8 = 1;
+/// [`SectionLab`]'s number of the active-active section.
+pub const SEC_ACTIVE: u8 = 2;
+
+/// The section numbered `s` (see [`SEC_REPL`]).
+#[inline(always)]
+pub const fn section_of(s: u8) -> Section {
+    match s {
+        SEC_LOCKS => Section::Locks,
+        SEC_ACTIVE => Section::Active,
+        _ => Section::Repl,
+    }
+}
+
+/// One section of the replication lab as a lab of its own: the same keys, presets and link as
+/// [`ReplicationLab`], but its run and measurements hold only section `S`, so a page bundle
+/// built on it carries one section's simulation instead of three (page weight: each section's
+/// page has its own bundle, `ha-replication`, `ha-replication-locks`, `ha-replication-aa`).
+/// A link of another section builds section `S` from that link's settings; the page's loader
+/// starts the right bundle before that can happen. The CLI and the tests use [`ReplicationLab`].
+pub struct SectionLab<const S: u8>;
+
+/// The primary/backup section's lab.
+pub type ReplSectionLab = SectionLab<SEC_REPL>;
+/// The locks section's lab.
+pub type LocksSectionLab = SectionLab<SEC_LOCKS>;
+/// The active-active section's lab.
+pub type ActiveSectionLab = SectionLab<SEC_ACTIVE>;
+
+/// The run of [`SectionLab`]: a [`ReplRun`] that holds section `S`.
+#[derive(Clone)]
+pub struct SectionRun<const S: u8>(pub ReplRun);
+
+/// The measurements of [`SectionLab`] (written like [`ReplLabMetrics`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SectionMetrics<const S: u8>(pub ReplLabMetrics);
+
+/// Calls `$e` on the history of section `S` (the other arms are compiled out).
+macro_rules! only {
+    ($run:expr, $h:ident => $e:expr) => {
+        match $run {
+            ReplRun::Repl($h) if S == SEC_REPL => $e,
+            ReplRun::Locks($h) if S == SEC_LOCKS => $e,
+            ReplRun::Active($h) if S == SEC_ACTIVE => $e,
+            _ => unreachable!("a section's run holds only that section"),
+        }
+    };
+}
+
+impl<const S: u8> Run for SectionRun<S> {
+    fn steps(&self) -> u64 {
+        only!(&self.0, h => h.steps())
+    }
+    fn now(&self) -> SimTime {
+        only!(&self.0, h => Run::now(h))
+    }
+    fn step(&mut self) -> bool {
+        only!(&mut self.0, h => Run::step(h))
+    }
+    fn step_back(&mut self) -> bool {
+        only!(&mut self.0, h => Run::step_back(h))
+    }
+    fn seek_step(&mut self, k: u64) -> u64 {
+        only!(&mut self.0, h => Run::seek_step(h, k))
+    }
+    fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        only!(&mut self.0, h => Run::seek_time(h, t, budget))
+    }
+    fn next_time(&mut self) -> Option<SimTime> {
+        only!(&mut self.0, h => Run::next_time(h))
+    }
+    fn advance_idle(&mut self, t: SimTime) -> bool {
+        only!(&mut self.0, h => Run::advance_idle(h, t))
+    }
+    fn inject(&mut self, fault: Fault) -> u64 {
+        only!(&mut self.0, h => Run::inject(h, fault))
+    }
+    fn keep_trace_tail(&mut self, n: Option<usize>) {
+        only!(&mut self.0, h => Run::keep_trace_tail(h, n))
+    }
+}
+
+impl<const S: u8> Serialize for SectionMetrics<S> {
+    fn serialize<Z: serde::Serializer>(&self, z: Z) -> Result<Z::Ok, Z::Error> {
+        match &self.0 {
+            ReplLabMetrics::Repl(m) if S == SEC_REPL => m.serialize(z),
+            ReplLabMetrics::Locks(m) if S == SEC_LOCKS => m.serialize(z),
+            ReplLabMetrics::Active(m) if S == SEC_ACTIVE => m.serialize(z),
+            _ => unreachable!("a section's measurements are that section's"),
+        }
+    }
+}
+
+// Registered by hand: a section lab is the replication lab's kind, with its settings.
+impl<const S: u8> crate::lab::Registered for SectionLab<S> {
+    const KIND: crate::lab::LabKind = crate::lab::LabKind::Replication;
+    fn setup_of(p: &crate::lab::LabParams) -> Option<&<Self as Lab>::Setup> {
+        <ReplicationLab as crate::lab::Registered>::setup_of(p)
+    }
+    fn wrap(s: <Self as Lab>::Setup) -> crate::lab::LabParams {
+        <ReplicationLab as crate::lab::Registered>::wrap(s)
+    }
+}
+
+impl<const S: u8> Lab for SectionLab<S> {
+    const INFO: LabInfo = ReplicationLab::INFO;
+    type Setup = ReplSetup;
+    type Run = SectionRun<S>;
+    type Metrics = SectionMetrics<S>;
+    const PRESETS: &'static [crate::scenario::Preset] = ReplicationLab::PRESETS;
+
+    fn keys() -> &'static [Key<ReplSetup>] {
+        ReplicationLab::keys()
+    }
+    fn conflicts(p: &ReplSetup, nodes: usize) -> Vec<Conflict> {
+        ReplicationLab::conflicts(p, nodes)
+    }
+    fn fit(p: &mut ReplSetup, nodes: &mut usize, n_given: bool) {
+        ReplicationLab::fit(p, nodes, n_given)
+    }
+    fn processes(p: &ReplSetup, nodes: usize) -> usize {
+        ReplicationLab::processes(p, nodes)
+    }
+    fn check_command(text: &str) -> Result<(), String> {
+        ReplicationLab::check_command(text)
+    }
+    fn build(s: &Scenario) -> SectionRun<S> {
+        SectionRun(build_section(s, section_of(S)))
+    }
+    fn measure(run: &SectionRun<S>) -> SectionMetrics<S> {
+        SectionMetrics(match &run.0 {
+            ReplRun::Repl(h) if S == SEC_REPL => ReplLabMetrics::Repl(Box::new(measure(h.sim()))),
+            ReplRun::Locks(h) if S == SEC_LOCKS => ReplLabMetrics::Locks(measure_locks(h.sim())),
+            ReplRun::Active(h) if S == SEC_ACTIVE => {
+                ReplLabMetrics::Active(measure_active(h.sim()))
+            }
+            _ => unreachable!("a section's run holds only that section"),
+        })
+    }
+    fn event_lines(run: &SectionRun<S>) -> Vec<(u64, String)> {
+        only!(&run.0, h => crate::lab::trace_lines(h))
     }
 }

@@ -1055,7 +1055,7 @@ pub fn measure_locks(sim: &Sim<LockNode>) -> LockMetrics {
             intervals.push((from, end, i));
         }
     }
-    intervals.sort();
+    crate::sort::sort(&mut intervals);
     for (k, a) in intervals.iter().enumerate() {
         for b in &intervals[k + 1..] {
             if b.0 >= a.1 {
@@ -1074,7 +1074,7 @@ pub fn measure_locks(sim: &Sim<LockNode>) -> LockMetrics {
             edges.push((e, -1));
         }
     }
-    edges.sort();
+    crate::sort::sort(&mut edges);
     let (mut count, mut since, mut total) = (0i32, SimTime::ZERO, 0u64);
     for (t, d) in edges {
         if count >= 2 {

@@ -254,7 +254,7 @@ pub fn acting_intervals(sim: &Sim<ReplNode>) -> Vec<(NodeId, Vec<(SimTime, SimTi
                 changes.push((until, 2, false));
             }
         }
-        changes.sort_by_key(|c| (c.0, c.1));
+        crate::sort::sort_by_key(&mut changes, |c| (c.0, c.1));
         let (mut serving, mut up, mut paused) = (false, true, false);
         let mut since: Option<SimTime> = None;
         let mut spans = Vec::new();
@@ -300,7 +300,7 @@ pub fn split_brain_intervals(sim: &Sim<ReplNode>) -> Vec<(SimTime, SimTime)> {
         }
     }
     // At equal times, ends before starts: touching stretches do not overlap.
-    edges.sort();
+    crate::sort::sort(&mut edges);
     let (mut count, mut since, mut out) = (0i32, SimTime::ZERO, Vec::new());
     for (t, d) in edges {
         let before = count;
@@ -433,7 +433,7 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
     // Stale reads: prefix maxima of acknowledged positions per key, by acknowledgement time.
     let mut prefix: Vec<Vec<(SimTime, Pos)>> = Vec::with_capacity(26);
     for mut v in acked {
-        v.sort();
+        crate::sort::sort(&mut v);
         let mut best = Pos::default();
         let p: Vec<(SimTime, Pos)> = v
             .into_iter()
@@ -470,7 +470,7 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
             _ => {}
         }
     }
-    events.sort();
+    crate::sort::sort(&mut events);
     let mut open: Option<SimTime> = None;
     for (t, ok) in events {
         match (ok, open) {

@@ -71,7 +71,11 @@ mod presets;
 pub use client::{Client, Op, OpKind, Outcome};
 pub use command::{key_name, ReplCommand, MAX_BURST};
 pub use data::{DataNode, Peer, Role, Rollback};
-pub use desc::{ReplLabMetrics, ReplRun, ReplSetup, ReplicationLab, Section};
+pub use desc::{
+    section_of, ActiveSectionLab, LocksSectionLab, ReplLabMetrics, ReplRun, ReplSectionLab,
+    ReplSetup, ReplicationLab, Section, SectionLab, SectionMetrics, SectionRun, SEC_ACTIVE,
+    SEC_LOCKS, SEC_REPL,
+};
 pub use metrics::{
     acting_intervals, acting_primaries, authoritative, lag, measure, split_brain_intervals, Lag,
     LatencyStats, LostWrite, ModeLatency, Outage, ReadCounts, ReplMetrics, WriteCounts,
@@ -608,7 +612,7 @@ pub fn one_primary_per_epoch(sim: &Sim<ReplNode>) -> Option<String> {
             _ => None,
         })
         .collect();
-    prim.sort_unstable();
+    crate::sort::sort_unstable(&mut prim);
     prim.windows(2).find(|w| w[0].0 == w[1].0).map(|w| {
         format!(
             "nodes {} and {} are both primary at epoch {}",

@@ -371,7 +371,7 @@ impl Monitor {
                     return;
                 }
                 let mut c: Vec<(NodeId, Pos)> = r.replies.iter().map(|x| (x.0, x.1)).collect();
-                c.sort_unstable();
+                crate::sort::sort_unstable(&mut c);
                 // The most up-to-date (later epoch, then longer log); the lowest id on a tie.
                 let best = c
                     .iter()

@@ -207,7 +207,7 @@ impl RingLab {
             .enumerate()
             .map(|(i, &h)| (params.hash.ring_position(h), i as u32))
             .collect();
-        pairs.sort_unstable();
+        crate::sort::sort_unstable(&mut pairs);
         let by_pos = std::sync::Arc::new(pairs.into_iter().unzip());
         Ok(RingLab {
             by_pos,

@@ -215,7 +215,7 @@ fn sort_tokens(tokens: &mut [Token]) {
         .iter()
         .map(|t| ((t.pos as u128) << 64) | ((t.node as u128) << 32) | t.vnode as u128)
         .collect();
-    keys.sort_unstable();
+    crate::sort::sort_unstable(&mut keys);
     for (t, k) in tokens.iter_mut().zip(keys) {
         *t = Token {
             pos: (k >> 64) as u64,

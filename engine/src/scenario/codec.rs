@@ -338,7 +338,7 @@ pub fn decode_entries(
     if bad > 3 {
         err(key, format!("{} more bad entries ignored", bad - 3));
     }
-    out.sort_by_key(|f| f.at);
+    crate::sort::sort_by_key(&mut out, |f| f.at);
     out
 }
 

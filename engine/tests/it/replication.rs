@@ -1461,3 +1461,50 @@ mod active {
         }
     }
 }
+
+/// The page's per-section bundles run `SectionLab<S>`: on every preset of a section, its run,
+/// event lines and measurements equal the whole lab's.
+#[test]
+fn a_section_lab_runs_its_presets_exactly_like_the_whole_lab() {
+    use engine::history::Run;
+    use engine::lab::Lab;
+    use engine::scenario::decode_for;
+
+    fn check<const S: u8>(query: &str) {
+        let d = decode_for::<ReplicationLab>(query);
+        assert!(d.errors.is_empty(), "{query}: {:?}", d.errors);
+        let mut whole = ReplicationLab::build(&d.scenario);
+        let mut part = SectionLab::<S>::build(&d.scenario);
+        whole.run_until(SimTime::from_ms(6_000), 200_000);
+        part.run_until(SimTime::from_ms(6_000), 200_000);
+        assert_eq!(whole.steps(), part.steps(), "{query}");
+        assert_eq!(
+            ReplicationLab::event_lines(&whole),
+            SectionLab::<S>::event_lines(&part),
+            "{query}"
+        );
+        let a = serde_json::to_string(&ReplicationLab::measure(&whole)).unwrap();
+        let b = serde_json::to_string(&SectionLab::<S>::measure(&part)).unwrap();
+        assert_eq!(a, b, "{query}");
+        part.step_back();
+        whole.step_back();
+        assert_eq!(whole.steps(), part.steps());
+    }
+    let mut seen = [0; 3];
+    for p in PRESETS {
+        let sec = decode_for::<ReplicationLab>(p.query)
+            .scenario
+            .setup::<ReplicationLab>()
+            .sec;
+        match sec {
+            Section::Repl => check::<SEC_REPL>(p.query),
+            Section::Locks => check::<SEC_LOCKS>(p.query),
+            Section::Active => check::<SEC_ACTIVE>(p.query),
+        }
+        seen[sec as usize] += 1;
+    }
+    assert!(
+        seen.iter().all(|&k| k > 0),
+        "presets of every section: {seen:?}"
+    );
+}
