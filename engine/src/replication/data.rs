@@ -1,6 +1,7 @@
 //! The data nodes: a primary that logs client writes and ships them, and replicas that store
 //! them, check the epoch (the fencing token) and roll back a suffix that diverged.
 
+use super::chunked::Chunked;
 use super::command::ReplCommand;
 use super::params::{Mode, ReadFrom, ReplParams, WaitPoint};
 use super::{Clock, Entry, Pos, ReplMsg, ReplTimer, WriteId, MAX_BATCH, MONITOR};
@@ -66,8 +67,8 @@ pub struct DataNode {
     pub me: NodeId,
     /// Highest epoch seen (persistent).
     pub epoch: u64,
-    /// The log (persistent).
-    pub log: Vec<Entry>,
+    /// The log (persistent; its old part is shared between snapshots).
+    pub log: Chunked<Entry>,
     /// Heartbeats sent (persistent).
     pub hb_seq: u64,
     /// Replication mode used as primary (persistent setting; `mode:` command).
@@ -112,7 +113,7 @@ impl DataNode {
             p: *p,
             me,
             epoch: 1,
-            log: Vec::new(),
+            log: Chunked::new(),
             hb_seq: 0,
             mode: p.mode,
             acks: p.acks,
@@ -186,10 +187,8 @@ impl DataNode {
 
     /// The value of `key` as of index `upto`: the last write to it, and where.
     pub fn value(&self, key: u8, upto: u64) -> Option<(WriteId, Pos)> {
-        let upto = (upto as usize).min(self.log.len());
-        self.log[..upto]
-            .iter()
-            .rposition(|e| e.key == key)
+        self.log
+            .rposition_before(upto as usize, |e| e.key == key)
             .map(|i| {
                 let e = self.log[i];
                 (
@@ -305,7 +304,7 @@ impl DataNode {
         let next = self.peers[to].next.clamp(1, len + 1);
         let prev = self.pos_at(next - 1);
         let end = (next - 1 + MAX_BATCH as u64).min(len);
-        let entries = self.log[(next - 1) as usize..end as usize].to_vec();
+        let entries = self.log.to_vec((next - 1) as usize, end as usize);
         self.peers[to].next = end + 1;
         ctx.send(
             to,
@@ -537,10 +536,8 @@ impl DataNode {
         }
         // Entries past the primary's log from an older epoch can never be part of it.
         if (self.log.len() as u64) > len {
-            let first_old = self.log[len as usize..]
-                .iter()
-                .position(|e| e.epoch != epoch)
-                .map(|i| len as usize + i);
+            let first_old = (len as usize..self.log.len())
+                .find(|&i| self.log.get(i).is_some_and(|e| e.epoch != epoch));
             if let Some(i) = first_old {
                 if i as u64 >= index {
                     let cut = self.log.split_off(i);
