@@ -117,7 +117,7 @@ impl<T: Clone> Chunked<T> {
         }
         let full = upto.min(s);
         let last_chunk = full / CHUNK;
-        if full % CHUNK > 0 {
+        if !full.is_multiple_of(CHUNK) {
             if let Some(j) = self.chunks[last_chunk][..full % CHUNK].iter().rposition(&f) {
                 return Some(last_chunk * CHUNK + j);
             }

@@ -62,7 +62,8 @@ mod props {
     }
 
     /// Crashes, restarts, isolations, partitions, one-way cuts, heals, loss, replica delays and
-    /// pauses, on any node (the monitor and clients included).
+    /// pauses (the lab's `cmd:N:pause:MS` and the simulator's `pause:N:MS`), on any node (the
+    /// monitor and clients included).
     fn fault(procs: usize, data: usize) -> impl Strategy<Value = Fault> {
         prop_oneof![
             3 => (0..procs).prop_map(Fault::Crash),
@@ -74,6 +75,7 @@ mod props {
             1 => (0..200_000u32).prop_map(Fault::SetLoss),
             1 => (1..=data, 0..400u64).prop_map(|(n, ms)| Fault::Command(n, format!("delay:{ms}"))),
             1 => (0..procs, 1..1500u64).prop_map(|(n, ms)| Fault::Command(n, format!("pause:{ms}"))),
+            1 => (0..procs, 1..1500u64).prop_map(|(n, ms)| Fault::Pause(n, ms * 1_000)),
         ]
     }
 
@@ -1015,7 +1017,8 @@ mod locks {
         fn fault(clients: usize) -> impl Strategy<Value = Fault> {
             let procs = clients + 2;
             prop_oneof![
-                3 => (2..procs, 1..3_000u64).prop_map(|(n, ms)| Fault::Command(n, format!("pause:{ms}"))),
+                2 => (2..procs, 1..3_000u64).prop_map(|(n, ms)| Fault::Command(n, format!("pause:{ms}"))),
+                2 => (0..procs, 1..3_000u64).prop_map(|(n, ms)| Fault::Pause(n, ms * 1_000)),
                 1 => (2..procs, 0..90u32).prop_map(|(n, pct)| Fault::Command(n, format!("drift:{pct}"))),
                 1 => (0..procs).prop_map(Fault::Crash),
                 1 => (0..procs).prop_map(Fault::Restart),
