@@ -100,6 +100,9 @@ pub struct DataNode {
     pub inbox: Vec<(SimTime, NodeId, ReplMsg)>,
     /// Ghost: entries rolled back.
     pub rollbacks: Vec<Rollback>,
+    /// Ghost: every time it became primary `(when, epoch, its log length then)`: the entries up
+    /// to that length it inherited from earlier primaries (see docs/design.md, phantom reads).
+    pub promotions: Vec<(SimTime, u64, u64)>,
     /// Ghost: every change of "serving as primary" (role primary and lease valid), for the
     /// split-brain measurement and the page's timeline.
     pub serving_log: Vec<(SimTime, bool)>,
@@ -136,6 +139,7 @@ impl DataNode {
             delay: p.delay,
             inbox: Vec::new(),
             rollbacks: Vec::new(),
+            promotions: Vec::new(),
             serving_log: Vec::new(),
         }
     }
@@ -228,7 +232,11 @@ impl DataNode {
     fn become_primary(&mut self, epoch: u64, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
         self.role = Role::Primary;
         self.epoch = epoch;
-        // Everything it holds is now the truth (no entry of its log is uncertain any more).
+        self.promotions
+            .push((ctx.now(), epoch, self.log.len() as u64));
+        // Everything it holds is now visible (MySQL: the new source applies its relay log and
+        // serves it at once; no replica has acknowledged the inherited suffix to it — see
+        // docs/design.md on phantom reads after a second failover).
         self.commit = self.log.len() as u64;
         let next = self.log.len() as u64 + 1;
         for i in super::data_ids(&self.p) {
