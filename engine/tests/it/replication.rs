@@ -43,9 +43,12 @@ fn note(sim: &Sim<ReplNode>, text: &str) -> Option<SimTime> {
         .map(|e| e.time)
 }
 
+/// A phantom read: the write, where it sat, the node that answered, and that node's promotion.
+type Phantom = (WriteId, Pos, NodeId, Option<(SimTime, u64, u64)>);
+
 /// Phantom reads (a read answered with a write no surviving log keeps), each with the node that
 /// answered it and that node's promotion in force then `(when, epoch, log length)`.
-fn phantoms(sim: &Sim<ReplNode>) -> Vec<(WriteId, Pos, NodeId, Option<(SimTime, u64, u64)>)> {
+fn phantoms(sim: &Sim<ReplNode>) -> Vec<Phantom> {
     let truth: std::collections::BTreeSet<WriteId> = authoritative(sim)
         .map(|a| data(sim, a).log.iter().map(|e| e.id).collect())
         .unwrap_or_default();
