@@ -91,11 +91,12 @@ impl<T: Clone> Chunked<T> {
     }
 
     /// All items, in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
-        self.chunks
-            .iter()
-            .flat_map(|c| c.iter())
-            .chain(self.tail.iter())
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter {
+            c: self,
+            front: 0,
+            back: self.len(),
+        }
     }
 
     /// Items `from..to` (clamped to the length), copied.
@@ -171,11 +172,49 @@ impl<T: Clone> std::ops::Index<usize> for Chunked<T> {
     }
 }
 
+/// An iterator over a [`Chunked`] by index (small code: no nested adaptors to instantiate).
+pub struct Iter<'a, T> {
+    c: &'a Chunked<T>,
+    front: usize,
+    back: usize,
+}
+
+impl<'a, T: Clone> Iterator for Iter<'a, T> {
+    type Item = &'a T;
+    fn next(&mut self) -> Option<&'a T> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.c.get(self.front - 1)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+    fn nth(&mut self, n: usize) -> Option<&'a T> {
+        self.front = self.front.saturating_add(n).min(self.back);
+        self.next()
+    }
+}
+
+impl<T: Clone> DoubleEndedIterator for Iter<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.c.get(self.back)
+    }
+}
+
+impl<T: Clone> ExactSizeIterator for Iter<'_, T> {}
+
 impl<'a, T: Clone> IntoIterator for &'a Chunked<T> {
     type Item = &'a T;
-    type IntoIter = Box<dyn DoubleEndedIterator<Item = &'a T> + 'a>;
+    type IntoIter = Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+        self.iter()
     }
 }
 
@@ -205,6 +244,9 @@ mod tests {
         }
         assert_eq!(c.len(), v.len());
         assert!(c.iter().eq(v.iter()));
+        assert!(c.iter().rev().eq(v.iter().rev()));
+        assert!(c.iter().skip(700).eq(v.iter().skip(700)));
+        assert_eq!(c.iter().len(), 2_000);
         assert_eq!(c[1_234], 1_234);
         assert_eq!(c.last(), Some(&1_999));
         let snap = c.clone();
