@@ -14,6 +14,12 @@ pub enum Fault {
     Crash(NodeId),
     /// Start a crashed node again from its persistent state. `restart:3`
     Restart(NodeId),
+    /// Freeze a node for a while, keeping all its state (a long GC pause, SIGSTOP, a frozen VM):
+    /// it handles nothing and so sends nothing, its timers do not fire, and the messages that
+    /// reach it wait; when the pause is over it handles them (and the timers that came due) in
+    /// arrival order, with the beliefs it had before — a stale view of time and leases. A crash
+    /// ends a pause. `pause:3:1500` (node, then milliseconds, up to three decimals)
+    Pause(NodeId, u64),
     /// Cut every link to and from a node. `isolate:3`
     Isolate(NodeId),
     /// Split the nodes into groups that cannot talk across. `partition:0.1|2.3.4`
@@ -53,7 +59,9 @@ impl Fault {
     /// The nodes this fault names (for validation against the node count).
     pub fn nodes(&self) -> Vec<NodeId> {
         match self {
-            Fault::Crash(n) | Fault::Restart(n) | Fault::Isolate(n) => vec![*n],
+            Fault::Crash(n) | Fault::Restart(n) | Fault::Isolate(n) | Fault::Pause(n, _) => {
+                vec![*n]
+            }
             Fault::Partition(g) => g.iter().flatten().copied().collect(),
             Fault::Cut(a, b) | Fault::Hold(a, b) | Fault::Release(a, b) | Fault::Restore(a, b) => {
                 vec![*a, *b]
@@ -94,6 +102,20 @@ impl Fault {
             "crash" => Ok(Fault::Crash(node(arg)?)),
             "restart" => Ok(Fault::Restart(node(arg)?)),
             "isolate" => Ok(Fault::Isolate(node(arg)?)),
+            "pause" => {
+                let (n, ms) = arg
+                    .split_once(':')
+                    .ok_or_else(|| "pause needs NODE:MS, e.g. pause:2:1500".to_string())?;
+                let us = parse_ms(ms)
+                    .filter(|&us| us > 0 && us <= MAX_PAUSE_MS * 1_000)
+                    .ok_or_else(|| {
+                        format!(
+                            "'{}' is not a pause length in ms (0 < MS ≤ {MAX_PAUSE_MS})",
+                            clip(ms)
+                        )
+                    })?;
+                Ok(Fault::Pause(node(n)?, us))
+            }
             "partition" => {
                 let mut groups = Vec::new();
                 for g in arg.split('|') {
@@ -147,6 +169,7 @@ impl fmt::Display for Fault {
             Fault::Crash(n) => write!(f, "crash:{n}"),
             Fault::Restart(n) => write!(f, "restart:{n}"),
             Fault::Isolate(n) => write!(f, "isolate:{n}"),
+            Fault::Pause(n, us) => write!(f, "pause:{n}:{}", fmt_ms(*us)),
             Fault::Partition(groups) => {
                 let g: Vec<String> = groups
                     .iter()
@@ -177,6 +200,9 @@ impl fmt::Display for TimedFault {
         write!(f, "{}:{}", fmt_ms(self.at.0), self.fault)
     }
 }
+
+/// The longest pause one `pause:N:MS` fault may ask for, in ms (an hour).
+pub const MAX_PAUSE_MS: u64 = 3_600_000;
 
 /// The most faults one timeline may hold.
 pub const MAX_FAULTS: usize = 500;
@@ -234,9 +260,11 @@ mod tests {
     #[test]
     fn every_fault_round_trips() {
         let s = "100:crash:3;200:restart:3;300:isolate:1;400:partition:0.1|2.3.4;500:cut:1>2;\
-                 600:hold:2>1;700:release:2>1;750:restore:1>2;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1";
+                 600:hold:2>1;700:release:2>1;750:restore:1>2;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1;\
+                 1400:pause:2:1500;1500:pause:0:0.25";
         let t = parse_timeline(s).unwrap();
-        assert_eq!(t.len(), 14);
+        assert_eq!(t.len(), 16);
+        assert_eq!(t[14].fault, Fault::Pause(2, 1_500_000));
         assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
     }
 
@@ -252,6 +280,18 @@ mod tests {
         assert!(parse_timeline("5:partition:1.2|2").is_err());
         assert!(parse_timeline("5:heal:now").is_err());
         assert!(parse_timeline("5:cmd:1").is_err(), "a command needs text");
+        for bad in [
+            "5:pause:1",
+            "5:pause:1:0",
+            "5:pause:1:-3",
+            "5:pause:x:10",
+            "5:pause:1:1e3",
+        ] {
+            assert!(parse_timeline(bad).is_err(), "{bad}");
+        }
+        assert!(parse_timeline("5:pause:1:3600001")
+            .unwrap_err()
+            .contains("pause length"));
         assert!(
             parse_timeline("5:cmd:1:<b>").is_err(),
             "command text is restricted"

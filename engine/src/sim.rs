@@ -30,6 +30,18 @@ pub struct LifeEvent {
     pub up: bool,
 }
 
+/// A pause (`pause:N:MS`), kept for measurements and drawing: ground truth the nodes cannot see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PauseEvent {
+    /// Which node.
+    pub node: NodeId,
+    /// When it froze.
+    pub from: SimTime,
+    /// When it resumes (earlier than asked if a crash ended the pause; later if another pause
+    /// lengthened it).
+    pub until: SimTime,
+}
+
 /// Message counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NetStats {
@@ -85,6 +97,12 @@ pub struct Sim<N: Node> {
     broken: Vec<bool>,
     violations: Vec<Violation>,
     life: Vec<LifeEvent>,
+    /// Per node, the end of its pause (nothing is paused at or after it).
+    paused: Vec<SimTime>,
+    /// The latest pause end of any node (no event needs a pause check from then on).
+    pause_horizon: SimTime,
+    /// Every pause so far.
+    pauses: Vec<PauseEvent>,
     stats: NetStats,
 }
 
@@ -130,6 +148,9 @@ impl<N: Node> Sim<N> {
             broken: Vec::new(),
             violations: Vec::new(),
             life: Vec::new(),
+            paused: vec![SimTime::ZERO; n],
+            pause_horizon: SimTime::ZERO,
+            pauses: Vec::new(),
             stats: NetStats::default(),
             nodes,
         };
@@ -264,6 +285,18 @@ impl<N: Node> Sim<N> {
         }
         up
     }
+    /// Whether node `i` is paused now (`pause:N:MS`): it handles nothing until the pause ends.
+    pub fn is_paused(&self, i: NodeId) -> bool {
+        self.paused.get(i).is_some_and(|&u| u > self.now)
+    }
+    /// When node `i`'s pause ends, if it is paused now.
+    pub fn paused_until(&self, i: NodeId) -> Option<SimTime> {
+        self.paused.get(i).copied().filter(|&u| u > self.now)
+    }
+    /// Every pause so far, in the order they began (ground truth for measurements).
+    pub fn pauses(&self) -> &[PauseEvent] {
+        &self.pauses
+    }
     /// Message counters.
     pub fn stats(&self) -> NetStats {
         self.stats
@@ -321,6 +354,9 @@ impl<N: Node> Sim<N> {
             broken: self.broken.clone(),
             violations: self.violations.clone(),
             life: self.life.clone(),
+            paused: self.paused.clone(),
+            pause_horizon: self.pause_horizon,
+            pauses: self.pauses.clone(),
             stats: self.stats,
         }
     }
@@ -361,10 +397,48 @@ impl<N: Node> Sim<N> {
                 },
             };
             if live {
+                if head.time < self.pause_horizon && self.defer_if_paused() {
+                    continue;
+                }
                 return;
             }
             self.queue.pop();
         }
+    }
+
+    /// If the live head of the queue is meant for a paused node, moves it to the pause's end
+    /// (after what is already there, keeping the arrival order) and returns true: a paused node
+    /// handles nothing, and what reaches it waits.
+    fn defer_if_paused(&mut self) -> bool {
+        let Some(Reverse(head)) = self.queue.peek() else {
+            return false;
+        };
+        let to = match &head.kind {
+            QKind::Deliver(id) => self.msgs.get(*id).map(|m| m.to),
+            QKind::Timer(node, _) => Some(*node),
+        };
+        let Some(until) = to.map(|i| self.paused[i]).filter(|&u| head.time < u) else {
+            return false;
+        };
+        let Some(Reverse(mut q)) = self.queue.pop() else {
+            return false;
+        };
+        self.seq += 1;
+        (q.time, q.seq) = (until, self.seq);
+        match &q.kind {
+            QKind::Deliver(id) => {
+                if let Some(m) = self.msgs.get_mut(*id) {
+                    m.deliver_at = until;
+                }
+            }
+            QKind::Timer(node, t) => {
+                if let Some(r) = self.timers.get_mut(*node, t) {
+                    (r.due, r.entry) = ((until, q.seq), (until, q.seq));
+                }
+            }
+        }
+        self.queue.push(Reverse(q));
+        true
     }
 
     /// The time of the next event, if any.
@@ -610,6 +684,13 @@ impl<N: Node> Sim<N> {
                 self.up[i] = false;
                 self.touched = Touched::One(i);
                 self.timers.clear(i);
+                if self.paused[i] > self.now {
+                    // A crash ends a pause.
+                    self.paused[i] = self.now;
+                    if let Some(p) = self.pauses.iter_mut().rev().find(|p| p.node == i) {
+                        p.until = self.now;
+                    }
+                }
                 self.life.push(LifeEvent {
                     time: self.now,
                     node: i,
@@ -631,6 +712,34 @@ impl<N: Node> Sim<N> {
                 });
                 self.nodes[i].on_restart();
                 self.start_node(i, notes);
+            }
+            Fault::Pause(i, us) => {
+                let i = *i;
+                if !self.up[i] {
+                    notes.push(format!("node {i} is down: nothing to pause"));
+                    return;
+                }
+                let until = self.now.plus(crate::time::Duration(*us));
+                if self.paused[i] > self.now {
+                    // Already paused: the pause lasts until the later end.
+                    let until = until.max(self.paused[i]);
+                    self.paused[i] = until;
+                    if let Some(p) = self.pauses.iter_mut().rev().find(|p| p.node == i) {
+                        p.until = until;
+                    }
+                } else {
+                    self.paused[i] = until;
+                    self.pauses.push(PauseEvent {
+                        node: i,
+                        from: self.now,
+                        until,
+                    });
+                }
+                self.pause_horizon = self.pause_horizon.max(self.paused[i]);
+                notes.push(format!(
+                    "node {i} is paused until {} (it handles nothing meanwhile)",
+                    self.paused[i]
+                ));
             }
             Fault::Isolate(_)
             | Fault::Partition(_)
@@ -657,6 +766,12 @@ impl<N: Node> Sim<N> {
                 let i = *i;
                 if !self.up[i] {
                     notes.push(format!("node {i} is down: command '{text}' not delivered"));
+                    return;
+                }
+                if self.is_paused(i) {
+                    notes.push(format!(
+                        "node {i} is paused: command '{text}' not delivered"
+                    ));
                     return;
                 }
                 self.touched = Touched::One(i);

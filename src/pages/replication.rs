@@ -436,7 +436,7 @@ fn repl_stage(
         let shown_rb = rolled.len().min(per_row / 3);
         let keep = per_row - shown_rb - usize::from(shown_rb > 0);
         let start = d.log.len().saturating_sub(keep);
-        let entries = d.log[start..].iter().enumerate().map(|(j, e)| {
+        let entries = d.log.iter().skip(start).enumerate().map(|(j, e)| {
             let x = STRIP_X + 14.0 * j as f64;
             let idx = start + j + 1;
             let committed = d.role != Role::Primary || idx as u64 <= d.commit;

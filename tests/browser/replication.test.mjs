@@ -215,3 +215,12 @@ browserTest('each section loads only its own bundle; a preset or lesson step of 
   await waitUntil(() => new URL(page.url()).searchParams.get('step') === '3', { message: 'step=3 in the link' });
   assert.match(await page.getByTestId('lesson-step').innerText(), /3\s*\/\s*4/);
 });
+
+browserTest('the simulator pause fault (pause:N:MS) shows in the fault timeline and pauses the lock holder', async ({ openPage }) => {
+  const page = await openPage('lab=replication&sec=locks&seed=1&lfence=0&lcheck=0&faults=1210:pause:2:2500&t=4000');
+  const entry = page.getByTestId('fault-entry');
+  await waitUntil(async () => (await entry.count()) === 1, { message: 'one fault in the timeline' });
+  assert.match(await entry.first().textContent(), /1210:pause:2:2500/);
+  await metricUntil(page, 'stale-accepted', (v) => v === 1, 'the resumed holder writes stale data');
+  assert.ok((await metric(page, 'exclusion')) > 0, 'two clients believed they held the lock');
+});

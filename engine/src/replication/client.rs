@@ -1,6 +1,7 @@
 //! The clients: Poisson reads and writes on a few keys, sent to the primary a client believes in
 //! over a sticky connection (it asks the monitor again only after a failure), with a timeout.
 
+use super::chunked::Chunked;
 use super::command::{key_name, ReplCommand};
 use super::params::{ReadFrom, ReplParams};
 use super::{data_ids, Pos, ReplMsg, ReplTimer, WriteId, FIRST_PRIMARY, MONITOR};
@@ -73,8 +74,9 @@ pub struct Client {
     pub epoch: u64,
     /// When it last asked the monitor.
     pub asked: Option<SimTime>,
-    /// Every operation (persistent: the record of what the client was told).
-    pub ops: Vec<Op>,
+    /// Every operation (persistent: the record of what the client was told; its old part is
+    /// shared between snapshots).
+    pub ops: Chunked<Op>,
     /// Operations in flight, by number (volatile).
     pub pending: BTreeMap<u32, ()>,
 }
@@ -89,7 +91,7 @@ impl Client {
             primary: FIRST_PRIMARY,
             epoch: 1,
             asked: None,
-            ops: Vec::new(),
+            ops: Chunked::new(),
             pending: BTreeMap::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! The data nodes: a primary that logs client writes and ships them, and replicas that store
 //! them, check the epoch (the fencing token) and roll back a suffix that diverged.
 
+use super::chunked::Chunked;
 use super::command::ReplCommand;
 use super::params::{Mode, ReadFrom, ReplParams, WaitPoint};
 use super::{Clock, Entry, Pos, ReplMsg, ReplTimer, WriteId, MAX_BATCH, MONITOR};
@@ -66,8 +67,8 @@ pub struct DataNode {
     pub me: NodeId,
     /// Highest epoch seen (persistent).
     pub epoch: u64,
-    /// The log (persistent).
-    pub log: Vec<Entry>,
+    /// The log (persistent; its old part is shared between snapshots).
+    pub log: Chunked<Entry>,
     /// Heartbeats sent (persistent).
     pub hb_seq: u64,
     /// Replication mode used as primary (persistent setting; `mode:` command).
@@ -99,6 +100,9 @@ pub struct DataNode {
     pub inbox: Vec<(SimTime, NodeId, ReplMsg)>,
     /// Ghost: entries rolled back.
     pub rollbacks: Vec<Rollback>,
+    /// Ghost: every time it became primary `(when, epoch, its log length then)`: the entries up
+    /// to that length it inherited from earlier primaries (see docs/design.md, phantom reads).
+    pub promotions: Vec<(SimTime, u64, u64)>,
     /// Ghost: every change of "serving as primary" (role primary and lease valid), for the
     /// split-brain measurement and the page's timeline.
     pub serving_log: Vec<(SimTime, bool)>,
@@ -112,7 +116,7 @@ impl DataNode {
             p: *p,
             me,
             epoch: 1,
-            log: Vec::new(),
+            log: Chunked::new(),
             hb_seq: 0,
             mode: p.mode,
             acks: p.acks,
@@ -135,6 +139,7 @@ impl DataNode {
             delay: p.delay,
             inbox: Vec::new(),
             rollbacks: Vec::new(),
+            promotions: Vec::new(),
             serving_log: Vec::new(),
         }
     }
@@ -186,10 +191,8 @@ impl DataNode {
 
     /// The value of `key` as of index `upto`: the last write to it, and where.
     pub fn value(&self, key: u8, upto: u64) -> Option<(WriteId, Pos)> {
-        let upto = (upto as usize).min(self.log.len());
-        self.log[..upto]
-            .iter()
-            .rposition(|e| e.key == key)
+        self.log
+            .rposition_before(upto as usize, |e| e.key == key)
             .map(|i| {
                 let e = self.log[i];
                 (
@@ -229,7 +232,11 @@ impl DataNode {
     fn become_primary(&mut self, epoch: u64, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
         self.role = Role::Primary;
         self.epoch = epoch;
-        // Everything it holds is now the truth (no entry of its log is uncertain any more).
+        self.promotions
+            .push((ctx.now(), epoch, self.log.len() as u64));
+        // Everything it holds is now visible (MySQL: the new source applies its relay log and
+        // serves it at once; no replica has acknowledged the inherited suffix to it — see
+        // docs/design.md on phantom reads after a second failover).
         self.commit = self.log.len() as u64;
         let next = self.log.len() as u64 + 1;
         for i in super::data_ids(&self.p) {
@@ -305,7 +312,7 @@ impl DataNode {
         let next = self.peers[to].next.clamp(1, len + 1);
         let prev = self.pos_at(next - 1);
         let end = (next - 1 + MAX_BATCH as u64).min(len);
-        let entries = self.log[(next - 1) as usize..end as usize].to_vec();
+        let entries = self.log.to_vec((next - 1) as usize, end as usize);
         self.peers[to].next = end + 1;
         ctx.send(
             to,
@@ -537,10 +544,8 @@ impl DataNode {
         }
         // Entries past the primary's log from an older epoch can never be part of it.
         if (self.log.len() as u64) > len {
-            let first_old = self.log[len as usize..]
-                .iter()
-                .position(|e| e.epoch != epoch)
-                .map(|i| len as usize + i);
+            let first_old = (len as usize..self.log.len())
+                .find(|&i| self.log.get(i).is_some_and(|e| e.epoch != epoch));
             if let Some(i) = first_old {
                 if i as u64 >= index {
                     let cut = self.log.split_off(i);

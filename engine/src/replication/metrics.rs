@@ -165,6 +165,7 @@ pub fn acting_primaries(sim: &Sim<ReplNode>) -> Vec<NodeId> {
         .filter(|&i| {
             sim.is_up(i)
                 && sim.nodes()[i].pause.until.is_none()
+                && !sim.is_paused(i)
                 && data(sim, i).is_some_and(|d| d.serving(now))
         })
         .collect()
@@ -248,7 +249,13 @@ pub fn acting_intervals(sim: &Sim<ReplNode>) -> Vec<(NodeId, Vec<(SimTime, SimTi
                 .filter(|e| e.node == i)
                 .map(|e| (e.time, 1, e.up)),
         );
-        for &(from, until) in &n.pauses {
+        // The lab's own pauses (`cmd:N:pause:MS`) and the simulator's (`pause:N:MS`).
+        let core = sim
+            .pauses()
+            .iter()
+            .filter(|p| p.node == i)
+            .map(|p| (p.from, p.until));
+        for (from, until) in n.pauses.iter().copied().chain(core) {
             changes.push((from, 2, true));
             if until <= sim.now() {
                 changes.push((until, 2, false));

@@ -57,6 +57,7 @@
 //! ```
 
 pub mod active;
+pub mod chunked;
 mod client;
 mod command;
 mod data;

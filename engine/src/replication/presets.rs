@@ -103,14 +103,14 @@ pub const PRESETS: &[Preset] = &[
         lab: LabKind::Replication,
         title: "The paused lock holder",
         lesson: "The holder pauses past its lease, another client takes the lock and writes, the first wakes up and writes too: without fencing the storage takes the stale write.",
-        query: "lab=replication&sec=locks&seed=1&lfence=0&lcheck=0&faults=1210:cmd:2:pause:2500&t=6000",
+        query: "lab=replication&sec=locks&seed=1&lfence=0&lcheck=0&faults=1210:pause:2:2500&t=6000",
     },
     Preset {
         id: "locks-fenced",
         lab: LabKind::Replication,
         title: "Fencing tokens",
         lesson: "The same pause with the storage checking tokens: the paused holder's write carries an older token than one already written, and is refused.",
-        query: "lab=replication&sec=locks&seed=1&lcheck=0&faults=1210:cmd:2:pause:2500&t=6000",
+        query: "lab=replication&sec=locks&seed=1&lcheck=0&faults=1210:pause:2:2500&t=6000",
     },
     Preset {
         id: "locks-herd",
@@ -124,14 +124,14 @@ pub const PRESETS: &[Preset] = &[
         lab: LabKind::Replication,
         title: "Consul's lock-delay",
         lesson: "After the paused holder's lease expires the lock stays free for 3 s: the holder wakes, writes and learns it lost the lock before anyone else gets it.",
-        query: "lab=replication&sec=locks&seed=1&lfence=0&lcheck=0&ldelay=3000&faults=1210:cmd:2:pause:2500&t=8000",
+        query: "lab=replication&sec=locks&seed=1&lfence=0&lcheck=0&ldelay=3000&faults=1210:pause:2:2500&t=8000",
     },
     Preset {
         id: "locks-check-drift",
         lab: LabKind::Replication,
         title: "Checking the lease with a slow clock",
         lesson: "A careful holder looks at its lease before writing, but its clock runs 50 % slow: a 1.2 s pause looks like 0.6 s, inside the 1 s lease, and it writes after losing the lock.",
-        query: "lab=replication&sec=locks&seed=1&lfence=0&lwork=400&ldrift=50&faults=1780:cmd:3:pause:1200&t=5000",
+        query: "lab=replication&sec=locks&seed=1&lfence=0&lwork=400&ldrift=50&faults=1780:pause:3:1200&t=5000",
     },
     Preset {
         id: "aa-lww-skew",

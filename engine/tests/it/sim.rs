@@ -699,3 +699,117 @@ fn history_inject_equals_a_rebuild_with_the_fault_in_the_timeline() {
         assert_same_trace(h.sim(), rebuilt.sim(), &format!("re-played {k}"));
     }
 }
+
+// `pause:N:MS` (a GC pause, SIGSTOP): the node handles nothing while paused — no message, no
+// timer, so it sends nothing — and keeps its state; at the end it handles what came due, in
+// arrival order, then goes on as before. Unlike a crash it loses nothing.
+#[test]
+fn a_paused_node_handles_nothing_then_everything_in_order_with_its_state() {
+    let mut pinged = Toy::pinger(&[0], 100);
+    pinged.once = vec![(7, 300)];
+    let nodes = vec![Toy::pinger(&[1], 100), pinged];
+    let mut sim = Sim::new(1, nodes, net10(), faults(&[(250, "pause:1:300")]));
+    sim.run_until(SimTime::from_ms(549), 1_000_000);
+    assert!(sim.is_paused(1));
+    assert_eq!(sim.paused_until(1), Some(SimTime::from_ms(550)));
+    let before = sim.nodes()[1].log.clone();
+    assert_eq!(
+        before.last().map(String::as_str),
+        Some("pong 2 from 0@220ms")
+    );
+    // Nothing handled, nothing sent by node 1 during the pause; node 0 went on pinging.
+    let during: Vec<_> = sim
+        .trace()
+        .iter()
+        .filter(|e| e.time > SimTime::from_ms(250))
+        .collect();
+    assert!(!during.iter().any(|e| matches!(
+        e.what,
+        What::Timer { node: 1, .. } | What::Deliver { to: 1, .. } | What::Deliver { from: 1, .. }
+    )));
+    assert!(during
+        .iter()
+        .any(|e| matches!(e.what, What::Timer { node: 0, .. })));
+    sim.run_until(SimTime::from_ms(560), 1_000_000);
+    assert!(!sim.is_paused(1));
+    // At 550 ms, in the order they came due: its one-shot (due at 300, armed at start), its tick
+    // (due at 300, armed at 200), pings 3–5 (arrived at 310, 410, 510).
+    let resumed: Vec<&str> = sim.nodes()[1].log[before.len()..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        resumed,
+        [
+            "once 7@550ms",
+            "tick@550ms",
+            "ping 3 from 0@550ms",
+            "ping 4 from 0@550ms",
+            "ping 5 from 0@550ms",
+        ]
+    );
+    // Its state survived (a crash would have reset `sent` and logged a restart).
+    assert_eq!(sim.nodes()[1].sent, 3);
+    assert_eq!(sim.life(), &[]);
+    assert_eq!(sim.pauses().len(), 1);
+    assert_eq!(sim.pauses()[0].until, SimTime::from_ms(550));
+}
+
+#[test]
+fn a_crash_ends_a_pause_and_a_second_pause_lengthens_it() {
+    let nodes = vec![Toy::pinger(&[1], 100), Toy::pinger(&[0], 100)];
+    let tl = faults(&[
+        (150, "pause:1:200"),
+        (200, "pause:1:50"),
+        (250, "pause:1:300"),
+        (300, "cmd:1:hello"),
+        (400, "crash:1"),
+        (450, "restart:1"),
+    ]);
+    let mut sim = Sim::new(1, nodes, net10(), tl);
+    sim.run_until(SimTime::from_ms(399), 1_000_000);
+    assert_eq!(sim.paused_until(1), Some(SimTime::from_ms(550)));
+    assert_eq!(sim.pauses().len(), 1, "one pause, lengthened");
+    let cmd = sim
+        .trace()
+        .iter()
+        .find(|e| matches!(e.what, What::Fault(Fault::Command(..))))
+        .expect("the command step");
+    assert!(
+        cmd.notes.iter().any(|n| n.contains("paused")),
+        "{:?}",
+        cmd.notes
+    );
+    sim.run_until(SimTime::from_ms(449), 1_000_000);
+    assert!(!sim.is_paused(1) && !sim.is_up(1));
+    assert_eq!(sim.pauses()[0].until, SimTime::from_ms(400));
+    sim.run_until(SimTime::from_ms(600), 1_000_000);
+    let log = &sim.nodes()[1].log;
+    let restart = log.iter().position(|l| l == "restart").expect("restarted");
+    // Before the crash it handled nothing after 150 ms; after the restart it runs normally.
+    assert!(log[..restart].iter().all(|l| !l.ends_with("@400ms")));
+    assert!(log[restart..].iter().any(|l| l.starts_with("tick@")));
+}
+
+// Pausing a down node does nothing; a pause replays exactly from a history (snapshots, step back).
+#[test]
+fn a_pause_replays_exactly_through_history() {
+    let tl = faults(&[
+        (120, "pause:2:333.5"),
+        (130, "crash:3"),
+        (140, "pause:3:10"),
+    ]);
+    let mut h = History::new(busy(tl.clone()));
+    h.run_until(SimTime::from_ms(900), 1_000_000);
+    let end = h.sim().steps();
+    h.seek_step(end / 3);
+    h.seek_step(end);
+    let mut fresh = busy(tl);
+    fresh.run_until(SimTime::from_ms(900), 1_000_000);
+    assert_same_trace(h.sim(), &fresh, "pause through history");
+    assert!(fresh.trace().iter().any(|e| e
+        .notes
+        .iter()
+        .any(|n| n == "node 3 is down: nothing to pause")));
+    assert_eq!(fresh.pauses().len(), 1);
+}
