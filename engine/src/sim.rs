@@ -15,7 +15,6 @@ use std::fmt::Debug;
 
 pub(crate) use crate::invariant::Touched;
 pub use crate::invariant::{Fingerprint, Invariant, Suspect, Violation};
-pub(crate) use crate::node::prefix_node;
 pub use crate::node::{Ctx, Effect, Node};
 pub use crate::trace::{DropReason, InFlight, TraceEvent, What};
 
@@ -70,6 +69,8 @@ pub struct Sim<N: Node> {
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
     /// Keep only (at least) this many of the latest trace events, if set.
     trace_tail: Option<usize>,
+    /// Trace events carry no notes and handlers format none (see [`Sim::set_quiet`]).
+    quiet: bool,
     invariants: Vec<Invariant<N>>,
     /// The incremental form of each invariant, if it has one.
     suspects: Vec<Option<Suspect<N>>>,
@@ -121,6 +122,7 @@ impl<N: Node> Sim<N> {
             steps: 0,
             trace: Vec::new(),
             trace_tail: None,
+            quiet: false,
             invariants: Vec::new(),
             suspects: Vec::new(),
             fingerprint: None,
@@ -170,7 +172,15 @@ impl<N: Node> Sim<N> {
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
         let n = self.nodes.len();
         let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], &self.up, buf);
+        let mut ctx = Ctx::with_buffer(
+            self.now,
+            i,
+            n,
+            &mut self.node_rng[i],
+            &self.up,
+            buf,
+            self.quiet,
+        );
         self.nodes[i].on_start(&mut ctx);
         let effects = ctx.into_effects();
         self.apply(i, effects, notes);
@@ -217,6 +227,19 @@ impl<N: Node> Sim<N> {
     pub fn keep_trace_tail(&mut self, n: Option<usize>) {
         self.trace_tail = n.map(|n| n.max(1));
         self.trim_trace();
+    }
+
+    /// A quiet run: trace events carry no notes, and handlers skip formatting them
+    /// ([`Ctx::note_with`]). Everything else — events, their order, node states, violations,
+    /// measurements — is the same; notes are only ever read by people. For runs whose trace
+    /// nobody reads (experiments, batch runs).
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
+    }
+
+    /// Whether the run is quiet (see [`Sim::set_quiet`]).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
     }
 
     fn trim_trace(&mut self) {
@@ -312,6 +335,7 @@ impl<N: Node> Sim<N> {
             steps: self.steps,
             trace: Vec::new(),
             trace_tail: self.trace_tail,
+            quiet: self.quiet,
             invariants: self.invariants.clone(),
             suspects: self.suspects.clone(),
             fingerprint: self.fingerprint,
@@ -414,6 +438,7 @@ impl<N: Node> Sim<N> {
                         &mut self.node_rng[node],
                         &self.up,
                         buf,
+                        self.quiet,
                     );
                     self.nodes[node].on_timer(timer.clone(), &mut ctx);
                     let effects = ctx.into_effects();
@@ -425,6 +450,9 @@ impl<N: Node> Sim<N> {
         self.steps += 1;
         self.check_invariants();
         self.trim_trace();
+        if self.quiet {
+            notes.clear();
+        }
         self.trace.push(TraceEvent {
             step: self.steps,
             time: self.now,
@@ -475,7 +503,15 @@ impl<N: Node> Sim<N> {
         self.touched = Touched::One(to);
         let n = self.nodes.len();
         let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(self.now, to, n, &mut self.node_rng[to], &self.up, buf);
+        let mut ctx = Ctx::with_buffer(
+            self.now,
+            to,
+            n,
+            &mut self.node_rng[to],
+            &self.up,
+            buf,
+            self.quiet,
+        );
         self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
         let effects = ctx.into_effects();
         self.apply(to, effects, notes);
@@ -543,10 +579,8 @@ impl<N: Node> Sim<N> {
                 Effect::CancelTimer(t) => {
                     self.timers.remove(me, &t);
                 }
-                Effect::Note(mut s) => {
-                    prefix_node(me, &mut s);
-                    notes.push(s);
-                }
+                // Already prefixed with the node's id by `Ctx`.
+                Effect::Note(s) => notes.push(s),
             }
         }
         self.fx = effects;
@@ -559,7 +593,9 @@ impl<N: Node> Sim<N> {
         self.stats.sent += 1;
         if self.links.get(from, to) == LinkState::Cut {
             self.stats.dropped += 1;
-            notes.push(format!("{from}→{to} {msg} dropped: link cut"));
+            if !self.quiet {
+                notes.push(format!("{from}→{to} {msg} dropped: link cut"));
+            }
             return;
         }
         // A duplicate goes out first (as a clone), the original last: no clone otherwise.
@@ -662,8 +698,15 @@ impl<N: Node> Sim<N> {
                 self.touched = Touched::One(i);
                 let n = self.nodes.len();
                 let buf = std::mem::take(&mut self.fx);
-                let mut ctx =
-                    Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], &self.up, buf);
+                let mut ctx = Ctx::with_buffer(
+                    self.now,
+                    i,
+                    n,
+                    &mut self.node_rng[i],
+                    &self.up,
+                    buf,
+                    self.quiet,
+                );
                 let result = self.nodes[i].on_command(text, &mut ctx);
                 let effects = ctx.into_effects();
                 self.apply(i, effects, notes);
