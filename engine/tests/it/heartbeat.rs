@@ -376,7 +376,12 @@ fn the_incremental_epoch_check_agrees_with_the_full_check_after_every_event() {
                 break;
             }
             let full = engine::heartbeat::one_primary_per_epoch(h.sim()).is_none();
-            assert_eq!(h.sim().invariant_status()[0].1, full, "{link} at step {}", h.sim().steps());
+            assert_eq!(
+                h.sim().invariant_status()[0].1,
+                full,
+                "{link} at step {}",
+                h.sim().steps()
+            );
         }
     }
 }
