@@ -170,6 +170,17 @@ impl<N: Node> Sim<N> {
     }
 
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
+        self.call(i, notes, |node, ctx| node.on_start(ctx));
+    }
+
+    /// Calls one of node `i`'s handlers with a context lent the shared effects buffer, then
+    /// carries out the effects it asked for.
+    fn call<R>(
+        &mut self,
+        i: NodeId,
+        notes: &mut Vec<String>,
+        handler: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer>) -> R,
+    ) -> R {
         let n = self.nodes.len();
         let buf = std::mem::take(&mut self.fx);
         let mut ctx = Ctx::with_buffer(
@@ -181,9 +192,10 @@ impl<N: Node> Sim<N> {
             buf,
             self.quiet,
         );
-        self.nodes[i].on_start(&mut ctx);
+        let r = handler(&mut self.nodes[i], &mut ctx);
         let effects = ctx.into_effects();
         self.apply(i, effects, notes);
+        r
     }
 
     /// Current simulated time.
@@ -429,20 +441,8 @@ impl<N: Node> Sim<N> {
                 QKind::Timer(node, timer) => {
                     self.touched = Touched::One(node);
                     self.timers.remove(node, &timer);
-                    let n = self.nodes.len();
-                    let buf = std::mem::take(&mut self.fx);
-                    let mut ctx = Ctx::with_buffer(
-                        self.now,
-                        node,
-                        n,
-                        &mut self.node_rng[node],
-                        &self.up,
-                        buf,
-                        self.quiet,
-                    );
-                    self.nodes[node].on_timer(timer.clone(), &mut ctx);
-                    let effects = ctx.into_effects();
-                    self.apply(node, effects, &mut notes);
+                    let fired = timer.clone();
+                    self.call(node, &mut notes, |n, ctx| n.on_timer(fired, ctx));
                     What::Timer { node, timer }
                 }
             }
@@ -501,20 +501,8 @@ impl<N: Node> Sim<N> {
         }
         self.stats.delivered += 1;
         self.touched = Touched::One(to);
-        let n = self.nodes.len();
-        let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(
-            self.now,
-            to,
-            n,
-            &mut self.node_rng[to],
-            &self.up,
-            buf,
-            self.quiet,
-        );
-        self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
-        let effects = ctx.into_effects();
-        self.apply(to, effects, notes);
+        let msg = m.msg.clone();
+        self.call(to, notes, |n, ctx| n.on_message(from, msg, ctx));
         Some(What::Deliver {
             id,
             from,
@@ -696,20 +684,7 @@ impl<N: Node> Sim<N> {
                     return;
                 }
                 self.touched = Touched::One(i);
-                let n = self.nodes.len();
-                let buf = std::mem::take(&mut self.fx);
-                let mut ctx = Ctx::with_buffer(
-                    self.now,
-                    i,
-                    n,
-                    &mut self.node_rng[i],
-                    &self.up,
-                    buf,
-                    self.quiet,
-                );
-                let result = self.nodes[i].on_command(text, &mut ctx);
-                let effects = ctx.into_effects();
-                self.apply(i, effects, notes);
+                let result = self.call(i, notes, |n, ctx| n.on_command(text, ctx));
                 if let Err(e) = result {
                     notes.push(format!("node {i} ignored '{text}': {e}"));
                 }

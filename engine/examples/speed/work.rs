@@ -6,14 +6,29 @@ use engine::fault::Fault;
 use engine::net::NetConfig;
 use engine::raft::{fig16, leader, new_sim, RaftParams, FIG16_RANGES_MS};
 use engine::scenario::{LabKind, Scenario};
+use engine::sim::Sim;
 use engine::SimTime;
 
 /// Raft: `servers` servers, a client `incr` to the leader every 10 ms (100 requests/s), all
 /// invariants checked after every event, for `run_ms` of simulated time (the Raft bench's
 /// workload). With `tail`, only the latest 1 000 trace events are kept, as the page and the CLI do.
 pub fn raft_loaded(servers: usize, run_ms: u64, tail: bool) -> u64 {
+    raft_run(servers, run_ms, true, tail)
+}
+
+/// [`raft_loaded`], with or without the invariants (the Raft bench measures both).
+pub fn raft_run(servers: usize, run_ms: u64, invariants: bool, tail: bool) -> u64 {
     let p = RaftParams::default();
-    let mut sim = new_sim(7, &p, servers, servers, NetConfig::default(), Vec::new());
+    let mut sim = if invariants {
+        new_sim(7, &p, servers, servers, NetConfig::default(), Vec::new())
+    } else {
+        Sim::new(
+            7,
+            engine::raft::nodes(&p, servers, servers),
+            NetConfig::default(),
+            Vec::new(),
+        )
+    };
     if tail {
         sim.keep_trace_tail(Some(1_000));
     }
