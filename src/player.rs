@@ -20,10 +20,6 @@ use crate::geometry::{speed_from_log, MAX_SPEED_LOG, MIN_SPEED_LOG};
 
 /// Most events processed in one animation frame (keeps a frame short on a busy run).
 pub const FRAME_BUDGET: u64 = 20_000;
-/// Most events replayed by one seek (a link or the scrubber).
-/// (Also the most events replayed to open a link: a hostile link cannot freeze the page; about a
-/// few seconds of work at worst. The CLI replays whole links.)
-pub const SEEK_BUDGET: u64 = 2_000_000;
 /// Trace events a page keeps (the event log shows the last 200; the Raft sequence diagram reads
 /// the last second or so): memory does not grow with the run.
 pub const TRACE_TAIL: usize = 4_096;
@@ -459,30 +455,19 @@ impl<R: Run> Player<R> {
         let start = now_ms();
         let mut h = self.hist.borrow_mut();
         let mut reached = false;
+        // No event cap: a link replays whole, a slice per frame, with progress and Cancel.
         while now_ms() - start < REPLAY_MS_PER_FRAME {
             if seek_slice(&mut *h, r.to, CHUNK) {
                 reached = true;
                 break;
             }
-            if h.steps() >= SEEK_BUDGET {
-                break;
-            }
         }
-        // Toward the position, or toward the page's event budget if that comes first.
-        r.fraction = seek_fraction(&*h, r.to).max(h.steps() as f64 / SEEK_BUDGET as f64);
+        r.fraction = seek_fraction(&*h, r.to);
         r.events = h.steps();
-        let over = h.steps() >= SEEK_BUDGET && !reached;
         drop(h);
         if reached {
             self.replay = None;
             self.note_past_end(r.to);
-        } else if over {
-            self.replay = None;
-            self.notice = Some(format!(
-                "This position needs more than {SEEK_BUDGET} events; the page stopped at event {} \
-                 (cli run replays the whole link).",
-                r.events
-            ));
         } else {
             self.replay = Some(r);
         }

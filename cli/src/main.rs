@@ -439,13 +439,42 @@ fn experiment_csv(runs: u64, seed: u64) -> String {
     let params = engine::raft::RaftParams::default();
     let mut out = String::from("timeout_range_ms,seed,time_to_elect_ms\n");
     for &(lo, hi) in &engine::raft::FIG16_RANGES_MS {
-        let results = engine::raft::time_to_elect_batch(lo, hi, seed..seed + runs, &params);
+        let results = parallel_batch(lo, hi, seed, runs, &params);
         for (k, r) in results.iter().enumerate() {
             let ms = r.map(|d| d.as_ms_f64().to_string()).unwrap_or_default();
             out.push_str(&format!("{lo}-{hi},{},{ms}\n", seed + k as u64));
         }
     }
     out
+}
+
+/// One range's runs, the seeds split into contiguous chunks run on every core (each run is a
+/// pure function of its seed, so the results, joined in seed order, are those of one thread).
+fn parallel_batch(
+    lo: u64,
+    hi: u64,
+    seed: u64,
+    runs: u64,
+    params: &engine::raft::RaftParams,
+) -> Vec<Option<engine::Duration>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let chunk = runs.div_ceil(threads.clamp(1, runs.max(1)));
+    if chunk >= runs {
+        return engine::raft::time_to_elect_batch(lo, hi, seed..seed + runs, params);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (seed..seed + runs)
+            .step_by(chunk as usize)
+            .map(|a| {
+                let b = (a + chunk).min(seed + runs);
+                s.spawn(move || engine::raft::time_to_elect_batch(lo, hi, a..b, params))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The SWIM sweep as CSV: one row per group size and seed.
@@ -718,6 +747,17 @@ mod tests {
         );
         assert_eq!(cell("a,b".into()), "\"a,b\"");
         assert_eq!(cell("say \"hi\"".into()), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn parallel_fig16_batch_equals_one_thread() {
+        let p = engine::raft::RaftParams::default();
+        for (seed, runs) in [(0, 1), (3, 7), (10, 16)] {
+            assert_eq!(
+                parallel_batch(150, 175, seed, runs, &p),
+                engine::raft::time_to_elect_batch(150, 175, seed..seed + runs, &p)
+            );
+        }
     }
 
     #[test]

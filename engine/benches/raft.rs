@@ -6,11 +6,7 @@
 //! purpose (10 samples) so it fits a 2-core CI runner.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use engine::fault::Fault;
-use engine::net::NetConfig;
-use engine::raft::{fig16, leader, new_sim, RaftParams, FIG16_RANGES_MS};
-use engine::sim::Sim;
-use engine::SimTime;
+use engine::raft::{fig16, RaftParams, FIG16_RANGES_MS};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -21,38 +17,16 @@ mod baseline;
 
 /// Simulated time each loaded run covers.
 const RUN_MS: u64 = 5_000;
-/// A client request to the leader every this many ms (100 requests per second).
-const REQUEST_EVERY_MS: u64 = 10;
 
-/// A cluster under steady load: `incr` requests to the current leader every 10 ms. With `tail`,
-/// only the latest 1 000 trace events are kept (`Sim::keep_trace_tail`, opt-in).
+/// The loaded Raft workload: `incr` requests to the current leader every 10 ms for 5 s, with or
+/// without the invariants, with or without a 1 000-event trace tail (shared with
+/// `examples/speed.rs` and `tools/wasm-speed`).
+#[path = "../examples/speed/work.rs"]
+#[allow(dead_code)]
+mod work;
+
 fn loaded_run(servers: usize, invariants: bool, tail: bool) -> u64 {
-    let p = RaftParams::default();
-    let mut sim = if invariants {
-        new_sim(7, &p, servers, servers, NetConfig::default(), Vec::new())
-    } else {
-        Sim::new(
-            7,
-            engine::raft::nodes(&p, servers, servers),
-            NetConfig::default(),
-            Vec::new(),
-        )
-    };
-    if tail {
-        sim.keep_trace_tail(Some(1_000));
-    }
-    let mut t = 0;
-    let mut k = 0u64;
-    while t < RUN_MS {
-        t += REQUEST_EVERY_MS;
-        sim.run_until(SimTime::from_ms(t), u64::MAX);
-        if let Some(l) = leader(&sim) {
-            k += 1;
-            sim.inject(Fault::Command(l, format!("incr:k{}", k % 8)));
-        }
-    }
-    assert!(sim.violations().is_empty());
-    sim.steps()
+    work::raft_run(servers, RUN_MS, invariants, tail)
 }
 
 fn steady_load(c: &mut Criterion) {

@@ -45,7 +45,7 @@ pub enum Effect<M, T> {
     SetTimer(T, Duration),
     /// Disarm a timer.
     CancelTimer(T),
-    /// Explain a decision in the trace ("why").
+    /// Explain a decision in the trace ("why"), already prefixed with the node's id (`2: …`).
     Note(String),
 }
 
@@ -57,6 +57,8 @@ pub struct Ctx<'a, M, T> {
     rng: &'a mut Rng,
     up: &'a [bool],
     effects: Vec<Effect<M, T>>,
+    /// Notes are not wanted (a quiet run: experiments, fast replays): `note` does nothing.
+    quiet: bool,
 }
 
 impl<'a, M: Clone, T> Ctx<'a, M, T> {
@@ -69,6 +71,7 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
             rng,
             up: &[],
             effects: Vec::new(),
+            quiet: false,
         }
     }
     /// The current simulated time.
@@ -113,9 +116,30 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
     pub fn cancel_timer(&mut self, timer: T) {
         self.effects.push(Effect::CancelTimer(timer));
     }
-    /// Adds a line of explanation to this step's trace event.
+    /// Adds a line of explanation to this step's trace event (nothing in a quiet run).
     pub fn note(&mut self, why: impl Into<String>) {
-        self.effects.push(Effect::Note(why.into()));
+        if !self.quiet {
+            let why = why.into();
+            let mut s = String::with_capacity(why.len() + 4);
+            prefix_node(self.me, &mut s);
+            s.push_str(&why);
+            self.effects.push(Effect::Note(s));
+        }
+    }
+    /// Like [`Ctx::note`], but the text is only formatted if the run keeps notes (and straight
+    /// into the note, after its `{me}: ` prefix): hot paths write
+    /// `ctx.note_fmt(format_args!(…))`, so a quiet run formats nothing.
+    pub fn note_fmt(&mut self, why: std::fmt::Arguments<'_>) {
+        if !self.quiet {
+            let mut s = String::with_capacity(48);
+            prefix_node(self.me, &mut s);
+            let _ = std::fmt::Write::write_fmt(&mut s, why);
+            self.effects.push(Effect::Note(s));
+        }
+    }
+    /// Whether notes are dropped (a quiet run).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
     }
     /// The effects requested so far (for tests).
     pub fn effects(&self) -> &[Effect<M, T>] {
@@ -133,6 +157,7 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
         rng: &'a mut Rng,
         up: &'a [bool],
         mut buf: Vec<Effect<M, T>>,
+        quiet: bool,
     ) -> Self {
         buf.clear();
         Ctx {
@@ -142,12 +167,14 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
             rng,
             up,
             effects: buf,
+            quiet,
         }
     }
 }
 
 /// Prefixes a node's note with `{me}: ` in the note's own buffer (no second string; digits by
-/// hand, so the wasm bundle does not pull in `std::io` formatting).
+/// hand, so the wasm bundle does not pull in `std::io` formatting). [`Ctx`] writes every note
+/// this way into a fresh string, so the prefix costs no copy.
 pub(crate) fn prefix_node(me: NodeId, s: &mut String) {
     let mut buf = [0u8; 24];
     let mut i = buf.len() - 2;

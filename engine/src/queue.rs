@@ -158,35 +158,48 @@ pub(crate) struct TimerRec<T> {
     pub entry: (SimTime, u64),
 }
 
-/// Armed timers, a short list per node.
+/// Armed timers, per node a list sorted by timer (binary search: a monitor with one timer per
+/// peer has dozens). Nothing iterates the lists, so their order decides nothing.
 #[derive(Clone, Debug)]
 pub(crate) struct TimerTable<T> {
     nodes: Vec<Vec<TimerRec<T>>>,
 }
 
-impl<T: PartialEq> TimerTable<T> {
+impl<T: Ord> TimerTable<T> {
     pub fn new(n: usize) -> Self {
         TimerTable {
             nodes: (0..n).map(|_| Vec::new()).collect(),
         }
     }
 
+    fn find(list: &[TimerRec<T>], t: &T) -> Result<usize, usize> {
+        list.binary_search_by(|r| r.timer.cmp(t))
+    }
+
     pub fn get(&self, node: NodeId, t: &T) -> Option<&TimerRec<T>> {
-        self.nodes.get(node)?.iter().find(|r| r.timer == *t)
+        let list = self.nodes.get(node)?;
+        Self::find(list, t).ok().map(|i| &list[i])
     }
 
     pub fn get_mut(&mut self, node: NodeId, t: &T) -> Option<&mut TimerRec<T>> {
-        self.nodes.get_mut(node)?.iter_mut().find(|r| r.timer == *t)
+        let list = self.nodes.get_mut(node)?;
+        let i = Self::find(list, t).ok()?;
+        Some(&mut list[i])
     }
 
+    /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
     pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>) {
-        self.nodes[node].push(rec);
+        let list = &mut self.nodes[node];
+        match Self::find(list, &rec.timer) {
+            Ok(i) => list[i] = rec,
+            Err(i) => list.insert(i, rec),
+        }
     }
 
     pub fn remove(&mut self, node: NodeId, t: &T) -> Option<TimerRec<T>> {
         let list = self.nodes.get_mut(node)?;
-        let i = list.iter().position(|r| r.timer == *t)?;
-        Some(list.swap_remove(i))
+        let i = Self::find(list, t).ok()?;
+        Some(list.remove(i))
     }
 
     /// Disarms every timer of `node`.

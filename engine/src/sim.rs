@@ -15,7 +15,6 @@ use std::fmt::Debug;
 
 pub(crate) use crate::invariant::Touched;
 pub use crate::invariant::{Fingerprint, Invariant, Suspect, Violation};
-pub(crate) use crate::node::prefix_node;
 pub use crate::node::{Ctx, Effect, Node};
 pub use crate::trace::{DropReason, InFlight, TraceEvent, What};
 
@@ -82,6 +81,8 @@ pub struct Sim<N: Node> {
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
     /// Keep only (at least) this many of the latest trace events, if set.
     trace_tail: Option<usize>,
+    /// Trace events carry no notes and handlers format none (see [`Sim::set_quiet`]).
+    quiet: bool,
     invariants: Vec<Invariant<N>>,
     /// The incremental form of each invariant, if it has one.
     suspects: Vec<Option<Suspect<N>>>,
@@ -139,6 +140,7 @@ impl<N: Node> Sim<N> {
             steps: 0,
             trace: Vec::new(),
             trace_tail: None,
+            quiet: false,
             invariants: Vec::new(),
             suspects: Vec::new(),
             fingerprint: None,
@@ -189,12 +191,32 @@ impl<N: Node> Sim<N> {
     }
 
     fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
+        self.call(i, notes, |node, ctx| node.on_start(ctx));
+    }
+
+    /// Calls one of node `i`'s handlers with a context lent the shared effects buffer, then
+    /// carries out the effects it asked for.
+    fn call<R>(
+        &mut self,
+        i: NodeId,
+        notes: &mut Vec<String>,
+        handler: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer>) -> R,
+    ) -> R {
         let n = self.nodes.len();
         let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], &self.up, buf);
-        self.nodes[i].on_start(&mut ctx);
+        let mut ctx = Ctx::with_buffer(
+            self.now,
+            i,
+            n,
+            &mut self.node_rng[i],
+            &self.up,
+            buf,
+            self.quiet,
+        );
+        let r = handler(&mut self.nodes[i], &mut ctx);
         let effects = ctx.into_effects();
         self.apply(i, effects, notes);
+        r
     }
 
     /// Current simulated time.
@@ -238,6 +260,19 @@ impl<N: Node> Sim<N> {
     pub fn keep_trace_tail(&mut self, n: Option<usize>) {
         self.trace_tail = n.map(|n| n.max(1));
         self.trim_trace();
+    }
+
+    /// A quiet run: trace events carry no notes, and handlers skip formatting them
+    /// ([`Ctx::note_with`]). Everything else — events, their order, node states, violations,
+    /// measurements — is the same; notes are only ever read by people. For runs whose trace
+    /// nobody reads (experiments, batch runs).
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
+    }
+
+    /// Whether the run is quiet (see [`Sim::set_quiet`]).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
     }
 
     fn trim_trace(&mut self) {
@@ -345,6 +380,7 @@ impl<N: Node> Sim<N> {
             steps: self.steps,
             trace: Vec::new(),
             trace_tail: self.trace_tail,
+            quiet: self.quiet,
             invariants: self.invariants.clone(),
             suspects: self.suspects.clone(),
             fingerprint: self.fingerprint,
@@ -479,19 +515,8 @@ impl<N: Node> Sim<N> {
                 QKind::Timer(node, timer) => {
                     self.touched = Touched::One(node);
                     self.timers.remove(node, &timer);
-                    let n = self.nodes.len();
-                    let buf = std::mem::take(&mut self.fx);
-                    let mut ctx = Ctx::with_buffer(
-                        self.now,
-                        node,
-                        n,
-                        &mut self.node_rng[node],
-                        &self.up,
-                        buf,
-                    );
-                    self.nodes[node].on_timer(timer.clone(), &mut ctx);
-                    let effects = ctx.into_effects();
-                    self.apply(node, effects, &mut notes);
+                    let fired = timer.clone();
+                    self.call(node, &mut notes, |n, ctx| n.on_timer(fired, ctx));
                     What::Timer { node, timer }
                 }
             }
@@ -499,6 +524,9 @@ impl<N: Node> Sim<N> {
         self.steps += 1;
         self.check_invariants();
         self.trim_trace();
+        if self.quiet {
+            notes.clear();
+        }
         self.trace.push(TraceEvent {
             step: self.steps,
             time: self.now,
@@ -547,12 +575,8 @@ impl<N: Node> Sim<N> {
         }
         self.stats.delivered += 1;
         self.touched = Touched::One(to);
-        let n = self.nodes.len();
-        let buf = std::mem::take(&mut self.fx);
-        let mut ctx = Ctx::with_buffer(self.now, to, n, &mut self.node_rng[to], &self.up, buf);
-        self.nodes[to].on_message(from, m.msg.clone(), &mut ctx);
-        let effects = ctx.into_effects();
-        self.apply(to, effects, notes);
+        let msg = m.msg.clone();
+        self.call(to, notes, |n, ctx| n.on_message(from, msg, ctx));
         Some(What::Deliver {
             id,
             from,
@@ -617,10 +641,8 @@ impl<N: Node> Sim<N> {
                 Effect::CancelTimer(t) => {
                     self.timers.remove(me, &t);
                 }
-                Effect::Note(mut s) => {
-                    prefix_node(me, &mut s);
-                    notes.push(s);
-                }
+                // Already prefixed with the node's id by `Ctx`.
+                Effect::Note(s) => notes.push(s),
             }
         }
         self.fx = effects;
@@ -633,7 +655,9 @@ impl<N: Node> Sim<N> {
         self.stats.sent += 1;
         if self.links.get(from, to) == LinkState::Cut {
             self.stats.dropped += 1;
-            notes.push(format!("{from}→{to} {msg} dropped: link cut"));
+            if !self.quiet {
+                notes.push(format!("{from}→{to} {msg} dropped: link cut"));
+            }
             return;
         }
         // A duplicate goes out first (as a clone), the original last: no clone otherwise.
@@ -775,13 +799,7 @@ impl<N: Node> Sim<N> {
                     return;
                 }
                 self.touched = Touched::One(i);
-                let n = self.nodes.len();
-                let buf = std::mem::take(&mut self.fx);
-                let mut ctx =
-                    Ctx::with_buffer(self.now, i, n, &mut self.node_rng[i], &self.up, buf);
-                let result = self.nodes[i].on_command(text, &mut ctx);
-                let effects = ctx.into_effects();
-                self.apply(i, effects, notes);
+                let result = self.call(i, notes, |n, ctx| n.on_command(text, ctx));
                 if let Err(e) = result {
                     notes.push(format!("node {i} ignored '{text}': {e}"));
                 }

@@ -544,6 +544,41 @@ impl Node for HbNode {
     }
 }
 
+/// The name of [`one_primary_per_epoch`].
+pub const ONE_PRIMARY_PER_EPOCH: &str = "one primary per epoch";
+
+/// Checks [`one_primary_per_epoch`] after every event, incrementally: only after an event that
+/// leaves its node an acting primary (the full check then runs, and words any violation), or
+/// while the invariant is broken. Violations are exactly those of a full check after every event
+/// (a new pair of primaries at one epoch must include the node the event changed).
+pub fn add_invariants(sim: &mut crate::sim::Sim<HbNode>) {
+    sim.add_incremental_invariant(
+        (ONE_PRIMARY_PER_EPOCH, one_primary_per_epoch),
+        primary_suspect,
+    );
+    sim.set_fingerprint(primary_fingerprint);
+}
+
+/// What [`one_primary_per_epoch`] reads of a node: whether it is a primary, and its epoch.
+fn primary_fingerprint(n: &HbNode) -> crate::sim::Fingerprint {
+    let mut f = [0; 10];
+    if let HbNode::Worker(w) = n {
+        f[0] = u64::from(w.role == Role::Primary);
+        f[1] = w.epoch;
+    }
+    f
+}
+
+/// After an event that changed only node `i`, the invariant can only have broken if `i` is now
+/// a running primary.
+fn primary_suspect(
+    sim: &crate::sim::Sim<HbNode>,
+    i: NodeId,
+    _old: &crate::sim::Fingerprint,
+) -> bool {
+    sim.is_up(i) && matches!(&sim.nodes()[i], HbNode::Worker(w) if w.role == Role::Primary)
+}
+
 /// Safety of the epoch scheme: no two workers are primary at the same epoch.
 pub fn one_primary_per_epoch(sim: &crate::sim::Sim<HbNode>) -> Option<String> {
     // Checked after every event: the common case (at most one acting primary) allocates nothing.

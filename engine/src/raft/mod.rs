@@ -72,6 +72,7 @@ use crate::net::NetConfig;
 use crate::sim::Sim;
 use crate::NodeId;
 use std::fmt;
+use std::sync::Arc;
 
 /// The most entries one `AppendEntries` carries.
 pub const MAX_ENTRIES_PER_APPEND: usize = 64;
@@ -115,15 +116,16 @@ pub enum Cmd {
     Noop,
     /// Set `key` to `value`.
     Put {
-        /// The key.
-        key: String,
+        /// The key (shared: a log entry is copied into every `AppendEntries` that carries it and
+        /// into every log, and a shared key makes those copies allocation-free).
+        key: Arc<str>,
         /// The value.
         value: i64,
     },
     /// Add 1 to `key` (saturating; a missing key counts as 0).
     Incr {
-        /// The key.
-        key: String,
+        /// The key (shared, as for `Put`).
+        key: Arc<str>,
     },
     /// A new configuration: the member servers, in id order (thesis §4.1).
     Config(Vec<NodeId>),

@@ -388,7 +388,7 @@ impl RaftNode {
         } else {
             " (not in its configuration, whose change is not known committed)"
         };
-        ctx.note(format!(
+        ctx.note_fmt(format_args!(
             "election timeout: pre-vote for term {term} (term stays {}){why}",
             self.current_term
         ));
@@ -409,7 +409,7 @@ impl RaftNode {
         self.ghost.campaigns.push(self.current_term);
         self.reset_election_timer(ctx);
         self.record(ctx.now());
-        ctx.note(format!(
+        ctx.note_fmt(format_args!(
             "{}becomes candidate for term {}, votes for itself",
             if transfer { "TimeoutNow: " } else { "" },
             self.current_term
@@ -430,7 +430,7 @@ impl RaftNode {
         self.transfer = None;
         let mut voters = self.votes.clone();
         crate::sort::sort_unstable(&mut voters);
-        ctx.note(format!(
+        ctx.note_fmt(format_args!(
             "wins the election for term {} (votes {})",
             self.current_term,
             fmt_ids(&voters)
@@ -449,7 +449,10 @@ impl RaftNode {
             term: self.current_term,
             cmd: Cmd::Noop,
         });
-        ctx.note(format!("appends no-op at {} (§8)", self.last_log_index()));
+        ctx.note_fmt(format_args!(
+            "appends no-op at {} (§8)",
+            self.last_log_index()
+        ));
         self.record(ctx.now());
         self.advance_commit(ctx);
     }
@@ -472,7 +475,7 @@ impl RaftNode {
                 Msg::RequestVote {
                     transfer: false, ..
                 } if self.params.check_quorum && self.leader_recent(ctx.now()) => {
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "ignores RV t{term} from {from}: heard from leader {} within the minimum election timeout (thesis §4.2.3)",
                         self.leader_id.map_or("?".to_string(), |l| l.to_string())
                     ));
@@ -482,7 +485,7 @@ impl RaftNode {
                     // §5.1: "If RPC request or response contains term T > currentTerm: set
                     // currentTerm = T, convert to follower."
                     if self.role != Role::Follower {
-                        ctx.note(format!(
+                        ctx.note_fmt(format_args!(
                             "term {term} > {}: steps down to follower",
                             self.current_term
                         ));
@@ -504,7 +507,7 @@ impl RaftNode {
                         vote_granted: false,
                         pre_vote,
                     };
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "denies {}vote to {from}: term {term} < {}",
                         if pre_vote { "pre-" } else { "" },
                         self.current_term
@@ -512,7 +515,7 @@ impl RaftNode {
                     self.send(from, reply, ctx);
                 }
                 Msg::AppendEntries { prev_log_index, .. } => {
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "rejects AE from {from}: term {term} < {}",
                         self.current_term
                     ));
@@ -551,7 +554,7 @@ impl RaftNode {
             Msg::RequestVote { .. } => self.handle_request_vote(from, msg, ctx),
             Msg::AppendEntries { term, .. } => {
                 // §5.2: "If AppendEntries RPC received from new leader: convert to follower."
-                ctx.note(format!(
+                ctx.note_fmt(format_args!(
                     "AE from {from}, leader of term {term}: becomes follower"
                 ));
                 self.become_follower(term, Some(from), ctx);
@@ -578,7 +581,7 @@ impl RaftNode {
                     return;
                 }
                 if pre_vote {
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "pre-vote won ({n} of {}): starts a real election",
                         self.config().len()
                     ));
@@ -597,7 +600,7 @@ impl RaftNode {
             Msg::RequestVote { .. } => self.handle_request_vote(from, msg, ctx),
             Msg::AppendEntries { term, .. } => {
                 // Two leaders in one term: impossible unless Election Safety is broken.
-                ctx.note(format!(
+                ctx.note_fmt(format_args!(
                     "rejects AE from {from}: it claims to lead term {term}, as this server does"
                 ));
                 let reply = Msg::AppendEntriesResponse {
@@ -655,7 +658,7 @@ impl RaftNode {
             } else {
                 ": it hears from a leader".to_string()
             };
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "{} pre-vote for term {term} to {from}{why}",
                 if grant { "grants" } else { "denies" }
             ));
@@ -680,14 +683,14 @@ impl RaftNode {
             } else {
                 " (BUG: its log is behind ours; §5.4.1 skipped)"
             };
-            ctx.note(format!("grants vote to {from} for term {term}{bug}"));
+            ctx.note_fmt(format_args!("grants vote to {from} for term {term}{bug}"));
         } else if !free {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "denies vote to {from}: already voted for {} in term {term}",
                 self.voted_for.map_or("?".to_string(), |v| v.to_string())
             ));
         } else {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "denies vote to {from}: its log (t{last_log_term}, i{last_log_index}) is behind ours (t{my_term}, i{my_index}) (§5.4.1)"
             ));
         }
@@ -730,11 +733,11 @@ impl RaftNode {
         };
         if let Some((conflict_term, conflict_index)) = reject {
             match conflict_term {
-                None => ctx.note(format!(
+                None => ctx.note_fmt(format_args!(
                     "rejects AE: no entry at {prev_log_index} (log ends at {})",
                     self.last_log_index()
                 )),
-                Some(t) => ctx.note(format!(
+                Some(t) => ctx.note_fmt(format_args!(
                     "rejects AE: entry {prev_log_index} has term {t}, leader's has {prev_log_term}"
                 )),
             }
@@ -759,7 +762,7 @@ impl RaftNode {
             match self.term_at(idx) {
                 Some(t) if t == e.term => continue,
                 Some(t) => {
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "entry {idx} conflicts (term {t} ≠ {}): deletes {idx}..{} (§5.3)",
                         e.term,
                         self.last_log_index()
@@ -774,9 +777,9 @@ impl RaftNode {
         if let Some(f) = first_new {
             let last = self.last_log_index();
             if f == last {
-                ctx.note(format!("appends {f}"));
+                ctx.note_fmt(format_args!("appends {f}"));
             } else {
-                ctx.note(format!("appends {f}..{last}"));
+                ctx.note_fmt(format_args!("appends {f}..{last}"));
             }
             self.record(now);
         }
@@ -805,7 +808,9 @@ impl RaftNode {
             ctx.note("TimeoutNow ignored: not in its configuration");
             return;
         }
-        ctx.note(format!("TimeoutNow from {from}: times out at once (§3.10)"));
+        ctx.note_fmt(format_args!(
+            "TimeoutNow from {from}: times out at once (§3.10)"
+        ));
         self.start_election(true, ctx);
     }
 
@@ -840,7 +845,7 @@ impl RaftNode {
             if let Some(t) = self.transfer.as_mut() {
                 if t.target == from && !t.sent && self.progress[from].match_index == last {
                     t.sent = true;
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "transfer: {from} is up to date; sends TimeoutNow (§3.10)"
                     ));
                     let msg = Msg::TimeoutNow {
@@ -879,7 +884,9 @@ impl RaftNode {
             .max(self.progress[from].match_index + 1)
             .max(1);
         self.progress[from].next_index = new;
-        ctx.note(format!("AE rejected by {from}: next_index[{from}] = {new}"));
+        ctx.note_fmt(format_args!(
+            "AE rejected by {from}: next_index[{from}] = {new}"
+        ));
         self.send_append(from, true, ctx);
     }
 
@@ -910,8 +917,9 @@ impl RaftNode {
     /// log[N].term == currentTerm: set commitIndex = N (§5.3, §5.4)."
     fn advance_commit(&mut self, ctx: &mut C) {
         let last = self.last_log_index();
-        let cfg = self.config().to_vec();
-        let quorum = cfg.len() / 2 + 1;
+        let cfg = self.config();
+        let cfg_len = cfg.len();
+        let quorum = cfg_len / 2 + 1;
         let mut found = None;
         let mut n = last;
         while n > self.commit_index {
@@ -946,12 +954,15 @@ impl RaftNode {
             String::new()
         };
         if n == old + 1 {
-            ctx.note(format!("commits {n} (on {replicas} of {}){bug}", cfg.len()));
+            ctx.note_fmt(format_args!(
+                "commits {n} (on {replicas} of {}){bug}",
+                cfg_len
+            ));
         } else {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "commits {}..{n} (on {replicas} of {}){bug}",
                 old + 1,
-                cfg.len()
+                cfg_len
             ));
         }
         // Ghost: what this leader committed in its term, and request latencies.
@@ -981,7 +992,7 @@ impl RaftNode {
         // Thesis §4.2.2: a leader removed from the configuration steps down once the
         // configuration entry that removed it is committed.
         if !self.is_member() && self.config_index() <= self.commit_index {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "its removal (entry {}) is committed: steps down (thesis §4.2.2)",
                 self.config_index()
             ));
@@ -1000,16 +1011,16 @@ impl RaftNode {
             };
             // Look the key up before cloning it: a key already present costs no allocation.
             match &e.cmd {
-                Cmd::Put { key, value } => match self.state.get_mut(key) {
+                Cmd::Put { key, value } => match self.state.get_mut(&**key) {
                     Some(v) => *v = *value,
                     None => {
-                        self.state.insert(key.clone(), *value);
+                        self.state.insert(key.to_string(), *value);
                     }
                 },
-                Cmd::Incr { key } => match self.state.get_mut(key) {
+                Cmd::Incr { key } => match self.state.get_mut(&**key) {
                     Some(v) => *v = v.saturating_add(1),
                     None => {
-                        self.state.insert(key.clone(), 1);
+                        self.state.insert(key.to_string(), 1);
                     }
                 },
                 Cmd::Noop | Cmd::Config(_) => {}
@@ -1024,8 +1035,10 @@ impl RaftNode {
 
     fn not_leader(&self, what: &str, ctx: &mut C) {
         match self.leader_id {
-            Some(l) if l != self.id => ctx.note(format!("not the leader: {what} → ask {l}")),
-            _ => ctx.note(format!(
+            Some(l) if l != self.id => {
+                ctx.note_fmt(format_args!("not the leader: {what} → ask {l}"))
+            }
+            _ => ctx.note_fmt(format_args!(
                 "not the leader and knows no leader: {what} refused"
             )),
         }
@@ -1046,14 +1059,14 @@ impl RaftNode {
     /// to state machine (§5.3)".
     fn propose(&mut self, cmd: Cmd, ctx: &mut C) {
         if let Some(t) = self.transfer {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "leadership transfer to {} in progress: request refused (§3.10)",
                 t.target
             ));
             return;
         }
         let index = self.last_log_index() + 1;
-        ctx.note(format!("appends {cmd} at {index}"));
+        ctx.note_fmt(format_args!("appends {cmd} at {index}"));
         self.push_entry(Entry {
             term: self.current_term,
             cmd,
@@ -1082,7 +1095,10 @@ impl RaftNode {
         let mut cfg = self.config().to_vec();
         if let Some(id) = add {
             if cfg.contains(&id) {
-                ctx.note(format!("{id} is already a member of {}", fmt_ids(&cfg)));
+                ctx.note_fmt(format_args!(
+                    "{id} is already a member of {}",
+                    fmt_ids(&cfg)
+                ));
                 return;
             }
             cfg.push(id);
@@ -1090,7 +1106,7 @@ impl RaftNode {
         }
         if let Some(id) = remove {
             if !cfg.contains(&id) {
-                ctx.note(format!("{id} is not a member of {}", fmt_ids(&cfg)));
+                ctx.note_fmt(format_args!("{id} is not a member of {}", fmt_ids(&cfg)));
                 return;
             }
             cfg.retain(|&m| m != id);
@@ -1104,7 +1120,7 @@ impl RaftNode {
             return;
         }
         if self.config_index() > self.commit_index {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "configuration entry {} is not committed yet: one change at a time (thesis §4.1)",
                 self.config_index()
             ));
@@ -1122,7 +1138,7 @@ impl RaftNode {
             self.progress[id].next_index = index;
             self.progress[id].match_index = 0;
         }
-        ctx.note(format!(
+        ctx.note_fmt(format_args!(
             "appends config {} at {index}: in effect now (thesis §4.1)",
             fmt_ids(&cfg)
         ));
@@ -1141,11 +1157,11 @@ impl RaftNode {
             return;
         }
         if !self.config().contains(&target) {
-            ctx.note(format!("{target} is not a member: cannot take over"));
+            ctx.note_fmt(format_args!("{target} is not a member: cannot take over"));
             return;
         }
         if let Some(t) = self.transfer {
-            ctx.note(format!("transfer to {} already in progress", t.target));
+            ctx.note_fmt(format_args!("transfer to {} already in progress", t.target));
             return;
         }
         // Thesis §3.10: stop accepting client requests, bring the target up to date, send
@@ -1158,7 +1174,7 @@ impl RaftNode {
             sent: up_to_date,
         });
         if up_to_date {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "transfer to {target}: it is up to date; sends TimeoutNow (§3.10)"
             ));
             let msg = Msg::TimeoutNow {
@@ -1166,7 +1182,7 @@ impl RaftNode {
             };
             self.send(target, msg, ctx);
         } else {
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "transfer to {target}: brings its log up to date first (§3.10)"
             ));
             self.send_append(target, true, ctx);
@@ -1187,7 +1203,7 @@ impl Node for RaftNode {
             } else {
                 ""
             };
-            ctx.note(format!(
+            ctx.note_fmt(format_args!(
                 "restarts as follower with term {}, voted_for {}{forgot}, log 1..{}",
                 self.current_term,
                 self.voted_for.map_or("none".to_string(), |v| v.to_string()),
@@ -1214,7 +1230,7 @@ impl Node for RaftNode {
             (Timer::Heartbeat, Role::Leader) => {
                 if let Some(t) = self.transfer {
                     if ctx.now() >= t.deadline {
-                        ctx.note(format!(
+                        ctx.note_fmt(format_args!(
                             "transfer to {} did not finish in an election timeout: aborted",
                             t.target
                         ));
@@ -1237,7 +1253,7 @@ impl Node for RaftNode {
                     })
                     .count();
                 if heard < self.quorum() {
-                    ctx.note(format!(
+                    ctx.note_fmt(format_args!(
                         "check-quorum: heard from {heard} of {} in an election timeout: steps down (thesis §6.2)",
                         cfg.len()
                     ));
@@ -1284,14 +1300,20 @@ impl Node for RaftNode {
             }
             RaftCommand::Put { key, value } => {
                 if self.role == Role::Leader {
-                    self.propose(Cmd::Put { key, value }, ctx);
+                    self.propose(
+                        Cmd::Put {
+                            key: key.into(),
+                            value,
+                        },
+                        ctx,
+                    );
                 } else {
                     self.not_leader(&format!("put {key}={value}"), ctx);
                 }
             }
             RaftCommand::Incr { key } => {
                 if self.role == Role::Leader {
-                    self.propose(Cmd::Incr { key }, ctx);
+                    self.propose(Cmd::Incr { key: key.into() }, ctx);
                 } else {
                     self.not_leader(&format!("incr {key}"), ctx);
                 }

@@ -183,7 +183,7 @@ impl Scenario {
             self.net,
             self.faults.clone(),
         );
-        sim.add_invariant(("one primary per epoch", heartbeat::one_primary_per_epoch));
+        heartbeat::add_invariants(&mut sim);
         sim
     }
 

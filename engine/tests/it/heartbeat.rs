@@ -359,3 +359,29 @@ fn phi_window_keeps_the_most_recent_samples() {
     // acceptable pause (300 ms): at the mean, φ = −log10(1/2).
     assert!((phi_value(&p, &bootstrap, 400_000) - 0.5f64.log10().abs()).abs() < 1e-12);
 }
+
+// "One primary per epoch" is checked incrementally (only after an event that leaves its node an
+// acting primary): after every event of the partition preset and of runs with crashes, restarts
+// and partitions, its status is what the full check says.
+#[test]
+fn the_incremental_epoch_check_agrees_with_the_full_check_after_every_event() {
+    let links = [
+        preset_link("hb-split-brain").to_string(),
+        "lab=heartbeat&n=6&loss=5&seed=4&faults=1000:crash:1;1500:partition:0.1.2|3.4.5.6;2500:restart:1;3000:heal;3200:isolate:2;4000:heal".into(),
+    ];
+    for link in links {
+        let mut h = run(&link);
+        for _ in 0..20_000 {
+            if !engine::history::Run::step(&mut h) {
+                break;
+            }
+            let full = engine::heartbeat::one_primary_per_epoch(h.sim()).is_none();
+            assert_eq!(
+                h.sim().invariant_status()[0].1,
+                full,
+                "{link} at step {}",
+                h.sim().steps()
+            );
+        }
+    }
+}

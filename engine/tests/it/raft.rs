@@ -1865,3 +1865,32 @@ fn a_trace_tail_changes_nothing_but_what_is_kept() {
     }
     assert!(!tail.sim().violations().is_empty());
 }
+
+// A quiet run (no notes formatted, `Sim::set_quiet`) is the same run: the same events in the same
+// order, node states, violations and measurements; only the notes are missing.
+#[test]
+fn a_quiet_run_differs_only_in_its_notes() {
+    let p = RaftParams {
+        bug_commit_old_term: true,
+        ..dflt()
+    };
+    let faults = parse_timeline(FIGURE_8).expect("timeline");
+    let mut loud = new_sim(1, &p, 5, 5, net(), faults.clone());
+    let mut quiet = new_sim(1, &p, 5, 5, net(), faults);
+    quiet.set_quiet(true);
+    for t in (100..=4_000).step_by(100) {
+        loud.run_until(SimTime::from_ms(t), u64::MAX);
+        quiet.run_until(SimTime::from_ms(t), u64::MAX);
+        assert_eq!(loud.nodes(), quiet.nodes(), "at {t} ms");
+        assert_eq!(loud.violations(), quiet.violations());
+        assert_eq!(measure(&loud), measure(&quiet), "at {t} ms");
+    }
+    let (a, b) = (loud.trace(), quiet.trace());
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().any(|e| !e.notes.is_empty()));
+    for (x, y) in a.iter().zip(b) {
+        assert!(y.notes.is_empty());
+        assert_eq!((x.step, x.time, &x.what), (y.step, y.time, &y.what));
+    }
+    assert!(!quiet.violations().is_empty());
+}

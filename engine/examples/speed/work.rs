@@ -1,0 +1,71 @@
+//! The workloads of the engine-speed targets (issue 11), shared by the native `speed` example
+//! and the wasm32 build of `speed_wasm` that `scripts/wasm-speed.mjs` runs in Node, so both
+//! time exactly the same code. Each returns the events it processed.
+
+use engine::fault::Fault;
+use engine::net::NetConfig;
+use engine::raft::{fig16, leader, new_sim, RaftParams, FIG16_RANGES_MS};
+use engine::scenario::{LabKind, Scenario};
+use engine::sim::Sim;
+use engine::SimTime;
+
+/// Raft: `servers` servers, a client `incr` to the leader every 10 ms (100 requests/s), all
+/// invariants checked after every event, for `run_ms` of simulated time (the Raft bench's
+/// workload). With `tail`, only the latest 1 000 trace events are kept, as the page and the CLI do.
+pub fn raft_loaded(servers: usize, run_ms: u64, tail: bool) -> u64 {
+    raft_run(servers, run_ms, true, tail)
+}
+
+/// [`raft_loaded`], with or without the invariants (the Raft bench measures both).
+pub fn raft_run(servers: usize, run_ms: u64, invariants: bool, tail: bool) -> u64 {
+    let p = RaftParams::default();
+    let mut sim = if invariants {
+        new_sim(7, &p, servers, servers, NetConfig::default(), Vec::new())
+    } else {
+        Sim::new(
+            7,
+            engine::raft::nodes(&p, servers, servers),
+            NetConfig::default(),
+            Vec::new(),
+        )
+    };
+    if tail {
+        sim.keep_trace_tail(Some(1_000));
+    }
+    let mut t = 0;
+    let mut k = 0u64;
+    while t < run_ms {
+        t += 10;
+        sim.run_until(SimTime::from_ms(t), u64::MAX);
+        if let Some(l) = leader(&sim) {
+            k += 1;
+            sim.inject(Fault::Command(l, format!("incr:k{}", k % 8)));
+        }
+    }
+    assert!(sim.violations().is_empty());
+    sim.steps()
+}
+
+/// The heartbeat lab with `workers` workers, 1 % loss, a crash and a partition (the engine
+/// bench's workload), for `run_ms`.
+pub fn heartbeat(workers: usize, run_ms: u64, tail: bool) -> u64 {
+    let mut s = Scenario::default_for(LabKind::Heartbeat);
+    s.nodes = workers;
+    s.net.loss_ppm = 10_000;
+    s.faults = engine::fault::parse_timeline("2000:crash:2;4000:partition:0.1|2.3;6000:heal")
+        .expect("workload timeline");
+    let mut sim = s.build_heartbeat();
+    if tail {
+        sim.keep_trace_tail(Some(1_000));
+    }
+    sim.run_until(SimTime::from_ms(run_ms), u64::MAX);
+    sim.steps()
+}
+
+/// The §9.3 experiment, 6 ranges × `runs` seeds; returns the number of samples (not events).
+pub fn fig16_runs(runs: u64) -> u64 {
+    fig16(&FIG16_RANGES_MS, 0..runs, &RaftParams::default())
+        .iter()
+        .map(|s| s.samples_ms.len() as u64 + s.no_leader as u64)
+        .sum()
+}
