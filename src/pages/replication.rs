@@ -469,7 +469,7 @@ fn repl_stage(
         };
         node_circle(
             NodeView { id: i, at: Pt { x: data_x, y }, r: (0.8 * font).max(19.0), label: i.to_string(), role, status, alive,
-                paused: nodes[i].pause.is_paused(), selected: selected == Some(i), aria },
+                paused: (nodes[i].pause.is_paused() || sim.is_paused(i)), selected: selected == Some(i), aria },
             extra,
             dispatch,
         )
@@ -485,7 +485,7 @@ fn repl_stage(
         let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + r + 1.2 * font)}>{ format!("→ {}", c.primary) }</text> };
         node_circle(
             NodeView { id: i, at, r, label: i.to_string(), role: "client", status, alive,
-                paused: nodes[i].pause.is_paused(), selected: selected == Some(i), aria },
+                paused: (nodes[i].pause.is_paused() || sim.is_paused(i)), selected: selected == Some(i), aria },
             extra,
             dispatch,
         )
@@ -501,7 +501,7 @@ fn repl_stage(
             role: "monitor",
             status: if mon_alive { "up" } else { "crashed" },
             alive: mon_alive,
-            paused: nodes[MONITOR].pause.is_paused(),
+            paused: (nodes[MONITOR].pause.is_paused() || sim.is_paused(MONITOR)),
             selected: selected == Some(MONITOR),
             aria: format!(
                 "Monitor: epoch {}, primary {}",
@@ -568,7 +568,7 @@ fn node_actions(i: NodeId, alive: bool, extra: Html, dispatch: &Callback<Action>
             { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), alive) }
             { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !alive) }
             { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
-            { action_button(dispatch, "action-pause", "Pause 1 s", Action::Inject(Fault::Command(i, "pause:1000".into())), alive) }
+            { action_button(dispatch, "action-pause", "Pause 1 s", Action::Inject(Fault::Pause(i, 1_000_000)), alive) }
             { extra }
         </div>
     }
@@ -733,7 +733,7 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         }
     };
     let status = |i: NodeId| if sim.is_up(i) { "up" } else { "crashed" };
-    let paused = |i: NodeId| nodes[i].pause.is_paused();
+    let paused = |i: NodeId| (nodes[i].pause.is_paused() || sim.is_paused(i));
     let svc = nodes.get(LOCK_SERVICE).and_then(|n| n.service());
     let store = nodes.get(STORAGE).and_then(|n| n.storage());
     let holder = svc.and_then(|s| s.holder);
@@ -926,7 +926,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         };
         node_circle(
             NodeView { id: i, at, r: 26.0, label: format!("S{i}"), role: "site", status: if alive { "up" } else { "crashed" },
-                alive, paused: false, selected: selected == Some(i), aria: format!("Site {i}") },
+                alive, paused: sim.is_paused(i), selected: selected == Some(i), aria: format!("Site {i}") },
             extra,
             dispatch,
         )
