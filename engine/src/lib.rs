@@ -48,6 +48,7 @@ pub mod ring;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod system;
 pub mod time;
 pub mod trace;
 

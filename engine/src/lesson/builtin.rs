@@ -38,6 +38,7 @@ pub fn builtin_for(lab: LabKind) -> &'static [Builtin] {
         LabKind::Swim => SWIM,
         LabKind::Replication => REPLICATION,
         LabKind::Cluster => CLUSTER,
+        LabKind::System => &[],
     }
 }
 
