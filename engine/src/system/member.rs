@@ -9,6 +9,7 @@ use crate::node::{Ctx, Effect, Node};
 use crate::raft::{self, RaftNode, Role};
 use crate::time::SimTime;
 use crate::NodeId;
+use std::collections::{BTreeMap, VecDeque};
 
 type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 
@@ -68,7 +69,20 @@ pub struct Member {
     ack_term: u64,
     /// Reads answered from a lease, by ReadIndex, and refused.
     pub served: [u64; 3],
+    /// The key-value service's own state machine, applied from the Raft log with duplicate
+    /// detection (thesis §6.3): the value of each key …
+    pub kv: BTreeMap<u32, i64>,
+    /// … the last writes applied to each key (a retried write whose first copy was applied is
+    /// applied once: every write writes its own operation id, so the value is its serial number) …
+    pub recent: BTreeMap<u32, VecDeque<i64>>,
+    /// … and how far the log has been applied to it.
+    pub kv_applied: u64,
+    /// Duplicate writes skipped.
+    pub duplicates: u64,
 }
+
+/// Writes remembered per key for duplicate detection (retries come within seconds).
+pub const DEDUP_WINDOW: usize = 32;
 
 impl Member {
     /// Member `local` of shard `shard`.
@@ -93,6 +107,10 @@ impl Member {
             round_at: None,
             ack_term: 0,
             served: [0; 3],
+            kv: BTreeMap::new(),
+            recent: BTreeMap::new(),
+            kv_applied: 0,
+            duplicates: 0,
         }
     }
 
@@ -115,7 +133,8 @@ impl Member {
                 Effect::Send(to, msg) => ctx.send(self.base + to, SysMsg::Raft { msg, sent: now }),
                 Effect::SetTimer(t, d) => ctx.set_timer(SysTimer::Raft(t), d),
                 Effect::CancelTimer(t) => ctx.cancel_timer(SysTimer::Raft(t)),
-                Effect::Note(s) => ctx.note(s),
+                // Raft's notes name members inside the shard: say which shard.
+                Effect::Note(s) => ctx.note(format!("s{}.{}: {s}", self.shard, self.local)),
             }
         }
         self.after_raft(ctx);
@@ -178,12 +197,40 @@ impl Member {
     }
 
     fn value(&self, key: u32) -> Option<i64> {
-        self.raft.state.get(&super::key_name(key)).copied()
+        self.kv.get(&key).copied()
+    }
+
+    /// Applies the entries Raft has applied to the service's state machine, skipping a write
+    /// already applied (thesis §6.3: a retried command must not take effect twice).
+    fn apply_kv(&mut self) {
+        while self.kv_applied < self.raft.last_applied {
+            let i = self.kv_applied + 1;
+            if let Some(raft::Entry {
+                cmd: raft::Cmd::Put { key, value },
+                ..
+            }) = self.raft.entry(i)
+            {
+                if let Some(k) = key.strip_prefix('k').and_then(|k| k.parse::<u32>().ok()) {
+                    let seen = self.recent.entry(k).or_default();
+                    if seen.contains(value) {
+                        self.duplicates += 1;
+                    } else {
+                        if seen.len() >= DEDUP_WINDOW {
+                            seen.pop_front();
+                        }
+                        seen.push_back(*value);
+                        self.kv.insert(k, *value);
+                    }
+                }
+            }
+            self.kv_applied = i;
+        }
     }
 
     /// After every Raft event: answer the writes now applied, fail those whose leader is gone,
     /// answer the reads now confirmed.
     fn after_raft(&mut self, ctx: &mut C) {
+        self.apply_kv();
         let term = self.raft.current_term;
         if self.ack_term != term || !self.is_leader() {
             self.acks.iter_mut().for_each(|a| *a = None);
@@ -350,5 +397,9 @@ impl Node for Member {
         self.reads_waiting.clear();
         self.acks.iter_mut().for_each(|a| *a = None);
         self.round_at = None;
+        // Rebuilt from the log, as Raft's own state machine is.
+        self.kv.clear();
+        self.recent.clear();
+        self.kv_applied = 0;
     }
 }
