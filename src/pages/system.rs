@@ -132,7 +132,14 @@ pub fn SystemPage(props: &LabProps) -> Html {
     let lab = use_lab::<SystemLab>(props.decoded.clone());
     let sc = use_stage_scale();
     // Measurements sort every latency: recomputed at most every 250 ms of simulated time.
-    let cache = use_mut_ref(|| (usize::MAX, SimTime::ZERO, u64::MAX, None::<Rc<SystemMetrics>>));
+    let cache = use_mut_ref(|| {
+        (
+            usize::MAX,
+            SimTime::ZERO,
+            u64::MAX,
+            None::<Rc<SystemMetrics>>,
+        )
+    });
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -154,7 +161,12 @@ pub fn SystemPage(props: &LabProps) -> Html {
         c.3.clone().unwrap_or_else(|| Rc::new(measure(sim, &p)))
     };
     let selected = player.selected.filter(|&i| i < p.machines).unwrap_or(0);
-    let followed = front.recent.iter().rev().find(|d| !d.hops.is_empty()).cloned();
+    let followed = front
+        .recent
+        .iter()
+        .rev()
+        .find(|d| !d.hops.is_empty())
+        .cloned();
     let log = lab.log_lines(sim.trace());
     html! {
         <main class="lab cluster system">
@@ -180,6 +192,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
                 { fault_timeline(&player.scenario, dispatch) }
+                { render_chaos(&hist.chaos) }
             </div>
         </main>
     }
@@ -281,10 +294,10 @@ fn render_system(
     }).collect::<Html>();
     // The followed request's path: balancer → app → each member tried.
     let centre = |q: usize| {
-        chips_at
-            .iter()
-            .find(|(x, _)| *x == q)
-            .map(|(_, a)| Pt { x: a.x + CHIP_W / 2.0, y: a.y + CHIP_H / 2.0 })
+        chips_at.iter().find(|(x, _)| *x == q).map(|(_, a)| Pt {
+            x: a.x + CHIP_W / 2.0,
+            y: a.y + CHIP_H / 2.0,
+        })
     };
     let path = followed.map(|d| {
         let mut pts = vec![Pt { x: lb.x, y: lb.y + 14.0 }];
@@ -312,12 +325,21 @@ fn render_system(
     }
 }
 
-fn render_actions(sim: &Sim<SysNode>, p: &SystemParams, m: usize, dispatch: &Callback<Action>) -> Html {
+fn render_actions(
+    sim: &Sim<SysNode>,
+    p: &SystemParams,
+    m: usize,
+    dispatch: &Callback<Action>,
+) -> Html {
     let procs = p.on_machine(m);
     let alive = procs.is_empty() || procs.iter().any(|&q| sim.is_up(q));
     let zone = p.zone_of(m);
     let z = zone_name(zone);
-    let zone_procs: Vec<usize> = p.zone_machines(zone).iter().flat_map(|&x| p.on_machine(x)).collect();
+    let zone_procs: Vec<usize> = p
+        .zone_machines(zone)
+        .iter()
+        .flat_map(|&x| p.on_machine(x))
+        .collect();
     let zone_up = zone_procs.iter().any(|&q| sim.is_up(q));
     let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
     html! {
@@ -354,7 +376,10 @@ fn render_metrics(m: &SystemMetrics) -> Html {
     let row = |k: &str, v: String, id: &str, value: f64| {
         html! { <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
     };
-    let anomaly = m.first_anomaly.clone().unwrap_or_else(|| "none: every client saw a linearizable history".into());
+    let anomaly = m
+        .first_anomaly
+        .clone()
+        .unwrap_or_else(|| "none: every client saw a linearizable history".into());
     html! {
         <section class="panel metrics" data-testid="metrics">
             <h2>{"What the clients saw"}</h2>
@@ -388,13 +413,27 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     for (k, h) in d.hops.iter().enumerate() {
         let name = p.name(h.node as usize);
         let what = if k == 0 {
-            format!("{name}: finds the key's shard on the ring, asks its leader; left after {:.1} ms", ms(h.depart_us.saturating_sub(h.arrive_us)))
+            format!(
+                "{name}: finds the key's shard on the ring, asks its leader; left after {:.1} ms",
+                ms(h.depart_us.saturating_sub(h.arrive_us))
+            )
         } else if h.depart_us == u64::MAX {
             format!("{name}: no answer, the app gave up after its timeout")
         } else if k + 1 == d.hops.len() {
-            format!("{name}: {} in {:.1} ms", if matches!(d.op, engine::system::Op::Write(..)) { "committed by Raft" } else { "read served" }, ms(h.depart_us - h.arrive_us))
+            format!(
+                "{name}: {} in {:.1} ms",
+                if matches!(d.op, engine::system::Op::Write(..)) {
+                    "committed by Raft"
+                } else {
+                    "read served"
+                },
+                ms(h.depart_us - h.arrive_us)
+            )
         } else {
-            format!("{name}: not the leader, redirected ({:.1} ms)", ms(h.depart_us.saturating_sub(h.arrive_us)))
+            format!(
+                "{name}: not the leader, redirected ({:.1} ms)",
+                ms(h.depart_us.saturating_sub(h.arrive_us))
+            )
         };
         items.push(html! {
             <li data-testid="hop" data-node-id={name.clone()}>{ format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0))) }</li>
@@ -435,10 +474,18 @@ fn chart(id: &str, title: &str, n: usize, lines: Vec<(&str, Vec<f64>)>) -> Html 
     let (x0, y0, y1) = (44.0, h - 22.0, 22.0);
     let span = (n as f64).max(60.0);
     let x = |k: usize| x0 + (w - x0 - 8.0) * (k as f64 + 1.0).min(span) / span;
-    let max = lines.iter().flat_map(|(_, v)| v.iter().copied()).fold(1.0f64, f64::max) * 1.1;
+    let max = lines
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(1.0f64, f64::max)
+        * 1.1;
     let y = |v: f64| y0 - (y0 - y1) * v / max;
     let polys = lines.iter().map(|(cls, v)| {
-        let pts: Vec<String> = v.iter().enumerate().map(|(k, v)| format!("{:.1},{:.1}", x(k), y(*v))).collect();
+        let pts: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(k, v)| format!("{:.1},{:.1}", x(k), y(*v)))
+            .collect();
         html! { <polyline class={cls.to_string()} points={pts.join(" ")} /> }
     });
     html! {
@@ -512,6 +559,21 @@ fn Settings(props: &SettingsProps) -> Html {
             <div class="form">
                 { g("chaos", "faults per minute") }{ g("cat", "from ms") }{ g("clen", "for ms") }
             </div>
+        </section>
+    }
+}
+
+/// The chaos mode's faults, drawn from the seed (the link's `chaos=` stands for them).
+fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
+    if chaos.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="panel faults chaos" data-testid="chaos">
+            <h2>{"Chaos (from the seed)"}</h2>
+            <ul class="fault-list">
+                { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
+            </ul>
         </section>
     }
 }

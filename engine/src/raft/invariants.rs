@@ -252,10 +252,7 @@ pub fn leader_completeness_in<'a>(
     nodes: impl Iterator<Item = &'a RaftNode> + Clone,
     up: impl Fn(NodeId) -> bool,
 ) -> Option<String> {
-    for l in nodes
-        .clone()
-        .filter(|n| n.role == Role::Leader && up(n.id))
-    {
+    for l in nodes.clone().filter(|n| n.role == Role::Leader && up(n.id)) {
         for n in nodes.clone() {
             for r in n
                 .ghost

@@ -38,10 +38,22 @@ static KEYS: [Key<SystemParams>; 24] = [
     int_key!("wr", "writes %", write_pct: u32, 0, 100),
     ms_key!("cto", "client timeout per attempt", cto, 10 * MS, 60 * S),
     int_key!("tries", "client attempts", tries: u32, 1, 10),
-    ms_key!("ato", "app timeout per try at a shard", ato, 10 * MS, 10 * S),
+    ms_key!(
+        "ato",
+        "app timeout per try at a shard",
+        ato,
+        10 * MS,
+        10 * S
+    ),
     choice_key!("reads", "reads served by", reads, ReadMode),
     flag_key!("cq", "Raft check-quorum and leader stickiness", cq),
-    ms_key!("et", "Raft election timeout (min; max = 2×)", et, 10 * MS, 5 * S),
+    ms_key!(
+        "et",
+        "Raft election timeout (min; max = 2×)",
+        et,
+        10 * MS,
+        5 * S
+    ),
     ms_key!("hb", "Raft heartbeat", hb, 5 * MS, 5 * S),
     int_key!("chaos", "chaos: faults per minute (0 = off)", chaos: u32, 0, 60),
     ms_key!("cat", "chaos starts at", chaos_at, 0, 600 * S),

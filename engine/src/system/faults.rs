@@ -49,14 +49,24 @@ impl FromStr for MachineCmd {
             arg.parse::<usize>()
                 .ok()
                 .filter(|&m| m < MAX_MACHINES && arg.len() <= 2)
-                .ok_or_else(|| format!("'{}' is not a machine number (0–{})", clip(arg), MAX_MACHINES - 1))
+                .ok_or_else(|| {
+                    format!(
+                        "'{}' is not a machine number (0–{})",
+                        clip(arg),
+                        MAX_MACHINES - 1
+                    )
+                })
         };
         let zone = || -> Result<usize, String> {
             let b = arg.as_bytes();
             if b.len() == 1 && (b'a'..b'a' + MAX_ZONES as u8).contains(&b[0]) {
                 Ok((b[0] - b'a') as usize)
             } else {
-                Err(format!("'{}' is not a zone (a–{})", clip(arg), zone_name(MAX_ZONES - 1)))
+                Err(format!(
+                    "'{}' is not a zone (a–{})",
+                    clip(arg),
+                    zone_name(MAX_ZONES - 1)
+                ))
             }
         };
         match verb {
@@ -164,7 +174,11 @@ pub fn expand(p: &SystemParams, faults: &[TimedFault]) -> Vec<TimedFault> {
     for tf in faults {
         out.push(tf.clone());
         if let Some(c) = machine_cmd(&tf.fault) {
-            out.extend(c.expand(p).into_iter().map(|fault| TimedFault { at: tf.at, fault }));
+            out.extend(
+                c.expand(p)
+                    .into_iter()
+                    .map(|fault| TimedFault { at: tf.at, fault }),
+            );
         }
     }
     out
@@ -221,8 +235,18 @@ mod tests {
 
     #[test]
     fn commands_round_trip_and_bad_ones_say_why() {
-        for s in ["crash-m:3", "restart-m:0", "isolate-m:11", "zone-down:a", "zone-up:c", "zone-split:b"] {
-            assert_eq!(s.parse::<MachineCmd>().map(|c| c.to_string()), Ok(s.to_string()));
+        for s in [
+            "crash-m:3",
+            "restart-m:0",
+            "isolate-m:11",
+            "zone-down:a",
+            "zone-up:c",
+            "zone-split:b",
+        ] {
+            assert_eq!(
+                s.parse::<MachineCmd>().map(|c| c.to_string()),
+                Ok(s.to_string())
+            );
         }
         assert!("crash-m:99".parse::<MachineCmd>().is_err());
         assert!("zone-down:z".parse::<MachineCmd>().is_err());
@@ -233,7 +257,10 @@ mod tests {
     fn a_machine_crash_crashes_what_it_hosts() {
         let p = SystemParams::default();
         let f = MachineCmd::Crash(0).expand(&p);
-        assert_eq!(f, vec![Fault::Crash(p.app_id(0)), Fault::Crash(p.member_id(0, 0))]);
+        assert_eq!(
+            f,
+            vec![Fault::Crash(p.app_id(0)), Fault::Crash(p.member_id(0, 0))]
+        );
         // Spread: a zone holds one member of each shard.
         let z = MachineCmd::ZoneDown(0).expand(&p);
         assert_eq!(z.len(), 1 + p.shards);

@@ -5,8 +5,8 @@
 //! linearizability checker as it happens.
 
 use super::linear::OpKind;
-use super::zones::Zones;
 use super::params::SystemParams;
+use super::zones::Zones;
 use super::{Hop, KvResult, Op, SysMsg, SysTimer};
 use crate::cluster::model::p99_of;
 use crate::health::Health;
@@ -416,15 +416,15 @@ impl Node for Front {
         match timer {
             SysTimer::Arrival => self.arrival(ctx),
             SysTimer::Check => self.check_round(ctx),
-            SysTimer::Attempt { id, attempt } => {
-                if self.ops.get(&id).is_some_and(|o| o.attempt == attempt) {
-                    self.totals.timeouts += 1;
-                    if let Some(b) = self.ops.get(&id).and_then(|o| o.app) {
-                        let v = &mut self.views[b];
-                        v.outstanding = v.outstanding.saturating_sub(1);
-                    }
-                    self.attempt_failed(id, ctx);
+            SysTimer::Attempt { id, attempt }
+                if self.ops.get(&id).is_some_and(|o| o.attempt == attempt) =>
+            {
+                self.totals.timeouts += 1;
+                if let Some(b) = self.ops.get(&id).and_then(|o| o.app) {
+                    let v = &mut self.views[b];
+                    v.outstanding = v.outstanding.saturating_sub(1);
                 }
+                self.attempt_failed(id, ctx);
             }
             _ => {}
         }

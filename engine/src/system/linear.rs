@@ -168,13 +168,7 @@ impl Linearizability {
 
     /// Operation `id` on `key` returned (`result`: the value a read saw). Returns the anomaly
     /// if no linearization explains the history any more.
-    pub fn ok(
-        &mut self,
-        key: u32,
-        id: u64,
-        result: Option<i64>,
-        now: SimTime,
-    ) -> Option<&Anomaly> {
+    pub fn ok(&mut self, key: u32, id: u64, result: Option<i64>, now: SimTime) -> Option<&Anomaly> {
         let before = self.last_ok.get(&key).copied();
         let ks = self.keys.get_mut(key as usize)?;
         let op = ks.pending.remove(&id)?;

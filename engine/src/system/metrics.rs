@@ -134,12 +134,15 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
         let ms_: Vec<(usize, &super::member::Member)> = (0..p.rf)
             .filter_map(|j| {
                 let id = p.member_id(s, j);
-                sim.nodes().get(id).and_then(|n| n.member()).map(|m| (id, m))
+                sim.nodes()
+                    .get(id)
+                    .and_then(|n| n.member())
+                    .map(|m| (id, m))
             })
             .collect();
         for (_, m) in &ms_ {
-            for k in 0..3 {
-                reads[k] += m.served[k];
+            for (r, s) in reads.iter_mut().zip(m.served) {
+                *r += s;
             }
         }
         let leader = ms_
@@ -148,7 +151,11 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
             .max_by_key(|(_, m)| m.raft.current_term);
         shards.push(ShardReport {
             leader: leader.map(|(_, m)| m.local),
-            term: ms_.iter().map(|(_, m)| m.raft.current_term).max().unwrap_or(0),
+            term: ms_
+                .iter()
+                .map(|(_, m)| m.raft.current_term)
+                .max()
+                .unwrap_or(0),
             elections: ms_.iter().map(|(_, m)| m.raft.ghost.led_terms.len()).sum(),
             commit_index: leader.map_or(0, |(_, m)| m.raft.commit_index),
         });
@@ -214,7 +221,10 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
             let lb_net = app.arrive_us.saturating_sub(d.sent.as_us())
                 + d.finished.as_us().saturating_sub(app.depart_us);
             split.lb_app_ms += ms(lb_net);
-            let leader = d.hops.last().filter(|h| h.depart_us != u64::MAX && d.hops.len() > 1);
+            let leader = d
+                .hops
+                .last()
+                .filter(|h| h.depart_us != u64::MAX && d.hops.len() > 1);
             let at_leader = leader.map_or(0, |h| h.depart_us.saturating_sub(h.arrive_us));
             split.leader_ms += ms(at_leader);
             let at_app = app.depart_us.saturating_sub(app.arrive_us);
@@ -243,7 +253,9 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
         no_app: t.no_app,
         checked: checker.map_or(0, |c| c.checked),
         anomalies: checker.map_or(0, |c| c.anomalies.len()),
-        first_anomaly: checker.and_then(|c| c.anomalies.first()).map(|a| a.detail.clone()),
+        first_anomaly: checker
+            .and_then(|c| c.anomalies.first())
+            .map(|a| a.detail.clone()),
         raft_violations: sim.violations().len(),
         first_violation: sim
             .violations()

@@ -170,7 +170,9 @@ impl SystemParams {
     }
     /// The machines of zone `z`, in order.
     pub fn zone_machines(&self, z: usize) -> Vec<usize> {
-        (0..self.machines).filter(|&m| self.zone_of(m) == z).collect()
+        (0..self.machines)
+            .filter(|&m| self.zone_of(m) == z)
+            .collect()
     }
     /// The machine hosting process `p` (`None` for the front). Spread: app `i` on machine `i`,
     /// member `j` of shard `s` on machine `s·rf + j` (consecutive machines are in consecutive

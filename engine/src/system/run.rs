@@ -27,10 +27,7 @@ pub struct SystemRun {
 }
 
 /// The members of shard `s` (their Raft servers) and the process id of its member 0.
-fn shard<'a>(
-    sim: &'a Sim<SysNode>,
-    s: usize,
-) -> (impl Iterator<Item = &'a RaftNode> + Clone, NodeId) {
+fn shard(sim: &Sim<SysNode>, s: usize) -> (impl Iterator<Item = &RaftNode> + Clone, NodeId) {
     let base = sim
         .nodes()
         .iter()
@@ -55,9 +52,8 @@ fn shards(sim: &Sim<SysNode>) -> usize {
 }
 
 fn election_safety(sim: &Sim<SysNode>) -> Option<String> {
-    (0..shards(sim)).find_map(|s| {
-        raft::election_safety_in(shard(sim, s).0).map(|d| format!("shard {s}: {d}"))
-    })
+    (0..shards(sim))
+        .find_map(|s| raft::election_safety_in(shard(sim, s).0).map(|d| format!("shard {s}: {d}")))
 }
 fn leader_append_only(sim: &Sim<SysNode>) -> Option<String> {
     (0..shards(sim)).find_map(|s| {
@@ -65,15 +61,13 @@ fn leader_append_only(sim: &Sim<SysNode>) -> Option<String> {
     })
 }
 fn log_matching(sim: &Sim<SysNode>) -> Option<String> {
-    (0..shards(sim)).find_map(|s| {
-        raft::log_matching_in(shard(sim, s).0).map(|d| format!("shard {s}: {d}"))
-    })
+    (0..shards(sim))
+        .find_map(|s| raft::log_matching_in(shard(sim, s).0).map(|d| format!("shard {s}: {d}")))
 }
 fn leader_completeness(sim: &Sim<SysNode>) -> Option<String> {
     (0..shards(sim)).find_map(|s| {
         let (it, base) = shard(sim, s);
-        raft::leader_completeness_in(it, |i| sim.is_up(base + i))
-            .map(|d| format!("shard {s}: {d}"))
+        raft::leader_completeness_in(it, |i| sim.is_up(base + i)).map(|d| format!("shard {s}: {d}"))
     })
 }
 fn state_machine_safety(sim: &Sim<SysNode>) -> Option<String> {
@@ -96,8 +90,7 @@ pub fn invariants() -> Vec<Invariant<SysNode>> {
 /// What the invariants read of a process: a member's Raft fingerprint; nothing of the others
 /// (events at the front and the apps skip the checks).
 fn fingerprint(n: &SysNode) -> Fingerprint {
-    n.member()
-        .map_or([0; 10], |m| raft::fingerprint(&m.raft))
+    n.member().map_or([0; 10], |m| raft::fingerprint(&m.raft))
 }
 
 /// A simulation of the system, its timeline expanded, with its invariants.
@@ -155,7 +148,9 @@ impl Run for SystemRun {
         Run::advance_idle(&mut self.hist, t)
     }
     fn inject(&mut self, fault: Fault) -> u64 {
-        let extra = machine_cmd(&fault).map(|c| c.expand(&self.p)).unwrap_or_default();
+        let extra = machine_cmd(&fault)
+            .map(|c| c.expand(&self.p))
+            .unwrap_or_default();
         let mut taken = self.hist.inject(fault);
         for f in extra {
             taken += self.hist.inject(f);

@@ -108,7 +108,10 @@ impl KeyZones {
         if fw {
             // Another forward zone overlapping (lo, hi)?
             let before = self.forward.range(..(lo, v)).next_back();
-            let inside = self.forward.range((lo, v)..(hi, None)).find(|(k, _)| k.1 != v);
+            let inside = self
+                .forward
+                .range((lo, v)..(hi, None))
+                .find(|(k, _)| k.1 != v);
             for (&(l2, v2), &h2) in before.into_iter().chain(inside) {
                 if v2 != v && l2 < hi && lo < h2 {
                     found = Some(format!(

@@ -36,7 +36,10 @@ fn every_preset_shows_its_lesson() {
                 assert_eq!(m.lb_ejection_ms, vec![Some(1000.0)], "{id}");
                 // … shard 0 elects a new leader within a few election timeouts …
                 assert_eq!(m.reelection_ms.len(), 1, "{id}");
-                assert!(m.reelection_ms[0].is_some_and(|t| t < 1_000.0), "{id}: {m:?}");
+                assert!(
+                    m.reelection_ms[0].is_some_and(|t| t < 1_000.0),
+                    "{id}: {m:?}"
+                );
                 // … clients see timeouts and retries, but every request is answered.
                 assert!(m.timeouts > 10 && m.retries > 10, "{id}: {m:?}");
                 assert_eq!(m.failed, 0, "{id}");
@@ -59,7 +62,9 @@ fn every_preset_shows_its_lesson() {
             "system-stale-reads" => {
                 assert!(m.anomalies > 10, "{id}: {m:?}");
                 assert!(
-                    m.first_anomaly.as_deref().is_some_and(|a| a.contains("get k")),
+                    m.first_anomaly
+                        .as_deref()
+                        .is_some_and(|a| a.contains("get k")),
                     "{id}: a read is stale: {:?}",
                     m.first_anomaly
                 );
@@ -199,7 +204,10 @@ proptest! {
 /// reads returning a random value among those written (or nothing).
 fn history() -> impl Strategy<Value = Vec<(u64, u64, Option<i64>, bool)>> {
     // (start, length, read result choice, is write)
-    prop::collection::vec((0u64..40, 1u64..20, prop::option::of(0i64..6), any::<bool>()), 1..7)
+    prop::collection::vec(
+        (0u64..40, 1u64..20, prop::option::of(0i64..6), any::<bool>()),
+        1..7,
+    )
 }
 
 proptest! {
