@@ -308,15 +308,20 @@ fn render_system(
         html! { <g class="path" data-testid="path">{ for segs }</g> }
     });
     let up_apps = front.views.iter().filter(|v| v.eligible()).count();
+    let half = (lay.w / 2.0 - 10.0).min(190.0);
     html! {
         <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
             viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="system" role="group"
             aria-label="The balancer, and machines in zones holding app replicas and shard members">
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
-                <rect x={f1(lb.x - 180.0)} y={f1(lb.y - 17.0)} width="360" height="30" rx="8" />
+                <rect x={f1(lb.x - half)} y={f1(lb.y - 17.0)} width={f1(2.0 * half)} height="30" rx="8" />
                 <text x={f1(lb.x)} y={f1(lb.y + 4.0)} text-anchor="middle">
-                    { format!("clients → balancer ({}) · {} of {} apps in rotation · {} req/s", p.strategy.as_str(), up_apps, p.apps, p.rps) }
+                    { if lay.vertical {
+                        format!("balancer ({}) · {up_apps}/{} apps · {} req/s", p.strategy.as_str(), p.apps, p.rps)
+                    } else {
+                        format!("clients → balancer ({}) · {up_apps} of {} apps in rotation · {} req/s", p.strategy.as_str(), p.apps, p.rps)
+                    } }
                 </text>
             </g>
             { machines }
@@ -408,7 +413,7 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     let ms = |us: u64| us as f64 / 1000.0;
     let t0 = d.invoked.as_us();
     let mut items = vec![html! {
-        <li data-testid="hop" data-node-id="lb">{ format!("{:.1} ms · client → balancer: {} (attempt {} of this operation{})", 0.0, d.op, d.attempts, if d.attempts > 1 { format!(", {:.1} ms lost to earlier attempts", ms(d.sent.as_us() - t0)) } else { String::new() }) }</li>
+        <li data-testid="hop" data-at="lb">{ format!("{:.1} ms · client → balancer: {} (attempt {} of this operation{})", 0.0, d.op, d.attempts, if d.attempts > 1 { format!(", {:.1} ms lost to earlier attempts", ms(d.sent.as_us() - t0)) } else { String::new() }) }</li>
     }];
     for (k, h) in d.hops.iter().enumerate() {
         let name = p.name(h.node as usize);
@@ -436,11 +441,11 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
             )
         };
         items.push(html! {
-            <li data-testid="hop" data-node-id={name.clone()}>{ format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0))) }</li>
+            <li data-testid="hop" data-at={name.clone()}>{ format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0))) }</li>
         });
     }
     items.push(html! {
-        <li data-testid="hop" data-node-id="client">{ format!("{:.1} ms · answer at the client{}", ms(d.finished.as_us() - t0), d.result.map(|v| format!(": {v}")).unwrap_or_default()) }</li>
+        <li data-testid="hop" data-at="client">{ format!("{:.1} ms · answer at the client{}", ms(d.finished.as_us() - t0), d.result.map(|v| format!(": {v}")).unwrap_or_default()) }</li>
     });
     html! {
         <section class="panel hops" data-testid="hops">

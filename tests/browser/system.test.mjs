@@ -30,13 +30,13 @@ browserTest('the system is drawn in layers on machines, and a request can be fol
   const page = await openPage('lab=system&seed=1&t=3000');
   await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
   assert.equal(await count(page, '[data-node-id^=m]'), 9, 'nine machines');
-  assert.equal(await count(page, '[data-node-id^=app]'), 3);
+  assert.equal(await count(page, 'g[data-node-id^=app]'), 3);
   assert.equal(await count(page, '[data-role][data-term]'), 9, 'three shards of three members');
   assert.equal(await count(page, '[data-role=leader]'), 3, 'one leader per shard');
   assert.equal(await attr(page, '[data-node-id=lb]', 'data-status'), 'up');
   const hops = await count(page, '[data-testid=hop]');
   assert.ok(hops >= 4, `client, app, shard leader, answer: ${hops} hops`);
-  assert.equal(await page.locator('[data-testid=hop]').last().getAttribute('data-node-id'), 'client');
+  assert.equal(await page.locator('[data-testid=hop]').last().getAttribute('data-at'), 'client');
   assert.ok((await metric(page, 'success')) > 99);
 });
 

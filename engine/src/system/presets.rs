@@ -10,7 +10,7 @@ pub const PRESETS: &[Preset] = &[
         id: "system-leader-machine-dies",
         lab: LabKind::System,
         title: "A machine hosting a shard leader dies",
-        lesson: "m1 dies with app1 and shard 0's leader: the balancer keeps sending app0 requests until two health checks fail (about a second), shard 0 elects a new leader in a few hundred ms, clients see timeouts and retries, and no client sees a stale read.",
+        lesson: "m1 dies with app1 and shard 0's leader: the balancer keeps sending app1 requests until two health checks fail (about a second), shard 0 elects a new leader in a few hundred ms, clients see timeouts and retries, and no client sees a stale read.",
         query: "lab=system&seed=1&faults=5000:cmd:0:crash-m:1&t=15000",
     },
     Preset {
