@@ -191,6 +191,8 @@ labs! {
     Swim => crate::heartbeat::SwimLab,
     /// A self-healing cluster: replicas, probes, autoscaling, alerts and the SLO.
     Cluster => crate::cluster::ClusterLab,
+    /// The whole system: balancer, apps, a sharded Raft store, machines and zones.
+    System => crate::system::SystemLab,
 }
 
 impl LabKind {

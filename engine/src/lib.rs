@@ -49,6 +49,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod sort;
+pub mod system;
 pub mod time;
 pub mod trace;
 

@@ -9,3 +9,4 @@ pub mod raft;
 pub mod replication;
 pub mod ring;
 pub mod swim;
+pub mod system;

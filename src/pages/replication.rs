@@ -733,7 +733,7 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         }
     };
     let status = |i: NodeId| if sim.is_up(i) { "up" } else { "crashed" };
-    let paused = |i: NodeId| (nodes[i].pause.is_paused() || sim.is_paused(i));
+    let paused = |i: NodeId| nodes[i].pause.is_paused() || sim.is_paused(i);
     let svc = nodes.get(LOCK_SERVICE).and_then(|n| n.service());
     let store = nodes.get(STORAGE).and_then(|n| n.storage());
     let holder = svc.and_then(|s| s.holder);

@@ -58,6 +58,36 @@ impl BackendView {
     pub fn eligible(&self) -> bool {
         self.status != Status::Down && self.ejected_until.is_none()
     }
+
+    /// A health check's result, HAProxy's rise/fall: a failure makes the backend suspect, `fall`
+    /// in a row down; a success brings a suspect one straight back up and a down one after
+    /// `rise` in a row.
+    pub fn on_check(&mut self, ok: bool, rise: u32, fall: u32) {
+        self.awaiting = None;
+        if ok {
+            self.fails = 0;
+            match self.status {
+                Status::Down => {
+                    self.oks += 1;
+                    if self.oks >= rise {
+                        self.status = Status::Up;
+                        self.oks = 0;
+                    }
+                }
+                _ => self.status = Status::Up,
+            }
+        } else {
+            self.oks = 0;
+            self.fails += 1;
+            if self.status != Status::Down {
+                self.status = if self.fails >= fall {
+                    Status::Down
+                } else {
+                    Status::Suspect
+                };
+            }
+        }
+    }
 }
 
 /// A change in the balancer's view of a backend (kept for measurements and the page).
@@ -209,32 +239,7 @@ impl Balancer {
 
     fn check_result(&mut self, b: usize, ok: bool, ctx: &mut Ctx<LbMsg, LbTimer>) {
         let (rise, fall) = (self.p.rise, self.p.fall);
-        self.update(b, ctx.now(), ctx, |v| {
-            v.awaiting = None;
-            if ok {
-                v.fails = 0;
-                match v.status {
-                    Status::Down => {
-                        v.oks += 1;
-                        if v.oks >= rise {
-                            v.status = Status::Up;
-                            v.oks = 0;
-                        }
-                    }
-                    _ => v.status = Status::Up,
-                }
-            } else {
-                v.oks = 0;
-                v.fails += 1;
-                if v.status != Status::Down {
-                    v.status = if v.fails >= fall {
-                        Status::Down
-                    } else {
-                        Status::Suspect
-                    };
-                }
-            }
-        });
+        self.update(b, ctx.now(), ctx, |v| v.on_check(ok, rise, fall));
     }
 
     /// An answer (or upstream timeout) from backend `b`: outlier-detection bookkeeping.

@@ -26,6 +26,7 @@ const HEARTBEAT: &[Builtin] = lessons!["hb-detectors"];
 const SWIM: &[Builtin] = lessons!["swim-basics"];
 const REPLICATION: &[Builtin] = lessons!["repl-lost-write", "repl-split-brain"];
 const CLUSTER: &[Builtin] = lessons!["cluster-self-healing"];
+const SYSTEM: &[Builtin] = lessons!["system-stale-reads"];
 
 /// The built-in lessons with a step in `lab`, in menu order.
 #[inline(always)]
@@ -38,6 +39,7 @@ pub fn builtin_for(lab: LabKind) -> &'static [Builtin] {
         LabKind::Swim => SWIM,
         LabKind::Replication => REPLICATION,
         LabKind::Cluster => CLUSTER,
+        LabKind::System => SYSTEM,
     }
 }
 

@@ -172,9 +172,12 @@ pub fn invariants() -> Vec<Invariant<RaftNode>> {
 /// Election Safety: at most one leader can be elected in a given term (§5.2). Over the whole
 /// history: the terms each server ever led.
 pub fn election_safety(sim: &Sim<RaftNode>) -> Option<String> {
-    let mut led: Vec<(u64, NodeId)> = sim
-        .nodes()
-        .iter()
+    election_safety_in(sim.nodes().iter())
+}
+
+/// [`election_safety`] over any group of servers (a shard of the whole-system lab).
+pub fn election_safety_in<'a>(nodes: impl Iterator<Item = &'a RaftNode>) -> Option<String> {
+    let mut led: Vec<(u64, NodeId)> = nodes
         .flat_map(|n| n.ghost.led_terms.iter().map(move |&t| (t, n.id)))
         .collect();
     crate::sort::sort_unstable(&mut led);
@@ -191,7 +194,12 @@ pub fn election_safety(sim: &Sim<RaftNode>) -> Option<String> {
 /// Leader Append-Only: a leader never overwrites or deletes entries in its log; it only
 /// appends new entries (§5.3).
 pub fn leader_append_only(sim: &Sim<RaftNode>) -> Option<String> {
-    sim.nodes().iter().find_map(|n| {
+    leader_append_only_in(sim.nodes().iter())
+}
+
+/// [`leader_append_only`] over any group of servers.
+pub fn leader_append_only_in<'a>(mut nodes: impl Iterator<Item = &'a RaftNode>) -> Option<String> {
+    nodes.find_map(|n| {
         n.ghost
             .truncations
             .iter()
@@ -211,9 +219,13 @@ pub fn leader_append_only(sim: &Sim<RaftNode>) -> Option<String> {
 /// For a pair of logs it is enough to look at the highest index where both hold an entry of the
 /// same term: if the chain hashes agree there, every earlier entry agrees too.
 pub fn log_matching(sim: &Sim<RaftNode>) -> Option<String> {
-    let nodes = sim.nodes();
-    for (i, a) in nodes.iter().enumerate() {
-        for b in &nodes[i + 1..] {
+    log_matching_in(sim.nodes().iter())
+}
+
+/// [`log_matching`] over any group of servers.
+pub fn log_matching_in<'a>(nodes: impl Iterator<Item = &'a RaftNode> + Clone) -> Option<String> {
+    for (i, a) in nodes.clone().enumerate() {
+        for b in nodes.clone().skip(i + 1) {
             if let Some(k) = logs_conflict(a, b) {
                 let first = (1..=k).find(|&j| a.entry(j) != b.entry(j)).unwrap_or(k);
                 return Some(format!(
@@ -232,12 +244,16 @@ pub fn log_matching(sim: &Sim<RaftNode>) -> Option<String> {
 /// present in the logs of the leaders for all higher-numbered terms (§5.4). Checked for every
 /// running leader against everything any leader committed in an earlier term.
 pub fn leader_completeness(sim: &Sim<RaftNode>) -> Option<String> {
-    let nodes = sim.nodes();
-    for l in nodes
-        .iter()
-        .filter(|n| n.role == Role::Leader && sim.is_up(n.id))
-    {
-        for n in nodes {
+    leader_completeness_in(sim.nodes().iter(), |i| sim.is_up(i))
+}
+
+/// [`leader_completeness`] over any group of servers, `up` telling which are running.
+pub fn leader_completeness_in<'a>(
+    nodes: impl Iterator<Item = &'a RaftNode> + Clone,
+    up: impl Fn(NodeId) -> bool,
+) -> Option<String> {
+    for l in nodes.clone().filter(|n| n.role == Role::Leader && up(n.id)) {
+        for n in nodes.clone() {
             for r in n
                 .ghost
                 .commits
@@ -260,16 +276,22 @@ pub fn leader_completeness(sim: &Sim<RaftNode>) -> Option<String> {
 /// machine, no other server will ever apply a different log entry for the same index (§5.4.3).
 /// (Nor will the same server, after a restart.)
 pub fn state_machine_safety(sim: &Sim<RaftNode>) -> Option<String> {
-    let nodes = sim.nodes();
-    if let Some(n) = nodes.iter().find(|n| n.ghost.apply_error.is_some()) {
+    state_machine_safety_in(sim.nodes().iter())
+}
+
+/// [`state_machine_safety`] over any group of servers.
+pub fn state_machine_safety_in<'a>(
+    nodes: impl Iterator<Item = &'a RaftNode> + Clone,
+) -> Option<String> {
+    if let Some(n) = nodes.clone().find(|n| n.ghost.apply_error.is_some()) {
         return Some(format!(
             "server {} {}",
             n.id,
             n.ghost.apply_error.as_deref().unwrap_or("")
         ));
     }
-    for (i, a) in nodes.iter().enumerate() {
-        for b in &nodes[i + 1..] {
+    for (i, a) in nodes.clone().enumerate() {
+        for b in nodes.clone().skip(i + 1) {
             if applied_conflict(a, b) {
                 let m = a.ghost.applied_chain.len().min(b.ghost.applied_chain.len());
                 let first = (0..m)

@@ -59,9 +59,10 @@ pub use experiment::{
 };
 pub use ghost::{chain_hash, CommitRecord, Ghost, MsgCounts, Proposal, StateChange, Truncation};
 pub use invariants::{
-    election_safety, fingerprint, incremental_invariants, invariants, leader_append_only,
-    leader_completeness, log_matching, state_machine_safety, ELECTION_SAFETY, LEADER_APPEND_ONLY,
-    LEADER_COMPLETENESS, LOG_MATCHING, STATE_MACHINE_SAFETY,
+    election_safety, election_safety_in, fingerprint, incremental_invariants, invariants,
+    leader_append_only, leader_append_only_in, leader_completeness, leader_completeness_in,
+    log_matching, log_matching_in, state_machine_safety, state_machine_safety_in, ELECTION_SAFETY,
+    LEADER_APPEND_ONLY, LEADER_COMPLETENESS, LOG_MATCHING, STATE_MACHINE_SAFETY,
 };
 pub use metrics::{leader, measure, LatencyStats, Outage, RaftMetrics};
 pub use node::{Progress, RaftNode, Transfer};

@@ -11,6 +11,7 @@
 //! - `script`: scripted transcripts of every lab (step, inject, back, seek) in `testdata/scripts/`.
 //! - `avail`: the availability calculator (nines, systems, Monte-Carlo, M/M/c) as properties.
 //! - `lesson`: lesson files (parsing, hostile files, round trips), every built-in lesson's claims, `notes=`.
+//! - `system`: the whole-system lab: presets, linearizability under random faults, the checkers agree.
 //! - `props`: property tests (`PROPTEST_CASES` overrides the case counts).
 
 // The determinism lints (engine/clippy.toml) are for the engine itself; tests may compute
@@ -33,6 +34,7 @@ mod ring;
 mod script;
 mod sim;
 mod swim;
+mod system;
 mod transcript;
 
 use engine::heartbeat::{HbNode, Monitor, Worker, MONITOR};

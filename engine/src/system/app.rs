@@ -1,0 +1,223 @@
+//! A stateless app replica: finds the key's shard on the consistent-hash ring (the ring lab's
+//! [`Ring`], with virtual nodes), sends the operation to the member it believes leads that shard,
+//! follows "not the leader" hints, tries the next member after a timeout, and answers the
+//! balancer.
+
+use super::params::SystemParams;
+use super::{Hop, KvResult, Op, SysMsg, SysTimer};
+use crate::node::{Ctx, Node};
+use crate::ring::{HashFn, Ring};
+use crate::time::{Duration, SimTime};
+use crate::NodeId;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+type C<'a> = Ctx<'a, SysMsg, SysTimer>;
+
+/// A request the app is working on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Work {
+    /// The operation.
+    pub op: Op,
+    /// Its shard.
+    pub shard: usize,
+    /// The member asked now (inside the shard).
+    pub member: usize,
+    /// Tries so far.
+    pub tries: u32,
+    /// When it arrived from the balancer.
+    pub at: SimTime,
+    /// The hops so far: the app, then each member tried.
+    pub hops: Vec<Hop>,
+}
+
+/// The most tries at shard members per request.
+pub const MAX_TRIES: u32 = 6;
+
+/// An app replica.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// Its index.
+    pub index: usize,
+    /// Members per shard.
+    pub rf: usize,
+    /// Process id of each shard's member 0.
+    pub bases: Vec<NodeId>,
+    /// Keys to shards (shared, immutable).
+    pub ring: Arc<Ring>,
+    /// The leader it believes each shard has (inside the shard).
+    pub leader: Vec<usize>,
+    /// Requests in progress, by (request id, attempt).
+    pub work: BTreeMap<u64, Work>,
+    /// Timeout of one try.
+    pub ato: Duration,
+    /// Requests answered, and redirects followed.
+    pub counts: [u64; 2],
+    /// Reads go to any member (with the `follower` read mode).
+    pub any_member_reads: bool,
+}
+
+/// The ring of shards: shard `s` is ring node `s`, with `vnodes` tokens each.
+pub fn shard_ring(p: &SystemParams) -> Ring {
+    Ring::with_nodes(HashFn::Xxh64, p.vnodes.clamp(1, 1_000), p.shards.max(1))
+        .or_else(|_| Ring::with_nodes(HashFn::Xxh64, 16, p.shards.max(1)))
+        .expect("a small ring")
+}
+
+/// The shard of `key` on `ring`.
+pub fn shard_of(ring: &Ring, key: u32) -> usize {
+    ring.owner(super::key_name(key).as_bytes()).unwrap_or(0)
+}
+
+impl App {
+    /// App replica `index`.
+    pub fn new(p: &SystemParams, index: usize, ring: Arc<Ring>) -> App {
+        App {
+            index,
+            rf: p.rf,
+            bases: (0..p.shards).map(|s| p.member_id(s, 0)).collect(),
+            ring,
+            leader: vec![0; p.shards],
+            work: BTreeMap::new(),
+            ato: p.ato,
+            counts: [0; 2],
+            any_member_reads: p.reads == super::params::ReadMode::Follower,
+        }
+    }
+
+    fn send_try(&mut self, id: u64, ctx: &mut C) {
+        let Some(w) = self.work.get_mut(&id) else {
+            return;
+        };
+        w.tries += 1;
+        let to = self.bases[w.shard] + w.member;
+        let op = w.op;
+        let tries = w.tries;
+        ctx.send(to, SysMsg::Kv { id, op });
+        ctx.set_timer(SysTimer::Try { id, tries }, self.ato);
+    }
+
+    fn finish(&mut self, id: u64, result: KvResult, ctx: &mut C) {
+        let Some(mut w) = self.work.remove(&id) else {
+            return;
+        };
+        self.counts[0] += 1;
+        if let Some(h) = w.hops.first_mut() {
+            h.depart_us = ctx.now().as_us();
+        }
+        ctx.send(
+            super::params::FRONT,
+            SysMsg::Resp {
+                id,
+                result,
+                hops: w.hops,
+            },
+        );
+    }
+
+    /// Next try at another member (after `hint`, or the next one round the group).
+    fn retry(&mut self, id: u64, hint: Option<usize>, ctx: &mut C) {
+        let rf = self.rf;
+        let Some(w) = self.work.get_mut(&id) else {
+            return;
+        };
+        if w.tries >= MAX_TRIES {
+            self.finish(id, KvResult::Unavailable, ctx);
+            return;
+        }
+        w.member = match hint {
+            Some(h) if h < rf && h != w.member => h,
+            _ => (w.member + 1) % rf,
+        };
+        self.leader[w.shard] = w.member;
+        self.send_try(id, ctx);
+    }
+}
+
+impl Node for App {
+    type Msg = SysMsg;
+    type Timer = SysTimer;
+
+    fn on_start(&mut self, _ctx: &mut C) {}
+
+    fn on_message(&mut self, from: NodeId, msg: SysMsg, ctx: &mut C) {
+        match msg {
+            SysMsg::Check { seq } => ctx.send(from, SysMsg::CheckOk { seq }),
+            SysMsg::Req { id, op } => {
+                let shard = shard_of(&self.ring, op.key());
+                let now = ctx.now();
+                // Reading from any replica spreads the load (and, without a check, is stale).
+                let member = match op {
+                    Op::Read(_) if self.any_member_reads => (id >> 4) as usize % self.rf.max(1),
+                    _ => self.leader[shard],
+                };
+                self.work.insert(
+                    id,
+                    Work {
+                        op,
+                        shard,
+                        member,
+                        tries: 0,
+                        at: now,
+                        hops: vec![Hop {
+                            node: ctx.me() as u16,
+                            arrive_us: now.as_us(),
+                            depart_us: now.as_us(),
+                        }],
+                    },
+                );
+                self.send_try(id, ctx);
+            }
+            SysMsg::KvResp { id, result, hop } => {
+                let Some(w) = self.work.get_mut(&id) else {
+                    return;
+                };
+                // Only the member asked now answers for the request.
+                if self.bases[w.shard] + w.member != from {
+                    return;
+                }
+                w.hops.push(hop);
+                ctx.cancel_timer(SysTimer::Try { id, tries: w.tries });
+                match result {
+                    KvResult::NotLeader(hint) => {
+                        self.counts[1] += 1;
+                        self.retry(id, hint, ctx);
+                    }
+                    r => {
+                        let shard = w.shard;
+                        self.leader[shard] = w.member;
+                        self.finish(id, r, ctx);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, timer: SysTimer, ctx: &mut C) {
+        if let SysTimer::Try { id, tries } = timer {
+            let Some(w) = self.work.get_mut(&id) else {
+                return;
+            };
+            if w.tries != tries {
+                return;
+            }
+            let now = ctx.now();
+            let node = (self.bases[w.shard] + w.member) as u16;
+            let sent = now.as_us().saturating_sub(self.ato.as_us());
+            w.hops.push(Hop {
+                node,
+                arrive_us: sent,
+                depart_us: u64::MAX,
+            });
+            // A write that timed out may still be committed: later tries repeat the same put
+            // (same value), so the request stays one operation whatever happens.
+            self.retry(id, None, ctx);
+        }
+    }
+
+    fn on_restart(&mut self) {
+        self.work.clear();
+        self.leader.iter_mut().for_each(|l| *l = 0);
+    }
+}

@@ -1,0 +1,281 @@
+//! Faults of machines and zones, written as commands to the front (`cmd:0:crash-m:2`) and
+//! expanded into the crash, restart or isolation of every process placed there; and the chaos
+//! mode (Jepsen's nemesis): random faults at a chosen rate, drawn from the seed's fault stream.
+
+use super::params::{zone_name, SystemParams, FRONT, MAX_MACHINES, MAX_ZONES};
+use crate::clip;
+use crate::fault::{Fault, TimedFault};
+use crate::rng::{Rng, Stream};
+use crate::time::{Duration, SimTime};
+use std::fmt;
+use std::str::FromStr;
+
+/// A fault of a machine or a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineCmd {
+    /// `crash-m:M`: machine M stops with every process on it.
+    Crash(usize),
+    /// `restart-m:M`: it starts again (processes from their persistent state).
+    Restart(usize),
+    /// `isolate-m:M`: every link to and from its processes is cut (`heal` mends it).
+    Isolate(usize),
+    /// `zone-down:Z`: every machine of zone Z crashes.
+    ZoneDown(usize),
+    /// `zone-up:Z`: they start again.
+    ZoneUp(usize),
+    /// `zone-split:Z`: the network between zone Z and the other zones is cut (the front still
+    /// reaches every zone; `heal` mends it).
+    ZoneSplit(usize),
+}
+
+impl fmt::Display for MachineCmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MachineCmd::Crash(m) => write!(f, "crash-m:{m}"),
+            MachineCmd::Restart(m) => write!(f, "restart-m:{m}"),
+            MachineCmd::Isolate(m) => write!(f, "isolate-m:{m}"),
+            MachineCmd::ZoneDown(z) => write!(f, "zone-down:{}", zone_name(*z)),
+            MachineCmd::ZoneUp(z) => write!(f, "zone-up:{}", zone_name(*z)),
+            MachineCmd::ZoneSplit(z) => write!(f, "zone-split:{}", zone_name(*z)),
+        }
+    }
+}
+
+impl FromStr for MachineCmd {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (verb, arg) = s.split_once(':').unwrap_or((s, ""));
+        let machine = || -> Result<usize, String> {
+            arg.parse::<usize>()
+                .ok()
+                .filter(|&m| m < MAX_MACHINES && arg.len() <= 2)
+                .ok_or_else(|| {
+                    format!(
+                        "'{}' is not a machine number (0–{})",
+                        clip(arg),
+                        MAX_MACHINES - 1
+                    )
+                })
+        };
+        let zone = || -> Result<usize, String> {
+            let b = arg.as_bytes();
+            if b.len() == 1 && (b'a'..b'a' + MAX_ZONES as u8).contains(&b[0]) {
+                Ok((b[0] - b'a') as usize)
+            } else {
+                Err(format!(
+                    "'{}' is not a zone (a–{})",
+                    clip(arg),
+                    zone_name(MAX_ZONES - 1)
+                ))
+            }
+        };
+        match verb {
+            "crash-m" => Ok(MachineCmd::Crash(machine()?)),
+            "restart-m" => Ok(MachineCmd::Restart(machine()?)),
+            "isolate-m" => Ok(MachineCmd::Isolate(machine()?)),
+            "zone-down" => Ok(MachineCmd::ZoneDown(zone()?)),
+            "zone-up" => Ok(MachineCmd::ZoneUp(zone()?)),
+            "zone-split" => Ok(MachineCmd::ZoneSplit(zone()?)),
+            _ => Err(format!(
+                "unknown system command '{}' (crash-m:M, restart-m:M, isolate-m:M, zone-down:Z, zone-up:Z, zone-split:Z)",
+                clip(verb)
+            )),
+        }
+    }
+}
+
+impl MachineCmd {
+    /// The machines it hits.
+    pub fn machines(self, p: &SystemParams) -> Vec<usize> {
+        match self {
+            MachineCmd::Crash(m) | MachineCmd::Restart(m) | MachineCmd::Isolate(m) => {
+                if m < p.machines {
+                    vec![m]
+                } else {
+                    vec![]
+                }
+            }
+            MachineCmd::ZoneDown(z) | MachineCmd::ZoneUp(z) | MachineCmd::ZoneSplit(z) => {
+                p.zone_machines(z)
+            }
+        }
+    }
+
+    /// The process faults it stands for, in process order.
+    pub fn expand(self, p: &SystemParams) -> Vec<Fault> {
+        if let MachineCmd::ZoneSplit(z) = self {
+            let (inside, outside): (Vec<usize>, Vec<usize>) = (1..p.processes())
+                .partition(|&q| p.machine_of(q).is_some_and(|m| p.zone_of(m) == z));
+            let mut out = Vec::new();
+            for &a in &inside {
+                for &b in &outside {
+                    out.push(Fault::Cut(a, b));
+                    out.push(Fault::Cut(b, a));
+                }
+            }
+            return out;
+        }
+        let procs: Vec<usize> = self
+            .machines(p)
+            .into_iter()
+            .flat_map(|m| p.on_machine(m))
+            .collect();
+        procs
+            .into_iter()
+            .map(|q| match self {
+                MachineCmd::Crash(_) | MachineCmd::ZoneDown(_) => Fault::Crash(q),
+                MachineCmd::Restart(_) | MachineCmd::ZoneUp(_) => Fault::Restart(q),
+                MachineCmd::Isolate(_) | MachineCmd::ZoneSplit(_) => Fault::Isolate(q),
+            })
+            .collect()
+    }
+
+    /// The front's note: what it hits.
+    pub fn describe(self, p: &SystemParams) -> String {
+        let ms = self.machines(p);
+        if ms.is_empty() {
+            return format!("{self}: no such machine or zone here");
+        }
+        let names: Vec<String> = ms
+            .iter()
+            .flat_map(|&m| p.on_machine(m))
+            .map(|q| p.name(q))
+            .collect();
+        let what = match self {
+            MachineCmd::Crash(m) => format!("machine m{m} crashes"),
+            MachineCmd::Restart(m) => format!("machine m{m} restarts"),
+            MachineCmd::Isolate(m) => format!("machine m{m} is cut off the network"),
+            MachineCmd::ZoneDown(z) => format!("zone {} fails", zone_name(z)),
+            MachineCmd::ZoneUp(z) => format!("zone {} is back", zone_name(z)),
+            MachineCmd::ZoneSplit(z) => format!(
+                "zone {} is cut off the other zones (the balancer still reaches it)",
+                zone_name(z)
+            ),
+        };
+        if names.is_empty() {
+            format!("{what} (it hosts nothing)")
+        } else {
+            format!("{what}: {}", names.join(", "))
+        }
+    }
+}
+
+/// The machine command of a timeline entry, if it is one.
+pub fn machine_cmd(f: &Fault) -> Option<MachineCmd> {
+    match f {
+        Fault::Command(FRONT, text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The timeline with every machine command followed by the process faults it stands for.
+pub fn expand(p: &SystemParams, faults: &[TimedFault]) -> Vec<TimedFault> {
+    let mut out = Vec::with_capacity(faults.len());
+    for tf in faults {
+        out.push(tf.clone());
+        if let Some(c) = machine_cmd(&tf.fault) {
+            out.extend(
+                c.expand(p)
+                    .into_iter()
+                    .map(|fault| TimedFault { at: tf.at, fault }),
+            );
+        }
+    }
+    out
+}
+
+/// The chaos mode's faults (Jepsen's nemesis): from `chaos_at`, for `chaos_len`, one fault at a
+/// time — a machine crash, a machine cut off the network, or a zone failure — each lasting 2 to
+/// 8 s, separated by exponential gaps of mean 60 s / `chaos` (the rate is of faults per
+/// minute). Drawn from the seed's fault stream, so the same link has the same chaos.
+pub fn chaos_faults(p: &SystemParams, seed: u64) -> Vec<TimedFault> {
+    let mut out = Vec::new();
+    if p.chaos == 0 || p.machines == 0 {
+        return out;
+    }
+    let mut rng = Rng::stream(seed, Stream::Faults);
+    let end = SimTime::ZERO.plus(p.chaos_at).plus(p.chaos_len);
+    let mean_gap = 60_000_000 / p.chaos as u64;
+    let mut t = SimTime::ZERO.plus(p.chaos_at);
+    let cmd = |at: SimTime, c: MachineCmd| TimedFault {
+        at,
+        fault: Fault::Command(FRONT, c.to_string()),
+    };
+    loop {
+        t = t.plus(Duration(rng.exp_u64(mean_gap).max(1_000)));
+        if t >= end {
+            break;
+        }
+        let hold = Duration(rng.range_inclusive(2_000_000, 8_000_000));
+        let stop = t.plus(hold);
+        let kind = rng.below(10);
+        let m = rng.below(p.machines as u64) as usize;
+        if kind < 6 {
+            out.push(cmd(t, MachineCmd::Crash(m)));
+            out.push(cmd(stop, MachineCmd::Restart(m)));
+        } else if kind < 9 {
+            out.push(cmd(t, MachineCmd::Isolate(m)));
+            out.push(TimedFault {
+                at: stop,
+                fault: Fault::Heal,
+            });
+        } else {
+            let z = p.zone_of(m);
+            out.push(cmd(t, MachineCmd::ZoneDown(z)));
+            out.push(cmd(stop, MachineCmd::ZoneUp(z)));
+        }
+        t = stop;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_round_trip_and_bad_ones_say_why() {
+        for s in [
+            "crash-m:3",
+            "restart-m:0",
+            "isolate-m:11",
+            "zone-down:a",
+            "zone-up:c",
+            "zone-split:b",
+        ] {
+            assert_eq!(
+                s.parse::<MachineCmd>().map(|c| c.to_string()),
+                Ok(s.to_string())
+            );
+        }
+        assert!("crash-m:99".parse::<MachineCmd>().is_err());
+        assert!("zone-down:z".parse::<MachineCmd>().is_err());
+        assert!("explode".parse::<MachineCmd>().is_err());
+    }
+
+    #[test]
+    fn a_machine_crash_crashes_what_it_hosts() {
+        let p = SystemParams::default();
+        let f = MachineCmd::Crash(0).expand(&p);
+        assert_eq!(
+            f,
+            vec![Fault::Crash(p.app_id(0)), Fault::Crash(p.member_id(0, 0))]
+        );
+        // Spread: a zone holds one member of each shard.
+        let z = MachineCmd::ZoneDown(0).expand(&p);
+        assert_eq!(z.len(), 1 + p.shards);
+    }
+
+    #[test]
+    fn chaos_is_a_function_of_the_seed() {
+        let p = SystemParams {
+            chaos: 6,
+            ..Default::default()
+        };
+        let a = chaos_faults(&p, 1);
+        assert_eq!(a, chaos_faults(&p, 1));
+        assert_ne!(a, chaos_faults(&p, 2));
+        assert!(!a.is_empty());
+        assert!(a.iter().all(|f| f.at >= SimTime::ZERO.plus(p.chaos_at)));
+    }
+}

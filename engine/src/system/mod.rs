@@ -1,0 +1,326 @@
+//! The whole-system lab (issue 15): clients → a load balancer → stateless app replicas → the
+//! key's shard on a consistent-hash ring → that shard's Raft leader → the answer, on machines in
+//! zones that fail.
+//!
+//! The lab composes the other labs' engines rather than copying them: the balancer picks apps
+//! with the load-balancer lab's [`crate::lb::Picker`] and judges them with its health-check view
+//! ([`crate::lb::balancer::BackendView`], HAProxy's rise/fall); the apps find shards on the ring
+//! lab's [`crate::ring::Ring`]; each shard member is the Raft lab's [`crate::raft::RaftNode`],
+//! unchanged, driven through a context of its own ([`member`]), and each shard's group is checked
+//! after every event by the Raft lab's five safety invariants. On top, the clients' history is
+//! checked for linearizability per key as it happens ([`linear`]).
+//!
+//! Processes: 0 is the front (clients and balancer, on no machine), then the apps, then every
+//! shard's members. Machines and zones are a placement of those processes ([`params`]); a
+//! machine or zone fault is a command to the front (`cmd:0:crash-m:2`) that the run expands into
+//! the crash of every process on it ([`SystemRun`]), so the link's timeline says what happened
+//! in the lab's own words and replays exactly.
+//!
+//! ```
+//! use engine::scenario::decode;
+//! use engine::lab::Lab;
+//! use engine::history::Run;
+//! use engine::system::SystemLab;
+//!
+//! let d = decode("lab=system&seed=3&rps=50&faults=3000:cmd:0:crash-m:0&t=6000");
+//! assert!(d.errors.is_empty());
+//! let mut run = SystemLab::build(&d.scenario);
+//! run.run_until(engine::SimTime::from_ms(6_000), u64::MAX);
+//! let m = SystemLab::measure(&run);
+//! assert!(m.requests > 200 && m.anomalies == 0 && m.raft_violations == 0);
+//! ```
+
+pub mod app;
+mod desc;
+pub mod faults;
+pub mod front;
+pub mod linear;
+pub mod member;
+pub mod metrics;
+pub mod params;
+mod presets;
+pub mod run;
+pub mod zones;
+
+pub use desc::SystemLab;
+pub use faults::{chaos_faults, MachineCmd};
+pub use metrics::{measure, SystemMetrics};
+pub use params::{ReadMode, SystemParams};
+pub use run::SystemRun;
+
+use crate::node::{Ctx, Node};
+use crate::raft;
+use crate::time::SimTime;
+use crate::NodeId;
+use std::fmt;
+use std::sync::Arc;
+
+/// A client operation on one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Read key `k`.
+    Read(u32),
+    /// Write value `v` to key `k`.
+    Write(u32, i64),
+}
+
+impl Op {
+    /// Its key.
+    pub fn key(self) -> u32 {
+        match self {
+            Op::Read(k) | Op::Write(k, _) => k,
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Read(k) => write!(f, "get k{k}"),
+            Op::Write(k, v) => write!(f, "put k{k}={v}"),
+        }
+    }
+}
+
+/// The name of key `k` in the shards' state machines (`k3`).
+pub fn key_name(k: u32) -> String {
+    format!("k{k}")
+}
+
+/// A shard member's answer to an app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvResult {
+    /// Done; a read's value.
+    Ok(Option<i64>),
+    /// Not the leader (with the leader it knows, inside the shard).
+    NotLeader(Option<usize>),
+    /// A write whose entry may or may not commit (its leader lost leadership).
+    Unknown,
+    /// The app found no leader in time.
+    Unavailable,
+}
+
+/// One hop of a request: a process, when the request reached it and when it left
+/// (`depart_us == u64::MAX`: it never answered, the try timed out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// The process.
+    pub node: u16,
+    /// Arrived, µs.
+    pub arrive_us: u64,
+    /// Left, µs.
+    pub depart_us: u64,
+}
+
+/// The system's messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SysMsg {
+    /// Balancer → app: an attempt (`id` = operation id × 16 + attempt).
+    Req {
+        /// Wire id.
+        id: u64,
+        /// The operation.
+        op: Op,
+    },
+    /// App → balancer: the attempt's result and path.
+    Resp {
+        /// Wire id.
+        id: u64,
+        /// Result.
+        result: KvResult,
+        /// Hops (the app, then the members tried).
+        hops: Vec<Hop>,
+    },
+    /// App → shard member.
+    Kv {
+        /// Wire id.
+        id: u64,
+        /// The operation.
+        op: Op,
+    },
+    /// Shard member → app.
+    KvResp {
+        /// Wire id.
+        id: u64,
+        /// Result.
+        result: KvResult,
+        /// The member's hop.
+        hop: Hop,
+    },
+    /// Balancer → app: health check.
+    Check {
+        /// Round.
+        seq: u64,
+    },
+    /// App → balancer: healthy.
+    CheckOk {
+        /// Round.
+        seq: u64,
+    },
+    /// Between members of one shard: the Raft lab's message, and when it was sent.
+    Raft {
+        /// The Raft message.
+        msg: raft::Msg,
+        /// Sent at (a successful `AppendEntries` response is the follower's acknowledgement
+        /// of the leader at that time: leases and ReadIndex count them).
+        sent: SimTime,
+    },
+}
+
+impl fmt::Display for SysMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SysMsg::Req { id, op } => write!(f, "req#{} {op}", id >> 4),
+            SysMsg::Resp { id, result, .. } => write!(f, "resp#{} {}", id >> 4, fmt_result(result)),
+            SysMsg::Kv { id, op } => write!(f, "kv#{} {op}", id >> 4),
+            SysMsg::KvResp { id, result, .. } => {
+                write!(f, "kv#{} {}", id >> 4, fmt_result(result))
+            }
+            SysMsg::Check { .. } => f.write_str("check"),
+            SysMsg::CheckOk { .. } => f.write_str("check ok"),
+            SysMsg::Raft { msg, .. } => write!(f, "{msg}"),
+        }
+    }
+}
+
+fn fmt_result(r: &KvResult) -> String {
+    match r {
+        KvResult::Ok(None) => "ok".into(),
+        KvResult::Ok(Some(v)) => format!("ok {v}"),
+        KvResult::NotLeader(Some(l)) => format!("not leader → {l}"),
+        KvResult::NotLeader(None) => "not leader".into(),
+        KvResult::Unknown => "unknown".into(),
+        KvResult::Unavailable => "unavailable".into(),
+    }
+}
+
+/// The system's timers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SysTimer {
+    /// Front: the next client operation.
+    Arrival,
+    /// Front: an attempt's timeout.
+    Attempt {
+        /// Operation id.
+        id: u64,
+        /// Attempt.
+        attempt: u32,
+    },
+    /// Front: the next health-check round.
+    Check,
+    /// App: a try at a shard member timed out.
+    Try {
+        /// Wire id.
+        id: u64,
+        /// Try number.
+        tries: u32,
+    },
+    /// Member: a Raft timer.
+    Raft(raft::Timer),
+}
+
+impl fmt::Display for SysTimer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SysTimer::Arrival => f.write_str("arrival"),
+            SysTimer::Attempt { id, attempt } => write!(f, "timeout #{id} attempt {attempt}"),
+            SysTimer::Check => f.write_str("health checks"),
+            SysTimer::Try { id, tries } => write!(f, "try timeout #{} ({tries})", id >> 4),
+            SysTimer::Raft(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+/// A process of the system.
+#[derive(Clone, Debug)]
+pub enum SysNode {
+    /// Clients and balancer.
+    Front(Box<front::Front>),
+    /// An app replica.
+    App(app::App),
+    /// A shard member.
+    Member(Box<member::Member>),
+}
+
+impl SysNode {
+    /// The shard member, if it is one.
+    pub fn member(&self) -> Option<&member::Member> {
+        match self {
+            SysNode::Member(m) => Some(m),
+            _ => None,
+        }
+    }
+    /// The front, if it is it.
+    pub fn front(&self) -> Option<&front::Front> {
+        match self {
+            SysNode::Front(f) => Some(f),
+            _ => None,
+        }
+    }
+    /// The app, if it is one.
+    pub fn app(&self) -> Option<&app::App> {
+        match self {
+            SysNode::App(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+type C<'a> = Ctx<'a, SysMsg, SysTimer>;
+
+impl Node for SysNode {
+    type Msg = SysMsg;
+    type Timer = SysTimer;
+    fn on_start(&mut self, ctx: &mut C) {
+        match self {
+            SysNode::Front(f) => f.on_start(ctx),
+            SysNode::App(a) => a.on_start(ctx),
+            SysNode::Member(m) => m.on_start(ctx),
+        }
+    }
+    fn on_message(&mut self, from: NodeId, msg: SysMsg, ctx: &mut C) {
+        match self {
+            SysNode::Front(f) => f.on_message(from, msg, ctx),
+            SysNode::App(a) => a.on_message(from, msg, ctx),
+            SysNode::Member(m) => m.on_message(from, msg, ctx),
+        }
+    }
+    fn on_timer(&mut self, timer: SysTimer, ctx: &mut C) {
+        match self {
+            SysNode::Front(f) => f.on_timer(timer, ctx),
+            SysNode::App(a) => a.on_timer(timer, ctx),
+            SysNode::Member(m) => m.on_timer(timer, ctx),
+        }
+    }
+    fn on_restart(&mut self) {
+        match self {
+            SysNode::Front(f) => f.on_restart(),
+            SysNode::App(a) => a.on_restart(),
+            SysNode::Member(m) => m.on_restart(),
+        }
+    }
+    fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
+        match self {
+            SysNode::Front(f) => f.on_command(text, ctx),
+            _ => Err(format!(
+                "the system lab's commands go to process 0 ('{}')",
+                crate::clip(text)
+            )),
+        }
+    }
+}
+
+/// The processes of a system with these settings, by id.
+pub fn nodes(p: &SystemParams) -> Vec<SysNode> {
+    let ring = Arc::new(app::shard_ring(p));
+    let mut v = vec![SysNode::Front(Box::new(front::Front::new(p)))];
+    for i in 0..p.apps {
+        v.push(SysNode::App(app::App::new(p, i, ring.clone())));
+    }
+    for s in 0..p.shards {
+        for j in 0..p.rf {
+            v.push(SysNode::Member(Box::new(member::Member::new(p, s, j))));
+        }
+    }
+    v
+}

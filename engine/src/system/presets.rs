@@ -1,0 +1,51 @@
+//! The whole-system lab's presets: each a link with a one-line lesson; `tests/it/system.rs`
+//! replays each one and checks that its lesson shows in the measurements.
+
+use crate::lab::LabKind;
+use crate::scenario::Preset;
+
+/// Every preset, in display order.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "system-leader-machine-dies",
+        lab: LabKind::System,
+        title: "A machine hosting a shard leader dies",
+        lesson: "m1 dies with app1 and shard 0's leader: the balancer keeps sending app1 requests until two health checks fail (about a second), shard 0 elects a new leader in a few hundred ms, clients see timeouts and retries, and no client sees a stale read.",
+        query: "lab=system&seed=1&faults=5000:cmd:0:crash-m:1&t=15000",
+    },
+    Preset {
+        id: "system-zone-spread",
+        lab: LabKind::System,
+        title: "A zone fails, replicas spread across zones",
+        lesson: "Zone a holds one app and one member of each shard: every shard keeps a majority, the shards whose leader was in zone a elect a new one, and after a short spike the service answers everything.",
+        query: "lab=system&seed=1&faults=5000:cmd:0:zone-down:a&t=15000",
+    },
+    Preset {
+        id: "system-zone-packed",
+        lab: LabKind::System,
+        title: "The same zone failure, replicas packed",
+        lesson: "Packed placement put every app and all of shard 0 in zone a: the zone's failure is a full outage — no app answers and shard 0 has no majority — although six of nine machines are up.",
+        query: "lab=system&seed=1&spread=0&faults=5000:cmd:0:zone-down:a&t=15000",
+    },
+    Preset {
+        id: "system-stale-reads",
+        lab: LabKind::System,
+        title: "A minority leader serving stale reads without a lease",
+        lesson: "Zone a is cut off from the other zones, but the balancer still reaches app0 there, and app0 still reaches the old leaders of shards 1 and 2; without leases or ReadIndex (reads=local, no check-quorum) they keep answering reads from their old state while the majorities elect new leaders and accept writes: the linearizability checker flags the stale reads.",
+        query: "lab=system&seed=1&reads=local&cq=0&faults=5000:cmd:0:zone-split:a&t=15000",
+    },
+    Preset {
+        id: "system-stale-reads-lease",
+        lab: LabKind::System,
+        title: "The same partition with leader leases",
+        lesson: "With check-quorum and leases (the default) a cut-off leader stops answering reads from its state once its lease runs out, before a new leader can be elected, and cannot complete a ReadIndex: app0's requests time out and are retried elsewhere, and no read is stale.",
+        query: "lab=system&seed=1&faults=5000:cmd:0:zone-split:a&t=15000",
+    },
+    Preset {
+        id: "system-chaos",
+        lab: LabKind::System,
+        title: "Chaos for a minute",
+        lesson: "Random machine crashes, cut-off machines and a zone failure for a minute, drawn from the seed: the success rate and p99 show what the clients paid, the formula what the redundancy promised, and the checker that no client saw an anomaly.",
+        query: "lab=system&seed=1&chaos=10&t=75000",
+    },
+];

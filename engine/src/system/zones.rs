@@ -1,0 +1,302 @@
+//! The checker the run uses: linearizability of each key's register history in O(log n) per
+//! event, by the *zones* of Gibbons & Korach ("Testing shared memories", SIAM J. Comput. 1997)
+//! as Golab, Li & Shah state them ("Analyzing consistency properties for fun and profit", PODC
+//! 2011). Every write writes a value no other write writes, so each read names the write it saw
+//! and the operations fall into *clusters*, one per value: its write and the reads that returned
+//! it. A cluster's zone runs from the earliest response among its operations (`f`) to the latest
+//! invocation (`s`): if `f < s` it is a *forward* zone — the value must be the register's from
+//! `f` to `s` and nothing else may be written in between; else a *backward* zone `[s, f]` — the
+//! whole cluster can take effect at one instant in it. The history is linearizable iff
+//! - every read returns a value some write wrote, and does not return before that write began;
+//! - no two forward zones overlap;
+//! - no backward zone lies inside a forward zone.
+//!
+//! The register starts unwritten: a virtual write of "nothing" at time 0. A write the client gave
+//! up on has no response; if some read returned its value it counts as answering at infinity,
+//! otherwise it constrains nothing (it may never have happened). The exhaustive search of
+//! [`super::linear`] (Wing & Gong with memoisation) is the reference the tests compare it with.
+
+use super::linear::{Anomaly, OpKind};
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// A cluster: one value's write and the completed reads that returned it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cluster {
+    /// When its write was invoked.
+    w_start: SimTime,
+    /// Earliest response among its completed operations.
+    f: Option<SimTime>,
+    /// Latest invocation among its operations (the write's included).
+    s: SimTime,
+}
+
+impl Cluster {
+    /// `(low, high, forward)`, once some operation of it has returned.
+    fn zone(&self) -> Option<(SimTime, SimTime, bool)> {
+        let f = self.f?;
+        Some(if f < self.s {
+            (f, self.s, true)
+        } else {
+            (self.s, f, false)
+        })
+    }
+}
+
+/// One key's clusters and zone indexes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct KeyZones {
+    clusters: BTreeMap<Option<i64>, Cluster>,
+    /// Forward zones by low end: (high, value).
+    forward: BTreeMap<(SimTime, Option<i64>), SimTime>,
+    /// Backward zones by low end: high.
+    backward: BTreeMap<(SimTime, Option<i64>), SimTime>,
+    /// Pending operations: invocation and kind.
+    pending: BTreeMap<u64, (SimTime, OpKind)>,
+}
+
+/// The checker: one register per key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Zones {
+    keys: Vec<KeyZones>,
+    /// Responses checked.
+    pub checked: u64,
+    /// Anomalies, in the order found.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Times inside the checker are shifted by 1 µs, so the virtual write of "nothing" (at 0)
+/// precedes every real operation, even one invoked at time 0.
+fn at(t: SimTime) -> SimTime {
+    t.plus(crate::time::Duration(1))
+}
+
+fn ms(t: SimTime) -> String {
+    let us = t.as_us().saturating_sub(1);
+    format!("{}.{:03} s", us / 1_000_000, (us / 1000) % 1000)
+}
+
+fn val(v: Option<i64>) -> String {
+    v.map_or("nothing".into(), |v| v.to_string())
+}
+
+impl KeyZones {
+    fn new() -> KeyZones {
+        let mut k = KeyZones::default();
+        let c = Cluster {
+            w_start: SimTime::ZERO,
+            f: Some(SimTime::ZERO),
+            s: SimTime::ZERO,
+        };
+        k.clusters.insert(None, c);
+        k.backward.insert((SimTime::ZERO, None), SimTime::ZERO);
+        k
+    }
+
+    /// Replaces cluster `v`'s zone; returns a conflict in words, if the new zone has one.
+    fn update(&mut self, v: Option<i64>, c: Cluster) -> Option<String> {
+        if let Some((lo, _, fw)) = self.clusters.get(&v).and_then(|o| o.zone()) {
+            if fw {
+                self.forward.remove(&(lo, v));
+            } else {
+                self.backward.remove(&(lo, v));
+            }
+        }
+        self.clusters.insert(v, c);
+        let (lo, hi, fw) = c.zone()?;
+        let mut found = None;
+        if fw {
+            // Another forward zone overlapping (lo, hi)?
+            let before = self.forward.range(..(lo, v)).next_back();
+            let inside = self
+                .forward
+                .range((lo, v)..(hi, None))
+                .find(|(k, _)| k.1 != v);
+            for (&(l2, v2), &h2) in before.into_iter().chain(inside) {
+                if v2 != v && l2 < hi && lo < h2 {
+                    found = Some(format!(
+                        "{} was the value from {} to {}, and so was {} from {} to {}: they cannot both be",
+                        val(v),
+                        ms(lo),
+                        ms(hi),
+                        val(v2),
+                        ms(l2),
+                        ms(h2)
+                    ));
+                    break;
+                }
+            }
+            // A backward zone inside (lo, hi)?
+            if found.is_none() {
+                let mut it = self.backward.range((lo, v)..(hi, None));
+                if let Some((&(l2, v2), &h2)) = it.find(|(k, &h)| k.0 > lo && h < hi && k.1 != v) {
+                    found = Some(format!(
+                        "{} was the value from {} to {}, but {} was written and read entirely within that time ({} to {})",
+                        val(v),
+                        ms(lo),
+                        ms(hi),
+                        val(v2),
+                        ms(l2),
+                        ms(h2)
+                    ));
+                }
+            }
+            self.forward.insert((lo, v), hi);
+        } else {
+            // Inside a forward zone?
+            let outer = self
+                .forward
+                .range(..(lo, v))
+                .rev()
+                .find(|(k, &h)| k.1 != v && k.0 < lo && hi < h);
+            if let Some((&(l2, v2), &h2)) = outer {
+                found = Some(format!(
+                    "{} was the value from {} to {}, but {} was written and read entirely within that time ({} to {})",
+                    val(v2),
+                    ms(l2),
+                    ms(h2),
+                    val(v),
+                    ms(lo),
+                    ms(hi)
+                ));
+            }
+            self.backward.insert((lo, v), hi);
+        }
+        found
+    }
+}
+
+impl Zones {
+    /// A checker for `keys` keys, each starting unwritten.
+    pub fn new(keys: u32) -> Zones {
+        Zones {
+            keys: (0..keys).map(|_| KeyZones::new()).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The client invoked operation `id` on `key`.
+    pub fn invoke(&mut self, key: u32, id: u64, kind: OpKind, now: SimTime) {
+        let Some(k) = self.keys.get_mut(key as usize) else {
+            return;
+        };
+        let now = at(now);
+        k.pending.insert(id, (now, kind));
+        if let OpKind::Write(v) = kind {
+            // A write's cluster exists from its invocation; it has no zone until some
+            // operation of it returns.
+            k.clusters.entry(Some(v)).or_insert(Cluster {
+                w_start: now,
+                f: None,
+                s: now,
+            });
+        }
+    }
+
+    /// An operation failed: a read is forgotten; a write stays possible (outcome unknown).
+    pub fn failed(&mut self, key: u32, id: u64) {
+        if let Some(k) = self.keys.get_mut(key as usize) {
+            k.pending.remove(&id);
+        }
+    }
+
+    /// Operation `id` on `key` returned (`result`: what a read saw). Returns the anomaly if the
+    /// history is no longer linearizable.
+    pub fn ok(&mut self, key: u32, id: u64, result: Option<i64>, now: SimTime) -> Option<&Anomaly> {
+        let k = self.keys.get_mut(key as usize)?;
+        let (start, kind) = k.pending.remove(&id)?;
+        let (real_now, now) = (now, at(now));
+        self.checked += 1;
+        let v = match kind {
+            OpKind::Read => result,
+            OpKind::Write(w) => Some(w),
+        };
+        let what = match kind {
+            OpKind::Read => format!("get k{key} → {}", val(result)),
+            OpKind::Write(w) => format!("put k{key}={w}"),
+        };
+        let problem = match k.clusters.get(&v).copied() {
+            None => Some(format!("{what} at {}: no write wrote {}", ms(now), val(v))),
+            Some(c) if kind == OpKind::Read && now < c.w_start => Some(format!(
+                "{what} at {}: returned before its write began at {}",
+                ms(now),
+                ms(c.w_start)
+            )),
+            Some(c) => {
+                let c2 = Cluster {
+                    w_start: c.w_start,
+                    f: Some(c.f.map_or(now, |f| f.min(now))),
+                    s: c.s.max(start),
+                };
+                k.update(v, c2)
+                    .map(|d| format!("{what} (invoked {}, answered {}): {d}", ms(start), ms(now)))
+            }
+        };
+        let detail = problem?;
+        self.anomalies.push(Anomaly {
+            time: real_now,
+            key,
+            op: id,
+            kind,
+            result,
+            detail,
+        });
+        self.anomalies.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: u64) -> SimTime {
+        SimTime::from_ms(ms)
+    }
+
+    #[test]
+    fn a_stale_read_lies_inside_a_forward_zone() {
+        let mut z = Zones::new(1);
+        z.invoke(0, 1, OpKind::Write(1), t(0));
+        assert!(z.ok(0, 1, None, t(1)).is_none());
+        z.invoke(0, 2, OpKind::Write(2), t(2));
+        assert!(z.ok(0, 2, None, t(3)).is_none());
+        z.invoke(0, 3, OpKind::Read, t(4));
+        let a = z.ok(0, 3, Some(1), t(5)).cloned().expect("stale read");
+        assert!(a.detail.contains("get k0 → 1"), "{}", a.detail);
+    }
+
+    #[test]
+    fn concurrent_reads_may_see_either_value() {
+        for seen in [Some(1), Some(2)] {
+            let mut z = Zones::new(1);
+            z.invoke(0, 1, OpKind::Write(1), t(0));
+            z.ok(0, 1, None, t(1));
+            z.invoke(0, 2, OpKind::Write(2), t(2));
+            z.invoke(0, 3, OpKind::Read, t(3));
+            assert!(z.ok(0, 3, seen, t(4)).is_none());
+            assert!(z.ok(0, 2, None, t(5)).is_none());
+        }
+    }
+
+    #[test]
+    fn a_read_of_nothing_after_a_write_returned_is_stale() {
+        let mut z = Zones::new(1);
+        z.invoke(0, 1, OpKind::Write(1), t(0));
+        z.ok(0, 1, None, t(1));
+        z.invoke(0, 2, OpKind::Read, t(2));
+        assert!(z.ok(0, 2, None, t(3)).is_some());
+    }
+
+    #[test]
+    fn a_given_up_write_may_show_later() {
+        let mut z = Zones::new(1);
+        z.invoke(0, 1, OpKind::Write(1), t(0));
+        z.failed(0, 1);
+        z.invoke(0, 2, OpKind::Read, t(10));
+        assert!(z.ok(0, 2, None, t(11)).is_none());
+        z.invoke(0, 3, OpKind::Read, t(20));
+        assert!(z.ok(0, 3, Some(1), t(21)).is_none());
+        z.invoke(0, 4, OpKind::Read, t(30));
+        assert!(z.ok(0, 4, None, t(31)).is_some());
+    }
+}

@@ -1,0 +1,259 @@
+//! The whole-system lab: every preset's lesson in its numbers; transcripts; the clients' history
+//! stays linearizable under random machine, zone and network faults with correct settings, and
+//! every buggy read mode produces an anomaly the checker finds; the fast checker (zones) agrees
+//! with the exhaustive Wing–Gong search on random small histories.
+
+use crate::cases;
+use engine::fault::{Fault, TimedFault};
+use engine::history::Run;
+use engine::lab::Lab;
+use engine::scenario::{decode, encode, Scenario};
+use engine::system::linear::{Linearizability, OpKind};
+use engine::system::zones::Zones;
+use engine::system::{MachineCmd, SystemLab, SystemMetrics, SystemParams};
+use engine::SimTime;
+use proptest::prelude::*;
+
+/// Replays a clean link to its position; the run and its measurements.
+fn replay(link: &str) -> (engine::system::SystemRun, SystemMetrics) {
+    let d = decode(link);
+    assert!(d.errors.is_empty(), "{link}: {:?}", d.errors);
+    let mut run = SystemLab::build(&d.scenario);
+    run.run_until(d.scenario.pos.time, u64::MAX);
+    let m = SystemLab::measure(&run);
+    (run, m)
+}
+
+#[test]
+fn every_preset_shows_its_lesson() {
+    for p in SystemLab::PRESETS {
+        let (_, m) = replay(p.query);
+        let id = p.id;
+        assert_eq!(m.raft_violations, 0, "{id}: {:?}", m.first_violation);
+        match id {
+            "system-leader-machine-dies" => {
+                // The balancer takes 2 failed checks (fall 2 × 500 ms) to eject app1 …
+                assert_eq!(m.lb_ejection_ms, vec![Some(1000.0)], "{id}");
+                // … shard 0 elects a new leader within a few election timeouts …
+                assert_eq!(m.reelection_ms.len(), 1, "{id}");
+                assert!(
+                    m.reelection_ms[0].is_some_and(|t| t < 1_000.0),
+                    "{id}: {m:?}"
+                );
+                // … clients see timeouts and retries, but every request is answered.
+                assert!(m.timeouts > 10 && m.retries > 10, "{id}: {m:?}");
+                assert_eq!(m.failed, 0, "{id}");
+                assert!(m.p99_ms.is_some_and(|p| p > 1_000.0), "{id}: {m:?}");
+                assert_eq!(m.anomalies, 0, "{id}");
+            }
+            "system-zone-spread" => {
+                assert_eq!(m.failed, 0, "{id}: {m:?}");
+                assert!(m.shards.iter().all(|s| s.leader.is_some()), "{id}: {m:?}");
+                assert_eq!(m.reelection_ms.len(), 2, "{id}: {m:?}");
+                assert_eq!(m.anomalies, 0, "{id}");
+            }
+            "system-zone-packed" => {
+                // Every app in zone a: after the failure nothing is answered.
+                assert!(m.success_pct.is_some_and(|s| s < 40.0), "{id}: {m:?}");
+                assert_eq!(m.lb_ejection_ms.len(), 3, "{id}");
+                assert!(m.shards[0].leader.is_none(), "{id}: {m:?}");
+                assert_eq!(m.anomalies, 0, "{id}");
+            }
+            "system-stale-reads" => {
+                assert!(m.anomalies > 10, "{id}: {m:?}");
+                assert!(
+                    m.first_anomaly
+                        .as_deref()
+                        .is_some_and(|a| a.contains("get k")),
+                    "{id}: a read is stale: {:?}",
+                    m.first_anomaly
+                );
+            }
+            "system-stale-reads-lease" => {
+                assert_eq!(m.anomalies, 0, "{id}: {:?}", m.first_anomaly);
+                assert!(m.timeouts > 10, "{id}: app0's requests time out: {m:?}");
+                assert!(m.success_pct.is_some_and(|s| s > 95.0), "{id}: {m:?}");
+            }
+            "system-chaos" => {
+                assert!(m.reelection_ms.len() >= 2, "{id}: {m:?}");
+                assert_eq!(m.anomalies, 0, "{id}: {:?}", m.first_anomaly);
+                assert!(m.formula_pct < 100.0 && m.formula_pct > 99.0, "{id}: {m:?}");
+                assert!(m.checked > 5_000, "{id}: {m:?}");
+            }
+            other => panic!("preset {other} has no check here"),
+        }
+    }
+}
+
+#[test]
+fn a_clicked_machine_crash_replays_from_its_link() {
+    // Clicking m1 at 5 s in the page, then writing the link, gives the same run as the preset.
+    let d = decode("lab=system&seed=1&t=5000");
+    let mut live = SystemLab::build(&d.scenario);
+    live.run_until(SimTime::from_ms(5_000), u64::MAX);
+    live.inject(Fault::Command(0, "crash-m:1".into()));
+    live.run_until(SimTime::from_ms(8_000), u64::MAX);
+    let mut s: Scenario = d.scenario.clone();
+    s.faults.push(TimedFault {
+        at: SimTime::from_ms(5_000),
+        fault: Fault::Command(0, "crash-m:1".into()),
+    });
+    let link = encode(&s);
+    assert!(link.contains("faults=5000:cmd:0:crash-m:1"), "{link}");
+    let mut again = SystemLab::build(&decode(&link).scenario);
+    again.run_until(SimTime::from_ms(8_000), u64::MAX);
+    assert_eq!(
+        SystemLab::event_lines(&live),
+        SystemLab::event_lines(&again)
+    );
+}
+
+#[test]
+fn every_buggy_read_mode_produces_an_anomaly() {
+    for (bug, link) in [
+        (
+            "reads=local",
+            "lab=system&seed=1&reads=local&cq=0&faults=5000:cmd:0:zone-split:a&t=12000",
+        ),
+        ("reads=follower", "lab=system&seed=1&reads=follower&t=12000"),
+    ] {
+        let (_, m) = replay(link);
+        assert!(m.anomalies > 0, "{bug}: no anomaly found: {m:?}");
+    }
+}
+
+#[test]
+fn bad_machine_commands_are_refused_with_a_reason() {
+    let d = decode("lab=system&faults=1000:cmd:0:crash-m:x");
+    assert!(!d.errors.is_empty());
+    assert!("zone-down:q".parse::<MachineCmd>().is_err());
+    // A machine beyond the run's count hits nothing (and says so).
+    let p = SystemParams::default();
+    assert!(MachineCmd::Crash(11).expand(&p).is_empty());
+}
+
+#[test]
+fn transcripts_match_the_engine() {
+    crate::transcript::check_lab("system", 1, |t, _| {
+        let d = decode(&t.query);
+        let mut run = SystemLab::build(&d.scenario);
+        for _ in 0..t.steps {
+            if !run.step() {
+                break;
+            }
+        }
+        crate::lines(run.sim())
+    });
+}
+
+fn fault_schedule() -> impl Strategy<Value = Vec<(u64, u8, usize)>> {
+    prop::collection::vec((1_000u64..14_000, 0u8..6, 0usize..9), 1..6)
+}
+
+fn faults_of(raw: &[(u64, u8, usize)]) -> String {
+    let mut v: Vec<String> = Vec::new();
+    let mut raw = raw.to_vec();
+    raw.sort();
+    for &(at, kind, m) in &raw {
+        let z = ["a", "b", "c"][m % 3];
+        let f = match kind {
+            0 => format!("{at}:cmd:0:crash-m:{m};{}:cmd:0:restart-m:{m}", at + 3_000),
+            1 => format!("{at}:cmd:0:isolate-m:{m};{}:heal", at + 2_500),
+            2 => format!("{at}:cmd:0:zone-split:{z};{}:heal", at + 2_000),
+            3 => format!("{at}:cmd:0:zone-down:{z};{}:cmd:0:zone-up:{z}", at + 2_000),
+            4 => format!("{at}:crash:{};{}:restart:{}", 4 + m, at + 1_500, 4 + m),
+            _ => format!("{at}:loss:5;{}:loss:0", at + 2_000),
+        };
+        v.push(f);
+    }
+    // Entries must be in time order in a link.
+    let mut all: Vec<(u64, String)> = v
+        .join(";")
+        .split(';')
+        .map(|e| (e.split(':').next().unwrap().parse().unwrap(), e.to_string()))
+        .collect();
+    all.sort_by_key(|e| e.0);
+    all.into_iter().map(|e| e.1).collect::<Vec<_>>().join(";")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(24)))]
+
+    // With leases or ReadIndex, no schedule of machine crashes, isolations, zone failures and
+    // splits, process crashes or loss lets a client see a non-linearizable history, and every
+    // shard keeps Raft's invariants.
+    #[test]
+    fn random_faults_never_break_linearizability(
+        seed in 1u64..1_000,
+        raw in fault_schedule(),
+        index in any::<bool>(),
+    ) {
+        let reads = if index { "index" } else { "lease" };
+        let link = format!(
+            "lab=system&seed={seed}&rps=150&reads={reads}&faults={}&t=18000",
+            faults_of(&raw)
+        );
+        let (_, m) = replay(&link);
+        prop_assert_eq!(m.anomalies, 0, "{:?}\nrerun: cargo run -p cli -- run '{}'", m.first_anomaly, link);
+        prop_assert_eq!(m.raft_violations, 0, "{:?}\nrerun: cargo run -p cli -- run '{}'", m.first_violation, link);
+        prop_assert!(m.checked > 1_000, "{}", link);
+    }
+}
+
+/// A random history on one key: operations with start and end times (writes may never end),
+/// reads returning a random value among those written (or nothing).
+fn history() -> impl Strategy<Value = Vec<(u64, u64, Option<i64>, bool)>> {
+    // (start, length, read result choice, is write)
+    prop::collection::vec(
+        (0u64..40, 1u64..20, prop::option::of(0i64..6), any::<bool>()),
+        1..7,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(2_000)))]
+
+    // The zone checker finds an anomaly at exactly the response where the exhaustive Wing–Gong
+    // search first finds no linearization.
+    #[test]
+    fn zones_agree_with_the_wing_gong_search(h in history(), never in any::<u8>()) {
+        // Events: (time, is_response, op index).
+        let n = h.len();
+        let mut ev: Vec<(u64, bool, usize)> = Vec::new();
+        for (i, &(s, len, _, w)) in h.iter().enumerate() {
+            ev.push((s * 2, false, i));
+            // Some writes never return (given up).
+            if !(w && (never as usize >> (i % 8)) & 1 == 1) {
+                ev.push(((s + len) * 2 + 1, true, i));
+            }
+        }
+        ev.sort();
+        let mut z = Zones::new(1);
+        let mut l = Linearizability::new(1);
+        let mut first_z = None;
+        let mut first_l = None;
+        for &(t, resp, i) in &ev {
+            let (_, _, r, w) = h[i];
+            let id = i as u64 + 1;
+            let kind = if w { OpKind::Write(id as i64) } else { OpKind::Read };
+            let at = SimTime::from_ms(t);
+            if !resp {
+                z.invoke(0, id, kind, at);
+                l.invoke(0, id, kind, at);
+                continue;
+            }
+            // A read returns a value some op wrote (by id), or nothing.
+            let result = if w { None } else { r.map(|v| (v % n as i64) + 1) };
+            if z.ok(0, id, result, at).is_some() && first_z.is_none() {
+                first_z = Some(id);
+            }
+            if l.ok(0, id, result, at).is_some() && first_l.is_none() {
+                first_l = Some(id);
+            }
+            if first_z.is_some() || first_l.is_some() {
+                break;
+            }
+        }
+        prop_assert_eq!(first_z, first_l, "history {:?}", h);
+    }
+}

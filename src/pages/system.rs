@@ -1,0 +1,584 @@
+//! The whole-system lab page: the clients and balancer on top, machines in zones below holding
+//! the app replicas and the shards' Raft members (placement as the engine computes it), the
+//! latest request's path hop by hop, the end-to-end numbers, charts, the settings, the event log
+//! and the fault timeline.
+//!
+//! Everything shown comes from `engine::system`; a click on a machine crashes or restarts it
+//! through the lab's own commands (`cmd:0:crash-m:2`), which the run expands into the crash of
+//! every process on it.
+
+use crate::components::event_log::EventLog;
+use crate::components::hooks::{stage_style, use_stage_scale};
+use crate::components::lab::{
+    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
+    LabProps,
+};
+use crate::geometry::{f1, Pt};
+use crate::player::Action;
+use engine::health::Health;
+use engine::raft::Role;
+use engine::scenario::Scenario;
+use engine::sim::Sim;
+use engine::system::front::{Bucket, Done, Front, BUCKET};
+use engine::system::params::{zone_name, Role as Proc};
+use engine::system::{app, measure, SysNode, SystemLab, SystemMetrics, SystemParams};
+use engine::{Fault, SimTime};
+use std::rc::Rc;
+use yew::prelude::*;
+
+const WIDE: f64 = 760.0;
+const NARROW: f64 = 380.0;
+const TOP: f64 = 64.0;
+const CHIP_W: f64 = 70.0;
+const CHIP_H: f64 = 24.0;
+
+fn cmd(text: String) -> Action {
+    Action::Inject(Fault::Command(0, text))
+}
+
+fn narrow_screen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < 600.0)
+}
+
+/// Where zones, machines and process chips are.
+struct Layout {
+    w: f64,
+    vertical: bool,
+    zone_w: f64,
+    machine_w: f64,
+    per_row: usize,
+    box_h: f64,
+    zone_at: Vec<Pt>,
+    zone_h: Vec<f64>,
+    height: f64,
+}
+
+impl Layout {
+    fn of(p: &SystemParams, vertical: bool) -> Layout {
+        let zones = p.zones.max(1);
+        let w = if vertical { NARROW } else { WIDE };
+        let zone_w = if vertical {
+            w - 10.0
+        } else {
+            (w - 10.0) / zones as f64
+        };
+        let machine_w = zone_w - 10.0;
+        let per_row = (((machine_w - 8.0) / (CHIP_W + 4.0)).floor() as usize).max(1);
+        let most = (0..p.machines)
+            .map(|m| p.on_machine(m).len())
+            .max()
+            .unwrap_or(1);
+        let box_h = 24.0 + most.div_ceil(per_row).max(1) as f64 * (CHIP_H + 4.0) + 2.0;
+        let mut zone_at = Vec::new();
+        let mut zone_h = Vec::new();
+        let mut y = TOP;
+        let per_zone = (0..zones)
+            .map(|z| p.zone_machines(z).len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for z in 0..zones {
+            let n = if vertical {
+                p.zone_machines(z).len().max(1)
+            } else {
+                per_zone
+            };
+            let h = 22.0 + n as f64 * (box_h + 6.0) + 2.0;
+            zone_at.push(Pt {
+                x: if vertical {
+                    5.0
+                } else {
+                    5.0 + z as f64 * zone_w
+                },
+                y: if vertical { y } else { TOP },
+            });
+            zone_h.push(h);
+            y = if vertical { y + h + 6.0 } else { TOP + h };
+        }
+        Layout {
+            w,
+            vertical,
+            zone_w,
+            machine_w,
+            per_row,
+            box_h,
+            zone_at,
+            zone_h,
+            height: y + 4.0,
+        }
+    }
+    fn machine_at(&self, p: &SystemParams, m: usize) -> Pt {
+        let z = p.zone_of(m).min(self.zone_at.len() - 1);
+        let row = p.zone_machines(z).iter().position(|&x| x == m).unwrap_or(0);
+        Pt {
+            x: self.zone_at[z].x + 4.0,
+            y: self.zone_at[z].y + 22.0 + row as f64 * (self.box_h + 6.0),
+        }
+    }
+    fn chip_at(&self, origin: Pt, k: usize) -> Pt {
+        Pt {
+            x: origin.x + 6.0 + (k % self.per_row) as f64 * (CHIP_W + 4.0),
+            y: origin.y + 22.0 + (k / self.per_row) as f64 * (CHIP_H + 4.0),
+        }
+    }
+}
+
+/// The page.
+#[component]
+pub fn SystemPage(props: &LabProps) -> Html {
+    let lab = use_lab::<SystemLab>(props.decoded.clone());
+    let sc = use_stage_scale();
+    // Measurements sort every latency: recomputed at most every 250 ms of simulated time.
+    let cache = use_mut_ref(|| {
+        (
+            usize::MAX,
+            SimTime::ZERO,
+            u64::MAX,
+            None::<Rc<SystemMetrics>>,
+        )
+    });
+    let player = &lab.player;
+    let dispatch = &lab.dispatch;
+    let hist = player.hist.borrow();
+    let sim = hist.sim();
+    let p = hist.p;
+    let Some(front) = sim.nodes().first().and_then(|n| n.front()) else {
+        return html! {};
+    };
+    let m = {
+        let run = Rc::as_ptr(&player.hist) as *const () as usize;
+        let mut c = cache.borrow_mut();
+        let stale = c.0 != run
+            || sim.now() < c.1
+            || sim.now().since(c.1).as_us() >= 250_000
+            || (!player.playing && c.2 != sim.steps());
+        if stale || c.3.is_none() {
+            *c = (run, sim.now(), sim.steps(), Some(Rc::new(measure(sim, &p))));
+        }
+        c.3.clone().unwrap_or_else(|| Rc::new(measure(sim, &p)))
+    };
+    let selected = player.selected.filter(|&i| i < p.machines).unwrap_or(0);
+    let followed = front
+        .recent
+        .iter()
+        .rev()
+        .find(|d| !d.hops.is_empty())
+        .cloned();
+    let log = lab.log_lines(sim.trace());
+    html! {
+        <main class="lab cluster system">
+            { lab_head(&lab) }
+            <div class="lab-body">
+                <div class="stage" data-testid="stage" style={stage_style(sc)}>
+                    { lesson_caption(&lab) }
+                    { render_system(sim, &p, front, selected, followed.as_ref(), dispatch) }
+                    <p class="legend">
+                        <span class="key">{"L leader · F follower · C candidate"}</span>
+                        <span>{"Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request."}</span>
+                    </p>
+                </div>
+                <div class="side">
+                    { render_actions(sim, &p, selected, dispatch) }
+                    { render_metrics(&m) }
+                </div>
+            </div>
+            { render_path(&p, followed.as_ref()) }
+            { render_ring(&p) }
+            <Charts buckets={Rc::new(front.series[..front.series.len().saturating_sub(1)].to_vec())} />
+            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
+            <div class="lab-foot">
+                <EventLog lines={log} total={sim.steps()} playing={player.playing} />
+                { fault_timeline(&player.scenario, dispatch) }
+                { render_chaos(&hist.chaos) }
+            </div>
+        </main>
+    }
+}
+
+fn role_letter(r: Role) -> &'static str {
+    match r {
+        Role::Leader => "L",
+        Role::Candidate | Role::PreCandidate => "C",
+        Role::Follower => "F",
+    }
+}
+
+/// The processes on the followed request's path.
+fn on_path(d: Option<&Done>, q: usize) -> bool {
+    d.is_some_and(|d| d.hops.iter().any(|h| h.node as usize == q))
+}
+
+fn render_system(
+    sim: &Sim<SysNode>,
+    p: &SystemParams,
+    front: &Front,
+    selected: usize,
+    followed: Option<&Done>,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let lay = Layout::of(p, narrow_screen());
+    let lb = Pt {
+        x: lay.w / 2.0,
+        y: 26.0,
+    };
+    let mut chips_at: Vec<(usize, Pt)> = Vec::new();
+    let zones = (0..p.zones.max(1)).map(|z| {
+        let o = lay.zone_at[z];
+        html! {
+            <g class="zone">
+                <rect class="zone-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
+                <text class="zone-label" x={f1(o.x + 8.0)} y={f1(o.y + 16.0)}>{ format!("zone {}", zone_name(z)) }</text>
+            </g>
+        }
+    });
+    let machines = (0..p.machines).map(|mi| {
+        let o = lay.machine_at(p, mi);
+        let procs = p.on_machine(mi);
+        let up = procs.iter().filter(|&&q| sim.is_up(q)).count();
+        let status = if procs.is_empty() || up == procs.len() { "up" } else if up == 0 { "down" } else { "suspect" };
+        let alive = status != "down";
+        let action = if alive { cmd(format!("crash-m:{mi}")) } else { cmd(format!("restart-m:{mi}")) };
+        let onclick = {
+            let d = dispatch.clone();
+            Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                d.emit(Action::Select(Some(mi)));
+                d.emit(action.clone());
+            })
+        };
+        let chips = procs.iter().enumerate().map(|(k, &q)| {
+            let at = lay.chip_at(o, k);
+            chips_at.push((q, at));
+            let is_up = sim.is_up(q);
+            let st = if is_up { "up" } else { "down" };
+            let path = on_path(followed, q);
+            match p.role(q) {
+                Proc::App(i) => {
+                    let view = front.views.get(i).map_or(Health::Up, |v| v.status);
+                    html! {
+                        <g class={classes!("chip", "app", format!("st-{st}"), path.then_some("on-path"))}
+                            data-node-id={format!("app{i}")} data-status={st} data-lb={view.as_str()}>
+                            <title>{ format!("app replica {i} on m{mi}: {st}; the balancer believes it {}", view.as_str()) }</title>
+                            <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
+                            <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 16.0)}>{ format!("app{i}{}", if view == Health::Up { "" } else { " ⊘" }) }</text>
+                        </g>
+                    }
+                }
+                Proc::Member(s, j) => {
+                    let mem = sim.nodes().get(q).and_then(|n| n.member());
+                    let (role, term) = mem.map_or((Role::Follower, 0), |m| (m.raft.role, m.raft.current_term));
+                    html! {
+                        <g class={classes!("chip", "member", format!("st-{st}"), format!("r-{}", role.as_str()), path.then_some("on-path"))}
+                            data-node-id={format!("s{s}.{j}")} data-status={st} data-role={role.as_str()} data-term={term.to_string()}>
+                            <title>{ format!("shard {s}, Raft member {j} on m{mi}: {st}, {role} in term {term}") }</title>
+                            <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
+                            <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 16.0)}>{ format!("s{s}.{j} {} t{term}", role_letter(role)) }</text>
+                        </g>
+                    }
+                }
+                Proc::Front => html! {},
+            }
+        }).collect::<Html>();
+        html! {
+            <g class={classes!("machine", format!("st-{status}"), (!alive).then_some("dead"), (selected == mi).then_some("selected"))}
+                data-node-id={format!("m{mi}")} data-status={status} role="button" tabindex="0" {onclick}>
+                <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
+                <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
+                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ format!("m{mi}{}", if alive { "" } else { " · ✕ down" }) }</text>
+                { chips }
+            </g>
+        }
+    }).collect::<Html>();
+    // The followed request's path: balancer → app → each member tried.
+    let centre = |q: usize| {
+        chips_at.iter().find(|(x, _)| *x == q).map(|(_, a)| Pt {
+            x: a.x + CHIP_W / 2.0,
+            y: a.y + CHIP_H / 2.0,
+        })
+    };
+    let path = followed.map(|d| {
+        let mut pts = vec![Pt { x: lb.x, y: lb.y + 14.0 }];
+        pts.extend(d.hops.iter().filter_map(|h| centre(h.node as usize)));
+        let segs = pts.windows(2).map(|w| {
+            html! { <line class="path-line" x1={f1(w[0].x)} y1={f1(w[0].y)} x2={f1(w[1].x)} y2={f1(w[1].y)} /> }
+        });
+        html! { <g class="path" data-testid="path">{ for segs }</g> }
+    });
+    let up_apps = front.views.iter().filter(|v| v.eligible()).count();
+    let half = (lay.w / 2.0 - 10.0).min(190.0);
+    html! {
+        <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
+            viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="system" role="group"
+            aria-label="The balancer, and machines in zones holding app replicas and shard members">
+            { for zones }
+            <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
+                <rect x={f1(lb.x - half)} y={f1(lb.y - 17.0)} width={f1(2.0 * half)} height="30" rx="8" />
+                <text x={f1(lb.x)} y={f1(lb.y + 4.0)} text-anchor="middle">
+                    { if lay.vertical {
+                        format!("balancer ({}) · {up_apps}/{} apps · {} req/s", p.strategy.as_str(), p.apps, p.rps)
+                    } else {
+                        format!("clients → balancer ({}) · {up_apps} of {} apps in rotation · {} req/s", p.strategy.as_str(), p.apps, p.rps)
+                    } }
+                </text>
+            </g>
+            { machines }
+            { path }
+        </svg>
+    }
+}
+
+fn render_actions(
+    sim: &Sim<SysNode>,
+    p: &SystemParams,
+    m: usize,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let procs = p.on_machine(m);
+    let alive = procs.is_empty() || procs.iter().any(|&q| sim.is_up(q));
+    let zone = p.zone_of(m);
+    let z = zone_name(zone);
+    let zone_procs: Vec<usize> = p
+        .zone_machines(zone)
+        .iter()
+        .flat_map(|&x| p.on_machine(x))
+        .collect();
+    let zone_up = zone_procs.iter().any(|&q| sim.is_up(q));
+    let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
+    html! {
+        <section class="panel actions" data-testid="actions">
+            <h2>{ format!("Break it (m{m}, zone {z})") }</h2>
+            <div class="buttons">
+                { action_button(dispatch, "crash-machine", &format!("Crash m{m}"), cmd(format!("crash-m:{m}")), alive) }
+                { action_button(dispatch, "restart-machine", &format!("Restart m{m}"), cmd(format!("restart-m:{m}")), !alive) }
+                { action_button(dispatch, "isolate-machine", &format!("Cut m{m} off"), cmd(format!("isolate-m:{m}")), alive) }
+                { action_button(dispatch, "zone-down", &format!("Fail zone {z}"), cmd(format!("zone-down:{z}")), zone_up) }
+                { action_button(dispatch, "zone-up", &format!("Restore zone {z}"), cmd(format!("zone-up:{z}")), zone_down) }
+                { action_button(dispatch, "zone-split", &format!("Cut zone {z} off"), cmd(format!("zone-split:{z}")), true) }
+                { action_button(dispatch, "heal", "Heal the network", Action::Inject(Fault::Heal), true) }
+            </div>
+        </section>
+    }
+}
+
+fn opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("–".into(), |x| format!("{x:.1}{unit}"))
+}
+
+fn list(v: &[Option<f64>]) -> String {
+    if v.is_empty() {
+        return "–".into();
+    }
+    v.iter()
+        .map(|x| x.map_or("not yet".into(), |x| format!("{x:.0} ms")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn render_metrics(m: &SystemMetrics) -> Html {
+    let row = |k: &str, v: String, id: &str, value: f64| {
+        html! { <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
+    };
+    let anomaly = m
+        .first_anomaly
+        .clone()
+        .unwrap_or_else(|| "none: every client saw a linearizable history".into());
+    html! {
+        <section class="panel metrics" data-testid="metrics">
+            <h2>{"What the clients saw"}</h2>
+            <table>
+                { row("success rate", opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"), "success", m.success_pct.unwrap_or(100.0)) }
+                { row("answered / failed", format!("{} / {}", m.ok, m.failed), "failed", m.failed as f64) }
+                { row("latency p50 / p99", format!("{} / {}", opt(m.p50_ms, " ms"), opt(m.p99_ms, " ms")), "p99", m.p99_ms.unwrap_or(0.0)) }
+                { row("timeouts · retries", format!("{} · {}", m.timeouts, m.retries), "timeouts", m.timeouts as f64) }
+                { row("availability measured / formula", format!("{} / {:.3} %", opt(m.availability_pct, " %"), m.formula_pct), "availability", m.availability_pct.unwrap_or(100.0)) }
+                { row("balancer ejected a crashed app after", list(&m.lb_ejection_ms), "ejection", m.lb_ejection_ms.iter().flatten().copied().fold(0.0, f64::max)) }
+                { row("new shard leader after", list(&m.reelection_ms), "reelection", m.reelection_ms.iter().flatten().copied().fold(0.0, f64::max)) }
+                { row("where the time went (mean ms)", format!("retries {:.1} · lb↔app {:.1} · app↔shard {:.1} · leader {:.1}", m.split.client_retries_ms, m.split.lb_app_ms, m.split.app_shard_ms, m.split.leader_ms), "split", m.split.leader_ms) }
+                { row("reads: lease or at once · ReadIndex · refused", format!("{} · {} · {}", m.reads[0], m.reads[1], m.reads[2]), "reads", m.reads[1] as f64) }
+                { row("Raft invariants", m.first_violation.clone().unwrap_or_else(|| "hold in every shard".into()), "raft", m.raft_violations as f64) }
+                { row(&format!("linearizability ({} responses checked)", m.checked), format!("{} anomalies · {anomaly}", m.anomalies), "anomalies", m.anomalies as f64) }
+            </table>
+        </section>
+    }
+}
+
+/// The followed request, hop by hop, with where its time went.
+fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
+    let Some(d) = d else {
+        return html! { <section class="panel hops" data-testid="hops"><h2>{"Follow a request"}</h2><p class="muted">{"No request answered yet."}</p></section> };
+    };
+    let ms = |us: u64| us as f64 / 1000.0;
+    let t0 = d.invoked.as_us();
+    let mut items = vec![html! {
+        <li data-testid="hop" data-at="lb">{ format!("{:.1} ms · client → balancer: {} (attempt {} of this operation{})", 0.0, d.op, d.attempts, if d.attempts > 1 { format!(", {:.1} ms lost to earlier attempts", ms(d.sent.as_us() - t0)) } else { String::new() }) }</li>
+    }];
+    for (k, h) in d.hops.iter().enumerate() {
+        let name = p.name(h.node as usize);
+        let what = if k == 0 {
+            format!(
+                "{name}: finds the key's shard on the ring, asks its leader; left after {:.1} ms",
+                ms(h.depart_us.saturating_sub(h.arrive_us))
+            )
+        } else if h.depart_us == u64::MAX {
+            format!("{name}: no answer, the app gave up after its timeout")
+        } else if k + 1 == d.hops.len() {
+            format!(
+                "{name}: {} in {:.1} ms",
+                if matches!(d.op, engine::system::Op::Write(..)) {
+                    "committed by Raft"
+                } else {
+                    "read served"
+                },
+                ms(h.depart_us - h.arrive_us)
+            )
+        } else {
+            format!(
+                "{name}: not the leader, redirected ({:.1} ms)",
+                ms(h.depart_us.saturating_sub(h.arrive_us))
+            )
+        };
+        items.push(html! {
+            <li data-testid="hop" data-at={name.clone()}>{ format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0))) }</li>
+        });
+    }
+    items.push(html! {
+        <li data-testid="hop" data-at="client">{ format!("{:.1} ms · answer at the client{}", ms(d.finished.as_us() - t0), d.result.map(|v| format!(": {v}")).unwrap_or_default()) }</li>
+    });
+    html! {
+        <section class="panel hops" data-testid="hops">
+            <h2>{ format!("Follow a request: #{} {}", d.id, d.op) }</h2>
+            <ol class="hop-list">{ for items }</ol>
+        </section>
+    }
+}
+
+fn render_ring(p: &SystemParams) -> Html {
+    let ring = app::shard_ring(p);
+    let rows = (0..p.shards).map(|s| {
+        let keys: Vec<String> = (0..p.keys).filter(|&k| app::shard_of(&ring, k) == s).map(|k| format!("k{k}")).collect();
+        html! { <li data-testid="shard-keys">{ format!("shard {s} ({} members): {}", p.rf, if keys.is_empty() { "no key".into() } else { keys.join(" ") }) }</li> }
+    });
+    html! {
+        <section class="panel ring-keys" data-testid="ring">
+            <h2>{ format!("The ring: {} virtual nodes per shard", p.vnodes) }</h2>
+            <ul>{ for rows }</ul>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChartsProps {
+    buckets: Rc<Vec<Bucket>>,
+}
+
+fn chart(id: &str, title: &str, n: usize, lines: Vec<(&str, Vec<f64>)>) -> Html {
+    let (w, h) = (360.0, 140.0);
+    let (x0, y0, y1) = (44.0, h - 22.0, 22.0);
+    let span = (n as f64).max(60.0);
+    let x = |k: usize| x0 + (w - x0 - 8.0) * (k as f64 + 1.0).min(span) / span;
+    let max = lines
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let y = |v: f64| y0 - (y0 - y1) * v / max;
+    let polys = lines.iter().map(|(cls, v)| {
+        let pts: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(k, v)| format!("{:.1},{:.1}", x(k), y(*v)))
+            .collect();
+        html! { <polyline class={cls.to_string()} points={pts.join(" ")} /> }
+    });
+    html! {
+        <svg viewBox={format!("0 0 {w} {h}")} class="chart cl-chart" data-testid={format!("chart-{id}")} role="img" aria-label={title.to_string()}>
+            <text class="c-title" x={f1(x0)} y="14">{ title.to_string() }</text>
+            <line class="axis" x1={f1(x0)} y1={f1(y0)} x2={f1(w - 8.0)} y2={f1(y0)} />
+            <line class="axis" x1={f1(x0)} y1={f1(y1)} x2={f1(x0)} y2={f1(y0)} />
+            <text class="tick" x={f1(x0 - 4.0)} y={f1(y1 + 4.0)} text-anchor="end">{ format!("{max:.0}") }</text>
+            <text class="tick" x={f1(x0 - 4.0)} y={f1(y0 + 4.0)} text-anchor="end">{"0"}</text>
+            <text class="tick" x={f1(x0)} y={f1(h - 4.0)}>{"0 s"}</text>
+            <text class="tick" x={f1(w - 8.0)} y={f1(h - 4.0)} text-anchor="end">{ format!("{span:.0} s") }</text>
+            { for polys }
+        </svg>
+    }
+}
+
+#[component]
+fn Charts(props: &ChartsProps) -> Html {
+    let s = &props.buckets[..];
+    let per_s = 1e6 / BUCKET.as_us() as f64;
+    let col = |f: &dyn Fn(&Bucket) -> f64| s.iter().map(f).collect::<Vec<f64>>();
+    html! {
+        <section class="charts-row cl-charts" data-testid="charts">
+            { chart("answers", "Requests per second: answered · failed", s.len(), vec![
+                ("ok-line", col(&|b| b.ok as f64 * per_s)),
+                ("err-line", col(&|b| b.failed as f64 * per_s)),
+            ]) }
+            { chart("latency", "Latency p99 per second, ms", s.len(), vec![
+                ("p99", col(&|b| b.p99_ms().unwrap_or(0) as f64)),
+            ]) }
+        </section>
+    }
+}
+
+#[derive(Properties, Clone)]
+struct SettingsProps {
+    scenario: Scenario,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for SettingsProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.scenario == o.scenario
+    }
+}
+
+#[component]
+fn Settings(props: &SettingsProps) -> Html {
+    let (s, dispatch) = (&props.scenario, &props.dispatch);
+    let g = |key: &'static str, label: &str| setting::<SystemLab>(s, dispatch, key, label);
+    html! {
+        <section class="panel settings" data-testid="settings">
+            <h2>{"Lab settings"}</h2>
+            <p class="muted">{"Changing a setting replays the run to the same time with the same requests (the seed)."}</p>
+            <h3>{"Machines and placement"}</h3>
+            <div class="form">
+                { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–12") }
+                { g("zones", "zones") }{ g("apps", "app replicas") }{ g("shards", "shards") }{ g("rf", "members per shard") }
+                { g("spread", "spread across zones") }{ g("vn", "vnodes per shard") }
+            </div>
+            <h3>{"Clients and balancer"}</h3>
+            <div class="form">
+                { g("rps", "req/s") }{ g("keys", "keys") }{ g("wr", "writes %") }{ g("cto", "client timeout ms") }{ g("tries", "attempts") }
+                { g("lb", "strategy") }{ g("hc", "health checks") }{ g("hci", "check every ms") }{ g("fall", "fall") }{ g("rise", "rise") }
+            </div>
+            <h3>{"Shards (Raft)"}</h3>
+            <div class="form">
+                { g("reads", "reads") }{ g("cq", "check-quorum") }{ g("et", "election timeout ms") }{ g("hb", "heartbeat ms") }{ g("ato", "app try timeout ms") }
+            </div>
+            <h3>{"Chaos"}</h3>
+            <div class="form">
+                { g("chaos", "faults per minute") }{ g("cat", "from ms") }{ g("clen", "for ms") }
+            </div>
+        </section>
+    }
+}
+
+/// The chaos mode's faults, drawn from the seed (the link's `chaos=` stands for them).
+fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
+    if chaos.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="panel faults chaos" data-testid="chaos">
+            <h2>{"Chaos (from the seed)"}</h2>
+            <ul class="fault-list">
+                { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
+            </ul>
+        </section>
+    }
+}

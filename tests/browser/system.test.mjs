@@ -1,0 +1,93 @@
+// Browser tests of the whole-system lab (issue 15) against its test hooks: machines
+// [data-node-id=mN] with data-status up|suspect|down; app replicas [data-node-id=appN] with
+// data-status (running or not) and data-lb (the balancer's view); shard members
+// [data-node-id=sS.J] with data-status, data-role and data-term; the balancer [data-node-id=lb];
+// the followed request's hops [data-testid=hop]; metrics [data-testid=m-*] with data-value.
+// Every preset is chosen from the menu like a user would, and opens at its own t= position.
+
+import assert from 'node:assert/strict';
+import { browserTest, choosePreset, waitUntil } from './lib.mjs';
+
+async function metric(page, id) {
+  return Number(await page.getByTestId(`m-${id}`).getAttribute('data-value'));
+}
+
+async function openPreset(openPage, id, tMs) {
+  const page = await openPage('lab=system');
+  await choosePreset(page, id);
+  await page.getByTestId('preset-lesson').waitFor();
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= tMs, {
+    timeout: 60_000,
+    message: `the preset replayed to ${tMs} ms`,
+  });
+  return page;
+}
+
+const attr = (page, sel, a) => page.locator(sel).first().getAttribute(a);
+const count = (page, sel) => page.locator(sel).count();
+
+browserTest('the system is drawn in layers on machines, and a request can be followed hop by hop', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  assert.equal(await count(page, '[data-node-id^=m]'), 9, 'nine machines');
+  assert.equal(await count(page, 'g[data-node-id^=app]'), 3);
+  assert.equal(await count(page, '[data-role][data-term]'), 9, 'three shards of three members');
+  assert.equal(await count(page, '[data-role=leader]'), 3, 'one leader per shard');
+  assert.equal(await attr(page, '[data-node-id=lb]', 'data-status'), 'up');
+  const hops = await count(page, '[data-testid=hop]');
+  assert.ok(hops >= 4, `client, app, shard leader, answer: ${hops} hops`);
+  assert.equal(await page.locator('[data-testid=hop]').last().getAttribute('data-at'), 'client');
+  assert.ok((await metric(page, 'success')) > 99);
+});
+
+browserTest('clicking a machine crashes everything on it, and clicking again restarts it', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  await page.locator('[data-node-id=m1]').dispatchEvent('click');
+  await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-status')) === 'down', { message: 'm1 down' });
+  assert.equal(await attr(page, '[data-node-id=app1]', 'data-status'), 'down');
+  assert.equal(await attr(page, '[data-node-id="s0.1"]', 'data-status'), 'down');
+  await waitUntil(async () => (await page.locator('[data-testid=fault-entry]').allTextContents()).join(' ').includes('crash-m:1'), { message: 'the click is on the timeline' });
+  await page.locator('[data-node-id=m1]').dispatchEvent('click');
+  await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-status')) === 'up', { message: 'm1 up again' });
+});
+
+browserTest('a machine hosting a shard leader dies: ejection, re-election, retries, no anomaly', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-leader-machine-dies', 15_000);
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'down');
+  assert.equal(await attr(page, '[data-node-id=app1]', 'data-lb'), 'down', 'the balancer took app1 out');
+  assert.equal(await count(page, '[data-node-id^="s0."][data-role=leader][data-status=up]'), 1, 'shard 0 has a new leader');
+  assert.equal(await metric(page, 'ejection'), 1000);
+  assert.ok((await metric(page, 'reelection')) > 0);
+  assert.ok((await metric(page, 'timeouts')) > 10);
+  assert.equal(await metric(page, 'anomalies'), 0);
+});
+
+browserTest('a zone fails: spread placement keeps serving, packed placement is an outage', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-zone-spread', 15_000);
+  assert.equal(await count(page, '[data-role=leader][data-status=up]'), 3, 'every shard still leads');
+  assert.equal(await metric(page, 'failed'), 0);
+  await choosePreset(page, 'system-zone-packed');
+  await waitUntil(async () => (await page.getByTestId('preset-lesson').textContent()).includes('Packed'), { message: 'second preset' });
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 15_000, { timeout: 60_000, message: 'replayed' });
+  assert.ok((await metric(page, 'success')) < 40);
+  assert.equal(await count(page, '[data-node-id^=app][data-status=up]'), 0, 'every app was in zone a');
+});
+
+browserTest('a minority leader without a lease serves stale reads; with leases none', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-stale-reads', 15_000);
+  assert.ok((await metric(page, 'anomalies')) > 10);
+  assert.match(await page.getByTestId('m-anomalies').textContent(), /get k\d+ →/);
+  await choosePreset(page, 'system-stale-reads-lease');
+  await waitUntil(async () => (await page.getByTestId('preset-lesson').textContent()).includes('leases (the default)'), { message: 'second preset' });
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 15_000, { timeout: 60_000, message: 'replayed' });
+  assert.equal(await metric(page, 'anomalies'), 0);
+});
+
+browserTest('chaos for a minute: random faults on the timeline, the formula, no anomaly', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-chaos', 75_000);
+  assert.equal(await metric(page, 'anomalies'), 0);
+  assert.ok((await metric(page, 'reelection')) > 0);
+  assert.ok((await count(page, '[data-testid=chaos-entry]')) >= 6, 'the chaos faults are listed with the timeline');
+  await page.getByTestId('chart-answers').waitFor();
+});
