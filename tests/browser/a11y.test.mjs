@@ -1,5 +1,6 @@
 // Accessibility audit (issue 14): axe-core (npm, the engine most audits use) on every page — the
-// home page and each lab of the loader list in index.html — at 1280×720 and on a 360×740 phone.
+// home page and each lab of the loader list in index.html — at 1280×720 and on a 360×740 phone,
+// and in the dark theme (the system's prefers-color-scheme) at 1280×720.
 // A serious or critical finding fails the test, listed with the rule, its help and where it is.
 
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ const PAGES = ['', ...LABS.map((l) => `lab=${l}`)];
 const SIZES = [
   { name: '1280×720', viewport: { width: 1280, height: 720 } },
   { name: 'phone', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+  { name: 'dark 1280×720', viewport: { width: 1280, height: 720 }, colorScheme: 'dark' },
 ];
 
 let env;
@@ -58,7 +60,7 @@ async function audit(query, size) {
 
 assert.ok(LABS.length >= 6, `the loader list in index.html: ${LABS}`);
 for (const q of PAGES) {
-  test(`axe finds nothing serious on ${q || 'the home page'} at 1280×720 and on a phone`, { timeout: 90_000 }, async () => {
+  test(`axe finds nothing serious on ${q || 'the home page'} at 1280×720, on a phone and in the dark theme`, { timeout: 90_000 }, async () => {
     const found = [];
     for (const size of SIZES) {
       for (const line of await audit(q, size)) found.push(`${size.name}: ${line}`);
