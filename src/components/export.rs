@@ -74,8 +74,8 @@ pub fn stage_svg() -> Option<(String, f64, f64)> {
         let (Ok(a), Ok(b)) = (a.dyn_into::<Element>(), b.dyn_into::<Element>()) else {
             continue;
         };
+        // Classes stay (names to restyle by); the look no longer depends on them.
         let _ = b.set_attribute("style", &inline_style(&w, &a));
-        let _ = b.remove_attribute("class");
     }
     let r = svg.get_bounding_client_rect();
     let (width, height) = (r.width().round().max(1.0), r.height().round().max(1.0));

@@ -59,7 +59,7 @@ browserTest('presenter mode: a toggle kept in the link, the stage fills the scre
   assert.ok(await rootHas(page, 'data-present'));
   // Tab reaches the toggle (the head shows while focused); leaving drops the key.
   await page.getByTestId('present').focus();
-  assert.equal(await opacity(page.locator('.lab-head')), 1);
+  await waitUntil(async () => (await opacity(page.locator('.lab-head'))) === 1, { message: 'head shown while focused' });
   await page.getByTestId('present').click();
   await waitUntil(async () => !(await rootHas(page, 'data-present')), { message: 'presenter mode off' });
   assert.equal(params(page).present, undefined);
@@ -217,16 +217,17 @@ browserTest('export the stage as a standalone SVG (parses, has every node, looks
       error: doc.querySelector('parsererror')?.textContent ?? null,
       root: doc.documentElement.localName,
       nodes: [...doc.querySelectorAll('[data-node-id]')].map((n) => n.getAttribute('data-node-id')),
-      classes: doc.querySelectorAll('[class]').length,
+      unstyled: [...doc.querySelectorAll('circle, rect, path, line, text')].filter((e) => !e.getAttribute('style') && !e.getAttribute('fill')).length,
     };
   }, svg);
   assert.equal(parsed.error, null);
   assert.equal(parsed.root, 'svg');
-  assert.deepEqual(parsed.nodes.sort(), ['1', '2', '3', '4', '5']);
+  assert.equal(parsed.unstyled, 0, 'every shape carries its style');
+  assert.deepEqual(parsed.nodes.sort(), ['0', '1', '2', '3', '4']);
   // Outside the page (no style sheet): the same colours.
   const alone = await session.context.newPage();
   await alone.goto(`data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`);
-  const aloneFill = await alone.evaluate(() => getComputedStyle(document.querySelector('[data-node-id] circle, [data-node-id] ellipse, [data-node-id] path')).fill);
+  const aloneFill = await alone.evaluate(() => getComputedStyle(document.querySelector('[data-node-id] .body')).fill);
   assert.equal(aloneFill, stageFill);
   await alone.close();
 
