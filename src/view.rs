@@ -95,9 +95,9 @@ pub fn PresentToggle() -> Html {
         })
     };
     html! {
-        <button class="present-toggle" data-testid="present" aria-pressed={on.to_string()} {onclick}
+        <button class="present-toggle" data-testid="present" aria-pressed={on.to_string()} aria-label="Present" {onclick}
             title="Presenter mode: large type, high contrast, the stage fills the screen; the controls show when hovered or focused (kept in the link as present=1)">
-            { if *on { "⛶ Leave presenter" } else { "⛶ Present" } }
+            <span aria-hidden="true">{"▣"}</span><span class="present-label">{" Present"}</span>
         </button>
     }
 }
