@@ -12,7 +12,8 @@ import { APP_READY, ROOT, launchBrowser, startServer } from './lib.mjs';
 const AXE = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const html = await readFile(join(ROOT, 'index.html'), 'utf8');
 const LABS = JSON.parse(html.match(/const labs = (\[[^\]]*\])/)[1]);
-const PAGES = ['', ...LABS.map((l) => `lab=${l}`)];
+// Presenter and embed modes (one lab each: the modes are the same style sheet on every lab).
+const PAGES = ['', ...LABS.map((l) => `lab=${l}`), 'lab=raft&present=1', 'lab=heartbeat&embed=1'];
 const SIZES = [
   { name: '1280×720', viewport: { width: 1280, height: 720 } },
   { name: 'phone', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
@@ -38,7 +39,7 @@ async function audit(query, size) {
   try {
     const page = await ctx.newPage();
     await page.goto(`${server.origin}/?${query}`);
-    await page.waitForSelector(APP_READY);
+    await page.waitForSelector(APP_READY, { state: 'attached' }); // hidden in presenter and embed modes
     await page.addScriptTag({ content: AXE });
     const violations = await page.evaluate(async () => {
       const r = await window.axe.run(document, { resultTypes: ['violations'] });
