@@ -54,7 +54,7 @@ pub fn Shell(props: &ShellProps) -> Html {
             <header class="top" data-testid="app-ready">
                 <a href="./" class="brand" data-testid="home-link">{"HA Playground"}</a>
                 <span class="tagline">{"interactive high-availability labs"}</span>
-                <crate::view::ThemeSwitch />
+                { crate::view::theme_switch() }
             </header>
             { props.children.clone() }
             <footer class="foot">{"Deterministic simulation: a link replays the same run, event for event, on every machine."}</footer>

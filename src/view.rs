@@ -79,23 +79,23 @@ fn theme_call(mode: Option<&str>) -> String {
 
 /// The presenter-mode toggle (`data-testid=present`, in every lab's head): large type, high
 /// contrast, the stage filling the screen, the controls shown when hovered or focused. Kept in
-/// the link (`present=1`).
-#[component]
-pub fn PresentToggle() -> Html {
-    let on = use_state(|| current().present);
-    let onclick = {
-        let on = on.clone();
-        Callback::from(move |_: MouseEvent| {
-            let v = View {
-                present: !*on,
-                ..current()
-            };
-            set(v);
-            on.set(v.present);
-        })
-    };
+/// the link (`present=1`). Plain functions, not components (each component costs every bundle).
+pub fn present_toggle() -> Html {
+    let onclick = Callback::from(move |e: MouseEvent| {
+        let v = View {
+            present: !current().present,
+            ..current()
+        };
+        set(v);
+        if let Some(b) = e
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = b.set_attribute("aria-pressed", if v.present { "true" } else { "false" });
+        }
+    });
     html! {
-        <button class="present-toggle" data-testid="present" aria-pressed={on.to_string()} aria-label="Present" {onclick}
+        <button class="present-toggle" data-testid="present" aria-pressed={current().present.to_string()} aria-label="Present" {onclick}
             title="Presenter mode: large type, high contrast, the stage fills the screen; the controls show when hovered or focused (kept in the link as present=1)">
             <span aria-hidden="true">{"▣"}</span><span class="present-label">{" Present"}</span>
         </button>
@@ -105,24 +105,20 @@ pub fn PresentToggle() -> Html {
 /// The theme switch (`data-testid=theme`, in the header of every page): Auto follows the
 /// system's `prefers-color-scheme`; Light and Dark are kept in this browser (localStorage). A
 /// link's `theme=` wins over it; choosing here drops that key from the address bar.
-#[component]
-pub fn ThemeSwitch() -> Html {
-    let mode = use_state(|| theme_call(None));
-    let onchange = {
-        let mode = mode.clone();
-        Callback::from(move |e: Event| {
-            let value = e
-                .target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value();
-            let v = current();
-            if v.theme.is_some() {
-                set(View { theme: None, ..v });
-            }
-            mode.set(theme_call(Some(&value)));
-        })
-    };
+pub fn theme_switch() -> Html {
+    let mode = theme_call(None);
+    let onchange = Callback::from(move |e: Event| {
+        let value = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        let v = current();
+        if v.theme.is_some() {
+            set(View { theme: None, ..v });
+        }
+        theme_call(Some(&value));
+    });
     let opt = |value: &'static str, label: &'static str| {
-        html! { <option {value} selected={*mode == value}>{ label }</option> }
+        html! { <option {value} selected={mode == value}>{ label }</option> }
     };
     html! {
         <label class="theme-switch" title="Colours: follow the system, or always light or dark (kept in this browser; a link's theme= wins)">

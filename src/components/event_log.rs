@@ -109,7 +109,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
     let hidden = props.total.saturating_sub(shown as u64);
     html! {
         <>
-        <Announcer lines={props.lines.clone()} playing={props.playing} />
+        { announcer(&props.lines, props.playing) }
         <section class="panel log-panel">
             <h2>{"Event log"}<span class="muted">{ format!(" — {} events, newest first", props.total) }</span></h2>
             <ol class="event-log" data-testid="event-log">
@@ -152,11 +152,18 @@ const NEWS: [&str; 18] = [
     "evict",
 ];
 
+/// True when note `n` names a change ([`NEWS`]). A byte-window search: `str::contains` would
+/// link the general substring searcher into every bundle for this alone.
+fn is_news(n: &str) -> bool {
+    NEWS.iter()
+        .any(|w| n.as_bytes().windows(w.len()).any(|x| x == w.as_bytes()))
+}
+
 /// How much a line is worth announcing: a fault 3, a note with news 2, another note 1.
 fn weight(l: &LogLine) -> u8 {
     if l.kind == "ev-fault" {
         3
-    } else if l.notes.iter().any(|n| NEWS.iter().any(|w| n.contains(w))) {
+    } else if l.notes.iter().any(|n| is_news(n)) {
         2
     } else {
         u8::from(!l.notes.is_empty())
@@ -180,7 +187,7 @@ fn sentence(l: &LogLine) -> String {
     let note = l
         .notes
         .iter()
-        .find(|n| NEWS.iter().any(|w| n.contains(w)))
+        .find(|n| is_news(n))
         .or_else(|| l.notes.first());
     match (l.kind, who, note) {
         ("ev-fault", _, _) | (_, _, None) => format!("{time}: {what}"),
@@ -199,26 +206,27 @@ struct Said {
     text: String,
 }
 
-/// Props of [`Announcer`].
-#[derive(Properties, PartialEq, Clone)]
-struct AnnouncerProps {
-    lines: Rc<Vec<LogLine>>,
-    playing: bool,
+thread_local! {
+    /// What the page's live region said last (one region per page).
+    static SAID: std::cell::RefCell<Said> = std::cell::RefCell::new(Said::default());
 }
 
 /// An ARIA live region (`data-testid=announce`, visually hidden) telling a screen reader what
 /// the run does at a readable rate: while playing, at most one sentence a second, the most
 /// telling event since the last one (a fault, then a role or verdict change) and how many
 /// events went by; one step forward or back says that event; scrubbing and jumps stay quiet.
-#[component]
-fn Announcer(props: &AnnouncerProps) -> Html {
-    let said = use_mut_ref(Said::default);
-    let mut s = said.borrow_mut();
-    let newest = props.lines.last().map_or(0, |l| l.step);
+/// `lines`: the most recent lines, oldest first. A plain function over a page-wide state (a
+/// component would cost every bundle its own machinery).
+pub fn announcer(lines: &[LogLine], playing: bool) -> Html {
+    SAID.with(|said| announce(&mut said.borrow_mut(), lines, playing))
+}
+
+fn announce(s: &mut Said, lines: &[LogLine], playing: bool) -> Html {
+    let newest = lines.last().map_or(0, |l| l.step);
     let now = crate::web::now_ms();
-    if props.playing {
+    if playing {
         if newest > s.step && now - s.at_ms >= ANNOUNCE_EVERY_MS {
-            let fresh: Vec<&LogLine> = props.lines.iter().filter(|l| l.step > s.step).collect();
+            let fresh: Vec<&LogLine> = lines.iter().filter(|l| l.step > s.step).collect();
             // The most telling line; the latest of equals (the state now).
             if let Some(best) = fresh
                 .iter()
@@ -238,7 +246,7 @@ fn Announcer(props: &AnnouncerProps) -> Html {
             s.step = newest;
         }
     } else if newest == s.step + 1 {
-        s.text = props.lines.last().map(sentence).unwrap_or_default();
+        s.text = lines.last().map(sentence).unwrap_or_default();
         s.step = newest;
     } else if newest + 1 == s.step {
         s.text = format!("back to event {newest}");

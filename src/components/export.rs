@@ -78,10 +78,12 @@ pub fn stage_svg() -> Option<(String, f64, f64)> {
         let _ = b.set_attribute("style", &inline_style(&w, &a));
     }
     let r = svg.get_bounding_client_rect();
+    // Whole pixels, written as integers: `f64`'s shortest `Display` would link about 10 KB of
+    // float formatting into every bundle.
     let (width, height) = (r.width().round().max(1.0), r.height().round().max(1.0));
     let _ = copy.set_attribute("xmlns", "http://www.w3.org/2000/svg");
-    let _ = copy.set_attribute("width", &width.to_string());
-    let _ = copy.set_attribute("height", &height.to_string());
+    let _ = copy.set_attribute("width", &(width as u32).to_string());
+    let _ = copy.set_attribute("height", &(height as u32).to_string());
     let _ = copy.set_attribute("style", &inline_style(&w, &svg));
     // The stage's background under the picture (a PNG has no page behind it).
     let doc = w.document()?;

@@ -136,7 +136,7 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 <h1>{ player.fns.title }</h1>
                 { render_presets(player.fns.presets, player.fns.decode, player.lesson.map(|p| p.id), &lab.dispatch) }
                 { crate::components::lesson::lesson_tools(lab) }
-                <crate::view::PresentToggle />
+                { crate::view::present_toggle() }
                 if crate::view::current().embed {
                     { crate::view::open_in_playground(get_link_query(player)) }
                 }

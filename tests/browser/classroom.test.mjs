@@ -198,6 +198,14 @@ browserTest('the live region announces the run while playing, at most about once
   await page.getByTestId('step').click();
   await waitUntil(async () => (await page.evaluate(() => window.said.length)) > quiet, { message: 'a step is announced' });
   assert.match(await live.textContent(), /ms: /);
+
+  // The ring lab's events are its operations.
+  await openPage('lab=ring&n=10&vn=160&ops=1000:add:n10&t=900');
+  await page.getByTestId('play').click();
+  await waitUntil(async () => /1000ms: add:n10/.test(await page.getByTestId('announce').textContent()), {
+    timeout: 20_000,
+    message: 'the ring operation announced',
+  });
 });
 
 browserTest('export the stage as a standalone SVG (parses, has every node, looks the same outside the page) and as a PNG', async ({ openPage, session }) => {

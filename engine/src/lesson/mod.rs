@@ -629,7 +629,8 @@ pub fn open_for<L: Lab>(link: &str) -> Option<Opened> {
         })
     };
     if let Some((_, v)) = carried {
-        match link::read(v, &check_link_any) {
+        // This lab's decoder only: a page links only its own lab (`check_link_for`).
+        match link::read(v, &check_link_for::<L>) {
             Ok(l) => return Some(open_at::<L>(l, step_raw.as_deref(), errors)),
             Err(e) => {
                 err(
