@@ -87,9 +87,11 @@ pub fn present_toggle() -> Html {
             ..current()
         };
         set(v);
+        // The button itself (the target may be its icon; Yew delegates listeners, so
+        // `current_target` is not the button).
         if let Some(b) = e
-            .current_target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .target_dyn_into::<web_sys::Element>()
+            .and_then(|t| t.closest("button").ok().flatten())
         {
             let _ = b.set_attribute("aria-pressed", if v.present { "true" } else { "false" });
         }
