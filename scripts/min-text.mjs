@@ -16,7 +16,7 @@ try {
       const ctx = await browser.newContext(size);
       const page = await ctx.newPage();
       await page.goto(`${server.origin}/?${q}`);
-      await page.waitForSelector(APP_READY);
+      await page.waitForSelector(APP_READY, { state: 'attached' }); // hidden in presenter and embed modes
       await page.waitForTimeout(500);
       const min = await page.evaluate(() => Math.min(...[...document.querySelectorAll('[data-testid=stage] svg text')]
         .filter((t) => t.textContent.trim())

@@ -24,7 +24,7 @@ try {
       const ctx = await browser.newContext(size);
       const page = await ctx.newPage();
       await page.goto(`${server.origin}/?${q}`);
-      await page.waitForSelector(APP_READY);
+      await page.waitForSelector(APP_READY, { state: 'attached' }); // hidden in presenter and embed modes
       await page.waitForTimeout(400);
       const info = await page.evaluate(() => {
         const stage = document.querySelector('[data-testid=stage] svg');

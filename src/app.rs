@@ -27,9 +27,14 @@ pub fn decoded_location_for<L: engine::lab::Lab>() -> Rc<Decoded> {
             }
             let mut d = engine::scenario::decode_for::<L>(&o.link);
             d.errors.splice(0..0, o.errors);
+            d.errors.extend(crate::view::errors());
             Rc::new(d)
         }
-        None => Rc::new(engine::scenario::decode_for::<L>(&query)),
+        None => {
+            let mut d = engine::scenario::decode_for::<L>(&query);
+            d.errors.extend(crate::view::errors());
+            Rc::new(d)
+        }
     }
 }
 
@@ -49,6 +54,7 @@ pub fn Shell(props: &ShellProps) -> Html {
             <header class="top" data-testid="app-ready">
                 <a href="./" class="brand" data-testid="home-link">{"HA Playground"}</a>
                 <span class="tagline">{"interactive high-availability labs"}</span>
+                { crate::view::theme_switch() }
             </header>
             { props.children.clone() }
             <footer class="foot">{"Deterministic simulation: a link replays the same run, event for event, on every machine."}</footer>
@@ -65,12 +71,14 @@ pub fn HomeApp() -> Html {
         Some(Ok(link)) => web::navigate(&link),
         Some(Err(e)) => {
             let d = Rc::make_mut(&mut d);
-            d.errors
-                .retain(|x| x.param != "lesson" && x.param != "step");
+            d.errors.retain(|x| {
+                x.param != "lesson" && x.param != "step" && x.param != engine::lesson::link::KEY
+            });
             d.errors.push(e);
         }
         None => {}
     }
+    Rc::make_mut(&mut d).errors.extend(crate::view::errors());
     html! {
         <Shell>
             <ErrorBanner errors={d.errors.clone()} />
@@ -82,6 +90,7 @@ pub fn HomeApp() -> Html {
 /// Starts a bundle: the panic panel, then the root component.
 pub fn start<C: BaseComponent<Properties = ()>>() {
     web::install_panic_panel();
+    crate::view::mark(crate::view::current());
     yew::Renderer::<C>::new().render();
 }
 

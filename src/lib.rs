@@ -6,4 +6,5 @@ pub mod components;
 pub mod geometry;
 pub mod pages;
 pub mod player;
+pub mod view;
 pub mod web;

@@ -111,7 +111,8 @@ pub struct Course {
     pub step: usize,
     /// The choice picked for the step's question.
     pub answer: Option<usize>,
-    /// A built-in lesson (the link names it); a lesson from a file is not in the link.
+    /// The link names the lesson: a built-in one (`lesson=`) or one carried whole
+    /// (`lessonfile=`); a lesson from a file too long for a link is not in it.
     pub builtin: bool,
     /// The step's scenario as its link gives it (position aside): while the run's scenario is
     /// still this one the address bar is the lesson link, after a change it is the run's own.
@@ -670,10 +671,11 @@ impl<R: Run + 'static> Reducible for Player<R> {
             }),
             Action::OpenLesson(lesson, n, run) => self.with(|p| {
                 p.course = Some(Rc::new(Course {
+                    // A lesson that fits in a link (`lessonfile=`) is named by the address bar.
+                    builtin: lesson.carried.is_some(),
                     lesson,
                     step: 0,
                     answer: None,
-                    builtin: false,
                     base: unplaced(&p.scenario),
                 }));
                 p.go_step(n);

@@ -22,9 +22,25 @@ pub fn base_url() -> String {
     format!("{origin}{path}")
 }
 
-/// A shareable link for `query`.
+/// `query` without the view keys (`present`, `embed`, `theme`).
+pub fn strip_view(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|kv| {
+            !kv.is_empty() && !engine::scenario::view::is_key(kv.split('=').next().unwrap_or(""))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A shareable link for `query` shown as `view`.
+pub fn full_link_with(query: &str, view: engine::scenario::view::View) -> String {
+    format!("{}?{}", base_url(), view.append_to(&strip_view(query)))
+}
+
+/// A shareable link for `query`, shown as this page is (presenter mode, theme: the view keys).
 pub fn full_link(query: &str) -> String {
-    format!("{}?{query}", base_url())
+    full_link_with(query, crate::view::current())
 }
 
 fn history_call(query: &str, push: bool) {
@@ -42,16 +58,18 @@ fn history_call(query: &str, push: bool) {
     };
 }
 
-/// Rewrites the address bar without a new history entry (every change to a run).
+/// Rewrites the address bar without a new history entry (every change to a run); the page's
+/// view keys (`present=1`, …) stay.
 pub fn replace_query(query: &str) {
+    let query = crate::view::current().append_to(&strip_view(query));
     if location_query() != query {
-        history_call(query, false);
+        history_call(&query, false);
     }
 }
 
 /// Navigates to another page of the app (a new history entry).
 pub fn push_query(query: &str) {
-    history_call(query, true);
+    history_call(&crate::view::current().append_to(&strip_view(query)), true);
 }
 
 /// Copies text to the clipboard (best effort: the page also shows the link to copy by hand).
@@ -116,6 +134,8 @@ pub fn now_ms() -> f64 {
 /// that page's lab needs.
 pub fn navigate(query: &str) {
     if let Some(w) = web_sys::window() {
+        // Presenter mode, embed mode and a forced theme follow a lesson into another lab.
+        let query = crate::view::current().append_to(&strip_view(query));
         let _ = w.location().assign(&format!("?{query}"));
     }
 }
@@ -150,10 +170,6 @@ pub fn random_seed() -> Option<u64> {
 
 /// Offers `text` as a file download named `name`.
 pub fn download(name: &str, mime: &str, text: &str) {
-    use wasm_bindgen::JsCast;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type(mime);
@@ -163,16 +179,22 @@ pub fn download(name: &str, mime: &str, text: &str) {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
         return;
     };
-    if let Some(a) = doc
-        .create_element("a")
-        .ok()
+    download_url(name, &url);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Offers the resource at `url` (an object or `data:` URL) as a file download named `name`.
+pub fn download_url(name: &str, url: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(a) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
         .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
     {
-        a.set_href(&url);
+        a.set_href(url);
         a.set_download(name);
         a.click();
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 /// Reads the first file chosen in a file input as text, then calls `done` (at most 64 KB: a

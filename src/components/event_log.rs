@@ -108,6 +108,8 @@ pub fn EventLog(props: &EventLogProps) -> Html {
     };
     let hidden = props.total.saturating_sub(shown as u64);
     html! {
+        <>
+        { announcer(&props.lines, props.playing) }
         <section class="panel log-panel">
             <h2>{"Event log"}<span class="muted">{ format!(" — {} events, newest first", props.total) }</span></h2>
             <ol class="event-log" data-testid="event-log">
@@ -122,5 +124,139 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                 }
             </ol>
         </section>
+        </>
+    }
+}
+
+/// Words of a note that tell a change a listener wants to hear about (a role, a verdict, a
+/// failover); other notes (a vote granted, an entry appended) are heard only when nothing
+/// better happened.
+const NEWS: [&str; 18] = [
+    "leader",
+    "wins",
+    "candidate",
+    "elect",
+    "promot",
+    "demot",
+    "down",
+    "dead",
+    "suspect",
+    "crash",
+    "restart",
+    "fenc",
+    "eject",
+    "failover",
+    "split",
+    "refut",
+    "firing",
+    "evict",
+];
+
+/// True when note `n` names a change ([`NEWS`]). A byte-window search: `str::contains` would
+/// link the general substring searcher into every bundle for this alone.
+fn is_news(n: &str) -> bool {
+    NEWS.iter()
+        .any(|w| n.as_bytes().windows(w.len()).any(|x| x == w.as_bytes()))
+}
+
+/// How much a line is worth announcing: a fault 3, a note with news 2, another note 1.
+fn weight(l: &LogLine) -> u8 {
+    if l.kind == "ev-fault" {
+        3
+    } else if l.notes.iter().any(|n| is_news(n)) {
+        2
+    } else {
+        u8::from(!l.notes.is_empty())
+    }
+}
+
+/// One line as a sentence: `1350ms: node 3: wins the election for term 2 (votes 1, 3, 4)`.
+fn sentence(l: &LogLine) -> String {
+    let text = l.text.as_str();
+    let (time, what) = text.split_once(' ').unwrap_or((text, ""));
+    // The node that acted: a timer's node, or a message's receiver.
+    let who = what
+        .strip_prefix("node ")
+        .or_else(|| what.split_once('→').map(|(_, r)| r))
+        .map(|r| {
+            r.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty());
+    let note = l
+        .notes
+        .iter()
+        .find(|n| is_news(n))
+        .or_else(|| l.notes.first());
+    match (l.kind, who, note) {
+        ("ev-fault", _, _) | (_, _, None) => format!("{time}: {what}"),
+        (_, Some(w), Some(n)) => format!("{time}: node {w}: {n}"),
+        (_, None, Some(n)) => format!("{time}: {n}"),
+    }
+}
+
+/// Least real time between two announcements while playing.
+const ANNOUNCE_EVERY_MS: f64 = 1000.0;
+
+#[derive(Default)]
+struct Said {
+    at_ms: f64,
+    step: u64,
+    text: String,
+}
+
+thread_local! {
+    /// What the page's live region said last (one region per page).
+    static SAID: std::cell::RefCell<Said> = std::cell::RefCell::new(Said::default());
+}
+
+/// An ARIA live region (`data-testid=announce`, visually hidden) telling a screen reader what
+/// the run does at a readable rate: while playing, at most one sentence a second, the most
+/// telling event since the last one (a fault, then a role or verdict change) and how many
+/// events went by; one step forward or back says that event; scrubbing and jumps stay quiet.
+/// `lines`: the most recent lines, oldest first. A plain function over a page-wide state (a
+/// component would cost every bundle its own machinery).
+pub fn announcer(lines: &[LogLine], playing: bool) -> Html {
+    SAID.with(|said| announce(&mut said.borrow_mut(), lines, playing))
+}
+
+fn announce(s: &mut Said, lines: &[LogLine], playing: bool) -> Html {
+    let newest = lines.last().map_or(0, |l| l.step);
+    let now = crate::web::now_ms();
+    if playing {
+        if newest > s.step && now - s.at_ms >= ANNOUNCE_EVERY_MS {
+            let fresh: Vec<&LogLine> = lines.iter().filter(|l| l.step > s.step).collect();
+            // The most telling line; the latest of equals (the state now).
+            if let Some(best) = fresh
+                .iter()
+                .max_by_key(|l| weight(l))
+                .filter(|l| weight(l) > 0)
+            {
+                let more = newest - s.step - 1;
+                s.text = if more > 0 {
+                    format!("{} (and {more} more events)", sentence(best))
+                } else {
+                    sentence(best)
+                };
+                s.at_ms = now;
+            }
+            s.step = newest;
+        } else if newest < s.step {
+            s.step = newest;
+        }
+    } else if newest == s.step + 1 {
+        s.text = lines.last().map(sentence).unwrap_or_default();
+        s.step = newest;
+    } else if newest + 1 == s.step {
+        s.text = format!("back to event {newest}");
+        s.step = newest;
+    } else {
+        s.step = newest;
+    }
+    html! {
+        <div class="sr-only live" data-testid="announce" role="status" aria-live="polite" aria-atomic="true">
+            { s.text.clone() }
+        </div>
     }
 }

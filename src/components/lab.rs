@@ -136,12 +136,22 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 <h1>{ player.fns.title }</h1>
                 { render_presets(player.fns.presets, player.fns.decode, player.lesson.map(|p| p.id), &lab.dispatch) }
                 { crate::components::lesson::lesson_tools(lab) }
+                { crate::view::present_toggle() }
+                if crate::view::current().embed {
+                    { crate::view::open_in_playground(get_link_query(player)) }
+                }
             </div>
             <Controls dispatch={lab.dispatch.clone()} playing={player.playing} speed_log={player.speed_log}
                 now_us={now_us} steps={steps} horizon_ms={horizon_ms} seed={player.scenario.seed} {get_link}
                 after_seed={crate::components::lesson::new_seed(&lab.dispatch)} />
         </>
     }
+}
+
+/// The run's link query, taken when asked.
+fn get_link_query<R: Run + 'static>(player: &UseReducerHandle<Player<R>>) -> Callback<(), String> {
+    let p = player.clone();
+    Callback::from(move |_: ()| p.query())
 }
 
 /// A long replay's progress bar (`data-testid=progress`) with a Cancel button.

@@ -291,7 +291,8 @@ fn import<R: Run + 'static>(
     let v = json::parse(text)?;
     match v.get("format") {
         Some(Json::Str(f)) if f == engine::lesson::FORMAT => {
-            let l = lesson_from_json(&v, &fns.check_link).map_err(|e| e.to_string())?;
+            let mut l = lesson_from_json(&v, &fns.check_link).map_err(|e| e.to_string())?;
+            l.carried = engine::lesson::link::carry(&l);
             d.emit(Action::OpenLesson(Rc::new(l), 0, None));
             Ok(())
         }
@@ -387,6 +388,7 @@ fn file_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 <button data-testid="export-json" onclick={on_json}
                     title="The scenario (and the open lesson) as JSON; Import loads it back to the same run">{"Download run (JSON)"}</button>
                 <button data-testid="export-csv" onclick={on_csv} title="The run's measurements at this moment">{"Measurements (CSV)"}</button>
+                { crate::components::export::picture_buttons(&stem) }
                 <label class="import">{"Import a run or a lesson (JSON): "}
                     <input type="file" accept=".json,application/json" data-testid="import-json" onchange={on_import} />
                 </label>

@@ -4,6 +4,7 @@ pub mod avail;
 pub mod banner;
 pub mod controls;
 pub mod event_log;
+pub mod export;
 pub mod hooks;
 pub mod lab;
 pub mod lesson;

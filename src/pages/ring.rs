@@ -2,6 +2,7 @@
 //! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
+use crate::components::event_log::{announcer, LogLine};
 use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
     lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
@@ -141,7 +142,7 @@ pub fn RingPage(props: &LabProps) -> Html {
                 </div>
             </div>
             <div class="lab-body">
-                { render_ops(&run, &player.scenario, dispatch) }
+                { render_ops(&run, &player.scenario, dispatch, player.playing) }
                 <div class="side">
                     <Compare run={player.hist.clone()} steps={run.steps()} />
                     <Sweep run={player.hist.clone()} steps={run.steps()} />
@@ -503,8 +504,25 @@ fn render_stats(rl: &RingLab) -> Html {
     }
 }
 
-fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>) -> Html {
+fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>, playing: bool) -> Html {
     let applied = run.steps() as usize;
+    // The applied operations, for the live region (an operation is this lab's event).
+    let said: Vec<LogLine> = s
+        .faults
+        .iter()
+        .take(applied)
+        .enumerate()
+        .map(|(k, f)| LogLine {
+            step: k as u64 + 1,
+            text: match &f.fault {
+                engine::Fault::Command(_, t) => format!("{} {t}", f.at),
+                other => format!("{} {other}", f.at),
+            }
+            .into(),
+            notes: Rc::new([]),
+            kind: "ev-fault",
+        })
+        .collect();
     let items = s.faults.iter().enumerate().map(|(k, f)| {
         let text = match &f.fault {
             engine::Fault::Command(_, t) => t.clone(),
@@ -531,6 +549,7 @@ fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>) -> Html 
                 <p class="muted">{"No operations yet: add, remove or fail a node."}</p>
             }
             <ol class="fault-list event-log" data-testid="event-log">{ for items }</ol>
+            { announcer(&said, playing) }
         </section>
     }
 }

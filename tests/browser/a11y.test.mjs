@@ -1,5 +1,6 @@
 // Accessibility audit (issue 14): axe-core (npm, the engine most audits use) on every page — the
-// home page and each lab of the loader list in index.html — at 1280×720 and on a 360×740 phone.
+// home page and each lab of the loader list in index.html — at 1280×720 and on a 360×740 phone,
+// and in the dark theme (the system's prefers-color-scheme) at 1280×720.
 // A serious or critical finding fails the test, listed with the rule, its help and where it is.
 
 import assert from 'node:assert/strict';
@@ -11,10 +12,12 @@ import { APP_READY, ROOT, launchBrowser, startServer } from './lib.mjs';
 const AXE = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const html = await readFile(join(ROOT, 'index.html'), 'utf8');
 const LABS = JSON.parse(html.match(/const labs = (\[[^\]]*\])/)[1]);
-const PAGES = ['', ...LABS.map((l) => `lab=${l}`)];
+// Presenter and embed modes (one lab each: the modes are the same style sheet on every lab).
+const PAGES = ['', ...LABS.map((l) => `lab=${l}`), 'lab=raft&present=1', 'lab=heartbeat&embed=1'];
 const SIZES = [
   { name: '1280×720', viewport: { width: 1280, height: 720 } },
   { name: 'phone', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+  { name: 'dark 1280×720', viewport: { width: 1280, height: 720 }, colorScheme: 'dark' },
 ];
 
 let env;
@@ -36,7 +39,7 @@ async function audit(query, size) {
   try {
     const page = await ctx.newPage();
     await page.goto(`${server.origin}/?${query}`);
-    await page.waitForSelector(APP_READY);
+    await page.waitForSelector(APP_READY, { state: 'attached' }); // hidden in presenter and embed modes
     await page.addScriptTag({ content: AXE });
     const violations = await page.evaluate(async () => {
       const r = await window.axe.run(document, { resultTypes: ['violations'] });
@@ -58,7 +61,7 @@ async function audit(query, size) {
 
 assert.ok(LABS.length >= 6, `the loader list in index.html: ${LABS}`);
 for (const q of PAGES) {
-  test(`axe finds nothing serious on ${q || 'the home page'} at 1280×720 and on a phone`, { timeout: 90_000 }, async () => {
+  test(`axe finds nothing serious on ${q || 'the home page'} at 1280×720, on a phone and in the dark theme`, { timeout: 90_000 }, async () => {
     const found = [];
     for (const size of SIZES) {
       for (const line of await audit(q, size)) found.push(`${size.name}: ${line}`);

@@ -57,8 +57,19 @@ impl Json {
         out
     }
 
+    /// Writes the value without spaces or line breaks (a lesson carried in a link).
+    pub fn compact(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, usize::MAX);
+        out
+    }
+
+    /// Writes the value at nesting `depth`; `usize::MAX`: on one line, without spaces.
     fn write(&self, out: &mut String, depth: usize) {
         let pad = |out: &mut String, d: usize| {
+            if depth == usize::MAX {
+                return;
+            }
             out.push('\n');
             for _ in 0..d {
                 out.push_str("  ");
@@ -78,8 +89,8 @@ impl Json {
                     if i > 0 {
                         out.push(',');
                     }
-                    pad(out, depth + 1);
-                    v.write(out, depth + 1);
+                    pad(out, depth.saturating_add(1));
+                    v.write(out, depth.saturating_add(1));
                 }
                 pad(out, depth);
                 out.push(']');
@@ -91,10 +102,10 @@ impl Json {
                     if i > 0 {
                         out.push(',');
                     }
-                    pad(out, depth + 1);
+                    pad(out, depth.saturating_add(1));
                     write_str(out, k);
-                    out.push_str(": ");
-                    v.write(out, depth + 1);
+                    out.push_str(if depth == usize::MAX { ":" } else { ": " });
+                    v.write(out, depth.saturating_add(1));
                 }
                 pad(out, depth);
                 out.push('}');

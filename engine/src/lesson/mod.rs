@@ -10,6 +10,7 @@
 
 pub mod builtin;
 pub mod json;
+pub mod link;
 pub mod measure;
 
 pub use builtin::{builtin_for, builtins, Builtin};
@@ -45,6 +46,9 @@ pub struct Lesson {
     pub summary: String,
     /// The steps, in order (1–[`MAX_STEPS`]).
     pub steps: Vec<Step>,
+    /// The `lessonfile=` value of a lesson carried in a link ([`link`]); its step links carry it
+    /// too. `None` for a built-in lesson (`lesson=<id>`) or one read from a file.
+    pub carried: Option<String>,
 }
 
 /// One step of a lesson.
@@ -338,6 +342,7 @@ pub fn lesson_from_json(v: &Json, check: LinkCheck) -> Result<Lesson, LessonErro
         title,
         summary,
         steps,
+        carried: None,
     })
 }
 
@@ -570,13 +575,16 @@ impl Lesson {
         ])
     }
 
-    /// The link of step `n` (1-based) of a built-in lesson.
+    /// The link of step `n` (1-based) of a built-in lesson, or of a lesson carried in a link.
     pub fn step_link(&self, n: usize) -> String {
         let lab = self
             .steps
             .get(n.saturating_sub(1))
             .map_or("", |s| s.lab.as_str());
-        format!("lab={lab}&lesson={}&step={n}", self.id)
+        match &self.carried {
+            Some(v) => format!("lab={lab}&{}={v}&step={n}", link::KEY),
+            None => format!("lab={lab}&lesson={}&step={n}", self.id),
+        }
     }
 }
 
@@ -604,7 +612,11 @@ pub fn open_for<L: Lab>(link: &str) -> Option<Opened> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    let id = pairs.iter().find(|(k, _)| k == "lesson")?.1.clone();
+    let carried = pairs.iter().find(|(k, _)| k == link::KEY);
+    let id = match carried {
+        Some(_) => String::new(),
+        None => pairs.iter().find(|(k, _)| k == "lesson")?.1.clone(),
+    };
     let step_raw = pairs
         .iter()
         .find(|(k, _)| k == "step")
@@ -616,6 +628,19 @@ pub fn open_for<L: Lab>(link: &str) -> Option<Opened> {
             message: m,
         })
     };
+    if let Some((_, v)) = carried {
+        // This lab's decoder only: a page links only its own lab (`check_link_for`).
+        match link::read(v, &check_link_for::<L>) {
+            Ok(l) => return Some(open_at::<L>(l, step_raw.as_deref(), errors)),
+            Err(e) => {
+                err(
+                    link::KEY,
+                    format!("the lesson in the link does not read: {e}; lesson off"),
+                );
+                return Some(off(&pairs, errors));
+            }
+        }
+    }
     let found = builtin_for(L::KIND)
         .iter()
         .find(|b| b.id == id)
@@ -642,8 +667,19 @@ pub fn open_for<L: Lab>(link: &str) -> Option<Opened> {
             return Some(off(&pairs, errors));
         }
     };
+    Some(open_at::<L>(lesson, step_raw.as_deref(), errors))
+}
+
+/// Lesson `lesson` opened at the link's `step` (1-based; a bad one is reported, step 1 shown).
+fn open_at<L: Lab>(lesson: Lesson, step_raw: Option<&str>, mut errors: Vec<ParamError>) -> Opened {
+    let mut err = |p: &str, m: String| {
+        errors.push(ParamError {
+            param: p.into(),
+            message: m,
+        })
+    };
     let n = lesson.steps.len();
-    let step = match step_raw.as_deref().map(str::parse::<usize>) {
+    let step = match step_raw.map(str::parse::<usize>) {
         None => 0,
         Some(Ok(k)) if (1..=n).contains(&k) => k - 1,
         Some(_) => {
@@ -651,7 +687,7 @@ pub fn open_for<L: Lab>(link: &str) -> Option<Opened> {
                 "step",
                 format!(
                     "'{}' is not a step of this lesson (1–{n}); showing step 1",
-                    crate::clip(step_raw.as_deref().unwrap_or(""))
+                    crate::clip(step_raw.unwrap_or(""))
                 ),
             );
             0
@@ -659,19 +695,22 @@ pub fn open_for<L: Lab>(link: &str) -> Option<Opened> {
     };
     let st = &lesson.steps[step];
     let elsewhere = (st.lab != L::KIND).then(|| lesson.step_link(step + 1));
-    Some(Opened {
+    Opened {
         link: st.link.clone(),
         step,
         lesson: Some(lesson),
         errors,
         elsewhere,
-    })
+    }
 }
 
 /// The link without `lesson` and `step` (the lesson is off).
 fn off(pairs: &[(String, String)], errors: Vec<ParamError>) -> Opened {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs.iter().filter(|(k, _)| k != "lesson" && k != "step") {
+    for (k, v) in pairs
+        .iter()
+        .filter(|(k, _)| k != "lesson" && k != "step" && k != link::KEY)
+    {
         out.append_pair(k, v);
     }
     Opened {
@@ -690,13 +729,35 @@ pub fn route_without_lab(link: &str) -> Option<Result<String, ParamError>> {
     let query = link.split_once('?').map_or(link, |(_, q)| q);
     let mut id = None;
     let mut step = None;
+    let mut carried = None;
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
             "lab" => return None,
             "lesson" => id = Some(v.into_owned()),
             "step" => step = Some(v.into_owned()),
+            link::KEY => carried = Some(v.into_owned()),
             _ => {}
         }
+    }
+    let at = |l: Lesson| {
+        let n = step
+            .as_deref()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|k| (1..=l.steps.len()).contains(k))
+            .unwrap_or(1);
+        l.step_link(n)
+    };
+    if let Some(v) = carried {
+        return Some(
+            link::read(&v, &check_link_any)
+                .map(at)
+                .map_err(|e| ParamError {
+                    param: link::KEY.into(),
+                    message: format!(
+                        "the lesson in the link does not read: {e}; showing the home page"
+                    ),
+                }),
+        );
     }
     let id = id?;
     let found = builtins()
@@ -711,12 +772,6 @@ pub fn route_without_lab(link: &str) -> Option<Result<String, ParamError>> {
                 crate::clip(&id)
             ),
         }),
-        Some(l) => {
-            let n = step
-                .and_then(|s| s.parse::<usize>().ok())
-                .filter(|k| (1..=l.steps.len()).contains(k))
-                .unwrap_or(1);
-            Ok(l.step_link(n))
-        }
+        Some(l) => Ok(at(l)),
     })
 }

@@ -241,8 +241,12 @@ fn decode_scenario<L: Lab>(pairs: &[(String, String)], errors: &mut Vec<ParamErr
         s.notes = super::notes::decode_notes(v, MAX_TIME_MS, &mut err);
     }
     for (k, _) in pairs {
-        // The availability calculator's keys (`av…`) may sit next to any lab's.
-        if known_keys.contains(&k.as_str()) || crate::avail::link::is_key(k) {
+        // The availability calculator's keys (`av…`) and the view keys (`present`, `embed`,
+        // `theme`) may sit next to any lab's.
+        if known_keys.contains(&k.as_str())
+            || crate::avail::link::is_key(k)
+            || super::view::is_key(k)
+        {
             continue;
         }
         match L::TIMELINE_KEY {

@@ -5,6 +5,7 @@ mod codec;
 pub mod keys;
 pub mod notes;
 mod presets;
+pub mod view;
 
 pub use crate::lab::{Lab, LabInfo, LabKind, LabParams, LabVisitor};
 pub use crate::lb::LbSetup;

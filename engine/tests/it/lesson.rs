@@ -143,6 +143,7 @@ fn sample() -> Lesson {
         id: "my-class".into(),
         title: "A \"quoted\" title — ünïcode ✓".into(),
         summary: "line one\nline two".into(),
+        carried: None,
         steps: vec![
             Step {
                 title: "one".into(),
