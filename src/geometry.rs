@@ -14,6 +14,29 @@ pub fn ring(n: usize, center: Pt, r: f64) -> Vec<Pt> {
     ellipse(n, center, r, r)
 }
 
+/// `(sin a, cos a)` for an angle in radians, without the platform's `sin`/`cos` (in wasm those
+/// are libm's, whose argument reduction alone is 5 KB of every page's bundle; positions on a
+/// stage need no more than a millionth of a pixel): reduced to [−π, π], then the Taylor series
+/// to the 25th power (error below 1e-11 there).
+pub fn sin_cos(a: f64) -> (f64, f64) {
+    use std::f64::consts::TAU;
+    if !a.is_finite() {
+        return (0.0, 1.0);
+    }
+    let x = a - TAU * (a / TAU).round();
+    let x2 = x * x;
+    let (mut s, mut c) = (x, 1.0);
+    let (mut ts, mut tc) = (x, 1.0);
+    for k in 1..=12u32 {
+        let k = f64::from(k);
+        ts *= -x2 / ((2.0 * k) * (2.0 * k + 1.0));
+        tc *= -x2 / ((2.0 * k - 1.0) * (2.0 * k));
+        s += ts;
+        c += tc;
+    }
+    (s, c)
+}
+
 /// `n` points at even angles on an ellipse of radii `rx`, `ry`, the first at the top, going
 /// clockwise (a circle stretched to a wide stage).
 pub fn ellipse(n: usize, center: Pt, rx: f64, ry: f64) -> Vec<Pt> {
@@ -21,9 +44,10 @@ pub fn ellipse(n: usize, center: Pt, rx: f64, ry: f64) -> Vec<Pt> {
         .map(|i| {
             let a =
                 -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n.max(1) as f64;
+            let (sin, cos) = sin_cos(a);
             Pt {
-                x: center.x + rx * a.cos(),
-                y: center.y + ry * a.sin(),
+                x: center.x + rx * cos,
+                y: center.y + ry * sin,
             }
         })
         .collect()
@@ -60,7 +84,7 @@ impl RingFit {
             };
         }
         let ring_r = (half - wanted - 2.4 * font - 6.0).max(half * 0.3);
-        let chord = 2.0 * ring_r * (std::f64::consts::PI / n as f64).sin();
+        let chord = 2.0 * ring_r * sin_cos(std::f64::consts::PI / n as f64).0;
         RingFit {
             font,
             node_r: wanted.min(0.45 * chord).max(12.0),
@@ -136,7 +160,8 @@ pub fn arc_path(c: Pt, r: f64, frac: f64) -> String {
     };
     let a = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * f;
     let (x0, y0) = (c.x, c.y - r);
-    let (x1, y1) = (c.x + r * a.cos(), c.y + r * a.sin());
+    let (sin, cos) = sin_cos(a);
+    let (x1, y1) = (c.x + r * cos, c.y + r * sin);
     let large = if f > 0.5 { 1 } else { 0 };
     format!("M {x0:.2} {y0:.2} A {r:.2} {r:.2} 0 {large} 1 {x1:.2} {y1:.2}")
 }
@@ -165,7 +190,7 @@ pub fn speed_from_log(v: f64) -> f64 {
     } else {
         0.0
     };
-    10f64.powf(v)
+    engine::detmath::pow10(v)
 }
 
 /// Slowest speed: 1/1000 of real time.

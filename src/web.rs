@@ -140,20 +140,27 @@ pub fn navigate(query: &str) {
     }
 }
 
+/// Calls the page's global function `window.<name>(args…)` (defined in `index.html`); false
+/// when there is none.
+pub fn call_window(name: &str, args: &[&str]) -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    let Ok(f) = js_sys::Reflect::get(&w, &JsValue::from_str(name)) else {
+        return false;
+    };
+    let Some(f) = f.dyn_ref::<js_sys::Function>() else {
+        return false;
+    };
+    let args: js_sys::Array = args.iter().map(|a| JsValue::from_str(a)).collect();
+    f.apply(&JsValue::NULL, &args).is_ok()
+}
+
 /// Asks the page's loader (`window.haStart` in `index.html`) to start another bundle of the
 /// same page: a lab split into bundles (the replication sections) hands a link of another
 /// section to that section's bundle. Returns false when there is no loader to ask.
 pub fn start_bundle(name: &str) -> bool {
-    let Some(w) = web_sys::window() else {
-        return false;
-    };
-    let Ok(f) = js_sys::Reflect::get(&w, &JsValue::from_str("haStart")) else {
-        return false;
-    };
-    match f.dyn_ref::<js_sys::Function>() {
-        Some(f) => f.call1(&JsValue::NULL, &JsValue::from_str(name)).is_ok(),
-        None => false,
-    }
+    call_window("haStart", &[name])
 }
 
 /// A fresh seed from the browser's cryptographic randomness (`crypto.getRandomValues`): only

@@ -157,3 +157,15 @@ fn ellipse_is_a_stretched_ring() {
     assert!(close(e[1].x, 120.0) && close(e[1].y, 100.0));
     assert_eq!(ring(4, C, 10.0), ellipse(4, C, 10.0, 10.0));
 }
+
+#[test]
+fn sin_cos_matches_the_platform_on_every_angle_a_stage_uses() {
+    use ha_playground::geometry::sin_cos;
+    for k in -4000..=4000 {
+        let a = k as f64 * 0.00377;
+        let (s, c) = sin_cos(a);
+        assert!((s - a.sin()).abs() < 1e-9, "sin {a}: {s} vs {}", a.sin());
+        assert!((c - a.cos()).abs() < 1e-9, "cos {a}: {c} vs {}", a.cos());
+    }
+    assert_eq!(sin_cos(f64::NAN), (0.0, 1.0));
+}

@@ -22,10 +22,18 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Props of every lab page: the link, decoded.
-#[derive(Properties, PartialEq, Clone)]
+#[derive(Properties, Clone)]
 pub struct LabProps {
     /// The link, decoded.
     pub decoded: Rc<Decoded>,
+}
+
+/// The same decoded link (the root decodes the address bar once; comparing by pointer spares
+/// every bundle a deep comparison of scenarios, about 1 KB gzip).
+impl PartialEq for LabProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.decoded, &o.decoded)
+    }
 }
 
 /// Props of a panel drawn from a run at one position: equal (so not re-rendered) while the run and

@@ -129,8 +129,8 @@ fn ms(x: Option<f64>) -> String {
 
 /// x of a group size on a log axis from 5 to 200.
 fn size_x(n: usize, w: f64) -> f64 {
-    let (lo, hi) = (5f64.log10(), 200f64.log10());
-    50.0 + (w - 70.0) * ((n as f64).log10() - lo) / (hi - lo)
+    let (lo, hi) = (engine::detmath::log10(5f64), engine::detmath::log10(200f64));
+    50.0 + (w - 70.0) * (engine::detmath::log10(n as f64) - lo) / (hi - lo)
 }
 
 fn line(
@@ -158,8 +158,9 @@ fn charts(rows: &[CompareRow]) -> Html {
         * 1.1;
     let ty = |v: f64| bottom - (bottom - top) * v / time_max;
     // Loads span 5 to 1 000 messages/s: a log axis from 1 to 2 000.
-    let (llo, lhi) = (0.0, 2000f64.log10());
-    let ly = |v: f64| bottom - (bottom - top) * (v.max(1.0).log10() - llo) / (lhi - llo);
+    let (llo, lhi) = (0.0, engine::detmath::log10(2000f64));
+    let ly =
+        |v: f64| bottom - (bottom - top) * (engine::detmath::log10(v.max(1.0)) - llo) / (lhi - llo);
     let xaxis = |unit: &str| {
         html! {
             <>

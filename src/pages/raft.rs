@@ -636,7 +636,9 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
     };
     // CDF plot, log x from 100 ms to 10 000 ms as in Figure 16.
     let (w, h) = (460.0, 220.0);
-    let xmap = |ms: f64| 40.0 + (w - 60.0) * (ms.clamp(100.0, 10_000.0).log10() - 2.0) / 2.0;
+    let xmap = |ms: f64| {
+        40.0 + (w - 60.0) * engine::detmath::log10((ms.clamp(100.0, 10_000.0)) - 2.0) / 2.0
+    };
     let ymap = |f: f64| h - 30.0 - (h - 50.0) * f;
     let lines = st.samples.iter().enumerate().map(|(k, samples)| {
         let mut sorted = samples.clone();

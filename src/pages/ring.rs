@@ -51,9 +51,10 @@ fn paint(what: &str, id: NodeId) -> String {
 
 fn at_turn(turn: f64, r: f64) -> Pt {
     let a = -FRAC_PI_2 + TAU * turn;
+    let (sin, cos) = crate::geometry::sin_cos(a);
     Pt {
-        x: C.x + r * a.cos(),
-        y: C.y + r * a.sin(),
+        x: C.x + r * cos,
+        y: C.y + r * sin,
     }
 }
 
@@ -735,7 +736,7 @@ pub fn Sweep(props: &RunProps<RingRun>) -> Html {
                 .map(|p| p.stddev_pct.max(p.expected_pct))
                 .fold(1.0, f64::max)
                 * 1.1;
-            let x = |v: u32| 40.0 + (w - 60.0) * (v as f64).log10() / 3.0;
+            let x = |v: u32| 40.0 + (w - 60.0) * engine::detmath::log10(v as f64) / 3.0;
             let y = |p: f64| h - 25.0 - (h - 40.0) * p / max;
             let line = |f: &dyn Fn(&SweepPoint) -> f64| {
                 pts.iter()

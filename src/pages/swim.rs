@@ -486,8 +486,8 @@ pub fn Sweep(props: &SweepProps) -> Html {
 
 /// x of a group size on a log axis from 5 to 200.
 fn size_x(n: usize, w: f64) -> f64 {
-    let (lo, hi) = (5f64.log10(), 200f64.log10());
-    45.0 + (w - 65.0) * ((n as f64).log10() - lo) / (hi - lo)
+    let (lo, hi) = (engine::detmath::log10(5f64), engine::detmath::log10(200f64));
+    45.0 + (w - 65.0) * (engine::detmath::log10(n as f64) - lo) / (hi - lo)
 }
 
 fn polyline(
