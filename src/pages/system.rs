@@ -85,7 +85,7 @@ impl Layout {
     }
     fn arranged(p: &SystemParams, vertical: bool, cpr: usize, mcols: usize, most: usize) -> Layout {
         let zones = p.zones.max(1);
-        let machine_w = (8.0 + cpr as f64 * (CHIP_W + 4.0)).max(7.0 * F);
+        let machine_w = (8.0 + cpr as f64 * (CHIP_W + 4.0)).max(7.6 * F);
         let box_h = ROW + most.div_ceil(cpr) as f64 * (CHIP_H + 4.0) + 4.0;
         let zone_w = 8.0 + mcols as f64 * (machine_w + 6.0);
         let zone_h = |z: usize| {
@@ -325,7 +325,7 @@ fn render_system(
                 data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
                 <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
-                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 1.3 * F)}>{ format!("m{mi}{}", if !alive { " · ✕ down" } else if slow { " · slow" } else { "" }) }</text>
+                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 1.3 * F)}>{ format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" }) }</text>
                 { chips }
             </g>
         }
