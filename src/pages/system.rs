@@ -26,29 +26,29 @@ use engine::{Fault, SimTime};
 use std::rc::Rc;
 use yew::prelude::*;
 
-const WIDE: f64 = 760.0;
-const NARROW: f64 = 380.0;
-const TOP: f64 = 64.0;
-const CHIP_W: f64 = 70.0;
-const CHIP_H: f64 = 24.0;
+/// The picture's text size in user units (the stylesheet's `.system-view` rules use it too).
+/// The layout is drawn around it and then arranged to suit the stage's shape, so the picture
+/// is shown at about one user unit per CSS px or larger and its text stays at least 12 px.
+const F: f64 = 12.5;
+const TOP: f64 = 3.6 * F;
+const CHIP_W: f64 = 5.2 * F + 6.0;
+const CHIP_H: f64 = 2.0 * F;
+/// A machine's label row, and a zone's.
+const ROW: f64 = 1.8 * F;
 
 fn cmd(text: String) -> Action {
     Action::Inject(Fault::Command(0, text))
 }
 
-fn narrow_screen() -> bool {
-    web_sys::window()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|v| v.as_f64())
-        .is_some_and(|w| w < 600.0)
-}
-
-/// Where zones, machines and process chips are.
+/// Where zones, machines and process chips are: zones side by side or stacked, machines of a
+/// zone in `mcols` columns, chips of a machine in `cpr` columns — whichever arrangement the
+/// stage (of width / height `aspect`) shows largest.
 struct Layout {
     w: f64,
     vertical: bool,
     zone_w: f64,
     machine_w: f64,
+    mcols: usize,
     per_row: usize,
     box_h: f64,
     zone_at: Vec<Pt>,
@@ -57,36 +57,54 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(p: &SystemParams, vertical: bool) -> Layout {
-        let zones = p.zones.max(1);
-        let w = if vertical { NARROW } else { WIDE };
-        let zone_w = if vertical {
-            w - 10.0
-        } else {
-            (w - 10.0) / zones as f64
-        };
-        let machine_w = zone_w - 10.0;
-        let per_row = (((machine_w - 8.0) / (CHIP_W + 4.0)).floor() as usize).max(1);
+    fn of(p: &SystemParams, aspect: f64) -> Layout {
         let most = (0..p.machines)
             .map(|m| p.on_machine(m).len())
             .max()
-            .unwrap_or(1);
-        let box_h = 24.0 + most.div_ceil(per_row).max(1) as f64 * (CHIP_H + 4.0) + 2.0;
-        let mut zone_at = Vec::new();
-        let mut zone_h = Vec::new();
-        let mut y = TOP;
-        let per_zone = (0..zones)
+            .unwrap_or(1)
+            .max(1);
+        let per_zone = (0..p.zones.max(1))
             .map(|z| p.zone_machines(z).len())
             .max()
             .unwrap_or(1)
             .max(1);
-        for z in 0..zones {
+        let mut best: Option<(f64, Layout)> = None;
+        for vertical in [false, true] {
+            for cpr in 1..=most.min(3) {
+                for mcols in 1..=per_zone.min(4) {
+                    let l = Layout::arranged(p, vertical, cpr, mcols, most);
+                    let score = (l.w / aspect.max(0.1)).max(l.height);
+                    if best.as_ref().is_none_or(|(b, _)| score < *b - 0.5) {
+                        best = Some((score, l));
+                    }
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+            .unwrap_or_else(|| Layout::arranged(p, false, 1, 1, most))
+    }
+    fn arranged(p: &SystemParams, vertical: bool, cpr: usize, mcols: usize, most: usize) -> Layout {
+        let zones = p.zones.max(1);
+        let machine_w = (8.0 + cpr as f64 * (CHIP_W + 4.0)).max(7.6 * F);
+        let box_h = ROW + most.div_ceil(cpr) as f64 * (CHIP_H + 4.0) + 4.0;
+        let zone_w = 8.0 + mcols as f64 * (machine_w + 6.0);
+        let zone_h = |z: usize| {
             let n = if vertical {
                 p.zone_machines(z).len().max(1)
             } else {
-                per_zone
+                (0..zones)
+                    .map(|z| p.zone_machines(z).len())
+                    .max()
+                    .unwrap_or(1)
+                    .max(1)
             };
-            let h = 22.0 + n as f64 * (box_h + 6.0) + 2.0;
+            ROW + n.div_ceil(mcols) as f64 * (box_h + 6.0) + 2.0
+        };
+        let mut zone_at = Vec::new();
+        let mut heights = Vec::new();
+        let mut y = TOP;
+        for z in 0..zones {
+            let h = zone_h(z);
             zone_at.push(Pt {
                 x: if vertical {
                     5.0
@@ -95,33 +113,41 @@ impl Layout {
                 },
                 y: if vertical { y } else { TOP },
             });
-            zone_h.push(h);
+            heights.push(h);
             y = if vertical { y + h + 6.0 } else { TOP + h };
         }
+        let w = 10.0
+            + if vertical {
+                zone_w
+            } else {
+                zones as f64 * zone_w
+            };
         Layout {
-            w,
+            // Room for the balancer's short label at least.
+            w: w.max(24.0 * F),
             vertical,
             zone_w,
             machine_w,
-            per_row,
+            mcols,
+            per_row: cpr,
             box_h,
             zone_at,
-            zone_h,
+            zone_h: heights,
             height: y + 4.0,
         }
     }
     fn machine_at(&self, p: &SystemParams, m: usize) -> Pt {
         let z = p.zone_of(m).min(self.zone_at.len() - 1);
-        let row = p.zone_machines(z).iter().position(|&x| x == m).unwrap_or(0);
+        let k = p.zone_machines(z).iter().position(|&x| x == m).unwrap_or(0);
         Pt {
-            x: self.zone_at[z].x + 4.0,
-            y: self.zone_at[z].y + 22.0 + row as f64 * (self.box_h + 6.0),
+            x: self.zone_at[z].x + 4.0 + (k % self.mcols) as f64 * (self.machine_w + 6.0),
+            y: self.zone_at[z].y + ROW + (k / self.mcols) as f64 * (self.box_h + 6.0),
         }
     }
     fn chip_at(&self, origin: Pt, k: usize) -> Pt {
         Pt {
             x: origin.x + 6.0 + (k % self.per_row) as f64 * (CHIP_W + 4.0),
-            y: origin.y + 22.0 + (k / self.per_row) as f64 * (CHIP_H + 4.0),
+            y: origin.y + ROW + (k / self.per_row) as f64 * (CHIP_H + 4.0),
         }
     }
 }
@@ -174,7 +200,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_system(sim, &p, front, selected, followed.as_ref(), dispatch) }
+                    { render_system(sim, &p, front, selected, followed.as_ref(), dispatch, sc.aspect) }
                     <p class="legend">
                         <span class="key">{"L leader · F follower · C candidate"}</span>
                         <span>{"Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request."}</span>
@@ -218,11 +244,12 @@ fn render_system(
     selected: usize,
     followed: Option<&Done>,
     dispatch: &Callback<Action>,
+    aspect: f64,
 ) -> Html {
-    let lay = Layout::of(p, narrow_screen());
+    let lay = Layout::of(p, aspect);
     let lb = Pt {
         x: lay.w / 2.0,
-        y: 26.0,
+        y: 6.0 + 1.2 * F,
     };
     let mut chips_at: Vec<(usize, Pt)> = Vec::new();
     let zones = (0..p.zones.max(1)).map(|z| {
@@ -230,7 +257,7 @@ fn render_system(
         html! {
             <g class="zone">
                 <rect class="zone-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
-                <text class="zone-label" x={f1(o.x + 8.0)} y={f1(o.y + 16.0)}>{ format!("zone {}", zone_name(z)) }</text>
+                <text class="zone-label" x={f1(o.x + 8.0)} y={f1(o.y + 1.3 * F)}>{ format!("zone {}", zone_name(z)) }</text>
             </g>
         }
     });
@@ -240,6 +267,8 @@ fn render_system(
         let up = procs.iter().filter(|&&q| sim.is_up(q)).count();
         let status = if procs.is_empty() || up == procs.len() { "up" } else if up == 0 { "down" } else { "suspect" };
         let alive = status != "down";
+        // A slow machine (`slow-m:M`): its app replicas work one request at a time.
+        let slow = procs.iter().any(|&q| sim.nodes().get(q).and_then(|n| n.app()).is_some_and(|a| a.slow));
         let action = if alive { cmd(format!("crash-m:{mi}")) } else { cmd(format!("restart-m:{mi}")) };
         let onclick = {
             let d = dispatch.clone();
@@ -255,39 +284,48 @@ fn render_system(
             let is_up = sim.is_up(q);
             let st = if is_up { "up" } else { "down" };
             let path = on_path(followed, q);
-            match p.role(q) {
+            // (class, id, title, label, the balancer's view of an app, a member's role and term)
+            let (class, id, title, label, lb, rt) = match p.role(q) {
                 Proc::App(i) => {
                     let view = front.views.get(i).map_or(Health::Up, |v| v.status);
-                    html! {
-                        <g class={classes!("chip", "app", format!("st-{st}"), path.then_some("on-path"))}
-                            data-node-id={format!("app{i}")} data-status={st} data-lb={view.as_str()}>
-                            <title>{ format!("app replica {i} on m{mi}: {st}; the balancer believes it {}", view.as_str()) }</title>
-                            <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
-                            <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 16.0)}>{ format!("app{i}{}", if view == Health::Up { "" } else { " ⊘" }) }</text>
-                        </g>
-                    }
+                    (
+                        "app".to_string(),
+                        format!("app{i}"),
+                        format!("app replica {i} on m{mi}: {st}; the balancer believes it {}", view.as_str()),
+                        format!("app{i}{}", if view == Health::Up { "" } else { " ⊘" }),
+                        Some(view.as_str()),
+                        None,
+                    )
                 }
                 Proc::Member(s, j) => {
                     let mem = sim.nodes().get(q).and_then(|n| n.member());
                     let (role, term) = mem.map_or((Role::Follower, 0), |m| (m.raft.role, m.raft.current_term));
-                    html! {
-                        <g class={classes!("chip", "member", format!("st-{st}"), format!("r-{}", role.as_str()), path.then_some("on-path"))}
-                            data-node-id={format!("s{s}.{j}")} data-status={st} data-role={role.as_str()} data-term={term.to_string()}>
-                            <title>{ format!("shard {s}, Raft member {j} on m{mi}: {st}, {role} in term {term}") }</title>
-                            <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
-                            <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 16.0)}>{ format!("s{s}.{j} {} t{term}", role_letter(role)) }</text>
-                        </g>
-                    }
+                    (
+                        format!("member r-{}", role.as_str()),
+                        format!("s{s}.{j}"),
+                        format!("shard {s}, Raft member {j} on m{mi}: {st}, {role} in term {term}"),
+                        format!("s{s}.{j} {} t{term}", role_letter(role)),
+                        None,
+                        Some((role.as_str(), term.to_string())),
+                    )
                 }
-                Proc::Front => html! {},
+                Proc::Front => return html! {},
+            };
+            html! {
+                <g class={classes!("chip", class, format!("st-{st}"), path.then_some("on-path"))}
+                    data-node-id={id} data-status={st} data-lb={lb} data-role={rt.as_ref().map(|r| r.0)} data-term={rt.map(|r| r.1)}>
+                    <title>{ title }</title>
+                    <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
+                    <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 1.36 * F)}>{ label }</text>
+                </g>
             }
         }).collect::<Html>();
         html! {
             <g class={classes!("machine", format!("st-{status}"), (!alive).then_some("dead"), (selected == mi).then_some("selected"))}
-                data-node-id={format!("m{mi}")} data-status={status} role="button" tabindex="0" {onclick}>
+                data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
                 <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
-                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ format!("m{mi}{}", if alive { "" } else { " · ✕ down" }) }</text>
+                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 1.3 * F)}>{ format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" }) }</text>
                 { chips }
             </g>
         }
@@ -300,7 +338,7 @@ fn render_system(
         })
     };
     let path = followed.map(|d| {
-        let mut pts = vec![Pt { x: lb.x, y: lb.y + 14.0 }];
+        let mut pts = vec![Pt { x: lb.x, y: lb.y + 1.2 * F }];
         pts.extend(d.hops.iter().filter_map(|h| centre(h.node as usize)));
         let segs = pts.windows(2).map(|w| {
             html! { <line class="path-line" x1={f1(w[0].x)} y1={f1(w[0].y)} x2={f1(w[1].x)} y2={f1(w[1].y)} /> }
@@ -308,21 +346,32 @@ fn render_system(
         html! { <g class="path" data-testid="path">{ for segs }</g> }
     });
     let up_apps = front.views.iter().filter(|v| v.eligible()).count();
-    let half = (lay.w / 2.0 - 10.0).min(190.0);
+    // The long label if it fits the picture's width (about 0.55 em a character), else the short.
+    let long = format!(
+        "clients → balancer ({}) · {up_apps} of {} apps in rotation · {} req/s",
+        p.strategy.as_str(),
+        p.apps,
+        p.rps
+    );
+    let label = if long.chars().count() as f64 * 0.55 * F + 24.0 <= lay.w - 10.0 {
+        long
+    } else {
+        format!(
+            "balancer ({}) · {up_apps}/{} apps · {} req/s",
+            p.strategy.as_str(),
+            p.apps,
+            p.rps
+        )
+    };
+    let half = ((label.chars().count() as f64 * 0.55 * F + 24.0) / 2.0).min(lay.w / 2.0 - 5.0);
     html! {
         <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
-            viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="system" role="group"
+            viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
             aria-label="The balancer, and machines in zones holding app replicas and shard members">
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
-                <rect x={f1(lb.x - half)} y={f1(lb.y - 17.0)} width={f1(2.0 * half)} height="30" rx="8" />
-                <text x={f1(lb.x)} y={f1(lb.y + 4.0)} text-anchor="middle">
-                    { if lay.vertical {
-                        format!("balancer ({}) · {up_apps}/{} apps · {} req/s", p.strategy.as_str(), p.apps, p.rps)
-                    } else {
-                        format!("clients → balancer ({}) · {up_apps} of {} apps in rotation · {} req/s", p.strategy.as_str(), p.apps, p.rps)
-                    } }
-                </text>
+                <rect x={f1(lb.x - half)} y={f1(lb.y - 1.2 * F)} width={f1(2.0 * half)} height={f1(2.4 * F)} rx="8" />
+                <text x={f1(lb.x)} y={f1(lb.y + 0.36 * F)} text-anchor="middle">{ label }</text>
             </g>
             { machines }
             { path }
@@ -378,28 +427,95 @@ fn list(v: &[Option<f64>]) -> String {
 }
 
 fn render_metrics(m: &SystemMetrics) -> Html {
-    let row = |k: &str, v: String, id: &str, value: f64| {
-        html! { <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
-    };
     let anomaly = m
         .first_anomaly
         .clone()
         .unwrap_or_else(|| "none: every client saw a linearizable history".into());
+    let most = |v: &[Option<f64>]| v.iter().flatten().copied().fold(0.0, f64::max);
+    // (label, shown, test id, data-value): one row each.
+    let rows: [(String, String, &str, f64); 11] = [
+        (
+            "success rate".into(),
+            opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"),
+            "success",
+            m.success_pct.unwrap_or(100.0),
+        ),
+        (
+            "answered / failed".into(),
+            format!("{} / {}", m.ok, m.failed),
+            "failed",
+            m.failed as f64,
+        ),
+        (
+            "latency p50 / p99".into(),
+            format!("{} / {}", opt(m.p50_ms, " ms"), opt(m.p99_ms, " ms")),
+            "p99",
+            m.p99_ms.unwrap_or(0.0),
+        ),
+        (
+            "timeouts · retries".into(),
+            format!("{} · {}", m.timeouts, m.retries),
+            "timeouts",
+            m.timeouts as f64,
+        ),
+        (
+            "availability measured / formula".into(),
+            format!("{} / {:.3} %", opt(m.availability_pct, " %"), m.formula_pct),
+            "availability",
+            m.availability_pct.unwrap_or(100.0),
+        ),
+        (
+            "balancer ejected a crashed app after".into(),
+            list(&m.lb_ejection_ms),
+            "ejection",
+            most(&m.lb_ejection_ms),
+        ),
+        (
+            "new shard leader after".into(),
+            list(&m.reelection_ms),
+            "reelection",
+            most(&m.reelection_ms),
+        ),
+        (
+            "where the time went (mean ms)".into(),
+            format!(
+                "retries {:.1} · lb↔app {:.1} · app↔shard {:.1} · leader {:.1}",
+                m.split.client_retries_ms,
+                m.split.lb_app_ms,
+                m.split.app_shard_ms,
+                m.split.leader_ms
+            ),
+            "split",
+            m.split.leader_ms,
+        ),
+        (
+            "reads: lease or at once · ReadIndex · refused".into(),
+            format!("{} · {} · {}", m.reads[0], m.reads[1], m.reads[2]),
+            "reads",
+            m.reads[1] as f64,
+        ),
+        (
+            "Raft invariants".into(),
+            m.first_violation
+                .clone()
+                .unwrap_or_else(|| "hold in every shard".into()),
+            "raft",
+            m.raft_violations as f64,
+        ),
+        (
+            format!("linearizability ({} responses checked)", m.checked),
+            format!("{} anomalies · {anomaly}", m.anomalies),
+            "anomalies",
+            m.anomalies as f64,
+        ),
+    ];
     html! {
         <section class="panel metrics" data-testid="metrics">
             <h2>{"What the clients saw"}</h2>
             <table>
-                { row("success rate", opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"), "success", m.success_pct.unwrap_or(100.0)) }
-                { row("answered / failed", format!("{} / {}", m.ok, m.failed), "failed", m.failed as f64) }
-                { row("latency p50 / p99", format!("{} / {}", opt(m.p50_ms, " ms"), opt(m.p99_ms, " ms")), "p99", m.p99_ms.unwrap_or(0.0)) }
-                { row("timeouts · retries", format!("{} · {}", m.timeouts, m.retries), "timeouts", m.timeouts as f64) }
-                { row("availability measured / formula", format!("{} / {:.3} %", opt(m.availability_pct, " %"), m.formula_pct), "availability", m.availability_pct.unwrap_or(100.0)) }
-                { row("balancer ejected a crashed app after", list(&m.lb_ejection_ms), "ejection", m.lb_ejection_ms.iter().flatten().copied().fold(0.0, f64::max)) }
-                { row("new shard leader after", list(&m.reelection_ms), "reelection", m.reelection_ms.iter().flatten().copied().fold(0.0, f64::max)) }
-                { row("where the time went (mean ms)", format!("retries {:.1} · lb↔app {:.1} · app↔shard {:.1} · leader {:.1}", m.split.client_retries_ms, m.split.lb_app_ms, m.split.app_shard_ms, m.split.leader_ms), "split", m.split.leader_ms) }
-                { row("reads: lease or at once · ReadIndex · refused", format!("{} · {} · {}", m.reads[0], m.reads[1], m.reads[2]), "reads", m.reads[1] as f64) }
-                { row("Raft invariants", m.first_violation.clone().unwrap_or_else(|| "hold in every shard".into()), "raft", m.raft_violations as f64) }
-                { row(&format!("linearizability ({} responses checked)", m.checked), format!("{} anomalies · {anomaly}", m.anomalies), "anomalies", m.anomalies as f64) }
+                { for rows.into_iter().map(|(k, v, id, value)| html! {
+                    <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k }</th><td>{ v }</td></tr>
+                }) }
             </table>
         </section>
     }
@@ -412,9 +528,23 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     };
     let ms = |us: u64| us as f64 / 1000.0;
     let t0 = d.invoked.as_us();
-    let mut items = vec![html! {
-        <li data-testid="hop" data-at="lb">{ format!("{:.1} ms · client → balancer: {} (attempt {} of this operation{})", 0.0, d.op, d.attempts, if d.attempts > 1 { format!(", {:.1} ms lost to earlier attempts", ms(d.sent.as_us() - t0)) } else { String::new() }) }</li>
-    }];
+    // (where, what): one list item each.
+    let mut items = vec![(
+        "lb".to_string(),
+        format!(
+            "0.0 ms · client → balancer: {} (attempt {} of this operation{})",
+            d.op,
+            d.attempts,
+            if d.attempts > 1 {
+                format!(
+                    ", {:.1} ms lost to earlier attempts",
+                    ms(d.sent.as_us() - t0)
+                )
+            } else {
+                String::new()
+            }
+        ),
+    )];
     for (k, h) in d.hops.iter().enumerate() {
         let name = p.name(h.node as usize);
         let what = if k == 0 {
@@ -440,17 +570,21 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
                 ms(h.depart_us.saturating_sub(h.arrive_us))
             )
         };
-        items.push(html! {
-            <li data-testid="hop" data-at={name.clone()}>{ format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0))) }</li>
-        });
+        let at = format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0)));
+        items.push((name, at));
     }
-    items.push(html! {
-        <li data-testid="hop" data-at="client">{ format!("{:.1} ms · answer at the client{}", ms(d.finished.as_us() - t0), d.result.map(|v| format!(": {v}")).unwrap_or_default()) }</li>
-    });
+    items.push((
+        "client".into(),
+        format!(
+            "{:.1} ms · answer at the client{}",
+            ms(d.finished.as_us() - t0),
+            d.result.map(|v| format!(": {v}")).unwrap_or_default()
+        ),
+    ));
     html! {
         <section class="panel hops" data-testid="hops">
             <h2>{ format!("Follow a request: #{} {}", d.id, d.op) }</h2>
-            <ol class="hop-list">{ for items }</ol>
+            <ol class="hop-list">{ for items.into_iter().map(|(at, text)| html! { <li data-testid="hop" data-at={at}>{ text }</li> }) }</ol>
         </section>
     }
 }
@@ -540,30 +674,67 @@ impl PartialEq for SettingsProps {
 #[component]
 fn Settings(props: &SettingsProps) -> Html {
     let (s, dispatch) = (&props.scenario, &props.dispatch);
-    let g = |key: &'static str, label: &str| setting::<SystemLab>(s, dispatch, key, label);
+    const GROUPS: [(&str, &[(&str, &str)]); 4] = [
+        (
+            "Machines and placement",
+            &[
+                ("zones", "zones"),
+                ("apps", "app replicas"),
+                ("shards", "shards"),
+                ("rf", "members per shard"),
+                ("spread", "spread across zones"),
+                ("vn", "vnodes per shard"),
+            ],
+        ),
+        (
+            "Clients and balancer",
+            &[
+                ("rps", "req/s"),
+                ("keys", "keys"),
+                ("wr", "writes %"),
+                ("cto", "client timeout ms"),
+                ("tries", "attempts"),
+                ("lb", "strategy"),
+                ("hc", "health checks"),
+                ("hci", "check every ms"),
+                ("fall", "fall"),
+                ("rise", "rise"),
+            ],
+        ),
+        (
+            "Shards (Raft)",
+            &[
+                ("reads", "reads"),
+                ("cq", "check-quorum"),
+                ("et", "election timeout ms"),
+                ("hb", "heartbeat ms"),
+                ("ato", "app try timeout ms"),
+            ],
+        ),
+        (
+            "Chaos",
+            &[
+                ("chaos", "faults per minute"),
+                ("cat", "from ms"),
+                ("clen", "for ms"),
+            ],
+        ),
+    ];
     html! {
         <section class="panel settings" data-testid="settings">
             <h2>{"Lab settings"}</h2>
             <p class="muted">{"Changing a setting replays the run to the same time with the same requests (the seed)."}</p>
-            <h3>{"Machines and placement"}</h3>
-            <div class="form">
-                { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–12") }
-                { g("zones", "zones") }{ g("apps", "app replicas") }{ g("shards", "shards") }{ g("rf", "members per shard") }
-                { g("spread", "spread across zones") }{ g("vn", "vnodes per shard") }
-            </div>
-            <h3>{"Clients and balancer"}</h3>
-            <div class="form">
-                { g("rps", "req/s") }{ g("keys", "keys") }{ g("wr", "writes %") }{ g("cto", "client timeout ms") }{ g("tries", "attempts") }
-                { g("lb", "strategy") }{ g("hc", "health checks") }{ g("hci", "check every ms") }{ g("fall", "fall") }{ g("rise", "rise") }
-            </div>
-            <h3>{"Shards (Raft)"}</h3>
-            <div class="form">
-                { g("reads", "reads") }{ g("cq", "check-quorum") }{ g("et", "election timeout ms") }{ g("hb", "heartbeat ms") }{ g("ato", "app try timeout ms") }
-            </div>
-            <h3>{"Chaos"}</h3>
-            <div class="form">
-                { g("chaos", "faults per minute") }{ g("cat", "from ms") }{ g("clen", "for ms") }
-            </div>
+            { for GROUPS.iter().enumerate().map(|(i, (title, keys))| html! {
+                <>
+                    <h3>{ *title }</h3>
+                    <div class="form">
+                        if i == 0 {
+                            { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–12") }
+                        }
+                        { for keys.iter().map(|(key, label)| setting::<SystemLab>(s, dispatch, key, label)) }
+                    </div>
+                </>
+            }) }
         </section>
     }
 }

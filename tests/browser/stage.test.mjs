@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { APP_READY, browserTest, choosePreset, waitUntil } from './lib.mjs';
 
-const LABS = ['raft', 'ring', 'lb', 'heartbeat', 'replication', 'swim', 'cluster'];
+const LABS = ['raft', 'ring', 'lb', 'heartbeat', 'replication', 'swim', 'cluster', 'system'];
 const SIZES = {
   projector: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 },
   // A 1280×720 screen at 150 % zoom: 853×480 CSS pixels.

@@ -84,6 +84,23 @@ browserTest('a minority leader without a lease serves stale reads; with leases n
   assert.equal(await metric(page, 'anomalies'), 0);
 });
 
+browserTest('a slow machine: round-robin feeds its queue into timeouts, least-connections does not', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-slow-rr', 15_000);
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-slow'), 'true', 'm1 is drawn slow');
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'up');
+  assert.equal(await attr(page, '[data-node-id=app1]', 'data-lb'), 'up', 'its health checks still pass');
+  assert.ok((await metric(page, 'timeouts')) > 100);
+  assert.ok((await metric(page, 'p99')) > 1000);
+  await choosePreset(page, 'system-slow-lc');
+  await waitUntil(async () => (await page.getByTestId('preset-lesson').textContent()).includes('Least-connections'), { message: 'second preset' });
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 15_000, { timeout: 60_000, message: 'replayed' });
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-slow'), 'true');
+  assert.equal(await metric(page, 'timeouts'), 0);
+  assert.equal(await metric(page, 'failed'), 0);
+  assert.ok((await metric(page, 'p99')) < 500);
+  assert.equal(await metric(page, 'anomalies'), 0);
+});
+
 browserTest('chaos for a minute: random faults on the timeline, the formula, no anomaly', async ({ openPage }) => {
   const page = await openPreset(openPage, 'system-chaos', 75_000);
   assert.equal(await metric(page, 'anomalies'), 0);

@@ -9,7 +9,7 @@ use crate::node::{Ctx, Node};
 use crate::ring::{HashFn, Ring};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 type C<'a> = Ctx<'a, SysMsg, SysTimer>;
@@ -55,6 +55,13 @@ pub struct App {
     pub counts: [u64; 2],
     /// Reads go to any member (with the `follower` read mode).
     pub any_member_reads: bool,
+    /// On a slow machine (`slow-m:M`): requests wait in `queue` and are worked on one at a
+    /// time, [`SLOW`](super::faults::SLOW) each, before the app asks the shard.
+    pub slow: bool,
+    /// Requests waiting for the slow app (wire id, operation, arrival), oldest first.
+    pub queue: VecDeque<(u64, Op, SimTime)>,
+    /// Whether the slow app is working on the queue's first request.
+    pub busy: bool,
 }
 
 /// The ring of shards: shard `s` is ring node `s`, with `vnodes` tokens each.
@@ -82,7 +89,70 @@ impl App {
             ato: p.ato,
             counts: [0; 2],
             any_member_reads: p.reads == super::params::ReadMode::Follower,
+            slow: false,
+            queue: VecDeque::new(),
+            busy: false,
         }
+    }
+
+    /// Starts on a request: finds its shard and asks the member it believes leads it.
+    fn start(&mut self, id: u64, op: Op, at: SimTime, ctx: &mut C) {
+        let shard = shard_of(&self.ring, op.key());
+        // Reading from any replica spreads the load (and, without a check, is stale).
+        let member = match op {
+            Op::Read(_) if self.any_member_reads => (id >> 4) as usize % self.rf.max(1),
+            _ => self.leader[shard],
+        };
+        self.work.insert(
+            id,
+            Work {
+                op,
+                shard,
+                member,
+                tries: 0,
+                at,
+                hops: vec![Hop {
+                    node: ctx.me() as u16,
+                    arrive_us: at.as_us(),
+                    depart_us: at.as_us(),
+                }],
+            },
+        );
+        self.send_try(id, ctx);
+    }
+
+    /// The slow app finished working on its oldest request: on to the shard, and the next.
+    fn served(&mut self, ctx: &mut C) {
+        if let Some((id, op, at)) = self.queue.pop_front() {
+            self.start(id, op, at, ctx);
+        }
+        self.busy = !self.queue.is_empty();
+        if self.busy {
+            ctx.set_timer(SysTimer::Serve, super::faults::SLOW);
+        }
+    }
+
+    /// `slow` or `fast` (from a machine's `slow-m:M` / `fast-m:M`).
+    pub fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
+        match text {
+            "slow" => self.slow = true,
+            "fast" => {
+                self.slow = false;
+                // What waited is worked on at full speed now.
+                ctx.cancel_timer(SysTimer::Serve);
+                self.busy = false;
+                while let Some((id, op, at)) = self.queue.pop_front() {
+                    self.start(id, op, at, ctx);
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "an app replica knows 'slow' and 'fast', not '{}'",
+                    crate::clip(text)
+                ))
+            }
+        }
+        Ok(())
     }
 
     fn send_try(&mut self, id: u64, ctx: &mut C) {
@@ -144,29 +214,16 @@ impl Node for App {
         match msg {
             SysMsg::Check { seq } => ctx.send(from, SysMsg::CheckOk { seq }),
             SysMsg::Req { id, op } => {
-                let shard = shard_of(&self.ring, op.key());
                 let now = ctx.now();
-                // Reading from any replica spreads the load (and, without a check, is stale).
-                let member = match op {
-                    Op::Read(_) if self.any_member_reads => (id >> 4) as usize % self.rf.max(1),
-                    _ => self.leader[shard],
-                };
-                self.work.insert(
-                    id,
-                    Work {
-                        op,
-                        shard,
-                        member,
-                        tries: 0,
-                        at: now,
-                        hops: vec![Hop {
-                            node: ctx.me() as u16,
-                            arrive_us: now.as_us(),
-                            depart_us: now.as_us(),
-                        }],
-                    },
-                );
-                self.send_try(id, ctx);
+                if self.slow {
+                    self.queue.push_back((id, op, now));
+                    if !self.busy {
+                        self.busy = true;
+                        ctx.set_timer(SysTimer::Serve, super::faults::SLOW);
+                    }
+                } else {
+                    self.start(id, op, now, ctx);
+                }
             }
             SysMsg::KvResp { id, result, hop } => {
                 let Some(w) = self.work.get_mut(&id) else {
@@ -195,6 +252,10 @@ impl Node for App {
     }
 
     fn on_timer(&mut self, timer: SysTimer, ctx: &mut C) {
+        if timer == SysTimer::Serve {
+            self.served(ctx);
+            return;
+        }
         if let SysTimer::Try { id, tries } = timer {
             let Some(w) = self.work.get_mut(&id) else {
                 return;
@@ -217,6 +278,9 @@ impl Node for App {
     }
 
     fn on_restart(&mut self) {
+        // A restart loses what waited; the machine stays as slow as it was.
+        self.queue.clear();
+        self.busy = false;
         self.work.clear();
         self.leader.iter_mut().for_each(|l| *l = 0);
     }

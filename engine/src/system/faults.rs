@@ -2,7 +2,7 @@
 //! expanded into the crash, restart or isolation of every process placed there; and the chaos
 //! mode (Jepsen's nemesis): random faults at a chosen rate, drawn from the seed's fault stream.
 
-use super::params::{zone_name, SystemParams, FRONT, MAX_MACHINES, MAX_ZONES};
+use super::params::{zone_name, Role, SystemParams, FRONT, MAX_MACHINES, MAX_ZONES};
 use crate::clip;
 use crate::fault::{Fault, TimedFault};
 use crate::rng::{Rng, Stream};
@@ -26,7 +26,15 @@ pub enum MachineCmd {
     /// `zone-split:Z`: the network between zone Z and the other zones is cut (the front still
     /// reaches every zone; `heal` mends it).
     ZoneSplit(usize),
+    /// `slow-m:M`: machine M becomes slow (a starved CPU, a noisy neighbour): its app replicas
+    /// serve one request at a time, [`SLOW`] each, while their health checks still pass.
+    Slow(usize),
+    /// `fast-m:M`: it is fast again.
+    Fast(usize),
 }
+
+/// How long an app replica on a slow machine works on one request (one at a time).
+pub const SLOW: Duration = Duration(40_000);
 
 impl fmt::Display for MachineCmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,6 +45,8 @@ impl fmt::Display for MachineCmd {
             MachineCmd::ZoneDown(z) => write!(f, "zone-down:{}", zone_name(*z)),
             MachineCmd::ZoneUp(z) => write!(f, "zone-up:{}", zone_name(*z)),
             MachineCmd::ZoneSplit(z) => write!(f, "zone-split:{}", zone_name(*z)),
+            MachineCmd::Slow(m) => write!(f, "slow-m:{m}"),
+            MachineCmd::Fast(m) => write!(f, "fast-m:{m}"),
         }
     }
 }
@@ -76,8 +86,10 @@ impl FromStr for MachineCmd {
             "zone-down" => Ok(MachineCmd::ZoneDown(zone()?)),
             "zone-up" => Ok(MachineCmd::ZoneUp(zone()?)),
             "zone-split" => Ok(MachineCmd::ZoneSplit(zone()?)),
+            "slow-m" => Ok(MachineCmd::Slow(machine()?)),
+            "fast-m" => Ok(MachineCmd::Fast(machine()?)),
             _ => Err(format!(
-                "unknown system command '{}' (crash-m:M, restart-m:M, isolate-m:M, zone-down:Z, zone-up:Z, zone-split:Z)",
+                "unknown system command '{}' (crash-m:M, restart-m:M, isolate-m:M, slow-m:M, fast-m:M, zone-down:Z, zone-up:Z, zone-split:Z)",
                 clip(verb)
             )),
         }
@@ -88,7 +100,11 @@ impl MachineCmd {
     /// The machines it hits.
     pub fn machines(self, p: &SystemParams) -> Vec<usize> {
         match self {
-            MachineCmd::Crash(m) | MachineCmd::Restart(m) | MachineCmd::Isolate(m) => {
+            MachineCmd::Crash(m)
+            | MachineCmd::Restart(m)
+            | MachineCmd::Isolate(m)
+            | MachineCmd::Slow(m)
+            | MachineCmd::Fast(m) => {
                 if m < p.machines {
                     vec![m]
                 } else {
@@ -122,10 +138,23 @@ impl MachineCmd {
             .collect();
         procs
             .into_iter()
-            .map(|q| match self {
-                MachineCmd::Crash(_) | MachineCmd::ZoneDown(_) => Fault::Crash(q),
-                MachineCmd::Restart(_) | MachineCmd::ZoneUp(_) => Fault::Restart(q),
-                MachineCmd::Isolate(_) | MachineCmd::ZoneSplit(_) => Fault::Isolate(q),
+            .filter_map(|q| match self {
+                MachineCmd::Crash(_) | MachineCmd::ZoneDown(_) => Some(Fault::Crash(q)),
+                MachineCmd::Restart(_) | MachineCmd::ZoneUp(_) => Some(Fault::Restart(q)),
+                MachineCmd::Isolate(_) | MachineCmd::ZoneSplit(_) => Some(Fault::Isolate(q)),
+                // Only the app replicas do per-request work that a slow CPU stretches.
+                MachineCmd::Slow(_) | MachineCmd::Fast(_) => matches!(p.role(q), Role::App(_))
+                    .then(|| {
+                        Fault::Command(
+                            q,
+                            if matches!(self, MachineCmd::Slow(_)) {
+                                "slow"
+                            } else {
+                                "fast"
+                            }
+                            .into(),
+                        )
+                    }),
             })
             .collect()
     }
@@ -145,6 +174,11 @@ impl MachineCmd {
             MachineCmd::Crash(m) => format!("machine m{m} crashes"),
             MachineCmd::Restart(m) => format!("machine m{m} restarts"),
             MachineCmd::Isolate(m) => format!("machine m{m} is cut off the network"),
+            MachineCmd::Slow(m) => format!(
+                "machine m{m} turns slow ({} ms per request, one at a time; health checks still pass)",
+                SLOW.as_us() / 1000
+            ),
+            MachineCmd::Fast(m) => format!("machine m{m} is fast again"),
             MachineCmd::ZoneDown(z) => format!("zone {} fails", zone_name(z)),
             MachineCmd::ZoneUp(z) => format!("zone {} is back", zone_name(z)),
             MachineCmd::ZoneSplit(z) => format!(

@@ -217,6 +217,8 @@ pub enum SysTimer {
     },
     /// Member: a Raft timer.
     Raft(raft::Timer),
+    /// App on a slow machine: the request it works on is done.
+    Serve,
 }
 
 impl fmt::Display for SysTimer {
@@ -227,6 +229,7 @@ impl fmt::Display for SysTimer {
             SysTimer::Check => f.write_str("health checks"),
             SysTimer::Try { id, tries } => write!(f, "try timeout #{} ({tries})", id >> 4),
             SysTimer::Raft(t) => write!(f, "{t}"),
+            SysTimer::Serve => f.write_str("slow app done with a request"),
         }
     }
 }
@@ -302,6 +305,7 @@ impl Node for SysNode {
     fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
         match self {
             SysNode::Front(f) => f.on_command(text, ctx),
+            SysNode::App(a) => a.on_command(text, ctx),
             _ => Err(format!(
                 "the system lab's commands go to process 0 ('{}')",
                 crate::clip(text)

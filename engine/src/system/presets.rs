@@ -42,6 +42,20 @@ pub const PRESETS: &[Preset] = &[
         query: "lab=system&seed=1&faults=5000:cmd:0:zone-split:a&t=15000",
     },
     Preset {
+        id: "system-slow-rr",
+        lab: LabKind::System,
+        title: "A slow machine under round-robin",
+        lesson: "At 5 s m1 turns slow: app1 there takes 40 ms per request, one at a time (25 a second), and still passes every health check. Round-robin keeps sending it a third of the load, about 33 a second: its queue grows without end, its requests wait past the client's 1 s timeout and are retried elsewhere — timeouts, and a p99 over a second.",
+        query: "lab=system&seed=1&faults=5000:cmd:0:slow-m:1&t=15000",
+    },
+    Preset {
+        id: "system-slow-lc",
+        lab: LabKind::System,
+        title: "The same slow machine under least-connections",
+        lesson: "Least-connections counts the requests each app still owes: app1's stay outstanding longer, so the balancer sends it only what it can finish and the rest to the fast apps. Its queue stays short: no timeout, every request answered, a p99 of about 200 ms against 2 s — and in both runs the health checks never noticed anything.",
+        query: "lab=system&seed=1&lb=lc&faults=5000:cmd:0:slow-m:1&t=15000",
+    },
+    Preset {
         id: "system-chaos",
         lab: LabKind::System,
         title: "Chaos for a minute",

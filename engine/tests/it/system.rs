@@ -80,6 +80,21 @@ fn every_preset_shows_its_lesson() {
                 assert!(m.formula_pct < 100.0 && m.formula_pct > 99.0, "{id}: {m:?}");
                 assert!(m.checked > 5_000, "{id}: {m:?}");
             }
+            "system-slow-rr" | "system-slow-lc" => {
+                // The slow app passes every health check: nobody is ejected, no client sees an
+                // anomaly, in either run.
+                assert!(m.lb_ejection_ms.is_empty(), "{id}: {m:?}");
+                assert_eq!(m.anomalies, 0, "{id}");
+                if id == "system-slow-rr" {
+                    // A third of the load at a queue that drains 25 a second: timeouts, retries,
+                    // a p99 over a second.
+                    assert!(m.timeouts > 100 && m.retries > 100, "{id}: {m:?}");
+                    assert!(m.p99_ms.is_some_and(|p| p > 1_000.0), "{id}: {m:?}");
+                } else {
+                    assert_eq!((m.timeouts, m.failed), (0, 0), "{id}: {m:?}");
+                    assert!(m.p99_ms.is_some_and(|p| p < 500.0), "{id}: {m:?}");
+                }
+            }
             other => panic!("preset {other} has no check here"),
         }
     }
@@ -127,8 +142,20 @@ fn bad_machine_commands_are_refused_with_a_reason() {
     let d = decode("lab=system&faults=1000:cmd:0:crash-m:x");
     assert!(!d.errors.is_empty());
     assert!("zone-down:q".parse::<MachineCmd>().is_err());
-    // A machine beyond the run's count hits nothing (and says so).
+    assert!("slow-m:".parse::<MachineCmd>().is_err());
+    // A slow machine slows its app replicas only; an app refuses commands it does not know.
     let p = SystemParams::default();
+    assert_eq!(
+        MachineCmd::Slow(1).expand(&p),
+        vec![Fault::Command(p.app_id(1), "slow".into())]
+    );
+    assert!(MachineCmd::Fast(7).expand(&p).is_empty());
+    let d = decode("lab=system&faults=1000:cmd:1:slow");
+    assert!(
+        !d.errors.is_empty(),
+        "only the front takes commands from a link"
+    );
+    // A machine beyond the run's count hits nothing (and says so).
     assert!(MachineCmd::Crash(11).expand(&p).is_empty());
 }
 
