@@ -148,6 +148,15 @@ macro_rules! labs {
             pub fn info(self) -> &'static LabInfo {
                 match self { $( LabKind::$variant => &<$def as Lab>::INFO ),+ }
             }
+            /// The link name (`lab=heartbeat`). Read field by field (not through
+            /// [`LabKind::info`]) so a lab's bundle does not carry every lab's summary.
+            pub fn as_str(self) -> &'static str {
+                match self { $( LabKind::$variant => <$def as Lab>::INFO.name ),+ }
+            }
+            /// Human title.
+            pub fn title(self) -> &'static str {
+                match self { $( LabKind::$variant => <$def as Lab>::INFO.title ),+ }
+            }
         }
 
         impl LabParams {
@@ -196,17 +205,9 @@ labs! {
 }
 
 impl LabKind {
-    /// The link name (`lab=heartbeat`).
-    pub fn as_str(self) -> &'static str {
-        self.info().name
-    }
     /// Reads a link name.
     pub fn parse(s: &str) -> Option<LabKind> {
         LabKind::ALL.iter().copied().find(|l| l.as_str() == s)
-    }
-    /// Human title.
-    pub fn title(self) -> &'static str {
-        self.info().title
     }
     /// One-paragraph summary for the home page.
     pub fn summary(self) -> &'static str {
