@@ -36,6 +36,22 @@ impl PartialEq for LabProps {
     }
 }
 
+/// Props of a lab's settings form: the scenario and the player's dispatch; equal (so the form is
+/// not redrawn) while the scenario is the same, whatever the run does.
+#[derive(Properties, Clone)]
+pub struct SettingsProps {
+    /// The scenario the form edits.
+    pub scenario: Scenario,
+    /// Sends the edits.
+    pub dispatch: Callback<Action>,
+}
+
+impl PartialEq for SettingsProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.scenario == o.scenario
+    }
+}
+
 /// Props of a panel drawn from a run at one position: equal (so not re-rendered) while the run and
 /// its step count are the same, even though frames go by.
 #[derive(Properties)]

@@ -19,7 +19,6 @@ use engine::cluster::params::zone_name;
 use engine::cluster::{
     measure, AlertReport, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus,
 };
-use engine::scenario::Scenario;
 use engine::sim::Sim;
 use engine::{Fault, SimTime};
 use std::rc::Rc;
@@ -667,21 +666,9 @@ fn Alerts(props: &AlertsProps) -> Html {
     }
 }
 
-#[derive(Properties, Clone)]
-struct SettingsProps {
-    scenario: Scenario,
-    dispatch: Callback<Action>,
-}
-
-impl PartialEq for SettingsProps {
-    fn eq(&self, o: &Self) -> bool {
-        self.scenario == o.scenario
-    }
-}
-
 /// The settings form (redrawn only when the scenario changes).
 #[component]
-fn Settings(props: &SettingsProps) -> Html {
+fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     let (s, dispatch) = (&props.scenario, &props.dispatch);
     let g = |key: &'static str, label: &str| setting::<ClusterLab>(s, dispatch, key, label);
     html! {

@@ -17,7 +17,6 @@ use crate::geometry::{f1, Pt};
 use crate::player::Action;
 use engine::health::Health;
 use engine::raft::Role;
-use engine::scenario::Scenario;
 use engine::sim::Sim;
 use engine::system::front::{Bucket, Done, Front, BUCKET};
 use engine::system::params::{zone_name, Role as Proc};
@@ -659,20 +658,8 @@ fn Charts(props: &ChartsProps) -> Html {
     }
 }
 
-#[derive(Properties, Clone)]
-struct SettingsProps {
-    scenario: Scenario,
-    dispatch: Callback<Action>,
-}
-
-impl PartialEq for SettingsProps {
-    fn eq(&self, o: &Self) -> bool {
-        self.scenario == o.scenario
-    }
-}
-
 #[component]
-fn Settings(props: &SettingsProps) -> Html {
+fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     let (s, dispatch) = (&props.scenario, &props.dispatch);
     const GROUPS: [(&str, &[(&str, &str)]); 4] = [
         (
