@@ -704,10 +704,19 @@ mod tests {
             "{e:?}"
         );
         let e = run_link("seed=3", None, Format::Json).unwrap_err();
+        // Every registered lab is offered, in menu order.
+        let offered: Vec<String> = engine::lab::LabKind::ALL
+            .iter()
+            .map(|l| format!("lab={}", l.as_str()))
+            .collect();
         assert_eq!(
             e,
-            ["error: lab: the link names no lab (add lab=raft or lab=ring or lab=lb or lab=heartbeat or lab=replication or lab=swim or lab=cluster)"]
+            [format!(
+                "error: lab: the link names no lab (add {})",
+                offered.join(" or ")
+            )]
         );
+        assert!(e[0].contains("lab=system"), "{e:?}");
         let e = run_link("lab=nope", None, Format::Json).unwrap_err();
         assert!(e[0].starts_with("error: lab: unknown lab 'nope'"), "{e:?}");
     }
