@@ -11,6 +11,25 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Bundle `bin` is built: a `[[bin]]` in Cargo.toml, its `src/bin/<bin>.rs`, and a Trunk link in
+/// index.html.
+fn assert_bundle(cargo: &str, index: &str, bin: &str) {
+    assert!(
+        cargo.contains(&format!("name = \"{bin}\"\npath = \"src/bin/{bin}.rs\"")),
+        "Cargo.toml needs a [[bin]] named {bin} with path src/bin/{bin}.rs"
+    );
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("src/bin/{bin}.rs"))
+            .is_file(),
+        "src/bin/{bin}.rs is missing"
+    );
+    assert!(
+        index.contains(&format!("data-bin=\"{bin}\"")),
+        "index.html needs <link data-trunk rel=\"rust\" data-bin=\"{bin}\" …>"
+    );
+}
+
 #[test]
 fn every_lab_has_a_bundle_a_loader_entry_and_a_bin_file() {
     let cargo = read("Cargo.toml");
@@ -21,20 +40,7 @@ fn every_lab_has_a_bundle_a_loader_entry_and_a_bin_file() {
         .expect("index.html has the loader's `const labs = [...]` line");
     for &lab in LabKind::ALL {
         let bin = format!("ha-{}", lab.as_str());
-        assert!(
-            cargo.contains(&format!("name = \"{bin}\"\npath = \"src/bin/{bin}.rs\"")),
-            "Cargo.toml needs a [[bin]] named {bin} with path src/bin/{bin}.rs"
-        );
-        assert!(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(format!("src/bin/{bin}.rs"))
-                .is_file(),
-            "src/bin/{bin}.rs is missing"
-        );
-        assert!(
-            index.contains(&format!("data-bin=\"{bin}\"")),
-            "index.html needs <link data-trunk rel=\"rust\" data-bin=\"{bin}\" …>"
-        );
+        assert_bundle(&cargo, &index, &bin);
         assert!(
             loader.contains(&format!("\"{}\"", lab.as_str())),
             "index.html's loader list misses \"{}\": {loader}",
@@ -64,20 +70,7 @@ fn every_replication_section_has_its_bundle() {
         .expect("index.html has the loader's `const sections = {...}` line");
     for sec in Section::ALL {
         let bin = ha_playground::pages::replication::bundle_of(sec);
-        assert!(
-            cargo.contains(&format!("name = \"{bin}\"\npath = \"src/bin/{bin}.rs\"")),
-            "Cargo.toml needs a [[bin]] named {bin}"
-        );
-        assert!(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(format!("src/bin/{bin}.rs"))
-                .is_file(),
-            "src/bin/{bin}.rs is missing"
-        );
-        assert!(
-            index.contains(&format!("data-bin=\"{bin}\"")),
-            "index.html needs a Trunk link for {bin}"
-        );
+        assert_bundle(&cargo, &index, bin);
         if sec != Section::Repl {
             assert!(
                 sections.contains(&format!("{}: \"{bin}\"", sec.as_str())),
