@@ -53,10 +53,12 @@ pub fn use_frames(active: bool, on_frame: Callback<f64>) {
     });
 }
 
-/// Space plays/pauses, → steps, ← steps back (unless focus is in a form control).
+/// The player's keys on the whole document (unless focus is in a form control): Space
+/// plays/pauses, → steps, ← steps back; while a lesson is open (`lesson`) also N / Page Down for
+/// its next step and P / Page Up for the step before.
 #[hook]
-pub fn use_player_keys(dispatch: Callback<Action>) {
-    use_effect_with((), move |_| {
+pub fn use_player_keys(dispatch: Callback<Action>, lesson: bool) {
+    use_effect_with(lesson, move |&lesson| {
         let doc = web_sys::window().and_then(|w| w.document());
         let listener = Closure::wrap(Box::new(move |e: web_sys::KeyboardEvent| {
             if e.alt_key() || e.ctrl_key() || e.meta_key() || crate::web::focus_in_control() {
@@ -66,6 +68,8 @@ pub fn use_player_keys(dispatch: Callback<Action>) {
                 " " | "Spacebar" => Action::TogglePlay,
                 "ArrowRight" => Action::Step,
                 "ArrowLeft" => Action::StepBack,
+                "n" | "PageDown" if lesson => Action::LessonNext,
+                "p" | "PageUp" if lesson => Action::LessonBack,
                 _ => return,
             };
             e.prevent_default();

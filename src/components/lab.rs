@@ -107,8 +107,7 @@ pub fn use_lab<L: LabDef>(decoded: Rc<Decoded>) -> Lab<L::Run> {
             Callback::from(move |dt| d.emit(Action::Tick(dt))),
         );
     }
-    use_player_keys(dispatch.clone());
-    crate::components::lesson::use_lesson_keys(dispatch.clone(), player.course.is_some());
+    use_player_keys(dispatch.clone(), player.course.is_some());
     let log_cache = use_mut_ref(LogCache::default);
     {
         let p = player.clone();

@@ -11,47 +11,11 @@ use engine::scenario::notes::note_at;
 use engine::scenario::ParamError;
 use engine::time::fmt_ms;
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// The format tag of an exported run (`"format": "ha-playground/1"`).
 pub const RUN_FORMAT: &str = "ha-playground/1";
-
-/// While a lesson is open: `n`/PageDown go to the next step, `p`/PageUp to the previous one
-/// (unless focus is in a form control).
-#[hook]
-pub fn use_lesson_keys(dispatch: Callback<Action>, active: bool) {
-    use_effect_with(active, move |&active| {
-        let doc = web_sys::window().and_then(|w| w.document());
-        let listener = Closure::wrap(Box::new(move |e: web_sys::KeyboardEvent| {
-            if !active || e.alt_key() || e.ctrl_key() || e.meta_key() || web::focus_in_control() {
-                return;
-            }
-            let action = match e.key().as_str() {
-                "n" | "PageDown" => Action::LessonNext,
-                "p" | "PageUp" => Action::LessonBack,
-                _ => return,
-            };
-            e.prevent_default();
-            dispatch.emit(action);
-        }) as Box<dyn FnMut(web_sys::KeyboardEvent)>);
-        if let Some(d) = &doc {
-            let _ =
-                d.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
-        }
-        move || {
-            if let Some(d) = &doc {
-                let _ = d.remove_event_listener_with_callback(
-                    "keydown",
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-            drop(listener);
-        }
-    });
-}
 
 fn emit(d: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
     let d = d.clone();

@@ -224,34 +224,27 @@ impl Fields<'_> {
     }
 }
 
-impl ser::SerializeStruct for Fields<'_> {
-    type Ok = ();
-    type Error = FlatError;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), FlatError> {
-        self.field(key, v)
-    }
-    fn end(self) -> Result<(), FlatError> {
-        Ok(())
-    }
+/// A struct and a struct variant flatten alike: each field under `<name>_<field>`.
+macro_rules! fields {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for Fields<'_> {
+            type Ok = ();
+            type Error = FlatError;
+            fn serialize_field<T: ?Sized + Serialize>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), FlatError> {
+                self.field(key, v)
+            }
+            fn end(self) -> Result<(), FlatError> {
+                Ok(())
+            }
+        }
+    )*};
 }
-impl ser::SerializeStructVariant for Fields<'_> {
-    type Ok = ();
-    type Error = FlatError;
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), FlatError> {
-        self.field(key, v)
-    }
-    fn end(self) -> Result<(), FlatError> {
-        Ok(())
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
+
 impl ser::SerializeMap for Fields<'_> {
     type Ok = ();
     type Error = FlatError;
