@@ -348,7 +348,24 @@ impl LabVisitor for Measure<'_> {
         run.keep_trace_tail(Some(1_000));
         run.forward_only();
         seek(&mut run, self.0.pos);
-        serde_json::to_value(L::measure(&run)).expect("metrics serialise")
+        let mut metrics = serde_json::to_value(L::measure(&run)).expect("metrics serialise");
+        // A lab's second run (the load balancer's `cmp=`) at the same simulated time, under
+        // `compare` (its `label` first).
+        if let (Some((label, c)), Some(obj)) = (L::companion(self.0), metrics.as_object_mut()) {
+            let mut other = L::build(&c);
+            other.keep_trace_tail(Some(1_000));
+            other.forward_only();
+            other.seek_time(run.now(), u64::MAX);
+            let mut m = serde_json::Map::new();
+            m.insert("label".into(), label.into());
+            if let serde_json::Value::Object(o) =
+                serde_json::to_value(L::measure(&other)).expect("metrics serialise")
+            {
+                m.extend(o);
+            }
+            obj.insert("compare".into(), m.into());
+        }
+        metrics
     }
 }
 
@@ -830,6 +847,36 @@ mod tests {
             assert!(["central", "all", "swim"].contains(&row[0]), "{line}");
             assert!(!row[4].is_empty(), "every design detects the crash: {line}");
         }
+    }
+
+    #[test]
+    fn a_load_balancer_compare_link_measures_both_strategies_at_the_same_time() {
+        let link = "lab=lb&seed=3&n=4&strat=rr&cmp=p2c&faults=1000:cmd:2:slow:10&t=6000";
+        let out = run_link(link, None, Format::Json).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out.text).unwrap();
+        let c = &v["compare"];
+        assert_eq!(c["label"], "p2c", "{}", out.text);
+        assert_eq!(c["time_ms"], v["time_ms"]);
+        // The compare run is the same link under the other strategy, measured alone.
+        let alone = run_link(
+            "lab=lb&seed=3&n=4&strat=p2c&faults=1000:cmd:2:slow:10&t=6000",
+            None,
+            Format::Json,
+        )
+        .unwrap();
+        let mut a: serde_json::Value = serde_json::from_str(&alone.text).unwrap();
+        a.as_object_mut()
+            .unwrap()
+            .insert("label".into(), "p2c".into());
+        assert_eq!(c, &a);
+        assert_ne!(c, &v, "the strategies differ on this link");
+        // CSV columns follow with a `compare_` prefix.
+        let csv = run_link(link, None, Format::Csv).unwrap();
+        assert!(csv.text.lines().next().unwrap().contains("compare_label"));
+        // Without cmp= there is no compare record.
+        let plain = run_link("lab=lb&seed=3&n=4&t=6000", None, Format::Json).unwrap();
+        let p: serde_json::Value = serde_json::from_str(&plain.text).unwrap();
+        assert!(p.get("compare").is_none());
     }
 
     #[test]

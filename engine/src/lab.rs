@@ -71,6 +71,13 @@ pub trait Lab: Registered + 'static {
     /// The measurements at the run's position.
     fn measure(run: &Self::Run) -> Self::Metrics;
 
+    /// A second run shown beside this one, as its label and its scenario from step 0: the load
+    /// balancer's `cmp=` (the identical request stream under another strategy). The page and
+    /// `cli run` replay it to the main run's simulated time and measure it alike.
+    fn companion(_s: &Scenario) -> Option<(String, Scenario)> {
+        None
+    }
+
     /// The run's events as `(step, line)`, oldest first: the line is what the page's event log
     /// shows for that step (headline, then ` · note` for each note). Tests compare them between
     /// runs, and between the native engine (`cli run --events`) and the page's wasm engine.

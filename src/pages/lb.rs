@@ -12,6 +12,7 @@ use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::player::Action;
 use engine::history::History;
+use engine::lab::Lab;
 use engine::lb::LbLab;
 use engine::lb::{self, LbMsg, LbNode, Reply, SeriesPoint, Strategy, FIRST_BACKEND};
 use engine::scenario::{encode_for, Scenario};
@@ -74,14 +75,9 @@ pub fn LbPage(props: &LabProps) -> Html {
     let n = setup.backends.len();
     let m = lb::measure(sim);
     let series = lb::series(sim);
-    let other = setup.compare.map(|strategy| {
+    let other = setup.compare.and_then(|strategy| {
+        let (_, s) = LbLab::companion(&player.scenario)?;
         let mut c = compare.borrow_mut();
-        let mut s = player.scenario.clone();
-        s.pos = Default::default();
-        if let engine::scenario::LabParams::Lb(l) = &mut s.params {
-            l.params.strategy = strategy;
-            l.compare = None;
-        }
         let key = encode_for::<LbLab>(&s);
         if c.key != key || c.hist.is_none() {
             c.key = key;
@@ -89,7 +85,7 @@ pub fn LbPage(props: &LabProps) -> Html {
         }
         let h = c.hist.as_mut().expect("just set");
         h.seek_time(sim.now(), 2_000_000);
-        (strategy, lb::measure(h.sim()), lb::series(h.sim()))
+        Some((strategy, lb::measure(h.sim()), lb::series(h.sim())))
     });
     html! {
         <main class="lab lb">

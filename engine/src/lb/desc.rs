@@ -214,4 +214,17 @@ impl Lab for LbLab {
     fn measure(run: &Self::Run) -> LbMetrics {
         measure(run.sim())
     }
+    fn companion(s: &Scenario) -> Option<(String, Scenario)> {
+        let crate::scenario::LabParams::Lb(l) = &s.params else {
+            return None;
+        };
+        let strategy = l.compare?;
+        let mut c = s.clone();
+        c.pos = Default::default();
+        if let crate::scenario::LabParams::Lb(l) = &mut c.params {
+            l.params.strategy = strategy;
+            l.compare = None;
+        }
+        Some((strategy.as_str().to_string(), c))
+    }
 }
