@@ -72,11 +72,11 @@ browserTest('presenter mode walks a lesson by keyboard and keeps present=1 on ev
   assert.ok(await rootHas(page, 'data-present'));
   await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('n');
-  await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '2 / 4', { message: 'step 2' });
+  await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '2 / 4', { timeout: 20_000, message: 'step 2' });
   assert.equal(params(page).step, '2');
   assert.equal(params(page).present, '1');
   await page.keyboard.press('p');
-  await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '1 / 4', { message: 'back to step 1' });
+  await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '1 / 4', { timeout: 20_000, message: 'back to step 1' });
   assert.equal(params(page).present, '1');
 });
 
@@ -266,7 +266,7 @@ browserTest('a lesson carried in a link (lessonfile=) opens, walks, stays in the
   assert.match(await page.getByTestId('lesson-panel').textContent(), /My own election class/);
   assert.equal(await page.getByTestId('lesson-step-title').textContent(), 'Hello class');
   await page.getByTestId('lesson-next').click();
-  await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '2 / 4', { message: 'step 2' });
+  await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '2 / 4', { timeout: 20_000, message: 'step 2' });
   assert.equal(params(page).lessonfile, value);
   assert.equal(params(page).step, '2');
   // The home page routes a lab-less lesson link to its step's lab.
