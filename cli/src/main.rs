@@ -19,6 +19,7 @@ mod avail;
 
 use engine::history::Run;
 use engine::lab::{Lab, LabKind, LabVisitor};
+use engine::ring::HashRingLab;
 use engine::scenario::keys::key_table_markdown;
 use engine::scenario::{decode, presets, seek, Position, Scenario, MAX_TIME_MS};
 use engine::time::parse_ms;
@@ -55,6 +56,15 @@ USAGE:
         prints CSV (design, members, seed, first detection and full dissemination in ms, messages
         each member sends per second, messages the busiest process receives per second, false
         positives, and the expected loads).
+    cli experiment schemes '<ring link>'
+        The ring lab's “Compare schemes” for the link's run at its position: ring, mod-N, jump,
+        rendezvous, Maglev (251 and 65537) and bounded loads (c = 1.25) on the same keys and
+        nodes; prints CSV (scheme, σ/mean of per-node keys in %, max/mean, % of keys moved by the
+        run's last operation, empty before any).
+    cli experiment vnode-sweep '<ring link>'
+        The ring lab's vnode sweep for the link's run: σ/mean of per-node load for 1…1000 virtual
+        nodes per node (3 rings each, the run's hash and up-node count, at most 100 000 of its
+        keys); prints CSV (vnodes, σ/mean %, max/mean, the expected σ/mean ≈ 1/√V in %).
 {AVAIL}
     cli keys [<lab>]
         The link keys of one lab (or of every lab) as a Markdown table: key, meaning, default,
@@ -107,6 +117,11 @@ enum Command {
     },
     /// The availability calculator (`cli avail …`), its arguments.
     Avail(Vec<String>),
+    /// A ring link's scheme comparison (`schemes`) or vnode sweep (`vnode-sweep`).
+    RingAnalysis {
+        sweep: bool,
+        link: String,
+    },
 }
 
 /// Parses the arguments after the program name. Errors are one line, ready for `error: `.
@@ -149,17 +164,31 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
 
 fn parse_experiment(args: &[String]) -> Result<Command, String> {
     let mut it = args.iter();
+    const NAMES: &str = "fig16, swim-sweep, detect-compare, schemes, vnode-sweep";
     let name = match it.next().map(String::as_str) {
         Some(n @ ("fig16" | "swim-sweep" | "detect-compare")) => n,
+        Some(n @ ("schemes" | "vnode-sweep")) => {
+            let rest: Vec<&String> = it.collect();
+            return match rest.as_slice() {
+                [h] if matches!(h.as_str(), "--help" | "-h") => Ok(Command::Help),
+                [link] => Ok(Command::RingAnalysis {
+                    sweep: n == "vnode-sweep",
+                    link: link.to_string(),
+                }),
+                [] => Err(format!("`experiment {n}` needs a ring link ('lab=ring&…')")),
+                [_, extra, ..] => Err(format!(
+                    "`experiment {n}` takes one link, got also '{}'",
+                    clip(extra)
+                )),
+            };
+        }
         Some(other) => {
             return Err(format!(
-                "unknown experiment '{}' (experiments: fig16, swim-sweep, detect-compare)",
+                "unknown experiment '{}' (experiments: {NAMES})",
                 clip(other)
             ))
         }
-        None => {
-            return Err("`experiment` needs a name: fig16, swim-sweep or detect-compare".into())
-        }
+        None => return Err(format!("`experiment` needs a name: {NAMES}")),
     };
     let fig16 = name == "fig16";
     let (mut runs, mut seed) = if fig16 { (100u64, 0u64) } else { (1u64, 1u64) };
@@ -451,6 +480,48 @@ fn scalar(v: &serde_json::Value) -> String {
     }
 }
 
+/// A ring link's scheme comparison or vnode sweep as CSV, for its run at its position (the
+/// page's "Compare schemes" and vnode sweep: `engine::ring::analysis`).
+fn ring_analysis_csv(link: &str, sweep: bool) -> Result<String, Vec<String>> {
+    use engine::ring::analysis::{compare_schemes, vnode_sweep};
+    let d = decode(link);
+    let mut errors: Vec<String> = d.errors.iter().map(|e| format!("error: {e}")).collect();
+    if errors.is_empty() && d.lab != Some(LabKind::Ring) {
+        errors.push("error: lab: this experiment reads a ring link (lab=ring&…)".into());
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let s = d.scenario;
+    let mut run = HashRingLab::build(&s);
+    run.forward_only();
+    seek(&mut run, s.pos);
+    let rl = run.lab();
+    let mut out = String::new();
+    if sweep {
+        let pts = vnode_sweep(rl).map_err(|e| vec![format!("error: keys: {e}")])?;
+        out.push_str("vnodes,stddev_pct,max_over_mean,expected_stddev_pct\n");
+        for p in pts {
+            out.push_str(&format!(
+                "{},{:.4},{:.4},{:.4}\n",
+                p.vnodes, p.stddev_pct, p.max_over_mean, p.expected_pct
+            ));
+        }
+    } else {
+        out.push_str("scheme,stddev_pct,max_over_mean,moved_pct\n");
+        for r in compare_schemes(rl) {
+            out.push_str(&format!(
+                "{},{:.4},{:.4},{}\n",
+                r.scheme,
+                r.stddev_pct,
+                r.max_over_mean,
+                r.moved_pct.map(|m| format!("{m:.4}")).unwrap_or_default()
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The Raft paper's §9.3 experiment as CSV: one row per run (range, seed, time to elect).
 fn experiment_csv(runs: u64, seed: u64) -> String {
     let params = engine::raft::RaftParams::default();
@@ -581,6 +652,15 @@ fn main_with(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Ok(text) => text,
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        },
+        Command::RingAnalysis { sweep, link } => match ring_analysis_csv(&link, sweep) {
+            Ok(text) => text,
+            Err(lines) => {
+                for l in lines {
+                    let _ = writeln!(err, "{l}");
+                }
                 return 2;
             }
         },
@@ -847,6 +927,61 @@ mod tests {
             assert!(["central", "all", "swim"].contains(&row[0]), "{line}");
             assert!(!row[4].is_empty(), "every design detects the crash: {line}");
         }
+    }
+
+    #[test]
+    fn ring_links_give_the_scheme_comparison_and_the_vnode_sweep() {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let a = |c: &[&str], out: &mut Vec<u8>, err: &mut Vec<u8>| {
+            out.clear();
+            err.clear();
+            main_with(&args(c), out, err)
+        };
+        assert_eq!(
+            a(
+                &[
+                    "experiment",
+                    "schemes",
+                    "lab=ring&n=8&keys=rand:20000&ops=100:add:n8&t=200"
+                ],
+                &mut out,
+                &mut err
+            ),
+            0,
+            "{}",
+            String::from_utf8_lossy(&err)
+        );
+        let text = String::from_utf8(out.clone()).unwrap();
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+        assert_eq!(
+            rows[0],
+            ["scheme", "stddev_pct", "max_over_mean", "moved_pct"]
+        );
+        assert_eq!(rows.len(), 1 + 7, "{text}");
+        // After an add, mod-N moves most keys and the ring about 1/(N+1).
+        let moved =
+            |s: &str| -> f64 { rows.iter().find(|r| r[0] == s).unwrap()[3].parse().unwrap() };
+        assert!(moved("modn") > 70.0, "{text}");
+        assert!(moved("ring") < 25.0, "{text}");
+        assert_eq!(
+            a(
+                &["experiment", "vnode-sweep", "lab=ring&n=5"],
+                &mut out,
+                &mut err
+            ),
+            0
+        );
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(text.starts_with("vnodes,stddev_pct,max_over_mean,expected_stddev_pct\n"));
+        assert_eq!(text.lines().count(), 1 + 11);
+        // A link of another lab, or none, is refused with status 2.
+        assert_eq!(
+            a(&["experiment", "schemes", "lab=raft"], &mut out, &mut err),
+            2
+        );
+        assert!(String::from_utf8_lossy(&err).contains("ring link"));
+        assert_eq!(a(&["experiment", "vnode-sweep"], &mut out, &mut err), 2);
     }
 
     #[test]

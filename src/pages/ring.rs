@@ -10,12 +10,9 @@ use crate::components::lab::{
 use crate::geometry::{f1, Pt};
 use crate::player::Action;
 use engine::history::Run;
+use engine::ring::analysis::{compare_schemes, vnode_sweep, SchemeRow};
 use engine::ring::HashRingLab;
-use engine::ring::{
-    stats::{expected_stddev_pct, SWEEP_VNODES},
-    summarize, sweep_vnodes, KeySet, KeySpec, NodeState, RingLab, RingRun, Scheme, StepKind,
-    SweepPoint,
-};
+use engine::ring::{stats::expected_stddev_pct, NodeState, RingLab, RingRun, StepKind, SweepPoint};
 use engine::scenario::Scenario;
 use engine::time::fmt_ms;
 use engine::NodeId;
@@ -616,50 +613,16 @@ fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     }
 }
 
-#[derive(Clone, PartialEq)]
-struct CompareRow {
-    scheme: String,
-    stddev_pct: f64,
-    max_over_mean: f64,
-    moved_pct: Option<f64>,
-}
-
-const COMPARE: [&str; 7] = [
-    "ring",
-    "modn",
-    "jump",
-    "rendezvous",
-    "maglev:251",
-    "maglev:65537",
-    "bounded:125",
-];
-
 /// Every scheme on the same keys and the same last operation.
 #[component]
 pub fn Compare(props: &RunProps<RingRun>) -> Html {
-    let rows = use_state(|| None::<(u64, Vec<CompareRow>)>);
+    let rows = use_state(|| None::<(u64, Vec<SchemeRow>)>);
     let onclick = {
         let rows = rows.clone();
         let run = props.run.clone();
         let steps = props.steps;
         Callback::from(move |_: MouseEvent| {
-            let run = run.borrow();
-            let rl = run.lab();
-            let out = COMPARE
-                .iter()
-                .filter_map(|name| Scheme::parse(name).ok())
-                .map(|scheme| {
-                    let assignment = scheme.assign_hashes(rl.ring(), rl.hashes());
-                    let loads = engine::ring::load_stats(&assignment, &rl.ring().up_nodes());
-                    let s = summarize(&loads.per_node.iter().map(|l| l.keys).collect::<Vec<_>>());
-                    CompareRow {
-                        scheme: scheme.to_string(),
-                        stddev_pct: 100.0 * s.cv,
-                        max_over_mean: s.max_over_mean,
-                        moved_pct: rl.movement_under(scheme).map(|m| m.moved_pct()),
-                    }
-                })
-                .collect();
+            let out = compare_schemes(run.borrow().lab());
             rows.set(Some((steps, out)));
         })
     };
@@ -688,9 +651,6 @@ pub fn Compare(props: &RunProps<RingRun>) -> Html {
     }
 }
 
-/// The most keys the vnode sweep uses.
-const SWEEP_KEYS: usize = 100_000;
-
 /// Standard deviation of per-node load against virtual nodes per node (≈ 1/√V).
 #[component]
 pub fn Sweep(props: &RunProps<RingRun>) -> Html {
@@ -699,32 +659,7 @@ pub fn Sweep(props: &RunProps<RingRun>) -> Html {
         let points = points.clone();
         let run = props.run.clone();
         Callback::from(move |_: MouseEvent| {
-            let run = run.borrow();
-            let rl = run.lab();
-            let n = rl.ring().up_nodes().len().max(1);
-            // The sweep rebuilds 33 rings; on a huge key set use the first 100 000 keys so a click
-            // costs at most a couple of seconds (σ is then dominated by the ring, not sampling).
-            let capped = match rl.params().keys.clone() {
-                KeySpec::Sequential { count } => KeySpec::Sequential {
-                    count: count.min(SWEEP_KEYS),
-                },
-                KeySpec::Random { count } => KeySpec::Random {
-                    count: count.min(SWEEP_KEYS),
-                },
-                KeySpec::Zipf {
-                    count,
-                    distinct,
-                    s_milli,
-                } => KeySpec::Zipf {
-                    count: count.min(SWEEP_KEYS),
-                    distinct,
-                    s_milli,
-                },
-                named => named,
-            };
-            let r = KeySet::generate(&capped, rl.params().seed)
-                .and_then(|keys| sweep_vnodes(rl.params().hash, n, &keys, &SWEEP_VNODES, 3))
-                .map_err(|e| e.to_string());
+            let r = vnode_sweep(run.borrow().lab()).map_err(|e| e.to_string());
             points.set(Some(r));
         })
     };

@@ -24,6 +24,7 @@
 //! assert_eq!(lab.position(), 0);
 //! ```
 
+pub mod analysis;
 mod desc;
 pub mod hash;
 pub mod keys;
