@@ -100,24 +100,14 @@ pub struct Movement {
 impl Movement {
     /// The diff of two assignments of the same items (`ideal_pct` 0, no op).
     pub fn between(before: &[NodeId], after: &[NodeId]) -> Movement {
-        let mut moves = Vec::new();
-        let mut flows: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
-        for (key, (&from, &to)) in before.iter().zip(after).enumerate() {
-            if from != to {
-                moves.push(KeyMove { key, from, to });
-                *flows.entry((from, to)).or_default() += 1;
-            }
-        }
-        Movement {
-            op: None,
-            total: before.len().min(after.len()),
-            moves,
-            flows: flows
-                .into_iter()
-                .map(|((from, to), keys)| Flow { from, to, keys })
-                .collect(),
-            ideal_pct: 0.0,
-        }
+        let moves = before
+            .iter()
+            .zip(after)
+            .enumerate()
+            .filter(|(_, (from, to))| from != to)
+            .map(|(key, (&from, &to))| KeyMove { key, from, to })
+            .collect();
+        Movement::from_moves(before.len().min(after.len()), moves)
     }
 
     /// The movement given the items that moved, ascending by key index, out of `total`

@@ -610,14 +610,7 @@ impl Ring {
 
     /// What [`Ring::undo`] needs to take `op` back, read before `op` is applied.
     pub fn undo_info(&self, op: &RingOp) -> Undo {
-        let node = match *op {
-            RingOp::Add(id)
-            | RingOp::Remove(id)
-            | RingOp::Fail(id)
-            | RingOp::Recover(id)
-            | RingOp::SetWeight(id, _) => Some(id),
-            RingOp::SetVnodes(_) => None,
-        };
+        let node = op.node();
         Undo {
             slots_len: self.slots.len(),
             vnodes: self.vnodes,
