@@ -103,6 +103,14 @@ pub const SNAPSHOT_EVERY: u64 = 256;
 /// events of a large state took 90 % of the time of a loaded Raft 11 replay).
 pub const MAX_SNAPSHOTS: usize = 32;
 
+/// The most bytes ([`Sim::approx_bytes`]) the snapshots of a history may hold together, by
+/// default. Past it the snapshots along the run are thinned (every other one dropped, the spacing
+/// doubled, so later ones are taken further apart too) as when there are more than
+/// [`MAX_SNAPSHOTS`], then the ones near the position are dropped oldest first; the initial
+/// state always stays. A run whose state is large keeps fewer, sparser snapshots (a step back
+/// replays more events); its memory stays about the budget plus the current state.
+pub const SNAPSHOT_BYTES: usize = 64 << 20;
+
 /// Snapshots taken while replaying toward a step back, just before its target, so the next
 /// steps back replay at most [`SNAPSHOT_EVERY`] events.
 const NEAR_SNAPSHOTS: usize = 4;
@@ -129,18 +137,27 @@ pub struct History<N: Node> {
     near: Vec<Sim<N>>,
     /// Take no snapshots (see [`Run::forward_only`]).
     forward_only: bool,
+    /// The byte budget of all snapshots ([`SNAPSHOT_BYTES`] unless set).
+    budget: usize,
+    /// Estimated bytes of each snapshot in `snaps`, then of each in `near` (same order).
+    snap_bytes: Vec<usize>,
+    near_bytes: Vec<usize>,
 }
 
 impl<N: Node> History<N> {
     /// Starts from an initial simulation (step 0).
     pub fn new(initial: Sim<N>) -> Self {
         let snaps = vec![initial.snapshot_unscheduled()];
+        let snap_bytes = vec![initial.approx_bytes()];
         History {
             current: initial,
             snaps,
             spacing: SNAPSHOT_EVERY,
             near: Vec::new(),
             forward_only: false,
+            budget: SNAPSHOT_BYTES,
+            snap_bytes,
+            near_bytes: Vec::new(),
         }
     }
 
@@ -162,27 +179,82 @@ impl<N: Node> History<N> {
         let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
         if s.is_multiple_of(self.spacing) && s > last {
             self.snaps.push(self.current.snapshot_unscheduled());
+            self.snap_bytes.push(self.current.approx_bytes());
             if self.snaps.len() > MAX_SNAPSHOTS {
                 self.thin();
             }
+            self.fit_budget();
         } else if self.spacing > HEAD_EVERY && s.is_multiple_of(HEAD_EVERY) && s > last {
-            self.near.retain(|x| x.steps() < s);
-            self.near.push(self.current.snapshot_unscheduled());
-            let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
-            self.near.drain(..extra);
+            self.retain_near(|x| x.steps() < s);
+            self.push_near();
+            self.fit_budget();
         }
+    }
+
+    /// Keeps a snapshot of the current state near the position (at most [`NEAR_SNAPSHOTS`]).
+    fn push_near(&mut self) {
+        self.near.push(self.current.snapshot_unscheduled());
+        self.near_bytes.push(self.current.approx_bytes());
+        let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
+        self.near.drain(..extra);
+        self.near_bytes.drain(..extra);
+    }
+
+    fn retain_near(&mut self, f: impl Fn(&Sim<N>) -> bool) {
+        let keep: Vec<bool> = self.near.iter().map(&f).collect();
+        let mut k = keep.iter();
+        self.near_bytes.retain(|_| *k.next().unwrap_or(&false));
+        self.near.retain(f);
+    }
+
+    fn retain_snaps(&mut self, f: impl Fn(usize, &Sim<N>) -> bool) {
+        let keep: Vec<bool> = self
+            .snaps
+            .iter()
+            .enumerate()
+            .map(|(i, x)| f(i, x))
+            .collect();
+        let mut k = keep.iter();
+        self.snap_bytes.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        self.snaps.retain(|_| *k.next().unwrap_or(&false));
     }
 
     /// Keeps the initial state and every snapshot at a multiple of twice the spacing.
     fn thin(&mut self) {
         self.spacing *= 2;
         let spacing = self.spacing;
-        let mut first = true;
-        self.snaps.retain(|x| {
-            let keep = first || x.steps().is_multiple_of(spacing);
-            first = false;
-            keep
-        });
+        self.retain_snaps(|i, x| i == 0 || x.steps().is_multiple_of(spacing));
+    }
+
+    /// Bytes held by every snapshot (estimated, [`Sim::approx_bytes`]).
+    pub fn snapshot_bytes(&self) -> usize {
+        self.snap_bytes.iter().chain(&self.near_bytes).sum()
+    }
+
+    /// Sets the byte budget of the snapshots (see [`SNAPSHOT_BYTES`]) and applies it.
+    pub fn set_snapshot_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+        self.fit_budget();
+    }
+
+    /// Thins the snapshots until they fit the byte budget: the ones along the run first (each
+    /// thinning halves them; the initial state stays), then the ones near the position, oldest
+    /// first.
+    fn fit_budget(&mut self) {
+        while self.snapshot_bytes() > self.budget && self.snaps.len() > 1 {
+            let before = self.snaps.len();
+            self.thin();
+            if self.snaps.len() == before {
+                // Every snapshot sits on the doubled spacing too (left so by a click): keep
+                // the initial state only.
+                self.retain_snaps(|i, _| i == 0);
+            }
+        }
+        while self.snapshot_bytes() > self.budget && !self.near.is_empty() {
+            self.near.remove(0);
+            self.near_bytes.remove(0);
+        }
     }
 
     /// One event forward. Returns false if the run has nothing left to do.
@@ -233,18 +305,18 @@ impl<N: Node> History<N> {
             let from = self.current.steps();
             if k - from > SNAPSHOT_EVERY {
                 let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
-                self.near.retain(|s| s.steps() < lo.max(from));
+                let keep_below = lo.max(from);
+                self.retain_near(|s| s.steps() < keep_below);
                 while self.current.steps() < k {
                     if self.current.step().is_none() {
                         break;
                     }
                     let s = self.current.steps();
                     if s > lo && s < k && s.is_multiple_of(SNAPSHOT_EVERY) {
-                        self.near.push(self.current.snapshot_unscheduled());
+                        self.push_near();
                     }
                 }
-                let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
-                self.near.drain(..extra);
+                self.fit_budget();
             }
         }
         while self.current.steps() < k {
@@ -278,8 +350,8 @@ impl<N: Node> History<N> {
     /// have applied), so stepping back stays exact.
     pub fn inject(&mut self, fault: Fault) -> u64 {
         let here = self.current.steps();
-        self.snaps.retain(|s| s.steps() <= here);
-        self.near.retain(|s| s.steps() <= here);
+        self.retain_snaps(|_, s| s.steps() <= here);
+        self.retain_near(|s| s.steps() <= here);
         let taken = self.current.inject(fault);
         self.after_forward();
         taken
@@ -300,7 +372,9 @@ impl<N: Node> History<N> {
     pub fn forward_only(&mut self) {
         self.forward_only = true;
         self.snaps.truncate(1);
+        self.snap_bytes.truncate(1);
         self.near.clear();
+        self.near_bytes.clear();
     }
 
     /// Number of snapshots held (for tests and the perf notes).

@@ -22,6 +22,18 @@ pub trait Node: Clone + Debug {
     /// The node crashed and is restarting: drop volatile state, keep persistent state
     /// (Raft §5, Figure 2). `on_start` follows.
     fn on_restart(&mut self) {}
+    /// Heap bytes a copy of this node allocates beyond its own `size_of` (parts a copy shares,
+    /// such as `Arc`-held chunks, not counted): what one more snapshot of it costs. A
+    /// [`crate::History`] keeps its snapshots within a byte budget with it. An estimate; the
+    /// default counts nothing, so labs whose nodes hold growing state override it.
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+    /// Heap bytes a message in flight holds beyond its own `size_of` (a batch of entries).
+    fn msg_heap_bytes(msg: &Self::Msg) -> usize {
+        let _ = msg;
+        0
+    }
     /// A lab-specific command from outside, in its link text form (`cmd:2:timeout` in a
     /// timeline: a client request, a forced election timeout, …). Returns an error for text the
     /// lab does not understand; the simulator records it as a note. Labs without commands keep

@@ -132,6 +132,12 @@ impl<M> MsgTable<M> {
         self.off.values()
     }
 
+    /// Slots held (delivered ones not yet popped included) and held messages: the table's
+    /// size in entries.
+    pub fn slots(&self) -> usize {
+        self.wire.len() + self.off.len()
+    }
+
     /// Every message in flight, in id order.
     pub fn iter(&self) -> impl Iterator<Item = &InFlight<M>> {
         let mut wire = self.wire.iter().flatten().peekable();
@@ -200,6 +206,11 @@ impl<T: Ord> TimerTable<T> {
         let list = self.nodes.get_mut(node)?;
         let i = Self::find(list, t).ok()?;
         Some(list.remove(i))
+    }
+
+    /// Armed timers, all nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.iter().map(Vec::len).sum()
     }
 
     /// Disarms every timer of `node`.

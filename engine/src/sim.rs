@@ -360,6 +360,37 @@ impl<N: Node> Sim<N> {
         std::mem::take(&mut self.schedule)
     }
 
+    /// About how many bytes a snapshot of this simulation allocates (its trace and schedule
+    /// excluded: snapshots hold neither): the state of every node ([`Node::heap_bytes`]), the
+    /// queue, messages in flight, timers and the ghost records. An estimate for the byte budget
+    /// of a [`crate::History`]'s snapshots, not an exact count.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .map(|n| size_of::<N>() + n.heap_bytes())
+            .sum();
+        let msgs: usize = self
+            .msgs
+            .iter()
+            .map(|m| N::msg_heap_bytes(&m.msg))
+            .sum::<usize>()
+            + self.msgs.slots() * size_of::<Option<crate::trace::InFlight<N::Msg>>>();
+        size_of::<Self>()
+            + nodes
+            + self.queue.len() * size_of::<Reverse<Queued<N::Timer>>>()
+            + msgs
+            + self.timers.len() * size_of::<TimerRec<N::Timer>>()
+            + self.node_rng.len() * size_of::<Rng>()
+            + self.up.len()
+            + self.fps.len() * size_of::<(Fingerprint, bool)>()
+            + self.violations.len() * (size_of::<Violation>() + 64)
+            + self.life.len() * size_of::<LifeEvent>()
+            + self.pauses.len() * size_of::<PauseEvent>()
+            + self.paused.len() * size_of::<SimTime>()
+    }
+
     fn copy(&self, schedule: Vec<TimedFault>) -> Self {
         Sim {
             now: self.now,

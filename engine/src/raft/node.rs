@@ -1194,6 +1194,29 @@ impl Node for RaftNode {
     type Msg = Msg;
     type Timer = Timer;
 
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let cfg = |c: &Cmd| match c {
+            Cmd::Config(v) => v.len() * size_of::<NodeId>(),
+            _ => 0,
+        };
+        self.log
+            .iter()
+            .map(|e| size_of::<Entry>() + cfg(&e.cmd))
+            .sum::<usize>()
+            + self.state.keys().map(|k| k.len() + 64).sum::<usize>()
+            + (self.bootstrap.len() + self.votes.len()) * size_of::<NodeId>()
+            + self.progress.len() * size_of::<Progress>()
+            + self.config_indices.len() * 8
+    }
+
+    fn msg_heap_bytes(msg: &Msg) -> usize {
+        match msg {
+            Msg::AppendEntries { entries, .. } => entries.len() * std::mem::size_of::<Entry>(),
+            _ => 0,
+        }
+    }
+
     /// §5.2: "When servers start up, they begin as followers", with a randomized timer.
     fn on_start(&mut self, ctx: &mut C) {
         if self.current_term > 0 || !self.log.is_empty() {

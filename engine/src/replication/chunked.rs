@@ -64,6 +64,12 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
+    /// Bytes a copy allocates: the open tail and the list of chunk pointers (the sealed chunks
+    /// are shared with the copy).
+    pub fn unshared_bytes(&self) -> usize {
+        self.tail.capacity() * std::mem::size_of::<T>()
+    }
+
     /// Item `i`.
     pub fn get(&self, i: usize) -> Option<&T> {
         let s = self.sealed_len();

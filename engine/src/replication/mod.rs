@@ -495,6 +495,39 @@ impl Node for ReplNode {
     type Msg = ReplMsg;
     type Timer = ReplTimer;
 
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let own = match &self.kind {
+            Kind::Monitor(m) => {
+                m.views.len() * size_of::<View>()
+                    + m.transitions.len() * size_of::<Transition>()
+                    + m.failovers.len() * size_of::<Failover>()
+            }
+            Kind::Data(d) => {
+                d.log.unshared_bytes()
+                    + d.peers.len() * size_of::<Peer>()
+                    + d.waiting.len() * size_of::<data::Waiting>()
+                    + d.inbox.len() * size_of::<(SimTime, NodeId, ReplMsg)>()
+                    + d.rollbacks
+                        .iter()
+                        .map(|r| size_of::<Rollback>() + r.entries.len() * size_of::<Entry>())
+                        .sum::<usize>()
+                    + d.promotions.len() * size_of::<(SimTime, u64, u64)>()
+                    + d.serving_log.len() * size_of::<(SimTime, bool)>()
+            }
+            Kind::Client(c) => c.ops.unshared_bytes() + c.pending.len() * 32,
+        };
+        own + self.pause.held.len() * size_of::<Stashed>()
+            + self.pauses.len() * size_of::<(SimTime, SimTime)>()
+    }
+
+    fn msg_heap_bytes(msg: &ReplMsg) -> usize {
+        match msg {
+            ReplMsg::Append { entries, .. } => entries.len() * std::mem::size_of::<Entry>(),
+            _ => 0,
+        }
+    }
+
     fn on_start(&mut self, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
         let now = ctx.now();
         if let Some(last) = self.pauses.last_mut() {

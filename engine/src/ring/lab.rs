@@ -1,12 +1,12 @@
 //! The ring lab's state: parameters, a key set, an op log and a position in it. Applying an op
 //! yields the movement diff — which keys moved from which node to which, against the least any
-//! scheme could move. Stepping back recomputes from the start (a ring op is O(tokens), so a
-//! few hundred ops replay in milliseconds at the lab's sizes).
+//! scheme could move. One step back takes the op back ([`Ring::undo`]) instead of replaying
+//! from the start; a longer seek back replays (a ring op is O(tokens)).
 
 use super::hash::HashFn;
 use super::keys::{KeySet, KeySpec};
 use super::ops::{RingOp, MAX_OPS};
-use super::ring::{Ring, Walk};
+use super::ring::{Ring, Undo, Walk};
 use super::schemes::Scheme;
 use super::stats::{load_stats, LoadStats};
 use super::{check_range, RingError, MAX_NODES, MAX_REPLICAS, MAX_VNODES};
@@ -100,17 +100,26 @@ pub struct Movement {
 impl Movement {
     /// The diff of two assignments of the same items (`ideal_pct` 0, no op).
     pub fn between(before: &[NodeId], after: &[NodeId]) -> Movement {
-        let mut moves = Vec::new();
+        let moves = before
+            .iter()
+            .zip(after)
+            .enumerate()
+            .filter(|(_, (from, to))| from != to)
+            .map(|(key, (&from, &to))| KeyMove { key, from, to })
+            .collect();
+        Movement::from_moves(before.len().min(after.len()), moves)
+    }
+
+    /// The movement given the items that moved, ascending by key index, out of `total`
+    /// (`ideal_pct` 0, no op): [`Movement::between`] without comparing the items that stayed.
+    pub fn from_moves(total: usize, moves: Vec<KeyMove>) -> Movement {
         let mut flows: BTreeMap<(NodeId, NodeId), usize> = BTreeMap::new();
-        for (key, (&from, &to)) in before.iter().zip(after).enumerate() {
-            if from != to {
-                moves.push(KeyMove { key, from, to });
-                *flows.entry((from, to)).or_default() += 1;
-            }
+        for m in &moves {
+            *flows.entry((m.from, m.to)).or_default() += 1;
         }
         Movement {
             op: None,
-            total: before.len().min(after.len()),
+            total,
             moves,
             flows: flows
                 .into_iter()
@@ -185,6 +194,8 @@ pub struct RingLab {
     hashes: Vec<u64>,
     initial: Ring,
     ops: Vec<RingOp>,
+    /// For each logged op, what taking it back needs (read from the ring before it).
+    undo: Vec<Undo>,
     pos: usize,
     ring: Ring,
     assignment: Vec<NodeId>,
@@ -217,6 +228,7 @@ impl RingLab {
             keys,
             hashes,
             ops: Vec::new(),
+            undo: Vec::new(),
             pos: 0,
             assignment,
             movement: None,
@@ -233,6 +245,7 @@ impl RingLab {
         let mut lab = RingLab::new(params)?;
         let mut errors = Vec::new();
         let mut kept = Vec::new();
+        let mut undo = Vec::new();
         for (i, op) in ops.iter().enumerate() {
             if kept.len() >= MAX_OPS {
                 errors.push((
@@ -241,12 +254,17 @@ impl RingLab {
                 ));
                 break;
             }
+            let u = lab.ring.undo_info(op);
             match lab.ring.apply(op) {
-                Ok(()) => kept.push(*op),
+                Ok(()) => {
+                    kept.push(*op);
+                    undo.push(u);
+                }
                 Err(e) => errors.push((i, e)),
             }
         }
         lab.ops = kept;
+        lab.undo = undo;
         lab.pos = lab.ops.len();
         // The assignment is still the initial ring's: reassign from it.
         let known = std::mem::take(&mut lab.assignment);
@@ -326,9 +344,12 @@ impl RingLab {
         }
         let before = shares(&self.ring, self.params.scheme.uses_weights());
         let old = self.ring.clone();
+        let u = self.ring.undo_info(&op);
         self.ring.apply(&op)?;
         self.ops.truncate(self.pos);
+        self.undo.truncate(self.pos);
         self.ops.push(op);
+        self.undo.push(u);
         self.pos += 1;
         Ok(self.finish_step(op, before, &old))
     }
@@ -363,6 +384,8 @@ impl RingLab {
         let pos = pos.min(self.ops.len());
         if pos == self.pos + 1 {
             self.step();
+        } else if pos + 1 == self.pos {
+            self.back_one();
         } else if pos != self.pos {
             self.pos = pos;
             // The current ring and assignment are the base the new ones are derived from.
@@ -375,6 +398,52 @@ impl RingLab {
             });
             self.recompute_from(base.as_ref().map(|(r, a)| (r, a.clone())));
         }
+    }
+
+    /// One op back without replaying from the start: the ring takes the op back
+    /// ([`Ring::undo`]), the assignment takes its moves back, and the movement of the op before
+    /// it is found by taking that one back too (a diff of the changed arcs, reversed). Exactly
+    /// the state a replay gives (the ring tests compare them).
+    fn back_one(&mut self) {
+        let Some(p) = self.pos.checked_sub(1) else {
+            return;
+        };
+        let mut assignment = std::mem::take(&mut self.assignment);
+        if let Some(m) = &self.movement {
+            for mv in &m.moves {
+                if let Some(a) = assignment.get_mut(mv.key) {
+                    *a = mv.from;
+                }
+            }
+        }
+        self.ring.undo(&self.ops[p], &self.undo[p]);
+        self.assignment = assignment;
+        self.pos = p;
+        let Some(q) = p.checked_sub(1) else {
+            self.movement = None;
+            return;
+        };
+        let op = self.ops[q];
+        let mut before = self.ring.clone();
+        before.undo(&op, &self.undo[q]);
+        let scheme = self.params.scheme;
+        let (back, _) = self.moved(scheme, &self.ring, &before, self.assignment.clone());
+        let moves = back
+            .moves
+            .iter()
+            .map(|m| KeyMove {
+                key: m.key,
+                from: m.to,
+                to: m.from,
+            })
+            .collect();
+        let mut m = Movement::from_moves(back.total, moves);
+        m.op = Some(op);
+        m.ideal_pct = ideal_moved_pct(
+            &shares(&before, scheme.uses_weights()),
+            &shares(&self.ring, scheme.uses_weights()),
+        );
+        self.movement = Some(m);
     }
 
     /// Switches the scheme (validated) and recomputes the assignment and last movement.
@@ -425,8 +494,7 @@ impl RingLab {
             Some((ring, known)) => self.reassign(scheme, ring, before, known),
             None => scheme.assign_hashes(before, &self.hashes),
         };
-        let b = self.reassign(scheme, before, after, a.clone());
-        let mut m = Movement::between(&a, &b);
+        let (mut m, b) = self.moved(scheme, before, after, a);
         m.op = self.pos.checked_sub(1).map(|i| self.ops[i]);
         m.ideal_pct = ideal_moved_pct(
             &shares(before, scheme.uses_weights()),
@@ -462,12 +530,48 @@ impl RingLab {
         out
     }
 
+    /// The movement from ring `before` to ring `after` under `scheme` and the assignment on
+    /// `after`, given `known`, the assignment on `before`. The ring scheme looks only at the
+    /// items in the changed arcs ([`Ring::changed_arcs`]) and updates `known` in place; other
+    /// schemes assign afresh and compare every item.
+    fn moved(
+        &self,
+        scheme: Scheme,
+        before: &Ring,
+        after: &Ring,
+        known: Vec<NodeId>,
+    ) -> (Movement, Vec<NodeId>) {
+        if scheme != Scheme::Ring || known.len() != self.hashes.len() {
+            let b = scheme.assign_hashes(after, &self.hashes);
+            return (Movement::between(&known, &b), b);
+        }
+        let mut out = known;
+        let mut moves = Vec::new();
+        let (pos, order) = &*self.by_pos;
+        for (lo, hi) in before.changed_arcs(after) {
+            let a = pos.partition_point(|&p| p < lo);
+            let b = pos.partition_point(|&p| p <= hi);
+            for k in a..b {
+                let key = order[k] as usize;
+                let to = after.owner_at(pos[k]).unwrap_or(super::NO_NODE);
+                if out[key] != to {
+                    moves.push(KeyMove {
+                        key,
+                        from: out[key],
+                        to,
+                    });
+                    out[key] = to;
+                }
+            }
+        }
+        crate::sort::sort_unstable_by(&mut moves, |a, b| a.key.cmp(&b.key));
+        (Movement::from_moves(out.len(), moves), out)
+    }
+
     /// After `op` was applied to `self.ring` (it was `old`): new assignment and its diff.
     fn finish_step(&mut self, op: RingOp, before: Vec<(NodeId, u64)>, old: &Ring) -> &Movement {
         let known = std::mem::take(&mut self.assignment);
-        let after = self.reassign(self.params.scheme, old, &self.ring, known.clone());
-        self.assignment = known;
-        let mut m = Movement::between(&self.assignment, &after);
+        let (mut m, after) = self.moved(self.params.scheme, old, &self.ring, known);
         m.op = Some(op);
         m.ideal_pct = ideal_moved_pct(
             &before,

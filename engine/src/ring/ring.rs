@@ -16,6 +16,7 @@ use super::ops::RingOp;
 use super::{check_range, RingError, MAX_NODES, MAX_TOKENS, MAX_VNODES, MAX_WEIGHT};
 use crate::NodeId;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A node's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -114,6 +115,15 @@ const EMPTY_SLOT: Slot = Slot {
     weight: 1,
 };
 
+/// What taking one operation back needs: the ring's slot count and vnodes, and the slot of the
+/// node the operation names, before it ([`Ring::undo_info`], [`Ring::undo`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Undo {
+    slots_len: usize,
+    vnodes: u32,
+    slot: Slot,
+}
+
 /// `serve` entry when no node is up.
 const NONE: u32 = u32::MAX;
 
@@ -124,13 +134,15 @@ pub struct Ring {
     vnodes: u32,
     /// Indexed by node id; ids past the end are `Removed`.
     slots: Vec<Slot>,
-    /// Sorted by `(pos, node, vnode)`.
-    tokens: Vec<Token>,
+    /// Sorted by `(pos, node, vnode)`. The three tables are shared between copies (a copy of
+    /// the largest ring for an operation's diff is then a few pointers, not 36 MB): an
+    /// operation replaces the ones it changes (a failure or recovery only `serve`).
+    tokens: Arc<Vec<Token>>,
     /// `tokens[i].pos`, kept apart so the binary search touches 8 bytes per probe.
-    positions: Vec<u64>,
+    positions: Arc<Vec<u64>>,
     /// `serve[i]`: the node of the first *up* token at or after `i`, cyclically (or `NONE`).
     /// A lookup is then one binary search and one load, whatever has failed.
-    serve: Vec<u32>,
+    serve: Arc<Vec<u32>>,
 }
 
 /// Appends the decimal digits of `x`.
@@ -259,9 +271,9 @@ impl Ring {
             hash,
             vnodes,
             slots: Vec::new(),
-            tokens: Vec::new(),
-            positions: Vec::new(),
-            serve: Vec::new(),
+            tokens: Arc::new(Vec::new()),
+            positions: Arc::new(Vec::new()),
+            serve: Arc::new(Vec::new()),
         })
     }
 
@@ -385,13 +397,29 @@ impl Ring {
             }
         }
         sort_tokens(&mut tokens);
-        self.tokens = tokens;
+        self.set_tokens(tokens);
+    }
+
+    /// Replaces the tokens, then reindexes.
+    fn set_tokens(&mut self, tokens: Vec<Token>) {
+        self.tokens = Arc::new(tokens);
         self.reindex();
+    }
+
+    /// Keeps the tokens for which `keep` holds (a new table: the old one may be shared).
+    fn keep_tokens(&mut self, keep: impl Fn(&Token) -> bool) {
+        let tokens = self.tokens.iter().filter(|t| keep(t)).copied().collect();
+        self.set_tokens(tokens);
     }
 
     /// Recomputes `positions` and `serve` from `tokens` and the node states. O(tokens).
     fn reindex(&mut self) {
-        self.positions = self.tokens.iter().map(|t| t.pos).collect();
+        self.positions = Arc::new(self.tokens.iter().map(|t| t.pos).collect());
+        self.reserve();
+    }
+
+    /// Recomputes `serve` from `tokens` and the node states (the tokens unchanged). O(tokens).
+    fn reserve(&mut self) {
         let up = |t: &Token| self.slots[t.node].state == NodeState::Up;
         let mut serve = vec![NONE; self.tokens.len()];
         if let Some(first) = self.tokens.iter().position(up) {
@@ -405,7 +433,7 @@ impl Ring {
                 serve[i] = cur;
             }
         }
-        self.serve = serve;
+        self.serve = Arc::new(serve);
     }
 
     /// Adds node `id` (up, weight 1) with its tokens.
@@ -421,8 +449,8 @@ impl Ring {
             weight: 1,
         };
         let new = node_tokens(self.hash, id, self.vnodes);
-        self.tokens = merge(&self.tokens, &new);
-        self.reindex();
+        let tokens = merge(&self.tokens, &new);
+        self.set_tokens(tokens);
         Ok(())
     }
 
@@ -433,8 +461,7 @@ impl Ring {
             return Err(RingError::NotOnRing(id));
         }
         self.slots[id] = EMPTY_SLOT;
-        self.tokens.retain(|t| t.node != id);
-        self.reindex();
+        self.keep_tokens(|t| t.node != id);
         Ok(())
     }
 
@@ -443,7 +470,7 @@ impl Ring {
         match self.state(id) {
             NodeState::Up => {
                 self.slots[id].state = NodeState::Failed;
-                self.reindex();
+                self.reserve();
                 Ok(())
             }
             NodeState::Failed => Err(RingError::AlreadyFailed(id)),
@@ -456,7 +483,7 @@ impl Ring {
         match self.state(id) {
             NodeState::Failed => {
                 self.slots[id].state = NodeState::Up;
-                self.reindex();
+                self.reserve();
                 Ok(())
             }
             NodeState::Up => Err(RingError::NotFailed(id)),
@@ -476,8 +503,13 @@ impl Ring {
         self.vnodes = vnodes;
         if vnodes < old {
             let slots = &self.slots;
-            self.tokens
-                .retain(|t| t.vnode < vnodes * slots[t.node].weight);
+            let tokens = self
+                .tokens
+                .iter()
+                .filter(|t| t.vnode < vnodes * slots[t.node].weight)
+                .copied()
+                .collect();
+            self.set_tokens(tokens);
         } else if vnodes > old {
             let mut new = Vec::new();
             for (id, s) in self.slots.iter().enumerate() {
@@ -492,9 +524,9 @@ impl Ring {
                 }
             }
             sort_tokens(&mut new);
-            self.tokens = merge(&self.tokens, &new);
+            let tokens = merge(&self.tokens, &new);
+            self.set_tokens(tokens);
         }
-        self.reindex();
         Ok(())
     }
 
@@ -565,11 +597,63 @@ impl Ring {
         }
         self.check_tokens(self.tokens_for(self.vnodes, Some((id, weight, true))))?;
         self.slots[id].weight = weight;
-        self.tokens.retain(|t| t.node != id);
+        let rest: Vec<Token> = self
+            .tokens
+            .iter()
+            .filter(|t| t.node != id)
+            .copied()
+            .collect();
         let new = node_tokens(self.hash, id, self.vnodes * weight);
-        self.tokens = merge(&self.tokens, &new);
-        self.reindex();
+        self.set_tokens(merge(&rest, &new));
         Ok(())
+    }
+
+    /// What [`Ring::undo`] needs to take `op` back, read before `op` is applied.
+    pub fn undo_info(&self, op: &RingOp) -> Undo {
+        let node = op.node();
+        Undo {
+            slots_len: self.slots.len(),
+            vnodes: self.vnodes,
+            slot: node.map_or(EMPTY_SLOT, |id| {
+                self.slots.get(id).copied().unwrap_or(EMPTY_SLOT)
+            }),
+        }
+    }
+
+    /// Takes back `op`, which was applied to a ring `u` was read from ([`Ring::undo_info`]):
+    /// the result equals that ring exactly (a node's tokens are a function of its id and
+    /// count, so removed ones are regenerated, added ones filtered out). O(tokens), one
+    /// operation's work instead of a replay from the start.
+    pub fn undo(&mut self, op: &RingOp, u: &Undo) {
+        match *op {
+            RingOp::Add(id) => {
+                if let Some(s) = self.slots.get_mut(id) {
+                    *s = EMPTY_SLOT;
+                }
+                self.slots.truncate(u.slots_len);
+                self.keep_tokens(|t| t.node != id);
+            }
+            RingOp::Remove(id) => {
+                self.ensure_slot(id);
+                self.slots[id] = u.slot;
+                let new = node_tokens(self.hash, id, self.vnodes * u.slot.weight);
+                let tokens = merge(&self.tokens, &new);
+                self.set_tokens(tokens);
+            }
+            RingOp::Fail(id) | RingOp::Recover(id) => {
+                if let Some(s) = self.slots.get_mut(id) {
+                    s.state = u.slot.state;
+                }
+                self.reserve();
+            }
+            RingOp::SetVnodes(_) => {
+                // The earlier count was valid on this very ring.
+                let _ = self.set_vnodes(u.vnodes);
+            }
+            RingOp::SetWeight(id, _) => {
+                let _ = self.set_weight(id, u.slot.weight);
+            }
+        }
     }
 
     /// Applies one operation; on error the ring is unchanged.

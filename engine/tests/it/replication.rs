@@ -1623,3 +1623,52 @@ fn after_commit_phantoms_are_the_primarys_own_writes() {
     assert!(measure(&sim).reads.phantom > 0);
     assert!(phantom_not_inherited(&sim).is_some());
 }
+
+// Issue 10: the snapshots of a history stay within a byte budget (estimated with
+// `Sim::approx_bytes`): a run whose state grows (8 replicas, 4 clients at 1 000 operations/s,
+// every write in 9 logs) keeps fewer, sparser snapshots under a small budget, and seeking back
+// anywhere still lands on exactly the state of a run that only went forward.
+#[test]
+fn history_snapshots_fit_a_byte_budget_and_step_back_exactly() {
+    use engine::History;
+    let p = ReplParams {
+        replicas: 7,
+        clients: 4,
+        rate: 1_000,
+        mode: Mode::Sync,
+        ..ReplParams::default()
+    };
+    p.validate().expect("valid parameters");
+    let build = || new_sim(9, &p, NetConfig::default(), Vec::new());
+    let budget = 1 << 20;
+    let mut h = History::new(build());
+    h.set_snapshot_budget(budget);
+    let mut unbounded = History::new(build());
+    for t in (100..=3_000).step_by(100) {
+        h.run_until(SimTime::from_ms(t), u64::MAX);
+        unbounded.run_until(SimTime::from_ms(t), u64::MAX);
+        assert!(
+            h.snapshot_bytes() <= budget,
+            "{} bytes of snapshots at {t} ms over the budget",
+            h.snapshot_bytes()
+        );
+    }
+    assert!(
+        unbounded.snapshot_bytes() > 2 * budget,
+        "the run is big enough to need thinning ({} bytes by count alone)",
+        unbounded.snapshot_bytes()
+    );
+    assert!(h.snapshot_count() < unbounded.snapshot_count());
+    let end = h.sim().steps();
+    for k in [end - 1, end * 2 / 3, end / 3, 300, 1] {
+        h.seek_step(k);
+        let mut plain = build();
+        while plain.steps() < k {
+            plain.step();
+        }
+        assert_eq!(h.sim().nodes(), plain.nodes(), "seek back to step {k}");
+        assert!(h.snapshot_bytes() <= budget, "after seeking to {k}");
+    }
+    h.seek_step(end);
+    assert_eq!(h.sim().nodes(), unbounded.sim().nodes(), "forward again");
+}
