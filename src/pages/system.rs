@@ -14,6 +14,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, Pt};
+use crate::i18n::{tr, trf};
 use crate::player::Action;
 use engine::health::Health;
 use engine::raft::Role;
@@ -201,8 +202,8 @@ pub fn SystemPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_system(sim, &p, front, selected, followed.as_ref(), dispatch, sc.aspect) }
                     <p class="legend">
-                        <span class="key">{"L leader · F follower · C candidate"}</span>
-                        <span>{"Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request."}</span>
+                        <span class="key">{ tr("L leader · F follower · C candidate") }</span>
+                        <span>{ tr("Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -366,7 +367,7 @@ fn render_system(
     html! {
         <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
-            aria-label="The balancer, and machines in zones holding app replicas and shard members">
+            aria-label={tr("The balancer, and machines in zones holding app replicas and shard members")}>
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
                 <rect x={f1(lb.x - half)} y={f1(lb.y - 1.2 * F)} width={f1(2.0 * half)} height={f1(2.4 * F)} rx="8" />
@@ -397,15 +398,15 @@ fn render_actions(
     let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
     html! {
         <section class="panel actions" data-testid="actions">
-            <h2>{ format!("Break it (m{m}, zone {z})") }</h2>
+            <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <div class="buttons">
-                { action_button(dispatch, "crash-machine", &format!("Crash m{m}"), cmd(format!("crash-m:{m}")), alive) }
-                { action_button(dispatch, "restart-machine", &format!("Restart m{m}"), cmd(format!("restart-m:{m}")), !alive) }
-                { action_button(dispatch, "isolate-machine", &format!("Cut m{m} off"), cmd(format!("isolate-m:{m}")), alive) }
-                { action_button(dispatch, "zone-down", &format!("Fail zone {z}"), cmd(format!("zone-down:{z}")), zone_up) }
-                { action_button(dispatch, "zone-up", &format!("Restore zone {z}"), cmd(format!("zone-up:{z}")), zone_down) }
-                { action_button(dispatch, "zone-split", &format!("Cut zone {z} off"), cmd(format!("zone-split:{z}")), true) }
-                { action_button(dispatch, "heal", "Heal the network", Action::Inject(Fault::Heal), true) }
+                { action_button(dispatch, "crash-machine", &trf("Crash m{}", &[&m]), cmd(format!("crash-m:{m}")), alive) }
+                { action_button(dispatch, "restart-machine", &trf("Restart m{}", &[&m]), cmd(format!("restart-m:{m}")), !alive) }
+                { action_button(dispatch, "isolate-machine", &trf("Cut m{} off", &[&m]), cmd(format!("isolate-m:{m}")), alive) }
+                { action_button(dispatch, "zone-down", &trf("Fail zone {}", &[&z]), cmd(format!("zone-down:{z}")), zone_up) }
+                { action_button(dispatch, "zone-up", &trf("Restore zone {}", &[&z]), cmd(format!("zone-up:{z}")), zone_down) }
+                { action_button(dispatch, "zone-split", &trf("Cut zone {} off", &[&z]), cmd(format!("zone-split:{z}")), true) }
+                { action_button(dispatch, "heal", tr("Heal the network"), Action::Inject(Fault::Heal), true) }
             </div>
         </section>
     }
@@ -510,7 +511,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
     ];
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"What the clients saw"}</h2>
+            <h2>{ tr("What the clients saw") }</h2>
             <table>
                 { for rows.into_iter().map(|(k, v, id, value)| html! {
                     <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k }</th><td>{ v }</td></tr>
@@ -523,7 +524,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
 /// The followed request, hop by hop, with where its time went.
 fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     let Some(d) = d else {
-        return html! { <section class="panel hops" data-testid="hops"><h2>{"Follow a request"}</h2><p class="muted">{"No request answered yet."}</p></section> };
+        return html! { <section class="panel hops" data-testid="hops"><h2>{ tr("Follow a request") }</h2><p class="muted">{ tr("No request answered yet.") }</p></section> };
     };
     let ms = |us: u64| us as f64 / 1000.0;
     let t0 = d.invoked.as_us();
@@ -709,14 +710,14 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     ];
     html! {
         <section class="panel settings" data-testid="settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time with the same requests (the seed)."}</p>
+            <h2>{ tr("Lab settings") }</h2>
+            <p class="muted">{ tr("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
             { for GROUPS.iter().enumerate().map(|(i, (title, keys))| html! {
                 <>
                     <h3>{ *title }</h3>
                     <div class="form">
                         if i == 0 {
-                            { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–12") }
+                            { param_input(dispatch, "n", tr("machines"), s.nodes.to_string(), "1–12") }
                         }
                         { for keys.iter().map(|(key, label)| setting::<SystemLab>(s, dispatch, key, label)) }
                     </div>
@@ -733,7 +734,7 @@ fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
     }
     html! {
         <section class="panel faults chaos" data-testid="chaos">
-            <h2>{"Chaos (from the seed)"}</h2>
+            <h2>{ tr("Chaos (from the seed)") }</h2>
             <ul class="fault-list">
                 { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
             </ul>
