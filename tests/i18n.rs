@@ -1,7 +1,8 @@
 //! The translation table (`static/i18n/zh.json`, read by `src/i18n.rs`) stays complete: every
 //! text the page looks up — each `tr("…")`/`trf("…")` literal in `src/`, and the engine's
 //! teaching text the page shows through `tr` (lab titles and summaries, preset titles and
-//! lessons, the settings' help and choice labels, every built-in lesson's text) — has a
+//! lessons, the settings' help and choice labels, every built-in lesson's text, the availability
+//! calculator's periods) — has a
 //! translation with the same `{}` placeholders, and the table holds nothing else.
 //!
 //! A failure lists the missing texts as JSON lines ready to paste into the table.
@@ -144,6 +145,12 @@ fn the_chinese_table_translates_every_text_and_nothing_else() {
     for lab in LabKind::ALL {
         lab.visit(Texts(&mut want));
     }
+    // The availability calculator's periods (`tr(p.label())`).
+    want.extend(
+        engine::avail::nines::PERIODS
+            .iter()
+            .map(|p| p.label().to_string()),
+    );
     for (_, b) in engine::lesson::builtins() {
         lesson_texts(&engine::lesson::json::parse(b.json).unwrap(), &mut want);
     }

@@ -6,7 +6,7 @@
 //! Mount it anywhere: `<AvailCalculator />` (state in the address bar, other keys kept) or
 //! `<AvailCalculator sync_url={false} />` (state kept in the component only).
 
-use crate::i18n::tr;
+use crate::i18n::{tr, trf};
 use crate::web;
 use engine::avail::link::{self, Arrangement, CalcLink, MAX_COMPONENTS};
 use engine::avail::mmc::{self, Mmc, SimResult};
@@ -143,13 +143,13 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 }) }
             </p>
             <p class="avail-headline" data-testid="avail-nines-result">
-                { format!("{} % = {} nines (down {} of the time)", fmt_percent(shown), fmt_nines(shown), fmt_num(shown.u * 100.0) + " %") }
+                { trf("{} % = {} nines (down {} of the time)", &[&fmt_percent(shown), &fmt_nines(shown), &(fmt_num(shown.u * 100.0) + " %")]) }
             </p>
             <table class="avail-table">
                 <tbody>
                     { for PERIODS.iter().map(|&p| html! {
                         <tr>
-                            <th scope="row">{ format!("Downtime {}", p.label()) }</th>
+                            <th scope="row">{ trf("Downtime {}", &[&tr(p.label())]) }</th>
                             <td data-testid={format!("avail-downtime-{}", p.id())}>{ fmt_duration(shown.downtime_s(p)) }</td>
                         </tr>
                     }) }
@@ -203,12 +203,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         };
         html! {
             <li>
-                <label>{ format!("Component {}", i + 1) }
-                    { text_input(&format!("avail-input-comp-{i}"), text, &format!("Component {}", i + 1), on) }
+                <label>{ trf("Component {}", &[&(i + 1)]) }
+                    { text_input(&format!("avail-input-comp-{i}"), text, &trf("Component {}", &[&(i + 1)]), on) }
                 </label>
                 { note }
                 <button type="button" data-testid={format!("avail-remove-comp-{i}")} onclick={remove}
-                    disabled={s.comps.len() <= 1} aria-label={format!("Remove component {}", i + 1)}>{"✕"}</button>
+                    disabled={s.comps.len() <= 1} aria-label={trf("Remove component {}", &[&(i + 1)])}>{"✕"}</button>
                 { match leaf { Err(e) => html! { <span class="field-error" role="alert" data-testid={format!("avail-error-comp-{i}")}>{ e.clone() }</span> }, Ok(_) => html! {} } }
             </li>
         }
@@ -225,12 +225,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         })
     };
     let formula_text = match s.arr {
-        Arrangement::Series => "series: all needed, A = A₁ × A₂ × … × Aₙ".to_string(),
+        Arrangement::Series => tr("series: all needed, A = A₁ × A₂ × … × Aₙ").to_string(),
         Arrangement::Parallel => {
-            "parallel: one is enough, A = 1 − (1 − A₁)(1 − A₂)…(1 − Aₙ)".to_string()
+            tr("parallel: one is enough, A = 1 − (1 − A₁)(1 − A₂)…(1 − Aₙ)").to_string()
         }
         Arrangement::KofN => {
-            "k-of-n: A = P(at least k of the n up), independent failures".to_string()
+            tr("k-of-n: A = P(at least k of the n up), independent failures").to_string()
         }
     };
     let system_result = match &system {
@@ -238,7 +238,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             let a = b.avail();
             html! {
                 <p class="avail-headline" data-testid="avail-system-result" data-availability={a.a.to_string()}>
-                    { format!("System availability {} % ({} nines): down {} per year", fmt_percent(a), fmt_nines(a), fmt_duration(a.u * YEAR_H * 3600.0)) }
+                    { trf("System availability {} % ({} nines): down {} per year", &[&fmt_percent(a), &fmt_nines(a), &fmt_duration(a.u * YEAR_H * 3600.0)]) }
                 </p>
             }
         }
@@ -314,7 +314,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             { field_error("avail-error-years", &years, "100") }
             { field_error("avail-error-seed", &seed, "1") }
             <button type="button" class="primary" data-testid="avail-mc-run" onclick={run_mc} disabled={system.is_err()}>
-                { format!("Run {years_v} simulated years") }
+                { trf("Run {} simulated years", &[&years_v]) }
             </button>
             { mc_view }
         </section>
@@ -373,7 +373,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             { field_error("avail-error-svc", &svc, "20 ms") }
             { field_error("avail-error-pods", &pods, "20 pods") }
             { field_error("avail-error-slo", &slo, "100 ms") }
-            <p class="muted">{ format!("One pod serves μ = {} requests/s; offered load {} pods' worth.", fmt_num(round(q.mu(), 3)), fmt_num(round(q.offered(), 3))) }</p>
+            <p class="muted">{ trf("One pod serves μ = {} requests/s; offered load {} pods' worth.", &[&fmt_num(round(q.mu(), 3)), &fmt_num(round(q.offered(), 3))]) }</p>
             { queue_view }
             <p class="avail-headline" data-testid="avail-mmc-needed">
                 { format!("Pods needed for p99 ≤ {} ms at {} requests/s: {}", fmt_num(slo_v), fmt_num(q.rate), needed.message(0.99, slo_v)) }
@@ -430,14 +430,14 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
             r.outages, r.years
         )
     } else if r.formula_in_ci() {
-        "The formula lies inside the 95 % interval.".to_string()
+        tr("The formula lies inside the 95 % interval.").to_string()
     } else {
-        "The formula lies outside the 95 % interval (expected about 1 run in 20).".to_string()
+        tr("The formula lies outside the 95 % interval (expected about 1 run in 20).").to_string()
     };
     html! {
         <div class="avail-mc" data-testid="avail-mc-result" data-mean={a.mean.to_string()} data-lo={a.lo.to_string()}
             data-hi={a.hi.to_string()} data-formula={b.avail().a.to_string()} data-in-ci={r.formula_in_ci().to_string()}>
-            <p><strong>{ format!("Simulated {} years (seed {}): ", r.years, r.seed) }</strong>
+            <p><strong>{ trf("Simulated {} years (seed {}): ", &[&r.years, &r.seed]) }</strong>
                 { format!("availability {m} % (95 % CI {lo} – {hi} %), ") }
                 { format!("formula {}.", pct(r.formula_availability)) }</p>
             <p>{ format!("Downtime per year {} (95 % CI {} – {}); formula {}. {} outages",
@@ -459,7 +459,7 @@ fn sim_result(r: &SimResult) -> Html {
             r.waited
         )
     } else if r.formula_in_ci() {
-        "The formula's mean wait lies inside the 95 % interval.".to_string()
+        tr("The formula's mean wait lies inside the 95 % interval.").to_string()
     } else {
         "The formula's mean wait lies outside the 95 % interval (expected about 1 run in 20)."
             .to_string()
@@ -467,7 +467,7 @@ fn sim_result(r: &SimResult) -> Html {
     html! {
         <div class="avail-mc" data-testid="avail-mmc-sim-result" data-mean={w.mean.to_string()} data-lo={w.lo.to_string()}
             data-hi={w.hi.to_string()} data-formula={r.formula_mean_wait_ms.to_string()}>
-            <p><strong>{ format!("Simulated {} requests (seed {}, first 10 % discarded): ", r.requests, r.seed) }</strong>
+            <p><strong>{ trf("Simulated {} requests (seed {}, first 10 % discarded): ", &[&r.requests, &r.seed]) }</strong>
                 { format!("{} % waited; mean wait {} ms (95 % CI {} – {} ms), formula {} ms; p99 response {} ms.",
                     fmt_num(round(r.p_wait * 100.0, 2)), fmt_num(round(w.mean, 3)), fmt_num(round(w.lo, 3)), fmt_num(round(w.hi, 3)),
                     fmt_num(round(r.formula_mean_wait_ms, 3)), fmt_num(round(r.p99_response_ms, 2))) }</p>

@@ -183,7 +183,7 @@ fn render_view(
             if bm.alive { "" } else { " ✕" },
             if bm.weight != 1 { format!(" w{}", bm.weight) } else { String::new() },
             if bm.speed_pct != 100 { format!(" {}%", bm.speed_pct) } else { String::new() },
-            if bm.slow > 1 { format!(" ×{} slow", bm.slow) } else { String::new() }
+            if bm.slow > 1 { trf(" ×{} slow", &[&bm.slow]) } else { String::new() }
         );
         html! {
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
@@ -200,9 +200,9 @@ fn render_view(
                 if h >= 2.3 * font {
                     <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{
                         if bm.alive {
-                            format!("{}{} · busy {} · q {}{}", status.to_uppercase(), if bm.ejected { " (ejected)" } else { "" }, bm.busy, bm.queue, if bm.error_pct > 0.0 { format!(" · {}% err", bm.error_pct) } else { String::new() })
+                            trf("{}{} · busy {} · q {}{}", &[&status.to_uppercase(), &if bm.ejected { tr(" (ejected)") } else { "" }, &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&bm.error_pct]) } else { String::new() }])
                         } else {
-                            "✕ CRASHED".to_string()
+                            tr("✕ CRASHED").to_string()
                         }
                     }</text>
                 }
