@@ -193,7 +193,7 @@ mod tests {
         let d = crate::scenario::decode("lab=raft&present=1&embed=0&theme=light&lang=zh");
         assert!(d.errors.is_empty(), "{:?}", d.errors);
         for lab in crate::lab::LabKind::ALL {
-            let d = crate::scenario::decode(&format!("lab={}&lang=zh&lang=en", lab.as_str()));
+            let d = crate::scenario::decode(&format!("lab={}&lang=en", lab.as_str()));
             assert!(d.errors.is_empty(), "{lab:?}: {:?}", d.errors);
         }
     }
