@@ -65,6 +65,12 @@ pub fn lang() -> &'static str {
     }
 }
 
+/// Marks a text for translation where it is written (a `const` table) and looked up later with
+/// [`tr`] (gettext's `N_`): the test collects these literals like those of `tr`.
+pub const fn tk(s: &'static str) -> &'static str {
+    s
+}
+
 /// `s` in the page's language (itself when there is no translation).
 pub fn tr(s: &str) -> &str {
     let t = table();

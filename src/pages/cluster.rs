@@ -196,7 +196,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             // run's measured availability filled in.
             <section class="panel avail-link" data-testid="cluster-avail">
                 <h2>{ tr("Availability and capacity: the formulas") }</h2>
-                <p>{ format!("This run measured {} availability. ", m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| "no".into())) }
+                <p>{ trf("This run measured {} availability. ", &[&m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| tr("no").into())]) }
                     <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{ tr("Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →") }</a></p>
             </section>
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
@@ -300,22 +300,25 @@ fn render_pod(p: &PodView) -> Html {
         _ => "pending",
     };
     let status = p.status;
-    let title = format!(
-        "p{} v{} on m{}: {phase}{}{}, {} restarts",
-        p.id,
-        p.version,
-        p.machine,
-        if p.hung {
-            ", hung (answers nothing)"
-        } else {
-            ""
-        },
-        if status != "up" {
-            format!(", machine {status}")
-        } else {
-            String::new()
-        },
-        p.restarts
+    let title = trf(
+        "p{} v{} on m{}: {}{}{}, {} restarts",
+        &[
+            &p.id,
+            &p.version,
+            &p.machine,
+            &phase,
+            &if p.hung {
+                tr(", hung (answers nothing)")
+            } else {
+                ""
+            },
+            &if status != "up" {
+                trf(", machine {}", &[&status])
+            } else {
+                String::new()
+            },
+            &p.restarts,
+        ],
     );
     html! {
         <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), p.bad.then_some("bad"))}
@@ -349,13 +352,13 @@ fn MachineBox(props: &MachineProps) -> Html {
             MachineStatus::Suspect => "NotReady",
             MachineStatus::Down => "evicted",
         },
-        if v.alive { "" } else { " · ✕ failed" }
+        if v.alive { "" } else { tr(" · ✕ failed") }
     );
     let o = v.at;
     html! {
         <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
             data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
-            <title>{ format!("machine m{mi} in zone {}: {status}{}, {} of {} slots used", zone_name(v.zone), if v.alive { "" } else { ", failed" }, v.pods.len(), v.slots) }</title>
+            <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &status, &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
             <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
             <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
             { for v.pods.iter().map(render_pod) }
@@ -643,8 +646,8 @@ fn Alerts(props: &AlertsProps) -> Html {
         let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
         let note = match (a.state, last) {
             (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the incident began, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
-            ("pending", None) => "pending".into(),
-            _ => "never fired".into(),
+            ("pending", None) => tr("pending").into(),
+            _ => tr("never fired").into(),
         };
         html! {
             <li class={classes!("alert-row", format!("as-{}", a.state))}>
@@ -657,7 +660,7 @@ fn Alerts(props: &AlertsProps) -> Html {
     html! {
         <section class="panel alerts" data-testid="alerts">
             <h2>{ tr("Alerts") }</h2>
-            <p class="muted">{ format!("Pending (amber) → firing (red) → resolved (grey), over 0–{:.0} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", span / 1000.0) }</p>
+            <p class="muted">{ trf("Pending (amber) → firing (red) → resolved (grey), over 0–{} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", &[&format!("{:.0}", span / 1000.0)]) }</p>
             if props.alerts.is_empty() {
                 <p class="muted">{ tr("No alert rules (alerts=…).") }</p>
             } else {

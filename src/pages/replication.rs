@@ -308,7 +308,7 @@ fn messages(
             e.stop_propagation();
             d.emit(Action::Inject(Fault::DropMsg(id)));
         });
-        let title = format!("#{id} {from}→{to} {text} — click to drop it");
+        let title = trf("#{} {}→{} {} — click to drop it", &[&id, &from, &to, &text]);
         Some(html! {
             <g class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
                 <title>{ title }</title>
@@ -808,9 +808,9 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
     let list = shown.iter().enumerate().map(|(k, w)| {
         let (cls, mark) = match w.verdict {
             WriteVerdict::Accepted => ("accepted", "✔"),
-            WriteVerdict::Late => ("late", "✔ late"),
-            WriteVerdict::Stale => ("stale", "⚠ STALE"),
-            WriteVerdict::Refused => ("refused", "✘ refused"),
+            WriteVerdict::Late => ("late", tr("✔ late")),
+            WriteVerdict::Stale => ("stale", tr("⚠ STALE")),
+            WriteVerdict::Refused => ("refused", tr("✘ refused")),
         };
         let y = 178.0 + 22.0 * k as f64;
         html! {
@@ -875,7 +875,7 @@ fn locks_metrics(sim: &Sim<LockNode>) -> Html {
             <h2>{ tr("Measurements") }</h2>
             <dl>
                 { metric(tr("Mutual-exclusion violations"), "exclusion", m.exclusion_violations.to_string(),
-                    format!("{} ({:.0} ms of overlap)", m.exclusion_violations, m.overlap_ms), m.exclusion_violations > 0) }
+                    trf("{} ({} ms of overlap)", &[&m.exclusion_violations, &format!("{:.0}", m.overlap_ms)]), m.exclusion_violations > 0) }
                 { metric(tr("Stale writes accepted"), "stale-accepted", m.stale_accepted.to_string(), m.stale_accepted.to_string(), m.stale_accepted > 0) }
                 { metric(tr("Stale writes refused"), "stale-refused", m.stale_rejected.to_string(), m.stale_rejected.to_string(), false) }
                 { metric(tr("Late writes accepted"), "late-accepted", m.late_accepted.to_string(), m.late_accepted.to_string(), false) }
@@ -922,7 +922,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         let extra = html! {
             <>
                 <text class="node-head centered" x={f1(at.x)} y={f1(at.y - 40.0)}>
-                    { format!("clock {:+} ms · to ship {unshipped}", s.skew_us / 1000) }
+                    { trf("clock {} ms · to ship {}", &[&format!("{:+}", s.skew_us / 1000), &unshipped]) }
                 </text>
                 { for rows }
             </>
@@ -973,7 +973,7 @@ fn aa_metrics(sim: &Sim<Site>) -> Html {
             <dl>
                 { metric(tr("Newer writes lost (LWW)"), "newer-lost", m.newer_lost.to_string(), m.newer_lost.to_string(), m.newer_lost > 0) }
                 { metric(tr("Conflicts (siblings)"), "conflicts", m.conflicts.to_string(),
-                    format!("{} ({} keys now)", m.conflicts, m.keys_with_siblings), false) }
+                    trf("{} ({} keys now)", &[&m.conflicts, &m.keys_with_siblings]), false) }
                 { metric(tr("Increments missing (counters)"), "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
                 { metric(tr("Keys the sites disagree on"), "divergent", m.divergent_keys.to_string(), m.divergent_keys.to_string(), false) }
                 { metric(tr("Converged after the heal"), "convergence", m.convergence_ms.map(|x| format!("{x:.3}")).unwrap_or_default(),

@@ -268,7 +268,7 @@ pub fn RingStatic(props: &StaticProps) -> Html {
                 <rect class="bar" x={f1(ROWS_X + 14.0 + label_w)} y={f1(y + 3.0)} width={f1(w)} height={f1((h - 7.0).max(2.0))} style={paint("fill", id)} />
                 if h >= font {
                     <text class="row-label" x={f1(ROWS_X + 14.0)} y={f1(y + h * 0.5 + 0.35 * font)}>{ engine::ring::node_name(id) }</text>
-                    <text class="row-count" x={f1(ROWS_X + 18.0 + label_w + w)} y={f1(y + h * 0.5 + 0.35 * font)}>{ if state == NodeState::Failed { format!("{keys} · FAILED") } else { keys.to_string() } }</text>
+                    <text class="row-count" x={f1(ROWS_X + 18.0 + label_w + w)} y={f1(y + h * 0.5 + 0.35 * font)}>{ if state == NodeState::Failed { trf("{} · FAILED", &[&keys]) } else { keys.to_string() } }</text>
                 }
             </g>
         }
@@ -383,10 +383,10 @@ fn render_walk_text(rl: &RingLab, key: &str) -> Html {
         .collect();
     html! {
         <span class="walk-text" data-testid="walk-result" data-owner={walk.replicas.first().map(|&r| engine::ring::node_name(r)).unwrap_or_default()}>
-            { format!("{} → {:.2}° → owner {}{}{}", rl.params().hash.as_str(), 360.0 * engine::ring::ring::position_turn(pos),
-                names.first().cloned().unwrap_or("none".into()),
-                if names.len() > 1 { trf(", replicas {}", &[&names[1..].join(", ")]) } else { String::new() },
-                if failed.is_empty() { String::new() } else { trf(" (skipped failed {})", &[&failed.join(", ")]) }) }
+            { trf("{} → {}° → owner {}{}{}", &[&rl.params().hash.as_str(), &format!("{:.2}", 360.0 * engine::ring::ring::position_turn(pos)),
+                &names.first().cloned().unwrap_or(tr("none").into()),
+                &if names.len() > 1 { trf(", replicas {}", &[&names[1..].join(", ")]) } else { String::new() },
+                &if failed.is_empty() { String::new() } else { trf(" (skipped failed {})", &[&failed.join(", ")]) }]) }
         </span>
     }
 }
@@ -474,7 +474,7 @@ fn render_stats(rl: &RingLab) -> Html {
         let x = 30.0 + bw * k as f64;
         html! {
             <g>
-                <title>{ format!("{}: {} keys ({:.2}%)", engine::ring::node_name(l.node), l.keys, l.share_pct) }</title>
+                <title>{ trf("{}: {} keys ({}%)", &[&engine::ring::node_name(l.node), &l.keys, &format!("{:.2}", l.share_pct)]) }</title>
                 <rect x={f1(x)} y={f1(y(l.keys as f64))} width={f1((bw - 1.0).max(0.5))} height={f1(h - 20.0 - y(l.keys as f64))} style={paint("fill", l.node)} />
                 if n <= 24.0 { <text class="tick" x={f1(x + bw / 2.0)} y={f1(h - 6.0)}>{ engine::ring::node_name(l.node) }</text> }
             </g>
@@ -491,15 +491,15 @@ fn render_stats(rl: &RingLab) -> Html {
                 <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{ tr("mean ± σ") }</text>
             </svg>
             <dl>
-                <dt>{ tr("mean") }</dt><dd data-testid="stat-mean">{ format!("{:.1} keys", s.mean) }</dd>
+                <dt>{ tr("mean") }</dt><dd data-testid="stat-mean">{ trf("{} keys", &[&format!("{:.1}", s.mean)]) }</dd>
                 <dt>{ tr("std deviation") }</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ trf(" keys ({}% of the mean)", &[&format!("{:.2}", 100.0 * s.cv)]) }</dd>
                 <dt>{ tr("coefficient of variation") }</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
                 <dt>{ tr("max / mean") }</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
-                <dt>{ tr("expected σ/mean") }</dt><dd>{ format!("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), s.nodes, rl.ring().vnodes()) }</dd>
+                <dt>{ tr("expected σ/mean") }</dt><dd>{ trf("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", &[&pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), &s.nodes, &rl.ring().vnodes()]) }</dd>
                 <dt>{ tr("last operation") }</dt>
                 <dd>
                     <span data-testid="stat-moved" data-value={moved.map(|m| m.moved().to_string()).unwrap_or_default()}>{ moved.map(|m| m.moved().to_string()).unwrap_or("–".into()) }</span>
-                    { moved.map(|m| format!(" keys moved ({:.2}%; the ideal share is {:.2}%) by {}", m.moved_pct(), m.ideal_pct, m.op.map(|o| o.to_string()).unwrap_or_default())).unwrap_or_default() }
+                    { moved.map(|m| trf(" keys moved ({}%; the ideal share is {}%) by {}", &[&format!("{:.2}", m.moved_pct()), &format!("{:.2}", m.ideal_pct), &m.op.map(|o| o.to_string()).unwrap_or_default()])).unwrap_or_default() }
                 </dd>
             </dl>
         </section>

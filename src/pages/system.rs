@@ -14,7 +14,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, Pt};
-use crate::i18n::{tr, trf};
+use crate::i18n::{tk, tr, trf};
 use crate::player::Action;
 use engine::health::Health;
 use engine::raft::Role;
@@ -435,49 +435,49 @@ fn render_metrics(m: &SystemMetrics) -> Html {
     // (label, shown, test id, data-value): one row each.
     let rows: [(String, String, &str, f64); 11] = [
         (
-            "success rate".into(),
+            tr("success rate").into(),
             opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"),
             "success",
             m.success_pct.unwrap_or(100.0),
         ),
         (
-            "answered / failed".into(),
+            tr("answered / failed").into(),
             format!("{} / {}", m.ok, m.failed),
             "failed",
             m.failed as f64,
         ),
         (
-            "latency p50 / p99".into(),
+            tr("latency p50 / p99").into(),
             format!("{} / {}", opt(m.p50_ms, " ms"), opt(m.p99_ms, " ms")),
             "p99",
             m.p99_ms.unwrap_or(0.0),
         ),
         (
-            "timeouts · retries".into(),
+            tr("timeouts · retries").into(),
             format!("{} · {}", m.timeouts, m.retries),
             "timeouts",
             m.timeouts as f64,
         ),
         (
-            "availability measured / formula".into(),
+            tr("availability measured / formula").into(),
             format!("{} / {:.3} %", opt(m.availability_pct, " %"), m.formula_pct),
             "availability",
             m.availability_pct.unwrap_or(100.0),
         ),
         (
-            "balancer ejected a crashed app after".into(),
+            tr("balancer ejected a crashed app after").into(),
             list(&m.lb_ejection_ms),
             "ejection",
             most(&m.lb_ejection_ms),
         ),
         (
-            "new shard leader after".into(),
+            tr("new shard leader after").into(),
             list(&m.reelection_ms),
             "reelection",
             most(&m.reelection_ms),
         ),
         (
-            "where the time went (mean ms)".into(),
+            tr("where the time went (mean ms)").into(),
             format!(
                 "retries {:.1} · lb↔app {:.1} · app↔shard {:.1} · leader {:.1}",
                 m.split.client_retries_ms,
@@ -489,22 +489,22 @@ fn render_metrics(m: &SystemMetrics) -> Html {
             m.split.leader_ms,
         ),
         (
-            "reads: lease or at once · ReadIndex · refused".into(),
+            tr("reads: lease or at once · ReadIndex · refused").into(),
             format!("{} · {} · {}", m.reads[0], m.reads[1], m.reads[2]),
             "reads",
             m.reads[1] as f64,
         ),
         (
-            "Raft invariants".into(),
+            tr("Raft invariants").into(),
             m.first_violation
                 .clone()
-                .unwrap_or_else(|| "hold in every shard".into()),
+                .unwrap_or_else(|| tr("hold in every shard").into()),
             "raft",
             m.raft_violations as f64,
         ),
         (
-            format!("linearizability ({} responses checked)", m.checked),
-            format!("{} anomalies · {anomaly}", m.anomalies),
+            trf("linearizability ({} responses checked)", &[&m.checked]),
+            trf("{} anomalies · {}", &[&m.anomalies, &anomaly]),
             "anomalies",
             m.anomalies as f64,
         ),
@@ -664,47 +664,47 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     let (s, dispatch) = (&props.scenario, &props.dispatch);
     const GROUPS: [(&str, &[(&str, &str)]); 4] = [
         (
-            "Machines and placement",
+            tk("Machines and placement"),
             &[
-                ("zones", "zones"),
-                ("apps", "app replicas"),
-                ("shards", "shards"),
-                ("rf", "members per shard"),
-                ("spread", "spread across zones"),
-                ("vn", "vnodes per shard"),
+                ("zones", tk("zones")),
+                ("apps", tk("app replicas")),
+                ("shards", tk("shards")),
+                ("rf", tk("members per shard")),
+                ("spread", tk("spread across zones")),
+                ("vn", tk("vnodes per shard")),
             ],
         ),
         (
-            "Clients and balancer",
+            tk("Clients and balancer"),
             &[
-                ("rps", "req/s"),
-                ("keys", "keys"),
-                ("wr", "writes %"),
-                ("cto", "client timeout ms"),
-                ("tries", "attempts"),
-                ("lb", "strategy"),
-                ("hc", "health checks"),
-                ("hci", "check every ms"),
-                ("fall", "fall"),
-                ("rise", "rise"),
+                ("rps", tk("req/s")),
+                ("keys", tk("keys")),
+                ("wr", tk("writes %")),
+                ("cto", tk("client timeout ms")),
+                ("tries", tk("attempts")),
+                ("lb", tk("strategy")),
+                ("hc", tk("health checks")),
+                ("hci", tk("check every ms")),
+                ("fall", tk("fall")),
+                ("rise", tk("rise")),
             ],
         ),
         (
-            "Shards (Raft)",
+            tk("Shards (Raft)"),
             &[
-                ("reads", "reads"),
-                ("cq", "check-quorum"),
-                ("et", "election timeout ms"),
-                ("hb", "heartbeat ms"),
-                ("ato", "app try timeout ms"),
+                ("reads", tk("reads")),
+                ("cq", tk("check-quorum")),
+                ("et", tk("election timeout ms")),
+                ("hb", tk("heartbeat ms")),
+                ("ato", tk("app try timeout ms")),
             ],
         ),
         (
-            "Chaos",
+            tk("Chaos"),
             &[
-                ("chaos", "faults per minute"),
-                ("cat", "from ms"),
-                ("clen", "for ms"),
+                ("chaos", tk("faults per minute")),
+                ("cat", tk("from ms")),
+                ("clen", tk("for ms")),
             ],
         ),
     ];
@@ -714,12 +714,12 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
             <p class="muted">{ tr("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
             { for GROUPS.iter().enumerate().map(|(i, (title, keys))| html! {
                 <>
-                    <h3>{ *title }</h3>
+                    <h3>{ tr(title) }</h3>
                     <div class="form">
                         if i == 0 {
                             { param_input(dispatch, "n", tr("machines"), s.nodes.to_string(), "1–12") }
                         }
-                        { for keys.iter().map(|(key, label)| setting::<SystemLab>(s, dispatch, key, label)) }
+                        { for keys.iter().map(|(key, label)| setting::<SystemLab>(s, dispatch, key, tr(label))) }
                     </div>
                 </>
             }) }
