@@ -4,7 +4,7 @@
 //! the loader hands it over flattened into one string (`window.haI18n`: key, value, key, value,
 //! … separated by NUL), so the bundles carry no JSON reader for it and English pages no table.
 //!
-//! [`tr`] looks a text up (UI labels, and the engine's teaching text — preset titles and
+//! [`tr`] looks a text up ([`t`]: as a text node) (UI labels, and the engine's teaching text — preset titles and
 //! lessons, the built-in lessons — keyed by its English); [`trf`] fills `{}` placeholders, in
 //! order, in the looked-up text. A test (`tests/i18n.rs`) keeps the table equal to the texts the
 //! code and the engine use.
@@ -78,6 +78,14 @@ pub fn tr(s: &str) -> &str {
         Ok(k) => t[k].1,
         Err(_) => s,
     }
+}
+
+/// `s` in the page's language as a text node, for a child in `html!`. One out-of-line
+/// constructor: an expression child that is a `&str` (a [`tr`] call) would copy the text into a fresh
+/// `String` at every call site (Yew's `From<T: ToString> for VNode`); a static text stays static.
+#[inline(never)]
+pub fn t(s: &'static str) -> yew::Html {
+    yew::virtual_dom::VNode::VText(yew::virtual_dom::VText::new(tr(s)))
 }
 
 /// [`tr`] of a template whose `{}` are filled with `args`, in order (both languages have the

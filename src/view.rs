@@ -7,7 +7,7 @@
 //! here only calls it. The language (`lang=en|zh`) is chosen the same way by the loader
 //! ([`crate::i18n`]); the select here keeps the choice and reloads the page in it.
 
-use crate::i18n::tr;
+use crate::i18n::{t, tr};
 use crate::web;
 use engine::scenario::view::{read, View};
 use engine::scenario::ParamError;
@@ -109,7 +109,7 @@ pub fn present_toggle() -> Html {
     html! {
         <button class="present-toggle" data-testid="present" aria-pressed={current().present.to_string()} aria-label={tr("Present")} {onclick}
             title={tr("Presenter mode: large type, high contrast, the stage fills the screen; the controls show when hovered or focused (kept in the link as present=1)")}>
-            <span aria-hidden="true">{"▣"}</span><span class="present-label">{ tr(" Present") }</span>
+            <span aria-hidden="true">{"▣"}</span><span class="present-label">{ t(" Present") }</span>
         </button>
     }
 }
@@ -134,7 +134,7 @@ pub fn theme_switch() -> Html {
     };
     html! {
         <label class="theme-switch" title={tr("Colours: follow the system, or always light or dark (kept in this browser; a link's theme= wins)")}>
-            <span class="sr-only">{ tr("Theme") }</span>
+            <span class="sr-only">{ t("Theme") }</span>
             <select data-testid="theme" {onchange}>
                 { opt("auto", tr("◐ Auto")) }{ opt("light", tr("☀ Light")) }{ opt("dark", tr("☾ Dark")) }
             </select>
@@ -171,7 +171,7 @@ pub fn lang_select() -> Html {
     };
     html! {
         <label class="theme-switch lang-switch" title={tr("Language (kept in this browser and in the link as lang=)")}>
-            <span class="sr-only">{ tr("Language") }</span>
+            <span class="sr-only">{ t("Language") }</span>
             <select data-testid="lang" {onchange}>
                 { opt("en", "English") }{ opt("zh", "中文") }
             </select>
@@ -194,7 +194,7 @@ pub fn open_in_playground(query: Callback<(), String>) -> Html {
     html! {
         <a class="open-playground" data-testid="open-playground" target="_blank" rel="noopener"
             href={web::full_link_with(&web::location_query(), View { embed: false, ..current() })} {onclick}>
-            { tr("Open in the playground ↗") }
+            { t("Open in the playground ↗") }
         </a>
     }
 }

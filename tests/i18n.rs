@@ -53,7 +53,7 @@ fn literal(s: &str) -> Option<(String, usize)> {
     None
 }
 
-/// Every `tr("…")` / `trf("…"` / `tk("…")` literal in the Rust files under `dir`.
+/// Every `tr("…")` / `trf("…"` / `tk("…")` / `t("…")` literal in the Rust files under `dir`.
 fn code_texts(dir: &Path, out: &mut BTreeSet<String>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -65,7 +65,7 @@ fn code_texts(dir: &Path, out: &mut BTreeSet<String>) {
             continue;
         }
         let src = std::fs::read_to_string(&p).unwrap();
-        for call in ["tr(", "trf(", "tk("] {
+        for call in ["tr(", "trf(", "tk(", "t("] {
             for (at, _) in src.match_indices(call) {
                 let before = src[..at].chars().next_back();
                 if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {

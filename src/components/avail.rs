@@ -6,7 +6,7 @@
 //! Mount it anywhere: `<AvailCalculator />` (state in the address bar, other keys kept) or
 //! `<AvailCalculator sync_url={false} />` (state kept in the component only).
 
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::web;
 use engine::avail::link::{self, Arrangement, CalcLink, MAX_COMPONENTS};
 use engine::avail::mmc::{self, Mmc, SimResult};
@@ -127,12 +127,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
     };
     let nines_section = html! {
         <section class="avail-part" aria-labelledby="avail-nines-h">
-            <h3 id="avail-nines-h">{ tr("Nines ↔ allowed downtime") }</h3>
+            <h3 id="avail-nines-h">{ t("Nines ↔ allowed downtime") }</h3>
             <div class="avail-fields">
-                <label>{ tr("Availability (%)") }
+                <label>{ t("Availability (%)") }
                     { text_input("avail-input-percent", &pct_value, tr("Availability in percent"), on_pct) }
                 </label>
-                <label>{ tr("or number of nines") }
+                <label>{ t("or number of nines") }
                     { text_input("avail-input-nines", &nines_value, tr("Number of nines"), on_nines) }
                 </label>
             </div>
@@ -275,18 +275,18 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
     };
     let system_section = html! {
         <section class="avail-part" aria-labelledby="avail-system-h">
-            <h3 id="avail-system-h">{ tr("A system of components") }</h3>
-            <p class="muted">{ tr("Each component: availability in % (99.9) or MTBF/MTTR (1000h/4h, 30d/30m; units s m h d w y). Failures are independent.") }</p>
+            <h3 id="avail-system-h">{ t("A system of components") }</h3>
+            <p class="muted">{ t("Each component: availability in % (99.9) or MTBF/MTTR (1000h/4h, 30d/30m; units s m h d w y). Failures are independent.") }</p>
             <div class="avail-fields">
-                <label>{ tr("Arrangement") }
+                <label>{ t("Arrangement") }
                     <select data-testid="avail-arr" onchange={on_arr}>
-                        <option value="series" selected={s.arr == Arrangement::Series}>{ tr("series (all needed)") }</option>
-                        <option value="parallel" selected={s.arr == Arrangement::Parallel}>{ tr("parallel (one enough)") }</option>
-                        <option value="kofn" selected={s.arr == Arrangement::KofN}>{ tr("k of n") }</option>
+                        <option value="series" selected={s.arr == Arrangement::Series}>{ t("series (all needed)") }</option>
+                        <option value="parallel" selected={s.arr == Arrangement::Parallel}>{ t("parallel (one enough)") }</option>
+                        <option value="kofn" selected={s.arr == Arrangement::KofN}>{ t("k of n") }</option>
                     </select>
                 </label>
                 if s.arr == Arrangement::KofN {
-                    <label>{ tr("k (needed up)") }
+                    <label>{ t("k (needed up)") }
                         { text_input("avail-input-k", &s.k, "k", on_k) }
                     </label>
                 }
@@ -297,17 +297,17 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             <ol class="avail-comps">
                 { for s.comps.iter().enumerate().map(|(i, c)| comp_row(i, c)) }
             </ol>
-            <button type="button" data-testid="avail-add-comp" onclick={add} disabled={s.comps.len() >= MAX_COMPONENTS}>{ tr("+ Add component") }</button>
+            <button type="button" data-testid="avail-add-comp" onclick={add} disabled={s.comps.len() >= MAX_COMPONENTS}>{ t("+ Add component") }</button>
             <p class="muted">{ formula_text }</p>
             { system_result }
             if let Ok(b) = &system {
-                <p class="muted">{ tr("As text (for ") }<code>{ tr("cli avail system") }</code>{"): "}<code data-testid="avail-system-text">{ b.text() }</code></p>
+                <p class="muted">{ t("As text (for ") }<code>{ t("cli avail system") }</code>{"): "}<code data-testid="avail-system-text">{ b.text() }</code></p>
             }
             <div class="avail-fields">
-                <label>{ tr("Years to simulate") }
+                <label>{ t("Years to simulate") }
                     { text_input("avail-input-years", &s.years, tr("Years to simulate"), set(|s, v| s.years = v)) }
                 </label>
-                <label>{ tr("Seed") }
+                <label>{ t("Seed") }
                     { text_input("avail-input-seed", &s.seed, tr("Seed"), set(|s, v| s.seed = v)) }
                 </label>
             </div>
@@ -341,12 +341,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         }
         Ok(r) => html! {
             <dl class="avail-dl">
-                <dt>{ tr("Utilisation ρ = λ / (c·μ)") }</dt><dd data-testid="avail-mmc-util">{ format!("{} %", fmt_num(round(r.utilisation * 100.0, 2))) }</dd>
-                <dt>{ tr("P(a request waits) (Erlang C)") }</dt><dd data-testid="avail-mmc-pwait">{ format!("{} %", fmt_num(round(r.p_wait * 100.0, 2))) }</dd>
-                <dt>{ tr("Mean wait in queue") }</dt><dd data-testid="avail-mmc-wait">{ format!("{} ms", fmt_num(round(r.mean_wait_ms, 3))) }</dd>
-                <dt>{ tr("Mean response") }</dt><dd data-testid="avail-mmc-mean">{ format!("{} ms", fmt_num(round(r.mean_response_ms, 3))) }</dd>
-                <dt>{ tr("Response p50 / p95") }</dt><dd>{ format!("{} / {} ms", fmt_num(round(r.p50_response_ms, 2)), fmt_num(round(r.p95_response_ms, 2))) }</dd>
-                <dt>{ tr("Response p99") }</dt><dd data-testid="avail-mmc-p99" data-ms={r.p99_response_ms.to_string()}>{ format!("{} ms", fmt_num(round(r.p99_response_ms, 2))) }</dd>
+                <dt>{ t("Utilisation ρ = λ / (c·μ)") }</dt><dd data-testid="avail-mmc-util">{ format!("{} %", fmt_num(round(r.utilisation * 100.0, 2))) }</dd>
+                <dt>{ t("P(a request waits) (Erlang C)") }</dt><dd data-testid="avail-mmc-pwait">{ format!("{} %", fmt_num(round(r.p_wait * 100.0, 2))) }</dd>
+                <dt>{ t("Mean wait in queue") }</dt><dd data-testid="avail-mmc-wait">{ format!("{} ms", fmt_num(round(r.mean_wait_ms, 3))) }</dd>
+                <dt>{ t("Mean response") }</dt><dd data-testid="avail-mmc-mean">{ format!("{} ms", fmt_num(round(r.mean_response_ms, 3))) }</dd>
+                <dt>{ t("Response p50 / p95") }</dt><dd>{ format!("{} / {} ms", fmt_num(round(r.p50_response_ms, 2)), fmt_num(round(r.p95_response_ms, 2))) }</dd>
+                <dt>{ t("Response p99") }</dt><dd data-testid="avail-mmc-p99" data-ms={r.p99_response_ms.to_string()}>{ format!("{} ms", fmt_num(round(r.p99_response_ms, 2))) }</dd>
             </dl>
         },
     };
@@ -361,13 +361,13 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
     };
     let capacity_section = html! {
         <section class="avail-part" aria-labelledby="avail-mmc-h">
-            <h3 id="avail-mmc-h">{ tr("Capacity: how many pods? (M/M/c queue)") }</h3>
-            <p class="muted">{ tr("Requests arrive at random (Poisson) and take an exponentially distributed time to serve; one shared queue in front of c pods.") }</p>
+            <h3 id="avail-mmc-h">{ t("Capacity: how many pods? (M/M/c queue)") }</h3>
+            <p class="muted">{ t("Requests arrive at random (Poisson) and take an exponentially distributed time to serve; one shared queue in front of c pods.") }</p>
             <div class="avail-fields">
-                <label>{ tr("Load λ (requests/s)") }{ text_input("avail-input-rps", &s.rps, tr("Load in requests per second"), set(|s, v| s.rps = v)) }</label>
-                <label>{ tr("Service time per request (ms)") }{ text_input("avail-input-svc", &s.svc, tr("Mean service time in ms"), set(|s, v| s.svc = v)) }</label>
-                <label>{ tr("Pods c") }{ text_input("avail-input-pods", &s.pods, tr("Pods"), set(|s, v| s.pods = v)) }</label>
-                <label>{ tr("p99 target (ms)") }{ text_input("avail-input-slo", &s.slo, tr("p99 target in ms"), set(|s, v| s.slo = v)) }</label>
+                <label>{ t("Load λ (requests/s)") }{ text_input("avail-input-rps", &s.rps, tr("Load in requests per second"), set(|s, v| s.rps = v)) }</label>
+                <label>{ t("Service time per request (ms)") }{ text_input("avail-input-svc", &s.svc, tr("Mean service time in ms"), set(|s, v| s.svc = v)) }</label>
+                <label>{ t("Pods c") }{ text_input("avail-input-pods", &s.pods, tr("Pods"), set(|s, v| s.pods = v)) }</label>
+                <label>{ t("p99 target (ms)") }{ text_input("avail-input-slo", &s.slo, tr("p99 target in ms"), set(|s, v| s.slo = v)) }</label>
             </div>
             { field_error("avail-error-rps", &rps, "800 requests/s") }
             { field_error("avail-error-svc", &svc, "20 ms") }
@@ -379,7 +379,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 { format!("Pods needed for p99 ≤ {} ms at {} requests/s: {}", fmt_num(slo_v), fmt_num(q.rate), needed.message(0.99, slo_v)) }
             </p>
             <button type="button" class="primary" data-testid="avail-mmc-sim" onclick={run_sim} disabled={solved.is_err()}>
-                { tr("Simulate 200 000 requests") }
+                { t("Simulate 200 000 requests") }
             </button>
             { sim_view }
         </section>
@@ -409,7 +409,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 { capacity_section }
             </div>
             if sync {
-                <p><button type="button" data-testid="avail-copy-link" onclick={copy}>{ tr("Copy link to this calculation") }</button></p>
+                <p><button type="button" data-testid="avail-copy-link" onclick={copy}>{ t("Copy link to this calculation") }</button></p>
             }
         </div>
     }

@@ -1,6 +1,6 @@
 //! The error banner: what was wrong with a link or a form value, and what is used instead.
 
-use crate::i18n::tr;
+use crate::i18n::{t, tr};
 use engine::scenario::ParamError;
 use yew::prelude::*;
 
@@ -25,7 +25,7 @@ pub fn ErrorBanner(props: &BannerProps) -> Html {
     });
     html! {
         <div class="banner error" role="alert" data-testid="error-banner">
-            <strong>{ tr("Some of this link could not be used — safe defaults were loaded instead:") }</strong>
+            <strong>{ t("Some of this link could not be used — safe defaults were loaded instead:") }</strong>
             <ul>
                 { for props.errors.iter().map(|e| html! {
                     <li data-param={e.param.clone()}><code>{ e.param.clone() }</code>{": "}{ e.message.clone() }</li>

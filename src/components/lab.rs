@@ -6,7 +6,7 @@ use crate::components::banner::ErrorBanner;
 use crate::components::controls::Controls;
 use crate::components::event_log::{LogCache, LogLine};
 use crate::components::hooks::{use_frames, use_player_keys};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::{Action, LabFns, Player, Replay};
 use crate::web;
 use engine::fault::fmt_timeline;
@@ -188,7 +188,7 @@ fn render_progress(r: Replay, dispatch: &Callback<Action>) -> Html {
     let pct = (r.fraction * 100.0).floor();
     html! {
         <div class="replay" data-testid="progress" role="status">
-            <button data-testid="cancel-replay" onclick={oncancel}>{ tr("Cancel") }</button>
+            <button data-testid="cancel-replay" onclick={oncancel}>{ t("Cancel") }</button>
             <span>{ match r.to.step {
                 Some(k) => trf("Replaying the link to event {} …", &[&k]),
                 None => trf("Replaying the link to {} …", &[&r.to.time]),
@@ -389,7 +389,7 @@ pub fn setting<L: LabDef>(
                 <label title={help}><span>{ label.to_string() }</span>
                     <select data-testid={format!("param-{key}")} {onchange}>
                         if default.is_empty() {
-                            <option value="" selected={value.is_empty()}>{ tr("(none)") }</option>
+                            <option value="" selected={value.is_empty()}>{ t("(none)") }</option>
                         }
                         { for names.iter().zip(labels).map(|(n, l)| html! {
                             <option value={*n} selected={*n == value}>{ tr(l) }</option>
@@ -411,7 +411,7 @@ fn render_presets(
 ) -> Html {
     html! {
         <details class="preset-menu" data-testid="presets">
-            <summary>{ tr("Presets ▾") }</summary>
+            <summary>{ t("Presets ▾") }</summary>
             <ul role="list">
                 { for presets.iter().map(|p| {
                     let d = dispatch.clone();
@@ -489,12 +489,12 @@ pub fn fault_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     };
     html! {
         <section class="panel faults">
-            <h2>{ tr("Fault timeline") }</h2>
+            <h2>{ t("Fault timeline") }</h2>
             if s.faults.is_empty() {
-                <p class="muted">{ tr("No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link.") }</p>
+                <p class="muted">{ t("No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link.") }</p>
             } else {
                 <ul class="fault-list">{ for items }</ul>
-                <button data-testid="clear-faults" onclick={clear}>{ tr("Clear all faults") }</button>
+                <button data-testid="clear-faults" onclick={clear}>{ t("Clear all faults") }</button>
             }
         </section>
     }

@@ -3,7 +3,7 @@
 //! menu, a fresh random seed, and export/import of the run (JSON, CSV).
 
 use crate::components::lab::Lab;
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::{Action, Course};
 use crate::web;
 use engine::history::Run;
@@ -73,10 +73,10 @@ pub fn lesson_panel<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 <strong class="lesson-title">{ tr(&c.lesson.title).to_string() }</strong>
                 <span class="lesson-nav">
                     <button data-testid="lesson-back" onclick={emit(d, Action::LessonBack)} disabled={c.step == 0}
-                        title={tr("Previous step (p or PageUp)")}>{ tr("◀ Back") }</button>
+                        title={tr("Previous step (p or PageUp)")}>{ t("◀ Back") }</button>
                     <span data-testid="lesson-step" class="lesson-step" aria-live="polite">{ format!("{} / {n}", c.step + 1) }</span>
                     <button data-testid="lesson-next" onclick={emit(d, Action::LessonNext)} disabled={c.step + 1 >= n}
-                        title={tr("Next step (n or PageDown)")}>{ tr("Next ▶") }</button>
+                        title={tr("Next step (n or PageDown)")}>{ t("Next ▶") }</button>
                     <button class="x" data-testid="lesson-close" onclick={emit(d, Action::CloseLesson)}
                         title={tr("Close the lesson (the run stays)")} aria-label={tr("Close the lesson")}>{"✕"}</button>
                 </span>
@@ -109,8 +109,8 @@ fn question(c: &Course, d: &Callback<Action>) -> Html {
     });
     html! {
         <div class="lesson-question" data-testid="lesson-question" role="group" aria-label={tr("Predict, then see")}>
-            <p><strong>{ tr("Predict: ") }</strong>{ tr(&q.prompt).to_string() }
-                if c.answer.is_none() { <span class="muted">{ tr(" (the run waits for your answer)") }</span> }</p>
+            <p><strong>{ t("Predict: ") }</strong>{ tr(&q.prompt).to_string() }
+                if c.answer.is_none() { <span class="muted">{ t(" (the run waits for your answer)") }</span> }</p>
             <div class="lesson-choices">{ for choices }</div>
             if let Some(a) = c.answer {
                 <p class="lesson-explanation" data-testid="lesson-explanation" role="status">
@@ -135,7 +135,7 @@ fn goal(c: &Course, status: Option<&GoalStatus>) -> Html {
     html! {
         <p class={classes!("lesson-goal", met.then_some("met"))} data-testid="lesson-goal" data-met={met.to_string()}
             title={g.condition()}>
-            <strong>{ tr("Goal: ") }</strong>{ tr(&g.text).to_string() }{" — "}<span>{ shown }</span>
+            <strong>{ t("Goal: ") }</strong>{ tr(&g.text).to_string() }{" — "}<span>{ shown }</span>
         </p>
     }
 }
@@ -203,7 +203,7 @@ fn lessons_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let name = fns.name;
     html! {
         <details class="preset-menu lessons-menu" data-testid="lessons-menu">
-            <summary>{ tr("Lessons ▾") }</summary>
+            <summary>{ t("Lessons ▾") }</summary>
             <ul role="list">
                 { for titles(fns.lessons).iter().map(|(id, title)| html! {
                     <li><a class="preset" href={format!("?lab={name}&lesson={id}&step=1")}
@@ -247,7 +247,7 @@ fn captions_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
                     <label>{ trf("A caption at {} ms (shown from then on, kept in the link)", &[&fmt_ms(now.0)]) }
                         <input type="text" ref={input} data-testid="caption-text" maxlength="200" />
                     </label>
-                    <button type="submit" data-testid="caption-add">{ tr("Add") }</button>
+                    <button type="submit" data-testid="caption-add">{ t("Add") }</button>
                 </form>
             </div>
         </details>
@@ -264,7 +264,7 @@ pub fn new_seed(d: &Callback<Action>) -> Html {
     });
     html! {
         <button data-testid="new-seed" {onclick} title={tr("The same scenario with a fresh random seed (a new run, still a replayable link)")}>
-            { tr("New seed") }
+            { t("New seed") }
         </button>
     }
 }
@@ -384,13 +384,13 @@ fn file_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
     };
     html! {
         <details class="preset-menu file-menu" data-testid="file-menu">
-            <summary>{ tr("Export ▾") }</summary>
+            <summary>{ t("Export ▾") }</summary>
             <div class="menu-body">
                 <button data-testid="export-json" onclick={on_json}
-                    title={tr("The scenario (and the open lesson) as JSON; Import loads it back to the same run")}>{ tr("Download run (JSON)") }</button>
-                <button data-testid="export-csv" onclick={on_csv} title={tr("The run's measurements at this moment")}>{ tr("Measurements (CSV)") }</button>
+                    title={tr("The scenario (and the open lesson) as JSON; Import loads it back to the same run")}>{ t("Download run (JSON)") }</button>
+                <button data-testid="export-csv" onclick={on_csv} title={tr("The run's measurements at this moment")}>{ t("Measurements (CSV)") }</button>
                 { crate::components::export::picture_buttons(&stem) }
-                <label class="import">{ tr("Import a run or a lesson (JSON): ") }
+                <label class="import">{ t("Import a run or a lesson (JSON): ") }
                     <input type="file" accept=".json,application/json" data-testid="import-json" onchange={on_import} />
                 </label>
             </div>

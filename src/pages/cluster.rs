@@ -13,7 +13,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, lerp, Pt};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::cluster::model::{Bucket, BUCKET};
 use engine::cluster::params::zone_name;
@@ -178,10 +178,10 @@ pub fn ClusterPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_cluster(c, sim.now(), selected, dispatch) }
                     <p class="legend">
-                        <span class="key">{ tr("● ready") }</span><span class="key">{ tr("◌ starting") }</span>
-                        <span class="key">{ tr("○ not ready") }</span><span class="key">{ tr("▲ crash-loop") }</span>
-                        <span class="key">{ tr("■ terminating") }</span>
-                        <span>{ tr("Click a machine to choose it for the actions. Dots are requests: red ones go to a pod that cannot answer.") }</span>
+                        <span class="key">{ t("● ready") }</span><span class="key">{ t("◌ starting") }</span>
+                        <span class="key">{ t("○ not ready") }</span><span class="key">{ t("▲ crash-loop") }</span>
+                        <span class="key">{ t("■ terminating") }</span>
+                        <span>{ t("Click a machine to choose it for the actions. Dots are requests: red ones go to a pod that cannot answer.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -195,9 +195,9 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             // (its code would put this page over the 250 KB budget); this links there with the
             // run's measured availability filled in.
             <section class="panel avail-link" data-testid="cluster-avail">
-                <h2>{ tr("Availability and capacity: the formulas") }</h2>
+                <h2>{ t("Availability and capacity: the formulas") }</h2>
                 <p>{ trf("This run measured {} availability. ", &[&m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| tr("no").into())]) }
-                    <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{ tr("Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →") }</a></p>
+                    <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{ t("Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →") }</a></p>
             </section>
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
@@ -510,7 +510,7 @@ fn render_metrics(m: &ClusterMetrics) -> Html {
     };
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measured") }</h2>
+            <h2>{ t("Measured") }</h2>
             <table>
                 { row(tr("availability (good ÷ all)"), opt(m.availability_pct.map(|x| (x * 1000.0).floor() / 1000.0), " %"), "availability", m.availability_pct.unwrap_or(100.0)) }
                 { row(tr("time with a pod serving"), opt(m.serving_time_pct, " %"), "serving", m.serving_time_pct.unwrap_or(100.0)) }
@@ -659,10 +659,10 @@ fn Alerts(props: &AlertsProps) -> Html {
     });
     html! {
         <section class="panel alerts" data-testid="alerts">
-            <h2>{ tr("Alerts") }</h2>
+            <h2>{ t("Alerts") }</h2>
             <p class="muted">{ trf("Pending (amber) → firing (red) → resolved (grey), over 0–{} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", &[&format!("{:.0}", span / 1000.0)]) }</p>
             if props.alerts.is_empty() {
-                <p class="muted">{ tr("No alert rules (alerts=…).") }</p>
+                <p class="muted">{ t("No alert rules (alerts=…).") }</p>
             } else {
                 <ul class="alert-list">{ for rows }</ul>
             }
@@ -677,32 +677,32 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     let g = |key: &'static str, label: &str| setting::<ClusterLab>(s, dispatch, key, label);
     html! {
         <section class="panel settings" data-testid="settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
-            <h3>{ tr("Cluster") }</h3>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
+            <h3>{ t("Cluster") }</h3>
             <div class="form">
                 { param_input(dispatch, "n", tr("machines"), s.nodes.to_string(), "1–20") }
                 { g("zones", tr("zones")) }{ g("slots", tr("pods per machine")) }{ g("rep", tr("replicas")) }
                 { g("spread", tr("spread across zones")) }{ g("start", tr("start-up ms")) }
                 { g("ctl", tr("controller every ms")) }{ g("grace", tr("NotReady after ms")) }{ g("evict", tr("evict after ms")) }
             </div>
-            <h3>{ tr("Probes") }</h3>
+            <h3>{ t("Probes") }</h3>
             <div class="form">
                 { g("live", tr("liveness")) }{ g("lper", tr("period ms")) }{ g("lto", tr("timeout ms")) }{ g("lfail", tr("failures")) }
                 { g("rdy", tr("readiness")) }{ g("rper", tr("period ms")) }{ g("rto", tr("timeout ms")) }{ g("rfail", tr("failures")) }
             </div>
-            <h3>{ tr("Service and load") }</h3>
+            <h3>{ t("Service and load") }</h3>
             <div class="form">
                 { g("lb", tr("picks pods by")) }{ g("cap", tr("req/s per pod")) }{ g("cto", tr("client timeout ms")) }
                 { g("load", tr("load")) }{ g("rps", tr("base req/s")) }{ g("peak", tr("peak req/s")) }
                 { g("at", tr("at ms")) }{ g("len", tr("length ms")) }{ g("period", tr("day ms")) }{ g("trace", tr("trace")) }
             </div>
-            <h3>{ tr("Autoscaler") }</h3>
+            <h3>{ t("Autoscaler") }</h3>
             <div class="form">
                 { g("hpa", tr("HPA")) }{ g("min", tr("min")) }{ g("max", tr("max")) }{ g("target", tr("target CPU %")) }
                 { g("scrape", tr("scrape ms")) }{ g("sync", tr("sync ms")) }{ g("stab", tr("scale-down window ms")) }{ g("tol", tr("tolerance %")) }
             </div>
-            <h3>{ tr("Alerts and SLO") }</h3>
+            <h3>{ t("Alerts and SLO") }</h3>
             <div class="form">
                 { g("alerts", tr("rules")) }{ g("slo", tr("SLO %")) }{ g("slop", tr("SLO period ms")) }{ g("burn", tr("burn-rate alerts")) }{ g("eval", tr("evaluate every ms")) }
             </div>

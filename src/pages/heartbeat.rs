@@ -9,7 +9,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
@@ -43,7 +43,7 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
     let sim = hist.sim();
     let params = player.scenario.hb_params();
     let Some(HbNode::Monitor(mon)) = sim.nodes().first() else {
-        return html! { <p>{ tr("No monitor in this run.") }</p> };
+        return html! { <p>{ t("No monitor in this run.") }</p> };
     };
     html! {
         <main class="lab heartbeat">
@@ -231,11 +231,11 @@ fn render_svg(
 fn render_legend() -> Html {
     html! {
         <p class="legend">
-            <span class="key hb">{ tr("● heartbeat") }</span>
-            <span class="key promote">{ tr("● promote") }</span>
-            <span class="key demote">{ tr("● demote") }</span>
-            <span class="key lost">{ tr("○ will be lost") }</span>
-            <span class="key">{ tr("Arc around a worker: silence since its last heartbeat, full at the down timeout.") }</span>
+            <span class="key hb">{ t("● heartbeat") }</span>
+            <span class="key promote">{ t("● promote") }</span>
+            <span class="key demote">{ t("● demote") }</span>
+            <span class="key lost">{ t("○ will be lost") }</span>
+            <span class="key">{ t("Arc around a worker: silence since its last heartbeat, full at the down timeout.") }</span>
         </p>
     }
 }
@@ -248,7 +248,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
-        return html! { <section class="panel"><h2>{ tr("Node") }</h2><p class="muted">{ tr("Click a node to act on it.") }</p></section> };
+        return html! { <section class="panel"><h2>{ t("Node") }</h2><p class="muted">{ t("Click a node to act on it.") }</p></section> };
     };
     let alive = sim.is_up(i);
     let now = sim.now();
@@ -268,21 +268,21 @@ fn render_selected(
     let details = match &sim.nodes()[i] {
         HbNode::Monitor(m) => html! {
             <dl>
-                <dt>{ tr("Role") }</dt><dd>{ tr("monitor (failure detector + failover)") }</dd>
-                <dt>{ tr("Designated primary") }</dt><dd>{ m.primary.map(|p| format!("node {p}")).unwrap_or("none".into()) }</dd>
-                <dt>{ tr("Epoch") }</dt><dd>{ m.epoch }</dd>
+                <dt>{ t("Role") }</dt><dd>{ t("monitor (failure detector + failover)") }</dd>
+                <dt>{ t("Designated primary") }</dt><dd>{ m.primary.map(|p| format!("node {p}")).unwrap_or("none".into()) }</dd>
+                <dt>{ t("Epoch") }</dt><dd>{ m.epoch }</dd>
             </dl>
         },
         HbNode::Worker(w) => {
             let v = &mon.views[i];
             html! {
                 <dl>
-                    <dt>{ tr("Actually running") }</dt><dd>{ if alive { tr("yes") } else { tr("no — crashed") } }</dd>
-                    <dt>{ tr("Believes it is") }</dt><dd>{ trf("{} (epoch {})", &[&if w.role == Role::Primary { tr("primary") } else { tr("backup") }, &w.epoch]) }</dd>
-                    <dt>{ tr("Monitor: fixed") }</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
-                    <dt>{ tr("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {:.2})", mon.status(i, Detector::Phi).as_str(), mon.phi(i, now)) }</dd>
-                    <dt>{ tr("Silent for") }</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
-                    <dt>{ tr("Samples") }</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
+                    <dt>{ t("Actually running") }</dt><dd>{ if alive { tr("yes") } else { tr("no — crashed") } }</dd>
+                    <dt>{ t("Believes it is") }</dt><dd>{ trf("{} (epoch {})", &[&if w.role == Role::Primary { tr("primary") } else { tr("backup") }, &w.epoch]) }</dd>
+                    <dt>{ t("Monitor: fixed") }</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
+                    <dt>{ t("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {:.2})", mon.status(i, Detector::Phi).as_str(), mon.phi(i, now)) }</dd>
+                    <dt>{ t("Silent for") }</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
+                    <dt>{ t("Samples") }</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
                 </dl>
             }
         }
@@ -315,21 +315,21 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
     let invariants = sim.invariant_status();
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measurements") }</h2>
+            <h2>{ t("Measurements") }</h2>
             <table>
-                <thead><tr><th>{ tr("detector") }</th><th>{ tr("mean detection") }</th><th>{ tr("detected") }</th><th>{ tr("false suspicions") }</th></tr></thead>
+                <thead><tr><th>{ t("detector") }</th><th>{ t("mean detection") }</th><th>{ t("detected") }</th><th>{ t("false suspicions") }</th></tr></thead>
                 <tbody>
                     { det_row("fixed", "fixed", &m.fixed, p.detector == Detector::Fixed) }
                     { det_row("phi", "phi", &m.phi, p.detector == Detector::Phi) }
                 </tbody>
             </table>
             <dl>
-                <dt>{ tr("Primary") }</dt><dd data-testid="metric-primary">{ m.primary.map(|x| trf("node {} (epoch {})", &[&x, &m.epoch])).unwrap_or_else(|| tr("none").into()) }</dd>
-                <dt>{ tr("Failovers") }</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
-                <dt>{ tr("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={format!("{:.3}", m.split_brain_ms)}>{ format!("{:.1} ms with two live primaries", m.split_brain_ms) }</dd>
-                <dt>{ tr("Messages") }</dt><dd>{ trf("{} sent, {} lost, {} dropped", &[&m.messages_sent, &m.messages_lost, &m.messages_dropped]) }</dd>
+                <dt>{ t("Primary") }</dt><dd data-testid="metric-primary">{ m.primary.map(|x| trf("node {} (epoch {})", &[&x, &m.epoch])).unwrap_or_else(|| tr("none").into()) }</dd>
+                <dt>{ t("Failovers") }</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
+                <dt>{ t("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={format!("{:.3}", m.split_brain_ms)}>{ format!("{:.1} ms with two live primaries", m.split_brain_ms) }</dd>
+                <dt>{ t("Messages") }</dt><dd>{ trf("{} sent, {} lost, {} dropped", &[&m.messages_sent, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
-            <h3>{ tr("Invariants") }</h3>
+            <h3>{ t("Invariants") }</h3>
             <ul class="invariants" data-testid="invariants">
                 { for invariants.iter().map(|(name, ok)| html! {
                     <li class={if *ok { "ok" } else { "broken" }} data-ok={ok.to_string()}>{ if *ok { "✔ " } else { "✘ " } }{ *name }</li>
@@ -345,8 +345,8 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time.") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
                 { param_input(dispatch, "n", tr("workers"), s.nodes.to_string(), tr("number of workers, 1–50")) }
                 { param_input(dispatch, "lat", tr("start latency ms"), s.net.latency.to_string(), tr("latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)")) }

@@ -1,7 +1,7 @@
 //! The home page: every lab, with its presets.
 
 use crate::components::avail::AvailCalculator;
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use engine::scenario::{presets, LabKind};
 use yew::prelude::*;
 
@@ -14,8 +14,8 @@ pub fn Home() -> Html {
     html! {
         <main class="home">
             <section class="intro">
-                <h1>{ tr("High availability, one event at a time") }</h1>
-                <p>{ tr("Deterministic simulations you can pause, step forward and back, break on purpose and share: \
+                <h1>{ t("High availability, one event at a time") }</h1>
+                <p>{ t("Deterministic simulations you can pause, step forward and back, break on purpose and share: \
                      the same link replays the same run on every machine.") }</p>
             </section>
             <ul class="lab-list">
@@ -23,7 +23,7 @@ pub fn Home() -> Html {
                     <li class="lab-card">
                         <h2>{ link(format!("lab={}", lab.as_str()), format!("lab-link-{}", lab.as_str()), html!{ tr(lab.title()) }) }</h2>
                         <p>{ tr(lab.summary()) }</p>
-                        <p class="presets-inline">{ tr("Start from: ") }
+                        <p class="presets-inline">{ t("Start from: ") }
                             { for presets().iter().filter(|p| p.lab == lab).map(|p| html! {
                                 <span class="chip">{ link(p.query.to_string(), format!("home-preset-{}", p.id), html!{ tr(p.title) }) }</span>
                             }) }
@@ -34,16 +34,16 @@ pub fn Home() -> Html {
             { lessons_index() }
             // Issue 13: the availability calculator (also on the cluster lab's page).
             <section class="avail-home" aria-labelledby="avail-home-h" data-testid="avail-home">
-                <h2 id="avail-home-h">{ tr("Availability math: the nines") }</h2>
-                <p class="muted">{ tr("What 99.9 % allows, what redundancy buys, and how many pods a load needs: each formula next to a seeded simulation that checks it.") }</p>
+                <h2 id="avail-home-h">{ t("Availability math: the nines") }</h2>
+                <p class="muted">{ t("What 99.9 % allows, what redundancy buys, and how many pods a load needs: each formula next to a seeded simulation that checks it.") }</p>
                 <AvailCalculator />
             </section>
             <section class="how">
-                <h2>{ tr("How to use it") }</h2>
+                <h2>{ t("How to use it") }</h2>
                 <ul>
-                    <li><kbd>{ tr("Space") }</kbd>{ tr(" play / pause, ") }<kbd>{"→"}</kbd>{ tr(" one event forward, ") }<kbd>{"←"}</kbd>{ tr(" one event back.") }</li>
-                    <li>{ tr("Click a node to crash, restart or isolate it; click a message in flight to drop it.") }</li>
-                    <li>{ tr("Everything you do is recorded in the address bar. “Copy link” shares the exact run.") }</li>
+                    <li><kbd>{ t("Space") }</kbd>{ t(" play / pause, ") }<kbd>{"→"}</kbd>{ t(" one event forward, ") }<kbd>{"←"}</kbd>{ t(" one event back.") }</li>
+                    <li>{ t("Click a node to crash, restart or isolate it; click a message in flight to drop it.") }</li>
+                    <li>{ t("Everything you do is recorded in the address bar. “Copy link” shares the exact run.") }</li>
                 </ul>
             </section>
         </main>
@@ -62,8 +62,8 @@ fn lessons_index() -> Html {
         });
     html! {
         <section class="lessons-index" data-testid="lessons" aria-labelledby="lessons-h">
-            <h2 id="lessons-h">{ tr("Lessons") }</h2>
-            <p class="muted">{ tr("Guided steps through each lab: every step is a link, Back and Next work both ways \
+            <h2 id="lessons-h">{ t("Lessons") }</h2>
+            <p class="muted">{ t("Guided steps through each lab: every step is a link, Back and Next work both ways \
                 (n / p or PageDown / PageUp), some ask you to predict what happens before the run shows it.") }</p>
             <ul class="lesson-list">
                 { for lessons.map(|(lab, l)| html! {

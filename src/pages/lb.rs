@@ -10,7 +10,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::history::History;
 use engine::lb::LbLab;
@@ -100,9 +100,9 @@ pub fn LbPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_view(sim, &m, n, player.selected, dispatch, k) }
                     <p class="legend">
-                        <span class="key req">{ tr("● request") }</span><span class="key ok">{"● 200"}</span>
-                        <span class="key err">{"● 500/503"}</span><span class="key hc">{ tr("● health check") }</span>
-                        <span>{ trf("Backends b1…b{} are nodes {}…{} in links (crash:{} crashes b1).", &[&n, &FIRST_BACKEND, &(n + FIRST_BACKEND - 1), &FIRST_BACKEND]) }{ tr(" Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load.") }</span>
+                        <span class="key req">{ t("● request") }</span><span class="key ok">{"● 200"}</span>
+                        <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>
+                        <span>{ trf("Backends b1…b{} are nodes {}…{} in links (crash:{} crashes b1).", &[&n, &FIRST_BACKEND, &(n + FIRST_BACKEND - 1), &FIRST_BACKEND]) }{ t(" Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -221,12 +221,12 @@ fn render_view(
             <g class="messages">{ for msgs }</g>
             <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
                 <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r={f1(client_r)} />
-                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{ tr("clients") }</text>
+                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{ t("clients") }</text>
                 <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{:.0} req/s", m.throughput_rps) }</text>
             </g>
             <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
                 <rect x={f1(LB_AT.x - lb_half)} y={f1(LB_AT.y - lb_half)} width={f1(2.0 * lb_half)} height={f1(2.0 * lb_half)} rx="10" />
-                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 0.35 * font)}>{ tr("LB") }</text>
+                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 0.35 * font)}>{ t("LB") }</text>
             </g>
             { for backends }
         </svg>
@@ -240,7 +240,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(bm) = selected.and_then(|id| m.backends.iter().find(|b| b.node == id)) else {
-        return html! { <section class="panel"><h2>{ tr("Backend") }</h2><p class="muted">{ tr("Click a backend to crash it, slow it down or make it fail requests.") }</p></section> };
+        return html! { <section class="panel"><h2>{ t("Backend") }</h2><p class="muted">{ t("Click a backend to crash it, slow it down or make it fail requests.") }</p></section> };
     };
     let id = bm.node;
     let alive = sim.is_up(id);
@@ -288,19 +288,19 @@ fn render_selected(
                 { action_button(dispatch, "action-noerrors", tr("No errors"), Action::InjectText(format!("cmd:{id}:errors:0")), bm.error_pct > 0.0) }
             </div>
             <form class="inline" onsubmit={on_slow}>
-                <label><span>{ tr("slow down ×") }</span><crate::components::lab::Field testid="slow-input" node_ref={slow_ref} value="5" size={4} /></label>
-                <button type="submit" data-testid="action-slow">{ tr("Slow") }</button>
+                <label><span>{ t("slow down ×") }</span><crate::components::lab::Field testid="slow-input" node_ref={slow_ref} value="5" size={4} /></label>
+                <button type="submit" data-testid="action-slow">{ t("Slow") }</button>
             </form>
             <form class="inline" onsubmit={on_err}>
-                <label><span>{ tr("error rate %") }</span><crate::components::lab::Field testid="errors-input" node_ref={err_ref} value="50" size={4} /></label>
-                <button type="submit" data-testid="action-errors">{ tr("Fail requests") }</button>
+                <label><span>{ t("error rate %") }</span><crate::components::lab::Field testid="errors-input" node_ref={err_ref} value="50" size={4} /></label>
+                <button type="submit" data-testid="action-errors">{ t("Fail requests") }</button>
             </form>
             <dl>
-                <dt>{ tr("weight / speed") }</dt><dd>{ format!("{} / {}%{}", bm.weight, bm.speed_pct, if bm.slow > 1 { trf(", slowed ×{}", &[&bm.slow]) } else { String::new() }) }</dd>
-                <dt>{ tr("in service / queued") }</dt><dd>{ format!("{} / {}", bm.busy, bm.queue) }</dd>
-                <dt>{ tr("utilisation") }</dt><dd>{ format!("{:.0}%", bm.utilisation_pct) }</dd>
-                <dt>{ tr("routed (window / total)") }</dt><dd>{ format!("{} / {}", bm.routed, bm.routed_total) }</dd>
-                <dt>{ tr("served / errors / rejected") }</dt><dd>{ format!("{} / {} / {}", bm.served, bm.errors, bm.rejected) }</dd>
+                <dt>{ t("weight / speed") }</dt><dd>{ format!("{} / {}%{}", bm.weight, bm.speed_pct, if bm.slow > 1 { trf(", slowed ×{}", &[&bm.slow]) } else { String::new() }) }</dd>
+                <dt>{ t("in service / queued") }</dt><dd>{ format!("{} / {}", bm.busy, bm.queue) }</dd>
+                <dt>{ t("utilisation") }</dt><dd>{ format!("{:.0}%", bm.utilisation_pct) }</dd>
+                <dt>{ t("routed (window / total)") }</dt><dd>{ format!("{} / {}", bm.routed, bm.routed_total) }</dd>
+                <dt>{ t("served / errors / rejected") }</dt><dd>{ format!("{} / {} / {}", bm.served, bm.errors, bm.rejected) }</dd>
             </dl>
         </section>
     }
@@ -324,14 +324,14 @@ fn render_metrics(
     };
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Live metrics") }<span class="muted">{ trf(" — last {} ms", &[&format!("{:.0}", m.window_ms)]) }</span></h2>
+            <h2>{ t("Live metrics") }<span class="muted">{ trf(" — last {} ms", &[&format!("{:.0}", m.window_ms)]) }</span></h2>
             <dl>
-                <dt>{ tr("latency p50") }</dt><dd data-testid="metric-p50" data-value={val(m.p50_ms)}>{ ms(m.p50_ms) }</dd>
+                <dt>{ t("latency p50") }</dt><dd data-testid="metric-p50" data-value={val(m.p50_ms)}>{ ms(m.p50_ms) }</dd>
                 <dt>{"p95"}</dt><dd data-testid="metric-p95" data-value={val(m.p95_ms)}>{ ms(m.p95_ms) }</dd>
                 <dt>{"p99"}</dt><dd data-testid="metric-p99" data-value={val(m.p99_ms)}>{ ms(m.p99_ms) }</dd>
-                <dt>{ tr("throughput") }</dt><dd data-testid="metric-throughput" data-value={format!("{:.3}", m.throughput_rps)}>{ trf("{} req/s ({} ok)", &[&format!("{:.0}", m.throughput_rps), &format!("{:.0}", m.goodput_rps)]) }</dd>
-                <dt>{ tr("errors") }</dt><dd data-testid="metric-errors" data-value={errors.to_string()}>{ trf("{} 500, {} rejected, {} no backend, {} timed out", &[&m.window.errors, &m.window.rejected, &m.window.no_backend, &m.window.timeouts]) }</dd>
-                <dt>{ tr("retries") }</dt><dd>{ trf("{} in the window, {} in all, {} denied by the budget", &[&m.retries, &m.retries_total, &m.retries_denied]) }</dd>
+                <dt>{ t("throughput") }</dt><dd data-testid="metric-throughput" data-value={format!("{:.3}", m.throughput_rps)}>{ trf("{} req/s ({} ok)", &[&format!("{:.0}", m.throughput_rps), &format!("{:.0}", m.goodput_rps)]) }</dd>
+                <dt>{ t("errors") }</dt><dd data-testid="metric-errors" data-value={errors.to_string()}>{ trf("{} 500, {} rejected, {} no backend, {} timed out", &[&m.window.errors, &m.window.rejected, &m.window.no_backend, &m.window.timeouts]) }</dd>
+                <dt>{ t("retries") }</dt><dd>{ trf("{} in the window, {} in all, {} denied by the budget", &[&m.retries, &m.retries_total, &m.retries_denied]) }</dd>
             </dl>
             { for m.crashes.iter().map(|c| html! {
                 <p class="crash-report" data-testid="crash-report">{ trf("{} crashed at {} ms: {}; {} requests routed to it while down.",
@@ -341,7 +341,7 @@ fn render_metrics(
             }) }
             if let Some((s, om)) = other {
                 <table class="compare-table" data-testid="compare-table">
-                    <thead><tr><th>{ tr("strategy") }</th><th>{"p50"}</th><th>{"p95"}</th><th>{"p99"}</th><th>{ tr("ok") }</th><th>{ tr("errors") }</th></tr></thead>
+                    <thead><tr><th>{ t("strategy") }</th><th>{"p50"}</th><th>{"p95"}</th><th>{"p99"}</th><th>{ t("ok") }</th><th>{ t("errors") }</th></tr></thead>
                     <tbody>{ row(strategy.to_string(), m) }{ row(s.to_string(), om) }</tbody>
                 </table>
             }
@@ -440,8 +440,8 @@ fn render_charts(series: &[SeriesPoint], title: &str, now_ms: f64, which: &str) 
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time on the same request stream (the seed).") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time on the same request stream (the seed).") }</p>
             <div class="form">
                 { setting::<LbLab>(s, dispatch, "strat", tr("strategy")) }
                 { setting::<LbLab>(s, dispatch, "cmp", tr("compare with")) }

@@ -13,7 +13,7 @@ use crate::geometry::{
     arc_path, between_circles, cross_path, f1, label_spots, lerp, progress, Placer, Pt, Rect,
     RingFit,
 };
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
@@ -54,8 +54,8 @@ pub fn RaftPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_cluster(sim, player.selected, dispatch, sc) }
                     <p class="legend">
-                        <span>{ tr("Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer.") }</span>
-                        <span>{ tr("Click a message to drop it, a link to cut or restore it.") }</span>
+                        <span>{ t("Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer.") }</span>
+                        <span>{ t("Click a message to drop it, a link to cut or restore it.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -287,7 +287,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
-        return html! { <section class="panel"><h2>{ tr("Server") }</h2><p class="muted">{ tr("Click a server to crash it, time it out, send it a client request or move leadership.") }</p></section> };
+        return html! { <section class="panel"><h2>{ t("Server") }</h2><p class="muted">{ t("Click a server to crash it, time it out, send it a client request or move leadership.") }</p></section> };
     };
     let node = &sim.nodes()[i];
     let alive = sim.is_up(i);
@@ -331,24 +331,24 @@ fn render_selected(
             </div>
             <form class="inline" onsubmit={on_request}>
                 <label title={tr("key=value sets a key; a bare key adds 1 to it")}>
-                    <span>{ tr("Client request") }</span>
+                    <span>{ t("Client request") }</span>
                     <crate::components::lab::Field testid="request-input" node_ref={request_ref} value="x=1" size={8} />
                 </label>
-                <button type="submit" data-testid="action-request" disabled={!alive}>{ tr("Send to this server") }</button>
+                <button type="submit" data-testid="action-request" disabled={!alive}>{ t("Send to this server") }</button>
             </form>
             if is_leader {
                 <div class="actions">
-                    <span class="muted">{ tr("Transfer leadership to:") }</span>
+                    <span class="muted">{ t("Transfer leadership to:") }</span>
                     { for members.iter().filter(|&&j| j != i).map(|&j| cmd_button(dispatch, format!("action-transfer-{j}"), j.to_string(), format!("cmd:{i}:transfer:{j}"), true)) }
                 </div>
                 <div class="actions">
-                    <span class="muted">{ tr("Membership:") }</span>
+                    <span class="muted">{ t("Membership:") }</span>
                     { for (0..n).filter(|j| !members.contains(j)).map(|j| cmd_button(dispatch, format!("action-add-{j}"), trf("add {}", &[&j]), format!("cmd:{i}:add:{j}"), true)) }
                     { for members.iter().map(|&j| cmd_button(dispatch, format!("action-remove-{j}"), trf("remove {}", &[&j]), format!("cmd:{i}:remove:{j}"), members.len() > 1)) }
                 </div>
             }
             <div class="actions">
-                <span class="muted">{ tr("Cut one way, from this server to:") }</span>
+                <span class="muted">{ t("Cut one way, from this server to:") }</span>
                 { for others.iter().map(|&j| {
                     let up = sim.links().get(i, j) == LinkState::Up;
                     let verb = if up { "cut" } else { "restore" };
@@ -356,13 +356,13 @@ fn render_selected(
                 }) }
             </div>
             <dl>
-                <dt>{ tr("votedFor") }</dt><dd>{ node.voted_for.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
-                <dt>{ tr("log") }</dt><dd>{ trf("{} entries, last term {}", &[&node.last_log_index(), &node.last_log_term()]) }</dd>
-                <dt>{ tr("commitIndex") }</dt><dd data-testid="sel-commit">{ node.commit_index }</dd>
-                <dt>{ tr("lastApplied") }</dt><dd>{ node.last_applied }</dd>
-                <dt>{ tr("leader known") }</dt><dd>{ node.leader_id.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
-                <dt>{ tr("configuration") }</dt><dd>{ raft::fmt_ids(node.config()) }</dd>
-                <dt>{ tr("state machine") }</dt><dd data-testid="sel-state">{ if state.is_empty() { tr("(empty)").to_string() } else { state.join(", ") } }</dd>
+                <dt>{ t("votedFor") }</dt><dd>{ node.voted_for.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
+                <dt>{ t("log") }</dt><dd>{ trf("{} entries, last term {}", &[&node.last_log_index(), &node.last_log_term()]) }</dd>
+                <dt>{ t("commitIndex") }</dt><dd data-testid="sel-commit">{ node.commit_index }</dd>
+                <dt>{ t("lastApplied") }</dt><dd>{ node.last_applied }</dd>
+                <dt>{ t("leader known") }</dt><dd>{ node.leader_id.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
+                <dt>{ t("configuration") }</dt><dd>{ raft::fmt_ids(node.config()) }</dd>
+                <dt>{ t("state machine") }</dt><dd data-testid="sel-state">{ if state.is_empty() { tr("(empty)").to_string() } else { state.join(", ") } }</dd>
             </dl>
         </section>
     }
@@ -373,20 +373,20 @@ fn render_metrics(sim: &Sim<RaftNode>) -> Html {
     let ms = |x: Option<f64>| x.map(|v| format!("{v:.1} ms")).unwrap_or("–".into());
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measurements") }</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                <dt>{ tr("Leader") }</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| trf("server {} (term {})", &[&l, &m.term])).unwrap_or_else(|| tr("none").into()) }</dd>
-                <dt>{ tr("Time without a leader") }</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ trf("{} ms in {} outage(s)", &[&format!("{:.1}", m.leaderless_ms), &m.outages.len()]) }</dd>
-                <dt>{ tr("Elections") }</dt><dd data-testid="metric-elections">{ trf("{} ({} split votes, {} lone campaigns without a majority, {} pre-vote rounds)", &[&m.elections, &m.split_votes, &m.lone_campaigns, &m.pre_vote_rounds]) }</dd>
-                <dt>{ tr("Client requests") }</dt><dd>{ trf("{} appended; commit latency mean {}, p50 {}, max {}", &[&m.client_requests, &ms(m.commit_latency.mean_ms), &ms(m.commit_latency.p50_ms), &ms(m.commit_latency.max_ms)]) }</dd>
-                <dt>{ tr("Messages") }</dt><dd>{ trf("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
+                <dt>{ t("Leader") }</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| trf("server {} (term {})", &[&l, &m.term])).unwrap_or_else(|| tr("none").into()) }</dd>
+                <dt>{ t("Time without a leader") }</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ trf("{} ms in {} outage(s)", &[&format!("{:.1}", m.leaderless_ms), &m.outages.len()]) }</dd>
+                <dt>{ t("Elections") }</dt><dd data-testid="metric-elections">{ trf("{} ({} split votes, {} lone campaigns without a majority, {} pre-vote rounds)", &[&m.elections, &m.split_votes, &m.lone_campaigns, &m.pre_vote_rounds]) }</dd>
+                <dt>{ t("Client requests") }</dt><dd>{ trf("{} appended; commit latency mean {}, p50 {}, max {}", &[&m.client_requests, &ms(m.commit_latency.mean_ms), &ms(m.commit_latency.p50_ms), &ms(m.commit_latency.max_ms)]) }</dd>
+                <dt>{ t("Messages") }</dt><dd>{ trf("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
                     &[&m.messages.request_vote, &m.messages.request_vote_response, &m.messages.append_entries, &m.messages.heartbeat,
                     &m.messages.append_entries_response, &m.messages.pre_vote, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
             if let Some(o) = m.outages.last() {
                 <p class="muted">{ trf("Last outage: {} at {} ms, {}", &[&o.cause, &format!("{:.1}", o.start_ms), &o.end_ms.map(|e| trf("leader back after {} ms", &[&format!("{:.1}", e - o.start_ms)])).unwrap_or_else(|| tr("still without a leader").into())]) }</p>
             }
-            <h3>{ tr("Safety invariants (Figure 3)") }</h3>
+            <h3>{ t("Safety invariants (Figure 3)") }</h3>
             <ul class="invariants" data-testid="invariants">
                 { for m.invariants.iter().map(|inv| html! {
                     <li class={if inv.holds { "ok" } else { "broken" }} data-ok={inv.holds.to_string()} data-invariant={inv.name}>{ if inv.holds { "✔ " } else { "✘ " } }{ inv.name }</li>
@@ -440,7 +440,7 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
     });
     html! {
         <section class="panel logs" data-testid="logs">
-            <h2>{ tr("Logs") }<span class="muted">{ trf(" — indices {}…{}; solid = committed on that server, dashed = not yet; ▲ leader's nextIndex, ● matchIndex", &[&first, &max_len]) }</span></h2>
+            <h2>{ t("Logs") }<span class="muted">{ trf(" — indices {}…{}; solid = committed on that server, dashed = not yet; ▲ leader's nextIndex, ● matchIndex", &[&first, &max_len]) }</span></h2>
             <div class="index-row"><span class="who"></span>{ for (first..=max_len).map(|i| html!{ <span class="idx">{ i }</span> }) }</div>
             { for rows }
         </section>
@@ -479,7 +479,7 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
     });
     html! {
         <section class="panel sequence">
-            <h2>{ tr("Sequence diagram") }<span class="muted">{ tr(" — last 400 ms, time flows down") }</span></h2>
+            <h2>{ t("Sequence diagram") }<span class="muted">{ t(" — last 400 ms, time flows down") }</span></h2>
             <svg viewBox={format!("0 0 {w} {h}")} class="seq" data-testid="sequence">
                 { for (0..n).map(|i| html! {
                     <g class="lifeline">
@@ -489,7 +489,7 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
                 }) }
                 { for arrows }
             </svg>
-            <p class="muted">{ format!("{} → {}", fmt_ms(from_t), fmt_ms(now)) }{ tr(" ms. Dropped messages end in red.") }</p>
+            <p class="muted">{ format!("{} → {}", fmt_ms(from_t), fmt_ms(now)) }{ t(" ms. Dropped messages end in red.") }</p>
         </section>
     }
 }
@@ -523,8 +523,8 @@ fn render_settings(
     };
     html! {
         <section class="panel settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time.") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
                 { param_input(dispatch, "n", tr("servers"), s.nodes.to_string(), tr("cluster size, 1–11")) }
                 { setting::<RaftLab>(s, dispatch, "spare", tr("spare servers")) }
@@ -656,12 +656,12 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
     });
     html! {
         <section class="panel experiment" data-testid="experiment">
-            <h2>{ tr("Experiment: time to elect a new leader (Raft §9.3, Figure 16)") }</h2>
-            <p class="muted">{ tr("Five servers elect a leader; it crashes; how long until a new leader? Each timeout range runs with the seeds 0…N−1. Narrow ranges cause split votes and long tails.") }</p>
+            <h2>{ t("Experiment: time to elect a new leader (Raft §9.3, Figure 16)") }</h2>
+            <p class="muted">{ t("Five servers elect a leader; it crashes; how long until a new leader? Each timeout range runs with the seeds 0…N−1. Narrow ranges cause split votes and long tails.") }</p>
             <div class="actions">
-                <label>{ tr("runs per range ") }<crate::components::lab::Field testid="exp-runs" node_ref={runs_ref} value={EXP_DEFAULT_RUNS.to_string()} size={5} /></label>
-                <button data-testid="exp-run" onclick={start} disabled={st.running}>{ tr("Run") }</button>
-                <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{ tr("Stop") }</button>
+                <label>{ t("runs per range ") }<crate::components::lab::Field testid="exp-runs" node_ref={runs_ref} value={EXP_DEFAULT_RUNS.to_string()} size={5} /></label>
+                <button data-testid="exp-run" onclick={start} disabled={st.running}>{ t("Run") }</button>
+                <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{ t("Stop") }</button>
             </div>
             <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
             <span class="muted" data-testid="exp-done">{ trf(" {}/{} runs", &[&done, &total]) }</span>
@@ -671,7 +671,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                 { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={f1(xmap(t))} y={f1(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
                 <text class="tick" x="4" y="24">{"100%"}</text>
                 <text class="tick" x="4" y={f1(h - 32.0)}>{"0%"}</text>
-                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{ tr("time without a leader (ms, log scale)") }</text>
+                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{ t("time without a leader (ms, log scale)") }</text>
                 { for lines }
             </svg>
         </section>

@@ -17,7 +17,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::net::fmt_pct;
 use engine::replication::active::{measure_active, AaMsg, Resolve, Site};
@@ -192,25 +192,25 @@ fn legend(sec: Section) -> Html {
     match sec {
         Section::Repl => html! {
             <p class="legend">
-                <span class="key k-write">{ tr("● write") }</span>
-                <span class="key k-append">{ tr("● replication") }</span>
-                <span class="key k-read">{ tr("● read") }</span>
-                <span class="key k-promote">{ tr("● failover") }</span>
-                <span class="key">{ tr("Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost.") }</span>
+                <span class="key k-write">{ t("● write") }</span>
+                <span class="key k-append">{ t("● replication") }</span>
+                <span class="key k-read">{ t("● read") }</span>
+                <span class="key k-promote">{ t("● failover") }</span>
+                <span class="key">{ t("Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost.") }</span>
             </p>
         },
         Section::Locks => html! {
             <p class="legend">
-                <span class="key k-promote">{ tr("● lock request/grant") }</span>
-                <span class="key k-hb">{ tr("● keep-alive") }</span>
-                <span class="key k-write">{ tr("● write") }</span>
-                <span class="key">{ tr("tN: the fencing token a write carries.") }</span>
+                <span class="key k-promote">{ t("● lock request/grant") }</span>
+                <span class="key k-hb">{ t("● keep-alive") }</span>
+                <span class="key k-write">{ t("● write") }</span>
+                <span class="key">{ t("tN: the fencing token a write carries.") }</span>
             </p>
         },
         Section::Active => html! {
             <p class="legend">
-                <span class="key k-write">{ tr("● operations shipped") }</span>
-                <span class="key k-hb">{ tr("● acknowledgements") }</span>
+                <span class="key k-write">{ t("● operations shipped") }</span>
+                <span class="key k-hb">{ t("● acknowledgements") }</span>
             </p>
         },
     }
@@ -373,7 +373,7 @@ fn repl_stage(
         .filter(|&i| nodes[i].client().is_some())
         .collect();
     let Some(mon) = nodes.get(MONITOR).and_then(|n| n.monitor()) else {
-        return html! { <p>{ tr("No monitor in this run.") }</p> };
+        return html! { <p>{ t("No monitor in this run.") }</p> };
     };
     let now = sim.now();
     let rh = g * if data.len() > 5 { 48.0 } else { 64.0 };
@@ -551,9 +551,9 @@ fn repl_stage(
             { messages(now, msgs, &pos, dispatch) }
             <g class="timeline" data-testid="primary-timeline">
                 if g > 1.2 {
-                    <text class="tl-title" x="10" y={f1(tl_top)}>{ tr("acting primary (red: split brain)") }</text>
+                    <text class="tl-title" x="10" y={f1(tl_top)}>{ t("acting primary (red: split brain)") }</text>
                 } else {
-                    <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ tr("acting as primary — red: two at once (split brain)") }</text>
+                    <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ t("acting as primary — red: two at once (split brain)") }</text>
                 }
                 { for split_bands }
                 { for rows }
@@ -578,7 +578,7 @@ fn node_actions(i: NodeId, alive: bool, extra: Html, dispatch: &Callback<Action>
 }
 
 fn empty_selection() -> Html {
-    html! { <section class="panel"><h2>{ tr("Node") }</h2><p class="muted">{ tr("Click a node to act on it.") }</p></section> }
+    html! { <section class="panel"><h2>{ t("Node") }</h2><p class="muted">{ t("Click a node to act on it.") }</p></section> }
 }
 
 fn repl_selected(
@@ -605,20 +605,20 @@ fn repl_selected(
     let details = if let Some(d) = n.data() {
         html! {
             <dl>
-                <dt>{ tr("Role") }</dt><dd>{ trf("{} (epoch {})", &[&role, &d.epoch]) }</dd>
-                <dt>{ tr("Log") }</dt><dd>{ trf("{} entries, {} acknowledged", &[&d.log.len(), &d.commit]) }</dd>
-                <dt>{ tr("Rolled back") }</dt><dd>{ d.rollbacks.iter().map(|r| r.entries.len()).sum::<usize>() }</dd>
+                <dt>{ t("Role") }</dt><dd>{ trf("{} (epoch {})", &[&role, &d.epoch]) }</dd>
+                <dt>{ t("Log") }</dt><dd>{ trf("{} entries, {} acknowledged", &[&d.log.len(), &d.commit]) }</dd>
+                <dt>{ t("Rolled back") }</dt><dd>{ d.rollbacks.iter().map(|r| r.entries.len()).sum::<usize>() }</dd>
             </dl>
         }
     } else if let Some(c) = n.client() {
         html! {
             <dl>
-                <dt>{ tr("Sends to") }</dt><dd>{ trf("node {} (epoch {})", &[&c.primary, &c.epoch]) }</dd>
-                <dt>{ tr("Operations") }</dt><dd>{ c.ops.len() }</dd>
+                <dt>{ t("Sends to") }</dt><dd>{ trf("node {} (epoch {})", &[&c.primary, &c.epoch]) }</dd>
+                <dt>{ t("Operations") }</dt><dd>{ c.ops.len() }</dd>
             </dl>
         }
     } else {
-        html! { <p class="muted">{ tr("The monitor: heartbeat failure detector and failover.") }</p> }
+        html! { <p class="muted">{ t("The monitor: heartbeat failure detector and failover.") }</p> }
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
@@ -661,7 +661,7 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
     let ms = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measurements") }</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
                 { metric(tr("Acknowledged writes lost"), "acked-lost", m.writes.acked_lost.to_string(),
                     format!("{} of {} acknowledged", m.writes.acked_lost, m.writes.acked), m.writes.acked_lost > 0) }
@@ -678,9 +678,9 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 { metric(tr("Acked by a deposed primary"), "deposed-acks", m.writes.deposed_acks.to_string(),
                     m.writes.deposed_acks.to_string(), m.writes.deposed_acks > 0) }
             </dl>
-            <h3>{ tr("Write latency by acknowledging mode") }</h3>
+            <h3>{ t("Write latency by acknowledging mode") }</h3>
             <table>
-                <thead><tr><th>{ tr("mode") }</th><th>{ tr("writes") }</th><th>{"p50"}</th><th>{"p99"}</th><th>{ tr("max ms") }</th></tr></thead>
+                <thead><tr><th>{ t("mode") }</th><th>{ t("writes") }</th><th>{"p50"}</th><th>{"p99"}</th><th>{ t("max ms") }</th></tr></thead>
                 <tbody>
                     { for m.latency.iter().map(|l| html! {
                         <tr data-testid={format!("metric-latency-{}", l.mode)} data-value={l.latency.p50_ms.map(|v| format!("{v:.3}")).unwrap_or_default()}>
@@ -691,7 +691,7 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 </tbody>
             </table>
             if !m.lost.is_empty() {
-                <h3>{ tr("Lost writes") }</h3>
+                <h3>{ t("Lost writes") }</h3>
                 <ul class="lost-list">
                     { for m.lost.iter().take(6).map(|l| html! {
                         <li>{ format!("{} from client {} (op {}), acknowledged at {:.0} ms by node {} at {}", l.key, l.id.client, l.id.op, l.acked_ms, l.primary, l.pos) }</li>
@@ -855,11 +855,11 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
             <g class="storage-log" data-testid="storage-log">
-                <text class="tl-title" x={f1(list_x)} y="150">{ tr("writes: time, client, token") }</text>
+                <text class="tl-title" x={f1(list_x)} y="150">{ t("writes: time, client, token") }</text>
                 { for list }
             </g>
             <g class="timeline">
-                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ tr("grey: the service's lease · blue: the client believes it holds the lock") }</text>
+                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ t("grey: the service's lease · blue: the client believes it holds the lock") }</text>
                 { for rows }
                 <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 18.0)}>{"0"}</text>
                 <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 18.0)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
@@ -872,7 +872,7 @@ fn locks_metrics(sim: &Sim<LockNode>) -> Html {
     let m = measure_locks(sim);
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measurements") }</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
                 { metric(tr("Mutual-exclusion violations"), "exclusion", m.exclusion_violations.to_string(),
                     trf("{} ({} ms of overlap)", &[&m.exclusion_violations, &format!("{:.0}", m.overlap_ms)]), m.exclusion_violations > 0) }
@@ -969,7 +969,7 @@ fn aa_metrics(sim: &Sim<Site>) -> Html {
     let m = measure_active(sim);
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measurements") }</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
                 { metric(tr("Newer writes lost (LWW)"), "newer-lost", m.newer_lost.to_string(), m.newer_lost.to_string(), m.newer_lost > 0) }
                 { metric(tr("Conflicts (siblings)"), "conflicts", m.conflicts.to_string(),
@@ -1039,8 +1039,8 @@ fn render_settings<const S: u8>(s: &Scenario, sec: Section, dispatch: &Callback<
     };
     html! {
         <section class="panel settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time.") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
                 { keys }
                 { param_input(dispatch, "lat", tr("latency ms"), s.net.latency.to_string(), tr("latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)")) }

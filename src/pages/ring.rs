@@ -8,7 +8,7 @@ use crate::components::lab::{
     lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
 };
 use crate::geometry::{f1, Pt};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::history::Run;
 use engine::ring::HashRingLab;
@@ -133,8 +133,8 @@ pub fn RingPage(props: &LabProps) -> Html {
                         if let Some(k) = (*lookup).clone() { { render_walk(rl, &k) } }
                     </svg>
                     <form class="inline" onsubmit={on_lookup}>
-                        <label><span>{ tr("Look up a key") }</span><crate::components::lab::Field node_ref={lookup_ref} testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size={14} /></label>
-                        <button type="submit" data-testid="lookup">{ tr("Look up") }</button>
+                        <label><span>{ t("Look up a key") }</span><crate::components::lab::Field node_ref={lookup_ref} testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size={14} /></label>
+                        <button type="submit" data-testid="lookup">{ t("Look up") }</button>
                         if let Some(k) = (*lookup).clone() { { render_walk_text(rl, &k) } }
                     </form>
                 </div>
@@ -447,14 +447,14 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
     });
     html! {
         <section class="panel">
-            <h2>{ tr("Operations") }</h2>
-            <p class="muted">{ tr("Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it.") }</p>
+            <h2>{ t("Operations") }</h2>
+            <p class="muted">{ t("Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it.") }</p>
             <div class="actions">
                 { op_button(dispatch, "action-add", fresh.map(|f| trf("Add node {}", &[&engine::ring::node_name(f)])).unwrap_or(tr("Add node").into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
             </div>
             <form class="inline" onsubmit={on_vnodes}>
-                <label><span>{ tr("Virtual nodes per node") }</span><crate::components::lab::Field testid="op-vnodes" node_ref={vnodes_ref} value={ring.vnodes().to_string()} size={5} /></label>
-                <button type="submit" data-testid="op-vnodes-apply">{ tr("Change") }</button>
+                <label><span>{ t("Virtual nodes per node") }</span><crate::components::lab::Field testid="op-vnodes" node_ref={vnodes_ref} value={ring.vnodes().to_string()} size={5} /></label>
+                <button type="submit" data-testid="op-vnodes-apply">{ t("Change") }</button>
             </form>
             { node_actions.unwrap_or_default() }
         </section>
@@ -483,20 +483,20 @@ fn render_stats(rl: &RingLab) -> Html {
     let pct = |v: f64| format!("{v:.2}");
     html! {
         <section class="panel stats" data-testid="stats">
-            <h2>{ tr("Load per node") }</h2>
+            <h2>{ t("Load per node") }</h2>
             <svg viewBox={format!("0 0 {w} {h}")} class="bars">
                 { for bars }
                 <rect class="sd-band" x="30" y={f1(y(s.mean + s.stddev))} width={f1(w - 40.0)} height={f1((y(s.mean - s.stddev) - y(s.mean + s.stddev)).max(0.0))} />
                 <line class="mean" x1="30" x2={f1(w - 10.0)} y1={f1(y(s.mean))} y2={f1(y(s.mean))} />
-                <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{ tr("mean ± σ") }</text>
+                <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{ t("mean ± σ") }</text>
             </svg>
             <dl>
-                <dt>{ tr("mean") }</dt><dd data-testid="stat-mean">{ trf("{} keys", &[&format!("{:.1}", s.mean)]) }</dd>
-                <dt>{ tr("std deviation") }</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ trf(" keys ({}% of the mean)", &[&format!("{:.2}", 100.0 * s.cv)]) }</dd>
-                <dt>{ tr("coefficient of variation") }</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
-                <dt>{ tr("max / mean") }</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
-                <dt>{ tr("expected σ/mean") }</dt><dd>{ trf("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", &[&pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), &s.nodes, &rl.ring().vnodes()]) }</dd>
-                <dt>{ tr("last operation") }</dt>
+                <dt>{ t("mean") }</dt><dd data-testid="stat-mean">{ trf("{} keys", &[&format!("{:.1}", s.mean)]) }</dd>
+                <dt>{ t("std deviation") }</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ trf(" keys ({}% of the mean)", &[&format!("{:.2}", 100.0 * s.cv)]) }</dd>
+                <dt>{ t("coefficient of variation") }</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
+                <dt>{ t("max / mean") }</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
+                <dt>{ t("expected σ/mean") }</dt><dd>{ trf("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", &[&pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), &s.nodes, &rl.ring().vnodes()]) }</dd>
+                <dt>{ t("last operation") }</dt>
                 <dd>
                     <span data-testid="stat-moved" data-value={moved.map(|m| m.moved().to_string()).unwrap_or_default()}>{ moved.map(|m| m.moved().to_string()).unwrap_or("–".into()) }</span>
                     { moved.map(|m| trf(" keys moved ({}%; the ideal share is {}%) by {}", &[&format!("{:.2}", m.moved_pct()), &format!("{:.2}", m.ideal_pct), &m.op.map(|o| o.to_string()).unwrap_or_default()])).unwrap_or_default() }
@@ -546,9 +546,9 @@ fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>, playing:
     });
     html! {
         <section class="panel ops">
-            <h2>{ tr("Operation timeline") }<span class="muted">{ trf(" — {} of {} applied", &[&applied, &s.faults.len()]) }</span></h2>
+            <h2>{ t("Operation timeline") }<span class="muted">{ trf(" — {} of {} applied", &[&applied, &s.faults.len()]) }</span></h2>
             if s.faults.is_empty() {
-                <p class="muted">{ tr("No operations yet: add, remove or fail a node.") }</p>
+                <p class="muted">{ t("No operations yet: add, remove or fail a node.") }</p>
             }
             <ol class="fault-list event-log" data-testid="event-log">{ for items }</ol>
             { announcer(&said, playing) }
@@ -585,7 +585,7 @@ fn scheme_select(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     };
     html! {
         <>
-            <label title={tr("how keys are assigned to nodes (all compared on the same keys in “Compare schemes”)")}><span>{ tr("scheme") }</span>
+            <label title={tr("how keys are assigned to nodes (all compared on the same keys in “Compare schemes”)")}><span>{ t("scheme") }</span>
                 <select data-testid="param-scheme" {onchange}>
                     { for Scheme::ALL.iter().map(|sc| html! {
                         <option value={sc.to_string()} selected={sc.as_str() == current.as_str()}>{ sc.title() }</option>
@@ -603,8 +603,8 @@ fn scheme_select(s: &Scenario, dispatch: &Callback<Action>) -> Html {
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the operations on the new ring.") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the operations on the new ring.") }</p>
             <div class="form">
                 { param_input(dispatch, "n", tr("nodes"), s.nodes.to_string(), tr("initial nodes n0…, 1–1000")) }
                 { setting::<HashRingLab>(s, dispatch, "vn", tr("vnodes per node")) }
@@ -667,12 +667,12 @@ pub fn Compare(props: &RunProps<RingRun>) -> Html {
     let current = (*rows).clone().filter(|(s, _)| *s == props.steps);
     html! {
         <section class="panel compare" data-testid="compare">
-            <h2>{ tr("Compare schemes") }</h2>
-            <p class="muted">{ tr("The same keys, the same nodes and the same last operation under every scheme.") }</p>
-            <button data-testid="compare-run" {onclick}>{ tr("Compare all schemes") }</button>
+            <h2>{ t("Compare schemes") }</h2>
+            <p class="muted">{ t("The same keys, the same nodes and the same last operation under every scheme.") }</p>
+            <button data-testid="compare-run" {onclick}>{ t("Compare all schemes") }</button>
             if let Some((_, rows)) = current {
                 <table>
-                    <thead><tr><th>{ tr("scheme") }</th><th>{ tr("σ / mean") }</th><th>{ tr("max / mean") }</th><th>{ tr("moved by last op") }</th></tr></thead>
+                    <thead><tr><th>{ t("scheme") }</th><th>{ t("σ / mean") }</th><th>{ t("max / mean") }</th><th>{ t("moved by last op") }</th></tr></thead>
                     <tbody>
                         { for rows.iter().map(|r| html! {
                             <tr data-testid={format!("compare-{}", r.scheme)} data-moved={r.moved_pct.map(|m| format!("{m:.4}")).unwrap_or_default()}>

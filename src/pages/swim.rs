@@ -11,7 +11,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
-use crate::i18n::{tr, trf};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
 use engine::heartbeat::swim_metrics::{group_view, measure, sweep_one, SweepRow, SWEEP_SIZES};
@@ -282,11 +282,11 @@ fn render_svg(
 fn render_legend(selected: Option<NodeId>) -> Html {
     html! {
         <p class="legend">
-            <span class="key ping">{ tr("● ping") }</span>
-            <span class="key ack">{ tr("● ack") }</span>
-            <span class="key ping-req">{ tr("● ping-req") }</span>
-            <span class="key gossip">{ tr("● gossip / sync") }</span>
-            <span class="key lost">{ tr("○ will be lost") }</span>
+            <span class="key ping">{ t("● ping") }</span>
+            <span class="key ack">{ t("● ack") }</span>
+            <span class="key ping-req">{ t("● ping-req") }</span>
+            <span class="key gossip">{ t("● gossip / sync") }</span>
+            <span class="key lost">{ t("○ will be lost") }</span>
             <span class="key">{ if selected.is_some() {
                 tr("Colours: the selected member's view, iN the incarnation it heard. Click empty space for the group's view.")
             } else {
@@ -302,7 +302,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(i) = selected else {
-        return html! { <section class="panel"><h2>{ tr("Member") }</h2><p class="muted">{ tr("Click a member to see its membership view and to crash, isolate or slow it.") }</p></section> };
+        return html! { <section class="panel"><h2>{ t("Member") }</h2><p class="muted">{ t("Click a member to see its membership view and to crash, isolate or slow it.") }</p></section> };
     };
     let node = &sim.nodes()[i];
     let up = sim.is_up(i);
@@ -326,13 +326,13 @@ fn render_selected(
                 { action_button(dispatch, "action-well", tr("Make well"), cmd(0), up && slow) }
             </div>
             <dl>
-                <dt>{ tr("Actually running") }</dt><dd>{ if up { tr("yes") } else { tr("no — crashed (its view is frozen)") } }</dd>
-                <dt>{ tr("Incarnation") }</dt><dd data-testid="sel-incarnation">{ node.inc }</dd>
-                <dt>{ tr("Local health") }</dt><dd data-testid="sel-lhm">{ format!("{} (timeouts ×{})", node.lhm, node.lhm + 1) }</dd>
-                <dt>{ tr("Slow") }</dt><dd>{ if slow { format!("handles messages {} late", node.slow) } else { "no".into() } }</dd>
-                <dt>{ tr("Updates to gossip") }</dt><dd>{ node.pending_updates() }</dd>
+                <dt>{ t("Actually running") }</dt><dd>{ if up { tr("yes") } else { tr("no — crashed (its view is frozen)") } }</dd>
+                <dt>{ t("Incarnation") }</dt><dd data-testid="sel-incarnation">{ node.inc }</dd>
+                <dt>{ t("Local health") }</dt><dd data-testid="sel-lhm">{ format!("{} (timeouts ×{})", node.lhm, node.lhm + 1) }</dd>
+                <dt>{ t("Slow") }</dt><dd>{ if slow { format!("handles messages {} late", node.slow) } else { "no".into() } }</dd>
+                <dt>{ t("Updates to gossip") }</dt><dd>{ node.pending_updates() }</dd>
             </dl>
-            <h3>{ tr("Its view") }</h3>
+            <h3>{ t("Its view") }</h3>
             <ul class="member-view" data-testid="member-view">{ for rows }</ul>
         </section>
     }
@@ -351,25 +351,25 @@ fn render_metrics(sim: &Sim<SwimNode>) -> Html {
     let (dis, dis_v) = opt_ms(m.dissemination_ms);
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("Measurements") }</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                <dt title={tr("crash → the first member declares it dead (mean over crashes)")}>{ tr("First detection") }</dt>
+                <dt title={tr("crash → the first member declares it dead (mean over crashes)")}>{ t("First detection") }</dt>
                 <dd data-testid="metric-detection" data-value={det_v}>{ det }</dd>
-                <dt title={tr("crash → the last surviving member declares it dead (mean)")}>{ tr("Full dissemination") }</dt>
+                <dt title={tr("crash → the last surviving member declares it dead (mean)")}>{ t("Full dissemination") }</dt>
                 <dd data-testid="metric-dissemination" data-value={dis_v}>{ dis }</dd>
-                <dt title={tr("a running member declared dead, by anyone")}>{ tr("False positives") }</dt>
+                <dt title={tr("a running member declared dead, by anyone")}>{ t("False positives") }</dt>
                 <dd data-testid="metric-false-positives" data-value={m.false_positives.to_string()} data-healthy={m.false_positives_healthy.to_string()}>
                     { trf("{} ({} of healthy members)", &[&m.false_positives, &m.false_positives_healthy]) }
                 </dd>
-                <dt title={tr("a running member suspected, by anyone")}>{ tr("False suspicions") }</dt>
+                <dt title={tr("a running member suspected, by anyone")}>{ t("False suspicions") }</dt>
                 <dd data-testid="metric-false-suspicions" data-value={m.false_suspicions.to_string()}>{ m.false_suspicions }</dd>
-                <dt>{ tr("Messages / member / s") }</dt>
+                <dt>{ t("Messages / member / s") }</dt>
                 <dd data-testid="metric-msgs-per-member" data-value={format!("{:.3}", m.messages_per_member_per_s)}>{ format!("{:.1}", m.messages_per_member_per_s) }</dd>
-                <dt>{ tr("Highest local health") }</dt><dd>{ m.max_lhm }</dd>
+                <dt>{ t("Highest local health") }</dt><dd>{ m.max_lhm }</dd>
             </dl>
             if !m.crashes.is_empty() {
                 <table class="crashes">
-                    <thead><tr><th>{ tr("crash") }</th><th>{ tr("suspected") }</th><th>{ tr("dead") }</th><th>{ tr("everyone") }</th></tr></thead>
+                    <thead><tr><th>{ t("crash") }</th><th>{ t("suspected") }</th><th>{ t("dead") }</th><th>{ t("everyone") }</th></tr></thead>
                     <tbody>
                         { for m.crashes.iter().map(|c| html! {
                             <tr>
@@ -390,8 +390,8 @@ fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     let st = |key, label| setting::<SwimLab>(s, dispatch, key, label);
     html! {
         <section class="panel settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time.") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
                 { param_input(dispatch, "n", tr("members"), s.nodes.to_string(), tr("number of members, 2–200")) }
                 { param_input(dispatch, "lat", tr("start latency ms"), s.net.latency.to_string(), tr("latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)")) }

@@ -14,7 +14,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, Pt};
-use crate::i18n::{tk, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::health::Health;
 use engine::raft::Role;
@@ -202,8 +202,8 @@ pub fn SystemPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_system(sim, &p, front, selected, followed.as_ref(), dispatch, sc.aspect) }
                     <p class="legend">
-                        <span class="key">{ tr("L leader · F follower · C candidate") }</span>
-                        <span>{ tr("Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request.") }</span>
+                        <span class="key">{ t("L leader · F follower · C candidate") }</span>
+                        <span>{ t("Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -511,7 +511,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
     ];
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ tr("What the clients saw") }</h2>
+            <h2>{ t("What the clients saw") }</h2>
             <table>
                 { for rows.into_iter().map(|(k, v, id, value)| html! {
                     <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k }</th><td>{ v }</td></tr>
@@ -524,7 +524,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
 /// The followed request, hop by hop, with where its time went.
 fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     let Some(d) = d else {
-        return html! { <section class="panel hops" data-testid="hops"><h2>{ tr("Follow a request") }</h2><p class="muted">{ tr("No request answered yet.") }</p></section> };
+        return html! { <section class="panel hops" data-testid="hops"><h2>{ t("Follow a request") }</h2><p class="muted">{ t("No request answered yet.") }</p></section> };
     };
     let ms = |us: u64| us as f64 / 1000.0;
     let t0 = d.invoked.as_us();
@@ -710,8 +710,8 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     ];
     html! {
         <section class="panel settings" data-testid="settings">
-            <h2>{ tr("Lab settings") }</h2>
-            <p class="muted">{ tr("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
             { for GROUPS.iter().enumerate().map(|(i, (title, keys))| html! {
                 <>
                     <h3>{ tr(title) }</h3>
@@ -734,7 +734,7 @@ fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
     }
     html! {
         <section class="panel faults chaos" data-testid="chaos">
-            <h2>{ tr("Chaos (from the seed)") }</h2>
+            <h2>{ t("Chaos (from the seed)") }</h2>
             <ul class="fault-list">
                 { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
             </ul>
