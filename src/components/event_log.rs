@@ -1,6 +1,6 @@
 //! The event log: one line per processed event (the engine's trace `Display`), newest last.
 
-use crate::i18n::{t, trf};
+use crate::i18n::{t, tr, trf};
 use engine::sim::{TraceEvent, What};
 use std::collections::VecDeque;
 use std::fmt::Display;
@@ -113,7 +113,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         { announcer(&props.lines, props.playing) }
         <section class="panel log-panel">
             <h2>{ t("Event log") }<span class="muted">{ trf(" — {} events, newest first", &[&props.total]) }</span></h2>
-            <ol class="event-log" data-testid="event-log">
+            <ol class="event-log" data-testid="event-log" tabindex="0" aria-label={tr("Event log")}>
                 { for props.lines.iter().rev().take(if props.playing { PLAYING_LINES } else { LOG_LINES }).map(|l| html! {
                     <li key={l.step} class={classes!("event", l.kind)} data-testid="event" data-step={l.step.to_string()}>
                         <span class="step">{ format!("#{}", l.step) }</span>{" "}{ l.text.clone() }
