@@ -121,6 +121,11 @@ ha_setup_browser() {
     ha_apt_get update
     ha_apt_get install -y chromium chromium-driver
   fi
+  # A CJK font: the Chinese pages (lang=zh) in screenshots and browser tests.
+  if command -v fc-list >/dev/null && [[ -z "$(fc-list :lang=zh 2>/dev/null)" ]]; then
+    ha_log "installing fonts-noto-cjk (apt-get)"
+    ha_apt_get install -y fonts-noto-cjk || ha_log "fonts-noto-cjk not installed: Chinese text may show as boxes"
+  fi
   ha_log "browser ready: $("$CHROMIUM_PATH" --version 2>/dev/null || echo "$CHROMIUM_PATH")"
 }
 

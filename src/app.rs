@@ -4,6 +4,7 @@
 //! any static host and under any sub-path.
 
 use crate::components::banner::ErrorBanner;
+use crate::i18n::t;
 use crate::pages::home::Home;
 use crate::web;
 use engine::scenario::{decode, Decoded};
@@ -52,12 +53,13 @@ pub fn Shell(props: &ShellProps) -> Html {
     html! {
         <>
             <header class="top" data-testid="app-ready">
-                <a href="./" class="brand" data-testid="home-link">{"HA Playground"}</a>
-                <span class="tagline">{"interactive high-availability labs"}</span>
+                <a href="./" class="brand" data-testid="home-link">{ t("HA Playground") }</a>
+                <span class="tagline">{ t("interactive high-availability labs") }</span>
+                { crate::view::lang_select() }
                 { crate::view::theme_switch() }
             </header>
             { props.children.clone() }
-            <footer class="foot">{"Deterministic simulation: a link replays the same run, event for event, on every machine."}</footer>
+            <footer class="foot">{ t("Deterministic simulation: a link replays the same run, event for event, on every machine.") }</footer>
         </>
     }
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod components;
 pub mod geometry;
+pub mod i18n;
 pub mod pages;
 pub mod player;
 pub mod view;

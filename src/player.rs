@@ -2,6 +2,7 @@
 //! load a link. A `use_reducer` state; the simulation sits behind `Rc<RefCell<..>>` and a
 //! version counter so a frame never clones it.
 
+use crate::i18n::{tr, trf};
 use engine::fault::TimedFault;
 use engine::history::Run;
 use engine::lab::Lab as LabDef;
@@ -350,11 +351,9 @@ impl<R: Run> Player<R> {
             if c.builtin {
                 crate::web::navigate(&c.lesson.step_link(n + 1));
             } else {
-                self.notice = Some(format!(
+                self.notice = Some(trf(
                     "Step {} is in the {} lab; a lesson from a file cannot open it there (open its link: ?{}).",
-                    n + 1,
-                    st.lab.as_str(),
-                    st.link
+                    &[&(n + 1), &st.lab.as_str(), &st.link],
                 ));
             }
             return;
@@ -377,7 +376,7 @@ impl<R: Run> Player<R> {
     fn held(&mut self) -> bool {
         if self.course.as_ref().is_some_and(|c| c.held()) {
             self.playing = false;
-            self.notice = Some("Answer the question first (or press Next to skip it).".into());
+            self.notice = Some(tr("Answer the question first (or press Next to skip it).").into());
             return true;
         }
         false
@@ -443,8 +442,9 @@ impl<R: Run> Player<R> {
 
     fn note_past_end(&mut self, to: Position) {
         if to.step.is_some_and(|k| self.hist.borrow().steps() < k) {
-            self.notice =
-                Some("The link's position is past the end of this run; showing the end.".into());
+            self.notice = Some(
+                tr("The link's position is past the end of this run; showing the end.").into(),
+            );
         }
     }
 
@@ -522,10 +522,11 @@ impl<R: Run + 'static> Reducible for Player<R> {
                 }
                 if target.0 > engine::scenario::MAX_TIME_MS * 1000 {
                     p.playing = false;
-                    p.notice = Some("Reached the 10-minute limit of a run.".into());
+                    p.notice = Some(tr("Reached the 10-minute limit of a run.").into());
                 } else if h.run_until(target, FRAME_BUDGET).out_of_budget {
                     p.notice = Some(
-                        "Too many events for one frame: slow the speed down to see them.".into(),
+                        tr("Too many events for one frame: slow the speed down to see them.")
+                            .into(),
                     );
                 }
                 drop(h);
@@ -537,10 +538,9 @@ impl<R: Run + 'static> Reducible for Player<R> {
             Action::Tick(_) => self,
             Action::CancelReplay => self.with(|p| {
                 if let Some(r) = p.replay.take() {
-                    p.notice = Some(format!(
+                    p.notice = Some(trf(
                         "Replay stopped at {} of {}; press Play to go on from here.",
-                        p.hist.borrow().now(),
-                        r.to.time
+                        &[&p.hist.borrow().now(), &r.to.time],
                     ));
                     p.changed();
                 }

@@ -4,8 +4,10 @@
 //! style sheet, and the address bar keeps them ([`crate::web::replace_query`]). The theme is
 //! applied before the page draws by the loader in `index.html` (`window.haTheme`: the link's
 //! `theme=`, else the reader's choice in localStorage, else `prefers-color-scheme`); the switch
-//! here only calls it.
+//! here only calls it. The language (`lang=en|zh`) is chosen the same way by the loader
+//! ([`crate::i18n`]); the select here keeps the choice and reloads the page in it.
 
+use crate::i18n::{t, tr};
 use crate::web;
 use engine::scenario::view::{read, View};
 use engine::scenario::ParamError;
@@ -15,6 +17,14 @@ use yew::prelude::*;
 
 thread_local! {
     static VIEW: Cell<Option<View>> = const { Cell::new(None) };
+    /// The open lab's run as a link at this moment (set by each render of a lab page): the
+    /// address bar lags behind while the run plays.
+    static RUN_LINK: std::cell::RefCell<Option<Callback<(), String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Registers the open run's link (the language select reloads the page at it).
+pub fn set_run_link(link: Callback<(), String>) {
+    RUN_LINK.with(|r| *r.borrow_mut() = Some(link));
 }
 
 /// The page's view (read from the address bar the first time).
@@ -97,9 +107,9 @@ pub fn present_toggle() -> Html {
         }
     });
     html! {
-        <button class="present-toggle" data-testid="present" aria-pressed={current().present.to_string()} aria-label="Present" {onclick}
-            title="Presenter mode: large type, high contrast, the stage fills the screen; the controls show when hovered or focused (kept in the link as present=1)">
-            <span aria-hidden="true">{"▣"}</span><span class="present-label">{" Present"}</span>
+        <button class="present-toggle" data-testid="present" aria-pressed={current().present.to_string()} aria-label={tr("Present")} {onclick}
+            title={tr("Presenter mode: large type, high contrast, the stage fills the screen; the controls show when hovered or focused (kept in the link as present=1)")}>
+            <span aria-hidden="true">{"▣"}</span><span class="present-label">{ t(" Present") }</span>
         </button>
     }
 }
@@ -123,10 +133,47 @@ pub fn theme_switch() -> Html {
         html! { <option {value} selected={mode == value}>{ label }</option> }
     };
     html! {
-        <label class="theme-switch" title="Colours: follow the system, or always light or dark (kept in this browser; a link's theme= wins)">
-            <span class="sr-only">{"Theme"}</span>
+        <label class="theme-switch" title={tr("Colours: follow the system, or always light or dark (kept in this browser; a link's theme= wins)")}>
+            <span class="sr-only">{ t("Theme") }</span>
             <select data-testid="theme" {onchange}>
-                { opt("auto", "◐ Auto") }{ opt("light", "☀ Light") }{ opt("dark", "☾ Dark") }
+                { opt("auto", tr("◐ Auto")) }{ opt("light", tr("☀ Light")) }{ opt("dark", tr("☾ Dark")) }
+            </select>
+        </label>
+    }
+}
+
+/// The language select (`data-testid=lang`, in the header of every page): English or 中文. The
+/// choice is kept in this browser (localStorage `ha-lang`) and in the link (`lang=`); the page
+/// reloads in it at the same run (and step).
+pub fn lang_select() -> Html {
+    let lang = crate::i18n::lang();
+    let onchange = Callback::from(move |e: Event| {
+        let value = e
+            .target_unchecked_into::<web_sys::HtmlSelectElement>()
+            .value();
+        web::call_window("haLangSet", &[&value]);
+        let run = RUN_LINK
+            .with(|r| r.borrow().as_ref().map(|c| c.emit(())))
+            .unwrap_or_else(web::location_query);
+        VIEW.with(|c| {
+            c.set(Some(View {
+                lang: engine::scenario::view::Lang::parse(&value),
+                ..current()
+            }))
+        });
+        web::replace_query(&run);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    });
+    let opt = |value: &'static str, label: &'static str| {
+        html! { <option {value} lang={value} selected={lang == value}>{ label }</option> }
+    };
+    html! {
+        <label class="theme-switch lang-switch" title={tr("Language (kept in this browser and in the link as lang=)")}>
+            <span class="sr-only">{ t("Language") }</span>
+            <select data-testid="lang" {onchange}>
+                { opt("en", "English") }{ opt("zh", "中文") }
             </select>
         </label>
     }
@@ -147,7 +194,7 @@ pub fn open_in_playground(query: Callback<(), String>) -> Html {
     html! {
         <a class="open-playground" data-testid="open-playground" target="_blank" rel="noopener"
             href={web::full_link_with(&web::location_query(), View { embed: false, ..current() })} {onclick}>
-            {"Open in the playground ↗"}
+            { t("Open in the playground ↗") }
         </a>
     }
 }

@@ -6,6 +6,7 @@
 //! Mount it anywhere: `<AvailCalculator />` (state in the address bar, other keys kept) or
 //! `<AvailCalculator sync_url={false} />` (state kept in the component only).
 
+use crate::i18n::{t, tr, trf};
 use crate::web;
 use engine::avail::link::{self, Arrangement, CalcLink, MAX_COMPONENTS};
 use engine::avail::mmc::{self, Mmc, SimResult};
@@ -126,13 +127,13 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
     };
     let nines_section = html! {
         <section class="avail-part" aria-labelledby="avail-nines-h">
-            <h3 id="avail-nines-h">{"Nines ↔ allowed downtime"}</h3>
+            <h3 id="avail-nines-h">{ t("Nines ↔ allowed downtime") }</h3>
             <div class="avail-fields">
-                <label>{"Availability (%)"}
-                    { text_input("avail-input-percent", &pct_value, "Availability in percent", on_pct) }
+                <label>{ t("Availability (%)") }
+                    { text_input("avail-input-percent", &pct_value, tr("Availability in percent"), on_pct) }
                 </label>
-                <label>{"or number of nines"}
-                    { text_input("avail-input-nines", &nines_value, "Number of nines", on_nines) }
+                <label>{ t("or number of nines") }
+                    { text_input("avail-input-nines", &nines_value, tr("Number of nines"), on_nines) }
                 </label>
             </div>
             { field_error(if s.nines_mode { "avail-error-nines" } else { "avail-error-percent" }, &av, "99.9 %") }
@@ -142,13 +143,13 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 }) }
             </p>
             <p class="avail-headline" data-testid="avail-nines-result">
-                { format!("{} % = {} nines (down {} of the time)", fmt_percent(shown), fmt_nines(shown), fmt_num(shown.u * 100.0) + " %") }
+                { trf("{} % = {} nines (down {} of the time)", &[&fmt_percent(shown), &fmt_nines(shown), &(fmt_num(shown.u * 100.0) + " %")]) }
             </p>
             <table class="avail-table">
                 <tbody>
                     { for PERIODS.iter().map(|&p| html! {
                         <tr>
-                            <th scope="row">{ format!("Downtime {}", p.label()) }</th>
+                            <th scope="row">{ trf("Downtime {}", &[&tr(p.label())]) }</th>
                             <td data-testid={format!("avail-downtime-{}", p.id())}>{ fmt_duration(shown.downtime_s(p)) }</td>
                         </tr>
                     }) }
@@ -202,12 +203,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         };
         html! {
             <li>
-                <label>{ format!("Component {}", i + 1) }
-                    { text_input(&format!("avail-input-comp-{i}"), text, &format!("Component {}", i + 1), on) }
+                <label>{ trf("Component {}", &[&(i + 1)]) }
+                    { text_input(&format!("avail-input-comp-{i}"), text, &trf("Component {}", &[&(i + 1)]), on) }
                 </label>
                 { note }
                 <button type="button" data-testid={format!("avail-remove-comp-{i}")} onclick={remove}
-                    disabled={s.comps.len() <= 1} aria-label={format!("Remove component {}", i + 1)}>{"✕"}</button>
+                    disabled={s.comps.len() <= 1} aria-label={trf("Remove component {}", &[&(i + 1)])}>{"✕"}</button>
                 { match leaf { Err(e) => html! { <span class="field-error" role="alert" data-testid={format!("avail-error-comp-{i}")}>{ e.clone() }</span> }, Ok(_) => html! {} } }
             </li>
         }
@@ -224,12 +225,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         })
     };
     let formula_text = match s.arr {
-        Arrangement::Series => "series: all needed, A = A₁ × A₂ × … × Aₙ".to_string(),
+        Arrangement::Series => tr("series: all needed, A = A₁ × A₂ × … × Aₙ").to_string(),
         Arrangement::Parallel => {
-            "parallel: one is enough, A = 1 − (1 − A₁)(1 − A₂)…(1 − Aₙ)".to_string()
+            tr("parallel: one is enough, A = 1 − (1 − A₁)(1 − A₂)…(1 − Aₙ)").to_string()
         }
         Arrangement::KofN => {
-            "k-of-n: A = P(at least k of the n up), independent failures".to_string()
+            tr("k-of-n: A = P(at least k of the n up), independent failures").to_string()
         }
     };
     let system_result = match &system {
@@ -237,7 +238,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             let a = b.avail();
             html! {
                 <p class="avail-headline" data-testid="avail-system-result" data-availability={a.a.to_string()}>
-                    { format!("System availability {} % ({} nines): down {} per year", fmt_percent(a), fmt_nines(a), fmt_duration(a.u * YEAR_H * 3600.0)) }
+                    { trf("System availability {} % ({} nines): down {} per year", &[&fmt_percent(a), &fmt_nines(a), &fmt_duration(a.u * YEAR_H * 3600.0)]) }
                 </p>
             }
         }
@@ -274,18 +275,18 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
     };
     let system_section = html! {
         <section class="avail-part" aria-labelledby="avail-system-h">
-            <h3 id="avail-system-h">{"A system of components"}</h3>
-            <p class="muted">{"Each component: availability in % (99.9) or MTBF/MTTR (1000h/4h, 30d/30m; units s m h d w y). Failures are independent."}</p>
+            <h3 id="avail-system-h">{ t("A system of components") }</h3>
+            <p class="muted">{ t("Each component: availability in % (99.9) or MTBF/MTTR (1000h/4h, 30d/30m; units s m h d w y). Failures are independent.") }</p>
             <div class="avail-fields">
-                <label>{"Arrangement"}
+                <label>{ t("Arrangement") }
                     <select data-testid="avail-arr" onchange={on_arr}>
-                        <option value="series" selected={s.arr == Arrangement::Series}>{"series (all needed)"}</option>
-                        <option value="parallel" selected={s.arr == Arrangement::Parallel}>{"parallel (one enough)"}</option>
-                        <option value="kofn" selected={s.arr == Arrangement::KofN}>{"k of n"}</option>
+                        <option value="series" selected={s.arr == Arrangement::Series}>{ t("series (all needed)") }</option>
+                        <option value="parallel" selected={s.arr == Arrangement::Parallel}>{ t("parallel (one enough)") }</option>
+                        <option value="kofn" selected={s.arr == Arrangement::KofN}>{ t("k of n") }</option>
                     </select>
                 </label>
                 if s.arr == Arrangement::KofN {
-                    <label>{"k (needed up)"}
+                    <label>{ t("k (needed up)") }
                         { text_input("avail-input-k", &s.k, "k", on_k) }
                     </label>
                 }
@@ -296,24 +297,24 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             <ol class="avail-comps">
                 { for s.comps.iter().enumerate().map(|(i, c)| comp_row(i, c)) }
             </ol>
-            <button type="button" data-testid="avail-add-comp" onclick={add} disabled={s.comps.len() >= MAX_COMPONENTS}>{"+ Add component"}</button>
+            <button type="button" data-testid="avail-add-comp" onclick={add} disabled={s.comps.len() >= MAX_COMPONENTS}>{ t("+ Add component") }</button>
             <p class="muted">{ formula_text }</p>
             { system_result }
             if let Ok(b) = &system {
-                <p class="muted">{"As text (for "}<code>{"cli avail system"}</code>{"): "}<code data-testid="avail-system-text">{ b.text() }</code></p>
+                <p class="muted">{ t("As text (for ") }<code>{ t("cli avail system") }</code>{"): "}<code data-testid="avail-system-text">{ b.text() }</code></p>
             }
             <div class="avail-fields">
-                <label>{"Years to simulate"}
-                    { text_input("avail-input-years", &s.years, "Years to simulate", set(|s, v| s.years = v)) }
+                <label>{ t("Years to simulate") }
+                    { text_input("avail-input-years", &s.years, tr("Years to simulate"), set(|s, v| s.years = v)) }
                 </label>
-                <label>{"Seed"}
-                    { text_input("avail-input-seed", &s.seed, "Seed", set(|s, v| s.seed = v)) }
+                <label>{ t("Seed") }
+                    { text_input("avail-input-seed", &s.seed, tr("Seed"), set(|s, v| s.seed = v)) }
                 </label>
             </div>
             { field_error("avail-error-years", &years, "100") }
             { field_error("avail-error-seed", &seed, "1") }
             <button type="button" class="primary" data-testid="avail-mc-run" onclick={run_mc} disabled={system.is_err()}>
-                { format!("Run {years_v} simulated years") }
+                { trf("Run {} simulated years", &[&years_v]) }
             </button>
             { mc_view }
         </section>
@@ -340,12 +341,12 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         }
         Ok(r) => html! {
             <dl class="avail-dl">
-                <dt>{"Utilisation ρ = λ / (c·μ)"}</dt><dd data-testid="avail-mmc-util">{ format!("{} %", fmt_num(round(r.utilisation * 100.0, 2))) }</dd>
-                <dt>{"P(a request waits) (Erlang C)"}</dt><dd data-testid="avail-mmc-pwait">{ format!("{} %", fmt_num(round(r.p_wait * 100.0, 2))) }</dd>
-                <dt>{"Mean wait in queue"}</dt><dd data-testid="avail-mmc-wait">{ format!("{} ms", fmt_num(round(r.mean_wait_ms, 3))) }</dd>
-                <dt>{"Mean response"}</dt><dd data-testid="avail-mmc-mean">{ format!("{} ms", fmt_num(round(r.mean_response_ms, 3))) }</dd>
-                <dt>{"Response p50 / p95"}</dt><dd>{ format!("{} / {} ms", fmt_num(round(r.p50_response_ms, 2)), fmt_num(round(r.p95_response_ms, 2))) }</dd>
-                <dt>{"Response p99"}</dt><dd data-testid="avail-mmc-p99" data-ms={r.p99_response_ms.to_string()}>{ format!("{} ms", fmt_num(round(r.p99_response_ms, 2))) }</dd>
+                <dt>{ t("Utilisation ρ = λ / (c·μ)") }</dt><dd data-testid="avail-mmc-util">{ format!("{} %", fmt_num(round(r.utilisation * 100.0, 2))) }</dd>
+                <dt>{ t("P(a request waits) (Erlang C)") }</dt><dd data-testid="avail-mmc-pwait">{ format!("{} %", fmt_num(round(r.p_wait * 100.0, 2))) }</dd>
+                <dt>{ t("Mean wait in queue") }</dt><dd data-testid="avail-mmc-wait">{ format!("{} ms", fmt_num(round(r.mean_wait_ms, 3))) }</dd>
+                <dt>{ t("Mean response") }</dt><dd data-testid="avail-mmc-mean">{ format!("{} ms", fmt_num(round(r.mean_response_ms, 3))) }</dd>
+                <dt>{ t("Response p50 / p95") }</dt><dd>{ format!("{} / {} ms", fmt_num(round(r.p50_response_ms, 2)), fmt_num(round(r.p95_response_ms, 2))) }</dd>
+                <dt>{ t("Response p99") }</dt><dd data-testid="avail-mmc-p99" data-ms={r.p99_response_ms.to_string()}>{ format!("{} ms", fmt_num(round(r.p99_response_ms, 2))) }</dd>
             </dl>
         },
     };
@@ -360,25 +361,25 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
     };
     let capacity_section = html! {
         <section class="avail-part" aria-labelledby="avail-mmc-h">
-            <h3 id="avail-mmc-h">{"Capacity: how many pods? (M/M/c queue)"}</h3>
-            <p class="muted">{"Requests arrive at random (Poisson) and take an exponentially distributed time to serve; one shared queue in front of c pods."}</p>
+            <h3 id="avail-mmc-h">{ t("Capacity: how many pods? (M/M/c queue)") }</h3>
+            <p class="muted">{ t("Requests arrive at random (Poisson) and take an exponentially distributed time to serve; one shared queue in front of c pods.") }</p>
             <div class="avail-fields">
-                <label>{"Load λ (requests/s)"}{ text_input("avail-input-rps", &s.rps, "Load in requests per second", set(|s, v| s.rps = v)) }</label>
-                <label>{"Service time per request (ms)"}{ text_input("avail-input-svc", &s.svc, "Mean service time in ms", set(|s, v| s.svc = v)) }</label>
-                <label>{"Pods c"}{ text_input("avail-input-pods", &s.pods, "Pods", set(|s, v| s.pods = v)) }</label>
-                <label>{"p99 target (ms)"}{ text_input("avail-input-slo", &s.slo, "p99 target in ms", set(|s, v| s.slo = v)) }</label>
+                <label>{ t("Load λ (requests/s)") }{ text_input("avail-input-rps", &s.rps, tr("Load in requests per second"), set(|s, v| s.rps = v)) }</label>
+                <label>{ t("Service time per request (ms)") }{ text_input("avail-input-svc", &s.svc, tr("Mean service time in ms"), set(|s, v| s.svc = v)) }</label>
+                <label>{ t("Pods c") }{ text_input("avail-input-pods", &s.pods, tr("Pods"), set(|s, v| s.pods = v)) }</label>
+                <label>{ t("p99 target (ms)") }{ text_input("avail-input-slo", &s.slo, tr("p99 target in ms"), set(|s, v| s.slo = v)) }</label>
             </div>
             { field_error("avail-error-rps", &rps, "800 requests/s") }
             { field_error("avail-error-svc", &svc, "20 ms") }
             { field_error("avail-error-pods", &pods, "20 pods") }
             { field_error("avail-error-slo", &slo, "100 ms") }
-            <p class="muted">{ format!("One pod serves μ = {} requests/s; offered load {} pods' worth.", fmt_num(round(q.mu(), 3)), fmt_num(round(q.offered(), 3))) }</p>
+            <p class="muted">{ trf("One pod serves μ = {} requests/s; offered load {} pods' worth.", &[&fmt_num(round(q.mu(), 3)), &fmt_num(round(q.offered(), 3))]) }</p>
             { queue_view }
             <p class="avail-headline" data-testid="avail-mmc-needed">
                 { format!("Pods needed for p99 ≤ {} ms at {} requests/s: {}", fmt_num(slo_v), fmt_num(q.rate), needed.message(0.99, slo_v)) }
             </p>
             <button type="button" class="primary" data-testid="avail-mmc-sim" onclick={run_sim} disabled={solved.is_err()}>
-                {"Simulate 200 000 requests"}
+                { t("Simulate 200 000 requests") }
             </button>
             { sim_view }
         </section>
@@ -408,7 +409,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 { capacity_section }
             </div>
             if sync {
-                <p><button type="button" data-testid="avail-copy-link" onclick={copy}>{"Copy link to this calculation"}</button></p>
+                <p><button type="button" data-testid="avail-copy-link" onclick={copy}>{ t("Copy link to this calculation") }</button></p>
             }
         </div>
     }
@@ -429,14 +430,14 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
             r.outages, r.years
         )
     } else if r.formula_in_ci() {
-        "The formula lies inside the 95 % interval.".to_string()
+        tr("The formula lies inside the 95 % interval.").to_string()
     } else {
-        "The formula lies outside the 95 % interval (expected about 1 run in 20).".to_string()
+        tr("The formula lies outside the 95 % interval (expected about 1 run in 20).").to_string()
     };
     html! {
         <div class="avail-mc" data-testid="avail-mc-result" data-mean={a.mean.to_string()} data-lo={a.lo.to_string()}
             data-hi={a.hi.to_string()} data-formula={b.avail().a.to_string()} data-in-ci={r.formula_in_ci().to_string()}>
-            <p><strong>{ format!("Simulated {} years (seed {}): ", r.years, r.seed) }</strong>
+            <p><strong>{ trf("Simulated {} years (seed {}): ", &[&r.years, &r.seed]) }</strong>
                 { format!("availability {m} % (95 % CI {lo} – {hi} %), ") }
                 { format!("formula {}.", pct(r.formula_availability)) }</p>
             <p>{ format!("Downtime per year {} (95 % CI {} – {}); formula {}. {} outages",
@@ -458,7 +459,7 @@ fn sim_result(r: &SimResult) -> Html {
             r.waited
         )
     } else if r.formula_in_ci() {
-        "The formula's mean wait lies inside the 95 % interval.".to_string()
+        tr("The formula's mean wait lies inside the 95 % interval.").to_string()
     } else {
         "The formula's mean wait lies outside the 95 % interval (expected about 1 run in 20)."
             .to_string()
@@ -466,7 +467,7 @@ fn sim_result(r: &SimResult) -> Html {
     html! {
         <div class="avail-mc" data-testid="avail-mmc-sim-result" data-mean={w.mean.to_string()} data-lo={w.lo.to_string()}
             data-hi={w.hi.to_string()} data-formula={r.formula_mean_wait_ms.to_string()}>
-            <p><strong>{ format!("Simulated {} requests (seed {}, first 10 % discarded): ", r.requests, r.seed) }</strong>
+            <p><strong>{ trf("Simulated {} requests (seed {}, first 10 % discarded): ", &[&r.requests, &r.seed]) }</strong>
                 { format!("{} % waited; mean wait {} ms (95 % CI {} – {} ms), formula {} ms; p99 response {} ms.",
                     fmt_num(round(r.p_wait * 100.0, 2)), fmt_num(round(w.mean, 3)), fmt_num(round(w.lo, 3)), fmt_num(round(w.hi, 3)),
                     fmt_num(round(r.formula_mean_wait_ms, 3)), fmt_num(round(r.p99_response_ms, 2))) }</p>

@@ -1,5 +1,6 @@
 //! The error banner: what was wrong with a link or a form value, and what is used instead.
 
+use crate::i18n::{t, tr};
 use engine::scenario::ParamError;
 use yew::prelude::*;
 
@@ -20,11 +21,11 @@ pub fn ErrorBanner(props: &BannerProps) -> Html {
         return html! {};
     }
     let dismiss = props.ondismiss.clone().map(|cb| {
-        html! { <button class="dismiss" data-testid="dismiss-banner" onclick={move |_| cb.emit(())} aria-label="Dismiss">{"✕"}</button> }
+        html! { <button class="dismiss" data-testid="dismiss-banner" onclick={move |_| cb.emit(())} aria-label={tr("Dismiss")}>{"✕"}</button> }
     });
     html! {
         <div class="banner error" role="alert" data-testid="error-banner">
-            <strong>{"Some of this link could not be used — safe defaults were loaded instead:"}</strong>
+            <strong>{ t("Some of this link could not be used — safe defaults were loaded instead:") }</strong>
             <ul>
                 { for props.errors.iter().map(|e| html! {
                     <li data-param={e.param.clone()}><code>{ e.param.clone() }</code>{": "}{ e.message.clone() }</li>

@@ -2,6 +2,7 @@
 //! timeline scrubber, copy link.
 
 use crate::geometry::{speed_from_log, speed_label, MAX_SPEED_LOG, MIN_SPEED_LOG};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::time::fmt_ms;
 use engine::SimTime;
@@ -84,34 +85,34 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let now_ms = fmt_ms(props.now_us);
     let speed = speed_from_log(props.speed_log);
     html! {
-        <div class="controls" role="toolbar" aria-label="Player">
+        <div class="controls" role="toolbar" aria-label={tr("Player")}>
             <button data-testid="play" aria-pressed={props.playing.to_string()} class="primary"
-                onclick={act(Action::TogglePlay)} title="Play / pause (Space)">
-                { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+                onclick={act(Action::TogglePlay)} title={tr("Play / pause (Space)")}>
+                { if props.playing { tr("❚❚ Pause") } else { tr("▶ Play") } }
             </button>
-            <button data-testid="step-back" onclick={act(Action::StepBack)} disabled={props.steps == 0} title="Step back one event (←)">{"◀ Back"}</button>
-            <button data-testid="step" onclick={act(Action::Step)} title="Step one event (→)">{"Step ▶"}</button>
-            <button data-testid="reset" onclick={act(Action::Reset)} title="Back to time 0 (faults kept)">{"⟲ Reset"}</button>
-            <label class="speed">{"Speed "}
+            <button data-testid="step-back" onclick={act(Action::StepBack)} disabled={props.steps == 0} title={tr("Step back one event (←)")}>{ t("◀ Back") }</button>
+            <button data-testid="step" onclick={act(Action::Step)} title={tr("Step one event (→)")}>{ t("Step ▶") }</button>
+            <button data-testid="reset" onclick={act(Action::Reset)} title={tr("Back to time 0 (faults kept)")}>{ t("⟲ Reset") }</button>
+            <label class="speed">{ t("Speed ") }
                 <input data-testid="speed" type="range" min={MIN_SPEED_LOG.to_string()} max={MAX_SPEED_LOG.to_string()} step="0.05"
                     value={props.speed_log.to_string()} oninput={on_speed} aria-valuetext={speed_label(speed)} />
                 <output>{ speed_label(speed) }</output>
             </label>
-            <label class="seed">{"Seed "}
+            <label class="seed">{ t("Seed ") }
                 <crate::components::lab::Field testid="seed" inputmode="numeric" size={8} value={props.seed.to_string()} onchange={Some(on_seed)} />
             </label>
             { props.after_seed.clone() }
             <div class="clock">
                 <span data-testid="sim-time" data-ms={now_ms.clone()} class="sim-time">{ format!("{now_ms} ms") }</span>
-                <span class="muted" data-testid="step-count">{ format!(" · event {}", props.steps) }</span>
+                <span class="muted" data-testid="step-count">{ trf(" · event {}", &[&props.steps]) }</span>
             </div>
-            <label class="timeline">{"Time "}
+            <label class="timeline">{ t("Time ") }
                 <input data-testid="timeline" type="range" min="0" max={props.horizon_ms.to_string()} step="1"
-                    value={(props.now_us / 1000).to_string()} oninput={on_seek} aria-label="Timeline (ms)" />
+                    value={(props.now_us / 1000).to_string()} oninput={on_seek} aria-label={tr("Timeline (ms)")} />
             </label>
-            <button data-testid="copy-link" onclick={on_copy} title="Copy a link that replays this exact run">{"Copy link"}</button>
+            <button data-testid="copy-link" onclick={on_copy} title={tr("Copy a link that replays this exact run")}>{ t("Copy link") }</button>
             if let Some(link) = (*shown_link).clone() {
-                <input data-testid="share-url" class="share-url" readonly=true value={link} aria-label="Link to this run"
+                <input data-testid="share-url" class="share-url" readonly=true value={link} aria-label={tr("Link to this run")}
                     onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
             }
         </div>

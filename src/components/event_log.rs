@@ -1,5 +1,6 @@
 //! The event log: one line per processed event (the engine's trace `Display`), newest last.
 
+use crate::i18n::{t, tr, trf};
 use engine::sim::{TraceEvent, What};
 use std::collections::VecDeque;
 use std::fmt::Display;
@@ -111,8 +112,8 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         <>
         { announcer(&props.lines, props.playing) }
         <section class="panel log-panel">
-            <h2>{"Event log"}<span class="muted">{ format!(" — {} events, newest first", props.total) }</span></h2>
-            <ol class="event-log" data-testid="event-log">
+            <h2>{ t("Event log") }<span class="muted">{ trf(" — {} events, newest first", &[&props.total]) }</span></h2>
+            <ol class="event-log" data-testid="event-log" tabindex="0" aria-label={tr("Event log")}>
                 { for props.lines.iter().rev().take(if props.playing { PLAYING_LINES } else { LOG_LINES }).map(|l| html! {
                     <li key={l.step} class={classes!("event", l.kind)} data-testid="event" data-step={l.step.to_string()}>
                         <span class="step">{ format!("#{}", l.step) }</span>{" "}{ l.text.clone() }
@@ -120,7 +121,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
                     </li>
                 }) }
                 if hidden > 0 {
-                    <li class="muted">{ format!("… {hidden} earlier events (step back or scrub to see them)") }</li>
+                    <li class="muted">{ trf("… {} earlier events (step back or scrub to see them)", &[&hidden]) }</li>
                 }
             </ol>
         </section>
@@ -235,7 +236,7 @@ fn announce(s: &mut Said, lines: &[LogLine], playing: bool) -> Html {
             {
                 let more = newest - s.step - 1;
                 s.text = if more > 0 {
-                    format!("{} (and {more} more events)", sentence(best))
+                    trf("{} (and {} more events)", &[&sentence(best), &more])
                 } else {
                     sentence(best)
                 };

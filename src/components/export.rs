@@ -4,6 +4,7 @@
 //! imports on the first click: it is presentation only, and no page downloads it up front
 //! (as Rust it cost every bundle about 4 KB gzip).
 
+use crate::i18n::{t, tr};
 use crate::web;
 use yew::prelude::*;
 
@@ -18,8 +19,8 @@ pub fn picture_buttons(stem: &str) -> Html {
     };
     html! {
         <>
-            <button data-testid="export-svg" onclick={button("svg")} title="The stage's picture as it is now, as an SVG file that looks the same outside the page">{"Picture (SVG)"}</button>
-            <button data-testid="export-png" onclick={button("png")} title="The stage's picture as it is now, as a PNG image (twice the screen size)">{"Picture (PNG)"}</button>
+            <button data-testid="export-svg" onclick={button("svg")} title={tr("The stage's picture as it is now, as an SVG file that looks the same outside the page")}>{ t("Picture (SVG)") }</button>
+            <button data-testid="export-png" onclick={button("png")} title={tr("The stage's picture as it is now, as a PNG image (twice the screen size)")}>{ t("Picture (PNG)") }</button>
         </>
     }
 }

@@ -6,6 +6,7 @@ use crate::components::banner::ErrorBanner;
 use crate::components::controls::Controls;
 use crate::components::event_log::{LogCache, LogLine};
 use crate::components::hooks::{use_frames, use_player_keys};
+use crate::i18n::{t, tr, trf};
 use crate::player::{Action, LabFns, Player, Replay};
 use crate::web;
 use engine::fault::fmt_timeline;
@@ -116,6 +117,8 @@ pub fn use_lab<L: LabDef>(decoded: Rc<Decoded>) -> Lab<L::Run> {
                 web::replace_query(&p.query());
             }
         });
+        let p = player.clone();
+        crate::view::set_run_link(Callback::from(move |_| p.query()));
     }
     Lab {
         player,
@@ -156,7 +159,7 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 { render_progress(r, &lab.dispatch) }
             }
             <div class="lab-head">
-                <h1>{ player.fns.title }</h1>
+                <h1>{ tr(player.fns.title) }</h1>
                 { render_presets(player.fns.presets, player.fns.decode, player.lesson.map(|p| p.id), &lab.dispatch) }
                 { crate::components::lesson::lesson_tools(lab) }
                 { crate::view::present_toggle() }
@@ -184,13 +187,13 @@ fn render_progress(r: Replay, dispatch: &Callback<Action>) -> Html {
     let pct = (r.fraction * 100.0).floor();
     html! {
         <div class="replay" data-testid="progress" role="status">
-            <button data-testid="cancel-replay" onclick={oncancel}>{"Cancel"}</button>
+            <button data-testid="cancel-replay" onclick={oncancel}>{ t("Cancel") }</button>
             <span>{ match r.to.step {
-                Some(k) => format!("Replaying the link to event {k} …"),
-                None => format!("Replaying the link to {} …", r.to.time),
+                Some(k) => trf("Replaying the link to event {} …", &[&k]),
+                None => trf("Replaying the link to {} …", &[&r.to.time]),
             } }</span>
-            <progress max="100" value={pct.to_string()} aria-label="Replay progress"></progress>
-            <span class="muted">{ format!("{pct}% · {} events", r.events) }</span>
+            <progress max="100" value={pct.to_string()} aria-label={tr("Replay progress")}></progress>
+            <span class="muted">{ trf("{}% · {} events", &[&pct, &r.events]) }</span>
         </div>
     }
 }
@@ -359,11 +362,17 @@ pub fn setting<L: LabDef>(
     };
     let value = (k.get)(&s.setup::<L>());
     let default = k.default_text();
-    let help = format!(
+    let help = trf(
         "{} — {}; default {}",
-        k.help,
-        k.range_text(),
-        if default.is_empty() { "none" } else { &default }
+        &[
+            &tr(k.help),
+            &k.range_text(),
+            &if default.is_empty() {
+                tr("none")
+            } else {
+                default.as_str()
+            },
+        ],
     );
     match k.kind {
         KeyKind::Flag => param_toggle(dispatch, key, label, value == "1", &help),
@@ -379,10 +388,10 @@ pub fn setting<L: LabDef>(
                 <label title={help}><span>{ label.to_string() }</span>
                     <select data-testid={format!("param-{key}")} {onchange}>
                         if default.is_empty() {
-                            <option value="" selected={value.is_empty()}>{"(none)"}</option>
+                            <option value="" selected={value.is_empty()}>{ t("(none)") }</option>
                         }
                         { for names.iter().zip(labels).map(|(n, l)| html! {
-                            <option value={*n} selected={*n == value}>{ *l }</option>
+                            <option value={*n} selected={*n == value}>{ tr(l) }</option>
                         }) }
                     </select>
                 </label>
@@ -401,7 +410,7 @@ fn render_presets(
 ) -> Html {
     html! {
         <details class="preset-menu" data-testid="presets">
-            <summary>{"Presets ▾"}</summary>
+            <summary>{ t("Presets ▾") }</summary>
             <ul role="list">
                 { for presets.iter().map(|p| {
                     let d = dispatch.clone();
@@ -421,8 +430,8 @@ fn render_presets(
                         <li>
                             <button class={classes!("preset", (current == Some(p.id)).then_some("current"))}
                                 data-testid={format!("preset-{}", p.id)} {onclick}>
-                                <strong>{ p.title }</strong>
-                                <span class="muted">{ p.lesson }</span>
+                                <strong>{ tr(p.title) }</strong>
+                                <span class="muted">{ tr(p.lesson) }</span>
                             </button>
                         </li>
                     }
@@ -453,8 +462,8 @@ fn preset_caption<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let ondismiss = Callback::from(move |_: MouseEvent| d.emit(Action::DismissLesson));
     html! {
         <div class="lesson" data-testid="preset-lesson" role="note">
-            <strong>{ p.title }</strong>{" — "}{ p.lesson }
-            <button class="x" data-testid="dismiss-lesson" title="Hide the lesson" aria-label="Hide the lesson" onclick={ondismiss}>{"✕"}</button>
+            <strong>{ tr(p.title) }</strong>{" — "}{ tr(p.lesson) }
+            <button class="x" data-testid="dismiss-lesson" title={tr("Hide the lesson")} aria-label={tr("Hide the lesson")} onclick={ondismiss}>{"✕"}</button>
         </div>
     }
 }
@@ -469,7 +478,7 @@ pub fn fault_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
         html! {
             <li class="chip" data-testid="fault-entry">
                 <code>{ f.to_string() }</code>
-                <button class="x" title="Remove this fault (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button>
+                <button class="x" title={tr("Remove this fault (the run replays without it)")} aria-label={tr("Remove")} {onclick}>{"✕"}</button>
             </li>
         }
     });
@@ -479,12 +488,12 @@ pub fn fault_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     };
     html! {
         <section class="panel faults">
-            <h2>{"Fault timeline"}</h2>
+            <h2>{ t("Fault timeline") }</h2>
             if s.faults.is_empty() {
-                <p class="muted">{"No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link."}</p>
+                <p class="muted">{ t("No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link.") }</p>
             } else {
                 <ul class="fault-list">{ for items }</ul>
-                <button data-testid="clear-faults" onclick={clear}>{"Clear all faults"}</button>
+                <button data-testid="clear-faults" onclick={clear}>{ t("Clear all faults") }</button>
             }
         </section>
     }

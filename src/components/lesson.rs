@@ -3,6 +3,7 @@
 //! menu, a fresh random seed, and export/import of the run (JSON, CSV).
 
 use crate::components::lab::Lab;
+use crate::i18n::{t, tr, trf};
 use crate::player::{Action, Course};
 use crate::web;
 use engine::history::Run;
@@ -31,21 +32,21 @@ pub fn lesson_panel<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let st = c.current();
     let n = c.lesson.steps.len();
     html! {
-        <section class="lesson-panel" data-testid="lesson-panel" aria-label="Lesson">
+        <section class="lesson-panel" data-testid="lesson-panel" aria-label={tr("Lesson")}>
             <div class="lesson-top">
-                <strong class="lesson-title">{ c.lesson.title.clone() }</strong>
+                <strong class="lesson-title">{ tr(&c.lesson.title).to_string() }</strong>
                 <span class="lesson-nav">
                     <button data-testid="lesson-back" onclick={emit(d, Action::LessonBack)} disabled={c.step == 0}
-                        title="Previous step (p or PageUp)">{"◀ Back"}</button>
+                        title={tr("Previous step (p or PageUp)")}>{ t("◀ Back") }</button>
                     <span data-testid="lesson-step" class="lesson-step" aria-live="polite">{ format!("{} / {n}", c.step + 1) }</span>
                     <button data-testid="lesson-next" onclick={emit(d, Action::LessonNext)} disabled={c.step + 1 >= n}
-                        title="Next step (n or PageDown)">{"Next ▶"}</button>
+                        title={tr("Next step (n or PageDown)")}>{ t("Next ▶") }</button>
                     <button class="x" data-testid="lesson-close" onclick={emit(d, Action::CloseLesson)}
-                        title="Close the lesson (the run stays)" aria-label="Close the lesson">{"✕"}</button>
+                        title={tr("Close the lesson (the run stays)")} aria-label={tr("Close the lesson")}>{"✕"}</button>
                 </span>
             </div>
-            <p class="lesson-text"><strong data-testid="lesson-step-title">{ st.title.clone() }</strong>{" — "}
-                <span data-testid="lesson-text">{ st.text.clone() }</span></p>
+            <p class="lesson-text"><strong data-testid="lesson-step-title">{ tr(&st.title).to_string() }</strong>{" — "}
+                <span data-testid="lesson-text">{ tr(&st.text).to_string() }</span></p>
             { question(c, d) }
             { goal(c, lab.player.goal.as_ref()) }
         </section>
@@ -66,19 +67,19 @@ fn question(c: &Course, d: &Callback<Action>) -> Html {
             <button class={classes!("lesson-choice", mark.map(|m| m.0))} data-testid="lesson-choice"
                 onclick={emit(d, Action::Answer(k))} disabled={c.answer.is_some()}
                 aria-pressed={(c.answer == Some(k)).to_string()}>
-                { mark.map(|m| m.1).unwrap_or("") }{ text.clone() }
+                { mark.map(|m| m.1).unwrap_or("") }{ tr(text).to_string() }
             </button>
         }
     });
     html! {
-        <div class="lesson-question" data-testid="lesson-question" role="group" aria-label="Predict, then see">
-            <p><strong>{"Predict: "}</strong>{ q.prompt.clone() }
-                if c.answer.is_none() { <span class="muted">{" (the run waits for your answer)"}</span> }</p>
+        <div class="lesson-question" data-testid="lesson-question" role="group" aria-label={tr("Predict, then see")}>
+            <p><strong>{ t("Predict: ") }</strong>{ tr(&q.prompt).to_string() }
+                if c.answer.is_none() { <span class="muted">{ t(" (the run waits for your answer)") }</span> }</p>
             <div class="lesson-choices">{ for choices }</div>
             if let Some(a) = c.answer {
                 <p class="lesson-explanation" data-testid="lesson-explanation" role="status">
-                    <strong>{ if a == q.answer { "Right. " } else { "Not quite. " } }</strong>{ q.explanation.clone() }
-                    <span class="muted">{ format!(" (the run plays to {} ms)", fmt_ms(q.reveal.0)) }</span>
+                    <strong>{ if a == q.answer { tr("Right. ") } else { tr("Not quite. ") } }</strong>{ tr(&q.explanation).to_string() }
+                    <span class="muted">{ trf(" (the run plays to {} ms)", &[&fmt_ms(q.reveal.0)]) }</span>
                 </p>
             }
         </div>
@@ -90,15 +91,15 @@ fn goal(c: &Course, status: Option<&GoalStatus>) -> Html {
         return html! {};
     };
     let (met, shown) = match status {
-        Some(GoalStatus::Met) => (true, "✓ done".to_string()),
-        Some(GoalStatus::NotYet(v)) => (false, format!("○ not yet ({} = {v})", g.metric)),
-        Some(GoalStatus::Unknown) => (false, format!("? this lab does not measure {}", g.metric)),
+        Some(GoalStatus::Met) => (true, tr("✓ done").to_string()),
+        Some(GoalStatus::NotYet(v)) => (false, trf("○ not yet ({} = {})", &[&g.metric, &v])),
+        Some(GoalStatus::Unknown) => (false, trf("? this lab does not measure {}", &[&g.metric])),
         None => (false, String::new()),
     };
     html! {
         <p class={classes!("lesson-goal", met.then_some("met"))} data-testid="lesson-goal" data-met={met.to_string()}
             title={g.condition()}>
-            <strong>{"Goal: "}</strong>{ g.text.clone() }{" — "}<span>{ shown }</span>
+            <strong>{ t("Goal: ") }</strong>{ tr(&g.text).to_string() }{" — "}<span>{ shown }</span>
         </p>
     }
 }
@@ -166,11 +167,11 @@ fn lessons_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let name = fns.name;
     html! {
         <details class="preset-menu lessons-menu" data-testid="lessons-menu">
-            <summary>{"Lessons ▾"}</summary>
+            <summary>{ t("Lessons ▾") }</summary>
             <ul role="list">
                 { for titles(fns.lessons).iter().map(|(id, title)| html! {
                     <li><a class="preset" href={format!("?lab={name}&lesson={id}&step=1")}
-                        data-testid={format!("lab-lesson-{id}")}>{ title.clone() }</a></li>
+                        data-testid={format!("lab-lesson-{id}")}>{ tr(title).to_string() }</a></li>
                 }) }
             </ul>
         </details>
@@ -195,22 +196,22 @@ fn captions_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
     let notes = &p.scenario.notes;
     html! {
         <details class="preset-menu captions-menu" data-testid="captions">
-            <summary>{ format!("Captions ({}) ▾", notes.len()) }</summary>
+            <summary>{ trf("Captions ({}) ▾", &[&notes.len()]) }</summary>
             <div class="menu-body">
                 <ul role="list">
                     { for notes.iter().enumerate().map(|(k, n)| html! {
                         <li class="caption-entry" data-testid="caption-entry">
                             <code>{ format!("{} ms", fmt_ms(n.at.0)) }</code>{" "}{ n.text.clone() }
-                            <button class="x" data-testid="caption-remove" aria-label="Remove this caption"
+                            <button class="x" data-testid="caption-remove" aria-label={tr("Remove this caption")}
                                 onclick={emit(&lab.dispatch, Action::RemoveNote(k))}>{"✕"}</button>
                         </li>
                     }) }
                 </ul>
                 <form onsubmit={add}>
-                    <label>{ format!("A caption at {} ms (shown from then on, kept in the link)", fmt_ms(now.0)) }
+                    <label>{ trf("A caption at {} ms (shown from then on, kept in the link)", &[&fmt_ms(now.0)]) }
                         <input type="text" ref={input} data-testid="caption-text" maxlength="200" />
                     </label>
-                    <button type="submit" data-testid="caption-add">{"Add"}</button>
+                    <button type="submit" data-testid="caption-add">{ t("Add") }</button>
                 </form>
             </div>
         </details>
@@ -226,8 +227,8 @@ pub fn new_seed(d: &Callback<Action>) -> Html {
         }
     });
     html! {
-        <button data-testid="new-seed" {onclick} title="The same scenario with a fresh random seed (a new run, still a replayable link)">
-            {"New seed"}
+        <button data-testid="new-seed" {onclick} title={tr("The same scenario with a fresh random seed (a new run, still a replayable link)")}>
+            { t("New seed") }
         </button>
     }
 }
@@ -338,7 +339,7 @@ fn file_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
                 if let Err(m) = r.and_then(|text| import(&text, fns, &d)) {
                     d.emit(Action::Report(ParamError {
                         param: "import".into(),
-                        message: format!("{m}; nothing was loaded"),
+                        message: trf("{}; nothing was loaded", &[&m]),
                     }));
                 }
             });
@@ -347,13 +348,13 @@ fn file_menu<R: Run + 'static>(lab: &Lab<R>) -> Html {
     };
     html! {
         <details class="preset-menu file-menu" data-testid="file-menu">
-            <summary>{"Export ▾"}</summary>
+            <summary>{ t("Export ▾") }</summary>
             <div class="menu-body">
                 <button data-testid="export-json" onclick={on_json}
-                    title="The scenario (and the open lesson) as JSON; Import loads it back to the same run">{"Download run (JSON)"}</button>
-                <button data-testid="export-csv" onclick={on_csv} title="The run's measurements at this moment">{"Measurements (CSV)"}</button>
+                    title={tr("The scenario (and the open lesson) as JSON; Import loads it back to the same run")}>{ t("Download run (JSON)") }</button>
+                <button data-testid="export-csv" onclick={on_csv} title={tr("The run's measurements at this moment")}>{ t("Measurements (CSV)") }</button>
                 { crate::components::export::picture_buttons(&stem) }
-                <label class="import">{"Import a run or a lesson (JSON): "}
+                <label class="import">{ t("Import a run or a lesson (JSON): ") }
                     <input type="file" accept=".json,application/json" data-testid="import-json" onchange={on_import} />
                 </label>
             </div>

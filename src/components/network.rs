@@ -2,6 +2,7 @@
 //! (each recorded as a fault at the current time, so the link replays it).
 
 use crate::components::lab::text_field;
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::net::{fmt_pct, NetConfig};
 use web_sys::HtmlInputElement;
@@ -61,22 +62,22 @@ pub fn NetworkPanel(props: &NetworkProps) -> Html {
     };
     html! {
         <section class="panel network">
-            <h2>{"Network"}</h2>
-            <p class="muted">{ format!("Now: latency {} ms, loss {}%, {} link direction(s) cut or held. Changes here happen at the current time and are recorded in the fault timeline.",
-                props.cfg.latency, fmt_pct(props.cfg.loss_ppm), props.faulty) }</p>
+            <h2>{ t("Network") }</h2>
+            <p class="muted">{ trf("Now: latency {} ms, loss {}%, {} link direction(s) cut or held. Changes here happen at the current time and are recorded in the fault timeline.",
+                &[&props.cfg.latency, &fmt_pct(props.cfg.loss_ppm), &props.faulty]) }</p>
             <div class="actions">
-                <button data-testid="heal" onclick={heal} disabled={props.faulty == 0}>{"Heal all links"}</button>
+                <button data-testid="heal" onclick={heal} disabled={props.faulty == 0}>{ t("Heal all links") }</button>
             </div>
             <form class="inline" onsubmit={on_partition}>
-                <label title="Groups of node ids separated by |, nodes by . — nodes left out form one more group">
-                    <span>{"Partition into groups"}</span>
+                <label title={tr("Groups of node ids separated by |, nodes by . — nodes left out form one more group")}>
+                    <span>{ t("Partition into groups") }</span>
                     <input type="text" data-testid="net-partition" ref={partition_ref} placeholder={props.example_partition.clone()} size="14" />
                 </label>
-                <button type="submit" data-testid="net-partition-apply">{"Partition"}</button>
+                <button type="submit" data-testid="net-partition-apply">{ t("Partition") }</button>
             </form>
             <div class="form">
-                { fault_field(&props.dispatch, "lat", "latency ms", props.cfg.latency.to_string(), "12 (constant), 10-15 (uniform), exp:10-60 (min 10, mean 60, long tail)") }
-                { fault_field(&props.dispatch, "loss", "loss %", fmt_pct(props.cfg.loss_ppm), "percentage of messages lost from now on (0–100)") }
+                { fault_field(&props.dispatch, "lat", tr("latency ms"), props.cfg.latency.to_string(), tr("12 (constant), 10-15 (uniform), exp:10-60 (min 10, mean 60, long tail)")) }
+                { fault_field(&props.dispatch, "loss", tr("loss %"), fmt_pct(props.cfg.loss_ppm), tr("percentage of messages lost from now on (0–100)")) }
             </div>
         </section>
     }

@@ -13,6 +13,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, lerp, Pt};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::cluster::model::{Bucket, BUCKET};
 use engine::cluster::params::zone_name;
@@ -177,10 +178,10 @@ pub fn ClusterPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_cluster(c, sim.now(), selected, dispatch) }
                     <p class="legend">
-                        <span class="key">{"● ready"}</span><span class="key">{"◌ starting"}</span>
-                        <span class="key">{"○ not ready"}</span><span class="key">{"▲ crash-loop"}</span>
-                        <span class="key">{"■ terminating"}</span>
-                        <span>{"Click a machine to choose it for the actions. Dots are requests: red ones go to a pod that cannot answer."}</span>
+                        <span class="key">{ t("● ready") }</span><span class="key">{ t("◌ starting") }</span>
+                        <span class="key">{ t("○ not ready") }</span><span class="key">{ t("▲ crash-loop") }</span>
+                        <span class="key">{ t("■ terminating") }</span>
+                        <span>{ t("Click a machine to choose it for the actions. Dots are requests: red ones go to a pod that cannot answer.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -194,9 +195,9 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             // (its code would put this page over the 250 KB budget); this links there with the
             // run's measured availability filled in.
             <section class="panel avail-link" data-testid="cluster-avail">
-                <h2>{"Availability and capacity: the formulas"}</h2>
-                <p>{ format!("This run measured {} availability. ", m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| "no".into())) }
-                    <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{"Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →"}</a></p>
+                <h2>{ t("Availability and capacity: the formulas") }</h2>
+                <p>{ trf("This run measured {} availability. ", &[&m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| tr("no").into())]) }
+                    <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{ t("Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →") }</a></p>
             </section>
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
@@ -299,22 +300,25 @@ fn render_pod(p: &PodView) -> Html {
         _ => "pending",
     };
     let status = p.status;
-    let title = format!(
-        "p{} v{} on m{}: {phase}{}{}, {} restarts",
-        p.id,
-        p.version,
-        p.machine,
-        if p.hung {
-            ", hung (answers nothing)"
-        } else {
-            ""
-        },
-        if status != "up" {
-            format!(", machine {status}")
-        } else {
-            String::new()
-        },
-        p.restarts
+    let title = trf(
+        "p{} v{} on m{}: {}{}{}, {} restarts",
+        &[
+            &p.id,
+            &p.version,
+            &p.machine,
+            &phase,
+            &if p.hung {
+                tr(", hung (answers nothing)")
+            } else {
+                ""
+            },
+            &if status != "up" {
+                trf(", machine {}", &[&status])
+            } else {
+                String::new()
+            },
+            &p.restarts,
+        ],
     );
     html! {
         <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), p.bad.then_some("bad"))}
@@ -348,13 +352,13 @@ fn MachineBox(props: &MachineProps) -> Html {
             MachineStatus::Suspect => "NotReady",
             MachineStatus::Down => "evicted",
         },
-        if v.alive { "" } else { " · ✕ failed" }
+        if v.alive { "" } else { tr(" · ✕ failed") }
     );
     let o = v.at;
     html! {
         <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
             data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
-            <title>{ format!("machine m{mi} in zone {}: {status}{}, {} of {} slots used", zone_name(v.zone), if v.alive { "" } else { ", failed" }, v.pods.len(), v.slots) }</title>
+            <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &status, &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
             <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
             <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
             { for v.pods.iter().map(render_pod) }
@@ -454,12 +458,12 @@ fn render_cluster(
     };
     html! {
         <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="cluster" role="group"
-            aria-label="Machines in zones holding pods, and the service" onclick={deselect}>
+            aria-label={tr("Machines in zones holding pods, and the service")} onclick={deselect}>
             { for zones }
             <g class="service" data-testid="service">
                 <rect x={f1(service.x - 170.0)} y={f1(service.y - 17.0)} width="340" height="30" rx="8" />
                 <text x={f1(service.x)} y={f1(service.y + 4.0)} text-anchor="middle">
-                    { format!("service: {ready} of {} pods ready · {} req/s", c.desired, c.p.load_milli_rps(now.0) / 1000) }
+                    { trf("service: {} of {} pods ready · {} req/s", &[&ready, &c.desired, &(c.p.load_milli_rps(now.0) / 1000)]) }
                 </text>
             </g>
             if pending > 0 {
@@ -480,17 +484,17 @@ fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Htm
     let next = c.version + 1;
     html! {
         <section class="panel actions" data-testid="actions">
-            <h2>{ format!("Break it (m{m}, zone {z})") }</h2>
+            <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <div class="buttons">
-                { action_button(dispatch, "fail-machine", &format!("Fail m{m}"), cmd(format!("fail:{m}")), alive) }
-                { action_button(dispatch, "recover-machine", &format!("Recover m{m}"), cmd(format!("recover:{m}")), !alive) }
-                { action_button(dispatch, "fail-zone", &format!("Fail zone {z}"), cmd(format!("zone-fail:{z}")), zone_alive) }
-                { action_button(dispatch, "recover-zone", &format!("Recover zone {z}"), cmd(format!("zone-recover:{z}")), zone_dead) }
-                { action_button(dispatch, "hang-pod", "Hang a pod", cmd("hang".into()), c.ready_count() > 0) }
-                { action_button(dispatch, "release-bad", &format!("Release v{next} (crashes)"), cmd("release:bad".into()), true) }
-                { action_button(dispatch, "release-good", &format!("Release v{next} (good)"), cmd("release:good".into()), true) }
-                { action_button(dispatch, "scale-up", "Scale +1", cmd(format!("scale:{}", (c.desired + 1).min(150))), c.desired < 150) }
-                { action_button(dispatch, "scale-down", "Scale −1", cmd(format!("scale:{}", c.desired.saturating_sub(1))), c.desired > 0) }
+                { action_button(dispatch, "fail-machine", &trf("Fail m{}", &[&m]), cmd(format!("fail:{m}")), alive) }
+                { action_button(dispatch, "recover-machine", &trf("Recover m{}", &[&m]), cmd(format!("recover:{m}")), !alive) }
+                { action_button(dispatch, "fail-zone", &trf("Fail zone {}", &[&z]), cmd(format!("zone-fail:{z}")), zone_alive) }
+                { action_button(dispatch, "recover-zone", &trf("Recover zone {}", &[&z]), cmd(format!("zone-recover:{z}")), zone_dead) }
+                { action_button(dispatch, "hang-pod", tr("Hang a pod"), cmd("hang".into()), c.ready_count() > 0) }
+                { action_button(dispatch, "release-bad", &trf("Release v{} (crashes)", &[&next]), cmd("release:bad".into()), true) }
+                { action_button(dispatch, "release-good", &trf("Release v{} (good)", &[&next]), cmd("release:good".into()), true) }
+                { action_button(dispatch, "scale-up", tr("Scale +1"), cmd(format!("scale:{}", (c.desired + 1).min(150))), c.desired < 150) }
+                { action_button(dispatch, "scale-down", tr("Scale −1"), cmd(format!("scale:{}", c.desired.saturating_sub(1))), c.desired > 0) }
             </div>
         </section>
     }
@@ -506,20 +510,20 @@ fn render_metrics(m: &ClusterMetrics) -> Html {
     };
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measured"}</h2>
+            <h2>{ t("Measured") }</h2>
             <table>
-                { row("availability (good ÷ all)", opt(m.availability_pct.map(|x| (x * 1000.0).floor() / 1000.0), " %"), "availability", m.availability_pct.unwrap_or(100.0)) }
-                { row("time with a pod serving", opt(m.serving_time_pct, " %"), "serving", m.serving_time_pct.unwrap_or(100.0)) }
-                { row("requests good / failed", format!("{} / {}", m.good, m.failed), "failed", m.failed as f64) }
-                { row("latency p50 / p99", format!("{} / {}", opt(m.latency.p50_ms, " ms"), opt(m.latency.p99_ms, " ms")), "latency", m.latency.p99_ms.unwrap_or(0.0)) }
-                { row("replicas desired / ready", format!("{} / {}", m.desired, m.ready), "ready", m.ready as f64) }
-                { row("restarts · pods created · evicted", format!("{} · {} · {}", m.restarts, m.pods_created, m.pods_evicted), "restarts", m.restarts as f64) }
-                { row("CPU (last scrape)", format!("{:.1} %", m.cpu_pct), "cpu", m.cpu_pct) }
-                { row("HPA changes", m.hpa_changes.to_string(), "hpa-changes", m.hpa_changes as f64) }
-                { row("HPA lag (longest under-provisioned)", format!("{:.1} s", m.hpa_lag_ms / 1000.0), "lag", m.hpa_lag_ms) }
-                { row("time over target", format!("{:.1} s", m.time_over_target_ms / 1000.0), "over", m.time_over_target_ms) }
-                { row("replica-seconds paid / needed", format!("{:.0} / {:.0}", m.replica_seconds_paid, m.replica_seconds_needed), "paid", m.replica_seconds_paid - m.replica_seconds_needed) }
-                { row(&format!("error budget spent (SLO {} %)", m.slo_pct), format!("{:.1} %", m.budget_spent_pct), "budget", m.budget_spent_pct) }
+                { row(tr("availability (good ÷ all)"), opt(m.availability_pct.map(|x| (x * 1000.0).floor() / 1000.0), " %"), "availability", m.availability_pct.unwrap_or(100.0)) }
+                { row(tr("time with a pod serving"), opt(m.serving_time_pct, " %"), "serving", m.serving_time_pct.unwrap_or(100.0)) }
+                { row(tr("requests good / failed"), format!("{} / {}", m.good, m.failed), "failed", m.failed as f64) }
+                { row(tr("latency p50 / p99"), format!("{} / {}", opt(m.latency.p50_ms, " ms"), opt(m.latency.p99_ms, " ms")), "latency", m.latency.p99_ms.unwrap_or(0.0)) }
+                { row(tr("replicas desired / ready"), format!("{} / {}", m.desired, m.ready), "ready", m.ready as f64) }
+                { row(tr("restarts · pods created · evicted"), format!("{} · {} · {}", m.restarts, m.pods_created, m.pods_evicted), "restarts", m.restarts as f64) }
+                { row(tr("CPU (last scrape)"), format!("{:.1} %", m.cpu_pct), "cpu", m.cpu_pct) }
+                { row(tr("HPA changes"), m.hpa_changes.to_string(), "hpa-changes", m.hpa_changes as f64) }
+                { row(tr("HPA lag (longest under-provisioned)"), format!("{:.1} s", m.hpa_lag_ms / 1000.0), "lag", m.hpa_lag_ms) }
+                { row(tr("time over target"), format!("{:.1} s", m.time_over_target_ms / 1000.0), "over", m.time_over_target_ms) }
+                { row(tr("replica-seconds paid / needed"), format!("{:.0} / {:.0}", m.replica_seconds_paid, m.replica_seconds_needed), "paid", m.replica_seconds_paid - m.replica_seconds_needed) }
+                { row(&trf("error budget spent (SLO {} %)", &[&m.slo_pct]), format!("{:.1} %", m.budget_spent_pct), "budget", m.budget_spent_pct) }
             </table>
         </section>
     }
@@ -642,8 +646,8 @@ fn Alerts(props: &AlertsProps) -> Html {
         let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
         let note = match (a.state, last) {
             (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the incident began, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
-            ("pending", None) => "pending".into(),
-            _ => "never fired".into(),
+            ("pending", None) => tr("pending").into(),
+            _ => tr("never fired").into(),
         };
         html! {
             <li class={classes!("alert-row", format!("as-{}", a.state))}>
@@ -655,10 +659,10 @@ fn Alerts(props: &AlertsProps) -> Html {
     });
     html! {
         <section class="panel alerts" data-testid="alerts">
-            <h2>{"Alerts"}</h2>
-            <p class="muted">{ format!("Pending (amber) → firing (red) → resolved (grey), over 0–{:.0} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", span / 1000.0) }</p>
+            <h2>{ t("Alerts") }</h2>
+            <p class="muted">{ trf("Pending (amber) → firing (red) → resolved (grey), over 0–{} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", &[&format!("{:.0}", span / 1000.0)]) }</p>
             if props.alerts.is_empty() {
-                <p class="muted">{"No alert rules (alerts=…)."}</p>
+                <p class="muted">{ t("No alert rules (alerts=…).") }</p>
             } else {
                 <ul class="alert-list">{ for rows }</ul>
             }
@@ -673,34 +677,34 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     let g = |key: &'static str, label: &str| setting::<ClusterLab>(s, dispatch, key, label);
     html! {
         <section class="panel settings" data-testid="settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time with the same requests (the seed)."}</p>
-            <h3>{"Cluster"}</h3>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
+            <h3>{ t("Cluster") }</h3>
             <div class="form">
-                { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–20") }
-                { g("zones", "zones") }{ g("slots", "pods per machine") }{ g("rep", "replicas") }
-                { g("spread", "spread across zones") }{ g("start", "start-up ms") }
-                { g("ctl", "controller every ms") }{ g("grace", "NotReady after ms") }{ g("evict", "evict after ms") }
+                { param_input(dispatch, "n", tr("machines"), s.nodes.to_string(), "1–20") }
+                { g("zones", tr("zones")) }{ g("slots", tr("pods per machine")) }{ g("rep", tr("replicas")) }
+                { g("spread", tr("spread across zones")) }{ g("start", tr("start-up ms")) }
+                { g("ctl", tr("controller every ms")) }{ g("grace", tr("NotReady after ms")) }{ g("evict", tr("evict after ms")) }
             </div>
-            <h3>{"Probes"}</h3>
+            <h3>{ t("Probes") }</h3>
             <div class="form">
-                { g("live", "liveness") }{ g("lper", "period ms") }{ g("lto", "timeout ms") }{ g("lfail", "failures") }
-                { g("rdy", "readiness") }{ g("rper", "period ms") }{ g("rto", "timeout ms") }{ g("rfail", "failures") }
+                { g("live", tr("liveness")) }{ g("lper", tr("period ms")) }{ g("lto", tr("timeout ms")) }{ g("lfail", tr("failures")) }
+                { g("rdy", tr("readiness")) }{ g("rper", tr("period ms")) }{ g("rto", tr("timeout ms")) }{ g("rfail", tr("failures")) }
             </div>
-            <h3>{"Service and load"}</h3>
+            <h3>{ t("Service and load") }</h3>
             <div class="form">
-                { g("lb", "picks pods by") }{ g("cap", "req/s per pod") }{ g("cto", "client timeout ms") }
-                { g("load", "load") }{ g("rps", "base req/s") }{ g("peak", "peak req/s") }
-                { g("at", "at ms") }{ g("len", "length ms") }{ g("period", "day ms") }{ g("trace", "trace") }
+                { g("lb", tr("picks pods by")) }{ g("cap", tr("req/s per pod")) }{ g("cto", tr("client timeout ms")) }
+                { g("load", tr("load")) }{ g("rps", tr("base req/s")) }{ g("peak", tr("peak req/s")) }
+                { g("at", tr("at ms")) }{ g("len", tr("length ms")) }{ g("period", tr("day ms")) }{ g("trace", tr("trace")) }
             </div>
-            <h3>{"Autoscaler"}</h3>
+            <h3>{ t("Autoscaler") }</h3>
             <div class="form">
-                { g("hpa", "HPA") }{ g("min", "min") }{ g("max", "max") }{ g("target", "target CPU %") }
-                { g("scrape", "scrape ms") }{ g("sync", "sync ms") }{ g("stab", "scale-down window ms") }{ g("tol", "tolerance %") }
+                { g("hpa", tr("HPA")) }{ g("min", tr("min")) }{ g("max", tr("max")) }{ g("target", tr("target CPU %")) }
+                { g("scrape", tr("scrape ms")) }{ g("sync", tr("sync ms")) }{ g("stab", tr("scale-down window ms")) }{ g("tol", tr("tolerance %")) }
             </div>
-            <h3>{"Alerts and SLO"}</h3>
+            <h3>{ t("Alerts and SLO") }</h3>
             <div class="form">
-                { g("alerts", "rules") }{ g("slo", "SLO %") }{ g("slop", "SLO period ms") }{ g("burn", "burn-rate alerts") }{ g("eval", "evaluate every ms") }
+                { g("alerts", tr("rules")) }{ g("slo", tr("SLO %")) }{ g("slop", tr("SLO period ms")) }{ g("burn", tr("burn-rate alerts")) }{ g("eval", tr("evaluate every ms")) }
             </div>
         </section>
     }

@@ -4,6 +4,7 @@
 
 use crate::components::hooks::use_frames;
 use crate::geometry::f1;
+use crate::i18n::{t, tr};
 use engine::heartbeat::compare::{run_design, CompareRow, Design, TIMEOUT_PERIODS};
 use engine::heartbeat::swim::SwimParams;
 use engine::heartbeat::swim_metrics::SWEEP_SIZES;
@@ -75,14 +76,14 @@ pub fn DetectCompare(props: &CompareProps) -> Html {
     let period = props.params.period;
     html! {
         <section class="panel sweep-panel swim-sweep detect-compare" data-testid="compare">
-            <h2>{"Three designs side by side"}</h2>
+            <h2>{ t("Three designs side by side") }</h2>
             <p class="muted">{ format!(
                 "The same crash (member 1 after 3 s), network ({} % loss) and seed for a central monitor every member heartbeats, \
                  all-to-all heartbeats (every member watches every other), and SWIM. The heartbeat designs beat every {} \
                  (the SWIM period) and time a member out after {} silent periods.",
                 fmt_pct(props.net.loss_ppm), period, TIMEOUT_PERIODS) }</p>
             <div class="actions">
-                <button data-testid="compare-run" onclick={start} disabled={s.running}>{"Compare the designs"}</button>
+                <button data-testid="compare-run" onclick={start} disabled={s.running}>{ t("Compare the designs") }</button>
                 <progress data-testid="compare-progress" max={STEPS.to_string()} value={done.to_string()}></progress>
                 <span class="muted" data-testid="compare-done">{ format!("{done}/{STEPS} runs") }</span>
             </div>
@@ -213,10 +214,10 @@ fn table(rows: &[CompareRow]) -> Html {
     html! {
         <table class="sweep-table" data-testid="compare-table">
             <thead><tr>
-                <th>{"members"}</th>
-                <th title="first detection · messages into the monitor per second · false alarms">{"central"}</th>
-                <th title="first detection · messages each member sends per second · false alarms">{"all-to-all"}</th>
-                <th title="first detection · messages each member sends per second · false alarms">{"SWIM"}</th>
+                <th>{ t("members") }</th>
+                <th title={tr("first detection · messages into the monitor per second · false alarms")}>{ t("central") }</th>
+                <th title={tr("first detection · messages each member sends per second · false alarms")}>{ t("all-to-all") }</th>
+                <th title={tr("first detection · messages each member sends per second · false alarms")}>{ t("SWIM") }</th>
             </tr></thead>
             <tbody>
                 { for SWEEP_SIZES.iter().filter(|&&n| rows.iter().any(|r| r.members == n)).map(|&n| {

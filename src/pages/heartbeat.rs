@@ -9,6 +9,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
@@ -42,7 +43,7 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
     let sim = hist.sim();
     let params = player.scenario.hb_params();
     let Some(HbNode::Monitor(mon)) = sim.nodes().first() else {
-        return html! { <p>{"No monitor in this run."}</p> };
+        return html! { <p>{ t("No monitor in this run.") }</p> };
     };
     html! {
         <main class="lab heartbeat">
@@ -153,7 +154,7 @@ fn render_svg(
         };
         let cls = classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"));
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
-        let title = format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, m.msg, if m.lost { " (will be lost)" } else { "" });
+        let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
         html! {
             <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
                 <title>{ title }</title>
@@ -182,10 +183,10 @@ fn render_svg(
         });
         let aria = format!(
             "{} {}: {}{}, {}",
-            if i == MONITOR { "M, the monitor" } else { "Worker" },
-            if i == MONITOR { "(node 0)".to_string() } else { i.to_string() },
+            if i == MONITOR { tr("M, the monitor") } else { tr("Worker") },
+            if i == MONITOR { tr("(node 0)").to_string() } else { i.to_string() },
             st.as_str(),
-            if alive { "" } else { " (crashed)" },
+            if alive { "" } else { tr(" (crashed)") },
             role
         );
         let small = workers > 16;
@@ -206,7 +207,7 @@ fn render_svg(
                 }
                 // A crashed worker drops its role mark: it acts as nothing while down.
                 if role == "primary" && alive {
-                    <text class="role-text" x={f1(c.x)} y={f1(c.y - r - 0.6 * font)}>{ format!("★ primary e{epoch}") }</text>
+                    <text class="role-text" x={f1(c.x)} y={f1(c.y - r - 0.6 * font)}>{ trf("★ primary e{}", &[&epoch]) }</text>
                 }
                 if !alive {
                     <path class="cross" d={cross_path(Pt { x: c.x + 0.8 * r, y: c.y - 0.8 * r }, 0.3 * r.max(20.0))} />
@@ -219,7 +220,7 @@ fn render_svg(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="Workers around the monitor" data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("Workers around the monitor")} data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>
@@ -230,11 +231,11 @@ fn render_svg(
 fn render_legend() -> Html {
     html! {
         <p class="legend">
-            <span class="key hb">{"● heartbeat"}</span>
-            <span class="key promote">{"● promote"}</span>
-            <span class="key demote">{"● demote"}</span>
-            <span class="key lost">{"○ will be lost"}</span>
-            <span class="key">{"Arc around a worker: silence since its last heartbeat, full at the down timeout."}</span>
+            <span class="key hb">{ t("● heartbeat") }</span>
+            <span class="key promote">{ t("● promote") }</span>
+            <span class="key demote">{ t("● demote") }</span>
+            <span class="key lost">{ t("○ will be lost") }</span>
+            <span class="key">{ t("Arc around a worker: silence since its last heartbeat, full at the down timeout.") }</span>
         </p>
     }
 }
@@ -247,48 +248,48 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
-        return html! { <section class="panel"><h2>{"Node"}</h2><p class="muted">{"Click a node to act on it."}</p></section> };
+        return html! { <section class="panel"><h2>{ t("Node") }</h2><p class="muted">{ t("Click a node to act on it.") }</p></section> };
     };
     let alive = sim.is_up(i);
     let now = sim.now();
     let actions = html! {
         <div class="actions" data-testid="node-actions">
-            { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), alive) }
-            { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !alive) }
-            { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
+            { action_button(dispatch, "action-crash", tr("Crash"), Action::Inject(Fault::Crash(i)), alive) }
+            { action_button(dispatch, "action-restart", tr("Restart"), Action::Inject(Fault::Restart(i)), !alive) }
+            { action_button(dispatch, "action-isolate", tr("Isolate"), Action::Inject(Fault::Isolate(i)), true) }
             if i != MONITOR {
-                { action_button(dispatch, "action-cut-out", &format!("Cut {i}→M"), Action::Inject(Fault::Cut(i, MONITOR)), sim.links().get(i, MONITOR) != LinkState::Cut) }
-                { action_button(dispatch, "action-cut-in", &format!("Cut M→{i}"), Action::Inject(Fault::Cut(MONITOR, i)), sim.links().get(MONITOR, i) != LinkState::Cut) }
-                { action_button(dispatch, "action-hold", &format!("Hold {i}→M"), Action::Inject(Fault::Hold(i, MONITOR)), sim.links().get(i, MONITOR) == LinkState::Up) }
-                { action_button(dispatch, "action-release", &format!("Release {i}→M"), Action::Inject(Fault::Release(i, MONITOR)), sim.links().get(i, MONITOR) == LinkState::Held) }
+                { action_button(dispatch, "action-cut-out", &trf("Cut {}→M", &[&i]), Action::Inject(Fault::Cut(i, MONITOR)), sim.links().get(i, MONITOR) != LinkState::Cut) }
+                { action_button(dispatch, "action-cut-in", &trf("Cut M→{}", &[&i]), Action::Inject(Fault::Cut(MONITOR, i)), sim.links().get(MONITOR, i) != LinkState::Cut) }
+                { action_button(dispatch, "action-hold", &trf("Hold {}→M", &[&i]), Action::Inject(Fault::Hold(i, MONITOR)), sim.links().get(i, MONITOR) == LinkState::Up) }
+                { action_button(dispatch, "action-release", &trf("Release {}→M", &[&i]), Action::Inject(Fault::Release(i, MONITOR)), sim.links().get(i, MONITOR) == LinkState::Held) }
             }
         </div>
     };
     let details = match &sim.nodes()[i] {
         HbNode::Monitor(m) => html! {
             <dl>
-                <dt>{"Role"}</dt><dd>{"monitor (failure detector + failover)"}</dd>
-                <dt>{"Designated primary"}</dt><dd>{ m.primary.map(|p| format!("node {p}")).unwrap_or("none".into()) }</dd>
-                <dt>{"Epoch"}</dt><dd>{ m.epoch }</dd>
+                <dt>{ t("Role") }</dt><dd>{ t("monitor (failure detector + failover)") }</dd>
+                <dt>{ t("Designated primary") }</dt><dd>{ m.primary.map(|p| format!("node {p}")).unwrap_or("none".into()) }</dd>
+                <dt>{ t("Epoch") }</dt><dd>{ m.epoch }</dd>
             </dl>
         },
         HbNode::Worker(w) => {
             let v = &mon.views[i];
             html! {
                 <dl>
-                    <dt>{"Actually running"}</dt><dd>{ if alive { "yes" } else { "no — crashed" } }</dd>
-                    <dt>{"Believes it is"}</dt><dd>{ format!("{} (epoch {})", if w.role == Role::Primary { "primary" } else { "backup" }, w.epoch) }</dd>
-                    <dt>{"Monitor: fixed"}</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
-                    <dt>{"Monitor: phi"}</dt><dd data-testid="sel-phi">{ format!("{} (φ = {:.2})", mon.status(i, Detector::Phi).as_str(), mon.phi(i, now)) }</dd>
-                    <dt>{"Silent for"}</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
-                    <dt>{"Samples"}</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
+                    <dt>{ t("Actually running") }</dt><dd>{ if alive { tr("yes") } else { tr("no — crashed") } }</dd>
+                    <dt>{ t("Believes it is") }</dt><dd>{ trf("{} (epoch {})", &[&if w.role == Role::Primary { tr("primary") } else { tr("backup") }, &w.epoch]) }</dd>
+                    <dt>{ t("Monitor: fixed") }</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
+                    <dt>{ t("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {:.2})", mon.status(i, Detector::Phi).as_str(), mon.phi(i, now)) }</dd>
+                    <dt>{ t("Silent for") }</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
+                    <dt>{ t("Samples") }</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
                 </dl>
             }
         }
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ if i == MONITOR { "Monitor".to_string() } else { format!("Worker {i}") } }</h2>
+            <h2>{ if i == MONITOR { tr("Monitor").to_string() } else { trf("Worker {}", &[&i]) } }</h2>
             { actions }
             { details }
         </section>
@@ -307,34 +308,34 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
                 <th>{ name.to_string() }{ if active { " ◀" } else { "" } }</th>
                 <td data-testid={format!("metric-detect-{key}")} data-value={d.mean_detection_ms.map(|x| format!("{x:.3}")).unwrap_or_default()}>{ format!("{mean} ms") }</td>
                 <td>{ format!("{}/{}", d.detected, d.crashes) }</td>
-                <td data-testid={format!("metric-false-{key}")} data-value={d.false_suspicions.to_string()}>{ format!("{} ({} down)", d.false_suspicions, d.false_downs) }</td>
+                <td data-testid={format!("metric-false-{key}")} data-value={d.false_suspicions.to_string()}>{ trf("{} ({} down)", &[&d.false_suspicions, &d.false_downs]) }</td>
             </tr>
         }
     };
     let invariants = sim.invariant_status();
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measurements"}</h2>
+            <h2>{ t("Measurements") }</h2>
             <table>
-                <thead><tr><th>{"detector"}</th><th>{"mean detection"}</th><th>{"detected"}</th><th>{"false suspicions"}</th></tr></thead>
+                <thead><tr><th>{ t("detector") }</th><th>{ t("mean detection") }</th><th>{ t("detected") }</th><th>{ t("false suspicions") }</th></tr></thead>
                 <tbody>
                     { det_row("fixed", "fixed", &m.fixed, p.detector == Detector::Fixed) }
                     { det_row("phi", "phi", &m.phi, p.detector == Detector::Phi) }
                 </tbody>
             </table>
             <dl>
-                <dt>{"Primary"}</dt><dd data-testid="metric-primary">{ m.primary.map(|x| format!("node {x} (epoch {})", m.epoch)).unwrap_or_else(|| "none".into()) }</dd>
-                <dt>{"Failovers"}</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
-                <dt>{"Split brain"}</dt><dd data-testid="metric-split-brain" data-value={format!("{:.3}", m.split_brain_ms)}>{ format!("{:.1} ms with two live primaries", m.split_brain_ms) }</dd>
-                <dt>{"Messages"}</dt><dd>{ format!("{} sent, {} lost, {} dropped", m.messages_sent, m.messages_lost, m.messages_dropped) }</dd>
+                <dt>{ t("Primary") }</dt><dd data-testid="metric-primary">{ m.primary.map(|x| trf("node {} (epoch {})", &[&x, &m.epoch])).unwrap_or_else(|| tr("none").into()) }</dd>
+                <dt>{ t("Failovers") }</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
+                <dt>{ t("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={format!("{:.3}", m.split_brain_ms)}>{ format!("{:.1} ms with two live primaries", m.split_brain_ms) }</dd>
+                <dt>{ t("Messages") }</dt><dd>{ trf("{} sent, {} lost, {} dropped", &[&m.messages_sent, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
-            <h3>{"Invariants"}</h3>
+            <h3>{ t("Invariants") }</h3>
             <ul class="invariants" data-testid="invariants">
                 { for invariants.iter().map(|(name, ok)| html! {
                     <li class={if *ok { "ok" } else { "broken" }} data-ok={ok.to_string()}>{ if *ok { "✔ " } else { "✘ " } }{ *name }</li>
                 }) }
                 { for sim.violations().iter().map(|v| html! {
-                    <li class="broken">{ format!("violated at event #{} ({}): {}", v.step, v.time, v.detail) }</li>
+                    <li class="broken">{ trf("violated at event #{} ({}): {}", &[&v.step, &v.time, &v.detail]) }</li>
                 }) }
             </ul>
         </section>
@@ -344,24 +345,24 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
-                { param_input(dispatch, "n", "workers", s.nodes.to_string(), "number of workers, 1–50") }
-                { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
-                { param_input(dispatch, "loss", "start loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
-                { param_input(dispatch, "dup", "duplicate %", fmt_pct(s.net.dup_ppm), "percentage of messages delivered twice") }
-                { setting::<HeartbeatLab>(s, dispatch, "det", "detector") }
-                { setting::<HeartbeatLab>(s, dispatch, "hb", "interval ms") }
-                { setting::<HeartbeatLab>(s, dispatch, "suspect", "suspect after ms") }
-                { setting::<HeartbeatLab>(s, dispatch, "down", "down after ms") }
-                { setting::<HeartbeatLab>(s, dispatch, "phis", "φ suspect") }
-                { setting::<HeartbeatLab>(s, dispatch, "phid", "φ down") }
-                { setting::<HeartbeatLab>(s, dispatch, "win", "φ window") }
-                { setting::<HeartbeatLab>(s, dispatch, "pause", "φ pause ms") }
-                { setting::<HeartbeatLab>(s, dispatch, "minsd", "φ min σ ms") }
-                { setting::<HeartbeatLab>(s, dispatch, "outage", "φ learns outages") }
-                { setting::<HeartbeatLab>(s, dispatch, "fo", "failover") }
+                { param_input(dispatch, "n", tr("workers"), s.nodes.to_string(), tr("number of workers, 1–50")) }
+                { param_input(dispatch, "lat", tr("start latency ms"), s.net.latency.to_string(), tr("latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)")) }
+                { param_input(dispatch, "loss", tr("start loss %"), fmt_pct(s.net.loss_ppm), tr("percentage of messages lost from time 0")) }
+                { param_input(dispatch, "dup", tr("duplicate %"), fmt_pct(s.net.dup_ppm), tr("percentage of messages delivered twice")) }
+                { setting::<HeartbeatLab>(s, dispatch, "det", tr("detector")) }
+                { setting::<HeartbeatLab>(s, dispatch, "hb", tr("interval ms")) }
+                { setting::<HeartbeatLab>(s, dispatch, "suspect", tr("suspect after ms")) }
+                { setting::<HeartbeatLab>(s, dispatch, "down", tr("down after ms")) }
+                { setting::<HeartbeatLab>(s, dispatch, "phis", tr("φ suspect")) }
+                { setting::<HeartbeatLab>(s, dispatch, "phid", tr("φ down")) }
+                { setting::<HeartbeatLab>(s, dispatch, "win", tr("φ window")) }
+                { setting::<HeartbeatLab>(s, dispatch, "pause", tr("φ pause ms")) }
+                { setting::<HeartbeatLab>(s, dispatch, "minsd", tr("φ min σ ms")) }
+                { setting::<HeartbeatLab>(s, dispatch, "outage", tr("φ learns outages")) }
+                { setting::<HeartbeatLab>(s, dispatch, "fo", tr("failover")) }
             </div>
         </section>
     }

@@ -10,6 +10,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::history::History;
 use engine::lab::Lab;
@@ -95,9 +96,9 @@ pub fn LbPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_view(sim, &m, n, player.selected, dispatch, k) }
                     <p class="legend">
-                        <span class="key req">{"● request"}</span><span class="key ok">{"● 200"}</span>
-                        <span class="key err">{"● 500/503"}</span><span class="key hc">{"● health check"}</span>
-                        <span>{ format!("Backends b1…b{n} are nodes {FIRST_BACKEND}…{} in links (crash:{FIRST_BACKEND} crashes b1).", n + FIRST_BACKEND - 1) }{" Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load."}</span>
+                        <span class="key req">{ t("● request") }</span><span class="key ok">{"● 200"}</span>
+                        <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>
+                        <span>{ trf("Backends b1…b{} are nodes {}…{} in links (crash:{} crashes b1).", &[&n, &FIRST_BACKEND, &(n + FIRST_BACKEND - 1), &FIRST_BACKEND]) }{ t(" Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -178,13 +179,13 @@ fn render_view(
             if bm.alive { "" } else { " ✕" },
             if bm.weight != 1 { format!(" w{}", bm.weight) } else { String::new() },
             if bm.speed_pct != 100 { format!(" {}%", bm.speed_pct) } else { String::new() },
-            if bm.slow > 1 { format!(" ×{} slow", bm.slow) } else { String::new() }
+            if bm.slow > 1 { trf(" ×{} slow", &[&bm.slow]) } else { String::new() }
         );
         html! {
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
                 data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ format!("{label}: {status}{}, {} in service, {} queued, {:.0}% busy, {} routed", if bm.alive { "" } else { ", crashed" }, bm.busy, bm.queue, bm.utilisation_pct, bm.routed_total) }</title>
+                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &status, &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &format!("{:.0}", bm.utilisation_pct), &bm.routed_total]) }</title>
                 <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
                 <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
                 // Two lines when the box holds them, the name alone when it holds one (the
@@ -195,9 +196,9 @@ fn render_view(
                 if h >= 2.3 * font {
                     <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{
                         if bm.alive {
-                            format!("{}{} · busy {} · q {}{}", status.to_uppercase(), if bm.ejected { " (ejected)" } else { "" }, bm.busy, bm.queue, if bm.error_pct > 0.0 { format!(" · {}% err", bm.error_pct) } else { String::new() })
+                            trf("{}{} · busy {} · q {}{}", &[&status.to_uppercase(), &if bm.ejected { tr(" (ejected)") } else { "" }, &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&bm.error_pct]) } else { String::new() }])
                         } else {
-                            "✕ CRASHED".to_string()
+                            tr("✕ CRASHED").to_string()
                         }
                     }</text>
                 }
@@ -209,19 +210,19 @@ fn render_view(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="group" aria-label="Clients, load balancer and backends" onclick={deselect}>
+        <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="group" aria-label={tr("Clients, load balancer and backends")} onclick={deselect}>
             <line class="lb-link" x1={f1(CLIENTS_AT.x + client_r)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - lb_half)} y2={f1(LB_AT.y)} />
             { for lines }
             // Dots under the nodes: a request never covers "clients" or "LB".
             <g class="messages">{ for msgs }</g>
             <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
                 <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r={f1(client_r)} />
-                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{"clients"}</text>
+                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{ t("clients") }</text>
                 <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{:.0} req/s", m.throughput_rps) }</text>
             </g>
             <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
                 <rect x={f1(LB_AT.x - lb_half)} y={f1(LB_AT.y - lb_half)} width={f1(2.0 * lb_half)} height={f1(2.0 * lb_half)} rx="10" />
-                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 0.35 * font)}>{"LB"}</text>
+                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 0.35 * font)}>{ t("LB") }</text>
             </g>
             { for backends }
         </svg>
@@ -235,7 +236,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(bm) = selected.and_then(|id| m.backends.iter().find(|b| b.node == id)) else {
-        return html! { <section class="panel"><h2>{"Backend"}</h2><p class="muted">{"Click a backend to crash it, slow it down or make it fail requests."}</p></section> };
+        return html! { <section class="panel"><h2>{ t("Backend") }</h2><p class="muted">{ t("Click a backend to crash it, slow it down or make it fail requests.") }</p></section> };
     };
     let id = bm.node;
     let alive = sim.is_up(id);
@@ -269,33 +270,33 @@ fn render_selected(
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={id.to_string()}>
-            <h2>{ format!("Backend {}", backend_name(id)) }<span class="muted">{
+            <h2>{ trf("Backend {}", &[&backend_name(id)]) }<span class="muted">{
                 if bm.ejected {
-                    format!(" — health checks: {}; ejected as an outlier (no traffic)", bm.status)
+                    trf(" — health checks: {}; ejected as an outlier (no traffic)", &[&bm.status])
                 } else {
-                    format!(" — balancer sees it {}", bm.status)
+                    trf(" — balancer sees it {}", &[&bm.status])
                 }
             }</span></h2>
             <div class="actions">
-                { action_button(dispatch, "action-crash", "Crash", Action::InjectText(format!("crash:{id}")), alive) }
-                { action_button(dispatch, "action-restart", "Restore", Action::InjectText(format!("restart:{id}")), !alive) }
-                { action_button(dispatch, "action-fast", "Normal speed", Action::InjectText(format!("cmd:{id}:slow:1")), bm.slow > 1) }
-                { action_button(dispatch, "action-noerrors", "No errors", Action::InjectText(format!("cmd:{id}:errors:0")), bm.error_pct > 0.0) }
+                { action_button(dispatch, "action-crash", tr("Crash"), Action::InjectText(format!("crash:{id}")), alive) }
+                { action_button(dispatch, "action-restart", tr("Restore"), Action::InjectText(format!("restart:{id}")), !alive) }
+                { action_button(dispatch, "action-fast", tr("Normal speed"), Action::InjectText(format!("cmd:{id}:slow:1")), bm.slow > 1) }
+                { action_button(dispatch, "action-noerrors", tr("No errors"), Action::InjectText(format!("cmd:{id}:errors:0")), bm.error_pct > 0.0) }
             </div>
             <form class="inline" onsubmit={on_slow}>
-                <label><span>{"slow down ×"}</span><crate::components::lab::Field testid="slow-input" node_ref={slow_ref} value="5" size={4} /></label>
-                <button type="submit" data-testid="action-slow">{"Slow"}</button>
+                <label><span>{ t("slow down ×") }</span><crate::components::lab::Field testid="slow-input" node_ref={slow_ref} value="5" size={4} /></label>
+                <button type="submit" data-testid="action-slow">{ t("Slow") }</button>
             </form>
             <form class="inline" onsubmit={on_err}>
-                <label><span>{"error rate %"}</span><crate::components::lab::Field testid="errors-input" node_ref={err_ref} value="50" size={4} /></label>
-                <button type="submit" data-testid="action-errors">{"Fail requests"}</button>
+                <label><span>{ t("error rate %") }</span><crate::components::lab::Field testid="errors-input" node_ref={err_ref} value="50" size={4} /></label>
+                <button type="submit" data-testid="action-errors">{ t("Fail requests") }</button>
             </form>
             <dl>
-                <dt>{"weight / speed"}</dt><dd>{ format!("{} / {}%{}", bm.weight, bm.speed_pct, if bm.slow > 1 { format!(", slowed ×{}", bm.slow) } else { String::new() }) }</dd>
-                <dt>{"in service / queued"}</dt><dd>{ format!("{} / {}", bm.busy, bm.queue) }</dd>
-                <dt>{"utilisation"}</dt><dd>{ format!("{:.0}%", bm.utilisation_pct) }</dd>
-                <dt>{"routed (window / total)"}</dt><dd>{ format!("{} / {}", bm.routed, bm.routed_total) }</dd>
-                <dt>{"served / errors / rejected"}</dt><dd>{ format!("{} / {} / {}", bm.served, bm.errors, bm.rejected) }</dd>
+                <dt>{ t("weight / speed") }</dt><dd>{ format!("{} / {}%{}", bm.weight, bm.speed_pct, if bm.slow > 1 { trf(", slowed ×{}", &[&bm.slow]) } else { String::new() }) }</dd>
+                <dt>{ t("in service / queued") }</dt><dd>{ format!("{} / {}", bm.busy, bm.queue) }</dd>
+                <dt>{ t("utilisation") }</dt><dd>{ format!("{:.0}%", bm.utilisation_pct) }</dd>
+                <dt>{ t("routed (window / total)") }</dt><dd>{ format!("{} / {}", bm.routed, bm.routed_total) }</dd>
+                <dt>{ t("served / errors / rejected") }</dt><dd>{ format!("{} / {} / {}", bm.served, bm.errors, bm.rejected) }</dd>
             </dl>
         </section>
     }
@@ -319,24 +320,24 @@ fn render_metrics(
     };
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Live metrics"}<span class="muted">{ format!(" — last {:.0} ms", m.window_ms) }</span></h2>
+            <h2>{ t("Live metrics") }<span class="muted">{ trf(" — last {} ms", &[&format!("{:.0}", m.window_ms)]) }</span></h2>
             <dl>
-                <dt>{"latency p50"}</dt><dd data-testid="metric-p50" data-value={val(m.p50_ms)}>{ ms(m.p50_ms) }</dd>
+                <dt>{ t("latency p50") }</dt><dd data-testid="metric-p50" data-value={val(m.p50_ms)}>{ ms(m.p50_ms) }</dd>
                 <dt>{"p95"}</dt><dd data-testid="metric-p95" data-value={val(m.p95_ms)}>{ ms(m.p95_ms) }</dd>
                 <dt>{"p99"}</dt><dd data-testid="metric-p99" data-value={val(m.p99_ms)}>{ ms(m.p99_ms) }</dd>
-                <dt>{"throughput"}</dt><dd data-testid="metric-throughput" data-value={format!("{:.3}", m.throughput_rps)}>{ format!("{:.0} req/s ({:.0} ok)", m.throughput_rps, m.goodput_rps) }</dd>
-                <dt>{"errors"}</dt><dd data-testid="metric-errors" data-value={errors.to_string()}>{ format!("{} 500, {} rejected, {} no backend, {} timed out", m.window.errors, m.window.rejected, m.window.no_backend, m.window.timeouts) }</dd>
-                <dt>{"retries"}</dt><dd>{ format!("{} in the window, {} in all, {} denied by the budget", m.retries, m.retries_total, m.retries_denied) }</dd>
+                <dt>{ t("throughput") }</dt><dd data-testid="metric-throughput" data-value={format!("{:.3}", m.throughput_rps)}>{ trf("{} req/s ({} ok)", &[&format!("{:.0}", m.throughput_rps), &format!("{:.0}", m.goodput_rps)]) }</dd>
+                <dt>{ t("errors") }</dt><dd data-testid="metric-errors" data-value={errors.to_string()}>{ trf("{} 500, {} rejected, {} no backend, {} timed out", &[&m.window.errors, &m.window.rejected, &m.window.no_backend, &m.window.timeouts]) }</dd>
+                <dt>{ t("retries") }</dt><dd>{ trf("{} in the window, {} in all, {} denied by the budget", &[&m.retries, &m.retries_total, &m.retries_denied]) }</dd>
             </dl>
             { for m.crashes.iter().map(|c| html! {
-                <p class="crash-report" data-testid="crash-report">{ format!("{} crashed at {:.0} ms: {}; {} requests routed to it while down.",
-                    backend_name(c.node), c.crash_ms,
-                    c.detect_after_ms.map(|d| format!("marked down {d:.0} ms later")).unwrap_or_else(|| "not marked down (yet)".into()),
-                    c.routed_while_down) }</p>
+                <p class="crash-report" data-testid="crash-report">{ trf("{} crashed at {} ms: {}; {} requests routed to it while down.",
+                    &[&backend_name(c.node), &format!("{:.0}", c.crash_ms),
+                    &c.detect_after_ms.map(|d| trf("marked down {} ms later", &[&format!("{d:.0}")])).unwrap_or_else(|| tr("not marked down (yet)").into()),
+                    &c.routed_while_down]) }</p>
             }) }
             if let Some((s, om)) = other {
                 <table class="compare-table" data-testid="compare-table">
-                    <thead><tr><th>{"strategy"}</th><th>{"p50"}</th><th>{"p95"}</th><th>{"p99"}</th><th>{"ok"}</th><th>{"errors"}</th></tr></thead>
+                    <thead><tr><th>{ t("strategy") }</th><th>{"p50"}</th><th>{"p95"}</th><th>{"p99"}</th><th>{ t("ok") }</th><th>{ t("errors") }</th></tr></thead>
                     <tbody>{ row(strategy.to_string(), m) }{ row(s.to_string(), om) }</tbody>
                 </table>
             }
@@ -435,28 +436,28 @@ fn render_charts(series: &[SeriesPoint], title: &str, now_ms: f64, which: &str) 
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time on the same request stream (the seed)."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time on the same request stream (the seed).") }</p>
             <div class="form">
-                { setting::<LbLab>(s, dispatch, "strat", "strategy") }
-                { setting::<LbLab>(s, dispatch, "cmp", "compare with") }
-                { param_input(dispatch, "n", "backends", s.nodes.to_string(), "1–20") }
-                { setting::<LbLab>(s, dispatch, "be", "weights@speed%") }
-                { setting::<LbLab>(s, dispatch, "rate", "requests/s") }
-                { setting::<LbLab>(s, dispatch, "burst", "burst ×") }
-                { setting::<LbLab>(s, dispatch, "svc", "service time") }
-                { setting::<LbLab>(s, dispatch, "svcms", "service mean ms") }
-                { setting::<LbLab>(s, dispatch, "workers", "workers") }
-                { setting::<LbLab>(s, dispatch, "timeout", "timeout ms") }
-                { setting::<LbLab>(s, dispatch, "hc", "health checks") }
-                { setting::<LbLab>(s, dispatch, "hci", "check interval ms") }
-                { setting::<LbLab>(s, dispatch, "rise", "rise") }
-                { setting::<LbLab>(s, dispatch, "fall", "fall") }
-                { setting::<LbLab>(s, dispatch, "eject", "eject after errors") }
-                { setting::<LbLab>(s, dispatch, "retry", "retries") }
-                { setting::<LbLab>(s, dispatch, "tries", "attempts") }
-                { setting::<LbLab>(s, dispatch, "budget", "retry budget") }
-                { setting::<LbLab>(s, dispatch, "hot", "hot client %") }
+                { setting::<LbLab>(s, dispatch, "strat", tr("strategy")) }
+                { setting::<LbLab>(s, dispatch, "cmp", tr("compare with")) }
+                { param_input(dispatch, "n", tr("backends"), s.nodes.to_string(), "1–20") }
+                { setting::<LbLab>(s, dispatch, "be", tr("weights@speed%")) }
+                { setting::<LbLab>(s, dispatch, "rate", tr("requests/s")) }
+                { setting::<LbLab>(s, dispatch, "burst", tr("burst ×")) }
+                { setting::<LbLab>(s, dispatch, "svc", tr("service time")) }
+                { setting::<LbLab>(s, dispatch, "svcms", tr("service mean ms")) }
+                { setting::<LbLab>(s, dispatch, "workers", tr("workers")) }
+                { setting::<LbLab>(s, dispatch, "timeout", tr("timeout ms")) }
+                { setting::<LbLab>(s, dispatch, "hc", tr("health checks")) }
+                { setting::<LbLab>(s, dispatch, "hci", tr("check interval ms")) }
+                { setting::<LbLab>(s, dispatch, "rise", tr("rise")) }
+                { setting::<LbLab>(s, dispatch, "fall", tr("fall")) }
+                { setting::<LbLab>(s, dispatch, "eject", tr("eject after errors")) }
+                { setting::<LbLab>(s, dispatch, "retry", tr("retries")) }
+                { setting::<LbLab>(s, dispatch, "tries", tr("attempts")) }
+                { setting::<LbLab>(s, dispatch, "budget", tr("retry budget")) }
+                { setting::<LbLab>(s, dispatch, "hot", tr("hot client %")) }
             </div>
         </section>
     }

@@ -13,6 +13,7 @@ use crate::geometry::{
     arc_path, between_circles, cross_path, f1, label_spots, lerp, progress, Placer, Pt, Rect,
     RingFit,
 };
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
@@ -53,8 +54,8 @@ pub fn RaftPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_cluster(sim, player.selected, dispatch, sc) }
                     <p class="legend">
-                        <span>{"Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer."}</span>
-                        <span>{"Click a message to drop it, a link to cut or restore it."}</span>
+                        <span>{ t("Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer.") }</span>
+                        <span>{ t("Click a message to drop it, a link to cut or restore it.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -140,7 +141,7 @@ fn render_cluster(
         let (ca, cb) = (pos[a], pos[b]);
         html! {
             <g class="link-pair" data-link={format!("{a}-{b}")} {onclick}>
-                <title>{ format!("link {a}↔{b}: {a}→{b} {}, {b}→{a} {} — click to {}", state(ab), state(ba), if all_up { "cut it" } else { "restore it" }) }</title>
+                <title>{ trf("link {}↔{}: {}→{} {}, {}→{} {} — click to {}", &[&a, &b, &a, &b, &state(ab), &b, &a, &state(ba), &if all_up { tr("cut it") } else { tr("restore it") }]) }</title>
                 <line class="hit" x1={f1(ca.x)} y1={f1(ca.y)} x2={f1(cb.x)} y2={f1(cb.y)} />
                 <line class={classes!("link", state(ab))} data-dir={format!("{a}>{b}")} x1={f1(s1.x)} y1={f1(s1.y)} x2={f1(e1.x)} y2={f1(e1.y)} />
                 <line class={classes!("link", state(ba))} data-dir={format!("{b}>{a}")} x1={f1(s2.x)} y1={f1(s2.y)} x2={f1(e2.x)} y2={f1(e2.y)} />
@@ -210,7 +211,7 @@ fn render_cluster(
         html! {
             <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
-                <title>{ format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, label, if m.lost { " (will be lost)" } else { "" }) }</title>
+                <title>{ trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]) }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
                 if let Some(p) = spot {
                     <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
@@ -233,14 +234,14 @@ fn render_cluster(
         let status = if alive { "up" } else { "down" };
         let votes = (matches!(role, Role::Candidate | Role::PreCandidate)).then(|| {
             let need = node.config().len() / 2 + 1;
-            format!("votes {}/{need}", node.votes.len())
+            trf("votes {}/{}", &[&node.votes.len(), &need])
         });
         let label = match (alive, member) {
             (false, _) => "CRASHED".to_string(),
             (true, false) => "spare".to_string(),
             (true, true) => role.as_str().to_uppercase(),
         };
-        let aria = format!("Server {i}: {}, term {}{}", role, node.current_term, if alive { "" } else { ", crashed" });
+        let aria = trf("Server {}: {}, term {}{}", &[&i, &role, &node.current_term, &if alive { "" } else { tr(", crashed") }]);
         html! {
             <g class={classes!("node", "server", alive.then(|| format!("role-{}", role.as_str())), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
                 data-node-id={i.to_string()} data-status={status} data-role={role.as_str()} data-term={node.current_term.to_string()}
@@ -272,7 +273,7 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("Raft servers")} data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>
@@ -286,7 +287,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(i) = selected.filter(|&i| i < sim.nodes().len()) else {
-        return html! { <section class="panel"><h2>{"Server"}</h2><p class="muted">{"Click a server to crash it, time it out, send it a client request or move leadership."}</p></section> };
+        return html! { <section class="panel"><h2>{ t("Server") }</h2><p class="muted">{ t("Click a server to crash it, time it out, send it a client request or move leadership.") }</p></section> };
     };
     let node = &sim.nodes()[i];
     let alive = sim.is_up(i);
@@ -321,33 +322,33 @@ fn render_selected(
         .collect();
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ format!("Server {i}") }<span class="muted">{ format!(" — {}, term {}", if alive { node.role.as_str() } else { "crashed" }, node.current_term) }</span></h2>
+            <h2>{ trf("Server {}", &[&i]) }<span class="muted">{ trf(" — {}, term {}", &[&if alive { node.role.as_str() } else { tr("crashed") }, &node.current_term]) }</span></h2>
             <div class="actions">
-                { cmd_button(dispatch, "action-crash".into(), "Crash".into(), format!("crash:{i}"), alive) }
-                { cmd_button(dispatch, "action-restart".into(), "Restart".into(), format!("restart:{i}"), !alive) }
-                { cmd_button(dispatch, "action-timeout".into(), "Force timeout".into(), format!("cmd:{i}:timeout"), alive) }
-                { cmd_button(dispatch, "action-isolate".into(), "Isolate".into(), format!("isolate:{i}"), true) }
+                { cmd_button(dispatch, "action-crash".into(), tr("Crash").into(), format!("crash:{i}"), alive) }
+                { cmd_button(dispatch, "action-restart".into(), tr("Restart").into(), format!("restart:{i}"), !alive) }
+                { cmd_button(dispatch, "action-timeout".into(), tr("Force timeout").into(), format!("cmd:{i}:timeout"), alive) }
+                { cmd_button(dispatch, "action-isolate".into(), tr("Isolate").into(), format!("isolate:{i}"), true) }
             </div>
             <form class="inline" onsubmit={on_request}>
-                <label title="key=value sets a key; a bare key adds 1 to it">
-                    <span>{"Client request"}</span>
+                <label title={tr("key=value sets a key; a bare key adds 1 to it")}>
+                    <span>{ t("Client request") }</span>
                     <crate::components::lab::Field testid="request-input" node_ref={request_ref} value="x=1" size={8} />
                 </label>
-                <button type="submit" data-testid="action-request" disabled={!alive}>{"Send to this server"}</button>
+                <button type="submit" data-testid="action-request" disabled={!alive}>{ t("Send to this server") }</button>
             </form>
             if is_leader {
                 <div class="actions">
-                    <span class="muted">{"Transfer leadership to:"}</span>
+                    <span class="muted">{ t("Transfer leadership to:") }</span>
                     { for members.iter().filter(|&&j| j != i).map(|&j| cmd_button(dispatch, format!("action-transfer-{j}"), j.to_string(), format!("cmd:{i}:transfer:{j}"), true)) }
                 </div>
                 <div class="actions">
-                    <span class="muted">{"Membership:"}</span>
-                    { for (0..n).filter(|j| !members.contains(j)).map(|j| cmd_button(dispatch, format!("action-add-{j}"), format!("add {j}"), format!("cmd:{i}:add:{j}"), true)) }
-                    { for members.iter().map(|&j| cmd_button(dispatch, format!("action-remove-{j}"), format!("remove {j}"), format!("cmd:{i}:remove:{j}"), members.len() > 1)) }
+                    <span class="muted">{ t("Membership:") }</span>
+                    { for (0..n).filter(|j| !members.contains(j)).map(|j| cmd_button(dispatch, format!("action-add-{j}"), trf("add {}", &[&j]), format!("cmd:{i}:add:{j}"), true)) }
+                    { for members.iter().map(|&j| cmd_button(dispatch, format!("action-remove-{j}"), trf("remove {}", &[&j]), format!("cmd:{i}:remove:{j}"), members.len() > 1)) }
                 </div>
             }
             <div class="actions">
-                <span class="muted">{"Cut one way, from this server to:"}</span>
+                <span class="muted">{ t("Cut one way, from this server to:") }</span>
                 { for others.iter().map(|&j| {
                     let up = sim.links().get(i, j) == LinkState::Up;
                     let verb = if up { "cut" } else { "restore" };
@@ -355,13 +356,13 @@ fn render_selected(
                 }) }
             </div>
             <dl>
-                <dt>{"votedFor"}</dt><dd>{ node.voted_for.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
-                <dt>{"log"}</dt><dd>{ format!("{} entries, last term {}", node.last_log_index(), node.last_log_term()) }</dd>
-                <dt>{"commitIndex"}</dt><dd data-testid="sel-commit">{ node.commit_index }</dd>
-                <dt>{"lastApplied"}</dt><dd>{ node.last_applied }</dd>
-                <dt>{"leader known"}</dt><dd>{ node.leader_id.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
-                <dt>{"configuration"}</dt><dd>{ raft::fmt_ids(node.config()) }</dd>
-                <dt>{"state machine"}</dt><dd data-testid="sel-state">{ if state.is_empty() { "(empty)".to_string() } else { state.join(", ") } }</dd>
+                <dt>{ t("votedFor") }</dt><dd>{ node.voted_for.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
+                <dt>{ t("log") }</dt><dd>{ trf("{} entries, last term {}", &[&node.last_log_index(), &node.last_log_term()]) }</dd>
+                <dt>{ t("commitIndex") }</dt><dd data-testid="sel-commit">{ node.commit_index }</dd>
+                <dt>{ t("lastApplied") }</dt><dd>{ node.last_applied }</dd>
+                <dt>{ t("leader known") }</dt><dd>{ node.leader_id.map(|v| v.to_string()).unwrap_or("–".into()) }</dd>
+                <dt>{ t("configuration") }</dt><dd>{ raft::fmt_ids(node.config()) }</dd>
+                <dt>{ t("state machine") }</dt><dd data-testid="sel-state">{ if state.is_empty() { tr("(empty)").to_string() } else { state.join(", ") } }</dd>
             </dl>
         </section>
     }
@@ -372,20 +373,20 @@ fn render_metrics(sim: &Sim<RaftNode>) -> Html {
     let ms = |x: Option<f64>| x.map(|v| format!("{v:.1} ms")).unwrap_or("–".into());
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measurements"}</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                <dt>{"Leader"}</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| format!("server {l} (term {})", m.term)).unwrap_or_else(|| "none".into()) }</dd>
-                <dt>{"Time without a leader"}</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ format!("{:.1} ms in {} outage(s)", m.leaderless_ms, m.outages.len()) }</dd>
-                <dt>{"Elections"}</dt><dd data-testid="metric-elections">{ format!("{} ({} split votes, {} lone campaigns without a majority, {} pre-vote rounds)", m.elections, m.split_votes, m.lone_campaigns, m.pre_vote_rounds) }</dd>
-                <dt>{"Client requests"}</dt><dd>{ format!("{} appended; commit latency mean {}, p50 {}, max {}", m.client_requests, ms(m.commit_latency.mean_ms), ms(m.commit_latency.p50_ms), ms(m.commit_latency.max_ms)) }</dd>
-                <dt>{"Messages"}</dt><dd>{ format!("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
-                    m.messages.request_vote, m.messages.request_vote_response, m.messages.append_entries, m.messages.heartbeat,
-                    m.messages.append_entries_response, m.messages.pre_vote, m.messages_lost, m.messages_dropped) }</dd>
+                <dt>{ t("Leader") }</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| trf("server {} (term {})", &[&l, &m.term])).unwrap_or_else(|| tr("none").into()) }</dd>
+                <dt>{ t("Time without a leader") }</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ trf("{} ms in {} outage(s)", &[&format!("{:.1}", m.leaderless_ms), &m.outages.len()]) }</dd>
+                <dt>{ t("Elections") }</dt><dd data-testid="metric-elections">{ trf("{} ({} split votes, {} lone campaigns without a majority, {} pre-vote rounds)", &[&m.elections, &m.split_votes, &m.lone_campaigns, &m.pre_vote_rounds]) }</dd>
+                <dt>{ t("Client requests") }</dt><dd>{ trf("{} appended; commit latency mean {}, p50 {}, max {}", &[&m.client_requests, &ms(m.commit_latency.mean_ms), &ms(m.commit_latency.p50_ms), &ms(m.commit_latency.max_ms)]) }</dd>
+                <dt>{ t("Messages") }</dt><dd>{ trf("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
+                    &[&m.messages.request_vote, &m.messages.request_vote_response, &m.messages.append_entries, &m.messages.heartbeat,
+                    &m.messages.append_entries_response, &m.messages.pre_vote, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
             if let Some(o) = m.outages.last() {
-                <p class="muted">{ format!("Last outage: {} at {:.1} ms, {}", o.cause, o.start_ms, o.end_ms.map(|e| format!("leader back after {:.1} ms", e - o.start_ms)).unwrap_or_else(|| "still without a leader".into())) }</p>
+                <p class="muted">{ trf("Last outage: {} at {} ms, {}", &[&o.cause, &format!("{:.1}", o.start_ms), &o.end_ms.map(|e| trf("leader back after {} ms", &[&format!("{:.1}", e - o.start_ms)])).unwrap_or_else(|| tr("still without a leader").into())]) }</p>
             }
-            <h3>{"Safety invariants (Figure 3)"}</h3>
+            <h3>{ t("Safety invariants (Figure 3)") }</h3>
             <ul class="invariants" data-testid="invariants">
                 { for m.invariants.iter().map(|inv| html! {
                     <li class={if inv.holds { "ok" } else { "broken" }} data-ok={inv.holds.to_string()} data-invariant={inv.name}>{ if inv.holds { "✔ " } else { "✘ " } }{ inv.name }</li>
@@ -422,7 +423,7 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
                     html! {
                         <span class={classes!("entry", committed.then_some("committed"), next.then_some("next"), matched.then_some("match"))}
                             data-index={idx.to_string()} data-term={e.term.to_string()} data-committed={committed.to_string()}
-                            style={format!("background:{}", term_colour(e.term))} title={format!("index {idx}, term {}: {}{}", e.term, e.cmd, if committed { " (committed)" } else { " (not committed)" })}>
+                            style={format!("background:{}", term_colour(e.term))} title={trf("index {}, term {}: {}{}", &[&idx, &e.term, &e.cmd, &if committed { tr(" (committed)") } else { tr(" (not committed)") }])}>
                             <b>{ e.term }</b><small>{ e.cmd.to_string() }</small>
                         </span>
                     }
@@ -439,7 +440,7 @@ fn render_logs(sim: &Sim<RaftNode>) -> Html {
     });
     html! {
         <section class="panel logs" data-testid="logs">
-            <h2>{"Logs"}<span class="muted">{ format!(" — indices {first}…{max_len}; solid = committed on that server, dashed = not yet; ▲ leader's nextIndex, ● matchIndex") }</span></h2>
+            <h2>{ t("Logs") }<span class="muted">{ trf(" — indices {}…{}; solid = committed on that server, dashed = not yet; ▲ leader's nextIndex, ● matchIndex", &[&first, &max_len]) }</span></h2>
             <div class="index-row"><span class="who"></span>{ for (first..=max_len).map(|i| html!{ <span class="idx">{ i }</span> }) }</div>
             { for rows }
         </section>
@@ -478,7 +479,7 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
     });
     html! {
         <section class="panel sequence">
-            <h2>{"Sequence diagram"}<span class="muted">{ format!(" — last 400 ms, time flows down") }</span></h2>
+            <h2>{ t("Sequence diagram") }<span class="muted">{ t(" — last 400 ms, time flows down") }</span></h2>
             <svg viewBox={format!("0 0 {w} {h}")} class="seq" data-testid="sequence">
                 { for (0..n).map(|i| html! {
                     <g class="lifeline">
@@ -488,7 +489,7 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
                 }) }
                 { for arrows }
             </svg>
-            <p class="muted">{ format!("{} → {}", fmt_ms(from_t), fmt_ms(now)) }{" ms. Dropped messages end in red."}</p>
+            <p class="muted">{ format!("{} → {}", fmt_ms(from_t), fmt_ms(now)) }{ t(" ms. Dropped messages end in red.") }</p>
         </section>
     }
 }
@@ -515,24 +516,24 @@ fn render_settings(
             d.emit(Action::SetParam("bugs".into(), list.join(",")));
         });
         html! {
-            <label class="bug"><span>{ format!("bug: {name}") }</span>
+            <label class="bug"><span>{ trf("bug: {}", &[&name]) }</span>
                 <input type="checkbox" data-testid={format!("param-bug-{name}")} checked={on} {onchange} />
             </label>
         }
     };
     html! {
         <section class="panel settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
-                { param_input(dispatch, "n", "servers", s.nodes.to_string(), "cluster size, 1–11") }
-                { setting::<RaftLab>(s, dispatch, "spare", "spare servers") }
-                { setting::<RaftLab>(s, dispatch, "et", "election timeout ms") }
-                { setting::<RaftLab>(s, dispatch, "hb", "heartbeat ms") }
-                { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "12, 10-15 or exp:10-60") }
-                { setting::<RaftLab>(s, dispatch, "prevote", "PreVote") }
-                { setting::<RaftLab>(s, dispatch, "cq", "CheckQuorum") }
-                { setting::<RaftLab>(s, dispatch, "fast", "fast log backup") }
+                { param_input(dispatch, "n", tr("servers"), s.nodes.to_string(), tr("cluster size, 1–11")) }
+                { setting::<RaftLab>(s, dispatch, "spare", tr("spare servers")) }
+                { setting::<RaftLab>(s, dispatch, "et", tr("election timeout ms")) }
+                { setting::<RaftLab>(s, dispatch, "hb", tr("heartbeat ms")) }
+                { param_input(dispatch, "lat", tr("start latency ms"), s.net.latency.to_string(), tr("12, 10-15 or exp:10-60")) }
+                { setting::<RaftLab>(s, dispatch, "prevote", tr("PreVote")) }
+                { setting::<RaftLab>(s, dispatch, "cq", tr("CheckQuorum")) }
+                { setting::<RaftLab>(s, dispatch, "fast", tr("fast log backup")) }
                 { bugs("uptodate", p.bug_vote_without_uptodate) }
                 { bugs("oldterm", p.bug_commit_old_term) }
                 { bugs("forgetvote", p.bug_forget_vote) }
@@ -649,28 +650,28 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
         html! {
             <g class={format!("cdf c{k}")}>
                 <polyline points={pts.join(" ")} />
-                <text x={f1(w - 10.0)} y={f1(20.0 + 14.0 * k as f64)} class="key">{ format!("{lo}–{hi} ms: median {}", median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())) }</text>
+                <text x={f1(w - 10.0)} y={f1(20.0 + 14.0 * k as f64)} class="key">{ trf("{}–{} ms: median {}", &[&lo, &hi, &median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())]) }</text>
             </g>
         }
     });
     html! {
         <section class="panel experiment" data-testid="experiment">
-            <h2>{"Experiment: time to elect a new leader (Raft §9.3, Figure 16)"}</h2>
-            <p class="muted">{"Five servers elect a leader; it crashes; how long until a new leader? Each timeout range runs with the seeds 0…N−1. Narrow ranges cause split votes and long tails."}</p>
+            <h2>{ t("Experiment: time to elect a new leader (Raft §9.3, Figure 16)") }</h2>
+            <p class="muted">{ t("Five servers elect a leader; it crashes; how long until a new leader? Each timeout range runs with the seeds 0…N−1. Narrow ranges cause split votes and long tails.") }</p>
             <div class="actions">
-                <label>{"runs per range "}<crate::components::lab::Field testid="exp-runs" node_ref={runs_ref} value={EXP_DEFAULT_RUNS.to_string()} size={5} /></label>
-                <button data-testid="exp-run" onclick={start} disabled={st.running}>{"Run"}</button>
-                <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{"Stop"}</button>
+                <label>{ t("runs per range ") }<crate::components::lab::Field testid="exp-runs" node_ref={runs_ref} value={EXP_DEFAULT_RUNS.to_string()} size={5} /></label>
+                <button data-testid="exp-run" onclick={start} disabled={st.running}>{ t("Run") }</button>
+                <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{ t("Stop") }</button>
             </div>
             <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
-            <span class="muted" data-testid="exp-done">{ format!(" {done}/{total} runs") }</span>
+            <span class="muted" data-testid="exp-done">{ trf(" {}/{} runs", &[&done, &total]) }</span>
             <svg viewBox={format!("0 0 {w} {h}")} class="cdf-plot" data-testid="exp-plot">
                 <line class="axis" x1="40" y1={f1(h - 30.0)} x2={f1(w - 20.0)} y2={f1(h - 30.0)} />
                 <line class="axis" x1="40" y1="20" x2="40" y2={f1(h - 30.0)} />
                 { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={f1(xmap(t))} y={f1(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
                 <text class="tick" x="4" y="24">{"100%"}</text>
                 <text class="tick" x="4" y={f1(h - 32.0)}>{"0%"}</text>
-                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{"time without a leader (ms, log scale)"}</text>
+                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{ t("time without a leader (ms, log scale)") }</text>
                 { for lines }
             </svg>
         </section>

@@ -17,6 +17,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::net::fmt_pct;
 use engine::replication::active::{measure_active, AaMsg, Resolve, Site};
@@ -191,25 +192,25 @@ fn legend(sec: Section) -> Html {
     match sec {
         Section::Repl => html! {
             <p class="legend">
-                <span class="key k-write">{"● write"}</span>
-                <span class="key k-append">{"● replication"}</span>
-                <span class="key k-read">{"● read"}</span>
-                <span class="key k-promote">{"● failover"}</span>
-                <span class="key">{"Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost."}</span>
+                <span class="key k-write">{ t("● write") }</span>
+                <span class="key k-append">{ t("● replication") }</span>
+                <span class="key k-read">{ t("● read") }</span>
+                <span class="key k-promote">{ t("● failover") }</span>
+                <span class="key">{ t("Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost.") }</span>
             </p>
         },
         Section::Locks => html! {
             <p class="legend">
-                <span class="key k-promote">{"● lock request/grant"}</span>
-                <span class="key k-hb">{"● keep-alive"}</span>
-                <span class="key k-write">{"● write"}</span>
-                <span class="key">{"tN: the fencing token a write carries."}</span>
+                <span class="key k-promote">{ t("● lock request/grant") }</span>
+                <span class="key k-hb">{ t("● keep-alive") }</span>
+                <span class="key k-write">{ t("● write") }</span>
+                <span class="key">{ t("tN: the fencing token a write carries.") }</span>
             </p>
         },
         Section::Active => html! {
             <p class="legend">
-                <span class="key k-write">{"● operations shipped"}</span>
-                <span class="key k-hb">{"● acknowledgements"}</span>
+                <span class="key k-write">{ t("● operations shipped") }</span>
+                <span class="key k-hb">{ t("● acknowledgements") }</span>
             </p>
         },
     }
@@ -307,7 +308,7 @@ fn messages(
             e.stop_propagation();
             d.emit(Action::Inject(Fault::DropMsg(id)));
         });
-        let title = format!("#{id} {from}→{to} {text} — click to drop it");
+        let title = trf("#{} {}→{} {} — click to drop it", &[&id, &from, &to, &text]);
         Some(html! {
             <g class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
                 <title>{ title }</title>
@@ -372,7 +373,7 @@ fn repl_stage(
         .filter(|&i| nodes[i].client().is_some())
         .collect();
     let Some(mon) = nodes.get(MONITOR).and_then(|n| n.monitor()) else {
-        return html! { <p>{"No monitor in this run."}</p> };
+        return html! { <p>{ t("No monitor in this run.") }</p> };
     };
     let now = sim.now();
     let rh = g * if data.len() > 5 { 48.0 } else { 64.0 };
@@ -419,16 +420,18 @@ fn repl_stage(
         let l = lags.iter().find(|l| l.node == i);
         let head = match (d.role, l) {
             // A crashed node drops its role mark: it acts as nothing while down.
-            (Role::Primary, _) if !alive => format!("✕ crashed (was primary) · epoch {}", d.epoch),
-            (Role::Primary, _) => format!("★ primary · epoch {} · {}{}", d.epoch, d.mode, if d.degraded { " (degraded)" } else { "" }),
-            (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => format!(
-                "replica · epoch {} · {} behind, {:.0} ms{}",
-                d.epoch,
-                l.entries_behind,
-                l.ms_behind,
-                if l.divergent > 0 { format!(" · {} divergent", l.divergent) } else { String::new() }
+            (Role::Primary, _) if !alive => trf("✕ crashed (was primary) · epoch {}", &[&d.epoch]),
+            (Role::Primary, _) => trf("★ primary · epoch {} · {}{}", &[&d.epoch, &d.mode, &if d.degraded { tr(" (degraded)") } else { "" }]),
+            (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => trf(
+                "replica · epoch {} · {} behind, {} ms{}",
+                &[
+                    &d.epoch,
+                    &l.entries_behind,
+                    &format!("{:.0}", l.ms_behind),
+                    &if l.divergent > 0 { trf(" · {} divergent", &[&l.divergent]) } else { String::new() },
+                ],
             ),
-            _ => format!("replica · epoch {} · up to date", d.epoch),
+            _ => trf("replica · epoch {} · up to date", &[&d.epoch]),
         };
         // The log's tail, then the latest rollback struck out.
         let rolled: Vec<&engine::replication::Entry> =
@@ -509,7 +512,7 @@ fn repl_stage(
                 mon.primary.map(|p| p.to_string()).unwrap_or("none".into())
             ),
         },
-        html! { <text class="node-head" x={f1(mon_at.x + (0.85 * font).max(22.0) + 10.0)} y={f1(mon_at.y + 0.35 * font)}>{ format!("monitor · epoch {} · primary {}", mon.epoch, mon.primary.map(|p| format!("node {p}")).unwrap_or("none".into())) }</text> },
+        html! { <text class="node-head" x={f1(mon_at.x + (0.85 * font).max(22.0) + 10.0)} y={f1(mon_at.y + 0.35 * font)}>{ trf("monitor · epoch {} · primary {}", &[&mon.epoch, &mon.primary.map(|p| trf("node {}", &[&p])).unwrap_or(tr("none").into())]) }</text> },
         dispatch,
     );
 
@@ -543,14 +546,14 @@ fn repl_stage(
     let msgs = sim.in_flight().map(|m| dot(m, repl_msg_kind(&m.msg)));
     html! {
         <svg class="cluster repl-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group"
-            aria-label="Monitor, data nodes with their logs, clients, and who acted as primary" onclick={deselect}>
+            aria-label={tr("Monitor, data nodes with their logs, clients, and who acted as primary")} onclick={deselect}>
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
             <g class="timeline" data-testid="primary-timeline">
                 if g > 1.2 {
-                    <text class="tl-title" x="10" y={f1(tl_top)}>{"acting primary (red: split brain)"}</text>
+                    <text class="tl-title" x="10" y={f1(tl_top)}>{ t("acting primary (red: split brain)") }</text>
                 } else {
-                    <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{"acting as primary — red: two at once (split brain)"}</text>
+                    <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ t("acting as primary — red: two at once (split brain)") }</text>
                 }
                 { for split_bands }
                 { for rows }
@@ -565,17 +568,17 @@ fn repl_stage(
 fn node_actions(i: NodeId, alive: bool, extra: Html, dispatch: &Callback<Action>) -> Html {
     html! {
         <div class="actions" data-testid="node-actions">
-            { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), alive) }
-            { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !alive) }
-            { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
-            { action_button(dispatch, "action-pause", "Pause 1 s", Action::Inject(Fault::Pause(i, 1_000_000)), alive) }
+            { action_button(dispatch, "action-crash", tr("Crash"), Action::Inject(Fault::Crash(i)), alive) }
+            { action_button(dispatch, "action-restart", tr("Restart"), Action::Inject(Fault::Restart(i)), !alive) }
+            { action_button(dispatch, "action-isolate", tr("Isolate"), Action::Inject(Fault::Isolate(i)), true) }
+            { action_button(dispatch, "action-pause", tr("Pause 1 s"), Action::Inject(Fault::Pause(i, 1_000_000)), alive) }
             { extra }
         </div>
     }
 }
 
 fn empty_selection() -> Html {
-    html! { <section class="panel"><h2>{"Node"}</h2><p class="muted">{"Click a node to act on it."}</p></section> }
+    html! { <section class="panel"><h2>{ t("Node") }</h2><p class="muted">{ t("Click a node to act on it.") }</p></section> }
 }
 
 fn repl_selected(
@@ -593,7 +596,7 @@ fn repl_selected(
         Some(d) if d.role != Role::Primary => action_button(
             dispatch,
             "action-promote",
-            &format!("Promote {i}"),
+            &trf("Promote {}", &[&i]),
             Action::Inject(Fault::Command(MONITOR, format!("promote:{i}"))),
             alive,
         ),
@@ -602,24 +605,24 @@ fn repl_selected(
     let details = if let Some(d) = n.data() {
         html! {
             <dl>
-                <dt>{"Role"}</dt><dd>{ format!("{role} (epoch {})", d.epoch) }</dd>
-                <dt>{"Log"}</dt><dd>{ format!("{} entries, {} acknowledged", d.log.len(), d.commit) }</dd>
-                <dt>{"Rolled back"}</dt><dd>{ d.rollbacks.iter().map(|r| r.entries.len()).sum::<usize>() }</dd>
+                <dt>{ t("Role") }</dt><dd>{ trf("{} (epoch {})", &[&role, &d.epoch]) }</dd>
+                <dt>{ t("Log") }</dt><dd>{ trf("{} entries, {} acknowledged", &[&d.log.len(), &d.commit]) }</dd>
+                <dt>{ t("Rolled back") }</dt><dd>{ d.rollbacks.iter().map(|r| r.entries.len()).sum::<usize>() }</dd>
             </dl>
         }
     } else if let Some(c) = n.client() {
         html! {
             <dl>
-                <dt>{"Sends to"}</dt><dd>{ format!("node {} (epoch {})", c.primary, c.epoch) }</dd>
-                <dt>{"Operations"}</dt><dd>{ c.ops.len() }</dd>
+                <dt>{ t("Sends to") }</dt><dd>{ trf("node {} (epoch {})", &[&c.primary, &c.epoch]) }</dd>
+                <dt>{ t("Operations") }</dt><dd>{ c.ops.len() }</dd>
             </dl>
         }
     } else {
-        html! { <p class="muted">{"The monitor: heartbeat failure detector and failover."}</p> }
+        html! { <p class="muted">{ t("The monitor: heartbeat failure detector and failover.") }</p> }
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ format!("Node {i} · {role}") }</h2>
+            <h2>{ trf("Node {} · {}", &[&i, &role]) }</h2>
             { node_actions(i, alive, extra, dispatch) }
             { details }
         </section>
@@ -638,7 +641,7 @@ fn common_selected(
     };
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ format!("Node {i} · {}", role(i)) }</h2>
+            <h2>{ trf("Node {} · {}", &[&i, &role(i)]) }</h2>
             { node_actions(i, alive(i), html! {}, dispatch) }
         </section>
     }
@@ -658,26 +661,26 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
     let ms = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measurements"}</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                { metric("Acknowledged writes lost", "acked-lost", m.writes.acked_lost.to_string(),
+                { metric(tr("Acknowledged writes lost"), "acked-lost", m.writes.acked_lost.to_string(),
                     format!("{} of {} acknowledged", m.writes.acked_lost, m.writes.acked), m.writes.acked_lost > 0) }
-                { metric("Rolled back", "rolled-back", m.rolled_back.to_string(),
-                    format!("{} entries ({} acknowledged)", m.rolled_back, m.acked_rolled_back), m.acked_rolled_back > 0) }
-                { metric("Phantom reads (of writes later lost)", "phantom-reads", m.reads.phantom.to_string(), m.reads.phantom.to_string(), m.reads.phantom > 0) }
-                { metric("Stale reads", "stale-reads", m.reads.stale.to_string(),
+                { metric(tr("Rolled back"), "rolled-back", m.rolled_back.to_string(),
+                    trf("{} entries ({} acknowledged)", &[&m.rolled_back, &m.acked_rolled_back]), m.acked_rolled_back > 0) }
+                { metric(tr("Phantom reads (of writes later lost)"), "phantom-reads", m.reads.phantom.to_string(), m.reads.phantom.to_string(), m.reads.phantom > 0) }
+                { metric(tr("Stale reads"), "stale-reads", m.reads.stale.to_string(),
                     format!("{} of {} answered", m.reads.stale, m.reads.answered), m.reads.stale > 0) }
-                { metric("Unavailable", "unavailable", format!("{:.3}", m.unavailable_ms),
-                    format!("{:.0} ms (longest {:.0} ms)", m.unavailable_ms, m.longest_outage_ms), false) }
-                { metric("Split brain", "split-brain", format!("{:.3}", m.split_brain_ms),
+                { metric(tr("Unavailable"), "unavailable", format!("{:.3}", m.unavailable_ms),
+                    trf("{} ms (longest {} ms)", &[&format!("{:.0}", m.unavailable_ms), &format!("{:.0}", m.longest_outage_ms)]), false) }
+                { metric(tr("Split brain"), "split-brain", format!("{:.3}", m.split_brain_ms),
                     format!("{:.0} ms with two primaries", m.split_brain_ms), m.split_brain_ms > 0.0) }
-                { metric("Failovers", "failovers", m.failovers.to_string(), m.failovers.to_string(), false) }
-                { metric("Acked by a deposed primary", "deposed-acks", m.writes.deposed_acks.to_string(),
+                { metric(tr("Failovers"), "failovers", m.failovers.to_string(), m.failovers.to_string(), false) }
+                { metric(tr("Acked by a deposed primary"), "deposed-acks", m.writes.deposed_acks.to_string(),
                     m.writes.deposed_acks.to_string(), m.writes.deposed_acks > 0) }
             </dl>
-            <h3>{"Write latency by acknowledging mode"}</h3>
+            <h3>{ t("Write latency by acknowledging mode") }</h3>
             <table>
-                <thead><tr><th>{"mode"}</th><th>{"writes"}</th><th>{"p50"}</th><th>{"p99"}</th><th>{"max ms"}</th></tr></thead>
+                <thead><tr><th>{ t("mode") }</th><th>{ t("writes") }</th><th>{"p50"}</th><th>{"p99"}</th><th>{ t("max ms") }</th></tr></thead>
                 <tbody>
                     { for m.latency.iter().map(|l| html! {
                         <tr data-testid={format!("metric-latency-{}", l.mode)} data-value={l.latency.p50_ms.map(|v| format!("{v:.3}")).unwrap_or_default()}>
@@ -688,12 +691,12 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 </tbody>
             </table>
             if !m.lost.is_empty() {
-                <h3>{"Lost writes"}</h3>
+                <h3>{ t("Lost writes") }</h3>
                 <ul class="lost-list">
                     { for m.lost.iter().take(6).map(|l| html! {
                         <li>{ format!("{} from client {} (op {}), acknowledged at {:.0} ms by node {} at {}", l.key, l.id.client, l.id.op, l.acked_ms, l.primary, l.pos) }</li>
                     }) }
-                    if m.lost.len() > 6 { <li class="muted">{ format!("… {} more", m.lost.len() - 6) }</li> }
+                    if m.lost.len() > 6 { <li class="muted">{ trf("… {} more", &[&(m.lost.len() - 6)]) }</li> }
                 </ul>
             }
         </section>
@@ -752,7 +755,7 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         },
         html! {
             <text class="node-sub" x={f1(svc_at.x)} y={f1(svc_at.y + 44.0)}>
-                { holder.map(|(c, t, _)| format!("lock: {c}, token {t}")).unwrap_or_else(|| "lock free".into()) }
+                { holder.map(|(c, t, _)| trf("lock: {}, token {}", &[&c, &t])).unwrap_or_else(|| tr("lock free").into()) }
             </text>
         },
         dispatch,
@@ -805,9 +808,9 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
     let list = shown.iter().enumerate().map(|(k, w)| {
         let (cls, mark) = match w.verdict {
             WriteVerdict::Accepted => ("accepted", "✔"),
-            WriteVerdict::Late => ("late", "✔ late"),
-            WriteVerdict::Stale => ("stale", "⚠ STALE"),
-            WriteVerdict::Refused => ("refused", "✘ refused"),
+            WriteVerdict::Late => ("late", tr("✔ late")),
+            WriteVerdict::Stale => ("stale", tr("⚠ STALE")),
+            WriteVerdict::Refused => ("refused", tr("✘ refused")),
         };
         let y = 178.0 + 22.0 * k as f64;
         html! {
@@ -848,15 +851,15 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
     };
     html! {
         <svg class="cluster locks-view" viewBox={format!("0 0 {W} {}", f1(tl_bottom + 26.0))} role="group"
-            aria-label="Lock service, clients and storage" onclick={deselect}>
+            aria-label={tr("Lock service, clients and storage")} onclick={deselect}>
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
             <g class="storage-log" data-testid="storage-log">
-                <text class="tl-title" x={f1(list_x)} y="150">{"writes: time, client, token"}</text>
+                <text class="tl-title" x={f1(list_x)} y="150">{ t("writes: time, client, token") }</text>
                 { for list }
             </g>
             <g class="timeline">
-                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{"grey: the service's lease · blue: the client believes it holds the lock"}</text>
+                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ t("grey: the service's lease · blue: the client believes it holds the lock") }</text>
                 { for rows }
                 <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 18.0)}>{"0"}</text>
                 <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 18.0)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
@@ -869,16 +872,16 @@ fn locks_metrics(sim: &Sim<LockNode>) -> Html {
     let m = measure_locks(sim);
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measurements"}</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                { metric("Mutual-exclusion violations", "exclusion", m.exclusion_violations.to_string(),
-                    format!("{} ({:.0} ms of overlap)", m.exclusion_violations, m.overlap_ms), m.exclusion_violations > 0) }
-                { metric("Stale writes accepted", "stale-accepted", m.stale_accepted.to_string(), m.stale_accepted.to_string(), m.stale_accepted > 0) }
-                { metric("Stale writes refused", "stale-refused", m.stale_rejected.to_string(), m.stale_rejected.to_string(), false) }
-                { metric("Late writes accepted", "late-accepted", m.late_accepted.to_string(), m.late_accepted.to_string(), false) }
-                { metric("Writes accepted", "writes-accepted", m.writes_accepted.to_string(), m.writes_accepted.to_string(), false) }
-                { metric("Grants", "grants", m.grants.to_string(), format!("{} ({} expired)", m.grants, m.expiries), false) }
-                { metric("Requests per grant", "acquires-per-grant", m.acquires_per_grant.map(|x| format!("{x:.3}")).unwrap_or_default(),
+                { metric(tr("Mutual-exclusion violations"), "exclusion", m.exclusion_violations.to_string(),
+                    trf("{} ({} ms of overlap)", &[&m.exclusion_violations, &format!("{:.0}", m.overlap_ms)]), m.exclusion_violations > 0) }
+                { metric(tr("Stale writes accepted"), "stale-accepted", m.stale_accepted.to_string(), m.stale_accepted.to_string(), m.stale_accepted > 0) }
+                { metric(tr("Stale writes refused"), "stale-refused", m.stale_rejected.to_string(), m.stale_rejected.to_string(), false) }
+                { metric(tr("Late writes accepted"), "late-accepted", m.late_accepted.to_string(), m.late_accepted.to_string(), false) }
+                { metric(tr("Writes accepted"), "writes-accepted", m.writes_accepted.to_string(), m.writes_accepted.to_string(), false) }
+                { metric(tr("Grants"), "grants", m.grants.to_string(), format!("{} ({} expired)", m.grants, m.expiries), false) }
+                { metric(tr("Requests per grant"), "acquires-per-grant", m.acquires_per_grant.map(|x| format!("{x:.3}")).unwrap_or_default(),
                     m.acquires_per_grant.map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into()), false) }
             </dl>
         </section>
@@ -919,7 +922,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         let extra = html! {
             <>
                 <text class="node-head centered" x={f1(at.x)} y={f1(at.y - 40.0)}>
-                    { format!("clock {:+} ms · to ship {unshipped}", s.skew_us / 1000) }
+                    { trf("clock {} ms · to ship {}", &[&format!("{:+}", s.skew_us / 1000), &unshipped]) }
                 </text>
                 { for rows }
             </>
@@ -943,7 +946,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group" aria-label="Active-active sites and their values" onclick={deselect}>
+        <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group" aria-label={tr("Active-active sites and their values")} onclick={deselect}>
             <text class="tl-title" x="10" y={f1(height - 10.0)}>
                 { match sites.first().map(|s| s.p.resolve) {
                     Some(Resolve::Crdt) => "key = the counter's total at that site",
@@ -954,7 +957,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
             </text>
             <text class={classes!("converged", (!converged).then_some("diverged"))} x="10" y="24"
                 data-testid="converged" data-converged={converged.to_string()}>
-                { if converged { "✔ every site agrees".to_string() } else { format!("✘ sites disagree on {} key(s)", m.divergent_keys) } }
+                { if converged { tr("✔ every site agrees").to_string() } else { trf("✘ sites disagree on {} key(s)", &[&m.divergent_keys]) } }
             </text>
             <g class="nodes">{ for site_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
@@ -966,16 +969,16 @@ fn aa_metrics(sim: &Sim<Site>) -> Html {
     let m = measure_active(sim);
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measurements"}</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                { metric("Newer writes lost (LWW)", "newer-lost", m.newer_lost.to_string(), m.newer_lost.to_string(), m.newer_lost > 0) }
-                { metric("Conflicts (siblings)", "conflicts", m.conflicts.to_string(),
-                    format!("{} ({} keys now)", m.conflicts, m.keys_with_siblings), false) }
-                { metric("Increments missing (counters)", "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
-                { metric("Keys the sites disagree on", "divergent", m.divergent_keys.to_string(), m.divergent_keys.to_string(), false) }
-                { metric("Converged after the heal", "convergence", m.convergence_ms.map(|x| format!("{x:.3}")).unwrap_or_default(),
+                { metric(tr("Newer writes lost (LWW)"), "newer-lost", m.newer_lost.to_string(), m.newer_lost.to_string(), m.newer_lost > 0) }
+                { metric(tr("Conflicts (siblings)"), "conflicts", m.conflicts.to_string(),
+                    trf("{} ({} keys now)", &[&m.conflicts, &m.keys_with_siblings]), false) }
+                { metric(tr("Increments missing (counters)"), "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
+                { metric(tr("Keys the sites disagree on"), "divergent", m.divergent_keys.to_string(), m.divergent_keys.to_string(), false) }
+                { metric(tr("Converged after the heal"), "convergence", m.convergence_ms.map(|x| format!("{x:.3}")).unwrap_or_default(),
                     m.convergence_ms.map(|x| format!("{x:.0} ms")).unwrap_or_else(|| "–".into()), false) }
-                { metric("Operations", "ops", m.ops.to_string(), m.ops.to_string(), false) }
+                { metric(tr("Operations"), "ops", m.ops.to_string(), m.ops.to_string(), false) }
             </dl>
         </section>
     }
@@ -986,62 +989,62 @@ fn render_settings<const S: u8>(s: &Scenario, sec: Section, dispatch: &Callback<
     let keys: Html = match sec {
         Section::Repl => html! {
             <>
-                { param_input(dispatch, "n", "replicas", s.nodes.to_string(), "replicas besides the first primary, 1–8") }
-                { set("c", "clients") }
-                { set("mode", "replication") }
-                { set("k", "acks k") }
-                { set("fallback", "semi-sync fallback ms") }
-                { set("wait", "shown to readers") }
-                { set("promote", "promotion") }
-                { set("fo", "failover") }
-                { set("witness", "witness") }
-                { set("fence", "fencing (epochs)") }
-                { set("lease", "lease ms") }
-                { set("drift", "clock drift %") }
-                { set("delay", "replication delay ms") }
-                { set("ttl", "re-ask primary ms") }
-                { set("rate", "ops/s per client") }
-                { set("reads", "reads %") }
-                { set("rfrom", "reads from") }
-                { set("keys", "keys") }
-                { set("hb", "heartbeat ms") }
-                { set("suspect", "suspect after ms") }
-                { set("down", "down after ms") }
-                { set("round", "promotion round ms") }
-                { set("cto", "client timeout ms") }
+                { param_input(dispatch, "n", tr("replicas"), s.nodes.to_string(), tr("replicas besides the first primary, 1–8")) }
+                { set("c", tr("clients")) }
+                { set("mode", tr("replication")) }
+                { set("k", tr("acks k")) }
+                { set("fallback", tr("semi-sync fallback ms")) }
+                { set("wait", tr("shown to readers")) }
+                { set("promote", tr("promotion")) }
+                { set("fo", tr("failover")) }
+                { set("witness", tr("witness")) }
+                { set("fence", tr("fencing (epochs)")) }
+                { set("lease", tr("lease ms")) }
+                { set("drift", tr("clock drift %")) }
+                { set("delay", tr("replication delay ms")) }
+                { set("ttl", tr("re-ask primary ms")) }
+                { set("rate", tr("ops/s per client")) }
+                { set("reads", tr("reads %")) }
+                { set("rfrom", tr("reads from")) }
+                { set("keys", tr("keys")) }
+                { set("hb", tr("heartbeat ms")) }
+                { set("suspect", tr("suspect after ms")) }
+                { set("down", tr("down after ms")) }
+                { set("round", tr("promotion round ms")) }
+                { set("cto", tr("client timeout ms")) }
             </>
         },
         Section::Locks => html! {
             <>
-                { set("lc", "clients") }
-                { set("lttl", "lease ms") }
-                { set("lwork", "work ms") }
-                { set("lthink", "think ms") }
-                { set("lfence", "fencing tokens") }
-                { set("lcheck", "check lease") }
-                { set("lfifo", "FIFO waiters") }
-                { set("ldelay", "lock-delay ms") }
-                { set("ldrift", "clock drift %") }
+                { set("lc", tr("clients")) }
+                { set("lttl", tr("lease ms")) }
+                { set("lwork", tr("work ms")) }
+                { set("lthink", tr("think ms")) }
+                { set("lfence", tr("fencing tokens")) }
+                { set("lcheck", tr("check lease")) }
+                { set("lfifo", tr("FIFO waiters")) }
+                { set("ldelay", tr("lock-delay ms")) }
+                { set("ldrift", tr("clock drift %")) }
             </>
         },
         Section::Active => html! {
             <>
-                { set("as", "sites") }
-                { set("ares", "resolution") }
-                { set("arate", "ops/s per site") }
-                { set("akeys", "keys") }
-                { set("askew", "clock skew ms") }
+                { set("as", tr("sites")) }
+                { set("ares", tr("resolution")) }
+                { set("arate", tr("ops/s per site")) }
+                { set("akeys", tr("keys")) }
+                { set("askew", tr("clock skew ms")) }
             </>
         },
     };
     html! {
         <section class="panel settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
                 { keys }
-                { param_input(dispatch, "lat", "latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
-                { param_input(dispatch, "loss", "loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
+                { param_input(dispatch, "lat", tr("latency ms"), s.net.latency.to_string(), tr("latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)")) }
+                { param_input(dispatch, "loss", tr("loss %"), fmt_pct(s.net.loss_ppm), tr("percentage of messages lost from time 0")) }
             </div>
         </section>
     }

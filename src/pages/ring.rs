@@ -8,6 +8,7 @@ use crate::components::lab::{
     lab_head, lesson_caption, param_input, setting, use_lab, LabProps, RunProps,
 };
 use crate::geometry::{f1, Pt};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::history::Run;
 use engine::ring::analysis::{compare_schemes, vnode_sweep, SchemeRow};
@@ -123,14 +124,14 @@ pub fn RingPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="group" aria-label="Hash ring" data-testid="ring">
+                    <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="group" aria-label={tr("Hash ring")} data-testid="ring">
                         <RingStatic ..static_props />
                         if let Some(f) = flights { { f } }
                         if let Some(k) = (*lookup).clone() { { render_walk(rl, &k) } }
                     </svg>
                     <form class="inline" onsubmit={on_lookup}>
-                        <label><span>{"Look up a key"}</span><crate::components::lab::Field node_ref={lookup_ref} testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size={14} /></label>
-                        <button type="submit" data-testid="lookup">{"Look up"}</button>
+                        <label><span>{ t("Look up a key") }</span><crate::components::lab::Field node_ref={lookup_ref} testid="lookup-input" value={(*lookup).clone().unwrap_or_else(|| "user:42".into())} size={14} /></label>
+                        <button type="submit" data-testid="lookup">{ t("Look up") }</button>
                         if let Some(k) = (*lookup).clone() { { render_walk_text(rl, &k) } }
                     </form>
                 </div>
@@ -258,13 +259,13 @@ pub fn RingStatic(props: &StaticProps) -> Html {
         html! {
             <g class={classes!("server-row", format!("st-{}", state.as_str()), (props.selected == Some(id)).then_some("selected"))}
                 data-node-id={id.to_string()} data-status={status} data-keys={keys.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ format!("{}: {}, {keys} keys, weight {}", engine::ring::node_name(id), state.as_str(), ring.weight(id)) }</title>
+                <title>{ trf("{}: {}, {} keys, weight {}", &[&engine::ring::node_name(id), &state.as_str(), &keys, &ring.weight(id)]) }</title>
                 <rect class="row-bg" x={f1(ROWS_X - 4.0)} y={f1(y)} width="336" height={f1(h - 1.0)} />
                 <rect x={f1(ROWS_X)} y={f1(y + 2.0)} width="10" height={f1((h - 5.0).max(2.0))} style={paint("fill", id)} />
                 <rect class="bar" x={f1(ROWS_X + 14.0 + label_w)} y={f1(y + 3.0)} width={f1(w)} height={f1((h - 7.0).max(2.0))} style={paint("fill", id)} />
                 if h >= font {
                     <text class="row-label" x={f1(ROWS_X + 14.0)} y={f1(y + h * 0.5 + 0.35 * font)}>{ engine::ring::node_name(id) }</text>
-                    <text class="row-count" x={f1(ROWS_X + 18.0 + label_w + w)} y={f1(y + h * 0.5 + 0.35 * font)}>{ if state == NodeState::Failed { format!("{keys} · FAILED") } else { keys.to_string() } }</text>
+                    <text class="row-count" x={f1(ROWS_X + 18.0 + label_w + w)} y={f1(y + h * 0.5 + 0.35 * font)}>{ if state == NodeState::Failed { trf("{} · FAILED", &[&keys]) } else { keys.to_string() } }</text>
                 }
             </g>
         }
@@ -276,7 +277,7 @@ pub fn RingStatic(props: &StaticProps) -> Html {
             <g class="ticks">{ ticks.unwrap_or_default() }</g>
             <g class="keys">{ for dots }</g>
             <text class="ring-caption" x={f1(C.x)} y={f1(C.y)}>{ format!("{} keys", n_keys) }</text>
-            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 1.2 * (12.5 * props.scale).max(18.0))}>{ format!("{} tokens · {}", tokens.len(), rl.params().scheme) }</text>
+            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 1.2 * (12.5 * props.scale).max(18.0))}>{ trf("{} tokens · {}", &[&tokens.len(), &rl.params().scheme]) }</text>
             <g class="servers">{ for server_rows }</g>
         </g>
     }
@@ -313,7 +314,7 @@ fn render_flights(rl: &RingLab, rows: &[NodeId], frac: f64, scale: f64) -> Html 
     html! {
         <g class="flights" data-testid="flights">
             { for dots }
-            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 2.5 * (12.5 * scale).max(18.0))}>{ format!("{} keys moving ({:.1}%)", m.moved(), m.moved_pct()) }</text>
+            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 2.5 * (12.5 * scale).max(18.0))}>{ trf("{} keys moving ({}%)", &[&m.moved(), &format!("{:.1}", m.moved_pct())]) }</text>
         </g>
     }
 }
@@ -379,10 +380,10 @@ fn render_walk_text(rl: &RingLab, key: &str) -> Html {
         .collect();
     html! {
         <span class="walk-text" data-testid="walk-result" data-owner={walk.replicas.first().map(|&r| engine::ring::node_name(r)).unwrap_or_default()}>
-            { format!("{} → {:.2}° → owner {}{}{}", rl.params().hash.as_str(), 360.0 * engine::ring::ring::position_turn(pos),
-                names.first().cloned().unwrap_or("none".into()),
-                if names.len() > 1 { format!(", replicas {}", names[1..].join(", ")) } else { String::new() },
-                if failed.is_empty() { String::new() } else { format!(" (skipped failed {})", failed.join(", ")) }) }
+            { trf("{} → {}° → owner {}{}{}", &[&rl.params().hash.as_str(), &format!("{:.2}", 360.0 * engine::ring::ring::position_turn(pos)),
+                &names.first().cloned().unwrap_or(tr("none").into()),
+                &if names.len() > 1 { trf(", replicas {}", &[&names[1..].join(", ")]) } else { String::new() },
+                &if failed.is_empty() { String::new() } else { trf(" (skipped failed {})", &[&failed.join(", ")]) }]) }
         </span>
     }
 }
@@ -430,27 +431,27 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
         let w = ring.weight(id);
         html! {
             <div class="node-actions" data-testid="node-actions">
-                <h3>{ format!("{name} — {}, weight {w}", state.as_str()) }</h3>
+                <h3>{ trf("{} — {}, weight {}", &[&name, &state.as_str(), &w]) }</h3>
                 <div class="actions">
-                    { op_button(dispatch, "action-fail", "Fail (stays on the ring)".into(), format!("fail:{name}"), (state != NodeState::Up).then(|| "only a node that is up can fail".into())) }
-                    { op_button(dispatch, "action-recover", "Recover".into(), format!("recover:{name}"), (state != NodeState::Failed).then(|| "only a failed node can recover".into())) }
-                    { op_button(dispatch, "action-remove", "Remove (decommission)".into(), format!("remove:{name}"), None) }
-                    { op_button(dispatch, "action-weight-up", "Weight +1".into(), format!("weight:{name}:{}", w + 1), (w >= engine::ring::MAX_WEIGHT).then(|| format!("the weight is at its maximum ({})", engine::ring::MAX_WEIGHT))) }
-                    { op_button(dispatch, "action-weight-down", "Weight −1".into(), format!("weight:{name}:{}", w.saturating_sub(1)), (w <= 1).then(|| "the weight is at its minimum (1)".into())) }
+                    { op_button(dispatch, "action-fail", tr("Fail (stays on the ring)").into(), format!("fail:{name}"), (state != NodeState::Up).then(|| "only a node that is up can fail".into())) }
+                    { op_button(dispatch, "action-recover", tr("Recover").into(), format!("recover:{name}"), (state != NodeState::Failed).then(|| tr("only a failed node can recover").into())) }
+                    { op_button(dispatch, "action-remove", tr("Remove (decommission)").into(), format!("remove:{name}"), None) }
+                    { op_button(dispatch, "action-weight-up", tr("Weight +1").into(), format!("weight:{name}:{}", w + 1), (w >= engine::ring::MAX_WEIGHT).then(|| trf("the weight is at its maximum ({})", &[&engine::ring::MAX_WEIGHT]))) }
+                    { op_button(dispatch, "action-weight-down", tr("Weight −1").into(), format!("weight:{name}:{}", w.saturating_sub(1)), (w <= 1).then(|| tr("the weight is at its minimum (1)").into())) }
                 </div>
             </div>
         }
     });
     html! {
         <section class="panel">
-            <h2>{"Operations"}</h2>
-            <p class="muted">{"Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it."}</p>
+            <h2>{ t("Operations") }</h2>
+            <p class="muted">{ t("Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it.") }</p>
             <div class="actions">
-                { op_button(dispatch, "action-add", fresh.map(|f| format!("Add node {}", engine::ring::node_name(f))).unwrap_or("Add node".into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
+                { op_button(dispatch, "action-add", fresh.map(|f| trf("Add node {}", &[&engine::ring::node_name(f)])).unwrap_or(tr("Add node").into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
             </div>
             <form class="inline" onsubmit={on_vnodes}>
-                <label><span>{"Virtual nodes per node"}</span><crate::components::lab::Field testid="op-vnodes" node_ref={vnodes_ref} value={ring.vnodes().to_string()} size={5} /></label>
-                <button type="submit" data-testid="op-vnodes-apply">{"Change"}</button>
+                <label><span>{ t("Virtual nodes per node") }</span><crate::components::lab::Field testid="op-vnodes" node_ref={vnodes_ref} value={ring.vnodes().to_string()} size={5} /></label>
+                <button type="submit" data-testid="op-vnodes-apply">{ t("Change") }</button>
             </form>
             { node_actions.unwrap_or_default() }
         </section>
@@ -470,7 +471,7 @@ fn render_stats(rl: &RingLab) -> Html {
         let x = 30.0 + bw * k as f64;
         html! {
             <g>
-                <title>{ format!("{}: {} keys ({:.2}%)", engine::ring::node_name(l.node), l.keys, l.share_pct) }</title>
+                <title>{ trf("{}: {} keys ({}%)", &[&engine::ring::node_name(l.node), &l.keys, &format!("{:.2}", l.share_pct)]) }</title>
                 <rect x={f1(x)} y={f1(y(l.keys as f64))} width={f1((bw - 1.0).max(0.5))} height={f1(h - 20.0 - y(l.keys as f64))} style={paint("fill", l.node)} />
                 if n <= 24.0 { <text class="tick" x={f1(x + bw / 2.0)} y={f1(h - 6.0)}>{ engine::ring::node_name(l.node) }</text> }
             </g>
@@ -479,23 +480,23 @@ fn render_stats(rl: &RingLab) -> Html {
     let pct = |v: f64| format!("{v:.2}");
     html! {
         <section class="panel stats" data-testid="stats">
-            <h2>{"Load per node"}</h2>
+            <h2>{ t("Load per node") }</h2>
             <svg viewBox={format!("0 0 {w} {h}")} class="bars">
                 { for bars }
                 <rect class="sd-band" x="30" y={f1(y(s.mean + s.stddev))} width={f1(w - 40.0)} height={f1((y(s.mean - s.stddev) - y(s.mean + s.stddev)).max(0.0))} />
                 <line class="mean" x1="30" x2={f1(w - 10.0)} y1={f1(y(s.mean))} y2={f1(y(s.mean))} />
-                <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{"mean ± σ"}</text>
+                <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{ t("mean ± σ") }</text>
             </svg>
             <dl>
-                <dt>{"mean"}</dt><dd data-testid="stat-mean">{ format!("{:.1} keys", s.mean) }</dd>
-                <dt>{"std deviation"}</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ format!(" keys ({:.2}% of the mean)", 100.0 * s.cv) }</dd>
-                <dt>{"coefficient of variation"}</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
-                <dt>{"max / mean"}</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
-                <dt>{"expected σ/mean"}</dt><dd>{ format!("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), s.nodes, rl.ring().vnodes()) }</dd>
-                <dt>{"last operation"}</dt>
+                <dt>{ t("mean") }</dt><dd data-testid="stat-mean">{ trf("{} keys", &[&format!("{:.1}", s.mean)]) }</dd>
+                <dt>{ t("std deviation") }</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ trf(" keys ({}% of the mean)", &[&format!("{:.2}", 100.0 * s.cv)]) }</dd>
+                <dt>{ t("coefficient of variation") }</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
+                <dt>{ t("max / mean") }</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
+                <dt>{ t("expected σ/mean") }</dt><dd>{ trf("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", &[&pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), &s.nodes, &rl.ring().vnodes()]) }</dd>
+                <dt>{ t("last operation") }</dt>
                 <dd>
                     <span data-testid="stat-moved" data-value={moved.map(|m| m.moved().to_string()).unwrap_or_default()}>{ moved.map(|m| m.moved().to_string()).unwrap_or("–".into()) }</span>
-                    { moved.map(|m| format!(" keys moved ({:.2}%; the ideal share is {:.2}%) by {}", m.moved_pct(), m.ideal_pct, m.op.map(|o| o.to_string()).unwrap_or_default())).unwrap_or_default() }
+                    { moved.map(|m| trf(" keys moved ({}%; the ideal share is {}%) by {}", &[&format!("{:.2}", m.moved_pct()), &format!("{:.2}", m.ideal_pct), &m.op.map(|o| o.to_string()).unwrap_or_default()])).unwrap_or_default() }
                 </dd>
             </dl>
         </section>
@@ -536,15 +537,15 @@ fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>, playing:
         html! {
             <li class={classes!("event", "chip", done.then_some("done"))} data-testid={if done { "event" } else { "pending-op" }} data-step={(k + 1).to_string()}>
                 <code>{ format!("{} ms: {text}", fmt_ms(f.at.0)) }</code>
-                <button class="x" title="Remove this operation (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button>
+                <button class="x" title={tr("Remove this operation (the run replays without it)")} aria-label={tr("Remove")} {onclick}>{"✕"}</button>
             </li>
         }
     });
     html! {
         <section class="panel ops">
-            <h2>{"Operation timeline"}<span class="muted">{ format!(" — {applied} of {} applied", s.faults.len()) }</span></h2>
+            <h2>{ t("Operation timeline") }<span class="muted">{ trf(" — {} of {} applied", &[&applied, &s.faults.len()]) }</span></h2>
             if s.faults.is_empty() {
-                <p class="muted">{"No operations yet: add, remove or fail a node."}</p>
+                <p class="muted">{ t("No operations yet: add, remove or fail a node.") }</p>
             }
             <ol class="fault-list event-log" data-testid="event-log">{ for items }</ol>
             { announcer(&said, playing) }
@@ -567,21 +568,21 @@ fn scheme_select(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     let param = match current {
         Scheme::Maglev { m } => Some((
             "maglev",
-            "Maglev table size",
+            tr("Maglev table size"),
             m.to_string(),
-            "a prime, 7–1000003 (65537 by default)",
+            tr("a prime, 7–1000003 (65537 by default)"),
         )),
         Scheme::Bounded { c_pct } => Some((
             "bounded",
-            "load bound c × 100",
+            tr("load bound c × 100"),
             c_pct.to_string(),
-            "capacity = c × mean load; 100–1000 (125 by default)",
+            tr("capacity = c × mean load; 100–1000 (125 by default)"),
         )),
         _ => None,
     };
     html! {
         <>
-            <label title="how keys are assigned to nodes (all compared on the same keys in “Compare schemes”)"><span>{"scheme"}</span>
+            <label title={tr("how keys are assigned to nodes (all compared on the same keys in “Compare schemes”)")}><span>{ t("scheme") }</span>
                 <select data-testid="param-scheme" {onchange}>
                     { for Scheme::ALL.iter().map(|sc| html! {
                         <option value={sc.to_string()} selected={sc.as_str() == current.as_str()}>{ sc.title() }</option>
@@ -599,15 +600,15 @@ fn scheme_select(s: &Scenario, dispatch: &Callback<Action>) -> Html {
 fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     html! {
         <section class="panel settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the operations on the new ring."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the operations on the new ring.") }</p>
             <div class="form">
-                { param_input(dispatch, "n", "nodes", s.nodes.to_string(), "initial nodes n0…, 1–1000") }
-                { setting::<HashRingLab>(s, dispatch, "vn", "vnodes per node") }
-                { setting::<HashRingLab>(s, dispatch, "hash", "hash function") }
-                { setting::<HashRingLab>(s, dispatch, "r", "replicas") }
+                { param_input(dispatch, "n", tr("nodes"), s.nodes.to_string(), tr("initial nodes n0…, 1–1000")) }
+                { setting::<HashRingLab>(s, dispatch, "vn", tr("vnodes per node")) }
+                { setting::<HashRingLab>(s, dispatch, "hash", tr("hash function")) }
+                { setting::<HashRingLab>(s, dispatch, "r", tr("replicas")) }
                 { scheme_select(s, dispatch) }
-                { setting::<HashRingLab>(s, dispatch, "keys", "keys") }
+                { setting::<HashRingLab>(s, dispatch, "keys", tr("keys")) }
             </div>
         </section>
     }
@@ -629,12 +630,12 @@ pub fn Compare(props: &RunProps<RingRun>) -> Html {
     let current = (*rows).clone().filter(|(s, _)| *s == props.steps);
     html! {
         <section class="panel compare" data-testid="compare">
-            <h2>{"Compare schemes"}</h2>
-            <p class="muted">{"The same keys, the same nodes and the same last operation under every scheme."}</p>
-            <button data-testid="compare-run" {onclick}>{"Compare all schemes"}</button>
+            <h2>{ t("Compare schemes") }</h2>
+            <p class="muted">{ t("The same keys, the same nodes and the same last operation under every scheme.") }</p>
+            <button data-testid="compare-run" {onclick}>{ t("Compare all schemes") }</button>
             if let Some((_, rows)) = current {
                 <table>
-                    <thead><tr><th>{"scheme"}</th><th>{"σ / mean"}</th><th>{"max / mean"}</th><th>{"moved by last op"}</th></tr></thead>
+                    <thead><tr><th>{ t("scheme") }</th><th>{ t("σ / mean") }</th><th>{ t("max / mean") }</th><th>{ t("moved by last op") }</th></tr></thead>
                     <tbody>
                         { for rows.iter().map(|r| html! {
                             <tr data-testid={format!("compare-{}", r.scheme)} data-moved={r.moved_pct.map(|m| format!("{m:.4}")).unwrap_or_default()}>

@@ -11,6 +11,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
+use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
 use engine::heartbeat::swim_metrics::{group_view, measure, sweep_one, SweepRow, SWEEP_SIZES};
@@ -184,7 +185,7 @@ fn render_svg(
             .then(|| placer.place(&label_spots(at, dir, 7.0, chars, font), chars, font, bounds))
             .flatten();
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
-        let title = format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, m.msg, if m.lost { " (will be lost)" } else { "" });
+        let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
         html! {
             <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
@@ -210,14 +211,18 @@ fn render_svg(
         let slow = node.slow.as_us() > 0;
         let whose = match viewer {
             Some(v) if !is_sel => format!("member {} believes it {}", v.me, st.as_str()),
-            Some(_) => "the selected member".to_string(),
-            None => format!("most members believe it {}", st.as_str()),
+            Some(_) => tr("the selected member").to_string(),
+            None => trf("most members believe it {}", &[&st.as_str()]),
         };
-        let aria = format!(
-            "Member {i}: {whose}{}{}, incarnation {}",
-            if up { "" } else { "; actually crashed" },
-            if slow { "; slow" } else { "" },
-            node.inc
+        let aria = trf(
+            "Member {}: {}{}{}, incarnation {}",
+            &[
+                &i,
+                &whose,
+                &if up { "" } else { tr("; actually crashed") },
+                &if slow { tr("; slow") } else { "" },
+                &node.inc,
+            ],
         );
         // The incarnation the viewer heard (its own for the viewer itself).
         let inc = viewer.map(|v| if v.me == i { v.inc } else { v.view[i].inc });
@@ -257,14 +262,14 @@ fn render_svg(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     let caption = match viewer {
-        Some(v) => format!(
+        Some(v) => trf(
             "Member {}'s view (incarnation {}, local health {})",
-            v.me, v.inc, v.lhm
+            &[&v.me, &v.inc, &v.lhm],
         ),
-        None => "What most members believe".to_string(),
+        None => tr("What most members believe").to_string(),
     };
     html! {
-        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="SWIM members" data-testid="cluster"
+        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("SWIM members")} data-testid="cluster"
             data-viewer={selected.map(|s| s.to_string()).unwrap_or_default()} onclick={deselect}>
             <text class="view-caption" x="6" y="20">{ caption }</text>
             <g class="links">{ cuts }</g>
@@ -277,15 +282,15 @@ fn render_svg(
 fn render_legend(selected: Option<NodeId>) -> Html {
     html! {
         <p class="legend">
-            <span class="key ping">{"● ping"}</span>
-            <span class="key ack">{"● ack"}</span>
-            <span class="key ping-req">{"● ping-req"}</span>
-            <span class="key gossip">{"● gossip / sync"}</span>
-            <span class="key lost">{"○ will be lost"}</span>
+            <span class="key ping">{ t("● ping") }</span>
+            <span class="key ack">{ t("● ack") }</span>
+            <span class="key ping-req">{ t("● ping-req") }</span>
+            <span class="key gossip">{ t("● gossip / sync") }</span>
+            <span class="key lost">{ t("○ will be lost") }</span>
             <span class="key">{ if selected.is_some() {
-                "Colours: the selected member's view, iN the incarnation it heard. Click empty space for the group's view."
+                tr("Colours: the selected member's view, iN the incarnation it heard. Click empty space for the group's view.")
             } else {
-                "Colours: what most members believe. ✗ actually crashed; a purple ring: slow; gossip dots are unlabelled. Click a member for its own view."
+                tr("Colours: what most members believe. ✗ actually crashed; a purple ring: slow; gossip dots are unlabelled. Click a member for its own view.")
             } }</span>
         </p>
     }
@@ -297,7 +302,7 @@ fn render_selected(
     dispatch: &Callback<Action>,
 ) -> Html {
     let Some(i) = selected else {
-        return html! { <section class="panel"><h2>{"Member"}</h2><p class="muted">{"Click a member to see its membership view and to crash, isolate or slow it."}</p></section> };
+        return html! { <section class="panel"><h2>{ t("Member") }</h2><p class="muted">{ t("Click a member to see its membership view and to crash, isolate or slow it.") }</p></section> };
     };
     let node = &sim.nodes()[i];
     let up = sim.is_up(i);
@@ -306,28 +311,28 @@ fn render_selected(
     let rows = node.view.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, v)| {
         html! {
             <li class={classes!("view-row", format!("st-{}", status_word(v.state)))} data-member={j.to_string()} data-state={v.state.as_str()}>
-                { format!("{j}: {} (incarnation {}){}", v.state.as_str(), v.inc, if sim.is_up(j) { "" } else { " — actually crashed" }) }
+                { trf("{}: {} (incarnation {}){}", &[&j, &v.state.as_str(), &v.inc, &if sim.is_up(j) { "" } else { tr(" — actually crashed") }]) }
             </li>
         }
     });
     html! {
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ format!("Member {i}") }</h2>
+            <h2>{ trf("Member {}", &[&i]) }</h2>
             <div class="actions" data-testid="node-actions">
-                { action_button(dispatch, "action-crash", "Crash", Action::Inject(Fault::Crash(i)), up) }
-                { action_button(dispatch, "action-restart", "Restart", Action::Inject(Fault::Restart(i)), !up) }
-                { action_button(dispatch, "action-isolate", "Isolate", Action::Inject(Fault::Isolate(i)), true) }
-                { action_button(dispatch, "action-slow", &format!("Make slow ({SLOW_MS} ms)"), cmd(SLOW_MS), up && !slow) }
-                { action_button(dispatch, "action-well", "Make well", cmd(0), up && slow) }
+                { action_button(dispatch, "action-crash", tr("Crash"), Action::Inject(Fault::Crash(i)), up) }
+                { action_button(dispatch, "action-restart", tr("Restart"), Action::Inject(Fault::Restart(i)), !up) }
+                { action_button(dispatch, "action-isolate", tr("Isolate"), Action::Inject(Fault::Isolate(i)), true) }
+                { action_button(dispatch, "action-slow", &trf("Make slow ({} ms)", &[&SLOW_MS]), cmd(SLOW_MS), up && !slow) }
+                { action_button(dispatch, "action-well", tr("Make well"), cmd(0), up && slow) }
             </div>
             <dl>
-                <dt>{"Actually running"}</dt><dd>{ if up { "yes" } else { "no — crashed (its view is frozen)" } }</dd>
-                <dt>{"Incarnation"}</dt><dd data-testid="sel-incarnation">{ node.inc }</dd>
-                <dt>{"Local health"}</dt><dd data-testid="sel-lhm">{ format!("{} (timeouts ×{})", node.lhm, node.lhm + 1) }</dd>
-                <dt>{"Slow"}</dt><dd>{ if slow { format!("handles messages {} late", node.slow) } else { "no".into() } }</dd>
-                <dt>{"Updates to gossip"}</dt><dd>{ node.pending_updates() }</dd>
+                <dt>{ t("Actually running") }</dt><dd>{ if up { tr("yes") } else { tr("no — crashed (its view is frozen)") } }</dd>
+                <dt>{ t("Incarnation") }</dt><dd data-testid="sel-incarnation">{ node.inc }</dd>
+                <dt>{ t("Local health") }</dt><dd data-testid="sel-lhm">{ format!("{} (timeouts ×{})", node.lhm, node.lhm + 1) }</dd>
+                <dt>{ t("Slow") }</dt><dd>{ if slow { format!("handles messages {} late", node.slow) } else { "no".into() } }</dd>
+                <dt>{ t("Updates to gossip") }</dt><dd>{ node.pending_updates() }</dd>
             </dl>
-            <h3>{"Its view"}</h3>
+            <h3>{ t("Its view") }</h3>
             <ul class="member-view" data-testid="member-view">{ for rows }</ul>
         </section>
     }
@@ -346,25 +351,25 @@ fn render_metrics(sim: &Sim<SwimNode>) -> Html {
     let (dis, dis_v) = opt_ms(m.dissemination_ms);
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"Measurements"}</h2>
+            <h2>{ t("Measurements") }</h2>
             <dl>
-                <dt title="crash → the first member declares it dead (mean over crashes)">{"First detection"}</dt>
+                <dt title={tr("crash → the first member declares it dead (mean over crashes)")}>{ t("First detection") }</dt>
                 <dd data-testid="metric-detection" data-value={det_v}>{ det }</dd>
-                <dt title="crash → the last surviving member declares it dead (mean)">{"Full dissemination"}</dt>
+                <dt title={tr("crash → the last surviving member declares it dead (mean)")}>{ t("Full dissemination") }</dt>
                 <dd data-testid="metric-dissemination" data-value={dis_v}>{ dis }</dd>
-                <dt title="a running member declared dead, by anyone">{"False positives"}</dt>
+                <dt title={tr("a running member declared dead, by anyone")}>{ t("False positives") }</dt>
                 <dd data-testid="metric-false-positives" data-value={m.false_positives.to_string()} data-healthy={m.false_positives_healthy.to_string()}>
-                    { format!("{} ({} of healthy members)", m.false_positives, m.false_positives_healthy) }
+                    { trf("{} ({} of healthy members)", &[&m.false_positives, &m.false_positives_healthy]) }
                 </dd>
-                <dt title="a running member suspected, by anyone">{"False suspicions"}</dt>
+                <dt title={tr("a running member suspected, by anyone")}>{ t("False suspicions") }</dt>
                 <dd data-testid="metric-false-suspicions" data-value={m.false_suspicions.to_string()}>{ m.false_suspicions }</dd>
-                <dt>{"Messages / member / s"}</dt>
+                <dt>{ t("Messages / member / s") }</dt>
                 <dd data-testid="metric-msgs-per-member" data-value={format!("{:.3}", m.messages_per_member_per_s)}>{ format!("{:.1}", m.messages_per_member_per_s) }</dd>
-                <dt>{"Highest local health"}</dt><dd>{ m.max_lhm }</dd>
+                <dt>{ t("Highest local health") }</dt><dd>{ m.max_lhm }</dd>
             </dl>
             if !m.crashes.is_empty() {
                 <table class="crashes">
-                    <thead><tr><th>{"crash"}</th><th>{"suspected"}</th><th>{"dead"}</th><th>{"everyone"}</th></tr></thead>
+                    <thead><tr><th>{ t("crash") }</th><th>{ t("suspected") }</th><th>{ t("dead") }</th><th>{ t("everyone") }</th></tr></thead>
                     <tbody>
                         { for m.crashes.iter().map(|c| html! {
                             <tr>
@@ -385,26 +390,26 @@ fn render_settings(s: &Scenario, dispatch: &Callback<Action>) -> Html {
     let st = |key, label| setting::<SwimLab>(s, dispatch, key, label);
     html! {
         <section class="panel settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time.") }</p>
             <div class="form">
-                { param_input(dispatch, "n", "members", s.nodes.to_string(), "number of members, 2–200") }
-                { param_input(dispatch, "lat", "start latency ms", s.net.latency.to_string(), "latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)") }
-                { param_input(dispatch, "loss", "start loss %", fmt_pct(s.net.loss_ppm), "percentage of messages lost from time 0") }
-                { st("tp", "period T′ ms") }
-                { st("pto", "probe timeout ms") }
-                { st("k", "indirect probes k") }
-                { st("smult", "suspicion ×") }
-                { st("smax", "max suspicion ×") }
-                { st("rmult", "retransmit λ") }
-                { st("piggy", "updates / message") }
-                { st("gint", "gossip interval ms") }
-                { st("gn", "gossip fan-out") }
-                { st("sync", "anti-entropy ms") }
-                { st("amax", "health ceiling") }
-                { st("lhm", "Lifeguard: local health") }
-                { st("dyn", "Lifeguard: dynamic suspicion") }
-                { st("buddy", "Lifeguard: buddy system") }
+                { param_input(dispatch, "n", tr("members"), s.nodes.to_string(), tr("number of members, 2–200")) }
+                { param_input(dispatch, "lat", tr("start latency ms"), s.net.latency.to_string(), tr("latency at time 0: 12 (constant), 10-15 (uniform), exp:10-60 (long tail)")) }
+                { param_input(dispatch, "loss", tr("start loss %"), fmt_pct(s.net.loss_ppm), tr("percentage of messages lost from time 0")) }
+                { st("tp", tr("period T′ ms")) }
+                { st("pto", tr("probe timeout ms")) }
+                { st("k", tr("indirect probes k")) }
+                { st("smult", tr("suspicion ×")) }
+                { st("smax", tr("max suspicion ×")) }
+                { st("rmult", tr("retransmit λ")) }
+                { st("piggy", tr("updates / message")) }
+                { st("gint", tr("gossip interval ms")) }
+                { st("gn", tr("gossip fan-out")) }
+                { st("sync", tr("anti-entropy ms")) }
+                { st("amax", tr("health ceiling")) }
+                { st("lhm", tr("Lifeguard: local health")) }
+                { st("dyn", tr("Lifeguard: dynamic suspicion")) }
+                { st("buddy", tr("Lifeguard: buddy system")) }
             </div>
         </section>
     }

@@ -14,6 +14,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, Pt};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::health::Health;
 use engine::raft::Role;
@@ -201,8 +202,8 @@ pub fn SystemPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_system(sim, &p, front, selected, followed.as_ref(), dispatch, sc.aspect) }
                     <p class="legend">
-                        <span class="key">{"L leader · F follower · C candidate"}</span>
-                        <span>{"Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request."}</span>
+                        <span class="key">{ t("L leader · F follower · C candidate") }</span>
+                        <span>{ t("Click a machine to crash or restart it (with every process on it). The highlighted path is the latest answered request.") }</span>
                     </p>
                 </div>
                 <div class="side">
@@ -366,7 +367,7 @@ fn render_system(
     html! {
         <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
-            aria-label="The balancer, and machines in zones holding app replicas and shard members">
+            aria-label={tr("The balancer, and machines in zones holding app replicas and shard members")}>
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
                 <rect x={f1(lb.x - half)} y={f1(lb.y - 1.2 * F)} width={f1(2.0 * half)} height={f1(2.4 * F)} rx="8" />
@@ -397,15 +398,15 @@ fn render_actions(
     let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
     html! {
         <section class="panel actions" data-testid="actions">
-            <h2>{ format!("Break it (m{m}, zone {z})") }</h2>
+            <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <div class="buttons">
-                { action_button(dispatch, "crash-machine", &format!("Crash m{m}"), cmd(format!("crash-m:{m}")), alive) }
-                { action_button(dispatch, "restart-machine", &format!("Restart m{m}"), cmd(format!("restart-m:{m}")), !alive) }
-                { action_button(dispatch, "isolate-machine", &format!("Cut m{m} off"), cmd(format!("isolate-m:{m}")), alive) }
-                { action_button(dispatch, "zone-down", &format!("Fail zone {z}"), cmd(format!("zone-down:{z}")), zone_up) }
-                { action_button(dispatch, "zone-up", &format!("Restore zone {z}"), cmd(format!("zone-up:{z}")), zone_down) }
-                { action_button(dispatch, "zone-split", &format!("Cut zone {z} off"), cmd(format!("zone-split:{z}")), true) }
-                { action_button(dispatch, "heal", "Heal the network", Action::Inject(Fault::Heal), true) }
+                { action_button(dispatch, "crash-machine", &trf("Crash m{}", &[&m]), cmd(format!("crash-m:{m}")), alive) }
+                { action_button(dispatch, "restart-machine", &trf("Restart m{}", &[&m]), cmd(format!("restart-m:{m}")), !alive) }
+                { action_button(dispatch, "isolate-machine", &trf("Cut m{} off", &[&m]), cmd(format!("isolate-m:{m}")), alive) }
+                { action_button(dispatch, "zone-down", &trf("Fail zone {}", &[&z]), cmd(format!("zone-down:{z}")), zone_up) }
+                { action_button(dispatch, "zone-up", &trf("Restore zone {}", &[&z]), cmd(format!("zone-up:{z}")), zone_down) }
+                { action_button(dispatch, "zone-split", &trf("Cut zone {} off", &[&z]), cmd(format!("zone-split:{z}")), true) }
+                { action_button(dispatch, "heal", tr("Heal the network"), Action::Inject(Fault::Heal), true) }
             </div>
         </section>
     }
@@ -434,49 +435,49 @@ fn render_metrics(m: &SystemMetrics) -> Html {
     // (label, shown, test id, data-value): one row each.
     let rows: [(String, String, &str, f64); 11] = [
         (
-            "success rate".into(),
+            tr("success rate").into(),
             opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"),
             "success",
             m.success_pct.unwrap_or(100.0),
         ),
         (
-            "answered / failed".into(),
+            tr("answered / failed").into(),
             format!("{} / {}", m.ok, m.failed),
             "failed",
             m.failed as f64,
         ),
         (
-            "latency p50 / p99".into(),
+            tr("latency p50 / p99").into(),
             format!("{} / {}", opt(m.p50_ms, " ms"), opt(m.p99_ms, " ms")),
             "p99",
             m.p99_ms.unwrap_or(0.0),
         ),
         (
-            "timeouts · retries".into(),
+            tr("timeouts · retries").into(),
             format!("{} · {}", m.timeouts, m.retries),
             "timeouts",
             m.timeouts as f64,
         ),
         (
-            "availability measured / formula".into(),
+            tr("availability measured / formula").into(),
             format!("{} / {:.3} %", opt(m.availability_pct, " %"), m.formula_pct),
             "availability",
             m.availability_pct.unwrap_or(100.0),
         ),
         (
-            "balancer ejected a crashed app after".into(),
+            tr("balancer ejected a crashed app after").into(),
             list(&m.lb_ejection_ms),
             "ejection",
             most(&m.lb_ejection_ms),
         ),
         (
-            "new shard leader after".into(),
+            tr("new shard leader after").into(),
             list(&m.reelection_ms),
             "reelection",
             most(&m.reelection_ms),
         ),
         (
-            "where the time went (mean ms)".into(),
+            tr("where the time went (mean ms)").into(),
             format!(
                 "retries {:.1} · lb↔app {:.1} · app↔shard {:.1} · leader {:.1}",
                 m.split.client_retries_ms,
@@ -488,29 +489,29 @@ fn render_metrics(m: &SystemMetrics) -> Html {
             m.split.leader_ms,
         ),
         (
-            "reads: lease or at once · ReadIndex · refused".into(),
+            tr("reads: lease or at once · ReadIndex · refused").into(),
             format!("{} · {} · {}", m.reads[0], m.reads[1], m.reads[2]),
             "reads",
             m.reads[1] as f64,
         ),
         (
-            "Raft invariants".into(),
+            tr("Raft invariants").into(),
             m.first_violation
                 .clone()
-                .unwrap_or_else(|| "hold in every shard".into()),
+                .unwrap_or_else(|| tr("hold in every shard").into()),
             "raft",
             m.raft_violations as f64,
         ),
         (
-            format!("linearizability ({} responses checked)", m.checked),
-            format!("{} anomalies · {anomaly}", m.anomalies),
+            trf("linearizability ({} responses checked)", &[&m.checked]),
+            trf("{} anomalies · {}", &[&m.anomalies, &anomaly]),
             "anomalies",
             m.anomalies as f64,
         ),
     ];
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{"What the clients saw"}</h2>
+            <h2>{ t("What the clients saw") }</h2>
             <table>
                 { for rows.into_iter().map(|(k, v, id, value)| html! {
                     <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k }</th><td>{ v }</td></tr>
@@ -523,7 +524,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
 /// The followed request, hop by hop, with where its time went.
 fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     let Some(d) = d else {
-        return html! { <section class="panel hops" data-testid="hops"><h2>{"Follow a request"}</h2><p class="muted">{"No request answered yet."}</p></section> };
+        return html! { <section class="panel hops" data-testid="hops"><h2>{ t("Follow a request") }</h2><p class="muted">{ t("No request answered yet.") }</p></section> };
     };
     let ms = |us: u64| us as f64 / 1000.0;
     let t0 = d.invoked.as_us();
@@ -663,62 +664,62 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     let (s, dispatch) = (&props.scenario, &props.dispatch);
     const GROUPS: [(&str, &[(&str, &str)]); 4] = [
         (
-            "Machines and placement",
+            tk("Machines and placement"),
             &[
-                ("zones", "zones"),
-                ("apps", "app replicas"),
-                ("shards", "shards"),
-                ("rf", "members per shard"),
-                ("spread", "spread across zones"),
-                ("vn", "vnodes per shard"),
+                ("zones", tk("zones")),
+                ("apps", tk("app replicas")),
+                ("shards", tk("shards")),
+                ("rf", tk("members per shard")),
+                ("spread", tk("spread across zones")),
+                ("vn", tk("vnodes per shard")),
             ],
         ),
         (
-            "Clients and balancer",
+            tk("Clients and balancer"),
             &[
-                ("rps", "req/s"),
-                ("keys", "keys"),
-                ("wr", "writes %"),
-                ("cto", "client timeout ms"),
-                ("tries", "attempts"),
-                ("lb", "strategy"),
-                ("hc", "health checks"),
-                ("hci", "check every ms"),
-                ("fall", "fall"),
-                ("rise", "rise"),
+                ("rps", tk("req/s")),
+                ("keys", tk("keys")),
+                ("wr", tk("writes %")),
+                ("cto", tk("client timeout ms")),
+                ("tries", tk("attempts")),
+                ("lb", tk("strategy")),
+                ("hc", tk("health checks")),
+                ("hci", tk("check every ms")),
+                ("fall", tk("fall")),
+                ("rise", tk("rise")),
             ],
         ),
         (
-            "Shards (Raft)",
+            tk("Shards (Raft)"),
             &[
-                ("reads", "reads"),
-                ("cq", "check-quorum"),
-                ("et", "election timeout ms"),
-                ("hb", "heartbeat ms"),
-                ("ato", "app try timeout ms"),
+                ("reads", tk("reads")),
+                ("cq", tk("check-quorum")),
+                ("et", tk("election timeout ms")),
+                ("hb", tk("heartbeat ms")),
+                ("ato", tk("app try timeout ms")),
             ],
         ),
         (
-            "Chaos",
+            tk("Chaos"),
             &[
-                ("chaos", "faults per minute"),
-                ("cat", "from ms"),
-                ("clen", "for ms"),
+                ("chaos", tk("faults per minute")),
+                ("cat", tk("from ms")),
+                ("clen", tk("for ms")),
             ],
         ),
     ];
     html! {
         <section class="panel settings" data-testid="settings">
-            <h2>{"Lab settings"}</h2>
-            <p class="muted">{"Changing a setting replays the run to the same time with the same requests (the seed)."}</p>
+            <h2>{ t("Lab settings") }</h2>
+            <p class="muted">{ t("Changing a setting replays the run to the same time with the same requests (the seed).") }</p>
             { for GROUPS.iter().enumerate().map(|(i, (title, keys))| html! {
                 <>
-                    <h3>{ *title }</h3>
+                    <h3>{ tr(title) }</h3>
                     <div class="form">
                         if i == 0 {
-                            { param_input(dispatch, "n", "machines", s.nodes.to_string(), "1–12") }
+                            { param_input(dispatch, "n", tr("machines"), s.nodes.to_string(), "1–12") }
                         }
-                        { for keys.iter().map(|(key, label)| setting::<SystemLab>(s, dispatch, key, label)) }
+                        { for keys.iter().map(|(key, label)| setting::<SystemLab>(s, dispatch, key, tr(label))) }
                     </div>
                 </>
             }) }
@@ -733,7 +734,7 @@ fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
     }
     html! {
         <section class="panel faults chaos" data-testid="chaos">
-            <h2>{"Chaos (from the seed)"}</h2>
+            <h2>{ t("Chaos (from the seed)") }</h2>
             <ul class="fault-list">
                 { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
             </ul>

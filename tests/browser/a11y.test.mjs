@@ -13,7 +13,9 @@ const AXE = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'),
 const html = await readFile(join(ROOT, 'index.html'), 'utf8');
 const LABS = JSON.parse(html.match(/const labs = (\[[^\]]*\])/)[1]);
 // Presenter and embed modes (one lab each: the modes are the same style sheet on every lab).
-const PAGES = ['', ...LABS.map((l) => `lab=${l}`), 'lab=raft&present=1', 'lab=heartbeat&embed=1'];
+// And in Chinese (lang=zh): the home page, a lab, and a lesson in presenter mode.
+const PAGES = ['', ...LABS.map((l) => `lab=${l}`), 'lab=raft&present=1', 'lab=heartbeat&embed=1',
+  'lang=zh', 'lab=lb&lang=zh', 'lab=raft&lesson=raft-election&step=2&lang=zh&present=1'];
 const SIZES = [
   { name: '1280×720', viewport: { width: 1280, height: 720 } },
   { name: 'phone', viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },

@@ -1,12 +1,13 @@
 //! The page's view keys: how a link is shown, never what it runs. `present=1` (presenter mode),
-//! `embed=1` (just the stage, the player and the caption, for an iframe) and `theme=dark|light`
-//! (overrides the reader's own choice). Every lab's decoder accepts them beside its own keys and
+//! `embed=1` (just the stage, the player and the caption, for an iframe), `theme=dark|light`
+//! (overrides the reader's own choice) and `lang=en|zh` (the page's language, over the reader's
+//! choice and the browser's). Every lab's decoder accepts them beside its own keys and
 //! ignores them; the app reads them with [`read`] and keeps them in the address bar.
 
 use super::ParamError;
 
 /// The view keys, in the order links write them.
-pub const KEYS: [&str; 3] = ["present", "embed", "theme"];
+pub const KEYS: [&str; 4] = ["present", "embed", "theme", "lang"];
 
 /// True for a view key (the scenario decoder leaves it to the app).
 pub fn is_key(k: &str) -> bool {
@@ -41,6 +42,34 @@ impl Theme {
     }
 }
 
+/// A language forced by the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// English (the source text).
+    En,
+    /// Simplified Chinese (简体中文).
+    Zh,
+}
+
+impl Lang {
+    /// The link's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// Reads a link's name.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+}
+
 /// How a link asks to be shown [all off, the reader's theme].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct View {
@@ -50,6 +79,8 @@ pub struct View {
     pub embed: bool,
     /// A theme the link forces (`None`: the reader's choice or the system's).
     pub theme: Option<Theme>,
+    /// A language the link forces (`None`: the reader's choice or the browser's).
+    pub lang: Option<Lang>,
 }
 
 impl View {
@@ -64,6 +95,9 @@ impl View {
         }
         if let Some(t) = self.theme {
             kv.push(format!("theme={}", t.as_str()));
+        }
+        if let Some(l) = self.lang {
+            kv.push(format!("lang={}", l.as_str()));
         }
         kv.join("&")
     }
@@ -106,6 +140,13 @@ pub fn read(link: &str) -> (View, Vec<ParamError>) {
                     "expected dark or light; following your setting (or the system's)",
                 ),
             },
+            ("lang", l) => match Lang::parse(l) {
+                Some(l) => view.lang = Some(l),
+                None => err(
+                    "lang",
+                    "expected en or zh; following your setting (or the browser's language)",
+                ),
+            },
             _ => {}
         }
     }
@@ -118,20 +159,21 @@ mod tests {
 
     #[test]
     fn view_keys_read_and_write_back() {
-        let (v, e) = read("?lab=raft&present=1&theme=dark&seed=3");
+        let (v, e) = read("?lab=raft&present=1&theme=dark&seed=3&lang=zh");
         assert!(e.is_empty());
         assert_eq!(
             v,
             View {
                 present: true,
                 embed: false,
-                theme: Some(Theme::Dark)
+                theme: Some(Theme::Dark),
+                lang: Some(Lang::Zh),
             }
         );
-        assert_eq!(v.query(), "present=1&theme=dark");
+        assert_eq!(v.query(), "present=1&theme=dark&lang=zh");
         assert_eq!(
             v.append_to("lab=raft&v=1"),
-            "lab=raft&v=1&present=1&theme=dark"
+            "lab=raft&v=1&present=1&theme=dark&lang=zh"
         );
         assert_eq!(View::default().append_to("lab=raft"), "lab=raft");
         let (e1, _) = read("embed=1&present=0");
@@ -140,15 +182,19 @@ mod tests {
 
     #[test]
     fn a_bad_view_value_is_named_and_left_off() {
-        let (v, e) = read("present=yes&embed=2&theme=blue");
+        let (v, e) = read("present=yes&embed=2&theme=blue&lang=fr");
         assert_eq!(v, View::default());
         let named: Vec<&str> = e.iter().map(|x| x.param.as_str()).collect();
-        assert_eq!(named, ["present", "embed", "theme"]);
+        assert_eq!(named, ["present", "embed", "theme", "lang"]);
     }
 
     #[test]
     fn every_lab_decoder_accepts_view_keys() {
-        let d = crate::scenario::decode("lab=raft&present=1&embed=0&theme=light");
+        let d = crate::scenario::decode("lab=raft&present=1&embed=0&theme=light&lang=zh");
         assert!(d.errors.is_empty(), "{:?}", d.errors);
+        for lab in crate::lab::LabKind::ALL {
+            let d = crate::scenario::decode(&format!("lab={}&lang=en", lab.as_str()));
+            assert!(d.errors.is_empty(), "{lab:?}: {:?}", d.errors);
+        }
     }
 }
