@@ -2,6 +2,7 @@
 //! messages in flight, one log row per server, the safety invariants, a sequence diagram of recent
 //! messages, and the paper's §9.3 election-time experiment.
 
+use crate::components::chart::{chart, Axis, Series};
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_frames, use_stage_scale, StageScale};
 use crate::components::lab::{
@@ -635,24 +636,42 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
         100.0 * done as f64 / total as f64
     };
     // CDF plot, log x from 100 ms to 10 000 ms as in Figure 16.
-    let (w, h) = (460.0, 220.0);
-    let xmap = |ms: f64| {
-        40.0 + (w - 60.0) * engine::detmath::log10((ms.clamp(100.0, 10_000.0)) - 2.0) / 2.0
-    };
-    let ymap = |f: f64| h - 30.0 - (h - 50.0) * f;
-    let lines = st.samples.iter().enumerate().map(|(k, samples)| {
-        let mut sorted = samples.clone();
-        engine::sort::sort_by(&mut sorted, f64::total_cmp);
-        let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
-        let pts: Vec<String> = sorted.iter().enumerate().map(|(j, &ms)| format!("{:.1},{:.1}", xmap(ms), ymap((j + 1) as f64 / count))).collect();
-        let (lo, hi) = ranges[k];
-        html! {
-            <g class={format!("cdf c{k}")}>
-                <polyline points={pts.join(" ")} />
-                <text x={f1(w - 10.0)} y={f1(20.0 + 14.0 * k as f64)} class="key">{ format!("{lo}–{hi} ms: median {}", median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())) }</text>
-            </g>
-        }
-    });
+    let cdfs: Vec<(String, Vec<(f64, f64)>)> = st
+        .samples
+        .iter()
+        .enumerate()
+        .map(|(k, samples)| {
+            let mut sorted = samples.clone();
+            engine::sort::sort_by(&mut sorted, f64::total_cmp);
+            let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
+            let (lo, hi) = ranges[k];
+            let name = format!(
+                "{lo}–{hi} ms: median {}",
+                median(&sorted)
+                    .map(|m| format!("{m:.0} ms"))
+                    .unwrap_or("–".into())
+            );
+            let pts = sorted
+                .iter()
+                .enumerate()
+                .map(|(j, &ms)| (ms.clamp(100.0, 10_000.0), 100.0 * (j + 1) as f64 / count))
+                .collect();
+            (name, pts)
+        })
+        .collect();
+    const COLORS: [&str; 6] = [
+        "--oi-vermillion",
+        "--suspect",
+        "--c14",
+        "--up",
+        "--oi-blue",
+        "--oi-purple",
+    ];
+    let lines: Vec<Series> = cdfs
+        .iter()
+        .enumerate()
+        .map(|(k, (name, pts))| Series::new(name, COLORS[k % 6], pts.clone()))
+        .collect();
     html! {
         <section class="panel experiment" data-testid="experiment">
             <h2>{"Experiment: time to elect a new leader (Raft §9.3, Figure 16)"}</h2>
@@ -664,15 +683,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
             </div>
             <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
             <span class="muted" data-testid="exp-done">{ format!(" {done}/{total} runs") }</span>
-            <svg viewBox={format!("0 0 {w} {h}")} class="cdf-plot" data-testid="exp-plot">
-                <line class="axis" x1="40" y1={f1(h - 30.0)} x2={f1(w - 20.0)} y2={f1(h - 30.0)} />
-                <line class="axis" x1="40" y1="20" x2="40" y2={f1(h - 30.0)} />
-                { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={f1(xmap(t))} y={f1(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
-                <text class="tick" x="4" y="24">{"100%"}</text>
-                <text class="tick" x="4" y={f1(h - 32.0)}>{"0%"}</text>
-                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{"time without a leader (ms, log scale)"}</text>
-                { for lines }
-            </svg>
+            { chart("exp-plot", "Time without a leader, cumulative", Axis::log("ms (log scale)", 100.0, 10_000.0), Axis::new("% of runs").to(100.0), &lines) }
         </section>
     }
 }
