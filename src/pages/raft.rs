@@ -191,7 +191,9 @@ fn render_cluster(
         b: VIEW,
     };
     let label_font = (12.5 * k).max(16.0);
-    let messages = sim.in_flight().map(|m| {
+    // Dots go under the nodes (a node's texts stay readable), their labels above everything.
+    let mut labels = Vec::new();
+    let messages: Html = sim.in_flight().map(|m| {
         let (s, e) = lane(m.from, m.to);
         let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
         let at = lerp(s, e, f);
@@ -207,18 +209,17 @@ fn render_cluster(
         let label = m.msg.to_string();
         let chars = label.chars().count();
         let spots = label_spots(at, Pt { x: e.x - s.x, y: e.y - s.y }, dot_r, chars, label_font);
-        let spot = placer.place(&spots, chars, label_font, bounds);
+        if let Some(p) = placer.place(&spots, chars, label_font, bounds) {
+            labels.push(html! { <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label.clone() }</text> });
+        }
         html! {
             <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
                 <title>{ format!("#{} {}→{} {}{} — click to drop it", m.id, m.from, m.to, label, if m.lost { " (will be lost)" } else { "" }) }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
-                if let Some(p) = spot {
-                    <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
-                }
             </g>
         }
-    });
+    }).collect();
     let nodes = (0..n).map(|i| {
         let node = &sim.nodes()[i];
         let c = pos[i];
@@ -275,8 +276,9 @@ fn render_cluster(
     html! {
         <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label="Raft servers" data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
+            <g class="messages">{ messages }</g>
             <g class="nodes">{ for nodes }</g>
-            <g class="messages">{ for messages }</g>
+            <g class="msg-labels">{ for labels }</g>
         </svg>
     }
 }
