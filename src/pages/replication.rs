@@ -363,7 +363,7 @@ fn repl_stage(
     // On a narrow screen (a phone) the picture keeps its width and grows taller: text at least
     // 12.5 CSS px as rendered (the stylesheet's `max(16px, var(--t))`) with rows and circles
     // spaced `g` times wider to hold it.
-    let font = (12.5 * kw).max(16.0);
+    let font = text_size(kw);
     let g = (font / 16.0).clamp(1.0, 2.5);
     let nodes = sim.nodes();
     let data: Vec<NodeId> = (0..nodes.len())
@@ -701,6 +701,12 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
     }
 }
 
+/// A stage text's size in user units for `kw` user units per CSS px: at least 12.5 CSS px as
+/// drawn (the stylesheet's `max(16px, var(--t))`), so narrow screens lay out for larger text.
+fn text_size(kw: f64) -> f64 {
+    (12.5 * kw).max(16.0)
+}
+
 fn lock_msg_kind(m: &LockMsg) -> &'static str {
     match m {
         LockMsg::Acquire { .. } | LockMsg::Granted { .. } | LockMsg::Queued { .. } => "promote",
@@ -718,7 +724,7 @@ fn locks_stage(
 ) -> Html {
     // On a narrow screen the text grows (≥ 12.5 CSS px): the storage and its writes go below the
     // clients, at the left, and the timeline's key wraps.
-    let font = (12.5 * kw).max(16.0);
+    let font = text_size(kw);
     let g = (font / 16.0).clamp(1.0, 2.5);
     let narrow = g > 1.2;
     let nodes = sim.nodes();
@@ -927,7 +933,7 @@ fn aa_stage(
     kw: f64,
 ) -> Html {
     // Rows and gaps follow the text size, which grows on a narrow screen (≥ 12.5 CSS px).
-    let font = (12.5 * kw).max(16.0);
+    let font = text_size(kw);
     let row = 1.35 * font;
     let sites = sim.nodes();
     let now = sim.now();
