@@ -2,6 +2,7 @@
 
 pub mod avail;
 pub mod banner;
+pub mod chart;
 pub mod controls;
 pub mod event_log;
 pub mod export;

@@ -6,6 +6,7 @@
 //! Everything shown is computed by the engine (`engine::cluster`); the page draws it and sends
 //! clicks back as the lab's commands (`cmd:0:fail:2`, …) on the fault timeline.
 
+use crate::components::chart::{chart, per_bucket, Axis, Series};
 use crate::components::event_log::{EventLog, LogLine};
 use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
@@ -529,50 +530,6 @@ fn render_metrics(m: &ClusterMetrics) -> Html {
     }
 }
 
-/// One small line chart over the whole run (`lines`: class, label, value per bucket).
-fn chart(
-    id: &str,
-    title: &str,
-    series: &[Bucket],
-    now: SimTime,
-    lines: Vec<(&str, Vec<f64>)>,
-    floor_zero: bool,
-) -> Html {
-    let (w, h) = (360.0, 150.0);
-    let (x0, y0, y1) = (44.0, h - 22.0, 22.0);
-    let span = (now.0 as f64).max(60e6);
-    let x = |k: usize| x0 + (w - x0 - 8.0) * ((k as f64 + 1.0) * BUCKET.0 as f64).min(span) / span;
-    let vals = lines.iter().flat_map(|(_, v)| v.iter().copied());
-    let max = vals.clone().fold(1.0f64, f64::max) * 1.1;
-    let min = if floor_zero {
-        0.0
-    } else {
-        vals.fold(0.0f64, f64::min)
-    };
-    let y = |v: f64| y0 - (y0 - y1) * (v - min) / (max - min).max(1e-9);
-    let polys = lines.iter().map(|(cls, v)| {
-        let p: Vec<String> = v
-            .iter()
-            .enumerate()
-            .map(|(k, v)| format!("{:.1},{:.1}", x(k), y(*v)))
-            .collect();
-        html! { <polyline class={cls.to_string()} points={p.join(" ")} /> }
-    });
-    let _ = series;
-    html! {
-        <svg viewBox={format!("0 0 {w} {h}")} class="chart cl-chart" data-testid={format!("chart-{id}")} role="img" aria-label={title.to_string()}>
-            <text class="c-title" x={f1(x0)} y="14">{ title.to_string() }</text>
-            <line class="axis" x1={f1(x0)} y1={f1(y0)} x2={f1(w - 8.0)} y2={f1(y0)} />
-            <line class="axis" x1={f1(x0)} y1={f1(y1)} x2={f1(x0)} y2={f1(y0)} />
-            <text class="tick" x={f1(x0 - 4.0)} y={f1(y1 + 4.0)} text-anchor="end">{ format!("{max:.0}") }</text>
-            <text class="tick" x={f1(x0 - 4.0)} y={f1(y0 + 4.0)} text-anchor="end">{ format!("{min:.0}") }</text>
-            <text class="tick" x={f1(x0)} y={f1(h - 4.0)}>{"0 s"}</text>
-            <text class="tick" x={f1(w - 8.0)} y={f1(h - 4.0)} text-anchor="end">{ format!("{:.0} s", span / 1e6) }</text>
-            { for polys }
-        </svg>
-    }
-}
-
 /// The buckets the charts draw: the completed ones (so the charts redraw every 5 s of run).
 fn completed(c: &ClusterNode) -> Rc<Vec<Bucket>> {
     Rc::new(c.series[..c.series.len().saturating_sub(1)].to_vec())
@@ -591,26 +548,32 @@ struct ChartsProps {
 #[component]
 fn Charts(props: &ChartsProps) -> Html {
     let series = &props.buckets[..];
-    let now = SimTime((series.len() as u64 * BUCKET.0).max(60_000_000));
-    let col = |f: &dyn Fn(&Bucket) -> f64| series.iter().map(f).collect::<Vec<f64>>();
+    let span = (series.len() as f64 * BUCKET.0 as f64 / 1e6).max(60.0);
+    let col = |f: &dyn Fn(&Bucket) -> f64| per_bucket(series.iter().map(f), BUCKET.0 as f64 / 1e6);
+    let rate = |n: u32| n as f64 * 1e6 / BUCKET.0 as f64;
+    let x = || Axis {
+        lo: Some(0.0),
+        hi: Some(span),
+        ..Axis::new("s")
+    };
     html! {
         <section class="charts-row cl-charts" data-testid="charts">
-            { chart("load", "Load and answers, req/s: offered · good · failed", series, now, vec![
-                ("cl-load", col(&|b| b.load_rps as f64)),
-                ("ok-line", col(&|b| b.good as f64 * 1e6 / BUCKET.0 as f64)),
-                ("err-line", col(&|b| b.failed as f64 * 1e6 / BUCKET.0 as f64)),
-            ], true) }
-            { chart("replicas", "Replicas: desired · ready · needed", series, now, vec![
-                ("cl-desired", col(&|b| b.desired as f64)),
-                ("cl-ready", col(&|b| b.ready as f64)),
-                ("cl-needed", col(&|b| b.needed as f64)),
-            ], true) }
-            { chart("latency", "Latency p99, ms (answered or timed out)", series, now, vec![
-                ("p99", col(&|b| b.p99_ms().unwrap_or(0) as f64)),
-            ], true) }
-            { chart("budget", "Error budget left, % (below 0: SLO missed)", series, now, vec![
-                ("cl-budget", col(&|b| (b.budget_left_ppm as f64 / 10_000.0).max(-500.0))),
-            ], false) }
+            { chart("chart-load", tr("Load and answers"), x(), Axis::new("req/s"), &[
+                Series::new(tr("offered"), "--accent", col(&|b| b.load_rps as f64)),
+                Series::new(tr("good"), "--up", col(&|b| rate(b.good))),
+                Series::new(tr("failed"), "--oi-vermillion", col(&|b| rate(b.failed))),
+            ]) }
+            { chart("chart-replicas", tr("Replicas"), x(), Axis::new(tr("pods")), &[
+                Series::new(tr("desired"), "--oi-purple", col(&|b| b.desired as f64)).dashed(),
+                Series::new(tr("ready"), "--up", col(&|b| b.ready as f64)),
+                Series::new(tr("needed"), "--suspect", col(&|b| b.needed as f64)),
+            ]) }
+            { chart("chart-latency", tr("Latency p99 (answered or timed out)"), x(), Axis::new("ms"), &[
+                Series::new("p99", "--oi-vermillion", col(&|b| b.p99_ms().unwrap_or(0) as f64)),
+            ]) }
+            { chart("chart-budget", tr("Error budget left (below 0: SLO missed)"), x(), Axis::new("%"), &[
+                Series::new(tr("budget"), "--down", col(&|b| (b.budget_left_ppm as f64 / 10_000.0).max(-500.0))),
+            ]) }
         </section>
     }
 }

@@ -2,8 +2,8 @@
 //! all-to-all heartbeats, SWIM) on the link's network and seed, from 5 to 200 members — one design
 //! at one size per animation frame; the numbers come from `engine::heartbeat::compare`.
 
+use crate::components::chart::{chart, Axis, Series};
 use crate::components::hooks::use_frames;
-use crate::geometry::f1;
 use crate::i18n::{t, tr};
 use engine::heartbeat::compare::{run_design, CompareRow, Design, TIMEOUT_PERIODS};
 use engine::heartbeat::swim::SwimParams;
@@ -128,78 +128,41 @@ fn ms(x: Option<f64>) -> String {
         .unwrap_or_else(|| "not detected".into())
 }
 
-/// x of a group size on a log axis from 5 to 200.
-fn size_x(n: usize, w: f64) -> f64 {
-    let (lo, hi) = (engine::detmath::log10(5f64), engine::detmath::log10(200f64));
-    50.0 + (w - 70.0) * (engine::detmath::log10(n as f64) - lo) / (hi - lo)
-}
-
-fn line(
-    rows: &[CompareRow],
-    d: Design,
-    w: f64,
-    y: &dyn Fn(f64) -> f64,
-    f: fn(&CompareRow) -> Option<f64>,
-) -> Html {
-    let pts: Vec<String> = rows
-        .iter()
-        .filter(|r| r.design == d)
-        .filter_map(|r| f(r).map(|v| format!("{:.1},{:.1}", size_x(r.members, w), y(v))))
-        .collect();
-    html! { <polyline class={classes!("design", format!("d-{}", d.as_str()))} points={pts.join(" ")} /> }
-}
-
 fn charts(rows: &[CompareRow]) -> Html {
-    let (w, h) = (440.0, 240.0);
-    let (top, bottom) = (70.0, h - 30.0);
-    let time_max = rows
-        .iter()
-        .filter_map(|r| r.dissemination_ms)
-        .fold(1000.0, f64::max)
-        * 1.1;
-    let ty = |v: f64| bottom - (bottom - top) * v / time_max;
+    let line = |name: &'static str, d: Design, f: fn(&CompareRow) -> Option<f64>| {
+        let color = match d {
+            Design::Central => "--c9",
+            Design::AllToAll => "--oi-vermillion",
+            Design::Swim => "--oi-blue",
+        };
+        let pts = rows
+            .iter()
+            .filter(|r| r.design == d)
+            .filter_map(|r| f(r).map(|v| (r.members as f64, v)))
+            .collect();
+        let s = Series::new(name, color, pts);
+        if d == Design::AllToAll {
+            s.dashed()
+        } else {
+            s
+        }
+    };
+    let x = || Axis::log(tr("members (log scale)"), 5.0, 200.0);
     // Loads span 5 to 1 000 messages/s: a log axis from 1 to 2 000.
-    let (llo, lhi) = (0.0, engine::detmath::log10(2000f64));
-    let ly =
-        |v: f64| bottom - (bottom - top) * (engine::detmath::log10(v.max(1.0)) - llo) / (lhi - llo);
-    let xaxis = |unit: &str| {
-        html! {
-            <>
-                <line class="axis" x1="50" y1={f1(bottom)} x2={f1(w - 15.0)} y2={f1(bottom)} />
-                <line class="axis" x1="50" y1={f1(top)} x2="50" y2={f1(bottom)} />
-                { for SWEEP_SIZES.iter().map(|&n| html! { <text class="tick" x={f1(size_x(n, w))} y={f1(h - 14.0)}>{ n }</text> }) }
-                <text class="tick" x={f1(w / 2.0)} y={f1(h - 1.0)}>{ format!("members (log scale) · {unit}") }</text>
-            </>
-        }
-    };
-    let keys = |entries: &[(&'static str, &'static str)]| {
-        html! {
-            { for entries.iter().enumerate().map(|(i, (class, text))| html! {
-                <text class={classes!("key", *class)} x={f1(w - 15.0)} y={f1(14.0 + 14.0 * i as f64)}>{ *text }</text>
-            }) }
-        }
-    };
     html! {
         <div class="swim-charts">
-            <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="compare-time-chart" role="img"
-                aria-label="Time until everyone who must know has the crashed member down, per design, against group size">
-                { xaxis("ms until all who must know") }
-                <text class="tick" x="26" y={f1(top + 4.0)}>{ format!("{time_max:.0}") }</text>
-                <text class="tick" x="26" y={f1(bottom - 2.0)}>{"0"}</text>
-                { for Design::ALL.iter().map(|&d| line(rows, d, w, &ty, |r| r.dissemination_ms)) }
-                { keys(&[("d-central", "— central (monitor knows)"), ("d-all", "— all-to-all (all know)"), ("d-swim", "— SWIM (all know)")]) }
-            </svg>
-            <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="compare-load-chart" role="img"
-                aria-label="Messages per second per member and at the busiest process, per design, against group size (log scale)">
-                { xaxis("messages / s (log scale)") }
-                { for [1.0, 10.0, 100.0, 1000.0].iter().map(|&v| html! {
-                    <text class="tick" x="26" y={f1(ly(v) + 4.0)}>{ format!("{v:.0}") }</text>
-                }) }
-                { line(rows, Design::Central, w, &ly, |r| Some(r.busiest_in_per_s)) }
-                { line(rows, Design::AllToAll, w, &ly, |r| Some(r.messages_per_member_per_s)) }
-                { line(rows, Design::Swim, w, &ly, |r| Some(r.messages_per_member_per_s)) }
-                { keys(&[("d-central", "— central: into the monitor"), ("d-all", "— all-to-all: per member"), ("d-swim", "— SWIM: per member")]) }
-            </svg>
+            { chart("compare-time-chart", tr("Time until all who must know, per design"),
+                x(), Axis::new(tr("ms until all who must know")), &[
+                line(tr("central (monitor knows)"), Design::Central, |r| r.dissemination_ms),
+                line(tr("all-to-all (all know)"), Design::AllToAll, |r| r.dissemination_ms),
+                line(tr("SWIM (all know)"), Design::Swim, |r| r.dissemination_ms),
+            ]) }
+            { chart("compare-load-chart", tr("Messages per second, per design"),
+                x(), Axis::log(tr("messages / s (log scale)"), 1.0, 2000.0), &[
+                line(tr("central: into the monitor"), Design::Central, |r| Some(r.busiest_in_per_s)),
+                line(tr("all-to-all: per member"), Design::AllToAll, |r| Some(r.messages_per_member_per_s)),
+                line(tr("SWIM: per member"), Design::Swim, |r| Some(r.messages_per_member_per_s)),
+            ]) }
         </div>
     }
 }

@@ -2,6 +2,7 @@
 //! requests animated as dots, live latency/throughput/load charts, and a second strategy fed the
 //! identical request stream for comparison.
 
+use crate::components::chart::{chart, top, Axis, Series, PALETTE};
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
@@ -10,7 +11,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::history::History;
 use engine::lab::Lab;
@@ -18,7 +19,6 @@ use engine::lb::LbLab;
 use engine::lb::{self, LbMsg, LbNode, Reply, SeriesPoint, Strategy, FIRST_BACKEND};
 use engine::scenario::{encode_for, Scenario};
 use engine::sim::Sim;
-use engine::time::fmt_ms;
 use engine::{Fault, NodeId};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -107,10 +107,7 @@ pub fn LbPage(props: &LabProps) -> Html {
                 </div>
             </div>
             <div class="charts-row">
-                { render_charts(&series, setup.params.strategy.as_str(), sim.now().as_ms_f64(), "main") }
-                if let Some((s, _, os)) = &other {
-                    { render_charts(os, s.as_str(), sim.now().as_ms_f64(), "compare") }
-                }
+                { render_charts((setup.params.strategy.as_str(), &series), other.as_ref().map(|(s, _, os)| (s.as_str(), &os[..])), sim.now().as_ms_f64()) }
             </div>
             <div class="lab-body">
                 { render_settings(&player.scenario, dispatch) }
@@ -345,91 +342,82 @@ fn render_metrics(
     }
 }
 
-/// Latency percentiles, throughput/errors, and per-backend routing over the last 20 s.
-fn render_charts(series: &[SeriesPoint], title: &str, now_ms: f64, which: &str) -> Html {
+/// Latency percentiles, throughput/errors, and per-backend routing over the last 20 s, for the
+/// strategy and (in compare mode) the other one on one y-scale per chart.
+fn render_charts(
+    main: (&str, &[SeriesPoint]),
+    other: Option<(&str, &[SeriesPoint])>,
+    now_ms: f64,
+) -> Html {
     let from = (now_ms - CHART_SPAN_MS).max(0.0);
-    let pts: Vec<&SeriesPoint> = series.iter().filter(|p| p.t_ms >= from).collect();
-    let (w, h) = (360.0, 130.0);
-    let x = |t: f64| 36.0 + (w - 44.0) * (t - from) / CHART_SPAN_MS;
-    let chart = |name: &str, lines: Vec<(&str, Vec<Option<f64>>)>, unit: &str| {
-        let max = lines
-            .iter()
-            .flat_map(|(_, v)| v.iter().flatten())
-            .fold(1.0f64, |a, &b| a.max(b))
-            * 1.1;
-        let y = |v: f64| h - 18.0 - (h - 28.0) * v / max;
-        let polys = lines.iter().map(|(cls, vals)| {
-            let p: Vec<String> = pts
-                .iter()
-                .zip(vals)
-                .filter_map(|(pt, v)| {
-                    v.map(|v| format!("{:.1},{:.1}", x(pt.t_ms + BUCKET_MS as f64 / 2.0), y(v)))
-                })
-                .collect();
-            html! { <polyline class={cls.to_string()} points={p.join(" ")} /> }
-        });
-        html! {
-            <svg viewBox={format!("0 0 {w} {h}")} class="chart" data-testid={format!("chart-{which}-{name}")}>
-                <text class="c-title" x="36" y="11">{ format!("{name} ({unit})") }</text>
-                <line class="axis" x1="36" y1={f1(h - 18.0)} x2={f1(w - 8.0)} y2={f1(h - 18.0)} />
-                <text class="tick" x="2" y="20">{ format!("{max:.0}") }</text>
-                <text class="tick" x={f1(w - 8.0)} y={f1(h - 4.0)} text-anchor="end">{ format!("{} s", fmt_ms((now_ms * 1000.0) as u64 / 1000)) }</text>
-                { for polys }
-            </svg>
-        }
-    };
-    let lat = chart(
-        "latency",
-        vec![
-            ("p50", pts.iter().map(|p| p.p50_ms).collect()),
-            ("p95", pts.iter().map(|p| p.p95_ms).collect()),
-            ("p99", pts.iter().map(|p| p.p99_ms).collect()),
-        ],
-        "ms: p50 · p95 · p99",
-    );
-    let thr = chart(
-        "throughput",
-        vec![
-            ("ok-line", pts.iter().map(|p| Some(p.goodput_rps)).collect()),
-            (
-                "err-line",
-                pts.iter()
-                    .map(|p| {
+    let names: Vec<String> = (0..PALETTE.len() + 4)
+        .map(|b| backend_name(b + FIRST_BACKEND))
+        .collect();
+    let lines = |series: &[SeriesPoint]| {
+        let pts: Vec<&SeriesPoint> = series.iter().filter(|p| p.t_ms >= from).collect();
+        let col = |f: &dyn Fn(&SeriesPoint) -> Option<f64>| {
+            pts.iter()
+                .filter_map(|p| f(p).map(|v| ((p.t_ms + BUCKET_MS as f64 / 2.0) / 1000.0, v)))
+                .collect::<Vec<_>>()
+        };
+        let nb = pts.last().map(|p| p.backends.len()).unwrap_or(0);
+        [
+            vec![
+                Series::new("p50", "--up", col(&|p| p.p50_ms)),
+                Series::new("p95", "--suspect", col(&|p| p.p95_ms)),
+                Series::new("p99", "--oi-vermillion", col(&|p| p.p99_ms)),
+            ],
+            vec![
+                Series::new(tr("ok"), "--up", col(&|p| Some(p.goodput_rps))),
+                Series::new(
+                    tr("errors"),
+                    "--oi-vermillion",
+                    col(&|p| {
+                        let c = &p.counts;
                         Some(
-                            (p.counts.errors
-                                + p.counts.rejected
-                                + p.counts.no_backend
-                                + p.counts.timeouts) as f64
-                                * 1000.0
+                            (c.errors + c.rejected + c.no_backend + c.timeouts) as f64 * 1000.0
                                 / BUCKET_MS as f64,
                         )
-                    })
-                    .collect(),
-            ),
-            (
-                "retry-line",
-                pts.iter().map(|p| Some(p.retries_rps)).collect(),
-            ),
-        ],
-        "req/s: ok · errors · retries",
-    );
-    let nb = pts.last().map(|p| p.backends.len()).unwrap_or(0);
-    let per: Vec<(&str, Vec<Option<f64>>)> = (0..nb)
-        .map(|b| {
-            (
-                "be-line",
-                pts.iter()
-                    .map(|p| p.backends.get(b).map(|x| x.in_flight))
-                    .collect(),
-            )
-        })
-        .collect();
-    let load = chart("load", per, "in flight per backend");
+                    }),
+                ),
+                Series::new(tr("retries"), "--oi-purple", col(&|p| Some(p.retries_rps))).dashed(),
+            ],
+            (0..nb)
+                .map(|b| {
+                    Series::new(
+                        names.get(b).map_or("", String::as_str),
+                        PALETTE[b % PALETTE.len()],
+                        col(&|p| p.backends.get(b).map(|x| x.in_flight)),
+                    )
+                })
+                .collect(),
+        ]
+    };
+    let a = lines(main.1);
+    let b = other.map(|o| lines(o.1));
+    const CHARTS: [(&str, &str, &str); 3] = [
+        ("latency", tk("Latency"), "ms"),
+        ("throughput", tk("Answers"), "req/s"),
+        ("load", tk("In flight per backend"), tk("requests")),
+    ];
+    let x0 = from / 1000.0;
+    let panel = |which: &str, title: &str, set: &[Vec<Series>; 3]| {
+        html! {
+            <section class={classes!("panel", "charts", which.to_string())} data-testid={format!("charts-{which}")}>
+                <h2>{ trf("Strategy {}", &[&title]) }</h2>
+                { for CHARTS.iter().enumerate().map(|(k, (id, name, unit))| {
+                    let hi = top(&a[k]).max(b.as_ref().map_or(0.0, |b| top(&b[k])));
+                    let x = Axis { lo: Some(x0), hi: Some(x0 + CHART_SPAN_MS / 1000.0), ..Axis::new("s") };
+                    chart(&format!("chart-{which}-{id}"), tr(name), x, Axis::new(tr(unit)).to(hi), &set[k])
+                }) }
+            </section>
+        }
+    };
     html! {
-        <section class={classes!("panel", "charts", which.to_string())} data-testid={format!("charts-{which}")}>
-            <h2>{ format!("Strategy {title}") }</h2>
-            { lat }{ thr }{ load }
-        </section>
+        <>
+            { panel("main", main.0, &a) }
+            if let (Some((t, _)), Some(b)) = (other, &b) { { panel("compare", t, b) } }
+        </>
     }
 }
 

@@ -2,6 +2,7 @@
 //! messages in flight, one log row per server, the safety invariants, a sequence diagram of recent
 //! messages, and the paper's §9.3 election-time experiment.
 
+use crate::components::chart::{chart, Axis, Series};
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_frames, use_stage_scale, StageScale};
 use crate::components::lab::{
@@ -191,7 +192,9 @@ fn render_cluster(
         b: VIEW,
     };
     let label_font = (12.5 * k).max(16.0);
-    let messages = sim.in_flight().map(|m| {
+    // Dots go under the nodes (a node's texts stay readable), their labels above everything.
+    let mut labels = Vec::new();
+    let messages: Html = sim.in_flight().map(|m| {
         let (s, e) = lane(m.from, m.to);
         let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
         let at = lerp(s, e, f);
@@ -207,18 +210,17 @@ fn render_cluster(
         let label = m.msg.to_string();
         let chars = label.chars().count();
         let spots = label_spots(at, Pt { x: e.x - s.x, y: e.y - s.y }, dot_r, chars, label_font);
-        let spot = placer.place(&spots, chars, label_font, bounds);
+        if let Some(p) = placer.place(&spots, chars, label_font, bounds) {
+            labels.push(html! { <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label.clone() }</text> });
+        }
         html! {
             <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
                 <title>{ trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]) }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
-                if let Some(p) = spot {
-                    <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
-                }
             </g>
         }
-    });
+    }).collect();
     let nodes = (0..n).map(|i| {
         let node = &sim.nodes()[i];
         let c = pos[i];
@@ -275,8 +277,9 @@ fn render_cluster(
     html! {
         <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("Raft servers")} data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
+            <g class="messages">{ messages }</g>
             <g class="nodes">{ for nodes }</g>
-            <g class="messages">{ for messages }</g>
+            <g class="msg-labels">{ for labels }</g>
         </svg>
     }
 }
@@ -636,24 +639,46 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
         100.0 * done as f64 / total as f64
     };
     // CDF plot, log x from 100 ms to 10 000 ms as in Figure 16.
-    let (w, h) = (460.0, 220.0);
-    let xmap = |ms: f64| {
-        40.0 + (w - 60.0) * engine::detmath::log10((ms.clamp(100.0, 10_000.0)) - 2.0) / 2.0
-    };
-    let ymap = |f: f64| h - 30.0 - (h - 50.0) * f;
-    let lines = st.samples.iter().enumerate().map(|(k, samples)| {
-        let mut sorted = samples.clone();
-        engine::sort::sort_by(&mut sorted, f64::total_cmp);
-        let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
-        let pts: Vec<String> = sorted.iter().enumerate().map(|(j, &ms)| format!("{:.1},{:.1}", xmap(ms), ymap((j + 1) as f64 / count))).collect();
-        let (lo, hi) = ranges[k];
-        html! {
-            <g class={format!("cdf c{k}")}>
-                <polyline points={pts.join(" ")} />
-                <text x={f1(w - 10.0)} y={f1(20.0 + 14.0 * k as f64)} class="key">{ trf("{}–{} ms: median {}", &[&lo, &hi, &median(&sorted).map(|m| format!("{m:.0} ms")).unwrap_or("–".into())]) }</text>
-            </g>
-        }
-    });
+    let cdfs: Vec<(String, Vec<(f64, f64)>)> = st
+        .samples
+        .iter()
+        .enumerate()
+        .map(|(k, samples)| {
+            let mut sorted = samples.clone();
+            engine::sort::sort_by(&mut sorted, f64::total_cmp);
+            let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
+            let (lo, hi) = ranges[k];
+            let name = trf(
+                "{}–{} ms: median {}",
+                &[
+                    &lo,
+                    &hi,
+                    &median(&sorted)
+                        .map(|m| format!("{m:.0} ms"))
+                        .unwrap_or("–".into()),
+                ],
+            );
+            let pts = sorted
+                .iter()
+                .enumerate()
+                .map(|(j, &ms)| (ms.clamp(100.0, 10_000.0), 100.0 * (j + 1) as f64 / count))
+                .collect();
+            (name, pts)
+        })
+        .collect();
+    const COLORS: [&str; 6] = [
+        "--oi-vermillion",
+        "--suspect",
+        "--c14",
+        "--up",
+        "--oi-blue",
+        "--oi-purple",
+    ];
+    let lines: Vec<Series> = cdfs
+        .iter()
+        .enumerate()
+        .map(|(k, (name, pts))| Series::new(name, COLORS[k % 6], pts.clone()))
+        .collect();
     html! {
         <section class="panel experiment" data-testid="experiment">
             <h2>{ t("Experiment: time to elect a new leader (Raft §9.3, Figure 16)") }</h2>
@@ -665,15 +690,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
             </div>
             <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
             <span class="muted" data-testid="exp-done">{ trf(" {}/{} runs", &[&done, &total]) }</span>
-            <svg viewBox={format!("0 0 {w} {h}")} class="cdf-plot" data-testid="exp-plot">
-                <line class="axis" x1="40" y1={f1(h - 30.0)} x2={f1(w - 20.0)} y2={f1(h - 30.0)} />
-                <line class="axis" x1="40" y1="20" x2="40" y2={f1(h - 30.0)} />
-                { for [100.0, 300.0, 1000.0, 3000.0, 10000.0].iter().map(|&t| html! { <text class="tick" x={f1(xmap(t))} y={f1(h - 14.0)}>{ format!("{}", t as u64) }</text> }) }
-                <text class="tick" x="4" y="24">{"100%"}</text>
-                <text class="tick" x="4" y={f1(h - 32.0)}>{"0%"}</text>
-                <text class="tick" x={f1(w / 2.0)} y={f1(h - 2.0)}>{ t("time without a leader (ms, log scale)") }</text>
-                { for lines }
-            </svg>
+            { chart("exp-plot", tr("Time without a leader, cumulative"), Axis::log(tr("ms (log scale)"), 100.0, 10_000.0), Axis::new(tr("% of runs")).to(100.0), &lines) }
         </section>
     }
 }

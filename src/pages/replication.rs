@@ -9,6 +9,7 @@
 //! Everything shown is computed by the engine (`engine::replication`); the page draws it and
 //! sends clicks back as faults and commands.
 
+use crate::components::chart::wrap;
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
@@ -98,7 +99,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
         ReplRun::Locks(h) if S == SEC_LOCKS => {
             let sim = h.sim();
             (
-                locks_stage(sim, sel, dispatch),
+                locks_stage(sim, sel, dispatch, sc.kw),
                 html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |i| lock_role_name(&sim.nodes()[i]), sel, dispatch) }{ locks_metrics(sim) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -107,7 +108,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
         ReplRun::Active(h) if S == SEC_ACTIVE => {
             let sim = h.sim();
             (
-                aa_stage(sim, sel, dispatch),
+                aa_stage(sim, sel, dispatch, sc.kw),
                 html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |_| "site", sel, dispatch) }{ aa_metrics(sim) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -363,7 +364,7 @@ fn repl_stage(
     // On a narrow screen (a phone) the picture keeps its width and grows taller: text at least
     // 12.5 CSS px as rendered (the stylesheet's `max(16px, var(--t))`) with rows and circles
     // spaced `g` times wider to hold it.
-    let font = (12.5 * kw).max(16.0);
+    let font = text_size(kw);
     let g = (font / 16.0).clamp(1.0, 2.5);
     let nodes = sim.nodes();
     let data: Vec<NodeId> = (0..nodes.len())
@@ -703,6 +704,12 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
     }
 }
 
+/// A stage text's size in user units for `kw` user units per CSS px: at least 12.5 CSS px as
+/// drawn (the stylesheet's `max(16px, var(--t))`), so narrow screens lay out for larger text.
+fn text_size(kw: f64) -> f64 {
+    (12.5 * kw).max(16.0)
+}
+
 fn lock_msg_kind(m: &LockMsg) -> &'static str {
     match m {
         LockMsg::Acquire { .. } | LockMsg::Granted { .. } | LockMsg::Queued { .. } => "promote",
@@ -712,19 +719,36 @@ fn lock_msg_kind(m: &LockMsg) -> &'static str {
     }
 }
 
-fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+fn locks_stage(
+    sim: &Sim<LockNode>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+    kw: f64,
+) -> Html {
+    // On a narrow screen the text grows (≥ 12.5 CSS px): the storage and its writes go below the
+    // clients, at the left, and the timeline's key wraps.
+    let font = text_size(kw);
+    let g = (font / 16.0).clamp(1.0, 2.5);
+    let narrow = g > 1.2;
     let nodes = sim.nodes();
     let now = sim.now();
     let clients: Vec<NodeId> = (0..nodes.len())
         .filter(|&i| nodes[i].client().is_some())
         .collect();
-    let client_x = 250.0;
+    let client_x = if narrow { 330.0 } else { 250.0 };
     let svc_at = Pt {
-        x: 70.0,
+        x: if narrow { 130.0 } else { 70.0 },
         y: 40.0 + 26.0 * clients.len().saturating_sub(1) as f64,
     };
-    let sto_at = Pt { x: 600.0, y: 80.0 };
     let client_y = |k: usize| 40.0 + 52.0 * k as f64;
+    let sto_at = if narrow {
+        Pt {
+            x: 130.0,
+            y: client_y(clients.len()) + 40.0,
+        }
+    } else {
+        Pt { x: 600.0, y: 80.0 }
+    };
     let pos = |i: NodeId| -> Option<Pt> {
         match i {
             LOCK_SERVICE => Some(svc_at),
@@ -804,7 +828,11 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
     // The storage's writes, newest last.
     let writes = storage_writes(sim);
     let shown = &writes[writes.len().saturating_sub(6)..];
-    let list_x = 520.0;
+    let (list_x, list_y, row_h) = if narrow {
+        (280.0, sto_at.y - 10.0 + 1.6 * font, 1.4 * font)
+    } else {
+        (520.0, 178.0, 22.0)
+    };
     let list = shown.iter().enumerate().map(|(k, w)| {
         let (cls, mark) = match w.verdict {
             WriteVerdict::Accepted => ("accepted", "✔"),
@@ -812,11 +840,11 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
             WriteVerdict::Stale => ("stale", tr("⚠ STALE")),
             WriteVerdict::Refused => ("refused", tr("✘ refused")),
         };
-        let y = 178.0 + 22.0 * k as f64;
+        let y = list_y + row_h * k as f64;
         html! {
             <g class={classes!("write-row", cls)} data-testid="storage-write" data-verdict={cls}>
                 if w.verdict != WriteVerdict::Accepted {
-                    <rect x={f1(list_x - 4.0)} y={f1(y - 16.0)} width={f1(STRIP_END - list_x + 8.0)} height="21" rx="3" />
+                    <rect x={f1(list_x - 4.0)} y={f1(y - 0.8 * row_h)} width={f1(STRIP_END - list_x + 8.0)} height={f1(row_h - 1.0)} rx="3" />
                 }
                 <text x={f1(list_x)} y={f1(y)}>
                     { format!("{}ms c{} t{} {mark}", fmt_ms(w.time.0 - w.time.0 % 1000), w.client, w.token) }
@@ -825,8 +853,19 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
         }
     });
     // Beliefs against the service's leases.
+    let key_x = if narrow { 10.0 } else { STRIP_X };
+    let key = wrap(
+        tr("grey: the service's lease · blue: the client believes it holds the lock"),
+        W - 8.0 - key_x,
+        0.55 * font,
+    );
+    let key_h = 1.2 * font * key.len().saturating_sub(1) as f64;
+    let key_gap = if narrow { 0.5 * font } else { 0.0 };
     let tl_top = (client_y(clients.len().saturating_sub(1)) + 50.0)
-        .max(178.0 + 22.0 * shown.len() as f64 + 16.0);
+        .max(list_y + row_h * shown.len() as f64 + 16.0)
+        .max(sto_at.y + 44.0 + 1.4 * font)
+        + key_h
+        + key_gap;
     let horizon = SimTime(now.0.max(1_000_000));
     let leases = lease_intervals(sim);
     let rows = clients.iter().enumerate().map(|(k, &i)| {
@@ -855,11 +894,13 @@ fn locks_stage(sim: &Sim<LockNode>, selected: Option<NodeId>, dispatch: &Callbac
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
             <g class="storage-log" data-testid="storage-log">
-                <text class="tl-title" x={f1(list_x)} y="150">{ t("writes: time, client, token") }</text>
+                <text class="tl-title" x={f1(list_x)} y={f1(list_y - 1.3 * row_h)}>{ t("writes: time, client, token") }</text>
                 { for list }
             </g>
             <g class="timeline">
-                <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ t("grey: the service's lease · blue: the client believes it holds the lock") }</text>
+                { for key.iter().enumerate().map(|(k, t)| html! {
+                    <text class="tl-title" x={f1(key_x)} y={f1(tl_top - key_h - key_gap + 1.2 * font * k as f64)}>{ t.clone() }</text>
+                }) }
                 { for rows }
                 <text class="tl-tick" x={f1(STRIP_X)} y={f1(tl_bottom + 18.0)}>{"0"}</text>
                 <text class="tl-tick end" x={f1(STRIP_END)} y={f1(tl_bottom + 18.0)}>{ format!("{} ms", fmt_ms(now.0 - now.0 % 1000)) }</text>
@@ -888,7 +929,15 @@ fn locks_metrics(sim: &Sim<LockNode>) -> Html {
     }
 }
 
-fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Action>) -> Html {
+fn aa_stage(
+    sim: &Sim<Site>,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+    kw: f64,
+) -> Html {
+    // Rows and gaps follow the text size, which grows on a narrow screen (≥ 12.5 CSS px).
+    let font = text_size(kw);
+    let row = 1.35 * font;
     let sites = sim.nodes();
     let now = sim.now();
     let m = measure_active(sim);
@@ -896,7 +945,7 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
     let pos = |i: NodeId| {
         (i < sites.len()).then_some(Pt {
             x: col * (i as f64 + 0.5),
-            y: 90.0,
+            y: 2.6 * font + 40.0,
         })
     };
     let keys = sites.first().map(|s| s.p.keys).unwrap_or(0).min(10);
@@ -915,13 +964,13 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
             };
             let siblings = ops.len() > 1;
             html! {
-                <text class={classes!("site-key", siblings.then_some("siblings"))} x={f1(at.x - 70.0)} y={f1(at.y + 64.0 + 22.0 * k as f64)}
+                <text class={classes!("site-key", siblings.then_some("siblings"))} x={f1(at.x - 70.0)} y={f1(at.y + 30.0 + row * (k + 1) as f64)}
                     data-testid="site-value" data-key={key_name(k).to_string()}>{ format!("{} = {value}", key_name(k)) }</text>
             }
         });
         let extra = html! {
             <>
-                <text class="node-head centered" x={f1(at.x)} y={f1(at.y - 40.0)}>
+                <text class="node-head centered" x={f1(at.x)} y={f1(at.y - 36.0)}>
                     { trf("clock {} ms · to ship {}", &[&format!("{:+}", s.skew_us / 1000), &unshipped]) }
                 </text>
                 { for rows }
@@ -935,7 +984,22 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
         )
     });
     let converged = m.divergent_keys == 0;
-    let height = 90.0 + 64.0 + 22.0 * keys as f64 + 40.0;
+    let note = wrap(
+        match sites.first().map(|s| s.p.resolve) {
+            Some(Resolve::Crdt) => "key = the counter's total at that site",
+            Some(Resolve::LwwCounter) => {
+                "key = the counter's value at that site (the last write by the writer's clock)"
+            }
+            Some(Resolve::Vv) => {
+                "key = the surviving write (s SITE # SEQ); {…} siblings kept side by side"
+            }
+            _ => "key = the surviving write (s SITE # SEQ), chosen by the writer's clock",
+        },
+        W - 20.0,
+        0.55 * font,
+    );
+    let rows_end = 2.6 * font + 40.0 + 30.0 + row * keys as f64;
+    let height = rows_end + row * (note.len() as f64 + 0.5);
     let kind = |msg: &AaMsg| match msg {
         AaMsg::Ship { .. } => "write",
         _ => "hb",
@@ -947,15 +1011,10 @@ fn aa_stage(sim: &Sim<Site>, selected: Option<NodeId>, dispatch: &Callback<Actio
     };
     html! {
         <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group" aria-label={tr("Active-active sites and their values")} onclick={deselect}>
-            <text class="tl-title" x="10" y={f1(height - 10.0)}>
-                { match sites.first().map(|s| s.p.resolve) {
-                    Some(Resolve::Crdt) => "key = the counter's total at that site",
-                    Some(Resolve::LwwCounter) => "key = the counter's value at that site (the last write by the writer's clock)",
-                    Some(Resolve::Vv) => "key = the surviving write (s SITE # SEQ); {…} siblings kept side by side",
-                    _ => "key = the surviving write (s SITE # SEQ), chosen by the writer's clock",
-                } }
-            </text>
-            <text class={classes!("converged", (!converged).then_some("diverged"))} x="10" y="24"
+            { for note.iter().enumerate().map(|(k, t)| html! {
+                <text class="tl-title" x="10" y={f1(rows_end + row * (k + 1) as f64)}>{ t.clone() }</text>
+            }) }
+            <text class={classes!("converged", (!converged).then_some("diverged"))} x="10" y={f1(1.2 * font)}
                 data-testid="converged" data-converged={converged.to_string()}>
                 { if converged { tr("✔ every site agrees").to_string() } else { trf("✘ sites disagree on {} key(s)", &[&m.divergent_keys]) } }
             </text>

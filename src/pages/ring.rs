@@ -2,6 +2,7 @@
 //! servers with their loads, keys flying to their new owner after each operation, a lookup walk,
 //! load statistics against the known laws, and every scheme compared on the same keys.
 
+use crate::components::chart::{chart, Axis, Series};
 use crate::components::event_log::{announcer, LogLine};
 use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
@@ -664,38 +665,23 @@ pub fn Sweep(props: &RunProps<RingRun>) -> Html {
             points.set(Some(r));
         })
     };
-    let (w, h) = (420.0, 180.0);
     let chart = match &*points {
         Some(Ok(pts)) => {
-            let max = pts
-                .iter()
-                .map(|p| p.stddev_pct.max(p.expected_pct))
-                .fold(1.0, f64::max)
-                * 1.1;
-            let x = |v: u32| 40.0 + (w - 60.0) * engine::detmath::log10(v as f64) / 3.0;
-            let y = |p: f64| h - 25.0 - (h - 40.0) * p / max;
             let line = |f: &dyn Fn(&SweepPoint) -> f64| {
                 pts.iter()
-                    .map(|p| format!("{:.1},{:.1}", x(p.vnodes), y(f(p))))
+                    .map(|p| (p.vnodes as f64, f(p)))
                     .collect::<Vec<_>>()
-                    .join(" ")
             };
-            html! {
-                <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="sweep-chart">
-                    <line class="axis" x1="40" y1={f1(h - 25.0)} x2={f1(w - 20.0)} y2={f1(h - 25.0)} />
-                    <line class="axis" x1="40" y1="10" x2="40" y2={f1(h - 25.0)} />
-                    <polyline class="expected" points={line(&|p| p.expected_pct)} />
-                    <polyline class="measured" points={line(&|p| p.stddev_pct)} />
-                    { for pts.iter().map(|p| html! {
-                        <g>
-                            <circle cx={f1(x(p.vnodes))} cy={f1(y(p.stddev_pct))} r="3" class="measured-pt"><title>{ format!("{} vnodes: σ/mean {:.2}% (expected {:.2}%)", p.vnodes, p.stddev_pct, p.expected_pct) }</title></circle>
-                            <text class="tick" x={f1(x(p.vnodes))} y={f1(h - 10.0)}>{ p.vnodes }</text>
-                        </g>
-                    }) }
-                    <text class="tick" x="6" y="16">{ format!("{max:.0}%") }</text>
-                    <text class="tick" x={f1(w - 20.0)} y="16" text-anchor="end">{"— measured  - - expected"}</text>
-                </svg>
-            }
+            chart(
+                "sweep-chart",
+                tr("σ against virtual nodes"),
+                Axis::log(tr("virtual nodes per node (log scale)"), 1.0, 1000.0),
+                Axis::new(tr("σ, % of the mean")),
+                &[
+                    Series::new(tr("measured"), "--oi-blue", line(&|p| p.stddev_pct)).dotted(),
+                    Series::new(tr("expected"), "--muted", line(&|p| p.expected_pct)).dashed(),
+                ],
+            )
         }
         Some(Err(e)) => html! { <p class="banner error">{ e.clone() }</p> },
         None => html! {},

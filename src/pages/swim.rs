@@ -3,6 +3,7 @@
 //! measurements against ground truth, and the 5–200 member sweep against theory.
 
 use super::detect_compare::DetectCompare;
+use crate::components::chart::{chart, Axis, Series};
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_frames, use_stage_scale, StageScale};
 use crate::components::lab::{
@@ -489,84 +490,26 @@ pub fn Sweep(props: &SweepProps) -> Html {
     }
 }
 
-/// x of a group size on a log axis from 5 to 200.
-fn size_x(n: usize, w: f64) -> f64 {
-    let (lo, hi) = (engine::detmath::log10(5f64), engine::detmath::log10(200f64));
-    45.0 + (w - 65.0) * (engine::detmath::log10(n as f64) - lo) / (hi - lo)
-}
-
-fn polyline(
-    rows: &[SweepRow],
-    w: f64,
-    y: &dyn Fn(f64) -> f64,
-    f: &dyn Fn(&SweepRow) -> Option<f64>,
-) -> String {
-    rows.iter()
-        .filter_map(|r| f(r).map(|v| format!("{:.1},{:.1}", size_x(r.members, w), y(v))))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn sweep_charts(rows: &[SweepRow]) -> Html {
-    let (w, h) = (440.0, 230.0);
-    // The plot sits below the keys (top right).
-    let top = 66.0;
-    let time_max = rows
-        .iter()
-        .flat_map(|r| {
-            [
-                r.dissemination_ms,
-                r.detection_ms,
-                Some(r.theory_detection_ms),
-            ]
-        })
-        .flatten()
-        .fold(500.0, f64::max)
-        * 1.1;
-    let load_max = rows
-        .iter()
-        .map(|r| {
-            r.messages_per_member_per_s
-                .max(r.theory_messages_per_member_per_s)
-        })
-        .fold(10.0, f64::max)
-        * 1.1;
-    let ty = |v: f64| h - 30.0 - (h - 30.0 - top) * v / time_max;
-    let ly = |v: f64| h - 30.0 - (h - 30.0 - top) * v / load_max;
-    let axes = |ymax: String, unit: &str| {
-        html! {
-            <>
-                <line class="axis" x1="45" y1={f1(h - 30.0)} x2={f1(w - 15.0)} y2={f1(h - 30.0)} />
-                <line class="axis" x1="45" y1={f1(top)} x2="45" y2={f1(h - 30.0)} />
-                { for SWEEP_SIZES.iter().map(|&n| html! { <text class="tick" x={f1(size_x(n, w))} y={f1(h - 14.0)}>{ n }</text> }) }
-                <text class="tick" x="22" y={f1(top + 4.0)}>{ ymax }</text>
-                <text class="tick" x="22" y={f1(h - 32.0)}>{"0"}</text>
-                <text class="tick" x={f1(w / 2.0)} y={f1(h - 1.0)}>{ format!("members (log scale) · {unit}") }</text>
-            </>
-        }
+    let col = |f: &dyn Fn(&SweepRow) -> Option<f64>| {
+        rows.iter()
+            .filter_map(|r| f(r).map(|v| (r.members as f64, v)))
+            .collect::<Vec<_>>()
     };
+    let x = || Axis::log(tr("members (log scale)"), 5.0, 200.0);
     html! {
         <div class="swim-charts">
-            <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="sweep-time-chart" role="img" aria-label="Detection and dissemination time against group size">
-                { axes(format!("{time_max:.0}"), "ms after the crash") }
-                <polyline class="expected" points={polyline(rows, w, &ty, &|r| Some(r.theory_detection_ms))} />
-                <polyline class="first-suspect" points={polyline(rows, w, &ty, &|r| r.first_suspect_ms)} />
-                <polyline class="measured" points={polyline(rows, w, &ty, &|r| r.detection_ms)} />
-                <polyline class="dissemination" points={polyline(rows, w, &ty, &|r| r.dissemination_ms)} />
-                <text class="key k-dis" x={f1(w - 15.0)} y="14">{"— everyone knows"}</text>
-                <text class="key k-det" x={f1(w - 15.0)} y="28">{"— first dead"}</text>
-                <text class="key k-sus" x={f1(w - 15.0)} y="42">{"— first suspect"}</text>
-                <text class="key k-exp" x={f1(w - 15.0)} y="56">{"- - theory: detection"}</text>
-            </svg>
-            <svg viewBox={format!("0 0 {w} {h}")} class="sweep" data-testid="sweep-load-chart" role="img" aria-label="Messages per member per second against group size">
-                { axes(format!("{load_max:.0}"), "messages / member / s") }
-                <polyline class="expected" points={polyline(rows, w, &ly, &|r| Some(r.theory_messages_per_member_per_s))} />
-                <polyline class="measured" points={polyline(rows, w, &ly, &|r| Some(r.steady_messages_per_member_per_s))} />
-                <polyline class="dissemination" points={polyline(rows, w, &ly, &|r| Some(r.messages_per_member_per_s))} />
-                <text class="key k-det" x={f1(w - 15.0)} y="14">{"— steady (before the crash)"}</text>
-                <text class="key k-dis" x={f1(w - 15.0)} y="28">{"— whole run (with the gossip)"}</text>
-                <text class="key k-exp" x={f1(w - 15.0)} y="42">{"- - theory: constant"}</text>
-            </svg>
+            { chart("sweep-time-chart", tr("Detection time against group size"), x(), Axis::new(tr("ms after the crash")), &[
+                Series::new(tr("theory: detection"), "--muted", col(&|r| Some(r.theory_detection_ms))).dashed(),
+                Series::new(tr("first suspect"), "--suspect", col(&|r| r.first_suspect_ms)),
+                Series::new(tr("first dead"), "--oi-blue", col(&|r| r.detection_ms)),
+                Series::new(tr("everyone knows"), "--oi-purple", col(&|r| r.dissemination_ms)),
+            ]) }
+            { chart("sweep-load-chart", tr("Messages per member per second"), x(), Axis::new(tr("messages / member / s")), &[
+                Series::new(tr("theory: constant"), "--muted", col(&|r| Some(r.theory_messages_per_member_per_s))).dashed(),
+                Series::new(tr("steady (before the crash)"), "--oi-blue", col(&|r| Some(r.steady_messages_per_member_per_s))),
+                Series::new(tr("whole run (with the gossip)"), "--oi-purple", col(&|r| Some(r.messages_per_member_per_s))),
+            ]) }
         </div>
     }
 }

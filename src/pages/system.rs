@@ -608,37 +608,26 @@ struct ChartsProps {
     buckets: Rc<Vec<Bucket>>,
 }
 
+/// A chart of one value per second (`lines`: kind, values), drawn by the shared component.
 fn chart(id: &str, title: &str, n: usize, lines: Vec<(&str, Vec<f64>)>) -> Html {
-    let (w, h) = (360.0, 140.0);
-    let (x0, y0, y1) = (44.0, h - 22.0, 22.0);
-    let span = (n as f64).max(60.0);
-    let x = |k: usize| x0 + (w - x0 - 8.0) * (k as f64 + 1.0).min(span) / span;
-    let max = lines
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .fold(1.0f64, f64::max)
-        * 1.1;
-    let y = |v: f64| y0 - (y0 - y1) * v / max;
-    let polys = lines.iter().map(|(cls, v)| {
-        let pts: Vec<String> = v
-            .iter()
-            .enumerate()
-            .map(|(k, v)| format!("{:.1},{:.1}", x(k), y(*v)))
-            .collect();
-        html! { <polyline class={cls.to_string()} points={pts.join(" ")} /> }
-    });
-    html! {
-        <svg viewBox={format!("0 0 {w} {h}")} class="chart cl-chart" data-testid={format!("chart-{id}")} role="img" aria-label={title.to_string()}>
-            <text class="c-title" x={f1(x0)} y="14">{ title.to_string() }</text>
-            <line class="axis" x1={f1(x0)} y1={f1(y0)} x2={f1(w - 8.0)} y2={f1(y0)} />
-            <line class="axis" x1={f1(x0)} y1={f1(y1)} x2={f1(x0)} y2={f1(y0)} />
-            <text class="tick" x={f1(x0 - 4.0)} y={f1(y1 + 4.0)} text-anchor="end">{ format!("{max:.0}") }</text>
-            <text class="tick" x={f1(x0 - 4.0)} y={f1(y0 + 4.0)} text-anchor="end">{"0"}</text>
-            <text class="tick" x={f1(x0)} y={f1(h - 4.0)}>{"0 s"}</text>
-            <text class="tick" x={f1(w - 8.0)} y={f1(h - 4.0)} text-anchor="end">{ format!("{span:.0} s") }</text>
-            { for polys }
-        </svg>
-    }
+    use crate::components::chart::{self, per_bucket, Axis, Series};
+    let series: Vec<Series> = lines
+        .into_iter()
+        .map(|(kind, v)| {
+            let (name, color) = match kind {
+                "ok-line" => (tr("answered"), "--up"),
+                "err-line" => (tr("failed"), "--oi-vermillion"),
+                _ => ("p99", "--oi-vermillion"),
+            };
+            Series::new(name, color, per_bucket(v.into_iter(), 1.0))
+        })
+        .collect();
+    let x = Axis {
+        lo: Some(0.0),
+        hi: Some((n as f64).max(60.0)),
+        ..Axis::new("s")
+    };
+    chart::chart(&format!("chart-{id}"), title, x, Axis::new(""), &series)
 }
 
 #[component]
@@ -648,11 +637,11 @@ fn Charts(props: &ChartsProps) -> Html {
     let col = |f: &dyn Fn(&Bucket) -> f64| s.iter().map(f).collect::<Vec<f64>>();
     html! {
         <section class="charts-row cl-charts" data-testid="charts">
-            { chart("answers", "Requests per second: answered · failed", s.len(), vec![
+            { chart("answers", tr("Requests per second: answered · failed"), s.len(), vec![
                 ("ok-line", col(&|b| b.ok as f64 * per_s)),
                 ("err-line", col(&|b| b.failed as f64 * per_s)),
             ]) }
-            { chart("latency", "Latency p99 per second, ms", s.len(), vec![
+            { chart("latency", tr("Latency p99 per second, ms"), s.len(), vec![
                 ("p99", col(&|b| b.p99_ms().unwrap_or(0) as f64)),
             ]) }
         </section>

@@ -36,8 +36,9 @@ function stageBoxes(page) {
 }
 
 for (const size of ['projector', 'zoom150']) {
-  browserTest(`at ${size} every lab's picture and player are in the first screen`, async ({ session }) => {
-    for (const lab of LABS) {
+  browserTest(`at ${size} every lab's picture and player are in the first screen (also with a lesson open)`, async ({ session }) => {
+    // The last: a lesson step with its question open (the panel sits beside the drawing).
+    for (const lab of [...LABS, 'raft&lesson=raft-election&step=2']) {
       const { page, close } = await pageAt(session, size, `lab=${lab}`);
       const b = await stageBoxes(page);
       assert.ok(b.nodes.length > 0, `${lab}: nodes on the stage`);
