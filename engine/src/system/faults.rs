@@ -276,6 +276,8 @@ mod tests {
             "zone-down:a",
             "zone-up:c",
             "zone-split:b",
+            "slow-m:4",
+            "fast-m:10",
         ] {
             assert_eq!(
                 s.parse::<MachineCmd>().map(|c| c.to_string()),

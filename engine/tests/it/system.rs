@@ -174,7 +174,7 @@ fn transcripts_match_the_engine() {
 }
 
 fn fault_schedule() -> impl Strategy<Value = Vec<(u64, u8, usize)>> {
-    prop::collection::vec((1_000u64..14_000, 0u8..6, 0usize..9), 1..6)
+    prop::collection::vec((1_000u64..14_000, 0u8..7, 0usize..9), 1..6)
 }
 
 fn faults_of(raw: &[(u64, u8, usize)]) -> String {
@@ -189,6 +189,7 @@ fn faults_of(raw: &[(u64, u8, usize)]) -> String {
             2 => format!("{at}:cmd:0:zone-split:{z};{}:heal", at + 2_000),
             3 => format!("{at}:cmd:0:zone-down:{z};{}:cmd:0:zone-up:{z}", at + 2_000),
             4 => format!("{at}:crash:{};{}:restart:{}", 4 + m, at + 1_500, 4 + m),
+            5 => format!("{at}:cmd:0:slow-m:{m};{}:cmd:0:fast-m:{m}", at + 3_000),
             _ => format!("{at}:loss:5;{}:loss:0", at + 2_000),
         };
         v.push(f);
@@ -207,7 +208,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(24)))]
 
     // With leases or ReadIndex, no schedule of machine crashes, isolations, zone failures and
-    // splits, process crashes or loss lets a client see a non-linearizable history, and every
+    // splits, slow machines, process crashes or loss lets a client see a non-linearizable history, and every
     // shard keeps Raft's invariants.
     #[test]
     fn random_faults_never_break_linearizability(
