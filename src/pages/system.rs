@@ -35,6 +35,16 @@ const CHIP_H: f64 = 2.0 * F;
 /// A machine's label row, and a zone's.
 const ROW: f64 = 1.8 * F;
 
+/// A box of the drawing (one function for every box: the page's code weight).
+fn svg_rect(class: &'static str, x: f64, y: f64, w: f64, h: f64, rx: &'static str) -> Html {
+    html! { <rect class={class} x={f1(x)} y={f1(y)} width={f1(w)} height={f1(h)} rx={rx} /> }
+}
+
+/// A label of the drawing.
+fn svg_text(class: &'static str, x: f64, y: f64, text: String) -> Html {
+    html! { <text class={class} x={f1(x)} y={f1(y)}>{ text }</text> }
+}
+
 fn cmd(text: String) -> Action {
     Action::Inject(Fault::Command(0, text))
 }
@@ -255,8 +265,8 @@ fn render_system(
         let o = lay.zone_at[z];
         html! {
             <g class="zone">
-                <rect class="zone-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
-                <text class="zone-label" x={f1(o.x + 8.0)} y={f1(o.y + 1.3 * F)}>{ format!("zone {}", zone_name(z)) }</text>
+                { svg_rect("zone-box", o.x, o.y, lay.zone_w - 2.0, lay.zone_h[z], "6") }
+                { svg_text("zone-label", o.x + 8.0, o.y + 1.3 * F, format!("zone {}", zone_name(z))) }
             </g>
         }
     });
@@ -311,20 +321,20 @@ fn render_system(
                 Proc::Front => return html! {},
             };
             html! {
-                <g class={classes!("chip", class, format!("st-{st}"), path.then_some("on-path"))}
+                <g class={format!("chip {class} st-{st}{}", if path { " on-path" } else { "" })}
                     data-node-id={id} data-status={st} data-lb={lb} data-role={rt.as_ref().map(|r| r.0)} data-term={rt.map(|r| r.1)}>
                     <title>{ title }</title>
-                    <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
-                    <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 1.36 * F)}>{ label }</text>
+                    { svg_rect("chip-box", at.x, at.y, CHIP_W, CHIP_H, "4") }
+                    { svg_text("chip-t", at.x + 5.0, at.y + 1.36 * F, label) }
                 </g>
             }
         }).collect::<Html>();
         html! {
-            <g class={classes!("machine", format!("st-{status}"), (!alive).then_some("dead"), (selected == mi).then_some("selected"))}
+            <g class={format!("machine st-{status}{}{}", if alive { "" } else { " dead" }, if selected == mi { " selected" } else { "" })}
                 data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
-                <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
-                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 1.3 * F)}>{ format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" }) }</text>
+                { svg_rect("m-box", o.x, o.y, lay.machine_w, lay.box_h, "5") }
+                { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" })) }
                 { chips }
             </g>
         }
@@ -364,12 +374,12 @@ fn render_system(
     };
     let half = ((label.chars().count() as f64 * 0.55 * F + 24.0) / 2.0).min(lay.w / 2.0 - 5.0);
     html! {
-        <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
+        <svg class={if lay.vertical { "cluster-view system-view narrow" } else { "cluster-view system-view" }}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
             aria-label="The balancer, and machines in zones holding app replicas and shard members">
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
-                <rect x={f1(lb.x - half)} y={f1(lb.y - 1.2 * F)} width={f1(2.0 * half)} height={f1(2.4 * F)} rx="8" />
+                { svg_rect("lb-box", lb.x - half, lb.y - 1.2 * F, 2.0 * half, 2.4 * F, "8") }
                 <text x={f1(lb.x)} y={f1(lb.y + 0.36 * F)} text-anchor="middle">{ label }</text>
             </g>
             { machines }
@@ -395,12 +405,31 @@ fn render_actions(
         .collect();
     let zone_up = zone_procs.iter().any(|&q| sim.is_up(q));
     let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
+    // Slow (`slow-m:M`): its app replicas work one request at a time.
+    let slow = procs
+        .iter()
+        .any(|&q| sim.nodes().get(q).and_then(|n| n.app()).is_some_and(|a| a.slow));
+    // Choosing a machine without clicking it (a click crashes it).
+    let pick = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            d.emit(Action::Select(v.parse().ok()));
+        })
+    };
     html! {
         <section class="panel actions" data-testid="actions">
             <h2>{ format!("Break it (m{m}, zone {z})") }</h2>
+            <label>{"Machine "}<select data-testid="machine-pick" onchange={pick}>
+                { for (0..p.machines).map(|k| html! { <option value={k.to_string()} selected={k == m}>{ format!("m{k}") }</option> }) }
+            </select></label>
             <div class="buttons">
                 { action_button(dispatch, "crash-machine", &format!("Crash m{m}"), cmd(format!("crash-m:{m}")), alive) }
                 { action_button(dispatch, "restart-machine", &format!("Restart m{m}"), cmd(format!("restart-m:{m}")), !alive) }
+                { action_button(dispatch, "slow-machine", &format!("Slow m{m} down"), cmd(format!("slow-m:{m}")), alive && !slow) }
+                { action_button(dispatch, "fast-machine", &format!("Make m{m} fast"), cmd(format!("fast-m:{m}")), slow) }
                 { action_button(dispatch, "isolate-machine", &format!("Cut m{m} off"), cmd(format!("isolate-m:{m}")), alive) }
                 { action_button(dispatch, "zone-down", &format!("Fail zone {z}"), cmd(format!("zone-down:{z}")), zone_up) }
                 { action_button(dispatch, "zone-up", &format!("Restore zone {z}"), cmd(format!("zone-up:{z}")), zone_down) }

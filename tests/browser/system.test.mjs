@@ -52,6 +52,21 @@ browserTest('clicking a machine crashes everything on it, and clicking again res
   await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-status')) === 'up', { message: 'm1 up again' });
 });
 
+browserTest('a machine chosen in the panel is slowed and made fast again, each click on the timeline', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  await page.getByTestId('machine-pick').selectOption('1');
+  await page.getByTestId('slow-machine').click();
+  await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-slow')) === 'true', { message: 'm1 slow' });
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'up', 'a slow machine stays up');
+  assert.ok(await page.getByTestId('slow-machine').isDisabled());
+  await waitUntil(async () => (await page.locator('[data-testid=fault-entry]').allTextContents()).join(' ').includes('cmd:0:slow-m:1'), { message: 'slow-m on the timeline' });
+  await page.getByTestId('fast-machine').click();
+  await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-slow')) === 'false', { message: 'm1 fast again' });
+  await waitUntil(async () => (await page.locator('[data-testid=fault-entry]').allTextContents()).join(' ').includes('cmd:0:fast-m:1'), { message: 'fast-m on the timeline' });
+  await waitUntil(async () => /slow-m:1;\d+:cmd:0:fast-m:1/.test(new URL(page.url()).searchParams.get('faults') ?? ''), { message: 'both in the link' });
+});
+
 browserTest('a machine hosting a shard leader dies: ejection, re-election, retries, no anomaly', async ({ openPage }) => {
   const page = await openPreset(openPage, 'system-leader-machine-dies', 15_000);
   assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'down');
