@@ -15,12 +15,13 @@ use crate::components::lab::{
 };
 use crate::geometry::{f1, Pt};
 use crate::player::Action;
+use engine::fault::{fmt_timeline, TimedFault};
 use engine::health::Health;
 use engine::raft::Role;
 use engine::sim::Sim;
 use engine::system::front::{Bucket, Done, Front, BUCKET};
 use engine::system::params::{zone_name, Role as Proc};
-use engine::system::{app, measure, SysNode, SystemLab, SystemMetrics, SystemParams};
+use engine::system::{app, measure, with_chaos, SysNode, SystemLab, SystemMetrics, SystemParams};
 use engine::{Fault, SimTime};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -226,8 +227,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
-                { fault_timeline(&player.scenario, dispatch) }
-                { render_chaos(&hist.chaos) }
+                { timeline(&player.scenario, &hist.chaos, dispatch) }
             </div>
         </main>
     }
@@ -406,9 +406,12 @@ fn render_actions(
     let zone_up = zone_procs.iter().any(|&q| sim.is_up(q));
     let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
     // Slow (`slow-m:M`): its app replicas work one request at a time.
-    let slow = procs
-        .iter()
-        .any(|&q| sim.nodes().get(q).and_then(|n| n.app()).is_some_and(|a| a.slow));
+    let slow = procs.iter().any(|&q| {
+        sim.nodes()
+            .get(q)
+            .and_then(|n| n.app())
+            .is_some_and(|a| a.slow)
+    });
     // Choosing a machine without clicking it (a click crashes it).
     let pick = {
         let d = dispatch.clone();
@@ -755,17 +758,43 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     }
 }
 
-/// The chaos mode's faults, drawn from the seed (the link's `chaos=` stands for them).
-fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
+/// The fault timeline: the shared one, or with chaos on, the link's entries and the faults the
+/// chaos mode draws from the seed in one list by time, each chaos entry marked (the link's
+/// `chaos=` stands for them: it stays short and replays them exactly).
+fn timeline(
+    s: &engine::scenario::Scenario,
+    chaos: &[TimedFault],
+    dispatch: &Callback<Action>,
+) -> Html {
     if chaos.is_empty() {
-        return html! {};
+        return fault_timeline(s, dispatch);
     }
+    let mut own = 0;
+    let items = with_chaos(&s.faults, chaos).into_iter().map(|(f, drawn)| {
+        let remove = (!drawn).then(|| {
+            let mut rest = s.faults.clone();
+            rest.remove(own);
+            own += 1;
+            let d = dispatch.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest)))
+            });
+            html! { <button class="x" title="Remove this fault (the run replays without it)" aria-label="Remove" {onclick}>{"✕"}</button> }
+        });
+        html! {
+            <li class={if drawn { "chip chaos" } else { "chip" }} data-testid="fault-entry" data-chaos={drawn.then_some("1")}
+                title={drawn.then_some("drawn by the chaos mode from the seed (chaos= in the link)")}>
+                <code>{ f.to_string() }</code>{ if drawn { html! { <span class="tag">{"chaos"}</span> } } else { remove.unwrap_or_default() } }
+            </li>
+        }
+    });
     html! {
-        <section class="panel faults chaos" data-testid="chaos">
-            <h2>{"Chaos (from the seed)"}</h2>
-            <ul class="fault-list">
-                { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
-            </ul>
+        <section class="panel faults" data-testid="timeline">
+            <h2>{"Fault timeline"}</h2>
+            <ul class="fault-list">{ for items }</ul>
+            if !s.faults.is_empty() {
+                <button data-testid="clear-faults" onclick={dispatch.reform(|_: MouseEvent| Action::ClearFaults)}>{"Clear the link's faults"}</button>
+            }
         </section>
     }
 }

@@ -218,6 +218,18 @@ pub fn expand(p: &SystemParams, faults: &[TimedFault]) -> Vec<TimedFault> {
     out
 }
 
+/// The run's whole timeline: the link's own entries and the chaos mode's, in time order (the
+/// link's first at equal times, as the run applies them), each with whether chaos drew it.
+pub fn with_chaos<'a>(
+    faults: &'a [TimedFault],
+    chaos: &'a [TimedFault],
+) -> Vec<(&'a TimedFault, bool)> {
+    let mut all: Vec<(&TimedFault, bool)> = faults.iter().map(|f| (f, false)).collect();
+    all.extend(chaos.iter().map(|f| (f, true)));
+    crate::sort::sort_by_key(&mut all, |e| e.0.at);
+    all
+}
+
 /// The chaos mode's faults (Jepsen's nemesis): from `chaos_at`, for `chaos_len`, one fault at a
 /// time — a machine crash, a machine cut off the network, or a zone failure — each lasting 2 to
 /// 8 s, separated by exponential gaps of mean 60 s / `chaos` (the rate is of faults per

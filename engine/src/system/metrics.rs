@@ -88,6 +88,9 @@ pub struct SystemMetrics {
     pub formula_pct: f64,
     /// Where the time of answered requests went.
     pub split: TimeSplit,
+    /// The fault timeline so far, as the link writes it (`5000:cmd:0:crash-m:1`), with each
+    /// fault the chaos mode drew from the seed marked ` (chaos)` (filled by the lab's measure).
+    pub timeline: Vec<String>,
 }
 
 fn ms(us: u64) -> f64 {
@@ -268,5 +271,6 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
         availability_pct: pct(t.ok, finished),
         formula_pct: formula * 100.0,
         split,
+        timeline: Vec::new(),
     }
 }

@@ -22,7 +22,10 @@ pub struct SystemRun {
     pub p: SystemParams,
     /// The simulation and its snapshots.
     pub hist: History<SysNode>,
-    /// The chaos mode's faults (already in the schedule; listed for the page's timeline).
+    /// The link's own timeline.
+    pub faults: Vec<TimedFault>,
+    /// The chaos mode's faults, drawn from the seed (already in the schedule; shown in the
+    /// timeline beside the link's own, marked as chaos: [`super::faults::with_chaos`]).
     pub chaos: Vec<TimedFault>,
 }
 
@@ -113,6 +116,7 @@ impl SystemRun {
         SystemRun {
             p: *p,
             hist: History::new(new_sim(p, seed, net, faults)),
+            faults: faults.to_vec(),
             chaos: chaos_faults(p, seed),
         }
     }

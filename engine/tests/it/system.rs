@@ -124,6 +124,34 @@ fn a_clicked_machine_crash_replays_from_its_link() {
 }
 
 #[test]
+fn chaos_faults_are_in_the_measured_timeline_and_replay_as_written() {
+    let link =
+        "lab=system&seed=1&chaos=10&faults=3000:cmd:0:crash-m:4;6000:cmd:0:restart-m:4&t=40000";
+    let (run, m) = replay(link);
+    let chaos: Vec<&String> = m
+        .timeline
+        .iter()
+        .filter(|e| e.ends_with(" (chaos)"))
+        .collect();
+    assert!(chaos.len() >= 2, "{:?}", m.timeline);
+    assert_eq!(
+        &m.timeline[..2],
+        ["3000:cmd:0:crash-m:4", "6000:cmd:0:restart-m:4"]
+    );
+    assert_eq!(m.timeline.len(), 2 + chaos.len());
+    // Written out as a link's own entries, the chaos faults give the same run.
+    let all: Vec<String> = m
+        .timeline
+        .iter()
+        .map(|e| e.trim_end_matches(" (chaos)").to_string())
+        .collect();
+    let again = format!("lab=system&seed=1&faults={}&t=40000", all.join(";"));
+    let (run2, m2) = replay(&again);
+    assert_eq!(SystemLab::event_lines(&run), SystemLab::event_lines(&run2));
+    assert_eq!((m.ok, m.p99_ms), (m2.ok, m2.p99_ms));
+}
+
+#[test]
 fn every_buggy_read_mode_produces_an_anomaly() {
     for (bug, link) in [
         (
