@@ -210,7 +210,7 @@ impl Member {
                         g.shard,
                         self.gives.len()
                     ));
-                    let _ = self.with_raft(ctx, |r, c| r.on_command("put:moving=1", c));
+                    self.propose("moving".into(), 1, ctx);
                 }
                 return;
             }
@@ -244,12 +244,13 @@ impl Member {
             }
             self.install_term[from] = term;
             for (k, vs) in values {
-                texts.extend(vs.iter().map(|v| format!("put:{}={v}", super::key_name(*k))));
+                let key: Arc<str> = super::key_name(*k).into();
+                texts.extend(vs.iter().map(|&v| (key.clone(), v)));
             }
-            texts.push(format!("put:in{from}=1"));
+            texts.push((format!("in{from}").into(), 1));
         }
-        for t in texts {
-            let _ = self.with_raft(ctx, |r, c| r.on_command(&t, c));
+        for (key, value) in texts {
+            self.propose(key, value, ctx);
         }
         for i in 0..self.installed.len() {
             if self.installed[i] && !self.told[i] {
@@ -290,6 +291,11 @@ impl Member {
         }
         self.after_raft(ctx);
         r
+    }
+
+    /// Proposes `put key=value` (at a leader: the callers check).
+    fn propose(&mut self, key: Arc<str>, value: i64, ctx: &mut C) {
+        self.with_raft(ctx, |r, c| r.propose(raft::Cmd::Put { key, value }, c));
     }
 
     fn is_leader(&self) -> bool {
@@ -467,8 +473,7 @@ impl Member {
                     return;
                 }
                 let before = self.raft.last_log_index();
-                let text = format!("put:{}={v}", super::key_name(key));
-                let _ = self.with_raft(ctx, |r, c| r.on_command(&text, c));
+                self.propose(super::key_name(key).into(), v, ctx);
                 if self.is_leader() && self.raft.last_log_index() > before {
                     let index = before + 1;
                     self.writes.push(PendingWrite {
