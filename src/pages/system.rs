@@ -20,7 +20,7 @@ use engine::health::Health;
 use engine::raft::Role;
 use engine::sim::Sim;
 use engine::system::front::{Bucket, Done, Front, BUCKET};
-use engine::system::params::{zone_name, Role as Proc};
+use engine::system::params::{zone_name, Role as Proc, MAX_SHARDS};
 use engine::system::{app, measure, with_chaos, SysNode, SystemLab, SystemMetrics, SystemParams};
 use engine::{Fault, SimTime};
 use std::rc::Rc;
@@ -217,12 +217,12 @@ pub fn SystemPage(props: &LabProps) -> Html {
                     </p>
                 </div>
                 <div class="side">
-                    { render_actions(sim, &p, selected, dispatch) }
+                    { render_actions(sim, &p, selected, &player.scenario, dispatch) }
                     { render_metrics(&m) }
                 </div>
             </div>
             { render_path(&p, followed.as_ref()) }
-            { render_ring(&p) }
+            { render_ring(&p, sim.now()) }
             <Charts buckets={Rc::new(front.series[..front.series.len().saturating_sub(1)].to_vec())} />
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
@@ -392,6 +392,7 @@ fn render_actions(
     sim: &Sim<SysNode>,
     p: &SystemParams,
     m: usize,
+    scenario: &engine::scenario::Scenario,
     dispatch: &Callback<Action>,
 ) -> Html {
     let procs = p.on_machine(m);
@@ -412,6 +413,21 @@ fn render_actions(
             .and_then(|n| n.app())
             .is_some_and(|a| a.slow)
     });
+    // A shard added now: its members exist from the start of a run whose timeline has it, so
+    // the click writes it into the timeline and the run replays to now with it.
+    let add = {
+        let mut f = scenario.faults.clone();
+        let at = sim.now();
+        let k = f.partition_point(|x| x.at <= at);
+        f.insert(
+            k,
+            TimedFault {
+                at,
+                fault: Fault::Command(0, format!("add-shard:{m}")),
+            },
+        );
+        Action::SetParam("faults".into(), fmt_timeline(&f))
+    };
     // Choosing a machine without clicking it (a click crashes it).
     let pick = {
         let d = dispatch.clone();
@@ -433,6 +449,7 @@ fn render_actions(
                 { action_button(dispatch, "restart-machine", &format!("Restart m{m}"), cmd(format!("restart-m:{m}")), !alive) }
                 { action_button(dispatch, "slow-machine", &format!("Slow m{m} down"), cmd(format!("slow-m:{m}")), alive && !slow) }
                 { action_button(dispatch, "fast-machine", &format!("Make m{m} fast"), cmd(format!("fast-m:{m}")), slow) }
+                { action_button(dispatch, "add-shard", &format!("Add a shard on m{m}…"), add, p.grow.is_none() && p.shards < MAX_SHARDS) }
                 { action_button(dispatch, "isolate-machine", &format!("Cut m{m} off"), cmd(format!("isolate-m:{m}")), alive) }
                 { action_button(dispatch, "zone-down", &format!("Fail zone {z}"), cmd(format!("zone-down:{z}")), zone_up) }
                 { action_button(dispatch, "zone-up", &format!("Restore zone {z}"), cmd(format!("zone-up:{z}")), zone_down) }
@@ -464,7 +481,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
         .unwrap_or_else(|| "none: every client saw a linearizable history".into());
     let most = |v: &[Option<f64>]| v.iter().flatten().copied().fold(0.0, f64::max);
     // (label, shown, test id, data-value): one row each.
-    let rows: [(String, String, &str, f64); 11] = [
+    let rows: [(String, String, &str, f64); 12] = [
         (
             "success rate".into(),
             opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"),
@@ -506,6 +523,18 @@ fn render_metrics(m: &SystemMetrics) -> Html {
             list(&m.reelection_ms),
             "reelection",
             most(&m.reelection_ms),
+        ),
+        (
+            "ring rebalanced after (keys moved · retried · failed)".into(),
+            format!(
+                "{} ({} · {} · {})",
+                list(&m.rebalance_ms),
+                m.keys_moved,
+                m.moved_retries,
+                m.moved_failed
+            ),
+            "rebalance",
+            most(&m.rebalance_ms),
         ),
         (
             "where the time went (mean ms)".into(),
@@ -620,9 +649,14 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     }
 }
 
-fn render_ring(p: &SystemParams) -> Html {
-    let ring = app::shard_ring(p);
-    let rows = (0..p.shards).map(|s| {
+fn render_ring(p: &SystemParams, now: SimTime) -> Html {
+    // The ring in force: with the shard added while serving once it is.
+    let q = SystemParams {
+        shards: p.shards_at(now),
+        ..*p
+    };
+    let ring = app::shard_ring(&q);
+    let rows = (0..q.shards).map(|s| {
         let keys: Vec<String> = (0..p.keys).filter(|&k| app::shard_of(&ring, k) == s).map(|k| format!("k{k}")).collect();
         html! { <li data-testid="shard-keys">{ format!("shard {s} ({} members): {}", p.rf, if keys.is_empty() { "no key".into() } else { keys.join(" ") }) }</li> }
     });

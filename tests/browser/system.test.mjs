@@ -116,6 +116,31 @@ browserTest('a slow machine: round-robin feeds its queue into timeouts, least-co
   assert.equal(await metric(page, 'anomalies'), 0);
 });
 
+browserTest('adding a shard moves keys while serving: a fourth group on m3–m5, the ring rebalanced, no anomaly', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-add-shard', 10_000);
+  assert.equal(await count(page, '[data-node-id^="s3."]'), 3, 'the new shard has three members');
+  assert.equal(await count(page, '[data-node-id^="s3."][data-role=leader]'), 1, 'and a leader');
+  assert.equal(await attr(page, '[data-node-id="s3.0"]', 'data-status'), 'up');
+  assert.equal(await count(page, '[data-testid=shard-keys]'), 4, 'four shards on the ring');
+  assert.match(await page.getByTestId('shard-keys').nth(3).textContent(), /shard 3 \(3 members\): k\d+/);
+  const rebalance = await metric(page, 'rebalance');
+  assert.ok(rebalance > 0 && rebalance < 1000, `rebalanced after ${rebalance} ms`);
+  assert.match(await page.getByTestId('m-rebalance').textContent(), /\d+ ms \(\d+ · \d+ · 0\)/);
+  assert.equal(await metric(page, 'failed'), 0);
+  assert.equal(await metric(page, 'anomalies'), 0);
+});
+
+browserTest('the Add a shard button writes add-shard into the timeline and the run replays with it', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  assert.equal(await count(page, '[data-node-id^="s3."]'), 0);
+  await page.getByTestId('machine-pick').selectOption('3');
+  await page.getByTestId('add-shard').click();
+  await waitUntil(async () => /^3000:cmd:0:add-shard:3$/.test(new URL(page.url()).searchParams.get('faults') ?? ''), { message: 'add-shard in the link' });
+  await waitUntil(async () => (await count(page, '[data-node-id^="s3."]')) === 3, { message: 'the new shard drawn' });
+  assert.ok(await page.getByTestId('add-shard').isDisabled(), 'once per run');
+});
+
 browserTest('chaos for a minute: random faults on the timeline, the formula, no anomaly', async ({ openPage }) => {
   const page = await openPreset(openPage, 'system-chaos', 75_000);
   assert.equal(await metric(page, 'anomalies'), 0);
