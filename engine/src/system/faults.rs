@@ -176,7 +176,12 @@ impl MachineCmd {
                 Some((_, first)) if first == m => {
                     let s = p.shards;
                     let names: Vec<String> = (0..p.rf)
-                        .map(|j| format!("s{s}.{j} on m{}", p.machine_of(p.member_id(s, j)).unwrap_or(0)))
+                        .map(|j| {
+                            format!(
+                                "s{s}.{j} on m{}",
+                                p.machine_of(p.member_id(s, j)).unwrap_or(0)
+                            )
+                        })
                         .collect();
                     format!(
                         "shard {s} is added ({}): its virtual nodes join the ring, the keys it now owns move to it",
@@ -184,9 +189,7 @@ impl MachineCmd {
                     )
                 }
                 Some(_) => "add-shard: this run already adds a shard (once per run)".into(),
-                None => format!(
-                    "add-shard: no room for another shard (at most {MAX_SHARDS})"
-                ),
+                None => format!("add-shard: no room for another shard (at most {MAX_SHARDS})"),
             };
         }
         let ms = self.machines(p);

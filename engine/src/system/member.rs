@@ -221,7 +221,10 @@ impl Member {
                     .iter()
                     .map(|&k| {
                         let v = self.recent.get(&k);
-                        (k, v.map(|v| v.iter().copied().collect()).unwrap_or_default())
+                        (
+                            k,
+                            v.map(|v| v.iter().copied().collect()).unwrap_or_default(),
+                        )
                     })
                     .collect();
                 for j in 0..g.rf {
@@ -369,7 +372,9 @@ impl Member {
             {
                 if &**key == "moving" {
                     self.moving_at = self.moving_at.or(Some(i));
-                } else if let Some(from) = key.strip_prefix("in").and_then(|s| s.parse::<usize>().ok()) {
+                } else if let Some(from) =
+                    key.strip_prefix("in").and_then(|s| s.parse::<usize>().ok())
+                {
                     if from < self.installed.len() {
                         self.installed[from] = true;
                         self.installed_at[from].get_or_insert(now);
@@ -412,7 +417,8 @@ impl Member {
             for w in std::mem::take(&mut self.writes) {
                 if w.index <= applied {
                     let r = if self.raft.term_at(w.index) == Some(w.term) {
-                        if self.moving_at.is_some_and(|m| m < w.index) && self.gives.contains(&w.key)
+                        if self.moving_at.is_some_and(|m| m < w.index)
+                            && self.gives.contains(&w.key)
                         {
                             // Applied after the range left: not taken, ask the new shard.
                             KvResult::Moved
@@ -577,7 +583,10 @@ impl Node for Member {
                 self.with_raft(ctx, |r, c| r.on_message(k, msg, c));
             }
             SysMsg::Kv { id, op } => self.on_kv(from, id, op, ctx),
-            SysMsg::Handoff { from: shard, values } if !self.dormant => {
+            SysMsg::Handoff {
+                from: shard,
+                values,
+            } if !self.dormant => {
                 if self.installed.get(shard) == Some(&true) {
                     ctx.send(from, SysMsg::Installed { from: shard });
                 } else if shard < self.installed.len() {
@@ -596,7 +605,10 @@ impl Node for Member {
             SysTimer::Raft(t) if !self.dormant => self.with_raft(ctx, |r, c| r.on_timer(t, c)),
             SysTimer::Grow if self.dormant => {
                 self.dormant = false;
-                ctx.note(format!("s{}.{}: starts (shard added)", self.shard, self.local));
+                ctx.note(format!(
+                    "s{}.{}: starts (shard added)",
+                    self.shard, self.local
+                ));
                 self.with_raft(ctx, |r, c| r.on_start(c));
             }
             SysTimer::Grow => self.after_raft(ctx),

@@ -218,9 +218,16 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
     let mut keys_moved = 0;
     if let Some((at, _)) = p.grow.filter(|(at, _)| now >= *at) {
         let added: Vec<&super::member::Member> = (0..p.rf)
-            .filter_map(|j| sim.nodes().get(p.member_id(p.shards, j)).and_then(|n| n.member()))
+            .filter_map(|j| {
+                sim.nodes()
+                    .get(p.member_id(p.shards, j))
+                    .and_then(|n| n.member())
+            })
             .collect();
-        let gives = added.first().and_then(|m| m.grow.as_ref()).map(|g| g.gives.clone());
+        let gives = added
+            .first()
+            .and_then(|m| m.grow.as_ref())
+            .map(|g| g.gives.clone());
         let mut done = Some(at);
         for (i, keys) in gives.unwrap_or_default().iter().enumerate() {
             keys_moved += keys.len();

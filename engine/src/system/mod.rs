@@ -356,7 +356,9 @@ pub fn nodes(p: &SystemParams) -> Vec<SysNode> {
         let gives = (0..p.shards)
             .map(|s| {
                 (0..p.keys)
-                    .filter(|&k| app::shard_of(&ring, k) == s && app::shard_of(&ring2, k) == p.shards)
+                    .filter(|&k| {
+                        app::shard_of(&ring, k) == s && app::shard_of(&ring2, k) == p.shards
+                    })
                     .collect()
             })
             .collect();

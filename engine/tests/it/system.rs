@@ -107,7 +107,11 @@ fn every_preset_shows_its_lesson() {
                     "{id}: {m:?}"
                 );
                 assert!(m.moved_retries > 0, "{id}: {m:?}");
-                assert_eq!((m.failed, m.moved_failed, m.anomalies), (0, 0, 0), "{id}: {m:?}");
+                assert_eq!(
+                    (m.failed, m.moved_failed, m.anomalies),
+                    (0, 0, 0),
+                    "{id}: {m:?}"
+                );
             }
             other => panic!("preset {other} has no check here"),
         }
@@ -183,7 +187,10 @@ fn an_added_shard_serves_its_keys_with_the_values_the_old_shards_had() {
     assert_eq!(g.gives.iter().map(Vec::len).sum::<usize>(), m.keys_moved);
     for (s, keys) in g.gives.iter().enumerate() {
         let old = leader(s);
-        assert!(old.moving_at.is_some(), "shard {s} committed 'range moving'");
+        assert!(
+            old.moving_at.is_some(),
+            "shard {s} committed 'range moving'"
+        );
         for &k in keys {
             // The old shard stopped taking writes for k when the range left: the value it had
             // then is where the new shard started, and the new shard has moved on from it.
