@@ -376,6 +376,9 @@ fn render_system(
     html! {
         <svg class={if lay.vertical { "cluster-view system-view narrow" } else { "cluster-view system-view" }}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
+            // Never drawn smaller than 0.96 CSS px per user unit, so the text stays at least 12
+            // px where a lesson caption leaves the picture little height: the stage grows.
+            style={format!("min-height:{}px", f1(lay.height * 0.96))}
             aria-label="The balancer, and machines in zones holding app replicas and shard members">
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
