@@ -101,10 +101,13 @@ pub struct Member {
     /// … the term we proposed "range moving" in; the added shard: the ranges received, the
     /// term each install was proposed in, and the old shards told theirs is installed.
     marker_term: u64,
-    inbox: Vec<(usize, Vec<(u32, Vec<i64>)>)>,
+    inbox: Vec<(usize, Range)>,
     install_term: Vec<u64>,
     told: Vec<bool>,
 }
+
+/// A moving range: each key with its last writes, oldest first.
+pub type Range = Vec<(u32, Vec<i64>)>;
 
 /// How often an old shard's leader ships the moving range until the added shard confirms it.
 pub const SHIP_EVERY: crate::time::Duration = crate::time::Duration(100_000);
@@ -216,7 +219,7 @@ impl Member {
             }
             if self.last_ship.is_none_or(|t| now.since(t) >= SHIP_EVERY) {
                 self.last_ship = Some(now);
-                let values: Vec<(u32, Vec<i64>)> = self
+                let values: Range = self
                     .gives
                     .iter()
                     .map(|&k| {
