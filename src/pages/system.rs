@@ -16,12 +16,13 @@ use crate::components::lab::{
 use crate::geometry::{f1, Pt};
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
+use engine::fault::{fmt_timeline, TimedFault};
 use engine::health::Health;
 use engine::raft::Role;
 use engine::sim::Sim;
 use engine::system::front::{Bucket, Done, Front, BUCKET};
-use engine::system::params::{zone_name, Role as Proc};
-use engine::system::{app, measure, SysNode, SystemLab, SystemMetrics, SystemParams};
+use engine::system::params::{zone_name, Role as Proc, MAX_SHARDS};
+use engine::system::{app, measure, with_chaos, SysNode, SystemLab, SystemMetrics, SystemParams};
 use engine::{Fault, SimTime};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -35,6 +36,16 @@ const CHIP_W: f64 = 5.2 * F + 6.0;
 const CHIP_H: f64 = 2.0 * F;
 /// A machine's label row, and a zone's.
 const ROW: f64 = 1.8 * F;
+
+/// A box of the drawing (one function for every box: the page's code weight).
+fn svg_rect(class: &'static str, x: f64, y: f64, w: f64, h: f64, rx: &'static str) -> Html {
+    html! { <rect class={class} x={f1(x)} y={f1(y)} width={f1(w)} height={f1(h)} rx={rx} /> }
+}
+
+/// A label of the drawing.
+fn svg_text(class: &'static str, x: f64, y: f64, text: String) -> Html {
+    html! { <text class={class} x={f1(x)} y={f1(y)}>{ text }</text> }
+}
 
 fn cmd(text: String) -> Action {
     Action::Inject(Fault::Command(0, text))
@@ -207,18 +218,17 @@ pub fn SystemPage(props: &LabProps) -> Html {
                     </p>
                 </div>
                 <div class="side">
-                    { render_actions(sim, &p, selected, dispatch) }
+                    { render_actions(sim, &p, selected, &player.scenario, dispatch) }
                     { render_metrics(&m) }
                 </div>
             </div>
             { render_path(&p, followed.as_ref()) }
-            { render_ring(&p) }
+            { render_ring(&p, sim.now()) }
             <Charts buckets={Rc::new(front.series[..front.series.len().saturating_sub(1)].to_vec())} />
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
-                { fault_timeline(&player.scenario, dispatch) }
-                { render_chaos(&hist.chaos) }
+                { timeline(&player.scenario, &hist.chaos, dispatch) }
             </div>
         </main>
     }
@@ -256,8 +266,8 @@ fn render_system(
         let o = lay.zone_at[z];
         html! {
             <g class="zone">
-                <rect class="zone-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
-                <text class="zone-label" x={f1(o.x + 8.0)} y={f1(o.y + 1.3 * F)}>{ format!("zone {}", zone_name(z)) }</text>
+                { svg_rect("zone-box", o.x, o.y, lay.zone_w - 2.0, lay.zone_h[z], "6") }
+                { svg_text("zone-label", o.x + 8.0, o.y + 1.3 * F, format!("zone {}", zone_name(z))) }
             </g>
         }
     });
@@ -312,20 +322,20 @@ fn render_system(
                 Proc::Front => return html! {},
             };
             html! {
-                <g class={classes!("chip", class, format!("st-{st}"), path.then_some("on-path"))}
+                <g class={format!("chip {class} st-{st}{}", if path { " on-path" } else { "" })}
                     data-node-id={id} data-status={st} data-lb={lb} data-role={rt.as_ref().map(|r| r.0)} data-term={rt.map(|r| r.1)}>
                     <title>{ title }</title>
-                    <rect class="chip-box" x={f1(at.x)} y={f1(at.y)} width={f1(CHIP_W)} height={f1(CHIP_H)} rx="4" />
-                    <text class="chip-t" x={f1(at.x + 5.0)} y={f1(at.y + 1.36 * F)}>{ label }</text>
+                    { svg_rect("chip-box", at.x, at.y, CHIP_W, CHIP_H, "4") }
+                    { svg_text("chip-t", at.x + 5.0, at.y + 1.36 * F, label) }
                 </g>
             }
         }).collect::<Html>();
         html! {
-            <g class={classes!("machine", format!("st-{status}"), (!alive).then_some("dead"), (selected == mi).then_some("selected"))}
+            <g class={format!("machine st-{status}{}{}", if alive { "" } else { " dead" }, if selected == mi { " selected" } else { "" })}
                 data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
                 <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
-                <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(lay.machine_w)} height={f1(lay.box_h)} rx="5" />
-                <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 1.3 * F)}>{ format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" }) }</text>
+                { svg_rect("m-box", o.x, o.y, lay.machine_w, lay.box_h, "5") }
+                { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" })) }
                 { chips }
             </g>
         }
@@ -365,12 +375,15 @@ fn render_system(
     };
     let half = ((label.chars().count() as f64 * 0.55 * F + 24.0) / 2.0).min(lay.w / 2.0 - 5.0);
     html! {
-        <svg class={classes!("cluster-view", "system-view", lay.vertical.then_some("narrow"))}
+        <svg class={if lay.vertical { "cluster-view system-view narrow" } else { "cluster-view system-view" }}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
+            // Never drawn smaller than 0.96 CSS px per user unit, so the text stays at least 12
+            // px where a lesson caption leaves the picture little height: the stage grows.
+            style={format!("min-height:{}px", f1(lay.height * 0.96))}
             aria-label={tr("The balancer, and machines in zones holding app replicas and shard members")}>
             { for zones }
             <g class="service lb" data-node-id="lb" data-status={if sim.is_up(0) { "up" } else { "down" }} data-testid="balancer">
-                <rect x={f1(lb.x - half)} y={f1(lb.y - 1.2 * F)} width={f1(2.0 * half)} height={f1(2.4 * F)} rx="8" />
+                { svg_rect("lb-box", lb.x - half, lb.y - 1.2 * F, 2.0 * half, 2.4 * F, "8") }
                 <text x={f1(lb.x)} y={f1(lb.y + 0.36 * F)} text-anchor="middle">{ label }</text>
             </g>
             { machines }
@@ -383,6 +396,7 @@ fn render_actions(
     sim: &Sim<SysNode>,
     p: &SystemParams,
     m: usize,
+    scenario: &engine::scenario::Scenario,
     dispatch: &Callback<Action>,
 ) -> Html {
     let procs = p.on_machine(m);
@@ -396,12 +410,50 @@ fn render_actions(
         .collect();
     let zone_up = zone_procs.iter().any(|&q| sim.is_up(q));
     let zone_down = zone_procs.iter().any(|&q| !sim.is_up(q));
+    // Slow (`slow-m:M`): its app replicas work one request at a time.
+    let slow = procs.iter().any(|&q| {
+        sim.nodes()
+            .get(q)
+            .and_then(|n| n.app())
+            .is_some_and(|a| a.slow)
+    });
+    // A shard added now: its members exist from the start of a run whose timeline has it, so
+    // the click writes it into the timeline and the run replays to now with it.
+    let add = {
+        let mut f = scenario.faults.clone();
+        let at = sim.now();
+        let k = f.partition_point(|x| x.at <= at);
+        f.insert(
+            k,
+            TimedFault {
+                at,
+                fault: Fault::Command(0, format!("add-shard:{m}")),
+            },
+        );
+        Action::SetParam("faults".into(), fmt_timeline(&f))
+    };
+    // Choosing a machine without clicking it (a click crashes it).
+    let pick = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            d.emit(Action::Select(v.parse().ok()));
+        })
+    };
     html! {
         <section class="panel actions" data-testid="actions">
             <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
+            <label>{ t("Machine ") }<select data-testid="machine-pick" onchange={pick}>
+                { for (0..p.machines).map(|k| html! { <option value={k.to_string()} selected={k == m}>{ format!("m{k}") }</option> }) }
+            </select></label>
             <div class="buttons">
                 { action_button(dispatch, "crash-machine", &trf("Crash m{}", &[&m]), cmd(format!("crash-m:{m}")), alive) }
                 { action_button(dispatch, "restart-machine", &trf("Restart m{}", &[&m]), cmd(format!("restart-m:{m}")), !alive) }
+                { action_button(dispatch, "slow-machine", &trf("Slow m{} down", &[&m]), cmd(format!("slow-m:{m}")), alive && !slow) }
+                { action_button(dispatch, "fast-machine", &trf("Make m{} fast", &[&m]), cmd(format!("fast-m:{m}")), slow) }
+                { action_button(dispatch, "add-shard", &trf("Add a shard on m{}…", &[&m]), add, p.grow.is_none() && p.shards < MAX_SHARDS) }
                 { action_button(dispatch, "isolate-machine", &trf("Cut m{} off", &[&m]), cmd(format!("isolate-m:{m}")), alive) }
                 { action_button(dispatch, "zone-down", &trf("Fail zone {}", &[&z]), cmd(format!("zone-down:{z}")), zone_up) }
                 { action_button(dispatch, "zone-up", &trf("Restore zone {}", &[&z]), cmd(format!("zone-up:{z}")), zone_down) }
@@ -433,7 +485,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
         .unwrap_or_else(|| "none: every client saw a linearizable history".into());
     let most = |v: &[Option<f64>]| v.iter().flatten().copied().fold(0.0, f64::max);
     // (label, shown, test id, data-value): one row each.
-    let rows: [(String, String, &str, f64); 11] = [
+    let rows: [(String, String, &str, f64); 12] = [
         (
             tr("success rate").into(),
             opt(m.success_pct.map(|x| (x * 100.0).floor() / 100.0), " %"),
@@ -475,6 +527,18 @@ fn render_metrics(m: &SystemMetrics) -> Html {
             list(&m.reelection_ms),
             "reelection",
             most(&m.reelection_ms),
+        ),
+        (
+            tr("ring rebalanced after (keys moved · retried · failed)").into(),
+            format!(
+                "{} ({} · {} · {})",
+                list(&m.rebalance_ms),
+                m.keys_moved,
+                m.moved_retries,
+                m.moved_failed
+            ),
+            "rebalance",
+            most(&m.rebalance_ms),
         ),
         (
             tr("where the time went (mean ms)").into(),
@@ -589,9 +653,14 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     }
 }
 
-fn render_ring(p: &SystemParams) -> Html {
-    let ring = app::shard_ring(p);
-    let rows = (0..p.shards).map(|s| {
+fn render_ring(p: &SystemParams, now: SimTime) -> Html {
+    // The ring in force: with the shard added while serving once it is.
+    let q = SystemParams {
+        shards: p.shards_at(now),
+        ..*p
+    };
+    let ring = app::shard_ring(&q);
+    let rows = (0..q.shards).map(|s| {
         let keys: Vec<String> = (0..p.keys).filter(|&k| app::shard_of(&ring, k) == s).map(|k| format!("k{k}")).collect();
         html! { <li data-testid="shard-keys">{ format!("shard {s} ({} members): {}", p.rf, if keys.is_empty() { "no key".into() } else { keys.join(" ") }) }</li> }
     });
@@ -716,17 +785,43 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
     }
 }
 
-/// The chaos mode's faults, drawn from the seed (the link's `chaos=` stands for them).
-fn render_chaos(chaos: &[engine::fault::TimedFault]) -> Html {
+/// The fault timeline: the shared one, or with chaos on, the link's entries and the faults the
+/// chaos mode draws from the seed in one list by time, each chaos entry marked (the link's
+/// `chaos=` stands for them: it stays short and replays them exactly).
+fn timeline(
+    s: &engine::scenario::Scenario,
+    chaos: &[TimedFault],
+    dispatch: &Callback<Action>,
+) -> Html {
     if chaos.is_empty() {
-        return html! {};
+        return fault_timeline(s, dispatch);
     }
+    let mut own = 0;
+    let items = with_chaos(&s.faults, chaos).into_iter().map(|(f, drawn)| {
+        let remove = (!drawn).then(|| {
+            let mut rest = s.faults.clone();
+            rest.remove(own);
+            own += 1;
+            let d = dispatch.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest)))
+            });
+            html! { <button class="x" title={tr("Remove this fault (the run replays without it)")} aria-label={tr("Remove")} {onclick}>{"✕"}</button> }
+        });
+        html! {
+            <li class={if drawn { "chip chaos" } else { "chip" }} data-testid="fault-entry" data-chaos={drawn.then_some("1")}
+                title={drawn.then(|| tr("drawn by the chaos mode from the seed (chaos= in the link)"))}>
+                <code>{ f.to_string() }</code>{ if drawn { html! { <span class="tag">{ t("chaos") }</span> } } else { remove.unwrap_or_default() } }
+            </li>
+        }
+    });
     html! {
-        <section class="panel faults chaos" data-testid="chaos">
-            <h2>{ t("Chaos (from the seed)") }</h2>
-            <ul class="fault-list">
-                { for chaos.iter().map(|f| html! { <li class="chip" data-testid="chaos-entry"><code>{ f.to_string() }</code></li> }) }
-            </ul>
+        <section class="panel faults" data-testid="timeline">
+            <h2>{ t("Fault timeline") }</h2>
+            <ul class="fault-list">{ for items }</ul>
+            if !s.faults.is_empty() {
+                <button data-testid="clear-faults" onclick={dispatch.reform(|_: MouseEvent| Action::ClearFaults)}>{ t("Clear the link's faults") }</button>
+            }
         </section>
     }
 }

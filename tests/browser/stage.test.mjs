@@ -220,3 +220,14 @@ browserTest('a heavy link replays in slices with a progress bar, stays responsiv
   const longest = await page.evaluate(() => window.__longest);
   assert.ok(longest < 200, `a task took ${longest} ms while replaying`);
 });
+
+// A preset's lesson caption takes height from the stage: the system picture then keeps its
+// scale (its min-height) and the stage grows, so its text stays at least 12 px at 150 % zoom.
+browserTest('at zoom150 with a preset lesson open the system stage text is at least 12 px', async ({ session }) => {
+  const { page, close } = await pageAt(session, 'zoom150', 'lab=system');
+  await choosePreset(page, 'system-leader-machine-dies');
+  await page.getByTestId('preset-lesson').waitFor();
+  await waitUntil(async () => (await smallTexts(page)).length === 0, { timeout: 5_000, message: JSON.stringify(await smallTexts(page)) }).catch(() => {});
+  assert.deepEqual(await smallTexts(page), [], 'system at zoom150 with a lesson: stage text under 12 px');
+  await close();
+});

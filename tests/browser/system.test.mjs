@@ -52,6 +52,21 @@ browserTest('clicking a machine crashes everything on it, and clicking again res
   await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-status')) === 'up', { message: 'm1 up again' });
 });
 
+browserTest('a machine chosen in the panel is slowed and made fast again, each click on the timeline', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  await page.getByTestId('machine-pick').selectOption('1');
+  await page.getByTestId('slow-machine').click();
+  await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-slow')) === 'true', { message: 'm1 slow' });
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'up', 'a slow machine stays up');
+  assert.ok(await page.getByTestId('slow-machine').isDisabled());
+  await waitUntil(async () => (await page.locator('[data-testid=fault-entry]').allTextContents()).join(' ').includes('cmd:0:slow-m:1'), { message: 'slow-m on the timeline' });
+  await page.getByTestId('fast-machine').click();
+  await waitUntil(async () => (await attr(page, '[data-node-id=m1]', 'data-slow')) === 'false', { message: 'm1 fast again' });
+  await waitUntil(async () => (await page.locator('[data-testid=fault-entry]').allTextContents()).join(' ').includes('cmd:0:fast-m:1'), { message: 'fast-m on the timeline' });
+  await waitUntil(async () => /slow-m:1;\d+:cmd:0:fast-m:1/.test(new URL(page.url()).searchParams.get('faults') ?? ''), { message: 'both in the link' });
+});
+
 browserTest('a machine hosting a shard leader dies: ejection, re-election, retries, no anomaly', async ({ openPage }) => {
   const page = await openPreset(openPage, 'system-leader-machine-dies', 15_000);
   assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'down');
@@ -101,10 +116,38 @@ browserTest('a slow machine: round-robin feeds its queue into timeouts, least-co
   assert.equal(await metric(page, 'anomalies'), 0);
 });
 
+browserTest('adding a shard moves keys while serving: a fourth group on m3–m5, the ring rebalanced, no anomaly', async ({ openPage }) => {
+  const page = await openPreset(openPage, 'system-add-shard', 10_000);
+  assert.equal(await count(page, '[data-node-id^="s3."]'), 3, 'the new shard has three members');
+  assert.equal(await count(page, '[data-node-id^="s3."][data-role=leader]'), 1, 'and a leader');
+  assert.equal(await attr(page, '[data-node-id="s3.0"]', 'data-status'), 'up');
+  assert.equal(await count(page, '[data-testid=shard-keys]'), 4, 'four shards on the ring');
+  assert.match(await page.getByTestId('shard-keys').nth(3).textContent(), /shard 3 \(3 members\): k\d+/);
+  const rebalance = await metric(page, 'rebalance');
+  assert.ok(rebalance > 0 && rebalance < 1000, `rebalanced after ${rebalance} ms`);
+  assert.match(await page.getByTestId('m-rebalance').textContent(), /\d+ ms \(\d+ · \d+ · 0\)/);
+  assert.equal(await metric(page, 'failed'), 0);
+  assert.equal(await metric(page, 'anomalies'), 0);
+});
+
+browserTest('the Add a shard button writes add-shard into the timeline and the run replays with it', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  assert.equal(await count(page, '[data-node-id^="s3."]'), 0);
+  await page.getByTestId('machine-pick').selectOption('3');
+  await page.getByTestId('add-shard').click();
+  await waitUntil(async () => /^3000:cmd:0:add-shard:3$/.test(new URL(page.url()).searchParams.get('faults') ?? ''), { message: 'add-shard in the link' });
+  await waitUntil(async () => (await count(page, '[data-node-id^="s3."]')) === 3, { message: 'the new shard drawn' });
+  assert.ok(await page.getByTestId('add-shard').isDisabled(), 'once per run');
+});
+
 browserTest('chaos for a minute: random faults on the timeline, the formula, no anomaly', async ({ openPage }) => {
   const page = await openPreset(openPage, 'system-chaos', 75_000);
   assert.equal(await metric(page, 'anomalies'), 0);
   assert.ok((await metric(page, 'reelection')) > 0);
-  assert.ok((await count(page, '[data-testid=chaos-entry]')) >= 6, 'the chaos faults are listed with the timeline');
+  const chaos = page.locator('[data-testid=timeline] [data-testid=fault-entry][data-chaos="1"]');
+  assert.ok((await chaos.count()) >= 6, 'the chaos faults are entries of the fault timeline');
+  assert.match(await chaos.first().textContent(), /cmd:0:(crash-m|isolate-m|zone-down)/);
+  assert.ok(!new URL(page.url()).searchParams.has('faults'), 'the link stays short: chaos= stands for them');
   await page.getByTestId('chart-answers').waitFor();
 });

@@ -1056,8 +1056,9 @@ impl RaftNode {
     }
 
     /// A client request at the leader: "append entry to local log, respond after entry applied
-    /// to state machine (§5.3)".
-    fn propose(&mut self, cmd: Cmd, ctx: &mut C) {
+    /// to state machine (§5.3)". (Public for services built on a server, such as the system
+    /// lab's shards, which check leadership themselves and skip the text form.)
+    pub fn propose(&mut self, cmd: Cmd, ctx: &mut C) {
         if let Some(t) = self.transfer {
             ctx.note_fmt(format_args!(
                 "leadership transfer to {} in progress: request refused (§3.10)",

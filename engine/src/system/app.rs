@@ -25,6 +25,8 @@ pub struct Work {
     pub member: usize,
     /// Tries so far.
     pub tries: u32,
+    /// "Moved" answers so far.
+    pub moved: u32,
     /// When it arrived from the balancer.
     pub at: SimTime,
     /// The hops so far: the app, then each member tried.
@@ -62,7 +64,16 @@ pub struct App {
     pub queue: VecDeque<(u64, Op, SimTime)>,
     /// Whether the slow app is working on the queue's first request.
     pub busy: bool,
+    /// A shard added while serving: from then on keys are routed by its ring.
+    pub grow: Option<Arc<super::Grow>>,
+    /// "Moved" answers asked again, and requests given up after [`MAX_MOVED`] of them.
+    pub moved: [u64; 2],
 }
+
+/// The most "moved" answers one request follows (one every [`BACKOFF`]).
+pub const MAX_MOVED: u32 = 25;
+/// How long an app waits before asking again after a "moved" answer.
+pub const BACKOFF: Duration = Duration(20_000);
 
 /// The ring of shards: shard `s` is ring node `s`, with `vnodes` tokens each.
 pub fn shard_ring(p: &SystemParams) -> Ring {
@@ -82,9 +93,9 @@ impl App {
         App {
             index,
             rf: p.rf,
-            bases: (0..p.shards).map(|s| p.member_id(s, 0)).collect(),
+            bases: (0..p.groups()).map(|s| p.member_id(s, 0)).collect(),
             ring,
-            leader: vec![0; p.shards],
+            leader: vec![0; p.groups()],
             work: BTreeMap::new(),
             ato: p.ato,
             counts: [0; 2],
@@ -92,12 +103,22 @@ impl App {
             slow: false,
             queue: VecDeque::new(),
             busy: false,
+            grow: None,
+            moved: [0; 2],
+        }
+    }
+
+    /// The key's shard on the ring in force at `now`.
+    fn shard(&self, key: u32, now: SimTime) -> usize {
+        match &self.grow {
+            Some(g) if now >= g.at => shard_of(&g.ring, key),
+            _ => shard_of(&self.ring, key),
         }
     }
 
     /// Starts on a request: finds its shard and asks the member it believes leads it.
     fn start(&mut self, id: u64, op: Op, at: SimTime, ctx: &mut C) {
-        let shard = shard_of(&self.ring, op.key());
+        let shard = self.shard(op.key(), ctx.now());
         // Reading from any replica spreads the load (and, without a check, is stale).
         let member = match op {
             Op::Read(_) if self.any_member_reads => (id >> 4) as usize % self.rf.max(1),
@@ -110,6 +131,7 @@ impl App {
                 shard,
                 member,
                 tries: 0,
+                moved: 0,
                 at,
                 hops: vec![Hop {
                     node: ctx.me() as u16,
@@ -191,7 +213,8 @@ impl App {
         let Some(w) = self.work.get_mut(&id) else {
             return;
         };
-        if w.tries >= MAX_TRIES {
+        // Tries after a "moved" answer do not count here (they have their own limit).
+        if w.tries.saturating_sub(w.moved) >= MAX_TRIES {
             self.finish(id, KvResult::Unavailable, ctx);
             return;
         }
@@ -236,6 +259,18 @@ impl Node for App {
                 w.hops.push(hop);
                 ctx.cancel_timer(SysTimer::Try { id, tries: w.tries });
                 match result {
+                    KvResult::Moved => {
+                        // The range moved (or is on its way): ask the shard the ring in force
+                        // names, a little later.
+                        w.moved += 1;
+                        self.moved[0] += 1;
+                        if w.moved > MAX_MOVED {
+                            self.moved[1] += 1;
+                            self.finish(id, KvResult::Unavailable, ctx);
+                        } else {
+                            ctx.set_timer(SysTimer::Backoff { id }, BACKOFF);
+                        }
+                    }
                     KvResult::NotLeader(hint) => {
                         self.counts[1] += 1;
                         self.retry(id, hint, ctx);
@@ -254,6 +289,20 @@ impl Node for App {
     fn on_timer(&mut self, timer: SysTimer, ctx: &mut C) {
         if timer == SysTimer::Serve {
             self.served(ctx);
+            return;
+        }
+        if let SysTimer::Backoff { id } = timer {
+            let now = ctx.now();
+            let Some(w) = self.work.get(&id) else {
+                return;
+            };
+            let shard = self.shard(w.op.key(), now);
+            let member = self.leader[shard];
+            if let Some(w) = self.work.get_mut(&id) {
+                w.shard = shard;
+                w.member = member;
+            }
+            self.send_try(id, ctx);
             return;
         }
         if let SysTimer::Try { id, tries } = timer {

@@ -2,7 +2,7 @@
 //! scenario's `n` is the machine count; processes are the front (0), the apps, then each shard's
 //! members; machine and zone faults are commands to the front (`cmd:0:crash-m:2`).
 
-use super::faults::MachineCmd;
+use super::faults::{with_chaos, MachineCmd};
 use super::metrics::{measure, SystemMetrics};
 use super::params::{
     ReadMode, SystemParams, MAX_APPS, MAX_KEYS, MAX_MACHINES, MAX_RF, MAX_RPS, MAX_SHARDS,
@@ -107,7 +107,14 @@ impl Lab for SystemLab {
         SystemRun::new(&p, s.seed, s.net, &s.faults)
     }
     fn measure(run: &SystemRun) -> SystemMetrics {
-        measure(run.sim(), &run.p)
+        let mut m = measure(run.sim(), &run.p);
+        let now = run.sim().now();
+        m.timeline = with_chaos(&run.faults, &run.chaos)
+            .into_iter()
+            .filter(|(f, _)| f.at <= now)
+            .map(|(f, chaos)| format!("{f}{}", if chaos { " (chaos)" } else { "" }))
+            .collect();
+        m
     }
     fn event_lines(run: &SystemRun) -> Vec<(u64, String)> {
         crate::lab::trace_lines(&run.hist)

@@ -2,7 +2,7 @@
 //! expanded into the crash, restart or isolation of every process placed there; and the chaos
 //! mode (Jepsen's nemesis): random faults at a chosen rate, drawn from the seed's fault stream.
 
-use super::params::{zone_name, Role, SystemParams, FRONT, MAX_MACHINES, MAX_ZONES};
+use super::params::{zone_name, Role, SystemParams, FRONT, MAX_MACHINES, MAX_SHARDS, MAX_ZONES};
 use crate::clip;
 use crate::fault::{Fault, TimedFault};
 use crate::rng::{Rng, Stream};
@@ -31,6 +31,11 @@ pub enum MachineCmd {
     Slow(usize),
     /// `fast-m:M`: it is fast again.
     Fast(usize),
+    /// `add-shard:M`: a new shard's Raft group starts on machines M, M+1, … and its virtual
+    /// nodes join the ring; the keys it now owns move to it from their old shards by a handoff
+    /// through both groups' logs while clients keep sending. Once per run: the group's members
+    /// exist (idle) from the start of a run whose timeline has it.
+    AddShard(usize),
 }
 
 /// How long an app replica on a slow machine works on one request (one at a time).
@@ -47,6 +52,7 @@ impl fmt::Display for MachineCmd {
             MachineCmd::ZoneSplit(z) => write!(f, "zone-split:{}", zone_name(*z)),
             MachineCmd::Slow(m) => write!(f, "slow-m:{m}"),
             MachineCmd::Fast(m) => write!(f, "fast-m:{m}"),
+            MachineCmd::AddShard(m) => write!(f, "add-shard:{m}"),
         }
     }
 }
@@ -88,8 +94,9 @@ impl FromStr for MachineCmd {
             "zone-split" => Ok(MachineCmd::ZoneSplit(zone()?)),
             "slow-m" => Ok(MachineCmd::Slow(machine()?)),
             "fast-m" => Ok(MachineCmd::Fast(machine()?)),
+            "add-shard" => Ok(MachineCmd::AddShard(machine()?)),
             _ => Err(format!(
-                "unknown system command '{}' (crash-m:M, restart-m:M, isolate-m:M, slow-m:M, fast-m:M, zone-down:Z, zone-up:Z, zone-split:Z)",
+                "unknown system command '{}' (crash-m:M, restart-m:M, isolate-m:M, slow-m:M, fast-m:M, zone-down:Z, zone-up:Z, zone-split:Z, add-shard:M)",
                 clip(verb)
             )),
         }
@@ -114,6 +121,8 @@ impl MachineCmd {
             MachineCmd::ZoneDown(z) | MachineCmd::ZoneUp(z) | MachineCmd::ZoneSplit(z) => {
                 p.zone_machines(z)
             }
+            // Its processes are started by their own timers (they know when from the start).
+            MachineCmd::AddShard(_) => vec![],
         }
     }
 
@@ -142,6 +151,7 @@ impl MachineCmd {
                 MachineCmd::Crash(_) | MachineCmd::ZoneDown(_) => Some(Fault::Crash(q)),
                 MachineCmd::Restart(_) | MachineCmd::ZoneUp(_) => Some(Fault::Restart(q)),
                 MachineCmd::Isolate(_) | MachineCmd::ZoneSplit(_) => Some(Fault::Isolate(q)),
+                MachineCmd::AddShard(_) => None,
                 // Only the app replicas do per-request work that a slow CPU stretches.
                 MachineCmd::Slow(_) | MachineCmd::Fast(_) => matches!(p.role(q), Role::App(_))
                     .then(|| {
@@ -161,6 +171,27 @@ impl MachineCmd {
 
     /// The front's note: what it hits.
     pub fn describe(self, p: &SystemParams) -> String {
+        if let MachineCmd::AddShard(m) = self {
+            return match p.grow {
+                Some((_, first)) if first == m => {
+                    let s = p.shards;
+                    let names: Vec<String> = (0..p.rf)
+                        .map(|j| {
+                            format!(
+                                "s{s}.{j} on m{}",
+                                p.machine_of(p.member_id(s, j)).unwrap_or(0)
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "shard {s} is added ({}): its virtual nodes join the ring, the keys it now owns move to it",
+                        names.join(", ")
+                    )
+                }
+                Some(_) => "add-shard: this run already adds a shard (once per run)".into(),
+                None => format!("add-shard: no room for another shard (at most {MAX_SHARDS})"),
+            };
+        }
         let ms = self.machines(p);
         if ms.is_empty() {
             return format!("{self}: no such machine or zone here");
@@ -179,6 +210,7 @@ impl MachineCmd {
                 SLOW.as_us() / 1000
             ),
             MachineCmd::Fast(m) => format!("machine m{m} is fast again"),
+            MachineCmd::AddShard(_) => String::new(),
             MachineCmd::ZoneDown(z) => format!("zone {} fails", zone_name(z)),
             MachineCmd::ZoneUp(z) => format!("zone {} is back", zone_name(z)),
             MachineCmd::ZoneSplit(z) => format!(
@@ -216,6 +248,31 @@ pub fn expand(p: &SystemParams, faults: &[TimedFault]) -> Vec<TimedFault> {
         }
     }
     out
+}
+
+/// The settings with the shard the timeline adds (its first `add-shard:M`, if there is room).
+pub fn grown(p: &SystemParams, faults: &[TimedFault]) -> SystemParams {
+    let mut p = *p;
+    p.grow = None;
+    if p.shards < MAX_SHARDS && p.machines > 0 {
+        p.grow = faults.iter().find_map(|f| match machine_cmd(&f.fault) {
+            Some(MachineCmd::AddShard(m)) => Some((f.at, m % p.machines)),
+            _ => None,
+        });
+    }
+    p
+}
+
+/// The run's whole timeline: the link's own entries and the chaos mode's, in time order (the
+/// link's first at equal times, as the run applies them), each with whether chaos drew it.
+pub fn with_chaos<'a>(
+    faults: &'a [TimedFault],
+    chaos: &'a [TimedFault],
+) -> Vec<(&'a TimedFault, bool)> {
+    let mut all: Vec<(&TimedFault, bool)> = faults.iter().map(|f| (f, false)).collect();
+    all.extend(chaos.iter().map(|f| (f, true)));
+    crate::sort::sort_by_key(&mut all, |e| e.0.at);
+    all
 }
 
 /// The chaos mode's faults (Jepsen's nemesis): from `chaos_at`, for `chaos_len`, one fault at a
@@ -276,6 +333,9 @@ mod tests {
             "zone-down:a",
             "zone-up:c",
             "zone-split:b",
+            "slow-m:4",
+            "fast-m:10",
+            "add-shard:3",
         ] {
             assert_eq!(
                 s.parse::<MachineCmd>().map(|c| c.to_string()),

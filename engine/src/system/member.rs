@@ -4,12 +4,13 @@
 //! a lease or ReadIndex (thesis §6.4) — or, with a buggy read mode, without either.
 
 use super::params::{ReadMode, SystemParams};
-use super::{Hop, KvResult, Op, SysMsg, SysTimer};
+use super::{Grow, Hop, KvResult, Op, SysMsg, SysTimer};
 use crate::node::{Ctx, Effect, Node};
 use crate::raft::{self, RaftNode, Role};
 use crate::time::SimTime;
 use crate::NodeId;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 
@@ -20,6 +21,8 @@ pub struct PendingWrite {
     pub id: u64,
     /// The app that asked.
     pub app: NodeId,
+    /// The key.
+    pub key: u32,
     /// Log index of its entry …
     pub index: u64,
     /// … and the term it was appended in.
@@ -79,7 +82,35 @@ pub struct Member {
     pub kv_applied: u64,
     /// Duplicate writes skipped.
     pub duplicates: u64,
+    /// A shard added while serving (`add-shard`).
+    pub grow: Option<Arc<Grow>>,
+    /// A member of the added shard, not started yet.
+    pub dormant: bool,
+    /// The keys this shard gives the added one.
+    pub gives: Vec<u32>,
+    /// From the log: the index of the applied "range moving" entry (the old shard) …
+    pub moving_at: Option<u64>,
+    /// … and, for each old shard, whether its range is installed (the added shard).
+    pub installed: Vec<bool>,
+    /// When each old shard's range was first installed here (measurements only).
+    pub installed_at: Vec<Option<SimTime>>,
+    /// The handoff in progress: the added shard told us it installed our range …
+    handed: bool,
+    /// … we last shipped it at …
+    last_ship: Option<SimTime>,
+    /// … the term we proposed "range moving" in; the added shard: the ranges received, the
+    /// term each install was proposed in, and the old shards told theirs is installed.
+    marker_term: u64,
+    inbox: Vec<(usize, Range)>,
+    install_term: Vec<u64>,
+    told: Vec<bool>,
 }
+
+/// A moving range: each key with its last writes, oldest first.
+pub type Range = Vec<(u32, Vec<i64>)>;
+
+/// How often an old shard's leader ships the moving range until the added shard confirms it.
+pub const SHIP_EVERY: crate::time::Duration = crate::time::Duration(100_000);
 
 /// Writes remembered per key for duplicate detection (retries come within seconds).
 pub const DEDUP_WINDOW: usize = 32;
@@ -111,6 +142,129 @@ impl Member {
             recent: BTreeMap::new(),
             kv_applied: 0,
             duplicates: 0,
+            grow: None,
+            dormant: false,
+            gives: Vec::new(),
+            moving_at: None,
+            installed: Vec::new(),
+            installed_at: Vec::new(),
+            handed: false,
+            last_ship: None,
+            marker_term: 0,
+            inbox: Vec::new(),
+            install_term: Vec::new(),
+            told: Vec::new(),
+        }
+    }
+
+    /// Tells the member about a shard added while serving.
+    pub fn set_grow(&mut self, g: Option<Arc<Grow>>) {
+        if let Some(g) = &g {
+            self.dormant = self.shard == g.shard;
+            self.gives = g.gives.get(self.shard).cloned().unwrap_or_default();
+            let n = g.shard;
+            self.installed = vec![false; n];
+            self.installed_at = vec![None; n];
+            self.install_term = vec![0; n];
+            self.told = vec![false; n];
+        }
+        self.grow = g;
+    }
+
+    /// Whether the member answers "moved" for `key`: its range has left this shard, or (the
+    /// added shard) has not been installed yet.
+    fn refuses(&self, key: u32) -> bool {
+        let Some(g) = &self.grow else {
+            return false;
+        };
+        if self.shard < g.shard {
+            self.moving_at.is_some() && self.gives.contains(&key)
+        } else {
+            g.gives
+                .iter()
+                .position(|ks| ks.contains(&key))
+                .is_some_and(|i| !self.installed[i])
+        }
+    }
+
+    /// The handoff, after every Raft event at a leader: the old shard commits "range moving"
+    /// and ships the range until the added shard confirms; the added shard installs each range
+    /// it receives with one entry per value and a last "installed" entry, and confirms.
+    fn handoff(&mut self, ctx: &mut C) {
+        let Some(g) = self.grow.clone() else {
+            return;
+        };
+        let now = ctx.now();
+        if now < g.at || self.dormant || !self.is_leader() {
+            return;
+        }
+        let term = self.raft.current_term;
+        if self.shard < g.shard {
+            if self.gives.is_empty() || self.handed {
+                return;
+            }
+            if self.moving_at.is_none() {
+                if self.marker_term != term {
+                    self.marker_term = term;
+                    ctx.note(format!(
+                        "s{}.{}: range moving to shard {} ({} keys): proposed",
+                        self.shard,
+                        self.local,
+                        g.shard,
+                        self.gives.len()
+                    ));
+                    self.propose("moving".into(), 1, ctx);
+                }
+                return;
+            }
+            if self.last_ship.is_none_or(|t| now.since(t) >= SHIP_EVERY) {
+                self.last_ship = Some(now);
+                let values: Range = self
+                    .gives
+                    .iter()
+                    .map(|&k| {
+                        let v = self.recent.get(&k);
+                        (
+                            k,
+                            v.map(|v| v.iter().copied().collect()).unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                for j in 0..g.rf {
+                    ctx.send(
+                        g.bases[g.shard] + j,
+                        SysMsg::Handoff {
+                            from: self.shard,
+                            values: values.clone(),
+                        },
+                    );
+                }
+            }
+            return;
+        }
+        let mut texts = Vec::new();
+        for (from, values) in &self.inbox {
+            let from = *from;
+            if self.installed[from] || self.install_term[from] == term {
+                continue;
+            }
+            self.install_term[from] = term;
+            for (k, vs) in values {
+                let key: Arc<str> = super::key_name(*k).into();
+                texts.extend(vs.iter().map(|&v| (key.clone(), v)));
+            }
+            texts.push((format!("in{from}").into(), 1));
+        }
+        for (key, value) in texts {
+            self.propose(key, value, ctx);
+        }
+        for i in 0..self.installed.len() {
+            if self.installed[i] && !self.told[i] {
+                self.told[i] = true;
+                for j in 0..g.rf {
+                    ctx.send(g.bases[i] + j, SysMsg::Installed { from: i });
+                }
+            }
         }
     }
 
@@ -143,6 +297,11 @@ impl Member {
         }
         self.after_raft(ctx);
         r
+    }
+
+    /// Proposes `put key=value` (at a leader: the callers check).
+    fn propose(&mut self, key: Arc<str>, value: i64, ctx: &mut C) {
+        self.with_raft(ctx, |r, c| r.propose(raft::Cmd::Put { key, value }, c));
     }
 
     fn is_leader(&self) -> bool {
@@ -206,7 +365,7 @@ impl Member {
 
     /// Applies the entries Raft has applied to the service's state machine, skipping a write
     /// already applied (thesis §6.3: a retried command must not take effect twice).
-    fn apply_kv(&mut self) {
+    fn apply_kv(&mut self, now: SimTime) {
         while self.kv_applied < self.raft.last_applied {
             let i = self.kv_applied + 1;
             if let Some(raft::Entry {
@@ -214,7 +373,20 @@ impl Member {
                 ..
             }) = self.raft.entry(i)
             {
-                if let Some(k) = key.strip_prefix('k').and_then(|k| k.parse::<u32>().ok()) {
+                if &**key == "moving" {
+                    self.moving_at = self.moving_at.or(Some(i));
+                } else if let Some(from) =
+                    key.strip_prefix("in").and_then(|s| s.parse::<usize>().ok())
+                {
+                    if from < self.installed.len() {
+                        self.installed[from] = true;
+                        self.installed_at[from].get_or_insert(now);
+                    }
+                } else if let Some(k) = key
+                    .strip_prefix('k')
+                    .and_then(|k| k.parse::<u32>().ok())
+                    .filter(|k| self.moving_at.is_none() || !self.gives.contains(k))
+                {
                     let seen = self.recent.entry(k).or_default();
                     if seen.contains(value) {
                         self.duplicates += 1;
@@ -234,7 +406,7 @@ impl Member {
     /// After every Raft event: answer the writes now applied, fail those whose leader is gone,
     /// answer the reads now confirmed.
     fn after_raft(&mut self, ctx: &mut C) {
-        self.apply_kv();
+        self.apply_kv(ctx.now());
         let term = self.raft.current_term;
         if self.ack_term != term || !self.is_leader() {
             self.acks.iter_mut().for_each(|a| *a = None);
@@ -248,7 +420,14 @@ impl Member {
             for w in std::mem::take(&mut self.writes) {
                 if w.index <= applied {
                     let r = if self.raft.term_at(w.index) == Some(w.term) {
-                        KvResult::Ok(None)
+                        if self.moving_at.is_some_and(|m| m < w.index)
+                            && self.gives.contains(&w.key)
+                        {
+                            // Applied after the range left: not taken, ask the new shard.
+                            KvResult::Moved
+                        } else {
+                            KvResult::Ok(None)
+                        }
                     } else {
                         KvResult::Unknown
                     };
@@ -265,7 +444,9 @@ impl Member {
         if !self.reads_waiting.is_empty() {
             let mut keep = Vec::new();
             for r in std::mem::take(&mut self.reads_waiting) {
-                if !self.is_leader() {
+                if self.refuses(r.key) {
+                    self.reply(r.app, r.id, KvResult::Moved, r.at, ctx);
+                } else if !self.is_leader() {
                     let hint = self.raft.leader_id;
                     self.reply(r.app, r.id, KvResult::NotLeader(hint), r.at, ctx);
                 } else if self.acked_after(r.at) >= self.quorum()
@@ -280,10 +461,19 @@ impl Member {
             }
             self.reads_waiting = keep;
         }
+        self.handoff(ctx);
     }
 
     fn on_kv(&mut self, from: NodeId, id: u64, op: Op, ctx: &mut C) {
         let now = ctx.now();
+        if self.dormant {
+            self.reply(from, id, KvResult::NotLeader(None), now, ctx);
+            return;
+        }
+        if self.refuses(op.key()) {
+            self.reply(from, id, KvResult::Moved, now, ctx);
+            return;
+        }
         match op {
             Op::Write(key, v) => {
                 if !self.is_leader() {
@@ -292,13 +482,13 @@ impl Member {
                     return;
                 }
                 let before = self.raft.last_log_index();
-                let text = format!("put:{}={v}", super::key_name(key));
-                let _ = self.with_raft(ctx, |r, c| r.on_command(&text, c));
+                self.propose(super::key_name(key).into(), v, ctx);
                 if self.is_leader() && self.raft.last_log_index() > before {
                     let index = before + 1;
                     self.writes.push(PendingWrite {
                         id,
                         app: from,
+                        key,
                         index,
                         term: self.raft.current_term,
                         at: now,
@@ -362,6 +552,17 @@ impl Node for Member {
     type Timer = SysTimer;
 
     fn on_start(&mut self, ctx: &mut C) {
+        if let Some(at) = self.grow.as_ref().map(|g| g.at) {
+            let now = ctx.now();
+            if now < at {
+                ctx.set_timer(SysTimer::Grow, at.since(now));
+            } else {
+                self.dormant = false;
+            }
+            if self.dormant {
+                return;
+            }
+        }
         self.with_raft(ctx, |r, c| r.on_start(c));
     }
 
@@ -385,13 +586,36 @@ impl Node for Member {
                 self.with_raft(ctx, |r, c| r.on_message(k, msg, c));
             }
             SysMsg::Kv { id, op } => self.on_kv(from, id, op, ctx),
+            SysMsg::Handoff {
+                from: shard,
+                values,
+            } if !self.dormant => {
+                if self.installed.get(shard) == Some(&true) {
+                    ctx.send(from, SysMsg::Installed { from: shard });
+                } else if shard < self.installed.len() {
+                    self.inbox.retain(|(s, _)| *s != shard);
+                    self.inbox.push((shard, values));
+                    self.handoff(ctx);
+                }
+            }
+            SysMsg::Installed { from: shard } if shard == self.shard => self.handed = true,
             _ => {}
         }
     }
 
     fn on_timer(&mut self, timer: SysTimer, ctx: &mut C) {
-        if let SysTimer::Raft(t) = timer {
-            self.with_raft(ctx, |r, c| r.on_timer(t, c));
+        match timer {
+            SysTimer::Raft(t) if !self.dormant => self.with_raft(ctx, |r, c| r.on_timer(t, c)),
+            SysTimer::Grow if self.dormant => {
+                self.dormant = false;
+                ctx.note(format!(
+                    "s{}.{}: starts (shard added)",
+                    self.shard, self.local
+                ));
+                self.with_raft(ctx, |r, c| r.on_start(c));
+            }
+            SysTimer::Grow => self.after_raft(ctx),
+            _ => {}
         }
     }
 
@@ -405,5 +629,13 @@ impl Node for Member {
         self.kv.clear();
         self.recent.clear();
         self.kv_applied = 0;
+        self.moving_at = None;
+        self.installed.iter_mut().for_each(|x| *x = false);
+        self.handed = false;
+        self.last_ship = None;
+        self.marker_term = 0;
+        self.inbox.clear();
+        self.install_term.iter_mut().for_each(|x| *x = 0);
+        self.told.iter_mut().for_each(|x| *x = false);
     }
 }

@@ -81,6 +81,15 @@ pub struct SystemMetrics {
     pub lb_ejection_ms: Vec<Option<f64>>,
     /// For each crash of a shard leader: ms until a new leader was elected in its shard.
     pub reelection_ms: Vec<Option<f64>>,
+    /// For a shard added while serving (`add-shard`): ms until every key it took was installed
+    /// there (the ring's rebalancing; `None`: not yet).
+    pub rebalance_ms: Vec<Option<f64>>,
+    /// Keys that moved to the added shard.
+    pub keys_moved: usize,
+    /// "Moved" answers the apps asked again after, and requests they gave up on after too many.
+    pub moved_retries: u64,
+    /// (see `moved_retries`)
+    pub moved_failed: u64,
     /// Measured availability: answered / finished, %.
     pub availability_pct: Option<f64>,
     /// The formula for the same redundancy, from each machine's measured uptime: at least one
@@ -88,6 +97,9 @@ pub struct SystemMetrics {
     pub formula_pct: f64,
     /// Where the time of answered requests went.
     pub split: TimeSplit,
+    /// The fault timeline so far, as the link writes it (`5000:cmd:0:crash-m:1`), with each
+    /// fault the chaos mode drew from the seed marked ` (chaos)` (filled by the lab's measure).
+    pub timeline: Vec<String>,
 }
 
 fn ms(us: u64) -> f64 {
@@ -130,7 +142,7 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
 
     let mut shards = Vec::new();
     let mut reads = [0u64; 3];
-    for s in 0..p.shards {
+    for s in 0..p.shards_at(now) {
         let ms_: Vec<(usize, &super::member::Member)> = (0..p.rf)
             .filter_map(|j| {
                 let id = p.member_id(s, j);
@@ -201,11 +213,48 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
         }
     }
 
+    // The ring's rebalancing: from the added shard's start until its last range was installed.
+    let mut rebalance_ms = Vec::new();
+    let mut keys_moved = 0;
+    if let Some((at, _)) = p.grow.filter(|(at, _)| now >= *at) {
+        let added: Vec<&super::member::Member> = (0..p.rf)
+            .filter_map(|j| {
+                sim.nodes()
+                    .get(p.member_id(p.shards, j))
+                    .and_then(|n| n.member())
+            })
+            .collect();
+        let gives = added
+            .first()
+            .and_then(|m| m.grow.as_ref())
+            .map(|g| g.gives.clone());
+        let mut done = Some(at);
+        for (i, keys) in gives.unwrap_or_default().iter().enumerate() {
+            keys_moved += keys.len();
+            if keys.is_empty() {
+                continue;
+            }
+            let first = added
+                .iter()
+                .filter_map(|m| m.installed_at.get(i).copied().flatten())
+                .min();
+            done = done.zip(first).map(|(a, b)| a.max(b));
+        }
+        rebalance_ms.push(done.map(|t| ms(t.since(at).as_us())));
+    }
+    let moved = |k: usize| {
+        sim.nodes()
+            .iter()
+            .filter_map(|n| n.app())
+            .map(|a| a.moved[k])
+            .sum::<u64>()
+    };
+
     // The formula: independent machines, each up for its measured share of the run.
     let up = |q: usize| Avail::from_u((1.0 - uptime(sim, q, now)).clamp(0.0, 1.0));
     let apps: Vec<Avail> = (0..p.apps).map(|i| up(p.app_id(i))).collect();
     let mut formula = k_of_n(1, &apps).a;
-    for s in 0..p.shards {
+    for s in 0..p.shards_at(now) {
         let m: Vec<Avail> = (0..p.rf).map(|j| up(p.member_id(s, j))).collect();
         formula *= k_of_n(p.rf / 2 + 1, &m).a;
     }
@@ -265,8 +314,13 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
         reads,
         lb_ejection_ms,
         reelection_ms,
+        rebalance_ms,
+        keys_moved,
+        moved_retries: moved(0),
+        moved_failed: moved(1),
         availability_pct: pct(t.ok, finished),
         formula_pct: formula * 100.0,
         split,
+        timeline: Vec::new(),
     }
 }

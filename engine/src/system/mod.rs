@@ -43,7 +43,7 @@ pub mod run;
 pub mod zones;
 
 pub use desc::SystemLab;
-pub use faults::{chaos_faults, MachineCmd};
+pub use faults::{chaos_faults, with_chaos, MachineCmd};
 pub use metrics::{measure, SystemMetrics};
 pub use params::{ReadMode, SystemParams};
 pub use run::SystemRun;
@@ -98,6 +98,9 @@ pub enum KvResult {
     Unknown,
     /// The app found no leader in time.
     Unavailable,
+    /// The key's range has moved to another shard, or has not arrived yet (a shard added while
+    /// serving): ask again by the new ring.
+    Moved,
 }
 
 /// One hop of a request: a process, when the request reached it and when it left
@@ -165,6 +168,20 @@ pub enum SysMsg {
         /// of the leader at that time: leases and ReadIndex count them).
         sent: SimTime,
     },
+    /// A shard's leader → the added shard's members: the moving keys' values, each key's last
+    /// writes oldest first (the current value last), as its state machine holds them once the
+    /// "range moving" entry is applied.
+    Handoff {
+        /// The shard they come from.
+        from: usize,
+        /// Key, its last writes.
+        values: Vec<(u32, Vec<i64>)>,
+    },
+    /// The added shard → the old one: the range from shard `from` is installed.
+    Installed {
+        /// The shard they came from.
+        from: usize,
+    },
 }
 
 impl fmt::Display for SysMsg {
@@ -179,6 +196,10 @@ impl fmt::Display for SysMsg {
             SysMsg::Check { .. } => f.write_str("check"),
             SysMsg::CheckOk { .. } => f.write_str("check ok"),
             SysMsg::Raft { msg, .. } => write!(f, "{msg}"),
+            SysMsg::Handoff { from, values } => {
+                write!(f, "handoff from shard {from}: {} keys", values.len())
+            }
+            SysMsg::Installed { from } => write!(f, "installed the keys of shard {from}"),
         }
     }
 }
@@ -191,6 +212,7 @@ fn fmt_result(r: &KvResult) -> String {
         KvResult::NotLeader(None) => "not leader".into(),
         KvResult::Unknown => "unknown".into(),
         KvResult::Unavailable => "unavailable".into(),
+        KvResult::Moved => "moved, retry".into(),
     }
 }
 
@@ -219,6 +241,14 @@ pub enum SysTimer {
     Raft(raft::Timer),
     /// App on a slow machine: the request it works on is done.
     Serve,
+    /// Member: the shard is added now (`add-shard`): an idle member of the new shard starts, a
+    /// leader of an old one moves its range.
+    Grow,
+    /// App: ask again after a "moved" answer.
+    Backoff {
+        /// Wire id.
+        id: u64,
+    },
 }
 
 impl fmt::Display for SysTimer {
@@ -230,6 +260,8 @@ impl fmt::Display for SysTimer {
             SysTimer::Try { id, tries } => write!(f, "try timeout #{} ({tries})", id >> 4),
             SysTimer::Raft(t) => write!(f, "{t}"),
             SysTimer::Serve => f.write_str("slow app done with a request"),
+            SysTimer::Grow => f.write_str("shard added"),
+            SysTimer::Backoff { id } => write!(f, "ask again #{}", id >> 4),
         }
     }
 }
@@ -317,14 +349,57 @@ impl Node for SysNode {
 /// The processes of a system with these settings, by id.
 pub fn nodes(p: &SystemParams) -> Vec<SysNode> {
     let ring = Arc::new(app::shard_ring(p));
+    let grow = p.grow.map(|(at, _)| {
+        let mut q = *p;
+        q.shards += 1;
+        let ring2 = Arc::new(app::shard_ring(&q));
+        let gives = (0..p.shards)
+            .map(|s| {
+                (0..p.keys)
+                    .filter(|&k| {
+                        app::shard_of(&ring, k) == s && app::shard_of(&ring2, k) == p.shards
+                    })
+                    .collect()
+            })
+            .collect();
+        Arc::new(Grow {
+            at,
+            shard: p.shards,
+            ring: ring2,
+            gives,
+            bases: (0..p.groups()).map(|s| p.member_id(s, 0)).collect(),
+            rf: p.rf,
+        })
+    });
     let mut v = vec![SysNode::Front(Box::new(front::Front::new(p)))];
     for i in 0..p.apps {
-        v.push(SysNode::App(app::App::new(p, i, ring.clone())));
+        let mut a = app::App::new(p, i, ring.clone());
+        a.grow = grow.clone();
+        v.push(SysNode::App(a));
     }
-    for s in 0..p.shards {
+    for s in 0..p.groups() {
         for j in 0..p.rf {
-            v.push(SysNode::Member(Box::new(member::Member::new(p, s, j))));
+            let mut m = member::Member::new(p, s, j);
+            m.set_grow(grow.clone());
+            v.push(SysNode::Member(Box::new(m)));
         }
     }
     v
+}
+
+/// A shard added while serving (`add-shard`), as every process knows it from the start.
+#[derive(Clone, Debug)]
+pub struct Grow {
+    /// When.
+    pub at: SimTime,
+    /// The new shard's number (the old shards' count).
+    pub shard: usize,
+    /// The ring with it.
+    pub ring: Arc<crate::ring::Ring>,
+    /// For each old shard, the keys that move to the new one.
+    pub gives: Vec<Vec<u32>>,
+    /// Process id of each shard's member 0 (the new one's last).
+    pub bases: Vec<NodeId>,
+    /// Members per shard.
+    pub rf: usize,
 }

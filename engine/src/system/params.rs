@@ -2,7 +2,7 @@
 //! on machines in zones.
 
 use crate::lb::Strategy;
-use crate::time::Duration;
+use crate::time::{Duration, SimTime};
 use crate::NodeId;
 use serde::{Deserialize, Serialize};
 
@@ -92,6 +92,11 @@ pub struct SystemParams {
     pub chaos_at: Duration,
     /// … and lasts [60 000 ms].
     pub chaos_len: Duration,
+    /// A shard added while serving (the timeline's first `add-shard:M`, not a link key): when,
+    /// and the machine of its member 0 (member `j` on machine `M + j`). Its members exist from
+    /// the start, idle until then.
+    #[serde(skip)]
+    pub grow: Option<(SimTime, usize)>,
 }
 
 impl Default for SystemParams {
@@ -122,6 +127,7 @@ impl Default for SystemParams {
             chaos: 0,
             chaos_at: Duration::from_ms(10_000),
             chaos_len: Duration::from_ms(60_000),
+            grow: None,
         }
     }
 }
@@ -143,7 +149,18 @@ pub enum Role {
 impl SystemParams {
     /// Number of processes: the front, the apps, every shard's members.
     pub fn processes(&self) -> usize {
-        1 + self.apps + self.shards * self.rf
+        1 + self.apps + self.groups() * self.rf
+    }
+    /// Shards with members: the ring's, and the one added while serving (`add-shard`).
+    pub fn groups(&self) -> usize {
+        self.shards + usize::from(self.grow.is_some())
+    }
+    /// The shards on the ring at `now` (one more once a shard was added).
+    pub fn shards_at(&self, now: SimTime) -> usize {
+        match self.grow {
+            Some((at, _)) if now >= at => self.shards + 1,
+            _ => self.shards,
+        }
     }
     /// Process id of app `i`.
     pub fn app_id(&self, i: usize) -> NodeId {
@@ -182,6 +199,7 @@ impl SystemParams {
         let m = self.machines.max(1);
         match self.role(p) {
             Role::Front => None,
+            Role::Member(s, j) if s >= self.shards => self.grow.map(|(_, first)| (first + j) % m),
             Role::App(i) if self.spread => Some(i % m),
             Role::Member(s, j) if self.spread => Some((s * self.rf + j) % m),
             Role::App(i) => {

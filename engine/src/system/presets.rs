@@ -56,6 +56,13 @@ pub const PRESETS: &[Preset] = &[
         query: "lab=system&seed=1&lb=lc&faults=5000:cmd:0:slow-m:1&t=15000",
     },
     Preset {
+        id: "system-add-shard",
+        lab: LabKind::System,
+        title: "Adding a shard moves keys while serving",
+        lesson: "At 5 s shard 3 starts on m3, m4 and m5 and its virtual nodes join the ring: the keys it now owns move. Each old shard's leader commits \"range moving\" and answers those keys \"moved\", ships their values; the new group elects a leader, commits them and an \"installed\" entry, and serves them. The apps retry the moved keys meanwhile: a few hundred ms of retries, no request lost, no anomaly.",
+        query: "lab=system&seed=1&faults=5000:cmd:0:add-shard:3&t=10000",
+    },
+    Preset {
         id: "system-chaos",
         lab: LabKind::System,
         title: "Chaos for a minute",

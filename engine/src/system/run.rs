@@ -3,7 +3,7 @@
 //! faults it stands for — and each shard's Raft group is checked after every event by the Raft
 //! lab's five invariants.
 
-use super::faults::{chaos_faults, expand, machine_cmd};
+use super::faults::{chaos_faults, expand, grown, machine_cmd};
 use super::params::SystemParams;
 use super::{nodes, SysNode};
 use crate::fault::{Fault, TimedFault};
@@ -22,7 +22,10 @@ pub struct SystemRun {
     pub p: SystemParams,
     /// The simulation and its snapshots.
     pub hist: History<SysNode>,
-    /// The chaos mode's faults (already in the schedule; listed for the page's timeline).
+    /// The link's own timeline.
+    pub faults: Vec<TimedFault>,
+    /// The chaos mode's faults, drawn from the seed (already in the schedule; shown in the
+    /// timeline beside the link's own, marked as chaos: [`super::faults::with_chaos`]).
     pub chaos: Vec<TimedFault>,
 }
 
@@ -94,7 +97,9 @@ fn fingerprint(n: &SysNode) -> Fingerprint {
 }
 
 /// A simulation of the system, its timeline expanded, with its invariants.
+/// (A shard the timeline adds is in the settings: [`grown`].)
 pub fn new_sim(p: &SystemParams, seed: u64, net: NetConfig, faults: &[TimedFault]) -> Sim<SysNode> {
+    let p = &grown(p, faults);
     let mut all: Vec<TimedFault> = faults.to_vec();
     all.extend(chaos_faults(p, seed));
     crate::sort::sort_by_key(&mut all, |f| f.at);
@@ -111,8 +116,9 @@ impl SystemRun {
     /// The run of these settings and timeline.
     pub fn new(p: &SystemParams, seed: u64, net: NetConfig, faults: &[TimedFault]) -> SystemRun {
         SystemRun {
-            p: *p,
+            p: grown(p, faults),
             hist: History::new(new_sim(p, seed, net, faults)),
+            faults: faults.to_vec(),
             chaos: chaos_faults(p, seed),
         }
     }
