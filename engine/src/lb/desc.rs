@@ -197,6 +197,11 @@ impl Lab for LbLab {
             *nodes = l.backends.len();
         }
         l.backends.resize(*nodes, BackendSpec::default());
+        // All at the default weight and speed is the same as no list (what `be` writes for
+        // it), so a link reads back to an equal scenario (`lab=lb&be=1`, found by the fuzz).
+        if l.backends.iter().all(|b| *b == BackendSpec::default()) {
+            l.backends.clear();
+        }
     }
     fn processes(_l: &LbSetup, nodes: usize) -> usize {
         // The clients, the balancer, then the backends.
