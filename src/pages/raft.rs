@@ -14,7 +14,7 @@ use crate::geometry::{
     arc_path, between_circles, cross_path, f1, label_spots, lerp, progress, Placer, Pt, Rect,
     RingFit,
 };
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::history::History;
 use engine::net::LinkState;
@@ -238,11 +238,16 @@ fn render_cluster(
             let need = node.config().len() / 2 + 1;
             trf("votes {}/{}", &[&node.votes.len(), &need])
         });
-        let label = match (alive, member) {
-            (false, _) => "CRASHED".to_string(),
-            (true, false) => "spare".to_string(),
-            (true, true) => role.as_str().to_uppercase(),
-        };
+        let label = tr(match (alive, member) {
+            (false, _) => tk("CRASHED"),
+            (true, false) => tk("spare"),
+            (true, true) => match role {
+                Role::Leader => tk("LEADER"),
+                Role::Candidate => tk("CANDIDATE"),
+                Role::PreCandidate => tk("PRE-CANDIDATE"),
+                Role::Follower => tk("FOLLOWER"),
+            },
+        });
         let aria = trf("Server {}: {}, term {}{}", &[&i, &role, &node.current_term, &if alive { "" } else { tr(", crashed") }]);
         html! {
             <g class={classes!("node", "server", alive.then(|| format!("role-{}", role.as_str())), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
@@ -257,7 +262,7 @@ fn render_cluster(
                     <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r)} />
                     <text class="label" x={f1(c.x)} y={f1(c.y - 0.05 * node_r)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
                 </g>
-                <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ if node_r < 2.1 * font { format!("t{}", node.current_term) } else { format!("term {}", node.current_term) } }</text>
+                <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ if node_r < 2.1 * font { format!("t{}", node.current_term) } else { trf("term {}", &[&node.current_term]) } }</text>
                 if !(crowded && alive && member && role == Role::Follower) {
                     <text class="status-text" x={f1(c.x)} y={f1(c.y + node_r + 1.3 * font)}>{ label }</text>
                 }
