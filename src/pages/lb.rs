@@ -192,8 +192,12 @@ fn render_view(
                 }
                 if h >= 2.3 * font {
                     <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{
-                        if bm.alive {
-                            trf("{}{} · busy {} · q {}{}", &[&status.to_uppercase(), &if bm.ejected { tr(" (ejected)") } else { "" }, &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&bm.error_pct]) } else { String::new() }])
+                        if bm.alive && bm.ejected {
+                            // Ejected: the status alone fits the box (busy and queue are in the
+                            // tooltip and the side panel).
+                            format!("{}{}", status.to_uppercase(), tr(" (ejected)"))
+                        } else if bm.alive {
+                            trf("{} · busy {} · q {}{}", &[&status.to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&bm.error_pct]) } else { String::new() }])
                         } else {
                             tr("✕ CRASHED").to_string()
                         }
