@@ -1,5 +1,7 @@
 //! Pure geometry for the SVG views (unit-tested natively in `tests/geometry.rs`).
 
+use engine::fmtnum::{fixed, trim};
+
 /// A point in SVG user units.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pt {
@@ -163,7 +165,15 @@ pub fn arc_path(c: Pt, r: f64, frac: f64) -> String {
     let (sin, cos) = sin_cos(a);
     let (x1, y1) = (c.x + r * cos, c.y + r * sin);
     let large = if f > 0.5 { 1 } else { 0 };
-    format!("M {x0:.2} {y0:.2} A {r:.2} {r:.2} 0 {large} 1 {x1:.2} {y1:.2}")
+    format!(
+        "M {} {} A {} {} 0 {large} 1 {} {}",
+        fixed(x0, 2),
+        fixed(y0, 2),
+        fixed(r, 2),
+        fixed(r, 2),
+        fixed(x1, 2),
+        fixed(y1, 2)
+    )
 }
 
 /// An SVG path for an ✗ centred on `c`, each stroke reaching `half` from the centre along both
@@ -201,15 +211,15 @@ pub const MAX_SPEED_LOG: f64 = 1.0;
 /// A speed factor as people read it: `1×`, `10×`, `1/250×`.
 pub fn speed_label(speed: f64) -> String {
     if speed >= 0.995 {
-        format!("{}×", (speed * 10.0).round() / 10.0)
+        format!("{}×", trim(speed, 1))
     } else {
-        format!("1/{}×", (1.0 / speed).round())
+        format!("1/{}×", fixed(1.0 / speed, 0))
     }
 }
 
 /// A coordinate for an SVG attribute, one decimal (`12.3`).
 pub fn f1(v: f64) -> String {
-    format!("{v:.1}")
+    fixed(v, 1).to_string()
 }
 
 /// An axis-aligned box in user units: left, top, right, bottom.

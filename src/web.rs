@@ -219,8 +219,8 @@ pub fn read_file(
     if file.size() > limit {
         done(Err(format!(
             "the file is {} bytes (limit {})",
-            file.size(),
-            limit
+            engine::fmtnum::fixed(file.size(), 0),
+            engine::lesson::json::MAX_FILE_BYTES
         )));
         return;
     }

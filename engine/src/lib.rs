@@ -31,6 +31,7 @@ pub mod avail;
 pub mod cluster;
 pub mod detmath;
 pub mod fault;
+pub mod fmtnum;
 pub mod health;
 pub mod heartbeat;
 pub mod history;

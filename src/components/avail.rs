@@ -15,6 +15,7 @@ use engine::avail::nines::{
     fmt_duration, fmt_nines, fmt_num, fmt_percent, fmt_percent_ci, Avail, PERIODS, YEAR_H,
 };
 use engine::avail::system::Block;
+use engine::fmtnum::trim;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -445,7 +446,7 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
                 fmt_duration(r.formula_downtime_h_per_year * 3600.0), r.outages) }
                 { r.mean_outage_h.map(|h| format!(", {} each on average.", fmt_duration(h * 3600.0))).unwrap_or_else(|| ".".into()) }</p>
             <p class="muted">{ verdict }
-                if r.assumed_mttr { { format!(" Components given as a percentage are simulated with MTTR {} h.", montecarlo::AVAIL_ONLY_MTTR_H) } }
+                if r.assumed_mttr { { format!(" Components given as a percentage are simulated with MTTR {} h.", trim(montecarlo::AVAIL_ONLY_MTTR_H, 3)) } }
             </p>
         </div>
     }

@@ -6,6 +6,7 @@
 //! names come from the caller. Side-by-side comparisons pass one y maximum ([`top`]) to every
 //! chart so they share a scale.
 
+use engine::fmtnum::fixed;
 use std::fmt::Write;
 use yew::prelude::*;
 
@@ -131,12 +132,12 @@ fn nice(raw: f64) -> f64 {
 /// A tick label: as many decimals as the step needs; thousands as "k".
 fn label(v: f64, step: f64) -> String {
     if v.abs() >= 10_000.0 && (v / 1000.0).fract() == 0.0 {
-        return format!("{:.0}k", v / 1000.0);
+        return format!("{}k", fixed(v / 1000.0, 0));
     }
     let d = (-engine::detmath::log10(step) - 1e-6)
         .ceil()
         .clamp(0.0, 4.0) as usize;
-    format!("{v:.d$}")
+    fixed(v, d as u8).to_string()
 }
 
 /// Ticks of a linear axis over `lo..hi` (`hi` rounded up to a step unless `fixed`), at most one
@@ -282,7 +283,7 @@ pub fn chart(id: &str, title: &str, x: Axis, y: Axis, series: &[Series]) -> Html
             (v - lo) / (hi - lo)
         }
     };
-    let px = |v: f64| left + pw * map(v.clamp(xlo, xhi), xlo, xhi, x.log.is_some());
+    let px = |v: f64| left + pw * map(v.max(xlo).min(xhi), xlo, xhi, x.log.is_some());
     let title_lines = wrap(title, W - 8.0, CW * 1.12);
     // The y name sits above the plot, clear of the title and of the top tick.
     let y0 = LH * title_lines.len() as f64 + 2.3 * FS + 2.0;
@@ -305,15 +306,18 @@ pub fn chart(id: &str, title: &str, x: Axis, y: Axis, series: &[Series]) -> Html
     let h = legend_top + LH * (rows.iter().filter(|r| !r.is_empty()).count() as f64 - 0.6);
     // Built as one SVG string (a raw node): far less code in every page than a tree of elements.
     let mut o = format!(
-        r#"<svg class="ch" width="360" viewBox="0 0 360 {:.1}" data-testid="{}" role="img" aria-label="{}" font-size="13.6" data-ymax="{yhi:.2}">"#,
-        h,
+        r#"<svg class="ch" width="360" viewBox="0 0 360 {}" data-testid="{}" role="img" aria-label="{}" font-size="13.6" data-ymax="{}">"#,
+        fixed(h, 1),
         esc(id),
-        esc(title)
+        esc(title),
+        fixed(yhi, 2)
     );
     let text = |o: &mut String, class: &str, x: f64, y: f64, anchor: &str, t: &str| {
         let _ = write!(
             o,
-            r#"<text class="{class}" x="{x:.1}" y="{y:.1}" text-anchor="{anchor}">{}</text>"#,
+            r#"<text class="{class}" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
+            fixed(x, 1),
+            fixed(y, 1),
             esc(t)
         );
     };
@@ -325,15 +329,20 @@ pub fn chart(id: &str, title: &str, x: Axis, y: Axis, series: &[Series]) -> Html
         let at = py(*v);
         let _ = write!(
             o,
-            r#"<path class="grid" d="M{left:.1} {at:.1}H{:.1}"/>"#,
-            left + pw
+            r#"<path class="grid" d="M{} {}H{}"/>"#,
+            fixed(left, 1),
+            fixed(at, 1),
+            fixed(left + pw, 1)
         );
         text(&mut o, "tick", left - 5.0, at + FS * 0.35, "end", t);
     }
     let _ = write!(
         o,
-        r#"<path class="axis" d="M{left:.1} {y0:.1}V{y1:.1}H{:.1}"/>"#,
-        left + pw
+        r#"<path class="axis" d="M{} {}V{}H{}"/>"#,
+        fixed(left, 1),
+        fixed(y0, 1),
+        fixed(y1, 1),
+        fixed(left + pw, 1)
     );
     for (v, t) in &xt {
         text(&mut o, "tick", px(*v), y1 + LH + 3.0, "middle", t);
@@ -355,12 +364,17 @@ pub fn chart(id: &str, title: &str, x: Axis, y: Axis, series: &[Series]) -> Html
             c = s.color
         );
         for &(a, b) in s.points.iter().filter(|p| p.1.is_finite()) {
-            let _ = write!(o, "{:.1},{:.1} ", px(a), py(b));
+            let _ = write!(o, "{},{} ", fixed(px(a), 1), fixed(py(b), 1));
         }
         o.push_str(r#""/>"#);
         if s.dots {
             for &(a, b) in &s.points {
-                let _ = write!(o, r#"<circle cx="{:.1}" cy="{:.1}" r="3"/>"#, px(a), py(b));
+                let _ = write!(
+                    o,
+                    r#"<circle cx="{}" cy="{}" r="3"/>"#,
+                    fixed(px(a), 1),
+                    fixed(py(b), 1)
+                );
             }
         }
         o.push_str("</g>");
@@ -370,10 +384,11 @@ pub fn chart(id: &str, title: &str, x: Axis, y: Axis, series: &[Series]) -> Html
         for (lx, s) in row {
             let _ = write!(
                 o,
-                r#"<g class="key"><path class="s{}" style="stroke:var({})" d="M{lx:.1} {:.1}h20"/>"#,
+                r#"<g class="key"><path class="s{}" style="stroke:var({})" d="M{} {}h20"/>"#,
                 dash(s),
                 s.color,
-                ly - FS * 0.35
+                fixed(*lx, 1),
+                fixed(ly - FS * 0.35, 1)
             );
             text(&mut o, "", lx + 26.0, ly, "start", s.name);
             o.push_str("</g>");

@@ -4,6 +4,7 @@
 use crate::geometry::{speed_from_log, speed_label, MAX_SPEED_LOG, MIN_SPEED_LOG};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::trim;
 use engine::time::fmt_ms;
 use engine::SimTime;
 use web_sys::HtmlInputElement;
@@ -94,8 +95,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <button data-testid="step" onclick={act(Action::Step)} title={tr("Step one event (→)")}>{ t("Step ▶") }</button>
             <button data-testid="reset" onclick={act(Action::Reset)} title={tr("Back to time 0 (faults kept)")}>{ t("⟲ Reset") }</button>
             <label class="speed">{ t("Speed ") }
-                <input data-testid="speed" type="range" min={MIN_SPEED_LOG.to_string()} max={MAX_SPEED_LOG.to_string()} step="0.05"
-                    value={props.speed_log.to_string()} oninput={on_speed} aria-valuetext={speed_label(speed)} />
+                <input data-testid="speed" type="range" min={trim(MIN_SPEED_LOG, 2).to_string()} max={trim(MAX_SPEED_LOG, 2).to_string()} step="0.05"
+                    value={trim(props.speed_log, 4).to_string()} oninput={on_speed} aria-valuetext={speed_label(speed)} />
                 <output>{ speed_label(speed) }</output>
             </label>
             <label class="seed">{ t("Seed ") }

@@ -1,6 +1,7 @@
 //! Hooks: the animation-frame loop and the keyboard shortcuts.
 
 use crate::player::Action;
+use engine::fmtnum::fixed;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -188,7 +189,7 @@ pub fn use_stage_scale() -> StageScale {
 
 /// The stage's `style`: the scale `--k` from [`use_stage_scale`].
 pub fn stage_style(sc: StageScale) -> String {
-    format!("--k:{:.2}", sc.k)
+    format!("--k:{}", fixed(sc.k, 2))
 }
 
 /// A non-negative decimal as the pages write viewBoxes (`1280`, `412.5`). Hand-made: `str::parse`

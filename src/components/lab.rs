@@ -184,7 +184,7 @@ fn get_link_query<R: Run + 'static>(player: &UseReducerHandle<Player<R>>) -> Cal
 fn render_progress(r: Replay, dispatch: &Callback<Action>) -> Html {
     let d = dispatch.clone();
     let oncancel = Callback::from(move |_: MouseEvent| d.emit(Action::CancelReplay));
-    let pct = (r.fraction * 100.0).floor();
+    let pct = (r.fraction * 100.0).floor() as u32;
     html! {
         <div class="replay" data-testid="progress" role="status">
             <button data-testid="cancel-replay" onclick={oncancel}>{ t("Cancel") }</button>

@@ -21,6 +21,7 @@ use engine::cluster::params::zone_name;
 use engine::cluster::{
     measure, AlertReport, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus,
 };
+use engine::fmtnum::{fixed, trim};
 use engine::sim::Sim;
 use engine::{Fault, SimTime};
 use std::rc::Rc;
@@ -197,7 +198,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             // run's measured availability filled in.
             <section class="panel avail-link" data-testid="cluster-avail">
                 <h2>{ t("Availability and capacity: the formulas") }</h2>
-                <p>{ trf("This run measured {} availability. ", &[&m.availability_pct.map(|x| format!("{:.3} %", (x * 1000.0).floor() / 1000.0)).unwrap_or_else(|| tr("no").into())]) }
+                <p>{ trf("This run measured {} availability. ", &[&m.availability_pct.map(|x| format!("{} %", fixed((x * 1000.0).floor() / 1000.0, 3))).unwrap_or_else(|| tr("no").into())]) }
                     <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{ t("Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →") }</a></p>
             </section>
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
@@ -458,7 +459,7 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", lay.w, f1(lay.height))} data-testid="cluster" role="group"
+        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", trim(lay.w, 1), f1(lay.height))} data-testid="cluster" role="group"
             aria-label={tr("Machines in zones holding pods, and the service")} onclick={deselect}>
             { for zones }
             <g class="service" data-testid="service">
@@ -502,12 +503,12 @@ fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Htm
 }
 
 fn opt(v: Option<f64>, unit: &str) -> String {
-    v.map_or("–".into(), |x| format!("{x:.1}{unit}"))
+    v.map_or("–".into(), |x| format!("{}{unit}", fixed(x, 1)))
 }
 
 fn render_metrics(m: &ClusterMetrics) -> Html {
     let row = |k: &str, v: String, id: &str, value: f64| {
-        html! { <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
+        html! { <tr data-testid={format!("m-{id}")} data-value={trim(value, 6).to_string()}><th>{ k.to_string() }</th><td>{ v }</td></tr> }
     };
     html! {
         <section class="panel metrics" data-testid="metrics">
@@ -519,12 +520,12 @@ fn render_metrics(m: &ClusterMetrics) -> Html {
                 { row(tr("latency p50 / p99"), format!("{} / {}", opt(m.latency.p50_ms, " ms"), opt(m.latency.p99_ms, " ms")), "latency", m.latency.p99_ms.unwrap_or(0.0)) }
                 { row(tr("replicas desired / ready"), format!("{} / {}", m.desired, m.ready), "ready", m.ready as f64) }
                 { row(tr("restarts · pods created · evicted"), format!("{} · {} · {}", m.restarts, m.pods_created, m.pods_evicted), "restarts", m.restarts as f64) }
-                { row(tr("CPU (last scrape)"), format!("{:.1} %", m.cpu_pct), "cpu", m.cpu_pct) }
+                { row(tr("CPU (last scrape)"), format!("{} %", fixed(m.cpu_pct, 1)), "cpu", m.cpu_pct) }
                 { row(tr("HPA changes"), m.hpa_changes.to_string(), "hpa-changes", m.hpa_changes as f64) }
-                { row(tr("HPA lag (longest under-provisioned)"), format!("{:.1} s", m.hpa_lag_ms / 1000.0), "lag", m.hpa_lag_ms) }
-                { row(tr("time over target"), format!("{:.1} s", m.time_over_target_ms / 1000.0), "over", m.time_over_target_ms) }
-                { row(tr("replica-seconds paid / needed"), format!("{:.0} / {:.0}", m.replica_seconds_paid, m.replica_seconds_needed), "paid", m.replica_seconds_paid - m.replica_seconds_needed) }
-                { row(&trf("error budget spent (SLO {} %)", &[&m.slo_pct]), format!("{:.1} %", m.budget_spent_pct), "budget", m.budget_spent_pct) }
+                { row(tr("HPA lag (longest under-provisioned)"), format!("{} s", fixed(m.hpa_lag_ms / 1000.0, 1)), "lag", m.hpa_lag_ms) }
+                { row(tr("time over target"), format!("{} s", fixed(m.time_over_target_ms / 1000.0, 1)), "over", m.time_over_target_ms) }
+                { row(tr("replica-seconds paid / needed"), format!("{} / {}", fixed(m.replica_seconds_paid, 0), fixed(m.replica_seconds_needed, 0)), "paid", m.replica_seconds_paid - m.replica_seconds_needed) }
+                { row(&trf("error budget spent (SLO {} %)", &[&trim(m.slo_pct, 3)]), format!("{} %", fixed(m.budget_spent_pct, 1)), "budget", m.budget_spent_pct) }
             </table>
         </section>
     }
@@ -592,23 +593,23 @@ fn Alerts(props: &AlertsProps) -> Html {
         let eps = a.episodes.iter().map(|e| {
             let end = e.ended_ms.unwrap_or(span);
             let fired = e.fired_ms;
-            let delay = e.detection_delay_ms.map(|d| format!(" · detected {:.1} s after the incident began, {:.0} % of the budget spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default();
-            let title = format!("{}: pending at {:.1} s{}{}{}", e.state, e.pending_ms / 1000.0,
-                fired.map(|f| format!(", firing at {:.1} s", f / 1000.0)).unwrap_or_default(),
-                e.ended_ms.map(|f| format!(", resolved at {:.1} s", f / 1000.0)).unwrap_or_default(), delay);
+            let delay = e.detection_delay_ms.map(|d| format!(" · detected {} s after the incident began, {} % of the budget spent", fixed(d / 1000.0, 1), fixed(e.budget_spent_at_fire_pct.unwrap_or(0.0), 0))).unwrap_or_default();
+            let title = format!("{}: pending at {} s{}{}{}", e.state, fixed(e.pending_ms / 1000.0, 1),
+                fired.map(|f| format!(", firing at {} s", fixed(f / 1000.0, 1))).unwrap_or_default(),
+                e.ended_ms.map(|f| format!(", resolved at {} s", fixed(f / 1000.0, 1))).unwrap_or_default(), delay);
             let pend_end = fired.unwrap_or(end);
             html! {
                 <span class={classes!("ep", format!("ep-{}", e.state))} data-testid="alert" data-state={e.state} data-alert={a.name.clone()} title={title}>
-                    <span class="seg pend" style={format!("left:{:.2}%;width:{:.2}%", pos(e.pending_ms), (pos(pend_end) - pos(e.pending_ms)).max(0.4))}></span>
+                    <span class="seg pend" style={format!("left:{}%;width:{}%", fixed(pos(e.pending_ms), 2), fixed((pos(pend_end) - pos(e.pending_ms)).max(0.4), 2))}></span>
                     if let Some(f) = fired {
-                        <span class={classes!("seg", if e.ended_ms.is_some() { "done" } else { "fire" })} style={format!("left:{:.2}%;width:{:.2}%", pos(f), (pos(end) - pos(f)).max(0.4))}></span>
+                        <span class={classes!("seg", if e.ended_ms.is_some() { "done" } else { "fire" })} style={format!("left:{}%;width:{}%", fixed(pos(f), 2), fixed((pos(end) - pos(f)).max(0.4), 2))}></span>
                     }
                 </span>
             }
         });
         let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
         let note = match (a.state, last) {
-            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the incident began, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
+            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {} s after the incident began, budget {} % spent", fixed(d / 1000.0, 1), fixed(e.budget_spent_at_fire_pct.unwrap_or(0.0), 0))).unwrap_or_default()),
             ("pending", None) => tr("pending").into(),
             _ => tr("never fired").into(),
         };
@@ -623,7 +624,7 @@ fn Alerts(props: &AlertsProps) -> Html {
     html! {
         <section class="panel alerts" data-testid="alerts">
             <h2>{ t("Alerts") }</h2>
-            <p class="muted">{ trf("Pending (amber) → firing (red) → resolved (grey), over 0–{} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", &[&format!("{:.0}", span / 1000.0)]) }</p>
+            <p class="muted">{ trf("Pending (amber) → firing (red) → resolved (grey), over 0–{} s. Burn-rate windows are the SRE workbook's for 30 days, scaled to the SLO period the run stands for (slop).", &[&fixed(span / 1000.0, 0).to_string()]) }</p>
             if props.alerts.is_empty() {
                 <p class="muted">{ t("No alert rules (alerts=…).") }</p>
             } else {
@@ -678,8 +679,8 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
 fn avail_link(availability_pct: Option<f64>) -> String {
     match availability_pct {
         Some(a) if a > 0.0 && a < 100.0 => format!(
-            "./?av={:.4}#avail-home-h",
-            (a * 10_000.0).floor() / 10_000.0
+            "./?av={}#avail-home-h",
+            fixed((a * 10_000.0).floor() / 10_000.0, 4)
         ),
         _ => "./#avail-home-h".to_string(),
     }

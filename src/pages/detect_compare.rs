@@ -5,6 +5,7 @@
 use crate::components::chart::{chart, Axis, Series};
 use crate::components::hooks::use_frames;
 use crate::i18n::{t, tr};
+use engine::fmtnum::fixed;
 use engine::heartbeat::compare::{run_design, CompareRow, Design, TIMEOUT_PERIODS};
 use engine::heartbeat::swim::SwimParams;
 use engine::heartbeat::swim_metrics::SWEEP_SIZES;
@@ -109,12 +110,12 @@ fn lesson(rows: &[CompareRow]) -> String {
         return String::new();
     };
     format!(
-        "At 200 members the monitor receives {:.0} messages/s and each all-to-all member sends {:.0}/s, \
-         while a SWIM member sends {:.0}/s; SWIM pays with slower detection ({} vs {}). \
+        "At 200 members the monitor receives {} messages/s and each all-to-all member sends {}/s, \
+         while a SWIM member sends {}/s; SWIM pays with slower detection ({} vs {}). \
          False alarms: central {}, all-to-all {}, SWIM {}.",
-        c.busiest_in_per_s,
-        a.messages_per_member_per_s,
-        w.messages_per_member_per_s,
+        fixed(c.busiest_in_per_s, 0),
+        fixed(a.messages_per_member_per_s, 0),
+        fixed(w.messages_per_member_per_s, 0),
         ms(w.detection_ms),
         ms(c.detection_ms),
         c.false_positives,
@@ -124,7 +125,7 @@ fn lesson(rows: &[CompareRow]) -> String {
 }
 
 fn ms(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.0} ms"))
+    x.map(|v| format!("{} ms", fixed(v, 0)))
         .unwrap_or_else(|| "not detected".into())
 }
 
@@ -170,7 +171,7 @@ fn charts(rows: &[CompareRow]) -> Html {
 fn table(rows: &[CompareRow]) -> Html {
     let cell = |r: Option<&CompareRow>, load: fn(&CompareRow) -> f64| match r {
         Some(r) => html! {
-            <td>{ ms(r.detection_ms) }<br/>{ format!("{:.0}/s · {} false", load(r), r.false_positives) }</td>
+            <td>{ ms(r.detection_ms) }<br/>{ format!("{}/s · {} false", fixed(load(r), 0), r.false_positives) }</td>
         },
         None => html! { <td>{"…"}</td> },
     };

@@ -11,6 +11,7 @@ use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
 use engine::heartbeat::HeartbeatLab;
 use engine::heartbeat::{
     measure, Detector, HbMsg, HbNode, HbParams, Monitor, Role, Status, MONITOR,
@@ -220,7 +221,7 @@ fn render_svg(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("Workers around the monitor")} data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {} {}", trim(view_w, 1), trim(VIEW, 1))} role="group" aria-label={tr("Workers around the monitor")} data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="nodes">{ for nodes }</g>
             <g class="messages">{ for messages }</g>
@@ -280,7 +281,7 @@ fn render_selected(
                     <dt>{ t("Actually running") }</dt><dd>{ if alive { tr("yes") } else { tr("no — crashed") } }</dd>
                     <dt>{ t("Believes it is") }</dt><dd>{ trf("{} (epoch {})", &[&if w.role == Role::Primary { tr("primary") } else { tr("backup") }, &w.epoch]) }</dd>
                     <dt>{ t("Monitor: fixed") }</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
-                    <dt>{ t("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {:.2})", mon.status(i, Detector::Phi).as_str(), mon.phi(i, now)) }</dd>
+                    <dt>{ t("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {})", mon.status(i, Detector::Phi).as_str(), fixed(mon.phi(i, now), 2)) }</dd>
                     <dt>{ t("Silent for") }</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
                     <dt>{ t("Samples") }</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
                 </dl>
@@ -301,12 +302,12 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
     let det_row = |name: &str, key: &str, d: &engine::heartbeat::DetectorMetrics, active: bool| {
         let mean = d
             .mean_detection_ms
-            .map(|x| format!("{x:.1}"))
+            .map(|x| fixed(x, 1).to_string())
             .unwrap_or_else(|| "–".into());
         html! {
             <tr class={classes!(active.then_some("active"))}>
                 <th>{ name.to_string() }{ if active { " ◀" } else { "" } }</th>
-                <td data-testid={format!("metric-detect-{key}")} data-value={d.mean_detection_ms.map(|x| format!("{x:.3}")).unwrap_or_default()}>{ format!("{mean} ms") }</td>
+                <td data-testid={format!("metric-detect-{key}")} data-value={d.mean_detection_ms.map(|x| fixed(x, 3).to_string()).unwrap_or_default()}>{ format!("{mean} ms") }</td>
                 <td>{ format!("{}/{}", d.detected, d.crashes) }</td>
                 <td data-testid={format!("metric-false-{key}")} data-value={d.false_suspicions.to_string()}>{ trf("{} ({} down)", &[&d.false_suspicions, &d.false_downs]) }</td>
             </tr>
@@ -326,7 +327,7 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
             <dl>
                 <dt>{ t("Primary") }</dt><dd data-testid="metric-primary">{ m.primary.map(|x| trf("node {} (epoch {})", &[&x, &m.epoch])).unwrap_or_else(|| tr("none").into()) }</dd>
                 <dt>{ t("Failovers") }</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
-                <dt>{ t("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={format!("{:.3}", m.split_brain_ms)}>{ format!("{:.1} ms with two live primaries", m.split_brain_ms) }</dd>
+                <dt>{ t("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={fixed(m.split_brain_ms, 3).to_string()}>{ format!("{} ms with two live primaries", fixed(m.split_brain_ms, 1)) }</dd>
                 <dt>{ t("Messages") }</dt><dd>{ trf("{} sent, {} lost, {} dropped", &[&m.messages_sent, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
             <h3>{ t("Invariants") }</h3>

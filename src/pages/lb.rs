@@ -13,6 +13,7 @@ use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
 use engine::history::History;
 use engine::lab::Lab;
 use engine::lb::LbLab;
@@ -138,7 +139,9 @@ fn render_view(
     let font = (12.5 * k).max(15.0);
     let client_r = (2.2 * font).max(34.0);
     let lb_half = (1.3 * font).max(40.0);
-    let box_w = (9.6 * font).clamp(150.0, 660.0 - LB_AT.x - lb_half - 40.0);
+    let box_w = (9.6 * font)
+        .max(150.0)
+        .min(660.0 - LB_AT.x - lb_half - 40.0);
     let box_left = |p: Pt| p.x + 100.0 - box_w;
     let lines = (0..n).map(|b| {
         let p = backend_at(b, n);
@@ -182,7 +185,7 @@ fn render_view(
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
                 data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &status, &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &format!("{:.0}", bm.utilisation_pct), &bm.routed_total]) }</title>
+                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &status, &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
                 <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
                 <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
                 // Two lines when the box holds them, the name alone when it holds one (the
@@ -197,7 +200,7 @@ fn render_view(
                             // tooltip and the side panel).
                             format!("{}{}", status.to_uppercase(), tr(" (ejected)"))
                         } else if bm.alive {
-                            trf("{} · busy {} · q {}{}", &[&status.to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&bm.error_pct]) } else { String::new() }])
+                            trf("{} · busy {} · q {}{}", &[&status.to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&trim(bm.error_pct, 3)]) } else { String::new() }])
                         } else {
                             tr("✕ CRASHED").to_string()
                         }
@@ -211,7 +214,7 @@ fn render_view(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="lb-view" viewBox={format!("0 0 {W} {H}")} data-testid="cluster" role="group" aria-label={tr("Clients, load balancer and backends")} onclick={deselect}>
+        <svg class="lb-view" viewBox={format!("0 0 {} {}", trim(W, 1), trim(H, 1))} data-testid="cluster" role="group" aria-label={tr("Clients, load balancer and backends")} onclick={deselect}>
             <line class="lb-link" x1={f1(CLIENTS_AT.x + client_r)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - lb_half)} y2={f1(LB_AT.y)} />
             { for lines }
             // Dots under the nodes: a request never covers "clients" or "LB".
@@ -219,7 +222,7 @@ fn render_view(
             <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
                 <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r={f1(client_r)} />
                 <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{ t("clients") }</text>
-                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{:.0} req/s", m.throughput_rps) }</text>
+                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{} req/s", fixed(m.throughput_rps, 0)) }</text>
             </g>
             <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
                 <rect x={f1(LB_AT.x - lb_half)} y={f1(LB_AT.y - lb_half)} width={f1(2.0 * lb_half)} height={f1(2.0 * lb_half)} rx="10" />
@@ -295,7 +298,7 @@ fn render_selected(
             <dl>
                 <dt>{ t("weight / speed") }</dt><dd>{ format!("{} / {}%{}", bm.weight, bm.speed_pct, if bm.slow > 1 { trf(", slowed ×{}", &[&bm.slow]) } else { String::new() }) }</dd>
                 <dt>{ t("in service / queued") }</dt><dd>{ format!("{} / {}", bm.busy, bm.queue) }</dd>
-                <dt>{ t("utilisation") }</dt><dd>{ format!("{:.0}%", bm.utilisation_pct) }</dd>
+                <dt>{ t("utilisation") }</dt><dd>{ format!("{}%", fixed(bm.utilisation_pct, 0)) }</dd>
                 <dt>{ t("routed (window / total)") }</dt><dd>{ format!("{} / {}", bm.routed, bm.routed_total) }</dd>
                 <dt>{ t("served / errors / rejected") }</dt><dd>{ format!("{} / {} / {}", bm.served, bm.errors, bm.rejected) }</dd>
             </dl>
@@ -304,7 +307,7 @@ fn render_selected(
 }
 
 fn ms(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.1} ms"))
+    v.map(|x| format!("{} ms", fixed(x, 1)))
         .unwrap_or_else(|| "–".into())
 }
 
@@ -313,27 +316,27 @@ fn render_metrics(
     strategy: Strategy,
     other: Option<(Strategy, &lb::LbMetrics)>,
 ) -> Html {
-    let val = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
+    let val = |v: Option<f64>| v.map(|x| fixed(x, 3).to_string()).unwrap_or_default();
     let errors = m.window.errors + m.window.rejected + m.window.no_backend + m.window.timeouts;
     let row = |name: String, mm: &lb::LbMetrics| {
         let e = mm.window.errors + mm.window.rejected + mm.window.no_backend + mm.window.timeouts;
-        html! { <tr><th>{ name }</th><td>{ ms(mm.p50_ms) }</td><td>{ ms(mm.p95_ms) }</td><td>{ ms(mm.p99_ms) }</td><td>{ format!("{:.0}/s", mm.goodput_rps) }</td><td>{ e }</td></tr> }
+        html! { <tr><th>{ name }</th><td>{ ms(mm.p50_ms) }</td><td>{ ms(mm.p95_ms) }</td><td>{ ms(mm.p99_ms) }</td><td>{ format!("{}/s", fixed(mm.goodput_rps, 0)) }</td><td>{ e }</td></tr> }
     };
     html! {
         <section class="panel metrics" data-testid="metrics">
-            <h2>{ t("Live metrics") }<span class="muted">{ trf(" — last {} ms", &[&format!("{:.0}", m.window_ms)]) }</span></h2>
+            <h2>{ t("Live metrics") }<span class="muted">{ trf(" — last {} ms", &[&fixed(m.window_ms, 0).to_string()]) }</span></h2>
             <dl>
                 <dt>{ t("latency p50") }</dt><dd data-testid="metric-p50" data-value={val(m.p50_ms)}>{ ms(m.p50_ms) }</dd>
                 <dt>{"p95"}</dt><dd data-testid="metric-p95" data-value={val(m.p95_ms)}>{ ms(m.p95_ms) }</dd>
                 <dt>{"p99"}</dt><dd data-testid="metric-p99" data-value={val(m.p99_ms)}>{ ms(m.p99_ms) }</dd>
-                <dt>{ t("throughput") }</dt><dd data-testid="metric-throughput" data-value={format!("{:.3}", m.throughput_rps)}>{ trf("{} req/s ({} ok)", &[&format!("{:.0}", m.throughput_rps), &format!("{:.0}", m.goodput_rps)]) }</dd>
+                <dt>{ t("throughput") }</dt><dd data-testid="metric-throughput" data-value={fixed(m.throughput_rps, 3).to_string()}>{ trf("{} req/s ({} ok)", &[&fixed(m.throughput_rps, 0).to_string(), &fixed(m.goodput_rps, 0).to_string()]) }</dd>
                 <dt>{ t("errors") }</dt><dd data-testid="metric-errors" data-value={errors.to_string()}>{ trf("{} 500, {} rejected, {} no backend, {} timed out", &[&m.window.errors, &m.window.rejected, &m.window.no_backend, &m.window.timeouts]) }</dd>
                 <dt>{ t("retries") }</dt><dd>{ trf("{} in the window, {} in all, {} denied by the budget", &[&m.retries, &m.retries_total, &m.retries_denied]) }</dd>
             </dl>
             { for m.crashes.iter().map(|c| html! {
                 <p class="crash-report" data-testid="crash-report">{ trf("{} crashed at {} ms: {}; {} requests routed to it while down.",
-                    &[&backend_name(c.node), &format!("{:.0}", c.crash_ms),
-                    &c.detect_after_ms.map(|d| trf("marked down {} ms later", &[&format!("{d:.0}")])).unwrap_or_else(|| tr("not marked down (yet)").into()),
+                    &[&backend_name(c.node), &fixed(c.crash_ms, 0).to_string(),
+                    &c.detect_after_ms.map(|d| trf("marked down {} ms later", &[&fixed(d, 0).to_string()])).unwrap_or_else(|| tr("not marked down (yet)").into()),
                     &c.routed_while_down]) }</p>
             }) }
             if let Some((s, om)) = other {

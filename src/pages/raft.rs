@@ -16,6 +16,7 @@ use crate::geometry::{
 };
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
 use engine::history::History;
 use engine::net::LinkState;
 use engine::raft::RaftLab;
@@ -280,7 +281,7 @@ fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("Raft servers")} data-testid="cluster" onclick={deselect}>
+        <svg class="cluster" viewBox={format!("0 0 {} {}", trim(view_w, 1), trim(VIEW, 1))} role="group" aria-label={tr("Raft servers")} data-testid="cluster" onclick={deselect}>
             <g class="links">{ for links }</g>
             <g class="messages">{ messages }</g>
             <g class="nodes">{ for nodes }</g>
@@ -378,13 +379,16 @@ fn render_selected(
 
 fn render_metrics(sim: &Sim<RaftNode>) -> Html {
     let m = raft::measure(sim);
-    let ms = |x: Option<f64>| x.map(|v| format!("{v:.1} ms")).unwrap_or("–".into());
+    let ms = |x: Option<f64>| {
+        x.map(|v| format!("{} ms", fixed(v, 1)))
+            .unwrap_or("–".into())
+    };
     html! {
         <section class="panel metrics" data-testid="metrics">
             <h2>{ t("Measurements") }</h2>
             <dl>
                 <dt>{ t("Leader") }</dt><dd data-testid="metric-leader" data-value={m.leader.map(|l| l.to_string()).unwrap_or_default()}>{ m.leader.map(|l| trf("server {} (term {})", &[&l, &m.term])).unwrap_or_else(|| tr("none").into()) }</dd>
-                <dt>{ t("Time without a leader") }</dt><dd data-testid="metric-leaderless" data-value={format!("{:.3}", m.leaderless_ms)}>{ trf("{} ms in {} outage(s)", &[&format!("{:.1}", m.leaderless_ms), &m.outages.len()]) }</dd>
+                <dt>{ t("Time without a leader") }</dt><dd data-testid="metric-leaderless" data-value={fixed(m.leaderless_ms, 3).to_string()}>{ trf("{} ms in {} outage(s)", &[&fixed(m.leaderless_ms, 1).to_string(), &m.outages.len()]) }</dd>
                 <dt>{ t("Elections") }</dt><dd data-testid="metric-elections">{ trf("{} ({} split votes, {} lone campaigns without a majority, {} pre-vote rounds)", &[&m.elections, &m.split_votes, &m.lone_campaigns, &m.pre_vote_rounds]) }</dd>
                 <dt>{ t("Client requests") }</dt><dd>{ trf("{} appended; commit latency mean {}, p50 {}, max {}", &[&m.client_requests, &ms(m.commit_latency.mean_ms), &ms(m.commit_latency.p50_ms), &ms(m.commit_latency.max_ms)]) }</dd>
                 <dt>{ t("Messages") }</dt><dd>{ trf("RV {} · RV✓✗ {} · AE {} · heartbeats {} · AE✓✗ {} · preRV {} · lost {} · dropped {}",
@@ -392,7 +396,7 @@ fn render_metrics(sim: &Sim<RaftNode>) -> Html {
                     &m.messages.append_entries_response, &m.messages.pre_vote, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
             if let Some(o) = m.outages.last() {
-                <p class="muted">{ trf("Last outage: {} at {} ms, {}", &[&o.cause, &format!("{:.1}", o.start_ms), &o.end_ms.map(|e| trf("leader back after {} ms", &[&format!("{:.1}", e - o.start_ms)])).unwrap_or_else(|| tr("still without a leader").into())]) }</p>
+                <p class="muted">{ trf("Last outage: {} at {} ms, {}", &[&o.cause, &fixed(o.start_ms, 1).to_string(), &o.end_ms.map(|e| trf("leader back after {} ms", &[&fixed(e - o.start_ms, 1).to_string()])).unwrap_or_else(|| tr("still without a leader").into())]) }</p>
             }
             <h3>{ t("Safety invariants (Figure 3)") }</h3>
             <ul class="invariants" data-testid="invariants">
@@ -488,7 +492,7 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
     html! {
         <section class="panel sequence">
             <h2>{ t("Sequence diagram") }<span class="muted">{ t(" — last 400 ms, time flows down") }</span></h2>
-            <svg viewBox={format!("0 0 {w} {h}")} class="seq" data-testid="sequence">
+            <svg viewBox={format!("0 0 {} {}", trim(w, 1), trim(h, 1))} class="seq" data-testid="sequence">
                 { for (0..n).map(|i| html! {
                     <g class="lifeline">
                         <text x={f1(x(i))} y="12">{ i }</text>
@@ -659,7 +663,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                     &lo,
                     &hi,
                     &median(&sorted)
-                        .map(|m| format!("{m:.0} ms"))
+                        .map(|m| format!("{} ms", fixed(m, 0)))
                         .unwrap_or("–".into()),
                 ],
             );
@@ -693,7 +697,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                 <button data-testid="exp-run" onclick={start} disabled={st.running}>{ t("Run") }</button>
                 <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{ t("Stop") }</button>
             </div>
-            <progress data-testid="exp-progress" max="100" value={format!("{pct:.0}")}></progress>
+            <progress data-testid="exp-progress" max="100" value={fixed(pct, 0).to_string()}></progress>
             <span class="muted" data-testid="exp-done">{ trf(" {}/{} runs", &[&done, &total]) }</span>
             { chart("exp-plot", tr("Time without a leader, cumulative"), Axis::log(tr("ms (log scale)"), 100.0, 10_000.0), Axis::new(tr("% of runs")).to(100.0), &lines) }
         </section>

@@ -20,6 +20,7 @@ use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
 use engine::net::fmt_pct;
 use engine::replication::active::{measure_active, AaMsg, Resolve, Site};
 use engine::replication::locks::{
@@ -428,7 +429,7 @@ fn repl_stage(
                 &[
                     &d.epoch,
                     &l.entries_behind,
-                    &format!("{:.0}", l.ms_behind),
+                    &fixed(l.ms_behind, 0).to_string(),
                     &if l.divergent > 0 { trf(" · {} divergent", &[&l.divergent]) } else { String::new() },
                 ],
             ),
@@ -546,7 +547,7 @@ fn repl_stage(
     };
     let msgs = sim.in_flight().map(|m| dot(m, repl_msg_kind(&m.msg)));
     html! {
-        <svg class="cluster repl-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group"
+        <svg class="cluster repl-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} role="group"
             aria-label={tr("Monitor, data nodes with their logs, clients, and who acted as primary")} onclick={deselect}>
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
@@ -659,7 +660,10 @@ fn metric(label: &str, id: &str, value: String, shown: String, bad: bool) -> Htm
 }
 
 fn repl_metrics(m: &ReplMetrics) -> Html {
-    let ms = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into());
+    let ms = |x: Option<f64>| {
+        x.map(|v| fixed(v, 0).to_string())
+            .unwrap_or_else(|| "–".into())
+    };
     html! {
         <section class="panel metrics" data-testid="metrics">
             <h2>{ t("Measurements") }</h2>
@@ -671,10 +675,10 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 { metric(tr("Phantom reads (of writes later lost)"), "phantom-reads", m.reads.phantom.to_string(), m.reads.phantom.to_string(), m.reads.phantom > 0) }
                 { metric(tr("Stale reads"), "stale-reads", m.reads.stale.to_string(),
                     format!("{} of {} answered", m.reads.stale, m.reads.answered), m.reads.stale > 0) }
-                { metric(tr("Unavailable"), "unavailable", format!("{:.3}", m.unavailable_ms),
-                    trf("{} ms (longest {} ms)", &[&format!("{:.0}", m.unavailable_ms), &format!("{:.0}", m.longest_outage_ms)]), false) }
-                { metric(tr("Split brain"), "split-brain", format!("{:.3}", m.split_brain_ms),
-                    format!("{:.0} ms with two primaries", m.split_brain_ms), m.split_brain_ms > 0.0) }
+                { metric(tr("Unavailable"), "unavailable", fixed(m.unavailable_ms, 3).to_string(),
+                    trf("{} ms (longest {} ms)", &[&fixed(m.unavailable_ms, 0).to_string(), &fixed(m.longest_outage_ms, 0).to_string()]), false) }
+                { metric(tr("Split brain"), "split-brain", fixed(m.split_brain_ms, 3).to_string(),
+                    format!("{} ms with two primaries", fixed(m.split_brain_ms, 0)), m.split_brain_ms > 0.0) }
                 { metric(tr("Failovers"), "failovers", m.failovers.to_string(), m.failovers.to_string(), false) }
                 { metric(tr("Acked by a deposed primary"), "deposed-acks", m.writes.deposed_acks.to_string(),
                     m.writes.deposed_acks.to_string(), m.writes.deposed_acks > 0) }
@@ -684,7 +688,7 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 <thead><tr><th>{ t("mode") }</th><th>{ t("writes") }</th><th>{"p50"}</th><th>{"p99"}</th><th>{ t("max ms") }</th></tr></thead>
                 <tbody>
                     { for m.latency.iter().map(|l| html! {
-                        <tr data-testid={format!("metric-latency-{}", l.mode)} data-value={l.latency.p50_ms.map(|v| format!("{v:.3}")).unwrap_or_default()}>
+                        <tr data-testid={format!("metric-latency-{}", l.mode)} data-value={l.latency.p50_ms.map(|v| fixed(v, 3).to_string()).unwrap_or_default()}>
                             <th>{ l.mode }</th><td>{ l.latency.count }</td><td>{ ms(l.latency.p50_ms) }</td>
                             <td>{ ms(l.latency.p99_ms) }</td><td>{ ms(l.latency.max_ms) }</td>
                         </tr>
@@ -695,7 +699,7 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 <h3>{ t("Lost writes") }</h3>
                 <ul class="lost-list">
                     { for m.lost.iter().take(6).map(|l| html! {
-                        <li>{ format!("{} from client {} (op {}), acknowledged at {:.0} ms by node {} at {}", l.key, l.id.client, l.id.op, l.acked_ms, l.primary, l.pos) }</li>
+                        <li>{ format!("{} from client {} (op {}), acknowledged at {} ms by node {} at {}", l.key, l.id.client, l.id.op, fixed(l.acked_ms, 0), l.primary, l.pos) }</li>
                     }) }
                     if m.lost.len() > 6 { <li class="muted">{ trf("… {} more", &[&(m.lost.len() - 6)]) }</li> }
                 </ul>
@@ -889,7 +893,7 @@ fn locks_stage(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster locks-view" viewBox={format!("0 0 {W} {}", f1(tl_bottom + 26.0))} role="group"
+        <svg class="cluster locks-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(tl_bottom + 26.0))} role="group"
             aria-label={tr("Lock service, clients and storage")} onclick={deselect}>
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, dispatch) }
@@ -916,14 +920,14 @@ fn locks_metrics(sim: &Sim<LockNode>) -> Html {
             <h2>{ t("Measurements") }</h2>
             <dl>
                 { metric(tr("Mutual-exclusion violations"), "exclusion", m.exclusion_violations.to_string(),
-                    trf("{} ({} ms of overlap)", &[&m.exclusion_violations, &format!("{:.0}", m.overlap_ms)]), m.exclusion_violations > 0) }
+                    trf("{} ({} ms of overlap)", &[&m.exclusion_violations, &fixed(m.overlap_ms, 0).to_string()]), m.exclusion_violations > 0) }
                 { metric(tr("Stale writes accepted"), "stale-accepted", m.stale_accepted.to_string(), m.stale_accepted.to_string(), m.stale_accepted > 0) }
                 { metric(tr("Stale writes refused"), "stale-refused", m.stale_rejected.to_string(), m.stale_rejected.to_string(), false) }
                 { metric(tr("Late writes accepted"), "late-accepted", m.late_accepted.to_string(), m.late_accepted.to_string(), false) }
                 { metric(tr("Writes accepted"), "writes-accepted", m.writes_accepted.to_string(), m.writes_accepted.to_string(), false) }
                 { metric(tr("Grants"), "grants", m.grants.to_string(), format!("{} ({} expired)", m.grants, m.expiries), false) }
-                { metric(tr("Requests per grant"), "acquires-per-grant", m.acquires_per_grant.map(|x| format!("{x:.3}")).unwrap_or_default(),
-                    m.acquires_per_grant.map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into()), false) }
+                { metric(tr("Requests per grant"), "acquires-per-grant", m.acquires_per_grant.map(|x| fixed(x, 3).to_string()).unwrap_or_default(),
+                    m.acquires_per_grant.map(|x| fixed(x, 2).to_string()).unwrap_or_else(|| "–".into()), false) }
             </dl>
         </section>
     }
@@ -1010,7 +1014,7 @@ fn aa_stage(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster aa-view" viewBox={format!("0 0 {W} {}", f1(height))} role="group" aria-label={tr("Active-active sites and their values")} onclick={deselect}>
+        <svg class="cluster aa-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} role="group" aria-label={tr("Active-active sites and their values")} onclick={deselect}>
             { for note.iter().enumerate().map(|(k, t)| html! {
                 <text class="tl-title" x="10" y={f1(rows_end + row * (k + 1) as f64)}>{ t.clone() }</text>
             }) }
@@ -1035,8 +1039,8 @@ fn aa_metrics(sim: &Sim<Site>) -> Html {
                     trf("{} ({} keys now)", &[&m.conflicts, &m.keys_with_siblings]), false) }
                 { metric(tr("Increments missing (counters)"), "increments-missing", m.increments_missing.to_string(), m.increments_missing.to_string(), m.increments_missing > 0) }
                 { metric(tr("Keys the sites disagree on"), "divergent", m.divergent_keys.to_string(), m.divergent_keys.to_string(), false) }
-                { metric(tr("Converged after the heal"), "convergence", m.convergence_ms.map(|x| format!("{x:.3}")).unwrap_or_default(),
-                    m.convergence_ms.map(|x| format!("{x:.0} ms")).unwrap_or_else(|| "–".into()), false) }
+                { metric(tr("Converged after the heal"), "convergence", m.convergence_ms.map(|x| fixed(x, 3).to_string()).unwrap_or_default(),
+                    m.convergence_ms.map(|x| format!("{} ms", fixed(x, 0))).unwrap_or_else(|| "–".into()), false) }
                 { metric(tr("Operations"), "ops", m.ops.to_string(), m.ops.to_string(), false) }
             </dl>
         </section>

@@ -11,6 +11,7 @@ use crate::components::lab::{
 use crate::geometry::{f1, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
 use engine::history::Run;
 use engine::ring::analysis::{compare_schemes, vnode_sweep, SchemeRow};
 use engine::ring::HashRingLab;
@@ -125,7 +126,7 @@ pub fn RingPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    <svg class="ring-view" viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} role="group" aria-label={tr("Hash ring")} data-testid="ring">
+                    <svg class="ring-view" viewBox={format!("0 0 {} {}", trim(VIEW_W, 1), trim(VIEW_H, 1))} role="group" aria-label={tr("Hash ring")} data-testid="ring">
                         <RingStatic ..static_props />
                         if let Some(f) = flights { { f } }
                         if let Some(k) = (*lookup).clone() { { render_walk(rl, &k) } }
@@ -195,8 +196,13 @@ pub fn RingStatic(props: &StaticProps) -> Html {
             let (a, b) = (at_turn(prev, R), at_turn(t.turn(), R));
             let large = if t.turn() - prev > 0.5 { 1 } else { 0 };
             per_node.entry(t.node).or_default().push_str(&format!(
-                "M{:.1} {:.1}A{R} {R} 0 {large} 1 {:.1} {:.1}",
-                a.x, a.y, b.x, b.y
+                "M{} {}A{} {} 0 {large} 1 {} {}",
+                fixed(a.x, 1),
+                fixed(a.y, 1),
+                trim(R, 1),
+                trim(R, 1),
+                fixed(b.x, 1),
+                fixed(b.y, 1)
             ));
         }
         per_node
@@ -315,7 +321,7 @@ fn render_flights(rl: &RingLab, rows: &[NodeId], frac: f64, scale: f64) -> Html 
     html! {
         <g class="flights" data-testid="flights">
             { for dots }
-            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 2.5 * (12.5 * scale).max(18.0))}>{ trf("{} keys moving ({}%)", &[&m.moved(), &format!("{:.1}", m.moved_pct())]) }</text>
+            <text class="flight-caption" x={f1(C.x)} y={f1(C.y + 2.5 * (12.5 * scale).max(18.0))}>{ trf("{} keys moving ({}%)", &[&m.moved(), &fixed(m.moved_pct(), 1).to_string()]) }</text>
         </g>
     }
 }
@@ -340,7 +346,7 @@ fn render_walk(rl: &RingLab, key: &str) -> Html {
         let to = if t < from { t + 1.0 } else { t };
         let (a, b) = (at_turn(from, R + 12.0), at_turn(to, R + 12.0));
         let large = if to - from > 0.5 { 1 } else { 0 };
-        d.push_str(&format!("M{:.1} {:.1}A{} {} 0 {large} 1 {:.1} {:.1}", a.x, a.y, R + 12.0, R + 12.0, b.x, b.y));
+        d.push_str(&format!("M{} {}A{} {} 0 {large} 1 {} {}", fixed(a.x, 1), fixed(a.y, 1), trim(R + 12.0, 1), trim(R + 12.0, 1), fixed(b.x, 1), fixed(b.y, 1)));
         from = t;
         let p = at_turn(t, R + 24.0);
         let label = match s.kind {
@@ -381,7 +387,7 @@ fn render_walk_text(rl: &RingLab, key: &str) -> Html {
         .collect();
     html! {
         <span class="walk-text" data-testid="walk-result" data-owner={walk.replicas.first().map(|&r| engine::ring::node_name(r)).unwrap_or_default()}>
-            { trf("{} → {}° → owner {}{}{}", &[&rl.params().hash.as_str(), &format!("{:.2}", 360.0 * engine::ring::ring::position_turn(pos)),
+            { trf("{} → {}° → owner {}{}{}", &[&rl.params().hash.as_str(), &fixed(360.0 * engine::ring::ring::position_turn(pos), 2).to_string(),
                 &names.first().cloned().unwrap_or(tr("none").into()),
                 &if names.len() > 1 { trf(", replicas {}", &[&names[1..].join(", ")]) } else { String::new() },
                 &if failed.is_empty() { String::new() } else { trf(" (skipped failed {})", &[&failed.join(", ")]) }]) }
@@ -472,32 +478,32 @@ fn render_stats(rl: &RingLab) -> Html {
         let x = 30.0 + bw * k as f64;
         html! {
             <g>
-                <title>{ trf("{}: {} keys ({}%)", &[&engine::ring::node_name(l.node), &l.keys, &format!("{:.2}", l.share_pct)]) }</title>
+                <title>{ trf("{}: {} keys ({}%)", &[&engine::ring::node_name(l.node), &l.keys, &fixed(l.share_pct, 2).to_string()]) }</title>
                 <rect x={f1(x)} y={f1(y(l.keys as f64))} width={f1((bw - 1.0).max(0.5))} height={f1(h - 20.0 - y(l.keys as f64))} style={paint("fill", l.node)} />
                 if n <= 24.0 { <text class="tick" x={f1(x + bw / 2.0)} y={f1(h - 6.0)}>{ engine::ring::node_name(l.node) }</text> }
             </g>
         }
     });
-    let pct = |v: f64| format!("{v:.2}");
+    let pct = |v: f64| fixed(v, 2).to_string();
     html! {
         <section class="panel stats" data-testid="stats">
             <h2>{ t("Load per node") }</h2>
-            <svg viewBox={format!("0 0 {w} {h}")} class="bars">
+            <svg viewBox={format!("0 0 {} {}", trim(w, 1), trim(h, 1))} class="bars">
                 { for bars }
                 <rect class="sd-band" x="30" y={f1(y(s.mean + s.stddev))} width={f1(w - 40.0)} height={f1((y(s.mean - s.stddev) - y(s.mean + s.stddev)).max(0.0))} />
                 <line class="mean" x1="30" x2={f1(w - 10.0)} y1={f1(y(s.mean))} y2={f1(y(s.mean))} />
                 <text class="tick" x={f1(w - 12.0)} y={f1(y(s.mean) - 4.0)} text-anchor="end">{ t("mean ± σ") }</text>
             </svg>
             <dl>
-                <dt>{ t("mean") }</dt><dd data-testid="stat-mean">{ trf("{} keys", &[&format!("{:.1}", s.mean)]) }</dd>
-                <dt>{ t("std deviation") }</dt><dd><span data-testid="stat-stddev" data-value={format!("{:.4}", s.stddev)}>{ format!("{:.1}", s.stddev) }</span>{ trf(" keys ({}% of the mean)", &[&format!("{:.2}", 100.0 * s.cv)]) }</dd>
-                <dt>{ t("coefficient of variation") }</dt><dd data-testid="stat-cv" data-value={format!("{:.6}", s.cv)}>{ format!("{:.4}", s.cv) }</dd>
-                <dt>{ t("max / mean") }</dt><dd data-testid="stat-max-mean" data-value={format!("{:.6}", s.max_over_mean)}>{ format!("{:.3}", s.max_over_mean) }</dd>
+                <dt>{ t("mean") }</dt><dd data-testid="stat-mean">{ trf("{} keys", &[&fixed(s.mean, 1).to_string()]) }</dd>
+                <dt>{ t("std deviation") }</dt><dd><span data-testid="stat-stddev" data-value={fixed(s.stddev, 4).to_string()}>{ fixed(s.stddev, 1).to_string() }</span>{ trf(" keys ({}% of the mean)", &[&fixed(100.0 * s.cv, 2).to_string()]) }</dd>
+                <dt>{ t("coefficient of variation") }</dt><dd data-testid="stat-cv" data-value={fixed(s.cv, 6).to_string()}>{ fixed(s.cv, 4).to_string() }</dd>
+                <dt>{ t("max / mean") }</dt><dd data-testid="stat-max-mean" data-value={fixed(s.max_over_mean, 6).to_string()}>{ fixed(s.max_over_mean, 3).to_string() }</dd>
                 <dt>{ t("expected σ/mean") }</dt><dd>{ trf("≈ {}% for {} nodes × {} vnodes (≈ 1/√V)", &[&pct(expected_stddev_pct(s.nodes, rl.ring().vnodes(), rl.hashes().len())), &s.nodes, &rl.ring().vnodes()]) }</dd>
                 <dt>{ t("last operation") }</dt>
                 <dd>
                     <span data-testid="stat-moved" data-value={moved.map(|m| m.moved().to_string()).unwrap_or_default()}>{ moved.map(|m| m.moved().to_string()).unwrap_or("–".into()) }</span>
-                    { moved.map(|m| trf(" keys moved ({}%; the ideal share is {}%) by {}", &[&format!("{:.2}", m.moved_pct()), &format!("{:.2}", m.ideal_pct), &m.op.map(|o| o.to_string()).unwrap_or_default()])).unwrap_or_default() }
+                    { moved.map(|m| trf(" keys moved ({}%; the ideal share is {}%) by {}", &[&fixed(m.moved_pct(), 2).to_string(), &fixed(m.ideal_pct, 2).to_string(), &m.op.map(|o| o.to_string()).unwrap_or_default()])).unwrap_or_default() }
                 </dd>
             </dl>
         </section>
@@ -639,11 +645,11 @@ pub fn Compare(props: &RunProps<RingRun>) -> Html {
                     <thead><tr><th>{ t("scheme") }</th><th>{ t("σ / mean") }</th><th>{ t("max / mean") }</th><th>{ t("moved by last op") }</th></tr></thead>
                     <tbody>
                         { for rows.iter().map(|r| html! {
-                            <tr data-testid={format!("compare-{}", r.scheme)} data-moved={r.moved_pct.map(|m| format!("{m:.4}")).unwrap_or_default()}>
+                            <tr data-testid={format!("compare-{}", r.scheme)} data-moved={r.moved_pct.map(|m| fixed(m, 4).to_string()).unwrap_or_default()}>
                                 <th>{ r.scheme.clone() }</th>
-                                <td>{ format!("{:.2}%", r.stddev_pct) }</td>
-                                <td>{ format!("{:.3}", r.max_over_mean) }</td>
-                                <td>{ r.moved_pct.map(|m| format!("{m:.2}%")).unwrap_or("–".into()) }</td>
+                                <td>{ format!("{}%", fixed(r.stddev_pct, 2)) }</td>
+                                <td>{ fixed(r.max_over_mean, 3).to_string() }</td>
+                                <td>{ r.moved_pct.map(|m| format!("{}%", fixed(m, 2))).unwrap_or("–".into()) }</td>
                             </tr>
                         }) }
                     </tbody>

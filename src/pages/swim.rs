@@ -14,6 +14,7 @@ use crate::components::network::NetworkPanel;
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
 use engine::heartbeat::swim_metrics::{group_view, measure, sweep_one, SweepRow, SWEEP_SIZES};
 use engine::heartbeat::SwimLab;
@@ -270,7 +271,7 @@ fn render_svg(
         None => tr("What most members believe").to_string(),
     };
     html! {
-        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {view_w} {VIEW}")} role="group" aria-label={tr("SWIM members")} data-testid="cluster"
+        <svg class={classes!("cluster", (n > LABELLED).then_some("dense"))} viewBox={format!("0 0 {} {}", trim(view_w, 1), trim(VIEW, 1))} role="group" aria-label={tr("SWIM members")} data-testid="cluster"
             data-viewer={selected.map(|s| s.to_string()).unwrap_or_default()} onclick={deselect}>
             <text class="view-caption" x="6" y="20">{ caption }</text>
             <g class="links">{ cuts }</g>
@@ -341,7 +342,7 @@ fn render_selected(
 
 fn opt_ms(x: Option<f64>) -> (String, String) {
     match x {
-        Some(v) => (format!("{v:.0} ms"), format!("{v:.3}")),
+        Some(v) => (format!("{} ms", fixed(v, 0)), fixed(v, 3).to_string()),
         None => ("–".into(), String::new()),
     }
 }
@@ -365,7 +366,7 @@ fn render_metrics(sim: &Sim<SwimNode>) -> Html {
                 <dt title={tr("a running member suspected, by anyone")}>{ t("False suspicions") }</dt>
                 <dd data-testid="metric-false-suspicions" data-value={m.false_suspicions.to_string()}>{ m.false_suspicions }</dd>
                 <dt>{ t("Messages / member / s") }</dt>
-                <dd data-testid="metric-msgs-per-member" data-value={format!("{:.3}", m.messages_per_member_per_s)}>{ format!("{:.1}", m.messages_per_member_per_s) }</dd>
+                <dd data-testid="metric-msgs-per-member" data-value={fixed(m.messages_per_member_per_s, 3).to_string()}>{ fixed(m.messages_per_member_per_s, 1).to_string() }</dd>
                 <dt>{ t("Highest local health") }</dt><dd>{ m.max_lhm }</dd>
             </dl>
             if !m.crashes.is_empty() {
@@ -374,7 +375,7 @@ fn render_metrics(sim: &Sim<SwimNode>) -> Html {
                     <tbody>
                         { for m.crashes.iter().map(|c| html! {
                             <tr>
-                                <th>{ format!("{} at {:.0} ms", c.node, c.at_ms) }</th>
+                                <th>{ format!("{} at {} ms", c.node, fixed(c.at_ms, 0)) }</th>
                                 <td>{ opt_ms(c.first_suspect_ms).0 }</td>
                                 <td>{ opt_ms(c.first_dead_ms).0 }</td>
                                 <td>{ opt_ms(c.full_dissemination_ms).0 }</td>
@@ -516,7 +517,7 @@ fn sweep_charts(rows: &[SweepRow]) -> Html {
 
 fn sweep_table(rows: &[SweepRow]) -> Html {
     let ms = |x: Option<f64>| {
-        x.map(|v| format!("{v:.0} ms"))
+        x.map(|v| format!("{} ms", fixed(v, 0)))
             .unwrap_or_else(|| "–".into())
     };
     html! {
@@ -528,8 +529,8 @@ fn sweep_table(rows: &[SweepRow]) -> Html {
                         <th>{ r.members }</th>
                         <td>{ ms(r.detection_ms) }</td>
                         <td>{ ms(r.dissemination_ms) }</td>
-                        <td>{ format!("{:.0} ms", r.theory_detection_ms) }</td>
-                        <td>{ format!("{:.1} ({:.1})", r.steady_messages_per_member_per_s, r.messages_per_member_per_s) }</td>
+                        <td>{ format!("{} ms", fixed(r.theory_detection_ms, 0)) }</td>
+                        <td>{ format!("{} ({})", fixed(r.steady_messages_per_member_per_s, 1), fixed(r.messages_per_member_per_s, 1)) }</td>
                     </tr>
                 }) }
             </tbody>

@@ -17,6 +17,7 @@ use crate::geometry::{f1, Pt};
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::fault::{fmt_timeline, TimedFault};
+use engine::fmtnum::{fixed, trim};
 use engine::health::Health;
 use engine::raft::Role;
 use engine::sim::Sim;
@@ -465,7 +466,7 @@ fn render_actions(
 }
 
 fn opt(v: Option<f64>, unit: &str) -> String {
-    v.map_or("–".into(), |x| format!("{x:.1}{unit}"))
+    v.map_or("–".into(), |x| format!("{}{unit}", fixed(x, 1)))
 }
 
 fn list(v: &[Option<f64>]) -> String {
@@ -473,7 +474,7 @@ fn list(v: &[Option<f64>]) -> String {
         return "–".into();
     }
     v.iter()
-        .map(|x| x.map_or("not yet".into(), |x| format!("{x:.0} ms")))
+        .map(|x| x.map_or("not yet".into(), |x| format!("{} ms", fixed(x, 0))))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -512,7 +513,11 @@ fn render_metrics(m: &SystemMetrics) -> Html {
         ),
         (
             tr("availability measured / formula").into(),
-            format!("{} / {:.3} %", opt(m.availability_pct, " %"), m.formula_pct),
+            format!(
+                "{} / {} %",
+                opt(m.availability_pct, " %"),
+                fixed(m.formula_pct, 3)
+            ),
             "availability",
             m.availability_pct.unwrap_or(100.0),
         ),
@@ -543,11 +548,11 @@ fn render_metrics(m: &SystemMetrics) -> Html {
         (
             tr("where the time went (mean ms)").into(),
             format!(
-                "retries {:.1} · lb↔app {:.1} · app↔shard {:.1} · leader {:.1}",
-                m.split.client_retries_ms,
-                m.split.lb_app_ms,
-                m.split.app_shard_ms,
-                m.split.leader_ms
+                "retries {} · lb↔app {} · app↔shard {} · leader {}",
+                fixed(m.split.client_retries_ms, 1),
+                fixed(m.split.lb_app_ms, 1),
+                fixed(m.split.app_shard_ms, 1),
+                fixed(m.split.leader_ms, 1)
             ),
             "split",
             m.split.leader_ms,
@@ -578,7 +583,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
             <h2>{ t("What the clients saw") }</h2>
             <table>
                 { for rows.into_iter().map(|(k, v, id, value)| html! {
-                    <tr data-testid={format!("m-{id}")} data-value={value.to_string()}><th>{ k }</th><td>{ v }</td></tr>
+                    <tr data-testid={format!("m-{id}")} data-value={trim(value, 6).to_string()}><th>{ k }</th><td>{ v }</td></tr>
                 }) }
             </table>
         </section>
@@ -601,8 +606,8 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
             d.attempts,
             if d.attempts > 1 {
                 format!(
-                    ", {:.1} ms lost to earlier attempts",
-                    ms(d.sent.as_us() - t0)
+                    ", {} ms lost to earlier attempts",
+                    fixed(ms(d.sent.as_us() - t0), 1)
                 )
             } else {
                 String::new()
@@ -613,35 +618,38 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
         let name = p.name(h.node as usize);
         let what = if k == 0 {
             format!(
-                "{name}: finds the key's shard on the ring, asks its leader; left after {:.1} ms",
-                ms(h.depart_us.saturating_sub(h.arrive_us))
+                "{name}: finds the key's shard on the ring, asks its leader; left after {} ms",
+                fixed(ms(h.depart_us.saturating_sub(h.arrive_us)), 1)
             )
         } else if h.depart_us == u64::MAX {
             format!("{name}: no answer, the app gave up after its timeout")
         } else if k + 1 == d.hops.len() {
             format!(
-                "{name}: {} in {:.1} ms",
+                "{name}: {} in {} ms",
                 if matches!(d.op, engine::system::Op::Write(..)) {
                     "committed by Raft"
                 } else {
                     "read served"
                 },
-                ms(h.depart_us - h.arrive_us)
+                fixed(ms(h.depart_us - h.arrive_us), 1)
             )
         } else {
             format!(
-                "{name}: not the leader, redirected ({:.1} ms)",
-                ms(h.depart_us.saturating_sub(h.arrive_us))
+                "{name}: not the leader, redirected ({} ms)",
+                fixed(ms(h.depart_us.saturating_sub(h.arrive_us)), 1)
             )
         };
-        let at = format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0)));
+        let at = format!(
+            "{} ms · {what}",
+            fixed(ms(h.arrive_us.saturating_sub(t0)), 1)
+        );
         items.push((name, at));
     }
     items.push((
         "client".into(),
         format!(
-            "{:.1} ms · answer at the client{}",
-            ms(d.finished.as_us() - t0),
+            "{} ms · answer at the client{}",
+            fixed(ms(d.finished.as_us() - t0), 1),
             d.result.map(|v| format!(": {v}")).unwrap_or_default()
         ),
     ));

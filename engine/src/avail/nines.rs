@@ -108,7 +108,8 @@ pub fn parse_nines(s: &str) -> Result<Avail, String> {
         .ok_or_else(|| format!("'{}' is not a number of nines (e.g. 3.5)", crate::clip(s)))?;
     if !(n > 0.0 && n <= MAX_NINES) {
         return Err(format!(
-            "number of nines must be above 0 and at most {MAX_NINES}, got {}",
+            "number of nines must be above 0 and at most {}, got {}",
+            crate::fmtnum::trim(MAX_NINES, 3),
             fmt_num(n)
         ));
     }
@@ -186,7 +187,7 @@ pub fn fmt_num(x: f64) -> String {
     let s = if x.abs() >= 1e9 || (x != 0.0 && x.abs() < 1e-4) {
         format!("{x:.3e}")
     } else {
-        format!("{x:.6}")
+        crate::fmtnum::fixed(x, 6).to_string()
     };
     trim_zeros(&s)
 }
@@ -207,10 +208,12 @@ pub fn fmt_percent(av: Avail) -> String {
     let u_pct = av.u * 100.0;
     let decimals = (-detmath::log10(u_pct)).ceil() + 1.0;
     let decimals = decimals.clamp(1.0, 12.0) as usize;
-    let s = format!("{:.*}", decimals, av.a * 100.0);
+    let s = crate::fmtnum::fixed(av.a * 100.0, decimals as u8).to_string();
     // Never round a system that is sometimes down up to "100".
     if s.starts_with("100") {
-        return format!("{:.*}", decimals, 100.0 - u_pct).replace("100.", "99.");
+        return crate::fmtnum::fixed(100.0 - u_pct, decimals as u8)
+            .to_string()
+            .replace("100.", "99.");
     }
     trim_zeros(&s)
 }
@@ -231,11 +234,11 @@ pub fn fmt_percent_ci(mean: f64, lo: f64, hi: f64) -> [String; 3] {
     };
     let d = need.max(base_dec).min(12);
     let f = |x: f64| {
-        let s = format!("{:.*}", d, x * 100.0);
+        let s = crate::fmtnum::fixed(x * 100.0, d as u8).to_string();
         // Never round a value below 100 % up to "100": truncate it instead.
         if x < 1.0 && s.starts_with("100") {
             let k = detmath::powi(10.0, d as u32);
-            format!("{:.*}", d, (x * 100.0 * k).floor() / k)
+            crate::fmtnum::fixed((x * 100.0 * k).floor() / k, d as u8).to_string()
         } else {
             s
         }
@@ -247,7 +250,7 @@ pub fn fmt_percent_ci(mean: f64, lo: f64, hi: f64) -> [String; 3] {
 pub fn fmt_nines(av: Avail) -> String {
     match av.nines() {
         None => "∞".into(),
-        Some(n) => trim_zeros(&format!("{:.1}", n.max(0.0))),
+        Some(n) => trim_zeros(&crate::fmtnum::fixed(n.max(0.0), 1).to_string()),
     }
 }
 
@@ -260,13 +263,19 @@ pub fn fmt_duration(s: f64) -> String {
         return "0 s".into();
     }
     if s < 1e-3 {
-        return format!("{} µs", trim_zeros(&format!("{:.1}", s * 1e6)));
+        return format!(
+            "{} µs",
+            trim_zeros(&crate::fmtnum::fixed(s * 1e6, 1).to_string())
+        );
     }
     if s < 1.0 {
-        return format!("{} ms", trim_zeros(&format!("{:.1}", s * 1e3)));
+        return format!(
+            "{} ms",
+            trim_zeros(&crate::fmtnum::fixed(s * 1e3, 1).to_string())
+        );
     }
     if s < 60.0 {
-        return format!("{} s", trim_zeros(&format!("{s:.1}")));
+        return format!("{} s", trim_zeros(&crate::fmtnum::fixed(s, 1).to_string()));
     }
     let total = s.round() as u64;
     let (d, h, m, sec) = (

@@ -97,7 +97,7 @@ impl Leaf {
 
 /// Ten decimals, trailing zeros trimmed (enough to read back the same availability to 1e-12).
 fn fmt_exact(x: f64) -> String {
-    let s = format!("{x:.10}");
+    let s = crate::fmtnum::fixed(x, 10).to_string();
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 

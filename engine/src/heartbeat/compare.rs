@@ -406,16 +406,20 @@ impl Node for Peer {
 
 impl fmt::Display for CompareRow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.0}"));
+        let ms = |x: Option<f64>| {
+            x.map_or("—".to_string(), |v| {
+                crate::fmtnum::fixed(v, 0).to_string()
+            })
+        };
         write!(
             f,
-            "{} n={}: detect {} ms, all know {} ms, {:.1} msg/member/s, busiest in {:.1}/s, {} false",
+            "{} n={}: detect {} ms, all know {} ms, {} msg/member/s, busiest in {}/s, {} false",
             self.design.label(),
             self.members,
             ms(self.detection_ms),
             ms(self.dissemination_ms),
-            self.messages_per_member_per_s,
-            self.busiest_in_per_s,
+            crate::fmtnum::fixed(self.messages_per_member_per_s, 1),
+            crate::fmtnum::fixed(self.busiest_in_per_s, 1),
             self.false_positives
         )
     }

@@ -23,7 +23,7 @@ impl fmt::Display for Value {
             // formatter the pages already link (the shortest-form one would add its tables).
             Value::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{}", *x as i64),
             Value::Num(x) => {
-                let s = format!("{x:.6}");
+                let s = crate::fmtnum::fixed(*x, 6).to_string();
                 f.write_str(s.trim_end_matches('0').trim_end_matches('.'))
             }
             Value::Text(t) => f.write_str(t),

@@ -63,7 +63,7 @@ impl RaftParams {
     /// Checks the limits: 1 ms ≤ min ≤ max ≤ 10 s for the election timeout, 1 ms ≤ heartbeat
     /// ≤ 10 s. (A heartbeat at or above the election timeout is allowed: it shows why it is bad.)
     pub fn validate(&self) -> Result<(), String> {
-        let ms = |d: Duration| d.as_us() as f64 / 1000.0;
+        let ms = |d: Duration| crate::time::fmt_ms(d.as_us());
         let max = Duration::from_ms(MAX_TIMEOUT_MS);
         let lo = self.election_timeout_min;
         let hi = self.election_timeout_max;

@@ -107,8 +107,8 @@ impl LockParams {
             if d > max || d < min {
                 return Err(format!(
                     "{key}={} ms is outside {}–{MAX_LOCK_MS} ms",
-                    d.as_ms_f64(),
-                    min.as_ms_f64()
+                    crate::time::fmt_ms(d.as_us()),
+                    crate::time::fmt_ms(min.as_us())
                 ));
             }
         }

@@ -234,15 +234,15 @@ impl ReplParams {
                 let lo = if zero_ok { 0 } else { 1 };
                 return Err(format!(
                     "{key}={} ms is outside {lo}–{MAX_TIMEOUT_MS} ms",
-                    d.as_ms_f64()
+                    crate::time::fmt_ms(d.as_us())
                 ));
             }
         }
         if self.suspect_after > self.down_after {
             return Err(format!(
                 "suspect={} ms is above down={} ms",
-                self.suspect_after.as_ms_f64(),
-                self.down_after.as_ms_f64()
+                crate::time::fmt_ms(self.suspect_after.as_us()),
+                crate::time::fmt_ms(self.down_after.as_us())
             ));
         }
         Ok(())

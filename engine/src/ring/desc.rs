@@ -81,8 +81,12 @@ impl Lab for HashRingLab {
         let m = measure(run);
         let applied = m.moved.iter().map(|o| {
             format!(
-                "{} ms: {} moved {} keys ({:.2}%, ideal {:.2}%)",
-                o.time_ms, o.op, o.moved, o.moved_pct, o.ideal_pct
+                "{} ms: {} moved {} keys ({}%, ideal {}%)",
+                crate::fmtnum::trim(o.time_ms, 3),
+                o.op,
+                o.moved,
+                crate::fmtnum::fixed(o.moved_pct, 2),
+                crate::fmtnum::fixed(o.ideal_pct, 2)
             )
         });
         let skipped = m.skipped.iter().map(|s| format!("skipped: {s}"));
