@@ -70,6 +70,11 @@ impl<T: Clone> Chunked<T> {
         self.tail.capacity() * std::mem::size_of::<T>()
     }
 
+    /// The open tail (the items a copy holds itself; the rest is shared).
+    pub fn tail(&self) -> &[T] {
+        &self.tail
+    }
+
     /// Item `i`.
     pub fn get(&self, i: usize) -> Option<&T> {
         let s = self.sealed_len();
