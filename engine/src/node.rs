@@ -24,8 +24,8 @@ pub trait Node: Clone + Debug {
     fn on_restart(&mut self) {}
     /// Heap bytes a copy of this node allocates beyond its own `size_of` (parts a copy shares,
     /// such as `Arc`-held chunks, not counted): what one more snapshot of it costs. A
-    /// [`crate::History`] keeps its snapshots within a byte budget with it. An estimate; the
-    /// default counts nothing, so labs whose nodes hold growing state override it.
+    /// [`crate::History`] keeps its snapshots within a byte budget with it. An estimate (see
+    /// [`bytes`]); the default counts nothing, and every lab's nodes override it.
     fn heap_bytes(&self) -> usize {
         0
     }
