@@ -178,8 +178,10 @@ impl<N: Node> History<N> {
         let s = self.current.steps();
         let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
         if s.is_multiple_of(self.spacing) && s > last {
-            self.snaps.push(self.current.snapshot_unscheduled());
+            // Counted before the copy: a part shared with older snapshots counts as its share,
+            // one the current state alone holds counts whole (the copy will keep it).
             self.snap_bytes.push(self.current.approx_bytes());
+            self.snaps.push(self.current.snapshot_unscheduled());
             if self.snaps.len() > MAX_SNAPSHOTS {
                 self.thin();
             }
@@ -193,8 +195,8 @@ impl<N: Node> History<N> {
 
     /// Keeps a snapshot of the current state near the position (at most [`NEAR_SNAPSHOTS`]).
     fn push_near(&mut self) {
-        self.near.push(self.current.snapshot_unscheduled());
         self.near_bytes.push(self.current.approx_bytes());
+        self.near.push(self.current.snapshot_unscheduled());
         let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
         self.near.drain(..extra);
         self.near_bytes.drain(..extra);

@@ -24,8 +24,8 @@ pub trait Node: Clone + Debug {
     fn on_restart(&mut self) {}
     /// Heap bytes a copy of this node allocates beyond its own `size_of` (parts a copy shares,
     /// such as `Arc`-held chunks, not counted): what one more snapshot of it costs. A
-    /// [`crate::History`] keeps its snapshots within a byte budget with it. An estimate; the
-    /// default counts nothing, so labs whose nodes hold growing state override it.
+    /// [`crate::History`] keeps its snapshots within a byte budget with it. An estimate (see
+    /// [`bytes`]); the default counts nothing, and every lab's nodes override it.
     fn heap_bytes(&self) -> usize {
         0
     }
@@ -201,4 +201,33 @@ pub(crate) fn prefix_node(me: NodeId, s: &mut String) {
         }
     }
     s.insert_str(0, std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Helpers for [`Node::heap_bytes`]: what a copy of a collection allocates (a clone holds exactly
+/// its length), and an `Arc`-shared part's share (its bytes split between its holders, so the
+/// snapshots and the current state that share it count it once together).
+pub mod bytes {
+    use std::mem::size_of;
+    use std::sync::Arc;
+
+    /// `n` items of `T`.
+    pub fn items<T>(n: usize) -> usize {
+        n * size_of::<T>()
+    }
+
+    /// A slice's items (a `Vec` or a `VecDeque` half).
+    pub fn slice<T>(v: &[T]) -> usize {
+        std::mem::size_of_val(v)
+    }
+
+    /// A `BTreeMap` or `BTreeSet` of `n` entries of `K` → `V`: the entries and about a third
+    /// more for the nodes (B-tree nodes hold up to 11 entries, at least 5 outside the root).
+    pub fn btree<K, V>(n: usize) -> usize {
+        n * (size_of::<K>() + size_of::<V>()) * 4 / 3
+    }
+
+    /// This holder's share of `bytes` held behind `a`.
+    pub fn shared<T: ?Sized>(a: &Arc<T>, bytes: usize) -> usize {
+        bytes / Arc::strong_count(a).max(1)
+    }
 }

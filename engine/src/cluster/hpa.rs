@@ -74,6 +74,11 @@ fn pct(pm: u32) -> String {
 }
 
 impl Hpa {
+    /// Heap bytes a copy holds (see [`crate::Node::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        crate::node::bytes::slice(&self.recs)
+    }
+
     /// One sync at `now`: `current` replicas (the deployment's), `pods` of them reporting an
     /// average of `util_pm`. Returns the new desired count and the reason.
     pub fn decide(

@@ -1276,6 +1276,29 @@ impl Node for ClusterNode {
     type Msg = NoMsg;
     type Timer = Tick;
 
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{items, slice};
+        slice(&self.machines)
+            + slice(&self.pods)
+            + slice(&self.bad_versions)
+            + self
+                .alerts
+                .iter()
+                .map(|a| {
+                    std::mem::size_of::<Alert>()
+                        + a.name.len()
+                        + slice(&a.rule.conds)
+                        + slice(&a.episodes)
+                })
+                .sum::<usize>()
+            + slice(&self.series)
+            + slice(&self.lat)
+            + self.picker.heap_bytes()
+            + self.hpa.heap_bytes()
+            + self.last_hpa_note.len()
+            + items::<(u64, u64)>(self.window.len())
+    }
+
     fn on_start(&mut self, ctx: &mut Ctx<NoMsg, Tick>) {
         ctx.set_timer(Tick::Tick, TICK);
     }

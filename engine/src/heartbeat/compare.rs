@@ -349,6 +349,11 @@ impl Node for Peer {
     type Msg = Beat;
     type Timer = PeerTimer;
 
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::slice;
+        slice(&self.last) + slice(&self.down) + slice(&self.declared)
+    }
+
     fn on_start(&mut self, ctx: &mut Ctx<Beat, PeerTimer>) {
         let now = ctx.now();
         for q in 0..self.last.len() {

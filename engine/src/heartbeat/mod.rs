@@ -455,6 +455,22 @@ impl Node for HbNode {
     type Msg = HbMsg;
     type Timer = HbTimer;
 
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{items, slice};
+        match self {
+            HbNode::Monitor(m) => {
+                slice(&m.views)
+                    + m.views
+                        .iter()
+                        .map(|v| items::<u64>(v.intervals.len()))
+                        .sum::<usize>()
+                    + slice(&m.transitions)
+                    + slice(&m.failovers)
+            }
+            HbNode::Worker(w) => slice(&w.role_log),
+        }
+    }
+
     fn on_start(&mut self, ctx: &mut Ctx<HbMsg, HbTimer>) {
         match self {
             HbNode::Monitor(m) => {

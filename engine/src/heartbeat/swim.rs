@@ -971,9 +971,51 @@ impl SwimNode {
     }
 }
 
+/// A message's payload: its share of the updates (a round's payload is shared by the messages
+/// sent with it).
+fn payload_bytes(m: &SwimMsg) -> usize {
+    use crate::node::bytes::shared;
+    let (SwimMsg::Ping { updates, .. }
+    | SwimMsg::Ack { updates, .. }
+    | SwimMsg::PingReq { updates, .. }
+    | SwimMsg::Gossip { updates }
+    | SwimMsg::Nack { updates, .. }
+    | SwimMsg::Sync {
+        states: updates, ..
+    }) = m;
+    shared(updates, std::mem::size_of_val::<[Update]>(updates))
+}
+
 impl Node for SwimNode {
     type Msg = SwimMsg;
     type Timer = SwimTimer;
+
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{items, shared, slice};
+        let suspicions = slice(&self.suspicions)
+            + self
+                .suspicions
+                .iter()
+                .flatten()
+                .map(|s| slice(&s.accusers))
+                .sum::<usize>();
+        shared(&self.view, slice(&self.view))
+            + shared(&self.log, slice(&self.log))
+            + shared(&self.order, slice(&self.order))
+            + shared(&self.suspicions, suspicions)
+            + slice(&self.relays)
+            + slice(&self.queue)
+            + items::<(SimTime, NodeId, SwimMsg)>(self.inbox.len())
+            + self
+                .inbox
+                .iter()
+                .map(|(_, _, m)| payload_bytes(m))
+                .sum::<usize>()
+    }
+
+    fn msg_heap_bytes(msg: &SwimMsg) -> usize {
+        payload_bytes(msg)
+    }
 
     fn on_start(&mut self, ctx: &mut SwimCtx) {
         if ctx.now() > SimTime::ZERO || self.inc > 0 {

@@ -84,6 +84,19 @@ impl<T: Clone> Log<T> {
         self.len() == 0
     }
 
+    /// Heap bytes a copy holds ([`crate::Node::heap_bytes`]): its open tail, and its share of
+    /// the sealed chunks it shares with other copies.
+    pub fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{shared, slice};
+        let sealed = slice(&self.chunks)
+            + self
+                .chunks
+                .iter()
+                .map(|c| shared(c, slice(c)))
+                .sum::<usize>();
+        slice(&self.tail) + shared(&self.chunks, sealed)
+    }
+
     /// Records dropped to bound memory (the oldest ones).
     pub fn dropped(&self) -> u64 {
         self.dropped
@@ -183,6 +196,11 @@ impl<S: Clone> Buckets<S> {
         self.sealed_to = target;
     }
 
+    /// Heap bytes a copy holds (see [`Log::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        self.log.heap_bytes()
+    }
+
     /// Drops sealed summaries of buckets before `bucket` (whole chunks only).
     pub fn drop_before(&mut self, bucket: u64) {
         self.log.drop_sealed_while(|(j, _)| *j < bucket);
@@ -230,6 +248,11 @@ impl<const K: usize> Default for Levels<K> {
 }
 
 impl<const K: usize> Levels<K> {
+    /// Heap bytes a copy holds (see [`Log::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        self.log.heap_bytes()
+    }
+
     /// Integrates the current levels up to `now`, sealing every bucket that ends by then.
     pub fn advance(&mut self, now: SimTime) {
         let now = now.as_us();

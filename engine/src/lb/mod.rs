@@ -239,6 +239,41 @@ impl Node for LbNode {
     type Msg = LbMsg;
     type Timer = LbTimer;
 
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{btree, items, slice};
+        use std::mem::size_of;
+        match self {
+            LbNode::Clients(c) => {
+                size_of::<Clients>()
+                    + btree::<u64, client::Pending>(c.pending.len())
+                    + c.done.heap_bytes()
+                    + c.chart.heap_bytes()
+            }
+            LbNode::Balancer(b) => {
+                size_of::<Balancer>()
+                    + slice(&b.specs)
+                    + slice(&b.views)
+                    + b.picker.heap_bytes()
+                    + btree::<(u64, u32), balancer::Out>(b.outstanding.len())
+                    + slice(&b.transitions)
+                    + b.routes.heap_bytes()
+                    + b.chart.heap_bytes()
+                    + b.down_routes.heap_bytes()
+                    + slice(&b.routed_total)
+                    + b.inflight
+                        .iter()
+                        .map(|l| size_of::<log::Levels<1>>() + l.heap_bytes())
+                        .sum::<usize>()
+            }
+            LbNode::Backend(b) => {
+                size_of::<Backend>()
+                    + slice(&b.busy)
+                    + items::<backend::Job>(b.queue.len())
+                    + b.levels.heap_bytes()
+            }
+        }
+    }
+
     fn on_start(&mut self, ctx: &mut Ctx<LbMsg, LbTimer>) {
         match self {
             LbNode::Clients(c) => c.on_start(ctx),

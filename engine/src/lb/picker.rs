@@ -74,6 +74,16 @@ pub struct Picker {
 }
 
 impl Picker {
+    /// Heap bytes a copy holds (see [`crate::Node::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{shared, slice};
+        slice(&self.weights)
+            + slice(&self.current)
+            + slice(&self.ewma_us)
+            + slice(&self.peak)
+            + self.ring.as_ref().map_or(0, |r| shared(r, r.heap_bytes()))
+    }
+
     /// A picker for these backends (`vnodes` per unit weight for `hash`).
     pub fn new(strategy: Strategy, specs: &[BackendSpec], vnodes: u32, tau: Duration) -> Picker {
         let n = specs.len();

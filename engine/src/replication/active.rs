@@ -24,6 +24,7 @@
 //! (issued minus the converged total), divergent keys now, and the time the sites took to agree
 //! after the last heal.
 
+use super::chunked::Chunked;
 use crate::clip;
 use crate::fault::{Fault, TimedFault};
 use crate::net::NetConfig;
@@ -257,7 +258,7 @@ pub struct Site {
     /// Clock skew, µs.
     pub skew_us: i64,
     /// Its own operations, in sequence (persistent).
-    pub own: Vec<AaOp>,
+    pub own: Chunked<AaOp>,
     /// Per peer: the highest of its own sequence numbers the peer acknowledged.
     pub acked: Vec<u32>,
     /// Per origin: the highest sequence applied here (persistent with the state).
@@ -267,7 +268,7 @@ pub struct Site {
     /// Ghost: siblings created here (concurrent writes detected).
     pub conflicts: u64,
     /// Ghost: state digest after every change `(time, digest)`.
-    pub digests: Vec<(SimTime, u64)>,
+    pub digests: Chunked<(SimTime, u64)>,
 }
 
 impl Site {
@@ -277,7 +278,7 @@ impl Site {
             me,
             rate: p.rate,
             skew_us: p.skew_ms[me.min(MAX_SITES - 1)] * 1000,
-            own: Vec::new(),
+            own: Chunked::new(),
             acked: vec![0; p.sites],
             applied: vec![0; p.sites],
             regs: vec![
@@ -288,7 +289,7 @@ impl Site {
                 p.keys as usize
             ],
             conflicts: 0,
-            digests: Vec::new(),
+            digests: Chunked::new(),
         }
     }
 
@@ -406,7 +407,7 @@ impl Site {
         ctx.send(
             peer,
             AaMsg::Ship {
-                ops: self.own[from..end].to_vec(),
+                ops: self.own.to_vec(from, end),
             },
         );
     }
@@ -424,6 +425,35 @@ impl Site {
 impl Node for Site {
     type Msg = AaMsg;
     type Timer = AaTimer;
+
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::slice;
+        // The open tail's operations carry their version vectors.
+        let vvs: usize = self.own.tail().iter().map(|o| slice(&o.vv)).sum();
+        self.own.unshared_bytes()
+            + vvs
+            + self.digests.unshared_bytes()
+            + slice(&self.acked)
+            + slice(&self.applied)
+            + slice(&self.regs)
+            + self
+                .regs
+                .iter()
+                .map(|r| {
+                    slice(&r.counts)
+                        + slice(&r.siblings)
+                        + r.siblings.iter().map(|(v, _)| slice(v)).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
+    fn msg_heap_bytes(msg: &AaMsg) -> usize {
+        use crate::node::bytes::slice;
+        match msg {
+            AaMsg::Ship { ops } => slice(ops) + ops.iter().map(|o| slice(&o.vv)).sum::<usize>(),
+            AaMsg::ShipAck { .. } => 0,
+        }
+    }
 
     fn on_start(&mut self, ctx: &mut Ctx<AaMsg, AaTimer>) {
         self.arm(ctx);

@@ -24,6 +24,7 @@
 //! wrote — still in token order, which is all fencing can promise), acquisitions, waits and
 //! messages per acquisition.
 
+use super::chunked::Chunked;
 use super::params::MAX_DRIFT_PCT;
 use super::pause::Pause;
 use super::Clock;
@@ -317,7 +318,7 @@ pub struct LockService {
     /// Lock-delay in force until then.
     pub delay_until: Option<SimTime>,
     /// Ghost: every grant, expiry and release.
-    pub events: Vec<LeaseEvent>,
+    pub events: Chunked<LeaseEvent>,
     /// Ghost: `Acquire` messages received.
     pub acquires: u64,
 }
@@ -330,7 +331,7 @@ pub struct Storage {
     /// The highest token seen (persistent).
     pub highest: u64,
     /// Ghost: every write `(time, client, token, accepted)`.
-    pub writes: Vec<(SimTime, NodeId, u64, bool)>,
+    pub writes: Chunked<(SimTime, NodeId, u64, bool)>,
 }
 
 /// What a client is doing.
@@ -370,9 +371,9 @@ pub struct LockClient {
     /// Its current request number.
     pub req: u32,
     /// Ghost: every stretch during which it believed it held the lock `(from, until, token)`.
-    pub beliefs: Vec<(SimTime, Option<SimTime>, u64)>,
+    pub beliefs: Chunked<(SimTime, Option<SimTime>, u64)>,
     /// Ghost: waits from request to grant, µs.
-    pub waits: Vec<u64>,
+    pub waits: Chunked<u64>,
     /// Ghost: writes it gave up because its lease had run out by its clock.
     pub abandoned: u64,
 }
@@ -577,7 +578,12 @@ impl Storage {
 
 impl LockClient {
     fn end_belief(&mut self, now: SimTime) {
-        if let Some(b) = self.beliefs.last_mut() {
+        if let Some(b) = self
+            .beliefs
+            .len()
+            .checked_sub(1)
+            .and_then(|i| self.beliefs.get_mut(i))
+        {
             if b.1.is_none() {
                 b.1 = Some(now);
             }
@@ -738,6 +744,20 @@ impl Node for LockNode {
     type Msg = LockMsg;
     type Timer = LockTimer;
 
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{items, slice};
+        let own = match &self.kind {
+            LockKind::Service(s) => {
+                items::<(NodeId, u32)>(s.queue.len())
+                    + slice(&s.watchers)
+                    + s.events.unshared_bytes()
+            }
+            LockKind::Storage(s) => s.writes.unshared_bytes(),
+            LockKind::Client(c) => c.beliefs.unshared_bytes() + c.waits.unshared_bytes(),
+        };
+        own + slice(&self.pause.held)
+    }
+
     fn on_start(&mut self, ctx: &mut LCtx) {
         if let LockKind::Client(c) = &mut self.kind {
             let now = ctx.now();
@@ -832,13 +852,13 @@ pub fn lock_nodes(p: &LockParams) -> Vec<LockNode> {
             queue: VecDeque::new(),
             watchers: Vec::new(),
             delay_until: None,
-            events: Vec::new(),
+            events: Chunked::new(),
             acquires: 0,
         })),
         wrap(LockKind::Storage(Storage {
             p,
             highest: 0,
-            writes: Vec::new(),
+            writes: Chunked::new(),
         })),
     ];
     for i in 0..p.clients {
@@ -856,8 +876,8 @@ pub fn lock_nodes(p: &LockParams) -> Vec<LockNode> {
             work: p.work,
             requested: SimTime::ZERO,
             req: 0,
-            beliefs: Vec::new(),
-            waits: Vec::new(),
+            beliefs: Chunked::new(),
+            waits: Chunked::new(),
             abandoned: 0,
         })));
     }

@@ -264,6 +264,16 @@ fn merge(a: &[Token], b: &[Token]) -> Vec<Token> {
 }
 
 impl Ring {
+    /// Heap bytes a copy holds: its slots, and its share of the three tables it shares with
+    /// other copies (see [`crate::Node::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{shared, slice};
+        slice(&self.slots)
+            + shared(&self.tokens, slice(&self.tokens))
+            + shared(&self.positions, slice(&self.positions))
+            + shared(&self.serve, slice(&self.serve))
+    }
+
     /// An empty ring.
     pub fn new(hash: HashFn, vnodes: u32) -> Result<Ring, RingError> {
         check_range("vnodes", vnodes as u64, 1, MAX_VNODES as u64)?;

@@ -116,6 +116,19 @@ pub const SHIP_EVERY: crate::time::Duration = crate::time::Duration(100_000);
 pub const DEDUP_WINDOW: usize = 32;
 
 impl Member {
+    /// Heap bytes of its private tables (see [`crate::Node::heap_bytes`]).
+    pub(super) fn heap_bytes_private(&self) -> usize {
+        use crate::node::bytes::slice;
+        slice(&self.inbox)
+            + self
+                .inbox
+                .iter()
+                .map(|(_, r)| slice(r) + r.iter().map(|(_, v)| slice(v)).sum::<usize>())
+                .sum::<usize>()
+            + slice(&self.install_term)
+            + slice(&self.told)
+    }
+
     /// Member `local` of shard `shard`.
     pub fn new(p: &SystemParams, shard: usize, local: usize) -> Member {
         let rp = raft::RaftParams {

@@ -306,6 +306,76 @@ type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 impl Node for SysNode {
     type Msg = SysMsg;
     type Timer = SysTimer;
+
+    fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{btree, items, shared, slice};
+        use std::mem::size_of;
+        let grow = |g: &Option<Arc<Grow>>| {
+            g.as_ref().map_or(0, |g| {
+                let own = size_of::<Grow>()
+                    + g.ring.heap_bytes()
+                    + slice(&g.gives)
+                    + g.gives.iter().map(|v| slice(v)).sum::<usize>()
+                    + slice(&g.bases);
+                shared(g, own)
+            })
+        };
+        match self {
+            SysNode::Front(f) => {
+                size_of::<front::Front>()
+                    + btree::<u64, front::ClientOp>(f.ops.len())
+                    + slice(&f.views)
+                    + f.picker.heap_bytes()
+                    + f.checker.heap_bytes()
+                    + slice(&f.lat_us)
+                    + slice(&f.series)
+                    + f.recent
+                        .iter()
+                        .map(|d| size_of::<front::Done>() + slice(&d.hops))
+                        .sum::<usize>()
+                    + slice(&f.changes)
+            }
+            SysNode::App(a) => {
+                slice(&a.bases)
+                    + shared(&a.ring, a.ring.heap_bytes())
+                    + slice(&a.leader)
+                    + a.work.values().map(|w| slice(&w.hops)).sum::<usize>()
+                    + btree::<u64, app::Work>(a.work.len())
+                    + items::<(u64, Op, SimTime)>(a.queue.len())
+                    + grow(&a.grow)
+            }
+            SysNode::Member(m) => {
+                size_of::<member::Member>()
+                    + m.raft.heap_bytes()
+                    + slice(&m.writes)
+                    + slice(&m.reads_waiting)
+                    + slice(&m.acks)
+                    + btree::<u32, i64>(m.kv.len())
+                    + btree::<u32, std::collections::VecDeque<i64>>(m.recent.len())
+                    + m.recent
+                        .values()
+                        .map(|v| items::<i64>(v.len()))
+                        .sum::<usize>()
+                    + grow(&m.grow)
+                    + slice(&m.gives)
+                    + slice(&m.installed)
+                    + slice(&m.installed_at)
+                    + m.heap_bytes_private()
+            }
+        }
+    }
+
+    fn msg_heap_bytes(msg: &SysMsg) -> usize {
+        use crate::node::bytes::slice;
+        match msg {
+            SysMsg::Resp { hops, .. } => slice(hops),
+            SysMsg::Raft { msg, .. } => raft::RaftNode::msg_heap_bytes(msg),
+            SysMsg::Handoff { values, .. } => {
+                slice(values) + values.iter().map(|(_, v)| slice(v)).sum::<usize>()
+            }
+            _ => 0,
+        }
+    }
     fn on_start(&mut self, ctx: &mut C) {
         match self {
             SysNode::Front(f) => f.on_start(ctx),

@@ -167,6 +167,24 @@ impl KeyZones {
 }
 
 impl Zones {
+    /// Heap bytes a copy holds (see [`crate::Node::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        use crate::node::bytes::{btree, slice};
+        slice(&self.keys)
+            + self
+                .keys
+                .iter()
+                .map(|k| {
+                    btree::<Option<i64>, Cluster>(k.clusters.len())
+                        + btree::<(SimTime, Option<i64>), SimTime>(
+                            k.forward.len() + k.backward.len(),
+                        )
+                        + btree::<u64, (SimTime, OpKind)>(k.pending.len())
+                })
+                .sum::<usize>()
+            + slice(&self.anomalies)
+    }
+
     /// A checker for `keys` keys, each starting unwritten.
     pub fn new(keys: u32) -> Zones {
         Zones {

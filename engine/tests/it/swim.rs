@@ -505,3 +505,48 @@ fn the_loss_preset_shows_what_indirect_probes_save() {
     );
     assert!(measure(&no_relays).false_suspicions > m.false_suspicions * 3 / 2);
 }
+
+// Issue 10: SWIM's nodes count their bytes (`Node::heap_bytes`: views, change logs, queues,
+// their share of piggybacked payloads), so a history of 200 members keeps its snapshots within
+// a byte budget, and stepping back still lands exactly where a run that only went forward is.
+#[test]
+fn swim_snapshots_fit_a_byte_budget_and_step_back_exactly() {
+    use engine::History;
+    let p = SwimParams::default();
+    let build = || new_sim(3, &p, 200, NetConfig::default(), Vec::new());
+    let fresh = build();
+    // Every member's view of every member, at least.
+    assert!(
+        fresh.approx_bytes() > 200 * 200 * std::mem::size_of::<engine::heartbeat::swim::View>(),
+        "{} bytes",
+        fresh.approx_bytes()
+    );
+    let budget = 4 << 20;
+    let mut h = History::new(build());
+    h.set_snapshot_budget(budget);
+    for t in (100..=2_000).step_by(100) {
+        h.run_until(SimTime::from_ms(t), u64::MAX);
+        assert!(
+            h.snapshot_bytes() <= budget,
+            "{} bytes of snapshots at {t} ms over the budget",
+            h.snapshot_bytes()
+        );
+    }
+    let mut unbounded = History::new(build());
+    unbounded.run_until(SimTime::from_ms(2_000), u64::MAX);
+    assert!(
+        unbounded.snapshot_bytes() > 2 * budget,
+        "the run is big enough to need thinning ({} bytes)",
+        unbounded.snapshot_bytes()
+    );
+    assert!(h.snapshot_count() < unbounded.snapshot_count());
+    let end = h.sim().steps();
+    for k in [end - 1, end / 2, 10] {
+        h.seek_step(k);
+        let mut plain = build();
+        while plain.steps() < k {
+            plain.step();
+        }
+        assert_eq!(h.sim().nodes(), plain.nodes(), "seek back to step {k}");
+    }
+}
