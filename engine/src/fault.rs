@@ -1,14 +1,16 @@
 //! The fault vocabulary (after turmoil and Jepsen) and its text form, which is also the
 //! fault-timeline mini-language of shareable links: `1500:crash:3;4000:heal`.
 
+pub use crate::command::{Cmd, Command, NoCommand};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, parse_ms, SimTime};
 use crate::{clip, NodeId};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
+use std::str::FromStr;
 
 /// Something that happens to the system from outside: a click in the UI or a timeline entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Fault {
     /// Stop a node; it loses its volatile state. `crash:3`
     Crash(NodeId),
@@ -42,12 +44,26 @@ pub enum Fault {
     /// Change the latency distribution. `lat:10-15`, `lat:exp:10-40`
     SetLatency(Latency),
     /// A lab-specific command to one node, e.g. a client request. `cmd:2:put:x=1`
-    /// (the text after the node is the lab's own; at most 64 characters of `[A-Za-z0-9=_.+-:]`).
-    Command(NodeId, String),
+    /// (the text after the node is the lab's own, parsed by the lab when the link is read; at
+    /// most 64 characters of `[A-Za-z0-9=_.+-:]`).
+    Command(NodeId, Cmd),
+}
+
+/// A lab's reader of command text (`cmd:N:TEXT`'s TEXT).
+pub type CommandParser<'a> = dyn Fn(&str) -> Result<Cmd, String> + 'a;
+
+/// The command parser outside any lab: every command is refused.
+pub fn no_commands(text: &str) -> Result<Cmd, String> {
+    Err(format!("no lab reads the command '{}' here", clip(text)))
+}
+
+/// The command parser of command type `C` (its `FromStr`).
+pub fn commands_of<C: Command + FromStr<Err = String>>(text: &str) -> Result<Cmd, String> {
+    text.parse::<C>().map(Cmd::new)
 }
 
 /// A fault at a point in simulated time, as in the link's timeline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimedFault {
     /// When it happens (after every other event at the same instant).
     pub at: SimTime,
@@ -71,8 +87,28 @@ impl Fault {
         }
     }
 
-    /// Parses one fault in text form (`crash:3`, `cut:1>2`, …).
+    /// A command to node `n`.
+    pub fn command<C: Command>(n: NodeId, c: C) -> Fault {
+        Fault::Command(n, Cmd::new(c))
+    }
+
+    /// The command of a `Command` fault, as type `C`.
+    pub fn command_as<C: Command>(&self) -> Option<&C> {
+        match self {
+            Fault::Command(_, c) => c.get(),
+            _ => None,
+        }
+    }
+
+    /// Parses one fault in text form (`crash:3`, `cut:1>2`, …) outside any lab: a `cmd:` fault
+    /// is refused (only a lab reads its commands; see [`Fault::parse_with`]).
     pub fn parse(s: &str) -> Result<Fault, String> {
+        Fault::parse_with(s, &no_commands)
+    }
+
+    /// Parses one fault in text form, reading a `cmd:N:TEXT` fault's text with `command` (the
+    /// lab's parser, [`crate::lab::Lab::parse_command`]).
+    pub fn parse_with(s: &str, command: &CommandParser) -> Result<Fault, String> {
         let (verb, arg) = s.split_once(':').unwrap_or((s, ""));
         let node = |t: &str| -> Result<NodeId, String> {
             if t.is_empty() || t.len() > 4 || !t.bytes().all(|b| b.is_ascii_digit()) {
@@ -154,7 +190,8 @@ impl Fault {
                 if !ok {
                     return Err(format!("'{}' is not a valid command", clip(text)));
                 }
-                Ok(Fault::Command(node(n)?, text.to_string()))
+                let n = node(n)?;
+                Ok(Fault::Command(n, command(text)?))
             }
             "loss" => parse_pct(arg).map(Fault::SetLoss),
             "lat" => Latency::parse(arg).map(Fault::SetLatency),
@@ -207,9 +244,22 @@ pub const MAX_PAUSE_MS: u64 = 3_600_000;
 /// The most faults one timeline may hold.
 pub const MAX_FAULTS: usize = 500;
 
-/// Parses a timeline `1500:crash:3;4000:heal` (entries separated by `;`, each `TIME_MS:FAULT`).
-/// Never panics; the error names the first bad entry. The result is sorted by time (stable).
+/// Parses a timeline `1500:crash:3;4000:heal` (entries separated by `;`, each `TIME_MS:FAULT`)
+/// that has no commands. Never panics; the error names the first bad entry. The result is
+/// sorted by time (stable).
 pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, String> {
+    parse_timeline_with(s, &no_commands)
+}
+
+/// [`parse_timeline`] with commands of type `C` (`parse_timeline_of::<RaftCommand>(…)`).
+pub fn parse_timeline_of<C: Command + FromStr<Err = String>>(
+    s: &str,
+) -> Result<Vec<TimedFault>, String> {
+    parse_timeline_with(s, &commands_of::<C>)
+}
+
+/// [`parse_timeline`] with a lab's command parser.
+pub fn parse_timeline_with(s: &str, command: &CommandParser) -> Result<Vec<TimedFault>, String> {
     let mut out = Vec::new();
     if s.trim().is_empty() {
         return Ok(out);
@@ -222,22 +272,28 @@ pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, String> {
         if entry.is_empty() {
             continue;
         }
-        let tf =
-            parse_entry(entry).map_err(|e| format!("entry {} '{}': {e}", i + 1, clip(entry)))?;
+        let tf = parse_entry_with(entry, command)
+            .map_err(|e| format!("entry {} '{}': {e}", i + 1, clip(entry)))?;
         out.push(tf);
     }
     crate::sort::sort_by_key(&mut out, |tf| tf.at);
     Ok(out)
 }
 
-/// Parses one timeline entry `TIME_MS:FAULT` (the error does not repeat the entry).
+/// Parses one timeline entry `TIME_MS:FAULT` without commands (the error does not repeat the
+/// entry).
 pub fn parse_entry(entry: &str) -> Result<TimedFault, String> {
+    parse_entry_with(entry, &no_commands)
+}
+
+/// [`parse_entry`] with a lab's command parser.
+pub fn parse_entry_with(entry: &str, command: &CommandParser) -> Result<TimedFault, String> {
     let (t, f) = entry
         .trim()
         .split_once(':')
         .ok_or_else(|| "should be TIME:FAULT, e.g. 1500:crash:3".to_string())?;
     let at = parse_ms(t).ok_or_else(|| format!("'{}' is not a time in ms", clip(t)))?;
-    let fault = Fault::parse(f)?;
+    let fault = Fault::parse_with(f, command)?;
     Ok(TimedFault {
         at: SimTime(at),
         fault,
@@ -257,13 +313,36 @@ pub fn fmt_timeline(faults: &[TimedFault]) -> String {
 mod tests {
     use super::*;
 
+    /// A lab whose commands are any text the link grammar allows.
+    #[derive(Debug, PartialEq)]
+    struct Text(String);
+    impl Command for Text {}
+    impl fmt::Display for Text {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl FromStr for Text {
+        type Err = String;
+        fn from_str(s: &str) -> Result<Text, String> {
+            Ok(Text(s.into()))
+        }
+    }
+
     #[test]
     fn every_fault_round_trips() {
         let s = "100:crash:3;200:restart:3;300:isolate:1;400:partition:0.1|2.3.4;500:cut:1>2;\
                  600:hold:2>1;700:release:2>1;750:restore:1>2;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1;\
                  1400:pause:2:1500;1500:pause:0:0.25";
-        let t = parse_timeline(s).unwrap();
+        let t = parse_timeline_of::<Text>(s).unwrap();
         assert_eq!(t.len(), 16);
+        assert_eq!(
+            t[13].fault.command_as::<Text>(),
+            Some(&Text("put:x=1".into()))
+        );
+        assert!(parse_timeline(s)
+            .unwrap_err()
+            .contains("no lab reads the command"));
         assert_eq!(t[14].fault, Fault::Pause(2, 1_500_000));
         assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
     }
@@ -279,7 +358,10 @@ mod tests {
         assert!(parse_timeline("5:cut:1>1").is_err());
         assert!(parse_timeline("5:partition:1.2|2").is_err());
         assert!(parse_timeline("5:heal:now").is_err());
-        assert!(parse_timeline("5:cmd:1").is_err(), "a command needs text");
+        assert!(
+            parse_timeline_of::<Text>("5:cmd:1").is_err(),
+            "a command needs text"
+        );
         for bad in [
             "5:pause:1",
             "5:pause:1:0",
@@ -293,7 +375,7 @@ mod tests {
             .unwrap_err()
             .contains("pause length"));
         assert!(
-            parse_timeline("5:cmd:1:<b>").is_err(),
+            parse_timeline_of::<Text>("5:cmd:1:<b>").is_err(),
             "command text is restricted"
         );
     }

@@ -159,15 +159,17 @@ impl Lab for ClusterLab {
     fn processes(_: &ClusterParams, _nodes: usize) -> usize {
         1
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        text.parse::<ClusterCommand>().map(|_| ())
+    fn parse_command(_: &ClusterParams, text: &str) -> Result<crate::command::Cmd, String> {
+        crate::fault::commands_of::<ClusterCommand>(text)
     }
     fn decode_timeline(
         v: &str,
+        _setup: &ClusterParams,
         processes: usize,
         err: &mut dyn FnMut(&str, String),
     ) -> Vec<TimedFault> {
-        let all = crate::scenario::decode_faults_with(v, &Self::check_command, processes, err);
+        let command = crate::fault::commands_of::<ClusterCommand>;
+        let all = crate::scenario::decode_faults_with(v, &command, processes, err);
         all.into_iter()
             .filter(|f| {
                 let ok = matches!(f.fault, Fault::Command(0, _));

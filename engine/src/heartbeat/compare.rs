@@ -348,6 +348,7 @@ impl Peer {
 impl Node for Peer {
     type Msg = Beat;
     type Timer = PeerTimer;
+    type Command = crate::command::NoCommand;
 
     fn on_start(&mut self, ctx: &mut Ctx<Beat, PeerTimer>) {
         let now = ctx.now();

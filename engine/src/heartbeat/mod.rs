@@ -454,6 +454,7 @@ impl Worker {
 impl Node for HbNode {
     type Msg = HbMsg;
     type Timer = HbTimer;
+    type Command = crate::command::NoCommand;
 
     fn on_start(&mut self, ctx: &mut Ctx<HbMsg, HbTimer>) {
         match self {

@@ -1,8 +1,6 @@
 //! The Raft lab in the registry: its settings, link keys, builder and measurements.
 
-use super::{
-    measure, parse_command, RaftMetrics, RaftNode, RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS,
-};
+use super::{measure, RaftMetrics, RaftNode, RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
 use crate::scenario::keys::{parse_ms_in, Conflict, Key, KeyKind};
@@ -154,8 +152,8 @@ impl Lab for RaftLab {
     fn processes(r: &RaftSetup, nodes: usize) -> usize {
         (nodes + r.spare).min(MAX_SERVERS)
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        parse_command(text).map(|_| ())
+    fn parse_command(_: &RaftSetup, text: &str) -> Result<crate::command::Cmd, String> {
+        crate::fault::commands_of::<super::RaftCommand>(text)
     }
     fn build(s: &Scenario) -> Self::Run {
         History::new(s.build_raft())

@@ -246,6 +246,8 @@ pub enum LockCommand {
     Work(Duration),
 }
 
+impl crate::command::Command for LockCommand {}
+
 impl FromStr for LockCommand {
     type Err = String;
     /// Parses `pause:MS`, `drift:PCT`, `work:MS`.
@@ -737,6 +739,7 @@ impl LockNode {
 impl Node for LockNode {
     type Msg = LockMsg;
     type Timer = LockTimer;
+    type Command = LockCommand;
 
     fn on_start(&mut self, ctx: &mut LCtx) {
         if let LockKind::Client(c) = &mut self.kind {
@@ -784,9 +787,8 @@ impl Node for LockNode {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut LCtx) -> Result<(), String> {
-        let c: LockCommand = text.parse()?;
-        match (c, &mut self.kind) {
+    fn on_command(&mut self, cmd: &LockCommand, ctx: &mut LCtx) -> Result<(), String> {
+        match (*cmd, &mut self.kind) {
             (LockCommand::Pause(d), _) => {
                 let until = self.pause.extend(ctx.now(), d);
                 ctx.set_timer(LockTimer::Resume, until.since(ctx.now()));
