@@ -109,7 +109,7 @@ impl Lab for HashRingLab {
                 .filter(|&us| us <= MAX_TIME_MS * 1000)
                 .ok_or_else(|| format!("'{}' is not a time in ms (0–{MAX_TIME_MS})", clip(t)))?;
             let op = RingOp::parse(op).map_err(|e| e.to_string())?;
-            Ok(TimedFault {
+            Ok::<_, String>(TimedFault {
                 at: SimTime(at),
                 fault: Fault::command(0, op),
             })

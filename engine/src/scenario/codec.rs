@@ -7,7 +7,7 @@
 use super::keys::{parse_int, parse_ms_in, Key};
 use super::{Lab, LabKind, LabParams, LabVisitor, Scenario, MAX_STEPS, MAX_TIME_MS};
 use crate::clip;
-use crate::fault::{parse_entry_with, CommandParser, Fault, TimedFault};
+use crate::fault::{parse_entry_with, CommandParser, Fault, FaultError, TimedFault};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, SimTime};
 use std::fmt;
@@ -269,19 +269,19 @@ fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
 
 /// Checks a fault against a lab's process count: every node it names exists (its command, if
 /// any, was read by the lab when the fault was parsed).
-pub fn check_fault(f: &Fault, processes: usize) -> Result<(), String> {
-    if let Some(&bad) = f.nodes().iter().find(|&&i| i >= processes) {
-        return Err(format!(
-            "node {bad} does not exist (0–{})",
-            processes.saturating_sub(1)
-        ));
+pub fn check_fault(f: &Fault, processes: usize) -> Result<(), FaultError> {
+    if let Some(&node) = f.nodes().iter().find(|&&i| i >= processes) {
+        return Err(FaultError::NoSuchNode {
+            node,
+            last: processes.saturating_sub(1),
+        });
     }
     Ok(())
 }
 
 /// Parses a fault typed in a form (`partition:0.1|2.3`, `loss:5`) for a scenario, with the same
 /// checks as a link.
-pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
+pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, FaultError> {
     let command = |t: &str| s.lab.parse_command(&s.params, t);
     let f = Fault::parse_with(text.trim(), &command)?;
     check_fault(&f, s.process_count())?;
@@ -289,7 +289,7 @@ pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
 }
 
 /// [`parse_fault_for`] in lab `L`'s page (links only `L`'s command parser).
-pub fn parse_fault_for_lab<L: Lab>(s: &Scenario, text: &str) -> Result<Fault, String> {
+pub fn parse_fault_for_lab<L: Lab>(s: &Scenario, text: &str) -> Result<Fault, FaultError> {
     let setup = s.setup::<L>();
     let command = |t: &str| L::parse_command(&setup, t);
     let f = Fault::parse_with(text.trim(), &command)?;
@@ -299,12 +299,12 @@ pub fn parse_fault_for_lab<L: Lab>(s: &Scenario, text: &str) -> Result<Fault, St
 
 /// Reads a `;`-separated timeline entry by entry: keeps the good entries (at most `max`), reports
 /// the first three bad ones under `key` and counts the rest; sorted by time.
-pub fn decode_entries(
+pub fn decode_entries<E: fmt::Display>(
     v: &str,
     key: &str,
     max: usize,
     err: &mut dyn FnMut(&str, String),
-    parse: impl Fn(&str) -> Result<TimedFault, String>,
+    parse: impl Fn(&str) -> Result<TimedFault, E>,
 ) -> Vec<TimedFault> {
     let mut out = Vec::new();
     let mut bad = 0;
@@ -345,7 +345,7 @@ pub fn decode_faults_with(
     decode_entries(v, "faults", crate::fault::MAX_FAULTS, err, |entry| {
         let tf = parse_entry_with(entry, command)?;
         if tf.at.0 > MAX_TIME_MS * 1000 {
-            return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
+            return Err(FaultError::AfterLimit(tf.at));
         }
         check_fault(&tf.fault, processes)?;
         Ok(tf)
