@@ -105,7 +105,7 @@ static KEYS: [Key<ClusterParams>; 39] = [
         set: |p, v| {
             let micro = parse_micro(v)?;
             if !(50_000_000..=99_999_000).contains(&micro) || micro % 100 != 0 {
-                return Err(format!("{} is not an SLO between 50 and 99.999 %", clip(v)));
+                return Err(format!("{} is not an SLO between 50 and 99.999 %", clip(v)).into());
             }
             p.slo_ppm = (micro / 100) as u32;
             Ok(())

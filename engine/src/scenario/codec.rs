@@ -370,7 +370,7 @@ fn decode_lab<L: Lab>(
         if let Some(v) = get(key.name) {
             match (key.set)(&mut setup, v) {
                 Ok(()) => given.push(key.name),
-                Err(e) => bad.push((key, e)),
+                Err(e) => bad.push((key, e.to_string())),
             }
         }
     }
