@@ -29,8 +29,10 @@ impl fmt::Display for NoCommand {
 
 impl Command for NoCommand {}
 
-/// What [`Cmd`] needs of a command, object-safe.
-trait AnyCommand: fmt::Display + fmt::Debug + Send + Sync {
+/// What [`Cmd`] needs of a command, object-safe. (Not `Debug`: a vtable entry would link every
+/// command's derived `Debug` and the formatter's debug builders into the page bundles; `Cmd`'s
+/// `Debug` shows the link text.)
+trait AnyCommand: fmt::Display + Send + Sync {
     fn as_any(&self) -> &dyn Any;
     fn same(&self, other: &dyn AnyCommand) -> bool;
 }
@@ -70,7 +72,7 @@ impl Eq for Cmd {}
 
 impl fmt::Debug for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        write!(f, "Cmd({})", self.0)
     }
 }
 

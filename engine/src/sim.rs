@@ -834,7 +834,7 @@ impl<N: Node> Sim<N> {
                 // (a test injecting by hand) is refused like a command the node cannot take.
                 let result = match text.get::<N::Command>() {
                     Some(c) => self.call(i, notes, |n, ctx| n.on_command(c, ctx)),
-                    None => Err(format!("not a command of this lab ({text:?})")),
+                    None => Err(format!("'{text}' is not a command of this lab")),
                 };
                 if let Err(e) = result {
                     notes.push(format!("node {i} ignored '{text}': {e}"));
