@@ -151,7 +151,7 @@ pub struct LabFns<R> {
     /// A scenario with one parameter changed, validated like a link.
     pub with_param: fn(&Scenario, &str, &str) -> Decoded,
     /// A fault typed in a form, validated like a link entry.
-    pub parse_fault: fn(&Scenario, &str) -> Result<Fault, String>,
+    pub parse_fault: fn(&Scenario, &str) -> Result<Fault, engine::fault::FaultError>,
     /// The preset a scenario is, if any.
     pub preset_for: fn(&Scenario) -> Option<Preset>,
     /// The lab's presets, in menu order.

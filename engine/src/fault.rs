@@ -1,14 +1,16 @@
 //! The fault vocabulary (after turmoil and Jepsen) and its text form, which is also the
 //! fault-timeline mini-language of shareable links: `1500:crash:3;4000:heal`.
 
+pub use crate::command::{Cmd, Command, NoCommand};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, parse_ms, SimTime};
 use crate::{clip, NodeId};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
+use std::str::FromStr;
 
 /// Something that happens to the system from outside: a click in the UI or a timeline entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Fault {
     /// Stop a node; it loses its volatile state. `crash:3`
     Crash(NodeId),
@@ -42,12 +44,101 @@ pub enum Fault {
     /// Change the latency distribution. `lat:10-15`, `lat:exp:10-40`
     SetLatency(Latency),
     /// A lab-specific command to one node, e.g. a client request. `cmd:2:put:x=1`
-    /// (the text after the node is the lab's own; at most 64 characters of `[A-Za-z0-9=_.+-:]`).
-    Command(NodeId, String),
+    /// (the text after the node is the lab's own, parsed by the lab when the link is read; at
+    /// most 64 characters of `[A-Za-z0-9=_.+-:]`).
+    Command(NodeId, Cmd),
+}
+
+/// Why a fault, a timeline entry or a timeline could not be read (the messages quote at most
+/// 40 characters of the input, [`clip`]ped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    /// `crash:x`
+    #[error("'{0}' is not a node number")]
+    NotANode(String),
+    /// `cut:12`
+    #[error("'{0}' should be FROM>TO, e.g. 1>2")]
+    NotALink(String),
+    /// `cut:1>1`
+    #[error("'{0}' names the same node twice")]
+    SameNodeTwice(String),
+    /// `heal:now`
+    #[error("'{0}' takes no argument")]
+    TakesNoArgument(String),
+    /// `pause:2`
+    #[error("pause needs NODE:MS, e.g. pause:2:1500")]
+    PauseForm,
+    /// `pause:2:0`
+    #[error("'{0}' is not a pause length in ms (0 < MS ≤ {MAX_PAUSE_MS})")]
+    PauseLength(String),
+    /// `partition:1.2|2`
+    #[error("partition '{0}' lists a node twice")]
+    PartitionNodeTwice(String),
+    /// `drop:x`
+    #[error("'{0}' is not a message number")]
+    NotAMessage(String),
+    /// `cmd:2`
+    #[error("cmd needs NODE:COMMAND, e.g. cmd:2:timeout")]
+    CommandForm,
+    /// `cmd:2:<b>`: outside the command alphabet or too long.
+    #[error("'{0}' is not a valid command")]
+    CommandText(String),
+    /// The lab's parser refused the command (its own message).
+    #[error("{0}")]
+    Command(String),
+    /// A bad `loss:` or `lat:` value (the value reader's message).
+    #[error("{0}")]
+    Value(String),
+    /// `explode:1`
+    #[error("unknown fault '{0}'")]
+    Unknown(String),
+    /// An entry without `TIME:`.
+    #[error("should be TIME:FAULT, e.g. 1500:crash:3")]
+    EntryForm,
+    /// `abc:crash:1`
+    #[error("'{0}' is not a time in ms")]
+    NotATime(String),
+    /// An entry after the link's time limit (`t` in µs).
+    #[error("{0} is after the {limit} ms limit", limit = crate::scenario::MAX_TIME_MS)]
+    AfterLimit(SimTime),
+    /// The fault names a node the lab does not have.
+    #[error("node {node} does not exist (0–{last})")]
+    NoSuchNode {
+        /// The node named.
+        node: NodeId,
+        /// The lab's last process.
+        last: usize,
+    },
+    /// More than [`MAX_FAULTS`] entries.
+    #[error("more than {MAX_FAULTS} faults")]
+    TooMany,
+    /// Entry `number` (from 1) of a timeline is bad.
+    #[error("entry {number} '{entry}': {error}")]
+    Entry {
+        /// Its number, from 1.
+        number: usize,
+        /// Its text (clipped).
+        entry: String,
+        /// What is wrong with it.
+        error: Box<FaultError>,
+    },
+}
+
+/// A lab's reader of command text (`cmd:N:TEXT`'s TEXT).
+pub type CommandParser<'a> = dyn Fn(&str) -> Result<Cmd, String> + 'a;
+
+/// The command parser outside any lab: every command is refused.
+pub fn no_commands(text: &str) -> Result<Cmd, String> {
+    Err(format!("no lab reads the command '{}' here", clip(text)))
+}
+
+/// The command parser of command type `C` (its `FromStr`).
+pub fn commands_of<C: Command + FromStr<Err = String>>(text: &str) -> Result<Cmd, String> {
+    text.parse::<C>().map(Cmd::new)
 }
 
 /// A fault at a point in simulated time, as in the link's timeline.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TimedFault {
     /// When it happens (after every other event at the same instant).
     pub at: SimTime,
@@ -71,23 +162,42 @@ impl Fault {
         }
     }
 
-    /// Parses one fault in text form (`crash:3`, `cut:1>2`, …).
-    pub fn parse(s: &str) -> Result<Fault, String> {
+    /// A command to node `n`.
+    pub fn command<C: Command>(n: NodeId, c: C) -> Fault {
+        Fault::Command(n, Cmd::new(c))
+    }
+
+    /// The command of a `Command` fault, as type `C`.
+    pub fn command_as<C: Command>(&self) -> Option<&C> {
+        match self {
+            Fault::Command(_, c) => c.get(),
+            _ => None,
+        }
+    }
+
+    /// Parses one fault in text form (`crash:3`, `cut:1>2`, …) outside any lab: a `cmd:` fault
+    /// is refused (only a lab reads its commands; see [`Fault::parse_with`]).
+    pub fn parse(s: &str) -> Result<Fault, FaultError> {
+        Fault::parse_with(s, &no_commands)
+    }
+
+    /// Parses one fault in text form, reading a `cmd:N:TEXT` fault's text with `command` (the
+    /// lab's parser, [`crate::lab::Lab::parse_command`]).
+    pub fn parse_with(s: &str, command: &CommandParser) -> Result<Fault, FaultError> {
         let (verb, arg) = s.split_once(':').unwrap_or((s, ""));
-        let node = |t: &str| -> Result<NodeId, String> {
+        let node = |t: &str| -> Result<NodeId, FaultError> {
             if t.is_empty() || t.len() > 4 || !t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("'{}' is not a node number", clip(t)));
+                return Err(FaultError::NotANode(clip(t)));
             }
-            t.parse()
-                .map_err(|_| format!("'{}' is not a node number", clip(t)))
+            t.parse().map_err(|_| FaultError::NotANode(clip(t)))
         };
-        let pair = |t: &str| -> Result<(NodeId, NodeId), String> {
+        let pair = |t: &str| -> Result<(NodeId, NodeId), FaultError> {
             let (a, b) = t
                 .split_once('>')
-                .ok_or_else(|| format!("'{}' should be FROM>TO, e.g. 1>2", clip(t)))?;
+                .ok_or_else(|| FaultError::NotALink(clip(t)))?;
             let (a, b) = (node(a)?, node(b)?);
             if a == b {
-                return Err(format!("'{}' names the same node twice", clip(t)));
+                return Err(FaultError::SameNodeTwice(clip(t)));
             }
             Ok((a, b))
         };
@@ -95,7 +205,7 @@ impl Fault {
             if arg.is_empty() {
                 Ok(f)
             } else {
-                Err(format!("'{}' takes no argument", clip(verb)))
+                Err(FaultError::TakesNoArgument(clip(verb)))
             }
         };
         match verb {
@@ -103,17 +213,10 @@ impl Fault {
             "restart" => Ok(Fault::Restart(node(arg)?)),
             "isolate" => Ok(Fault::Isolate(node(arg)?)),
             "pause" => {
-                let (n, ms) = arg
-                    .split_once(':')
-                    .ok_or_else(|| "pause needs NODE:MS, e.g. pause:2:1500".to_string())?;
+                let (n, ms) = arg.split_once(':').ok_or(FaultError::PauseForm)?;
                 let us = parse_ms(ms)
                     .filter(|&us| us > 0 && us <= MAX_PAUSE_MS * 1_000)
-                    .ok_or_else(|| {
-                        format!(
-                            "'{}' is not a pause length in ms (0 < MS ≤ {MAX_PAUSE_MS})",
-                            clip(ms)
-                        )
-                    })?;
+                    .ok_or_else(|| FaultError::PauseLength(clip(ms)))?;
                 Ok(Fault::Pause(node(n)?, us))
             }
             "partition" => {
@@ -125,7 +228,7 @@ impl Fault {
                 let mut all: Vec<NodeId> = groups.iter().flatten().copied().collect();
                 crate::sort::sort_unstable(&mut all);
                 if all.windows(2).any(|w| w[0] == w[1]) {
-                    return Err(format!("partition '{}' lists a node twice", clip(arg)));
+                    return Err(FaultError::PartitionNodeTwice(clip(arg)));
                 }
                 Ok(Fault::Partition(groups))
             }
@@ -136,29 +239,35 @@ impl Fault {
             "heal" => no_arg(Fault::Heal),
             "drop" => {
                 if arg.is_empty() || arg.len() > 12 || !arg.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("'{}' is not a message number", clip(arg)));
+                    return Err(FaultError::NotAMessage(clip(arg)));
                 }
                 arg.parse()
                     .map(Fault::DropMsg)
-                    .map_err(|_| format!("'{}' is not a message number", clip(arg)))
+                    .map_err(|_| FaultError::NotAMessage(clip(arg)))
             }
             "cmd" => {
-                let (n, text) = arg
-                    .split_once(':')
-                    .ok_or_else(|| "cmd needs NODE:COMMAND, e.g. cmd:2:timeout".to_string())?;
+                let (n, text) = arg.split_once(':').ok_or(FaultError::CommandForm)?;
                 let ok = !text.is_empty()
                     && text.len() <= 64
                     && text
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"=_.+-:".contains(&b));
                 if !ok {
-                    return Err(format!("'{}' is not a valid command", clip(text)));
+                    return Err(FaultError::CommandText(clip(text)));
                 }
-                Ok(Fault::Command(node(n)?, text.to_string()))
+                let n = node(n)?;
+                Ok(Fault::Command(
+                    n,
+                    command(text).map_err(FaultError::Command)?,
+                ))
             }
-            "loss" => parse_pct(arg).map(Fault::SetLoss),
-            "lat" => Latency::parse(arg).map(Fault::SetLatency),
-            _ => Err(format!("unknown fault '{}'", clip(verb))),
+            "loss" => parse_pct(arg)
+                .map(Fault::SetLoss)
+                .map_err(FaultError::Value),
+            "lat" => Latency::parse(arg)
+                .map(Fault::SetLatency)
+                .map_err(FaultError::Value),
+            _ => Err(FaultError::Unknown(clip(verb))),
         }
     }
 }
@@ -207,37 +316,59 @@ pub const MAX_PAUSE_MS: u64 = 3_600_000;
 /// The most faults one timeline may hold.
 pub const MAX_FAULTS: usize = 500;
 
-/// Parses a timeline `1500:crash:3;4000:heal` (entries separated by `;`, each `TIME_MS:FAULT`).
-/// Never panics; the error names the first bad entry. The result is sorted by time (stable).
-pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, String> {
+/// Parses a timeline `1500:crash:3;4000:heal` (entries separated by `;`, each `TIME_MS:FAULT`)
+/// that has no commands. Never panics; the error names the first bad entry. The result is
+/// sorted by time (stable).
+pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, FaultError> {
+    parse_timeline_with(s, &no_commands)
+}
+
+/// [`parse_timeline`] with commands of type `C` (`parse_timeline_of::<RaftCommand>(…)`).
+pub fn parse_timeline_of<C: Command + FromStr<Err = String>>(
+    s: &str,
+) -> Result<Vec<TimedFault>, FaultError> {
+    parse_timeline_with(s, &commands_of::<C>)
+}
+
+/// [`parse_timeline`] with a lab's command parser.
+pub fn parse_timeline_with(
+    s: &str,
+    command: &CommandParser,
+) -> Result<Vec<TimedFault>, FaultError> {
     let mut out = Vec::new();
     if s.trim().is_empty() {
         return Ok(out);
     }
     for (i, entry) in s.split(';').enumerate() {
         if i >= MAX_FAULTS {
-            return Err(format!("more than {MAX_FAULTS} faults"));
+            return Err(FaultError::TooMany);
         }
         let entry = entry.trim();
         if entry.is_empty() {
             continue;
         }
-        let tf =
-            parse_entry(entry).map_err(|e| format!("entry {} '{}': {e}", i + 1, clip(entry)))?;
+        let tf = parse_entry_with(entry, command).map_err(|e| FaultError::Entry {
+            number: i + 1,
+            entry: clip(entry),
+            error: Box::new(e),
+        })?;
         out.push(tf);
     }
     crate::sort::sort_by_key(&mut out, |tf| tf.at);
     Ok(out)
 }
 
-/// Parses one timeline entry `TIME_MS:FAULT` (the error does not repeat the entry).
-pub fn parse_entry(entry: &str) -> Result<TimedFault, String> {
-    let (t, f) = entry
-        .trim()
-        .split_once(':')
-        .ok_or_else(|| "should be TIME:FAULT, e.g. 1500:crash:3".to_string())?;
-    let at = parse_ms(t).ok_or_else(|| format!("'{}' is not a time in ms", clip(t)))?;
-    let fault = Fault::parse(f)?;
+/// Parses one timeline entry `TIME_MS:FAULT` without commands (the error does not repeat the
+/// entry).
+pub fn parse_entry(entry: &str) -> Result<TimedFault, FaultError> {
+    parse_entry_with(entry, &no_commands)
+}
+
+/// [`parse_entry`] with a lab's command parser.
+pub fn parse_entry_with(entry: &str, command: &CommandParser) -> Result<TimedFault, FaultError> {
+    let (t, f) = entry.trim().split_once(':').ok_or(FaultError::EntryForm)?;
+    let at = parse_ms(t).ok_or_else(|| FaultError::NotATime(clip(t)))?;
+    let fault = Fault::parse_with(f, command)?;
     Ok(TimedFault {
         at: SimTime(at),
         fault,
@@ -257,44 +388,102 @@ pub fn fmt_timeline(faults: &[TimedFault]) -> String {
 mod tests {
     use super::*;
 
+    /// A lab whose commands are any text the link grammar allows.
+    #[derive(Debug, PartialEq)]
+    struct Text(String);
+    impl Command for Text {}
+    impl fmt::Display for Text {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl FromStr for Text {
+        type Err = String;
+        fn from_str(s: &str) -> Result<Text, String> {
+            Ok(Text(s.into()))
+        }
+    }
+
     #[test]
     fn every_fault_round_trips() {
         let s = "100:crash:3;200:restart:3;300:isolate:1;400:partition:0.1|2.3.4;500:cut:1>2;\
                  600:hold:2>1;700:release:2>1;750:restore:1>2;800:heal;900:drop:17;1000:loss:2.5;1100:lat:exp:10-40;1200.5:lat:12;1300:cmd:2:put:x=1;\
                  1400:pause:2:1500;1500:pause:0:0.25";
-        let t = parse_timeline(s).unwrap();
+        let t = parse_timeline_of::<Text>(s).unwrap();
         assert_eq!(t.len(), 16);
+        assert_eq!(
+            t[13].fault.command_as::<Text>(),
+            Some(&Text("put:x=1".into()))
+        );
+        assert!(matches!(
+            parse_timeline(s),
+            Err(FaultError::Entry { number: 14, ref error, .. })
+                if matches!(**error, FaultError::Command(_))
+        ));
         assert_eq!(t[14].fault, Fault::Pause(2, 1_500_000));
         assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
     }
 
     #[test]
     fn bad_entries_name_themselves() {
-        let e = parse_timeline("100:crash:3;abc").unwrap_err();
-        assert!(e.contains("entry 2"), "{e}");
-        assert!(parse_timeline("100:explode:1")
-            .unwrap_err()
-            .contains("unknown fault"));
-        assert!(parse_timeline("-5:crash:1").is_err());
-        assert!(parse_timeline("5:cut:1>1").is_err());
-        assert!(parse_timeline("5:partition:1.2|2").is_err());
-        assert!(parse_timeline("5:heal:now").is_err());
-        assert!(parse_timeline("5:cmd:1").is_err(), "a command needs text");
-        for bad in [
-            "5:pause:1",
-            "5:pause:1:0",
-            "5:pause:1:-3",
-            "5:pause:x:10",
-            "5:pause:1:1e3",
-        ] {
-            assert!(parse_timeline(bad).is_err(), "{bad}");
+        /// The error of a one-entry timeline, inside its `Entry` wrapper.
+        fn inner(t: &str) -> FaultError {
+            match parse_timeline_of::<Text>(t) {
+                Err(FaultError::Entry {
+                    number: 1, error, ..
+                }) => *error,
+                other => panic!("{t}: {other:?}"),
+            }
         }
-        assert!(parse_timeline("5:pause:1:3600001")
-            .unwrap_err()
-            .contains("pause length"));
+        let e = parse_timeline("100:crash:3;abc").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "entry 2 'abc': should be TIME:FAULT, e.g. 1500:crash:3"
+        );
         assert!(
-            parse_timeline("5:cmd:1:<b>").is_err(),
+            matches!(e, FaultError::Entry { number: 2, ref error, .. } if **error == FaultError::EntryForm)
+        );
+        assert_eq!(
+            inner("100:explode:1"),
+            FaultError::Unknown("explode".into())
+        );
+        assert_eq!(
+            inner("100:explode:1").to_string(),
+            "unknown fault 'explode'"
+        );
+        assert_eq!(inner("-5:crash:1"), FaultError::NotATime("-5".into()));
+        assert_eq!(inner("5:cut:1>1"), FaultError::SameNodeTwice("1>1".into()));
+        assert_eq!(
+            inner("5:partition:1.2|2"),
+            FaultError::PartitionNodeTwice("1.2|2".into())
+        );
+        assert_eq!(
+            inner("5:heal:now"),
+            FaultError::TakesNoArgument("heal".into())
+        );
+        assert_eq!(
+            inner("5:cmd:1"),
+            FaultError::CommandForm,
+            "a command needs text"
+        );
+        assert_eq!(inner("5:pause:1"), FaultError::PauseForm);
+        for bad in ["5:pause:1:0", "5:pause:1:-3", "5:pause:1:1e3"] {
+            assert!(matches!(inner(bad), FaultError::PauseLength(_)), "{bad}");
+        }
+        assert_eq!(inner("5:pause:x:10"), FaultError::NotANode("x".into()));
+        assert_eq!(
+            inner("5:pause:1:3600001").to_string(),
+            "'3600001' is not a pause length in ms (0 < MS ≤ 3600000)"
+        );
+        assert_eq!(
+            inner("5:cmd:1:<b>"),
+            FaultError::CommandText("<b>".into()),
             "command text is restricted"
+        );
+        assert!(matches!(inner("5:loss:x"), FaultError::Value(_)));
+        assert_eq!(
+            parse_timeline("5:cmd:1:hello").unwrap_err().to_string(),
+            "entry 1 '5:cmd:1:hello': no lab reads the command 'hello' here"
         );
     }
 

@@ -8,6 +8,7 @@
 //! folder and bundle in the app. What the compiler cannot see (the bundle's `[[bin]]`, the loader
 //! list in `index.html`, the README's key tables) a test checks (`tests/registry.rs`).
 
+use crate::command::Cmd;
 use crate::fault::{fmt_timeline, TimedFault};
 use crate::history::Run;
 use crate::scenario::keys::{Conflict, Key};
@@ -64,8 +65,11 @@ pub trait Lab: Registered + 'static {
     fn fit(_setup: &mut Self::Setup, _nodes: &mut usize, _n_given: bool) {}
     /// Simulated processes, by index (fault targets must be below this).
     fn processes(setup: &Self::Setup, nodes: usize) -> usize;
-    /// Checks the text of a `cmd:` fault (commands are the lab's own).
-    fn check_command(text: &str) -> Result<(), String>;
+    /// Reads the text of a `cmd:` fault into the lab's typed command (commands are the lab's
+    /// own; the replication lab's depend on its section). The one place command text is read:
+    /// a link's entry whose command this refuses is reported and dropped when the link is read.
+    /// Most labs: `crate::fault::commands_of::<TheirCommand>(text)`.
+    fn parse_command(setup: &Self::Setup, text: &str) -> Result<Cmd, String>;
     /// Builds the run at step 0.
     fn build(s: &Scenario) -> Self::Run;
     /// The measurements at the run's position.
@@ -88,10 +92,12 @@ pub trait Lab: Registered + 'static {
     /// Reads the timeline (entry by entry; bad entries are reported and skipped).
     fn decode_timeline(
         v: &str,
+        setup: &Self::Setup,
         processes: usize,
         err: &mut dyn FnMut(&str, String),
     ) -> Vec<TimedFault> {
-        crate::scenario::decode_faults_with(v, &Self::check_command, processes, err)
+        let command = |t: &str| Self::parse_command(setup, t);
+        crate::scenario::decode_faults_with(v, &command, processes, err)
     }
     /// Writes the timeline.
     fn encode_timeline(faults: &[TimedFault]) -> String {
@@ -239,16 +245,20 @@ impl LabKind {
         }
         self.visit(Of)
     }
-    /// Checks the text of a `cmd:` fault for this lab.
-    pub fn check_command(self, text: &str) -> Result<(), String> {
-        struct Check<'a>(&'a str);
-        impl LabVisitor for Check<'_> {
-            type Output = Result<(), String>;
+    /// Reads the text of a `cmd:` fault for this lab with these settings (`params` of another
+    /// lab read as this lab's defaults).
+    pub fn parse_command(self, params: &LabParams, text: &str) -> Result<Cmd, String> {
+        struct Parse<'a>(&'a LabParams, &'a str);
+        impl LabVisitor for Parse<'_> {
+            type Output = Result<Cmd, String>;
             fn visit<L: Lab>(self) -> Self::Output {
-                L::check_command(self.0)
+                match L::setup_of(self.0) {
+                    Some(setup) => L::parse_command(setup, self.1),
+                    None => L::parse_command(&L::Setup::default(), self.1),
+                }
             }
         }
-        self.visit(Check(text))
+        self.visit(Parse(params, text))
     }
     /// The default settings of this lab.
     pub fn default_params(self) -> LabParams {

@@ -29,6 +29,7 @@
 
 pub mod avail;
 pub mod cluster;
+pub mod command;
 pub mod detmath;
 pub mod fault;
 pub mod fmtnum;
@@ -68,6 +69,7 @@ pub fn clip(s: &str) -> String {
 /// A node's index in a simulation (`0..n`).
 pub type NodeId = usize;
 
+pub use command::{Cmd, Command};
 pub use fault::{Fault, TimedFault};
 pub use history::History;
 pub use sim::{Ctx, Node, Sim};

@@ -13,6 +13,9 @@ pub trait Node: Clone + Debug {
     type Msg: Clone + Debug + Display;
     /// The node's timers; setting a timer that is already set re-arms it.
     type Timer: Clone + Debug + Display + Ord;
+    /// The commands it takes from outside (`cmd:N:…` in a timeline), already parsed when the
+    /// link was read; [`crate::command::NoCommand`] for a lab without commands.
+    type Command: crate::command::Command;
     /// Called once at time zero and again after every restart.
     fn on_start(&mut self, ctx: &mut Ctx<Self::Msg, Self::Timer>);
     /// A message from `from` arrived.
@@ -34,17 +37,17 @@ pub trait Node: Clone + Debug {
         let _ = msg;
         0
     }
-    /// A lab-specific command from outside, in its link text form (`cmd:2:timeout` in a
-    /// timeline: a client request, a forced election timeout, …). Returns an error for text the
-    /// lab does not understand; the simulator records it as a note. Labs without commands keep
-    /// this default.
+    /// A lab-specific command from outside (`cmd:2:timeout` in a timeline: a client request,
+    /// a forced election timeout, …). Returns an error when this node cannot carry it out now
+    /// (a command for another kind of node); the simulator records it as a note. Labs without
+    /// commands keep this default.
     fn on_command(
         &mut self,
-        text: &str,
+        cmd: &Self::Command,
         ctx: &mut Ctx<Self::Msg, Self::Timer>,
     ) -> Result<(), String> {
         let _ = ctx;
-        Err(format!("this lab has no command '{}'", crate::clip(text)))
+        Err(format!("this lab has no command '{cmd}'"))
     }
 }
 

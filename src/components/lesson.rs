@@ -253,7 +253,7 @@ fn import<R: Run + 'static>(
     fns: crate::player::LabFns<R>,
     d: &Callback<Action>,
 ) -> Result<(), String> {
-    let v = json::parse(text)?;
+    let v = json::parse(text).map_err(|e| e.to_string())?;
     match v.get("format") {
         Some(Json::Str(f)) if f == engine::lesson::FORMAT => {
             let mut l = lesson_from_json(&v, &fns.check_link).map_err(|e| e.to_string())?;

@@ -19,7 +19,7 @@ use crate::player::Action;
 use engine::cluster::model::{Bucket, BUCKET};
 use engine::cluster::params::zone_name;
 use engine::cluster::{
-    measure, AlertReport, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus,
+    measure, AlertReport, ClusterCommand, ClusterLab, ClusterMetrics, ClusterNode, MachineStatus,
 };
 use engine::fmtnum::{fixed, trim};
 use engine::sim::Sim;
@@ -39,8 +39,8 @@ const POD_H: f64 = 34.0;
 /// Event-log lines kept (decisions only; the ticks without one are left out).
 const LOG_LINES: usize = 200;
 
-fn cmd(text: String) -> Action {
-    Action::Inject(Fault::Command(0, text))
+fn cmd(c: ClusterCommand) -> Action {
+    Action::Inject(Fault::command(0, c))
 }
 
 /// Whether the screen is a phone's (the picture stacks the zones).
@@ -488,15 +488,15 @@ fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Htm
         <section class="panel actions" data-testid="actions">
             <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <div class="buttons">
-                { action_button(dispatch, "fail-machine", &trf("Fail m{}", &[&m]), cmd(format!("fail:{m}")), alive) }
-                { action_button(dispatch, "recover-machine", &trf("Recover m{}", &[&m]), cmd(format!("recover:{m}")), !alive) }
-                { action_button(dispatch, "fail-zone", &trf("Fail zone {}", &[&z]), cmd(format!("zone-fail:{z}")), zone_alive) }
-                { action_button(dispatch, "recover-zone", &trf("Recover zone {}", &[&z]), cmd(format!("zone-recover:{z}")), zone_dead) }
-                { action_button(dispatch, "hang-pod", tr("Hang a pod"), cmd("hang".into()), c.ready_count() > 0) }
-                { action_button(dispatch, "release-bad", &trf("Release v{} (crashes)", &[&next]), cmd("release:bad".into()), true) }
-                { action_button(dispatch, "release-good", &trf("Release v{} (good)", &[&next]), cmd("release:good".into()), true) }
-                { action_button(dispatch, "scale-up", tr("Scale +1"), cmd(format!("scale:{}", (c.desired + 1).min(150))), c.desired < 150) }
-                { action_button(dispatch, "scale-down", tr("Scale −1"), cmd(format!("scale:{}", c.desired.saturating_sub(1))), c.desired > 0) }
+                { action_button(dispatch, "fail-machine", &trf("Fail m{}", &[&m]), cmd(ClusterCommand::Fail(m)), alive) }
+                { action_button(dispatch, "recover-machine", &trf("Recover m{}", &[&m]), cmd(ClusterCommand::Recover(m)), !alive) }
+                { action_button(dispatch, "fail-zone", &trf("Fail zone {}", &[&z]), cmd(ClusterCommand::ZoneFail(zone)), zone_alive) }
+                { action_button(dispatch, "recover-zone", &trf("Recover zone {}", &[&z]), cmd(ClusterCommand::ZoneRecover(zone)), zone_dead) }
+                { action_button(dispatch, "hang-pod", tr("Hang a pod"), cmd(ClusterCommand::Hang(None)), c.ready_count() > 0) }
+                { action_button(dispatch, "release-bad", &trf("Release v{} (crashes)", &[&next]), cmd(ClusterCommand::Release { bad: true }), true) }
+                { action_button(dispatch, "release-good", &trf("Release v{} (good)", &[&next]), cmd(ClusterCommand::Release { bad: false }), true) }
+                { action_button(dispatch, "scale-up", tr("Scale +1"), cmd(ClusterCommand::Scale((c.desired + 1).min(150))), c.desired < 150) }
+                { action_button(dispatch, "scale-down", tr("Scale −1"), cmd(ClusterCommand::Scale(c.desired.saturating_sub(1))), c.desired > 0) }
             </div>
         </section>
     }

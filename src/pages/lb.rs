@@ -282,10 +282,10 @@ fn render_selected(
                 }
             }</span></h2>
             <div class="actions">
-                { action_button(dispatch, "action-crash", tr("Crash"), Action::InjectText(format!("crash:{id}")), alive) }
-                { action_button(dispatch, "action-restart", tr("Restore"), Action::InjectText(format!("restart:{id}")), !alive) }
-                { action_button(dispatch, "action-fast", tr("Normal speed"), Action::InjectText(format!("cmd:{id}:slow:1")), bm.slow > 1) }
-                { action_button(dispatch, "action-noerrors", tr("No errors"), Action::InjectText(format!("cmd:{id}:errors:0")), bm.error_pct > 0.0) }
+                { action_button(dispatch, "action-crash", tr("Crash"), Action::Inject(Fault::Crash(id)), alive) }
+                { action_button(dispatch, "action-restart", tr("Restore"), Action::Inject(Fault::Restart(id)), !alive) }
+                { action_button(dispatch, "action-fast", tr("Normal speed"), Action::Inject(Fault::command(id, lb::LbCommand::Slow(1))), bm.slow > 1) }
+                { action_button(dispatch, "action-noerrors", tr("No errors"), Action::Inject(Fault::command(id, lb::LbCommand::Errors(0))), bm.error_pct > 0.0) }
             </div>
             <form class="inline" onsubmit={on_slow}>
                 <label><span>{ t("slow down ×") }</span><crate::components::lab::Field testid="slow-input" node_ref={slow_ref} value="5" size={4} /></label>

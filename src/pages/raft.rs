@@ -20,7 +20,7 @@ use engine::fmtnum::{fixed, trim};
 use engine::history::History;
 use engine::net::LinkState;
 use engine::raft::RaftLab;
-use engine::raft::{self, Msg, RaftNode, Role, Timer};
+use engine::raft::{self, Msg, RaftCommand, RaftNode, Role, Timer};
 use engine::scenario::Scenario;
 use engine::sim::{Sim, What};
 use engine::time::fmt_ms;
@@ -333,10 +333,10 @@ fn render_selected(
         <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
             <h2>{ trf("Server {}", &[&i]) }<span class="muted">{ trf(" — {}, term {}", &[&if alive { node.role.as_str() } else { tr("crashed") }, &node.current_term]) }</span></h2>
             <div class="actions">
-                { cmd_button(dispatch, "action-crash".into(), tr("Crash").into(), format!("crash:{i}"), alive) }
-                { cmd_button(dispatch, "action-restart".into(), tr("Restart").into(), format!("restart:{i}"), !alive) }
-                { cmd_button(dispatch, "action-timeout".into(), tr("Force timeout").into(), format!("cmd:{i}:timeout"), alive) }
-                { cmd_button(dispatch, "action-isolate".into(), tr("Isolate").into(), format!("isolate:{i}"), true) }
+                { cmd_button(dispatch, "action-crash".into(), tr("Crash").into(), Fault::Crash(i), alive) }
+                { cmd_button(dispatch, "action-restart".into(), tr("Restart").into(), Fault::Restart(i), !alive) }
+                { cmd_button(dispatch, "action-timeout".into(), tr("Force timeout").into(), Fault::command(i, RaftCommand::Timeout), alive) }
+                { cmd_button(dispatch, "action-isolate".into(), tr("Isolate").into(), Fault::Isolate(i), true) }
             </div>
             <form class="inline" onsubmit={on_request}>
                 <label title={tr("key=value sets a key; a bare key adds 1 to it")}>
@@ -348,20 +348,20 @@ fn render_selected(
             if is_leader {
                 <div class="actions">
                     <span class="muted">{ t("Transfer leadership to:") }</span>
-                    { for members.iter().filter(|&&j| j != i).map(|&j| cmd_button(dispatch, format!("action-transfer-{j}"), j.to_string(), format!("cmd:{i}:transfer:{j}"), true)) }
+                    { for members.iter().filter(|&&j| j != i).map(|&j| cmd_button(dispatch, format!("action-transfer-{j}"), j.to_string(), Fault::command(i, RaftCommand::Transfer(j)), true)) }
                 </div>
                 <div class="actions">
                     <span class="muted">{ t("Membership:") }</span>
-                    { for (0..n).filter(|j| !members.contains(j)).map(|j| cmd_button(dispatch, format!("action-add-{j}"), trf("add {}", &[&j]), format!("cmd:{i}:add:{j}"), true)) }
-                    { for members.iter().map(|&j| cmd_button(dispatch, format!("action-remove-{j}"), trf("remove {}", &[&j]), format!("cmd:{i}:remove:{j}"), members.len() > 1)) }
+                    { for (0..n).filter(|j| !members.contains(j)).map(|j| cmd_button(dispatch, format!("action-add-{j}"), trf("add {}", &[&j]), Fault::command(i, RaftCommand::Add(j)), true)) }
+                    { for members.iter().map(|&j| cmd_button(dispatch, format!("action-remove-{j}"), trf("remove {}", &[&j]), Fault::command(i, RaftCommand::Remove(j)), members.len() > 1)) }
                 </div>
             }
             <div class="actions">
                 <span class="muted">{ t("Cut one way, from this server to:") }</span>
                 { for others.iter().map(|&j| {
                     let up = sim.links().get(i, j) == LinkState::Up;
-                    let verb = if up { "cut" } else { "restore" };
-                    cmd_button(dispatch, format!("action-{verb}-{j}"), format!("{}{j}", if up { "✂" } else { "↺" }), format!("{verb}:{i}>{j}"), true)
+                    let (verb, fault) = if up { ("cut", Fault::Cut(i, j)) } else { ("restore", Fault::Restore(i, j)) };
+                    cmd_button(dispatch, format!("action-{verb}-{j}"), format!("{}{j}", if up { "✂" } else { "↺" }), fault, true)
                 }) }
             </div>
             <dl>
@@ -708,13 +708,13 @@ fn median(sorted: &[f64]) -> Option<f64> {
     (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2])
 }
 
-/// A button sending a fault or command in its text form (validated like a link entry).
+/// A button injecting a fault or a typed command.
 fn cmd_button(
     dispatch: &Callback<Action>,
     testid: String,
     label: String,
-    text: String,
+    fault: Fault,
     enabled: bool,
 ) -> Html {
-    action_button(dispatch, &testid, &label, Action::InjectText(text), enabled)
+    action_button(dispatch, &testid, &label, Action::Inject(fault), enabled)
 }

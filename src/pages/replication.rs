@@ -29,8 +29,8 @@ use engine::replication::locks::{
 };
 use engine::replication::{
     acting_intervals, key_name, lag, measure, role_name, section_of, split_brain_intervals,
-    ReplMetrics, ReplMsg, ReplNode, ReplRun, Role, Section, SectionLab, MONITOR, SEC_ACTIVE,
-    SEC_LOCKS, SEC_REPL,
+    ReplCommand, ReplMetrics, ReplMsg, ReplNode, ReplRun, Role, Section, SectionLab, MONITOR,
+    SEC_ACTIVE, SEC_LOCKS, SEC_REPL,
 };
 use engine::scenario::{encode_for, Scenario};
 use engine::sim::Sim;
@@ -599,7 +599,7 @@ fn repl_selected(
             dispatch,
             "action-promote",
             &trf("Promote {}", &[&i]),
-            Action::Inject(Fault::Command(MONITOR, format!("promote:{i}"))),
+            Action::Inject(Fault::command(MONITOR, ReplCommand::Promote(Some(i)))),
             alive,
         ),
         _ => html! {},

@@ -14,8 +14,8 @@ use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
 use engine::history::Run;
 use engine::ring::analysis::{compare_schemes, vnode_sweep, SchemeRow};
-use engine::ring::HashRingLab;
 use engine::ring::{stats::expected_stddev_pct, NodeState, RingLab, RingRun, StepKind, SweepPoint};
+use engine::ring::{HashRingLab, RingOp};
 use engine::scenario::Scenario;
 use engine::time::fmt_ms;
 use engine::NodeId;
@@ -402,11 +402,11 @@ fn op_button(
     dispatch: &Callback<Action>,
     testid: &str,
     label: String,
-    op: String,
+    op: RingOp,
     unavailable: Option<String>,
 ) -> Html {
     let d = dispatch.clone();
-    let action = Action::InjectText(format!("cmd:0:{op}"));
+    let action = Action::Inject(engine::Fault::command(0, op));
     let onclick = Callback::from(move |_: MouseEvent| d.emit(action.clone()));
     let disabled = unavailable.is_some();
     html! {
@@ -440,11 +440,11 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
             <div class="node-actions" data-testid="node-actions">
                 <h3>{ trf("{} — {}, weight {}", &[&name, &state.as_str(), &w]) }</h3>
                 <div class="actions">
-                    { op_button(dispatch, "action-fail", tr("Fail (stays on the ring)").into(), format!("fail:{name}"), (state != NodeState::Up).then(|| "only a node that is up can fail".into())) }
-                    { op_button(dispatch, "action-recover", tr("Recover").into(), format!("recover:{name}"), (state != NodeState::Failed).then(|| tr("only a failed node can recover").into())) }
-                    { op_button(dispatch, "action-remove", tr("Remove (decommission)").into(), format!("remove:{name}"), None) }
-                    { op_button(dispatch, "action-weight-up", tr("Weight +1").into(), format!("weight:{name}:{}", w + 1), (w >= engine::ring::MAX_WEIGHT).then(|| trf("the weight is at its maximum ({})", &[&engine::ring::MAX_WEIGHT]))) }
-                    { op_button(dispatch, "action-weight-down", tr("Weight −1").into(), format!("weight:{name}:{}", w.saturating_sub(1)), (w <= 1).then(|| tr("the weight is at its minimum (1)").into())) }
+                    { op_button(dispatch, "action-fail", tr("Fail (stays on the ring)").into(), RingOp::Fail(id), (state != NodeState::Up).then(|| "only a node that is up can fail".into())) }
+                    { op_button(dispatch, "action-recover", tr("Recover").into(), RingOp::Recover(id), (state != NodeState::Failed).then(|| tr("only a failed node can recover").into())) }
+                    { op_button(dispatch, "action-remove", tr("Remove (decommission)").into(), RingOp::Remove(id), None) }
+                    { op_button(dispatch, "action-weight-up", tr("Weight +1").into(), RingOp::SetWeight(id, w + 1), (w >= engine::ring::MAX_WEIGHT).then(|| trf("the weight is at its maximum ({})", &[&engine::ring::MAX_WEIGHT]))) }
+                    { op_button(dispatch, "action-weight-down", tr("Weight −1").into(), RingOp::SetWeight(id, w.saturating_sub(1)), (w <= 1).then(|| tr("the weight is at its minimum (1)").into())) }
                 </div>
             </div>
         }
@@ -454,7 +454,7 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
             <h2>{ t("Operations") }</h2>
             <p class="muted">{ t("Each operation happens at the current time, is recorded in the link, and shows which keys move. Click a server row to act on it.") }</p>
             <div class="actions">
-                { op_button(dispatch, "action-add", fresh.map(|f| trf("Add node {}", &[&engine::ring::node_name(f)])).unwrap_or(tr("Add node").into()), fresh.map(|f| format!("add:{}", engine::ring::node_name(f))).unwrap_or_default(), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
+                { op_button(dispatch, "action-add", fresh.map(|f| trf("Add node {}", &[&engine::ring::node_name(f)])).unwrap_or(tr("Add node").into()), RingOp::Add(fresh.unwrap_or_default()), fresh.is_none().then(|| format!("the ring has its maximum of {} nodes", engine::ring::MAX_NODES))) }
             </div>
             <form class="inline" onsubmit={on_vnodes}>
                 <label><span>{ t("Virtual nodes per node") }</span><crate::components::lab::Field testid="op-vnodes" node_ref={vnodes_ref} value={ring.vnodes().to_string()} size={5} /></label>
@@ -531,7 +531,7 @@ fn render_ops(run: &RingRun, s: &Scenario, dispatch: &Callback<Action>, playing:
         .collect();
     let items = s.faults.iter().enumerate().map(|(k, f)| {
         let text = match &f.fault {
-            engine::Fault::Command(_, t) => t.clone(),
+            engine::Fault::Command(_, t) => t.to_string(),
             other => other.to_string(),
         };
         let d = dispatch.clone();

@@ -23,7 +23,9 @@ use engine::raft::Role;
 use engine::sim::Sim;
 use engine::system::front::{Bucket, Done, Front, BUCKET};
 use engine::system::params::{zone_name, Role as Proc, MAX_SHARDS};
-use engine::system::{app, measure, with_chaos, SysNode, SystemLab, SystemMetrics, SystemParams};
+use engine::system::{
+    app, measure, with_chaos, MachineCmd, SysNode, SystemLab, SystemMetrics, SystemParams,
+};
 use engine::{Fault, SimTime};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -48,8 +50,8 @@ fn svg_text(class: &'static str, x: f64, y: f64, text: String) -> Html {
     html! { <text class={class} x={f1(x)} y={f1(y)}>{ text }</text> }
 }
 
-fn cmd(text: String) -> Action {
-    Action::Inject(Fault::Command(0, text))
+fn cmd(c: MachineCmd) -> Action {
+    Action::Inject(c.fault())
 }
 
 /// Where zones, machines and process chips are: zones side by side or stacked, machines of a
@@ -280,7 +282,7 @@ fn render_system(
         let alive = status != "down";
         // A slow machine (`slow-m:M`): its app replicas work one request at a time.
         let slow = procs.iter().any(|&q| sim.nodes().get(q).and_then(|n| n.app()).is_some_and(|a| a.slow));
-        let action = if alive { cmd(format!("crash-m:{mi}")) } else { cmd(format!("restart-m:{mi}")) };
+        let action = if alive { cmd(MachineCmd::Crash(mi)) } else { cmd(MachineCmd::Restart(mi)) };
         let onclick = {
             let d = dispatch.clone();
             Callback::from(move |e: MouseEvent| {
@@ -428,7 +430,7 @@ fn render_actions(
             k,
             TimedFault {
                 at,
-                fault: Fault::Command(0, format!("add-shard:{m}")),
+                fault: MachineCmd::AddShard(m).fault(),
             },
         );
         Action::SetParam("faults".into(), fmt_timeline(&f))
@@ -450,15 +452,15 @@ fn render_actions(
                 { for (0..p.machines).map(|k| html! { <option value={k.to_string()} selected={k == m}>{ format!("m{k}") }</option> }) }
             </select></label>
             <div class="buttons">
-                { action_button(dispatch, "crash-machine", &trf("Crash m{}", &[&m]), cmd(format!("crash-m:{m}")), alive) }
-                { action_button(dispatch, "restart-machine", &trf("Restart m{}", &[&m]), cmd(format!("restart-m:{m}")), !alive) }
-                { action_button(dispatch, "slow-machine", &trf("Slow m{} down", &[&m]), cmd(format!("slow-m:{m}")), alive && !slow) }
-                { action_button(dispatch, "fast-machine", &trf("Make m{} fast", &[&m]), cmd(format!("fast-m:{m}")), slow) }
+                { action_button(dispatch, "crash-machine", &trf("Crash m{}", &[&m]), cmd(MachineCmd::Crash(m)), alive) }
+                { action_button(dispatch, "restart-machine", &trf("Restart m{}", &[&m]), cmd(MachineCmd::Restart(m)), !alive) }
+                { action_button(dispatch, "slow-machine", &trf("Slow m{} down", &[&m]), cmd(MachineCmd::Slow(m)), alive && !slow) }
+                { action_button(dispatch, "fast-machine", &trf("Make m{} fast", &[&m]), cmd(MachineCmd::Fast(m)), slow) }
                 { action_button(dispatch, "add-shard", &trf("Add a shard on m{}…", &[&m]), add, p.grow.is_none() && p.shards < MAX_SHARDS) }
-                { action_button(dispatch, "isolate-machine", &trf("Cut m{} off", &[&m]), cmd(format!("isolate-m:{m}")), alive) }
-                { action_button(dispatch, "zone-down", &trf("Fail zone {}", &[&z]), cmd(format!("zone-down:{z}")), zone_up) }
-                { action_button(dispatch, "zone-up", &trf("Restore zone {}", &[&z]), cmd(format!("zone-up:{z}")), zone_down) }
-                { action_button(dispatch, "zone-split", &trf("Cut zone {} off", &[&z]), cmd(format!("zone-split:{z}")), true) }
+                { action_button(dispatch, "isolate-machine", &trf("Cut m{} off", &[&m]), cmd(MachineCmd::Isolate(m)), alive) }
+                { action_button(dispatch, "zone-down", &trf("Fail zone {}", &[&z]), cmd(MachineCmd::ZoneDown(zone)), zone_up) }
+                { action_button(dispatch, "zone-up", &trf("Restore zone {}", &[&z]), cmd(MachineCmd::ZoneUp(zone)), zone_down) }
+                { action_button(dispatch, "zone-split", &trf("Cut zone {} off", &[&z]), cmd(MachineCmd::ZoneSplit(zone)), true) }
                 { action_button(dispatch, "heal", tr("Heal the network"), Action::Inject(Fault::Heal), true) }
             </div>
         </section>

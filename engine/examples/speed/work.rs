@@ -39,7 +39,12 @@ pub fn raft_run(servers: usize, run_ms: u64, invariants: bool, tail: bool) -> u6
         sim.run_until(SimTime::from_ms(t), u64::MAX);
         if let Some(l) = leader(&sim) {
             k += 1;
-            sim.inject(Fault::Command(l, format!("incr:k{}", k % 8)));
+            sim.inject(Fault::command(
+                l,
+                engine::raft::RaftCommand::Incr {
+                    key: format!("k{}", k % 8),
+                },
+            ));
         }
     }
     assert!(sim.violations().is_empty());

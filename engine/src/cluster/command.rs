@@ -41,6 +41,8 @@ fn parse_zone(s: &str) -> Result<usize, String> {
     }
 }
 
+impl crate::command::Command for ClusterCommand {}
+
 impl FromStr for ClusterCommand {
     type Err = String;
     /// Parses `fail:M`, `recover:M`, `zone-fail:Z`, `zone-recover:Z`, `hang`, `hang:ID`,

@@ -105,7 +105,7 @@ static KEYS: [Key<ClusterParams>; 39] = [
         set: |p, v| {
             let micro = parse_micro(v)?;
             if !(50_000_000..=99_999_000).contains(&micro) || micro % 100 != 0 {
-                return Err(format!("{} is not an SLO between 50 and 99.999 %", clip(v)));
+                return Err(format!("{} is not an SLO between 50 and 99.999 %", clip(v)).into());
             }
             p.slo_ppm = (micro / 100) as u32;
             Ok(())
@@ -159,15 +159,17 @@ impl Lab for ClusterLab {
     fn processes(_: &ClusterParams, _nodes: usize) -> usize {
         1
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        text.parse::<ClusterCommand>().map(|_| ())
+    fn parse_command(_: &ClusterParams, text: &str) -> Result<crate::command::Cmd, String> {
+        crate::fault::commands_of::<ClusterCommand>(text)
     }
     fn decode_timeline(
         v: &str,
+        _setup: &ClusterParams,
         processes: usize,
         err: &mut dyn FnMut(&str, String),
     ) -> Vec<TimedFault> {
-        let all = crate::scenario::decode_faults_with(v, &Self::check_command, processes, err);
+        let command = crate::fault::commands_of::<ClusterCommand>;
+        let all = crate::scenario::decode_faults_with(v, &command, processes, err);
         all.into_iter()
             .filter(|f| {
                 let ok = matches!(f.fault, Fault::Command(0, _));

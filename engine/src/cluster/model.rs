@@ -1275,6 +1275,7 @@ impl ClusterNode {
 impl Node for ClusterNode {
     type Msg = NoMsg;
     type Timer = Tick;
+    type Command = ClusterCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};
@@ -1337,10 +1338,13 @@ impl Node for ClusterNode {
         ctx.set_timer(Tick::Tick, TICK);
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut Ctx<NoMsg, Tick>) -> Result<(), String> {
-        let cmd: ClusterCommand = text.parse()?;
+    fn on_command(
+        &mut self,
+        cmd: &ClusterCommand,
+        ctx: &mut Ctx<NoMsg, Tick>,
+    ) -> Result<(), String> {
         let mut notes = Vec::new();
-        self.apply(cmd, ctx.now(), &mut notes);
+        self.apply(*cmd, ctx.now(), &mut notes);
         for n in notes {
             ctx.note(n);
         }

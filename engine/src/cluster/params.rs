@@ -271,7 +271,11 @@ pub fn parse_trace(v: &str) -> Result<Vec<u32>, String> {
     }
     parts
         .iter()
-        .map(|p| crate::scenario::keys::parse_int(p, 0, MAX_RPS as u64).map(|x| x as u32))
+        .map(|p| {
+            crate::scenario::keys::parse_int(p, 0, MAX_RPS as u64)
+                .map(|x| x as u32)
+                .map_err(String::from)
+        })
         .collect()
 }
 

@@ -348,6 +348,7 @@ impl Peer {
 impl Node for Peer {
     type Msg = Beat;
     type Timer = PeerTimer;
+    type Command = crate::command::NoCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::slice;

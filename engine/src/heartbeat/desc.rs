@@ -151,7 +151,7 @@ impl Lab for HeartbeatLab {
     fn processes(_p: &HbParams, nodes: usize) -> usize {
         nodes + 1
     }
-    fn check_command(text: &str) -> Result<(), String> {
+    fn parse_command(_: &HbParams, text: &str) -> Result<crate::command::Cmd, String> {
         Err(format!(
             "the heartbeat lab has no commands ('{}')",
             clip(text)

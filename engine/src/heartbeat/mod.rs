@@ -454,6 +454,7 @@ impl Worker {
 impl Node for HbNode {
     type Msg = HbMsg;
     type Timer = HbTimer;
+    type Command = crate::command::NoCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};

@@ -402,14 +402,38 @@ pub fn new_sim(
     Sim::new(seed, nodes(p, members), net, faults)
 }
 
+/// A member's command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwimCommand {
+    /// `slow:MS`: handle every message MS late (`slow:0` is well again).
+    Slow(Duration),
+}
+
+impl crate::command::Command for SwimCommand {}
+
+impl std::fmt::Display for SwimCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SwimCommand::Slow(d) => write!(f, "slow:{}", crate::time::fmt_ms(d.0)),
+        }
+    }
+}
+
+impl std::str::FromStr for SwimCommand {
+    type Err = String;
+    fn from_str(text: &str) -> Result<SwimCommand, String> {
+        parse_command(text)
+    }
+}
+
 /// Reads a member's command: `slow:MS` (handle every message MS late; `slow:0` is well again).
-pub fn parse_command(text: &str) -> Result<Duration, String> {
+pub fn parse_command(text: &str) -> Result<SwimCommand, String> {
     let ms = text
         .strip_prefix("slow:")
         .ok_or_else(|| format!("'{}': SWIM members understand slow:MS", crate::clip(text)))?;
     crate::time::parse_ms(ms)
         .filter(|&us| us <= 60_000_000)
-        .map(Duration)
+        .map(|us| SwimCommand::Slow(Duration(us)))
         .ok_or_else(|| format!("'{}' is not a delay of 0–60000 ms", crate::clip(ms)))
 }
 
@@ -989,6 +1013,7 @@ fn payload_bytes(m: &SwimMsg) -> usize {
 impl Node for SwimNode {
     type Msg = SwimMsg;
     type Timer = SwimTimer;
+    type Command = SwimCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, shared, slice};
@@ -1113,8 +1138,8 @@ impl Node for SwimNode {
         self.log = log;
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut SwimCtx) -> Result<(), String> {
-        let delay = parse_command(text)?;
+    fn on_command(&mut self, cmd: &SwimCommand, ctx: &mut SwimCtx) -> Result<(), String> {
+        let SwimCommand::Slow(delay) = *cmd;
         self.slow = delay;
         ctx.note(format!("handles messages {delay} late"));
         Ok(())

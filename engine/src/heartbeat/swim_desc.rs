@@ -125,8 +125,8 @@ impl Lab for SwimLab {
     fn processes(_p: &SwimParams, nodes: usize) -> usize {
         nodes
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        parse_command(text).map(|_| ())
+    fn parse_command(_: &SwimParams, text: &str) -> Result<crate::command::Cmd, String> {
+        parse_command(text).map(crate::command::Cmd::new)
     }
     fn build(s: &Scenario) -> Self::Run {
         History::new(new_sim(

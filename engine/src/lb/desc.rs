@@ -1,8 +1,8 @@
 //! The load-balancer lab in the registry: its settings, link keys, builder and measurements.
 
 use super::{
-    fmt_backends, measure, parse_backends, parse_command, BackendSpec, LbMetrics, LbNode, LbParams,
-    RetryPolicy, ServiceDist, Strategy, BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE,
+    fmt_backends, measure, parse_backends, BackendSpec, LbMetrics, LbNode, LbParams, RetryPolicy,
+    ServiceDist, Strategy, BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE,
 };
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
@@ -207,8 +207,8 @@ impl Lab for LbLab {
         // The clients, the balancer, then the backends.
         nodes + 2
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        parse_command(text).map(|_| ())
+    fn parse_command(_: &LbSetup, text: &str) -> Result<crate::command::Cmd, String> {
+        crate::fault::commands_of::<super::LbCommand>(text)
     }
     fn build(s: &Scenario) -> Self::Run {
         History::new(s.build_lb())

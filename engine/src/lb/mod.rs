@@ -190,6 +190,15 @@ impl fmt::Display for LbCommand {
     }
 }
 
+impl std::str::FromStr for LbCommand {
+    type Err = String;
+    fn from_str(text: &str) -> Result<LbCommand, String> {
+        parse_command(text)
+    }
+}
+
+impl crate::command::Command for LbCommand {}
+
 /// Parses a lab command: `slow:K` (1..=100), `errors:PCT` (0..=100, up to 4 decimals),
 /// `strategy:NAME`, `rate:N` (0..=10 000). Never panics; errors quote at most 40 characters.
 pub fn parse_command(text: &str) -> Result<LbCommand, String> {
@@ -238,6 +247,7 @@ pub enum LbNode {
 impl Node for LbNode {
     type Msg = LbMsg;
     type Timer = LbTimer;
+    type Command = LbCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{btree, items, slice};
@@ -306,9 +316,8 @@ impl Node for LbNode {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut Ctx<LbMsg, LbTimer>) -> Result<(), String> {
-        let cmd = parse_command(text)?;
-        match (self, cmd) {
+    fn on_command(&mut self, cmd: &LbCommand, ctx: &mut Ctx<LbMsg, LbTimer>) -> Result<(), String> {
+        match (self, *cmd) {
             (LbNode::Backend(b), LbCommand::Slow(k)) => {
                 b.slow = k;
                 ctx.note(format!("service time ×{k}"));

@@ -132,13 +132,31 @@ fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Why a text is not a JSON value this reader takes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    /// The text is longer than [`MAX_FILE_BYTES`].
+    #[error("the file is {bytes} bytes (limit {MAX_FILE_BYTES})")]
+    TooBig {
+        /// Its length.
+        bytes: usize,
+    },
+    /// A syntax problem at a place in the text (1-based line and column).
+    #[error("not valid JSON at line {line}, column {column}: {what}")]
+    Syntax {
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1 (bytes).
+        column: usize,
+        /// What was expected or found.
+        what: String,
+    },
+}
+
 /// Reads one JSON value (the whole text; trailing non-space is an error).
-pub fn parse(text: &str) -> Result<Json, String> {
+pub fn parse(text: &str) -> Result<Json, JsonError> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} bytes (limit {MAX_FILE_BYTES})",
-            text.len()
-        ));
+        return Err(JsonError::TooBig { bytes: text.len() });
     }
     let mut p = Parser {
         s: text.as_bytes(),
@@ -158,11 +176,15 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn err(&self, what: &str) -> String {
+    fn err(&self, what: &str) -> JsonError {
         let before = &self.s[..self.i.min(self.s.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-        format!("not valid JSON at line {line}, column {col}: {what}")
+        let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        JsonError::Syntax {
+            line,
+            column,
+            what: what.to_string(),
+        }
     }
 
     fn ws(&mut self) {
@@ -175,7 +197,7 @@ impl Parser<'_> {
         self.s.get(self.i).copied()
     }
 
-    fn lit(&mut self, word: &str, v: Json) -> Result<Json, String> {
+    fn lit(&mut self, word: &str, v: Json) -> Result<Json, JsonError> {
         if self.s[self.i..].starts_with(word.as_bytes()) {
             self.i += word.len();
             Ok(v)
@@ -184,7 +206,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, String> {
+    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
         if depth > MAX_DEPTH {
             return Err(self.err(&format!("nested more than {MAX_DEPTH} levels deep")));
         }
@@ -258,7 +280,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Json, String> {
+    fn number(&mut self) -> Result<Json, JsonError> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -280,7 +302,7 @@ impl Parser<'_> {
             .map_err(|_| self.err("number out of range"))
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, JsonError> {
         let h = self
             .s
             .get(self.i..self.i + 4)
@@ -291,7 +313,7 @@ impl Parser<'_> {
         Ok(h)
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, JsonError> {
         self.i += 1; // the opening quote
         let mut out = String::new();
         loop {
@@ -344,5 +366,38 @@ impl Parser<'_> {
                 Some(_) => return Err(self.err("a control character inside a string")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let e = parse("{\n  \"a\": 1,\n  \"a\": 2}").unwrap_err();
+        assert_eq!(
+            e,
+            JsonError::Syntax {
+                line: 3,
+                column: 6,
+                what: "the key \"a\" is given twice".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "not valid JSON at line 3, column 6: the key \"a\" is given twice"
+        );
+        let big = " ".repeat(MAX_FILE_BYTES + 1);
+        assert_eq!(
+            parse(&big),
+            Err(JsonError::TooBig {
+                bytes: MAX_FILE_BYTES + 1
+            })
+        );
+        assert!(parse(&big)
+            .unwrap_err()
+            .to_string()
+            .starts_with(&format!("the file is {} bytes (limit", MAX_FILE_BYTES + 1)));
     }
 }

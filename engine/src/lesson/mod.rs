@@ -294,7 +294,7 @@ fn only_keys(v: &Json, path: &str, keys: &[&str]) -> Result<(), LessonError> {
 /// Reads a lesson file; every step's link is checked by `check`. The first problem is returned,
 /// naming the field.
 pub fn parse_lesson(text_in: &str, check: LinkCheck) -> Result<Lesson, LessonError> {
-    let v = json::parse(text_in).map_err(|e| bad("file", e))?;
+    let v = json::parse(text_in).map_err(|e| bad("file", e.to_string()))?;
     lesson_from_json(&v, check)
 }
 

@@ -111,6 +111,15 @@ pub fn parse_command(text: &str) -> Result<RaftCommand, String> {
     }
 }
 
+impl std::str::FromStr for RaftCommand {
+    type Err = String;
+    fn from_str(text: &str) -> Result<RaftCommand, String> {
+        parse_command(text)
+    }
+}
+
+impl crate::command::Command for RaftCommand {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,9 @@
 //! The Raft lab in the registry: its settings, link keys, builder and measurements.
 
-use super::{
-    measure, parse_command, RaftMetrics, RaftNode, RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS,
-};
+use super::{measure, RaftMetrics, RaftNode, RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
-use crate::scenario::keys::{parse_ms_in, Conflict, Key, KeyKind};
+use crate::scenario::keys::{parse_ms_in, Conflict, Key, KeyError, KeyKind};
 use crate::scenario::Scenario;
 use crate::time::fmt_ms;
 use crate::{clip, flag_key, int_key, ms_key};
@@ -66,7 +64,7 @@ static KEYS: [Key<RaftSetup>; 7] = [
             let lo = parse_ms_in(a, 1000, MAX_TIMEOUT_US)?;
             let hi = parse_ms_in(b, 1000, MAX_TIMEOUT_US)?;
             if hi < lo {
-                return Err(format!("{} is reversed", clip(v)));
+                return Err(format!("{} is reversed", clip(v)).into());
             }
             r.params.election_timeout_min = lo;
             r.params.election_timeout_max = hi;
@@ -104,10 +102,10 @@ static KEYS: [Key<RaftSetup>; 7] = [
                 match RAFT_BUGS.iter().find(|(n, _, _)| *n == name) {
                     Some((_, _, set)) => set(&mut p),
                     None => {
-                        return Err(format!(
+                        return Err(KeyError::Other(format!(
                             "unknown bug '{}' (known: uptodate, oldterm, forgetvote)",
                             clip(name)
-                        ))
+                        )))
                     }
                 }
             }
@@ -154,8 +152,8 @@ impl Lab for RaftLab {
     fn processes(r: &RaftSetup, nodes: usize) -> usize {
         (nodes + r.spare).min(MAX_SERVERS)
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        parse_command(text).map(|_| ())
+    fn parse_command(_: &RaftSetup, text: &str) -> Result<crate::command::Cmd, String> {
+        crate::fault::commands_of::<super::RaftCommand>(text)
     }
     fn build(s: &Scenario) -> Self::Run {
         History::new(s.build_raft())

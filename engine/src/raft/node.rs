@@ -3,8 +3,8 @@
 
 use super::ghost::{self, chain_hash, Ghost};
 use super::{
-    fmt_ids, log_up_to_date, members_mask, parse_command, Cmd, Entry, Msg, RaftCommand, RaftParams,
-    Role, Timer, MAX_ENTRIES_PER_APPEND,
+    fmt_ids, log_up_to_date, members_mask, Cmd, Entry, Msg, RaftCommand, RaftParams, Role, Timer,
+    MAX_ENTRIES_PER_APPEND,
 };
 use crate::sim::{Ctx, Node};
 use crate::time::{Duration, SimTime};
@@ -1194,6 +1194,7 @@ impl RaftNode {
 impl Node for RaftNode {
     type Msg = Msg;
     type Timer = Timer;
+    type Command = RaftCommand;
 
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -1311,9 +1312,8 @@ impl Node for RaftNode {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
-        let cmd = parse_command(text)?;
-        match cmd {
+    fn on_command(&mut self, cmd: &RaftCommand, ctx: &mut C) -> Result<(), String> {
+        match cmd.clone() {
             RaftCommand::Timeout => {
                 if self.role == Role::Leader {
                     ctx.note("is the leader: it has no election timeout");

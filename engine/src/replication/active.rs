@@ -191,6 +191,8 @@ pub enum AaCommand {
     Skew(i64),
 }
 
+impl crate::command::Command for AaCommand {}
+
 impl FromStr for AaCommand {
     type Err = String;
     /// Parses `write:KEY`, `rate:N` (0–1000), `skew:MS` (±60 000, whole ms).
@@ -425,6 +427,7 @@ impl Site {
 impl Node for Site {
     type Msg = AaMsg;
     type Timer = AaTimer;
+    type Command = AaCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::slice;
@@ -505,8 +508,8 @@ impl Node for Site {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut Ctx<AaMsg, AaTimer>) -> Result<(), String> {
-        match text.parse::<AaCommand>()? {
+    fn on_command(&mut self, cmd: &AaCommand, ctx: &mut Ctx<AaMsg, AaTimer>) -> Result<(), String> {
+        match *cmd {
             AaCommand::Write(k) if k < self.p.keys => self.local_write(k, ctx),
             AaCommand::Write(k) => {
                 return Err(format!(

@@ -70,6 +70,8 @@ fn parse_uint(s: &str, lo: u64, hi: u64, what: &str) -> Result<u64, String> {
     Ok(v)
 }
 
+impl crate::command::Command for ReplCommand {}
+
 impl FromStr for ReplCommand {
     type Err = String;
     /// Parses `write:KEY`, `read:KEY`, `burst:N`, `rate:N`, `mode:MODE`, `k:N`, `promote`,

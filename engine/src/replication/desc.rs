@@ -16,7 +16,8 @@ use super::params::{
     MAX_RATE, MAX_REPLICAS,
 };
 use super::{measure, new_sim, ReplCommand, ReplMetrics, ReplNode};
-use crate::fault::Fault;
+use crate::command::Cmd;
+use crate::fault::{commands_of, Fault};
 use crate::history::{History, Run};
 use crate::lab::{Lab, LabInfo};
 use crate::net::{fmt_pct, parse_pct};
@@ -361,18 +362,10 @@ impl Lab for ReplicationLab {
             Section::Active => p.aa.sites,
         }
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        let repl = text.parse::<ReplCommand>().map(|_| ());
-        let lock = text.parse::<LockCommand>().map(|_| ());
-        let site = text.parse::<AaCommand>().map(|_| ());
-        if repl.is_ok() || lock.is_ok() || site.is_ok() {
-            return Ok(());
-        }
-        match text.split(':').next().unwrap_or("") {
-            "work" => lock,
-            "skew" => site,
-            _ => repl,
-        }
+    /// A section's commands are its nodes' own: `write:a` is a client's write in `sec=repl`
+    /// and a site's in `sec=aa`, `work:MS` exists only in `sec=locks`.
+    fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, String> {
+        parse_section_command(p.sec, text)
     }
     fn build(s: &Scenario) -> ReplRun {
         build_section(s, s.setup::<ReplicationLab>().sec)
@@ -485,6 +478,15 @@ impl<const S: u8> Serialize for SectionMetrics<S> {
     }
 }
 
+/// Reads a command of section `sec`'s nodes.
+fn parse_section_command(sec: Section, text: &str) -> Result<Cmd, String> {
+    match sec {
+        Section::Repl => commands_of::<ReplCommand>(text),
+        Section::Locks => commands_of::<LockCommand>(text),
+        Section::Active => commands_of::<AaCommand>(text),
+    }
+}
+
 // Registered by hand: a section lab is the replication lab's kind, with its settings.
 impl<const S: u8> crate::lab::Registered for SectionLab<S> {
     const KIND: crate::lab::LabKind = crate::lab::LabKind::Replication;
@@ -515,8 +517,9 @@ impl<const S: u8> Lab for SectionLab<S> {
     fn processes(p: &ReplSetup, nodes: usize) -> usize {
         ReplicationLab::processes(p, nodes)
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        ReplicationLab::check_command(text)
+    /// This section's commands only (its bundle links only its own parser).
+    fn parse_command(_: &ReplSetup, text: &str) -> Result<Cmd, String> {
+        parse_section_command(section_of(S), text)
     }
     fn build(s: &Scenario) -> SectionRun<S> {
         SectionRun(build_section(s, section_of(S)))

@@ -247,6 +247,8 @@ pub enum LockCommand {
     Work(Duration),
 }
 
+impl crate::command::Command for LockCommand {}
+
 impl FromStr for LockCommand {
     type Err = String;
     /// Parses `pause:MS`, `drift:PCT`, `work:MS`.
@@ -743,6 +745,7 @@ impl LockNode {
 impl Node for LockNode {
     type Msg = LockMsg;
     type Timer = LockTimer;
+    type Command = LockCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};
@@ -804,9 +807,8 @@ impl Node for LockNode {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut LCtx) -> Result<(), String> {
-        let c: LockCommand = text.parse()?;
-        match (c, &mut self.kind) {
+    fn on_command(&mut self, cmd: &LockCommand, ctx: &mut LCtx) -> Result<(), String> {
+        match (*cmd, &mut self.kind) {
             (LockCommand::Pause(d), _) => {
                 let until = self.pause.extend(ctx.now(), d);
                 ctx.set_timer(LockTimer::Resume, until.since(ctx.now()));

@@ -494,6 +494,7 @@ impl ReplNode {
 impl Node for ReplNode {
     type Msg = ReplMsg;
     type Timer = ReplTimer;
+    type Command = ReplCommand;
 
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -578,8 +579,12 @@ impl Node for ReplNode {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut Ctx<ReplMsg, ReplTimer>) -> Result<(), String> {
-        let c: ReplCommand = text.parse()?;
+    fn on_command(
+        &mut self,
+        cmd: &ReplCommand,
+        ctx: &mut Ctx<ReplMsg, ReplTimer>,
+    ) -> Result<(), String> {
+        let c = *cmd;
         if let ReplCommand::Pause(d) = c {
             let until = self.pause.extend(ctx.now(), d);
             match self.pauses.last_mut() {

@@ -5,6 +5,7 @@ use super::{
     measure, HashFn, KeySpec, RingMetrics, RingOp, RingParams, RingRun, Scheme, MAX_NODES,
     MAX_REPLICAS, MAX_VNODES,
 };
+use crate::command::Cmd;
 use crate::fault::{Fault, TimedFault};
 use crate::lab::{Lab, LabInfo};
 use crate::scenario::keys::{Key, KeyKind};
@@ -69,8 +70,8 @@ impl Lab for HashRingLab {
         // Ring operations are commands to the ring itself, "process" 0.
         1
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        RingOp::parse(text).map(|_| ()).map_err(|e| e.to_string())
+    fn parse_command(_: &RingParams, text: &str) -> Result<Cmd, String> {
+        RingOp::parse(text).map(Cmd::new).map_err(|e| e.to_string())
     }
     fn build(s: &Scenario) -> RingRun {
         s.build_ring()
@@ -100,6 +101,7 @@ impl Lab for HashRingLab {
     /// `TIME:OP` entries (`1000:add:n5`), kept as commands to the ring.
     fn decode_timeline(
         v: &str,
+        _setup: &RingParams,
         _processes: usize,
         err: &mut dyn FnMut(&str, String),
     ) -> Vec<TimedFault> {
@@ -111,9 +113,9 @@ impl Lab for HashRingLab {
                 .filter(|&us| us <= MAX_TIME_MS * 1000)
                 .ok_or_else(|| format!("'{}' is not a time in ms (0–{MAX_TIME_MS})", clip(t)))?;
             let op = RingOp::parse(op).map_err(|e| e.to_string())?;
-            Ok(TimedFault {
+            Ok::<_, String>(TimedFault {
                 at: SimTime(at),
-                fault: Fault::Command(0, op.to_string()),
+                fault: Fault::command(0, op),
             })
         });
         parsed
@@ -122,7 +124,7 @@ impl Lab for HashRingLab {
         faults
             .iter()
             .filter_map(|f| match &f.fault {
-                Fault::Command(_, text) => Some(format!("{}:{text}", fmt_ms(f.at.0))),
+                Fault::Command(_, op) => Some(format!("{}:{op}", fmt_ms(f.at.0))),
                 _ => None,
             })
             .collect::<Vec<_>>()

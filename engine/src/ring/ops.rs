@@ -82,6 +82,8 @@ impl RingOp {
     }
 }
 
+impl crate::command::Command for RingOp {}
+
 impl FromStr for RingOp {
     type Err = RingError;
     fn from_str(s: &str) -> Result<RingOp, RingError> {

@@ -24,14 +24,11 @@ pub struct RingRun {
     skipped: Vec<String>,
 }
 
-/// Reads the ring operations of a timeline (`Fault::Command` entries whose text is a ring op).
+/// Reads the ring operations of a timeline (its `Fault::Command` entries holding a [`RingOp`]).
 pub fn ops_of(faults: &[TimedFault]) -> Vec<(SimTime, RingOp)> {
     faults
         .iter()
-        .filter_map(|f| match &f.fault {
-            Fault::Command(_, text) => RingOp::parse(text).ok().map(|op| (f.at, op)),
-            _ => None,
-        })
+        .filter_map(|f| f.fault.command_as::<RingOp>().map(|&op| (f.at, op)))
         .collect()
 }
 
@@ -168,13 +165,10 @@ impl Run for RingRun {
         self.now = self.now.max(t);
         true
     }
-    /// Applies a ring operation now (`Fault::Command` with an op's text); it goes after every
-    /// operation already scheduled at or before now, as in the other labs.
+    /// Applies a ring operation now (`Fault::Command` holding a [`RingOp`]); it goes after
+    /// every operation already scheduled at or before now, as in the other labs.
     fn inject(&mut self, fault: Fault) -> u64 {
-        let Fault::Command(_, text) = &fault else {
-            return 0;
-        };
-        let Ok(op) = RingOp::parse(text) else {
+        let Some(&op) = fault.command_as::<RingOp>() else {
             return 0;
         };
         let at = self.now;

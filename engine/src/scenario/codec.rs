@@ -7,7 +7,7 @@
 use super::keys::{parse_int, parse_ms_in, Key};
 use super::{Lab, LabKind, LabParams, LabVisitor, Scenario, MAX_STEPS, MAX_TIME_MS};
 use crate::clip;
-use crate::fault::{parse_entry, Fault, TimedFault};
+use crate::fault::{parse_entry_with, CommandParser, Fault, FaultError, TimedFault};
 use crate::net::{fmt_pct, parse_pct, Latency};
 use crate::time::{fmt_ms, SimTime};
 use std::fmt;
@@ -267,57 +267,44 @@ fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Checks a fault against a lab and its process count: every node it names exists, and a
-/// command is one the lab understands.
-pub fn check_fault(f: &Fault, kind: LabKind, processes: usize) -> Result<(), String> {
-    check_fault_with(f, &|t| kind.check_command(t), processes)
-}
-
-/// [`check_fault`] with the lab's command check given directly (`L::check_command`).
-pub fn check_fault_with(
-    f: &Fault,
-    check_command: &dyn Fn(&str) -> Result<(), String>,
-    processes: usize,
-) -> Result<(), String> {
-    if let Fault::Command(_, text) = f {
-        check_command(text)?;
-    }
-    if let Some(&bad) = f.nodes().iter().find(|&&i| i >= processes) {
-        return Err(format!(
-            "node {bad} does not exist (0–{})",
-            processes.saturating_sub(1)
-        ));
+/// Checks a fault against a lab's process count: every node it names exists (its command, if
+/// any, was read by the lab when the fault was parsed).
+pub fn check_fault(f: &Fault, processes: usize) -> Result<(), FaultError> {
+    if let Some(&node) = f.nodes().iter().find(|&&i| i >= processes) {
+        return Err(FaultError::NoSuchNode {
+            node,
+            last: processes.saturating_sub(1),
+        });
     }
     Ok(())
 }
 
 /// Parses a fault typed in a form (`partition:0.1|2.3`, `loss:5`) for a scenario, with the same
 /// checks as a link.
-pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, String> {
-    let f = Fault::parse(text.trim())?;
-    check_fault(&f, s.lab, s.process_count())?;
+pub fn parse_fault_for(s: &Scenario, text: &str) -> Result<Fault, FaultError> {
+    let command = |t: &str| s.lab.parse_command(&s.params, t);
+    let f = Fault::parse_with(text.trim(), &command)?;
+    check_fault(&f, s.process_count())?;
     Ok(f)
 }
 
 /// [`parse_fault_for`] in lab `L`'s page (links only `L`'s command parser).
-pub fn parse_fault_for_lab<L: Lab>(s: &Scenario, text: &str) -> Result<Fault, String> {
-    let f = Fault::parse(text.trim())?;
-    check_fault_with(
-        &f,
-        &L::check_command,
-        L::processes(&s.setup::<L>(), s.nodes),
-    )?;
+pub fn parse_fault_for_lab<L: Lab>(s: &Scenario, text: &str) -> Result<Fault, FaultError> {
+    let setup = s.setup::<L>();
+    let command = |t: &str| L::parse_command(&setup, t);
+    let f = Fault::parse_with(text.trim(), &command)?;
+    check_fault(&f, L::processes(&setup, s.nodes))?;
     Ok(f)
 }
 
 /// Reads a `;`-separated timeline entry by entry: keeps the good entries (at most `max`), reports
 /// the first three bad ones under `key` and counts the rest; sorted by time.
-pub fn decode_entries(
+pub fn decode_entries<E: fmt::Display>(
     v: &str,
     key: &str,
     max: usize,
     err: &mut dyn FnMut(&str, String),
-    parse: impl Fn(&str) -> Result<TimedFault, String>,
+    parse: impl Fn(&str) -> Result<TimedFault, E>,
 ) -> Vec<TimedFault> {
     let mut out = Vec::new();
     let mut bad = 0;
@@ -346,29 +333,21 @@ pub fn decode_entries(
     out
 }
 
-/// Reads a fault timeline (`faults=1500:crash:3;4000:heal`) for a lab with `processes` processes.
-pub fn decode_faults(
-    v: &str,
-    kind: LabKind,
-    processes: usize,
-    err: &mut dyn FnMut(&str, String),
-) -> Vec<TimedFault> {
-    decode_faults_with(v, &|t| kind.check_command(t), processes, err)
-}
-
-/// [`decode_faults`] with the lab's command check given directly.
+/// Reads a fault timeline (`faults=1500:crash:3;4000:heal`) for a lab with `processes`
+/// processes, its commands with the lab's `command` parser. A bad entry (a bad command too) is
+/// reported and only it is dropped.
 pub fn decode_faults_with(
     v: &str,
-    check_command: &dyn Fn(&str) -> Result<(), String>,
+    command: &CommandParser,
     processes: usize,
     err: &mut dyn FnMut(&str, String),
 ) -> Vec<TimedFault> {
     decode_entries(v, "faults", crate::fault::MAX_FAULTS, err, |entry| {
-        let tf = parse_entry(entry)?;
+        let tf = parse_entry_with(entry, command)?;
         if tf.at.0 > MAX_TIME_MS * 1000 {
-            return Err(format!("{} is after the {MAX_TIME_MS} ms limit", tf.at));
+            return Err(FaultError::AfterLimit(tf.at));
         }
-        check_fault_with(&tf.fault, check_command, processes)?;
+        check_fault(&tf.fault, processes)?;
         Ok(tf)
     })
 }
@@ -391,7 +370,7 @@ fn decode_lab<L: Lab>(
         if let Some(v) = get(key.name) {
             match (key.set)(&mut setup, v) {
                 Ok(()) => given.push(key.name),
-                Err(e) => bad.push((key, e)),
+                Err(e) => bad.push((key, e.to_string())),
             }
         }
     }
@@ -407,7 +386,7 @@ fn decode_lab<L: Lab>(
     settle_conflicts::<L>(&mut setup, *nodes, &given, err);
     known.push(L::TIMELINE_KEY);
     if let Some(v) = get(L::TIMELINE_KEY) {
-        *faults = L::decode_timeline(v, L::processes(&setup, *nodes), err);
+        *faults = L::decode_timeline(v, &setup, L::processes(&setup, *nodes), err);
     }
     L::wrap(setup)
 }

@@ -37,7 +37,7 @@ pub struct Key<P: 'static> {
     /// The value's text form.
     pub get: fn(&P) -> String,
     /// Sets the value from its text; the error says why (the caller names the key).
-    pub set: fn(&mut P, &str) -> Result<(), String>,
+    pub set: fn(&mut P, &str) -> Result<(), KeyError>,
 }
 
 impl<P: Default> Key<P> {
@@ -71,37 +71,103 @@ pub struct Conflict {
     pub message: String,
 }
 
+/// Why a link key's value was refused (the caller names the key). Values are quoted
+/// [`clip`]ped; the messages are the banner's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// `n=abc`
+    #[error("'{0}' is not a whole number")]
+    NotWhole(String),
+    /// `n=99` for a key of 1–50.
+    #[error("{value} is outside {lo}–{hi}")]
+    Outside {
+        /// The value (clipped).
+        value: String,
+        /// Lowest allowed.
+        lo: u64,
+        /// Highest allowed.
+        hi: u64,
+    },
+    /// `hb=soon`
+    #[error("'{0}' is not a time in ms")]
+    NotMs(String),
+    /// `hb=0` for a key of 1–10 000 ms.
+    #[error("{value} ms is outside {} ms", ms_range(*lo_us, *hi_us))]
+    MsOutside {
+        /// The value (clipped).
+        value: String,
+        /// Lowest allowed, µs.
+        lo_us: u64,
+        /// Highest allowed, µs.
+        hi_us: u64,
+    },
+    /// `pv=2`
+    #[error("'{0}' is not 0 or 1")]
+    NotFlag(String),
+    /// `lb=best`
+    #[error("'{value}' is not one of {names}")]
+    NotAChoice {
+        /// The value (clipped).
+        value: String,
+        /// The names allowed, `, `-separated.
+        names: String,
+    },
+    /// A lab's own reader refused a text value (its message).
+    #[error("{0}")]
+    Other(String),
+}
+
+fn ms_range(lo_us: u64, hi_us: u64) -> String {
+    format!("{}–{}", fmt_ms(lo_us), fmt_ms(hi_us))
+}
+
+impl From<String> for KeyError {
+    fn from(s: String) -> KeyError {
+        KeyError::Other(s)
+    }
+}
+
+/// Readers of parts of a value that report in text keep working with `?`.
+impl From<KeyError> for String {
+    fn from(e: KeyError) -> String {
+        e.to_string()
+    }
+}
+
 /// Reads a whole number in `lo..=hi`.
-pub fn parse_int(v: &str, lo: u64, hi: u64) -> Result<u64, String> {
+pub fn parse_int(v: &str, lo: u64, hi: u64) -> Result<u64, KeyError> {
     if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{}' is not a whole number", clip(v)));
+        return Err(KeyError::NotWhole(clip(v)));
     }
     match v.parse::<u64>() {
         Ok(x) if (lo..=hi).contains(&x) => Ok(x),
-        _ => Err(format!("{} is outside {lo}–{hi}", clip(v))),
+        _ => Err(KeyError::Outside {
+            value: clip(v),
+            lo,
+            hi,
+        }),
     }
 }
 
 /// Reads a time in ms (decimals allowed) in `lo_us..=hi_us`.
-pub fn parse_ms_in(v: &str, lo_us: u64, hi_us: u64) -> Result<Duration, String> {
-    let us = parse_ms(v).ok_or_else(|| format!("'{}' is not a time in ms", clip(v)))?;
+pub fn parse_ms_in(v: &str, lo_us: u64, hi_us: u64) -> Result<Duration, KeyError> {
+    let us = parse_ms(v).ok_or_else(|| KeyError::NotMs(clip(v)))?;
     if us < lo_us || us > hi_us {
-        return Err(format!(
-            "{} ms is outside {}–{} ms",
-            clip(v),
-            fmt_ms(lo_us),
-            fmt_ms(hi_us)
-        ));
+        return Err(KeyError::MsOutside {
+            value: clip(v),
+            lo_us,
+            hi_us,
+        });
     }
     Ok(Duration(us))
 }
 
 /// Reads `0` or `1`.
-pub fn parse_flag(v: &str) -> Result<bool, String> {
+pub fn parse_flag(v: &str) -> Result<bool, KeyError> {
     match v {
         "1" => Ok(true),
         "0" => Ok(false),
-        _ => Err(format!("'{}' is not 0 or 1", clip(v))),
+        _ => Err(KeyError::NotFlag(clip(v))),
     }
 }
 
@@ -115,8 +181,11 @@ pub fn parse_choice<T>(
     v: &str,
     names: &[&str],
     parse: impl Fn(&str) -> Option<T>,
-) -> Result<T, String> {
-    parse(v).ok_or_else(|| format!("'{}' is not one of {}", clip(v), names.join(", ")))
+) -> Result<T, KeyError> {
+    parse(v).ok_or_else(|| KeyError::NotAChoice {
+        value: clip(v),
+        names: names.join(", "),
+    })
 }
 
 /// A whole-number key: `int_key!("n", "what", field.path, lo, hi)`.
@@ -252,8 +321,8 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<$name, String> {
+            type Err = $crate::scenario::keys::KeyError;
+            fn from_str(s: &str) -> Result<$name, Self::Err> {
                 $crate::scenario::keys::parse_choice(s, $name::NAMES, $name::parse)
             }
         }
@@ -316,4 +385,44 @@ pub fn key_table_markdown(lab: crate::lab::LabKind) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod key_error_tests {
+    use super::*;
+
+    #[test]
+    fn readers_return_variants_with_the_banner_messages() {
+        assert_eq!(parse_int("x1", 1, 5), Err(KeyError::NotWhole("x1".into())));
+        let e = parse_int("9", 1, 5).unwrap_err();
+        assert_eq!(
+            e,
+            KeyError::Outside {
+                value: "9".into(),
+                lo: 1,
+                hi: 5
+            }
+        );
+        assert_eq!(e.to_string(), "9 is outside 1–5");
+        assert_eq!(
+            parse_ms_in("0.5", 1_000, 10_000_000)
+                .unwrap_err()
+                .to_string(),
+            "0.5 ms is outside 1–10000 ms"
+        );
+        assert_eq!(
+            parse_ms_in("soon", 0, 1),
+            Err(KeyError::NotMs("soon".into()))
+        );
+        assert_eq!(
+            parse_flag("2").unwrap_err().to_string(),
+            "'2' is not 0 or 1"
+        );
+        assert_eq!(
+            parse_choice("best", &["rr", "p2c"], |_: &str| None::<u8>)
+                .unwrap_err()
+                .to_string(),
+            "'best' is not one of rr, p2c"
+        );
+    }
 }

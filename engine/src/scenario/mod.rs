@@ -11,9 +11,9 @@ pub use crate::lab::{Lab, LabInfo, LabKind, LabParams, LabVisitor};
 pub use crate::lb::LbSetup;
 pub use crate::raft::{RaftSetup, RAFT_BUGS};
 pub use codec::{
-    check_fault, check_fault_with, decode, decode_entries, decode_faults, decode_faults_with,
-    decode_for, encode, encode_for, parse_fault_for, parse_fault_for_lab, with_param,
-    with_param_for, Decoded, ParamError, MAX_PARAM_LEN,
+    check_fault, decode, decode_entries, decode_faults_with, decode_for, encode, encode_for,
+    parse_fault_for, parse_fault_for_lab, with_param, with_param_for, Decoded, ParamError,
+    MAX_PARAM_LEN,
 };
 pub use presets::{preset_for, preset_for_lab, presets, Preset};
 
@@ -41,8 +41,9 @@ pub const MAX_TIME_MS: u64 = 600_000;
 /// The most events a link may ask to replay.
 pub const MAX_STEPS: u64 = 1_000_000;
 
-/// A complete, replayable scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A complete, replayable scenario. (Read from its link, [`decode`]: its timeline's commands
+/// are typed by its lab, so it has no lab-independent `Deserialize`.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scenario {
     /// Which lab.
     pub lab: LabKind,
@@ -59,7 +60,6 @@ pub struct Scenario {
     /// The position in the run.
     pub pos: Position,
     /// Captions shown when the replay reaches them (`notes=`); they do not change the run.
-    #[serde(default)]
     pub notes: Vec<notes::Note>,
 }
 

@@ -155,10 +155,10 @@ impl App {
     }
 
     /// `slow` or `fast` (from a machine's `slow-m:M` / `fast-m:M`).
-    pub fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
-        match text {
-            "slow" => self.slow = true,
-            "fast" => {
+    pub fn set_slow(&mut self, slow: bool, ctx: &mut C) -> Result<(), String> {
+        match slow {
+            true => self.slow = true,
+            false => {
                 self.slow = false;
                 // What waited is worked on at full speed now.
                 ctx.cancel_timer(SysTimer::Serve);
@@ -166,12 +166,6 @@ impl App {
                 while let Some((id, op, at)) = self.queue.pop_front() {
                     self.start(id, op, at, ctx);
                 }
-            }
-            _ => {
-                return Err(format!(
-                    "an app replica knows 'slow' and 'fast', not '{}'",
-                    crate::clip(text)
-                ))
             }
         }
         Ok(())
@@ -230,6 +224,7 @@ impl App {
 impl Node for App {
     type Msg = SysMsg;
     type Timer = SysTimer;
+    type Command = super::SysCommand;
 
     fn on_start(&mut self, _ctx: &mut C) {}
 

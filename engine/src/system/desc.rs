@@ -98,8 +98,9 @@ impl Lab for SystemLab {
     fn processes(p: &SystemParams, _nodes: usize) -> usize {
         p.processes()
     }
-    fn check_command(text: &str) -> Result<(), String> {
-        text.parse::<MachineCmd>().map(|_| ())
+    fn parse_command(_: &SystemParams, text: &str) -> Result<crate::command::Cmd, String> {
+        text.parse::<MachineCmd>()
+            .map(|c| crate::command::Cmd::new(super::SysCommand::Machine(c)))
     }
     fn build(s: &Scenario) -> SystemRun {
         let mut p = s.setup::<SystemLab>();

@@ -38,6 +38,45 @@ pub enum MachineCmd {
     AddShard(usize),
 }
 
+/// A command to one of the system's processes: a machine or zone fault to the front (the only
+/// commands a link has, `cmd:0:crash-m:2`), or what such a fault tells an app replica on a
+/// slowed machine (`cmd:5:slow`, made by the run when it expands the timeline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysCommand {
+    /// To the front: a machine or zone fault (it notes what it hits).
+    Machine(MachineCmd),
+    /// To an app replica: its machine turns slow (`slow`) or fast again (`fast`).
+    App {
+        /// Slow (`slow`) or fast again (`fast`).
+        slow: bool,
+    },
+}
+
+impl crate::command::Command for SysCommand {}
+
+impl fmt::Display for SysCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SysCommand::Machine(c) => c.fmt(f),
+            SysCommand::App { slow: true } => f.write_str("slow"),
+            SysCommand::App { slow: false } => f.write_str("fast"),
+        }
+    }
+}
+
+impl From<MachineCmd> for SysCommand {
+    fn from(c: MachineCmd) -> SysCommand {
+        SysCommand::Machine(c)
+    }
+}
+
+impl MachineCmd {
+    /// As a timeline fault: a command to the front.
+    pub fn fault(self) -> Fault {
+        Fault::command(FRONT, SysCommand::Machine(self))
+    }
+}
+
 /// How long an app replica on a slow machine works on one request (one at a time).
 pub const SLOW: Duration = Duration(40_000);
 
@@ -155,15 +194,8 @@ impl MachineCmd {
                 // Only the app replicas do per-request work that a slow CPU stretches.
                 MachineCmd::Slow(_) | MachineCmd::Fast(_) => matches!(p.role(q), Role::App(_))
                     .then(|| {
-                        Fault::Command(
-                            q,
-                            if matches!(self, MachineCmd::Slow(_)) {
-                                "slow"
-                            } else {
-                                "fast"
-                            }
-                            .into(),
-                        )
+                        let slow = matches!(self, MachineCmd::Slow(_));
+                        Fault::command(q, SysCommand::App { slow })
                     }),
             })
             .collect()
@@ -229,7 +261,10 @@ impl MachineCmd {
 /// The machine command of a timeline entry, if it is one.
 pub fn machine_cmd(f: &Fault) -> Option<MachineCmd> {
     match f {
-        Fault::Command(FRONT, text) => text.parse().ok(),
+        Fault::Command(FRONT, c) => match c.get::<SysCommand>() {
+            Some(SysCommand::Machine(m)) => Some(*m),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -290,7 +325,7 @@ pub fn chaos_faults(p: &SystemParams, seed: u64) -> Vec<TimedFault> {
     let mut t = SimTime::ZERO.plus(p.chaos_at);
     let cmd = |at: SimTime, c: MachineCmd| TimedFault {
         at,
-        fault: Fault::Command(FRONT, c.to_string()),
+        fault: c.fault(),
     };
     loop {
         t = t.plus(Duration(rng.exp_u64(mean_gap).max(1_000)));

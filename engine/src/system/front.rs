@@ -368,9 +368,23 @@ pub fn wire(id: u64, attempt: u32) -> u64 {
     (id << 4) | (attempt as u64 & 15)
 }
 
+impl Front {
+    /// A machine or zone fault: the front notes what it hits (the run applies the process
+    /// faults it stands for).
+    pub fn on_machine(
+        &mut self,
+        cmd: super::faults::MachineCmd,
+        ctx: &mut C,
+    ) -> Result<(), String> {
+        ctx.note(cmd.describe(&self.p));
+        Ok(())
+    }
+}
+
 impl Node for Front {
     type Msg = SysMsg;
     type Timer = SysTimer;
+    type Command = super::SysCommand;
 
     fn on_start(&mut self, ctx: &mut C) {
         self.schedule_arrival(ctx);
@@ -442,9 +456,10 @@ impl Node for Front {
         }
     }
 
-    fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
-        let cmd: super::faults::MachineCmd = text.parse()?;
-        ctx.note(cmd.describe(&self.p));
-        Ok(())
+    fn on_command(&mut self, cmd: &super::SysCommand, ctx: &mut C) -> Result<(), String> {
+        match *cmd {
+            super::SysCommand::Machine(m) => self.on_machine(m, ctx),
+            _ => Err(format!("the front takes machine commands, not '{cmd}'")),
+        }
     }
 }

@@ -563,6 +563,7 @@ impl Member {
 impl Node for Member {
     type Msg = SysMsg;
     type Timer = SysTimer;
+    type Command = super::SysCommand;
 
     fn on_start(&mut self, ctx: &mut C) {
         if let Some(at) = self.grow.as_ref().map(|g| g.at) {

@@ -43,7 +43,7 @@ pub mod run;
 pub mod zones;
 
 pub use desc::SystemLab;
-pub use faults::{chaos_faults, with_chaos, MachineCmd};
+pub use faults::{chaos_faults, with_chaos, MachineCmd, SysCommand};
 pub use metrics::{measure, SystemMetrics};
 pub use params::{ReadMode, SystemParams};
 pub use run::SystemRun;
@@ -306,6 +306,7 @@ type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 impl Node for SysNode {
     type Msg = SysMsg;
     type Timer = SysTimer;
+    type Command = SysCommand;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{btree, items, shared, slice};
@@ -404,13 +405,12 @@ impl Node for SysNode {
             SysNode::Member(m) => m.on_restart(),
         }
     }
-    fn on_command(&mut self, text: &str, ctx: &mut C) -> Result<(), String> {
-        match self {
-            SysNode::Front(f) => f.on_command(text, ctx),
-            SysNode::App(a) => a.on_command(text, ctx),
+    fn on_command(&mut self, cmd: &SysCommand, ctx: &mut C) -> Result<(), String> {
+        match (self, *cmd) {
+            (SysNode::Front(f), SysCommand::Machine(m)) => f.on_machine(m, ctx),
+            (SysNode::App(a), SysCommand::App { slow }) => a.set_slow(slow, ctx),
             _ => Err(format!(
-                "the system lab's commands go to process 0 ('{}')",
-                crate::clip(text)
+                "the system lab's commands go to process 0 ('{cmd}')"
             )),
         }
     }

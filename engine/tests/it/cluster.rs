@@ -2,7 +2,7 @@
 //! autoscaler against Kubernetes' replica calculator.
 
 use engine::cluster::hpa::{raw_recommendation, Hpa, HpaConfig, Raw};
-use engine::cluster::{ClusterLab, ClusterMetrics, ClusterNode, ClusterParams};
+use engine::cluster::{ClusterCommand, ClusterLab, ClusterMetrics, ClusterNode, ClusterParams};
 use engine::fault::{Fault, TimedFault};
 use engine::lab::Lab;
 use engine::net::NetConfig;
@@ -111,7 +111,7 @@ fn run(p: &ClusterParams, cmds: &[(u64, String)], until_ms: u64) -> Sim<ClusterN
         .iter()
         .map(|(t, c)| TimedFault {
             at: SimTime::from_ms(*t),
-            fault: Fault::Command(0, c.clone()),
+            fault: Fault::command(0, c.parse::<ClusterCommand>().expect("a cluster command")),
         })
         .collect();
     let mut sim = Sim::new(1, vec![ClusterNode::new(p)], NetConfig::default(), faults);

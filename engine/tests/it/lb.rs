@@ -3,7 +3,7 @@
 //! teaches (a slow backend, a crash with and without health checks, a retry storm).
 
 use crate::{assert_same_trace, cases};
-use engine::fault::parse_timeline;
+use engine::fault::parse_timeline_of;
 use engine::lb::{
     balancer, measure, new_sim, parse_backends, parse_command, percentile, series, BackendSpec,
     LbCommand, LbMsg, LbNode, LbParams, Picker, Reply, RetryPolicy, Strategy, FIRST_BACKEND,
@@ -32,7 +32,7 @@ fn run(
     let faults = if timeline.is_empty() {
         vec![]
     } else {
-        parse_timeline(timeline).expect("timeline")
+        parse_timeline_of::<LbCommand>(timeline).expect("timeline")
     };
     let mut sim = new_sim(seed, p, specs, lan(), faults);
     let out = sim.run_until(SimTime::from_ms(until_ms), 5_000_000);
@@ -422,7 +422,7 @@ fn same_seed_same_trace_and_step_back_is_exact() {
         "another seed, another run"
     );
     // History: step back from deep in the run and forward again lands on the same state.
-    let faults = parse_timeline(tl).unwrap();
+    let faults = parse_timeline_of::<LbCommand>(tl).unwrap();
     let mut h = History::new(new_sim(9, &p, &BackendSpec::uniform(4), lan(), faults));
     h.run_until(SimTime::from_ms(2_000), u64::MAX);
     let k = h.sim().steps();
@@ -691,7 +691,8 @@ fn chart_summaries_match_the_raw_records() {
         window: Duration::from_ms(60_000),
         ..LbParams::default()
     };
-    let faults = parse_timeline("3000:crash:3;9000:restart:3;20000:cmd:4:slow:20").expect("ok");
+    let faults = parse_timeline_of::<LbCommand>("3000:crash:3;9000:restart:3;20000:cmd:4:slow:20")
+        .expect("ok");
     let mut sim = new_sim(3, &p, &BackendSpec::uniform(4), lan(), faults);
     for t in [250, 500, 1_000, 7_777, 12_500, 30_000, 31_234, 40_000] {
         sim.run_until(SimTime::from_ms(t), 5_000_000);

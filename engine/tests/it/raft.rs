@@ -5,7 +5,7 @@
 
 use crate::transcript::{check_lab, Transcript};
 use crate::{assert_same_trace, cases, lines};
-use engine::fault::{parse_timeline, Fault, TimedFault};
+use engine::fault::{parse_timeline_of, Fault, TimedFault};
 use engine::net::{Latency, NetConfig};
 use engine::raft::*;
 use engine::rng::Rng;
@@ -26,7 +26,7 @@ fn net() -> NetConfig {
 }
 
 fn build(seed: u64, servers: usize, slots: usize, p: &RaftParams, faults: &str) -> Sim<RaftNode> {
-    let faults = parse_timeline(faults).expect("test timeline");
+    let faults = parse_timeline_of::<RaftCommand>(faults).expect("test timeline");
     new_sim(seed, p, servers, slots, net(), faults)
 }
 
@@ -765,7 +765,12 @@ fn figure_7_logs_converge_to_the_leaders() {
         for (i, f) in followers.iter().enumerate() {
             ns[i + 1].set_persistent(7, None, mk(f));
         }
-        let mut s = Sim::new(9, ns, net(), parse_timeline("1:cmd:0:timeout").unwrap());
+        let mut s = Sim::new(
+            9,
+            ns,
+            net(),
+            parse_timeline_of::<RaftCommand>("1:cmd:0:timeout").unwrap(),
+        );
         for inv in invariants() {
             s.add_invariant(inv);
         }
@@ -1350,7 +1355,7 @@ fn commands_are_validated_and_reported() {
         3,
         &dflt(),
         "1:cmd:0:timeout;100:cmd:0:timeout;100:cmd:1:incr:k;100:cmd:0:add:7;\
-         100:cmd:0:explode;100:cmd:1:transfer:2",
+         100:cmd:1:transfer:2",
         200,
     );
     assert_eq!(
@@ -1362,11 +1367,25 @@ fn commands_are_validated_and_reported() {
         noted(&s, "node 0 ignored 'add:7': server 7 does not exist").len(),
         1
     );
-    assert_eq!(
-        noted(&s, "ignored 'explode': unknown Raft command").len(),
-        1
-    );
     assert_eq!(noted(&s, "not the leader: transfer to 2 → ask 0").len(), 1);
+    // A command the lab does not know is refused when the link is read: only its entry is
+    // dropped, and the banner names it.
+    let d =
+        engine::scenario::decode("lab=raft&faults=1:cmd:0:timeout;100:cmd:0:explode;200:crash:1");
+    assert_eq!(
+        engine::fault::fmt_timeline(&d.scenario.faults),
+        "1:cmd:0:timeout;200:crash:1"
+    );
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    let e = d.errors[0].to_string();
+    assert!(
+        e.contains("100:cmd:0:explode") && e.contains("unknown Raft command"),
+        "{e}"
+    );
+    assert_eq!(
+        d.scenario.faults[0].fault.command_as::<RaftCommand>(),
+        Some(&RaftCommand::Timeout)
+    );
 }
 
 #[test]
@@ -1472,7 +1491,7 @@ fn schedule(slots: usize) -> impl Strategy<Value = Vec<TimedFault>> {
                 at: SimTime::from_ms(ms),
                 fault: match a {
                     Act::Fault(f) => f,
-                    Act::Cmd(i, text) => Fault::Command(i, text),
+                    Act::Cmd(i, text) => rc(i, &text),
                 },
             })
             .collect();
@@ -1554,7 +1573,10 @@ proptest! {
         // addition the others rolled back); it keeps starting elections with higher terms and
         // deposing leaders, unless pre-vote or check-quorum stops it.
         let changes = faults.iter().any(|f| {
-            matches!(&f.fault, Fault::Command(_, t) if t.starts_with("remove") || t.starts_with("add"))
+            matches!(
+                f.fault.command_as::<RaftCommand>(),
+                Some(RaftCommand::Remove(_) | RaftCommand::Add(_))
+            )
         });
         let l = leaders(&s);
         prop_assert!(
@@ -1705,11 +1727,11 @@ fn random_timeline(rng: &mut Rng, n: usize, until_ms: u64, len: usize) -> Vec<Ti
                 4 => Fault::Release(i, j),
                 5 => Fault::Partition(vec![vec![i], (0..n).filter(|&k| k != i).collect()]),
                 6 => Fault::Heal,
-                7 => Fault::Command(i, "timeout".into()),
-                8 => Fault::Command(i, format!("transfer:{j}")),
-                9 => Fault::Command(i, format!("remove:{j}")),
-                10 => Fault::Command(i, format!("add:{j}")),
-                _ => Fault::Command(i, format!("incr:k{}", rng.below(3))),
+                7 => Fault::command(i, RaftCommand::Timeout),
+                8 => Fault::command(i, RaftCommand::Transfer(j)),
+                9 => Fault::command(i, RaftCommand::Remove(j)),
+                10 => Fault::command(i, RaftCommand::Add(j)),
+                _ => rc(i, &format!("incr:k{}", rng.below(3))),
             };
             TimedFault {
                 at: SimTime::from_ms(rng.below(until_ms)),
@@ -1784,8 +1806,8 @@ fn long_history_with_injections_steps_back_exactly() {
         h.run_until(SimTime::from_ms(t), u64::MAX);
         let Some(l) = leader(fwd.sim()) else { continue };
         k += 1;
-        fwd.inject(Fault::Command(l, format!("incr:k{}", k % 4)));
-        h.inject(Fault::Command(l, format!("incr:k{}", k % 4)));
+        fwd.inject(rc(l, &format!("incr:k{}", k % 4)));
+        h.inject(rc(l, &format!("incr:k{}", k % 4)));
         // Wander back and forth in `h` now and then; it must come back to the same run.
         if k.is_multiple_of(97) {
             let here = h.sim().steps();
@@ -1832,7 +1854,7 @@ fn a_trace_tail_changes_nothing_but_what_is_kept() {
         bug_commit_old_term: true,
         ..dflt()
     };
-    let faults = parse_timeline(FIGURE_8).expect("timeline");
+    let faults = parse_timeline_of::<RaftCommand>(FIGURE_8).expect("timeline");
     let build = |tail: Option<usize>| {
         let mut h = History::new(new_sim(1, &p, 5, 5, net(), faults.clone()));
         h.keep_trace_tail(tail);
@@ -1874,7 +1896,7 @@ fn a_quiet_run_differs_only_in_its_notes() {
         bug_commit_old_term: true,
         ..dflt()
     };
-    let faults = parse_timeline(FIGURE_8).expect("timeline");
+    let faults = parse_timeline_of::<RaftCommand>(FIGURE_8).expect("timeline");
     let mut loud = new_sim(1, &p, 5, 5, net(), faults.clone());
     let mut quiet = new_sim(1, &p, 5, 5, net(), faults);
     quiet.set_quiet(true);
@@ -1893,4 +1915,9 @@ fn a_quiet_run_differs_only_in_its_notes() {
         assert_eq!((x.step, x.time, &x.what), (y.step, y.time, &y.what));
     }
     assert!(!quiet.violations().is_empty());
+}
+
+/// A Raft command to server `i`, from its link text.
+fn rc(i: usize, text: &str) -> Fault {
+    Fault::command(i, text.parse::<RaftCommand>().expect("a Raft command"))
 }

@@ -287,3 +287,150 @@ fn every_preset_opens_close_to_its_first_event() {
         }
     }
 }
+
+/// One canonical text per command of every lab (and replication section), in link form.
+const COMMANDS: &[(&str, &[&str])] = &[
+    (
+        "lab=raft",
+        &[
+            "put:x=1",
+            "put:a.b-c_d=-42",
+            "incr:x",
+            "timeout",
+            "transfer:3",
+            "add:10",
+            "remove:0",
+        ],
+    ),
+    (
+        "lab=ring",
+        &[
+            "add:n5",
+            "remove:n2",
+            "fail:n1",
+            "recover:n1",
+            "vnodes:160",
+            "weight:n3:2",
+        ],
+    ),
+    (
+        "lab=lb",
+        &[
+            "slow:5",
+            "errors:12.5",
+            "strategy:p2c",
+            "strategy:rr",
+            "rate:300",
+        ],
+    ),
+    ("lab=swim", &["slow:250", "slow:0.5", "slow:0"]),
+    (
+        "lab=cluster",
+        &[
+            "fail:2",
+            "recover:2",
+            "zone-fail:b",
+            "zone-recover:b",
+            "hang",
+            "hang:7",
+            "release:bad",
+            "release:good",
+            "scale:6",
+        ],
+    ),
+    (
+        "lab=system",
+        &[
+            "crash-m:1",
+            "restart-m:1",
+            "isolate-m:2",
+            "zone-down:a",
+            "zone-up:a",
+            "zone-split:b",
+            "slow-m:1",
+            "fast-m:1",
+            "add-shard:3",
+        ],
+    ),
+    (
+        "lab=replication&sec=repl",
+        &[
+            "write:a",
+            "read:b",
+            "burst:5",
+            "rate:20",
+            "mode:sync",
+            "k:2",
+            "promote",
+            "promote:2",
+            "delay:150",
+            "drift:10",
+            "pause:300",
+        ],
+    ),
+    (
+        "lab=replication&sec=locks",
+        &["pause:300", "drift:12.5", "work:50"],
+    ),
+    (
+        "lab=replication&sec=aa",
+        &["write:a", "rate:5", "skew:-250", "skew:40"],
+    ),
+    ("lab=heartbeat", &[]),
+];
+
+/// Reads `text` as a command of the lab (and section) of `link`.
+fn parse_in(link: &str, text: &str) -> Result<engine::Cmd, String> {
+    let s = decode(link).scenario;
+    s.lab.parse_command(&s.params, text)
+}
+
+#[test]
+fn every_lab_lists_its_commands_and_each_reads_back_as_its_own_text() {
+    for kind in LabKind::ALL {
+        assert!(
+            COMMANDS
+                .iter()
+                .any(|(l, _)| decode(l).scenario.lab == *kind),
+            "{kind:?} has no commands listed here"
+        );
+    }
+    for (link, texts) in COMMANDS {
+        for text in *texts {
+            let c = parse_in(link, text).unwrap_or_else(|e| panic!("{link} {text}: {e}"));
+            // Byte-identical in a link: the typed value writes the text it was read from.
+            assert_eq!(c.to_string(), *text, "{link}");
+            assert_eq!(parse_in(link, &c.to_string()), Ok(c), "{link} {text}");
+            // And through a whole link, as its timeline entry.
+            let l = format!("{link}&faults=100:cmd:0:{text}");
+            let l = l.replace("lab=ring&faults=100:cmd:0:", "lab=ring&ops=100:");
+            let d = decode(&l);
+            assert!(d.errors.is_empty(), "{l}: {:?}", d.errors);
+            assert!(encode(&d.scenario).contains(text), "{l}");
+        }
+    }
+    assert!(parse_in("lab=heartbeat", "slow:5").is_err());
+}
+
+proptest! {
+    /// Every command a lab reads writes a text that reads back equal (and writes the same
+    /// text again): `Display` and the lab's parser are each other's inverse.
+    #[test]
+    fn every_command_display_parses_back_equal(
+        lab in 0..COMMANDS.len(),
+        pick in 0..64usize,
+        arg in "[a-z0-9]{0,3}|[-+]?[0-9]{1,6}(\\.[0-9]{1,5})?|[a-z]{1,3}=[-+]?[0-9]{1,4}|n[0-9]{1,2}(:[0-9]{1,3})?|[a-z]{1,6}",
+        with_arg in any::<bool>(),
+    ) {
+        let (link, texts) = COMMANDS[lab];
+        prop_assume!(!texts.is_empty());
+        let verb = texts[pick % texts.len()].split(':').next().unwrap();
+        let text = if with_arg { format!("{verb}:{arg}") } else { verb.to_string() };
+        if let Ok(c) = parse_in(link, &text) {
+            let shown = c.to_string();
+            let again = parse_in(link, &shown);
+            prop_assert_eq!(again.as_ref(), Ok(&c), "{} {} → {}", link, text, shown);
+            prop_assert_eq!(again.unwrap().to_string(), shown);
+        }
+    }
+}

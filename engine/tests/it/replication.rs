@@ -4,7 +4,7 @@
 //! `synchronous_standby_names = 'ANY k'`, fencing tokens (ZooKeeper/etcd; Kleppmann, "How to do
 //! distributed locking", 2016), leases (Gray & Cheriton 1989).
 
-use engine::fault::parse_timeline;
+use engine::fault::{parse_entry_with, parse_timeline, parse_timeline_of};
 use engine::net::NetConfig;
 use engine::replication::*;
 use engine::sim::Sim;
@@ -17,7 +17,7 @@ fn run(seed: u64, p: &ReplParams, faults: &str, until_ms: u64) -> Sim<ReplNode> 
         seed,
         p,
         NetConfig::default(),
-        parse_timeline(faults).expect("timeline"),
+        parse_timeline_of::<ReplCommand>(faults).expect("timeline"),
     );
     sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
     sim
@@ -119,8 +119,8 @@ mod props {
             2 => (0..procs, 1..procs).prop_map(move |(a, d)| Fault::Cut(a, (a + d) % procs)),
             1 => Just(Fault::Heal),
             1 => (0..200_000u32).prop_map(Fault::SetLoss),
-            1 => (1..=data, 0..400u64).prop_map(|(n, ms)| Fault::Command(n, format!("delay:{ms}"))),
-            1 => (0..procs, 1..1500u64).prop_map(|(n, ms)| Fault::Command(n, format!("pause:{ms}"))),
+            1 => (1..=data, 0..400u64).prop_map(|(n, ms)| Fault::command(n, ReplCommand::Delay(Duration::from_ms(ms)))),
+            1 => (0..procs, 1..1500u64).prop_map(|(n, ms)| Fault::command(n, ReplCommand::Pause(Duration::from_ms(ms)))),
             1 => (0..procs, 1..1500u64).prop_map(|(n, ms)| Fault::Pause(n, ms * 1_000)),
         ]
     }
@@ -854,7 +854,7 @@ mod locks {
             seed,
             p,
             NetConfig::default(),
-            parse_timeline(faults).expect("timeline"),
+            parse_timeline_of::<LockCommand>(faults).expect("timeline"),
         )
     }
 
@@ -875,7 +875,10 @@ mod locks {
         while sim.nodes()[holder].client().unwrap().phase != Phase::Holding {
             sim.step().expect("the run goes on");
         }
-        sim.inject(Fault::Command(holder, format!("pause:{pause_ms}")));
+        sim.inject(Fault::command(
+            holder,
+            LockCommand::Pause(Duration::from_ms(pause_ms)),
+        ));
         sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
         holder
     }
@@ -1065,9 +1068,9 @@ mod locks {
         fn fault(clients: usize) -> impl Strategy<Value = Fault> {
             let procs = clients + 2;
             prop_oneof![
-                2 => (2..procs, 1..3_000u64).prop_map(|(n, ms)| Fault::Command(n, format!("pause:{ms}"))),
+                2 => (2..procs, 1..3_000u64).prop_map(|(n, ms)| Fault::command(n, LockCommand::Pause(Duration::from_ms(ms)))),
                 2 => (0..procs, 1..3_000u64).prop_map(|(n, ms)| Fault::Pause(n, ms * 1_000)),
-                1 => (2..procs, 0..90u32).prop_map(|(n, pct)| Fault::Command(n, format!("drift:{pct}"))),
+                1 => (2..procs, 0..90u32).prop_map(|(n, pct)| Fault::command(n, LockCommand::Drift(pct * 10_000))),
                 1 => (0..procs).prop_map(Fault::Crash),
                 1 => (0..procs).prop_map(Fault::Restart),
                 1 => (0..procs, 1..procs).prop_map(move |(a, d)| Fault::Hold(a, (a + d) % procs)),
@@ -1358,23 +1361,54 @@ fn conflicting_keys_are_named_and_settled() {
     );
     let e = link_errors("lab=replication&suspect=600&down=500");
     assert!(e.len() == 1 && e[0].starts_with("down, suspect: "), "{e:?}");
-    // Commands of every section are accepted; nonsense names the right vocabulary.
-    for ok in [
-        "write:a",
-        "promote",
-        "pause:300",
-        "work:50",
-        "skew:-20",
-        "mode:sync",
-    ] {
-        assert_eq!(
-            engine::scenario::LabKind::Replication.check_command(ok),
-            Ok(()),
+    // Each section reads its own nodes' commands into their types; another section's command
+    // and nonsense name the section's vocabulary.
+    let parse = |sec: &str, text: &str| {
+        let s = engine::scenario::decode(&format!("lab=replication&sec={sec}")).scenario;
+        engine::scenario::LabKind::Replication.parse_command(&s.params, text)
+    };
+    for ok in ["write:a", "promote", "pause:300", "mode:sync"] {
+        let c = parse("repl", ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert!(c.get::<ReplCommand>().is_some(), "{ok}");
+        assert_eq!(c.to_string(), ok);
+    }
+    for ok in ["work:50", "pause:300", "drift:10"] {
+        let c = parse("locks", ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert!(
+            c.get::<engine::replication::locks::LockCommand>().is_some(),
             "{ok}"
         );
     }
-    let bad = engine::scenario::LabKind::Replication.check_command("nap:3");
-    assert!(bad.unwrap_err().contains("unknown"));
+    for ok in ["skew:-20", "write:a", "rate:5"] {
+        let c = parse("aa", ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert!(
+            c.get::<engine::replication::active::AaCommand>().is_some(),
+            "{ok}"
+        );
+    }
+    assert!(parse("repl", "nap:3")
+        .unwrap_err()
+        .contains("unknown replication command"));
+    assert!(parse("repl", "work:50")
+        .unwrap_err()
+        .contains("unknown replication command"));
+    assert!(parse("locks", "write:a")
+        .unwrap_err()
+        .contains("unknown lock command"));
+    assert!(parse("aa", "promote")
+        .unwrap_err()
+        .contains("not a site command"));
+    // A link's bad command drops only its own entry, and the banner names it.
+    let d = engine::scenario::decode(
+        "lab=replication&sec=locks&faults=100:cmd:2:work:5;200:cmd:2:write:a;300:crash:1",
+    );
+    assert_eq!(d.scenario.faults.len(), 2, "{:?}", d.scenario.faults);
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert!(
+        d.errors[0].to_string().contains("200:cmd:2:write:a"),
+        "{:?}",
+        d.errors
+    );
 }
 
 mod active {
@@ -1388,7 +1422,12 @@ mod active {
 
     fn active(p: &ActiveParams, faults: &str, until_ms: u64) -> ActiveMetrics {
         p.validate().expect("valid");
-        let mut sim = new_active_sim(1, p, NetConfig::default(), parse_timeline(faults).unwrap());
+        let mut sim = new_active_sim(
+            1,
+            p,
+            NetConfig::default(),
+            parse_timeline_of::<AaCommand>(faults).unwrap(),
+        );
         sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
         measure_active(&sim)
     }
@@ -1478,7 +1517,7 @@ mod active {
                 .collect();
             for f in ["5000:heal", "5000:loss:0", "5000:restart:0", "5000:restart:1", "5000:restart:2",
                       "5000:cmd:0:rate:0", "5000:cmd:1:rate:0", "5000:cmd:2:rate:0"] {
-                t.push(engine::fault::parse_entry(f).unwrap());
+                t.push(parse_entry_with(f, &engine::fault::commands_of::<AaCommand>).unwrap());
             }
             t.sort_by_key(|f| f.at);
             let p = ActiveParams { sites: 3, resolve: Resolve::Crdt, rate: 20, ..ActiveParams::default() };
@@ -1499,7 +1538,7 @@ mod active {
             let t: Vec<TimedFault> = ["1000:partition:0|1.2", "3000:heal", "3000:cmd:0:rate:0",
                 "3000:cmd:1:rate:0", "3000:cmd:2:rate:0"]
                 .iter()
-                .map(|f| engine::fault::parse_entry(f).unwrap())
+                .map(|f| parse_entry_with(f, &engine::fault::commands_of::<AaCommand>).unwrap())
                 .collect();
             let p = ActiveParams { sites: 3, resolve: Resolve::LwwCounter, rate: 20, keys: 1, ..ActiveParams::default() };
             let mut sim = new_active_sim(seed, &p, NetConfig::default(), t);

@@ -62,9 +62,26 @@ impl Toy {
     }
 }
 
+/// The toy's commands: any text.
+#[derive(Debug, PartialEq)]
+pub struct Text(String);
+impl engine::Command for Text {}
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::str::FromStr for Text {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Text, String> {
+        Ok(Text(s.into()))
+    }
+}
+
 impl Node for Toy {
     type Msg = Msg;
     type Timer = Tm;
+    type Command = Text;
 
     fn on_start(&mut self, ctx: &mut Ctx<Msg, Tm>) {
         self.log.push(format!("start@{}", ctx.now()));
@@ -112,7 +129,7 @@ fn net10() -> NetConfig {
 fn at(ms: u64, f: &str) -> TimedFault {
     TimedFault {
         at: SimTime::from_ms(ms),
-        fault: Fault::parse(f).expect("test fault"),
+        fault: Fault::parse_with(f, &engine::fault::commands_of::<Text>).expect("test fault"),
     }
 }
 

@@ -10,7 +10,7 @@ use engine::lab::Lab;
 use engine::scenario::{decode, encode, Scenario};
 use engine::system::linear::{Linearizability, OpKind};
 use engine::system::zones::Zones;
-use engine::system::{MachineCmd, SystemLab, SystemMetrics, SystemParams};
+use engine::system::{MachineCmd, SysCommand, SystemLab, SystemMetrics, SystemParams};
 use engine::SimTime;
 use proptest::prelude::*;
 
@@ -124,12 +124,12 @@ fn a_clicked_machine_crash_replays_from_its_link() {
     let d = decode("lab=system&seed=1&t=5000");
     let mut live = SystemLab::build(&d.scenario);
     live.run_until(SimTime::from_ms(5_000), u64::MAX);
-    live.inject(Fault::Command(0, "crash-m:1".into()));
+    live.inject(MachineCmd::Crash(1).fault());
     live.run_until(SimTime::from_ms(8_000), u64::MAX);
     let mut s: Scenario = d.scenario.clone();
     s.faults.push(TimedFault {
         at: SimTime::from_ms(5_000),
-        fault: Fault::Command(0, "crash-m:1".into()),
+        fault: MachineCmd::Crash(1).fault(),
     });
     let link = encode(&s);
     assert!(link.contains("faults=5000:cmd:0:crash-m:1"), "{link}");
@@ -239,7 +239,7 @@ fn bad_machine_commands_are_refused_with_a_reason() {
     let p = SystemParams::default();
     assert_eq!(
         MachineCmd::Slow(1).expand(&p),
-        vec![Fault::Command(p.app_id(1), "slow".into())]
+        vec![Fault::command(p.app_id(1), SysCommand::App { slow: true })]
     );
     assert!(MachineCmd::Fast(7).expand(&p).is_empty());
     let d = decode("lab=system&faults=1000:cmd:1:slow");
