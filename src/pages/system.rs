@@ -267,7 +267,7 @@ fn render_system(
         html! {
             <g class="zone">
                 { svg_rect("zone-box", o.x, o.y, lay.zone_w - 2.0, lay.zone_h[z], "6") }
-                { svg_text("zone-label", o.x + 8.0, o.y + 1.3 * F, format!("zone {}", zone_name(z))) }
+                { svg_text("zone-label", o.x + 8.0, o.y + 1.3 * F, trf("zone {}", &[&zone_name(z)])) }
             </g>
         }
     });
@@ -301,7 +301,7 @@ fn render_system(
                     (
                         "app".to_string(),
                         format!("app{i}"),
-                        format!("app replica {i} on m{mi}: {st}; the balancer believes it {}", view.as_str()),
+                        trf("app replica {} on m{}: {}; the balancer believes it {}", &[&i, &mi, &tr(st), &tr(view.as_str())]),
                         format!("app{i}{}", if view == Health::Up { "" } else { " ⊘" }),
                         Some(view.as_str()),
                         None,
@@ -313,7 +313,7 @@ fn render_system(
                     (
                         format!("member r-{}", role.as_str()),
                         format!("s{s}.{j}"),
-                        format!("shard {s}, Raft member {j} on m{mi}: {st}, {role} in term {term}"),
+                        trf("shard {}, Raft member {} on m{}: {}, {} in term {}", &[&s, &j, &mi, &tr(st), &tr(role.as_str()), &term]),
                         format!("s{s}.{j} {} t{term}", role_letter(role)),
                         None,
                         Some((role.as_str(), term.to_string())),
@@ -333,9 +333,9 @@ fn render_system(
         html! {
             <g class={format!("machine st-{status}{}{}", if alive { "" } else { " dead" }, if selected == mi { " selected" } else { "" })}
                 data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
+                <title>{ trf(if alive { "machine m{} in zone {}: {}. Click to crash it." } else { "machine m{} in zone {}: {}. Click to restart it." }, &[&mi, &zone_name(p.zone_of(mi)), &tr(status)]) }</title>
                 { svg_rect("m-box", o.x, o.y, lay.machine_w, lay.box_h, "5") }
-                { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" })) }
+                { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { tr(" ✕ down") } else if slow { tr(" · slow") } else { "" })) }
                 { chips }
             </g>
         }
@@ -357,23 +357,27 @@ fn render_system(
     });
     let up_apps = front.views.iter().filter(|v| v.eligible()).count();
     // The long label if it fits the picture's width (about 0.55 em a character), else the short.
-    let long = format!(
-        "clients → balancer ({}) · {up_apps} of {} apps in rotation · {} req/s",
-        p.strategy.as_str(),
-        p.apps,
-        p.rps
+    // Its width: about 0.55 em a Latin character, 1 em a Chinese one.
+    let width = |s: &str| {
+        s.chars()
+            .map(|c| if c > '\u{2e80}' { 1.0 } else { 0.55 })
+            .sum::<f64>()
+            * F
+            + 24.0
+    };
+    let long = trf(
+        "clients → balancer ({}) · {} of {} apps in rotation · {} req/s",
+        &[&p.strategy.as_str(), &up_apps, &p.apps, &p.rps],
     );
-    let label = if long.chars().count() as f64 * 0.55 * F + 24.0 <= lay.w - 10.0 {
+    let label = if width(&long) <= lay.w - 10.0 {
         long
     } else {
-        format!(
-            "balancer ({}) · {up_apps}/{} apps · {} req/s",
-            p.strategy.as_str(),
-            p.apps,
-            p.rps
+        trf(
+            "balancer ({}) · {}/{} apps · {} req/s",
+            &[&p.strategy.as_str(), &up_apps, &p.apps, &p.rps],
         )
     };
-    let half = ((label.chars().count() as f64 * 0.55 * F + 24.0) / 2.0).min(lay.w / 2.0 - 5.0);
+    let half = (width(&label) / 2.0).min(lay.w / 2.0 - 5.0);
     html! {
         <svg class={if lay.vertical { "cluster-view system-view narrow" } else { "cluster-view system-view" }}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
