@@ -134,6 +134,8 @@ pub const WORDS: &[&str] = &[
     tk("crash-loop"),
     tk("terminating"),
     tk("pending"),
+    tk("firing"),
+    tk("resolved"),
     tk("ring"),
     tk("modn"),
     tk("jump"),

@@ -592,10 +592,11 @@ fn Alerts(props: &AlertsProps) -> Html {
         let eps = a.episodes.iter().map(|e| {
             let end = e.ended_ms.unwrap_or(span);
             let fired = e.fired_ms;
-            let delay = e.detection_delay_ms.map(|d| format!(" · detected {:.1} s after the incident began, {:.0} % of the budget spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default();
-            let title = format!("{}: pending at {:.1} s{}{}{}", e.state, e.pending_ms / 1000.0,
-                fired.map(|f| format!(", firing at {:.1} s", f / 1000.0)).unwrap_or_default(),
-                e.ended_ms.map(|f| format!(", resolved at {:.1} s", f / 1000.0)).unwrap_or_default(), delay);
+            let s1 = |x: f64| format!("{:.1}", x / 1000.0);
+            let delay = e.detection_delay_ms.map(|d| trf(" · detected {} s after the incident began, {} % of the budget spent", &[&s1(d), &format!("{:.0}", e.budget_spent_at_fire_pct.unwrap_or(0.0))])).unwrap_or_default();
+            let title = trf("{}: pending at {} s{}{}{}", &[&tr(e.state), &s1(e.pending_ms),
+                &fired.map(|f| trf(", firing at {} s", &[&s1(f)])).unwrap_or_default(),
+                &e.ended_ms.map(|f| trf(", resolved at {} s", &[&s1(f)])).unwrap_or_default(), &delay]);
             let pend_end = fired.unwrap_or(end);
             html! {
                 <span class={classes!("ep", format!("ep-{}", e.state))} data-testid="alert" data-state={e.state} data-alert={a.name.clone()} title={title}>
@@ -608,7 +609,7 @@ fn Alerts(props: &AlertsProps) -> Html {
         });
         let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
         let note = match (a.state, last) {
-            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {:.1} s after the incident began, budget {:.0} % spent", d / 1000.0, e.budget_spent_at_fire_pct.unwrap_or(0.0))).unwrap_or_default()),
+            (_, Some(e)) => format!("{}{}", tr(e.state), e.detection_delay_ms.map(|d| trf(" · {} s after the incident began, budget {} % spent", &[&format!("{:.1}", d / 1000.0), &format!("{:.0}", e.budget_spent_at_fire_pct.unwrap_or(0.0))])).unwrap_or_default()),
             ("pending", None) => tr("pending").into(),
             _ => tr("never fired").into(),
         };

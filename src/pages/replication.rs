@@ -182,7 +182,7 @@ fn section_switcher<const S: u8>(s: &Scenario, current: Section) -> Html {
         let on = sec == current;
         html! {
             <button class={classes!("tab", on.then_some("current"))} role="tab" aria-selected={on.to_string()}
-                data-testid={format!("section-{}", sec.as_str())} {onclick}>{ sec.label() }</button>
+                data-testid={format!("section-{}", sec.as_str())} {onclick}>{ tr(sec.label()) }</button>
         }
     });
     html! { <div class="sections" role="tablist" data-testid="sections">{ for tabs }</div> }
