@@ -599,43 +599,44 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     // (where, what): one list item each.
     let mut items = vec![(
         "lb".to_string(),
-        format!(
+        trf(
             "0.0 ms · client → balancer: {} (attempt {} of this operation{})",
-            d.op,
-            d.attempts,
-            if d.attempts > 1 {
-                format!(
-                    ", {:.1} ms lost to earlier attempts",
-                    ms(d.sent.as_us() - t0)
-                )
-            } else {
-                String::new()
-            }
+            &[
+                &d.op,
+                &d.attempts,
+                &if d.attempts > 1 {
+                    trf(
+                        ", {} ms lost to earlier attempts",
+                        &[&f1(ms(d.sent.as_us() - t0))],
+                    )
+                } else {
+                    String::new()
+                },
+            ],
         ),
     )];
     for (k, h) in d.hops.iter().enumerate() {
         let name = p.name(h.node as usize);
         let what = if k == 0 {
-            format!(
-                "{name}: finds the key's shard on the ring, asks its leader; left after {:.1} ms",
-                ms(h.depart_us.saturating_sub(h.arrive_us))
+            trf(
+                "{}: finds the key's shard on the ring, asks its leader; left after {} ms",
+                &[&name, &f1(ms(h.depart_us.saturating_sub(h.arrive_us)))],
             )
         } else if h.depart_us == u64::MAX {
-            format!("{name}: no answer, the app gave up after its timeout")
+            trf("{}: no answer, the app gave up after its timeout", &[&name])
         } else if k + 1 == d.hops.len() {
-            format!(
-                "{name}: {} in {:.1} ms",
+            trf(
                 if matches!(d.op, engine::system::Op::Write(..)) {
-                    "committed by Raft"
+                    tk("{}: committed by Raft in {} ms")
                 } else {
-                    "read served"
+                    tk("{}: read served in {} ms")
                 },
-                ms(h.depart_us - h.arrive_us)
+                &[&name, &f1(ms(h.depart_us - h.arrive_us))],
             )
         } else {
-            format!(
-                "{name}: not the leader, redirected ({:.1} ms)",
-                ms(h.depart_us.saturating_sub(h.arrive_us))
+            trf(
+                "{}: not the leader, redirected ({} ms)",
+                &[&name, &f1(ms(h.depart_us.saturating_sub(h.arrive_us)))],
             )
         };
         let at = format!("{:.1} ms · {what}", ms(h.arrive_us.saturating_sub(t0)));
@@ -643,15 +644,17 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     }
     items.push((
         "client".into(),
-        format!(
-            "{:.1} ms · answer at the client{}",
-            ms(d.finished.as_us() - t0),
-            d.result.map(|v| format!(": {v}")).unwrap_or_default()
+        trf(
+            "{} ms · answer at the client{}",
+            &[
+                &f1(ms(d.finished.as_us() - t0)),
+                &d.result.map(|v| format!(": {v}")).unwrap_or_default(),
+            ],
         ),
     ));
     html! {
         <section class="panel hops" data-testid="hops">
-            <h2>{ format!("Follow a request: #{} {}", d.id, d.op) }</h2>
+            <h2>{ trf("Follow a request: #{} {}", &[&d.id, &d.op]) }</h2>
             <ol class="hop-list">{ for items.into_iter().map(|(at, text)| html! { <li data-testid="hop" data-at={at}>{ text }</li> }) }</ol>
         </section>
     }
@@ -666,11 +669,11 @@ fn render_ring(p: &SystemParams, now: SimTime) -> Html {
     let ring = app::shard_ring(&q);
     let rows = (0..q.shards).map(|s| {
         let keys: Vec<String> = (0..p.keys).filter(|&k| app::shard_of(&ring, k) == s).map(|k| format!("k{k}")).collect();
-        html! { <li data-testid="shard-keys">{ format!("shard {s} ({} members): {}", p.rf, if keys.is_empty() { "no key".into() } else { keys.join(" ") }) }</li> }
+        html! { <li data-testid="shard-keys">{ trf("shard {} ({} members): {}", &[&s, &p.rf, &if keys.is_empty() { tr("no key").into() } else { keys.join(" ") }]) }</li> }
     });
     html! {
         <section class="panel ring-keys" data-testid="ring">
-            <h2>{ format!("The ring: {} virtual nodes per shard", p.vnodes) }</h2>
+            <h2>{ trf("The ring: {} virtual nodes per shard", &[&p.vnodes]) }</h2>
             <ul>{ for rows }</ul>
         </section>
     }
