@@ -107,11 +107,11 @@ browserTest('lang=zh on a phone and in presenter mode', async ({ openPage }) => 
 // (Message dots' tooltips are the event log's protocol text, English by design.)
 const LATIN_OK = new Set([
   // units and link keys
-  'req', 'rps', 'rr', 'wrr', 'lc', 'wlc', 'lrt', 'pewma', 'p2c', 'key', 'user',
+  'req', 'rps', 'rr', 'wrr', 'lc', 'wlc', 'lrt', 'pewma', 'p2c', 'key', 'user', 'crash',
   // protocol names and their message names (the event log's words)
   'Raft', 'SWIM', 'ping', 'ack', 'nack', 'sync', 'gossip', 'reply', 'preRV', 'TimeoutNow',
   // acronyms and product names kept in Chinese texts
-  'Pod', 'HPA', 'SLO', 'CRDT', 'LWW', 'HRW', 'Maglev', 'MTTR', 'ReadIndex',
+  'Pod', 'HPA', 'SLO', 'CRDT', 'LWW', 'HRW', 'Maglev', 'MTTR', 'ReadIndex', 'fencing',
 ]);
 const latinWords = (s) => [...s.matchAll(/(?<![A-Za-z0-9_])[A-Za-z]{3,}(?![A-Za-z0-9_])/g)].map((m) => m[0]);
 const stageTexts = (page) =>
