@@ -333,7 +333,7 @@ fn render_system(
         html! {
             <g class={format!("machine st-{status}{}{}", if alive { "" } else { " dead" }, if selected == mi { " selected" } else { "" })}
                 data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ trf(if alive { "machine m{} in zone {}: {}. Click to crash it." } else { "machine m{} in zone {}: {}. Click to restart it." }, &[&mi, &zone_name(p.zone_of(mi)), &tr(status)]) }</title>
+                <title>{ trf(if alive { tk("machine m{} in zone {}: {}. Click to crash it.") } else { tk("machine m{} in zone {}: {}. Click to restart it.") }, &[&mi, &zone_name(p.zone_of(mi)), &tr(status)]) }</title>
                 { svg_rect("m-box", o.x, o.y, lay.machine_w, lay.box_h, "5") }
                 { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { tr(" ✕ down") } else if slow { tr(" · slow") } else { "" })) }
                 { chips }
