@@ -116,6 +116,7 @@ args!(
     engine::ring::Scheme,
     engine::heartbeat::HbMsg,
     engine::heartbeat::swim::SwimMsg,
+    engine::system::Op,
 );
 impl<T: Arg + ?Sized> Arg for &T {}
 
@@ -135,4 +136,176 @@ pub fn trf(s: &str, args: &[&dyn Arg]) -> String {
         out.push_str(p);
     }
     out
+}
+
+/// Words the engine names with `as_str()` (statuses, roles, phases, schemes and their titles)
+/// that the pages show through [`tr`], marked here once for the table's test.
+pub const WORDS: &[&str] = &[
+    tk("up"),
+    tk("suspect"),
+    tk("down"),
+    tk("alive"),
+    tk("dead"),
+    tk("crashed"),
+    tk("failed"),
+    tk("removed"),
+    tk("cut"),
+    tk("held"),
+    tk("primary"),
+    tk("backup"),
+    tk("replica"),
+    tk("monitor"),
+    tk("client"),
+    tk("leader"),
+    tk("follower"),
+    tk("candidate"),
+    tk("pre-candidate"),
+    tk("ready"),
+    tk("starting"),
+    tk("not-ready"),
+    tk("crash-loop"),
+    tk("terminating"),
+    tk("pending"),
+    tk("firing"),
+    tk("resolved"),
+    tk("ring"),
+    tk("modn"),
+    tk("jump"),
+    tk("rendezvous"),
+    tk("maglev"),
+    tk("bounded"),
+    tk("Hash ring (virtual nodes)"),
+    tk("hash mod N"),
+    tk("Jump consistent hash"),
+    tk("Rendezvous (HRW)"),
+    tk("Maglev"),
+    tk("Bounded loads"),
+    tk("async"),
+    tk("sync"),
+    tk("semi"),
+    tk("quorum"),
+];
+
+/// The engine's messages of a stable form (a link's or a form's bad value, and what is used
+/// instead), as patterns: the engine and the CLI keep their English; a Chinese page reads them
+/// through [`tr_msg`]. A `{}` matches any text (itself read the same way).
+const MSGS: &[&str] = &[
+    // First: its second `{}` is a whole message of its own.
+    tk("'{}' ignored: {}"),
+    tk("{} is outside {}–{}"),
+    tk("'{}' is not a whole number"),
+    tk("'{}' is not a time in ms"),
+    tk("'{}' is not a percentage"),
+    tk("'{}' is not 0 or 1"),
+    tk("'{}' is not one of {}"),
+    tk("'{}' is not a number"),
+    tk("'{}' is not a node number"),
+    tk("unknown fault '{}'"),
+    tk("{} is after the {} ms limit"),
+    tk("using seed {}"),
+    tk("using {}"),
+    tk("starting at 0"),
+    tk("using the time t instead"),
+    tk("unknown parameter, ignored"),
+    tk("ignored"),
+    tk("more than {} entries"),
+    tk("more than {} parameters"),
+    tk("the rest are ignored"),
+    tk("{} more bad entries ignored"),
+    tk("value is {} characters long (limit {})"),
+    tk("this page is the {} lab"),
+    tk("reading the link as one"),
+    tk("unknown lab '{}' (known: {})"),
+    tk("showing the home page"),
+    tk("no built-in lesson '{}'"),
+    tk("this lab's timeline is {}=TIME:…;…, not faults"),
+    tk("'{}' is not a percentage (write e.g. 99.95)"),
+    tk("'{}' is not a number of nines (e.g. 3.5)"),
+    tk("'{}' is not a duration (e.g. 4h, 30m, 2d)"),
+    tk("unknown arrangement '{}' (series, parallel, 2of3, 2of)"),
+    tk("'{}' is not a number ({}, e.g. {})"),
+    tk("{} pods (p{} {} ms ≤ {} ms)"),
+    tk("impossible: even with no waiting, the p{} of the service time alone is {} ms > {} ms"),
+    tk("make requests faster"),
+    tk("unstable: utilisation {} % ≥ 100 %, the queue grows without bound (no steady-state wait)"),
+    tk("at least {} pods are needed just to keep up"),
+    tk("even {} pods cannot keep up"),
+];
+
+/// `args` of `s` read as `pat` (its `{}` matching any text), if it reads so.
+fn pattern_args<'a>(pat: &str, s: &'a str) -> Option<Vec<&'a str>> {
+    let mut lits = pat.split("{}");
+    let mut rest = s.strip_prefix(lits.next()?)?;
+    let lits: Vec<&str> = lits.collect();
+    let mut args = Vec::new();
+    for (k, lit) in lits.iter().enumerate() {
+        let at = if k + 1 == lits.len() {
+            rest.strip_suffix(lit)?.len()
+        } else {
+            rest.find(lit)?
+        };
+        args.push(&rest[..at]);
+        rest = &rest[at + lit.len()..];
+    }
+    rest.is_empty().then_some(args)
+}
+
+fn tr_part(p: &str) -> String {
+    for pat in MSGS {
+        if let Some(args) = pattern_args(pat, p) {
+            let args: Vec<String> = args.into_iter().map(tr_part).collect();
+            let args: Vec<&dyn Arg> = args.iter().map(|a| a as &dyn Arg).collect();
+            return trf(pat, &args);
+        }
+    }
+    tr(p).to_string()
+}
+
+/// An engine message (`what is wrong; what is used instead`) in the page's language, part by
+/// part through the patterns of `MSGS`; a part of another form stays English.
+pub fn tr_msg(m: &str) -> String {
+    if lang() != "zh" {
+        return m.to_string();
+    }
+    m.split("; ").map(tr_part).collect::<Vec<_>>().join("；")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_messages_read_by_pattern() {
+        assert_eq!(
+            pattern_args("{} is outside {}–{}", "999 is outside 1–11"),
+            Some(vec!["999", "1", "11"])
+        );
+        assert_eq!(
+            pattern_args("'{}' ignored: {}", "'2000:x' ignored: unknown fault 'x'"),
+            Some(vec!["2000:x", "unknown fault 'x'"])
+        );
+        // Anchored at both ends: a longer message of another form does not match.
+        assert_eq!(
+            pattern_args(
+                "'{}' is not a number",
+                "'x' is not a number (load, e.g. 800)"
+            ),
+            None
+        );
+        assert_eq!(pattern_args("ignored", "ignored"), Some(vec![]));
+        assert_eq!(
+            MSGS.iter().find_map(
+                |m| pattern_args(m, "'x' ignored: 'y' is not one of a, b").map(|a| (*m, a))
+            ),
+            Some(("'{}' ignored: {}", vec!["x", "'y' is not one of a, b"]))
+        );
+        assert_eq!(pattern_args("ignored", "not ignored"), None);
+        // Every pattern has text around its `{}`: no two placeholders touch.
+        assert!(MSGS.iter().all(|m| !m.contains("{}{}")));
+        // English pages (and native builds) keep the engine's text.
+        assert_eq!(
+            tr_msg("n: 999 is outside 1–11; using 5"),
+            "n: 999 is outside 1–11; using 5"
+        );
+    }
 }

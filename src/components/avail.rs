@@ -6,7 +6,7 @@
 //! Mount it anywhere: `<AvailCalculator />` (state in the address bar, other keys kept) or
 //! `<AvailCalculator sync_url={false} />` (state kept in the component only).
 
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tr, tr_msg, trf};
 use crate::web;
 use engine::avail::link::{self, Arrangement, CalcLink, MAX_COMPONENTS};
 use engine::avail::mmc::{self, Mmc, SimResult};
@@ -39,7 +39,7 @@ fn field_error(testid: &str, r: &Result<impl Sized, String>, fallback: &str) -> 
         Ok(_) => html! {},
         Err(e) => html! {
             <span class="field-error" role="alert" data-testid={testid.to_string()}>
-                { if fallback.is_empty() { e.clone() } else { format!("{e}; using {fallback}") } }
+                { tr_msg(&if fallback.is_empty() { e.clone() } else { format!("{e}; using {fallback}") }) }
             </span>
         },
     }
@@ -210,7 +210,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
                 { note }
                 <button type="button" data-testid={format!("avail-remove-comp-{i}")} onclick={remove}
                     disabled={s.comps.len() <= 1} aria-label={trf("Remove component {}", &[&(i + 1)])}>{"✕"}</button>
-                { match leaf { Err(e) => html! { <span class="field-error" role="alert" data-testid={format!("avail-error-comp-{i}")}>{ e.clone() }</span> }, Ok(_) => html! {} } }
+                { match leaf { Err(e) => html! { <span class="field-error" role="alert" data-testid={format!("avail-error-comp-{i}")}>{ tr_msg(e) }</span> }, Ok(_) => html! {} } }
             </li>
         }
     };
@@ -244,7 +244,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             }
         }
         Err(e) => html! {
-            <p class="field-error" role="alert" data-testid="avail-system-error">{ format!("{e}: fix it to see the result") }</p>
+            <p class="field-error" role="alert" data-testid="avail-system-error">{ trf("{}: fix it to see the result", &[&tr_msg(e)]) }</p>
         },
     };
     let years = s.years_value();
@@ -269,7 +269,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         (Some((key, r)), Ok(b)) if *key == mc_key => match r {
             Ok(r) => mc_result(r, b),
             Err(e) => {
-                html! { <p class="field-error" role="alert" data-testid="avail-mc-error">{ e.clone() }</p> }
+                html! { <p class="field-error" role="alert" data-testid="avail-mc-error">{ tr_msg(e) }</p> }
             }
         },
         _ => html! {},
@@ -355,7 +355,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         Some((m, r)) if *m == q => match r {
             Ok(r) => sim_result(r),
             Err(e) => {
-                html! { <p class="field-error" role="alert" data-testid="avail-mmc-sim-error">{ e.clone() }</p> }
+                html! { <p class="field-error" role="alert" data-testid="avail-mmc-sim-error">{ tr_msg(e) }</p> }
             }
         },
         _ => html! {},
@@ -377,7 +377,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
             <p class="muted">{ trf("One pod serves μ = {} requests/s; offered load {} pods' worth.", &[&fmt_num(round(q.mu(), 3)), &fmt_num(round(q.offered(), 3))]) }</p>
             { queue_view }
             <p class="avail-headline" data-testid="avail-mmc-needed">
-                { format!("Pods needed for p99 ≤ {} ms at {} requests/s: {}", fmt_num(slo_v), fmt_num(q.rate), needed.message(0.99, slo_v)) }
+                { trf("Pods needed for p99 ≤ {} ms at {} requests/s: {}", &[&fmt_num(slo_v), &fmt_num(q.rate), &tr_msg(&needed.message(0.99, slo_v))]) }
             </p>
             <button type="button" class="primary" data-testid="avail-mmc-sim" onclick={run_sim} disabled={solved.is_err()}>
                 { t("Simulate 200 000 requests") }
@@ -401,7 +401,7 @@ pub fn AvailCalculator(props: &AvailCalculatorProps) -> Html {
         <div class="avail" data-testid="avail-calculator">
             if !notes.is_empty() {
                 <ul class="banner notice" data-testid="avail-link-notes">
-                    { for notes.iter().map(|(k, m)| html! { <li><code>{ k.to_string() }</code>{ ": " }{ m.clone() }</li> }) }
+                    { for notes.iter().map(|(k, m)| html! { <li><code>{ k.to_string() }</code>{ ": " }{ tr_msg(m) }</li> }) }
                 </ul>
             }
             <div class="avail-grid">
@@ -426,9 +426,9 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
     let d = &r.downtime_h_per_year;
     let [m, lo, hi] = fmt_percent_ci(a.mean, a.lo, a.hi);
     let verdict = if r.too_few_outages() {
-        format!(
+        trf(
             "Only {} outages in {} years: too few for the interval to mean anything; simulate more years.",
-            r.outages, r.years
+            &[&r.outages, &r.years],
         )
     } else if r.formula_in_ci() {
         tr("The formula lies inside the 95 % interval.").to_string()
@@ -439,14 +439,13 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
         <div class="avail-mc" data-testid="avail-mc-result" data-mean={a.mean.to_string()} data-lo={a.lo.to_string()}
             data-hi={a.hi.to_string()} data-formula={b.avail().a.to_string()} data-in-ci={r.formula_in_ci().to_string()}>
             <p><strong>{ trf("Simulated {} years (seed {}): ", &[&r.years, &r.seed]) }</strong>
-                { format!("availability {m} % (95 % CI {lo} – {hi} %), ") }
-                { format!("formula {}.", pct(r.formula_availability)) }</p>
-            <p>{ format!("Downtime per year {} (95 % CI {} – {}); formula {}. {} outages",
-                fmt_duration(d.mean * 3600.0), fmt_duration(d.lo.max(0.0) * 3600.0), fmt_duration(d.hi * 3600.0),
-                fmt_duration(r.formula_downtime_h_per_year * 3600.0), r.outages) }
-                { r.mean_outage_h.map(|h| format!(", {} each on average.", fmt_duration(h * 3600.0))).unwrap_or_else(|| ".".into()) }</p>
+                { trf("availability {} % (95 % CI {} – {} %), formula {}.", &[&m, &lo, &hi, &pct(r.formula_availability)]) }</p>
+            <p>{ trf("Downtime per year {} (95 % CI {} – {}); formula {}. {} outages",
+                &[&fmt_duration(d.mean * 3600.0), &fmt_duration(d.lo.max(0.0) * 3600.0), &fmt_duration(d.hi * 3600.0),
+                &fmt_duration(r.formula_downtime_h_per_year * 3600.0), &r.outages]) }
+                { r.mean_outage_h.map(|h| trf(", {} each on average.", &[&fmt_duration(h * 3600.0)])).unwrap_or_else(|| tr(".").into()) }</p>
             <p class="muted">{ verdict }
-                if r.assumed_mttr { { format!(" Components given as a percentage are simulated with MTTR {} h.", trim(montecarlo::AVAIL_ONLY_MTTR_H, 3)) } }
+                if r.assumed_mttr { { trf(" Components given as a percentage are simulated with MTTR {} h.", &[&trim(montecarlo::AVAIL_ONLY_MTTR_H, 3)]) } }
             </p>
         </div>
     }
@@ -455,23 +454,23 @@ fn mc_result(r: &McResult, b: &Block) -> Html {
 fn sim_result(r: &SimResult) -> Html {
     let w = &r.mean_wait_ms;
     let verdict = if r.too_few_waits() {
-        format!(
+        trf(
             "Only {} requests waited: too few for the interval to mean anything.",
-            r.waited
+            &[&r.waited],
         )
     } else if r.formula_in_ci() {
         tr("The formula's mean wait lies inside the 95 % interval.").to_string()
     } else {
-        "The formula's mean wait lies outside the 95 % interval (expected about 1 run in 20)."
+        tr("The formula's mean wait lies outside the 95 % interval (expected about 1 run in 20).")
             .to_string()
     };
     html! {
         <div class="avail-mc" data-testid="avail-mmc-sim-result" data-mean={w.mean.to_string()} data-lo={w.lo.to_string()}
             data-hi={w.hi.to_string()} data-formula={r.formula_mean_wait_ms.to_string()}>
             <p><strong>{ trf("Simulated {} requests (seed {}, first 10 % discarded): ", &[&r.requests, &r.seed]) }</strong>
-                { format!("{} % waited; mean wait {} ms (95 % CI {} – {} ms), formula {} ms; p99 response {} ms.",
-                    fmt_num(round(r.p_wait * 100.0, 2)), fmt_num(round(w.mean, 3)), fmt_num(round(w.lo, 3)), fmt_num(round(w.hi, 3)),
-                    fmt_num(round(r.formula_mean_wait_ms, 3)), fmt_num(round(r.p99_response_ms, 2))) }</p>
+                { trf("{} % waited; mean wait {} ms (95 % CI {} – {} ms), formula {} ms; p99 response {} ms.",
+                    &[&fmt_num(round(r.p_wait * 100.0, 2)), &fmt_num(round(w.mean, 3)), &fmt_num(round(w.lo, 3)), &fmt_num(round(w.hi, 3)),
+                    &fmt_num(round(r.formula_mean_wait_ms, 3)), &fmt_num(round(r.p99_response_ms, 2))]) }</p>
             <p class="muted">{ verdict }</p>
         </div>
     }

@@ -1,6 +1,6 @@
 //! The error banner: what was wrong with a link or a form value, and what is used instead.
 
-use crate::i18n::{t, tr};
+use crate::i18n::{t, tr, tr_msg};
 use engine::scenario::ParamError;
 use yew::prelude::*;
 
@@ -28,7 +28,7 @@ pub fn ErrorBanner(props: &BannerProps) -> Html {
             <strong>{ t("Some of this link could not be used — safe defaults were loaded instead:") }</strong>
             <ul>
                 { for props.errors.iter().map(|e| html! {
-                    <li data-param={e.param.clone()}><code>{ e.param.clone() }</code>{": "}{ e.message.clone() }</li>
+                    <li data-param={e.param.clone()}><code>{ e.param.clone() }</code>{": "}{ tr_msg(&e.message) }</li>
                 }) }
             </ul>
             { dismiss }

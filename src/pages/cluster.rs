@@ -14,7 +14,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, lerp, Pt};
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::cluster::model::{Bucket, BUCKET};
 use engine::cluster::params::zone_name;
@@ -292,15 +292,15 @@ fn render_pod(p: &PodView) -> Html {
             html! { <rect class="shape" x={f1(cx - 7.0)} y={f1(cy - 7.0)} width="14" height="14" /> }
         }
     };
-    let word = match phase {
-        "ready" if p.hung => "hung",
+    let word = tr(match phase {
+        "ready" if p.hung => tk("hung"),
         "ready" => "ready",
-        "starting" => "start",
-        "not-ready" => "unready",
-        "crash-loop" => "crash",
-        "terminating" => "term",
+        "starting" => tk("start"),
+        "not-ready" => tk("unready"),
+        "crash-loop" => tk("crash"),
+        "terminating" => tk("term"),
         _ => "pending",
-    };
+    });
     let status = p.status;
     let title = trf(
         "p{} v{} on m{}: {}{}{}, {} restarts",
@@ -308,14 +308,14 @@ fn render_pod(p: &PodView) -> Html {
             &p.id,
             &p.version,
             &p.machine,
-            &phase,
+            &tr(phase),
             &if p.hung {
                 tr(", hung (answers nothing)")
             } else {
                 ""
             },
             &if status != "up" {
-                trf(", machine {}", &[&status])
+                trf(", machine {}", &[&tr(status)])
             } else {
                 String::new()
             },
@@ -349,18 +349,18 @@ fn MachineBox(props: &MachineProps) -> Html {
     };
     let label = format!(
         "m{mi} · {}{}",
-        match v.status {
-            MachineStatus::Up => "Ready",
-            MachineStatus::Suspect => "NotReady",
-            MachineStatus::Down => "evicted",
-        },
+        tr(match v.status {
+            MachineStatus::Up => tk("Ready"),
+            MachineStatus::Suspect => tk("NotReady"),
+            MachineStatus::Down => tk("evicted"),
+        }),
         if v.alive { "" } else { tr(" · ✕ failed") }
     );
     let o = v.at;
     html! {
         <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
             data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
-            <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &status, &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
+            <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &tr(status), &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
             <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
             <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
             { for v.pods.iter().map(render_pod) }
@@ -385,7 +385,7 @@ fn render_cluster(
         html! {
             <g class="zone">
                 <rect class="zone-box" x={f1(x)} y={f1(y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
-                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + 16.0)}>{ format!("zone {}", zone_name(z)) }</text>
+                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + 16.0)}>{ trf("zone {}", &[&zone_name(z)]) }</text>
             </g>
         }
     });
@@ -469,7 +469,7 @@ fn render_cluster(
                 </text>
             </g>
             if pending > 0 {
-                <text class="pending" x={f1(lay.w - 8.0)} y={f1(TOP - 4.0)} text-anchor="end" data-testid="pending">{ format!("{pending} pending (no machine)") }</text>
+                <text class="pending" x={f1(lay.w - 8.0)} y={f1(TOP - 4.0)} text-anchor="end" data-testid="pending">{ trf("{} pending (no machine)", &[&pending]) }</text>
             }
             { machines }
             { flows }
@@ -593,10 +593,11 @@ fn Alerts(props: &AlertsProps) -> Html {
         let eps = a.episodes.iter().map(|e| {
             let end = e.ended_ms.unwrap_or(span);
             let fired = e.fired_ms;
-            let delay = e.detection_delay_ms.map(|d| format!(" · detected {} s after the incident began, {} % of the budget spent", fixed(d / 1000.0, 1), fixed(e.budget_spent_at_fire_pct.unwrap_or(0.0), 0))).unwrap_or_default();
-            let title = format!("{}: pending at {} s{}{}{}", e.state, fixed(e.pending_ms / 1000.0, 1),
-                fired.map(|f| format!(", firing at {} s", fixed(f / 1000.0, 1))).unwrap_or_default(),
-                e.ended_ms.map(|f| format!(", resolved at {} s", fixed(f / 1000.0, 1))).unwrap_or_default(), delay);
+            let s1 = |x: f64| fixed(x / 1000.0, 1).to_string();
+            let delay = e.detection_delay_ms.map(|d| trf(" · detected {} s after the incident began, {} % of the budget spent", &[&s1(d), &fixed(e.budget_spent_at_fire_pct.unwrap_or(0.0), 0).to_string()])).unwrap_or_default();
+            let title = trf("{}: pending at {} s{}{}{}", &[&tr(e.state), &s1(e.pending_ms),
+                &fired.map(|f| trf(", firing at {} s", &[&s1(f)])).unwrap_or_default(),
+                &e.ended_ms.map(|f| trf(", resolved at {} s", &[&s1(f)])).unwrap_or_default(), &delay]);
             let pend_end = fired.unwrap_or(end);
             html! {
                 <span class={classes!("ep", format!("ep-{}", e.state))} data-testid="alert" data-state={e.state} data-alert={a.name.clone()} title={title}>
@@ -609,7 +610,7 @@ fn Alerts(props: &AlertsProps) -> Html {
         });
         let last = a.episodes.iter().rev().find(|e| e.fired_ms.is_some());
         let note = match (a.state, last) {
-            (_, Some(e)) => format!("{}{}", e.state, e.detection_delay_ms.map(|d| format!(" · {} s after the incident began, budget {} % spent", fixed(d / 1000.0, 1), fixed(e.budget_spent_at_fire_pct.unwrap_or(0.0), 0))).unwrap_or_default()),
+            (_, Some(e)) => format!("{}{}", tr(e.state), e.detection_delay_ms.map(|d| trf(" · {} s after the incident began, budget {} % spent", &[&fixed(d / 1000.0, 1).to_string(), &fixed(e.budget_spent_at_fire_pct.unwrap_or(0.0), 0).to_string()])).unwrap_or_default()),
             ("pending", None) => tr("pending").into(),
             _ => tr("never fired").into(),
         };

@@ -186,9 +186,9 @@ fn render_svg(
             "{} {}: {}{}, {}",
             if i == MONITOR { tr("M, the monitor") } else { tr("Worker") },
             if i == MONITOR { tr("(node 0)").to_string() } else { i.to_string() },
-            st.as_str(),
+            tr(st.as_str()),
             if alive { "" } else { tr(" (crashed)") },
-            role
+            tr(role)
         );
         let small = workers > 16;
         html! {
@@ -204,7 +204,7 @@ fn render_svg(
                     <text class="label" x={f1(c.x)} y={f1(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
                 </g>
                 if !small || i == MONITOR {
-                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 1.2 * font)}>{ if alive { st.as_str().to_uppercase() } else { format!("{} · CRASHED", st.as_str().to_uppercase()) } }</text>
+                    <text class="status-text" x={f1(c.x)} y={f1(c.y + r + 1.2 * font)}>{ if alive { tr(st.as_str()).to_uppercase() } else { trf("{} · CRASHED", &[&tr(st.as_str()).to_uppercase()]) } }</text>
                 }
                 // A crashed worker drops its role mark: it acts as nothing while down.
                 if role == "primary" && alive {
@@ -270,7 +270,7 @@ fn render_selected(
         HbNode::Monitor(m) => html! {
             <dl>
                 <dt>{ t("Role") }</dt><dd>{ t("monitor (failure detector + failover)") }</dd>
-                <dt>{ t("Designated primary") }</dt><dd>{ m.primary.map(|p| format!("node {p}")).unwrap_or("none".into()) }</dd>
+                <dt>{ t("Designated primary") }</dt><dd>{ m.primary.map(|p| trf("node {}", &[&p])).unwrap_or(tr("none").into()) }</dd>
                 <dt>{ t("Epoch") }</dt><dd>{ m.epoch }</dd>
             </dl>
         },
@@ -280,8 +280,8 @@ fn render_selected(
                 <dl>
                     <dt>{ t("Actually running") }</dt><dd>{ if alive { tr("yes") } else { tr("no — crashed") } }</dd>
                     <dt>{ t("Believes it is") }</dt><dd>{ trf("{} (epoch {})", &[&if w.role == Role::Primary { tr("primary") } else { tr("backup") }, &w.epoch]) }</dd>
-                    <dt>{ t("Monitor: fixed") }</dt><dd data-testid="sel-fixed">{ mon.status(i, Detector::Fixed).as_str() }</dd>
-                    <dt>{ t("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {})", mon.status(i, Detector::Phi).as_str(), fixed(mon.phi(i, now), 2)) }</dd>
+                    <dt>{ t("Monitor: fixed") }</dt><dd data-testid="sel-fixed">{ tr(mon.status(i, Detector::Fixed).as_str()) }</dd>
+                    <dt>{ t("Monitor: phi") }</dt><dd data-testid="sel-phi">{ format!("{} (φ = {})", tr(mon.status(i, Detector::Phi).as_str()), fixed(mon.phi(i, now), 2)) }</dd>
                     <dt>{ t("Silent for") }</dt><dd>{ format!("{} ms", fmt_ms(now.since(v.last).0)) }</dd>
                     <dt>{ t("Samples") }</dt><dd>{ format!("{} of {}", v.intervals.len(), p.window) }</dd>
                 </dl>

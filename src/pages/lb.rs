@@ -185,7 +185,7 @@ fn render_view(
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
                 data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &status, &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
+                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &tr(status), &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
                 <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
                 <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
                 // Two lines when the box holds them, the name alone when it holds one (the
@@ -198,9 +198,9 @@ fn render_view(
                         if bm.alive && bm.ejected {
                             // Ejected: the status alone fits the box (busy and queue are in the
                             // tooltip and the side panel).
-                            format!("{}{}", status.to_uppercase(), tr(" (ejected)"))
+                            format!("{}{}", tr(status).to_uppercase(), tr(" (ejected)"))
                         } else if bm.alive {
-                            trf("{} · busy {} · q {}{}", &[&status.to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&trim(bm.error_pct, 3)]) } else { String::new() }])
+                            trf("{} · busy {} · q {}{}", &[&tr(status).to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&trim(bm.error_pct, 3)]) } else { String::new() }])
                         } else {
                             tr("✕ CRASHED").to_string()
                         }

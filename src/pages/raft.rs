@@ -143,7 +143,7 @@ fn render_cluster(
         let (ca, cb) = (pos[a], pos[b]);
         html! {
             <g class="link-pair" data-link={format!("{a}-{b}")} {onclick}>
-                <title>{ trf("link {}↔{}: {}→{} {}, {}→{} {} — click to {}", &[&a, &b, &a, &b, &state(ab), &b, &a, &state(ba), &if all_up { tr("cut it") } else { tr("restore it") }]) }</title>
+                <title>{ trf("link {}↔{}: {}→{} {}, {}→{} {} — click to {}", &[&a, &b, &a, &b, &tr(state(ab)), &b, &a, &tr(state(ba)), &if all_up { tr("cut it") } else { tr("restore it") }]) }</title>
                 <line class="hit" x1={f1(ca.x)} y1={f1(ca.y)} x2={f1(cb.x)} y2={f1(cb.y)} />
                 <line class={classes!("link", state(ab))} data-dir={format!("{a}>{b}")} x1={f1(s1.x)} y1={f1(s1.y)} x2={f1(e1.x)} y2={f1(e1.y)} />
                 <line class={classes!("link", state(ba))} data-dir={format!("{b}>{a}")} x1={f1(s2.x)} y1={f1(s2.y)} x2={f1(e2.x)} y2={f1(e2.y)} />
@@ -249,7 +249,7 @@ fn render_cluster(
                 Role::Follower => tk("FOLLOWER"),
             },
         });
-        let aria = trf("Server {}: {}, term {}{}", &[&i, &role, &node.current_term, &if alive { "" } else { tr(", crashed") }]);
+        let aria = trf("Server {}: {}, term {}{}", &[&i, &tr(role.as_str()), &node.current_term, &if alive { "" } else { tr(", crashed") }]);
         html! {
             <g class={classes!("node", "server", alive.then(|| format!("role-{}", role.as_str())), (!alive).then_some("crashed"), (!member).then_some("spare"), (selected == Some(i)).then_some("selected"))}
                 data-node-id={i.to_string()} data-status={status} data-role={role.as_str()} data-term={node.current_term.to_string()}

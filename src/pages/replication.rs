@@ -18,7 +18,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{f1, lerp, progress, Pt};
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
 use engine::net::fmt_pct;
@@ -183,7 +183,7 @@ fn section_switcher<const S: u8>(s: &Scenario, current: Section) -> Html {
         let on = sec == current;
         html! {
             <button class={classes!("tab", on.then_some("current"))} role="tab" aria-selected={on.to_string()}
-                data-testid={format!("section-{}", sec.as_str())} {onclick}>{ sec.label() }</button>
+                data-testid={format!("section-{}", sec.as_str())} {onclick}>{ tr(sec.label()) }</button>
         }
     });
     html! { <div class="sections" role="tablist" data-testid="sections">{ for tabs }</div> }
@@ -423,7 +423,7 @@ fn repl_stage(
         let head = match (d.role, l) {
             // A crashed node drops its role mark: it acts as nothing while down.
             (Role::Primary, _) if !alive => trf("✕ crashed (was primary) · epoch {}", &[&d.epoch]),
-            (Role::Primary, _) => trf("★ primary · epoch {} · {}{}", &[&d.epoch, &d.mode, &if d.degraded { tr(" (degraded)") } else { "" }]),
+            (Role::Primary, _) => trf("★ primary · epoch {} · {}{}", &[&d.epoch, &tr(d.mode.as_str()), &if d.degraded { tr(" (degraded)") } else { "" }]),
             (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => trf(
                 "replica · epoch {} · {} behind, {} ms{}",
                 &[
@@ -448,7 +448,7 @@ fn repl_stage(
             html! {
                 <rect class={classes!("entry", format!("ep{}", e.epoch % 6), (!committed).then_some("uncommitted"))}
                     x={f1(x)} y={f1(y + 4.0)} width="11" height="15" data-epoch={e.epoch.to_string()}>
-                    <title>{ format!("#{idx} {} by client {} op {} (epoch {})", key_name(e.key), e.id.client, e.id.op, e.epoch) }</title>
+                    <title>{ trf("#{} {} by client {} op {} (epoch {})", &[&idx, &key_name(e.key), &e.id.client, &e.id.op, &e.epoch]) }</title>
                 </rect>
             }
         });
@@ -458,13 +458,13 @@ fn repl_stage(
             let lost = is_lost(e);
             html! {
                 <g class={classes!("rolled-back", lost.then_some("lost"))} data-testid="rolled-back" data-lost={lost.to_string()}>
-                    <title>{ format!("rolled back: {} by client {} op {} (epoch {}){}", key_name(e.key), e.id.client, e.id.op, e.epoch, if lost { " — an acknowledged write, lost" } else { "" }) }</title>
+                    <title>{ trf("rolled back: {} by client {} op {} (epoch {}){}", &[&key_name(e.key), &e.id.client, &e.id.op, &e.epoch, &if lost { tr(" — an acknowledged write, lost") } else { "" }]) }</title>
                     <rect class={classes!("entry", format!("ep{}", e.epoch % 6))} x={f1(x)} y={f1(y + 4.0)} width="11" height="15" />
                     <line x1={f1(x - 2.0)} y1={f1(y + 19.0)} x2={f1(x + 13.0)} y2={f1(y + 4.0)} />
                 </g>
             }
         });
-        let aria = format!("Data node {i}: {role}, epoch {}, monitor says {status}", d.epoch);
+        let aria = trf("Data node {}: {}, epoch {}, monitor says {}", &[&i, &tr(role), &d.epoch, &tr(status)]);
         let extra = html! {
             <>
                 <rect class="hit" x={f1(data_x - 24.0)} y={f1(y - 26.0)} width={f1(STRIP_END - data_x + 24.0)} height={f1(rh - 10.0)} />
@@ -485,7 +485,7 @@ fn repl_stage(
         let alive = sim.is_up(i);
         let status = if alive { "up" } else { "crashed" };
         let at = Pt { x: 64.0, y: client_y(k) };
-        let aria = format!("Client {i}: sends to node {} (epoch {})", c.primary, c.epoch);
+        let aria = trf("Client {}: sends to node {} (epoch {})", &[&i, &c.primary, &c.epoch]);
         let r = (0.75 * font).max(17.0);
         let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + r + 1.2 * font)}>{ format!("→ {}", c.primary) }</text> };
         node_circle(
@@ -508,10 +508,14 @@ fn repl_stage(
             alive: mon_alive,
             paused: (nodes[MONITOR].pause.is_paused() || sim.is_paused(MONITOR)),
             selected: selected == Some(MONITOR),
-            aria: format!(
+            aria: trf(
                 "Monitor: epoch {}, primary {}",
-                mon.epoch,
-                mon.primary.map(|p| p.to_string()).unwrap_or("none".into())
+                &[
+                    &mon.epoch,
+                    &mon.primary
+                        .map(|p| p.to_string())
+                        .unwrap_or(tr("none").into()),
+                ],
             ),
         },
         html! { <text class="node-head" x={f1(mon_at.x + (0.85 * font).max(22.0) + 10.0)} y={f1(mon_at.y + 0.35 * font)}>{ trf("monitor · epoch {} · primary {}", &[&mon.epoch, &mon.primary.map(|p| trf("node {}", &[&p])).unwrap_or(tr("none").into())]) }</text> },
@@ -530,7 +534,7 @@ fn repl_stage(
         let y = tl_top + 12.0 + tl_gap * k as f64;
         html! {
             <g class="tl-row" data-testid="acting-row" data-node={i.to_string()} data-spans={spans.len().to_string()}>
-                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + tl_h / 2.0 + 0.35 * font)}>{ format!("node {i}") }</text>
+                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + tl_h / 2.0 + 0.35 * font)}>{ trf("node {}", &[&i]) }</text>
                 <rect class="tl-lane" x={f1(STRIP_X)} y={f1(y)} width={f1(STRIP_END - STRIP_X)} height={f1(tl_h)} />
                 { bars(spans, horizon, y, tl_h, "tl-acting") }
             </g>
@@ -669,12 +673,12 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
             <h2>{ t("Measurements") }</h2>
             <dl>
                 { metric(tr("Acknowledged writes lost"), "acked-lost", m.writes.acked_lost.to_string(),
-                    format!("{} of {} acknowledged", m.writes.acked_lost, m.writes.acked), m.writes.acked_lost > 0) }
+                    trf("{} of {} acknowledged", &[&m.writes.acked_lost, &m.writes.acked]), m.writes.acked_lost > 0) }
                 { metric(tr("Rolled back"), "rolled-back", m.rolled_back.to_string(),
                     trf("{} entries ({} acknowledged)", &[&m.rolled_back, &m.acked_rolled_back]), m.acked_rolled_back > 0) }
                 { metric(tr("Phantom reads (of writes later lost)"), "phantom-reads", m.reads.phantom.to_string(), m.reads.phantom.to_string(), m.reads.phantom > 0) }
                 { metric(tr("Stale reads"), "stale-reads", m.reads.stale.to_string(),
-                    format!("{} of {} answered", m.reads.stale, m.reads.answered), m.reads.stale > 0) }
+                    trf("{} of {} answered", &[&m.reads.stale, &m.reads.answered]), m.reads.stale > 0) }
                 { metric(tr("Unavailable"), "unavailable", fixed(m.unavailable_ms, 3).to_string(),
                     trf("{} ms (longest {} ms)", &[&fixed(m.unavailable_ms, 0).to_string(), &fixed(m.longest_outage_ms, 0).to_string()]), false) }
                 { metric(tr("Split brain"), "split-brain", fixed(m.split_brain_ms, 3).to_string(),
@@ -779,7 +783,7 @@ fn locks_stage(
             alive: sim.is_up(LOCK_SERVICE),
             paused: paused(LOCK_SERVICE),
             selected: selected == Some(LOCK_SERVICE),
-            aria: "Lock service".into(),
+            aria: tr("Lock service").into(),
         },
         html! {
             <text class="node-sub" x={f1(svc_at.x)} y={f1(svc_at.y + 44.0)}>
@@ -799,11 +803,11 @@ fn locks_stage(
             alive: sim.is_up(STORAGE),
             paused: paused(STORAGE),
             selected: selected == Some(STORAGE),
-            aria: "Storage".into(),
+            aria: tr("Storage").into(),
         },
         html! {
             <text class="node-sub" x={f1(sto_at.x)} y={f1(sto_at.y + 44.0)}>
-                { format!("highest token {}", store.map(|s| s.highest).unwrap_or(0)) }
+                { trf("highest token {}", &[&store.map(|s| s.highest).unwrap_or(0)]) }
             </text>
         },
         dispatch,
@@ -813,10 +817,10 @@ fn locks_stage(
         let at = Pt { x: client_x, y: client_y(k) };
         let believes = matches!(c.phase, Phase::Holding | Phase::Writing);
         let text = match c.phase {
-            Phase::Idle => "idle".to_string(),
-            Phase::Waiting => "waiting for the lock".to_string(),
-            Phase::Holding => format!("thinks it holds t{}", c.token),
-            Phase::Writing => format!("writing with t{}", c.token),
+            Phase::Idle => tr("idle").to_string(),
+            Phase::Waiting => tr("waiting for the lock").to_string(),
+            Phase::Holding => trf("thinks it holds t{}", &[&c.token]),
+            Phase::Writing => trf("writing with t{}", &[&c.token]),
         };
         let extra = html! {
             <text class={classes!("node-head", believes.then_some("holds"))} x={f1(at.x + 28.0)} y={f1(at.y + 6.0)}
@@ -824,7 +828,7 @@ fn locks_stage(
         };
         node_circle(
             NodeView { id: i, at, r: 17.0, label: i.to_string(), role: "client", status: status(i), alive: sim.is_up(i),
-                paused: paused(i), selected: selected == Some(i), aria: format!("Lock client {i}") },
+                paused: paused(i), selected: selected == Some(i), aria: trf("Lock client {}", &[&i]) },
             extra,
             dispatch,
         )
@@ -879,7 +883,7 @@ fn locks_stage(
         let truth: Vec<(SimTime, SimTime)> = leases.iter().filter(|l| l.0 == i).map(|l| (l.2, l.3)).collect();
         html! {
             <g class="tl-row" data-node={i.to_string()}>
-                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + 14.0)}>{ format!("client {i}") }</text>
+                <text class="tl-label" x={f1(STRIP_X - 8.0)} y={f1(y + 14.0)}>{ trf("client {}", &[&i]) }</text>
                 <rect class="tl-lane" x={f1(STRIP_X)} y={f1(y)} width={f1(STRIP_END - STRIP_X)} height="14" />
                 { bars(&truth, horizon, y, 14.0, "tl-lease") }
                 { bars(&beliefs, horizon, y + 16.0, 10.0, "tl-belief") }
@@ -925,7 +929,7 @@ fn locks_metrics(sim: &Sim<LockNode>) -> Html {
                 { metric(tr("Stale writes refused"), "stale-refused", m.stale_rejected.to_string(), m.stale_rejected.to_string(), false) }
                 { metric(tr("Late writes accepted"), "late-accepted", m.late_accepted.to_string(), m.late_accepted.to_string(), false) }
                 { metric(tr("Writes accepted"), "writes-accepted", m.writes_accepted.to_string(), m.writes_accepted.to_string(), false) }
-                { metric(tr("Grants"), "grants", m.grants.to_string(), format!("{} ({} expired)", m.grants, m.expiries), false) }
+                { metric(tr("Grants"), "grants", m.grants.to_string(), trf("{} ({} expired)", &[&m.grants, &m.expiries]), false) }
                 { metric(tr("Requests per grant"), "acquires-per-grant", m.acquires_per_grant.map(|x| fixed(x, 3).to_string()).unwrap_or_default(),
                     m.acquires_per_grant.map(|x| fixed(x, 2).to_string()).unwrap_or_else(|| "–".into()), false) }
             </dl>
@@ -982,23 +986,23 @@ fn aa_stage(
         };
         node_circle(
             NodeView { id: i, at, r: 26.0, label: format!("S{i}"), role: "site", status: if alive { "up" } else { "crashed" },
-                alive, paused: sim.is_paused(i), selected: selected == Some(i), aria: format!("Site {i}") },
+                alive, paused: sim.is_paused(i), selected: selected == Some(i), aria: trf("Site {}", &[&i]) },
             extra,
             dispatch,
         )
     });
     let converged = m.divergent_keys == 0;
     let note = wrap(
-        match sites.first().map(|s| s.p.resolve) {
-            Some(Resolve::Crdt) => "key = the counter's total at that site",
+        tr(match sites.first().map(|s| s.p.resolve) {
+            Some(Resolve::Crdt) => tk("key = the counter's total at that site"),
             Some(Resolve::LwwCounter) => {
-                "key = the counter's value at that site (the last write by the writer's clock)"
+                tk("key = the counter's value at that site (the last write by the writer's clock)")
             }
             Some(Resolve::Vv) => {
-                "key = the surviving write (s SITE # SEQ); {…} siblings kept side by side"
+                tk("key = the surviving write (s SITE # SEQ); {…} siblings kept side by side")
             }
-            _ => "key = the surviving write (s SITE # SEQ), chosen by the writer's clock",
-        },
+            _ => tk("key = the surviving write (s SITE # SEQ), chosen by the writer's clock"),
+        }),
         W - 20.0,
         0.55 * font,
     );

@@ -213,7 +213,7 @@ pub fn RingStatic(props: &StaticProps) -> Html {
             })
             .collect::<Html>()
     } else {
-        html! { <text class="muted-svg" x={f1(C.x)} y={f1(C.y - 1.5 * (12.5 * props.scale).max(20.0))}>{ format!("{} tokens: too many to draw", tokens.len()) }</text> }
+        html! { <text class="muted-svg" x={f1(C.x)} y={f1(C.y - 1.5 * (12.5 * props.scale).max(20.0))}>{ trf("{} tokens: too many to draw", &[&tokens.len()]) }</text> }
     };
     let ticks = (draw_tokens && tokens.len() <= 3000).then(|| {
         tokens
@@ -266,7 +266,7 @@ pub fn RingStatic(props: &StaticProps) -> Html {
         html! {
             <g class={classes!("server-row", format!("st-{}", state.as_str()), (props.selected == Some(id)).then_some("selected"))}
                 data-node-id={id.to_string()} data-status={status} data-keys={keys.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ trf("{}: {}, {} keys, weight {}", &[&engine::ring::node_name(id), &state.as_str(), &keys, &ring.weight(id)]) }</title>
+                <title>{ trf("{}: {}, {} keys, weight {}", &[&engine::ring::node_name(id), &tr(state.as_str()), &keys, &ring.weight(id)]) }</title>
                 <rect class="row-bg" x={f1(ROWS_X - 4.0)} y={f1(y)} width="336" height={f1(h - 1.0)} />
                 <rect x={f1(ROWS_X)} y={f1(y + 2.0)} width="10" height={f1((h - 5.0).max(2.0))} style={paint("fill", id)} />
                 <rect class="bar" x={f1(ROWS_X + 14.0 + label_w)} y={f1(y + 3.0)} width={f1(w)} height={f1((h - 7.0).max(2.0))} style={paint("fill", id)} />
@@ -283,8 +283,8 @@ pub fn RingStatic(props: &StaticProps) -> Html {
             <g class="arcs">{ arcs }</g>
             <g class="ticks">{ ticks.unwrap_or_default() }</g>
             <g class="keys">{ for dots }</g>
-            <text class="ring-caption" x={f1(C.x)} y={f1(C.y)}>{ format!("{} keys", n_keys) }</text>
-            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 1.2 * (12.5 * props.scale).max(18.0))}>{ trf("{} tokens · {}", &[&tokens.len(), &rl.params().scheme]) }</text>
+            <text class="ring-caption" x={f1(C.x)} y={f1(C.y)}>{ trf("{} keys", &[&n_keys]) }</text>
+            <text class="ring-caption small" x={f1(C.x)} y={f1(C.y + 1.2 * (12.5 * props.scale).max(18.0))}>{ trf("{} tokens · {}", &[&tokens.len(), &{ let sc = rl.params().scheme; sc.to_string().replacen(sc.as_str(), tr(sc.as_str()), 1) }]) }</text>
             <g class="servers">{ for server_rows }</g>
         </g>
     }
@@ -438,9 +438,9 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
         let w = ring.weight(id);
         html! {
             <div class="node-actions" data-testid="node-actions">
-                <h3>{ trf("{} — {}, weight {}", &[&name, &state.as_str(), &w]) }</h3>
+                <h3>{ trf("{} — {}, weight {}", &[&name, &tr(state.as_str()), &w]) }</h3>
                 <div class="actions">
-                    { op_button(dispatch, "action-fail", tr("Fail (stays on the ring)").into(), RingOp::Fail(id), (state != NodeState::Up).then(|| "only a node that is up can fail".into())) }
+                    { op_button(dispatch, "action-fail", tr("Fail (stays on the ring)").into(), RingOp::Fail(id), (state != NodeState::Up).then(|| tr("only a node that is up can fail").into())) }
                     { op_button(dispatch, "action-recover", tr("Recover").into(), RingOp::Recover(id), (state != NodeState::Failed).then(|| tr("only a failed node can recover").into())) }
                     { op_button(dispatch, "action-remove", tr("Remove (decommission)").into(), RingOp::Remove(id), None) }
                     { op_button(dispatch, "action-weight-up", tr("Weight +1").into(), RingOp::SetWeight(id, w + 1), (w >= engine::ring::MAX_WEIGHT).then(|| trf("the weight is at its maximum ({})", &[&engine::ring::MAX_WEIGHT]))) }
@@ -592,7 +592,7 @@ fn scheme_select(s: &Scenario, dispatch: &Callback<Action>) -> Html {
             <label title={tr("how keys are assigned to nodes (all compared on the same keys in “Compare schemes”)")}><span>{ t("scheme") }</span>
                 <select data-testid="param-scheme" {onchange}>
                     { for Scheme::ALL.iter().map(|sc| html! {
-                        <option value={sc.to_string()} selected={sc.as_str() == current.as_str()}>{ sc.title() }</option>
+                        <option value={sc.to_string()} selected={sc.as_str() == current.as_str()}>{ tr(sc.title()) }</option>
                     }) }
                 </select>
             </label>

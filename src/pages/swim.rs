@@ -12,7 +12,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode, SwimParams};
@@ -212,9 +212,9 @@ fn render_svg(
         let is_sel = selected == Some(i);
         let slow = node.slow.as_us() > 0;
         let whose = match viewer {
-            Some(v) if !is_sel => format!("member {} believes it {}", v.me, st.as_str()),
+            Some(v) if !is_sel => trf("member {} believes it {}", &[&v.me, &tr(st.as_str())]),
             Some(_) => tr("the selected member").to_string(),
-            None => trf("most members believe it {}", &[&st.as_str()]),
+            None => trf("most members believe it {}", &[&tr(st.as_str())]),
         };
         let aria = trf(
             "Member {}: {}{}{}, incarnation {}",
@@ -230,9 +230,9 @@ fn render_svg(
         let inc = viewer.map(|v| if v.me == i { v.inc } else { v.view[i].inc });
         let word_text = format!(
             "{}{}{}",
-            if is_sel { "VIEWER" } else { st.as_str() }.to_uppercase(),
+            tr(if is_sel { tk("VIEWER") } else { st.as_str() }).to_uppercase(),
             if up { "" } else { " ✗" },
-            if slow { " · SLOW" } else { "" }
+            if slow { tr(" · SLOW") } else { "" }
         );
         html! {
             <g class={classes!("node", "member", format!("st-{word}"), (!up).then_some("crashed"), is_sel.then_some("selected"), slow.then_some("slow"))}
@@ -313,7 +313,7 @@ fn render_selected(
     let rows = node.view.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, v)| {
         html! {
             <li class={classes!("view-row", format!("st-{}", status_word(v.state)))} data-member={j.to_string()} data-state={v.state.as_str()}>
-                { trf("{}: {} (incarnation {}){}", &[&j, &v.state.as_str(), &v.inc, &if sim.is_up(j) { "" } else { tr(" — actually crashed") }]) }
+                { trf("{}: {} (incarnation {}){}", &[&j, &tr(v.state.as_str()), &v.inc, &if sim.is_up(j) { "" } else { tr(" — actually crashed") }]) }
             </li>
         }
     });

@@ -270,7 +270,7 @@ fn render_system(
         html! {
             <g class="zone">
                 { svg_rect("zone-box", o.x, o.y, lay.zone_w - 2.0, lay.zone_h[z], "6") }
-                { svg_text("zone-label", o.x + 8.0, o.y + 1.3 * F, format!("zone {}", zone_name(z))) }
+                { svg_text("zone-label", o.x + 8.0, o.y + 1.3 * F, trf("zone {}", &[&zone_name(z)])) }
             </g>
         }
     });
@@ -304,7 +304,7 @@ fn render_system(
                     (
                         "app".to_string(),
                         format!("app{i}"),
-                        format!("app replica {i} on m{mi}: {st}; the balancer believes it {}", view.as_str()),
+                        trf("app replica {} on m{}: {}; the balancer believes it {}", &[&i, &mi, &tr(st), &tr(view.as_str())]),
                         format!("app{i}{}", if view == Health::Up { "" } else { " ⊘" }),
                         Some(view.as_str()),
                         None,
@@ -316,7 +316,7 @@ fn render_system(
                     (
                         format!("member r-{}", role.as_str()),
                         format!("s{s}.{j}"),
-                        format!("shard {s}, Raft member {j} on m{mi}: {st}, {role} in term {term}"),
+                        trf("shard {}, Raft member {} on m{}: {}, {} in term {}", &[&s, &j, &mi, &tr(st), &tr(role.as_str()), &term]),
                         format!("s{s}.{j} {} t{term}", role_letter(role)),
                         None,
                         Some((role.as_str(), term.to_string())),
@@ -336,9 +336,9 @@ fn render_system(
         html! {
             <g class={format!("machine st-{status}{}{}", if alive { "" } else { " dead" }, if selected == mi { " selected" } else { "" })}
                 data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
-                <title>{ format!("machine m{mi} in zone {}: {status}. Click to {} it.", zone_name(p.zone_of(mi)), if alive { "crash" } else { "restart" }) }</title>
+                <title>{ trf(if alive { tk("machine m{} in zone {}: {}. Click to crash it.") } else { tk("machine m{} in zone {}: {}. Click to restart it.") }, &[&mi, &zone_name(p.zone_of(mi)), &tr(status)]) }</title>
                 { svg_rect("m-box", o.x, o.y, lay.machine_w, lay.box_h, "5") }
-                { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { " ✕ down" } else if slow { " · slow" } else { "" })) }
+                { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { tr(" ✕ down") } else if slow { tr(" · slow") } else { "" })) }
                 { chips }
             </g>
         }
@@ -360,23 +360,27 @@ fn render_system(
     });
     let up_apps = front.views.iter().filter(|v| v.eligible()).count();
     // The long label if it fits the picture's width (about 0.55 em a character), else the short.
-    let long = format!(
-        "clients → balancer ({}) · {up_apps} of {} apps in rotation · {} req/s",
-        p.strategy.as_str(),
-        p.apps,
-        p.rps
+    // Its width: about 0.55 em a Latin character, 1 em a Chinese one.
+    let width = |s: &str| {
+        s.chars()
+            .map(|c| if c > '\u{2e80}' { 1.0 } else { 0.55 })
+            .sum::<f64>()
+            * F
+            + 24.0
+    };
+    let long = trf(
+        "clients → balancer ({}) · {} of {} apps in rotation · {} req/s",
+        &[&p.strategy.as_str(), &up_apps, &p.apps, &p.rps],
     );
-    let label = if long.chars().count() as f64 * 0.55 * F + 24.0 <= lay.w - 10.0 {
+    let label = if width(&long) <= lay.w - 10.0 {
         long
     } else {
-        format!(
-            "balancer ({}) · {up_apps}/{} apps · {} req/s",
-            p.strategy.as_str(),
-            p.apps,
-            p.rps
+        trf(
+            "balancer ({}) · {}/{} apps · {} req/s",
+            &[&p.strategy.as_str(), &up_apps, &p.apps, &p.rps],
         )
     };
-    let half = ((label.chars().count() as f64 * 0.55 * F + 24.0) / 2.0).min(lay.w / 2.0 - 5.0);
+    let half = (width(&label) / 2.0).min(lay.w / 2.0 - 5.0);
     html! {
         <svg class={if lay.vertical { "cluster-view system-view narrow" } else { "cluster-view system-view" }}
             viewBox={format!("0 0 {} {}", f1(lay.w), f1(lay.height))} data-testid="system" role="group"
@@ -602,43 +606,44 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     // (where, what): one list item each.
     let mut items = vec![(
         "lb".to_string(),
-        format!(
+        trf(
             "0.0 ms · client → balancer: {} (attempt {} of this operation{})",
-            d.op,
-            d.attempts,
-            if d.attempts > 1 {
-                format!(
-                    ", {} ms lost to earlier attempts",
-                    fixed(ms(d.sent.as_us() - t0), 1)
-                )
-            } else {
-                String::new()
-            }
+            &[
+                &d.op,
+                &d.attempts,
+                &if d.attempts > 1 {
+                    trf(
+                        ", {} ms lost to earlier attempts",
+                        &[&f1(ms(d.sent.as_us() - t0))],
+                    )
+                } else {
+                    String::new()
+                },
+            ],
         ),
     )];
     for (k, h) in d.hops.iter().enumerate() {
         let name = p.name(h.node as usize);
         let what = if k == 0 {
-            format!(
-                "{name}: finds the key's shard on the ring, asks its leader; left after {} ms",
-                fixed(ms(h.depart_us.saturating_sub(h.arrive_us)), 1)
+            trf(
+                "{}: finds the key's shard on the ring, asks its leader; left after {} ms",
+                &[&name, &f1(ms(h.depart_us.saturating_sub(h.arrive_us)))],
             )
         } else if h.depart_us == u64::MAX {
-            format!("{name}: no answer, the app gave up after its timeout")
+            trf("{}: no answer, the app gave up after its timeout", &[&name])
         } else if k + 1 == d.hops.len() {
-            format!(
-                "{name}: {} in {} ms",
+            trf(
                 if matches!(d.op, engine::system::Op::Write(..)) {
-                    "committed by Raft"
+                    tk("{}: committed by Raft in {} ms")
                 } else {
-                    "read served"
+                    tk("{}: read served in {} ms")
                 },
-                fixed(ms(h.depart_us - h.arrive_us), 1)
+                &[&name, &f1(ms(h.depart_us - h.arrive_us))],
             )
         } else {
-            format!(
-                "{name}: not the leader, redirected ({} ms)",
-                fixed(ms(h.depart_us.saturating_sub(h.arrive_us)), 1)
+            trf(
+                "{}: not the leader, redirected ({} ms)",
+                &[&name, &f1(ms(h.depart_us.saturating_sub(h.arrive_us)))],
             )
         };
         let at = format!(
@@ -649,15 +654,17 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     }
     items.push((
         "client".into(),
-        format!(
+        trf(
             "{} ms · answer at the client{}",
-            fixed(ms(d.finished.as_us() - t0), 1),
-            d.result.map(|v| format!(": {v}")).unwrap_or_default()
+            &[
+                &f1(ms(d.finished.as_us() - t0)),
+                &d.result.map(|v| format!(": {v}")).unwrap_or_default(),
+            ],
         ),
     ));
     html! {
         <section class="panel hops" data-testid="hops">
-            <h2>{ format!("Follow a request: #{} {}", d.id, d.op) }</h2>
+            <h2>{ trf("Follow a request: #{} {}", &[&d.id, &d.op]) }</h2>
             <ol class="hop-list">{ for items.into_iter().map(|(at, text)| html! { <li data-testid="hop" data-at={at}>{ text }</li> }) }</ol>
         </section>
     }
@@ -672,11 +679,11 @@ fn render_ring(p: &SystemParams, now: SimTime) -> Html {
     let ring = app::shard_ring(&q);
     let rows = (0..q.shards).map(|s| {
         let keys: Vec<String> = (0..p.keys).filter(|&k| app::shard_of(&ring, k) == s).map(|k| format!("k{k}")).collect();
-        html! { <li data-testid="shard-keys">{ format!("shard {s} ({} members): {}", p.rf, if keys.is_empty() { "no key".into() } else { keys.join(" ") }) }</li> }
+        html! { <li data-testid="shard-keys">{ trf("shard {} ({} members): {}", &[&s, &p.rf, &if keys.is_empty() { tr("no key").into() } else { keys.join(" ") }]) }</li> }
     });
     html! {
         <section class="panel ring-keys" data-testid="ring">
-            <h2>{ format!("The ring: {} virtual nodes per shard", p.vnodes) }</h2>
+            <h2>{ trf("The ring: {} virtual nodes per shard", &[&p.vnodes]) }</h2>
             <ul>{ for rows }</ul>
         </section>
     }
