@@ -9,7 +9,7 @@ use crate::components::lab::{
 };
 use crate::components::network::NetworkPanel;
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
-use crate::i18n::{t, tr, trf};
+use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
 use engine::heartbeat::HeartbeatLab;
@@ -306,7 +306,7 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
             .unwrap_or_else(|| "–".into());
         html! {
             <tr class={classes!(active.then_some("active"))}>
-                <th>{ name.to_string() }{ if active { " ◀" } else { "" } }</th>
+                <th>{ tr(name) }{ if active { " ◀" } else { "" } }</th>
                 <td data-testid={format!("metric-detect-{key}")} data-value={d.mean_detection_ms.map(|x| fixed(x, 3).to_string()).unwrap_or_default()}>{ format!("{mean} ms") }</td>
                 <td>{ format!("{}/{}", d.detected, d.crashes) }</td>
                 <td data-testid={format!("metric-false-{key}")} data-value={d.false_suspicions.to_string()}>{ trf("{} ({} down)", &[&d.false_suspicions, &d.false_downs]) }</td>
@@ -314,26 +314,28 @@ fn render_metrics(sim: &Sim<HbNode>, p: &HbParams) -> Html {
         }
     };
     let invariants = sim.invariant_status();
+    // The lab's one invariant, for the translation table.
+    let _ = tk("one primary per epoch");
     html! {
         <section class="panel metrics" data-testid="metrics">
             <h2>{ t("Measurements") }</h2>
             <table>
                 <thead><tr><th>{ t("detector") }</th><th>{ t("mean detection") }</th><th>{ t("detected") }</th><th>{ t("false suspicions") }</th></tr></thead>
                 <tbody>
-                    { det_row("fixed", "fixed", &m.fixed, p.detector == Detector::Fixed) }
-                    { det_row("phi", "phi", &m.phi, p.detector == Detector::Phi) }
+                    { det_row(tk("fixed timeout"), "fixed", &m.fixed, p.detector == Detector::Fixed) }
+                    { det_row(tk("φ accrual"), "phi", &m.phi, p.detector == Detector::Phi) }
                 </tbody>
             </table>
             <dl>
                 <dt>{ t("Primary") }</dt><dd data-testid="metric-primary">{ m.primary.map(|x| trf("node {} (epoch {})", &[&x, &m.epoch])).unwrap_or_else(|| tr("none").into()) }</dd>
                 <dt>{ t("Failovers") }</dt><dd data-testid="metric-failovers">{ m.failovers }</dd>
-                <dt>{ t("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={fixed(m.split_brain_ms, 3).to_string()}>{ format!("{} ms with two live primaries", fixed(m.split_brain_ms, 1)) }</dd>
+                <dt>{ t("Split brain") }</dt><dd data-testid="metric-split-brain" data-value={fixed(m.split_brain_ms, 3).to_string()}>{ trf("{} ms with two live primaries", &[&fixed(m.split_brain_ms, 1)]) }</dd>
                 <dt>{ t("Messages") }</dt><dd>{ trf("{} sent, {} lost, {} dropped", &[&m.messages_sent, &m.messages_lost, &m.messages_dropped]) }</dd>
             </dl>
             <h3>{ t("Invariants") }</h3>
             <ul class="invariants" data-testid="invariants">
                 { for invariants.iter().map(|(name, ok)| html! {
-                    <li class={if *ok { "ok" } else { "broken" }} data-ok={ok.to_string()}>{ if *ok { "✔ " } else { "✘ " } }{ *name }</li>
+                    <li class={if *ok { "ok" } else { "broken" }} data-ok={ok.to_string()}>{ if *ok { "✔ " } else { "✘ " } }{ tr(name) }</li>
                 }) }
                 { for sim.violations().iter().map(|v| html! {
                     <li class="broken">{ trf("violated at event #{} ({}): {}", &[&v.step, &v.time, &v.detail]) }</li>

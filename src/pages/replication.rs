@@ -682,7 +682,7 @@ fn repl_metrics(m: &ReplMetrics) -> Html {
                 { metric(tr("Unavailable"), "unavailable", fixed(m.unavailable_ms, 3).to_string(),
                     trf("{} ms (longest {} ms)", &[&fixed(m.unavailable_ms, 0).to_string(), &fixed(m.longest_outage_ms, 0).to_string()]), false) }
                 { metric(tr("Split brain"), "split-brain", fixed(m.split_brain_ms, 3).to_string(),
-                    format!("{} ms with two primaries", fixed(m.split_brain_ms, 0)), m.split_brain_ms > 0.0) }
+                    trf("{} ms with two primaries", &[&fixed(m.split_brain_ms, 0)]), m.split_brain_ms > 0.0) }
                 { metric(tr("Failovers"), "failovers", m.failovers.to_string(), m.failovers.to_string(), false) }
                 { metric(tr("Acked by a deposed primary"), "deposed-acks", m.writes.deposed_acks.to_string(),
                     m.writes.deposed_acks.to_string(), m.writes.deposed_acks > 0) }

@@ -73,7 +73,8 @@ browserTest('presenter mode walks a lesson by keyboard and keeps present=1 on ev
   await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('n');
   await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '2 / 4', { timeout: 20_000, message: 'step 2' });
-  assert.equal(params(page).step, '2');
+  // The address bar follows once the step's run has been replayed to its position.
+  await waitUntil(async () => params(page).step === '2', { timeout: 20_000, message: 'step=2 in the address bar' });
   assert.equal(params(page).present, '1');
   await page.keyboard.press('p');
   await waitUntil(async () => (await page.getByTestId('lesson-step').textContent()) === '1 / 4', { timeout: 20_000, message: 'back to step 1' });

@@ -518,8 +518,11 @@ impl<const S: u8> Lab for SectionLab<S> {
         ReplicationLab::processes(p, nodes)
     }
     /// This section's commands only (its bundle links only its own parser).
-    fn parse_command(_: &ReplSetup, text: &str) -> Result<Cmd, String> {
-        parse_section_command(section_of(S), text)
+    fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, String> {
+        // By the link's own section: a link of another section (a preset from this page's menu,
+        // a lesson step) keeps its commands, so the page hands that section's bundle the same
+        // link.
+        parse_section_command(p.sec, text)
     }
     fn build(s: &Scenario) -> SectionRun<S> {
         SectionRun(build_section(s, section_of(S)))

@@ -1711,3 +1711,27 @@ fn history_snapshots_fit_a_byte_budget_and_step_back_exactly() {
     h.seek_step(end);
     assert_eq!(h.sim().nodes(), unbounded.sim().nodes(), "forward again");
 }
+
+/// A section's bundle reads a link of another section (a preset chosen from its menu, a lesson
+/// step) without losing anything and hands that section the same link: every preset decoded by
+/// every section's lab encodes back to the preset's own link, commands included.
+#[test]
+fn a_section_lab_keeps_another_sections_link_whole() {
+    use engine::scenario::{decode_for, encode_for};
+
+    fn check<const S: u8>(query: &str) {
+        let d = decode_for::<SectionLab<S>>(query);
+        assert!(d.errors.is_empty(), "section {S}, {query}: {:?}", d.errors);
+        let whole = decode_for::<ReplicationLab>(query).scenario;
+        assert_eq!(
+            encode_for::<SectionLab<S>>(&d.scenario),
+            encode_for::<ReplicationLab>(&whole),
+            "section {S}, {query}"
+        );
+    }
+    for p in PRESETS {
+        check::<SEC_REPL>(p.query);
+        check::<SEC_LOCKS>(p.query);
+        check::<SEC_ACTIVE>(p.query);
+    }
+}
