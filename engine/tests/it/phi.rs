@@ -443,26 +443,145 @@ proptest! {
 
 }
 
+/// For each φ down verdict on a live worker of `h`'s run: the worker, the verdict's time, and
+/// how many of its heartbeats were lost on the wire after the last one that arrived before the
+/// verdict and were sent before it (the burst of losses the verdict sits in).
+fn losses_before_phi_downs(
+    h: &engine::History<engine::heartbeat::HbNode>,
+) -> Vec<(usize, SimTime, usize)> {
+    use engine::heartbeat::HbMsg;
+    use engine::trace::{DropReason, What};
+    let sim = h.sim();
+    let mut out = Vec::new();
+    for t in &monitor(sim).transitions {
+        if t.det != Detector::Phi || t.to != Status::Down || !sim.up_at(t.worker, t.time) {
+            continue;
+        }
+        let w = t.worker;
+        let last_arrived = sim
+            .trace()
+            .iter()
+            .take_while(|e| e.time < t.time)
+            .filter_map(|e| match &e.what {
+                What::Deliver {
+                    from,
+                    msg: HbMsg::Heartbeat { seq, .. },
+                    ..
+                } if *from == w => Some(*seq),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let lost = sim
+            .trace()
+            .iter()
+            .filter(|e| match &e.what {
+                What::Drop {
+                    from,
+                    msg: HbMsg::Heartbeat { seq, .. },
+                    why: DropReason::Lost,
+                    sent,
+                    ..
+                } => *from == w && *seq > last_arrived && *sent < t.time,
+                _ => false,
+            })
+            .count();
+        out.push((w, t.time, lost));
+    }
+    out
+}
+
+// The seed that broke the old property "φ never declares a live worker down at ≤ 5 % loss".
+// Worker 4's heartbeats #558–#561 are lost on the wire (4 in a row at 2.7 % loss). Its window
+// then holds 97 one-heartbeat intervals (mean 101.1 ms, σ 6.0 ms) and 3 intervals spanning a
+// single lost heartbeat (187, 199, 208 ms): μ = 104.0 ms, σ = 17.6 ms, so φ reaches 8 after
+// μ + pause + 5.22σ = 104.0 + 300 + 92.2 = 496.175 ms of silence. Heartbeat #562 arrives after
+// 514.063 ms: the verdict is 17.9 ms early for it, and its interval is not learned (Akka's
+// rule). This is the detector working as designed — the 300 ms pause absorbs 3 lost heartbeats
+// (Akka: "the number of lost or delayed heartbeats accepted"), the 4th is an anomaly — not a
+// bug; the test pins the numbers so a change in them is noticed.
+#[test]
+fn four_heartbeats_lost_in_a_row_are_a_phi_down_at_low_loss() {
+    let link = "lab=heartbeat&seed=17530355061259439789&n=5&loss=2.7&det=phi";
+    let h = run(&format!("{link}&t=60000"));
+    let m = measure(h.sim());
+    assert_eq!((m.phi.false_suspicions, m.phi.false_downs), (1, 1), "{m:?}");
+    assert_eq!(
+        losses_before_phi_downs(&h),
+        [(4, SimTime::from_us(56_227_848), 4)]
+    );
+    let phi: Vec<(u64, usize, Status)> = monitor(h.sim())
+        .transitions
+        .iter()
+        .filter(|t| t.det == Detector::Phi)
+        .map(|t| (t.time.as_us(), t.worker, t.to))
+        .collect();
+    assert_eq!(
+        phi,
+        [
+            (56_189_612, 4, Status::Suspect),
+            (56_227_848, 4, Status::Down),
+            (56_245_736, 4, Status::Up),
+        ]
+    );
+    // The window just before the verdict.
+    let before = run(&format!("{link}&t=56227"));
+    let mon = monitor(before.sim());
+    let v = &mon.views[4];
+    assert_eq!(v.last, SimTime::from_us(55_731_673));
+    assert_eq!(v.phi_cross, [457_939, 496_175]);
+    let s = v.intervals.stats(&mon.p);
+    assert_eq!(v.intervals.len(), 100);
+    assert_eq!((s.mean / 100.0).round(), 4040.0, "μ + pause = {}", s.mean);
+    assert_eq!((s.std / 100.0).round(), 176.0, "σ = {}", s.std);
+    let spans: Vec<u64> = v
+        .intervals
+        .iter()
+        .copied()
+        .filter(|&x| x > 150_000)
+        .collect();
+    assert_eq!(
+        spans,
+        [199_455, 208_269, 186_715],
+        "the single-loss intervals"
+    );
+    // The heartbeat that ends the verdict is 514 ms after the last one and is not learned.
+    assert!(h.sim().trace().iter().any(|e| e
+        .notes
+        .iter()
+        .any(|n| n.contains("interval 514.063ms not learned"))));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(24)))]
 
-    // A live worker whose heartbeats are lost at random at a rate of at most 5 % is never
-    // declared down by φ with the default settings. A down verdict needs a silence of
-    // μ + pause + 5.2σ ≈ 105 + 300 + 5.2 × 22 ≈ 520 ms at 5 % loss, i.e. five heartbeats lost in
-    // a row: probability 0.05⁵ ≈ 3·10⁻⁷ per heartbeat, about 10⁻³ per 60 s run of 5 workers
-    // (3 000 heartbeats). Checked over such runs with the loss drawn from 0–5 %.
+    // What is true of φ with the default settings on a lossy network: it declares a live worker
+    // down only after at least 4 of its heartbeats in a row were lost. The down crossing is
+    // μ + pause + y*·σ with y* = 5.22 for φ = 8, μ ≈ 100 ms, pause 300 ms and σ ≥ min σ = 10 ms,
+    // so at least ≈ 452 ms, while 3 lost heartbeats are a silence of at most 4 × 110 ms send
+    // interval + 5 ms latency spread = 445 ms. 4 lost heartbeats (≈ 500 ms) are a down or not
+    // depending on σ, i.e. on how many lost-heartbeat intervals the window holds. This test used
+    // to claim "never down at ≤ 5 % loss: a down needs 5 losses in a row, ~10⁻³ per run"; 4
+    // suffice, and seeds 1–20 000 (`--example phi_false_downs`) give 16 runs with a false down at
+    // 2.7 % loss (8·10⁻⁴ per run) and 100 at 5 % (5·10⁻³); over its 0–5 % grid about 6 % of
+    // 24-case runs failed. Loss here goes to 20 %, where some 5–15 % of runs have a false down,
+    // so the rule is exercised. See docs/design.md, "False downs under random loss".
     #[test]
-    fn a_live_worker_with_modest_loss_is_never_declared_down_by_phi(
+    fn phi_declares_a_live_worker_down_only_after_four_heartbeats_lost_in_a_row(
         seed in any::<u64>(),
-        loss_tenths in 0u32..=50,
+        loss_tenths in 0u32..=200,
     ) {
         let link = format!(
             "lab=heartbeat&seed={seed}&n=5&loss={}.{}&det=phi&t=60000",
             loss_tenths / 10,
             loss_tenths % 10
         );
-        let m = measure(run(&link).sim());
-        prop_assert_eq!(m.phi.false_downs, 0, "{}: {:?}", link, m.phi);
+        let h = run(&link);
+        let downs = losses_before_phi_downs(&h);
+        prop_assert_eq!(downs.len() as u32, measure(h.sim()).phi.false_downs);
+        for (w, at, lost) in downs {
+            prop_assert!(lost >= 4, "{}: worker {} down at {} after {} lost", link, w, at, lost);
+        }
     }
 }
 
