@@ -23,12 +23,17 @@ pub enum Role {
 /// `Progress`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Peer {
-    /// The next index to send.
+    /// The next index to send (while probing: the index after the position being checked).
     pub next: u64,
     /// The highest index known to be stored there (acknowledged).
     pub matched: u64,
     /// When it last answered.
     pub heard: Option<SimTime>,
+    /// Where its log agrees with ours is not known yet: the primary checks one position at a
+    /// time, starting from its own last entry and moving to the position the replica reports
+    /// (raft-rs's `ProgressState::Probe`), and sends the rest only once one matches — so a
+    /// replica resumes from what it already has instead of receiving the log from entry 1.
+    pub probing: bool,
 }
 
 /// Entries removed from a node's log because they diverged from a newer primary's log (the page
@@ -160,6 +165,24 @@ impl DataNode {
         }
     }
 
+    /// The last index at or before `index` whose entry is of epoch `epoch` or older (0 if none):
+    /// the highest position where another log holding an `epoch` entry at `index` can still
+    /// agree with this one. Epochs never decrease along a log (a primary appends at its own
+    /// epoch, above every entry it inherited), so a binary search finds it (etcd raft's
+    /// `findConflictByTerm`).
+    pub fn last_at_or_below(&self, index: u64, epoch: u64) -> u64 {
+        let (mut lo, mut hi) = (0, index.min(self.log.len() as u64));
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if self.pos_at(mid).epoch <= epoch {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+
     fn others(&self) -> impl Iterator<Item = NodeId> + '_ {
         super::data_ids(&self.p).filter(move |&i| i != self.me)
     }
@@ -238,17 +261,22 @@ impl DataNode {
         // serves it at once; no replica has acknowledged the inherited suffix to it — see
         // docs/design.md on phantom reads after a second failover).
         self.commit = self.log.len() as u64;
+        // It knows nothing of the others' logs: it checks its own last position with each
+        // first, and each replica answers with where it is (MySQL GTID auto-positioning, a
+        // PostgreSQL standby following the new timeline, Raft's nextIndex probe).
         let next = self.log.len() as u64 + 1;
         for i in super::data_ids(&self.p) {
             self.peers[i] = Peer {
                 next,
                 matched: 0,
                 heard: None,
+                // An empty log agrees with every log at position 0: nothing to check.
+                probing: next > 1,
             };
         }
         self.waiting.clear();
         self.degraded = false;
-        // Announce itself with an empty append (finds each replica's match point).
+        // Announce itself with an empty append (the first check of each replica's position).
         let ids: Vec<NodeId> = self.others().collect();
         for i in ids {
             self.send_append(i, ctx);
@@ -313,7 +341,12 @@ impl DataNode {
         let prev = self.pos_at(next - 1);
         let end = (next - 1 + MAX_BATCH as u64).min(len);
         let entries = self.log.to_vec((next - 1) as usize, end as usize);
-        self.peers[to].next = end + 1;
+        if self.peers[to].probing {
+            // Until a position matches, every append checks the same one.
+            self.peers[to].next = next;
+        } else {
+            self.peers[to].next = end + 1;
+        }
         ctx.send(
             to,
             ReplMsg::Append {
@@ -419,7 +452,7 @@ impl DataNode {
         // the others get it with their retries.
         let ids: Vec<NodeId> = self.others().collect();
         for i in ids {
-            if self.peers[i].next == index {
+            if !self.peers[i].probing && self.peers[i].next == index {
                 self.send_append(i, ctx);
             }
         }
@@ -514,8 +547,11 @@ impl DataNode {
         let mine = self.log.len() as u64;
         let matches = prev.index <= mine && self.pos_at(prev.index).epoch == prev.epoch;
         if !matches {
-            // Retry from at most the shorter of the two logs, one entry back on a conflict.
-            let hint = mine.min(prev.index.saturating_sub(1));
+            // Report where this log may still agree with the primary's: its last position at
+            // or before `prev` of `prev`'s epoch or older (its own last entry when it is
+            // shorter). The primary checks that position against its log and sends only what
+            // follows the first one that matches.
+            let hint = self.last_at_or_below(prev.index, prev.epoch);
             ctx.send(
                 from,
                 ReplMsg::AppendReply {
@@ -602,6 +638,15 @@ impl DataNode {
             // Count it only if the replica holds *our* entry there.
             if index <= len && self.pos_at(index).epoch == at_epoch {
                 let p = &mut self.peers[from];
+                if p.probing {
+                    p.probing = false;
+                    ctx.note(format!(
+                        "node {from} holds our log up to {}: resumes from {}",
+                        self.pos_at(index),
+                        index + 1
+                    ));
+                }
+                let p = &mut self.peers[from];
                 p.matched = p.matched.max(index);
                 p.next = p.next.max(index + 1);
                 if self.degraded && p.matched == len {
@@ -614,10 +659,28 @@ impl DataNode {
                 self.advance(ctx);
             }
         } else {
+            // The replica's log does not hold ours at the position checked; it reported its
+            // position (`index`, `at_epoch`) there. If we hold the same entry there, its log is
+            // ours up to it (one primary per epoch): resume right after it. Otherwise check
+            // next our last position that can still agree with it — lower than the one
+            // refused, so the search ends (at the latest at 0, the empty log, which always
+            // matches). A refusal of a position below one already checked is stale: ignored.
+            let probe = self.last_at_or_below(index, at_epoch);
+            let same = probe == index && self.pos_at(index).epoch == at_epoch;
             let p = &mut self.peers[from];
-            if index < p.next {
-                p.next = index + 1;
-                p.matched = p.matched.min(index);
+            if probe < p.next.saturating_sub(1) {
+                p.next = probe + 1;
+                p.matched = p.matched.min(probe);
+                if same && p.probing {
+                    p.probing = false;
+                    ctx.note(format!(
+                        "node {from} holds our log up to {}: resumes from {}",
+                        self.pos_at(index),
+                        index + 1
+                    ));
+                } else if !same {
+                    self.peers[from].probing = true;
+                }
                 self.send_append(from, ctx);
             }
         }
@@ -735,7 +798,9 @@ impl DataNode {
                     // is alive and lets them drop a suffix no primary has.
                     let ids: Vec<NodeId> = self.others().collect();
                     for i in ids {
-                        self.peers[i].next = self.peers[i].matched + 1;
+                        if !self.peers[i].probing {
+                            self.peers[i].next = self.peers[i].matched + 1;
+                        }
                         self.send_append(i, ctx);
                     }
                 }
