@@ -187,7 +187,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
                     </p>
                 </div>
                 <div class="side">
-                    { render_actions(c, selected, dispatch) }
+                    { render_actions(c, selected, player.selected.is_some(), dispatch) }
                     { render_metrics(&m) }
                 </div>
             </div>
@@ -340,13 +340,7 @@ fn MachineBox(props: &MachineProps) -> Html {
     let v = &props.view;
     let mi = v.id;
     let status = v.status.as_str();
-    let onclick = {
-        let d = props.dispatch.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Select(Some(mi)));
-        })
-    };
+    let (onclick, onkeydown) = crate::components::lab::select_handlers(&props.dispatch, mi);
     let label = format!(
         "m{mi} · {}{}",
         tr(match v.status {
@@ -359,7 +353,7 @@ fn MachineBox(props: &MachineProps) -> Html {
     let o = v.at;
     html! {
         <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
-            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
+            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
             <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &tr(status), &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
             <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
             <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
@@ -477,7 +471,8 @@ fn render_cluster(
     }
 }
 
-fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Html {
+/// The actions on machine `m`; a sheet next to it on a phone while it is `picked` (tapped).
+fn render_actions(c: &ClusterNode, m: usize, picked: bool, dispatch: &Callback<Action>) -> Html {
     let alive = c.machines.get(m).is_some_and(|x| x.alive);
     let zone = c.machines.get(m).map_or(0, |x| x.zone);
     let zone_alive = c.machines.iter().any(|x| x.zone == zone && x.alive);
@@ -485,7 +480,8 @@ fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Htm
     let z = zone_name(zone);
     let next = c.version + 1;
     html! {
-        <section class="panel actions" data-testid="actions">
+        <section class={classes!("panel", "actions", picked.then_some("sheet"))} data-testid="actions">
+            if picked { { crate::components::sheet::close_button(dispatch) } }
             <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <div class="buttons">
                 { action_button(dispatch, "fail-machine", &trf("Fail m{}", &[&m]), cmd(ClusterCommand::Fail(m)), alive) }
