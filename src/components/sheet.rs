@@ -73,17 +73,17 @@ pub fn place(selected: Option<usize>, last: &mut Anchor) {
             p.get_bounding_client_rect().top()
         });
     let gap = 6.0;
-    let want = f64::from(sheet.scroll_height()) + 4.0;
+    // At most 55 % of the screen (a longer sheet scrolls inside): most of the stage stays in sight.
+    let want = (f64::from(sheet.scroll_height()) + 4.0).min(0.55 * vh);
     let (below, above) = (vh - a.bottom() - 2.0 * gap, a.top() - 2.0 * gap);
     // Viewport coordinates: below the node, above it, or (the node scrolled out of sight, or no
     // room either side) along the bottom of the screen.
     let (top, max_h) = if a.bottom() < 0.0 || a.top() > vh || below.max(above) < 140.0 {
-        let h = want.min(0.5 * vh);
-        (vh - gap - h, h)
+        (vh - gap - want, want)
     } else if want <= below || below >= above {
-        (a.bottom() + gap, below)
+        (a.bottom() + gap, want.min(below))
     } else {
-        (a.top() - gap - want.min(above), above)
+        (a.top() - gap - want.min(above), want.min(above))
     };
     let _ = sheet.set_attribute(
         "style",

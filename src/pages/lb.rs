@@ -273,9 +273,9 @@ fn render_selected(
             { crate::components::sheet::close_button(dispatch) }
             <h2>{ trf("Backend {}", &[&backend_name(id)]) }<span class="muted">{
                 if bm.ejected {
-                    trf(" — health checks: {}; ejected as an outlier (no traffic)", &[&bm.status])
+                    trf(" — health checks: {}; ejected as an outlier (no traffic)", &[&tr(bm.status)])
                 } else {
-                    trf(" — balancer sees it {}", &[&bm.status])
+                    trf(" — balancer sees it {}", &[&tr(bm.status)])
                 }
             }</span></h2>
             <div class="actions">
