@@ -55,13 +55,18 @@ pub fn use_frames(active: bool, on_frame: Callback<f64>) {
 }
 
 /// The player's keys on the whole document (unless focus is in a form control): Space
-/// plays/pauses, → steps, ← steps back; while a lesson is open (`lesson`) also N / Page Down for
+/// plays/pauses, → steps, ← steps back, Escape deselects the node (closing its sheet); while a lesson is open (`lesson`) also N / Page Down for
 /// its next step and P / Page Up for the step before.
 #[hook]
 pub fn use_player_keys(dispatch: Callback<Action>, lesson: bool) {
     use_effect_with(lesson, move |&lesson| {
         let doc = web_sys::window().and_then(|w| w.document());
         let listener = Closure::wrap(Box::new(move |e: web_sys::KeyboardEvent| {
+            // Escape closes the selected node's sheet (components/sheet.rs), also from its fields.
+            if e.key() == "Escape" {
+                dispatch.emit(Action::Select(None));
+                return;
+            }
             if e.alt_key() || e.ctrl_key() || e.meta_key() || crate::web::focus_in_control() {
                 return;
             }

@@ -109,6 +109,15 @@ pub fn use_lab<L: LabDef>(decoded: Rc<Decoded>) -> Lab<L::Run> {
         );
     }
     use_player_keys(dispatch.clone(), player.course.is_some());
+    {
+        // On a phone the selected node's actions open as a sheet next to it (components/sheet.rs),
+        // placed again when a click changes the run (its buttons change).
+        let anchor = use_mut_ref(crate::components::sheet::Anchor::default);
+        use_effect_with(
+            (player.selected, player.scenario.faults.len()),
+            move |(sel, _)| crate::components::sheet::place(*sel, &mut anchor.borrow_mut()),
+        );
+    }
     let log_cache = use_mut_ref(LogCache::default);
     {
         let p = player.clone();

@@ -10,3 +10,4 @@ pub mod hooks;
 pub mod lab;
 pub mod lesson;
 pub mod network;
+pub mod sheet;

@@ -33,7 +33,7 @@ const WIDE: f64 = 760.0;
 const NARROW: f64 = 380.0;
 /// Height of the service band at the top.
 const TOP: f64 = 52.0;
-/// A pod's box.
+/// A pod's box at least (it grows with the text: see `Layout::of`).
 const POD_W: f64 = 58.0;
 const POD_H: f64 = 34.0;
 /// Event-log lines kept (decisions only; the ticks without one are left out).
@@ -61,13 +61,24 @@ struct Layout {
     zone_w: f64,
     zone_h: Vec<f64>,
     machine_w: f64,
+    /// A pod's box and its text size (user units): two lines, the shape and name, then the
+    /// phase word, inside the box at the stage's text size.
+    pod: PodBox,
     per_row: usize,
     box_h: f64,
     height: f64,
 }
 
 impl Layout {
-    fn of(c: &ClusterNode, vertical: bool) -> Layout {
+    /// `kw`: user units per CSS px across the stage's width (text is at least 12.5 CSS px).
+    fn of(c: &ClusterNode, vertical: bool, kw: f64) -> Layout {
+        let f = (12.5 * kw).max(12.0);
+        // The widest phase word ("unready", "pending") is 4.1 em in the stage's sans-serif.
+        let pod = PodBox {
+            w: (7.0 + 4.15 * f).max(POD_W),
+            h: (2.45 * f).max(POD_H),
+            f,
+        };
         let zones = c.p.zones.max(1);
         let w = if vertical { NARROW } else { WIDE };
         let zone_w = if vertical {
@@ -76,13 +87,13 @@ impl Layout {
             (w - 10.0) / zones as f64
         };
         let machine_w = zone_w - 10.0;
-        let per_row = (((machine_w - 12.0) / (POD_W + 4.0)).floor() as usize).max(1);
+        let per_row = (((machine_w - 12.0) / (pod.w + 4.0)).floor() as usize).max(1);
         let most = (0..c.machines.len())
             .map(|m| c.pods_on(m))
             .max()
             .unwrap_or(0);
         let rows = (c.p.slots as usize).max(most).div_ceil(per_row).max(1);
-        let box_h = 24.0 + rows as f64 * (POD_H + 4.0) + 2.0;
+        let box_h = 24.0 + rows as f64 * (pod.h + 4.0) + 2.0;
         let in_zone = |z: usize| c.machines.iter().filter(|m| m.zone == z).count();
         let per_zone = (0..zones).map(in_zone).max().unwrap_or(1).max(1);
         let mut zone_x = Vec::new();
@@ -117,6 +128,7 @@ impl Layout {
             zone_w,
             zone_h,
             machine_w,
+            pod,
             per_row,
             box_h,
             height: y + 4.0,
@@ -132,8 +144,8 @@ impl Layout {
     }
     fn pod_at(&self, origin: Pt, k: usize) -> Pt {
         Pt {
-            x: origin.x + 6.0 + (k % self.per_row) as f64 * (POD_W + 4.0),
-            y: origin.y + 24.0 + (k / self.per_row) as f64 * (POD_H + 4.0),
+            x: origin.x + 6.0 + (k % self.per_row) as f64 * (self.pod.w + 4.0),
+            y: origin.y + 24.0 + (k / self.per_row) as f64 * (self.pod.h + 4.0),
         }
     }
 }
@@ -178,7 +190,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_cluster(c, sim.now(), selected, dispatch) }
+                    { render_cluster(c, sim.now(), selected, dispatch, sc.kw) }
                     <p class="legend">
                         <span class="key">{ t("● ready") }</span><span class="key">{ t("◌ starting") }</span>
                         <span class="key">{ t("○ not ready") }</span><span class="key">{ t("▲ crash-loop") }</span>
@@ -187,7 +199,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
                     </p>
                 </div>
                 <div class="side">
-                    { render_actions(c, selected, dispatch) }
+                    { render_actions(c, selected, player.selected.is_some(), dispatch) }
                     { render_metrics(&m) }
                 </div>
             </div>
@@ -240,6 +252,7 @@ fn decision_lines(sim: &Sim<ClusterNode>) -> Rc<Vec<LogLine>> {
 /// What one pod looks like (compared between frames: a machine redraws only when one changes).
 #[derive(Clone, Debug, PartialEq)]
 struct PodView {
+    bx: PodBox,
     id: u32,
     version: u32,
     machine: usize,
@@ -249,6 +262,24 @@ struct PodView {
     status: &'static str,
     restarts: u32,
     at: Pt,
+}
+
+/// A pod's box and text size (user units).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PodBox {
+    w: f64,
+    h: f64,
+    f: f64,
+}
+
+impl PodBox {
+    /// The centre of the pod's shape (left of its name), from the box's corner.
+    fn shape_at(&self, at: Pt) -> Pt {
+        Pt {
+            x: at.x + 0.5 * self.f + 3.0,
+            y: at.y + 0.55 * self.f + 2.0,
+        }
+    }
 }
 
 /// What one machine looks like.
@@ -279,17 +310,18 @@ impl PartialEq for MachineProps {
 }
 
 fn render_pod(p: &PodView) -> Html {
-    let (phase, at) = (p.phase, p.at);
-    let (cx, cy) = (at.x + 11.0, at.y + POD_H / 2.0);
+    let (phase, at, b) = (p.phase, p.at, p.bx);
+    let Pt { x: cx, y: cy } = b.shape_at(at);
+    let r = 0.42 * b.f;
     let shape = match phase {
-        "ready" => html! { <circle class="shape" cx={f1(cx)} cy={f1(cy)} r="8" /> },
-        "starting" => html! { <circle class="shape dashed" cx={f1(cx)} cy={f1(cy)} r="8" /> },
-        "not-ready" => html! { <circle class="shape hollow" cx={f1(cx)} cy={f1(cy)} r="8" /> },
+        "ready" => html! { <circle class="shape" cx={f1(cx)} cy={f1(cy)} r={f1(r)} /> },
+        "starting" => html! { <circle class="shape dashed" cx={f1(cx)} cy={f1(cy)} r={f1(r)} /> },
+        "not-ready" => html! { <circle class="shape hollow" cx={f1(cx)} cy={f1(cy)} r={f1(r)} /> },
         "crash-loop" => {
-            html! { <path class="shape" d={format!("M{} {}L{} {}L{} {}Z", f1(cx), f1(cy - 9.0), f1(cx + 9.0), f1(cy + 7.0), f1(cx - 9.0), f1(cy + 7.0))} /> }
+            html! { <path class="shape" d={format!("M{} {}L{} {}L{} {}Z", f1(cx), f1(cy - 1.1 * r), f1(cx + 1.1 * r), f1(cy + 0.85 * r), f1(cx - 1.1 * r), f1(cy + 0.85 * r))} /> }
         }
         _ => {
-            html! { <rect class="shape" x={f1(cx - 7.0)} y={f1(cy - 7.0)} width="14" height="14" /> }
+            html! { <rect class="shape" x={f1(cx - 0.85 * r)} y={f1(cy - 0.85 * r)} width={f1(1.7 * r)} height={f1(1.7 * r)} /> }
         }
     };
     let word = tr(match phase {
@@ -326,10 +358,10 @@ fn render_pod(p: &PodView) -> Html {
         <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), p.bad.then_some("bad"))}
             data-node-id={format!("p{}", p.id)} data-status={status} data-phase={phase} data-hung={p.hung.to_string()}>
             <title>{ title }</title>
-            <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(POD_W)} height={f1(POD_H)} rx="4" />
+            <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(b.w)} height={f1(b.h)} rx="4" />
             { shape }
-            <text class="pod-id" x={f1(at.x + 22.0)} y={f1(at.y + 14.0)}>{ format!("p{}", p.id) }</text>
-            <text class="pod-ph" x={f1(at.x + 22.0)} y={f1(at.y + 28.0)}>{ word }</text>
+            <text class="pod-id" x={f1(at.x + b.f + 5.0)} y={f1(at.y + b.f + 1.0)}>{ format!("p{}", p.id) }</text>
+            <text class="pod-ph" x={f1(at.x + 4.0)} y={f1(at.y + 2.1 * b.f + 1.5)}>{ word }</text>
         </g>
     }
 }
@@ -340,13 +372,7 @@ fn MachineBox(props: &MachineProps) -> Html {
     let v = &props.view;
     let mi = v.id;
     let status = v.status.as_str();
-    let onclick = {
-        let d = props.dispatch.clone();
-        Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Select(Some(mi)));
-        })
-    };
+    let (onclick, onkeydown) = crate::components::lab::select_handlers(&props.dispatch, mi);
     let label = format!(
         "m{mi} · {}{}",
         tr(match v.status {
@@ -359,7 +385,7 @@ fn MachineBox(props: &MachineProps) -> Html {
     let o = v.at;
     html! {
         <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
-            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick}>
+            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
             <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &tr(status), &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
             <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
             <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
@@ -373,8 +399,9 @@ fn render_cluster(
     now: SimTime,
     selected: usize,
     dispatch: &Callback<Action>,
+    kw: f64,
 ) -> Html {
-    let lay = Layout::of(c, narrow_screen());
+    let lay = Layout::of(c, narrow_screen(), kw);
     let service = Pt {
         x: lay.w / 2.0,
         y: 24.0,
@@ -403,6 +430,7 @@ fn render_cluster(
                     let at = lay.pod_at(o, k);
                     pod_pts.push((i, at));
                     PodView {
+                        bx: lay.pod,
                         id: p.id,
                         version: p.version,
                         machine: mi,
@@ -439,7 +467,7 @@ fn render_cluster(
         |p: &engine::cluster::Pod| p.hung || p.machine.is_some_and(|m| !c.machines[m].alive);
     let flows = pod_pts.iter().enumerate().filter(|(k, (i, _))| (k % every == 0 || lost_pod(&c.pods[*i])) && c.in_service(&c.pods[*i])).map(|(_, (i, at))| {
         let p = &c.pods[*i];
-        let to = Pt { x: at.x + 11.0, y: at.y + POD_H / 2.0 };
+        let to = lay.pod.shape_at(*at);
         let lost = lost_pod(p);
         let f = (phase + p.slot as f64 * 0.137).fract();
         let dot = lerp(service, to, f);
@@ -477,7 +505,8 @@ fn render_cluster(
     }
 }
 
-fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Html {
+/// The actions on machine `m`; a sheet next to it on a phone while it is `picked` (tapped).
+fn render_actions(c: &ClusterNode, m: usize, picked: bool, dispatch: &Callback<Action>) -> Html {
     let alive = c.machines.get(m).is_some_and(|x| x.alive);
     let zone = c.machines.get(m).map_or(0, |x| x.zone);
     let zone_alive = c.machines.iter().any(|x| x.zone == zone && x.alive);
@@ -485,7 +514,8 @@ fn render_actions(c: &ClusterNode, m: usize, dispatch: &Callback<Action>) -> Htm
     let z = zone_name(zone);
     let next = c.version + 1;
     html! {
-        <section class="panel actions" data-testid="actions">
+        <section class={classes!("panel", "actions", picked.then_some("sheet"))} data-testid="actions">
+            if picked { { crate::components::sheet::close_button(dispatch) } }
             <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <div class="buttons">
                 { action_button(dispatch, "fail-machine", &trf("Fail m{}", &[&m]), cmd(ClusterCommand::Fail(m)), alive) }

@@ -289,7 +289,8 @@ fn render_selected(
         }
     };
     html! {
-        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+        <section class="panel selected sheet" data-testid="selected-node" data-node={i.to_string()}>
+            { crate::components::sheet::close_button(dispatch) }
             <h2>{ if i == MONITOR { tr("Monitor").to_string() } else { trf("Worker {}", &[&i]) } }</h2>
             { actions }
             { details }

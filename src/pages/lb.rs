@@ -162,11 +162,7 @@ fn render_view(
     let backends = m.backends.iter().enumerate().map(|(b, bm)| {
         let p = backend_at(b, n);
         let id = bm.node;
-        let d = dispatch.clone();
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Select(Some(id)));
-        });
+        let (onclick, onkeydown) = crate::components::lab::select_handlers(dispatch, id);
         let h = ((H - 60.0) / n.max(1) as f64 - 6.0).clamp(14.0, 70.0);
         let x0 = box_left(p);
         let load = (bm.utilisation_pct / 100.0).clamp(0.0, 1.0);
@@ -184,7 +180,7 @@ fn render_view(
         html! {
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
-                data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick}>
+                data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
                 <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &tr(status), &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
                 <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
                 <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
@@ -273,12 +269,13 @@ fn render_selected(
         })
     };
     html! {
-        <section class="panel selected" data-testid="selected-node" data-node={id.to_string()}>
+        <section class="panel selected sheet" data-testid="selected-node" data-node={id.to_string()}>
+            { crate::components::sheet::close_button(dispatch) }
             <h2>{ trf("Backend {}", &[&backend_name(id)]) }<span class="muted">{
                 if bm.ejected {
-                    trf(" — health checks: {}; ejected as an outlier (no traffic)", &[&bm.status])
+                    trf(" — health checks: {}; ejected as an outlier (no traffic)", &[&tr(bm.status)])
                 } else {
-                    trf(" — balancer sees it {}", &[&bm.status])
+                    trf(" — balancer sees it {}", &[&tr(bm.status)])
                 }
             }</span></h2>
             <div class="actions">

@@ -330,8 +330,9 @@ fn render_selected(
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     html! {
-        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ trf("Server {}", &[&i]) }<span class="muted">{ trf(" — {}, term {}", &[&if alive { node.role.as_str() } else { tr("crashed") }, &node.current_term]) }</span></h2>
+        <section class="panel selected sheet" data-testid="selected-node" data-node={i.to_string()}>
+            { crate::components::sheet::close_button(dispatch) }
+            <h2>{ trf("Server {}", &[&i]) }<span class="muted">{ trf(" — {}, term {}", &[&if alive { tr(node.role.as_str()) } else { tr("crashed") }, &node.current_term]) }</span></h2>
             <div class="actions">
                 { cmd_button(dispatch, "action-crash".into(), tr("Crash").into(), Fault::Crash(i), alive) }
                 { cmd_button(dispatch, "action-restart".into(), tr("Restart").into(), Fault::Restart(i), !alive) }

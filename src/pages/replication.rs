@@ -597,7 +597,7 @@ fn repl_selected(
     };
     let n = &sim.nodes()[i];
     let alive = sim.is_up(i);
-    let role = role_name(n);
+    let role = tr(role_name(n));
     let extra = match n.data() {
         Some(d) if d.role != Role::Primary => action_button(
             dispatch,
@@ -627,7 +627,8 @@ fn repl_selected(
         html! { <p class="muted">{ t("The monitor: heartbeat failure detector and failover.") }</p> }
     };
     html! {
-        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+        <section class="panel selected sheet" data-testid="selected-node" data-node={i.to_string()}>
+            { crate::components::sheet::close_button(dispatch) }
             <h2>{ trf("Node {} · {}", &[&i, &role]) }</h2>
             { node_actions(i, alive, extra, dispatch) }
             { details }
@@ -646,8 +647,9 @@ fn common_selected(
         return empty_selection();
     };
     html! {
-        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
-            <h2>{ trf("Node {} · {}", &[&i, &role(i)]) }</h2>
+        <section class="panel selected sheet" data-testid="selected-node" data-node={i.to_string()}>
+            { crate::components::sheet::close_button(dispatch) }
+            <h2>{ trf("Node {} · {}", &[&i, &tr(role(i))]) }</h2>
             { node_actions(i, alive(i), html! {}, dispatch) }
         </section>
     }

@@ -257,15 +257,11 @@ pub fn RingStatic(props: &StaticProps) -> Html {
         let state = ring.state(id);
         let keys = stats.per_node.iter().find(|l| l.node == id).map(|l| l.keys).unwrap_or(0);
         let w = bar_max * keys as f64 / max_keys as f64;
-        let d = props.dispatch.clone();
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            d.emit(Action::Select(Some(id)));
-        });
+        let (onclick, onkeydown) = crate::components::lab::select_handlers(&props.dispatch, id);
         let status = if state == NodeState::Up { "up" } else { "down" };
         html! {
             <g class={classes!("server-row", format!("st-{}", state.as_str()), (props.selected == Some(id)).then_some("selected"))}
-                data-node-id={id.to_string()} data-status={status} data-keys={keys.to_string()} role="button" tabindex="0" {onclick}>
+                data-node-id={id.to_string()} data-status={status} data-keys={keys.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
                 <title>{ trf("{}: {}, {} keys, weight {}", &[&engine::ring::node_name(id), &tr(state.as_str()), &keys, &ring.weight(id)]) }</title>
                 <rect class="row-bg" x={f1(ROWS_X - 4.0)} y={f1(y)} width="336" height={f1(h - 1.0)} />
                 <rect x={f1(ROWS_X)} y={f1(y + 2.0)} width="10" height={f1((h - 5.0).max(2.0))} style={paint("fill", id)} />
@@ -437,7 +433,8 @@ fn render_actions(rl: &RingLab, selected: Option<NodeId>, dispatch: &Callback<Ac
         let state = ring.state(id);
         let w = ring.weight(id);
         html! {
-            <div class="node-actions" data-testid="node-actions">
+            <div class="node-actions sheet" data-testid="node-actions">
+                { crate::components::sheet::close_button(dispatch) }
                 <h3>{ trf("{} — {}, weight {}", &[&name, &tr(state.as_str()), &w]) }</h3>
                 <div class="actions">
                     { op_button(dispatch, "action-fail", tr("Fail (stays on the ring)").into(), RingOp::Fail(id), (state != NodeState::Up).then(|| tr("only a node that is up can fail").into())) }

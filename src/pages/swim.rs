@@ -318,7 +318,8 @@ fn render_selected(
         }
     });
     html! {
-        <section class="panel selected" data-testid="selected-node" data-node={i.to_string()}>
+        <section class="panel selected sheet" data-testid="selected-node" data-node={i.to_string()}>
+            { crate::components::sheet::close_button(dispatch) }
             <h2>{ trf("Member {}", &[&i]) }</h2>
             <div class="actions" data-testid="node-actions">
                 { action_button(dispatch, "action-crash", tr("Crash"), Action::Inject(Fault::Crash(i)), up) }

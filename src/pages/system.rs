@@ -221,7 +221,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
                     </p>
                 </div>
                 <div class="side">
-                    { render_actions(sim, &p, selected, &player.scenario, dispatch) }
+                    { render_actions(sim, &p, selected, player.selected.is_some(), &player.scenario, dispatch) }
                     { render_metrics(&m) }
                 </div>
             </div>
@@ -284,11 +284,21 @@ fn render_system(
         let slow = procs.iter().any(|&q| sim.nodes().get(q).and_then(|n| n.app()).is_some_and(|a| a.slow));
         let action = if alive { cmd(MachineCmd::Crash(mi)) } else { cmd(MachineCmd::Restart(mi)) };
         let onclick = {
-            let d = dispatch.clone();
+            let (d, action) = (dispatch.clone(), action.clone());
             Callback::from(move |e: MouseEvent| {
                 e.stop_propagation();
                 d.emit(Action::Select(Some(mi)));
                 d.emit(action.clone());
+            })
+        };
+        // Enter does what a click does (a machine is a button).
+        let onkeydown = {
+            let d = dispatch.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" {
+                    d.emit(Action::Select(Some(mi)));
+                    d.emit(action.clone());
+                }
             })
         };
         let chips = procs.iter().enumerate().map(|(k, &q)| {
@@ -335,7 +345,7 @@ fn render_system(
         }).collect::<Html>();
         html! {
             <g class={format!("machine st-{status}{}{}", if alive { "" } else { " dead" }, if selected == mi { " selected" } else { "" })}
-                data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick}>
+                data-node-id={format!("m{mi}")} data-status={status} data-slow={slow.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
                 <title>{ trf(if alive { tk("machine m{} in zone {}: {}. Click to crash it.") } else { tk("machine m{} in zone {}: {}. Click to restart it.") }, &[&mi, &zone_name(p.zone_of(mi)), &tr(status)]) }</title>
                 { svg_rect("m-box", o.x, o.y, lay.machine_w, lay.box_h, "5") }
                 { svg_text("m-label", o.x + 6.0, o.y + 1.3 * F, format!("m{mi}{}", if !alive { tr(" ✕ down") } else if slow { tr(" · slow") } else { "" })) }
@@ -403,6 +413,7 @@ fn render_actions(
     sim: &Sim<SysNode>,
     p: &SystemParams,
     m: usize,
+    picked: bool,
     scenario: &engine::scenario::Scenario,
     dispatch: &Callback<Action>,
 ) -> Html {
@@ -450,7 +461,8 @@ fn render_actions(
         })
     };
     html! {
-        <section class="panel actions" data-testid="actions">
+        <section class={classes!("panel", "actions", picked.then_some("sheet"))} data-testid="actions">
+            if picked { { crate::components::sheet::close_button(dispatch) } }
             <h2>{ trf("Break it (m{}, zone {})", &[&m, &z]) }</h2>
             <label>{ t("Machine ") }<select data-testid="machine-pick" onchange={pick}>
                 { for (0..p.machines).map(|k| html! { <option value={k.to_string()} selected={k == m}>{ format!("m{k}") }</option> }) }

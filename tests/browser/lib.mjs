@@ -272,6 +272,26 @@ export async function waitUntil(fn, { timeout = 5_000, interval = 50, message = 
   }
 }
 
+/** The screens a class sees: a 1280×720 projector, the same at 150 % zoom (853×480 CSS px), a
+ *  360×740 phone. */
+export const SIZES = {
+  projector: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 },
+  zoom150: { viewport: { width: 853, height: 480 }, deviceScaleFactor: 1.5 },
+  phone: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+};
+
+/** A page of `/?query` at `size` (a key of SIZES, or context options) in a fresh context of the
+ *  session's browser, its page errors counted as the session's; waits for the stage. */
+export async function pageAt(session, size, query) {
+  const ctx = await session.context.browser().newContext(typeof size === 'string' ? SIZES[size] : size);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => session.pageErrors.push(String(e)));
+  await page.goto(`${session.origin}/?${query}`);
+  await page.locator(APP_READY).first().waitFor({ state: 'attached' });
+  await page.getByTestId('stage').waitFor();
+  return { page, close: () => ctx.close() };
+}
+
 // ---- Readers for the UI contract (see tests/browser/heartbeat.test.mjs) ----
 
 /** `data-ms` of [data-testid=sim-time] as a number. */

@@ -1,26 +1,9 @@
 // The stage-first layout (issue "classroom-grade stage"): on a 1280×720 projector, at 150 % zoom
 // and on a 360×740 phone, as a teacher and a student see it.
 import assert from 'node:assert/strict';
-import { APP_READY, browserTest, choosePreset, waitUntil } from './lib.mjs';
+import { browserTest, choosePreset, pageAt, waitUntil } from './lib.mjs';
 
 const LABS = ['raft', 'ring', 'lb', 'heartbeat', 'replication', 'swim', 'cluster', 'system'];
-const SIZES = {
-  projector: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 },
-  // A 1280×720 screen at 150 % zoom: 853×480 CSS pixels.
-  zoom150: { viewport: { width: 853, height: 480 }, deviceScaleFactor: 1.5 },
-  phone: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
-};
-
-/** A page of `query` at `size` in a fresh context of the test's browser. */
-async function pageAt(session, size, query) {
-  const ctx = await session.context.browser().newContext(SIZES[size]);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => session.pageErrors.push(String(e)));
-  await page.goto(`${session.origin}/?${query}`);
-  await page.locator(APP_READY).first().waitFor({ state: 'attached' });
-  await page.getByTestId('stage').waitFor();
-  return { page, close: () => ctx.close() };
-}
 
 /** Boxes of the stage's picture and of every node in it, in CSS pixels of the viewport. */
 function stageBoxes(page) {
