@@ -230,6 +230,15 @@ const MSGS: &[&str] = &[
     tk("unstable: utilisation {} % ≥ 100 %, the queue grows without bound (no steady-state wait)"),
     tk("at least {} pods are needed just to keep up"),
     tk("even {} pods cannot keep up"),
+    // The system lab's linearizability checker (`engine::system::zones`).
+    tk("{} (invoked {}, answered {}): {}"),
+    tk("{} at {}: no write wrote {}"),
+    tk("{} at {}: returned before its write began at {}"),
+    tk("{} was the value from {} to {}, and so was {} from {} to {}: they cannot both be"),
+    tk("{} was the value from {} to {}, but {} was written and read entirely within that time ({} to {})"),
+    tk("get k{} → {}"),
+    tk("put k{}={}"),
+    tk("nothing"),
 ];
 
 /// `args` of `s` read as `pat` (its `{}` matching any text), if it reads so.
@@ -300,6 +309,23 @@ mod tests {
             Some(("'{}' ignored: {}", vec!["x", "'y' is not one of a, b"]))
         );
         assert_eq!(pattern_args("ignored", "not ignored"), None);
+        // The system lab's checker: the whole message, then its parts.
+        let read = |s| {
+            MSGS.iter()
+                .find_map(|m| pattern_args(m, s).map(|a| (*m, a)))
+        };
+        assert_eq!(
+            read("get k3 → 5 (invoked 1.000 s, answered 1.200 s): 5 was the value from 1.100 s to 1.200 s, and so was 7 from 1.150 s to 1.300 s: they cannot both be"),
+            Some(("{} (invoked {}, answered {}): {}", vec!["get k3 → 5", "1.000 s", "1.200 s", "5 was the value from 1.100 s to 1.200 s, and so was 7 from 1.150 s to 1.300 s: they cannot both be"]))
+        );
+        assert_eq!(read("get k3 → 5"), Some(("get k{} → {}", vec!["3", "5"])));
+        assert_eq!(
+            read("put k2=9 at 0.500 s: no write wrote nothing"),
+            Some((
+                "{} at {}: no write wrote {}",
+                vec!["put k2=9", "0.500 s", "nothing"]
+            ))
+        );
         // Every pattern has text around its `{}`: no two placeholders touch.
         assert!(MSGS.iter().all(|m| !m.contains("{}{}")));
         // English pages (and native builds) keep the engine's text.

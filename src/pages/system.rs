@@ -14,7 +14,7 @@ use crate::components::lab::{
     LabProps,
 };
 use crate::geometry::{f1, Pt};
-use crate::i18n::{t, tk, tr, trf};
+use crate::i18n::{t, tk, tr, tr_msg, trf};
 use crate::player::Action;
 use engine::fault::{fmt_timeline, TimedFault};
 use engine::fmtnum::{fixed, trim};
@@ -498,10 +498,11 @@ fn list(v: &[Option<f64>]) -> String {
 }
 
 fn render_metrics(m: &SystemMetrics) -> Html {
-    let anomaly = m
-        .first_anomaly
-        .clone()
-        .unwrap_or_else(|| "none: every client saw a linearizable history".into());
+    // The checker's words (`get k3 → 5 at 1.234 s: …`), read by pattern on a Chinese page.
+    let anomaly = m.first_anomaly.as_deref().map_or_else(
+        || tr("none: every client saw a linearizable history").to_string(),
+        tr_msg,
+    );
     let most = |v: &[Option<f64>]| v.iter().flatten().copied().fold(0.0, f64::max);
     // (label, shown, test id, data-value): one row each.
     let rows: [(String, String, &str, f64); 12] = [
@@ -615,13 +616,18 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     };
     let ms = |us: u64| us as f64 / 1000.0;
     let t0 = d.invoked.as_us();
+    // The operation in words of the page's language (the event log keeps `put k3=5`).
+    let op = match d.op {
+        engine::system::Op::Read(k) => trf("get k{}", &[&k]),
+        engine::system::Op::Write(k, v) => trf("put k{}={}", &[&k, &v]),
+    };
     // (where, what): one list item each.
     let mut items = vec![(
         "lb".to_string(),
         trf(
             "0.0 ms · client → balancer: {} (attempt {} of this operation{})",
             &[
-                &d.op,
+                &op,
                 &d.attempts,
                 &if d.attempts > 1 {
                     trf(
@@ -676,7 +682,7 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     ));
     html! {
         <section class="panel hops" data-testid="hops">
-            <h2>{ trf("Follow a request: #{} {}", &[&d.id, &d.op]) }</h2>
+            <h2>{ trf("Follow a request: #{} {}", &[&d.id, &op]) }</h2>
             <ol class="hop-list">{ for items.into_iter().map(|(at, text)| html! { <li data-testid="hop" data-at={at}>{ text }</li> }) }</ol>
         </section>
     }

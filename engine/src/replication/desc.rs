@@ -33,7 +33,7 @@ crate::text_enum! {
     pub enum Section {
         /// Primary/backup replication, failover and split brain (the default).
         #[default]
-        Repl = "repl" / "replication",
+        Repl = "repl" / "primary/backup",
         /// The lock service with leases and fencing tokens.
         Locks = "locks" / "locks",
         /// Active-active sites and conflict resolution.
