@@ -24,7 +24,7 @@ const RING: &[Builtin] = lessons!["ring-vnodes", "ring-vs-modn"];
 const LB: &[Builtin] = lessons!["lb-slow-backend", "lb-health-failover"];
 const HEARTBEAT: &[Builtin] = lessons!["hb-detectors"];
 const SWIM: &[Builtin] = lessons!["swim-basics"];
-const REPLICATION: &[Builtin] = lessons!["repl-lost-write", "repl-split-brain"];
+const REPLICATION: &[Builtin] = lessons!["repl-lost-write", "repl-split-brain", "locks-fencing"];
 const CLUSTER: &[Builtin] = lessons!["cluster-self-healing"];
 const SYSTEM: &[Builtin] = lessons!["system-stale-reads"];
 
