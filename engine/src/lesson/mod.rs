@@ -20,7 +20,6 @@ pub use measure::{flatten, Value};
 use crate::lab::{Lab, LabKind};
 use crate::scenario::{decode, decode_for, ParamError, MAX_PARAM_LEN, MAX_TIME_MS};
 use crate::time::SimTime;
-use std::fmt;
 
 /// The format tag a lesson file carries (`"format": "ha-lesson/1"`).
 pub const FORMAT: &str = "ha-lesson/1";
@@ -195,24 +194,112 @@ pub fn measure_flat<L: Lab>(run: &L::Run) -> Vec<(String, Value)> {
 }
 
 /// A problem with a lesson file: where (`steps[2].question.answer`) and what.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {problem}")]
 pub struct LessonError {
     /// The path of the bad field (`file` for the file as a whole).
     pub path: String,
     /// What is wrong.
-    pub message: String,
+    pub problem: LessonProblem,
 }
 
-impl fmt::Display for LessonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
+/// What is wrong with a field of a lesson file (its words are the message the page shows).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LessonProblem {
+    /// A required field is absent.
+    #[error("missing")]
+    Missing,
+    /// A required text is blank.
+    #[error("is empty")]
+    Empty,
+    /// A text over its limit.
+    #[error("is {len} characters long (limit {max})")]
+    TooLong {
+        /// Its length in characters.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A text with a control character other than a newline.
+    #[error("has a control character")]
+    ControlCharacter,
+    /// A field of the wrong JSON type.
+    #[error("must be {want}, not {got}")]
+    WrongType {
+        /// What it must be (`a string`).
+        want: &'static str,
+        /// What it is.
+        got: &'static str,
+    },
+    /// A whole number outside its range.
+    #[error("{value} is outside {lo}–{hi}")]
+    OutOfRange {
+        /// The number.
+        value: i64,
+        /// Lowest allowed.
+        lo: i64,
+        /// Highest allowed.
+        hi: i64,
+    },
+    /// A field the format does not have.
+    #[error("unknown field \"{field}\" (fields: {known})")]
+    UnknownField {
+        /// The field (clipped).
+        field: String,
+        /// The fields allowed, `, `-separated.
+        known: String,
+    },
+    /// The file is not JSON (or too big).
+    #[error(transparent)]
+    Json(#[from] json::JsonError),
+    /// `format` names another format.
+    #[error("'{0}' is not {FORMAT}")]
+    OtherFormat(String),
+    /// `format` is absent.
+    #[error("missing (\"format\": \"{FORMAT}\")")]
+    NoFormat,
+    /// An id with characters other than `a-z 0-9 -`.
+    #[error("use lowercase letters, digits and '-' only")]
+    BadId,
+    /// `steps` is an empty list.
+    #[error("a lesson needs a step")]
+    NoSteps,
+    /// More steps than allowed.
+    #[error("{0} steps (limit {MAX_STEPS})")]
+    TooManySteps(usize),
+    /// A step's link opens a lesson.
+    #[error("a step's link cannot open a lesson itself")]
+    NestedLesson,
+    /// A step's link names no lab or has a problem (the link checker's words).
+    #[error("{0}")]
+    Link(String),
+    /// A choice that is not a short non-empty string.
+    #[error("must be a non-empty string of at most {0} characters")]
+    BadChoice(usize),
+    /// Too few or too many choices.
+    #[error("{0} choices (2–{MAX_CHOICES})")]
+    ChoiceCount(usize),
+    /// `choices` is not a list.
+    #[error("must be a list of 2–6 strings")]
+    NotChoices,
+    /// A goal's metric with characters other than letters, digits and `_`.
+    #[error("a measurement name: letters, digits and '_'")]
+    BadMetric,
+    /// A goal's comparison is not one of the six.
+    #[error("one of >=, >, <=, <, ==, !=")]
+    BadOp,
+    /// A goal's value string that is not a decimal.
+    #[error("'{0}' is not a number like 0.25")]
+    NotDecimal(String),
+    /// A goal's value of another type.
+    #[error("a number (a whole number, or a string like \"0.25\")")]
+    NotValue,
 }
 
-fn bad(path: &str, message: impl Into<String>) -> LessonError {
+fn bad(path: &str, problem: LessonProblem) -> LessonError {
     LessonError {
         path: path.to_string(),
-        message: message.into(),
+        problem,
     }
 }
 
@@ -248,44 +335,61 @@ pub fn check_link_for<L: Lab>(link: &str) -> Result<LabKind, String> {
 fn text(v: &Json, path: &str, max: usize, required: bool) -> Result<String, LessonError> {
     match v.get(path.rsplit('.').next().unwrap_or(path)) {
         None | Some(Json::Null) if !required => Ok(String::new()),
-        None => Err(bad(path, "missing")),
+        None => Err(bad(path, LessonProblem::Missing)),
         Some(Json::Str(s)) => {
             let n = s.chars().count();
             if required && s.trim().is_empty() {
-                Err(bad(path, "is empty"))
+                Err(bad(path, LessonProblem::Empty))
             } else if n > max {
-                Err(bad(path, format!("is {n} characters long (limit {max})")))
+                Err(bad(path, LessonProblem::TooLong { len: n, max }))
             } else if s.chars().any(|c| c.is_control() && c != '\n') {
-                Err(bad(path, "has a control character"))
+                Err(bad(path, LessonProblem::ControlCharacter))
             } else {
                 Ok(s.clone())
             }
         }
-        Some(x) => Err(bad(path, format!("must be a string, not {}", x.kind()))),
+        Some(x) => Err(bad(
+            path,
+            LessonProblem::WrongType {
+                want: "a string",
+                got: x.kind(),
+            },
+        )),
     }
 }
 
 fn int(v: Option<&Json>, path: &str, lo: i64, hi: i64) -> Result<i64, LessonError> {
     match v {
-        None => Err(bad(path, "missing")),
+        None => Err(bad(path, LessonProblem::Missing)),
         Some(Json::Int(i)) if (lo..=hi).contains(i) => Ok(*i),
-        Some(Json::Int(i)) => Err(bad(path, format!("{i} is outside {lo}–{hi}"))),
-        Some(x) => Err(bad(path, format!("must be a number, not {}", x.kind()))),
+        Some(Json::Int(i)) => Err(bad(path, LessonProblem::OutOfRange { value: *i, lo, hi })),
+        Some(x) => Err(bad(
+            path,
+            LessonProblem::WrongType {
+                want: "a number",
+                got: x.kind(),
+            },
+        )),
     }
 }
 
 fn only_keys(v: &Json, path: &str, keys: &[&str]) -> Result<(), LessonError> {
     let Json::Obj(kv) = v else {
-        return Err(bad(path, format!("must be an object, not {}", v.kind())));
+        return Err(bad(
+            path,
+            LessonProblem::WrongType {
+                want: "an object",
+                got: v.kind(),
+            },
+        ));
     };
     match kv.iter().find(|(k, _)| !keys.contains(&k.as_str())) {
         Some((k, _)) => Err(bad(
             path,
-            format!(
-                "unknown field \"{}\" (fields: {})",
-                crate::clip(k),
-                keys.join(", ")
-            ),
+            LessonProblem::UnknownField {
+                field: crate::clip(k),
+                known: keys.join(", "),
+            },
         )),
         None => Ok(()),
     }
@@ -294,7 +398,7 @@ fn only_keys(v: &Json, path: &str, keys: &[&str]) -> Result<(), LessonError> {
 /// Reads a lesson file; every step's link is checked by `check`. The first problem is returned,
 /// naming the field.
 pub fn parse_lesson(text_in: &str, check: LinkCheck) -> Result<Lesson, LessonError> {
-    let v = json::parse(text_in).map_err(|e| bad("file", e.to_string()))?;
+    let v = json::parse(text_in).map_err(|e| bad("file", LessonProblem::Json(e)))?;
     lesson_from_json(&v, check)
 }
 
@@ -304,33 +408,35 @@ pub fn lesson_from_json(v: &Json, check: LinkCheck) -> Result<Lesson, LessonErro
     match v.get("format") {
         Some(Json::Str(f)) if f == FORMAT => {}
         Some(Json::Str(f)) => {
-            return Err(bad(
-                "format",
-                format!("'{}' is not {FORMAT}", crate::clip(f)),
-            ))
+            return Err(bad("format", LessonProblem::OtherFormat(crate::clip(f))))
         }
-        _ => return Err(bad("format", format!("missing (\"format\": \"{FORMAT}\")"))),
+        _ => return Err(bad("format", LessonProblem::NoFormat)),
     }
     let id = text(v, "id", MAX_ID, true)?;
     if !id
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err(bad("id", "use lowercase letters, digits and '-' only"));
+        return Err(bad("id", LessonProblem::BadId));
     }
     let title = text(v, "title", MAX_TITLE, true)?;
     let summary = text(v, "summary", MAX_TEXT, false)?;
     let steps = match v.get("steps") {
-        Some(Json::Arr(a)) if a.is_empty() => return Err(bad("steps", "a lesson needs a step")),
+        Some(Json::Arr(a)) if a.is_empty() => return Err(bad("steps", LessonProblem::NoSteps)),
         Some(Json::Arr(a)) if a.len() > MAX_STEPS => {
-            return Err(bad(
-                "steps",
-                format!("{} steps (limit {MAX_STEPS})", a.len()),
-            ))
+            return Err(bad("steps", LessonProblem::TooManySteps(a.len())))
         }
         Some(Json::Arr(a)) => a,
-        Some(x) => return Err(bad("steps", format!("must be a list, not {}", x.kind()))),
-        None => return Err(bad("steps", "missing")),
+        Some(x) => {
+            return Err(bad(
+                "steps",
+                LessonProblem::WrongType {
+                    want: "a list",
+                    got: x.kind(),
+                },
+            ))
+        }
+        None => return Err(bad("steps", LessonProblem::Missing)),
     };
     let steps = steps
         .iter()
@@ -349,15 +455,15 @@ pub fn lesson_from_json(v: &Json, check: LinkCheck) -> Result<Lesson, LessonErro
 fn step_from_json(v: &Json, path: &str, check: LinkCheck) -> Result<Step, LessonError> {
     only_keys(v, path, &["title", "text", "link", "question", "goal"])?;
     let p = |k: &str| format!("{path}.{k}");
-    let title = text(v, "title", MAX_TITLE, true).map_err(|e| bad(&p("title"), e.message))?;
-    let narrative = text(v, "text", MAX_TEXT, true).map_err(|e| bad(&p("text"), e.message))?;
-    let link = text(v, "link", MAX_PARAM_LEN, true).map_err(|e| bad(&p("link"), e.message))?;
+    let title = text(v, "title", MAX_TITLE, true).map_err(|e| bad(&p("title"), e.problem))?;
+    let narrative = text(v, "text", MAX_TEXT, true).map_err(|e| bad(&p("text"), e.problem))?;
+    let link = text(v, "link", MAX_PARAM_LEN, true).map_err(|e| bad(&p("link"), e.problem))?;
     let link = link.trim_start_matches('?').to_string();
     let has = |k: &str| form_urlencoded::parse(link.as_bytes()).any(|(key, _)| key == k);
     if has("lesson") {
-        return Err(bad(&p("link"), "a step's link cannot open a lesson itself"));
+        return Err(bad(&p("link"), LessonProblem::NestedLesson));
     }
-    let lab = check(&link).map_err(|e| bad(&p("link"), e))?;
+    let lab = check(&link).map_err(|e| bad(&p("link"), LessonProblem::Link(e)))?;
     let question = match v.get("question") {
         None | Some(Json::Null) => None,
         Some(q) => Some(question_from_json(q, &p("question"))?),
@@ -383,7 +489,7 @@ fn question_from_json(v: &Json, path: &str) -> Result<Question, LessonError> {
         &["prompt", "choices", "answer", "explanation", "reveal"],
     )?;
     let p = |k: &str| format!("{path}.{k}");
-    let prompt = text(v, "prompt", MAX_TEXT, true).map_err(|e| bad(&p("prompt"), e.message))?;
+    let prompt = text(v, "prompt", MAX_TEXT, true).map_err(|e| bad(&p("prompt"), e.problem))?;
     let choices = match v.get("choices") {
         Some(Json::Arr(a)) if (2..=MAX_CHOICES).contains(&a.len()) => a
             .iter()
@@ -394,24 +500,16 @@ fn question_from_json(v: &Json, path: &str) -> Result<Question, LessonError> {
                 }
                 _ => Err(bad(
                     &format!("{}[{}]", p("choices"), i + 1),
-                    format!(
-                        "must be a non-empty string of at most {} characters",
-                        MAX_TITLE * 2
-                    ),
+                    LessonProblem::BadChoice(MAX_TITLE * 2),
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?,
-        Some(Json::Arr(a)) => {
-            return Err(bad(
-                &p("choices"),
-                format!("{} choices (2–{MAX_CHOICES})", a.len()),
-            ))
-        }
-        _ => return Err(bad(&p("choices"), "must be a list of 2–6 strings")),
+        Some(Json::Arr(a)) => return Err(bad(&p("choices"), LessonProblem::ChoiceCount(a.len()))),
+        _ => return Err(bad(&p("choices"), LessonProblem::NotChoices)),
     };
     let answer = int(v.get("answer"), &p("answer"), 1, choices.len() as i64)? as usize - 1;
     let explanation =
-        text(v, "explanation", MAX_TEXT, true).map_err(|e| bad(&p("explanation"), e.message))?;
+        text(v, "explanation", MAX_TEXT, true).map_err(|e| bad(&p("explanation"), e.problem))?;
     let reveal = int(v.get("reveal"), &p("reveal"), 0, MAX_TIME_MS as i64)? as u64;
     Ok(Question {
         prompt,
@@ -425,41 +523,28 @@ fn question_from_json(v: &Json, path: &str) -> Result<Question, LessonError> {
 fn goal_from_json(v: &Json, path: &str) -> Result<Goal, LessonError> {
     only_keys(v, path, &["text", "metric", "op", "value", "by"])?;
     let p = |k: &str| format!("{path}.{k}");
-    let text_ = text(v, "text", MAX_TITLE * 2, true).map_err(|e| bad(&p("text"), e.message))?;
-    let metric = text(v, "metric", 60, true).map_err(|e| bad(&p("metric"), e.message))?;
+    let text_ = text(v, "text", MAX_TITLE * 2, true).map_err(|e| bad(&p("text"), e.problem))?;
+    let metric = text(v, "metric", 60, true).map_err(|e| bad(&p("metric"), e.problem))?;
     if !metric
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
-        return Err(bad(
-            &p("metric"),
-            "a measurement name: letters, digits and '_'",
-        ));
+        return Err(bad(&p("metric"), LessonProblem::BadMetric));
     }
     let op = match v.get("op") {
         Some(Json::Str(s)) => Op::ALL
             .iter()
             .find(|(_, t)| t == s)
             .map(|(o, _)| *o)
-            .ok_or_else(|| bad(&p("op"), "one of >=, >, <=, <, ==, !="))?,
-        _ => return Err(bad(&p("op"), "one of >=, >, <=, <, ==, !=")),
+            .ok_or_else(|| bad(&p("op"), LessonProblem::BadOp))?,
+        _ => return Err(bad(&p("op"), LessonProblem::BadOp)),
     };
     let value = match v.get("value") {
         Some(Json::Int(i)) if i.abs() <= 1_000_000_000 => i * 1000,
         Some(Json::Str(t)) => parse_milli(t)
             .filter(|m| m.abs() <= 1_000_000_000_000)
-            .ok_or_else(|| {
-                bad(
-                    &p("value"),
-                    format!("'{}' is not a number like 0.25", crate::clip(t)),
-                )
-            })?,
-        _ => {
-            return Err(bad(
-                &p("value"),
-                "a number (a whole number, or a string like \"0.25\")",
-            ))
-        }
+            .ok_or_else(|| bad(&p("value"), LessonProblem::NotDecimal(crate::clip(t))))?,
+        _ => return Err(bad(&p("value"), LessonProblem::NotValue)),
     };
     let by = match v.get("by") {
         None | Some(Json::Null) => None,

@@ -192,78 +192,110 @@ fn a_lesson_round_trips_through_its_json() {
 #[test]
 fn hostile_lesson_files_are_refused_with_clear_messages() {
     let good = sample().to_json().pretty();
-    let cases: Vec<(String, &str, &str)> = vec![
-        ("x".repeat(70_000), "file", "limit"),
-        ("[".repeat(100) + &"]".repeat(100), "file", "nested"),
-        ("{\"a\": 1,}".into(), "file", "line 1"),
+    use engine::lesson::json::JsonError;
+    use engine::lesson::LessonProblem as P;
+    // A syntax error whose words say `what`.
+    fn syntax(p: &P, what: &str) -> bool {
+        matches!(p, P::Json(JsonError::Syntax { what: w, .. }) if w.contains(what))
+    }
+    type Is = fn(&P) -> bool;
+    let cases: Vec<(String, &str, Is)> = vec![
+        ("x".repeat(70_000), "file", |p| {
+            matches!(p, P::Json(JsonError::TooBig { bytes: 70_000 }))
+        }),
+        ("[".repeat(100) + &"]".repeat(100), "file", |p| {
+            syntax(p, "nested")
+        }),
+        ("{\"a\": 1,}".into(), "file", |p| {
+            matches!(p, P::Json(JsonError::Syntax { line: 1, .. }))
+        }),
         (
             "{\"format\": \"ha-lesson/1\", \"format\": 2}".into(),
             "file",
-            "twice",
+            |p| syntax(p, "twice"),
         ),
-        ("{\"n\": 1.5}".into(), "file", "whole"),
-        ("\"\\ud800x\"".into(), "file", ""),
-        ("{}".into(), "format", "missing"),
-        (good.replace("ha-lesson/1", "ha-lesson/9"), "format", "not"),
-        (
-            good.replace("\"my-class\"", "\"My Class!\""),
-            "id",
-            "lowercase",
-        ),
+        ("{\"n\": 1.5}".into(), "file", |p| syntax(p, "whole")),
+        ("\"\\ud800x\"".into(), "file", |p| syntax(p, "")),
+        ("{}".into(), "format", |p| *p == P::NoFormat),
+        (good.replace("ha-lesson/1", "ha-lesson/9"), "format", |p| {
+            *p == P::OtherFormat("ha-lesson/9".into())
+        }),
+        (good.replace("\"my-class\"", "\"My Class!\""), "id", |p| {
+            *p == P::BadId
+        }),
         (
             good.replace("\"summary\"", "\"sumary\""),
             "lesson",
-            "unknown field",
+            |p| matches!(p, P::UnknownField { field, .. } if field == "sumary"),
         ),
         (
             good.replace("\"answer\": 3", "\"answer\": 4"),
             "steps[1].question.answer",
-            "outside 1–3",
+            |p| {
+                *p == P::OutOfRange {
+                    value: 4,
+                    lo: 1,
+                    hi: 3,
+                }
+            },
         ),
         (
             good.replace("\"answer\": 3", "\"answer\": \"3\""),
             "steps[1].question.answer",
-            "number",
+            |p| {
+                *p == P::WrongType {
+                    want: "a number",
+                    got: "a string",
+                }
+            },
         ),
         (
             good.replace("lab=raft&seed=2", "lab=nope&seed=2"),
             "steps[1].link",
-            "lab",
+            |p| matches!(p, P::Link(m) if m.contains("lab")),
         ),
         (
             good.replace("n=3&t=100", "n=300&t=100"),
             "steps[1].link",
-            "n",
+            |p| matches!(p, P::Link(m) if m.contains("n")),
         ),
         (
             good.replace("lab=ring&seed=1", "lab=ring&lesson=x&seed=1"),
             "steps[2].link",
-            "lesson",
+            |p| *p == P::NestedLesson,
         ),
         (
             good.replace("\"op\": \"<\"", "\"op\": \"=~\""),
             "steps[1].goal.op",
-            ">=",
+            |p| *p == P::BadOp,
         ),
         (
             good.replace("\"value\": \"0.125\"", "\"value\": \"1e9\""),
             "steps[1].goal.value",
-            "number",
+            |p| *p == P::NotDecimal("1e9".into()),
         ),
         (
             good.replace("\"reveal\": 900", "\"reveal\": 9000000"),
             "steps[1].question.reveal",
-            "outside",
+            |p| {
+                matches!(
+                    p,
+                    P::OutOfRange {
+                        value: 9_000_000,
+                        ..
+                    }
+                )
+            },
         ),
         (
             good.replace("\"title\": \"one\"", "\"title\": \"\""),
             "steps[1].title",
-            "empty",
+            |p| *p == P::Empty,
         ),
         (
             good.replace("\"title\": \"one\"", "\"title\": \"a\\u0007b\""),
             "steps[1].title",
-            "control",
+            |p| *p == P::ControlCharacter,
         ),
         (
             good.replace(
@@ -271,18 +303,27 @@ fn hostile_lesson_files_are_refused_with_clear_messages() {
                 &format!("\"title\": \"{}\"", "t".repeat(200)),
             ),
             "steps[1].title",
-            "limit",
+            |p| matches!(p, P::TooLong { len: 200, .. }),
         ),
         (
             good.replace("\"a\",", ""),
             "steps[1].question.answer",
-            "outside",
+            |p| {
+                matches!(
+                    p,
+                    P::OutOfRange {
+                        value: 3,
+                        lo: 1,
+                        hi: 2
+                    }
+                )
+            },
         ),
     ];
-    for (text, path, words) in cases {
+    for (text, path, is) in cases {
         let e = parse_lesson(&text, &check_link_any).expect_err(&text[..text.len().min(80)]);
         assert_eq!(e.path, path, "{e}");
-        assert!(e.message.contains(words), "{e}");
+        assert!(is(&e.problem), "{e}");
     }
     // Too many steps, and none.
     let step = r#"{"title":"s","text":"t","link":"lab=raft"}"#;
@@ -290,15 +331,13 @@ fn hostile_lesson_files_are_refused_with_clear_messages() {
         r#"{{"format":"ha-lesson/1","id":"x","title":"x","steps":[{}]}}"#,
         vec![step; 41].join(",")
     );
-    assert!(parse_lesson(&many, &check_link_any)
-        .unwrap_err()
-        .message
-        .contains("41 steps"));
-    let none = r#"{"format":"ha-lesson/1","id":"x","title":"x","steps":[]}"#;
     assert_eq!(
-        parse_lesson(none, &check_link_any).unwrap_err().path,
-        "steps"
+        parse_lesson(&many, &check_link_any).unwrap_err().problem,
+        P::TooManySteps(41)
     );
+    let none = r#"{"format":"ha-lesson/1","id":"x","title":"x","steps":[]}"#;
+    let e = parse_lesson(none, &check_link_any).unwrap_err();
+    assert_eq!((e.path.as_str(), e.problem), ("steps", P::NoSteps));
 }
 
 #[test]
