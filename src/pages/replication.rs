@@ -294,15 +294,18 @@ fn dot<M: std::fmt::Display>(m: &engine::sim::InFlight<M>, kind: &'static str) -
     }
 }
 
-/// Messages in flight between node centres, each a dot (click to drop it).
+/// Messages in flight between nodes, each a dot (click to drop it) travelling from the edge of
+/// one node to the edge of the other (`clear`: the largest node radius), so a dot never sits on
+/// a node's number.
 fn messages(
     sim_now: SimTime,
     msgs: impl Iterator<Item = Dot>,
     pos: &dyn Fn(NodeId) -> Option<Pt>,
+    clear: f64,
     dispatch: &Callback<Action>,
 ) -> Html {
     let dots = msgs.filter_map(|Dot { id, from, to, sent, deliver, held, lost, kind, text }| {
-        let (a, b) = (pos(from)?, pos(to)?);
+        let (a, b) = crate::geometry::between_circles(pos(from)?, pos(to)?, clear, clear);
         let f = if held { 0.85 } else { progress(sim_now.0, sent, deliver) };
         let at = lerp(a, b, f);
         let d = dispatch.clone();
@@ -554,7 +557,7 @@ fn repl_stage(
         <svg class="cluster repl-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} role="group"
             aria-label={tr("Monitor, data nodes with their logs, clients, and who acted as primary")} onclick={deselect}>
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
-            { messages(now, msgs, &pos, dispatch) }
+            { messages(now, msgs, &pos, (0.85 * font).max(22.0) + 2.0, dispatch) }
             <g class="timeline" data-testid="primary-timeline">
                 if g > 1.2 {
                     <text class="tl-title" x="10" y={f1(tl_top)}>{ t("acting primary (red: split brain)") }</text>
@@ -902,7 +905,7 @@ fn locks_stage(
         <svg class="cluster locks-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(tl_bottom + 26.0))} role="group"
             aria-label={tr("Lock service, clients and storage")} onclick={deselect}>
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
-            { messages(now, msgs, &pos, dispatch) }
+            { messages(now, msgs, &pos, 26.0, dispatch) }
             <g class="storage-log" data-testid="storage-log">
                 <text class="tl-title" x={f1(list_x)} y={f1(list_y - 1.3 * row_h)}>{ t("writes: time, client, token") }</text>
                 { for list }
@@ -1029,7 +1032,7 @@ fn aa_stage(
                 { if converged { tr("✔ every site agrees").to_string() } else { trf("✘ sites disagree on {} key(s)", &[&m.divergent_keys]) } }
             </text>
             <g class="nodes">{ for site_nodes }</g>
-            { messages(now, msgs, &pos, dispatch) }
+            { messages(now, msgs, &pos, 28.0, dispatch) }
         </svg>
     }
 }
