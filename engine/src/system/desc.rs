@@ -5,13 +5,13 @@
 use super::faults::{with_chaos, MachineCmd};
 use super::metrics::{measure, SystemMetrics};
 use super::params::{
-    ReadMode, SystemParams, MAX_APPS, MAX_KEYS, MAX_MACHINES, MAX_RF, MAX_RPS, MAX_SHARDS,
-    MAX_ZONES,
+    fmt_place, parse_place, ReadMode, SystemParams, MAX_APPS, MAX_KEYS, MAX_MACHINES, MAX_RF,
+    MAX_RPS, MAX_SHARDS, MAX_ZONES,
 };
 use super::run::SystemRun;
 use crate::lab::{Lab, LabInfo};
 use crate::lb::Strategy;
-use crate::scenario::keys::{Conflict, Key};
+use crate::scenario::keys::{Conflict, Key, KeyKind};
 use crate::scenario::Scenario;
 use crate::{choice_key, flag_key, int_key, ms_key};
 
@@ -21,7 +21,7 @@ pub struct SystemLab;
 const MS: u64 = 1_000;
 const S: u64 = 1_000_000;
 
-static KEYS: [Key<SystemParams>; 24] = [
+static KEYS: [Key<SystemParams>; 25] = [
     int_key!("zones", "zones (a–d)", zones: usize, 1, MAX_ZONES),
     int_key!("apps", "app replicas", apps: usize, 1, MAX_APPS),
     int_key!("shards", "shards on the ring", shards: usize, 1, MAX_SHARDS),
@@ -58,6 +58,16 @@ static KEYS: [Key<SystemParams>; 24] = [
     int_key!("chaos", "chaos: faults per minute (0 = off)", chaos: u32, 0, 60),
     ms_key!("cat", "chaos starts at", chaos_at, 0, 600 * S),
     ms_key!("clen", "chaos lasts", chaos_len, S, 600 * S),
+    Key {
+        name: "place",
+        help: "processes placed by hand, overriding the spread rule",
+        kind: KeyKind::Text("PROCESS@mM,… (e.g. s0.1@m4,app2@m0)"),
+        get: |p| fmt_place(&p.place),
+        set: |p, v| {
+            p.place = parse_place(v)?;
+            Ok(())
+        },
+    },
 ];
 
 impl Lab for SystemLab {
@@ -83,6 +93,12 @@ impl Lab for SystemLab {
     }
     fn conflicts(p: &SystemParams, nodes: usize) -> Vec<Conflict> {
         let mut out = Vec::new();
+        if let Some(message) = p.place_problem(nodes) {
+            out.push(Conflict {
+                keys: &["place"],
+                message,
+            });
+        }
         if p.zones > nodes {
             out.push(Conflict {
                 keys: &["zones"],

@@ -16,6 +16,11 @@ pub const MAX_APPS: usize = 8;
 pub const MAX_SHARDS: usize = 5;
 /// The most members of a shard's Raft group.
 pub const MAX_RF: usize = 5;
+/// Processes whose machine a link can set (`place`): every app, then every member of the ring's
+/// shards, each at a fixed slot ([`place_slot`]).
+pub const MAX_PLACED: usize = MAX_APPS + MAX_SHARDS * MAX_RF;
+/// "Placed by the rule" in [`SystemParams::place`].
+pub const BY_RULE: u8 = u8::MAX;
 /// The highest offered load, requests per second.
 pub const MAX_RPS: u32 = 1_000;
 /// The most keys.
@@ -97,6 +102,98 @@ pub struct SystemParams {
     /// the start, idle until then.
     #[serde(skip)]
     pub grow: Option<(SimTime, usize)>,
+    /// Placement set by hand (`place=s0.1@m4,app2@m0`): the machine of each process by its
+    /// [`place_slot`], [`BY_RULE`] where the `spread` rule places it [all by rule].
+    #[serde(skip, default = "by_rule")]
+    pub place: [u8; MAX_PLACED],
+}
+
+fn by_rule() -> [u8; MAX_PLACED] {
+    [BY_RULE; MAX_PLACED]
+}
+
+/// The slot of a process in [`SystemParams::place`]: app `i` → `i`, member `j` of shard `s` →
+/// after all apps (`None`: not placeable — beyond the limits).
+pub fn place_slot(role: Role) -> Option<usize> {
+    match role {
+        Role::App(i) if i < MAX_APPS => Some(i),
+        Role::Member(s, j) if s < MAX_SHARDS && j < MAX_RF => Some(MAX_APPS + s * MAX_RF + j),
+        _ => None,
+    }
+}
+
+/// The process of a slot (the inverse of [`place_slot`]).
+fn slot_role(k: usize) -> Role {
+    if k < MAX_APPS {
+        Role::App(k)
+    } else {
+        Role::Member((k - MAX_APPS) / MAX_RF, (k - MAX_APPS) % MAX_RF)
+    }
+}
+
+/// Reads `place`: `NAME@mM` entries, `,`-separated (`s0.1@m4,app2@m0`); NAME is `appI` or
+/// `sS.J`. Empty: everything by rule. Whether the process and machine exist in a given run is
+/// checked with the other keys ([`SystemParams::place_problem`]).
+pub fn parse_place(v: &str) -> Result<[u8; MAX_PLACED], String> {
+    let mut out = by_rule();
+    if v.is_empty() {
+        return Ok(out);
+    }
+    for entry in v.split(',') {
+        let bad = || {
+            format!(
+                "'{}' should be PROCESS@mMACHINE, e.g. s0.1@m4 or app2@m0",
+                crate::clip(entry)
+            )
+        };
+        let (name, m) = entry.split_once('@').ok_or_else(bad)?;
+        let num = |t: &str, hi: usize| {
+            (!t.is_empty() && t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<usize>().ok())
+                .flatten()
+                .filter(|&x| x < hi)
+        };
+        let m = m
+            .strip_prefix('m')
+            .and_then(|t| num(t, MAX_MACHINES))
+            .ok_or_else(bad)?;
+        let role = if let Some(i) = name.strip_prefix("app") {
+            Role::App(num(i, MAX_APPS).ok_or_else(bad)?)
+        } else {
+            let (s, j) = name
+                .strip_prefix('s')
+                .and_then(|t| t.split_once('.'))
+                .ok_or_else(bad)?;
+            Role::Member(
+                num(s, MAX_SHARDS).ok_or_else(bad)?,
+                num(j, MAX_RF).ok_or_else(bad)?,
+            )
+        };
+        let k = place_slot(role).ok_or_else(bad)?;
+        if out[k] != BY_RULE {
+            return Err(format!("'{}' is placed twice", crate::clip(name)));
+        }
+        out[k] = m as u8;
+    }
+    Ok(out)
+}
+
+/// The text of `place` (slot order: apps, then shards' members).
+pub fn fmt_place(place: &[u8; MAX_PLACED]) -> String {
+    place
+        .iter()
+        .enumerate()
+        .filter(|(_, &m)| m != BY_RULE)
+        .map(|(k, m)| {
+            let name = match slot_role(k) {
+                Role::App(i) => format!("app{i}"),
+                Role::Member(s, j) => format!("s{s}.{j}"),
+                Role::Front => String::new(),
+            };
+            format!("{name}@m{m}")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl Default for SystemParams {
@@ -128,6 +225,7 @@ impl Default for SystemParams {
             chaos_at: Duration::from_ms(10_000),
             chaos_len: Duration::from_ms(60_000),
             grow: None,
+            place: by_rule(),
         }
     }
 }
@@ -197,6 +295,11 @@ impl SystemParams {
     /// one zone (shard `s` in zone `s mod zones`).
     pub fn machine_of(&self, p: NodeId) -> Option<usize> {
         let m = self.machines.max(1);
+        if let Some(&by_hand) = self.placed_slot(p).and_then(|k| self.place.get(k)) {
+            if (by_hand as usize) < m {
+                return Some(by_hand as usize);
+            }
+        }
         match self.role(p) {
             Role::Front => None,
             Role::Member(s, j) if s >= self.shards => self.grow.map(|(_, first)| (first + j) % m),
@@ -211,6 +314,39 @@ impl SystemParams {
                 Some(z[(j + s) % z.len().max(1)])
             }
         }
+    }
+    /// The `place` slot of process `p` if it is an app or a member of one of the ring's shards
+    /// (a shard added while serving is placed by `add-shard:M`).
+    fn placed_slot(&self, p: NodeId) -> Option<usize> {
+        match self.role(p) {
+            Role::Member(s, _) if s >= self.shards => None,
+            Role::Front => None,
+            r => place_slot(r),
+        }
+    }
+    /// What is wrong with `place` given the other settings: a process the run does not have, or
+    /// a machine beyond the `machines` (`n`) of the run.
+    pub fn place_problem(&self, machines: usize) -> Option<String> {
+        self.place.iter().enumerate().find_map(|(k, &m)| {
+            if m == BY_RULE {
+                return None;
+            }
+            let name = match slot_role(k) {
+                Role::App(i) if i >= self.apps => format!("app{i}"),
+                Role::Member(s, j) if s >= self.shards || j >= self.rf => format!("s{s}.{j}"),
+                _ if m as usize >= machines => {
+                    return Some(format!(
+                        "m{m} does not exist (machines m0–m{})",
+                        machines.saturating_sub(1)
+                    ))
+                }
+                _ => return None,
+            };
+            Some(format!(
+                "there is no process {name} (apps {}, shards {} × {} members)",
+                self.apps, self.shards, self.rf
+            ))
+        })
     }
     /// The processes on machine `m`, in id order.
     pub fn on_machine(&self, m: usize) -> Vec<NodeId> {

@@ -28,6 +28,13 @@ pub const PRESETS: &[Preset] = &[
         query: "lab=system&seed=1&spread=0&faults=5000:cmd:0:zone-down:a&t=15000",
     },
     Preset {
+        id: "system-placement-shared",
+        lab: LabKind::System,
+        title: "Two members of a shard on one machine",
+        lesson: "Placed by hand (place=s0.1@m0), m0 holds two of shard 0's three members: when m0 dies, shard 0 has one member and no majority, and its keys fail for the rest of the run although eight of nine machines are up. The spread rule puts each member on its own machine.",
+        query: "lab=system&seed=1&place=s0.1@m0&faults=5000:cmd:0:crash-m:0&t=15000",
+    },
+    Preset {
         id: "system-stale-reads",
         lab: LabKind::System,
         title: "A minority leader serving stale reads without a lease",

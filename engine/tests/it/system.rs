@@ -59,6 +59,20 @@ fn every_preset_shows_its_lesson() {
                 assert!(m.shards[0].leader.is_none(), "{id}: {m:?}");
                 assert_eq!(m.anomalies, 0, "{id}");
             }
+            "system-placement-shared" => {
+                // Shard 0 keeps one member of three: no leader, its keys fail; the others serve.
+                assert!(m.shards[0].leader.is_none(), "{id}: {m:?}");
+                assert!(
+                    m.shards[1..].iter().all(|s| s.leader.is_some()),
+                    "{id}: {m:?}"
+                );
+                assert!(m.failed > 100, "{id}: {m:?}");
+                assert!(
+                    m.success_pct.is_some_and(|s| s > 50.0 && s < 95.0),
+                    "{id}: {m:?}"
+                );
+                assert_eq!(m.anomalies, 0, "{id}");
+            }
             "system-stale-reads" => {
                 assert!(m.anomalies > 10, "{id}: {m:?}");
                 assert!(
@@ -376,5 +390,58 @@ proptest! {
             }
         }
         prop_assert_eq!(first_z, first_l, "history {:?}", h);
+    }
+}
+
+/// `place` moves a process to a machine, reads back, and a link naming a process or machine the
+/// run does not have is refused for that key alone.
+#[test]
+fn placement_by_hand_overrides_the_rule_and_reads_back() {
+    use engine::system::params::{fmt_place, parse_place, BY_RULE};
+    let p = parse_place("s0.1@m0,app2@m8").unwrap();
+    assert_eq!(fmt_place(&p), "app2@m8,s0.1@m0");
+    assert_eq!(
+        fmt_place(&parse_place(&fmt_place(&p)).unwrap()),
+        fmt_place(&p)
+    );
+    assert!(parse_place("").unwrap().iter().all(|&m| m == BY_RULE));
+    for bad in [
+        "s0.1",
+        "s0.1@4",
+        "x@m1",
+        "s9.0@m1",
+        "s0.9@m1",
+        "app1@m12",
+        "app1@m1,app1@m2",
+    ] {
+        assert!(parse_place(bad).is_err(), "{bad}");
+    }
+    // The machine that hosts it is the one placed (the rule puts s0.1 on m1).
+    let d = decode("lab=system&place=s0.1@m0");
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let sp = d.scenario.setup::<SystemLab>();
+    let q = sp.member_id(0, 1);
+    assert_eq!(sp.machine_of(q), Some(0));
+    assert!(sp.on_machine(0).contains(&q) && !sp.on_machine(1).contains(&q));
+    assert!(
+        encode(&d.scenario).ends_with("&place=s0.1@m0"),
+        "{}",
+        encode(&d.scenario)
+    );
+    // A process or machine the run does not have: only `place` falls back.
+    for (link, says) in [
+        ("lab=system&apps=2&place=app2@m0", "no process app2"),
+        ("lab=system&n=5&zones=1&place=s0.0@m7", "m7 does not exist"),
+    ] {
+        let d = decode(link);
+        assert_eq!(d.errors.len(), 1, "{link}: {:?}", d.errors);
+        assert_eq!(d.errors[0].param, "place", "{link}");
+        assert!(d.errors[0].message.contains(says), "{link}: {:?}", d.errors);
+        assert!(d
+            .scenario
+            .setup::<SystemLab>()
+            .place
+            .iter()
+            .all(|&m| m == BY_RULE));
     }
 }
