@@ -765,6 +765,7 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
                 ("rf", tk("members per shard")),
                 ("spread", tk("spread across zones")),
                 ("vn", tk("vnodes per shard")),
+                ("place", tk("placed by hand")),
             ],
         ),
         (
