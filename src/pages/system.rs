@@ -566,12 +566,14 @@ fn render_metrics(m: &SystemMetrics) -> Html {
         ),
         (
             tr("where the time went (mean ms)").into(),
-            format!(
+            trf(
                 "retries {} · lb↔app {} · app↔shard {} · leader {}",
-                fixed(m.split.client_retries_ms, 1),
-                fixed(m.split.lb_app_ms, 1),
-                fixed(m.split.app_shard_ms, 1),
-                fixed(m.split.leader_ms, 1)
+                &[
+                    &fixed(m.split.client_retries_ms, 1),
+                    &fixed(m.split.lb_app_ms, 1),
+                    &fixed(m.split.app_shard_ms, 1),
+                    &fixed(m.split.leader_ms, 1),
+                ],
             ),
             "split",
             m.split.leader_ms,
