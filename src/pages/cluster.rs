@@ -8,7 +8,7 @@
 
 use crate::components::chart::{chart, per_bucket, Axis, Series};
 use crate::components::event_log::{EventLog, LogLine};
-use crate::components::hooks::{stage_style, use_stage_scale};
+use crate::components::hooks::{stage_style, use_stage_scale, StageScale};
 use crate::components::lab::{
     action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
     LabProps,
@@ -150,12 +150,94 @@ impl Layout {
     }
 }
 
+/// Request dots of a dense cluster, in the drawing's coordinates (x, y, going to a pod that
+/// cannot answer), and the drawing's viewBox size.
+#[derive(Properties, Clone, PartialEq)]
+struct Dots {
+    dots: Rc<Vec<(f64, f64, bool)>>,
+    view: (f64, f64),
+    /// The stage's measured scale: a resize redraws the dots at the picture's new place.
+    scale: crate::components::hooks::StageScale,
+}
+
+/// The request dots of a dense cluster on a canvas laid over the drawing (the SVG right before
+/// it in the stage): redrawing a small bitmap each frame instead of re-rastering the whole
+/// picture. Colours from CSS (`.flow-canvas`: `color` and `--lost`), so themes apply.
+#[component]
+fn FlowDots(props: &Dots) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.clone(), move |d| {
+            draw_dots(&canvas, d);
+        });
+    }
+    html! { <canvas class="flow-canvas" ref={canvas} aria-hidden="true" /> }
+}
+
+fn draw_dots(canvas: &NodeRef, d: &Dots) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let canvas = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+    let style = canvas.style();
+    if d.dots.is_empty() {
+        let _ = style.set_property("display", "none");
+        return Some(());
+    }
+    let svg = canvas.previous_element_sibling()?;
+    let parent = canvas.parent_element()?;
+    let (r, p) = (
+        svg.get_bounding_client_rect(),
+        parent.get_bounding_client_rect(),
+    );
+    let (w, h) = (r.width(), r.height());
+    let px = |v: f64| format!("{}px", v.round() as i64);
+    let _ = style.set_property("display", "block");
+    let _ = style.set_property(
+        "left",
+        &px(r.left() - p.left() - parent.client_left() as f64),
+    );
+    let _ = style.set_property("top", &px(r.top() - p.top() - parent.client_top() as f64));
+    let _ = style.set_property("width", &px(w));
+    let _ = style.set_property("height", &px(h));
+    let dpr = web_sys::window()?.device_pixel_ratio().max(1.0);
+    let (cw, ch) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+    if canvas.width() != cw || canvas.height() != ch {
+        canvas.set_width(cw);
+        canvas.set_height(ch);
+    }
+    let ctx = canvas
+        .get_context("2d")
+        .ok()??
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .ok()?;
+    ctx.clear_rect(0.0, 0.0, cw as f64, ch as f64);
+    // The SVG's viewBox scaled to fit its box and centred (preserveAspectRatio xMidYMid meet).
+    let (vw, vh) = d.view;
+    let s = (w / vw).min(h / vh);
+    let (ox, oy) = ((w - vw * s) / 2.0, (h - vh * s) / 2.0);
+    let css = web_sys::window()?.get_computed_style(&canvas).ok()??;
+    let ok = css.get_property_value("color").unwrap_or_default();
+    let lost = css.get_property_value("--lost").unwrap_or_default();
+    for lost_now in [false, true] {
+        ctx.set_fill_style_str(if lost_now { lost.trim() } else { ok.trim() });
+        ctx.begin_path();
+        for &(x, y, _) in d.dots.iter().filter(|dot| dot.2 == lost_now) {
+            let (cx, cy) = ((ox + x * s) * dpr, (oy + y * s) * dpr);
+            ctx.move_to(cx + 4.0 * s * dpr, cy);
+            let _ = ctx.arc(cx, cy, 4.0 * s * dpr, 0.0, std::f64::consts::TAU);
+        }
+        ctx.fill();
+    }
+    Some(())
+}
+
 /// The page.
 #[component]
 pub fn ClusterPage(props: &LabProps) -> Html {
     let lab = use_lab::<ClusterLab>(props.decoded.clone());
     let sc = use_stage_scale();
     let log_cache = use_mut_ref(|| (usize::MAX, 0u64, Rc::new(Vec::<LogLine>::new())));
+    let svg_ref = use_node_ref();
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let hist = player.hist.borrow();
@@ -184,13 +266,16 @@ pub fn ClusterPage(props: &LabProps) -> Html {
         }
         cache.2.clone()
     };
+    let (svg, mut dots) = render_cluster(c, sim.now(), selected, dispatch, sc.kw, &svg_ref);
+    dots.scale = sc;
     html! {
         <main class="lab cluster">
             { lab_head(&lab) }
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_cluster(c, sim.now(), selected, dispatch, sc.kw) }
+                    { svg }
+                    <FlowDots ..dots />
                     <p class="legend">
                         <span class="key">{ t("● ready") }</span><span class="key">{ t("◌ starting") }</span>
                         <span class="key">{ t("○ not ready") }</span><span class="key">{ t("▲ crash-loop") }</span>
@@ -394,13 +479,17 @@ fn MachineBox(props: &MachineProps) -> Html {
     }
 }
 
+/// The cluster drawing, and in a dense cluster the request dots to draw over it on a canvas
+/// (`FlowDots`) with the drawing's viewBox size: moving dots inside the big SVG made the browser
+/// re-raster the whole picture every frame (docs/perf.md, session 8).
 fn render_cluster(
     c: &ClusterNode,
     now: SimTime,
     selected: usize,
     dispatch: &Callback<Action>,
     kw: f64,
-) -> Html {
+    svg_ref: &NodeRef,
+) -> (Html, Dots) {
     let lay = Layout::of(c, narrow_screen(), kw);
     let service = Pt {
         x: lay.w / 2.0,
@@ -463,6 +552,7 @@ fn render_cluster(
     let dense = pod_pts.len() > 24;
     // In a dense cluster a sample of about 40 pods gets a dot (and every pod that cannot answer).
     let every = (pod_pts.len() / 40).max(1);
+    let mut canvas_dots = Vec::new();
     let lost_pod =
         |p: &engine::cluster::Pod| p.hung || p.machine.is_some_and(|m| !c.machines[m].alive);
     let flows = pod_pts.iter().enumerate().filter(|(k, (i, _))| (k % every == 0 || lost_pod(&c.pods[*i])) && c.in_service(&c.pods[*i])).map(|(_, (i, at))| {
@@ -471,11 +561,14 @@ fn render_cluster(
         let lost = lost_pod(p);
         let f = (phase + p.slot as f64 * 0.137).fract();
         let dot = lerp(service, to, f);
+        if dense {
+            canvas_dots.push((dot.x, dot.y, lost));
+            // The flow stays in the drawing as a hook (`.flow.lost`); its dot is on the canvas.
+            return html! { <g class={classes!("flow", lost.then_some("lost"))} /> };
+        }
         html! {
             <g class={classes!("flow", lost.then_some("lost"))}>
-                if !dense {
-                    <line class="flow-line" x1={f1(service.x)} y1={f1(service.y + 14.0)} x2={f1(to.x)} y2={f1(to.y)} />
-                }
+                <line class="flow-line" x1={f1(service.x)} y1={f1(service.y + 14.0)} x2={f1(to.x)} y2={f1(to.y)} />
                 <circle class="req" cx={f1(dot.x)} cy={f1(dot.y)} r="4" />
             </g>
         }
@@ -486,8 +579,9 @@ fn render_cluster(
         let d = dispatch.clone();
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
-    html! {
-        <svg class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", trim(lay.w, 1), f1(lay.height))} data-testid="cluster" role="group"
+    let view = (lay.w, lay.height);
+    let svg = html! {
+        <svg ref={svg_ref.clone()} class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", trim(lay.w, 1), f1(lay.height))} data-testid="cluster" role="group"
             aria-label={tr("Machines in zones holding pods, and the service")} onclick={deselect}>
             { for zones }
             <g class="service" data-testid="service">
@@ -502,7 +596,15 @@ fn render_cluster(
             { machines }
             { flows }
         </svg>
-    }
+    };
+    (
+        svg,
+        Dots {
+            dots: Rc::new(canvas_dots),
+            view,
+            scale: StageScale::default(),
+        },
+    )
 }
 
 /// The actions on machine `m`; a sheet next to it on a phone while it is `picked` (tapped).
