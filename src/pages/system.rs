@@ -479,6 +479,17 @@ fn render_actions(
                 { action_button(dispatch, "zone-split", &trf("Cut zone {} off", &[&z]), cmd(MachineCmd::ZoneSplit(zone)), true) }
                 { action_button(dispatch, "heal", tr("Heal the network"), Action::Inject(Fault::Heal), true) }
             </div>
+            // One process of the machine alone (an app replica or a shard member).
+            <div class="buttons" data-testid="process-actions">
+                { for procs.iter().map(|&q| {
+                    let name = p.name(q);
+                    if sim.is_up(q) {
+                        action_button(dispatch, &format!("crash-{name}"), &trf("Crash {} only", &[&name]), Action::Inject(Fault::Crash(q)), true)
+                    } else {
+                        action_button(dispatch, &format!("restart-{name}"), &trf("Restart {}", &[&name]), Action::Inject(Fault::Restart(q)), true)
+                    }
+                }) }
+            </div>
         </section>
     }
 }

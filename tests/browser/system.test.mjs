@@ -171,3 +171,16 @@ browserTest('placement by hand: two of shard 0\'s members on m0, m0 dies, shard 
   assert.equal(await metric(page, 'failed'), 0);
   assert.ok(page.url().includes('place=s0.1@m3'), page.url());
 });
+
+browserTest('one process alone: crashing shard member s0.1 leaves its machine and app1 running, and restarts', async ({ openPage }) => {
+  const page = await openPage('lab=system&seed=1&t=3000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 3000, { message: 'at 3 s' });
+  await page.getByTestId('machine-pick').selectOption('1');
+  await page.getByTestId('crash-s0.1').click();
+  await waitUntil(async () => (await attr(page, '[data-node-id="s0.1"]', 'data-status')) === 'down', { message: 's0.1 down' });
+  assert.equal(await attr(page, '[data-node-id=app1]', 'data-status'), 'up', 'app1 on the same machine runs on');
+  assert.equal(await attr(page, '[data-node-id=m1]', 'data-status'), 'suspect', 'the machine is partly down');
+  await waitUntil(async () => (await page.locator('[data-testid=fault-entry]').allTextContents()).join(' ').includes('crash:'), { message: 'the crash is on the timeline' });
+  await page.getByTestId('restart-s0.1').click();
+  await waitUntil(async () => (await attr(page, '[data-node-id="s0.1"]', 'data-status')) === 'up', { message: 's0.1 up again' });
+});
