@@ -158,7 +158,7 @@ browserTest('placement by hand: two of shard 0\'s members on m0, m0 dies, shard 
   assert.deepEqual(await on('m0'), ['app0', 's0.0', 's0.1'], 'the link placed s0.1 beside s0.0');
   assert.deepEqual(await on('m1'), ['app1'], 'the spread rule would have put s0.1 here');
   assert.equal(await attr(page, '[data-node-id=m0]', 'data-status'), 'down');
-  assert.equal(await count(page, '[data-node-id^="s0."][data-role=leader]'), 0, 'shard 0 has no leader');
+  assert.equal(await count(page, '[data-node-id^="s0."][data-status=up][data-role=leader]'), 0, 'shard 0 has no leader');
   assert.ok((await metric(page, 'failed')) > 100, 'its keys fail');
   // The placement is a setting: moving s0.1 to its own machine replays the run without the outage.
   const field = page.getByTestId('param-place');
@@ -167,7 +167,7 @@ browserTest('placement by hand: two of shard 0\'s members on m0, m0 dies, shard 
   await field.press('Tab');
   await waitUntil(async () => (await on('m3')).includes('s0.1'), { message: 's0.1 on m3' });
   await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 15_000, { timeout: 60_000, message: 'replayed' });
-  await waitUntil(async () => (await count(page, '[data-node-id^="s0."][data-role=leader]')) === 1, { message: 'shard 0 keeps a leader' });
+  await waitUntil(async () => (await count(page, '[data-node-id^="s0."][data-status=up][data-role=leader]')) === 1, { message: 'shard 0 keeps a leader' });
   assert.equal(await metric(page, 'failed'), 0);
   assert.ok(page.url().includes('place=s0.1@m3'), page.url());
 });
