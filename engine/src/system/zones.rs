@@ -17,6 +17,7 @@
 //! [`super::linear`] (Wing & Gong with memoisation) is the reference the tests compare it with.
 
 use super::linear::{Anomaly, OpKind};
+use crate::idmap::IdMap;
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 
@@ -52,7 +53,7 @@ struct KeyZones {
     /// Backward zones by low end: high.
     backward: BTreeMap<(SimTime, Option<i64>), SimTime>,
     /// Pending operations: invocation and kind.
-    pending: BTreeMap<u64, (SimTime, OpKind)>,
+    pending: IdMap<(SimTime, OpKind)>,
 }
 
 /// The checker: one register per key.
