@@ -228,7 +228,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
             { render_path(&p, followed.as_ref()) }
             { render_ring(&p, sim.now()) }
             <Charts buckets={Rc::new(front.series[..front.series.len().saturating_sub(1)].to_vec())} />
-            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
+            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} encode={player.fns.encode} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
                 { timeline(&player.scenario, &hist.chaos, dispatch) }
