@@ -1,19 +1,18 @@
 //! A map from integer ids to values, in id order, for the engine's many "by id" tables (client
 //! operations, work in progress, messages held at a link, a shard's key-value state).
 //!
-//! Why not `BTreeMap<u64, V>` directly: every value type instantiates the whole B-tree again
-//! (insert, remove with its rebalancing, clone, drop): about 4–6 KB of wasm each. Here the
-//! B-tree is always `BTreeMap<u64, u32>` (id → slot), shared by every `IdMap<V>`, and the values
-//! live in a slab (`Vec<Option<V>>` with a free list), whose code per type is small. Iteration,
-//! lookups and equality behave exactly as the `BTreeMap` did (by id; slot reuse is invisible),
-//! so runs replay unchanged.
-
-use std::collections::BTreeMap;
+//! Why not `BTreeMap<u64, V>`: every value type instantiates the whole B-tree again (insert,
+//! remove with its rebalancing, clone, drop): about 4–6 KB of wasm each. Here the index is one
+//! sorted `Vec<(u64, u32)>` (id → slot; ids mostly arrive in increasing order, so inserts go at
+//! the end, and the tables hold hundreds of entries at most), the same type for every
+//! `IdMap<V>`, and the values live in a slab (`Vec<Option<V>>` with a free list), whose code per
+//! type is small. Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id;
+//! slot reuse is invisible), so runs replay unchanged.
 
 /// A map from ids to values, iterated in id order (see the module docs).
 #[derive(Clone, Debug)]
 pub struct IdMap<V> {
-    index: BTreeMap<u64, u32>,
+    index: Vec<(u64, u32)>,
     slots: Vec<Option<V>>,
     free: Vec<u32>,
 }
@@ -21,7 +20,7 @@ pub struct IdMap<V> {
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
         IdMap {
-            index: BTreeMap::new(),
+            index: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
         }
@@ -44,11 +43,26 @@ impl<V> IdMap<V> {
         self.index.is_empty()
     }
 
+    /// Where `id` is in the index (`Ok`), or would go (`Err`).
+    fn at(&self, id: u64) -> Result<usize, usize> {
+        match self.index.last() {
+            // The common case: a new id above every other.
+            Some(&(last, _)) if last < id => Err(self.index.len()),
+            _ => self.index.binary_search_by(|&(k, _)| k.cmp(&id)),
+        }
+    }
+
+    /// The slot of `id`.
+    fn slot(&self, id: u64) -> Option<usize> {
+        self.at(id).ok().map(|k| self.index[k].1 as usize)
+    }
+
     /// Sets the value of `id`, returning the one it replaces.
     pub fn insert(&mut self, id: u64, v: V) -> Option<V> {
-        if let Some(&i) = self.index.get(&id) {
-            return self.slots[i as usize].replace(v);
-        }
+        let at = match self.at(id) {
+            Ok(k) => return self.slots[self.index[k].1 as usize].replace(v),
+            Err(at) => at,
+        };
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(v);
@@ -59,29 +73,31 @@ impl<V> IdMap<V> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.index.insert(id, i);
+        self.index.insert(at, (id, i));
         None
     }
 
     /// The value of `id`.
     pub fn get(&self, id: &u64) -> Option<&V> {
-        let &i = self.index.get(id)?;
-        self.slots[i as usize].as_ref()
+        self.slots[self.slot(*id)?].as_ref()
     }
 
     /// The value of `id`, to change.
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut V> {
-        let &i = self.index.get(id)?;
-        self.slots[i as usize].as_mut()
+        let i = self.slot(*id)?;
+        self.slots[i].as_mut()
     }
 
     /// The value of `id`, made with `make` if it has none.
     pub fn get_or_insert_with(&mut self, id: u64, make: impl FnOnce() -> V) -> &mut V {
-        if !self.index.contains_key(&id) {
-            self.insert(id, make());
-        }
-        let i = self.index[&id];
-        match &mut self.slots[i as usize] {
+        let i = match self.slot(id) {
+            Some(i) => i,
+            None => {
+                self.insert(id, make());
+                self.slot(id).unwrap_or_default()
+            }
+        };
+        match &mut self.slots[i] {
             Some(v) => v,
             None => unreachable!(),
         }
@@ -89,7 +105,7 @@ impl<V> IdMap<V> {
 
     /// Takes the value of `id` out.
     pub fn remove(&mut self, id: &u64) -> Option<V> {
-        let i = self.index.remove(id)?;
+        let (_, i) = self.index.remove(self.at(*id).ok()?);
         self.free.push(i);
         self.slots[i as usize].take()
     }
@@ -105,7 +121,7 @@ impl<V> IdMap<V> {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (u64, &V)> + '_ {
         self.index
             .iter()
-            .filter_map(|(&k, &i)| self.slots[i as usize].as_ref().map(|v| (k, v)))
+            .filter_map(|&(k, i)| self.slots[i as usize].as_ref().map(|v| (k, v)))
     }
 
     /// Values in id order.
