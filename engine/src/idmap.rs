@@ -3,8 +3,8 @@
 //!
 //! Why not `BTreeMap<u64, V>`: every value type instantiates the whole B-tree again (insert,
 //! remove with its rebalancing, clone, drop): about 4–6 KB of wasm each. Here the index is one
-//! sorted `Vec<(u64, u32)>` (id → slot; ids mostly arrive in increasing order, so inserts go at
-//! the end, and the tables hold hundreds of entries at most), the same type for every
+//! sorted `Vec<(u64, u32)>` (id → slot, found by binary search; ids mostly arrive in increasing
+//! order, so inserts go at the end, and the tables hold hundreds of entries at most), the same type for every
 //! `IdMap<V>`, and the values live in a slab (`Vec<Option<V>>` with a free list), whose code per
 //! type is small. Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id;
 //! slot reuse is invisible), so runs replay unchanged.
@@ -45,11 +45,7 @@ impl<V> IdMap<V> {
 
     /// Where `id` is in the index (`Ok`), or would go (`Err`).
     fn at(&self, id: u64) -> Result<usize, usize> {
-        match self.index.last() {
-            // The common case: a new id above every other.
-            Some(&(last, _)) if last < id => Err(self.index.len()),
-            _ => self.index.binary_search_by(|&(k, _)| k.cmp(&id)),
-        }
+        self.index.binary_search_by(|&(k, _)| k.cmp(&id))
     }
 
     /// The slot of `id`.
