@@ -314,7 +314,13 @@ impl<R: Run> Player<R> {
     /// otherwise.
     pub fn query(&self) -> String {
         match &self.course {
-            Some(c) if c.builtin && c.base == unplaced(&self.scenario) => {
+            // Compared as links (the same scenario is the same link): a deep comparison of
+            // scenarios would carry every lab's settings into the bundle.
+            Some(c)
+                if c.builtin
+                    && (self.fns.encode)(&c.base)
+                        == (self.fns.encode)(&unplaced(&self.scenario)) =>
+            {
                 c.lesson.step_link(c.step + 1)
             }
             _ => (self.fns.encode)(&self.current()),

@@ -36,6 +36,7 @@ pub mod fmtnum;
 pub mod health;
 pub mod heartbeat;
 pub mod history;
+pub mod idmap;
 pub mod invariant;
 pub mod lab;
 pub mod latency;

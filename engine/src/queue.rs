@@ -6,11 +6,12 @@
 //! timers are a short list per node. Nothing here decides anything: the order of events is the
 //! queue's `(time, seq)` order, exactly as before.
 
+use crate::idmap::IdMap;
 use crate::sim::InFlight;
 use crate::time::SimTime;
 use crate::NodeId;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// What a queue entry stands for.
 #[derive(Clone, Debug)]
@@ -62,7 +63,7 @@ pub(crate) struct MsgTable<M> {
     /// Messages in id order from `base`; `None` once delivered, dropped or moved to `off`.
     wire: VecDeque<Option<InFlight<M>>>,
     /// Messages that were held at a link (and possibly released since), by id.
-    off: BTreeMap<u64, InFlight<M>>,
+    off: IdMap<InFlight<M>>,
 }
 
 impl<M> MsgTable<M> {
@@ -70,7 +71,7 @@ impl<M> MsgTable<M> {
         MsgTable {
             base: 1,
             wire: VecDeque::new(),
-            off: BTreeMap::new(),
+            off: IdMap::new(),
         }
     }
 

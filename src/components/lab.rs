@@ -45,11 +45,14 @@ pub struct SettingsProps {
     pub scenario: Scenario,
     /// Sends the edits.
     pub dispatch: Callback<Action>,
+    /// The lab's link encoder ([`crate::player::LabFns::encode`]): two scenarios are the same
+    /// when their links are (a deep comparison would carry every lab's settings into the bundle).
+    pub encode: fn(&Scenario) -> String,
 }
 
 impl PartialEq for SettingsProps {
     fn eq(&self, o: &Self) -> bool {
-        self.scenario == o.scenario
+        (self.encode)(&self.scenario) == (o.encode)(&o.scenario)
     }
 }
 

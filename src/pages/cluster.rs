@@ -298,7 +298,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
                 <p>{ trf("This run measured {} availability. ", &[&m.availability_pct.map(|x| format!("{} %", fixed((x * 1000.0).floor() / 1000.0, 3))).unwrap_or_else(|| tr("no").into())]) }
                     <a data-testid="cluster-avail-link" href={avail_link(m.availability_pct)}>{ t("Compare it with the formulas (nines, redundancy, M/M/c pods for a p99) →") }</a></p>
             </section>
-            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
+            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} encode={player.fns.encode} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
                 { fault_timeline(&player.scenario, dispatch) }

@@ -228,7 +228,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
             { render_path(&p, followed.as_ref()) }
             { render_ring(&p, sim.now()) }
             <Charts buckets={Rc::new(front.series[..front.series.len().saturating_sub(1)].to_vec())} />
-            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} />
+            <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} encode={player.fns.encode} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
                 { timeline(&player.scenario, &hist.chaos, dispatch) }
@@ -250,6 +250,7 @@ fn on_path(d: Option<&Done>, q: usize) -> bool {
     d.is_some_and(|d| d.hops.iter().any(|h| h.node as usize == q))
 }
 
+#[inline(never)]
 fn render_system(
     sim: &Sim<SysNode>,
     p: &SystemParams,
@@ -409,6 +410,7 @@ fn render_system(
     }
 }
 
+#[inline(never)]
 fn render_actions(
     sim: &Sim<SysNode>,
     p: &SystemParams,
@@ -508,6 +510,7 @@ fn list(v: &[Option<f64>]) -> String {
         .join(", ")
 }
 
+#[inline(never)]
 fn render_metrics(m: &SystemMetrics) -> Html {
     // The checker's words (`get k3 → 5 at 1.234 s: …`), read by pattern on a Chinese page.
     let anomaly = m.first_anomaly.as_deref().map_or_else(
@@ -623,6 +626,7 @@ fn render_metrics(m: &SystemMetrics) -> Html {
 }
 
 /// The followed request, hop by hop, with where its time went.
+#[inline(never)]
 fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     let Some(d) = d else {
         return html! { <section class="panel hops" data-testid="hops"><h2>{ t("Follow a request") }</h2><p class="muted">{ t("No request answered yet.") }</p></section> };
@@ -701,6 +705,7 @@ fn render_path(p: &SystemParams, d: Option<&Done>) -> Html {
     }
 }
 
+#[inline(never)]
 fn render_ring(p: &SystemParams, now: SimTime) -> Html {
     // The ring in force: with the shard added while serving once it is.
     let q = SystemParams {
@@ -837,6 +842,7 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
 /// The fault timeline: the shared one, or with chaos on, the link's entries and the faults the
 /// chaos mode draws from the seed in one list by time, each chaos entry marked (the link's
 /// `chaos=` stands for them: it stays short and replays them exactly).
+#[inline(never)]
 fn timeline(
     s: &engine::scenario::Scenario,
     chaos: &[TimedFault],

@@ -1,7 +1,7 @@
 //! Ready-made scenarios for teaching, one link each, kept in each lab's folder (`raft/presets.rs`,
 //! …). The UI lists them; tests replay them all.
 
-use super::{decode_for, Scenario};
+use super::{decode_for, encode_for, Scenario};
 use crate::lab::LabKind;
 use crate::lab::{Lab, LabVisitor};
 
@@ -48,9 +48,11 @@ pub fn preset_for_lab<L: Lab>(s: &Scenario) -> Option<Preset> {
         notes: Vec::new(),
         ..s.clone()
     };
-    let want = strip(s);
+    // Compared as links (a link is one scenario): a deep `==` of scenarios would carry every
+    // lab's settings comparison into each page's bundle.
+    let want = encode_for::<L>(&strip(s));
     L::PRESETS
         .iter()
-        .find(|p| strip(&decode_for::<L>(p.query).scenario) == want)
+        .find(|p| encode_for::<L>(&strip(&decode_for::<L>(p.query).scenario)) == want)
         .copied()
 }

@@ -5,11 +5,12 @@
 
 use super::params::SystemParams;
 use super::{Hop, KvResult, Op, SysMsg, SysTimer};
+use crate::idmap::IdMap;
 use crate::node::{Ctx, Node};
 use crate::ring::{HashFn, Ring};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 type C<'a> = Ctx<'a, SysMsg, SysTimer>;
@@ -50,7 +51,7 @@ pub struct App {
     /// The leader it believes each shard has (inside the shard).
     pub leader: Vec<usize>,
     /// Requests in progress, by (request id, attempt).
-    pub work: BTreeMap<u64, Work>,
+    pub work: IdMap<Work>,
     /// Timeout of one try.
     pub ato: Duration,
     /// Requests answered, and redirects followed.
@@ -96,7 +97,7 @@ impl App {
             bases: (0..p.groups()).map(|s| p.member_id(s, 0)).collect(),
             ring,
             leader: vec![0; p.groups()],
-            work: BTreeMap::new(),
+            work: IdMap::new(),
             ato: p.ato,
             counts: [0; 2],
             any_member_reads: p.reads == super::params::ReadMode::Follower,

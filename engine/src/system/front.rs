@@ -10,13 +10,14 @@ use super::zones::Zones;
 use super::{Hop, KvResult, Op, SysMsg, SysTimer};
 use crate::cluster::model::p99_of;
 use crate::health::Health;
+use crate::idmap::IdMap;
 use crate::lb::balancer::BackendView;
 use crate::lb::params::BackendSpec;
 use crate::lb::Picker;
 use crate::node::{Ctx, Node};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 
@@ -122,7 +123,7 @@ pub struct Front {
     pub p: SystemParams,
     next_op: u64,
     /// Operations in progress.
-    pub ops: BTreeMap<u64, ClientOp>,
+    pub ops: IdMap<ClientOp>,
     /// The balancer's view of each app.
     pub views: Vec<BackendView>,
     /// The balancer's strategy state.
@@ -154,7 +155,7 @@ impl Front {
         Front {
             p: *p,
             next_op: 1,
-            ops: BTreeMap::new(),
+            ops: IdMap::new(),
             views: vec![BackendView::default(); p.apps],
             picker: Picker::new(p.strategy, &specs, 100, Duration::from_ms(10_000)),
             check_seq: 0,
@@ -447,7 +448,7 @@ impl Node for Front {
     fn on_restart(&mut self) {
         // The clients' operations in progress end with the process: writes stay pending in the
         // checker (their outcome is unknown); reads are forgotten.
-        for (id, op) in std::mem::take(&mut self.ops) {
+        for (id, op) in std::mem::take(&mut self.ops).into_pairs() {
             self.checker.failed(op.op.key(), id);
             self.totals.failed += 1;
         }

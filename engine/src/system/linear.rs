@@ -18,9 +18,10 @@
 //! the write it saw. The search is bounded ([`MAX_CONFIGS`]); beyond it the key is reported as
 //! not checked (never as an anomaly).
 
+use crate::idmap::IdMap;
 use crate::time::SimTime;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The most configurations kept per key; more and the key's check gives up.
 pub const MAX_CONFIGS: usize = 20_000;
@@ -71,7 +72,7 @@ impl Config {
 /// One key's history state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct KeyState {
-    pending: BTreeMap<u64, Pending>,
+    pending: IdMap<Pending>,
     configs: Vec<Config>,
     gave_up: bool,
 }
@@ -79,7 +80,7 @@ struct KeyState {
 impl Default for KeyState {
     fn default() -> Self {
         KeyState {
-            pending: BTreeMap::new(),
+            pending: IdMap::new(),
             configs: vec![Config {
                 value: None,
                 lin: Vec::new(),
@@ -119,7 +120,7 @@ pub struct Linearizability {
     /// The largest number of configurations any key held.
     pub peak_configs: usize,
     /// The last value each key was seen to hold by a completed operation (for the anomaly text).
-    last_ok: BTreeMap<u32, (SimTime, Option<i64>)>,
+    last_ok: IdMap<(SimTime, Option<i64>)>,
 }
 
 fn fmt_val(v: Option<i64>) -> String {
@@ -169,7 +170,7 @@ impl Linearizability {
     /// Operation `id` on `key` returned (`result`: the value a read saw). Returns the anomaly
     /// if no linearization explains the history any more.
     pub fn ok(&mut self, key: u32, id: u64, result: Option<i64>, now: SimTime) -> Option<&Anomaly> {
-        let before = self.last_ok.get(&key).copied();
+        let before = self.last_ok.get(&u64::from(key)).copied();
         let ks = self.keys.get_mut(key as usize)?;
         let op = ks.pending.remove(&id)?;
         if ks.gave_up {
@@ -215,7 +216,7 @@ impl Linearizability {
                 if let Some(y) = apply(&x) {
                     out.insert(y);
                 }
-                for (&pid, p) in &ks.pending {
+                for (pid, p) in ks.pending.iter() {
                     if x.has(pid).is_some() {
                         continue;
                     }
@@ -271,11 +272,11 @@ impl Linearizability {
                 value: after,
                 lin: Vec::new(),
             }];
-            self.last_ok.insert(key, (now, after));
+            self.last_ok.insert(u64::from(key), (now, after));
             return self.anomalies.last();
         }
         ks.configs = out.into_iter().collect();
-        self.last_ok.insert(key, (now, after));
+        self.last_ok.insert(u64::from(key), (now, after));
         None
     }
 

@@ -5,11 +5,12 @@
 
 use super::params::{ReadMode, SystemParams};
 use super::{Grow, Hop, KvResult, Op, SysMsg, SysTimer};
+use crate::idmap::IdMap;
 use crate::node::{Ctx, Effect, Node};
 use crate::raft::{self, RaftNode, Role};
 use crate::time::SimTime;
 use crate::NodeId;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 type C<'a> = Ctx<'a, SysMsg, SysTimer>;
@@ -74,10 +75,10 @@ pub struct Member {
     pub served: [u64; 3],
     /// The key-value service's own state machine, applied from the Raft log with duplicate
     /// detection (thesis §6.3): the value of each key …
-    pub kv: BTreeMap<u32, i64>,
+    pub kv: IdMap<i64>,
     /// … the last writes applied to each key (a retried write whose first copy was applied is
     /// applied once: every write writes its own operation id, so the value is its serial number) …
-    pub recent: BTreeMap<u32, VecDeque<i64>>,
+    pub recent: IdMap<VecDeque<i64>>,
     /// … and how far the log has been applied to it.
     pub kv_applied: u64,
     /// Duplicate writes skipped.
@@ -151,8 +152,8 @@ impl Member {
             round_at: None,
             ack_term: 0,
             served: [0; 3],
-            kv: BTreeMap::new(),
-            recent: BTreeMap::new(),
+            kv: IdMap::new(),
+            recent: IdMap::new(),
             kv_applied: 0,
             duplicates: 0,
             grow: None,
@@ -236,7 +237,7 @@ impl Member {
                     .gives
                     .iter()
                     .map(|&k| {
-                        let v = self.recent.get(&k);
+                        let v = self.recent.get(&u64::from(k));
                         (
                             k,
                             v.map(|v| v.iter().copied().collect()).unwrap_or_default(),
@@ -373,7 +374,7 @@ impl Member {
     }
 
     fn value(&self, key: u32) -> Option<i64> {
-        self.kv.get(&key).copied()
+        self.kv.get(&u64::from(key)).copied()
     }
 
     /// Applies the entries Raft has applied to the service's state machine, skipping a write
@@ -400,7 +401,7 @@ impl Member {
                     .and_then(|k| k.parse::<u32>().ok())
                     .filter(|k| self.moving_at.is_none() || !self.gives.contains(k))
                 {
-                    let seen = self.recent.entry(k).or_default();
+                    let seen = self.recent.get_or_insert_with(u64::from(k), VecDeque::new);
                     if seen.contains(value) {
                         self.duplicates += 1;
                     } else {
@@ -408,7 +409,7 @@ impl Member {
                             seen.pop_front();
                         }
                         seen.push_back(*value);
-                        self.kv.insert(k, *value);
+                        self.kv.insert(u64::from(k), *value);
                     }
                 }
             }

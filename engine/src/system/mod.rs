@@ -272,7 +272,7 @@ pub enum SysNode {
     /// Clients and balancer.
     Front(Box<front::Front>),
     /// An app replica.
-    App(app::App),
+    App(Box<app::App>),
     /// A shard member.
     Member(Box<member::Member>),
 }
@@ -445,7 +445,7 @@ pub fn nodes(p: &SystemParams) -> Vec<SysNode> {
     for i in 0..p.apps {
         let mut a = app::App::new(p, i, ring.clone());
         a.grow = grow.clone();
-        v.push(SysNode::App(a));
+        v.push(SysNode::App(Box::new(a)));
     }
     for s in 0..p.groups() {
         for j in 0..p.rf {

@@ -208,8 +208,8 @@ fn an_added_shard_serves_its_keys_with_the_values_the_old_shards_had() {
         for &k in keys {
             // The old shard stopped taking writes for k when the range left: the value it had
             // then is where the new shard started, and the new shard has moved on from it.
-            let had = old.kv.get(&k).copied();
-            let recent = added.recent.get(&k);
+            let had = old.kv.get(&u64::from(k)).copied();
+            let recent = added.recent.get(&u64::from(k));
             assert!(
                 had.is_none() || recent.is_some_and(|r| r.contains(&had.unwrap())),
                 "k{k}: shard {s} had {had:?}, shard 3 has {recent:?}"

@@ -1,0 +1,181 @@
+//! A map from integer ids to values, in id order, for the engine's many "by id" tables (client
+//! operations, work in progress, messages held at a link, a shard's key-value state).
+//!
+//! Why not `BTreeMap<u64, V>`: every value type instantiates the whole B-tree again (insert,
+//! remove with its rebalancing, clone, drop): about 4–6 KB of wasm each. Here the index is one
+//! sorted `Vec<(u64, u32)>` (id → slot, found by binary search; ids mostly arrive in increasing
+//! order, so inserts go at the end, and the tables hold hundreds of entries at most), the same type for every
+//! `IdMap<V>`, and the values live in a slab (`Vec<Option<V>>` with a free list), whose code per
+//! type is small. Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id;
+//! slot reuse is invisible), so runs replay unchanged.
+
+/// A map from ids to values, iterated in id order (see the module docs).
+#[derive(Clone, Debug)]
+pub struct IdMap<V> {
+    index: Vec<(u64, u32)>,
+    slots: Vec<Option<V>>,
+    free: Vec<u32>,
+}
+
+impl<V> Default for IdMap<V> {
+    fn default() -> Self {
+        IdMap {
+            index: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<V> IdMap<V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Entries.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// No entries.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Where `id` is in the index (`Ok`), or would go (`Err`).
+    fn at(&self, id: u64) -> Result<usize, usize> {
+        self.index.binary_search_by(|&(k, _)| k.cmp(&id))
+    }
+
+    /// The slot of `id`.
+    fn slot(&self, id: u64) -> Option<usize> {
+        self.at(id).ok().map(|k| self.index[k].1 as usize)
+    }
+
+    /// Sets the value of `id`, returning the one it replaces.
+    pub fn insert(&mut self, id: u64, v: V) -> Option<V> {
+        let at = match self.at(id) {
+            Ok(k) => return self.slots[self.index[k].1 as usize].replace(v),
+            Err(at) => at,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(v);
+                i
+            }
+            None => {
+                self.slots.push(Some(v));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(at, (id, i));
+        None
+    }
+
+    /// The value of `id`.
+    pub fn get(&self, id: &u64) -> Option<&V> {
+        self.slots[self.slot(*id)?].as_ref()
+    }
+
+    /// The value of `id`, to change.
+    pub fn get_mut(&mut self, id: &u64) -> Option<&mut V> {
+        let i = self.slot(*id)?;
+        self.slots[i].as_mut()
+    }
+
+    /// The value of `id`, made with `make` if it has none.
+    pub fn get_or_insert_with(&mut self, id: u64, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.slot(id) {
+            Some(i) => i,
+            None => {
+                self.insert(id, make());
+                self.slot(id).unwrap_or_default()
+            }
+        };
+        match &mut self.slots[i] {
+            Some(v) => v,
+            None => unreachable!(),
+        }
+    }
+
+    /// Takes the value of `id` out.
+    pub fn remove(&mut self, id: &u64) -> Option<V> {
+        let (_, i) = self.index.remove(self.at(*id).ok()?);
+        self.free.push(i);
+        self.slots[i as usize].take()
+    }
+
+    /// Removes everything.
+    pub fn clear(&mut self) {
+        self.index.clear();
+        self.slots.clear();
+        self.free.clear();
+    }
+
+    /// `(id, value)` in id order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (u64, &V)> + '_ {
+        self.index
+            .iter()
+            .filter_map(|&(k, i)| self.slots[i as usize].as_ref().map(|v| (k, v)))
+    }
+
+    /// Values in id order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// The map's `(id, value)` in id order.
+    pub fn into_pairs(self) -> impl Iterator<Item = (u64, V)> {
+        let mut slots = self.slots;
+        self.index
+            .into_iter()
+            .filter_map(move |(k, i)| slots[i as usize].take().map(|v| (k, v)))
+    }
+}
+
+/// Equal when the same ids map to equal values (as two `BTreeMap`s compare).
+impl<V: PartialEq> PartialEq for IdMap<V> {
+    fn eq(&self, o: &Self) -> bool {
+        self.len() == o.len() && self.iter().eq(o.iter())
+    }
+}
+
+impl<V: Eq> Eq for IdMap<V> {}
+
+#[cfg(test)]
+mod tests {
+    use super::IdMap;
+    use std::collections::BTreeMap;
+
+    /// The same operations on an `IdMap` and a `BTreeMap` give the same contents in the same
+    /// order (slots are reused after removals).
+    #[test]
+    fn behaves_like_a_btreemap() {
+        let mut a = IdMap::new();
+        let mut b = BTreeMap::new();
+        let mut x: u64 = 7;
+        for step in 0..2000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = (x >> 33) % 50;
+            match (x >> 20) % 4 {
+                0 | 1 => assert_eq!(a.insert(k, step), b.insert(k, step)),
+                2 => assert_eq!(a.remove(&k), b.remove(&k)),
+                _ => {
+                    *a.get_or_insert_with(k, || 0) += 1;
+                    *b.entry(k).or_insert(0) += 1;
+                }
+            }
+            assert_eq!(a.get(&k), b.get(&k));
+            assert_eq!(a.len(), b.len());
+        }
+        assert!(a.iter().eq(b.iter().map(|(&k, v)| (k, v))));
+        assert!(a.iter().rev().eq(b.iter().rev().map(|(&k, v)| (k, v))));
+        let c = a.clone();
+        assert!(c == a);
+        assert!(std::mem::take(&mut a).into_pairs().eq(b.into_iter()));
+        assert!(a.is_empty() && c != a);
+    }
+}
