@@ -9,7 +9,7 @@ use crate::components::hooks::{use_frames, use_player_keys};
 use crate::i18n::{t, tr, trf};
 use crate::player::{Action, LabFns, Player, Replay};
 use crate::web;
-use engine::fault::fmt_timeline;
+use engine::fault::{fmt_timeline, TimedFault};
 use engine::history::Run;
 use engine::lab::Lab as LabDef;
 use engine::scenario::keys::KeyKind;
@@ -482,30 +482,61 @@ fn preset_caption<R: Run + 'static>(lab: &Lab<R>) -> Html {
 
 /// The fault timeline: every fault of the run, each removable (the run replays without it).
 pub fn fault_timeline(s: &Scenario, dispatch: &Callback<Action>) -> Html {
-    let items = s.faults.iter().enumerate().map(|(k, f)| {
-        let d = dispatch.clone();
-        let mut rest = s.faults.clone();
-        rest.remove(k);
-        let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest))));
-        html! {
-            <li class="chip" data-testid="fault-entry">
-                <code>{ f.to_string() }</code>
-                <button class="x" title={tr("Remove this fault (the run replays without it)")} aria-label={tr("Remove")} {onclick}>{"✕"}</button>
+    fault_timeline_with(s, &[], dispatch)
+}
+
+/// The fault timeline with `drawn` faults besides the link's own (the system lab's chaos mode
+/// draws them from the seed; the link's `chaos=` stands for them, so they are marked and cannot
+/// be removed one by one): one list by time, the link's entries first at equal times.
+pub fn fault_timeline_with(
+    s: &Scenario,
+    drawn: &[TimedFault],
+    dispatch: &Callback<Action>,
+) -> Html {
+    let mut items = Vec::with_capacity(s.faults.len() + drawn.len());
+    let (mut k, mut j) = (0, 0);
+    while k < s.faults.len() || j < drawn.len() {
+        let own = j == drawn.len() || (k < s.faults.len() && s.faults[k].at <= drawn[j].at);
+        let (f, end) = if own {
+            let mut rest = s.faults.clone();
+            rest.remove(k);
+            let d = dispatch.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest)))
+            });
+            k += 1;
+            (
+                &s.faults[k - 1],
+                html! { <button class="x" title={tr("Remove this fault (the run replays without it)")} aria-label={tr("Remove")} {onclick}>{"✕"}</button> },
+            )
+        } else {
+            j += 1;
+            (
+                &drawn[j - 1],
+                html! { <span class="tag">{ t("chaos") }</span> },
+            )
+        };
+        items.push(html! {
+            <li class={if own { "chip" } else { "chip chaos" }} data-testid="fault-entry" data-chaos={(!own).then_some("1")}
+                title={(!own).then(|| tr("drawn by the chaos mode from the seed (chaos= in the link)"))}>
+                <code>{ f.to_string() }</code>{ end }
             </li>
-        }
-    });
+        });
+    }
     let clear = {
         let d = dispatch.clone();
         Callback::from(move |_: MouseEvent| d.emit(Action::ClearFaults))
     };
     html! {
-        <section class="panel faults">
+        <section class="panel faults" data-testid="timeline">
             <h2>{ t("Fault timeline") }</h2>
-            if s.faults.is_empty() {
+            if items.is_empty() {
                 <p class="muted">{ t("No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link.") }</p>
             } else {
                 <ul class="fault-list">{ for items }</ul>
-                <button data-testid="clear-faults" onclick={clear}>{ t("Clear all faults") }</button>
+            }
+            if !s.faults.is_empty() {
+                <button data-testid="clear-faults" onclick={clear}>{ if drawn.is_empty() { t("Clear all faults") } else { t("Clear the link's faults") } }</button>
             }
         </section>
     }

@@ -10,7 +10,7 @@
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
-    action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
+    action_button, fault_timeline_with, lab_head, lesson_caption, param_input, setting, use_lab,
     LabProps,
 };
 use crate::geometry::{f1, Pt};
@@ -23,9 +23,7 @@ use engine::raft::Role;
 use engine::sim::Sim;
 use engine::system::front::{Bucket, Done, Front, BUCKET};
 use engine::system::params::{zone_name, Role as Proc, MAX_SHARDS};
-use engine::system::{
-    app, measure, with_chaos, MachineCmd, SysNode, SystemLab, SystemMetrics, SystemParams,
-};
+use engine::system::{app, measure, MachineCmd, SysNode, SystemLab, SystemMetrics, SystemParams};
 use engine::{Fault, SimTime};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -231,7 +229,7 @@ pub fn SystemPage(props: &LabProps) -> Html {
             <Settings scenario={player.scenario.clone()} dispatch={dispatch.clone()} encode={player.fns.encode} />
             <div class="lab-foot">
                 <EventLog lines={log} total={sim.steps()} playing={player.playing} />
-                { timeline(&player.scenario, &hist.chaos, dispatch) }
+                { fault_timeline_with(&player.scenario, &hist.chaos, dispatch) }
             </div>
         </main>
     }
@@ -835,48 +833,6 @@ fn Settings(props: &crate::components::lab::SettingsProps) -> Html {
                     </div>
                 </>
             }) }
-        </section>
-    }
-}
-
-/// The fault timeline: the shared one, or with chaos on, the link's entries and the faults the
-/// chaos mode draws from the seed in one list by time, each chaos entry marked (the link's
-/// `chaos=` stands for them: it stays short and replays them exactly).
-#[inline(never)]
-fn timeline(
-    s: &engine::scenario::Scenario,
-    chaos: &[TimedFault],
-    dispatch: &Callback<Action>,
-) -> Html {
-    if chaos.is_empty() {
-        return fault_timeline(s, dispatch);
-    }
-    let mut own = 0;
-    let items = with_chaos(&s.faults, chaos).into_iter().map(|(f, drawn)| {
-        let remove = (!drawn).then(|| {
-            let mut rest = s.faults.clone();
-            rest.remove(own);
-            own += 1;
-            let d = dispatch.clone();
-            let onclick = Callback::from(move |_: MouseEvent| {
-                d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest)))
-            });
-            html! { <button class="x" title={tr("Remove this fault (the run replays without it)")} aria-label={tr("Remove")} {onclick}>{"✕"}</button> }
-        });
-        html! {
-            <li class={if drawn { "chip chaos" } else { "chip" }} data-testid="fault-entry" data-chaos={drawn.then_some("1")}
-                title={drawn.then(|| tr("drawn by the chaos mode from the seed (chaos= in the link)"))}>
-                <code>{ f.to_string() }</code>{ if drawn { html! { <span class="tag">{ t("chaos") }</span> } } else { remove.unwrap_or_default() } }
-            </li>
-        }
-    });
-    html! {
-        <section class="panel faults" data-testid="timeline">
-            <h2>{ t("Fault timeline") }</h2>
-            <ul class="fault-list">{ for items }</ul>
-            if !s.faults.is_empty() {
-                <button data-testid="clear-faults" onclick={dispatch.reform(|_: MouseEvent| Action::ClearFaults)}>{ t("Clear the link's faults") }</button>
-            }
         </section>
     }
 }
