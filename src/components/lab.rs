@@ -528,7 +528,7 @@ pub fn fault_timeline_with(
         Callback::from(move |_: MouseEvent| d.emit(Action::ClearFaults))
     };
     html! {
-        <section class="panel faults" data-testid="timeline">
+        <section class="panel faults" data-testid="fault-timeline">
             <h2>{ t("Fault timeline") }</h2>
             if items.is_empty() {
                 <p class="muted">{ t("No faults yet. Click a node to crash or isolate it; every click is recorded here and in the link.") }</p>

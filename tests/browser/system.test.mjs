@@ -145,7 +145,7 @@ browserTest('chaos for a minute: random faults on the timeline, the formula, no 
   const page = await openPreset(openPage, 'system-chaos', 75_000);
   assert.equal(await metric(page, 'anomalies'), 0);
   assert.ok((await metric(page, 'reelection')) > 0);
-  const chaos = page.locator('[data-testid=timeline] [data-testid=fault-entry][data-chaos="1"]');
+  const chaos = page.locator('[data-testid=fault-timeline] [data-testid=fault-entry][data-chaos="1"]');
   assert.ok((await chaos.count()) >= 6, 'the chaos faults are entries of the fault timeline');
   assert.match(await chaos.first().textContent(), /cmd:0:(crash-m|isolate-m|zone-down)/);
   assert.ok(!new URL(page.url()).searchParams.has('faults'), 'the link stays short: chaos= stands for them');
