@@ -236,3 +236,17 @@ pub fn read_file(
     cb.forget();
     let _ = reader.read_as_text(&file);
 }
+
+/// Calls `f` (a JS function) after the next paint: an animation frame, then a task. Layout and
+/// style are clean then, so measuring the page there forces nothing (measuring right after a
+/// render would force a synchronous layout inside the frame).
+pub fn after_paint(f: JsValue) {
+    let next_frame = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 0);
+        }
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(next_frame.unchecked_ref());
+    }
+}

@@ -151,17 +151,7 @@ pub fn use_stage_scale() -> StageScale {
                         }
                     }
                 });
-                let next_frame = Closure::once_into_js(move || {
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                            after_paint.unchecked_ref(),
-                            0,
-                        );
-                    }
-                });
-                if let Some(w) = web_sys::window() {
-                    let _ = w.request_animation_frame(next_frame.unchecked_ref());
-                }
+                crate::web::after_paint(after_paint);
             }
         });
     }

@@ -494,14 +494,16 @@ pub fn fault_timeline_with(
     dispatch: &Callback<Action>,
 ) -> Html {
     let mut items = Vec::with_capacity(s.faults.len() + drawn.len());
+    // One copy of the link's faults shared by every ✕ (each leaves out its own entry on click).
+    let faults = std::rc::Rc::new(s.faults.clone());
     let (mut k, mut j) = (0, 0);
     while k < s.faults.len() || j < drawn.len() {
         let own = j == drawn.len() || (k < s.faults.len() && s.faults[k].at <= drawn[j].at);
         let (f, end) = if own {
-            let mut rest = s.faults.clone();
-            rest.remove(k);
-            let d = dispatch.clone();
+            let (d, all, at) = (dispatch.clone(), faults.clone(), k);
             let onclick = Callback::from(move |_: MouseEvent| {
+                let mut rest = (*all).clone();
+                rest.remove(at);
                 d.emit(Action::SetParam("faults".into(), fmt_timeline(&rest)))
             });
             k += 1;

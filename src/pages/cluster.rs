@@ -8,7 +8,7 @@
 
 use crate::components::chart::{chart, per_bucket, Axis, Series};
 use crate::components::event_log::{EventLog, LogLine};
-use crate::components::hooks::{stage_style, use_stage_scale, StageScale};
+use crate::components::hooks::{stage_style, use_stage_scale};
 use crate::components::lab::{
     action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
     LabProps,
@@ -156,50 +156,101 @@ impl Layout {
 struct Dots {
     dots: Rc<Vec<(f64, f64, bool)>>,
     view: (f64, f64),
-    /// The stage's measured scale: a resize redraws the dots at the picture's new place.
-    scale: crate::components::hooks::StageScale,
+}
+
+/// Where the drawing is on the stage and the dots' colours, read after a paint (layout and
+/// style are clean then, so reading them costs nothing; reading them right after a render would
+/// force a layout inside the frame, as `use_stage_scale` explains).
+#[derive(Clone, PartialEq)]
+struct Place {
+    /// The SVG's box relative to the stage's padding box, CSS px: left, top, width, height.
+    rect: (f64, f64, f64, f64),
+    dpr: f64,
+    ok: String,
+    lost: String,
 }
 
 /// The request dots of a dense cluster on a canvas laid over the drawing (the SVG right before
 /// it in the stage): redrawing a small bitmap each frame instead of re-rastering the whole
-/// picture. Colours from CSS (`.flow-canvas`: `color` and `--lost`), so themes apply.
+/// picture. Colours from CSS (`.flow-canvas`: `color` and `--lost`), so themes apply. Each
+/// render draws with the place measured last; the place is measured again after the paint that
+/// follows, and a change (a resize, a caption above the drawing, a theme) redraws.
 #[component]
 fn FlowDots(props: &Dots) -> Html {
     let canvas = use_node_ref();
+    let place = use_mut_ref(|| None::<Place>);
+    let latest = use_mut_ref(|| props.clone());
+    let pending = use_mut_ref(|| false);
     {
         let canvas = canvas.clone();
         use_effect_with(props.clone(), move |d| {
-            draw_dots(&canvas, d);
+            *latest.borrow_mut() = d.clone();
+            if place.borrow().is_none() {
+                *place.borrow_mut() = measure_place(&canvas); // the first draw only
+            }
+            draw_dots(&canvas, place.borrow().as_ref(), d);
+            if !*pending.borrow() {
+                *pending.borrow_mut() = true;
+                let after_paint = wasm_bindgen::closure::Closure::once_into_js(move || {
+                    *pending.borrow_mut() = false;
+                    let now = measure_place(&canvas);
+                    if now.is_some() && now != *place.borrow() {
+                        *place.borrow_mut() = now;
+                        draw_dots(&canvas, place.borrow().as_ref(), &latest.borrow());
+                    }
+                });
+                crate::web::after_paint(after_paint);
+            }
         });
     }
     html! { <canvas class="flow-canvas" ref={canvas} aria-hidden="true" /> }
 }
 
-fn draw_dots(canvas: &NodeRef, d: &Dots) -> Option<()> {
-    use wasm_bindgen::JsCast;
+fn measure_place(canvas: &NodeRef) -> Option<Place> {
     let canvas = canvas.cast::<web_sys::HtmlCanvasElement>()?;
-    let style = canvas.style();
-    if d.dots.is_empty() {
-        let _ = style.set_property("display", "none");
-        return Some(());
-    }
     let svg = canvas.previous_element_sibling()?;
     let parent = canvas.parent_element()?;
     let (r, p) = (
         svg.get_bounding_client_rect(),
         parent.get_bounding_client_rect(),
     );
-    let (w, h) = (r.width(), r.height());
+    let window = web_sys::window()?;
+    let css = window.get_computed_style(&canvas).ok()??;
+    let colour = |k: &str| {
+        css.get_property_value(k)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    Some(Place {
+        rect: (
+            r.left() - p.left() - parent.client_left() as f64,
+            r.top() - p.top() - parent.client_top() as f64,
+            r.width(),
+            r.height(),
+        ),
+        dpr: window.device_pixel_ratio().max(1.0),
+        ok: colour("color"),
+        lost: colour("--lost"),
+    })
+}
+
+fn draw_dots(canvas: &NodeRef, place: Option<&Place>, d: &Dots) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let canvas = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+    let style = canvas.style();
+    let Some(pl) = place.filter(|_| !d.dots.is_empty()) else {
+        let _ = style.set_property("display", "none");
+        return Some(());
+    };
+    let (left, top, w, h) = pl.rect;
     let px = |v: f64| format!("{}px", v.round() as i64);
     let _ = style.set_property("display", "block");
-    let _ = style.set_property(
-        "left",
-        &px(r.left() - p.left() - parent.client_left() as f64),
-    );
-    let _ = style.set_property("top", &px(r.top() - p.top() - parent.client_top() as f64));
+    let _ = style.set_property("left", &px(left));
+    let _ = style.set_property("top", &px(top));
     let _ = style.set_property("width", &px(w));
     let _ = style.set_property("height", &px(h));
-    let dpr = web_sys::window()?.device_pixel_ratio().max(1.0);
+    let dpr = pl.dpr;
     let (cw, ch) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
     if canvas.width() != cw || canvas.height() != ch {
         canvas.set_width(cw);
@@ -215,11 +266,8 @@ fn draw_dots(canvas: &NodeRef, d: &Dots) -> Option<()> {
     let (vw, vh) = d.view;
     let s = (w / vw).min(h / vh);
     let (ox, oy) = ((w - vw * s) / 2.0, (h - vh * s) / 2.0);
-    let css = web_sys::window()?.get_computed_style(&canvas).ok()??;
-    let ok = css.get_property_value("color").unwrap_or_default();
-    let lost = css.get_property_value("--lost").unwrap_or_default();
     for lost_now in [false, true] {
-        ctx.set_fill_style_str(if lost_now { lost.trim() } else { ok.trim() });
+        ctx.set_fill_style_str(if lost_now { &pl.lost } else { &pl.ok });
         ctx.begin_path();
         for &(x, y, _) in d.dots.iter().filter(|dot| dot.2 == lost_now) {
             let (cx, cy) = ((ox + x * s) * dpr, (oy + y * s) * dpr);
@@ -266,8 +314,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
         }
         cache.2.clone()
     };
-    let (svg, mut dots) = render_cluster(c, sim.now(), selected, dispatch, sc.kw, &svg_ref);
-    dots.scale = sc;
+    let (svg, dots) = render_cluster(c, sim.now(), selected, dispatch, sc.kw, &svg_ref);
     html! {
         <main class="lab cluster">
             { lab_head(&lab) }
@@ -602,7 +649,6 @@ fn render_cluster(
         Dots {
             dots: Rc::new(canvas_dots),
             view,
-            scale: StageScale::default(),
         },
     )
 }

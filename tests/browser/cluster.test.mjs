@@ -126,3 +126,31 @@ browserTest('a bad alert rule in the link names its key and keeps the defaults',
   assert.match(banner, /not a metric/);
   assert.equal(await count(page, '.alert-row'), 5, 'the three default rules and the two burn-rate alerts');
 });
+
+browserTest('a dense cluster draws its request dots on the canvas over the drawing, and follows a resize', async ({ openPage }) => {
+  const page = await openPage('lab=cluster&n=20&slots=5&rep=100&rps=2000&t=5000');
+  await waitUntil(async () => Number(await page.getByTestId('sim-time').getAttribute('data-ms')) >= 5000, {
+    timeout: 30_000,
+    message: 'the link replayed to 5 s',
+  });
+  const drawn = () =>
+    page.evaluate(() => {
+      const c = document.querySelector('.flow-canvas');
+      const svg = c.previousElementSibling.getBoundingClientRect();
+      const box = c.getBoundingClientRect();
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked++;
+      const off = Math.max(Math.abs(box.left - svg.left), Math.abs(box.top - svg.top), Math.abs(box.width - svg.width), Math.abs(box.height - svg.height));
+      return { display: getComputedStyle(c).display, inked, off, flows: document.querySelectorAll('.flow').length };
+    });
+  await waitUntil(async () => (await drawn()).off < 1.5, { message: 'the canvas lies over the drawing' });
+  const before = await drawn();
+  assert.equal(before.display, 'block');
+  assert.ok(before.flows > 0, 'requests are in flight at 5 s');
+  assert.ok(before.inked > 50, `the canvas has dots drawn on it (${before.inked} inked pixels)`);
+  // A narrower window moves and shrinks the drawing: the canvas follows it after the next paint.
+  await page.setViewportSize({ width: 900, height: 720 });
+  await waitUntil(async () => (await drawn()).off < 1.5, { message: 'the canvas follows the drawing after a resize' });
+  assert.ok((await drawn()).inked > 50, 'and still has its dots');
+});

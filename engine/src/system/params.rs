@@ -184,14 +184,7 @@ pub fn fmt_place(place: &[u8; MAX_PLACED]) -> String {
         .iter()
         .enumerate()
         .filter(|(_, &m)| m != BY_RULE)
-        .map(|(k, m)| {
-            let name = match slot_role(k) {
-                Role::App(i) => format!("app{i}"),
-                Role::Member(s, j) => format!("s{s}.{j}"),
-                Role::Front => String::new(),
-            };
-            format!("{name}@m{m}")
-        })
+        .map(|(k, m)| format!("{}@m{m}", slot_role(k)))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -242,6 +235,18 @@ pub enum Role {
     App(usize),
     /// Member `j` of shard `s`.
     Member(usize, usize),
+}
+
+/// A process's short name, as links (`place`, `crash-…`) and the page write it: `lb`, `app1`,
+/// `s0.2` (shard 0, member 2).
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Role::Front => f.write_str("lb"),
+            Role::App(i) => write!(f, "app{i}"),
+            Role::Member(s, j) => write!(f, "s{s}.{j}"),
+        }
+    }
 }
 
 impl SystemParams {
@@ -332,8 +337,8 @@ impl SystemParams {
                 return None;
             }
             let name = match slot_role(k) {
-                Role::App(i) if i >= self.apps => format!("app{i}"),
-                Role::Member(s, j) if s >= self.shards || j >= self.rf => format!("s{s}.{j}"),
+                r @ Role::App(i) if i >= self.apps => r,
+                r @ Role::Member(s, j) if s >= self.shards || j >= self.rf => r,
                 _ if m as usize >= machines => {
                     return Some(format!(
                         "m{m} does not exist (machines m0–m{})",
@@ -356,11 +361,7 @@ impl SystemParams {
     }
     /// A process's short name: `lb`, `app1`, `s0.2` (shard 0, member 2).
     pub fn name(&self, p: NodeId) -> String {
-        match self.role(p) {
-            Role::Front => "lb".into(),
-            Role::App(i) => format!("app{i}"),
-            Role::Member(s, j) => format!("s{s}.{j}"),
-        }
+        self.role(p).to_string()
     }
 }
 

@@ -423,10 +423,9 @@ fn placement_by_hand_overrides_the_rule_and_reads_back() {
     let q = sp.member_id(0, 1);
     assert_eq!(sp.machine_of(q), Some(0));
     assert!(sp.on_machine(0).contains(&q) && !sp.on_machine(1).contains(&q));
-    assert!(
-        encode(&d.scenario).ends_with("&place=s0.1@m0"),
-        "{}",
-        encode(&d.scenario)
+    assert_eq!(
+        encode(&d.scenario),
+        "lab=system&v=1&seed=1&n=9&lat=10-15&loss=0&place=s0.1@m0"
     );
     // A process or machine the run does not have: only `place` falls back.
     for (link, says) in [
