@@ -4,7 +4,7 @@
 #   - trunk 0.21.14                       (cargo install, ~10 min the first time)
 #   - wasm-bindgen-cli = the wasm-bindgen version in Cargo.lock (cargo install, ~7 min the first time)
 #   - node_modules from package-lock.json (npm ci): wasm-opt (npm binaryen@132), esbuild (minifies the
-#     wasm-bindgen glue in a release build: scripts/minify-glue.mjs) and playwright-core
+#     wasm-bindgen glue in a release build: scripts/post-build.mjs) and playwright-core
 #
 #   bash scripts/setup.sh              # build tools only
 #   bash scripts/setup.sh --browser    # also Chromium for the browser tests (apt-get, needs root or sudo)

@@ -8,7 +8,7 @@
 
 use crate::components::chart::{chart, per_bucket, Axis, Series};
 use crate::components::event_log::{EventLog, LogLine};
-use crate::components::hooks::{stage_style, use_stage_scale};
+use crate::components::hooks::{stage_style, use_stage_scale, StageScale};
 use crate::components::lab::{
     action_button, fault_timeline, lab_head, lesson_caption, param_input, setting, use_lab,
     LabProps,
@@ -156,6 +156,9 @@ impl Layout {
 struct Dots {
     dots: Rc<Vec<(f64, f64, bool)>>,
     view: (f64, f64),
+    /// The stage's measured scale: when it changes (a resize) while paused, the dots are drawn
+    /// again and their place measured after the paint.
+    scale: StageScale,
 }
 
 /// Where the drawing is on the stage and the dots' colours, read after a paint (layout and
@@ -314,7 +317,8 @@ pub fn ClusterPage(props: &LabProps) -> Html {
         }
         cache.2.clone()
     };
-    let (svg, dots) = render_cluster(c, sim.now(), selected, dispatch, sc.kw, &svg_ref);
+    let (svg, mut dots) = render_cluster(c, sim.now(), selected, dispatch, sc.kw, &svg_ref);
+    dots.scale = sc;
     html! {
         <main class="lab cluster">
             { lab_head(&lab) }
@@ -649,6 +653,7 @@ fn render_cluster(
         Dots {
             dots: Rc::new(canvas_dots),
             view,
+            scale: StageScale::default(),
         },
     )
 }

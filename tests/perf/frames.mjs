@@ -20,8 +20,9 @@ async function* files(dir) {
   }
 }
 
-/** What one page downloads: its bundle (`ha-<page>.js` + `_bg.wasm`, see index.html) plus the
- *  shared style sheet and index.html. The budget applies per page. */
+/** What one page downloads: its bundle (`ha-<page>.js` + `_bg.wasm`, see index.html) plus its
+ *  style sheet (`css/<page>.css`; a replication section's bundle uses the replication page's)
+ *  and index.html. The budget applies per page. */
 async function pageWeight() {
   const sizes = new Map();
   for await (const path of files(DIST)) {
@@ -29,12 +30,13 @@ async function pageWeight() {
     const body = await readFile(path);
     sizes.set(relative(DIST, path), { raw: body.length, gzip: gzipSync(body, { level: constants.Z_BEST_COMPRESSION }).length });
   }
-  const shared = ['index.html', 'style.css'].filter((f) => sizes.has(f));
+  const shared = ['index.html'].filter((f) => sizes.has(f));
   const bundles = [...sizes.keys()].filter((f) => /^ha-[a-z-]+\.js$/.test(f)).map((f) => f.slice(0, -3)).sort();
   console.log('| page | bundle files | raw KB | gzip -9 KB |');
   console.log('|---|---|---:|---:|');
   for (const b of bundles) {
-    const parts = [`${b}.js`, `${b}_bg.wasm`, ...shared].filter((f) => sizes.has(f));
+    const page = b.replace(/^ha-/, '').replace(/^replication-.*/, 'replication');
+    const parts = [`${b}.js`, `${b}_bg.wasm`, ...shared, `css/${page}.css`].filter((f) => sizes.has(f));
     const t = parts.reduce((acc, f) => ({ raw: acc.raw + sizes.get(f).raw, gzip: acc.gzip + sizes.get(f).gzip }), { raw: 0, gzip: 0 });
     console.log(`| ${b.replace('ha-', '')} | ${parts.join(' + ')} | ${kb(t.raw)} | ${kb(t.gzip)} |`);
   }

@@ -1,21 +1,31 @@
-// Trunk post-build hook (Trunk.toml [[hooks]]): minifies what Trunk's own minifier leaves as is
-// in a release build — each bundle's wasm-bindgen glue (`ha-*.js`; Trunk's JS minifier cannot
+// Trunk post-build hook (Trunk.toml [[hooks]]). Every build: writes each page's style sheet,
+// css/<page>.css (static/style.css without the rules that cannot match on that page, see
+// scripts/page-css.mjs; index.html's first script links the page's sheet). Release builds: the
+// sheets minified, and what Trunk's own minifier leaves as is — each bundle's wasm-bindgen glue (`ha-*.js`; Trunk's JS minifier cannot
 // parse it and skips it with a warning) with esbuild, and the comments of index.html's inline
 // scripts (about 2 KB gzip off every page); then it gives the names the glue and the wasm share —
 // wasm-bindgen's hashed import names (`__wbg_addEventListener_847fd86b8c33ec43`, ~150 per
 // bundle, in both files, and random hex compresses badly), the import module name and the long
 // export names — short names in both files (about 6 KB gzip off every page). Debug builds are
 // left readable.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
+import { pageSheets } from './page-css.mjs';
 
 const dir = process.env.TRUNK_STAGING_DIR;
 if (!dir) {
-  console.error('minify-glue: TRUNK_STAGING_DIR is not set (run by trunk as a post_build hook)');
+  console.error('post-build: TRUNK_STAGING_DIR is not set (run by trunk as a post_build hook)');
   process.exit(1);
 }
-if (process.env.TRUNK_PROFILE !== 'release') process.exit(0);
+const release = process.env.TRUNK_PROFILE === 'release';
+
+mkdirSync(join(dir, 'css'), { recursive: true });
+for (const [page, css] of Object.entries(pageSheets(process.env.TRUNK_SOURCE_DIR ?? '.'))) {
+  const out = release ? transformSync(css, { loader: 'css', minify: true }).code : css;
+  writeFileSync(join(dir, 'css', `${page}.css`), out);
+}
+if (!release) process.exit(0);
 
 for (const f of readdirSync(dir)) {
   if (!/^ha-[a-z-]+\.js$/.test(f)) continue;
@@ -41,7 +51,7 @@ for (const f of readdirSync(dir)) {
  */
 function shortNames(buf, js, what) {
   const fail = (m) => {
-    throw new Error(`minify-glue: ${what}: ${m}`);
+    throw new Error(`post-build: ${what}: ${m}`);
   };
   const enc = new TextEncoder();
   const dec = new TextDecoder();
