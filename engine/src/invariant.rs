@@ -18,6 +18,12 @@ pub type Fingerprint = [u64; 10];
 /// makes the simulator run the full check (which also words the violation).
 pub type Suspect<N> = fn(&Sim<N>, NodeId, &Fingerprint) -> bool;
 
+/// The local form of an invariant: after a step that changed only node `i`, while the invariant
+/// held before that step, checks only the part of the system `i` belongs to (one shard's Raft
+/// group in the whole-system lab) instead of all of it. It must find exactly what the full check
+/// would then find: every other part held and did not change.
+pub type Local<N> = fn(&Sim<N>, NodeId) -> Option<String>;
+
 /// Which nodes a step may have changed (for incremental invariant checks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Touched {

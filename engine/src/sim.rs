@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 use std::fmt::Debug;
 
 pub(crate) use crate::invariant::Touched;
-pub use crate::invariant::{Fingerprint, Invariant, Suspect, Violation};
+pub use crate::invariant::{Fingerprint, Invariant, Local, Suspect, Violation};
 pub use crate::node::{Ctx, Effect, Node};
 pub use crate::trace::{DropReason, InFlight, TraceEvent, What};
 
@@ -86,6 +86,8 @@ pub struct Sim<N: Node> {
     invariants: Vec<Invariant<N>>,
     /// The incremental form of each invariant, if it has one.
     suspects: Vec<Option<Suspect<N>>>,
+    /// Per invariant, its local form (see [`Sim::add_local_invariant`]).
+    locals: Vec<Option<Local<N>>>,
     /// What the invariants read of a node (set by labs whose invariants are incremental).
     fingerprint: Option<fn(&N) -> Fingerprint>,
     /// Each node's fingerprint and up state after the last check.
@@ -143,6 +145,7 @@ impl<N: Node> Sim<N> {
             quiet: false,
             invariants: Vec::new(),
             suspects: Vec::new(),
+            locals: Vec::new(),
             fingerprint: None,
             fps: Vec::new(),
             checked: false,
@@ -167,6 +170,7 @@ impl<N: Node> Sim<N> {
     pub fn add_invariant(&mut self, inv: Invariant<N>) {
         self.invariants.push(inv);
         self.suspects.push(None);
+        self.locals.push(None);
         self.broken.push(false);
         self.checked = false;
     }
@@ -180,6 +184,19 @@ impl<N: Node> Sim<N> {
         self.add_invariant(inv);
         if let Some(s) = self.suspects.last_mut() {
             *s = Some(suspect);
+        }
+    }
+
+    /// Adds a safety invariant with a local form: after a step that changed one node's
+    /// fingerprint (or up/down state) while `inv` held, only `local` runs, for that node's part of
+    /// the system; `inv` runs on the first step and while the invariant is broken. Violations are
+    /// exactly those of [`Sim::add_invariant`], provided `local` finds what `inv` would (every
+    /// other part held before and did not change) and a [`Sim::set_fingerprint`] covers what
+    /// `inv` reads.
+    pub fn add_local_invariant(&mut self, inv: Invariant<N>, local: Local<N>) {
+        self.add_incremental_invariant(inv, |_, _, _| true);
+        if let Some(l) = self.locals.last_mut() {
+            *l = Some(local);
         }
     }
 
@@ -414,6 +431,7 @@ impl<N: Node> Sim<N> {
             quiet: self.quiet,
             invariants: self.invariants.clone(),
             suspects: self.suspects.clone(),
+            locals: self.locals.clone(),
             fingerprint: self.fingerprint,
             fps: self.fps.clone(),
             checked: self.checked,
@@ -905,7 +923,13 @@ impl<N: Node> Sim<N> {
             if !run_full {
                 continue; // held before, and nothing it reads can have broken it
             }
-            match check(self) {
+            // Held before and one node changed: its local form, where there is one, checks the
+            // part of the system that node belongs to.
+            let found = match (self.locals[k], before) {
+                (Some(local), Some((i, _))) if !full && !self.broken[k] => local(self, i),
+                _ => check(self),
+            };
+            match found {
                 Some(detail) if !self.broken[k] => {
                     self.broken[k] = true;
                     self.violations.push(Violation {

@@ -74,3 +74,17 @@ pub fn fig16_runs(runs: u64) -> u64 {
         .map(|s| s.samples_ms.len() as u64 + s.no_leader as u64)
         .sum()
 }
+
+/// The whole-system lab at its heaviest rate: 9 machines, 3 shards × 3 Raft members, 1 000
+/// requests/s, chaos faults every 10 s on average, every shard's invariants and the per-key
+/// linearizability checker after every event, a 1 000-event trace tail and the step-back snapshots
+/// (as the page keeps them), for `run_ms`.
+pub fn system(run_ms: u64) -> u64 {
+    use engine::{history::Run, lab::Lab};
+    let d = engine::scenario::decode("lab=system&seed=1&rps=1000&chaos=10");
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let mut run = engine::system::SystemLab::build(&d.scenario);
+    run.hist.keep_trace_tail(Some(1_000));
+    run.run_until(SimTime::from_ms(run_ms), u64::MAX);
+    run.hist.sim().steps()
+}
