@@ -152,6 +152,21 @@ pub struct ReplParams {
     /// A client gives up on an operation after this long and asks the monitor who the primary
     /// is [500 ms] `cto`.
     pub client_timeout: Duration,
+    /// Log compaction: each data node keeps at least this many entries behind the point it may
+    /// compact to (its primary's commit), and folds older ones into a snapshot, in whole chunks
+    /// of 64 [`DEFAULT_KEEP`]. Not a link key (tests set it low to compact often); 0 keeps
+    /// every entry.
+    #[serde(default = "default_keep")]
+    pub keep: u32,
+}
+
+/// Entries a data node keeps behind its compaction point by default: more than a row of the
+/// page's log strip, and more than any existing link's replica falls behind, so those links run
+/// as before compaction existed.
+pub const DEFAULT_KEEP: u32 = 1_024;
+
+fn default_keep() -> u32 {
+    DEFAULT_KEEP
 }
 
 impl Default for ReplParams {
@@ -180,6 +195,7 @@ impl Default for ReplParams {
             read_from: ReadFrom::Primary,
             keys: 4,
             client_timeout: Duration::from_ms(500),
+            keep: DEFAULT_KEEP,
         }
     }
 }
