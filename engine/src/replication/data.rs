@@ -567,7 +567,21 @@ impl DataNode {
         };
         if target > self.commit {
             self.commit = target;
-            self.compact(target);
+            // Compact only what every replica it hears from has stored (TiKV keeps the log for
+            // its slowest live follower): one that merely lags gets entries, not a snapshot. A
+            // peer silent for the down timeout no longer holds compaction back.
+            let now = ctx.now();
+            let floor = self
+                .others()
+                .filter(|&i| {
+                    self.peers[i]
+                        .heard
+                        .is_some_and(|t| now.since(t) < self.p.down_after)
+                })
+                .map(|i| self.peers[i].matched)
+                .min()
+                .unwrap_or(target);
+            self.compact(target.min(floor));
         }
         if !self.serving(ctx.now()) {
             return;
@@ -977,7 +991,7 @@ impl DataNode {
             return;
         }
         self.peers[from].heard = Some(ctx.now());
-        let len = self.log.len() as u64;
+        let len = self.len();
         if ok {
             // Count it only if the replica holds *our* entry there.
             if index <= len && self.pos_at(index).epoch == at_epoch {

@@ -161,9 +161,11 @@ pub struct ReplParams {
 }
 
 /// Entries a data node keeps behind its compaction point by default: more than a row of the
-/// page's log strip, and more than any existing link's replica falls behind, so those links run
-/// as before compaction existed.
-pub const DEFAULT_KEEP: u32 = 1_024;
+/// page's log strip (34), and more than a replica that is down in any existing link falls
+/// behind, so those links run as before compaction existed. Not more: each snapshot of a
+/// history holds its own window of the logs once the windows stop overlapping (32 snapshots ×
+/// 9 logs × 1 024 entries cost as much as 16 s of whole logs on the heaviest link; 256: a third).
+pub const DEFAULT_KEEP: u32 = 256;
 
 fn default_keep() -> u32 {
     DEFAULT_KEEP
