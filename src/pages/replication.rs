@@ -328,7 +328,7 @@ fn repl_msg_kind(m: &ReplMsg) -> &'static str {
     match m {
         ReplMsg::Write { .. } | ReplMsg::Written { .. } => "write",
         ReplMsg::Read { .. } | ReplMsg::Value { .. } => "read",
-        ReplMsg::Append { .. } | ReplMsg::AppendReply { .. } => "append",
+        ReplMsg::Append { .. } | ReplMsg::AppendReply { .. } | ReplMsg::Snapshot { .. } => "append",
         ReplMsg::Prepare { .. } | ReplMsg::PrepareReply { .. } | ReplMsg::Promote { .. } => {
             "promote"
         }
@@ -442,10 +442,19 @@ fn repl_stage(
         let rolled: Vec<&engine::replication::Entry> =
             d.rollbacks.last().map(|r| r.entries.iter().collect()).unwrap_or_default();
         let shown_rb = rolled.len().min(per_row / 3);
-        let keep = per_row - shown_rb - usize::from(shown_rb > 0);
-        let start = d.log.len().saturating_sub(keep);
-        let entries = d.log.iter().skip(start).enumerate().map(|(j, e)| {
-            let x = STRIP_X + 14.0 * j as f64;
+        // Drawn from the last index back; a compacted prefix is one block in front.
+        let (len, base) = (d.len() as usize, d.base() as usize);
+        let block = usize::from(base > 0);
+        let keep = per_row - shown_rb - usize::from(shown_rb > 0) - block;
+        let start = len.saturating_sub(keep).max(base);
+        let x0 = STRIP_X + 14.0 * block as f64;
+        let snapshot = (base > 0).then(|| html! {
+            <rect class="entry snapshot" data-testid="snapshot-block" x={f1(STRIP_X)} y={f1(y + 4.0)} width="11" height="15">
+                <title>{ trf("entries 1–{} compacted into a snapshot", &[&base]) }</title>
+            </rect>
+        });
+        let entries = d.log.iter().skip(start - base).enumerate().map(|(j, e)| {
+            let x = x0 + 14.0 * j as f64;
             let idx = start + j + 1;
             let committed = d.role != Role::Primary || idx as u64 <= d.commit;
             html! {
@@ -455,7 +464,7 @@ fn repl_stage(
                 </rect>
             }
         });
-        let rb_x0 = STRIP_X + 14.0 * (d.log.len() - start) as f64 + if shown_rb > 0 { 10.0 } else { 0.0 };
+        let rb_x0 = x0 + 14.0 * (len - start) as f64 + if shown_rb > 0 { 10.0 } else { 0.0 };
         let rb = rolled[rolled.len() - shown_rb..].iter().enumerate().map(|(j, e)| {
             let x = rb_x0 + 14.0 * j as f64;
             let lost = is_lost(e);
@@ -472,7 +481,7 @@ fn repl_stage(
             <>
                 <rect class="hit" x={f1(data_x - 24.0)} y={f1(y - 26.0)} width={f1(STRIP_END - data_x + 24.0)} height={f1(rh - 10.0)} />
                 <text class="node-head" x={f1(STRIP_X)} y={f1(y - 7.0)}>{ head }</text>
-                <g class="log">{ for entries }{ for rb }</g>
+                <g class="log">{ for snapshot }{ for entries }{ for rb }</g>
             </>
         };
         node_circle(
@@ -615,8 +624,8 @@ fn repl_selected(
         html! {
             <dl>
                 <dt>{ t("Role") }</dt><dd>{ trf("{} (epoch {})", &[&role, &d.epoch]) }</dd>
-                <dt>{ t("Log") }</dt><dd>{ trf("{} entries, {} acknowledged", &[&d.log.len(), &d.commit]) }</dd>
-                <dt>{ t("Rolled back") }</dt><dd>{ d.rollbacks.iter().map(|r| r.entries.len()).sum::<usize>() }</dd>
+                <dt>{ t("Log") }</dt><dd>{ trf("{} entries, {} acknowledged", &[&d.len(), &d.commit]) }</dd>
+                <dt>{ t("Rolled back") }</dt><dd>{ d.rollbacks.iter().map(|r| r.count()).sum::<u64>() }</dd>
             </dl>
         }
     } else if let Some(c) = n.client() {

@@ -224,3 +224,15 @@ browserTest('the simulator pause fault (pause:N:MS) shows in the fault timeline 
   await metricUntil(page, 'stale-accepted', (v) => v === 1, 'the resumed holder writes stale data');
   assert.ok((await metric(page, 'exclusion')) > 0, 'two clients believed they held the lock');
 });
+
+browserTest('a long run draws each log from its last index, the compacted prefix as one block (issue 10)', async ({ openPage }) => {
+  // 300 operations/s per client for 3 s: about 1 400 entries, all but the last ~300 compacted.
+  const page = await openPage('lab=replication&rate=300&t=3000');
+  const block = page.locator('[data-node-id="1"] [data-testid=snapshot-block]');
+  await waitUntil(async () => (await block.count()) === 1, { message: 'a snapshot block on node 1' });
+  assert.match(await block.locator('title').textContent(), /^entries 1–\d+ compacted into a snapshot$/);
+  // The short default run compacts nothing: no block.
+  const short = await openPage('lab=replication&t=2000');
+  await short.locator('[data-node-id="1"]').waitFor();
+  assert.equal(await short.locator('[data-testid=snapshot-block]').count(), 0);
+});

@@ -142,6 +142,18 @@ impl<T: Clone> Chunked<T> {
             .find_map(|c| self.chunks[c].iter().rposition(&f).map(|j| c * CHUNK + j))
     }
 
+    /// Drops the first `n` items (log compaction). Whole sealed chunks go by dropping their
+    /// pointers (a snapshot sharing them keeps them); otherwise the rest is rebuilt, so chunks
+    /// stay aligned to [`CHUNK`] from the new start.
+    pub fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len());
+        if n.is_multiple_of(CHUNK) && n <= self.sealed_len() {
+            Arc::make_mut(&mut self.chunks).drain(..n / CHUNK);
+        } else {
+            *self = self.iter().skip(n).cloned().collect();
+        }
+    }
+
     /// Removes and returns the items from `at` on (as `Vec::split_off`); a sealed chunk it
     /// reaches into is reopened into the tail.
     pub fn split_off(&mut self, at: usize) -> Vec<T> {
@@ -289,6 +301,21 @@ mod tests {
             assert_eq!(c.len(), v.len());
         }
         assert_eq!(snap.len(), 2_000, "the snapshot is untouched");
+        // Dropping a prefix: whole chunks (shared with the snapshot), then an unaligned count.
+        let mut d = snap.clone();
+        d.drop_front(3 * CHUNK);
+        assert!(d.iter().copied().eq(3 * CHUNK as u32..2_000));
+        assert!(
+            Arc::ptr_eq(&d.chunks[0], &snap.chunks[3]),
+            "sealed chunks stay shared"
+        );
+        d.drop_front(10);
+        assert!(d.iter().copied().eq(3 * CHUNK as u32 + 10..2_000));
+        d.push(5);
+        assert_eq!(d.last(), Some(&5));
+        d.drop_front(10_000);
+        assert!(d.is_empty());
+        assert_eq!(snap.len(), 2_000);
         assert!(snap.iter().copied().eq((0..2_000).map(|i| i as u32)));
     }
 }

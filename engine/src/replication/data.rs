@@ -2,6 +2,7 @@
 //! them, check the epoch (the fencing token) and roll back a suffix that diverged.
 
 use super::chunked::Chunked;
+use super::chunked::CHUNK;
 use super::command::ReplCommand;
 use super::params::{Mode, ReadFrom, ReplParams, WaitPoint};
 use super::{Clock, Entry, Pos, ReplMsg, ReplTimer, WriteId, MAX_BATCH, MONITOR};
@@ -46,8 +47,88 @@ pub struct Rollback {
     pub epoch: u64,
     /// The index of the first removed entry.
     pub from_index: u64,
-    /// The removed entries.
+    /// Removed entries that had been compacted into the node's snapshot, by position: `(epoch,
+    /// first index, last index)` runs from `from_index` on (their writes are known only by
+    /// position; a position names one write, as one primary per epoch appends at each index).
+    pub compacted: Vec<(u64, u64, u64)>,
+    /// The removed entries still in the log (after the compacted ones).
     pub entries: Vec<Entry>,
+}
+
+impl Rollback {
+    /// Entries removed, compacted or not.
+    pub fn count(&self) -> u64 {
+        let gone: u64 = self.compacted.iter().map(|r| r.2 + 1 - r.1).sum();
+        gone + self.entries.len() as u64
+    }
+
+    /// True if the compacted entries removed include the one at `pos`.
+    pub fn compacted_holds(&self, pos: Pos) -> bool {
+        self.compacted
+            .iter()
+            .any(|&(e, a, b)| e == pos.epoch && a <= pos.index && pos.index <= b)
+    }
+}
+
+/// A compacted log prefix (Raft §7's snapshot, a MySQL backup a replica is seeded from): its last
+/// position, when that entry was appended, and each key's value there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Image {
+    /// The last compacted position (`e0:0`: nothing compacted).
+    pub last: Pos,
+    /// When the primary appended the entry at `last`.
+    pub at: SimTime,
+    /// By key: the last write at or before `last`, and where (`None`: never written).
+    pub values: Vec<Option<(WriteId, Pos)>>,
+}
+
+/// What a primary sends a replica that needs entries it has compacted (Raft's InstallSnapshot):
+/// its snapshot and the epoch runs of the prefix it stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Install {
+    /// The snapshot.
+    pub image: Image,
+    /// `(epoch, first index)` of every epoch run up to `image.last`.
+    pub runs: Vec<(u64, u64)>,
+}
+
+/// The epoch of position `index` in a log with these runs and this length (0 past the end).
+pub fn epoch_in(runs: &[(u64, u64)], len: u64, index: u64) -> u64 {
+    if index == 0 || index > len {
+        return 0;
+    }
+    let k = runs.partition_point(|r| r.1 <= index);
+    k.checked_sub(1).map_or(0, |k| runs[k].0)
+}
+
+/// The longest common prefix of two logs given by their epoch runs and lengths: one primary per
+/// epoch appends at each index, and a replica stores an entry only after the one before it
+/// matched, so two logs that agree at an index agree up to it (Raft's Log Matching) and the
+/// prefix is found by a binary search.
+pub fn common_prefix(a: &[(u64, u64)], a_len: u64, b: &[(u64, u64)], b_len: u64) -> u64 {
+    let (mut lo, mut hi) = (0, a_len.min(b_len));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if epoch_in(a, a_len, mid) == epoch_in(b, b_len, mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
+/// The `(epoch, first, last)` runs of positions `from..=to` of a log with these runs.
+fn ranges(runs: &[(u64, u64)], from: u64, to: u64) -> Vec<(u64, u64, u64)> {
+    let mut out = Vec::new();
+    for (k, &(e, first)) in runs.iter().enumerate() {
+        let end = runs.get(k + 1).map_or(u64::MAX, |r| r.1 - 1);
+        let (a, b) = (first.max(from), end.min(to));
+        if a <= b {
+            out.push((e, a, b));
+        }
+    }
+    out
 }
 
 /// A client write waiting for acknowledgements.
@@ -72,8 +153,15 @@ pub struct DataNode {
     pub me: NodeId,
     /// Highest epoch seen (persistent).
     pub epoch: u64,
-    /// The log (persistent; its old part is shared between snapshots).
+    /// The log's entries after the compacted prefix `snap.last` (persistent; its old part is
+    /// shared between snapshots). Entry `i` (1-based) is `log[i - snap.last.index - 1]`.
     pub log: Chunked<Entry>,
+    /// The compacted prefix (persistent): entries up to a committed position folded into each
+    /// key's value, so the log does not grow with the run (see [`DataNode::compact`]).
+    pub snap: Image,
+    /// `(epoch, first index)` of each epoch run of the whole log, compacted part included
+    /// (persistent): the epoch of any position, one run per primary whose entries it holds.
+    pub runs: Vec<(u64, u64)>,
     /// Heartbeats sent (persistent).
     pub hb_seq: u64,
     /// Replication mode used as primary (persistent setting; `mode:` command).
@@ -122,6 +210,8 @@ impl DataNode {
             me,
             epoch: 1,
             log: Chunked::new(),
+            snap: Image::default(),
+            runs: Vec::new(),
             hb_seq: 0,
             mode: p.mode,
             acks: p.acks,
@@ -149,20 +239,91 @@ impl DataNode {
         }
     }
 
-    /// The position of the last entry.
-    pub fn last(&self) -> Pos {
-        self.pos_at(self.log.len() as u64)
+    /// The last index (the log's length, compacted entries included).
+    pub fn len(&self) -> u64 {
+        self.snap.last.index + self.log.len() as u64
     }
 
-    /// The position of entry `index` (the empty position for 0 or past the end).
+    /// True when the log holds nothing, compacted or not.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The index of the last compacted entry (0: nothing compacted).
+    pub fn base(&self) -> u64 {
+        self.snap.last.index
+    }
+
+    /// Entry `index` (1-based), if the log still holds it (not compacted, not past the end).
+    pub fn entry(&self, index: u64) -> Option<&Entry> {
+        index
+            .checked_sub(self.base() + 1)
+            .and_then(|i| self.log.get(i as usize))
+    }
+
+    /// The position of the last entry.
+    pub fn last(&self) -> Pos {
+        self.pos_at(self.len())
+    }
+
+    /// The position of entry `index` (the empty position for 0 or past the end), compacted or
+    /// not.
     pub fn pos_at(&self, index: u64) -> Pos {
-        match index.checked_sub(1).and_then(|i| self.log.get(i as usize)) {
-            Some(e) => Pos {
-                epoch: e.epoch,
-                index,
-            },
-            None => Pos::default(),
+        match epoch_in(&self.runs, self.len(), index) {
+            0 => Pos::default(),
+            epoch => Pos { epoch, index },
         }
+    }
+
+    /// Appends an entry after the last one.
+    fn push(&mut self, e: Entry) {
+        let index = self.len() + 1;
+        if self.runs.last().map(|r| r.0) != Some(e.epoch) {
+            self.runs.push((e.epoch, index));
+        }
+        self.log.push(e);
+    }
+
+    /// Removes the entries from `index` on (`index` is past the compacted prefix).
+    fn truncate(&mut self, index: u64) -> Vec<Entry> {
+        let cut = self.log.split_off((index - self.base() - 1) as usize);
+        self.runs.retain(|r| r.1 < index);
+        cut
+    }
+
+    /// Log compaction (Raft §7, MySQL purging binary logs): folds the entries up to `upto` — at
+    /// most the primary's commit — into the snapshot, keeping at least `keep` entries behind it
+    /// and only whole chunks of [`CHUNK`] (the dropped chunks stay shared with the history's
+    /// snapshots that hold them). Nothing a node sends or answers changes: positions keep their
+    /// epochs (`runs`), reads find a key's value in the snapshot; only a peer that needs
+    /// compacted entries is sent the snapshot instead ([`ReplMsg::Snapshot`]).
+    pub fn compact(&mut self, upto: u64) {
+        if self.p.keep == 0 {
+            return;
+        }
+        let base = self.base();
+        let target = upto.min(self.len().saturating_sub(self.p.keep as u64));
+        let n = target.saturating_sub(base) / CHUNK as u64 * CHUNK as u64;
+        if n == 0 {
+            return;
+        }
+        let keys = (self.p.keys as usize).max(1);
+        if self.snap.values.len() < keys {
+            self.snap.values.resize(keys, None);
+        }
+        for i in 0..n as usize {
+            let e = self.log[i];
+            let pos = Pos {
+                epoch: e.epoch,
+                index: base + i as u64 + 1,
+            };
+            if let Some(v) = self.snap.values.get_mut(e.key as usize) {
+                *v = Some((e.id, pos));
+            }
+            self.snap.last = pos;
+            self.snap.at = e.at;
+        }
+        self.log.drop_front(n as usize);
     }
 
     /// The last index at or before `index` whose entry is of epoch `epoch` or older (0 if none):
@@ -171,7 +332,7 @@ impl DataNode {
     /// epoch, above every entry it inherited), so a binary search finds it (etcd raft's
     /// `findConflictByTerm`).
     pub fn last_at_or_below(&self, index: u64, epoch: u64) -> u64 {
-        let (mut lo, mut hi) = (0, index.min(self.log.len() as u64));
+        let (mut lo, mut hi) = (0, index.min(self.len()));
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
             if self.pos_at(mid).epoch <= epoch {
@@ -212,20 +373,31 @@ impl DataNode {
         }
     }
 
-    /// The value of `key` as of index `upto`: the last write to it, and where.
+    /// The value of `key` as of index `upto`: the last write to it, and where. Exact for `upto`
+    /// at or after the compacted prefix, which is all a node asks (a replica reads its whole
+    /// log, a primary up to its commit, and it compacts only up to that).
     pub fn value(&self, key: u8, upto: u64) -> Option<(WriteId, Pos)> {
-        self.log
-            .rposition_before(upto as usize, |e| e.key == key)
-            .map(|i| {
+        let base = self.base();
+        let upto = upto.min(self.len());
+        if upto > base {
+            if let Some(i) = self
+                .log
+                .rposition_before((upto - base) as usize, |e| e.key == key)
+            {
                 let e = self.log[i];
-                (
-                    e.id,
-                    Pos {
-                        epoch: e.epoch,
-                        index: i as u64 + 1,
-                    },
-                )
-            })
+                let pos = Pos {
+                    epoch: e.epoch,
+                    index: base + i as u64 + 1,
+                };
+                return Some((e.id, pos));
+            }
+        }
+        self.snap
+            .values
+            .get(key as usize)
+            .copied()
+            .flatten()
+            .filter(|v| v.1.index <= upto)
     }
 
     pub(super) fn on_start(&mut self, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
@@ -255,16 +427,15 @@ impl DataNode {
     fn become_primary(&mut self, epoch: u64, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
         self.role = Role::Primary;
         self.epoch = epoch;
-        self.promotions
-            .push((ctx.now(), epoch, self.log.len() as u64));
+        self.promotions.push((ctx.now(), epoch, self.len()));
         // Everything it holds is now visible (MySQL: the new source applies its relay log and
         // serves it at once; no replica has acknowledged the inherited suffix to it — see
         // docs/design.md on phantom reads after a second failover).
-        self.commit = self.log.len() as u64;
+        self.commit = self.len();
         // It knows nothing of the others' logs: it checks its own last position with each
         // first, and each replica answers with where it is (MySQL GTID auto-positioning, a
         // PostgreSQL standby following the new timeline, Raft's nextIndex probe).
-        let next = self.log.len() as u64 + 1;
+        let next = self.len() + 1;
         for i in super::data_ids(&self.p) {
             self.peers[i] = Peer {
                 next,
@@ -336,11 +507,34 @@ impl DataNode {
     }
 
     fn send_append(&mut self, to: NodeId, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
-        let len = self.log.len() as u64;
+        let len = self.len();
+        let base = self.base();
         let next = self.peers[to].next.clamp(1, len + 1);
+        if next <= base {
+            // It needs entries this node has compacted: the snapshot instead (Raft's
+            // InstallSnapshot), then the log from right after it. Its answer moves `matched`.
+            let p = &mut self.peers[to];
+            p.next = base + 1;
+            p.probing = false;
+            let runs = self.runs.iter().copied().filter(|r| r.1 <= base).collect();
+            ctx.send(
+                to,
+                ReplMsg::Snapshot {
+                    epoch: self.epoch,
+                    commit: self.commit,
+                    install: Box::new(Install {
+                        image: self.snap.clone(),
+                        runs,
+                    }),
+                },
+            );
+            return;
+        }
         let prev = self.pos_at(next - 1);
         let end = (next - 1 + MAX_BATCH as u64).min(len);
-        let entries = self.log.to_vec((next - 1) as usize, end as usize);
+        let entries = self
+            .log
+            .to_vec((next - 1 - base) as usize, (end - base) as usize);
         if self.peers[to].probing {
             // Until a position matches, every append checks the same one.
             self.peers[to].next = next;
@@ -354,6 +548,7 @@ impl DataNode {
                 prev,
                 entries,
                 len,
+                commit: self.commit,
             },
         );
     }
@@ -361,7 +556,7 @@ impl DataNode {
     /// Moves `commit` to the highest index stored on enough replicas, and acknowledges the
     /// writes up to it (only while serving: a primary without a lease holds its answers).
     fn advance(&mut self, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
-        let len = self.log.len() as u64;
+        let len = self.len();
         let need = self.needed();
         let target = if need == 0 {
             len
@@ -372,6 +567,21 @@ impl DataNode {
         };
         if target > self.commit {
             self.commit = target;
+            // Compact only what every replica it hears from has stored (TiKV keeps the log for
+            // its slowest live follower): one that merely lags gets entries, not a snapshot. A
+            // peer silent for the down timeout no longer holds compaction back.
+            let now = ctx.now();
+            let floor = self
+                .others()
+                .filter(|&i| {
+                    self.peers[i]
+                        .heard
+                        .is_some_and(|t| now.since(t) < self.p.down_after)
+                })
+                .map(|i| self.peers[i].matched)
+                .min()
+                .unwrap_or(target);
+            self.compact(target.min(floor));
         }
         if !self.serving(ctx.now()) {
             return;
@@ -440,8 +650,8 @@ impl DataNode {
             key,
             at: now,
         };
-        self.log.push(entry);
-        let index = self.log.len() as u64;
+        self.push(entry);
+        let index = self.len();
         self.waiting.push(Waiting {
             index,
             client,
@@ -466,7 +676,7 @@ impl DataNode {
             // everything it has, acknowledged or not.
             Role::Primary if self.serving(now) => match self.p.wait_point {
                 WaitPoint::AfterSync => self.commit,
-                WaitPoint::AfterCommit => self.log.len() as u64,
+                WaitPoint::AfterCommit => self.len(),
             },
             Role::Primary => {
                 ctx.send(
@@ -483,7 +693,7 @@ impl DataNode {
             // (reads scale out, and may lag). A client that asked the primary reaches a replica
             // only with a stale belief (a demoted or not yet promoted node): it is refused like
             // a write, or it would read entries nobody acknowledged.
-            Role::Replica if self.p.read_from == ReadFrom::Replica => self.log.len() as u64,
+            Role::Replica if self.p.read_from == ReadFrom::Replica => self.len(),
             Role::Replica => {
                 ctx.send(
                     client,
@@ -500,24 +710,23 @@ impl DataNode {
         ctx.send(client, ReplMsg::Value { op, value });
     }
 
-    fn on_append(
+    /// The checks an append and a snapshot share: fencing (refuse an older epoch, step down for
+    /// a newer one) and a primary ignoring another. True if the message is to be applied.
+    fn accept(
         &mut self,
         from: NodeId,
         epoch: u64,
-        prev: Pos,
-        entries: Vec<Entry>,
-        len: u64,
+        what: &str,
         ctx: &mut Ctx<ReplMsg, ReplTimer>,
-    ) {
-        let now = ctx.now();
+    ) -> bool {
         if self.p.fencing {
             if epoch < self.epoch {
                 ctx.note(format!(
-                    "fencing: refuses append from {from} at epoch {epoch} < {}",
+                    "fencing: refuses {what} from {from} at epoch {epoch} < {}",
                     self.epoch
                 ));
                 ctx.send(from, ReplMsg::Stale { epoch: self.epoch });
-                return;
+                return false;
             }
             if epoch > self.epoch {
                 self.step_down(
@@ -530,21 +739,145 @@ impl DataNode {
             if self.role == Role::Primary {
                 // Same epoch, two primaries: cannot happen (one promotion per epoch).
                 ctx.note(format!(
-                    "ignores append from {from}: primary at the same epoch"
+                    "ignores {what} from {from}: primary at the same epoch"
                 ));
-                return;
+                return false;
             }
         } else {
             if self.role == Role::Primary {
                 ctx.note(format!(
-                    "ignores append from {from} (epoch {epoch}): it is the primary itself"
+                    "ignores {what} from {from} (epoch {epoch}): it is the primary itself"
                 ));
-                return;
+                return false;
             }
             self.epoch = self.epoch.max(epoch);
         }
-        self.last_primary = Some((self.clock.local(now), from));
-        let mine = self.log.len() as u64;
+        self.last_primary = Some((self.clock.local(ctx.now()), from));
+        true
+    }
+
+    /// Records the removal of this node's entries from `index` on: the compacted ones by
+    /// position, the rest as entries (`cut`, already taken out of the log).
+    fn record_rollback(
+        &mut self,
+        from: NodeId,
+        index: u64,
+        compacted: Vec<(u64, u64, u64)>,
+        entries: Vec<Entry>,
+        ctx: &mut Ctx<ReplMsg, ReplTimer>,
+    ) {
+        let r = Rollback {
+            time: ctx.now(),
+            epoch: self.epoch,
+            from_index: index,
+            compacted,
+            entries,
+        };
+        let n = r.count();
+        if n == 0 {
+            return;
+        }
+        ctx.note(format!(
+            "rolls back {n} entr{} from index {index} (diverged from node {from}'s log)",
+            if n == 1 { "y" } else { "ies" }
+        ));
+        self.rollbacks.push(r);
+    }
+
+    /// Replaces the whole log by a primary's compacted prefix (`install`), rolling back its
+    /// entries after `common` (the prefix it shares with the primary's log); an empty `install`
+    /// forgets the log (a node whose compacted prefix diverged from the primary's: it cannot cut
+    /// inside a snapshot, so it is re-seeded, as a MySQL replica is from a fresh backup).
+    fn reseed(
+        &mut self,
+        from: NodeId,
+        common: u64,
+        install: Install,
+        ctx: &mut Ctx<ReplMsg, ReplTimer>,
+    ) {
+        let base = self.base();
+        let compacted = ranges(&self.runs, common + 1, base.min(self.len()));
+        let first_kept = (common + 1).max(base + 1);
+        let entries = if first_kept <= self.len() {
+            self.log.split_off((first_kept - base - 1) as usize)
+        } else {
+            Vec::new()
+        };
+        self.record_rollback(from, common + 1, compacted, entries, ctx);
+        self.log = Chunked::new();
+        self.runs = install.runs;
+        self.snap = install.image;
+    }
+
+    fn on_snapshot(
+        &mut self,
+        from: NodeId,
+        epoch: u64,
+        commit: u64,
+        install: Install,
+        ctx: &mut Ctx<ReplMsg, ReplTimer>,
+    ) {
+        if !self.accept(from, epoch, "snapshot", ctx) {
+            return;
+        }
+        let last = install.image.last;
+        if last.index > 0 && self.pos_at(last.index) == last {
+            // It holds the snapshot's last entry, hence everything before it: keep what follows.
+            if last.index > self.base() {
+                self.log.drop_front((last.index - self.base()) as usize);
+                self.snap = install.image;
+            }
+        } else {
+            let common = common_prefix(&self.runs, self.len(), &install.runs, last.index);
+            self.reseed(from, common, install, ctx);
+            ctx.note(format!("installs node {from}'s snapshot up to {last}"));
+        }
+        self.compact(commit.min(last.index));
+        ctx.send(
+            from,
+            ReplMsg::AppendReply {
+                epoch: self.epoch,
+                ok: true,
+                index: last.index,
+                at_epoch: last.epoch,
+            },
+        );
+    }
+
+    /// Applies an append or a snapshot (at once, or once the replication delay is over).
+    fn store(&mut self, from: NodeId, msg: ReplMsg, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
+        match msg {
+            ReplMsg::Append {
+                epoch,
+                prev,
+                entries,
+                len,
+                commit,
+            } => self.on_append(from, epoch, prev, entries, len, commit, ctx),
+            ReplMsg::Snapshot {
+                epoch,
+                commit,
+                install,
+            } => self.on_snapshot(from, epoch, commit, *install, ctx),
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append(
+        &mut self,
+        from: NodeId,
+        epoch: u64,
+        prev: Pos,
+        entries: Vec<Entry>,
+        len: u64,
+        commit: u64,
+        ctx: &mut Ctx<ReplMsg, ReplTimer>,
+    ) {
+        if !self.accept(from, epoch, "append", ctx) {
+            return;
+        }
+        let mine = self.len();
         let matches = prev.index <= mine && self.pos_at(prev.index).epoch == prev.epoch;
         if !matches {
             // Report where this log may still agree with the primary's: its last position at
@@ -563,48 +896,73 @@ impl DataNode {
             );
             return;
         }
+        let base = self.base();
         let mut index = prev.index;
         let mut removed: Option<(u64, Vec<Entry>)> = None;
+        // The first of its entries to go that it has compacted (it cannot cut a snapshot).
+        let mut forget: Option<u64> = None;
         for e in entries {
             index += 1;
-            match self.log.get(index as usize - 1) {
-                Some(have) if have.epoch == e.epoch && have.id == e.id => {}
-                Some(_) => {
-                    // A conflicting suffix (written by an older primary): roll it back.
-                    let cut = self.log.split_off(index as usize - 1);
-                    removed = Some((index, cut));
-                    self.log.push(e);
+            if index > self.len() {
+                self.push(e);
+            } else if index <= base {
+                // Compacted: one primary per epoch appends at each index, so the same epoch is
+                // the same entry.
+                if self.pos_at(index).epoch != e.epoch {
+                    forget = Some(index);
+                    break;
                 }
-                None => self.log.push(e),
+            } else if self
+                .entry(index)
+                .is_some_and(|have| have.epoch != e.epoch || have.id != e.id)
+            {
+                // A conflicting suffix (written by an older primary): roll it back.
+                let cut = self.truncate(index);
+                removed = Some((index, cut));
+                self.push(e);
             }
         }
         // Entries past the primary's log from an older epoch can never be part of it.
-        if (self.log.len() as u64) > len {
-            let first_old = (len as usize..self.log.len())
-                .find(|&i| self.log.get(i).is_some_and(|e| e.epoch != epoch));
-            if let Some(i) = first_old {
-                if i as u64 >= index {
-                    let cut = self.log.split_off(i);
+        if forget.is_none() && self.len() > len {
+            let first_old = (len + 1..=self.len()).find(|&i| self.pos_at(i).epoch != epoch);
+            if let Some(i) = first_old.filter(|&i| i > index) {
+                if i <= base {
+                    forget = Some(i);
+                } else {
+                    let cut = self.truncate(i);
                     match &mut removed {
                         Some((_, v)) => v.extend(cut),
-                        None => removed = Some((i as u64 + 1, cut)),
+                        None => removed = Some((i, cut)),
                     }
                 }
             }
         }
-        if let Some((from_index, entries)) = removed {
+        if let Some(at) = forget {
+            // Its snapshot holds entries the primary's log does not: it forgets its log and is
+            // sent the primary's from the start (or its snapshot).
+            let empty = Install {
+                image: Image::default(),
+                runs: Vec::new(),
+            };
+            self.reseed(from, at - 1, empty, ctx);
             ctx.note(format!(
-                "rolls back {} entr{} from index {from_index} (diverged from node {from}'s log)",
-                entries.len(),
-                if entries.len() == 1 { "y" } else { "ies" }
+                "its compacted log diverged from node {from}'s at index {at}: forgets it, to be re-seeded"
             ));
-            self.rollbacks.push(Rollback {
-                time: now,
-                epoch: self.epoch,
-                from_index,
-                entries,
-            });
+            ctx.send(
+                from,
+                ReplMsg::AppendReply {
+                    epoch: self.epoch,
+                    ok: false,
+                    index: 0,
+                    at_epoch: 0,
+                },
+            );
+            return;
         }
+        if let Some((from_index, entries)) = removed {
+            self.record_rollback(from, from_index, Vec::new(), entries, ctx);
+        }
+        self.compact(commit.min(index));
         ctx.send(
             from,
             ReplMsg::AppendReply {
@@ -633,7 +991,7 @@ impl DataNode {
             return;
         }
         self.peers[from].heard = Some(ctx.now());
-        let len = self.log.len() as u64;
+        let len = self.len();
         if ok {
             // Count it only if the replica holds *our* entry there.
             if index <= len && self.pos_at(index).epoch == at_epoch {
@@ -696,19 +1054,16 @@ impl DataNode {
         match msg {
             ReplMsg::Write { op, key } => self.on_write(from, op, key, ctx),
             ReplMsg::Read { op, key } => self.on_read(from, op, key, ctx),
-            ReplMsg::Append { .. } if self.delay.as_us() > 0 && self.role == Role::Replica => {
+            ReplMsg::Append { .. } | ReplMsg::Snapshot { .. }
+                if self.delay.as_us() > 0 && self.role == Role::Replica =>
+            {
                 let due = now.plus(self.delay);
                 if self.inbox.is_empty() {
                     ctx.set_timer(ReplTimer::Apply, self.delay);
                 }
                 self.inbox.push((due, from, msg));
             }
-            ReplMsg::Append {
-                epoch,
-                prev,
-                entries,
-                len,
-            } => self.on_append(from, epoch, prev, entries, len, ctx),
+            ReplMsg::Append { .. } | ReplMsg::Snapshot { .. } => self.store(from, msg, ctx),
             ReplMsg::AppendReply {
                 epoch,
                 ok,
@@ -813,15 +1168,7 @@ impl DataNode {
                 let k = self.inbox.partition_point(|x| x.0 <= now);
                 let due: Vec<(SimTime, NodeId, ReplMsg)> = self.inbox.drain(..k).collect();
                 for (_, from, msg) in due {
-                    if let ReplMsg::Append {
-                        epoch,
-                        prev,
-                        entries,
-                        len,
-                    } = msg
-                    {
-                        self.on_append(from, epoch, prev, entries, len, ctx);
-                    }
+                    self.store(from, msg, ctx);
                 }
                 if let Some(&(next, _, _)) = self.inbox.first() {
                     ctx.set_timer(ReplTimer::Apply, next.since(now));

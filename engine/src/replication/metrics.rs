@@ -4,7 +4,7 @@
 
 use super::client::{OpKind, Outcome};
 use super::params::Mode;
-use super::{data_ids, key_name, DataNode, Pos, ReplNode, Role, WriteId, MONITOR};
+use super::{common_prefix, data_ids, key_name, DataNode, Pos, ReplNode, Role, WriteId, MONITOR};
 pub use crate::latency::LatencyStats;
 use crate::sim::Sim;
 use crate::time::SimTime;
@@ -203,24 +203,24 @@ pub fn lag(sim: &Sim<ReplNode>) -> Vec<Lag> {
     let mut out = Vec::new();
     for i in data_ids(&p.p).filter(|&i| i != a) {
         let Some(d) = data(sim, i) else { continue };
-        let common = p
-            .log
-            .iter()
-            .zip(&d.log)
-            .take_while(|(x, y)| x.epoch == y.epoch && x.id == y.id)
-            .count();
-        let behind = p.log.len() - common;
-        let ms_behind = p
-            .log
-            .get(common)
-            .map_or(0.0, |e| now.since(e.at).as_ms_f64());
+        // Compared by position: two logs that hold the same epoch at an index hold the same
+        // entry there and agree up to it, compacted or not.
+        let common = common_prefix(&p.runs, p.len(), &d.runs, d.len());
+        let behind = p.len() - common;
+        // When the first entry it lacks was appended; if the primary has compacted it, the
+        // snapshot's last entry's time (a lower bound: it lacks older ones too).
+        let ms_behind = match p.entry(common + 1) {
+            Some(e) => now.since(e.at).as_ms_f64(),
+            None if common < p.len() => now.since(p.snap.at).as_ms_f64(),
+            None => 0.0,
+        };
         out.push(Lag {
             node: i,
             up: sim.is_up(i),
-            log_len: d.log.len() as u64,
-            entries_behind: behind as u64,
+            log_len: d.len(),
+            entries_behind: behind,
             ms_behind,
-            divergent: (d.log.len() - common) as u64,
+            divergent: d.len() - common,
             acked_index: if p.role == Role::Primary {
                 p.peers[i].matched
             } else {
@@ -359,18 +359,23 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
             .max()
             .unwrap_or(1)
     };
-    let truth: BTreeSet<WriteId> = m
-        .authoritative
-        .and_then(|a| data(sim, a))
-        .map(|d| d.log.iter().map(|e| e.id).collect())
-        .unwrap_or_default();
-    // Every rollback, across nodes.
+    // A write is in the authoritative log if that log holds its position: one primary per
+    // epoch appends at each index, so the position names the write — also where the log has
+    // compacted it into a snapshot.
+    let auth = m.authoritative.and_then(|a| data(sim, a));
+    let truth = |pos: Pos| auth.is_some_and(|d| pos.index > 0 && d.pos_at(pos.index) == pos);
+    // Every rollback, across nodes: the writes of the entries still held, and the positions of
+    // compacted ones.
     let mut rolled: BTreeSet<WriteId> = BTreeSet::new();
+    let mut rolled_compacted = Vec::new();
     for n in sim.nodes() {
         if let Some(d) = n.data() {
             for r in &d.rollbacks {
-                m.rolled_back += r.entries.len() as u64;
+                m.rolled_back += r.count();
                 rolled.extend(r.entries.iter().map(|e| e.id));
+                if !r.compacted.is_empty() {
+                    rolled_compacted.push(r);
+                }
             }
         }
     }
@@ -404,10 +409,13 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
                             if pos.epoch < epoch_at(end) {
                                 w.deposed_acks += 1;
                             }
-                            if rolled.contains(&id) && !truth.contains(&id) {
+                            let kept = truth(pos);
+                            let was_rolled = rolled.contains(&id)
+                                || rolled_compacted.iter().any(|r| r.compacted_holds(pos));
+                            if was_rolled && !kept {
                                 m.acked_rolled_back += 1;
                             }
-                            if !truth.contains(&id) {
+                            if !kept {
                                 w.acked_lost += 1;
                                 if m.lost.len() < 100 {
                                     m.lost.push(LostWrite {
@@ -455,7 +463,7 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
         let Outcome::Read(value) = r.outcome else {
             continue;
         };
-        if value.is_some_and(|(id, _)| !truth.contains(&id)) {
+        if value.is_some_and(|(_, pos)| !truth(pos)) {
             m.reads.phantom += 1;
         }
         let p = &prefix[r.key as usize % 26];

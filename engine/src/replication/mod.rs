@@ -71,7 +71,7 @@ mod presets;
 
 pub use client::{Client, Op, OpKind, Outcome};
 pub use command::{key_name, ReplCommand, MAX_BURST};
-pub use data::{DataNode, Peer, Role, Rollback};
+pub use data::{common_prefix, epoch_in, DataNode, Image, Install, Peer, Role, Rollback};
 pub use desc::{
     section_of, ActiveSectionLab, LocksSectionLab, ReplLabMetrics, ReplRun, ReplSectionLab,
     ReplSetup, ReplicationLab, Section, SectionLab, SectionMetrics, SectionRun, SEC_ACTIVE,
@@ -83,8 +83,8 @@ pub use metrics::{
 };
 pub use monitor::{Failover, Monitor, Round, RoundKind, Transition, View};
 pub use params::{
-    Mode, Promotion, ReadFrom, ReplParams, WaitPoint, MAX_CLIENTS, MAX_DRIFT_PCT, MAX_KEYS,
-    MAX_RATE, MAX_REPLICAS, MAX_TIMEOUT_MS,
+    Mode, Promotion, ReadFrom, ReplParams, WaitPoint, DEFAULT_KEEP, MAX_CLIENTS, MAX_DRIFT_PCT,
+    MAX_KEYS, MAX_RATE, MAX_REPLICAS, MAX_TIMEOUT_MS,
 };
 pub use presets::PRESETS;
 
@@ -224,6 +224,18 @@ pub enum ReplMsg {
         entries: Vec<Entry>,
         /// The primary's log length when sent.
         len: u64,
+        /// The primary's commit index (a replica compacts only up to it).
+        commit: u64,
+    },
+    /// Primary → data node that needs entries the primary has compacted: its snapshot (Raft's
+    /// InstallSnapshot); the replica answers with an `AppendReply` at the snapshot's last index.
+    Snapshot {
+        /// The primary's epoch (fencing token).
+        epoch: u64,
+        /// The primary's commit index.
+        commit: u64,
+        /// The snapshot and the epoch runs it stands for.
+        install: Box<Install>,
     },
     /// Data node → primary: stored up to `index` (`ok`), or does not match at `prev` and holds
     /// at most `index` matching entries (`!ok`).
@@ -317,6 +329,9 @@ impl fmt::Display for ReplMsg {
             }
             ReplMsg::Append { epoch, entries, .. } => {
                 write!(f, "append e{epoch} +{}", entries.len())
+            }
+            ReplMsg::Snapshot { epoch, install, .. } => {
+                write!(f, "snapshot e{epoch} @{}", install.image.last.index)
             }
             ReplMsg::AppendReply {
                 epoch,
@@ -506,12 +521,18 @@ impl Node for ReplNode {
             }
             Kind::Data(d) => {
                 d.log.unshared_bytes()
+                    + d.runs.len() * size_of::<(u64, u64)>()
+                    + d.snap.values.len() * size_of::<Option<(WriteId, Pos)>>()
                     + d.peers.len() * size_of::<Peer>()
                     + d.waiting.len() * size_of::<data::Waiting>()
                     + d.inbox.len() * size_of::<(SimTime, NodeId, ReplMsg)>()
                     + d.rollbacks
                         .iter()
-                        .map(|r| size_of::<Rollback>() + r.entries.len() * size_of::<Entry>())
+                        .map(|r| {
+                            size_of::<Rollback>()
+                                + r.entries.len() * size_of::<Entry>()
+                                + r.compacted.len() * size_of::<(u64, u64, u64)>()
+                        })
                         .sum::<usize>()
                     + d.promotions.len() * size_of::<(SimTime, u64, u64)>()
                     + d.serving_log.len() * size_of::<(SimTime, bool)>()
@@ -525,6 +546,11 @@ impl Node for ReplNode {
     fn msg_heap_bytes(msg: &ReplMsg) -> usize {
         match msg {
             ReplMsg::Append { entries, .. } => entries.len() * std::mem::size_of::<Entry>(),
+            ReplMsg::Snapshot { install, .. } => {
+                std::mem::size_of::<Install>()
+                    + install.runs.len() * 16
+                    + install.image.values.len() * std::mem::size_of::<Option<(WriteId, Pos)>>()
+            }
             _ => 0,
         }
     }

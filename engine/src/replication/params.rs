@@ -152,6 +152,23 @@ pub struct ReplParams {
     /// A client gives up on an operation after this long and asks the monitor who the primary
     /// is [500 ms] `cto`.
     pub client_timeout: Duration,
+    /// Log compaction: each data node keeps at least this many entries behind the point it may
+    /// compact to (its primary's commit), and folds older ones into a snapshot, in whole chunks
+    /// of 64 [`DEFAULT_KEEP`]. Not a link key (tests set it low to compact often); 0 keeps
+    /// every entry.
+    #[serde(default = "default_keep")]
+    pub keep: u32,
+}
+
+/// Entries a data node keeps behind its compaction point by default: more than a row of the
+/// page's log strip (34), and more than a replica that is down in any existing link falls
+/// behind, so those links run as before compaction existed. Not more: each snapshot of a
+/// history holds its own window of the logs once the windows stop overlapping (32 snapshots ×
+/// 9 logs × 1 024 entries cost as much as 16 s of whole logs on the heaviest link; 256: a third).
+pub const DEFAULT_KEEP: u32 = 256;
+
+fn default_keep() -> u32 {
+    DEFAULT_KEEP
 }
 
 impl Default for ReplParams {
@@ -180,6 +197,7 @@ impl Default for ReplParams {
             read_from: ReadFrom::Primary,
             keys: 4,
             client_timeout: Duration::from_ms(500),
+            keep: DEFAULT_KEEP,
         }
     }
 }
