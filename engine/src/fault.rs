@@ -1,8 +1,8 @@
 //! The fault vocabulary (after turmoil and Jepsen) and its text form, which is also the
 //! fault-timeline mini-language of shareable links: `1500:crash:3;4000:heal`.
 
-pub use crate::command::{Cmd, Command, NoCommand};
-use crate::net::{fmt_pct, parse_pct, Latency};
+pub use crate::command::{Cmd, Command, CommandError, NoCommand, NoCommandError};
+use crate::net::{fmt_pct, parse_pct, Latency, PctError};
 use crate::time::{fmt_ms, parse_ms, SimTime};
 use crate::{clip, NodeId};
 use serde::Serialize;
@@ -83,10 +83,13 @@ pub enum FaultError {
     /// `cmd:2:<b>`: outside the command alphabet or too long.
     #[error("'{0}' is not a valid command")]
     CommandText(String),
-    /// The lab's parser refused the command (its own message).
+    /// The lab's parser refused the command: its own typed error (see [`CommandError::get`]).
     #[error("{0}")]
-    Command(String),
-    /// A bad `loss:` or `lat:` value (the value reader's message).
+    Command(CommandError),
+    /// A bad `loss:` value.
+    #[error("{0}")]
+    Percent(PctError),
+    /// A bad `lat:` value (the value reader's message).
     #[error("{0}")]
     Value(String),
     /// `explode:1`
@@ -125,16 +128,30 @@ pub enum FaultError {
 }
 
 /// A lab's reader of command text (`cmd:N:TEXT`'s TEXT).
-pub type CommandParser<'a> = dyn Fn(&str) -> Result<Cmd, String> + 'a;
+pub type CommandParser<'a> = dyn Fn(&str) -> Result<Cmd, CommandError> + 'a;
 
 /// The command parser outside any lab: every command is refused.
-pub fn no_commands(text: &str) -> Result<Cmd, String> {
-    Err(format!("no lab reads the command '{}' here", clip(text)))
+pub fn no_commands(text: &str) -> Result<Cmd, CommandError> {
+    Err(CommandError::new(NoCommandError::NoLab(clip(text))))
+}
+
+/// A lab command type whose `FromStr` refuses text with a typed error.
+pub trait ParsedCommand: Command + FromStr<Err = Self::Error> {
+    /// The lab's parse error (its `FromStr::Err`).
+    type Error: std::error::Error + PartialEq + Send + Sync + 'static;
+}
+
+impl<C, E> ParsedCommand for C
+where
+    C: Command + FromStr<Err = E>,
+    E: std::error::Error + PartialEq + Send + Sync + 'static,
+{
+    type Error = E;
 }
 
 /// The command parser of command type `C` (its `FromStr`).
-pub fn commands_of<C: Command + FromStr<Err = String>>(text: &str) -> Result<Cmd, String> {
-    text.parse::<C>().map(Cmd::new)
+pub fn commands_of<C: ParsedCommand>(text: &str) -> Result<Cmd, CommandError> {
+    text.parse::<C>().map(Cmd::new).map_err(CommandError::new)
 }
 
 /// A fault at a point in simulated time, as in the link's timeline.
@@ -263,7 +280,7 @@ impl Fault {
             }
             "loss" => parse_pct(arg)
                 .map(Fault::SetLoss)
-                .map_err(FaultError::Value),
+                .map_err(FaultError::Percent),
             "lat" => Latency::parse(arg)
                 .map(Fault::SetLatency)
                 .map_err(FaultError::Value),
@@ -324,9 +341,7 @@ pub fn parse_timeline(s: &str) -> Result<Vec<TimedFault>, FaultError> {
 }
 
 /// [`parse_timeline`] with commands of type `C` (`parse_timeline_of::<RaftCommand>(…)`).
-pub fn parse_timeline_of<C: Command + FromStr<Err = String>>(
-    s: &str,
-) -> Result<Vec<TimedFault>, FaultError> {
+pub fn parse_timeline_of<C: ParsedCommand>(s: &str) -> Result<Vec<TimedFault>, FaultError> {
     parse_timeline_with(s, &commands_of::<C>)
 }
 
@@ -398,8 +413,8 @@ mod tests {
         }
     }
     impl FromStr for Text {
-        type Err = String;
-        fn from_str(s: &str) -> Result<Text, String> {
+        type Err = std::convert::Infallible;
+        fn from_str(s: &str) -> Result<Text, Self::Err> {
             Ok(Text(s.into()))
         }
     }
@@ -418,7 +433,8 @@ mod tests {
         assert!(matches!(
             parse_timeline(s),
             Err(FaultError::Entry { number: 14, ref error, .. })
-                if matches!(**error, FaultError::Command(_))
+                if matches!(&**error, FaultError::Command(e)
+                    if e.get() == Some(&NoCommandError::NoLab("put:x=1".into())))
         ));
         assert_eq!(t[14].fault, Fault::Pause(2, 1_500_000));
         assert_eq!(fmt_timeline(&t), s.replace(char::is_whitespace, ""));
@@ -480,7 +496,15 @@ mod tests {
             FaultError::CommandText("<b>".into()),
             "command text is restricted"
         );
-        assert!(matches!(inner("5:loss:x"), FaultError::Value(_)));
+        assert_eq!(
+            inner("5:loss:x"),
+            FaultError::Percent(PctError::NotAPercentage("x".into()))
+        );
+        assert_eq!(
+            inner("5:loss:101"),
+            FaultError::Percent(PctError::Above100("101".into()))
+        );
+        assert!(matches!(inner("5:lat:9-1"), FaultError::Value(_)));
         assert_eq!(
             parse_timeline("5:cmd:1:hello").unwrap_err().to_string(),
             "entry 1 '5:cmd:1:hello': no lab reads the command 'hello' here"

@@ -8,7 +8,7 @@
 //! folder and bundle in the app. What the compiler cannot see (the bundle's `[[bin]]`, the loader
 //! list in `index.html`, the README's key tables) a test checks (`tests/registry.rs`).
 
-use crate::command::Cmd;
+use crate::command::{Cmd, CommandError};
 use crate::fault::{fmt_timeline, TimedFault};
 use crate::history::Run;
 use crate::scenario::keys::{Conflict, Key};
@@ -68,8 +68,9 @@ pub trait Lab: Registered + 'static {
     /// Reads the text of a `cmd:` fault into the lab's typed command (commands are the lab's
     /// own; the replication lab's depend on its section). The one place command text is read:
     /// a link's entry whose command this refuses is reported and dropped when the link is read.
-    /// Most labs: `crate::fault::commands_of::<TheirCommand>(text)`.
-    fn parse_command(setup: &Self::Setup, text: &str) -> Result<Cmd, String>;
+    /// The error is the lab's own typed error, wrapped. Most labs:
+    /// `crate::fault::commands_of::<TheirCommand>(text)`.
+    fn parse_command(setup: &Self::Setup, text: &str) -> Result<Cmd, CommandError>;
     /// Builds the run at step 0.
     fn build(s: &Scenario) -> Self::Run;
     /// The measurements at the run's position.
@@ -247,10 +248,10 @@ impl LabKind {
     }
     /// Reads the text of a `cmd:` fault for this lab with these settings (`params` of another
     /// lab read as this lab's defaults).
-    pub fn parse_command(self, params: &LabParams, text: &str) -> Result<Cmd, String> {
+    pub fn parse_command(self, params: &LabParams, text: &str) -> Result<Cmd, CommandError> {
         struct Parse<'a>(&'a LabParams, &'a str);
         impl LabVisitor for Parse<'_> {
-            type Output = Result<Cmd, String>;
+            type Output = Result<Cmd, CommandError>;
             fn visit<L: Lab>(self) -> Self::Output {
                 match L::setup_of(self.0) {
                     Some(setup) => L::parse_command(setup, self.1),

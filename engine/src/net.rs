@@ -106,8 +106,26 @@ pub fn fmt_pct(ppm: u32) -> String {
     }
 }
 
+/// Why a percentage was refused (the value quoted, [`clip`]ped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PctError {
+    /// `loss:x`, `loss:1.23456`
+    #[error("'{0}' is not a percentage")]
+    NotAPercentage(String),
+    /// `loss:101`
+    #[error("{0}% is above 100%")]
+    Above100(String),
+}
+
+/// Readers of parts of a value that report in text keep working with `?`.
+impl From<PctError> for String {
+    fn from(e: PctError) -> String {
+        e.to_string()
+    }
+}
+
 /// Parses a percentage with up to four decimals (`"2.5"`) into parts per million (0..=100 %).
-pub fn parse_pct(s: &str) -> Result<u32, String> {
+pub fn parse_pct(s: &str) -> Result<u32, PctError> {
     let s = s.trim().trim_end_matches('%');
     let (w, f) = s.split_once('.').unwrap_or((s, ""));
     let ok = !w.is_empty()
@@ -115,20 +133,22 @@ pub fn parse_pct(s: &str) -> Result<u32, String> {
         && w.bytes().all(|b| b.is_ascii_digit())
         && f.len() <= 4
         && f.bytes().all(|b| b.is_ascii_digit());
+    let bad = || PctError::NotAPercentage(clip(s));
     if !ok {
-        return Err(format!("'{}' is not a percentage", clip(s)));
+        return Err(bad());
     }
+    // At most 3 and 4 digits: the parses cannot fail.
     let mut frac: u32 = if f.is_empty() {
         0
     } else {
-        f.parse().map_err(|_| "bad percentage")?
+        f.parse().map_err(|_| bad())?
     };
     for _ in f.len()..4 {
         frac *= 10;
     }
-    let ppm = w.parse::<u32>().map_err(|_| "bad percentage")? * 10_000 + frac;
+    let ppm = w.parse::<u32>().map_err(|_| bad())? * 10_000 + frac;
     if ppm > 1_000_000 {
-        return Err(format!("{s}% is above 100%"));
+        return Err(PctError::Above100(clip(s)));
     }
     Ok(ppm)
 }

@@ -3,6 +3,7 @@
 
 use super::params::{zone_name, MAX_MACHINES, MAX_REPLICAS, MAX_ZONES};
 use crate::clip;
+use crate::scenario::keys::KeyError;
 use std::fmt;
 use std::str::FromStr;
 
@@ -28,26 +29,51 @@ pub enum ClusterCommand {
     Scale(u32),
 }
 
-fn parse_num(s: &str, hi: u64, what: &str) -> Result<u64, String> {
-    crate::scenario::keys::parse_int(s, 0, hi).map_err(|e| format!("{what}: {e}"))
+/// Why a cluster command's text was refused (the input quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClusterCommandError {
+    /// `fail:20`, `scale:x`: a number refused; `what` is `machine`, `pod` or `replicas`.
+    #[error("{what}: {error}")]
+    Number {
+        /// What the number is.
+        what: &'static str,
+        /// Why it was refused.
+        error: KeyError,
+    },
+    /// `zone-fail:e`
+    #[error("'{0}' is not a zone (a–d)")]
+    NotAZone(String),
+    /// `release:maybe`
+    #[error("release takes bad or good, not '{0}'")]
+    Release(String),
+    /// `boom` (the whole text)
+    #[error(
+        "'{0}' is not a cluster command (fail:M, recover:M, zone-fail:Z, zone-recover:Z, hang[:ID], release:bad|good, scale:N)"
+    )]
+    Unknown(String),
 }
 
-fn parse_zone(s: &str) -> Result<usize, String> {
+fn parse_num(s: &str, hi: u64, what: &'static str) -> Result<u64, ClusterCommandError> {
+    crate::scenario::keys::parse_int(s, 0, hi)
+        .map_err(|error| ClusterCommandError::Number { what, error })
+}
+
+fn parse_zone(s: &str) -> Result<usize, ClusterCommandError> {
     match s.as_bytes() {
         [c] if c.is_ascii_lowercase() && ((c - b'a') as usize) < MAX_ZONES => {
             Ok((c - b'a') as usize)
         }
-        _ => Err(format!("'{}' is not a zone (a–d)", clip(s))),
+        _ => Err(ClusterCommandError::NotAZone(clip(s))),
     }
 }
 
 impl crate::command::Command for ClusterCommand {}
 
 impl FromStr for ClusterCommand {
-    type Err = String;
+    type Err = ClusterCommandError;
     /// Parses `fail:M`, `recover:M`, `zone-fail:Z`, `zone-recover:Z`, `hang`, `hang:ID`,
     /// `release:bad`, `release:good`, `scale:N`. Never panics; errors quote at most 40 characters.
-    fn from_str(text: &str) -> Result<ClusterCommand, String> {
+    fn from_str(text: &str) -> Result<ClusterCommand, ClusterCommandError> {
         let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
         let machine =
             |a: &str| parse_num(a, MAX_MACHINES as u64 - 1, "machine").map(|m| m as usize);
@@ -57,18 +83,17 @@ impl FromStr for ClusterCommand {
             "zone-fail" => parse_zone(arg).map(ClusterCommand::ZoneFail),
             "zone-recover" => parse_zone(arg).map(ClusterCommand::ZoneRecover),
             "hang" if arg.is_empty() => Ok(ClusterCommand::Hang(None)),
-            "hang" => parse_num(arg, 1_000_000, "pod").map(|p| ClusterCommand::Hang(Some(p as u32))),
+            "hang" => {
+                parse_num(arg, 1_000_000, "pod").map(|p| ClusterCommand::Hang(Some(p as u32)))
+            }
             "release" => match arg {
                 "bad" => Ok(ClusterCommand::Release { bad: true }),
                 "good" => Ok(ClusterCommand::Release { bad: false }),
-                _ => Err(format!("release takes bad or good, not '{}'", clip(arg))),
+                _ => Err(ClusterCommandError::Release(clip(arg))),
             },
             "scale" => parse_num(arg, MAX_REPLICAS as u64, "replicas")
                 .map(|n| ClusterCommand::Scale(n as u32)),
-            _ => Err(format!(
-                "'{}' is not a cluster command (fail:M, recover:M, zone-fail:Z, zone-recover:Z, hang[:ID], release:bad|good, scale:N)",
-                clip(text)
-            )),
+            _ => Err(ClusterCommandError::Unknown(clip(text))),
         }
     }
 }

@@ -159,7 +159,10 @@ impl Lab for ClusterLab {
     fn processes(_: &ClusterParams, _nodes: usize) -> usize {
         1
     }
-    fn parse_command(_: &ClusterParams, text: &str) -> Result<crate::command::Cmd, String> {
+    fn parse_command(
+        _: &ClusterParams,
+        text: &str,
+    ) -> Result<crate::command::Cmd, crate::command::CommandError> {
         crate::fault::commands_of::<ClusterCommand>(text)
     }
     fn decode_timeline(

@@ -31,7 +31,7 @@ pub mod model;
 pub mod params;
 mod presets;
 
-pub use command::ClusterCommand;
+pub use command::{ClusterCommand, ClusterCommandError};
 pub use desc::ClusterLab;
 pub use metrics::{measure, measure_node, AlertReport, ClusterMetrics, EpisodeReport};
 pub use model::{Bucket, ClusterNode, Machine, MachineStatus, Phase, Pod, TICK};

@@ -305,7 +305,7 @@ pub struct ClusterNode {
     next_pod: u32,
     picker: Picker,
     hpa: Hpa,
-    last_hpa_note: String,
+    last_hpa_note: Option<super::hpa::Reason>,
     next_ctl: SimTime,
     next_scrape: SimTime,
     next_sync: SimTime,
@@ -391,7 +391,7 @@ impl ClusterNode {
             next_pod: 1,
             picker: Picker::new(p.strategy, &specs, 100, Duration(10_000_000)),
             hpa: Hpa::default(),
-            last_hpa_note: String::new(),
+            last_hpa_note: None,
             next_ctl: SimTime::ZERO,
             next_scrape: SimTime::ZERO.plus(p.scrape),
             next_sync: SimTime::ZERO.plus(p.sync),
@@ -857,10 +857,10 @@ impl ClusterNode {
                 d.current, d.desired, d.reason
             ));
             self.desired = d.desired;
-            self.last_hpa_note.clear();
-        } else if d.reason != self.last_hpa_note && d.reason.contains("held") {
+            self.last_hpa_note = None;
+        } else if d.reason.held() && self.last_hpa_note != Some(d.reason) {
             notes.push(format!("HPA: keep {}: {}", d.desired, d.reason));
-            self.last_hpa_note = d.reason;
+            self.last_hpa_note = Some(d.reason);
         }
     }
 
@@ -1296,7 +1296,6 @@ impl Node for ClusterNode {
             + slice(&self.lat)
             + self.picker.heap_bytes()
             + self.hpa.heap_bytes()
-            + self.last_hpa_note.len()
             + items::<(u64, u64)>(self.window.len())
     }
 

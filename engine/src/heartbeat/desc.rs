@@ -1,6 +1,7 @@
 //! The heartbeat lab in the registry: its settings, link keys, builder and measurements.
 
 use super::{measure, Detector, HbMetrics, HbNode, HbParams};
+use crate::command::{Cmd, CommandError, NoCommandError};
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
 use crate::scenario::keys::{parse_choice, Conflict, Key, KeyKind};
@@ -151,11 +152,11 @@ impl Lab for HeartbeatLab {
     fn processes(_p: &HbParams, nodes: usize) -> usize {
         nodes + 1
     }
-    fn parse_command(_: &HbParams, text: &str) -> Result<crate::command::Cmd, String> {
-        Err(format!(
-            "the heartbeat lab has no commands ('{}')",
-            clip(text)
-        ))
+    fn parse_command(_: &HbParams, text: &str) -> Result<Cmd, CommandError> {
+        Err(CommandError::new(NoCommandError::NoCommands {
+            lab: Self::INFO.name,
+            text: clip(text),
+        }))
     }
     fn build(s: &Scenario) -> Self::Run {
         History::new(s.build_heartbeat())

@@ -420,21 +420,32 @@ impl std::fmt::Display for SwimCommand {
 }
 
 impl std::str::FromStr for SwimCommand {
-    type Err = String;
-    fn from_str(text: &str) -> Result<SwimCommand, String> {
+    type Err = SwimCommandError;
+    fn from_str(text: &str) -> Result<SwimCommand, SwimCommandError> {
         parse_command(text)
     }
 }
 
+/// Why a member's command was refused (the input quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SwimCommandError {
+    /// `nap:5` (the whole text)
+    #[error("'{0}': SWIM members understand slow:MS")]
+    Unknown(String),
+    /// `slow:x`, `slow:60001`
+    #[error("'{0}' is not a delay of 0–60000 ms")]
+    NotADelay(String),
+}
+
 /// Reads a member's command: `slow:MS` (handle every message MS late; `slow:0` is well again).
-pub fn parse_command(text: &str) -> Result<SwimCommand, String> {
+pub fn parse_command(text: &str) -> Result<SwimCommand, SwimCommandError> {
     let ms = text
         .strip_prefix("slow:")
-        .ok_or_else(|| format!("'{}': SWIM members understand slow:MS", crate::clip(text)))?;
+        .ok_or_else(|| SwimCommandError::Unknown(crate::clip(text)))?;
     crate::time::parse_ms(ms)
         .filter(|&us| us <= 60_000_000)
         .map(|us| SwimCommand::Slow(Duration(us)))
-        .ok_or_else(|| format!("'{}' is not a delay of 0–60000 ms", crate::clip(ms)))
+        .ok_or_else(|| SwimCommandError::NotADelay(crate::clip(ms)))
 }
 
 /// ⌈log10(x)⌉ for x ≥ 1, in integers.

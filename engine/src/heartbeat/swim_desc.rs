@@ -125,8 +125,13 @@ impl Lab for SwimLab {
     fn processes(_p: &SwimParams, nodes: usize) -> usize {
         nodes
     }
-    fn parse_command(_: &SwimParams, text: &str) -> Result<crate::command::Cmd, String> {
-        parse_command(text).map(crate::command::Cmd::new)
+    fn parse_command(
+        _: &SwimParams,
+        text: &str,
+    ) -> Result<crate::command::Cmd, crate::command::CommandError> {
+        parse_command(text)
+            .map(crate::command::Cmd::new)
+            .map_err(crate::command::CommandError::new)
     }
     fn build(s: &Scenario) -> Self::Run {
         History::new(new_sim(

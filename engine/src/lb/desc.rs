@@ -207,7 +207,10 @@ impl Lab for LbLab {
         // The clients, the balancer, then the backends.
         nodes + 2
     }
-    fn parse_command(_: &LbSetup, text: &str) -> Result<crate::command::Cmd, String> {
+    fn parse_command(
+        _: &LbSetup,
+        text: &str,
+    ) -> Result<crate::command::Cmd, crate::command::CommandError> {
         crate::fault::commands_of::<super::LbCommand>(text)
     }
     fn build(s: &Scenario) -> Self::Run {

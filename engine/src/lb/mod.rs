@@ -50,13 +50,13 @@ pub use metrics::{
     LbMetrics, RouteSummary, SeriesPoint, SERIES_BUCKET_MS, SERIES_SPAN_MS,
 };
 pub use params::{
-    fmt_backends, parse_backends, BackendSpec, LbParams, RetryPolicy, ServiceDist, Strategy,
-    BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE, MAX_SLOW, MAX_WEIGHT, SPEED_PCT,
+    fmt_backends, parse_backends, BackendSpec, LbParams, LbParamsError, RetryPolicy, ServiceDist,
+    Strategy, BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE, MAX_SLOW, MAX_WEIGHT, SPEED_PCT,
 };
 pub use picker::{PeakEwma, Picker};
 
 use crate::fault::TimedFault;
-use crate::net::{fmt_pct, parse_pct, NetConfig};
+use crate::net::{fmt_pct, parse_pct, NetConfig, PctError};
 use crate::sim::{Ctx, Node, Sim};
 use crate::{clip, NodeId};
 use std::fmt;
@@ -191,25 +191,46 @@ impl fmt::Display for LbCommand {
 }
 
 impl std::str::FromStr for LbCommand {
-    type Err = String;
-    fn from_str(text: &str) -> Result<LbCommand, String> {
+    type Err = LbCommandError;
+    fn from_str(text: &str) -> Result<LbCommand, LbCommandError> {
         parse_command(text)
     }
 }
 
 impl crate::command::Command for LbCommand {}
 
+/// Why a load-balancer command's text was refused (the input quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LbCommandError {
+    /// `x`, `slow:x`: not of a command's form (the whole text).
+    #[error("'{0}' is not a command (slow:K, errors:PCT, strategy:NAME, rate:N)")]
+    NotACommand(String),
+    /// `slow:101`
+    #[error("{verb} {value} is outside {lo}–{hi}")]
+    Outside {
+        /// The command (`slow`, `rate`).
+        verb: &'static str,
+        /// The value given.
+        value: u32,
+        /// Smallest allowed.
+        lo: u32,
+        /// Largest allowed.
+        hi: u32,
+    },
+    /// `errors:101`
+    #[error("{0}")]
+    Percent(#[from] PctError),
+    /// `strategy:best`
+    #[error("'{0}' is not a strategy")]
+    NotAStrategy(String),
+}
+
 /// Parses a lab command: `slow:K` (1..=100), `errors:PCT` (0..=100, up to 4 decimals),
 /// `strategy:NAME`, `rate:N` (0..=10 000). Never panics; errors quote at most 40 characters.
-pub fn parse_command(text: &str) -> Result<LbCommand, String> {
-    let bad = || {
-        format!(
-            "'{}' is not a command (slow:K, errors:PCT, strategy:NAME, rate:N)",
-            clip(text)
-        )
-    };
+pub fn parse_command(text: &str) -> Result<LbCommand, LbCommandError> {
+    let bad = || LbCommandError::NotACommand(clip(text));
     let (verb, arg) = text.split_once(':').ok_or_else(bad)?;
-    let uint = |lo: u32, hi: u32| -> Result<u32, String> {
+    let uint = |verb: &'static str, lo: u32, hi: u32| -> Result<u32, LbCommandError> {
         let ok = !arg.is_empty() && arg.len() <= 6 && arg.bytes().all(|b| b.is_ascii_digit());
         let v: u32 = if ok {
             arg.parse().map_err(|_| bad())?
@@ -219,16 +240,21 @@ pub fn parse_command(text: &str) -> Result<LbCommand, String> {
         if (lo..=hi).contains(&v) {
             Ok(v)
         } else {
-            Err(format!("{verb} {v} is outside {lo}–{hi}"))
+            Err(LbCommandError::Outside {
+                verb,
+                value: v,
+                lo,
+                hi,
+            })
         }
     };
     match verb {
-        "slow" => Ok(LbCommand::Slow(uint(1, MAX_SLOW)?)),
+        "slow" => Ok(LbCommand::Slow(uint("slow", 1, MAX_SLOW)?)),
         "errors" => Ok(LbCommand::Errors(parse_pct(arg)?)),
         "strategy" => Strategy::parse(arg)
             .map(LbCommand::Strategy)
-            .ok_or_else(|| format!("'{}' is not a strategy", clip(arg))),
-        "rate" => Ok(LbCommand::Rate(uint(0, MAX_RATE)?)),
+            .ok_or_else(|| LbCommandError::NotAStrategy(clip(arg))),
+        "rate" => Ok(LbCommand::Rate(uint("rate", 0, MAX_RATE)?)),
         _ => Err(bad()),
     }
 }

@@ -2,7 +2,7 @@
 //! settings (weight, speed) with their text form.
 
 use crate::clip;
-use crate::time::Duration;
+use crate::time::{fmt_ms, Duration};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -182,73 +182,197 @@ impl Default for LbParams {
     }
 }
 
-fn range(what: &str, v: u64, lo: u64, hi: u64) -> Result<(), String> {
-    if (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(format!("{what} {v} is outside {lo}–{hi}"))
+/// Why load-balancer settings fail their limits ([`LbParams::validate`],
+/// [`BackendSpec::validate`]); [`LbParamsError::keys`] names the link keys involved.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LbParamsError {
+    /// A whole number outside its range: `workers 0 is outside 1–64`.
+    #[error("{what} {value} is outside {lo}–{hi}")]
+    Outside {
+        /// Its link key.
+        key: &'static str,
+        /// Its name in the message.
+        what: &'static str,
+        /// The value.
+        value: u64,
+        /// Smallest allowed.
+        lo: u64,
+        /// Largest allowed.
+        hi: u64,
+    },
+    /// A time outside its range: `window 61000ms is outside 100–60000 ms`.
+    #[error("{what} {value} is outside {}–{hi_ms} ms", fmt_ms(*lo_us))]
+    MsOutside {
+        /// Its link key.
+        key: &'static str,
+        /// Its name in the message.
+        what: &'static str,
+        /// The value.
+        value: Duration,
+        /// Shortest allowed, µs.
+        lo_us: u64,
+        /// Longest allowed, ms.
+        hi_ms: u64,
+    },
+    /// The backoff cap is below the backoff base or above 60 s (`bcap`, `bbase`).
+    #[error("backoff cap {cap} is outside {}–60000 ms", fmt_ms(base.as_us()))]
+    BackoffCap {
+        /// The cap.
+        cap: Duration,
+        /// The base.
+        base: Duration,
+    },
+    /// The health-check timeout is 0 or not below the interval (`hct`, `hci`).
+    #[error(
+        "health-check timeout {timeout} must be at least 0.001 ms and below the interval {interval}"
+    )]
+    HealthCheckTimeout {
+        /// The timeout.
+        timeout: Duration,
+        /// The interval.
+        interval: Duration,
+    },
+    /// The metrics window is not whole buckets (`win`).
+    #[error("window {0} is not a multiple of 100 ms")]
+    Window(Duration),
+}
+
+impl LbParamsError {
+    /// The link keys of the settings involved.
+    pub fn keys(&self) -> &[&'static str] {
+        match self {
+            LbParamsError::Outside { key, .. } | LbParamsError::MsOutside { key, .. } => {
+                std::slice::from_ref(key)
+            }
+            LbParamsError::BackoffCap { .. } => &["bcap", "bbase"],
+            LbParamsError::HealthCheckTimeout { .. } => &["hct", "hci"],
+            LbParamsError::Window(_) => &["win"],
+        }
     }
 }
 
-fn ms_range(what: &str, d: Duration, lo_us: u64, hi_ms: u64) -> Result<(), String> {
+fn range(
+    key: &'static str,
+    what: &'static str,
+    v: u64,
+    lo: u64,
+    hi: u64,
+) -> Result<(), LbParamsError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(LbParamsError::Outside {
+            key,
+            what,
+            value: v,
+            lo,
+            hi,
+        })
+    }
+}
+
+fn ms_range(
+    key: &'static str,
+    what: &'static str,
+    d: Duration,
+    lo_us: u64,
+    hi_ms: u64,
+) -> Result<(), LbParamsError> {
     if (lo_us..=hi_ms * 1_000).contains(&d.as_us()) {
         Ok(())
     } else {
-        Err(format!(
-            "{what} {d} is outside {}–{hi_ms} ms",
-            crate::time::fmt_ms(lo_us)
-        ))
+        Err(LbParamsError::MsOutside {
+            key,
+            what,
+            value: d,
+            lo_us,
+            hi_ms,
+        })
     }
 }
 
 impl LbParams {
-    /// Checks every limit listed on the fields; the first problem found, in words.
-    pub fn validate(&self) -> Result<(), String> {
-        range("rate", self.rate as u64, 0, MAX_RATE as u64)?;
-        range("burst", self.burst as u64, 1, 20)?;
-        ms_range("burst period", self.burst_period, 100_000, 600_000)?;
-        range("burst on %", self.burst_on_pct as u64, 1, 99)?;
-        range("clients", self.clients as u64, 1, 10_000)?;
-        range("hot %", self.hot_pct as u64, 0, 100)?;
-        ms_range("timeout", self.timeout, 1_000, 60_000)?;
-        range("tries", self.tries as u64, 1, 10)?;
-        ms_range("backoff base", self.backoff_base, 1_000, 10_000)?;
+    /// Checks every limit listed on the fields; the first problem found.
+    pub fn validate(&self) -> Result<(), LbParamsError> {
+        range("rate", "rate", self.rate as u64, 0, MAX_RATE as u64)?;
+        range("burst", "burst", self.burst as u64, 1, 20)?;
         ms_range(
-            "backoff cap",
-            self.backoff_cap,
-            self.backoff_base.as_us(),
+            "bperiod",
+            "burst period",
+            self.burst_period,
+            100_000,
+            600_000,
+        )?;
+        range("bon", "burst on %", self.burst_on_pct as u64, 1, 99)?;
+        range("clients", "clients", self.clients as u64, 1, 10_000)?;
+        range("hot", "hot %", self.hot_pct as u64, 0, 100)?;
+        ms_range("timeout", "timeout", self.timeout, 1_000, 60_000)?;
+        range("tries", "tries", self.tries as u64, 1, 10)?;
+        ms_range("bbase", "backoff base", self.backoff_base, 1_000, 10_000)?;
+        if !(self.backoff_base..=Duration::from_ms(60_000)).contains(&self.backoff_cap) {
+            return Err(LbParamsError::BackoffCap {
+                cap: self.backoff_cap,
+                base: self.backoff_base,
+            });
+        }
+        range("bpct", "budget %", self.budget_pct as u64, 0, 100)?;
+        range(
+            "breserve",
+            "budget reserve",
+            self.budget_reserve as u64,
+            0,
+            1_000,
+        )?;
+        range("workers", "workers", self.workers as u64, 1, 64)?;
+        range("queue", "queue", self.queue as u64, 0, 10_000)?;
+        ms_range("svcms", "service mean", self.service_mean, 1, 10_000)?;
+        ms_range(
+            "hci",
+            "health-check interval",
+            self.hc_interval,
+            100_000,
             60_000,
         )?;
-        range("budget %", self.budget_pct as u64, 0, 100)?;
-        range("budget reserve", self.budget_reserve as u64, 0, 1_000)?;
-        range("workers", self.workers as u64, 1, 64)?;
-        range("queue", self.queue as u64, 0, 10_000)?;
-        ms_range("service mean", self.service_mean, 1, 10_000)?;
-        ms_range("health-check interval", self.hc_interval, 100_000, 60_000)?;
         if self.hc_timeout.as_us() == 0 || self.hc_timeout >= self.hc_interval {
-            return Err(format!(
-                "health-check timeout {} must be at least 0.001 ms and below the interval {}",
-                self.hc_timeout, self.hc_interval
-            ));
+            return Err(LbParamsError::HealthCheckTimeout {
+                timeout: self.hc_timeout,
+                interval: self.hc_interval,
+            });
         }
-        range("rise", self.rise as u64, 1, 10)?;
-        range("fall", self.fall as u64, 1, 10)?;
-        range("eject after", self.eject_after as u64, 0, 100)?;
-        ms_range("ejection time", self.eject_time, 100_000, 600_000)?;
-        range("max ejected %", self.max_eject_pct as u64, 0, 100)?;
+        range("rise", "rise", self.rise as u64, 1, 10)?;
+        range("fall", "fall", self.fall as u64, 1, 10)?;
+        range("eject", "eject after", self.eject_after as u64, 0, 100)?;
+        ms_range(
+            "ejectms",
+            "ejection time",
+            self.eject_time,
+            100_000,
+            600_000,
+        )?;
         range(
+            "ejectpct",
+            "max ejected %",
+            self.max_eject_pct as u64,
+            0,
+            100,
+        )?;
+        range(
+            "vn",
             "vnodes",
             self.vnodes as u64,
             1,
             crate::ring::MAX_VNODES as u64,
         )?;
-        ms_range("peak-EWMA decay", self.pewma_decay, 100_000, 600_000)?;
-        ms_range("window", self.window, 100_000, 60_000)?;
+        ms_range(
+            "decay",
+            "peak-EWMA decay",
+            self.pewma_decay,
+            100_000,
+            600_000,
+        )?;
+        ms_range("win", "window", self.window, 100_000, 60_000)?;
         if !self.window.as_us().is_multiple_of(BASE_BUCKET_MS * 1_000) {
-            return Err(format!(
-                "window {} is not a multiple of 100 ms",
-                self.window
-            ));
+            return Err(LbParamsError::Window(self.window));
         }
         Ok(())
     }
@@ -295,10 +419,11 @@ impl BackendSpec {
             })
             .collect()
     }
-    /// Checks the limits.
-    pub fn validate(&self) -> Result<(), String> {
-        range("weight", self.weight as u64, 1, MAX_WEIGHT as u64)?;
+    /// Checks the limits (the key named is `be`, the list).
+    pub fn validate(&self) -> Result<(), LbParamsError> {
+        range("be", "weight", self.weight as u64, 1, MAX_WEIGHT as u64)?;
         range(
+            "be",
             "speed %",
             self.speed_pct as u64,
             SPEED_PCT.0 as u64,
@@ -338,7 +463,7 @@ pub fn parse_backends(text: &str) -> Result<Vec<BackendSpec>, String> {
             weight: small_uint("weight", w)?,
             speed_pct: small_uint("speed", s)?,
         };
-        spec.validate()?;
+        spec.validate().map_err(|e| e.to_string())?;
         out.push(spec);
     }
     Ok(out)

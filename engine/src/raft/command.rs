@@ -49,7 +49,38 @@ impl fmt::Display for RaftCommand {
     }
 }
 
-fn key(s: &str) -> Result<String, String> {
+/// Why a Raft command's text was refused (the input quoted at most 40 characters, [`clip`]ped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RaftCommandError {
+    /// `put:a b=1`, `incr:`
+    #[error("'{0}' is not a key (1–{MAX_KEY_LEN} characters of A-Z a-z 0-9 _ . -)")]
+    NotAKey(String),
+    /// `put:x` (the whole text)
+    #[error("'{0}' should be put:KEY=VALUE")]
+    PutForm(String),
+    /// `put:x=1.5`
+    #[error("'{0}' is not a whole number")]
+    NotWhole(String),
+    /// `put:x=9223372036854775808`
+    #[error("'{0}' is out of range for a 64-bit integer")]
+    OutOfRange(String),
+    /// `timeout:now`
+    #[error("'timeout' takes no argument")]
+    TimeoutArgument,
+    /// `transfer:x`
+    #[error("'{0}' is not a server number")]
+    NotAServer(String),
+    /// `transfer:11`
+    #[error("server {0} is outside 0–{last}", last = MAX_SERVERS - 1)]
+    ServerOutside(NodeId),
+    /// `explode` (the verb)
+    #[error(
+        "unknown Raft command '{0}' (put:KEY=VALUE, incr:KEY, timeout, transfer:ID, add:ID, remove:ID)"
+    )]
+    Unknown(String),
+}
+
+fn key(s: &str) -> Result<String, RaftCommandError> {
     let ok = !s.is_empty()
         && s.len() <= MAX_KEY_LEN
         && s.bytes()
@@ -57,63 +88,59 @@ fn key(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_string())
     } else {
-        Err(format!(
-            "'{}' is not a key (1–{MAX_KEY_LEN} characters of A-Z a-z 0-9 _ . -)",
-            clip(s)
-        ))
+        Err(RaftCommandError::NotAKey(clip(s)))
     }
 }
 
-fn server(s: &str) -> Result<NodeId, String> {
+fn server(s: &str) -> Result<NodeId, RaftCommandError> {
     if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{}' is not a server number", clip(s)));
+        return Err(RaftCommandError::NotAServer(clip(s)));
     }
-    match s.parse::<NodeId>() {
-        Ok(n) if n < MAX_SERVERS => Ok(n),
-        _ => Err(format!(
-            "server {} is outside 0–{}",
-            clip(s),
-            MAX_SERVERS - 1
-        )),
+    // One or two digits: the parse cannot fail.
+    let n = s.parse::<NodeId>().unwrap_or(NodeId::MAX);
+    if n < MAX_SERVERS {
+        Ok(n)
+    } else {
+        Err(RaftCommandError::ServerOutside(n))
     }
 }
 
 /// Parses a command's text form: `put:KEY=VALUE`, `incr:KEY`, `timeout`, `transfer:ID`,
 /// `add:ID`, `remove:ID`. Never panics; errors quote at most 40 characters of the input.
 /// (Whether ID exists in a given simulation is checked when the command runs.)
-pub fn parse_command(text: &str) -> Result<RaftCommand, String> {
+pub fn parse_command(text: &str) -> Result<RaftCommand, RaftCommandError> {
     let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
     match verb {
         "put" => {
             let (k, v) = arg
                 .split_once('=')
-                .ok_or_else(|| format!("'{}' should be put:KEY=VALUE", clip(text)))?;
+                .ok_or_else(|| RaftCommandError::PutForm(clip(text)))?;
             let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
             if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit())
             {
-                return Err(format!("'{}' is not a whole number", clip(v)));
+                return Err(RaftCommandError::NotWhole(clip(v)));
             }
             let value = v
                 .parse::<i64>()
-                .map_err(|_| format!("'{}' is out of range for a 64-bit integer", clip(v)))?;
-            Ok(RaftCommand::Put { key: key(k)?, value })
+                .map_err(|_| RaftCommandError::OutOfRange(clip(v)))?;
+            Ok(RaftCommand::Put {
+                key: key(k)?,
+                value,
+            })
         }
         "incr" => Ok(RaftCommand::Incr { key: key(arg)? }),
         "timeout" if arg.is_empty() => Ok(RaftCommand::Timeout),
-        "timeout" => Err("'timeout' takes no argument".into()),
+        "timeout" => Err(RaftCommandError::TimeoutArgument),
         "transfer" => Ok(RaftCommand::Transfer(server(arg)?)),
         "add" => Ok(RaftCommand::Add(server(arg)?)),
         "remove" => Ok(RaftCommand::Remove(server(arg)?)),
-        _ => Err(format!(
-            "unknown Raft command '{}' (put:KEY=VALUE, incr:KEY, timeout, transfer:ID, add:ID, remove:ID)",
-            clip(verb)
-        )),
+        _ => Err(RaftCommandError::Unknown(clip(verb))),
     }
 }
 
 impl std::str::FromStr for RaftCommand {
-    type Err = String;
-    fn from_str(text: &str) -> Result<RaftCommand, String> {
+    type Err = RaftCommandError;
+    fn from_str(text: &str) -> Result<RaftCommand, RaftCommandError> {
         parse_command(text)
     }
 }
@@ -170,7 +197,7 @@ mod tests {
             assert!(parse_command(bad).is_err(), "{bad}");
         }
         let long = format!("explode{}", "x".repeat(500));
-        let e = parse_command(&long).unwrap_err();
+        let e = parse_command(&long).unwrap_err().to_string();
         assert!(e.len() < 200, "{e}");
     }
 }

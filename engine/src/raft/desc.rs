@@ -152,7 +152,10 @@ impl Lab for RaftLab {
     fn processes(r: &RaftSetup, nodes: usize) -> usize {
         (nodes + r.spare).min(MAX_SERVERS)
     }
-    fn parse_command(_: &RaftSetup, text: &str) -> Result<crate::command::Cmd, String> {
+    fn parse_command(
+        _: &RaftSetup,
+        text: &str,
+    ) -> Result<crate::command::Cmd, crate::command::CommandError> {
         crate::fault::commands_of::<super::RaftCommand>(text)
     }
     fn build(s: &Scenario) -> Self::Run {

@@ -51,7 +51,7 @@ mod node;
 mod params;
 mod presets;
 
-pub use command::{parse_command, RaftCommand, MAX_KEY_LEN};
+pub use command::{parse_command, RaftCommand, RaftCommandError, MAX_KEY_LEN};
 pub use desc::{RaftBug, RaftLab, RaftSetup, RAFT_BUGS};
 pub use experiment::{
     fig16, time_to_elect, time_to_elect_batch, time_to_elect_on, Fig16Series, FIG16_CAP,
@@ -66,7 +66,7 @@ pub use invariants::{
 };
 pub use metrics::{leader, measure, LatencyStats, Outage, RaftMetrics};
 pub use node::{Progress, RaftNode, Transfer};
-pub use params::{RaftParams, MAX_SERVERS, MAX_TIMEOUT_MS};
+pub use params::{RaftParams, RaftParamsError, MAX_SERVERS, MAX_TIMEOUT_MS};
 
 use crate::fault::TimedFault;
 use crate::net::NetConfig;

@@ -9,6 +9,46 @@ pub const MAX_SERVERS: usize = 11;
 /// The longest election timeout or heartbeat interval a scenario may ask for (10 s).
 pub const MAX_TIMEOUT_MS: u64 = 10_000;
 
+/// Why Raft settings fail their limits ([`RaftParams::validate`]); [`RaftParamsError::keys`]
+/// names the link keys involved.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RaftParamsError {
+    /// The election timeout range leaves 1–10 000 ms (`et`).
+    #[error("election timeout {}–{} ms is outside 1–{MAX_TIMEOUT_MS} ms", ms(.min_et), ms(.max_et))]
+    ElectionTimeoutOutside {
+        /// Its lower end.
+        min_et: Duration,
+        /// Its upper end.
+        max_et: Duration,
+    },
+    /// The election timeout range is upside down (`et`).
+    #[error("election timeout {}–{} ms is reversed", ms(.min_et), ms(.max_et))]
+    ElectionTimeoutReversed {
+        /// Its lower end.
+        min_et: Duration,
+        /// Its upper end.
+        max_et: Duration,
+    },
+    /// The heartbeat interval leaves 1–10 000 ms (`hb`).
+    #[error("heartbeat {} ms is outside 1–{MAX_TIMEOUT_MS} ms", ms(.0))]
+    HeartbeatOutside(Duration),
+}
+
+impl RaftParamsError {
+    /// The link keys of the settings involved.
+    pub fn keys(&self) -> &[&'static str] {
+        match self {
+            RaftParamsError::ElectionTimeoutOutside { .. }
+            | RaftParamsError::ElectionTimeoutReversed { .. } => &["et"],
+            RaftParamsError::HeartbeatOutside(_) => &["hb"],
+        }
+    }
+}
+
+fn ms(d: &Duration) -> String {
+    crate::time::fmt_ms(d.as_us())
+}
+
 /// Raft-lab parameters. Defaults in brackets.
 ///
 /// Timing sources: the Raft paper's §9.3 uses election timeouts of 150–300 ms ("a conservative
@@ -62,30 +102,17 @@ impl Default for RaftParams {
 impl RaftParams {
     /// Checks the limits: 1 ms ≤ min ≤ max ≤ 10 s for the election timeout, 1 ms ≤ heartbeat
     /// ≤ 10 s. (A heartbeat at or above the election timeout is allowed: it shows why it is bad.)
-    pub fn validate(&self) -> Result<(), String> {
-        let ms = |d: Duration| crate::time::fmt_ms(d.as_us());
+    pub fn validate(&self) -> Result<(), RaftParamsError> {
         let max = Duration::from_ms(MAX_TIMEOUT_MS);
-        let lo = self.election_timeout_min;
-        let hi = self.election_timeout_max;
-        if lo < Duration::from_ms(1) || hi > max {
-            return Err(format!(
-                "election timeout {}–{} ms is outside 1–{MAX_TIMEOUT_MS} ms",
-                ms(lo),
-                ms(hi)
-            ));
+        let (min_et, max_et) = (self.election_timeout_min, self.election_timeout_max);
+        if min_et < Duration::from_ms(1) || max_et > max {
+            return Err(RaftParamsError::ElectionTimeoutOutside { min_et, max_et });
         }
-        if hi < lo {
-            return Err(format!(
-                "election timeout {}–{} ms is reversed",
-                ms(lo),
-                ms(hi)
-            ));
+        if max_et < min_et {
+            return Err(RaftParamsError::ElectionTimeoutReversed { min_et, max_et });
         }
         if self.heartbeat < Duration::from_ms(1) || self.heartbeat > max {
-            return Err(format!(
-                "heartbeat {} ms is outside 1–{MAX_TIMEOUT_MS} ms",
-                ms(self.heartbeat)
-            ));
+            return Err(RaftParamsError::HeartbeatOutside(self.heartbeat));
         }
         Ok(())
     }

@@ -25,6 +25,7 @@
 //! after the last heal.
 
 use super::chunked::Chunked;
+use super::params::{outside, ReplParamsError};
 use crate::clip;
 use crate::fault::{Fault, TimedFault};
 use crate::net::NetConfig;
@@ -86,18 +87,19 @@ impl Default for ActiveParams {
 
 impl ActiveParams {
     /// Checks every limit; the error names the setting by its link key.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(2..=MAX_SITES).contains(&self.sites) {
-            return Err(format!("as={} sites is outside 2–{MAX_SITES}", self.sites));
-        }
+    pub fn validate(&self) -> Result<(), ReplParamsError> {
+        outside("as", "sites", self.sites as u64, 2, MAX_SITES as u64)?;
         if self.rate > 1_000 {
-            return Err(format!("arate={} is above 1000", self.rate));
+            return Err(ReplParamsError::SiteRateAbove(self.rate));
         }
-        if !(1..=26).contains(&self.keys) {
-            return Err(format!("akeys={} is outside 1–26", self.keys));
-        }
-        if self.skew_ms.iter().any(|s| s.unsigned_abs() > MAX_SKEW_MS) {
-            return Err(format!("askew is beyond ±{MAX_SKEW_MS} ms"));
+        outside("akeys", "", self.keys as u64, 1, 26)?;
+        if let Some((site, &skew_ms)) = self
+            .skew_ms
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.unsigned_abs() > MAX_SKEW_MS)
+        {
+            return Err(ReplParamsError::SkewBeyond { site, skew_ms });
         }
         Ok(())
     }
@@ -193,23 +195,57 @@ pub enum AaCommand {
 
 impl crate::command::Command for AaCommand {}
 
+/// Why a site command's text was refused, by the part at fault; every variant quotes the whole
+/// text (at most 40 characters) in the same message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AaCommandError {
+    /// `write:A`: not a key a–z.
+    Key(String),
+    /// `rate:1001`: not a rate 0–1000.
+    Rate(String),
+    /// `skew:60001`: not whole ms within ±[`MAX_SKEW_MS`].
+    Skew(String),
+    /// `nap`: no such command.
+    Unknown(String),
+}
+
+impl AaCommandError {
+    /// The command's text (clipped).
+    pub fn text(&self) -> &str {
+        match self {
+            AaCommandError::Key(t)
+            | AaCommandError::Rate(t)
+            | AaCommandError::Skew(t)
+            | AaCommandError::Unknown(t) => t,
+        }
+    }
+}
+
+impl fmt::Display for AaCommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' is not a site command (write:KEY, rate:N, skew:MS)",
+            self.text()
+        )
+    }
+}
+
+impl std::error::Error for AaCommandError {}
+
 impl FromStr for AaCommand {
-    type Err = String;
+    type Err = AaCommandError;
     /// Parses `write:KEY`, `rate:N` (0–1000), `skew:MS` (±60 000, whole ms).
-    fn from_str(text: &str) -> Result<AaCommand, String> {
+    fn from_str(text: &str) -> Result<AaCommand, AaCommandError> {
         let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
-        let bad = || {
-            format!(
-                "'{}' is not a site command (write:KEY, rate:N, skew:MS)",
-                clip(text)
-            )
-        };
+        let t = || clip(text);
         match verb {
             "write" => match arg.as_bytes() {
                 [c] if c.is_ascii_lowercase() => Ok(AaCommand::Write(c - b'a')),
-                _ => Err(bad()),
+                _ => Err(AaCommandError::Key(t())),
             },
             "rate" => {
+                let bad = || AaCommandError::Rate(t());
                 if arg.is_empty() || arg.len() > 4 || !arg.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(bad());
                 }
@@ -220,6 +256,7 @@ impl FromStr for AaCommand {
                 Ok(AaCommand::Rate(r))
             }
             "skew" => {
+                let bad = || AaCommandError::Skew(t());
                 let digits = arg.strip_prefix('-').unwrap_or(arg);
                 if digits.is_empty()
                     || digits.len() > 5
@@ -233,7 +270,7 @@ impl FromStr for AaCommand {
                 }
                 Ok(AaCommand::Skew(v))
             }
-            _ => Err(bad()),
+            _ => Err(AaCommandError::Unknown(t())),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! `FromStr` and `Display` are each other's inverse: the link text is parsed once, here.
 
 use super::params::{Mode, MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE, MAX_TIMEOUT_MS};
-use crate::net::{fmt_pct, parse_pct};
+use crate::net::{fmt_pct, parse_pct, PctError};
+use crate::scenario::keys::KeyError;
 use crate::time::{fmt_ms, parse_ms, Duration};
 use crate::{clip, NodeId};
 use std::fmt;
@@ -50,22 +51,80 @@ pub fn key_name(key: u8) -> char {
     (b'a' + key.min(25)) as char
 }
 
-fn parse_key(s: &str) -> Result<u8, String> {
+/// Why a replication command's text was refused (the input quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplCommandError {
+    /// `write:A`
+    #[error("'{0}' is not a key (a–z)")]
+    NotAKey(String),
+    /// `burst:x`: `what` is `burst size`, `rate`, `ack count` or `node number`.
+    #[error("'{value}' is not a {what}")]
+    NotANumber {
+        /// What the number is.
+        what: &'static str,
+        /// The text given (clipped).
+        value: String,
+    },
+    /// `burst:101`
+    #[error("{what} {value} is outside {lo}–{hi}")]
+    Outside {
+        /// What the number is.
+        what: &'static str,
+        /// The value given.
+        value: u64,
+        /// Smallest allowed.
+        lo: u64,
+        /// Largest allowed.
+        hi: u64,
+    },
+    /// `mode:fast`
+    #[error("{0}")]
+    Mode(#[from] KeyError),
+    /// `drift:x`
+    #[error("{0}")]
+    Percent(#[from] PctError),
+    /// `drift:91`
+    #[error("drift {0}% is above {MAX_DRIFT_PCT}%")]
+    DriftAbove(String),
+    /// `delay:x`, `pause:x`
+    #[error("'{0}' is not a time in ms")]
+    NotMs(String),
+    /// `delay:60001`
+    #[error("delay {0} ms is above {MAX_TIMEOUT_MS} ms")]
+    DelayAbove(String),
+    /// `pause:0`
+    #[error("pause {0} ms is outside 0–{MAX_TIMEOUT_MS} ms")]
+    PauseOutside(String),
+    /// `nap:3` (the verb)
+    #[error(
+        "unknown replication command '{0}' (write:KEY, read:KEY, burst:N, rate:N, mode:MODE, k:N, promote, promote:ID, delay:MS, drift:PCT, pause:MS)"
+    )]
+    Unknown(String),
+}
+
+fn parse_key(s: &str) -> Result<u8, ReplCommandError> {
     match s.as_bytes() {
         [c] if c.is_ascii_lowercase() && c - b'a' < MAX_KEYS => Ok(c - b'a'),
-        _ => Err(format!("'{}' is not a key (a–z)", clip(s))),
+        _ => Err(ReplCommandError::NotAKey(clip(s))),
     }
 }
 
-fn parse_uint(s: &str, lo: u64, hi: u64, what: &str) -> Result<u64, String> {
+fn parse_uint(s: &str, lo: u64, hi: u64, what: &'static str) -> Result<u64, ReplCommandError> {
+    let bad = || ReplCommandError::NotANumber {
+        what,
+        value: clip(s),
+    };
     if s.is_empty() || s.len() > 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{}' is not a {what}", clip(s)));
+        return Err(bad());
     }
-    let v: u64 = s
-        .parse()
-        .map_err(|_| format!("'{}' is not a {what}", clip(s)))?;
+    let v: u64 = s.parse().map_err(|_| bad())?;
     if !(lo..=hi).contains(&v) {
-        return Err(format!("{what} {v} is outside {lo}–{hi}"));
+        return Err(ReplCommandError::Outside {
+            what,
+            value: v,
+            lo,
+            hi,
+        });
     }
     Ok(v)
 }
@@ -73,11 +132,12 @@ fn parse_uint(s: &str, lo: u64, hi: u64, what: &str) -> Result<u64, String> {
 impl crate::command::Command for ReplCommand {}
 
 impl FromStr for ReplCommand {
-    type Err = String;
+    type Err = ReplCommandError;
     /// Parses `write:KEY`, `read:KEY`, `burst:N`, `rate:N`, `mode:MODE`, `k:N`, `promote`,
     /// `promote:ID`, `delay:MS`, `drift:PCT`, `pause:MS`. Never panics; errors quote at most 40 characters.
-    fn from_str(text: &str) -> Result<ReplCommand, String> {
+    fn from_str(text: &str) -> Result<ReplCommand, ReplCommandError> {
         let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
+        let ms = || parse_ms(arg).ok_or_else(|| ReplCommandError::NotMs(clip(arg)));
         match verb {
             "write" => Ok(ReplCommand::Write {
                 key: parse_key(arg)?,
@@ -92,9 +152,12 @@ impl FromStr for ReplCommand {
                 parse_uint(arg, 0, MAX_RATE as u64, "rate")? as u32,
             )),
             "mode" => Ok(ReplCommand::Mode(arg.parse()?)),
-            "k" => Ok(ReplCommand::Acks(
-                parse_uint(arg, 1, super::params::MAX_REPLICAS as u64, "ack count")? as usize,
-            )),
+            "k" => Ok(ReplCommand::Acks(parse_uint(
+                arg,
+                1,
+                super::params::MAX_REPLICAS as u64,
+                "ack count",
+            )? as usize)),
             "promote" if !text.contains(':') => Ok(ReplCommand::Promote(None)),
             "promote" => Ok(ReplCommand::Promote(Some(
                 parse_uint(arg, 1, 99, "node number")? as NodeId,
@@ -102,28 +165,25 @@ impl FromStr for ReplCommand {
             "drift" => {
                 let ppm = parse_pct(arg)?;
                 if ppm > MAX_DRIFT_PCT * 10_000 {
-                    return Err(format!("drift {}% is above {MAX_DRIFT_PCT}%", clip(arg)));
+                    return Err(ReplCommandError::DriftAbove(clip(arg)));
                 }
                 Ok(ReplCommand::Drift(ppm))
             }
             "delay" => {
-                let us = parse_ms(arg).ok_or_else(|| format!("'{}' is not a time in ms", clip(arg)))?;
+                let us = ms()?;
                 if us > MAX_TIMEOUT_MS * 1000 {
-                    return Err(format!("delay {} ms is above {MAX_TIMEOUT_MS} ms", clip(arg)));
+                    return Err(ReplCommandError::DelayAbove(clip(arg)));
                 }
                 Ok(ReplCommand::Delay(Duration(us)))
             }
             "pause" => {
-                let us = parse_ms(arg).ok_or_else(|| format!("'{}' is not a time in ms", clip(arg)))?;
+                let us = ms()?;
                 if us == 0 || us > MAX_TIMEOUT_MS * 1000 {
-                    return Err(format!("pause {} ms is outside 0–{MAX_TIMEOUT_MS} ms", clip(arg)));
+                    return Err(ReplCommandError::PauseOutside(clip(arg)));
                 }
                 Ok(ReplCommand::Pause(Duration(us)))
             }
-            _ => Err(format!(
-                "unknown replication command '{}' (write:KEY, read:KEY, burst:N, rate:N, mode:MODE, k:N, promote, promote:ID, delay:MS, drift:PCT, pause:MS)",
-                clip(verb)
-            )),
+            _ => Err(ReplCommandError::Unknown(clip(verb))),
         }
     }
 }
@@ -206,6 +266,6 @@ mod tests {
             assert!(bad.parse::<ReplCommand>().is_err(), "{bad}");
         }
         let long = format!("explode{}", "x".repeat(500));
-        assert!(long.parse::<ReplCommand>().unwrap_err().len() < 300);
+        assert!(long.parse::<ReplCommand>().unwrap_err().to_string().len() < 300);
     }
 }

@@ -16,7 +16,7 @@ use super::params::{
     MAX_RATE, MAX_REPLICAS,
 };
 use super::{measure, new_sim, ReplCommand, ReplMetrics, ReplNode};
-use crate::command::Cmd;
+use crate::command::{Cmd, CommandError};
 use crate::fault::{commands_of, Fault};
 use crate::history::{History, Run};
 use crate::lab::{Lab, LabInfo};
@@ -364,7 +364,7 @@ impl Lab for ReplicationLab {
     }
     /// A section's commands are its nodes' own: `write:a` is a client's write in `sec=repl`
     /// and a site's in `sec=aa`, `work:MS` exists only in `sec=locks`.
-    fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, String> {
+    fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, CommandError> {
         parse_section_command(p.sec, text)
     }
     fn build(s: &Scenario) -> ReplRun {
@@ -479,7 +479,7 @@ impl<const S: u8> Serialize for SectionMetrics<S> {
 }
 
 /// Reads a command of section `sec`'s nodes.
-fn parse_section_command(sec: Section, text: &str) -> Result<Cmd, String> {
+fn parse_section_command(sec: Section, text: &str) -> Result<Cmd, CommandError> {
     match sec {
         Section::Repl => commands_of::<ReplCommand>(text),
         Section::Locks => commands_of::<LockCommand>(text),
@@ -518,7 +518,7 @@ impl<const S: u8> Lab for SectionLab<S> {
         ReplicationLab::processes(p, nodes)
     }
     /// This section's commands only (its bundle links only its own parser).
-    fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, String> {
+    fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, CommandError> {
         // By the link's own section: a link of another section (a preset from this page's menu,
         // a lesson step) keeps its commands, so the page hands that section's bundle the same
         // link.

@@ -25,11 +25,11 @@
 //! messages per acquisition.
 
 use super::chunked::Chunked;
-use super::params::MAX_DRIFT_PCT;
+use super::params::{drift, ms_outside, outside, ReplParamsError, MAX_DRIFT_PCT};
 use super::pause::Pause;
 use super::Clock;
 use crate::fault::TimedFault;
-use crate::net::{fmt_pct, parse_pct, NetConfig};
+use crate::net::{fmt_pct, parse_pct, NetConfig, PctError};
 use crate::sim::{Ctx, Node, Sim};
 use crate::time::{fmt_ms, parse_ms, Duration, SimTime};
 use crate::{clip, NodeId};
@@ -91,32 +91,23 @@ impl Default for LockParams {
 
 impl LockParams {
     /// Checks every limit; the error names the setting by its link key.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(2..=MAX_LOCK_CLIENTS).contains(&self.clients) {
-            return Err(format!(
-                "lc={} clients is outside 2–{MAX_LOCK_CLIENTS}",
-                self.clients
-            ));
-        }
-        let max = Duration::from_ms(MAX_LOCK_MS);
-        for (key, d, min) in [
+    pub fn validate(&self) -> Result<(), ReplParamsError> {
+        outside(
+            "lc",
+            "clients",
+            self.clients as u64,
+            2,
+            MAX_LOCK_CLIENTS as u64,
+        )?;
+        for (key, d, lo) in [
             ("lttl", self.ttl, Duration::from_ms(3)),
             ("lwork", self.work, Duration(0)),
             ("lthink", self.think, Duration(0)),
             ("ldelay", self.lock_delay, Duration(0)),
         ] {
-            if d > max || d < min {
-                return Err(format!(
-                    "{key}={} ms is outside {}–{MAX_LOCK_MS} ms",
-                    crate::time::fmt_ms(d.as_us()),
-                    crate::time::fmt_ms(min.as_us())
-                ));
-            }
+            ms_outside(key, d, lo, MAX_LOCK_MS)?;
         }
-        if self.drift_ppm > MAX_DRIFT_PCT * 10_000 {
-            return Err(format!("ldrift is above {MAX_DRIFT_PCT} %"));
-        }
-        Ok(())
+        drift("ldrift", self.drift_ppm)
     }
 }
 
@@ -249,15 +240,35 @@ pub enum LockCommand {
 
 impl crate::command::Command for LockCommand {}
 
+/// Why a lock-lab command's text was refused (the input quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LockCommandError {
+    /// `pause:x`
+    #[error("'{0}' is not a time in ms")]
+    NotMs(String),
+    /// `pause:0`, `work:60001`
+    #[error("{0} ms is outside the limits")]
+    OutsideLimits(String),
+    /// `drift:x`
+    #[error("{0}")]
+    Percent(#[from] PctError),
+    /// `drift:95`
+    #[error("drift {0}% is above {MAX_DRIFT_PCT}%")]
+    DriftAbove(String),
+    /// `nap:5` (the verb)
+    #[error("unknown lock command '{0}' (pause:MS, drift:PCT, work:MS)")]
+    Unknown(String),
+}
+
 impl FromStr for LockCommand {
-    type Err = String;
+    type Err = LockCommandError;
     /// Parses `pause:MS`, `drift:PCT`, `work:MS`.
-    fn from_str(text: &str) -> Result<LockCommand, String> {
+    fn from_str(text: &str) -> Result<LockCommand, LockCommandError> {
         let (verb, arg) = text.split_once(':').unwrap_or((text, ""));
-        let ms = |lo: u64| -> Result<Duration, String> {
-            let us = parse_ms(arg).ok_or_else(|| format!("'{}' is not a time in ms", clip(arg)))?;
+        let ms = |lo: u64| -> Result<Duration, LockCommandError> {
+            let us = parse_ms(arg).ok_or_else(|| LockCommandError::NotMs(clip(arg)))?;
             if us < lo || us > MAX_LOCK_MS * 1000 {
-                return Err(format!("{} ms is outside the limits", clip(arg)));
+                return Err(LockCommandError::OutsideLimits(clip(arg)));
             }
             Ok(Duration(us))
         };
@@ -267,14 +278,11 @@ impl FromStr for LockCommand {
             "drift" => {
                 let ppm = parse_pct(arg)?;
                 if ppm > MAX_DRIFT_PCT * 10_000 {
-                    return Err(format!("drift {}% is above {MAX_DRIFT_PCT}%", clip(arg)));
+                    return Err(LockCommandError::DriftAbove(clip(arg)));
                 }
                 Ok(LockCommand::Drift(ppm))
             }
-            _ => Err(format!(
-                "unknown lock command '{}' (pause:MS, drift:PCT, work:MS)",
-                clip(verb)
-            )),
+            _ => Err(LockCommandError::Unknown(clip(verb))),
         }
     }
 }

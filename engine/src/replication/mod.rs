@@ -70,7 +70,7 @@ pub mod pause;
 mod presets;
 
 pub use client::{Client, Op, OpKind, Outcome};
-pub use command::{key_name, ReplCommand, MAX_BURST};
+pub use command::{key_name, ReplCommand, ReplCommandError, MAX_BURST};
 pub use data::{common_prefix, epoch_in, DataNode, Image, Install, Peer, Role, Rollback};
 pub use desc::{
     section_of, ActiveSectionLab, LocksSectionLab, ReplLabMetrics, ReplRun, ReplSectionLab,
@@ -83,8 +83,8 @@ pub use metrics::{
 };
 pub use monitor::{Failover, Monitor, Round, RoundKind, Transition, View};
 pub use params::{
-    Mode, Promotion, ReadFrom, ReplParams, WaitPoint, DEFAULT_KEEP, MAX_CLIENTS, MAX_DRIFT_PCT,
-    MAX_KEYS, MAX_RATE, MAX_REPLICAS, MAX_TIMEOUT_MS,
+    Mode, Promotion, ReadFrom, ReplParams, ReplParamsError, WaitPoint, DEFAULT_KEEP, MAX_CLIENTS,
+    MAX_DRIFT_PCT, MAX_KEYS, MAX_RATE, MAX_REPLICAS, MAX_TIMEOUT_MS,
 };
 pub use presets::PRESETS;
 

@@ -1,6 +1,6 @@
 //! Parameters of the replication lab, with their defaults, sources and limits.
 
-use crate::time::Duration;
+use crate::time::{fmt_ms, Duration};
 use serde::{Deserialize, Serialize};
 
 /// The most replicas (data nodes besides the first primary).
@@ -202,66 +202,199 @@ impl Default for ReplParams {
     }
 }
 
+/// Why the replication lab's settings fail their limits ([`ReplParams::validate`],
+/// [`LockParams::validate`](super::locks::LockParams::validate),
+/// [`ActiveParams::validate`](super::active::ActiveParams::validate)); each names the setting
+/// by its link key ([`ReplParamsError::keys`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplParamsError {
+    /// A count outside its range: `r=9 replicas is outside 1–8` (`noun` may be empty).
+    #[error("{key}={value}{} is outside {lo}–{hi}", spaced(noun))]
+    Outside {
+        /// The link key.
+        key: &'static str,
+        /// What is counted, for the message.
+        noun: &'static str,
+        /// The value.
+        value: u64,
+        /// Smallest allowed.
+        lo: u64,
+        /// Largest allowed.
+        hi: u64,
+    },
+    /// More acknowledgements than replicas, or none (`k`, bounded by `n`).
+    #[error("k={acks} acknowledgements is outside 1–{replicas} (the replica count)")]
+    Acks {
+        /// Acknowledgements asked for.
+        acks: usize,
+        /// Replicas.
+        replicas: usize,
+    },
+    /// `rate` above [`MAX_RATE`].
+    #[error("rate={0} is above {MAX_RATE} per second")]
+    RateAbove(u32),
+    /// `reads` above 100 %.
+    #[error("reads={0} % is above 100")]
+    ReadsAbove(u8),
+    /// `arate` above 1000.
+    #[error("arate={0} is above 1000")]
+    SiteRateAbove(u32),
+    /// A clock drift (`drift`, `ldrift`) above [`MAX_DRIFT_PCT`].
+    #[error("{key} is above {MAX_DRIFT_PCT} %")]
+    DriftAbove {
+        /// The link key.
+        key: &'static str,
+        /// The drift, ppm.
+        ppm: u32,
+    },
+    /// A time outside its range: `hb=0 ms is outside 1–60000 ms`.
+    #[error("{key}={} ms is outside {}–{hi_ms} ms", fmt_ms(value.as_us()), fmt_ms(lo.as_us()))]
+    MsOutside {
+        /// The link key.
+        key: &'static str,
+        /// The value.
+        value: Duration,
+        /// Shortest allowed.
+        lo: Duration,
+        /// Longest allowed, ms.
+        hi_ms: u64,
+    },
+    /// The monitor would suspect after it declares down (`suspect`, `down`).
+    #[error("suspect={} ms is above down={} ms", fmt_ms(suspect.as_us()), fmt_ms(down.as_us()))]
+    SuspectAboveDown {
+        /// `suspect`.
+        suspect: Duration,
+        /// `down`.
+        down: Duration,
+    },
+    /// A site's clock skew beyond ±[`MAX_SKEW_MS`](super::active::MAX_SKEW_MS) (`askew`).
+    #[error("askew is beyond ±{} ms", super::active::MAX_SKEW_MS)]
+    SkewBeyond {
+        /// The site.
+        site: usize,
+        /// Its skew, ms.
+        skew_ms: i64,
+    },
+}
+
+impl ReplParamsError {
+    /// The link keys of the settings involved.
+    pub fn keys(&self) -> &[&'static str] {
+        match self {
+            ReplParamsError::Outside { key, .. }
+            | ReplParamsError::DriftAbove { key, .. }
+            | ReplParamsError::MsOutside { key, .. } => std::slice::from_ref(key),
+            ReplParamsError::Acks { .. } => &["k", "n"],
+            ReplParamsError::RateAbove(_) => &["rate"],
+            ReplParamsError::ReadsAbove(_) => &["reads"],
+            ReplParamsError::SiteRateAbove(_) => &["arate"],
+            ReplParamsError::SuspectAboveDown { .. } => &["suspect", "down"],
+            ReplParamsError::SkewBeyond { .. } => &["askew"],
+        }
+    }
+}
+
+fn spaced(noun: &str) -> String {
+    if noun.is_empty() {
+        String::new()
+    } else {
+        format!(" {noun}")
+    }
+}
+
+/// `value` within `lo..=hi`, or the error naming `key`.
+pub(super) fn outside(
+    key: &'static str,
+    noun: &'static str,
+    value: u64,
+    lo: u64,
+    hi: u64,
+) -> Result<(), ReplParamsError> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(ReplParamsError::Outside {
+            key,
+            noun,
+            value,
+            lo,
+            hi,
+        })
+    }
+}
+
+/// `d` within `lo..=hi_ms`, or the error naming `key`.
+pub(super) fn ms_outside(
+    key: &'static str,
+    d: Duration,
+    lo: Duration,
+    hi_ms: u64,
+) -> Result<(), ReplParamsError> {
+    if d < lo || d > Duration::from_ms(hi_ms) {
+        Err(ReplParamsError::MsOutside {
+            key,
+            value: d,
+            lo,
+            hi_ms,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// A drift of at most [`MAX_DRIFT_PCT`], or the error naming `key`.
+pub(super) fn drift(key: &'static str, ppm: u32) -> Result<(), ReplParamsError> {
+    if ppm > MAX_DRIFT_PCT * 10_000 {
+        Err(ReplParamsError::DriftAbove { key, ppm })
+    } else {
+        Ok(())
+    }
+}
+
 impl ReplParams {
     /// Checks every limit; the error names the setting by its link key.
-    pub fn validate(&self) -> Result<(), String> {
-        if !(1..=MAX_REPLICAS).contains(&self.replicas) {
-            return Err(format!(
-                "r={} replicas is outside 1–{MAX_REPLICAS}",
-                self.replicas
-            ));
-        }
-        if !(1..=MAX_CLIENTS).contains(&self.clients) {
-            return Err(format!(
-                "c={} clients is outside 1–{MAX_CLIENTS}",
-                self.clients
-            ));
-        }
+    pub fn validate(&self) -> Result<(), ReplParamsError> {
+        outside(
+            "r",
+            "replicas",
+            self.replicas as u64,
+            1,
+            MAX_REPLICAS as u64,
+        )?;
+        outside("c", "clients", self.clients as u64, 1, MAX_CLIENTS as u64)?;
         if !(1..=self.replicas).contains(&self.acks) {
-            return Err(format!(
-                "k={} acknowledgements is outside 1–{} (the replica count)",
-                self.acks, self.replicas
-            ));
+            return Err(ReplParamsError::Acks {
+                acks: self.acks,
+                replicas: self.replicas,
+            });
         }
         if self.rate > MAX_RATE {
-            return Err(format!("rate={} is above {MAX_RATE} per second", self.rate));
+            return Err(ReplParamsError::RateAbove(self.rate));
         }
         if self.read_pct > 100 {
-            return Err(format!("reads={} % is above 100", self.read_pct));
+            return Err(ReplParamsError::ReadsAbove(self.read_pct));
         }
-        if !(1..=MAX_KEYS).contains(&self.keys) {
-            return Err(format!("keys={} is outside 1–{MAX_KEYS}", self.keys));
-        }
-        if self.drift_ppm > MAX_DRIFT_PCT * 10_000 {
-            return Err(format!("drift is above {MAX_DRIFT_PCT} %"));
-        }
-        let max = Duration::from_ms(MAX_TIMEOUT_MS);
+        outside("keys", "", self.keys as u64, 1, MAX_KEYS as u64)?;
+        drift("drift", self.drift_ppm)?;
         let ms1 = Duration::from_ms(1);
-        for (key, d, zero_ok) in [
-            ("fallback", self.fallback, true),
-            ("lease", self.lease, true),
-            ("delay", self.delay, true),
-            ("ttl", self.ttl, true),
-            ("hb", self.heartbeat, false),
-            ("suspect", self.suspect_after, false),
-            ("down", self.down_after, false),
-            ("round", self.round, false),
-            ("cto", self.client_timeout, false),
+        for (key, d, lo) in [
+            ("fallback", self.fallback, Duration(0)),
+            ("lease", self.lease, Duration(0)),
+            ("delay", self.delay, Duration(0)),
+            ("ttl", self.ttl, Duration(0)),
+            ("hb", self.heartbeat, ms1),
+            ("suspect", self.suspect_after, ms1),
+            ("down", self.down_after, ms1),
+            ("round", self.round, ms1),
+            ("cto", self.client_timeout, ms1),
         ] {
-            if d > max || (!zero_ok && d < ms1) {
-                let lo = if zero_ok { 0 } else { 1 };
-                return Err(format!(
-                    "{key}={} ms is outside {lo}–{MAX_TIMEOUT_MS} ms",
-                    crate::time::fmt_ms(d.as_us())
-                ));
-            }
+            ms_outside(key, d, lo, MAX_TIMEOUT_MS)?;
         }
         if self.suspect_after > self.down_after {
-            return Err(format!(
-                "suspect={} ms is above down={} ms",
-                crate::time::fmt_ms(self.suspect_after.as_us()),
-                crate::time::fmt_ms(self.down_after.as_us())
-            ));
+            return Err(ReplParamsError::SuspectAboveDown {
+                suspect: self.suspect_after,
+                down: self.down_after,
+            });
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use super::{
     measure, HashFn, KeySpec, RingMetrics, RingOp, RingParams, RingRun, Scheme, MAX_NODES,
     MAX_REPLICAS, MAX_VNODES,
 };
-use crate::command::Cmd;
+use crate::command::{Cmd, CommandError};
 use crate::fault::{Fault, TimedFault};
 use crate::lab::{Lab, LabInfo};
 use crate::scenario::keys::{Key, KeyKind};
@@ -70,8 +70,8 @@ impl Lab for HashRingLab {
         // Ring operations are commands to the ring itself, "process" 0.
         1
     }
-    fn parse_command(_: &RingParams, text: &str) -> Result<Cmd, String> {
-        RingOp::parse(text).map(Cmd::new).map_err(|e| e.to_string())
+    fn parse_command(_: &RingParams, text: &str) -> Result<Cmd, CommandError> {
+        RingOp::parse(text).map(Cmd::new).map_err(CommandError::new)
     }
     fn build(s: &Scenario) -> RingRun {
         s.build_ring()

@@ -114,9 +114,13 @@ impl Lab for SystemLab {
     fn processes(p: &SystemParams, _nodes: usize) -> usize {
         p.processes()
     }
-    fn parse_command(_: &SystemParams, text: &str) -> Result<crate::command::Cmd, String> {
+    fn parse_command(
+        _: &SystemParams,
+        text: &str,
+    ) -> Result<crate::command::Cmd, crate::command::CommandError> {
         text.parse::<MachineCmd>()
             .map(|c| crate::command::Cmd::new(super::SysCommand::Machine(c)))
+            .map_err(crate::command::CommandError::new)
     }
     fn build(s: &Scenario) -> SystemRun {
         let mut p = s.setup::<SystemLab>();

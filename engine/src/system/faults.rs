@@ -96,32 +96,38 @@ impl fmt::Display for MachineCmd {
     }
 }
 
+/// Why a machine or zone command's text was refused (the input quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MachineCmdError {
+    /// `crash-m:x`, `crash-m:12`
+    #[error("'{0}' is not a machine number (0–{last})", last = MAX_MACHINES - 1)]
+    NotAMachine(String),
+    /// `zone-down:q`
+    #[error("'{0}' is not a zone (a–{last})", last = zone_name(MAX_ZONES - 1))]
+    NotAZone(String),
+    /// `explode:1` (the verb)
+    #[error(
+        "unknown system command '{0}' (crash-m:M, restart-m:M, isolate-m:M, slow-m:M, fast-m:M, zone-down:Z, zone-up:Z, zone-split:Z, add-shard:M)"
+    )]
+    Unknown(String),
+}
+
 impl FromStr for MachineCmd {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = MachineCmdError;
+    fn from_str(s: &str) -> Result<Self, MachineCmdError> {
         let (verb, arg) = s.split_once(':').unwrap_or((s, ""));
-        let machine = || -> Result<usize, String> {
+        let machine = || -> Result<usize, MachineCmdError> {
             arg.parse::<usize>()
                 .ok()
                 .filter(|&m| m < MAX_MACHINES && arg.len() <= 2)
-                .ok_or_else(|| {
-                    format!(
-                        "'{}' is not a machine number (0–{})",
-                        clip(arg),
-                        MAX_MACHINES - 1
-                    )
-                })
+                .ok_or_else(|| MachineCmdError::NotAMachine(clip(arg)))
         };
-        let zone = || -> Result<usize, String> {
+        let zone = || -> Result<usize, MachineCmdError> {
             let b = arg.as_bytes();
             if b.len() == 1 && (b'a'..b'a' + MAX_ZONES as u8).contains(&b[0]) {
                 Ok((b[0] - b'a') as usize)
             } else {
-                Err(format!(
-                    "'{}' is not a zone (a–{})",
-                    clip(arg),
-                    zone_name(MAX_ZONES - 1)
-                ))
+                Err(MachineCmdError::NotAZone(clip(arg)))
             }
         };
         match verb {
@@ -134,10 +140,7 @@ impl FromStr for MachineCmd {
             "slow-m" => Ok(MachineCmd::Slow(machine()?)),
             "fast-m" => Ok(MachineCmd::Fast(machine()?)),
             "add-shard" => Ok(MachineCmd::AddShard(machine()?)),
-            _ => Err(format!(
-                "unknown system command '{}' (crash-m:M, restart-m:M, isolate-m:M, slow-m:M, fast-m:M, zone-down:Z, zone-up:Z, zone-split:Z, add-shard:M)",
-                clip(verb)
-            )),
+            _ => Err(MachineCmdError::Unknown(clip(verb))),
         }
     }
 }

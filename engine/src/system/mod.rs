@@ -43,7 +43,7 @@ pub mod run;
 pub mod zones;
 
 pub use desc::SystemLab;
-pub use faults::{chaos_faults, with_chaos, MachineCmd, SysCommand};
+pub use faults::{chaos_faults, with_chaos, MachineCmd, MachineCmdError, SysCommand};
 pub use metrics::{measure, SystemMetrics};
 pub use params::{ReadMode, SystemParams};
 pub use run::SystemRun;

@@ -290,3 +290,46 @@ fn bad_links_name_their_key() {
         );
     }
 }
+
+// A bad command is refused by variant, carrying the text or number at fault; its message is the
+// banner's.
+#[test]
+fn bad_commands_are_refused_by_variant() {
+    use engine::cluster::ClusterCommandError as E;
+    use engine::scenario::keys::KeyError;
+    let refused = |t: &str| t.parse::<ClusterCommand>().unwrap_err();
+    assert_eq!(
+        refused("fail:20"),
+        E::Number {
+            what: "machine",
+            error: KeyError::Outside {
+                value: "20".into(),
+                lo: 0,
+                hi: 19
+            }
+        }
+    );
+    assert_eq!(
+        refused("fail:20").to_string(),
+        "machine: 20 is outside 0–19"
+    );
+    assert_eq!(
+        refused("scale:x"),
+        E::Number {
+            what: "replicas",
+            error: KeyError::NotWhole("x".into())
+        }
+    );
+    assert_eq!(refused("zone-fail:e"), E::NotAZone("e".into()));
+    assert_eq!(refused("release:maybe"), E::Release("maybe".into()));
+    assert_eq!(refused("boom"), E::Unknown("boom".into()));
+    // Through the link reader: the entry is dropped, the fault error holds the variant.
+    let s = decode("lab=cluster").scenario;
+    match engine::scenario::parse_fault_for(&s, "cmd:0:hang:x") {
+        Err(engine::fault::FaultError::Command(e)) => assert!(
+            matches!(e.get::<E>(), Some(E::Number { what: "pod", .. })),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}

@@ -6,9 +6,10 @@ use crate::{assert_same_trace, cases};
 use engine::fault::parse_timeline_of;
 use engine::lb::{
     balancer, measure, new_sim, parse_backends, parse_command, percentile, series, BackendSpec,
-    LbCommand, LbMsg, LbNode, LbParams, Picker, Reply, RetryPolicy, Strategy, FIRST_BACKEND,
+    LbCommand, LbCommandError, LbMsg, LbNode, LbParams, Picker, Reply, RetryPolicy, Strategy,
+    FIRST_BACKEND,
 };
-use engine::net::{Latency, NetConfig};
+use engine::net::{Latency, NetConfig, PctError};
 use engine::rng::Rng;
 use engine::sim::{Sim, What};
 use engine::{Duration, History, SimTime};
@@ -308,20 +309,43 @@ fn commands_parse_and_reject_junk_with_clipped_quotes() {
         Ok(LbCommand::Strategy(Strategy::P2c))
     );
     assert_eq!(parse_command("rate:500"), Ok(LbCommand::Rate(500)));
-    for bad in [
-        "slow:0",
-        "slow:101",
-        "slow:x",
-        "errors:101",
-        "strategy:best",
-        "rate:10001",
-        "",
-        "x",
+    let outside = |verb, value, lo, hi| LbCommandError::Outside {
+        verb,
+        value,
+        lo,
+        hi,
+    };
+    for (bad, e) in [
+        ("slow:0", outside("slow", 0, 1, 100)),
+        ("slow:101", outside("slow", 101, 1, 100)),
+        ("slow:x", LbCommandError::NotACommand("slow:x".into())),
+        (
+            "errors:101",
+            LbCommandError::Percent(PctError::Above100("101".into())),
+        ),
+        (
+            "errors:x",
+            LbCommandError::Percent(PctError::NotAPercentage("x".into())),
+        ),
+        ("strategy:best", LbCommandError::NotAStrategy("best".into())),
+        ("rate:10001", outside("rate", 10_001, 0, 10_000)),
+        ("", LbCommandError::NotACommand("".into())),
+        ("x", LbCommandError::NotACommand("x".into())),
+        ("stop:1", LbCommandError::NotACommand("stop:1".into())),
     ] {
-        assert!(parse_command(bad).is_err(), "{bad}");
+        assert_eq!(parse_command(bad), Err(e), "{bad}");
     }
+    // The banner's words.
+    assert_eq!(
+        parse_command("slow:101").unwrap_err().to_string(),
+        "slow 101 is outside 1–100"
+    );
+    assert_eq!(
+        parse_command("x").unwrap_err().to_string(),
+        "'x' is not a command (slow:K, errors:PCT, strategy:NAME, rate:N)"
+    );
     let long = format!("slow:{}", "9".repeat(200));
-    let e = parse_command(&long).unwrap_err();
+    let e = parse_command(&long).unwrap_err().to_string();
     assert!(e.chars().count() < 120, "{e}");
     for s in Strategy::ALL {
         assert_eq!(Strategy::parse(s.as_str()), Some(s));

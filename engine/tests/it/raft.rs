@@ -1382,6 +1382,24 @@ fn commands_are_validated_and_reported() {
         e.contains("100:cmd:0:explode") && e.contains("unknown Raft command"),
         "{e}"
     );
+    // The lab's typed error, through the fault reader.
+    let read = |t: &str| engine::scenario::parse_fault_for(&d.scenario, t);
+    let refused = |t: &str| match read(t) {
+        Err(engine::fault::FaultError::Command(e)) => e.get::<RaftCommandError>().cloned(),
+        other => panic!("{t}: {other:?}"),
+    };
+    assert_eq!(
+        refused("cmd:0:explode"),
+        Some(RaftCommandError::Unknown("explode".into()))
+    );
+    assert_eq!(
+        refused("cmd:1:transfer:11"),
+        Some(RaftCommandError::ServerOutside(11))
+    );
+    assert_eq!(
+        refused("cmd:1:put:x=1.5"),
+        Some(RaftCommandError::NotWhole("1.5".into()))
+    );
     assert_eq!(
         d.scenario.faults[0].fault.command_as::<RaftCommand>(),
         Some(&RaftCommand::Timeout)
@@ -1424,6 +1442,7 @@ proptest! {
     #[test]
     fn parse_command_never_panics(text in ".{0,200}") {
         if let Err(e) = parse_command(&text) {
+            let e = e.to_string();
             prop_assert!(e.chars().count() < 160, "{}", e);
         }
     }

@@ -380,7 +380,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
 ];
 
 /// Reads `text` as a command of the lab (and section) of `link`.
-fn parse_in(link: &str, text: &str) -> Result<engine::Cmd, String> {
+fn parse_in(link: &str, text: &str) -> Result<engine::Cmd, engine::command::CommandError> {
     let s = decode(link).scenario;
     s.lab.parse_command(&s.params, text)
 }
@@ -409,7 +409,15 @@ fn every_lab_lists_its_commands_and_each_reads_back_as_its_own_text() {
             assert!(encode(&d.scenario).contains(text), "{l}");
         }
     }
-    assert!(parse_in("lab=heartbeat", "slow:5").is_err());
+    assert_eq!(
+        parse_in("lab=heartbeat", "slow:5")
+            .unwrap_err()
+            .get::<engine::command::NoCommandError>(),
+        Some(&engine::command::NoCommandError::NoCommands {
+            lab: "heartbeat",
+            text: "slow:5".into()
+        })
+    );
 }
 
 proptest! {

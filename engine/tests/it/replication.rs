@@ -935,8 +935,56 @@ fn validate_names_the_setting() {
     ];
     for (p, key) in bad {
         let e = p.validate().unwrap_err();
-        assert!(e.contains(key), "{key}: {e}");
+        assert_eq!(e.keys()[0], key.trim_end_matches('='), "{e}");
+        assert!(e.to_string().starts_with(key), "{key}: {e}");
     }
+    // The variants carry the values at fault.
+    let p = ReplParams {
+        suspect_after: ms(600),
+        ..ReplParams::default()
+    };
+    assert_eq!(
+        p.validate(),
+        Err(ReplParamsError::SuspectAboveDown {
+            suspect: ms(600),
+            down: p.down_after
+        })
+    );
+    assert_eq!(p.validate().unwrap_err().keys(), ["suspect", "down"]);
+    let p = ReplParams {
+        acks: 3,
+        ..ReplParams::default()
+    };
+    assert_eq!(
+        p.validate(),
+        Err(ReplParamsError::Acks {
+            acks: 3,
+            replicas: p.replicas
+        })
+    );
+    assert_eq!(
+        ReplParams {
+            replicas: 9,
+            ..ReplParams::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string(),
+        "r=9 replicas is outside 1–8"
+    );
+    assert_eq!(
+        ReplParams {
+            heartbeat: ms(0),
+            ..ReplParams::default()
+        }
+        .validate(),
+        Err(ReplParamsError::MsOutside {
+            key: "hb",
+            value: ms(0),
+            lo: ms(1),
+            hi_ms: MAX_TIMEOUT_MS
+        })
+    );
 }
 
 // Stale reads: with reads sent to replicas that lag, a client can read a value older than a
@@ -1185,20 +1233,41 @@ mod locks {
         ] {
             assert!(bad.parse::<LockCommand>().is_err(), "{bad}");
         }
-        assert!(LockParams {
-            clients: 1,
-            ..LockParams::default()
-        }
-        .validate()
-        .unwrap_err()
-        .contains("lc="));
-        assert!(LockParams {
+        assert_eq!(
+            LockParams {
+                clients: 1,
+                ..LockParams::default()
+            }
+            .validate(),
+            Err(ReplParamsError::Outside {
+                key: "lc",
+                noun: "clients",
+                value: 1,
+                lo: 2,
+                hi: 6
+            })
+        );
+        let e = LockParams {
             ttl: ms(1),
             ..LockParams::default()
         }
         .validate()
-        .unwrap_err()
-        .contains("lttl="));
+        .unwrap_err();
+        assert!(
+            matches!(e, ReplParamsError::MsOutside { key: "lttl", value, .. } if value == ms(1)),
+            "{e:?}"
+        );
+        assert_eq!(e.to_string(), "lttl=1 ms is outside 3–60000 ms");
+        assert_eq!(
+            LockParams {
+                drift_ppm: 950_000,
+                ..LockParams::default()
+            }
+            .validate()
+            .unwrap_err()
+            .keys(),
+            ["ldrift"]
+        );
     }
 
     mod props {
@@ -1528,18 +1597,35 @@ fn conflicting_keys_are_named_and_settled() {
             "{ok}"
         );
     }
-    assert!(parse("repl", "nap:3")
-        .unwrap_err()
-        .contains("unknown replication command"));
-    assert!(parse("repl", "work:50")
-        .unwrap_err()
-        .contains("unknown replication command"));
-    assert!(parse("locks", "write:a")
-        .unwrap_err()
-        .contains("unknown lock command"));
-    assert!(parse("aa", "promote")
-        .unwrap_err()
-        .contains("not a site command"));
+    let refused = |sec: &str, text: &str| parse(sec, text).unwrap_err();
+    assert_eq!(
+        refused("repl", "nap:3").get(),
+        Some(&ReplCommandError::Unknown("nap".into()))
+    );
+    assert_eq!(
+        refused("repl", "work:50").get(),
+        Some(&ReplCommandError::Unknown("work".into()))
+    );
+    assert_eq!(
+        refused("repl", "work:50").to_string(),
+        "unknown replication command 'work' (write:KEY, read:KEY, burst:N, rate:N, mode:MODE, k:N, promote, promote:ID, delay:MS, drift:PCT, pause:MS)"
+    );
+    assert_eq!(
+        refused("locks", "write:a").get(),
+        Some(&engine::replication::locks::LockCommandError::Unknown(
+            "write".into()
+        ))
+    );
+    assert_eq!(
+        refused("aa", "promote").get(),
+        Some(&engine::replication::active::AaCommandError::Unknown(
+            "promote".into()
+        ))
+    );
+    assert_eq!(
+        refused("aa", "promote").to_string(),
+        "'promote' is not a site command (write:KEY, rate:N, skew:MS)"
+    );
     // A link's bad command drops only its own entry, and the banner names it.
     let d = engine::scenario::decode(
         "lab=replication&sec=locks&faults=100:cmd:2:work:5;200:cmd:2:write:a;300:crash:1",
@@ -1627,7 +1713,20 @@ mod active {
             sites: 1,
             ..ActiveParams::default()
         };
-        assert!(q.validate().unwrap_err().contains("as="));
+        assert_eq!(q.validate().unwrap_err().keys(), ["as"]);
+        assert_eq!(
+            q.validate().unwrap_err().to_string(),
+            "as=1 sites is outside 2–3"
+        );
+        let mut q = ActiveParams::default();
+        q.skew_ms[1] = -60_001;
+        assert_eq!(
+            q.validate(),
+            Err(ReplParamsError::SkewBeyond {
+                site: 1,
+                skew_ms: -60_001
+            })
+        );
     }
 
     fn fault() -> impl Strategy<Value = Fault> {
@@ -2008,5 +2107,76 @@ fn compaction_neither_loses_nor_double_counts_a_lost_write() {
     assert_eq!(
         common_prefix(&old.runs, old.len(), &new.runs, new.len()),
         old.len()
+    );
+}
+
+// Each section's parser refuses junk by variant, carrying the text or value at fault; the
+// messages are the banner's.
+#[test]
+fn section_commands_are_refused_by_variant() {
+    use engine::net::PctError;
+    use engine::replication::active::{AaCommand, AaCommandError};
+    use engine::replication::locks::{LockCommand, LockCommandError};
+    let repl = |t: &str| t.parse::<ReplCommand>().unwrap_err();
+    assert_eq!(repl("write:A"), ReplCommandError::NotAKey("A".into()));
+    assert_eq!(
+        repl("burst:101"),
+        ReplCommandError::Outside {
+            what: "burst size",
+            value: 101,
+            lo: 1,
+            hi: MAX_BURST as u64
+        }
+    );
+    assert_eq!(
+        repl("burst:101").to_string(),
+        "burst size 101 is outside 1–100"
+    );
+    assert_eq!(
+        repl("rate:-1"),
+        ReplCommandError::NotANumber {
+            what: "rate",
+            value: "-1".into()
+        }
+    );
+    assert!(matches!(repl("mode:fast"), ReplCommandError::Mode(_)));
+    assert_eq!(
+        repl("mode:fast").to_string(),
+        "'fast' is not one of async, semi, sync, quorum"
+    );
+    assert_eq!(
+        repl("drift:x"),
+        ReplCommandError::Percent(PctError::NotAPercentage("x".into()))
+    );
+    assert_eq!(repl("drift:91"), ReplCommandError::DriftAbove("91".into()));
+    assert_eq!(repl("delay:x"), ReplCommandError::NotMs("x".into()));
+    assert_eq!(
+        repl("delay:60001"),
+        ReplCommandError::DelayAbove("60001".into())
+    );
+    assert_eq!(repl("pause:0"), ReplCommandError::PauseOutside("0".into()));
+
+    let locks = |t: &str| t.parse::<LockCommand>().unwrap_err();
+    assert_eq!(locks("pause:x"), LockCommandError::NotMs("x".into()));
+    assert_eq!(
+        locks("pause:0"),
+        LockCommandError::OutsideLimits("0".into())
+    );
+    assert_eq!(locks("pause:0").to_string(), "0 ms is outside the limits");
+    assert_eq!(locks("drift:95"), LockCommandError::DriftAbove("95".into()));
+    assert_eq!(
+        locks("drift:101"),
+        LockCommandError::Percent(PctError::Above100("101".into()))
+    );
+    assert_eq!(locks("nap:5"), LockCommandError::Unknown("nap".into()));
+
+    let aa = |t: &str| t.parse::<AaCommand>().unwrap_err();
+    assert_eq!(aa("write:A"), AaCommandError::Key("write:A".into()));
+    assert_eq!(aa("rate:1001"), AaCommandError::Rate("rate:1001".into()));
+    assert_eq!(aa("skew:60001"), AaCommandError::Skew("skew:60001".into()));
+    assert_eq!(aa("nap"), AaCommandError::Unknown("nap".into()));
+    assert_eq!(
+        aa("rate:1001").to_string(),
+        "'rate:1001' is not a site command (write:KEY, rate:N, skew:MS)"
     );
 }

@@ -72,8 +72,8 @@ impl std::fmt::Display for Text {
     }
 }
 impl std::str::FromStr for Text {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Text, String> {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Text, Self::Err> {
         Ok(Text(s.into()))
     }
 }

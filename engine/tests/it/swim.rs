@@ -249,6 +249,23 @@ fn slow_is_a_member_command() {
         "{:?}",
         d.errors
     );
+    // Refused by variant, with the text at fault.
+    use engine::heartbeat::swim::{parse_command, SwimCommandError};
+    assert_eq!(
+        parse_command("fast"),
+        Err(SwimCommandError::Unknown("fast".into()))
+    );
+    for bad in ["slow:x", "slow:60001", "slow:-1", "slow:"] {
+        assert_eq!(
+            parse_command(bad),
+            Err(SwimCommandError::NotADelay(bad[5..].into())),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        parse_command("slow:x").unwrap_err().to_string(),
+        "'x' is not a delay of 0–60000 ms"
+    );
 }
 
 // A restarted member comes back with a higher incarnation, which overrides "dead".

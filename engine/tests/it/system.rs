@@ -10,7 +10,9 @@ use engine::lab::Lab;
 use engine::scenario::{decode, encode, Scenario};
 use engine::system::linear::{Linearizability, OpKind};
 use engine::system::zones::Zones;
-use engine::system::{MachineCmd, SysCommand, SystemLab, SystemMetrics, SystemParams};
+use engine::system::{
+    MachineCmd, MachineCmdError, SysCommand, SystemLab, SystemMetrics, SystemParams,
+};
 use engine::SimTime;
 use proptest::prelude::*;
 
@@ -247,8 +249,38 @@ fn every_buggy_read_mode_produces_an_anomaly() {
 fn bad_machine_commands_are_refused_with_a_reason() {
     let d = decode("lab=system&faults=1000:cmd:0:crash-m:x");
     assert!(!d.errors.is_empty());
-    assert!("zone-down:q".parse::<MachineCmd>().is_err());
-    assert!("slow-m:".parse::<MachineCmd>().is_err());
+    let refused = |t: &str| t.parse::<MachineCmd>().unwrap_err();
+    assert_eq!(
+        refused("zone-down:q"),
+        MachineCmdError::NotAZone("q".into())
+    );
+    assert_eq!(refused("slow-m:"), MachineCmdError::NotAMachine("".into()));
+    assert_eq!(
+        refused("crash-m:12"),
+        MachineCmdError::NotAMachine("12".into())
+    );
+    assert_eq!(
+        refused("crash-m:007"),
+        MachineCmdError::NotAMachine("007".into())
+    );
+    assert_eq!(refused("crash:1"), MachineCmdError::Unknown("crash".into()));
+    assert_eq!(
+        refused("zone-up:e").to_string(),
+        "'e' is not a zone (a–d)",
+        "the banner's words"
+    );
+    assert_eq!(
+        refused("crash-m:x").to_string(),
+        "'x' is not a machine number (0–11)"
+    );
+    // The link reader drops the entry and keeps the lab's typed error in the fault error.
+    match engine::scenario::parse_fault_for(&d.scenario, "cmd:0:isolate-m:99") {
+        Err(engine::fault::FaultError::Command(e)) => assert_eq!(
+            e.get::<MachineCmdError>(),
+            Some(&MachineCmdError::NotAMachine("99".into()))
+        ),
+        other => panic!("{other:?}"),
+    }
     // A slow machine slows its app replicas only; an app refuses commands it does not know.
     let p = SystemParams::default();
     assert_eq!(
