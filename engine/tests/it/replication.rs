@@ -192,17 +192,7 @@ mod props {
             // 224 of the regressions file at 6.46 s — none by 8 s when a new primary re-sent
             // its log from entry 1, which had this judged at 15 s).
             sim.run_until(SimTime::from_ms(8_000), 4_000_000);
-            let m = measure(&sim);
-            let link = engine::fault::fmt_timeline(&faults);
-            prop_assert_eq!(m.violations, 0, "{:?}", sim.violations());
-            prop_assert!(m.writes.acked > 0, "no write was acknowledged: {}", link);
-            prop_assert_eq!(
-                m.writes.acked_lost, 0,
-                "lost {:?}… with {:?} seed {} faults {}", &m.lost[..m.lost.len().min(3)], p, seed, link
-            );
-            prop_assert_eq!(m.acked_rolled_back, 0);
-            // AFTER_SYNC (the default wait point): phantom reads only of inherited entries.
-            prop_assert_eq!(phantom_not_inherited(&sim), None, "seed {} faults {}", seed, link);
+            no_acknowledged_write_lost(&sim, &p, seed, &faults)?;
         }
 
         // The same property with log compaction active (a few hundred entries kept): snapshots
@@ -215,16 +205,7 @@ mod props {
         ) {
             let mut sim = new_sim(seed, &p, NetConfig::default(), faults.clone());
             sim.run_until(SimTime::from_ms(8_000), 4_000_000);
-            let m = measure(&sim);
-            let link = engine::fault::fmt_timeline(&faults);
-            prop_assert_eq!(m.violations, 0, "{:?}", sim.violations());
-            prop_assert!(m.writes.acked > 0, "no write was acknowledged: {}", link);
-            prop_assert_eq!(
-                m.writes.acked_lost, 0,
-                "lost {:?}… with {:?} seed {} faults {}", &m.lost[..m.lost.len().min(3)], p, seed, link
-            );
-            prop_assert_eq!(m.acked_rolled_back, 0);
-            prop_assert_eq!(phantom_not_inherited(&sim), None, "seed {} faults {}", seed, link);
+            no_acknowledged_write_lost(&sim, &p, seed, &faults)?;
             for i in data_ids(&p) {
                 let d = data(&sim, i);
                 // What is kept: `keep`, the chunk being filled, and what is not committed yet.
@@ -237,6 +218,40 @@ mod props {
             }
         }
     }
+}
+
+/// The safety outcome of sync/quorum replication with fencing, judged at the end of a run: no
+/// invariant broken, some write acknowledged, none of them lost or rolled back, and (AFTER_SYNC,
+/// the default wait point) phantom reads only of inherited entries.
+fn no_acknowledged_write_lost(
+    sim: &Sim<ReplNode>,
+    p: &ReplParams,
+    seed: u64,
+    faults: &[engine::TimedFault],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    use proptest::{prop_assert, prop_assert_eq};
+    let m = measure(sim);
+    let link = engine::fault::fmt_timeline(faults);
+    prop_assert_eq!(m.violations, 0, "{:?}", sim.violations());
+    prop_assert!(m.writes.acked > 0, "no write was acknowledged: {}", link);
+    prop_assert_eq!(
+        m.writes.acked_lost,
+        0,
+        "lost {:?}… with {:?} seed {} faults {}",
+        &m.lost[..m.lost.len().min(3)],
+        p,
+        seed,
+        link
+    );
+    prop_assert_eq!(m.acked_rolled_back, 0);
+    prop_assert_eq!(
+        phantom_not_inherited(sim),
+        None,
+        "seed {} faults {}",
+        seed,
+        link
+    );
+    Ok(())
 }
 
 /// When the first write sent after `after` was acknowledged, if one was.
