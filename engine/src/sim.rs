@@ -18,6 +18,9 @@ pub use crate::invariant::{Fingerprint, Invariant, Local, Suspect, Violation};
 pub use crate::node::{Ctx, Effect, Node};
 pub use crate::trace::{DropReason, InFlight, TraceEvent, What};
 
+/// The fewest trace events [`Sim::keep_trace_tail`] drops at a time.
+const TRIM_BATCH: usize = 64;
+
 /// A crash or restart, kept for measurements (ground truth the nodes cannot see).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LifeEvent {
@@ -294,7 +297,9 @@ impl<N: Node> Sim<N> {
 
     fn trim_trace(&mut self) {
         let Some(n) = self.trace_tail else { return };
-        if self.trace.len() < n.saturating_mul(2) {
+        // Trimmed in batches (at least `TRIM_BATCH` events at a time): a short tail is not cut
+        // on every step.
+        if self.trace.len() < n.saturating_mul(2).max(n.saturating_add(TRIM_BATCH)) {
             return;
         }
         let last = self.trace.last().map(|e| e.time);
@@ -539,39 +544,8 @@ impl<N: Node> Sim<N> {
 
     /// Processes exactly one event and returns its trace line, or `None` if nothing is left.
     pub fn step(&mut self) -> Option<&TraceEvent<N::Msg, N::Timer>> {
-        self.prune();
-        let q_time = self.queue.peek().map(|Reverse(q)| q.time);
-        let f_time = self.schedule.get(self.next_fault).map(|f| f.at);
-        // A fault at time T happens after every other event at T.
-        let take_fault = match (q_time, f_time) {
-            (_, None) => false,
-            (None, Some(_)) => true,
-            (Some(q), Some(f)) => f < q,
-        };
         let mut notes = Vec::new();
-        self.touched = Touched::None;
-        let what = if take_fault {
-            let tf = self.schedule[self.next_fault].clone();
-            self.next_fault += 1;
-            self.now = self.now.max(tf.at);
-            self.apply_fault(&tf.fault, &mut notes);
-            What::Fault(tf.fault)
-        } else {
-            let Reverse(item) = self.queue.pop()?;
-            self.now = item.time;
-            match item.kind {
-                QKind::Deliver(id) => self.deliver(id, &mut notes)?,
-                QKind::Timer(node, timer) => {
-                    self.touched = Touched::One(node);
-                    self.timers.remove(node, &timer);
-                    let fired = timer.clone();
-                    self.call(node, &mut notes, |n, ctx| n.on_timer(fired, ctx));
-                    What::Timer { node, timer }
-                }
-            }
-        };
-        self.steps += 1;
-        self.check_invariants();
+        let what = self.event::<true>(&mut notes)??;
         self.trim_trace();
         if self.quiet {
             notes.clear();
@@ -585,34 +559,96 @@ impl<N: Node> Sim<N> {
         self.trace.last()
     }
 
-    fn deliver(&mut self, id: u64, notes: &mut Vec<String>) -> Option<What<N::Msg, N::Timer>> {
+    /// Processes exactly one event as [`Sim::step`] does — the same event, state, violations
+    /// and measurements — but writes no trace line for it (nor clones the message for one).
+    /// For runs that read only the nodes (experiments): the trace misses these events. Returns
+    /// false if nothing is left.
+    pub fn advance(&mut self) -> bool {
+        let mut notes = Vec::new();
+        self.event::<false>(&mut notes).is_some()
+    }
+
+    /// Processes the next event; `Some(what)` for a trace line when `TRACE`, `Some(None)` when
+    /// not, `None` if nothing is left.
+    fn event<const TRACE: bool>(
+        &mut self,
+        notes: &mut Vec<String>,
+    ) -> Option<Option<What<N::Msg, N::Timer>>> {
+        self.prune();
+        let q_time = self.queue.peek().map(|Reverse(q)| q.time);
+        let f_time = self.schedule.get(self.next_fault).map(|f| f.at);
+        // A fault at time T happens after every other event at T.
+        let take_fault = match (q_time, f_time) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(q), Some(f)) => f < q,
+        };
+        self.touched = Touched::None;
+        let what = if take_fault {
+            let tf = self.schedule[self.next_fault].clone();
+            self.next_fault += 1;
+            self.now = self.now.max(tf.at);
+            self.apply_fault(&tf.fault, notes);
+            TRACE.then_some(What::Fault(tf.fault))
+        } else {
+            let Reverse(item) = self.queue.pop()?;
+            self.now = item.time;
+            match item.kind {
+                QKind::Deliver(id) => self.deliver::<TRACE>(id, notes)?,
+                QKind::Timer(node, timer) => {
+                    self.touched = Touched::One(node);
+                    self.timers.remove(node, &timer);
+                    if TRACE {
+                        let fired = timer.clone();
+                        self.call(node, notes, |n, ctx| n.on_timer(fired, ctx));
+                        Some(What::Timer { node, timer })
+                    } else {
+                        self.call(node, notes, |n, ctx| n.on_timer(timer, ctx));
+                        None
+                    }
+                }
+            }
+        };
+        self.steps += 1;
+        self.check_invariants();
+        Some(what)
+    }
+
+    /// Delivers (or drops, or holds) message `id`; the trace line's event when `TRACE`.
+    fn deliver<const TRACE: bool>(
+        &mut self,
+        id: u64,
+        notes: &mut Vec<String>,
+    ) -> Option<Option<What<N::Msg, N::Timer>>> {
         let m = self.msgs.remove(id)?;
         let (from, to, sent) = (m.from, m.to, m.sent_at);
-        let drop = |why| What::Drop {
-            id,
-            from,
-            to,
-            msg: m.msg.clone(),
-            why,
-            sent,
+        let drop = |why, msg: &N::Msg| {
+            TRACE.then(|| What::Drop {
+                id,
+                from,
+                to,
+                msg: msg.clone(),
+                why,
+                sent,
+            })
         };
         if m.lost {
             self.stats.lost += 1;
-            return Some(drop(DropReason::Lost));
+            return Some(drop(DropReason::Lost, &m.msg));
         }
         match self.links.get(from, to) {
             LinkState::Cut => {
                 self.stats.dropped += 1;
-                return Some(drop(DropReason::LinkCut));
+                return Some(drop(DropReason::LinkCut, &m.msg));
             }
             LinkState::Held => {
-                let what = What::Hold {
+                let what = TRACE.then(|| What::Hold {
                     id,
                     from,
                     to,
                     msg: m.msg.clone(),
                     sent,
-                };
+                });
                 self.msgs.hold(InFlight { held: true, ..m });
                 return Some(what);
             }
@@ -620,19 +656,23 @@ impl<N: Node> Sim<N> {
         }
         if !self.up[to] {
             self.stats.dropped += 1;
-            return Some(drop(DropReason::NodeDown));
+            return Some(drop(DropReason::NodeDown, &m.msg));
         }
         self.stats.delivered += 1;
         self.touched = Touched::One(to);
+        if !TRACE {
+            self.call(to, notes, |n, ctx| n.on_message(from, m.msg, ctx));
+            return Some(None);
+        }
         let msg = m.msg.clone();
         self.call(to, notes, |n, ctx| n.on_message(from, msg, ctx));
-        Some(What::Deliver {
+        Some(Some(What::Deliver {
             id,
             from,
             to,
             msg: m.msg,
             sent,
-        })
+        }))
     }
 
     fn push(&mut self, time: SimTime, kind: QKind<N::Timer>) {

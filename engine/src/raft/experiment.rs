@@ -100,9 +100,8 @@ pub fn time_to_elect_on(
         net,
         Vec::new(),
     );
-    // Nobody reads this run's trace: no notes, and only the latest event kept.
+    // Nobody reads this run's trace: no notes, and no trace lines (`advance`, not `step`).
     sim.set_quiet(true);
-    sim.keep_trace_tail(Some(1));
     // Phase 1: a stable leader (it has committed an entry of its own term).
     let settle_by = SimTime::ZERO.plus(FIG16_CAP);
     let leader = loop {
@@ -112,7 +111,7 @@ pub fn time_to_elect_on(
                 break l;
             }
         }
-        if sim.now() > settle_by || sim.step().is_none() {
+        if sim.now() > settle_by || !sim.advance() {
             return None;
         }
     };
@@ -126,7 +125,9 @@ pub fn time_to_elect_on(
         fault: Fault::Crash(leader),
     });
     while sim.is_up(leader) {
-        sim.step()?;
+        if !sim.advance() {
+            return None;
+        }
     }
     // Phase 3: time until a new leader.
     let give_up = crash_at.plus(FIG16_CAP);
@@ -136,7 +137,7 @@ pub fn time_to_elect_on(
         }
         match sim.next_time() {
             Some(t) if t <= give_up => {
-                sim.step();
+                sim.advance();
             }
             _ => return None,
         }

@@ -367,7 +367,8 @@ impl RaftNode {
             pre_vote,
             transfer,
         };
-        for p in self.config().to_vec() {
+        for k in 0..self.config().len() {
+            let p = self.config()[k];
             if p != self.id && p < self.slots {
                 self.send(p, msg.clone(), ctx);
             }
@@ -377,7 +378,8 @@ impl RaftNode {
     fn start_pre_vote(&mut self, ctx: &mut C) {
         self.role = Role::PreCandidate;
         self.leader_id = None;
-        self.votes = vec![self.id];
+        self.votes.clear();
+        self.votes.push(self.id);
         self.ghost.pre_votes += 1;
         self.reset_election_timer(ctx);
         self.record(ctx.now());
@@ -403,7 +405,8 @@ impl RaftNode {
         self.role = Role::Candidate;
         self.current_term += 1;
         self.voted_for = Some(self.id);
-        self.votes = vec![self.id];
+        self.votes.clear();
+        self.votes.push(self.id);
         self.leader_id = None;
         self.ghost.campaigns.push(self.current_term);
         self.reset_election_timer(ctx);
@@ -646,21 +649,23 @@ impl RaftNode {
         if pre_vote {
             let recent = self.leader_recent(ctx.now());
             let grant = term > self.current_term && up_to_date && !recent;
-            let why = if grant {
-                String::new()
-            } else if term <= self.current_term {
-                format!(": term {term} is not above {}", self.current_term)
-            } else if !up_to_date {
-                format!(
-                    ": its log (t{last_log_term}, i{last_log_index}) is behind ours (t{my_term}, i{my_index})"
-                )
-            } else {
-                ": it hears from a leader".to_string()
-            };
-            ctx.note_fmt(format_args!(
-                "{} pre-vote for term {term} to {from}{why}",
-                if grant { "grants" } else { "denies" }
-            ));
+            if !ctx.is_quiet() {
+                let why = if grant {
+                    String::new()
+                } else if term <= self.current_term {
+                    format!(": term {term} is not above {}", self.current_term)
+                } else if !up_to_date {
+                    format!(
+                        ": its log (t{last_log_term}, i{last_log_index}) is behind ours (t{my_term}, i{my_index})"
+                    )
+                } else {
+                    ": it hears from a leader".to_string()
+                };
+                ctx.note_fmt(format_args!(
+                    "{} pre-vote for term {term} to {from}{why}",
+                    if grant { "grants" } else { "denies" }
+                ));
+            }
             let reply = Msg::RequestVoteResponse {
                 term: if grant { term } else { self.current_term },
                 vote_granted: grant,
@@ -683,10 +688,9 @@ impl RaftNode {
                 " (BUG: its log is behind ours; §5.4.1 skipped)"
             };
             ctx.note_fmt(format_args!("grants vote to {from} for term {term}{bug}"));
-        } else if !free {
+        } else if let Some(v) = self.voted_for.filter(|_| !free) {
             ctx.note_fmt(format_args!(
-                "denies vote to {from}: already voted for {} in term {term}",
-                self.voted_for.map_or("?".to_string(), |v| v.to_string())
+                "denies vote to {from}: already voted for {v} in term {term}"
             ));
         } else {
             ctx.note_fmt(format_args!(

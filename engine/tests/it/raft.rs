@@ -1936,6 +1936,62 @@ fn a_quiet_run_differs_only_in_its_notes() {
     assert!(!quiet.violations().is_empty());
 }
 
+// `Sim::advance` (the experiments' stepping) is `Sim::step` without the trace line: the same
+// events — deliveries, random losses, drops at a cut link or a down server, held messages, timers
+// and faults — leave the same node states, counters, violations and clock after every event.
+#[test]
+fn advance_is_step_without_the_trace_line() {
+    let p = RaftParams {
+        bug_commit_old_term: true,
+        ..dflt()
+    };
+    let mut faults = parse_timeline_of::<RaftCommand>(FIGURE_8).expect("timeline");
+    faults.extend(
+        parse_timeline_of::<RaftCommand>(
+            "500:hold:4>1;500:hold:4>2;900:release:4>1;900:release:4>2;1200:cut:2>3;1700:restore:2>3;2100:loss:20;2600:loss:0",
+        )
+        .expect("timeline"),
+    );
+    let lossy = NetConfig {
+        dup_ppm: 50_000,
+        ..net()
+    };
+    let mut stepped = new_sim(3, &p, 5, 5, lossy, faults.clone());
+    let mut advanced = new_sim(3, &p, 5, 5, lossy, faults);
+    stepped.set_quiet(true);
+    advanced.set_quiet(true);
+    let mut kinds = std::collections::BTreeSet::new();
+    while stepped.now() < SimTime::from_ms(4_000) {
+        let what = stepped.step().map(|e| e.what.clone());
+        assert_eq!(what.is_some(), advanced.advance(), "same end");
+        let Some(what) = what else { break };
+        kinds.insert(match what {
+            What::Deliver { .. } => "deliver",
+            What::Drop { .. } => "drop",
+            What::Hold { .. } => "hold",
+            What::Timer { .. } => "timer",
+            What::Fault(_) => "fault",
+        });
+        assert_eq!(stepped.steps(), advanced.steps());
+        assert_eq!(stepped.now(), advanced.now());
+        assert_eq!(
+            stepped.nodes(),
+            advanced.nodes(),
+            "at step {}",
+            stepped.steps()
+        );
+        assert_eq!(stepped.stats(), advanced.stats());
+        assert_eq!(stepped.violations(), advanced.violations());
+    }
+    assert!(advanced.trace().is_empty(), "advance writes no trace line");
+    assert!(stepped.stats().lost > 0 && stepped.stats().dropped > 0);
+    assert!(
+        kinds.len() >= 5,
+        "deliver, drop, hold, timer and fault events: {kinds:?}"
+    );
+    assert!(!advanced.violations().is_empty());
+}
+
 /// A Raft command to server `i`, from its link text.
 fn rc(i: usize, text: &str) -> Fault {
     Fault::command(i, text.parse::<RaftCommand>().expect("a Raft command"))
