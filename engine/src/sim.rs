@@ -59,6 +59,9 @@ pub struct NetStats {
     pub duplicated: u64,
 }
 
+/// A lab's housekeeping of its ghost records, run every n steps ([`Sim::set_upkeep`]).
+pub type Upkeep<N> = fn(&mut Sim<N>);
+
 /// The simulator. `Clone` (and the cheaper [`Sim::snapshot`]) make stepping back possible:
 /// restore an earlier copy and replay forward, which is exact.
 #[derive(Clone, Debug)]
@@ -110,6 +113,8 @@ pub struct Sim<N: Node> {
     /// Every pause so far.
     pauses: Vec<PauseEvent>,
     stats: NetStats,
+    /// Ghost upkeep: every this many steps, this function (see [`Sim::set_upkeep`]).
+    upkeep: Option<(u64, Upkeep<N>)>,
 }
 
 /// The result of [`Sim::run_until`] with a step budget.
@@ -160,6 +165,7 @@ impl<N: Node> Sim<N> {
             pause_horizon: SimTime::ZERO,
             pauses: Vec::new(),
             stats: NetStats::default(),
+            upkeep: None,
             nodes,
         };
         let mut notes = Vec::new();
@@ -201,6 +207,19 @@ impl<N: Node> Sim<N> {
         if let Some(l) = self.locals.last_mut() {
             *l = Some(local);
         }
+    }
+
+    /// Runs `f` after every `every`-th step (by step count, so a replay from a snapshot runs it
+    /// at the same steps): a lab's housekeeping of its ghost records (the replication lab
+    /// folds settled client operations into counters). `f` may change only what no handler
+    /// reads, so no event changes.
+    pub fn set_upkeep(&mut self, every: u64, f: Upkeep<N>) {
+        self.upkeep = Some((every.max(1), f));
+    }
+
+    /// The nodes, to change (only for [`Sim::set_upkeep`]'s ghost records).
+    pub(crate) fn nodes_mut(&mut self) -> &mut [N] {
+        &mut self.nodes
     }
 
     /// Sets the fingerprint of what the incremental invariants read of a node. Without one,
@@ -448,6 +467,7 @@ impl<N: Node> Sim<N> {
             pause_horizon: self.pause_horizon,
             pauses: self.pauses.clone(),
             stats: self.stats,
+            upkeep: self.upkeep,
         }
     }
 
@@ -611,6 +631,11 @@ impl<N: Node> Sim<N> {
         };
         self.steps += 1;
         self.check_invariants();
+        if let Some((every, f)) = self.upkeep {
+            if self.steps.is_multiple_of(every) {
+                f(self);
+            }
+        }
         Some(what)
     }
 

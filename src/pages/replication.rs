@@ -632,7 +632,7 @@ fn repl_selected(
         html! {
             <dl>
                 <dt>{ t("Sends to") }</dt><dd>{ trf("node {} (epoch {})", &[&c.primary, &c.epoch]) }</dd>
-                <dt>{ t("Operations") }</dt><dd>{ c.ops.len() }</dd>
+                <dt>{ t("Operations") }</dt><dd>{ c.issued() }</dd>
             </dl>
         }
     } else {

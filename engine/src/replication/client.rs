@@ -43,7 +43,7 @@ pub enum Outcome {
 /// One operation as the client saw it (ground truth for the measurements).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Op {
-    /// Operation number (1-based; index + 1 in [`Client::ops`]).
+    /// Operation number (1-based; [`Client::op`]).
     pub op: u32,
     /// Read or write.
     pub kind: OpKind,
@@ -74,9 +74,15 @@ pub struct Client {
     pub epoch: u64,
     /// When it last asked the monitor.
     pub asked: Option<SimTime>,
-    /// Every operation (persistent: the record of what the client was told; its old part is
-    /// shared between snapshots).
+    /// Its operations after the first `folded` (persistent: the record of what the client was
+    /// told; its old part is shared between snapshots). The older ones are settled: summarised
+    /// in the monitor's [`Settled`](super::settle::Settled) ledger, or kept whole in `pinned`.
     pub ops: Chunked<Op>,
+    /// Operations folded out of `ops` (ghost).
+    pub folded: u32,
+    /// Folded acknowledged writes that are lost for good, kept whole for the list of lost
+    /// writes (ghost; in operation order).
+    pub pinned: Vec<Op>,
     /// Operations in flight, by number (volatile).
     pub pending: BTreeMap<u32, ()>,
 }
@@ -92,6 +98,8 @@ impl Client {
             epoch: 1,
             asked: None,
             ops: Chunked::new(),
+            folded: 0,
+            pinned: Vec::new(),
             pending: BTreeMap::new(),
         }
     }
@@ -120,8 +128,23 @@ impl Client {
         ctx.set_timer(ReplTimer::Arrival, Duration(gap));
     }
 
+    /// Operations issued so far (folded or not).
+    pub fn issued(&self) -> u32 {
+        self.folded + self.ops.len() as u32
+    }
+
+    /// Operation `op` (1-based), unless it has been folded.
+    pub fn op(&self, op: u32) -> Option<&Op> {
+        op.checked_sub(self.folded + 1)
+            .and_then(|i| self.ops.get(i as usize))
+    }
+
     fn finish(&mut self, op: u32, outcome: Outcome, now: SimTime) {
-        if let Some(o) = self.ops.get_mut(op as usize - 1) {
+        // A folded operation has its outcome already (only pending ones change).
+        let Some(i) = op.checked_sub(self.folded + 1) else {
+            return;
+        };
+        if let Some(o) = self.ops.get_mut(i as usize) {
             if o.outcome == Outcome::Pending {
                 o.outcome = outcome;
                 o.end = Some(now);
@@ -130,7 +153,7 @@ impl Client {
     }
 
     fn issue(&mut self, kind: OpKind, key: u8, ctx: &mut Ctx<ReplMsg, ReplTimer>) {
-        let op = self.ops.len() as u32 + 1;
+        let op = self.issued() + 1;
         let to = match (kind, self.p.read_from) {
             (OpKind::Read, ReadFrom::Replica) => {
                 let others: Vec<NodeId> =
@@ -237,7 +260,7 @@ impl Client {
                 ctx.set_timer(ReplTimer::Refresh, self.p.ttl);
             }
             ReplTimer::OpTimeout { op } if self.done(op, Outcome::TimedOut, ctx) => {
-                let to = self.ops[op as usize - 1].to;
+                let to = self.op(op).map_or(0, |o| o.to);
                 ctx.note(format!("#{op} timed out at node {to}"));
                 self.ask(ctx);
             }

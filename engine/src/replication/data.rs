@@ -191,6 +191,9 @@ pub struct DataNode {
     pub delay: Duration,
     /// Replica: appends received and not yet stored, with when they will be (volatile).
     pub inbox: Vec<(SimTime, NodeId, ReplMsg)>,
+    /// Ghost: messages ever put in `inbox`, and ever taken out of it (stored, or lost in a
+    /// restart): the settling of client operations waits for what was queued to be gone.
+    pub inbox_counts: (u64, u64),
     /// Ghost: entries rolled back.
     pub rollbacks: Vec<Rollback>,
     /// Ghost: every time it became primary `(when, epoch, its log length then)`: the entries up
@@ -233,6 +236,7 @@ impl DataNode {
             last_primary: None,
             delay: p.delay,
             inbox: Vec::new(),
+            inbox_counts: (0, 0),
             rollbacks: Vec::new(),
             promotions: Vec::new(),
             serving_log: Vec::new(),
@@ -421,6 +425,7 @@ impl DataNode {
         self.lease_until = None;
         self.sent.clear();
         self.last_primary = None;
+        self.inbox_counts.1 += self.inbox.len() as u64;
         self.inbox.clear();
     }
 
@@ -1062,6 +1067,7 @@ impl DataNode {
                     ctx.set_timer(ReplTimer::Apply, self.delay);
                 }
                 self.inbox.push((due, from, msg));
+                self.inbox_counts.0 += 1;
             }
             ReplMsg::Append { .. } | ReplMsg::Snapshot { .. } => self.store(from, msg, ctx),
             ReplMsg::AppendReply {
@@ -1167,6 +1173,7 @@ impl DataNode {
             ReplTimer::Apply => {
                 let k = self.inbox.partition_point(|x| x.0 <= now);
                 let due: Vec<(SimTime, NodeId, ReplMsg)> = self.inbox.drain(..k).collect();
+                self.inbox_counts.1 += k as u64;
                 for (_, from, msg) in due {
                     self.store(from, msg, ctx);
                 }

@@ -2,8 +2,9 @@
 //! writes lost, stale reads, unavailability windows, write latency per mode, replication lag,
 //! split-brain time and writes acknowledged by a deposed primary.
 
-use super::client::{OpKind, Outcome};
+use super::client::{Op, OpKind, Outcome};
 use super::params::Mode;
+use super::settle::{epoch_at, merge_counts, run_outages, Newest, Settled};
 use super::{common_prefix, data_ids, key_name, DataNode, Pos, ReplNode, Role, WriteId, MONITOR};
 pub use crate::latency::LatencyStats;
 use crate::sim::Sim;
@@ -345,20 +346,19 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
     m.messages_dropped = stats.dropped;
     // Epoch in force at each instant: the monitor's promotions.
     let mut promotions: Vec<(SimTime, u64)> = Vec::new();
+    let mut settled = None;
     if let Some(mon) = sim.nodes().get(MONITOR).and_then(|n| n.monitor()) {
         m.primary = mon.primary;
         m.epoch = mon.epoch;
         m.failovers = mon.failovers.len() as u32;
         promotions = mon.failovers.iter().map(|f| (f.time, f.epoch)).collect();
+        settled = Some(&*mon.settled);
     }
-    let epoch_at = |t: SimTime| {
-        promotions
-            .iter()
-            .filter(|p| p.0 <= t)
-            .map(|p| p.1)
-            .max()
-            .unwrap_or(1)
-    };
+    let fresh = Settled::default();
+    // What the settled operations contribute (see `settle`): nothing while none is settled.
+    let s = settled.unwrap_or(&fresh);
+    m.writes = s.writes.clone();
+    m.reads = s.reads.clone();
     // A write is in the authoritative log if that log holds its position: one primary per
     // epoch appends at each index, so the position names the write — also where the log has
     // compacted it into a snapshot.
@@ -379,61 +379,77 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
             }
         }
     }
-    let mut lat: [Vec<u64>; 4] = Default::default();
+    let mut lat: Vec<Vec<(u64, u64)>> = s.latency_new.clone();
     // Acknowledged writes per key: (ack time, position), for the stale-read check.
-    let mut acked: Vec<Vec<(SimTime, Pos)>> = vec![Vec::new(); 26];
+    let mut acked: Vec<Vec<(SimTime, Pos)>> = s.acks.clone();
     let mut reads = Vec::new();
-    let mut writes = Vec::new();
+    // Outage events: a failed write at its sending, an acknowledgement at its arrival.
+    let mut events: Vec<(SimTime, bool)> = s.events.clone();
     for n in sim.nodes() {
         let Some(c) = n.client() else { continue };
-        for o in &c.ops {
-            match o.kind {
-                OpKind::Write => writes.push((o.start, o.end.unwrap_or(now), o.outcome)),
-                OpKind::Read => reads.push(*o),
+        // An acknowledged write: lost, or rolled back and lost? (The pinned ones, settled and
+        // lost for good, first: they are the client's older operations.)
+        let mut judge = |o: &Op, pos: Pos, end: SimTime| {
+            let id = WriteId {
+                client: c.me as u16,
+                op: o.op,
+            };
+            let kept = truth(pos);
+            let was_rolled =
+                rolled.contains(&id) || rolled_compacted.iter().any(|r| r.compacted_holds(pos));
+            if was_rolled && !kept {
+                m.acked_rolled_back += 1;
             }
-            let w = &mut m.writes;
-            let r = &mut m.reads;
+            if !kept {
+                m.writes.acked_lost += 1;
+                if m.lost.len() < 100 {
+                    m.lost.push(LostWrite {
+                        id,
+                        key: key_name(o.key),
+                        pos,
+                        primary: o.to,
+                        acked_ms: end.as_ms_f64(),
+                    });
+                }
+            }
+        };
+        for o in &c.pinned {
+            if let Outcome::Acked { pos, .. } = o.outcome {
+                judge(o, pos, o.end.unwrap_or(now));
+            }
+        }
+        for o in &c.ops {
+            if o.kind == OpKind::Read {
+                reads.push(*o);
+            }
             match (o.kind, o.outcome) {
                 (OpKind::Write, out) => {
-                    w.issued += 1;
+                    m.writes.issued += 1;
                     match out {
                         Outcome::Acked { pos, mode } => {
-                            w.acked += 1;
+                            m.writes.acked += 1;
                             let end = o.end.unwrap_or(now);
-                            lat[mode.index()].push(end.since(o.start).as_us());
+                            events.push((end, true));
+                            lat[mode.index()].push((end.since(o.start).as_us(), 1));
                             acked[o.key as usize % 26].push((end, pos));
-                            let id = WriteId {
-                                client: c.me as u16,
-                                op: o.op,
-                            };
-                            if pos.epoch < epoch_at(end) {
-                                w.deposed_acks += 1;
+                            if pos.epoch < epoch_at(&promotions, end) {
+                                m.writes.deposed_acks += 1;
                             }
-                            let kept = truth(pos);
-                            let was_rolled = rolled.contains(&id)
-                                || rolled_compacted.iter().any(|r| r.compacted_holds(pos));
-                            if was_rolled && !kept {
-                                m.acked_rolled_back += 1;
-                            }
-                            if !kept {
-                                w.acked_lost += 1;
-                                if m.lost.len() < 100 {
-                                    m.lost.push(LostWrite {
-                                        id,
-                                        key: key_name(o.key),
-                                        pos,
-                                        primary: o.to,
-                                        acked_ms: end.as_ms_f64(),
-                                    });
-                                }
-                            }
+                            judge(o, pos, end);
                         }
-                        Outcome::Refused => w.refused += 1,
-                        Outcome::TimedOut => w.timed_out += 1,
-                        Outcome::Pending | Outcome::Read(_) => w.pending += 1,
+                        Outcome::Refused => {
+                            m.writes.refused += 1;
+                            events.push((o.start, false));
+                        }
+                        Outcome::TimedOut => {
+                            m.writes.timed_out += 1;
+                            events.push((o.start, false));
+                        }
+                        Outcome::Pending | Outcome::Read(_) => m.writes.pending += 1,
                     }
                 }
                 (OpKind::Read, out) => {
+                    let r = &mut m.reads;
                     r.issued += 1;
                     match out {
                         Outcome::Read(_) => r.answered += 1,
@@ -445,20 +461,8 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
             }
         }
     }
-    // Stale reads: prefix maxima of acknowledged positions per key, by acknowledgement time.
-    let mut prefix: Vec<Vec<(SimTime, Pos)>> = Vec::with_capacity(26);
-    for mut v in acked {
-        crate::sort::sort(&mut v);
-        let mut best = Pos::default();
-        let p: Vec<(SimTime, Pos)> = v
-            .into_iter()
-            .map(|(t, pos)| {
-                best = best.max(pos);
-                (t, best)
-            })
-            .collect();
-        prefix.push(p);
-    }
+    // Stale reads: the newest acknowledged position per key before each read was sent.
+    let newest = Newest::new(&s.acks_before, acked);
     for r in &reads {
         let Outcome::Read(value) = r.outcome else {
             continue;
@@ -466,41 +470,15 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
         if value.is_some_and(|(_, pos)| !truth(pos)) {
             m.reads.phantom += 1;
         }
-        let p = &prefix[r.key as usize % 26];
-        let k = p.partition_point(|x| x.0 < r.start);
-        if k == 0 {
-            continue;
-        }
-        let newest = p[k - 1].1;
-        if value.is_none_or(|(_, pos)| pos < newest) {
+        if newest.stale(r, value) {
             m.reads.stale += 1;
         }
     }
     // Outages: from a failed write's sending to the next acknowledgement any client receives.
-    let mut events: Vec<(SimTime, bool)> = Vec::new();
-    for (start, end, out) in writes {
-        match out {
-            Outcome::Refused | Outcome::TimedOut => events.push((start, false)),
-            Outcome::Acked { .. } => events.push((end, true)),
-            _ => {}
-        }
-    }
     crate::sort::sort(&mut events);
-    let mut open: Option<SimTime> = None;
-    for (t, ok) in events {
-        match (ok, open) {
-            (false, None) => open = Some(t),
-            (true, Some(s)) => {
-                open = None;
-                m.outages.push(Outage {
-                    start_ms: s.as_ms_f64(),
-                    end_ms: Some(t.as_ms_f64()),
-                    duration_ms: t.since(s).as_ms_f64(),
-                });
-            }
-            _ => {}
-        }
-    }
+    let mut open = s.open;
+    m.outages = s.outages.clone();
+    run_outages(&mut open, &mut m.outages, events);
     if let Some(s) = open {
         m.outages.push(Outage {
             start_ms: s.as_ms_f64(),
@@ -511,11 +489,12 @@ pub fn measure(sim: &Sim<ReplNode>) -> ReplMetrics {
     m.unavailable_ms = m.outages.iter().fold(0.0, |a, o| a + o.duration_ms);
     m.longest_outage_ms = m.outages.iter().map(|o| o.duration_ms).fold(0.0, f64::max);
     for mode in Mode::ALL {
-        let v = &lat[mode.index()];
-        if !v.is_empty() {
+        let new = std::mem::take(&mut lat[mode.index()]);
+        let counts = merge_counts(&s.latency[mode.index()], new);
+        if !counts.is_empty() {
             m.latency.push(ModeLatency {
                 mode: mode.as_str(),
-                latency: LatencyStats::of(v),
+                latency: LatencyStats::of_counts(&counts),
             });
         }
     }

@@ -68,6 +68,7 @@ mod monitor;
 mod params;
 pub mod pause;
 mod presets;
+pub mod settle;
 
 pub use client::{Client, Op, OpKind, Outcome};
 pub use command::{key_name, ReplCommand, ReplCommandError, MAX_BURST};
@@ -518,6 +519,8 @@ impl Node for ReplNode {
                 m.views.len() * size_of::<View>()
                     + m.transitions.len() * size_of::<Transition>()
                     + m.failovers.len() * size_of::<Failover>()
+                    + size_of::<settle::Settled>()
+                    + m.settled.heap_bytes()
             }
             Kind::Data(d) => {
                 d.log.unshared_bytes()
@@ -537,7 +540,9 @@ impl Node for ReplNode {
                     + d.promotions.len() * size_of::<(SimTime, u64, u64)>()
                     + d.serving_log.len() * size_of::<(SimTime, bool)>()
             }
-            Kind::Client(c) => c.ops.unshared_bytes() + c.pending.len() * 32,
+            Kind::Client(c) => {
+                c.ops.unshared_bytes() + c.pinned.len() * size_of::<Op>() + c.pending.len() * 32
+            }
         };
         own + self.pause.held.len() * size_of::<Stashed>()
             + self.pauses.len() * size_of::<(SimTime, SimTime)>()
@@ -700,6 +705,9 @@ pub fn new_sim(
 ) -> Sim<ReplNode> {
     let mut sim = Sim::new(seed, nodes(params), net, faults);
     sim.add_invariant((ONE_PRIMARY_PER_EPOCH, one_primary_per_epoch));
+    if params.fold > 0 {
+        sim.set_upkeep(params.fold as u64, settle::upkeep);
+    }
     sim
 }
 

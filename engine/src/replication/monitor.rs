@@ -107,6 +107,9 @@ pub struct Monitor {
     pub transitions: Vec<Transition>,
     /// Promotions.
     pub failovers: Vec<Failover>,
+    /// Ghost: the clients' settled operations, summarised (see [`super::settle`]); boxed, as
+    /// only node 0 has one.
+    pub settled: Box<super::settle::Settled>,
 }
 
 impl Monitor {
@@ -131,6 +134,7 @@ impl Monitor {
             probes: 0,
             transitions: Vec::new(),
             failovers: Vec::new(),
+            settled: Box::default(),
         }
     }
 

@@ -158,6 +158,15 @@ pub struct ReplParams {
     /// every entry.
     #[serde(default = "default_keep")]
     pub keep: u32,
+    /// Steps between two foldings of settled client operations into counters (see
+    /// `replication::settle`); 0 keeps every operation whole (the reference the tests compare
+    /// with). Not a link key.
+    #[serde(default = "default_fold")]
+    pub fold: u32,
+}
+
+fn default_fold() -> u32 {
+    super::settle::EVERY
 }
 
 /// Entries a data node keeps behind its compaction point by default: more than a row of the
@@ -198,6 +207,7 @@ impl Default for ReplParams {
             keys: 4,
             client_timeout: Duration::from_ms(500),
             keep: DEFAULT_KEEP,
+            fold: super::settle::EVERY,
         }
     }
 }
