@@ -4,10 +4,11 @@
 // post-build hook (scripts/post-build.mjs writes css/<page>.css) and by the browser test that
 // checks no rule left out of a page matches anything on it (tests/browser/css.test.mjs).
 //
-// Which pages a class can appear on is read from the app's sources: a class named in
-// `src/pages/<page>.rs` (or in a page module it uses, e.g. swim's `detect_compare.rs`) belongs
-// to that page; a class named anywhere else in `src/` (shared components, the app shell, the
-// translation table), in `static/*.js` or in `index.html` belongs to every page, and so does a
+// Which pages a class can appear on is read from the app's sources: a class named in a page's
+// folder `src/pages/<page>/` (its `mod.rs` and the files split from it, e.g. swim's
+// `detect_compare.rs`; or in a page module it uses) belongs to that page; a class named
+// anywhere else in `src/` (shared components, the app shell, the translation table), in
+// `static/*.js` or in `index.html` belongs to every page, and so does a
 // class named nowhere (built at run time, e.g. `format!("role-{…}")`). A selector can match on a
 // page only if every class it requires can appear there (classes inside `:not()`, `:is()`,
 // `:where()`, `:has()` and attribute selectors are not requirements); a rule is kept when any of
@@ -29,7 +30,7 @@ function files(dir, exts) {
 }
 
 /**
- * The pages each source file's classes can appear on: `src/pages/<p>.rs` (or `src/pages/<p>/…`)
+ * The pages each source file's classes can appear on: `src/pages/<p>/…` (or `src/pages/<p>.rs`)
  * → `p` and every page whose module uses it (`super::<p>` / `pages::<p>`); `src/pages/mod.rs`
  * → none; every other source → all pages.
  */

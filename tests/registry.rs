@@ -1,6 +1,7 @@
 //! What the compiler cannot check about the lab registry: every registered lab has its page
-//! bundle (`[[bin]]` in Cargo.toml and `src/bin/ha-<lab>.rs`), an entry in the loader list of
-//! `index.html`, and its key table in the README exactly as `cli keys` prints it.
+//! folder (`src/pages/<lab>/mod.rs`), its page bundle (`[[bin]]` in Cargo.toml and
+//! `src/bin/ha-<lab>.rs`), an entry in the loader list of `index.html`, and its key table in the
+//! README exactly as `cli keys` prints it.
 
 use engine::lab::LabKind;
 use engine::scenario::keys::key_table_markdown;
@@ -54,6 +55,30 @@ fn every_lab_has_a_bundle_a_loader_entry_and_a_bin_file() {
         LabKind::ALL.len(),
         "loader lists labs the registry lacks: {loader}"
     );
+}
+
+/// Every lab's page is a folder: `src/pages/<lab>/mod.rs` (the page and its wiring; the files
+/// beside it split the page by concept), listed in `src/pages/mod.rs`; and no page is left as a
+/// single `src/pages/<lab>.rs`.
+#[test]
+fn every_lab_has_its_page_folder() {
+    let pages = read("src/pages/mod.rs");
+    for &lab in LabKind::ALL {
+        let name = lab.as_str();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
+        assert!(
+            root.join(name).join("mod.rs").is_file(),
+            "src/pages/{name}/mod.rs is missing (a lab's page is a folder)"
+        );
+        assert!(
+            !root.join(format!("{name}.rs")).exists(),
+            "src/pages/{name}.rs: move it to src/pages/{name}/mod.rs"
+        );
+        assert!(
+            pages.contains(&format!("pub mod {name};")),
+            "src/pages/mod.rs misses `pub mod {name};`"
+        );
+    }
 }
 
 /// The replication lab's per-section bundles: each section's bundle named in the loader's

@@ -1,7 +1,8 @@
-//! One page per lab, plus the home page.
+//! One page per lab, plus the home page; each is a folder: `<page>/mod.rs` holds the page
+//! component and its wiring, the files beside it the parts split by concept (`stage.rs` the SVG
+//! drawing, `panels.rs` the side panels, …).
 
 pub mod cluster;
-pub mod detect_compare;
 pub mod heartbeat;
 pub mod home;
 pub mod lb;

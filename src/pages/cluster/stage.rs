@@ -1,0 +1,386 @@
+//! The cluster stage: machines, their pods and the request flow.
+
+use super::dots::Dots;
+use super::{narrow_screen, NARROW, POD_H, POD_W, TOP, WIDE};
+use crate::components::hooks::StageScale;
+use crate::geometry::{f1, lerp, Pt};
+use crate::i18n::{tk, tr, trf};
+use crate::player::Action;
+use engine::cluster::params::zone_name;
+use engine::cluster::{ClusterNode, MachineStatus};
+use engine::fmtnum::trim;
+use engine::SimTime;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Where each machine's box is: zones are columns (or rows on a phone), machines stack in
+/// their zone.
+struct Layout {
+    w: f64,
+    vertical: bool,
+    zone_x: Vec<f64>,
+    zone_y: Vec<f64>,
+    zone_w: f64,
+    zone_h: Vec<f64>,
+    machine_w: f64,
+    /// A pod's box and its text size (user units): two lines, the shape and name, then the
+    /// phase word, inside the box at the stage's text size.
+    pod: PodBox,
+    per_row: usize,
+    box_h: f64,
+    height: f64,
+}
+
+impl Layout {
+    /// `kw`: user units per CSS px across the stage's width (text is at least 12.5 CSS px).
+    fn of(c: &ClusterNode, vertical: bool, kw: f64) -> Layout {
+        let f = (12.5 * kw).max(12.0);
+        // The widest phase word ("unready", "pending") is 4.1 em in the stage's sans-serif.
+        let pod = PodBox {
+            w: (7.0 + 4.15 * f).max(POD_W),
+            h: (2.45 * f).max(POD_H),
+            f,
+        };
+        let zones = c.p.zones.max(1);
+        let w = if vertical { NARROW } else { WIDE };
+        let zone_w = if vertical {
+            w - 10.0
+        } else {
+            (w - 10.0) / zones as f64
+        };
+        let machine_w = zone_w - 10.0;
+        let per_row = (((machine_w - 12.0) / (pod.w + 4.0)).floor() as usize).max(1);
+        let most = (0..c.machines.len())
+            .map(|m| c.pods_on(m))
+            .max()
+            .unwrap_or(0);
+        let rows = (c.p.slots as usize).max(most).div_ceil(per_row).max(1);
+        let box_h = 24.0 + rows as f64 * (pod.h + 4.0) + 2.0;
+        let in_zone = |z: usize| c.machines.iter().filter(|m| m.zone == z).count();
+        let per_zone = (0..zones).map(in_zone).max().unwrap_or(1).max(1);
+        let mut zone_x = Vec::new();
+        let mut zone_y = Vec::new();
+        let mut zone_h = Vec::new();
+        let mut y = TOP;
+        for z in 0..zones {
+            let n = if vertical {
+                in_zone(z).max(1)
+            } else {
+                per_zone
+            };
+            let h = 22.0 + n as f64 * (box_h + 6.0) + 2.0;
+            zone_x.push(if vertical {
+                5.0
+            } else {
+                5.0 + z as f64 * zone_w
+            });
+            zone_y.push(if vertical { y } else { TOP });
+            zone_h.push(h);
+            if vertical {
+                y += h + 6.0;
+            } else {
+                y = TOP + h;
+            }
+        }
+        Layout {
+            w,
+            vertical,
+            zone_x,
+            zone_y,
+            zone_w,
+            zone_h,
+            machine_w,
+            pod,
+            per_row,
+            box_h,
+            height: y + 4.0,
+        }
+    }
+    fn machine_at(&self, c: &ClusterNode, m: usize) -> Pt {
+        let z = c.machines[m].zone.min(self.zone_x.len() - 1);
+        let row = (0..m).filter(|&k| c.machines[k].zone == z).count();
+        Pt {
+            x: self.zone_x[z] + 4.0,
+            y: self.zone_y[z] + 22.0 + row as f64 * (self.box_h + 6.0),
+        }
+    }
+    fn pod_at(&self, origin: Pt, k: usize) -> Pt {
+        Pt {
+            x: origin.x + 6.0 + (k % self.per_row) as f64 * (self.pod.w + 4.0),
+            y: origin.y + 24.0 + (k / self.per_row) as f64 * (self.pod.h + 4.0),
+        }
+    }
+}
+
+/// What one pod looks like (compared between frames: a machine redraws only when one changes).
+#[derive(Clone, Debug, PartialEq)]
+struct PodView {
+    bx: PodBox,
+    id: u32,
+    version: u32,
+    machine: usize,
+    phase: &'static str,
+    hung: bool,
+    bad: bool,
+    status: &'static str,
+    restarts: u32,
+    at: Pt,
+}
+
+/// A pod's box and text size (user units).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PodBox {
+    w: f64,
+    h: f64,
+    f: f64,
+}
+
+impl PodBox {
+    /// The centre of the pod's shape (left of its name), from the box's corner.
+    fn shape_at(&self, at: Pt) -> Pt {
+        Pt {
+            x: at.x + 0.5 * self.f + 3.0,
+            y: at.y + 0.55 * self.f + 2.0,
+        }
+    }
+}
+
+/// What one machine looks like.
+#[derive(Clone, Debug, PartialEq)]
+struct MachineView {
+    id: usize,
+    zone: usize,
+    alive: bool,
+    status: MachineStatus,
+    selected: bool,
+    at: Pt,
+    w: f64,
+    h: f64,
+    slots: u32,
+    pods: Vec<PodView>,
+}
+
+#[derive(Properties, Clone)]
+struct MachineProps {
+    view: MachineView,
+    dispatch: Callback<Action>,
+}
+
+impl PartialEq for MachineProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.view == o.view
+    }
+}
+
+fn render_pod(p: &PodView) -> Html {
+    let (phase, at, b) = (p.phase, p.at, p.bx);
+    let Pt { x: cx, y: cy } = b.shape_at(at);
+    let r = 0.42 * b.f;
+    let shape = match phase {
+        "ready" => html! { <circle class="shape" cx={f1(cx)} cy={f1(cy)} r={f1(r)} /> },
+        "starting" => html! { <circle class="shape dashed" cx={f1(cx)} cy={f1(cy)} r={f1(r)} /> },
+        "not-ready" => html! { <circle class="shape hollow" cx={f1(cx)} cy={f1(cy)} r={f1(r)} /> },
+        "crash-loop" => {
+            html! { <path class="shape" d={format!("M{} {}L{} {}L{} {}Z", f1(cx), f1(cy - 1.1 * r), f1(cx + 1.1 * r), f1(cy + 0.85 * r), f1(cx - 1.1 * r), f1(cy + 0.85 * r))} /> }
+        }
+        _ => {
+            html! { <rect class="shape" x={f1(cx - 0.85 * r)} y={f1(cy - 0.85 * r)} width={f1(1.7 * r)} height={f1(1.7 * r)} /> }
+        }
+    };
+    let word = tr(match phase {
+        "ready" if p.hung => tk("hung"),
+        "ready" => "ready",
+        "starting" => tk("start"),
+        "not-ready" => tk("unready"),
+        "crash-loop" => tk("crash"),
+        "terminating" => tk("term"),
+        _ => "pending",
+    });
+    let status = p.status;
+    let title = trf(
+        "p{} v{} on m{}: {}{}{}, {} restarts",
+        &[
+            &p.id,
+            &p.version,
+            &p.machine,
+            &tr(phase),
+            &if p.hung {
+                tr(", hung (answers nothing)")
+            } else {
+                ""
+            },
+            &if status != "up" {
+                trf(", machine {}", &[&tr(status)])
+            } else {
+                String::new()
+            },
+            &p.restarts,
+        ],
+    );
+    html! {
+        <g class={classes!("pod", format!("ph-{phase}"), p.hung.then_some("hung"), p.bad.then_some("bad"))}
+            data-node-id={format!("p{}", p.id)} data-status={status} data-phase={phase} data-hung={p.hung.to_string()}>
+            <title>{ title }</title>
+            <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(b.w)} height={f1(b.h)} rx="4" />
+            { shape }
+            <text class="pod-id" x={f1(at.x + b.f + 5.0)} y={f1(at.y + b.f + 1.0)}>{ format!("p{}", p.id) }</text>
+            <text class="pod-ph" x={f1(at.x + 4.0)} y={f1(at.y + 2.1 * b.f + 1.5)}>{ word }</text>
+        </g>
+    }
+}
+
+/// A machine box with its pods (redrawn only when something in it changes).
+#[component]
+fn MachineBox(props: &MachineProps) -> Html {
+    let v = &props.view;
+    let mi = v.id;
+    let status = v.status.as_str();
+    let (onclick, onkeydown) = crate::components::lab::select_handlers(&props.dispatch, mi);
+    let label = format!(
+        "m{mi} · {}{}",
+        tr(match v.status {
+            MachineStatus::Up => tk("Ready"),
+            MachineStatus::Suspect => tk("NotReady"),
+            MachineStatus::Down => tk("evicted"),
+        }),
+        if v.alive { "" } else { tr(" · ✕ failed") }
+    );
+    let o = v.at;
+    html! {
+        <g class={classes!("machine", format!("st-{status}"), (!v.alive).then_some("dead"), v.selected.then_some("selected"))}
+            data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
+            <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &tr(status), &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
+            <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
+            <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
+            { for v.pods.iter().map(render_pod) }
+        </g>
+    }
+}
+
+/// The cluster drawing, and in a dense cluster the request dots to draw over it on a canvas
+/// (`FlowDots`) with the drawing's viewBox size: moving dots inside the big SVG made the browser
+/// re-raster the whole picture every frame (docs/perf.md, session 8).
+pub(super) fn render_cluster(
+    c: &ClusterNode,
+    now: SimTime,
+    selected: usize,
+    dispatch: &Callback<Action>,
+    kw: f64,
+    svg_ref: &NodeRef,
+) -> (Html, Dots) {
+    let lay = Layout::of(c, narrow_screen(), kw);
+    let service = Pt {
+        x: lay.w / 2.0,
+        y: 24.0,
+    };
+    let mut pod_pts: Vec<(usize, Pt)> = Vec::new();
+    let zones = (0..c.p.zones.max(1)).map(|z| {
+        let (x, y) = (lay.zone_x[z], lay.zone_y[z]);
+        html! {
+            <g class="zone">
+                <rect class="zone-box" x={f1(x)} y={f1(y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
+                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + 16.0)}>{ trf("zone {}", &[&zone_name(z)]) }</text>
+            </g>
+        }
+    });
+    let machines = (0..c.machines.len())
+        .map(|mi| {
+            let mach = &c.machines[mi];
+            let o = lay.machine_at(c, mi);
+            let pods: Vec<PodView> = c
+                .pods
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.machine == Some(mi))
+                .enumerate()
+                .map(|(k, (i, p))| {
+                    let at = lay.pod_at(o, k);
+                    pod_pts.push((i, at));
+                    PodView {
+                        bx: lay.pod,
+                        id: p.id,
+                        version: p.version,
+                        machine: mi,
+                        phase: p.phase_name(),
+                        hung: p.hung,
+                        bad: c.bad_versions.contains(&p.version),
+                        status: mach.status.as_str(),
+                        restarts: p.restarts,
+                        at,
+                    }
+                })
+                .collect();
+            let view = MachineView {
+                id: mi,
+                zone: mach.zone,
+                alive: mach.alive,
+                status: mach.status,
+                selected: selected == mi,
+                at: o,
+                w: lay.machine_w,
+                h: lay.box_h,
+                slots: c.p.slots,
+                pods,
+            };
+            html! { <MachineBox key={mi} {view} dispatch={dispatch.clone()} /> }
+        })
+        .collect::<Html>();
+    // Requests: a dot per pod in the service, moving from the service to it.
+    let phase = (now.0 % 600_000) as f64 / 600_000.0;
+    let dense = pod_pts.len() > 24;
+    // In a dense cluster a sample of about 40 pods gets a dot (and every pod that cannot answer).
+    let every = (pod_pts.len() / 40).max(1);
+    let mut canvas_dots = Vec::new();
+    let lost_pod =
+        |p: &engine::cluster::Pod| p.hung || p.machine.is_some_and(|m| !c.machines[m].alive);
+    let flows = pod_pts.iter().enumerate().filter(|(k, (i, _))| (k % every == 0 || lost_pod(&c.pods[*i])) && c.in_service(&c.pods[*i])).map(|(_, (i, at))| {
+        let p = &c.pods[*i];
+        let to = lay.pod.shape_at(*at);
+        let lost = lost_pod(p);
+        let f = (phase + p.slot as f64 * 0.137).fract();
+        let dot = lerp(service, to, f);
+        if dense {
+            canvas_dots.push((dot.x, dot.y, lost));
+            // The flow stays in the drawing as a hook (`.flow.lost`); its dot is on the canvas.
+            return html! { <g class={classes!("flow", lost.then_some("lost"))} /> };
+        }
+        html! {
+            <g class={classes!("flow", lost.then_some("lost"))}>
+                <line class="flow-line" x1={f1(service.x)} y1={f1(service.y + 14.0)} x2={f1(to.x)} y2={f1(to.y)} />
+                <circle class="req" cx={f1(dot.x)} cy={f1(dot.y)} r="4" />
+            </g>
+        }
+    }).collect::<Html>();
+    let pending = c.pods.iter().filter(|p| p.machine.is_none()).count();
+    let ready = c.ready_count();
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    let view = (lay.w, lay.height);
+    let svg = html! {
+        <svg ref={svg_ref.clone()} class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", trim(lay.w, 1), f1(lay.height))} data-testid="cluster" role="group"
+            aria-label={tr("Machines in zones holding pods, and the service")} onclick={deselect}>
+            { for zones }
+            <g class="service" data-testid="service">
+                <rect x={f1(service.x - 170.0)} y={f1(service.y - 17.0)} width="340" height="30" rx="8" />
+                <text x={f1(service.x)} y={f1(service.y + 4.0)} text-anchor="middle">
+                    { trf("service: {} of {} pods ready · {} req/s", &[&ready, &c.desired, &(c.p.load_milli_rps(now.0) / 1000)]) }
+                </text>
+            </g>
+            if pending > 0 {
+                <text class="pending" x={f1(lay.w - 8.0)} y={f1(TOP - 4.0)} text-anchor="end" data-testid="pending">{ trf("{} pending (no machine)", &[&pending]) }</text>
+            }
+            { machines }
+            { flows }
+        </svg>
+    };
+    (
+        svg,
+        Dots {
+            dots: Rc::new(canvas_dots),
+            view,
+            scale: StageScale::default(),
+        },
+    )
+}

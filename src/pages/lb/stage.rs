@@ -1,0 +1,116 @@
+//! The load balancer stage: clients, the balancer, the backends and the messages in flight.
+
+use super::{backend_at, backend_name, node_at, CLIENTS_AT, H, LB_AT, W};
+use crate::components::lab::click_emit;
+use crate::geometry::{f1, lerp, progress, Pt};
+use crate::i18n::{t, tr, trf};
+use crate::player::Action;
+use engine::fmtnum::{fixed, trim};
+use engine::lb::{self, LbMsg, LbNode, Reply};
+use engine::sim::Sim;
+use engine::{Fault, NodeId};
+use yew::prelude::*;
+
+pub(super) fn render_view(
+    sim: &Sim<LbNode>,
+    m: &lb::LbMetrics,
+    n: usize,
+    selected: Option<NodeId>,
+    dispatch: &Callback<Action>,
+    k: f64,
+) -> Html {
+    let now = sim.now();
+    // Sizes from the stage's scale `k`: text at least 12.5 CSS px as rendered (the stylesheet's
+    // `max(15px, var(--t))`), boxes that hold it. Backend boxes keep their right edge and grow left.
+    let font = (12.5 * k).max(15.0);
+    let client_r = (2.2 * font).max(34.0);
+    let lb_half = (1.3 * font).max(40.0);
+    let box_w = (9.6 * font)
+        .max(150.0)
+        .min(660.0 - LB_AT.x - lb_half - 40.0);
+    let box_left = |p: Pt| p.x + 100.0 - box_w;
+    let lines = (0..n).map(|b| {
+        let p = backend_at(b, n);
+        html! { <line class="lb-link" x1={f1(LB_AT.x + lb_half)} y1={f1(LB_AT.y)} x2={f1(box_left(p))} y2={f1(p.y)} /> }
+    });
+    let msgs = sim.in_flight().map(|f| {
+        let (a, b) = (node_at(f.from, n), node_at(f.to, n));
+        let at = lerp(a, b, if f.held { 0.85 } else { progress(now.0, f.sent_at.0, f.deliver_at.0) });
+        let cls = match &f.msg {
+            LbMsg::Request { .. } => "req",
+            LbMsg::Response { reply: Reply::Ok, .. } => "ok",
+            LbMsg::Response { .. } => "err",
+            _ => "hc",
+        };
+        let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(f.id)));
+        html! { <circle class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }
+    });
+    let backends = m.backends.iter().enumerate().map(|(b, bm)| {
+        let p = backend_at(b, n);
+        let id = bm.node;
+        let (onclick, onkeydown) = crate::components::lab::select_handlers(dispatch, id);
+        let h = ((H - 60.0) / n.max(1) as f64 - 6.0).clamp(14.0, 70.0);
+        let x0 = box_left(p);
+        let load = (bm.utilisation_pct / 100.0).clamp(0.0, 1.0);
+        // Ejected by outlier detection counts as down: the balancer routes nothing there.
+        let status = if bm.ejected && bm.status != "down" { "down" } else { bm.status };
+        let _ = b;
+        let label = format!(
+            "{}{}{}{}{}",
+            backend_name(id),
+            if bm.alive { "" } else { " ✕" },
+            if bm.weight != 1 { format!(" w{}", bm.weight) } else { String::new() },
+            if bm.speed_pct != 100 { format!(" {}%", bm.speed_pct) } else { String::new() },
+            if bm.slow > 1 { trf(" ×{} slow", &[&bm.slow]) } else { String::new() }
+        );
+        html! {
+            <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
+                data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
+                data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
+                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &tr(status), &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
+                <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
+                <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
+                // Two lines when the box holds them, the name alone when it holds one (the
+                // tooltip and the side panel have the rest).
+                if h >= 1.1 * font {
+                    <text class="b-label" x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 1.05 * font)}>{ label }</text>
+                }
+                if h >= 2.3 * font {
+                    <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{
+                        if bm.alive && bm.ejected {
+                            // Ejected: the status alone fits the box (busy and queue are in the
+                            // tooltip and the side panel).
+                            format!("{}{}", tr(status).to_uppercase(), tr(" (ejected)"))
+                        } else if bm.alive {
+                            trf("{} · busy {} · q {}{}", &[&tr(status).to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&trim(bm.error_pct, 3)]) } else { String::new() }])
+                        } else {
+                            tr("✕ CRASHED").to_string()
+                        }
+                    }</text>
+                }
+            </g>
+        }
+    });
+    let deselect = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Select(None)))
+    };
+    html! {
+        <svg class="lb-view" viewBox={format!("0 0 {} {}", trim(W, 1), trim(H, 1))} data-testid="cluster" role="group" aria-label={tr("Clients, load balancer and backends")} onclick={deselect}>
+            <line class="lb-link" x1={f1(CLIENTS_AT.x + client_r)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - lb_half)} y2={f1(LB_AT.y)} />
+            { for lines }
+            // Dots under the nodes: a request never covers "clients" or "LB".
+            <g class="messages">{ for msgs }</g>
+            <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
+                <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r={f1(client_r)} />
+                <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{ t("clients") }</text>
+                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{} req/s", fixed(m.throughput_rps, 0)) }</text>
+            </g>
+            <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
+                <rect x={f1(LB_AT.x - lb_half)} y={f1(LB_AT.y - lb_half)} width={f1(2.0 * lb_half)} height={f1(2.0 * lb_half)} rx="10" />
+                <text x={f1(LB_AT.x)} y={f1(LB_AT.y + 0.35 * font)}>{ t("LB") }</text>
+            </g>
+            { for backends }
+        </svg>
+    }
+}
