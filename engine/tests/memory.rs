@@ -379,3 +379,56 @@ fn lb_bursts_stay_within_budget() {
         96, // 76.8 → 77.6 MiB
     );
 }
+
+/// Replays `link` to `until_ms` as [`peak`] does, without the replay budget of a link (the page
+/// plays on past it, up to the 10-minute limit of a run); returns (events, peak bytes).
+fn peak_played(link: &str, until_ms: u64) -> (u64, usize) {
+    struct Play<'a>(&'a Scenario, SimTime);
+    impl LabVisitor for Play<'_> {
+        type Output = u64;
+        fn visit<L: Lab>(self) -> u64 {
+            let mut run = L::build(self.0);
+            run.keep_trace_tail(Some(TAIL));
+            run.run_until(self.1, u64::MAX);
+            run.steps()
+        }
+    }
+    let d = decode(link);
+    assert!(d.errors.is_empty(), "{link}: {:?}", d.errors);
+    let mut s = d.scenario;
+    s.pos = Position::default();
+    let base = NOW.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let steps = d
+        .lab
+        .expect("a lab")
+        .visit(Play(&s, SimTime::from_ms(until_ms)));
+    (steps, PEAK.load(Relaxed).saturating_sub(base))
+}
+
+// The heaviest replication, locks and active-active links played long, toward the 10-minute
+// limit of a run (docs/perf.md, session 10). Prints only (`-- --ignored`; minutes in release).
+#[test]
+#[ignore]
+fn replication_long_runs_table() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    for (link, times) in [
+        (
+            "lab=replication&sec=locks&lc=6&lttl=3&lwork=0&lthink=0&hb=1",
+            &[60_000, 120_000, 600_000][..],
+        ),
+        (
+            "lab=replication&sec=aa&as=3&ares=vv&arate=1000&akeys=26",
+            &[60_000, 120_000, 600_000][..],
+        ),
+        (
+            "lab=replication&sec=repl&n=8&c=4&mode=sync&rate=1000&reads=50&rfrom=replica&keys=26&hb=1",
+            &[60_000, 120_000][..],
+        ),
+    ] {
+        for &t in times {
+            let (e, b) = peak_played(link, t);
+            println!("{link} at {} s: {e} events {:.1} MiB", t / 1000, b as f64 / MB as f64);
+        }
+    }
+}
