@@ -5,7 +5,6 @@ use crate::components::hooks::StageScale;
 use crate::components::lab::{click_emit, select_handlers};
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
 use crate::i18n::{t, tr, trf};
-use crate::pages::svg::{message_dot, node_disc, MessageDot};
 use crate::player::Action;
 use engine::fmtnum::trim;
 use engine::heartbeat::{HbMsg, HbNode, HbParams, Monitor, Role, MONITOR};
@@ -83,45 +82,22 @@ pub(super) fn render_svg(
 
     let messages = sim.in_flight().map(|m| {
         let (s, e) = lane(m.from, m.to);
-        let f = if m.held {
-            0.85
-        } else {
-            progress(now.0, m.sent_at.0, m.deliver_at.0)
-        };
+        let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
         let at = lerp(s, e, f);
         let kind = match m.msg {
             HbMsg::Heartbeat { .. } => "hb",
             HbMsg::Promote { .. } => "promote",
             HbMsg::Demote { .. } => "demote",
         };
-        let class = classes!(
-            "msg",
-            kind,
-            m.lost.then_some("lost"),
-            m.held.then_some("held")
-        );
+        let cls = classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"));
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
-        let title = trf(
-            "#{} {}→{} {}{} — click to drop it",
-            &[
-                &m.id,
-                &m.from,
-                &m.to,
-                &m.msg,
-                &if m.lost { tr(" (will be lost)") } else { "" },
-            ],
-        );
-        let dot = MessageDot {
-            id: m.id,
-            class,
-            at,
-            r: "7".into(),
-            title,
-            testid: true,
-            kind: None,
-            label: None,
-        };
-        message_dot(dot, onclick, html! {})
+        let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
+        html! {
+            <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
+                <title>{ title }</title>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r="7" />
+            </g>
+        }
     });
 
     let nodes = (0..=workers).map(|i| {
@@ -159,7 +135,8 @@ pub(super) fn render_svg(
                 { arc.unwrap_or_default() }
                 <g class="node-hit" role="button" tabindex="0" aria-label={aria.clone()} {onkeydown}>
                     <title>{ aria }</title>
-                    { node_disc(c, r, 12.0) }
+                    <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 12.0)} />
+                    <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
                     <text class="label" x={f1(c.x)} y={f1(c.y + if small { 4.0 } else { 7.0 })}>{ label }</text>
                 </g>
                 if !small || i == MONITOR {

@@ -8,7 +8,6 @@ use crate::geometry::{
     RingFit,
 };
 use crate::i18n::{tk, tr, trf};
-use crate::pages::svg::{message_dot, node_disc, MessageDot};
 use crate::player::Action;
 use engine::fmtnum::trim;
 use engine::net::LinkState;
@@ -148,10 +147,13 @@ pub(super) fn render_cluster(
         if let Some(p) = placer.place(&spots, chars, label_font, bounds) {
             labels.push(html! { <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label.clone() }</text> });
         }
-        let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]);
-        let class = classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"));
-        let dot = MessageDot { id: m.id, class, at, r: f1(dot_r).into(), title, testid: true, kind: None, label: Some(label) };
-        message_dot(dot, onclick, html! {})
+        html! {
+            <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
+                data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
+                <title>{ trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]) }</title>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
+            </g>
+        }
     }).collect();
     let nodes = (0..n).map(|i| {
         let node = &sim.nodes()[i];
@@ -190,7 +192,8 @@ pub(super) fn render_cluster(
                 // and said by its name).
                 <g class="node-hit" role="button" tabindex="0" aria-label={aria.clone()} {onkeydown}>
                     <title>{ aria }</title>
-                    { node_disc(c, node_r, 13.0) }
+                    <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r + 13.0)} />
+                    <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(node_r)} />
                     <text class="label" x={f1(c.x)} y={f1(c.y - 0.05 * node_r)}>{ if role == Role::Leader && alive { format!("★{i}") } else { i.to_string() } }</text>
                 </g>
                 <text class="term" x={f1(c.x)} y={f1(c.y + 0.9 * font + 1.0)}>{ if node_r < 2.1 * font { format!("t{}", node.current_term) } else { trf("term {}", &[&node.current_term]) } }</text>

@@ -4,7 +4,6 @@ use super::{STRIP_END, STRIP_X};
 use crate::components::lab::select_handlers;
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::i18n::trf;
-use crate::pages::svg::{message_dot, node_disc, MessageDot};
 use crate::player::Action;
 use engine::time::SimTime;
 use engine::{Fault, NodeId};
@@ -48,7 +47,8 @@ pub(super) fn node_circle(v: NodeView, extra: Html, dispatch: &Callback<Action>)
             // are shown beside it.
             <g class="node-hit" role="button" tabindex="0" aria-label={format!("{}: {}", v.label, v.aria)} {onkeydown}>
                 <title>{ v.aria }</title>
-                { node_disc(c, r, 7.0) }
+                <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
+                <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
                 <text class="label" x={f1(c.x)} y={f1(c.y + 0.37 * r.max(19.0))}>{ v.label }</text>
             </g>
             if !v.alive { <path class="cross" d={cross} /> }
@@ -95,45 +95,23 @@ pub(super) fn messages(
     clear: f64,
     dispatch: &Callback<Action>,
 ) -> Html {
-    let dots = msgs.filter_map(
-        |Dot {
-             id,
-             from,
-             to,
-             sent,
-             deliver,
-             held,
-             lost,
-             kind,
-             text,
-         }| {
-            let (a, b) = crate::geometry::between_circles(pos(from)?, pos(to)?, clear, clear);
-            let f = if held {
-                0.85
-            } else {
-                progress(sim_now.0, sent, deliver)
-            };
-            let at = lerp(a, b, f);
-            let d = dispatch.clone();
-            let onclick = Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                d.emit(Action::Inject(Fault::DropMsg(id)));
-            });
-            let title = trf("#{} {}→{} {} — click to drop it", &[&id, &from, &to, &text]);
-            let class = classes!("msg", kind, lost.then_some("lost"), held.then_some("held"));
-            let dot = MessageDot {
-                id,
-                class,
-                at,
-                r: "6".into(),
-                title,
-                testid: false,
-                kind: Some(kind),
-                label: None,
-            };
-            Some(message_dot(dot, onclick, html! {}))
-        },
-    );
+    let dots = msgs.filter_map(|Dot { id, from, to, sent, deliver, held, lost, kind, text }| {
+        let (a, b) = crate::geometry::between_circles(pos(from)?, pos(to)?, clear, clear);
+        let f = if held { 0.85 } else { progress(sim_now.0, sent, deliver) };
+        let at = lerp(a, b, f);
+        let d = dispatch.clone();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            d.emit(Action::Inject(Fault::DropMsg(id)));
+        });
+        let title = trf("#{} {}→{} {} — click to drop it", &[&id, &from, &to, &text]);
+        Some(html! {
+            <g class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
+                <title>{ title }</title>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r="6" />
+            </g>
+        })
+    });
     html! { <g class="messages">{ for dots }</g> }
 }
 

@@ -5,7 +5,6 @@ use crate::components::hooks::StageScale;
 use crate::components::lab::{click_emit, select_handlers};
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
 use crate::i18n::{t, tk, tr, trf};
-use crate::pages::svg::{message_dot, node_disc, MessageDot};
 use crate::player::Action;
 use engine::fmtnum::trim;
 use engine::heartbeat::swim::{MemberState, SwimMsg, SwimNode};
@@ -101,54 +100,26 @@ pub(super) fn render_svg(
         b: VIEW,
     };
     let messages = flying.iter().map(|m| {
-        let f = if m.held {
-            0.85
-        } else {
-            progress(now.0, m.sent_at.0, m.deliver_at.0)
-        };
+        let f = if m.held { 0.85 } else { progress(now.0, m.sent_at.0, m.deliver_at.0) };
         let at = lerp(pos[m.from], pos[m.to], f);
         let (kind, label) = msg_kind(&m.msg);
         let chars = label.chars().count();
-        let dir = Pt {
-            x: pos[m.to].x - pos[m.from].x,
-            y: pos[m.to].y - pos[m.from].y,
-        };
+        let dir = Pt { x: pos[m.to].x - pos[m.from].x, y: pos[m.to].y - pos[m.from].y };
         let spot = (labelled && kind != "gossip")
             .then(|| placer.place(&label_spots(at, dir, 7.0, chars, font), chars, font, bounds))
             .flatten();
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
-        let title = trf(
-            "#{} {}→{} {}{} — click to drop it",
-            &[
-                &m.id,
-                &m.from,
-                &m.to,
-                &m.msg,
-                &if m.lost { tr(" (will be lost)") } else { "" },
-            ],
-        );
-        let class = classes!(
-            "msg",
-            kind,
-            m.lost.then_some("lost"),
-            m.held.then_some("held")
-        );
-        let r = if labelled { "7" } else { "5" };
-        let dot = MessageDot {
-            id: m.id,
-            class,
-            at,
-            r: r.into(),
-            title,
-            testid: true,
-            kind: Some(kind),
-            label: None,
-        };
-        // The label does not catch clicks (`.msg-label`: pointer-events none): a click on the
-        // group is one on its dot.
-        let label = spot
-            .map(|p| html! { <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text> });
-        message_dot(dot, onclick, label.unwrap_or_default())
+        let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
+        html! {
+            <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
+                data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
+                <title>{ title }</title>
+                <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
+                if let Some(p) = spot {
+                    <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
+                }
+            </g>
+        }
     });
 
     let nodes = (0..n).map(|i| {
@@ -192,7 +163,8 @@ pub(super) fn render_svg(
                 {onclick}>
                 <g class="node-hit" role="button" tabindex="0" aria-label={aria.clone()} {onkeydown}>
                     <title>{ aria }</title>
-                    { node_disc(c, r, 7.0) }
+                    <circle class="halo" cx={f1(c.x)} cy={f1(c.y)} r={f1(r + 7.0)} />
+                    <circle class="body" cx={f1(c.x)} cy={f1(c.y)} r={f1(r)} />
                     if n <= LABELLED {
                         <text class="label" x={f1(c.x)} y={f1(c.y + 7.0)}>{ i }</text>
                     }
