@@ -2,7 +2,7 @@
 //! fault-timeline mini-language of shareable links: `1500:crash:3;4000:heal`.
 
 pub use crate::command::{Cmd, Command, CommandError, NoCommand, NoCommandError};
-use crate::net::{fmt_pct, parse_pct, Latency, PctError};
+use crate::net::{fmt_pct, parse_pct, Latency, LatencyError, PctError};
 use crate::time::{fmt_ms, parse_ms, SimTime};
 use crate::{clip, NodeId};
 use serde::Serialize;
@@ -89,9 +89,9 @@ pub enum FaultError {
     /// A bad `loss:` value.
     #[error("{0}")]
     Percent(PctError),
-    /// A bad `lat:` value (the value reader's message).
+    /// A bad `lat:` value.
     #[error("{0}")]
-    Value(String),
+    Latency(LatencyError),
     /// `explode:1`
     #[error("unknown fault '{0}'")]
     Unknown(String),
@@ -283,7 +283,7 @@ impl Fault {
                 .map_err(FaultError::Percent),
             "lat" => Latency::parse(arg)
                 .map(Fault::SetLatency)
-                .map_err(FaultError::Value),
+                .map_err(FaultError::Latency),
             _ => Err(FaultError::Unknown(clip(verb))),
         }
     }
@@ -504,7 +504,10 @@ mod tests {
             inner("5:loss:101"),
             FaultError::Percent(PctError::Above100("101".into()))
         );
-        assert!(matches!(inner("5:lat:9-1"), FaultError::Value(_)));
+        assert!(matches!(
+            inner("5:lat:9-1"),
+            FaultError::Latency(LatencyError::Reversed(r)) if r == "9-1"
+        ));
         assert_eq!(
             parse_timeline("5:cmd:1:hello").unwrap_err().to_string(),
             "entry 1 '5:cmd:1:hello': no lab reads the command 'hello' here"

@@ -49,19 +49,15 @@ impl Latency {
     }
 
     /// Parses the text form (`12`, `10-15`, `exp:10-15`; decimals in ms allowed).
-    pub fn parse(s: &str) -> Result<Latency, String> {
+    pub fn parse(s: &str) -> Result<Latency, LatencyError> {
         let (exp, body) = match s.strip_prefix("exp:") {
             Some(rest) => (true, rest),
             None => (false, s),
         };
-        let ms = |t: &str| -> Result<Duration, String> {
-            let us =
-                parse_ms(t.trim()).ok_or_else(|| format!("'{}' is not a time in ms", clip(t)))?;
+        let ms = |t: &str| -> Result<Duration, LatencyError> {
+            let us = parse_ms(t.trim()).ok_or_else(|| LatencyError::NotMs(clip(t)))?;
             if us > MAX_LATENCY_MS * 1000 {
-                return Err(format!(
-                    "{} ms is above the {MAX_LATENCY_MS} ms limit",
-                    clip(t)
-                ));
+                return Err(LatencyError::AboveLimit(clip(t)));
             }
             Ok(Duration(us))
         };
@@ -69,7 +65,7 @@ impl Latency {
             Some((a, b)) => {
                 let (lo, hi) = (ms(a)?, ms(b)?);
                 if hi < lo {
-                    return Err(format!("latency range {} is reversed", clip(body)));
+                    return Err(LatencyError::Reversed(clip(body)));
                 }
                 Ok(if exp {
                     Latency::Exponential(lo, hi)
@@ -77,10 +73,27 @@ impl Latency {
                     Latency::Uniform(lo, hi)
                 })
             }
-            None if exp => Err("exp: needs min-mean, e.g. exp:10-15".into()),
+            None if exp => Err(LatencyError::ExpNeedsRange),
             None => Ok(Latency::Constant(ms(body)?)),
         }
     }
+}
+
+/// Why a latency (`lat=`, `lat:` in a timeline) was refused (values quoted [`clip`]ped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LatencyError {
+    /// `lat=soon`
+    #[error("'{0}' is not a time in ms")]
+    NotMs(String),
+    /// `lat=60001`
+    #[error("{0} ms is above the {MAX_LATENCY_MS} ms limit")]
+    AboveLimit(String),
+    /// `lat=15-10`
+    #[error("latency range {0} is reversed")]
+    Reversed(String),
+    /// `lat=exp:10`
+    #[error("exp: needs min-mean, e.g. exp:10-15")]
+    ExpNeedsRange,
 }
 
 impl fmt::Display for Latency {
@@ -297,10 +310,13 @@ mod tests {
         for s in ["12", "10-15", "exp:10-15", "0.5-1.25"] {
             assert_eq!(Latency::parse(s).unwrap().to_string(), s);
         }
-        assert!(Latency::parse("15-10").is_err());
-        assert!(Latency::parse("exp:10").is_err());
-        assert!(Latency::parse("999999999").is_err());
-        assert!(Latency::parse("-3").is_err());
+        let e = |s: &str| Latency::parse(s).unwrap_err();
+        assert_eq!(e("15-10"), LatencyError::Reversed("15-10".into()));
+        assert_eq!(e("exp:10"), LatencyError::ExpNeedsRange);
+        assert_eq!(e("999999999"), LatencyError::AboveLimit("999999999".into()));
+        assert_eq!(e("-3"), LatencyError::NotMs("".into()));
+        assert_eq!(e("x"), LatencyError::NotMs("x".into()));
+        assert_eq!(e("15-10").to_string(), "latency range 15-10 is reversed");
     }
 
     #[test]

@@ -150,8 +150,63 @@ pub fn fmt_dur(d: Duration) -> String {
     format!("{}ms", fmt_ms(us))
 }
 
+/// Why an alert rule (or one of its numbers or durations) was refused; texts quoted [`clip`]ped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// `for 30`
+    #[error("'{0}' needs a unit (ms, s, m or h), e.g. 30s")]
+    NoUnit(String),
+    /// `for xs`
+    #[error("'{0}' is not a duration")]
+    NotADuration(String),
+    /// `for -1s`
+    #[error("'{0}' is negative")]
+    Negative(String),
+    /// `for 2h`
+    #[error("'{0}' is longer than 1h")]
+    LongerThan1h(String),
+    /// `> x`
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    /// `> 2000000000`
+    #[error("'{0}' is too large")]
+    TooLarge(String),
+    /// `error_rate 0.05`
+    #[error("'{0}' has no comparison (>, <, >=, <=, ==, !=)")]
+    NoComparison(String),
+    /// `error_rate[1m > 0`
+    #[error("'{0}': the window needs a closing ]")]
+    WindowNotClosed(String),
+    /// `error_rate[0s] > 0`
+    #[error("'{0}': the window must be longer than 0")]
+    EmptyWindow(String),
+    /// `errors > 1`
+    #[error("'{0}' is not a metric ({names})", names = Metric::NAMES.join(", "))]
+    NotAMetric(String),
+    /// `up[1m] == 0`
+    #[error("{} is read now, not over a window", .0.as_str())]
+    NotWindowed(Metric),
+    /// ``
+    #[error("an empty rule")]
+    Empty,
+    /// Five conditions.
+    #[error("at most 4 conditions joined by and")]
+    TooManyConditions,
+    /// More than [`MAX_RULES`] rules.
+    #[error("more than {MAX_RULES} rules")]
+    TooManyRules,
+    /// One rule of a list: the rule's text, why.
+    #[error("rule '{text}': {error}")]
+    InRule {
+        /// The rule's text (clipped).
+        text: String,
+        /// Why it was refused.
+        error: Box<RuleError>,
+    },
+}
+
 /// Reads `500ms`, `30s`, `1m`, `1h` (a number, decimals allowed, and one unit).
-pub fn parse_dur(s: &str) -> Result<Duration, String> {
+pub fn parse_dur(s: &str) -> Result<Duration, RuleError> {
     let s = s.trim();
     let (num, per) = if let Some(n) = s.strip_suffix("ms") {
         (n, 1_000u64)
@@ -162,25 +217,22 @@ pub fn parse_dur(s: &str) -> Result<Duration, String> {
     } else if let Some(n) = s.strip_suffix('h') {
         (n, 3_600_000_000)
     } else {
-        return Err(format!(
-            "'{}' needs a unit (ms, s, m or h), e.g. 30s",
-            clip(s)
-        ));
+        return Err(RuleError::NoUnit(clip(s)));
     };
-    let micro = parse_micro(num).map_err(|_| format!("'{}' is not a duration", clip(s)))?;
+    let micro = parse_micro(num).map_err(|_| RuleError::NotADuration(clip(s)))?;
     if micro < 0 {
-        return Err(format!("'{}' is negative", clip(s)));
+        return Err(RuleError::Negative(clip(s)));
     }
     let us = (micro as u128 * per as u128 / 1_000_000) as u64;
     if us > MAX_WINDOW.0 {
-        return Err(format!("'{}' is longer than 1h", clip(s)));
+        return Err(RuleError::LongerThan1h(clip(s)));
     }
     Ok(Duration(us))
 }
 
 /// Reads a decimal number as millionths (at most 6 decimals, |x| ≤ 10⁹).
-pub fn parse_micro(s: &str) -> Result<i64, String> {
-    let bad = || format!("'{}' is not a number", clip(s));
+pub fn parse_micro(s: &str) -> Result<i64, RuleError> {
+    let bad = || RuleError::NotANumber(clip(s));
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s),
@@ -199,7 +251,7 @@ pub fn parse_micro(s: &str) -> Result<i64, String> {
         int.parse().map_err(|_| bad())?
     };
     if i > 1_000_000_000 {
-        return Err(format!("'{}' is too large", clip(s)));
+        return Err(RuleError::TooLarge(clip(s)));
     }
     let mut f: i64 = if frac.is_empty() {
         0
@@ -251,37 +303,31 @@ impl fmt::Display for Rule {
     }
 }
 
-fn parse_cond(s: &str) -> Result<Cond, String> {
+fn parse_cond(s: &str) -> Result<Cond, RuleError> {
     let s = s.trim();
     let (at, op_text, op) = Op::TEXT
         .iter()
         .filter_map(|(t, o)| s.find(t).map(|i| (i, *t, *o)))
         .min_by_key(|(i, t, _)| (*i, std::cmp::Reverse(t.len())))
-        .ok_or_else(|| format!("'{}' has no comparison (>, <, >=, <=, ==, !=)", clip(s)))?;
+        .ok_or_else(|| RuleError::NoComparison(clip(s)))?;
     let lhs = s[..at].trim();
     let rhs = s[at + op_text.len()..].trim();
     let (name, window) = match lhs.split_once('[') {
         Some((n, w)) => {
             let w = w
                 .strip_suffix(']')
-                .ok_or_else(|| format!("'{}': the window needs a closing ]", clip(lhs)))?;
+                .ok_or_else(|| RuleError::WindowNotClosed(clip(lhs)))?;
             let d = parse_dur(w)?;
             if d.0 == 0 {
-                return Err(format!("'{}': the window must be longer than 0", clip(lhs)));
+                return Err(RuleError::EmptyWindow(clip(lhs)));
             }
             (n.trim(), Some(d))
         }
         None => (lhs, None),
     };
-    let metric = Metric::parse(name).ok_or_else(|| {
-        format!(
-            "'{}' is not a metric ({})",
-            clip(name),
-            Metric::NAMES.join(", ")
-        )
-    })?;
+    let metric = Metric::parse(name).ok_or_else(|| RuleError::NotAMetric(clip(name)))?;
     if window.is_some() && !metric.windowed() {
-        return Err(format!("{name} is read now, not over a window"));
+        return Err(RuleError::NotWindowed(metric));
     }
     let value = parse_micro(rhs)?;
     Ok(Cond {
@@ -293,12 +339,12 @@ fn parse_cond(s: &str) -> Result<Cond, String> {
 }
 
 impl std::str::FromStr for Rule {
-    type Err = String;
+    type Err = RuleError;
     /// Parses one rule; the error says what is wrong and quotes at most 40 characters.
-    fn from_str(s: &str) -> Result<Rule, String> {
+    fn from_str(s: &str) -> Result<Rule, RuleError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err("an empty rule".into());
+            return Err(RuleError::Empty);
         }
         let (body, for_) = match s.rsplit_once(" for ") {
             Some((b, d)) => (b, parse_dur(d)?),
@@ -309,23 +355,25 @@ impl std::str::FromStr for Rule {
             .map(parse_cond)
             .collect::<Result<Vec<_>, _>>()?;
         if conds.len() > 4 {
-            return Err("at most 4 conditions joined by and".into());
+            return Err(RuleError::TooManyConditions);
         }
         Ok(Rule { conds, for_ })
     }
 }
 
 /// Reads `;`-separated rules.
-pub fn parse_rules(v: &str) -> Result<Vec<Rule>, String> {
+pub fn parse_rules(v: &str) -> Result<Vec<Rule>, RuleError> {
     let parts: Vec<&str> = v.split(';').filter(|p| !p.trim().is_empty()).collect();
     if parts.len() > MAX_RULES {
-        return Err(format!("more than {MAX_RULES} rules"));
+        return Err(RuleError::TooManyRules);
     }
     parts
         .iter()
         .map(|p| {
-            p.parse::<Rule>()
-                .map_err(|e| format!("rule '{}': {e}", clip(p.trim())))
+            p.parse::<Rule>().map_err(|e| RuleError::InRule {
+                text: clip(p.trim()),
+                error: Box::new(e),
+            })
         })
         .collect()
 }
@@ -341,7 +389,8 @@ pub fn fmt_rules(r: &[Rule]) -> String {
 /// The rules of a link that gives none.
 pub fn default_rules() -> Vec<Rule> {
     parse_rules("error_rate > 0.05 for 1m; up == 0 for 30s; ready_pods < 2 for 30s")
-        .expect("the default rules parse")
+        // Not `expect`: that would link the rule error's `Debug` into every page.
+        .unwrap_or_else(|_| unreachable!("the default rules parse"))
 }
 
 /// The SRE workbook's SLO period: burn-rate windows are given for 30 days.
@@ -547,20 +596,34 @@ mod tests {
     #[test]
     fn bad_rules_say_why() {
         let e = |s: &str| s.parse::<Rule>().unwrap_err();
-        assert!(
-            e("errors > 1").contains("not a metric"),
-            "{}",
-            e("errors > 1")
+        assert_eq!(e("errors > 1"), RuleError::NotAMetric("errors".into()));
+        assert!(e("errors > 1")
+            .to_string()
+            .starts_with("'errors' is not a metric (error_rate, burn_rate, "));
+        assert_eq!(
+            e("error_rate 0.05"),
+            RuleError::NoComparison("error_rate 0.05".into())
         );
-        assert!(e("error_rate 0.05").contains("no comparison"));
-        assert!(e("error_rate > x").contains("not a number"));
-        assert!(e("up == 0 for 30").contains("needs a unit"));
-        assert!(e("up[1m] == 0").contains("not over a window"));
-        assert!(e("error_rate[1m > 0").contains("closing"));
-        assert!(e("up == 0 for 2h").contains("longer than 1h"));
-        assert!(parse_rules("up == 0; x")
-            .unwrap_err()
-            .starts_with("rule 'x'"));
+        assert_eq!(e("error_rate > x"), RuleError::NotANumber("x".into()));
+        assert_eq!(e("up == 0 for 30"), RuleError::NoUnit("30".into()));
+        assert_eq!(e("up[1m] == 0"), RuleError::NotWindowed(Metric::Up));
+        assert_eq!(
+            e("error_rate[1m > 0"),
+            RuleError::WindowNotClosed("error_rate[1m".into())
+        );
+        assert_eq!(e("up == 0 for 2h"), RuleError::LongerThan1h("2h".into()));
+        assert_eq!(e(" "), RuleError::Empty);
+        assert_eq!(
+            parse_rules("up == 0; x").unwrap_err(),
+            RuleError::InRule {
+                text: "x".into(),
+                error: Box::new(RuleError::NoComparison("x".into()))
+            }
+        );
+        assert_eq!(
+            parse_rules("up == 0; x").unwrap_err().to_string(),
+            "rule 'x': 'x' has no comparison (>, <, >=, <=, ==, !=)"
+        );
     }
 
     #[test]

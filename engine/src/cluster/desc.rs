@@ -14,7 +14,7 @@ use crate::fault::{Fault, TimedFault};
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
 use crate::lb::Strategy;
-use crate::scenario::keys::{Conflict, Key, KeyKind};
+use crate::scenario::keys::{Conflict, Key, KeyError, KeyKind};
 use crate::scenario::Scenario;
 use crate::sim::Sim;
 use crate::{choice_key, clip, flag_key, int_key, ms_key};
@@ -93,7 +93,7 @@ static KEYS: [Key<ClusterParams>; 39] = [
         kind: KeyKind::Text("METRIC[WINDOW] OP N [and …] [for DUR]; …"),
         get: |p| fmt_rules(&p.rules),
         set: |p, v| {
-            p.rules = parse_rules(v)?;
+            p.rules = parse_rules(v).map_err(KeyError::other)?;
             Ok(())
         },
     },
@@ -103,7 +103,7 @@ static KEYS: [Key<ClusterParams>; 39] = [
         kind: KeyKind::Text("50–99.999"),
         get: |p| fmt_micro(p.slo_ppm as i64 * 100),
         set: |p, v| {
-            let micro = parse_micro(v)?;
+            let micro = parse_micro(v).map_err(KeyError::other)?;
             if !(50_000_000..=99_999_000).contains(&micro) || micro % 100 != 0 {
                 return Err(format!("{} is not an SLO between 50 and 99.999 %", clip(v)).into());
             }

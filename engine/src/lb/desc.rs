@@ -6,7 +6,7 @@ use super::{
 };
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
-use crate::scenario::keys::{parse_choice, Conflict, Key, KeyKind};
+use crate::scenario::keys::{parse_choice, Conflict, Key, KeyError, KeyKind};
 use crate::scenario::Scenario;
 use crate::{choice_key, flag_key, int_key, ms_key};
 use serde::{Deserialize, Serialize};
@@ -110,7 +110,7 @@ static KEYS: [Key<LbSetup>; 32] = [
             l.backends = if v.is_empty() {
                 Vec::new()
             } else {
-                parse_backends(v)?
+                parse_backends(v).map_err(KeyError::other)?
             };
             Ok(())
         },

@@ -50,8 +50,8 @@ pub use metrics::{
     LbMetrics, RouteSummary, SeriesPoint, SERIES_BUCKET_MS, SERIES_SPAN_MS,
 };
 pub use params::{
-    fmt_backends, parse_backends, BackendSpec, LbParams, LbParamsError, RetryPolicy, ServiceDist,
-    Strategy, BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE, MAX_SLOW, MAX_WEIGHT, SPEED_PCT,
+    fmt_backends, parse_backends, BackendSpec, BackendsError, LbParams, LbParamsError, RetryPolicy,
+    ServiceDist, Strategy, BASE_BUCKET_MS, MAX_BACKENDS, MAX_RATE, MAX_SLOW, MAX_WEIGHT, SPEED_PCT,
 };
 pub use picker::{PeakEwma, Picker};
 

@@ -442,28 +442,50 @@ impl fmt::Display for BackendSpec {
     }
 }
 
-fn small_uint(what: &str, s: &str) -> Result<u32, String> {
-    if s.is_empty() || s.len() > 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{what} '{}' is not a whole number", clip(s)));
-    }
-    s.parse()
-        .map_err(|_| format!("{what} '{}' is not a whole number", clip(s)))
+/// Why a backend list (`be=5,1,1@50`) was refused (texts quoted [`clip`]ped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BackendsError {
+    /// More than [`MAX_BACKENDS`] entries.
+    #[error("more than {MAX_BACKENDS} backends")]
+    TooMany,
+    /// `x`, `1@x`: `what` is `weight` or `speed`.
+    #[error("{what} '{text}' is not a whole number")]
+    NotWhole {
+        /// `weight` or `speed`.
+        what: &'static str,
+        /// The text given (clipped).
+        text: String,
+    },
+    /// A weight or speed outside its limits ([`BackendSpec::validate`]).
+    #[error("{0}")]
+    Limit(#[from] LbParamsError),
+}
+
+fn small_uint(what: &'static str, s: &str) -> Result<u32, BackendsError> {
+    let ok = !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit());
+    // At most six digits: the parse cannot fail.
+    ok.then(|| s.parse().ok())
+        .flatten()
+        .ok_or_else(|| BackendsError::NotWhole {
+            what,
+            text: clip(s),
+        })
 }
 
 /// Parses a comma-separated backend list (`5,1,1` or `1,1,1@50`), 1..=`MAX_BACKENDS` entries,
 /// each within its limits. Never panics.
-pub fn parse_backends(text: &str) -> Result<Vec<BackendSpec>, String> {
+pub fn parse_backends(text: &str) -> Result<Vec<BackendSpec>, BackendsError> {
     let mut out = Vec::new();
     for item in text.split(',') {
         if out.len() == MAX_BACKENDS {
-            return Err(format!("more than {MAX_BACKENDS} backends"));
+            return Err(BackendsError::TooMany);
         }
         let (w, s) = item.split_once('@').unwrap_or((item, "100"));
         let spec = BackendSpec {
             weight: small_uint("weight", w)?,
             speed_pct: small_uint("speed", s)?,
         };
-        spec.validate().map_err(|e| e.to_string())?;
+        spec.validate()?;
         out.push(spec);
     }
     Ok(out)

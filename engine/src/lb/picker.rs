@@ -90,7 +90,8 @@ impl Picker {
         let ring = (strategy == Strategy::Hash).then(|| {
             let mut r = Ring::with_nodes(HashFn::Xxh64, vnodes.clamp(1, 1_000), n)
                 .or_else(|_| Ring::with_nodes(HashFn::Xxh64, 100, n))
-                .expect("100 vnodes × 20 backends fits a ring");
+                // Not `expect`: that would link the ring error's `Debug` into the pages.
+                .unwrap_or_else(|_| unreachable!("100 vnodes × 20 backends fits a ring"));
             for (i, s) in specs.iter().enumerate() {
                 if s.weight > 1 {
                     // Weights are validated 1..=10, the ring's own limit; ignore a bad one.

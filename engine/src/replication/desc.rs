@@ -20,8 +20,8 @@ use crate::command::{Cmd, CommandError};
 use crate::fault::{commands_of, Fault};
 use crate::history::{History, Run};
 use crate::lab::{Lab, LabInfo};
-use crate::net::{fmt_pct, parse_pct};
-use crate::scenario::keys::{Conflict, Key, KeyKind};
+use crate::net::{fmt_pct, parse_pct, PctError};
+use crate::scenario::keys::{Conflict, Key, KeyError, KeyKind};
 use crate::scenario::Scenario;
 use crate::sim::RunOutcome;
 use crate::time::SimTime;
@@ -61,32 +61,53 @@ pub struct ReplicationLab;
 const MS: u64 = 1_000;
 const MAX_MS: u64 = 60_000 * MS;
 
+/// Why a clock setting was refused (`drift`, `ldrift`: a percentage; `askew`: whole ms per
+/// site), the value quoted [`clip`]ped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    /// `drift=x`
+    #[error("{0}")]
+    Percent(#[from] PctError),
+    /// `drift=91`
+    #[error("{0}% is above {MAX_DRIFT_PCT}%")]
+    DriftAbove(String),
+    /// `askew=1.2.3.4.5.6`
+    #[error("more than {MAX_SITES} sites")]
+    TooManySites,
+    /// `askew=x`, `askew=1.5e3`
+    #[error("'{0}' is not a whole number of ms")]
+    NotWholeMs(String),
+    /// `askew=60001`
+    #[error("{0} ms is beyond ±{MAX_SKEW_MS} ms")]
+    SkewBeyond(i64),
+}
+
 /// A percentage of clock slowness, kept in ppm (`12.5` → 125 000), at most [`MAX_DRIFT_PCT`].
-fn parse_drift(v: &str) -> Result<u32, String> {
+pub fn parse_drift(v: &str) -> Result<u32, ClockError> {
     let ppm = parse_pct(v)?;
     if ppm > MAX_DRIFT_PCT * 10_000 {
-        return Err(format!("{}% is above {MAX_DRIFT_PCT}%", clip(v)));
+        return Err(ClockError::DriftAbove(clip(v)));
     }
     Ok(ppm)
 }
 
 /// Per-site clock skew, whole ms, `.`-separated (`500.0.-20`; missing sites are 0).
-fn parse_skew(v: &str) -> Result<[i64; MAX_SITES], String> {
+pub fn parse_skew(v: &str) -> Result<[i64; MAX_SITES], ClockError> {
     let mut skew = [0i64; MAX_SITES];
     let parts: Vec<&str> = v.split('.').collect();
     if parts.len() > MAX_SITES {
-        return Err(format!("more than {MAX_SITES} sites"));
+        return Err(ClockError::TooManySites);
     }
     for (i, part) in parts.into_iter().enumerate() {
         let digits = part.strip_prefix('-').unwrap_or(part);
-        if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("'{}' is not a whole number of ms", clip(part)));
-        }
-        let x: i64 = part
-            .parse()
-            .map_err(|_| format!("'{}' is not a number", clip(part)))?;
+        // At most five digits: the parse cannot fail.
+        let x: Option<i64> =
+            (!digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse().ok())
+                .flatten();
+        let x = x.ok_or_else(|| ClockError::NotWholeMs(clip(part)))?;
         if x.unsigned_abs() > MAX_SKEW_MS {
-            return Err(format!("{x} ms is beyond ±{MAX_SKEW_MS} ms"));
+            return Err(ClockError::SkewBeyond(x));
         }
         skew[i] = x;
     }
@@ -102,7 +123,7 @@ macro_rules! drift_key {
             kind: KeyKind::Text("0–90"),
             get: |p| fmt_pct(p.$($f).+),
             set: |p, v| {
-                p.$($f).+ = parse_drift(v)?;
+                p.$($f).+ = parse_drift(v).map_err(KeyError::other)?;
                 Ok(())
             },
         }
@@ -208,7 +229,7 @@ static KEYS: [Key<ReplSetup>; 37] = [
             s.join(".")
         },
         set: |p, v| {
-            p.aa.skew_ms = parse_skew(v)?;
+            p.aa.skew_ms = parse_skew(v).map_err(KeyError::other)?;
             Ok(())
         },
     },
@@ -478,7 +499,22 @@ impl<const S: u8> Serialize for SectionMetrics<S> {
     }
 }
 
-/// Reads a command of section `sec`'s nodes.
+/// A command of another section than a [`SectionLab`]'s own, kept as its link text: that
+/// section's bundle reads it (the page goes to the link's own section before it runs). No node
+/// takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherSectionCommand(pub String);
+
+impl std::fmt::Display for OtherSectionCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl crate::command::Command for OtherSectionCommand {}
+
+/// Reads a command of section `sec`'s nodes (inlined, so a constant section links one parser).
+#[inline(always)]
 fn parse_section_command(sec: Section, text: &str) -> Result<Cmd, CommandError> {
     match sec {
         Section::Repl => commands_of::<ReplCommand>(text),
@@ -517,12 +553,15 @@ impl<const S: u8> Lab for SectionLab<S> {
     fn processes(p: &ReplSetup, nodes: usize) -> usize {
         ReplicationLab::processes(p, nodes)
     }
-    /// This section's commands only (its bundle links only its own parser).
+    /// This section's commands only (its bundle links only its own parser): a link of another
+    /// section (a preset from this page's menu, a lesson step) keeps its commands as their text,
+    /// so the page hands that section's bundle the same link, whose parser reads them.
     fn parse_command(p: &ReplSetup, text: &str) -> Result<Cmd, CommandError> {
-        // By the link's own section: a link of another section (a preset from this page's menu,
-        // a lesson step) keeps its commands, so the page hands that section's bundle the same
-        // link.
-        parse_section_command(p.sec, text)
+        if p.sec == section_of(S) {
+            parse_section_command(section_of(S), text)
+        } else {
+            Ok(Cmd::new(OtherSectionCommand(text.to_string())))
+        }
     }
     fn build(s: &Scenario) -> SectionRun<S> {
         SectionRun(build_section(s, section_of(S)))

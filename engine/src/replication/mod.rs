@@ -74,9 +74,9 @@ pub use client::{Client, Op, OpKind, Outcome};
 pub use command::{key_name, ReplCommand, ReplCommandError, MAX_BURST};
 pub use data::{common_prefix, epoch_in, DataNode, Image, Install, Peer, Role, Rollback};
 pub use desc::{
-    section_of, ActiveSectionLab, LocksSectionLab, ReplLabMetrics, ReplRun, ReplSectionLab,
-    ReplSetup, ReplicationLab, Section, SectionLab, SectionMetrics, SectionRun, SEC_ACTIVE,
-    SEC_LOCKS, SEC_REPL,
+    parse_drift, parse_skew, section_of, ActiveSectionLab, ClockError, LocksSectionLab,
+    OtherSectionCommand, ReplLabMetrics, ReplRun, ReplSectionLab, ReplSetup, ReplicationLab,
+    Section, SectionLab, SectionMetrics, SectionRun, SEC_ACTIVE, SEC_LOCKS, SEC_REPL,
 };
 pub use metrics::{
     acting_intervals, acting_primaries, authoritative, lag, measure, split_brain_intervals, Lag,

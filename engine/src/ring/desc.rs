@@ -2,8 +2,8 @@
 //! is `ops=TIME:OP;…` (operations on the ring), not network faults.
 
 use super::{
-    measure, HashFn, KeySpec, RingMetrics, RingOp, RingParams, RingRun, Scheme, MAX_NODES,
-    MAX_REPLICAS, MAX_VNODES,
+    measure, HashFn, KeySpec, RingError, RingMetrics, RingOp, RingParams, RingRun, Scheme,
+    MAX_NODES, MAX_REPLICAS, MAX_VNODES,
 };
 use crate::command::{Cmd, CommandError};
 use crate::fault::{Fault, TimedFault};
@@ -106,14 +106,12 @@ impl Lab for HashRingLab {
         err: &mut dyn FnMut(&str, String),
     ) -> Vec<TimedFault> {
         let parsed = decode_entries(v, "ops", super::ops::MAX_OPS, err, |entry| {
-            let (t, op) = entry
-                .split_once(':')
-                .ok_or_else(|| "should be TIME:OP, e.g. 1000:add:n5".to_string())?;
+            let (t, op) = entry.split_once(':').ok_or(RingError::EntryForm)?;
             let at = parse_ms(t)
                 .filter(|&us| us <= MAX_TIME_MS * 1000)
-                .ok_or_else(|| format!("'{}' is not a time in ms (0–{MAX_TIME_MS})", clip(t)))?;
-            let op = RingOp::parse(op).map_err(|e| e.to_string())?;
-            Ok::<_, String>(TimedFault {
+                .ok_or_else(|| RingError::NotATime(clip(t)))?;
+            let op = RingOp::parse(op)?;
+            Ok::<_, RingError>(TimedFault {
                 at: SimTime(at),
                 fault: Fault::command(0, op),
             })

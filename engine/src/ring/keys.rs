@@ -78,8 +78,11 @@ fn fmt_milli(x: u32) -> String {
 }
 
 /// Reads a decimal with up to three decimals into ×1000 (`1.1` → `1100`).
-fn parse_milli(what: &str, s: &str) -> Result<u32, RingError> {
-    let bad = || RingError::Parse(format!("{what} '{}' is not a number like 1.1", clip(s)));
+fn parse_milli(what: &'static str, s: &str) -> Result<u32, RingError> {
+    let bad = || RingError::NotDecimal {
+        what,
+        text: clip(s),
+    };
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
     if int.is_empty()
         || int.len() > 4
@@ -134,10 +137,7 @@ impl KeySpec {
                         || k.chars().count() > MAX_KEY_LEN
                         || !k.chars().all(valid_key_char)
                     {
-                        return Err(RingError::Parse(format!(
-                            "key '{}' should be 1–{MAX_KEY_LEN} characters of A–Z a–z 0–9 _ . : @ / -",
-                            clip(k)
-                        )));
+                        return Err(RingError::BadKey(clip(k)));
                     }
                 }
                 Ok(())
@@ -158,9 +158,7 @@ impl KeySpec {
             "zipf" => {
                 let parts: Vec<&str> = arg.splitn(3, ':').collect();
                 if parts.len() != 3 {
-                    return Err(RingError::Parse(
-                        "zipf needs COUNT:DISTINCT:S, e.g. zipf:100000:1000:1.1".to_string(),
-                    ));
+                    return Err(RingError::ZipfForm);
                 }
                 KeySpec::Zipf {
                     count: parse_uint("key count", parts[0])? as usize,
@@ -169,12 +167,7 @@ impl KeySpec {
                 }
             }
             "named" => KeySpec::Named(arg.split(',').map(str::to_string).collect()),
-            _ => {
-                return Err(RingError::Parse(format!(
-                    "unknown key set '{}' (seq, rand, zipf, named)",
-                    clip(kind)
-                )))
-            }
+            _ => return Err(RingError::UnknownKeySet(clip(kind))),
         };
         spec.validate()?;
         Ok(spec)

@@ -248,10 +248,7 @@ impl RingLab {
         let mut undo = Vec::new();
         for (i, op) in ops.iter().enumerate() {
             if kept.len() >= MAX_OPS {
-                errors.push((
-                    i,
-                    RingError::Parse(format!("more than {MAX_OPS} operations")),
-                ));
+                errors.push((i, RingError::TooManyOps));
                 break;
             }
             let u = lab.ring.undo_info(op);
@@ -340,7 +337,7 @@ impl RingLab {
     /// undo). On error nothing changes.
     pub fn push(&mut self, op: RingOp) -> Result<&Movement, RingError> {
         if self.pos >= MAX_OPS {
-            return Err(RingError::Parse(format!("more than {MAX_OPS} operations")));
+            return Err(RingError::TooManyOps);
         }
         let before = shares(&self.ring, self.params.scheme.uses_weights());
         let old = self.ring.clone();

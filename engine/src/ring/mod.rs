@@ -67,12 +67,80 @@ pub const MAX_KEYS: usize = 1_000_000;
 /// The assignment of a key when no node is up to take it.
 pub const NO_NODE: NodeId = NodeId::MAX;
 
-/// What can go wrong in the ring lab: a bad op, parameter or link fragment. Shown to the user.
+/// What can go wrong in the ring lab: a bad op, parameter or link fragment. Shown to the user;
+/// texts are quoted at most 40 characters ([`clip`]).
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum RingError {
-    /// Text that does not parse; the message quotes at most 40 characters of it.
-    #[error("{0}")]
-    Parse(String),
+    /// `add:3`, `add:n01`
+    #[error("'{0}' is not a node name like n3")]
+    NotANode(String),
+    /// `vnodes:x`: `what` is the number's name (`vnodes`, `weight`, `key count`, …).
+    #[error("{what} '{text}' is not a whole number")]
+    NotWhole {
+        /// What the number is.
+        what: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// `vnodes:99999999999999999999`
+    #[error("{what} '{text}' is too large")]
+    TooLarge {
+        /// What the number is.
+        what: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// `zipf:10:5:x`
+    #[error("{what} '{text}' is not a number like 1.1")]
+    NotDecimal {
+        /// What the number is.
+        what: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// `weight:n3`
+    #[error("weight needs NODE:WEIGHT, e.g. weight:n3:2")]
+    WeightForm,
+    /// `grow:n3` (the verb)
+    #[error("unknown operation '{0}' (add, remove, fail, recover, vnodes, weight)")]
+    UnknownOp(String),
+    /// More than [`MAX_OPS`](ops::MAX_OPS) operations in one log.
+    #[error("more than {} operations", ops::MAX_OPS)]
+    TooManyOps,
+    /// Entry `index` (from 1) of an op log, its text, and why it was refused.
+    #[error("entry {index} '{text}': {error}")]
+    Entry {
+        /// The entry's place, from 1.
+        index: usize,
+        /// Its text.
+        text: String,
+        /// Why.
+        error: Box<RingError>,
+    },
+    /// A timeline entry without `TIME:` (`ops=add:n5`).
+    #[error("should be TIME:OP, e.g. 1000:add:n5")]
+    EntryForm,
+    /// A timeline entry's time that is not ms within the link's limit.
+    #[error("'{0}' is not a time in ms (0–{max})", max = crate::scenario::MAX_TIME_MS)]
+    NotATime(String),
+    /// `named:a b`: a key outside the alphabet or too long.
+    #[error("key '{0}' should be 1–{max} characters of A–Z a–z 0–9 _ . : @ / -", max = keys::MAX_KEY_LEN)]
+    BadKey(String),
+    /// `zipf:10`
+    #[error("zipf needs COUNT:DISTINCT:S, e.g. zipf:100000:1000:1.1")]
+    ZipfForm,
+    /// `keys=all`
+    #[error("unknown key set '{0}' (seq, rand, zipf, named)")]
+    UnknownKeySet(String),
+    /// `ring:3`
+    #[error("scheme '{0}' takes no parameter")]
+    TakesNoParameter(String),
+    /// `scheme=chord`
+    #[error("unknown scheme '{0}' (ring, modn, jump, rendezvous, maglev, bounded)")]
+    UnknownScheme(String),
+    /// `maglev:12`
+    #[error("maglev table size {0} is not prime (try 13, 251, 65537)")]
+    NotPrime(u32),
     /// `add` of a node that is already on the ring.
     #[error("n{0} is already on the ring")]
     AlreadyOnRing(NodeId),
@@ -109,7 +177,7 @@ pub fn node_name(id: NodeId) -> String {
 
 /// Parses a node name `n<k>` (no leading zeros, `k < MAX_NODES`). Never panics.
 pub fn parse_node(s: &str) -> Result<NodeId, RingError> {
-    let bad = || RingError::Parse(format!("'{}' is not a node name like n3", clip(s)));
+    let bad = || RingError::NotANode(clip(s));
     let digits = s.strip_prefix('n').ok_or_else(bad)?;
     if digits.is_empty()
         || digits.len() > 4
@@ -143,13 +211,15 @@ pub(crate) fn check_range(
 }
 
 /// Parses a whole number of at most 20 digits (no sign, no spaces). Never panics.
-pub(crate) fn parse_uint(what: &str, s: &str) -> Result<u64, RingError> {
+pub(crate) fn parse_uint(what: &'static str, s: &str) -> Result<u64, RingError> {
     if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(RingError::Parse(format!(
-            "{what} '{}' is not a whole number",
-            clip(s)
-        )));
+        return Err(RingError::NotWhole {
+            what,
+            text: clip(s),
+        });
     }
-    s.parse()
-        .map_err(|_| RingError::Parse(format!("{what} '{}' is too large", clip(s))))
+    s.parse().map_err(|_| RingError::TooLarge {
+        what,
+        text: clip(s),
+    })
 }

@@ -66,18 +66,13 @@ impl RingOp {
                 Ok(RingOp::SetVnodes(v as u32))
             }
             "weight" => {
-                let (n, w) = arg.split_once(':').ok_or_else(|| {
-                    RingError::Parse("weight needs NODE:WEIGHT, e.g. weight:n3:2".to_string())
-                })?;
+                let (n, w) = arg.split_once(':').ok_or(RingError::WeightForm)?;
                 let n = parse_node(n)?;
                 let w = parse_uint("weight", w)?;
                 check_range("weight", w, 1, MAX_WEIGHT as u64)?;
                 Ok(RingOp::SetWeight(n, w as u32))
             }
-            _ => Err(RingError::Parse(format!(
-                "unknown operation '{}' (add, remove, fail, recover, vnodes, weight)",
-                clip(verb)
-            ))),
+            _ => Err(RingError::UnknownOp(clip(verb))),
         }
     }
 }
@@ -111,10 +106,13 @@ pub fn parse_ops(s: &str) -> Result<Vec<RingOp>, RingError> {
             continue;
         }
         if out.len() >= MAX_OPS {
-            return Err(RingError::Parse(format!("more than {MAX_OPS} operations")));
+            return Err(RingError::TooManyOps);
         }
-        let op = RingOp::parse(entry)
-            .map_err(|e| RingError::Parse(format!("entry {} '{}': {e}", i + 1, clip(entry))))?;
+        let op = RingOp::parse(entry).map_err(|e| RingError::Entry {
+            index: i + 1,
+            text: clip(entry),
+            error: Box::new(e),
+        })?;
         out.push(op);
     }
     Ok(out)

@@ -145,17 +145,9 @@ impl Scheme {
                 c_pct: parse_uint("bounded c×100", a)?.min(u32::MAX as u64) as u32,
             },
             ("ring" | "modn" | "jump" | "rendezvous", Some(_)) => {
-                return Err(RingError::Parse(format!(
-                    "scheme '{}' takes no parameter",
-                    clip(name)
-                )))
+                return Err(RingError::TakesNoParameter(clip(name)))
             }
-            _ => {
-                return Err(RingError::Parse(format!(
-                    "unknown scheme '{}' (ring, modn, jump, rendezvous, maglev, bounded)",
-                    clip(name)
-                )))
-            }
+            _ => return Err(RingError::UnknownScheme(clip(name))),
         };
         scheme.validate()?;
         Ok(scheme)
@@ -172,9 +164,7 @@ impl Scheme {
                     MAGLEV_MAX_M as u64,
                 )?;
                 if !is_prime(m) {
-                    return Err(RingError::Parse(format!(
-                        "maglev table size {m} is not prime (try 13, 251, 65537)"
-                    )));
+                    return Err(RingError::NotPrime(m));
                 }
                 Ok(())
             }

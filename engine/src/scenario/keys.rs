@@ -121,6 +121,13 @@ fn ms_range(lo_us: u64, hi_us: u64) -> String {
     format!("{}–{}", fmt_ms(lo_us), fmt_ms(hi_us))
 }
 
+impl KeyError {
+    /// A lab's own reader's typed error, kept as its message (the banner's words).
+    pub fn other(e: impl std::fmt::Display) -> KeyError {
+        KeyError::Other(e.to_string())
+    }
+}
+
 impl From<String> for KeyError {
     fn from(s: String) -> KeyError {
         KeyError::Other(s)

@@ -160,7 +160,8 @@ impl Scenario {
     pub fn build_ring(&self) -> RingRun {
         RingRun::new(self.ring_params(), &self.faults)
             .or_else(|_| RingRun::new(RingParams::default(), &[]))
-            .expect("the default ring parameters are valid")
+            // Not `expect`: that would link the ring error's `Debug` into the pages.
+            .unwrap_or_else(|_| unreachable!("the default ring parameters are valid"))
     }
 
     /// Total simulated processes (heartbeat: workers + the monitor).

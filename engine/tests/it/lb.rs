@@ -6,8 +6,8 @@ use crate::{assert_same_trace, cases};
 use engine::fault::parse_timeline_of;
 use engine::lb::{
     balancer, measure, new_sim, parse_backends, parse_command, percentile, series, BackendSpec,
-    LbCommand, LbCommandError, LbMsg, LbNode, LbParams, Picker, Reply, RetryPolicy, Strategy,
-    FIRST_BACKEND,
+    BackendsError, LbCommand, LbCommandError, LbMsg, LbNode, LbParams, LbParamsError, Picker,
+    Reply, RetryPolicy, Strategy, FIRST_BACKEND,
 };
 use engine::net::{Latency, NetConfig, PctError};
 use engine::rng::Rng;
@@ -389,8 +389,29 @@ fn params_and_backend_lists_validate() {
         }
     );
     assert_eq!(engine::lb::fmt_backends(&specs), "5,1,1@50");
-    for bad in ["", "0", "11", "1@5", "1@x", "1,,2", &"1,".repeat(21)] {
-        assert!(parse_backends(bad).is_err(), "{bad}");
+    let not_whole = |what, text: &str| BackendsError::NotWhole {
+        what,
+        text: text.into(),
+    };
+    let outside = |what, value, lo, hi| {
+        BackendsError::Limit(LbParamsError::Outside {
+            key: "be",
+            what,
+            value,
+            lo,
+            hi,
+        })
+    };
+    for (bad, why) in [
+        ("", not_whole("weight", "")),
+        ("0", outside("weight", 0, 1, 10)),
+        ("11", outside("weight", 11, 1, 10)),
+        ("1@5", outside("speed %", 5, 10, 1000)),
+        ("1@x", not_whole("speed", "x")),
+        ("1,,2", not_whole("weight", "")),
+        (&"1,".repeat(21), BackendsError::TooMany),
+    ] {
+        assert_eq!(parse_backends(bad), Err(why), "{bad}");
     }
 }
 

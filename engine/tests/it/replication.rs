@@ -2085,6 +2085,57 @@ fn a_section_lab_keeps_another_sections_link_whole() {
     }
 }
 
+/// A section's bundle reads only its own section's commands: another section's are kept as
+/// their text (that section's bundle reads them), and its own are typed and checked.
+#[test]
+fn a_section_lab_reads_only_its_own_commands() {
+    use engine::command::CommandError;
+    use engine::lab::Lab;
+    let locks = ReplSetup {
+        sec: Section::Locks,
+        ..ReplSetup::default()
+    };
+    let cmd = ActiveSectionLab::parse_command(&locks, "work:5").unwrap();
+    assert_eq!(
+        cmd.get::<OtherSectionCommand>(),
+        Some(&OtherSectionCommand("work:5".into()))
+    );
+    assert_eq!(cmd.to_string(), "work:5");
+    let e: CommandError = LocksSectionLab::parse_command(&locks, "nap").unwrap_err();
+    assert_eq!(
+        e.get::<engine::replication::locks::LockCommandError>(),
+        Some(&engine::replication::locks::LockCommandError::Unknown(
+            "nap".into()
+        ))
+    );
+    assert!(LocksSectionLab::parse_command(&locks, "work:5").is_ok());
+}
+
+/// Clock settings: `drift`/`ldrift` in percent, `askew` in whole ms per site.
+#[test]
+fn clock_settings_say_why_they_are_refused() {
+    assert_eq!(parse_drift("12.5"), Ok(125_000));
+    assert_eq!(parse_drift("91"), Err(ClockError::DriftAbove("91".into())));
+    assert_eq!(
+        parse_drift("x"),
+        Err(ClockError::Percent(engine::net::PctError::NotAPercentage(
+            "x".into()
+        )))
+    );
+    assert_eq!(parse_skew("500.0.-20").map(|s| s[2]), Ok(-20));
+    assert_eq!(
+        parse_skew("1.2.3.4.5.6.7.8.9"),
+        Err(ClockError::TooManySites)
+    );
+    assert_eq!(parse_skew("1.x"), Err(ClockError::NotWholeMs("x".into())));
+    assert_eq!(parse_skew("--1"), Err(ClockError::NotWholeMs("--1".into())));
+    assert_eq!(parse_skew("-60001"), Err(ClockError::SkewBeyond(-60_001)));
+    assert_eq!(
+        ClockError::SkewBeyond(-60_001).to_string(),
+        "-60001 ms is beyond ±60000 ms"
+    );
+}
+
 /// The event lines of a run (what the event log and the transcripts show).
 fn event_lines(sim: &Sim<ReplNode>) -> Vec<String> {
     crate::lines(sim)

@@ -731,18 +731,35 @@ fn key_spec_text_round_trips_and_errors() {
         assert_eq!(KeySpec::parse(s).unwrap().to_string(), s);
     }
     assert_eq!(KeySpec::default().to_string(), "seq:10000");
-    for bad in [
-        "seq",
-        "seq:-1",
-        "seq:0",
-        "seq:2000000",
-        "zipf:10:10",
-        "zipf:10:10:5",
-        "named:",
-        "named:a b",
-        "hot:1",
+    let not_whole = |what, text: &str| RingError::NotWhole {
+        what,
+        text: text.into(),
+    };
+    let outside = |what, value, lo, hi| RingError::OutOfRange {
+        what,
+        value,
+        lo,
+        hi,
+    };
+    for (bad, why) in [
+        ("seq", not_whole("key count", "")),
+        ("seq:-1", not_whole("key count", "-1")),
+        ("seq:0", outside("key count", 0, 1, 1_000_000)),
+        ("seq:2000000", outside("key count", 2_000_000, 1, 1_000_000)),
+        ("zipf:10:10", RingError::ZipfForm),
+        ("zipf:10:10:5", outside("zipf s×1000", 5_000, 0, 4_000)),
+        (
+            "zipf:10:10:x",
+            RingError::NotDecimal {
+                what: "zipf s",
+                text: "x".into(),
+            },
+        ),
+        ("named:", RingError::BadKey("".into())),
+        ("named:a b", RingError::BadKey("a b".into())),
+        ("hot:1", RingError::UnknownKeySet("hot".into())),
     ] {
-        assert!(KeySpec::parse(bad).is_err(), "{bad}");
+        assert_eq!(KeySpec::parse(bad), Err(why), "{bad}");
     }
 }
 
@@ -767,24 +784,59 @@ fn op_text_forms() {
     assert_eq!(fmt_ops(&ops), text);
     assert_eq!(parse_ops(" add:n1 ;; ").unwrap(), vec![RingOp::Add(1)]);
     assert_eq!(parse_node("n999"), Ok(999));
-    for bad in ["n", "3", "n03", "n1000", "n-1", "N3"] {
-        assert!(parse_node(bad).is_err(), "{bad}");
+    for bad in ["n", "3", "n03", "n-1", "N3"] {
+        assert_eq!(parse_node(bad), Err(RingError::NotANode(bad.into())));
     }
-    let e = parse_ops("add:n1;explode:everything")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("entry 2") && e.contains("unknown operation"),
-        "{e}"
+    assert!(matches!(
+        parse_node("n1000"),
+        Err(RingError::OutOfRange { value: 1000, .. })
+    ));
+    let e = parse_ops("add:n1;explode:everything").unwrap_err();
+    assert_eq!(
+        e,
+        RingError::Entry {
+            index: 2,
+            text: "explode:everything".into(),
+            error: Box::new(RingError::UnknownOp("explode".into())),
+        }
     );
-    assert!(RingOp::parse("vnodes:0").is_err());
-    assert!(RingOp::parse("weight:n3").is_err());
-    assert!(RingOp::parse("weight:n3:11").is_err());
+    assert_eq!(
+        e.to_string(),
+        "entry 2 'explode:everything': unknown operation 'explode' (add, remove, fail, recover, vnodes, weight)"
+    );
+    assert_eq!(
+        RingOp::parse("vnodes:0"),
+        Err(RingError::OutOfRange {
+            what: "vnodes",
+            value: 0,
+            lo: 1,
+            hi: 1000
+        })
+    );
+    assert_eq!(RingOp::parse("weight:n3"), Err(RingError::WeightForm));
+    assert!(matches!(
+        RingOp::parse("weight:n3:11"),
+        Err(RingError::OutOfRange {
+            what: "weight",
+            value: 11,
+            ..
+        })
+    ));
+    assert_eq!(
+        RingOp::parse("vnodes:99999999999999999999"),
+        Err(RingError::TooLarge {
+            what: "vnodes",
+            text: "99999999999999999999".into()
+        })
+    );
     // A hostile entry is quoted at most 40 characters.
     let long = format!("add:{}", "x".repeat(10_000));
     let e = parse_ops(&long).unwrap_err().to_string();
     assert!(e.len() < 200 && e.contains('…'), "{e}");
-    assert!(parse_ops(&"add:n1;".repeat(501)).is_err());
+    assert_eq!(
+        parse_ops(&"add:n1;".repeat(501)),
+        Err(RingError::TooManyOps)
+    );
 }
 
 proptest! {
@@ -824,15 +876,37 @@ fn scheme_and_hash_names() {
         Scheme::parse("bounded:150"),
         Ok(Scheme::Bounded { c_pct: 150 })
     );
-    for bad in [
-        "maglev:250",
-        "maglev:5",
-        "bounded:99",
-        "ring:3",
-        "chord",
-        "maglev:",
+    for (bad, why) in [
+        ("maglev:250", RingError::NotPrime(250)),
+        (
+            "maglev:5",
+            RingError::OutOfRange {
+                what: "maglev table size",
+                value: 5,
+                lo: 7,
+                hi: 1_000_003,
+            },
+        ),
+        (
+            "bounded:99",
+            RingError::OutOfRange {
+                what: "bounded c×100",
+                value: 99,
+                lo: 100,
+                hi: 1000,
+            },
+        ),
+        ("ring:3", RingError::TakesNoParameter("ring".into())),
+        ("chord", RingError::UnknownScheme("chord".into())),
+        (
+            "maglev:",
+            RingError::NotWhole {
+                what: "maglev table size",
+                text: "".into(),
+            },
+        ),
     ] {
-        assert!(Scheme::parse(bad).is_err(), "{bad}");
+        assert_eq!(Scheme::parse(bad), Err(why), "{bad}");
     }
     for h in HashFn::ALL {
         assert_eq!(HashFn::parse(h.as_str()), Some(h));
