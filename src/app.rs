@@ -7,14 +7,9 @@ use crate::components::banner::ErrorBanner;
 use crate::i18n::t;
 use crate::pages::home::Home;
 use crate::web;
-use engine::scenario::{decode, Decoded};
+use engine::scenario::Decoded;
 use std::rc::Rc;
 use yew::prelude::*;
-
-/// The address bar, decoded (any lab: the home page).
-pub fn decoded_location() -> Rc<Decoded> {
-    Rc::new(decode(&web::location_query()))
-}
 
 /// The address bar, decoded for lab `L`'s page (its bundle links only `L`'s keys). A lesson
 /// link (`lesson=…&step=…`) is read as its step's link; a bad `lesson`/`step` is reported and
@@ -67,23 +62,23 @@ pub fn Shell(props: &ShellProps) -> Html {
 /// The home bundle's root: the list of labs, and the banner for a link naming no known lab.
 #[component]
 pub fn HomeApp() -> Html {
-    let mut d = decoded_location();
+    let query = web::location_query();
+    let mut errors = engine::scenario::decode_home(&query);
     // `?lesson=ID&step=N` without a lab: that step's page.
-    match engine::lesson::route_without_lab(&web::location_query()) {
+    match engine::lesson::route_without_lab(&query) {
         Some(Ok(link)) => web::navigate(&link),
         Some(Err(e)) => {
-            let d = Rc::make_mut(&mut d);
-            d.errors.retain(|x| {
+            errors.retain(|x| {
                 x.param != "lesson" && x.param != "step" && x.param != engine::lesson::link::KEY
             });
-            d.errors.push(e);
+            errors.push(e);
         }
         None => {}
     }
-    Rc::make_mut(&mut d).errors.extend(crate::view::errors());
+    errors.extend(crate::view::errors());
     html! {
         <Shell>
-            <ErrorBanner errors={d.errors.clone()} />
+            <ErrorBanner {errors} />
             <Home />
         </Shell>
     }

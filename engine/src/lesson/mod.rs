@@ -316,15 +316,22 @@ pub fn check_link_any(link: &str) -> Result<LabKind, String> {
     }
 }
 
-/// Checks a link in lab `L`'s page: a link of `L` with `L`'s decoder; another lab's link only by
-/// its lab's name (its page checks the rest when the step opens).
-pub fn check_link_for<L: Lab>(link: &str) -> Result<LabKind, String> {
+/// Checks only the lab a link names (the home page's check: it links no lab's decoder; the lab's
+/// page checks the rest when the step opens, as [`check_link_for`] does for another lab's step).
+pub fn check_link_lab(link: &str) -> Result<LabKind, String> {
     let lab = form_urlencoded::parse(link.trim_start_matches('?').as_bytes())
         .find(|(k, _)| k == "lab")
         .map(|(_, v)| v.into_owned())
         .ok_or("the link names no lab (lab=…)")?;
-    if lab != L::INFO.name {
-        return LabKind::parse(&lab).ok_or_else(|| format!("unknown lab '{}'", crate::clip(&lab)));
+    LabKind::parse(&lab).ok_or_else(|| format!("unknown lab '{}'", crate::clip(&lab)))
+}
+
+/// Checks a link in lab `L`'s page: a link of `L` with `L`'s decoder; another lab's link only by
+/// its lab's name (its page checks the rest when the step opens).
+pub fn check_link_for<L: Lab>(link: &str) -> Result<LabKind, String> {
+    let lab = check_link_lab(link)?;
+    if lab != L::KIND {
+        return Ok(lab);
     }
     match decode_for::<L>(link).errors.first() {
         Some(e) => Err(format!("the link has a problem: {e}")),
@@ -809,7 +816,8 @@ fn off(pairs: &[(String, String)], errors: Vec<ParamError>) -> Opened {
 
 /// A lesson link without a lab (`?lesson=raft-election&step=3`, as the home page may get it):
 /// the full link of that step, or the problem to show. `None` when the link names a lab or no
-/// lesson.
+/// lesson. Only the labs the steps name are checked here (the home bundle links no lab's
+/// decoder); each lab's page checks its step's link when it opens.
 pub fn route_without_lab(link: &str) -> Option<Result<String, ParamError>> {
     let query = link.split_once('?').map_or(link, |(_, q)| q);
     let mut id = None;
@@ -834,7 +842,7 @@ pub fn route_without_lab(link: &str) -> Option<Result<String, ParamError>> {
     };
     if let Some(v) = carried {
         return Some(
-            link::read(&v, &check_link_any)
+            link::read(&v, &check_link_lab)
                 .map(at)
                 .map_err(|e| ParamError {
                     param: link::KEY.into(),
@@ -848,7 +856,7 @@ pub fn route_without_lab(link: &str) -> Option<Result<String, ParamError>> {
     let found = builtins()
         .into_iter()
         .find(|(_, b)| b.id == id)
-        .and_then(|(_, b)| parse_lesson(b.json, &check_link_any).ok());
+        .and_then(|(_, b)| parse_lesson(b.json, &check_link_lab).ok());
     Some(match found {
         None => Err(ParamError {
             param: "lesson".into(),

@@ -151,6 +151,15 @@ pub fn decode(link: &str) -> Decoded {
     }
 }
 
+/// Reads a link for the home page (it names no lab, or one the loader does not know): the link's
+/// own problems (too long, a key given twice, …) and an unknown lab's name. The other keys belong
+/// to a lab's page, which reads them; the home bundle links no lab's decoder.
+pub fn decode_home(link: &str) -> Vec<ParamError> {
+    let (_, mut errors, name) = read_link(link);
+    known_lab(name.as_deref(), &mut errors);
+    errors
+}
+
 /// Reads a link for lab `L`'s page (its bundle links only `L`'s keys): a link naming another lab
 /// is reported and read as `L`'s.
 pub fn decode_for<L: Lab>(link: &str) -> Decoded {

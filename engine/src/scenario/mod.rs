@@ -11,9 +11,9 @@ pub use crate::lab::{Lab, LabInfo, LabKind, LabParams, LabVisitor};
 pub use crate::lb::LbSetup;
 pub use crate::raft::{RaftSetup, RAFT_BUGS};
 pub use codec::{
-    check_fault, decode, decode_entries, decode_faults_with, decode_for, encode, encode_for,
-    parse_fault_for, parse_fault_for_lab, with_param, with_param_for, Decoded, ParamError,
-    MAX_PARAM_LEN,
+    check_fault, decode, decode_entries, decode_faults_with, decode_for, decode_home, encode,
+    encode_for, parse_fault_for, parse_fault_for_lab, with_param, with_param_for, Decoded,
+    ParamError, MAX_PARAM_LEN,
 };
 pub use presets::{preset_for, preset_for_lab, presets, Preset};
 

@@ -137,6 +137,23 @@ fn a_script_in_the_seed_is_refused_and_shown_as_text() {
 }
 
 #[test]
+fn the_home_page_reads_only_the_lab_and_the_link_itself() {
+    use engine::scenario::decode_home;
+    let params =
+        |link: &str| -> Vec<String> { decode_home(link).into_iter().map(|e| e.param).collect() };
+    // An unknown lab is named; a lab's keys are not read here (its page reads them).
+    let e = decode_home("lab=nope&n=abc&hb=soon");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0], decode("lab=nope").errors[0]);
+    assert!(params("n=abc&av=99.95&lesson=x").is_empty());
+    assert!(params("").is_empty());
+    // The link's own problems are still reported.
+    assert_eq!(params("lab=nope&x=1&x=2"), ["x", "lab"]);
+    let long = format!("x={}", "9".repeat(engine::scenario::MAX_PARAM_LEN + 1));
+    assert_eq!(params(&long), ["x"]);
+}
+
+#[test]
 fn an_unknown_lab_shows_the_home_page() {
     let d = decode_bad("lab=nope&n=3", &["lab"]);
     assert_eq!(d.lab, None);

@@ -471,3 +471,23 @@ fn a_lesson_link_without_a_lab_routes_to_its_step() {
     let e = route_without_lab("lesson=nope").unwrap().unwrap_err();
     assert_eq!(e.param, "lesson");
 }
+
+#[test]
+fn the_home_page_lists_the_same_lessons_checking_only_their_labs() {
+    use engine::lesson::check_link_lab;
+    // The home bundle checks a step's lab name only (its page checks the rest when it opens).
+    assert_eq!(check_link_lab("?lab=raft&n=abc"), Ok(LabKind::Raft));
+    assert!(check_link_lab("lab=nope")
+        .unwrap_err()
+        .contains("unknown lab 'nope'"));
+    assert!(check_link_lab("n=3").unwrap_err().contains("names no lab"));
+    // Every built-in lesson reads the same either way (the deep check runs here, natively).
+    for (_, b) in builtins() {
+        assert_eq!(
+            parse_lesson(b.json, &check_link_lab),
+            parse_lesson(b.json, &check_link_any),
+            "{}",
+            b.id
+        );
+    }
+}

@@ -56,7 +56,7 @@ fn lessons_index() -> Html {
     let lessons = engine::lesson::builtins()
         .into_iter()
         .filter_map(|(lab, b)| {
-            engine::lesson::parse_lesson(b.json, &engine::lesson::check_link_any)
+            engine::lesson::parse_lesson(b.json, &engine::lesson::check_link_lab)
                 .ok()
                 .map(|l| (lab, l))
         });
