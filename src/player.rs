@@ -442,6 +442,8 @@ impl<R: Run> Player<R> {
                 events: self.hist.borrow().steps(),
             });
         } else {
+            // Reached at once (also when the player is made, outside any action).
+            self.hist.borrow_mut().relog();
             self.note_past_end(to);
         }
     }
@@ -485,7 +487,20 @@ impl<R: Run> Player<R> {
 impl<R: Run + 'static> Reducible for Player<R> {
     type Action = Action;
 
+    /// Every action; once no replay is in progress, the trace lines a fast replay skipped are
+    /// rebuilt ([`Run::relog`]: nothing to do after loud steps), so whatever ended the replay —
+    /// reaching the position, Cancel, Play, a seek — the log shows what a loud run shows.
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let next = Self::act(self, action);
+        if next.replay.is_none() {
+            next.hist.borrow_mut().relog();
+        }
+        next
+    }
+}
+
+impl<R: Run + 'static> Player<R> {
+    fn act(self: Rc<Self>, action: Action) -> Rc<Self> {
         match action {
             Action::TogglePlay => self.with(|p| {
                 p.replay = None;

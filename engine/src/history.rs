@@ -51,6 +51,16 @@ pub trait Run {
     /// Keeps only the latest `n` trace events (`None`: all); a run without a trace ignores it.
     /// Events and measurements are the same either way; memory stops growing with the run.
     fn keep_trace_tail(&mut self, _n: Option<usize>) {}
+    /// One event forward without its trace line, for replaying a long link fast: the trace gets
+    /// a gap that [`Run::relog`] fills. Everything else (state, snapshots, measurements) is as
+    /// after [`Run::step`]. Default: [`Run::step`].
+    fn step_quiet(&mut self) -> bool {
+        self.step()
+    }
+    /// After [`Run::step_quiet`]: rebuilds the kept trace tail by replaying its events (and the
+    /// few before them back to a snapshot) with their trace lines; nothing else changes. The
+    /// player calls it whenever a replay ends. Default: nothing (no gap to fill).
+    fn relog(&mut self) {}
     /// Keeps no snapshots beyond the initial state, for a caller that only ever goes forward
     /// (the CLI): memory is the run's own state. Stepping back still works, replaying from the
     /// start. A run without snapshots ignores it.
@@ -90,6 +100,12 @@ impl<N: Node> Run for History<N> {
     }
     fn forward_only(&mut self) {
         History::forward_only(self)
+    }
+    fn step_quiet(&mut self) -> bool {
+        History::step_quiet(self)
+    }
+    fn relog(&mut self) {
+        History::relog(self)
     }
 }
 
@@ -142,6 +158,9 @@ pub struct History<N: Node> {
     /// Estimated bytes of each snapshot in `snaps`, then of each in `near` (same order).
     snap_bytes: Vec<usize>,
     near_bytes: Vec<usize>,
+    /// Steps were taken without trace lines ([`History::step_quiet`]) since the last
+    /// [`History::relog`].
+    gap: bool,
 }
 
 impl<N: Node> History<N> {
@@ -158,6 +177,7 @@ impl<N: Node> History<N> {
             budget: SNAPSHOT_BYTES,
             snap_bytes,
             near_bytes: Vec::new(),
+            gap: false,
         }
     }
 
@@ -266,6 +286,58 @@ impl<N: Node> History<N> {
             self.after_forward();
         }
         ok
+    }
+
+    /// One event forward without its trace line ([`Sim::advance`], notes not formatted), when
+    /// the run keeps only a trace tail: a long replay then formats only the events whose lines
+    /// stay, once [`History::relog`] rebuilds them. A run keeping its whole trace steps loud.
+    pub fn step_quiet(&mut self) -> bool {
+        if self.current.trace_tail().is_none() {
+            return self.step();
+        }
+        let quiet = self.current.is_quiet();
+        self.current.set_quiet(true);
+        let ok = self.current.advance();
+        self.current.set_quiet(quiet);
+        if ok {
+            self.gap = true;
+            self.after_forward();
+        }
+        ok
+    }
+
+    /// Fills the trace gap left by [`History::step_quiet`]: restores the latest snapshot at
+    /// least twice the kept tail behind the position and replays from it with trace lines, so
+    /// the tail holds at least the latest events a loud run would keep (how many older ones it
+    /// holds depends on where trimming fell, as after a step back). The state, the clock and
+    /// the snapshots are as before. Nothing to do without a gap.
+    pub fn relog(&mut self) {
+        if !std::mem::take(&mut self.gap) {
+            return;
+        }
+        let Some(n) = self.current.trace_tail() else {
+            return;
+        };
+        let (end, now) = (self.current.steps(), self.current.now());
+        let from = end.saturating_sub(2 * n as u64);
+        let mut restored = self.best_before(from).snapshot_unscheduled();
+        restored.set_schedule(self.current.take_schedule());
+        let mut trace = self.current.take_trace();
+        let keep = trace.partition_point(|e| e.step <= restored.steps());
+        trace.truncate(keep);
+        if trace.last().map_or(0, |e| e.step) != restored.steps() {
+            // Lines from before the gap that do not reach the snapshot: a log with a hole.
+            trace.clear();
+        }
+        restored.set_trace(trace);
+        restored.set_quiet(self.current.is_quiet());
+        self.current = restored;
+        while self.current.steps() < end {
+            if self.current.step().is_none() {
+                break;
+            }
+        }
+        self.current.advance_idle(now);
     }
 
     /// One event back. Returns false at step 0.

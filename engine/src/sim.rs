@@ -301,6 +301,11 @@ impl<N: Node> Sim<N> {
         self.trim_trace();
     }
 
+    /// How many trace events [`Sim::keep_trace_tail`] keeps (`None`: all).
+    pub fn trace_tail(&self) -> Option<usize> {
+        self.trace_tail
+    }
+
     /// A quiet run: trace events carry no notes, and handlers skip formatting them
     /// ([`Ctx::note_with`]). Everything else — events, their order, node states, violations,
     /// measurements — is the same; notes are only ever read by people. For runs whose trace

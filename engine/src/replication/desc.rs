@@ -288,6 +288,12 @@ impl Run for ReplRun {
     fn keep_trace_tail(&mut self, n: Option<usize>) {
         each!(self, h => Run::keep_trace_tail(h, n))
     }
+    fn step_quiet(&mut self) -> bool {
+        each!(self, h => Run::step_quiet(h))
+    }
+    fn relog(&mut self) {
+        each!(self, h => Run::relog(h))
+    }
 }
 
 /// The measurements of the section that ran (`cli run` prints the section's own fields).
@@ -485,6 +491,12 @@ impl<const S: u8> Run for SectionRun<S> {
     }
     fn keep_trace_tail(&mut self, n: Option<usize>) {
         only!(&mut self.0, h => Run::keep_trace_tail(h, n))
+    }
+    fn step_quiet(&mut self) -> bool {
+        only!(&mut self.0, h => Run::step_quiet(h))
+    }
+    fn relog(&mut self) {
+        only!(&mut self.0, h => Run::relog(h))
     }
 }
 

@@ -19,7 +19,7 @@ pub use presets::{preset_for, preset_for_lab, presets, Preset};
 
 use crate::fault::TimedFault;
 use crate::heartbeat::{self, HbNode, HbParams};
-use crate::history::History;
+use crate::history::{History, Run};
 use crate::net::NetConfig;
 use crate::raft::{self, RaftNode};
 use crate::ring::{RingParams, RingRun};
@@ -244,20 +244,47 @@ pub fn seek_within<R: crate::history::Run>(h: &mut R, pos: Position, budget: u64
 
 /// One slice of a long seek (the page replays a heavy link over many frames): at most `slice`
 /// more events toward `pos`; true once the position is reached (or the run ends before it).
-pub fn seek_slice<R: crate::history::Run>(h: &mut R, pos: Position, slice: u64) -> bool {
+///
+/// Forward, events are taken without trace lines ([`Run::step_quiet`]); the caller rebuilds the
+/// kept tail with [`Run::relog`] once the replay ends (the player does after every action that
+/// leaves no replay in progress).
+pub fn seek_slice<R: Run>(h: &mut R, pos: Position, slice: u64) -> bool {
     match pos.step {
         Some(k) => {
             let target = k.min(MAX_STEPS);
+            if target < h.steps() {
+                h.seek_step(target);
+                h.advance_idle(pos.time);
+                return true;
+            }
             let next = h.steps().saturating_add(slice).min(target);
-            let reached = h.seek_step(next);
-            if reached < next || next == target {
-                // At the target, or the run ended before it.
+            while h.steps() < next {
+                if !h.step_quiet() {
+                    // The run ended before the target.
+                    h.advance_idle(pos.time);
+                    return true;
+                }
+            }
+            if next == target {
                 h.advance_idle(pos.time);
                 return true;
             }
             false
         }
-        None => !h.run_until(pos.time, slice).out_of_budget,
+        None => {
+            let mut steps = 0;
+            while h.next_time().is_some_and(|next| next <= pos.time) {
+                if steps >= slice {
+                    return false;
+                }
+                if !h.step_quiet() {
+                    break;
+                }
+                steps += 1;
+            }
+            h.advance_idle(pos.time);
+            true
+        }
     }
 }
 

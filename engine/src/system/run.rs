@@ -185,4 +185,10 @@ impl Run for SystemRun {
     fn forward_only(&mut self) {
         self.hist.forward_only()
     }
+    fn step_quiet(&mut self) -> bool {
+        self.hist.step_quiet()
+    }
+    fn relog(&mut self) {
+        self.hist.relog()
+    }
 }

@@ -128,3 +128,64 @@ fn a_trace_tail_changes_no_measurement_and_no_recent_event() {
         );
     }
 }
+
+/// A preset replayed the way the page opens a heavy link — in slices of quiet events (no trace
+/// lines), then [`Run::relog`] — against a loud replay with the same kept tail: the same step,
+/// time and measurements, and the rebuilt log ends with the same lines (the page's log shows
+/// the newest ones).
+struct QuietThenRelog<'a>(&'a Scenario, u64, bool);
+
+impl LabVisitor for QuietThenRelog<'_> {
+    type Output = (u64, SimTime, Vec<String>, String);
+    fn visit<L: Lab>(self) -> Self::Output {
+        const TAIL: usize = 300;
+        let mut run = L::build(self.0);
+        run.keep_trace_tail(Some(TAIL));
+        let pos = engine::scenario::Position {
+            time: SimTime::from_ms(self.1),
+            step: None,
+        };
+        if self.2 {
+            while !engine::scenario::seek_slice(&mut run, pos, 777) {}
+            run.relog();
+        } else {
+            run.run_until(pos.time, u64::MAX);
+        }
+        let lines: Vec<String> = L::event_lines(&run)
+            .into_iter()
+            .rev()
+            .take(TAIL)
+            .map(|(step, line)| format!("#{step} {line}"))
+            .collect();
+        (
+            run.steps(),
+            run.now(),
+            lines,
+            format!("{:?}", L::measure(&run)),
+        )
+    }
+}
+
+#[test]
+fn a_quiet_replay_then_relog_shows_what_a_loud_replay_shows() {
+    for p in presets() {
+        let s = decode(p.query).scenario;
+        for t_ms in [150, 6_000] {
+            let loud = s.lab.visit(QuietThenRelog(&s, t_ms, false));
+            let quiet = s.lab.visit(QuietThenRelog(&s, t_ms, true));
+            assert_eq!(
+                (loud.0, loud.1),
+                (quiet.0, quiet.1),
+                "{} at {t_ms} ms",
+                p.id
+            );
+            assert!(
+                loud.2 == quiet.2,
+                "{} at {t_ms} ms: the rebuilt log differs\n{}",
+                p.id,
+                first_difference(&loud.2, &quiet.2)
+            );
+            assert_eq!(loud.3, quiet.3, "{} at {t_ms} ms: measurements", p.id);
+        }
+    }
+}
