@@ -26,10 +26,10 @@ struct ExpState {
 
 /// Real time one frame may spend on experiment runs (the rest of the frame draws).
 const EXP_MS_PER_FRAME: f64 = 12.0;
-/// Runs per range by default. The paper used 1 000: that takes 5.4 s in the page on the shared
-/// 2-core machine (docs/perf.md, session 5), over the 2 s aimed for, so the default stays 100;
-/// any count up to 10 000 can be typed in.
-const EXP_DEFAULT_RUNS: u64 = 100;
+/// Runs per range by default: the paper's 1 000 (6 000 elections, 2.9 s in the page on the
+/// shared 2-core machine under load, docs/perf.md "Session 11"; the curves fill in as it runs).
+/// Any count from 1 to 10 000 can be typed in.
+const EXP_DEFAULT_RUNS: u64 = 1_000;
 
 /// The §9.3 experiment: time to elect a new leader after the leader crashes, for six election
 /// timeout ranges, as cumulative distributions (Figure 16, top). Runs seeds in time slices, one
