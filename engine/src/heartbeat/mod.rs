@@ -29,7 +29,7 @@ pub mod swim;
 mod swim_desc;
 pub mod swim_metrics;
 
-pub use desc::HeartbeatLab;
+pub use desc::{HeartbeatLab, PhiError};
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
 pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};
 pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats};

@@ -4,7 +4,7 @@
 //! (`cli keys <lab>`, the README's tables). The text helpers every key uses live here too.
 
 use crate::clip;
-use crate::lab_error::LabError;
+pub use crate::lab_error::LabError;
 use crate::time::{fmt_ms, parse_ms, Duration};
 
 /// What kind of value a key takes, with its limits (for forms and the key reference).
