@@ -7,9 +7,10 @@
 //!
 //! `Cmd` is a shared pointer to the value rather than an enum of every lab's commands, so a
 //! lab's page bundle links only the commands it builds (its own), not every lab's `Display`.
-//! [`CommandError`] carries a lab's typed parse error (`RaftCommandError`, …) the same way, so
-//! tests match the lab's variants and a page links only its own lab's messages.
+//! [`CommandError`] carries a lab's typed parse error (`RaftCommandError`, …) the same way (a
+//! [`LabError`]), so tests match the lab's variants and a page links only its own lab's messages.
 
+pub use crate::lab_error::LabError;
 use serde::{Serialize, Serializer};
 use std::any::Any;
 use std::fmt;
@@ -45,19 +46,6 @@ impl<C: Command> AnyCommand for C {
     }
     fn same(&self, other: &dyn AnyCommand) -> bool {
         other.as_any().downcast_ref::<C>() == Some(self)
-    }
-}
-
-/// What [`CommandError`] needs of a lab's error, object-safe: its message and its type. (No
-/// `PartialEq` entry: every lab error's derived `eq` would ride into the page bundles with it;
-/// two errors compare by type and message instead.)
-trait AnyError: fmt::Display + Send + Sync {
-    fn as_any(&self) -> &dyn Any;
-}
-
-impl<E: std::error::Error + Send + Sync + 'static> AnyError for E {
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -108,44 +96,8 @@ impl Serialize for Cmd {
 /// `ClusterCommandError`, …, each a `thiserror` enum whose variants carry the offending
 /// values), inside the lab-independent [`FaultError::Command`](crate::fault::FaultError).
 /// `Display` is the lab's message (the banner's words); tests match the lab's variants through
-/// [`CommandError::get`]. Cloning shares it; two are equal when of the same type with the same
-/// message (every variant's message shows the values it carries).
-#[derive(Clone)]
-pub struct CommandError(Arc<dyn AnyError>);
-
-impl CommandError {
-    /// Wraps a lab's error.
-    pub fn new<E: std::error::Error + PartialEq + Send + Sync + 'static>(e: E) -> CommandError {
-        CommandError(Arc::new(e))
-    }
-    /// The error as type `E`, if it is one.
-    pub fn get<E: std::error::Error + PartialEq + Send + Sync + 'static>(&self) -> Option<&E> {
-        self.0.as_any().downcast_ref::<E>()
-    }
-}
-
-impl PartialEq for CommandError {
-    fn eq(&self, other: &CommandError) -> bool {
-        self.0.as_any().type_id() == other.0.as_any().type_id()
-            && self.0.to_string() == other.0.to_string()
-    }
-}
-
-impl Eq for CommandError {}
-
-impl fmt::Debug for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CommandError({})", self.0)
-    }
-}
-
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&*self.0, f)
-    }
-}
-
-impl std::error::Error for CommandError {}
+/// [`LabError::get`]. (A [`LabError`]: link keys carry a lab's own value errors the same way.)
+pub type CommandError = LabError;
 
 /// A command where no lab's commands are read (outside a lab, or a lab without commands).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

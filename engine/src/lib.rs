@@ -39,6 +39,7 @@ pub mod history;
 pub mod idmap;
 pub mod invariant;
 pub mod lab;
+pub mod lab_error;
 pub mod latency;
 pub mod lb;
 pub mod lesson;

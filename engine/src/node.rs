@@ -4,7 +4,7 @@
 use crate::rng::Rng;
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::fmt::{Debug, Display};
+use std::fmt::{self, Debug, Display};
 
 /// A simulated process: reacts to messages and timers, and tells the simulator what to do
 /// through its [`Ctx`]. It never sees the network, the clock or a global RNG directly.
@@ -37,18 +37,40 @@ pub trait Node: Clone + Debug {
         let _ = msg;
         0
     }
+    /// Why this node refuses a command ([`Node::on_command`]): the lab's own typed reason (a
+    /// `thiserror` enum whose variants carry the values they name), [`NoCommands`] for a node
+    /// that takes none. Its `Display` is the reason as the trace shows it; the simulator
+    /// formats it only into the note `node N ignored 'TEXT': REASON` ([`Refused`]).
+    type Refusal: fmt::Display;
     /// A lab-specific command from outside (`cmd:2:timeout` in a timeline: a client request,
-    /// a forced election timeout, …). Returns an error when this node cannot carry it out now
-    /// (a command for another kind of node); the simulator records it as a note. Labs without
-    /// commands keep this default.
+    /// a forced election timeout, …). Returns why not when this node cannot carry it out now
+    /// (a command for another kind of node, a key beyond the lab's); the simulator records it
+    /// as a note.
     fn on_command(
         &mut self,
         cmd: &Self::Command,
         ctx: &mut Ctx<Self::Msg, Self::Timer>,
-    ) -> Result<(), String> {
-        let _ = ctx;
-        Err(format!("this lab has no command '{cmd}'"))
-    }
+    ) -> Result<(), Self::Refusal>;
+}
+
+/// The refusal of a node that takes no commands of its own: a lab without commands
+/// ([`crate::command::NoCommand`]: there is no value to refuse) or a part of a lab's process
+/// that its process's node type answers for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("this lab has no command '{0}'")]
+pub struct NoCommands<C: crate::command::Command>(pub C);
+
+/// Why the simulator did not carry out a command it delivered to a running node, written only
+/// into the trace note `node N ignored 'TEXT': …`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused<R: fmt::Display> {
+    /// The node refused it: its lab's reason ([`Node::Refusal`]).
+    #[error("{0}")]
+    Node(R),
+    /// The command is another lab's type (only a test injecting one by hand makes one: the
+    /// link reader makes every command of the lab's own type).
+    #[error("'{0}' is not a command of this lab")]
+    OtherLab(crate::command::Cmd),
 }
 
 /// What a handler asks the simulator to do, recorded as data.

@@ -921,8 +921,10 @@ impl<N: Node> Sim<N> {
                 // The link reader made every command of this lab's type; one of another type
                 // (a test injecting by hand) is refused like a command the node cannot take.
                 let result = match text.get::<N::Command>() {
-                    Some(c) => self.call(i, notes, |n, ctx| n.on_command(c, ctx)),
-                    None => Err(format!("'{text}' is not a command of this lab")),
+                    Some(c) => self
+                        .call(i, notes, |n, ctx| n.on_command(c, ctx))
+                        .map_err(crate::node::Refused::Node),
+                    None => Err(crate::node::Refused::OtherLab(text.clone())),
                 };
                 if let Err(e) = result {
                     notes.push(format!("node {i} ignored '{text}': {e}"));

@@ -22,6 +22,12 @@ use crate::{choice_key, clip, flag_key, int_key, ms_key};
 /// The self-healing cluster lab.
 pub struct ClusterLab;
 
+/// Why `slo` was refused: a percentage outside 50–99.999 or with more than 3 decimals
+/// (clipped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is not an SLO between 50 and 99.999 %")]
+pub struct NotAnSlo(pub String);
+
 const MS: u64 = 1_000;
 const S: u64 = 1_000_000;
 
@@ -83,7 +89,7 @@ static KEYS: [Key<ClusterParams>; 39] = [
         kind: KeyKind::Text("RPS.RPS.… (≤ 60 points)"),
         get: |p| fmt_trace(&p.trace),
         set: |p, v| {
-            p.trace = parse_trace(v)?;
+            p.trace = parse_trace(v).map_err(KeyError::lab)?;
             Ok(())
         },
     },
@@ -93,7 +99,7 @@ static KEYS: [Key<ClusterParams>; 39] = [
         kind: KeyKind::Text("METRIC[WINDOW] OP N [and …] [for DUR]; …"),
         get: |p| fmt_rules(&p.rules),
         set: |p, v| {
-            p.rules = parse_rules(v).map_err(KeyError::other)?;
+            p.rules = parse_rules(v).map_err(KeyError::lab)?;
             Ok(())
         },
     },
@@ -103,9 +109,9 @@ static KEYS: [Key<ClusterParams>; 39] = [
         kind: KeyKind::Text("50–99.999"),
         get: |p| fmt_micro(p.slo_ppm as i64 * 100),
         set: |p, v| {
-            let micro = parse_micro(v).map_err(KeyError::other)?;
+            let micro = parse_micro(v).map_err(KeyError::lab)?;
             if !(50_000_000..=99_999_000).contains(&micro) || micro % 100 != 0 {
-                return Err(format!("{} is not an SLO between 50 and 99.999 %", clip(v)).into());
+                return Err(KeyError::lab(NotAnSlo(clip(v))));
             }
             p.slo_ppm = (micro / 100) as u32;
             Ok(())

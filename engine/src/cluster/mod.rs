@@ -32,7 +32,7 @@ pub mod params;
 mod presets;
 
 pub use command::{ClusterCommand, ClusterCommandError};
-pub use desc::ClusterLab;
+pub use desc::{ClusterLab, NotAnSlo};
 pub use metrics::{measure, measure_node, AlertReport, ClusterMetrics, EpisodeReport};
 pub use model::{Bucket, ClusterNode, Machine, MachineStatus, Phase, Pod, TICK};
 pub use params::{ClusterParams, LoadShape};

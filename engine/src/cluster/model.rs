@@ -15,6 +15,7 @@ use crate::node::{Ctx, Node};
 use crate::time::{Duration, SimTime};
 use serde::Serialize;
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::fmt;
 
 /// The cluster's clock tick: traffic, probes and controllers advance in steps of this.
@@ -1276,6 +1277,8 @@ impl Node for ClusterNode {
     type Msg = NoMsg;
     type Timer = Tick;
     type Command = ClusterCommand;
+    /// Every command is carried out.
+    type Refusal = Infallible;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};
@@ -1341,7 +1344,7 @@ impl Node for ClusterNode {
         &mut self,
         cmd: &ClusterCommand,
         ctx: &mut Ctx<NoMsg, Tick>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Infallible> {
         let mut notes = Vec::new();
         self.apply(*cmd, ctx.now(), &mut notes);
         for n in notes {

@@ -260,21 +260,32 @@ pub fn zone_name(z: usize) -> char {
     (b'a' + (z.min(25)) as u8) as char
 }
 
+/// Why a load trace was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TraceError {
+    /// More than [`MAX_TRACE`] points.
+    #[error("more than {MAX_TRACE} points")]
+    TooLong,
+    /// A point that is not a rate 0–[`MAX_RPS`].
+    #[error("{0}")]
+    Point(#[from] crate::scenario::keys::KeyError),
+}
+
 /// Reads a load trace: requests per second, `.`-separated (`100.150.400.120`).
-pub fn parse_trace(v: &str) -> Result<Vec<u32>, String> {
+pub fn parse_trace(v: &str) -> Result<Vec<u32>, TraceError> {
     if v.is_empty() {
         return Ok(Vec::new());
     }
     let parts: Vec<&str> = v.split('.').collect();
     if parts.len() > MAX_TRACE {
-        return Err(format!("more than {MAX_TRACE} points"));
+        return Err(TraceError::TooLong);
     }
     parts
         .iter()
         .map(|p| {
             crate::scenario::keys::parse_int(p, 0, MAX_RPS as u64)
                 .map(|x| x as u32)
-                .map_err(String::from)
+                .map_err(TraceError::Point)
         })
         .collect()
 }

@@ -4,7 +4,7 @@ use super::{measure, Detector, HbMetrics, HbNode, HbParams};
 use crate::command::{Cmd, CommandError, NoCommandError};
 use crate::history::History;
 use crate::lab::{Lab, LabInfo};
-use crate::scenario::keys::{parse_choice, Conflict, Key, KeyKind};
+use crate::scenario::keys::{parse_choice, Conflict, Key, KeyError, KeyKind};
 use crate::scenario::Scenario;
 use crate::time::{fmt_ms, parse_ms};
 use crate::{clip, flag_key, int_key, ms_key};
@@ -12,11 +12,22 @@ use crate::{clip, flag_key, int_key, ms_key};
 /// The heartbeat lab.
 pub struct HeartbeatLab;
 
+/// Why a φ threshold (`phis`, `phid`) was refused (the value clipped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhiError {
+    /// `phis=x`
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    /// `phis=0.05`, `phid=51`
+    #[error("{0} is outside 0.1–50")]
+    Outside(String),
+}
+
 /// φ thresholds are written with up to three decimals (`8`, `2.5`) and kept ×1000.
-fn parse_phi(v: &str) -> Result<u32, String> {
-    let milli = parse_ms(v).ok_or_else(|| format!("'{}' is not a number", clip(v)))?;
+fn parse_phi(v: &str) -> Result<u32, KeyError> {
+    let milli = parse_ms(v).ok_or_else(|| KeyError::lab(PhiError::NotANumber(clip(v))))?;
     if !(100..=50_000).contains(&milli) {
-        return Err(format!("{} is outside 0.1–50", clip(v)));
+        return Err(KeyError::lab(PhiError::Outside(clip(v))));
     }
     Ok(milli as u32)
 }

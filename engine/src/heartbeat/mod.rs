@@ -29,7 +29,7 @@ pub mod swim;
 mod swim_desc;
 pub mod swim_metrics;
 
-pub use desc::HeartbeatLab;
+pub use desc::{HeartbeatLab, PhiError};
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
 pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};
 pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats};
@@ -455,6 +455,15 @@ impl Node for HbNode {
     type Msg = HbMsg;
     type Timer = HbTimer;
     type Command = crate::command::NoCommand;
+    type Refusal = crate::node::NoCommands<crate::command::NoCommand>;
+
+    fn on_command(
+        &mut self,
+        cmd: &crate::command::NoCommand,
+        _ctx: &mut Ctx<Self::Msg, Self::Timer>,
+    ) -> Result<(), Self::Refusal> {
+        match *cmd {}
+    }
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};

@@ -40,6 +40,7 @@ use crate::time::{Duration, SimTime};
 use crate::NodeId;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 
@@ -1025,6 +1026,8 @@ impl Node for SwimNode {
     type Msg = SwimMsg;
     type Timer = SwimTimer;
     type Command = SwimCommand;
+    /// Every member takes `slow`.
+    type Refusal = Infallible;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, shared, slice};
@@ -1149,7 +1152,7 @@ impl Node for SwimNode {
         self.log = log;
     }
 
-    fn on_command(&mut self, cmd: &SwimCommand, ctx: &mut SwimCtx) -> Result<(), String> {
+    fn on_command(&mut self, cmd: &SwimCommand, ctx: &mut SwimCtx) -> Result<(), Infallible> {
         let SwimCommand::Slow(delay) = *cmd;
         self.slow = delay;
         ctx.note(format!("handles messages {delay} late"));

@@ -110,7 +110,7 @@ static KEYS: [Key<LbSetup>; 32] = [
             l.backends = if v.is_empty() {
                 Vec::new()
             } else {
-                parse_backends(v).map_err(KeyError::other)?
+                parse_backends(v).map_err(KeyError::lab)?
             };
             Ok(())
         },

@@ -225,6 +225,21 @@ pub enum LbCommandError {
     NotAStrategy(String),
 }
 
+/// Why a load-balancer node refused a command (the trace's note `node N ignored 'TEXT': …`):
+/// it goes to another kind of node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LbRefusal {
+    /// `slow:K` or `errors:PCT` to the clients or the balancer.
+    #[error("'{0}' goes to a backend (node 2 or above)")]
+    ToBackend(LbCommand),
+    /// `strategy:NAME` to another node than the balancer.
+    #[error("'{0}' goes to the balancer (node 1)")]
+    ToBalancer(LbCommand),
+    /// `rate:N` to another node than the clients.
+    #[error("'{0}' goes to the clients (node 0)")]
+    ToClients(LbCommand),
+}
+
 /// Parses a lab command: `slow:K` (1..=100), `errors:PCT` (0..=100, up to 4 decimals),
 /// `strategy:NAME`, `rate:N` (0..=10 000). Never panics; errors quote at most 40 characters.
 pub fn parse_command(text: &str) -> Result<LbCommand, LbCommandError> {
@@ -274,6 +289,7 @@ impl Node for LbNode {
     type Msg = LbMsg;
     type Timer = LbTimer;
     type Command = LbCommand;
+    type Refusal = LbRefusal;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{btree, items, slice};
@@ -342,7 +358,11 @@ impl Node for LbNode {
         }
     }
 
-    fn on_command(&mut self, cmd: &LbCommand, ctx: &mut Ctx<LbMsg, LbTimer>) -> Result<(), String> {
+    fn on_command(
+        &mut self,
+        cmd: &LbCommand,
+        ctx: &mut Ctx<LbMsg, LbTimer>,
+    ) -> Result<(), LbRefusal> {
         match (self, *cmd) {
             (LbNode::Backend(b), LbCommand::Slow(k)) => {
                 b.slow = k;
@@ -365,14 +385,11 @@ impl Node for LbNode {
                 ctx.note(format!("offered load {r} req/s"));
                 Ok(())
             }
-            (_, cmd) => Err(format!(
-                "'{cmd}' goes to {}",
-                match cmd {
-                    LbCommand::Slow(_) | LbCommand::Errors(_) => "a backend (node 2 or above)",
-                    LbCommand::Strategy(_) => "the balancer (node 1)",
-                    LbCommand::Rate(_) => "the clients (node 0)",
-                }
-            )),
+            (_, cmd) => Err(match cmd {
+                LbCommand::Slow(_) | LbCommand::Errors(_) => LbRefusal::ToBackend(cmd),
+                LbCommand::Strategy(_) => LbRefusal::ToBalancer(cmd),
+                LbCommand::Rate(_) => LbRefusal::ToClients(cmd),
+            }),
         }
     }
 }

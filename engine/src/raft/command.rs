@@ -80,6 +80,19 @@ pub enum RaftCommandError {
     Unknown(String),
 }
 
+/// Why a server refused a command when it ran (the trace's note `node N ignored 'TEXT': …`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RaftRefusal {
+    /// `add:7` in a run of servers 0–4 (spares included).
+    #[error("server {id} does not exist (servers 0–{last})")]
+    NoServer {
+        /// The server named.
+        id: NodeId,
+        /// The run's last server.
+        last: NodeId,
+    },
+}
+
 fn key(s: &str) -> Result<String, RaftCommandError> {
     let ok = !s.is_empty()
         && s.len() <= MAX_KEY_LEN

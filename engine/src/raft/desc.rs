@@ -21,6 +21,22 @@ pub struct RaftSetup {
 /// One "buggy Raft" toggle: its link name, how to read it, how to switch it on.
 pub type RaftBug = (&'static str, fn(&RaftParams) -> bool, fn(&mut RaftParams));
 
+/// Why the election-timeout range `et` was refused (its bounds are link times, [`KeyError`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TimeoutsError {
+    /// `et=300`
+    #[error("'{0}' should be MIN-MAX in ms, e.g. 150-300")]
+    Form(String),
+    /// `et=300-150`
+    #[error("{0} is reversed")]
+    Reversed(String),
+}
+
+/// Why the `bugs` key's value was refused: a name not among [`RAFT_BUGS`] (clipped).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown bug '{0}' (known: uptodate, oldterm, forgetvote)")]
+pub struct UnknownBug(pub String);
+
 /// The "buggy Raft" toggles by link name (`bugs=uptodate,oldterm`).
 pub const RAFT_BUGS: [RaftBug; 3] = [
     (
@@ -60,11 +76,11 @@ static KEYS: [Key<RaftSetup>; 7] = [
         set: |r, v| {
             let (a, b) = v
                 .split_once('-')
-                .ok_or_else(|| format!("'{}' should be MIN-MAX in ms, e.g. 150-300", clip(v)))?;
+                .ok_or_else(|| KeyError::lab(TimeoutsError::Form(clip(v))))?;
             let lo = parse_ms_in(a, 1000, MAX_TIMEOUT_US)?;
             let hi = parse_ms_in(b, 1000, MAX_TIMEOUT_US)?;
             if hi < lo {
-                return Err(format!("{} is reversed", clip(v)).into());
+                return Err(KeyError::lab(TimeoutsError::Reversed(clip(v))));
             }
             r.params.election_timeout_min = lo;
             r.params.election_timeout_max = hi;
@@ -101,12 +117,7 @@ static KEYS: [Key<RaftSetup>; 7] = [
             for name in v.split(',').filter(|x| !x.is_empty()) {
                 match RAFT_BUGS.iter().find(|(n, _, _)| *n == name) {
                     Some((_, _, set)) => set(&mut p),
-                    None => {
-                        return Err(KeyError::Other(format!(
-                            "unknown bug '{}' (known: uptodate, oldterm, forgetvote)",
-                            clip(name)
-                        )))
-                    }
+                    None => return Err(KeyError::lab(UnknownBug(clip(name)))),
                 }
             }
             r.params = p;

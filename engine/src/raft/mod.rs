@@ -51,8 +51,8 @@ mod node;
 mod params;
 mod presets;
 
-pub use command::{parse_command, RaftCommand, RaftCommandError, MAX_KEY_LEN};
-pub use desc::{RaftBug, RaftLab, RaftSetup, RAFT_BUGS};
+pub use command::{parse_command, RaftCommand, RaftCommandError, RaftRefusal, MAX_KEY_LEN};
+pub use desc::{RaftBug, RaftLab, RaftSetup, TimeoutsError, UnknownBug, RAFT_BUGS};
 pub use experiment::{
     fig16, time_to_elect, time_to_elect_batch, time_to_elect_on, Fig16Series, FIG16_CAP,
     FIG16_LATENCY, FIG16_RANGES_MS, FIG16_SCALE_RANGES_MS, FIG16_SERVERS,

@@ -3,8 +3,8 @@
 
 use super::ghost::{self, chain_hash, Ghost};
 use super::{
-    fmt_ids, log_up_to_date, members_mask, Cmd, Entry, Msg, RaftCommand, RaftParams, Role, Timer,
-    MAX_ENTRIES_PER_APPEND,
+    fmt_ids, log_up_to_date, members_mask, Cmd, Entry, Msg, RaftCommand, RaftParams, RaftRefusal,
+    Role, Timer, MAX_ENTRIES_PER_APPEND,
 };
 use crate::sim::{Ctx, Node};
 use crate::time::{Duration, SimTime};
@@ -1043,12 +1043,12 @@ impl RaftNode {
         }
     }
 
-    fn check_server(&self, id: NodeId) -> Result<(), String> {
+    fn check_server(&self, id: NodeId) -> Result<(), RaftRefusal> {
         if id >= self.slots {
-            Err(format!(
-                "server {id} does not exist (servers 0–{})",
-                self.slots - 1
-            ))
+            Err(RaftRefusal::NoServer {
+                id,
+                last: self.slots - 1,
+            })
         } else {
             Ok(())
         }
@@ -1194,6 +1194,7 @@ impl Node for RaftNode {
     type Msg = Msg;
     type Timer = Timer;
     type Command = RaftCommand;
+    type Refusal = RaftRefusal;
 
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -1311,7 +1312,7 @@ impl Node for RaftNode {
         }
     }
 
-    fn on_command(&mut self, cmd: &RaftCommand, ctx: &mut C) -> Result<(), String> {
+    fn on_command(&mut self, cmd: &RaftCommand, ctx: &mut C) -> Result<(), RaftRefusal> {
         match cmd.clone() {
             RaftCommand::Timeout => {
                 if self.role == Role::Leader {

@@ -465,6 +465,7 @@ impl Node for Site {
     type Msg = AaMsg;
     type Timer = AaTimer;
     type Command = AaCommand;
+    type Refusal = super::KeyBeyond;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::slice;
@@ -545,15 +546,18 @@ impl Node for Site {
         }
     }
 
-    fn on_command(&mut self, cmd: &AaCommand, ctx: &mut Ctx<AaMsg, AaTimer>) -> Result<(), String> {
+    fn on_command(
+        &mut self,
+        cmd: &AaCommand,
+        ctx: &mut Ctx<AaMsg, AaTimer>,
+    ) -> Result<(), super::KeyBeyond> {
         match *cmd {
             AaCommand::Write(k) if k < self.p.keys => self.local_write(k, ctx),
-            AaCommand::Write(k) => {
-                return Err(format!(
-                    "key {} is beyond the {} keys",
-                    super::key_name(k),
-                    self.p.keys
-                ))
+            AaCommand::Write(key) => {
+                return Err(super::KeyBeyond {
+                    key,
+                    keys: self.p.keys,
+                })
             }
             AaCommand::Rate(r) => {
                 self.rate = r;

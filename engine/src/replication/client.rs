@@ -2,7 +2,7 @@
 //! over a sticky connection (it asks the monitor again only after a failure), with a timeout.
 
 use super::chunked::Chunked;
-use super::command::{key_name, ReplCommand};
+use super::command::{KeyBeyond, ReplCommand, ReplRefusal};
 use super::params::{ReadFrom, ReplParams};
 use super::{data_ids, Pos, ReplMsg, ReplTimer, WriteId, FIRST_PRIMARY, MONITOR};
 use crate::sim::Ctx;
@@ -272,13 +272,13 @@ impl Client {
         &mut self,
         c: ReplCommand,
         ctx: &mut Ctx<ReplMsg, ReplTimer>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReplRefusal> {
         let keys = self.p.keys;
-        let check = |k: u8| {
-            if k < keys {
+        let check = |key: u8| {
+            if key < keys {
                 Ok(())
             } else {
-                Err(format!("key {} is beyond the {keys} keys", key_name(k)))
+                Err(KeyBeyond { key, keys })
             }
         };
         match c {
@@ -299,7 +299,7 @@ impl Client {
                 self.rate = r;
                 self.arm(ctx);
             }
-            other => return Err(format!("'{other}' is not a client command")),
+            other => return Err(ReplRefusal::NotClient(other)),
         }
         Ok(())
     }

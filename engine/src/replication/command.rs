@@ -51,6 +51,48 @@ pub fn key_name(key: u8) -> char {
     (b'a' + key.min(25)) as char
 }
 
+/// A client's or a site's command names a key the run does not use (`write:z` with 4 keys).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("key {} is beyond the {keys} keys", key_name(*key))]
+pub struct KeyBeyond {
+    /// The key named (`a` = 0).
+    pub key: u8,
+    /// The keys the run uses.
+    pub keys: u8,
+}
+
+/// Why a node of the replication section refused a command when it ran (the trace's note
+/// `node N ignored 'TEXT': …`): a command for another kind of node, or one it cannot carry out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplRefusal {
+    /// A client or data-node command to the monitor.
+    #[error("'{0}' is not a monitor command")]
+    NotMonitor(ReplCommand),
+    /// A client or monitor command to a data node.
+    #[error("'{0}' is not a data-node command")]
+    NotData(ReplCommand),
+    /// A data-node or monitor command to a client.
+    #[error("'{0}' is not a client command")]
+    NotClient(ReplCommand),
+    /// `promote` while a promotion round is running.
+    #[error("a promotion round is already under way")]
+    RoundUnderWay,
+    /// `promote:ID` to the monitor or a client.
+    #[error("node {0} is not a data node")]
+    NotADataNode(NodeId),
+    /// `k:N` above the replicas there are.
+    #[error("k={k} is above the {replicas} replicas")]
+    AcksAbove {
+        /// The acknowledgements asked for.
+        k: usize,
+        /// The replicas of the run.
+        replicas: usize,
+    },
+    /// `write:KEY`, `read:KEY` beyond the run's keys.
+    #[error("{0}")]
+    Key(#[from] KeyBeyond),
+}
+
 /// Why a replication command's text was refused (the input quoted at most 40 characters).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReplCommandError {

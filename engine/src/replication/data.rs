@@ -3,7 +3,7 @@
 
 use super::chunked::Chunked;
 use super::chunked::CHUNK;
-use super::command::ReplCommand;
+use super::command::{ReplCommand, ReplRefusal};
 use super::params::{Mode, ReadFrom, ReplParams, WaitPoint};
 use super::{Clock, Entry, Pos, ReplMsg, ReplTimer, WriteId, MAX_BATCH, MONITOR};
 use crate::sim::Ctx;
@@ -1207,7 +1207,7 @@ impl DataNode {
         &mut self,
         c: ReplCommand,
         ctx: &mut Ctx<ReplMsg, ReplTimer>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReplRefusal> {
         match c {
             ReplCommand::Mode(m) => {
                 self.mode = m;
@@ -1220,7 +1220,10 @@ impl DataNode {
             }
             ReplCommand::Acks(k) => {
                 if k > self.p.replicas {
-                    return Err(format!("k={k} is above the {} replicas", self.p.replicas));
+                    return Err(ReplRefusal::AcksAbove {
+                        k,
+                        replicas: self.p.replicas,
+                    });
                 }
                 self.acks = k;
                 if self.role == Role::Primary {
@@ -1236,7 +1239,7 @@ impl DataNode {
                 self.clock.set_drift(ctx.now(), ppm);
                 Ok(())
             }
-            other => Err(format!("'{other}' is not a data-node command")),
+            other => Err(ReplRefusal::NotData(other)),
         }
     }
 }

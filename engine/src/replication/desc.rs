@@ -123,7 +123,7 @@ macro_rules! drift_key {
             kind: KeyKind::Text("0–90"),
             get: |p| fmt_pct(p.$($f).+),
             set: |p, v| {
-                p.$($f).+ = parse_drift(v).map_err(KeyError::other)?;
+                p.$($f).+ = parse_drift(v).map_err(KeyError::lab)?;
                 Ok(())
             },
         }
@@ -229,7 +229,7 @@ static KEYS: [Key<ReplSetup>; 37] = [
             s.join(".")
         },
         set: |p, v| {
-            p.aa.skew_ms = parse_skew(v).map_err(KeyError::other)?;
+            p.aa.skew_ms = parse_skew(v).map_err(KeyError::lab)?;
             Ok(())
         },
     },

@@ -260,6 +260,15 @@ pub enum LockCommandError {
     Unknown(String),
 }
 
+/// Why a node of the lock lab refused a command when it ran (the trace's note
+/// `node N ignored 'TEXT': …`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LockRefusal {
+    /// `drift:PCT` or `work:MS` to the lock service.
+    #[error("'{0}' is a client command")]
+    ClientOnly(LockCommand),
+}
+
 impl FromStr for LockCommand {
     type Err = LockCommandError;
     /// Parses `pause:MS`, `drift:PCT`, `work:MS`.
@@ -754,6 +763,7 @@ impl Node for LockNode {
     type Msg = LockMsg;
     type Timer = LockTimer;
     type Command = LockCommand;
+    type Refusal = LockRefusal;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};
@@ -815,7 +825,7 @@ impl Node for LockNode {
         }
     }
 
-    fn on_command(&mut self, cmd: &LockCommand, ctx: &mut LCtx) -> Result<(), String> {
+    fn on_command(&mut self, cmd: &LockCommand, ctx: &mut LCtx) -> Result<(), LockRefusal> {
         match (*cmd, &mut self.kind) {
             (LockCommand::Pause(d), _) => {
                 let until = self.pause.extend(ctx.now(), d);
@@ -831,7 +841,7 @@ impl Node for LockNode {
                 cl.work = d;
                 Ok(())
             }
-            (c, _) => Err(format!("'{c}' is a client command")),
+            (c, _) => Err(LockRefusal::ClientOnly(c)),
         }
     }
 }

@@ -71,7 +71,7 @@ mod presets;
 pub mod settle;
 
 pub use client::{Client, Op, OpKind, Outcome};
-pub use command::{key_name, ReplCommand, ReplCommandError, MAX_BURST};
+pub use command::{key_name, KeyBeyond, ReplCommand, ReplCommandError, ReplRefusal, MAX_BURST};
 pub use data::{common_prefix, epoch_in, DataNode, Image, Install, Peer, Role, Rollback};
 pub use desc::{
     parse_drift, parse_skew, section_of, ActiveSectionLab, ClockError, LocksSectionLab,
@@ -498,7 +498,7 @@ impl ReplNode {
         &mut self,
         c: ReplCommand,
         ctx: &mut Ctx<ReplMsg, ReplTimer>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReplRefusal> {
         match &mut self.kind {
             Kind::Monitor(m) => m.on_command(c, ctx),
             Kind::Data(d) => d.on_command(c, ctx),
@@ -511,6 +511,7 @@ impl Node for ReplNode {
     type Msg = ReplMsg;
     type Timer = ReplTimer;
     type Command = ReplCommand;
+    type Refusal = ReplRefusal;
 
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -614,7 +615,7 @@ impl Node for ReplNode {
         &mut self,
         cmd: &ReplCommand,
         ctx: &mut Ctx<ReplMsg, ReplTimer>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReplRefusal> {
         let c = *cmd;
         if let ReplCommand::Pause(d) = c {
             let until = self.pause.extend(ctx.now(), d);

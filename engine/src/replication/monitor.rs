@@ -2,7 +2,7 @@
 //! failover with epochs, answers "who is primary?", and optionally grants leases and consults
 //! witnesses before promoting.
 
-use super::command::ReplCommand;
+use super::command::{ReplCommand, ReplRefusal};
 use super::params::{Mode, Promotion, ReplParams};
 use super::{data_ids, Pos, ReplMsg, ReplTimer};
 use crate::health::Health;
@@ -505,11 +505,11 @@ impl Monitor {
         &mut self,
         c: ReplCommand,
         ctx: &mut Ctx<ReplMsg, ReplTimer>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReplRefusal> {
         match c {
             ReplCommand::Promote(None) => {
                 if self.round.is_some() {
-                    return Err("a promotion round is already under way".into());
+                    return Err(ReplRefusal::RoundUnderWay);
                 }
                 let old = self.primary;
                 // A switchover runs the same rule, ignoring any lease (an operator's decision).
@@ -519,7 +519,7 @@ impl Monitor {
             }
             ReplCommand::Promote(Some(to)) => {
                 if !data_ids(&self.p).contains(&to) {
-                    return Err(format!("node {to} is not a data node"));
+                    return Err(ReplRefusal::NotADataNode(to));
                 }
                 self.round = None;
                 ctx.cancel_timer(ReplTimer::Round);
@@ -528,7 +528,7 @@ impl Monitor {
                 self.promote(old, to, "manual", Vec::new(), ctx);
                 Ok(())
             }
-            other => Err(format!("'{other}' is not a monitor command")),
+            other => Err(ReplRefusal::NotMonitor(other)),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::{
 use crate::command::{Cmd, CommandError};
 use crate::fault::{Fault, TimedFault};
 use crate::lab::{Lab, LabInfo};
-use crate::scenario::keys::{Key, KeyKind};
+use crate::scenario::keys::{Key, KeyError, KeyKind};
 use crate::scenario::{decode_entries, Scenario, MAX_TIME_MS};
 use crate::time::{fmt_ms, parse_ms, SimTime};
 use crate::{choice_key, clip, int_key};
@@ -26,8 +26,8 @@ static KEYS: [Key<RingParams>; 5] = [
         kind: KeyKind::Text("ring | modn | jump | rendezvous | maglev[:M] | bounded[:C]"),
         get: |p| p.scheme.to_string(),
         set: |p, v| {
-            let s = Scheme::parse(v).map_err(|e| e.to_string())?;
-            s.validate().map_err(|e| e.to_string())?;
+            let s = Scheme::parse(v).map_err(KeyError::lab)?;
+            s.validate().map_err(KeyError::lab)?;
             p.scheme = s;
             Ok(())
         },
@@ -38,8 +38,8 @@ static KEYS: [Key<RingParams>; 5] = [
         kind: KeyKind::Text("seq:N | rand:N | zipf:COUNT:DISTINCT:S | named:a,b"),
         get: |p| p.keys.to_string(),
         set: |p, v| {
-            let k = KeySpec::parse(v).map_err(|e| e.to_string())?;
-            k.validate().map_err(|e| e.to_string())?;
+            let k = KeySpec::parse(v).map_err(KeyError::lab)?;
+            k.validate().map_err(KeyError::lab)?;
             p.keys = k;
             Ok(())
         },

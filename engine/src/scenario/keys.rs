@@ -4,6 +4,7 @@
 //! (`cli keys <lab>`, the README's tables). The text helpers every key uses live here too.
 
 use crate::clip;
+pub use crate::lab_error::LabError;
 use crate::time::{fmt_ms, parse_ms, Duration};
 
 /// What kind of value a key takes, with its limits (for forms and the key reference).
@@ -112,9 +113,10 @@ pub enum KeyError {
         /// The names allowed, `, `-separated.
         names: String,
     },
-    /// A lab's own reader refused a text value (its message).
+    /// A lab's own reader refused a text value: its typed error (`BackendsError`,
+    /// `ClockError`, `RuleError`, …; tests match its variants through [`LabError::get`]).
     #[error("{0}")]
-    Other(String),
+    Lab(LabError),
 }
 
 fn ms_range(lo_us: u64, hi_us: u64) -> String {
@@ -122,22 +124,9 @@ fn ms_range(lo_us: u64, hi_us: u64) -> String {
 }
 
 impl KeyError {
-    /// A lab's own reader's typed error, kept as its message (the banner's words).
-    pub fn other(e: impl std::fmt::Display) -> KeyError {
-        KeyError::Other(e.to_string())
-    }
-}
-
-impl From<String> for KeyError {
-    fn from(s: String) -> KeyError {
-        KeyError::Other(s)
-    }
-}
-
-/// Readers of parts of a value that report in text keep working with `?`.
-impl From<KeyError> for String {
-    fn from(e: KeyError) -> String {
-        e.to_string()
+    /// A lab's own reader's typed error (its message is the banner's words).
+    pub fn lab<E: std::error::Error + PartialEq + Send + Sync + 'static>(e: E) -> KeyError {
+        KeyError::Lab(LabError::new(e))
     }
 }
 

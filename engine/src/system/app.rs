@@ -6,7 +6,7 @@
 use super::params::SystemParams;
 use super::{Hop, KvResult, Op, SysMsg, SysTimer};
 use crate::idmap::IdMap;
-use crate::node::{Ctx, Node};
+use crate::node::{Ctx, NoCommands, Node};
 use crate::ring::{HashFn, Ring};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
@@ -156,7 +156,7 @@ impl App {
     }
 
     /// `slow` or `fast` (from a machine's `slow-m:M` / `fast-m:M`).
-    pub fn set_slow(&mut self, slow: bool, ctx: &mut C) -> Result<(), String> {
+    pub fn set_slow(&mut self, slow: bool, ctx: &mut C) {
         match slow {
             true => self.slow = true,
             false => {
@@ -169,7 +169,6 @@ impl App {
                 }
             }
         }
-        Ok(())
     }
 
     fn send_try(&mut self, id: u64, ctx: &mut C) {
@@ -226,6 +225,16 @@ impl Node for App {
     type Msg = SysMsg;
     type Timer = SysTimer;
     type Command = super::SysCommand;
+    /// A part of a process: [`super::SysNode`] answers for its commands.
+    type Refusal = NoCommands<super::SysCommand>;
+
+    fn on_command(
+        &mut self,
+        cmd: &super::SysCommand,
+        _ctx: &mut C,
+    ) -> Result<(), NoCommands<super::SysCommand>> {
+        Err(NoCommands(*cmd))
+    }
 
     fn on_start(&mut self, _ctx: &mut C) {}
 

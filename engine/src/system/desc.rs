@@ -11,7 +11,7 @@ use super::params::{
 use super::run::SystemRun;
 use crate::lab::{Lab, LabInfo};
 use crate::lb::Strategy;
-use crate::scenario::keys::{Conflict, Key, KeyKind};
+use crate::scenario::keys::{Conflict, Key, KeyError, KeyKind};
 use crate::scenario::Scenario;
 use crate::{choice_key, flag_key, int_key, ms_key};
 
@@ -64,7 +64,7 @@ static KEYS: [Key<SystemParams>; 25] = [
         kind: KeyKind::Text("PROCESS@mM,… (e.g. s0.1@m4,app2@m0)"),
         get: |p| fmt_place(&p.place),
         set: |p, v| {
-            p.place = parse_place(v)?;
+            p.place = parse_place(v).map_err(KeyError::lab)?;
             Ok(())
         },
     },

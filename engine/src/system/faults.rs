@@ -64,6 +64,18 @@ impl fmt::Display for SysCommand {
     }
 }
 
+/// Why a process of the system lab refused a command when it ran (the trace's note
+/// `node N ignored 'TEXT': …`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SysRefusal {
+    /// A command to a process that does not take it (a link's commands all go to the front).
+    #[error("the system lab's commands go to process 0 ('{0}')")]
+    NotHere(SysCommand),
+    /// An app's command to the front as a node of its own.
+    #[error("the front takes machine commands, not '{0}'")]
+    NotMachine(SysCommand),
+}
+
 impl From<MachineCmd> for SysCommand {
     fn from(c: MachineCmd) -> SysCommand {
         SysCommand::Machine(c)

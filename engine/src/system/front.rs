@@ -7,7 +7,7 @@
 use super::linear::OpKind;
 use super::params::SystemParams;
 use super::zones::Zones;
-use super::{Hop, KvResult, Op, SysMsg, SysTimer};
+use super::{Hop, KvResult, Op, SysMsg, SysRefusal, SysTimer};
 use crate::cluster::model::p99_of;
 use crate::health::Health;
 use crate::idmap::IdMap;
@@ -372,13 +372,8 @@ pub fn wire(id: u64, attempt: u32) -> u64 {
 impl Front {
     /// A machine or zone fault: the front notes what it hits (the run applies the process
     /// faults it stands for).
-    pub fn on_machine(
-        &mut self,
-        cmd: super::faults::MachineCmd,
-        ctx: &mut C,
-    ) -> Result<(), String> {
+    pub fn on_machine(&mut self, cmd: super::faults::MachineCmd, ctx: &mut C) {
         ctx.note(cmd.describe(&self.p));
-        Ok(())
     }
 }
 
@@ -386,6 +381,7 @@ impl Node for Front {
     type Msg = SysMsg;
     type Timer = SysTimer;
     type Command = super::SysCommand;
+    type Refusal = SysRefusal;
 
     fn on_start(&mut self, ctx: &mut C) {
         self.schedule_arrival(ctx);
@@ -457,10 +453,11 @@ impl Node for Front {
         }
     }
 
-    fn on_command(&mut self, cmd: &super::SysCommand, ctx: &mut C) -> Result<(), String> {
+    fn on_command(&mut self, cmd: &super::SysCommand, ctx: &mut C) -> Result<(), SysRefusal> {
         match *cmd {
             super::SysCommand::Machine(m) => self.on_machine(m, ctx),
-            _ => Err(format!("the front takes machine commands, not '{cmd}'")),
+            _ => return Err(SysRefusal::NotMachine(*cmd)),
         }
+        Ok(())
     }
 }

@@ -43,7 +43,7 @@ pub mod run;
 pub mod zones;
 
 pub use desc::SystemLab;
-pub use faults::{chaos_faults, with_chaos, MachineCmd, MachineCmdError, SysCommand};
+pub use faults::{chaos_faults, with_chaos, MachineCmd, MachineCmdError, SysCommand, SysRefusal};
 pub use metrics::{measure, SystemMetrics};
 pub use params::{ReadMode, SystemParams};
 pub use run::SystemRun;
@@ -307,6 +307,7 @@ impl Node for SysNode {
     type Msg = SysMsg;
     type Timer = SysTimer;
     type Command = SysCommand;
+    type Refusal = SysRefusal;
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{btree, items, shared, slice};
@@ -405,14 +406,13 @@ impl Node for SysNode {
             SysNode::Member(m) => m.on_restart(),
         }
     }
-    fn on_command(&mut self, cmd: &SysCommand, ctx: &mut C) -> Result<(), String> {
+    fn on_command(&mut self, cmd: &SysCommand, ctx: &mut C) -> Result<(), SysRefusal> {
         match (self, *cmd) {
             (SysNode::Front(f), SysCommand::Machine(m)) => f.on_machine(m, ctx),
             (SysNode::App(a), SysCommand::App { slow }) => a.set_slow(slow, ctx),
-            _ => Err(format!(
-                "the system lab's commands go to process 0 ('{cmd}')"
-            )),
+            _ => return Err(SysRefusal::NotHere(*cmd)),
         }
+        Ok(())
     }
 }
 

@@ -131,21 +131,27 @@ fn slot_role(k: usize) -> Role {
     }
 }
 
+/// Why `place` was refused (entries quoted at most 40 characters).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceError {
+    /// `s0.1m4`, `app9@m0`, `s0.1@m99`: not an existing process slot at a machine number.
+    #[error("'{0}' should be PROCESS@mMACHINE, e.g. s0.1@m4 or app2@m0")]
+    Form(String),
+    /// `app1@m0,app1@m2`
+    #[error("'{0}' is placed twice")]
+    Twice(String),
+}
+
 /// Reads `place`: `NAME@mM` entries, `,`-separated (`s0.1@m4,app2@m0`); NAME is `appI` or
 /// `sS.J`. Empty: everything by rule. Whether the process and machine exist in a given run is
 /// checked with the other keys ([`SystemParams::place_problem`]).
-pub fn parse_place(v: &str) -> Result<[u8; MAX_PLACED], String> {
+pub fn parse_place(v: &str) -> Result<[u8; MAX_PLACED], PlaceError> {
     let mut out = by_rule();
     if v.is_empty() {
         return Ok(out);
     }
     for entry in v.split(',') {
-        let bad = || {
-            format!(
-                "'{}' should be PROCESS@mMACHINE, e.g. s0.1@m4 or app2@m0",
-                crate::clip(entry)
-            )
-        };
+        let bad = || PlaceError::Form(crate::clip(entry));
         let (name, m) = entry.split_once('@').ok_or_else(bad)?;
         let num = |t: &str, hi: usize| {
             (!t.is_empty() && t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit()))
@@ -171,7 +177,7 @@ pub fn parse_place(v: &str) -> Result<[u8; MAX_PLACED], String> {
         };
         let k = place_slot(role).ok_or_else(bad)?;
         if out[k] != BY_RULE {
-            return Err(format!("'{}' is placed twice", crate::clip(name)));
+            return Err(PlaceError::Twice(crate::clip(name)));
         }
         out[k] = m as u8;
     }

@@ -333,3 +333,24 @@ fn bad_commands_are_refused_by_variant() {
         other => panic!("{other:?}"),
     }
 }
+
+// The keys with a syntax of their own refuse by the lab's variant, with the banner's words.
+#[test]
+fn trace_and_slo_keys_refuse_by_variant() {
+    use engine::cluster::params::{TraceError, MAX_TRACE};
+    use engine::cluster::NotAnSlo;
+    use engine::scenario::keys::KeyError;
+    let key = |k, v| crate::lab_key_error::<ClusterLab>(k, v);
+    let long = vec!["1"; MAX_TRACE + 1].join(".");
+    assert_eq!(
+        key("trace", &long).get::<TraceError>(),
+        Some(&TraceError::TooLong)
+    );
+    assert_eq!(
+        key("trace", "1.x").get::<TraceError>(),
+        Some(&TraceError::Point(KeyError::NotWhole("x".into())))
+    );
+    let slo = key("slo", "20");
+    assert_eq!(slo.get::<NotAnSlo>(), Some(&NotAnSlo("20".into())));
+    assert_eq!(slo.to_string(), "20 is not an SLO between 50 and 99.999 %");
+}

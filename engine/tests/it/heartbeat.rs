@@ -385,3 +385,17 @@ fn the_incremental_epoch_check_agrees_with_the_full_check_after_every_event() {
         }
     }
 }
+
+// A φ threshold refuses by the lab's variant, with the banner's words.
+#[test]
+fn phi_thresholds_refuse_by_variant() {
+    use engine::heartbeat::{HeartbeatLab, PhiError};
+    let phi = |k, v| crate::lab_key_error::<HeartbeatLab>(k, v);
+    assert_eq!(
+        phi("phis", "x").get::<PhiError>(),
+        Some(&PhiError::NotANumber("x".into()))
+    );
+    let e = phi("phid", "51");
+    assert_eq!(e.get::<PhiError>(), Some(&PhiError::Outside("51".into())));
+    assert_eq!(e.to_string(), "51 is outside 0.1–50");
+}

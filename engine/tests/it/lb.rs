@@ -2,12 +2,12 @@
 //! sequence, balls into bins, percentiles by hand, determinism, and the scenarios the page
 //! teaches (a slow backend, a crash with and without health checks, a retry storm).
 
-use crate::{assert_same_trace, cases};
+use crate::{assert_same_trace, cases, command, lab_key_error};
 use engine::fault::parse_timeline_of;
 use engine::lb::{
     balancer, measure, new_sim, parse_backends, parse_command, percentile, series, BackendSpec,
-    BackendsError, LbCommand, LbCommandError, LbMsg, LbNode, LbParams, LbParamsError, Picker,
-    Reply, RetryPolicy, Strategy, FIRST_BACKEND,
+    BackendsError, LbCommand, LbCommandError, LbLab, LbMsg, LbNode, LbParams, LbParamsError,
+    LbRefusal, Picker, Reply, RetryPolicy, Strategy, FIRST_BACKEND,
 };
 use engine::net::{Latency, NetConfig, PctError};
 use engine::rng::Rng;
@@ -657,6 +657,20 @@ fn retry_budget_stops_a_retry_storm() {
     assert!(amp(&on) < 1.25);
 }
 
+// The backend list's reader refuses by its own variant inside the key's error.
+#[test]
+fn the_backend_key_refuses_by_variant() {
+    let e = lab_key_error::<LbLab>("be", "5,1,x@50");
+    assert_eq!(
+        e.get::<BackendsError>(),
+        Some(&BackendsError::NotWhole {
+            what: "weight",
+            text: "x".into()
+        })
+    );
+    assert_eq!(e.to_string(), "weight 'x' is not a whole number");
+}
+
 #[test]
 fn commands_reach_the_right_nodes() {
     let p = LbParams {
@@ -667,8 +681,26 @@ fn commands_reach_the_right_nodes() {
     let sim = run(1, &p, &BackendSpec::uniform(2), tl, 2_000);
     assert_eq!(balancer(&sim).unwrap().p.strategy, Strategy::LeastConn);
     let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
-    assert!(notes.iter().any(|n| n.contains("goes to the balancer")));
-    assert!(notes.iter().any(|n| n.contains("goes to a backend")));
+    let strategy = LbCommand::Strategy(Strategy::RoundRobin);
+    let refused = LbRefusal::ToBalancer(strategy);
+    assert_eq!(command(&sim, 2, strategy), Err(refused));
+    assert!(notes.contains(&&format!("node 2 ignored 'strategy:rr': {refused}")));
+    assert_eq!(
+        command(&sim, 1, LbCommand::Slow(3)),
+        Err(LbRefusal::ToBackend(LbCommand::Slow(3)))
+    );
+    assert!(notes.contains(
+        &&"node 1 ignored 'slow:3': 'slow:3' goes to a backend (node 2 or above)".to_string()
+    ));
+    assert_eq!(
+        command(&sim, 0, LbCommand::Errors(5)),
+        Err(LbRefusal::ToBackend(LbCommand::Errors(5)))
+    );
+    assert_eq!(
+        command(&sim, 3, LbCommand::Rate(9)),
+        Err(LbRefusal::ToClients(LbCommand::Rate(9)))
+    );
+    assert_eq!(command(&sim, 3, LbCommand::Slow(2)), Ok(()));
     // 20 req/s after 200 ms: far fewer than the 100 req/s would give.
     assert!(measure(&sim).requests < 80);
 }

@@ -38,9 +38,42 @@ mod system;
 mod transcript;
 
 use engine::heartbeat::{HbNode, Monitor, Worker, MONITOR};
+use engine::lab::Lab;
+use engine::rng::Rng;
+use engine::scenario::keys::{KeyError, LabError};
 use engine::scenario::{decode, Scenario};
-use engine::sim::{Node, Sim};
-use engine::History;
+use engine::sim::{Ctx, Node, Sim};
+use engine::{History, NodeId, SimTime};
+
+/// What node `i` says to `cmd` now (its typed refusal), asked of a copy: the run goes on as it was.
+pub fn command<N: Node>(sim: &Sim<N>, i: NodeId, cmd: N::Command) -> Result<(), N::Refusal> {
+    let n = sim.nodes().len();
+    command_to(&mut sim.nodes()[i].clone(), i, n, sim.now(), cmd)
+}
+
+/// What `node` (id `i` of `n`) says to `cmd` at `now`.
+pub fn command_to<N: Node>(
+    node: &mut N,
+    i: NodeId,
+    n: usize,
+    now: SimTime,
+    cmd: N::Command,
+) -> Result<(), N::Refusal> {
+    let mut rng = Rng::new(1);
+    node.on_command(&cmd, &mut Ctx::new(now, i, n, &mut rng))
+}
+
+/// The lab's own typed error its reader of `key` gives for `value` (from the lab's key table).
+pub fn lab_key_error<L: Lab>(key: &str, value: &str) -> LabError {
+    let k = L::keys()
+        .iter()
+        .find(|k| k.name == key)
+        .unwrap_or_else(|| panic!("{key} is not a key of the lab"));
+    match (k.set)(&mut L::Setup::default(), value) {
+        Err(KeyError::Lab(e)) => e,
+        other => panic!("{key}={value}: {other:?}"),
+    }
+}
 
 /// The trace as the UI's event log shows it, one `Display` line per step.
 pub fn lines<N: Node>(sim: &Sim<N>) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! and the §9.3 experiment.
 
 use crate::transcript::{check_lab, Transcript};
-use crate::{assert_same_trace, cases, lines};
+use crate::{assert_same_trace, cases, command, lab_key_error, lines};
 use engine::fault::{parse_timeline_of, Fault, TimedFault};
 use engine::net::{Latency, NetConfig};
 use engine::raft::*;
@@ -1348,6 +1348,27 @@ fn a_removed_server_holding_the_only_copy_commits_its_removal() {
 
 // ============================================================ commands
 
+// The keys with a syntax of their own refuse by the lab's variant, with the banner's words.
+#[test]
+fn raft_keys_refuse_by_variant() {
+    let bugs = lab_key_error::<RaftLab>("bugs", "uptodate,foo");
+    assert_eq!(bugs.get::<UnknownBug>(), Some(&UnknownBug("foo".into())));
+    assert_eq!(
+        bugs.to_string(),
+        "unknown bug 'foo' (known: uptodate, oldterm, forgetvote)"
+    );
+    let et = |v| {
+        lab_key_error::<RaftLab>("et", v)
+            .get::<TimeoutsError>()
+            .cloned()
+    };
+    assert_eq!(et("300"), Some(TimeoutsError::Form("300".into())));
+    assert_eq!(
+        et("300-150"),
+        Some(TimeoutsError::Reversed("300-150".into()))
+    );
+}
+
 #[test]
 fn commands_are_validated_and_reported() {
     let s = run(
@@ -1363,10 +1384,22 @@ fn commands_are_validated_and_reported() {
         1
     );
     assert_eq!(noted(&s, "not the leader: incr k → ask 0").len(), 1);
+    // A server that does not exist is refused when the command runs, by variant.
+    let no_server = |id| RaftRefusal::NoServer { id, last: 2 };
+    assert_eq!(command(&s, 0, RaftCommand::Add(7)), Err(no_server(7)));
+    assert_eq!(command(&s, 0, RaftCommand::Remove(9)), Err(no_server(9)));
+    assert_eq!(command(&s, 1, RaftCommand::Transfer(5)), Err(no_server(5)));
     assert_eq!(
-        noted(&s, "node 0 ignored 'add:7': server 7 does not exist").len(),
-        1
+        command(&s, 1, RaftCommand::Remove(2)),
+        Ok(()),
+        "a follower answers"
     );
+    let note = format!("node 0 ignored 'add:7': {}", no_server(7));
+    assert_eq!(
+        note,
+        "node 0 ignored 'add:7': server 7 does not exist (servers 0–2)"
+    );
+    assert_eq!(noted(&s, &note).len(), 1);
     assert_eq!(noted(&s, "not the leader: transfer to 2 → ask 0").len(), 1);
     // A command the lab does not know is refused when the link is read: only its entry is
     // dropped, and the banner names it.

@@ -4,6 +4,7 @@
 //! `synchronous_standby_names = 'ANY k'`, fencing tokens (ZooKeeper/etcd; Kleppmann, "How to do
 //! distributed locking", 2016), leases (Gray & Cheriton 1989).
 
+use crate::command;
 use engine::fault::{parse_entry_with, parse_timeline, parse_timeline_of};
 use engine::net::NetConfig;
 use engine::replication::*;
@@ -894,17 +895,37 @@ fn commands_reach_their_node_and_wrong_targets_are_refused() {
                   900:cmd:4:mode:sync;1000:cmd:0:promote:3;1100:cmd:5:read:z";
     let sim = run(3, &ReplParams::default(), faults, 2_000);
     let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
-    let has = |t: &str| notes.iter().any(|n| n.contains(t));
-    assert!(has(
-        "node 0 ignored 'write:a': 'write:a' is not a monitor command"
-    ));
-    assert!(has(
-        "node 2 ignored 'rate:5': 'rate:5' is not a data-node command"
-    ));
-    assert!(has(
-        "node 4 ignored 'mode:sync': 'mode:sync' is not a client command"
-    ));
-    assert!(has("node 5 ignored 'read:z': key z is beyond the 4 keys"));
+    // Each refusal by variant, and the simulator's note is its text.
+    let refused = |i: NodeId, c: ReplCommand, why: ReplRefusal| {
+        assert_eq!(command(&sim, i, c), Err(why), "node {i}: {c}");
+        let note = format!("node {i} ignored '{c}': {why}");
+        assert!(notes.contains(&&note), "{note}");
+    };
+    let write_a = ReplCommand::Write { key: 0 };
+    refused(0, write_a, ReplRefusal::NotMonitor(write_a));
+    refused(
+        2,
+        ReplCommand::Rate(5),
+        ReplRefusal::NotData(ReplCommand::Rate(5)),
+    );
+    let sync = ReplCommand::Mode(Mode::Sync);
+    refused(4, sync, ReplRefusal::NotClient(sync));
+    let z = KeyBeyond { key: 25, keys: 4 };
+    refused(5, ReplCommand::Read { key: 25 }, ReplRefusal::Key(z));
+    assert_eq!(notes.iter().filter(|n| n.contains(" ignored '")).count(), 4);
+    assert_eq!(
+        ReplRefusal::Key(z).to_string(),
+        "key z is beyond the 4 keys"
+    );
+    // What the run did not try: a manual switchover to a client, more acks than replicas.
+    assert_eq!(
+        command(&sim, 0, ReplCommand::Promote(Some(5))),
+        Err(ReplRefusal::NotADataNode(5))
+    );
+    assert_eq!(
+        command(&sim, 2, ReplCommand::Acks(3)),
+        Err(ReplRefusal::AcksAbove { k: 3, replicas: 2 })
+    );
     assert_eq!(data(&sim, 1).mode, Mode::Sync);
     let c4 = sim.nodes()[4].client().unwrap();
     let burst: Vec<u8> = c4
@@ -928,6 +949,41 @@ fn commands_reach_their_node_and_wrong_targets_are_refused() {
     ] {
         assert_eq!(c.to_string().parse::<ReplCommand>(), Ok(c));
     }
+}
+
+// A second `promote` while the monitor's round runs is refused; the clock keys refuse by the
+// lab's variant.
+#[test]
+fn a_promotion_during_a_round_and_bad_clock_keys_are_refused_by_variant() {
+    let sim = run(
+        1,
+        &ReplParams::default(),
+        "1000:crash:1;1001:cmd:0:promote",
+        1_002,
+    );
+    assert!(monitor(&sim).round.is_some());
+    assert_eq!(
+        command(&sim, 0, ReplCommand::Promote(None)),
+        Err(ReplRefusal::RoundUnderWay)
+    );
+    let clock = |k, v| {
+        crate::lab_key_error::<ReplicationLab>(k, v)
+            .get::<ClockError>()
+            .cloned()
+    };
+    assert_eq!(clock("askew", "1.2.3.4"), Some(ClockError::TooManySites));
+    assert_eq!(
+        clock("askew", "60001"),
+        Some(ClockError::SkewBeyond(60_001))
+    );
+    assert_eq!(
+        clock("askew", "x"),
+        Some(ClockError::NotWholeMs("x".into()))
+    );
+    assert!(matches!(
+        clock("drift", "abc"),
+        Some(ClockError::Percent(_))
+    ));
 }
 
 // Same seed, same faults: the same run, event for event (the determinism contract).
@@ -1177,6 +1233,32 @@ mod locks {
         ));
         sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
         holder
+    }
+
+    // The service takes only `pause`; a client's commands are refused there, by variant, and
+    // the note says so.
+    #[test]
+    fn client_commands_to_the_service_are_refused() {
+        let mut sim = lock_sim(1, &LockParams::default(), "500:cmd:0:drift:5");
+        sim.run_until(SimTime::from_ms(600), u64::MAX);
+        let drift = LockCommand::Drift(50_000);
+        assert_eq!(command(&sim, 0, drift), Err(LockRefusal::ClientOnly(drift)));
+        let work = LockCommand::Work(Duration::from_ms(20));
+        assert_eq!(command(&sim, 0, work), Err(LockRefusal::ClientOnly(work)));
+        assert_eq!(command(&sim, 2, work), Ok(()));
+        assert_eq!(
+            command(&sim, 0, LockCommand::Pause(Duration::from_ms(5))),
+            Ok(())
+        );
+        let note = format!(
+            "node 0 ignored 'drift:5': {}",
+            LockRefusal::ClientOnly(drift)
+        );
+        assert_eq!(
+            note,
+            "node 0 ignored 'drift:5': 'drift:5' is a client command"
+        );
+        assert!(sim.trace().iter().any(|e| e.notes.contains(&note)));
     }
 
     // Leases and tokens: with no fault every grant gets a higher token, one holder at a time,
@@ -1808,6 +1890,17 @@ mod active {
 
     #[test]
     fn site_commands_and_keys_round_trip() {
+        // A key beyond the run's is refused when the command runs.
+        let sim = new_active_sim(
+            1,
+            &ActiveParams::default(),
+            NetConfig::default(),
+            Vec::new(),
+        );
+        let z = KeyBeyond { key: 25, keys: 2 };
+        assert_eq!(command(&sim, 0, AaCommand::Write(25)), Err(z));
+        assert_eq!(z.to_string(), "key z is beyond the 2 keys");
+        assert_eq!(command(&sim, 1, AaCommand::Write(1)), Ok(()));
         for s in ["write:a", "rate:0", "skew:-250", "skew:500"] {
             assert_eq!(
                 s.parse::<AaCommand>().map(|c| c.to_string()),

@@ -2,6 +2,7 @@
 
 use crate::{assert_same_trace, lines};
 use engine::net::{Latency, LinkState, NetConfig};
+use engine::node::{NoCommands, Refused};
 use engine::sim::{Ctx, DropReason, Node, Sim, What};
 use engine::{Duration, Fault, History, NodeId, SimTime, TimedFault};
 use std::fmt;
@@ -63,7 +64,7 @@ impl Toy {
 }
 
 /// The toy's commands: any text.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Text(String);
 impl engine::Command for Text {}
 impl std::fmt::Display for Text {
@@ -82,6 +83,12 @@ impl Node for Toy {
     type Msg = Msg;
     type Timer = Tm;
     type Command = Text;
+    /// The toy takes no command: it refuses every text.
+    type Refusal = NoCommands<Text>;
+
+    fn on_command(&mut self, cmd: &Text, _ctx: &mut Ctx<Msg, Tm>) -> Result<(), NoCommands<Text>> {
+        Err(NoCommands(cmd.clone()))
+    }
 
     fn on_start(&mut self, ctx: &mut Ctx<Msg, Tm>) {
         self.log.push(format!("start@{}", ctx.now()));
@@ -770,6 +777,43 @@ fn a_paused_node_handles_nothing_then_everything_in_order_with_its_state() {
     assert_eq!(sim.life(), &[]);
     assert_eq!(sim.pauses().len(), 1);
     assert_eq!(sim.pauses()[0].until, SimTime::from_ms(550));
+}
+
+// A command the node refuses, and one of another lab's type (only a test can inject one), are
+// noted as refused with the reason's text; the reasons are typed values.
+#[test]
+fn refused_commands_are_noted_with_their_reason() {
+    #[derive(Debug, PartialEq)]
+    struct Other;
+    impl engine::Command for Other {}
+    impl fmt::Display for Other {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("other")
+        }
+    }
+    let mut tl = faults(&[(100, "cmd:1:hello")]);
+    tl.push(TimedFault {
+        at: SimTime::from_ms(200),
+        fault: Fault::command(0, Other),
+    });
+    let nodes = vec![Toy::default(), Toy::default()];
+    let mut sim = Sim::new(1, nodes, net10(), tl);
+    sim.run_until(SimTime::from_ms(300), 1_000_000);
+    let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
+    assert!(notes.contains(&&"node 1 ignored 'hello': this lab has no command 'hello'".to_string()));
+    assert!(notes
+        .contains(&&"node 0 ignored 'other': 'other' is not a command of this lab".to_string()));
+    // The same words come from the typed values.
+    let hello = Text("hello".into());
+    assert_eq!(
+        Toy::default().on_command(
+            &hello,
+            &mut Ctx::new(SimTime::ZERO, 1, 2, &mut engine::rng::Rng::new(1))
+        ),
+        Err(NoCommands(hello.clone()))
+    );
+    let refused: Refused<NoCommands<Text>> = Refused::OtherLab(engine::Cmd::new(Other));
+    assert_eq!(refused.to_string(), "'other' is not a command of this lab");
 }
 
 #[test]

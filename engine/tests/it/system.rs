@@ -11,7 +11,7 @@ use engine::scenario::{decode, encode, Scenario};
 use engine::system::linear::{Linearizability, OpKind};
 use engine::system::zones::Zones;
 use engine::system::{
-    MachineCmd, MachineCmdError, SysCommand, SystemLab, SystemMetrics, SystemParams,
+    MachineCmd, MachineCmdError, SysCommand, SysRefusal, SystemLab, SystemMetrics, SystemParams,
 };
 use engine::SimTime;
 use proptest::prelude::*;
@@ -295,6 +295,55 @@ fn bad_machine_commands_are_refused_with_a_reason() {
     );
     // A machine beyond the run's count hits nothing (and says so).
     assert!(MachineCmd::Crash(11).expand(&p).is_empty());
+}
+
+// A command to another process than the one that takes it is refused when it runs, by
+// variant; the note is its text.
+#[test]
+fn commands_to_the_wrong_process_are_refused_by_variant() {
+    let (run, _) = replay("lab=system&seed=1&faults=500:cmd:1:slow-m:1;600:cmd:0:slow-m:1&t=700");
+    let sim = run.sim();
+    let slow_m = SysCommand::Machine(MachineCmd::Slow(1));
+    let slow = SysCommand::App { slow: true };
+    let p = SystemParams::default();
+    assert_eq!(
+        crate::command(sim, 1, slow_m),
+        Err(SysRefusal::NotHere(slow_m))
+    );
+    assert_eq!(crate::command(sim, 0, slow), Err(SysRefusal::NotHere(slow)));
+    assert_eq!(crate::command(sim, p.app_id(1), slow), Ok(()));
+    let note = "node 1 ignored 'slow-m:1': the system lab's commands go to process 0 ('slow-m:1')";
+    assert_eq!(
+        format!("node 1 ignored 'slow-m:1': {}", SysRefusal::NotHere(slow_m)),
+        note
+    );
+    assert!(sim
+        .trace()
+        .iter()
+        .any(|e| e.notes.iter().any(|n| n == note)));
+    // The front on its own takes machine commands only.
+    let mut front = sim.nodes()[0].front().expect("the front").clone();
+    let n = sim.nodes().len();
+    assert_eq!(
+        crate::command_to(&mut front, 0, n, sim.now(), slow),
+        Err(SysRefusal::NotMachine(slow))
+    );
+}
+
+// `place` refuses by its own variant inside the key's error.
+#[test]
+fn a_bad_placement_is_refused_by_variant() {
+    use engine::system::params::PlaceError;
+    let place = |v| {
+        crate::lab_key_error::<SystemLab>("place", v)
+            .get::<PlaceError>()
+            .cloned()
+    };
+    assert_eq!(place("s0.1"), Some(PlaceError::Form("s0.1".into())));
+    assert_eq!(
+        place("app1@m1,app1@m2"),
+        Some(PlaceError::Twice("app1".into()))
+    );
 }
 
 #[test]
