@@ -245,3 +245,78 @@ impl<T: Ord> TimerTable<T> {
         self.nodes[node].clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: u64) -> InFlight<u64> {
+        InFlight {
+            id,
+            from: 0,
+            to: 1,
+            msg: id * 10,
+            sent_at: SimTime::ZERO,
+            deliver_at: SimTime::ZERO,
+            lost: false,
+            held: false,
+        }
+    }
+
+    /// The in-flight table against a plain list of ids, through removals in and out of order,
+    /// holds, the batched drop of the empty prefix, emptying and copies.
+    #[test]
+    fn msg_table_matches_a_plain_list() {
+        let mut t = MsgTable::new();
+        let mut model: Vec<u64> = Vec::new();
+        let mut next = 1;
+        let mut dropped_prefix = 0;
+        let mut rng = crate::rng::Rng::stream(7, crate::rng::Stream::Network);
+        for round in 0..4_000 {
+            for _ in 0..rng.range_inclusive(0, 3) {
+                t.insert(msg(next));
+                model.push(next);
+                next += 1;
+            }
+            if !model.is_empty() && rng.chance_ppm(900_000) {
+                // Mostly the oldest, sometimes one further on (out-of-order delivery).
+                let k = if rng.chance_ppm(800_000) {
+                    0
+                } else {
+                    rng.range_inclusive(0, model.len() as u64 - 1) as usize
+                };
+                let id = model.remove(k);
+                let head = t.head;
+                let m = t.remove(id).expect("in flight");
+                if t.head < head {
+                    dropped_prefix += 1;
+                }
+                assert_eq!((m.id, m.msg), (id, id * 10));
+                if rng.chance_ppm(50_000) {
+                    t.hold(InFlight { held: true, ..m });
+                    model.push(id);
+                    model.sort_unstable();
+                }
+            }
+            if round % 997 == 0 {
+                // Empty it now and then: the next insert starts a fresh table.
+                for id in std::mem::take(&mut model) {
+                    assert!(t.remove(id).is_some());
+                }
+            }
+            let ids: Vec<u64> = t.iter().map(|m| m.id).collect();
+            assert_eq!(ids, model);
+            let copy = t.clone();
+            assert_eq!(copy.iter().map(|m| m.id).collect::<Vec<_>>(), model);
+            assert_eq!(copy.slots(), t.slots());
+            for &id in &model {
+                assert_eq!(t.get(id).map(|m| m.msg), Some(id * 10));
+            }
+            assert!(t.get(next).is_none() && t.get(0).is_none());
+        }
+        assert!(
+            dropped_prefix > 5,
+            "the empty prefix was dropped {dropped_prefix} times"
+        );
+    }
+}
