@@ -11,7 +11,6 @@ use crate::sim::InFlight;
 use crate::time::SimTime;
 use crate::NodeId;
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 
 /// What a queue entry stands for.
 #[derive(Clone, Debug)]
@@ -56,21 +55,38 @@ impl<T> Ord for Queued<T> {
 }
 
 /// Messages in flight (on the wire or held), by id.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct MsgTable<M> {
-    /// Id of `wire[0]`.
+    /// Id of `wire[head]`.
     base: u64,
-    /// Messages in id order from `base`; `None` once delivered, dropped or moved to `off`.
-    wire: VecDeque<Option<InFlight<M>>>,
+    /// Messages in id order from `base` at `wire[head]`; `None` once delivered, dropped or
+    /// moved to `off`. The slots before `head` are empty and dropped in batches (a delivered
+    /// slot is not moved out to be dropped, as a deque's `pop_front` would).
+    wire: Vec<Option<InFlight<M>>>,
+    /// The first slot in use (`wire[head]` is `Some` unless the table is empty).
+    head: usize,
     /// Messages that were held at a link (and possibly released since), by id.
     off: IdMap<InFlight<M>>,
+}
+
+/// A copy (a snapshot's) holds only the slots in use, not the empty prefix.
+impl<M: Clone> Clone for MsgTable<M> {
+    fn clone(&self) -> Self {
+        MsgTable {
+            base: self.base,
+            wire: self.wire[self.head..].to_vec(),
+            head: 0,
+            off: self.off.clone(),
+        }
+    }
 }
 
 impl<M> MsgTable<M> {
     pub fn new() -> Self {
         MsgTable {
             base: 1,
-            wire: VecDeque::new(),
+            wire: Vec::new(),
+            head: 0,
             off: IdMap::new(),
         }
     }
@@ -79,17 +95,19 @@ impl<M> MsgTable<M> {
     /// empty: it lives in `off`).
     fn slot(&self, id: u64) -> Option<usize> {
         let i = id.checked_sub(self.base)?;
-        let i = usize::try_from(i).ok()?;
+        let i = usize::try_from(i).ok()?.checked_add(self.head)?;
         self.wire.get(i)?.as_ref().map(|_| i)
     }
 
     /// Adds a message just sent (ids increase from one send to the next).
     pub fn insert(&mut self, m: InFlight<M>) {
-        if self.wire.is_empty() {
+        if self.head == self.wire.len() {
+            self.wire.clear();
+            self.head = 0;
             self.base = m.id;
         }
-        debug_assert_eq!(m.id, self.base + self.wire.len() as u64);
-        self.wire.push_back(Some(m));
+        debug_assert_eq!(m.id, self.base + (self.wire.len() - self.head) as u64);
+        self.wire.push(Some(m));
     }
 
     /// The message with this id, if in flight.
@@ -113,9 +131,17 @@ impl<M> MsgTable<M> {
         match self.slot(id) {
             Some(i) => {
                 let m = self.wire[i].take();
-                while matches!(self.wire.front(), Some(None)) {
-                    self.wire.pop_front();
-                    self.base += 1;
+                if i == self.head {
+                    while self.wire.get(self.head).is_some_and(Option::is_none) {
+                        self.head += 1;
+                        self.base += 1;
+                    }
+                    // Drop the empty prefix once it is half the table (amortised: each slot
+                    // is moved at most once per halving).
+                    if self.head >= 64 && self.head * 2 >= self.wire.len() {
+                        self.wire.drain(..self.head);
+                        self.head = 0;
+                    }
                 }
                 m
             }
@@ -136,12 +162,12 @@ impl<M> MsgTable<M> {
     /// Slots held (delivered ones not yet popped included) and held messages: the table's
     /// size in entries.
     pub fn slots(&self) -> usize {
-        self.wire.len() + self.off.len()
+        self.wire.len() - self.head + self.off.len()
     }
 
     /// Every message in flight, in id order.
     pub fn iter(&self) -> impl Iterator<Item = &InFlight<M>> {
-        let mut wire = self.wire.iter().flatten().peekable();
+        let mut wire = self.wire[self.head..].iter().flatten().peekable();
         let mut off = self.off.values().peekable();
         std::iter::from_fn(move || match (wire.peek(), off.peek()) {
             (Some(a), Some(b)) if b.id < a.id => off.next(),
@@ -217,5 +243,80 @@ impl<T: Ord> TimerTable<T> {
     /// Disarms every timer of `node`.
     pub fn clear(&mut self, node: NodeId) {
         self.nodes[node].clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: u64) -> InFlight<u64> {
+        InFlight {
+            id,
+            from: 0,
+            to: 1,
+            msg: id * 10,
+            sent_at: SimTime::ZERO,
+            deliver_at: SimTime::ZERO,
+            lost: false,
+            held: false,
+        }
+    }
+
+    /// The in-flight table against a plain list of ids, through removals in and out of order,
+    /// holds, the batched drop of the empty prefix, emptying and copies.
+    #[test]
+    fn msg_table_matches_a_plain_list() {
+        let mut t = MsgTable::new();
+        let mut model: Vec<u64> = Vec::new();
+        let mut next = 1;
+        let mut dropped_prefix = 0;
+        let mut rng = crate::rng::Rng::stream(7, crate::rng::Stream::Network);
+        for round in 0..4_000 {
+            for _ in 0..rng.range_inclusive(0, 3) {
+                t.insert(msg(next));
+                model.push(next);
+                next += 1;
+            }
+            if !model.is_empty() && rng.chance_ppm(900_000) {
+                // Mostly the oldest, sometimes one further on (out-of-order delivery).
+                let k = if rng.chance_ppm(800_000) {
+                    0
+                } else {
+                    rng.range_inclusive(0, model.len() as u64 - 1) as usize
+                };
+                let id = model.remove(k);
+                let head = t.head;
+                let m = t.remove(id).expect("in flight");
+                if t.head < head {
+                    dropped_prefix += 1;
+                }
+                assert_eq!((m.id, m.msg), (id, id * 10));
+                if rng.chance_ppm(50_000) {
+                    t.hold(InFlight { held: true, ..m });
+                    model.push(id);
+                    model.sort_unstable();
+                }
+            }
+            if round % 997 == 0 {
+                // Empty it now and then: the next insert starts a fresh table.
+                for id in std::mem::take(&mut model) {
+                    assert!(t.remove(id).is_some());
+                }
+            }
+            let ids: Vec<u64> = t.iter().map(|m| m.id).collect();
+            assert_eq!(ids, model);
+            let copy = t.clone();
+            assert_eq!(copy.iter().map(|m| m.id).collect::<Vec<_>>(), model);
+            assert_eq!(copy.slots(), t.slots());
+            for &id in &model {
+                assert_eq!(t.get(id).map(|m| m.msg), Some(id * 10));
+            }
+            assert!(t.get(next).is_none() && t.get(0).is_none());
+        }
+        assert!(
+            dropped_prefix > 5,
+            "the empty prefix was dropped {dropped_prefix} times"
+        );
     }
 }

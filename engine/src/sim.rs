@@ -70,6 +70,10 @@ pub struct Sim<N: Node> {
     nodes: Vec<N>,
     up: Vec<bool>,
     queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
+    /// The head of `queue` is the event being processed, already taken (see `Sim::event`): the
+    /// first entry pushed meanwhile replaces it (one sift instead of a pop and a push), or it is
+    /// popped when the event ends. Never set between events.
+    dead_head: bool,
     seq: u64,
     msgs: MsgTable<N::Msg>,
     next_msg: u64,
@@ -136,6 +140,7 @@ impl<N: Node> Sim<N> {
             now: SimTime::ZERO,
             up: vec![true; n],
             queue: BinaryHeap::new(),
+            dead_head: false,
             seq: 0,
             msgs: MsgTable::new(),
             next_msg: 1,
@@ -443,6 +448,7 @@ impl<N: Node> Sim<N> {
             nodes: self.nodes.clone(),
             up: self.up.clone(),
             queue: self.queue.clone(),
+            dead_head: false,
             seq: self.seq,
             msgs: self.msgs.clone(),
             next_msg: self.next_msg,
@@ -616,23 +622,30 @@ impl<N: Node> Sim<N> {
             self.apply_fault(&tf.fault, notes);
             TRACE.then_some(What::Fault(tf.fault))
         } else {
-            let Reverse(item) = self.queue.pop()?;
-            self.now = item.time;
-            match item.kind {
-                QKind::Deliver(id) => self.deliver::<TRACE>(id, notes)?,
+            // The head stays in the heap until the handler's first push replaces it.
+            let Reverse(head) = self.queue.peek()?;
+            let (time, kind) = (head.time, head.kind.clone());
+            self.dead_head = true;
+            self.now = time;
+            let what = match kind {
+                QKind::Deliver(id) => self.deliver::<TRACE>(id, notes),
                 QKind::Timer(node, timer) => {
                     self.touched = Touched::One(node);
                     self.timers.remove(node, &timer);
                     if TRACE {
                         let fired = timer.clone();
                         self.call(node, notes, |n, ctx| n.on_timer(fired, ctx));
-                        Some(What::Timer { node, timer })
+                        Some(Some(What::Timer { node, timer }))
                     } else {
                         self.call(node, notes, |n, ctx| n.on_timer(timer, ctx));
-                        None
+                        Some(None)
                     }
                 }
+            };
+            if std::mem::take(&mut self.dead_head) {
+                self.queue.pop();
             }
+            what?
         };
         self.steps += 1;
         self.check_invariants();
@@ -711,7 +724,14 @@ impl<N: Node> Sim<N> {
     }
 
     fn push_at(&mut self, (time, seq): (SimTime, u64), kind: QKind<N::Timer>) {
-        self.queue.push(Reverse(Queued { time, seq, kind }));
+        let q = Reverse(Queued { time, seq, kind });
+        if std::mem::take(&mut self.dead_head) {
+            if let Some(mut head) = self.queue.peek_mut() {
+                *head = q;
+                return;
+            }
+        }
+        self.queue.push(q);
     }
 
     /// Carries out a handler's effects, then keeps the (emptied) buffer for the next handler.
