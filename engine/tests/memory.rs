@@ -329,6 +329,39 @@ fn replication_aa_stays_within_budget() {
     );
 }
 
+// Session 11 (issue 10): the active-active sites fold what every peer has acknowledged, the
+// measurements' share of it (counters, and the real times LWW's newer-lost count can still
+// need) and old digests (`active::upkeep`), and an operation carries its version vector inline,
+// so a long play stays flat: PEAK30 → PEAK60 MiB from 30 to 60 s (before: 46.1 MiB at 60 s,
+// +0.63 MiB per simulated second). The bound fails if the sites' records grow with the run again.
+#[test]
+fn replication_aa_long_run_is_folded() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let link = "lab=replication&sec=aa&as=3&ares=vv&arate=1000&akeys=26";
+    let (e1, p1) = peak_played(link, 30_000);
+    let (e2, p2) = peak_played(link, 60_000);
+    println!(
+        "{link} (folded): {e1} events {:.1} MiB, {e2} events {:.1} MiB",
+        p1 as f64 / MB as f64,
+        p2 as f64 / MB as f64
+    );
+    assert!(e2 > e1 * 3 / 2, "the run goes on ({e1} → {e2} events)");
+    assert!(
+        p2 < AA_BUDGET_MB * MB,
+        "{} MiB over {AA_BUDGET_MB}",
+        p2 / MB
+    );
+    assert!(
+        p2 < p1 + 2 * MB,
+        "{link}: {:.1} → {:.1} MiB from 30 to 60 s: the sites' records grow again?",
+        p1 as f64 / MB as f64,
+        p2 as f64 / MB as f64
+    );
+}
+
+/// The budget of the heaviest active-active link played for a minute.
+const AA_BUDGET_MB: usize = 24;
+
 // Locks: 6 lock clients hammering with no work and no think time. The lease events, storage
 // writes, beliefs and waits are kept per grant, shared between snapshots (`Chunked`, session 7):
 // 2.8 → 5.2 MiB from 4 to 8 s before, 1.3 → 1.7 MiB now.
