@@ -61,8 +61,10 @@ impl<T: Clone> Chunked<T> {
     pub fn push(&mut self, x: T) {
         self.tail.push(x);
         if self.tail.len() >= 2 * CHUNK {
-            let rest = self.tail.split_off(CHUNK);
-            let full = std::mem::replace(&mut self.tail, rest);
+            // The sealed chunk gets an allocation of exactly CHUNK items (a split-off tail kept
+            // the capacity of 2 × CHUNK: half of every sealed chunk was empty), the tail keeps
+            // its own.
+            let full: Vec<T> = self.tail.drain(..CHUNK).collect();
             Arc::make_mut(&mut self.chunks).push(Arc::new(full));
         }
     }
