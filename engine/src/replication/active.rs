@@ -24,7 +24,7 @@
 //! (issued minus the converged total), divergent keys now, and the time the sites took to agree
 //! after the last heal.
 
-use super::chunked::Chunked;
+use super::chunked::{Chunked, CHUNK};
 use super::params::{outside, ReplParamsError};
 use crate::clip;
 use crate::fault::{Fault, TimedFault};
@@ -71,7 +71,19 @@ pub struct ActiveParams {
     pub keys: u8,
     /// Clock skew of site 0..3 in ms, ahead (positive) or behind [0, 0, 0] `askew` (`150.0.-20`).
     pub skew_ms: [i64; MAX_SITES],
+    /// Steps between two foldings of what no measurement or protocol step needs any more
+    /// (acknowledged operations, old digests; see [`upkeep`]); 0 keeps everything (the
+    /// reference the tests compare with). Not a link key.
+    #[serde(default = "default_fold")]
+    pub fold: u32,
 }
+
+fn default_fold() -> u32 {
+    FOLD_EVERY
+}
+
+/// Steps between two upkeeps by default.
+pub const FOLD_EVERY: u32 = 8192;
 
 impl Default for ActiveParams {
     fn default() -> Self {
@@ -81,6 +93,7 @@ impl Default for ActiveParams {
             rate: 10,
             keys: 2,
             skew_ms: [0; MAX_SITES],
+            fold: FOLD_EVERY,
         }
     }
 }
@@ -108,23 +121,34 @@ impl ActiveParams {
 /// A write's identity: its origin site and sequence number there.
 pub type OpId = (usize, u32);
 
-/// One operation, as replicated.
+/// A version vector: what a site had seen of each site (unused sites 0).
+pub type Vv = [u32; MAX_SITES];
+
+/// One operation, as replicated (48 bytes, no heap: the version vector is inline).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AaOp {
     /// The site that took it.
-    pub origin: usize,
-    /// Its sequence number there (1-based, gap-free).
-    pub seq: u32,
+    pub origin: u8,
     /// The key.
     pub key: u8,
+    /// Its sequence number there (1-based, gap-free).
+    pub seq: u32,
     /// LWW: the origin's clock reading, µs (skew included; may be "negative", so signed).
     pub ts: i64,
     /// Ground truth: the real time it was issued (no node reads it for a decision).
     pub real: SimTime,
-    /// Version vectors: what the origin had seen of each site, itself included.
-    pub vv: Vec<u32>,
+    /// Version vectors: what the origin had seen of each site, itself included (0 in the
+    /// other modes).
+    pub vv: Vv,
     /// LWW counter: the value written (the origin's value of the key + 1).
     pub value: u64,
+}
+
+impl AaOp {
+    /// Its identity.
+    pub fn id(&self) -> OpId {
+        (self.origin as usize, self.seq)
+    }
 }
 
 /// One key at one site.
@@ -132,10 +156,14 @@ pub struct AaOp {
 pub struct Register {
     /// LWW (and the LWW counter): the surviving write `(ts, origin, id)`.
     pub lww: Option<(i64, usize, OpId)>,
+    /// Ghost (LWW): the surviving write's real time.
+    pub lww_real: SimTime,
+    /// Ghost (LWW): the latest real time of a write applied here (see [`upkeep`]).
+    pub max_real: SimTime,
     /// LWW counter: the surviving write's value.
     pub value: u64,
     /// Version vectors: the siblings `(vv, id)`.
-    pub siblings: Vec<(Vec<u32>, OpId)>,
+    pub siblings: Vec<(Vv, OpId)>,
     /// CRDT: each site's increments.
     pub counts: Vec<u64>,
 }
@@ -296,7 +324,8 @@ pub struct Site {
     pub rate: u32,
     /// Clock skew, µs.
     pub skew_us: i64,
-    /// Its own operations, in sequence (persistent).
+    /// Its own operations, in sequence (persistent), from sequence number `folded.ops + 1` on
+    /// (the ones before were acknowledged by every peer: never shipped again).
     pub own: Chunked<AaOp>,
     /// Per peer: the highest of its own sequence numbers the peer acknowledged.
     pub acked: Vec<u32>,
@@ -306,8 +335,30 @@ pub struct Site {
     pub regs: Vec<Register>,
     /// Ghost: siblings created here (concurrent writes detected).
     pub conflicts: u64,
-    /// Ghost: state digest after every change `(time, digest)`.
+    /// Ghost: state digest after every change `(time, digest)`, from `folded.cut` on.
     pub digests: Chunked<(SimTime, u64)>,
+    /// Ghost: operations issued here per key.
+    pub issued: Vec<u64>,
+    /// Ghost: the largest clock skew (either way) an operation issued here carried, µs.
+    pub skew_seen: u64,
+    /// What [`upkeep`] folded away.
+    pub folded: Folded,
+}
+
+/// What [`upkeep`] folded out of a site (all ghost but `ops`, which numbers `own`).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Folded {
+    /// Own operations dropped from the front of `own`.
+    pub ops: u32,
+    /// LWW, per key: the real times of the folded own operations (ascending) that the newer-
+    /// lost count may still need (shared between snapshots).
+    pub reals: Vec<Chunked<SimTime>>,
+    /// Digests before this time were folded.
+    pub cut: SimTime,
+    /// The last digest folded (before `cut`).
+    pub digest: Option<u64>,
+    /// The last heal before `cut` and, if found before `cut`, when every site matched after it.
+    pub conv: Option<(SimTime, Option<SimTime>)>,
 }
 
 impl Site {
@@ -329,7 +380,20 @@ impl Site {
             ],
             conflicts: 0,
             digests: Chunked::new(),
+            issued: vec![0; p.keys as usize],
+            skew_seen: 0,
+            folded: Folded::default(),
         }
+    }
+
+    /// Operations issued here so far (the last sequence number).
+    pub fn ops(&self) -> u32 {
+        self.folded.ops + self.own.len() as u32
+    }
+
+    /// Own operations not yet acknowledged by `peer`.
+    pub fn unshipped(&self, peer: usize) -> u64 {
+        self.acked.get(peer).map_or(0, |&a| (self.ops() - a) as u64)
     }
 
     /// What a read of `key` returns here: the surviving write (LWW), every sibling (version
@@ -368,15 +432,15 @@ impl Site {
 
     fn record(&mut self, now: SimTime) {
         let d = self.digest();
-        if self.digests.last().map(|x| x.1) != Some(d) {
+        if self.digests.last().map(|x| x.1).or(self.folded.digest) != Some(d) {
             self.digests.push((now, d));
         }
     }
 
     fn local_write(&mut self, key: u8, ctx: &mut Ctx<AaMsg, AaTimer>) {
         let now = ctx.now();
-        let seq = self.own.len() as u32 + 1;
-        let mut vv = vec![0; self.p.sites];
+        let seq = self.ops() + 1;
+        let mut vv = [0; MAX_SITES];
         if self.p.resolve == Resolve::Vv {
             for (s, _) in &self.regs[key as usize].siblings {
                 for (a, b) in vv.iter_mut().zip(s) {
@@ -385,8 +449,10 @@ impl Site {
             }
             vv[self.me] = seq;
         }
+        self.issued[key as usize] += 1;
+        self.skew_seen = self.skew_seen.max(self.skew_us.unsigned_abs());
         let op = AaOp {
-            origin: self.me,
+            origin: self.me as u8,
             seq,
             key,
             ts: now.as_us() as i64 + self.skew_us,
@@ -408,37 +474,41 @@ impl Site {
     fn apply(&mut self, op: &AaOp) {
         let me = self.me;
         let r = &mut self.regs[op.key as usize];
-        let id = (op.origin, op.seq);
+        let id = op.id();
+        let origin = op.origin as usize;
         match self.p.resolve {
             Resolve::Lww | Resolve::LwwCounter => {
-                let beats = r.lww.is_none_or(|(ts, o, _)| (op.ts, op.origin) > (ts, o));
+                let beats = r.lww.is_none_or(|(ts, o, _)| (op.ts, origin) > (ts, o));
                 if beats {
-                    r.lww = Some((op.ts, op.origin, id));
+                    r.lww = Some((op.ts, origin, id));
+                    r.lww_real = op.real;
                     r.value = op.value;
                 }
+                r.max_real = r.max_real.max(op.real);
             }
             Resolve::Vv => {
                 let le = |a: &[u32], b: &[u32]| a.iter().zip(b).all(|(x, y)| x <= y);
-                if op.origin == me {
+                if origin == me {
                     // A local write supersedes every sibling it saw.
-                    r.siblings = vec![(op.vv.clone(), id)];
+                    r.siblings = vec![(op.vv, id)];
                     return;
                 }
                 if r.siblings.iter().any(|(s, _)| le(&op.vv, s)) {
                     return; // already seen (or older)
                 }
                 r.siblings.retain(|(s, _)| !le(s, &op.vv));
-                r.siblings.push((op.vv.clone(), id));
+                r.siblings.push((op.vv, id));
                 if r.siblings.len() > 1 {
                     self.conflicts += 1;
                 }
             }
-            Resolve::Crdt => r.counts[op.origin] += 1,
+            Resolve::Crdt => r.counts[origin] += 1,
         }
     }
 
     fn ship(&mut self, peer: usize, ctx: &mut Ctx<AaMsg, AaTimer>) {
-        let from = self.acked[peer] as usize;
+        // Every peer acknowledged the folded operations: indices into `own` start after them.
+        let from = (self.acked[peer] - self.folded.ops) as usize;
         if from >= self.own.len() {
             return;
         }
@@ -469,29 +539,30 @@ impl Node for Site {
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::slice;
-        // The open tail's operations carry their version vectors.
-        let vvs: usize = self.own.tail().iter().map(|o| slice(&o.vv)).sum();
         self.own.unshared_bytes()
-            + vvs
             + self.digests.unshared_bytes()
+            + slice(&self.issued)
+            + slice(&self.folded.reals)
+            + self
+                .folded
+                .reals
+                .iter()
+                .map(|r| r.unshared_bytes())
+                .sum::<usize>()
             + slice(&self.acked)
             + slice(&self.applied)
             + slice(&self.regs)
             + self
                 .regs
                 .iter()
-                .map(|r| {
-                    slice(&r.counts)
-                        + slice(&r.siblings)
-                        + r.siblings.iter().map(|(v, _)| slice(v)).sum::<usize>()
-                })
+                .map(|r| slice(&r.counts) + slice(&r.siblings))
                 .sum::<usize>()
     }
 
     fn msg_heap_bytes(msg: &AaMsg) -> usize {
         use crate::node::bytes::slice;
         match msg {
-            AaMsg::Ship { ops } => slice(ops) + ops.iter().map(|o| slice(&o.vv)).sum::<usize>(),
+            AaMsg::Ship { ops } => slice(ops),
             AaMsg::ShipAck { .. } => 0,
         }
     }
@@ -506,9 +577,10 @@ impl Node for Site {
         match msg {
             AaMsg::Ship { ops } => {
                 for op in ops {
-                    if op.origin < self.applied.len() && op.seq == self.applied[op.origin] + 1 {
+                    let o = op.origin as usize;
+                    if o < self.applied.len() && op.seq == self.applied[o] + 1 {
                         self.apply(&op);
-                        self.applied[op.origin] = op.seq;
+                        self.applied[o] = op.seq;
                     }
                 }
                 self.record(ctx.now());
@@ -572,7 +644,8 @@ impl Node for Site {
     }
 }
 
-/// An active-active simulation under `seed` (sites clamped to 2–3).
+/// An active-active simulation under `seed` (sites clamped to 2–3), folding every `p.fold`
+/// steps ([`upkeep`]).
 pub fn new_active_sim(
     seed: u64,
     p: &ActiveParams,
@@ -582,12 +655,16 @@ pub fn new_active_sim(
     let mut p = *p;
     p.sites = p.sites.clamp(2, MAX_SITES);
     p.keys = p.keys.clamp(1, 26);
-    Sim::new(
+    let mut sim = Sim::new(
         seed,
         (0..p.sites).map(|i| Site::new(&p, i)).collect(),
         net,
         faults,
-    )
+    );
+    if p.fold > 0 {
+        sim.set_upkeep(p.fold as u64, upkeep);
+    }
+    sim
 }
 
 /// What the active-active section reports.
@@ -624,37 +701,46 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
         ..ActiveMetrics::default()
     };
     let Some(s0) = sites.first() else { return m };
-    m.ops = sites.iter().map(|s| s.own.len() as u64).sum();
+    m.ops = sites.iter().map(|s| s.ops() as u64).sum();
     m.conflicts = sites.iter().map(|s| s.conflicts).max().unwrap_or(0);
-    let real = |id: OpId| {
-        sites
-            .get(id.0)
-            .and_then(|s| s.own.get(id.1 as usize - 1))
-            .map(|o| o.real)
-    };
-    for k in 0..s0.p.keys {
-        let (ids, total) = s0.read(k);
-        match s0.p.resolve {
-            Resolve::Lww => {
-                if let Some(kept) = ids.first().and_then(|&id| real(id)) {
-                    m.newer_lost += sites
-                        .iter()
-                        .flat_map(|s| &s.own)
-                        .filter(|o| o.key == k && o.real > kept)
-                        .filter(|o| sites.iter().all(|s| s.applied[o.origin] >= o.seq))
-                        .count() as u64;
+    match s0.p.resolve {
+        Resolve::Lww => {
+            // Per key, the real time of the write that survived at site 0; then the writes
+            // issued later and applied everywhere: the folded ones (applied everywhere, real
+            // times kept per key in order) and, in one pass, the ones still kept.
+            let kept: Vec<Option<SimTime>> =
+                s0.regs.iter().map(|r| r.lww.map(|_| r.lww_real)).collect();
+            let later = |key: u8, real: SimTime| {
+                kept.get(key as usize)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|r| real > r)
+            };
+            for s in sites {
+                for (k, reals) in s.folded.reals.iter().enumerate() {
+                    if let Some(r) = kept.get(k).copied().flatten() {
+                        m.newer_lost += (reals.len() - reals.partition_point(|&x| x <= r)) as u64;
+                    }
                 }
-            }
-            Resolve::Vv => m.keys_with_siblings += (ids.len() > 1) as u64,
-            Resolve::Crdt | Resolve::LwwCounter => {
-                let issued = sites
+                m.newer_lost += s
+                    .own
                     .iter()
-                    .flat_map(|s| &s.own)
-                    .filter(|o| o.key == k)
-                    .count();
-                m.increments_missing += issued as i64 - total as i64;
+                    .filter(|o| later(o.key, o.real))
+                    .filter(|o| sites.iter().all(|t| t.applied[o.origin as usize] >= o.seq))
+                    .count() as u64;
             }
         }
+        Resolve::Vv => {
+            m.keys_with_siblings = s0.regs.iter().filter(|r| r.siblings.len() > 1).count() as u64
+        }
+        Resolve::Crdt | Resolve::LwwCounter => {
+            for k in 0..s0.p.keys {
+                let issued: u64 = sites.iter().map(|s| s.issued[k as usize]).sum();
+                m.increments_missing += issued as i64 - s0.read(k).1 as i64;
+            }
+        }
+    }
+    for k in 0..s0.p.keys {
         let sorted = |s: &Site| {
             let (mut v, t) = s.read(k);
             crate::sort::sort_unstable(&mut v);
@@ -664,11 +750,10 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
         m.divergent_keys += sites.iter().any(|s| sorted(s) != first) as u64;
     }
     for (i, s) in sites.iter().enumerate() {
-        for (peer, &a) in s.acked.iter().enumerate() {
-            if peer != i {
-                m.unshipped += s.own.len() as u64 - a as u64;
-            }
-        }
+        m.unshipped += (0..s.acked.len())
+            .filter(|&p| p != i)
+            .map(|p| s.unshipped(p))
+            .sum::<u64>();
     }
     // Convergence: the first instant after the last heal at which every site's digest matched.
     // From the fault schedule (a run may keep only a tail of its trace): heals before now, and
@@ -687,30 +772,144 @@ pub fn measure_active(sim: &Sim<Site>) -> ActiveMetrics {
         .map(|f| f.at)
         .next_back();
     if let Some(h) = heal {
-        let mut events: Vec<(SimTime, usize, u64)> = Vec::new();
-        let mut cur: Vec<u64> = vec![0; sites.len()];
-        for (i, s) in sites.iter().enumerate() {
-            for &(t, d) in &s.digests {
-                if t <= h {
-                    cur[i] = d;
-                } else {
-                    events.push((t, i, d));
+        m.convergence_ms = converged(sites, h).map(|t| t.since(h).as_ms_f64());
+    }
+    m
+}
+
+/// When every site's digest first matched at or after heal `h`, from what was folded and the
+/// digests kept.
+fn converged(sites: &[Site], h: SimTime) -> Option<SimTime> {
+    let f = &sites.first()?.folded;
+    if h < f.cut {
+        // A heal before the cut is the last one the upkeep saw (heals before now are final):
+        // its answer if found before the cut, else the sites' digests at the cut go on below
+        // (every digest kept is at or after the cut, so after `h`).
+        match f.conv {
+            Some((fh, found)) if fh == h => {
+                if found.is_some() {
+                    return found;
                 }
             }
+            _ => return None,
         }
-        crate::sort::sort(&mut events);
-        let same = |c: &[u64]| c.windows(2).all(|w| w[0] == w[1]);
+    }
+    digests_converge(sites, h, |s| s.digests.len())
+}
+
+/// The convergence after `h` over each site's folded digest and its first `upto(site)` kept
+/// digests: at `h` if they matched then, else at the first change `(time, site, digest)` (in
+/// that order) after which they all match.
+fn digests_converge(sites: &[Site], h: SimTime, upto: impl Fn(&Site) -> usize) -> Option<SimTime> {
+    let mut events: Vec<(SimTime, usize, u64)> = Vec::new();
+    let mut cur: Vec<u64> = Vec::with_capacity(sites.len());
+    for (i, s) in sites.iter().enumerate() {
+        let mut c = s.folded.digest.unwrap_or(0);
+        for &(t, d) in s.digests.iter().take(upto(s)) {
+            if t <= h {
+                c = d;
+            } else {
+                events.push((t, i, d));
+            }
+        }
+        cur.push(c);
+    }
+    crate::sort::sort(&mut events);
+    let same = |c: &[u64]| c.windows(2).all(|w| w[0] == w[1]);
+    if same(&cur) {
+        return Some(h);
+    }
+    for (t, i, d) in events {
+        cur[i] = d;
         if same(&cur) {
-            m.convergence_ms = Some(0.0);
-        } else {
-            for (t, i, d) in events {
-                cur[i] = d;
-                if same(&cur) {
-                    m.convergence_ms = Some(t.since(h).as_ms_f64());
-                    break;
+            return Some(t);
+        }
+    }
+    None
+}
+
+/// The upkeep ([`Sim::set_upkeep`], every [`ActiveParams::fold`] steps): folds what no
+/// protocol step or measurement can need again, so a site's state stops growing with the run
+/// (issue 10; docs/design.md, "Folding active-active operations"). Changes no event:
+/// - **own operations** every peer has acknowledged (whole chunks of them): `acked` only grows
+///   and a site keeps its state across a crash, so they are never shipped again; `folded.ops`
+///   keeps the numbering, `ops` and `unshipped` exact. A peer acknowledges only what it has
+///   applied, and `applied` only grows, so a folded operation is applied everywhere for good.
+/// - **their measurements**: issued counts per key are counters from the start (`issued`);
+///   LWW's newer-lost count needs, per key, the real times of folded writes that may still be
+///   later than site 0's survivor (real time `R`, kept beside it in `Register::lww_real`).
+///   Bound: let `S` be the largest skew any operation issued so far carried and `M` the latest
+///   real time of a write on the key applied at site 0. A later survivor `w` beats (so its
+///   timestamp is at least that of) the write at `M`, which stays applied: if `w` was issued
+///   by now, `R = ts(w) − skew(w) ≥ ts − S = M + skew − S ≥ M − 2S`; if later, `R ≥ now`.
+///   Either way a folded write whose real time is below `M − 2S` (≤ now) is never later than
+///   the survivor again, and its real time goes (whole chunks of them).
+/// - **digests** before now (a same-time tie stays whole): into each site's last digest, the
+///   last heal before now, and the time the sites matched after it if that came before now.
+///   [`measure_active`] picks up from there for that heal, or starts from the folded digests
+///   for a later heal (any heal added later is at or after now).
+pub fn upkeep(sim: &mut Sim<Site>) {
+    let now = sim.now();
+    let heal = sim
+        .schedule()
+        .iter()
+        .filter(|f| matches!(f.fault, Fault::Heal) && f.at < now)
+        .map(|f| f.at)
+        .next_back();
+    let sites = sim.nodes();
+    let Some(s0) = sites.first() else { return };
+    let lww = s0.p.resolve == Resolve::Lww;
+    let cuts: Vec<usize> = sites
+        .iter()
+        .map(|s| s.digests.partition_point(|d| d.0 < now))
+        .collect();
+    let conv = heal.map(|h| match s0.folded.conv {
+        Some((fh, Some(t))) if fh == h => (h, Some(t)),
+        _ => (
+            h,
+            digests_converge(sites, h, |s| cuts.get(s.me).copied().unwrap_or(0)),
+        ),
+    });
+    let skew = sites.iter().map(|s| s.skew_seen).max().unwrap_or(0);
+    let floor: Vec<u64> = s0
+        .regs
+        .iter()
+        .map(|r| r.max_real.as_us().saturating_sub(2 * skew))
+        .collect();
+    let n = sites.len();
+    for (i, s) in sim.nodes_mut().iter_mut().enumerate() {
+        let cut = cuts[i];
+        if let Some(&(_, d)) = s.digests.get(cut.wrapping_sub(1)) {
+            s.folded.digest = Some(d);
+        }
+        s.digests.drop_front(cut);
+        s.folded.cut = now;
+        s.folded.conv = conv;
+        let acked = (0..n)
+            .filter(|&p| p != i)
+            .map(|p| s.acked[p])
+            .min()
+            .unwrap_or(0);
+        let k = (acked - s.folded.ops) as usize / CHUNK * CHUNK;
+        if lww && s.folded.reals.is_empty() {
+            s.folded.reals = vec![Chunked::new(); s.p.keys as usize];
+        }
+        if k > 0 {
+            if lww {
+                for j in 0..k {
+                    let o = &s.own[j];
+                    let (key, real) = (o.key as usize, o.real);
+                    s.folded.reals[key].push(real);
                 }
+            }
+            s.own.drop_front(k);
+            s.folded.ops += k as u32;
+        }
+        for (reals, &floor) in s.folded.reals.iter_mut().zip(&floor) {
+            let below = reals.partition_point(|r| r.as_us() < floor);
+            if below >= CHUNK {
+                reals.drop_front(below / CHUNK * CHUNK);
             }
         }
     }
-    m
 }

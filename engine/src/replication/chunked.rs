@@ -61,8 +61,10 @@ impl<T: Clone> Chunked<T> {
     pub fn push(&mut self, x: T) {
         self.tail.push(x);
         if self.tail.len() >= 2 * CHUNK {
-            let rest = self.tail.split_off(CHUNK);
-            let full = std::mem::replace(&mut self.tail, rest);
+            // The sealed chunk gets an allocation of exactly CHUNK items (a split-off tail kept
+            // the capacity of 2 × CHUNK: half of every sealed chunk was empty), the tail keeps
+            // its own.
+            let full: Vec<T> = self.tail.drain(..CHUNK).collect();
             Arc::make_mut(&mut self.chunks).push(Arc::new(full));
         }
     }
@@ -140,6 +142,21 @@ impl<T: Clone> Chunked<T> {
         (0..last_chunk)
             .rev()
             .find_map(|c| self.chunks[c].iter().rposition(&f).map(|j| c * CHUNK + j))
+    }
+
+    /// The number of leading items for which `f` holds, in a sequence where it holds for a
+    /// prefix (binary search, as `slice::partition_point`).
+    pub fn partition_point(&self, f: impl Fn(&T) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.get(mid).is_some_and(&f) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Drops the first `n` items (log compaction). Whole sealed chunks go by dropping their
@@ -288,6 +305,9 @@ mod tests {
         );
         assert_eq!(c.rposition_before(700, |&x| x == 7), Some(10));
         assert_eq!(c.to_vec(250, 260), v[250..260].to_vec());
+        for x in [0, 1, 63, 64, 700, 1_999, 2_000, 5_000] {
+            assert_eq!(c.partition_point(|&y| y < x), v.partition_point(|&y| y < x));
+        }
         // Split into a sealed chunk, then into the tail.
         for at in [1_999, 1_700, 300, 257, 0] {
             let (a, b) = (c.split_off(at), v.split_off(at));

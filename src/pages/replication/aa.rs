@@ -37,7 +37,7 @@ pub(super) fn aa_stage(
     let site_nodes = sites.iter().enumerate().map(|(i, s)| {
         let at = pos(i).expect("a site");
         let alive = sim.is_up(i);
-        let unshipped: u64 = s.acked.iter().enumerate().filter(|&(p, _)| p != i).map(|(_, &a)| s.own.len() as u64 - a as u64).sum();
+        let unshipped: u64 = (0..s.acked.len()).filter(|&p| p != i).map(|p| s.unshipped(p)).sum();
         let rows = (0..keys).map(|k| {
             let (mut ops, total) = s.read(k);
             engine::sort::sort(&mut ops);
