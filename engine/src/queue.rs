@@ -11,6 +11,7 @@ use crate::sim::InFlight;
 use crate::time::SimTime;
 use crate::NodeId;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// What a queue entry stands for.
 #[derive(Clone, Debug)]
@@ -191,17 +192,33 @@ pub(crate) struct TimerRec<T> {
     pub entry: (SimTime, u64),
 }
 
-/// Armed timers, per node a list sorted by timer (binary search: a monitor with one timer per
-/// peer has dozens). Nothing iterates the lists, so their order decides nothing.
+/// A node's armed timers past which they move from a sorted list to a B-tree.
+const SPILL: usize = 64;
+/// A B-tree that shrinks to this many timers goes back to a sorted list.
+const UNSPILL: usize = 16;
+
+/// One node's armed timers. Nothing iterates them, so their order decides nothing.
 #[derive(Clone, Debug)]
-pub(crate) struct TimerTable<T> {
-    nodes: Vec<Vec<TimerRec<T>>>,
+enum NodeTimers<T> {
+    /// Sorted by timer (binary search): a node has a handful, or dozens for a monitor with one
+    /// timer per peer.
+    Few(Vec<TimerRec<T>>),
+    /// More than [`SPILL`] (the load balancer's clients hold a timeout per request in flight:
+    /// thousands): arming or disarming one no longer shifts the rest of a long list (that
+    /// memmove was 88 % of a heavy load-balancer replay).
+    Many(BTreeMap<T, TimerRec<T>>),
 }
 
-impl<T: Ord> TimerTable<T> {
+/// Armed timers, per node ([`NodeTimers`]).
+#[derive(Clone, Debug)]
+pub(crate) struct TimerTable<T> {
+    nodes: Vec<NodeTimers<T>>,
+}
+
+impl<T: Ord + Clone> TimerTable<T> {
     pub fn new(n: usize) -> Self {
         TimerTable {
-            nodes: (0..n).map(|_| Vec::new()).collect(),
+            nodes: (0..n).map(|_| NodeTimers::Few(Vec::new())).collect(),
         }
     }
 
@@ -210,39 +227,78 @@ impl<T: Ord> TimerTable<T> {
     }
 
     pub fn get(&self, node: NodeId, t: &T) -> Option<&TimerRec<T>> {
-        let list = self.nodes.get(node)?;
-        Self::find(list, t).ok().map(|i| &list[i])
+        match self.nodes.get(node)? {
+            NodeTimers::Few(list) => Self::find(list, t).ok().map(|i| &list[i]),
+            NodeTimers::Many(map) => map.get(t),
+        }
     }
 
     pub fn get_mut(&mut self, node: NodeId, t: &T) -> Option<&mut TimerRec<T>> {
-        let list = self.nodes.get_mut(node)?;
-        let i = Self::find(list, t).ok()?;
-        Some(&mut list[i])
+        match self.nodes.get_mut(node)? {
+            NodeTimers::Few(list) => {
+                let i = Self::find(list, t).ok()?;
+                Some(&mut list[i])
+            }
+            NodeTimers::Many(map) => map.get_mut(t),
+        }
     }
 
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
     pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>) {
-        let list = &mut self.nodes[node];
-        match Self::find(list, &rec.timer) {
-            Ok(i) => list[i] = rec,
-            Err(i) => list.insert(i, rec),
+        let slot = &mut self.nodes[node];
+        match slot {
+            NodeTimers::Few(list) => {
+                match Self::find(list, &rec.timer) {
+                    Ok(i) => list[i] = rec,
+                    Err(i) => list.insert(i, rec),
+                }
+                if list.len() > SPILL {
+                    let map = std::mem::take(list)
+                        .into_iter()
+                        .map(|r| (r.timer.clone(), r))
+                        .collect();
+                    *slot = NodeTimers::Many(map);
+                }
+            }
+            NodeTimers::Many(map) => {
+                map.insert(rec.timer.clone(), rec);
+            }
         }
     }
 
     pub fn remove(&mut self, node: NodeId, t: &T) -> Option<TimerRec<T>> {
-        let list = self.nodes.get_mut(node)?;
-        let i = Self::find(list, t).ok()?;
-        Some(list.remove(i))
+        let slot = self.nodes.get_mut(node)?;
+        match slot {
+            NodeTimers::Few(list) => {
+                let i = Self::find(list, t).ok()?;
+                Some(list.remove(i))
+            }
+            NodeTimers::Many(map) => {
+                let r = map.remove(t)?;
+                if map.len() <= UNSPILL {
+                    // In key order: the sorted list again.
+                    let list = std::mem::take(map).into_values().collect();
+                    *slot = NodeTimers::Few(list);
+                }
+                Some(r)
+            }
+        }
     }
 
     /// Armed timers, all nodes.
     pub fn len(&self) -> usize {
-        self.nodes.iter().map(Vec::len).sum()
+        self.nodes
+            .iter()
+            .map(|n| match n {
+                NodeTimers::Few(list) => list.len(),
+                NodeTimers::Many(map) => map.len(),
+            })
+            .sum()
     }
 
     /// Disarms every timer of `node`.
     pub fn clear(&mut self, node: NodeId) {
-        self.nodes[node].clear();
+        self.nodes[node] = NodeTimers::Few(Vec::new());
     }
 }
 
@@ -261,6 +317,60 @@ mod tests {
             lost: false,
             held: false,
         }
+    }
+
+    fn rec(k: u32) -> TimerRec<u32> {
+        let at = SimTime(k as u64);
+        TimerRec {
+            timer: k,
+            armed: at,
+            due: (at, k as u64),
+            entry: (at, k as u64),
+        }
+    }
+
+    /// The timer table against a plain sorted map, through growing past [`SPILL`] timers (a
+    /// B-tree), re-arming, removing out of order, shrinking back to a list, and clearing.
+    #[test]
+    fn timer_table_matches_a_plain_map_across_spills() {
+        let mut t = TimerTable::<u32>::new(2);
+        let mut model = std::collections::BTreeMap::new();
+        let (mut spilled, mut unspilled, mut was_many) = (0, 0, false);
+        let mut x: u64 = 7;
+        for round in 0..4_000u32 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let k = ((x >> 33) % 300) as u32;
+            // Grow for a while, then shrink, then grow again.
+            let grow = (round / 1_000) % 2 == 0;
+            if grow || model.is_empty() {
+                t.insert(1, rec(k));
+                model.insert(k, k as u64);
+            } else {
+                let r = t.remove(1, &k).map(|r| r.due.1);
+                assert_eq!(r, model.remove(&k), "remove {k}");
+            }
+            if let Some(r) = t.get_mut(1, &k) {
+                r.armed = SimTime(99);
+            }
+            let many = matches!(t.nodes[1], NodeTimers::Many(_));
+            unspilled += (was_many && !many) as u32;
+            was_many = many;
+            spilled += many as u32;
+            assert_eq!(t.len(), model.len());
+            for probe in [k, k + 1, 0, 299] {
+                assert_eq!(
+                    t.get(1, &probe).map(|r| r.due.1),
+                    model.get(&probe).copied()
+                );
+            }
+            let copy = t.clone();
+            assert_eq!(copy.len(), t.len());
+        }
+        assert!(spilled > 0, "the table went past SPILL");
+        assert!(unspilled > 0, "and shrank back to a list");
+        t.clear(1);
+        assert_eq!(t.len(), 0);
+        assert!(t.get(0, &1).is_none() && t.remove(0, &1).is_none());
     }
 
     /// The in-flight table against a plain list of ids, through removals in and out of order,
