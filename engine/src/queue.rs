@@ -286,6 +286,7 @@ impl<T: Ord + Clone> TimerTable<T> {
     }
 
     /// Armed timers, all nodes.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.nodes
             .iter()
@@ -294,6 +295,22 @@ impl<T: Ord + Clone> TimerTable<T> {
                 NodeTimers::Many(map) => map.len(),
             })
             .sum()
+    }
+
+    /// Heap bytes of the table (for [`crate::Sim::approx_bytes`]): a list's capacity; a
+    /// B-tree's entries (key and record) plus a half again for its nodes' empty slots and
+    /// pointers (its leaves are split half full).
+    pub fn heap_bytes(&self) -> usize {
+        let rec = std::mem::size_of::<TimerRec<T>>();
+        let key = std::mem::size_of::<T>();
+        self.nodes
+            .iter()
+            .map(|n| match n {
+                NodeTimers::Few(list) => list.capacity() * rec,
+                NodeTimers::Many(map) => map.len() * (key + rec) * 3 / 2,
+            })
+            .sum::<usize>()
+            + self.nodes.len() * std::mem::size_of::<NodeTimers<T>>()
     }
 
     /// Disarms every timer of `node`.

@@ -432,7 +432,7 @@ impl<N: Node> Sim<N> {
             + nodes
             + self.queue.len() * size_of::<Reverse<Queued<N::Timer>>>()
             + msgs
-            + self.timers.len() * size_of::<TimerRec<N::Timer>>()
+            + self.timers.heap_bytes()
             + self.node_rng.len() * size_of::<Rng>()
             + self.up.len()
             + self.fps.len() * size_of::<(Fingerprint, bool)>()
