@@ -404,7 +404,7 @@ fn lb_bursts_stay_within_budget() {
     bounded(
         "lab=lb&n=20&rate=10000&burst=20&bon=99&bperiod=100",
         100,
-        96, // 84.6 → 85.3 MiB (76.8 → 77.6 before the clients' timeouts moved to a B-tree)
+        96, // 73.7 → 73.7 MiB (76.8 → 77.6 before disarmed timers were left as dead entries)
     );
 }
 
