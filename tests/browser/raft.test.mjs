@@ -2,7 +2,8 @@
 // experiment. Servers carry data-node-id, data-status, data-role and data-term; each log row is
 // [data-testid=log-<id>] with one element per entry (data-index, data-term, data-committed).
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, simMs, waitUntil, choosePreset } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { browserTest, eventLog, simMs, waitUntil, choosePreset, ROOT } from './lib.mjs';
 
 async function roles(page) {
   return page.evaluate(() =>
@@ -101,17 +102,64 @@ browserTest('a shared Raft link opens on the same servers, terms and logs', asyn
   assert.deepEqual(await state(page2), expected);
 });
 
-browserTest('the §9.3 experiment runs with a progress bar and plots six distributions', async ({ openPage }) => {
-  const page = await openPage('lab=raft');
-  await page.getByTestId('exp-runs').fill('3');
+/** Each range's median as the page's legend shows it ("150–300 ms: median 215 ms"). */
+async function shownMedians(page) {
+  const text = await page.getByTestId('exp-plot').evaluate((el) => el.textContent);
+  return Object.fromEntries([...text.matchAll(/(\d+)–(\d+) ms: median (–|\d+ ms)/g)].map((m) => [`${m[1]}-${m[2]}`, m[3]]));
+}
+
+/** The same medians from the native engine: `cli experiment fig16 --runs N` (seeds 0…N−1). */
+function nativeMedians(runs) {
+  const csv = execFileSync('cargo', ['run', '-q', '-p', 'cli', '--', 'experiment', 'fig16', '--runs', String(runs)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const byRange = {};
+  for (const line of csv.trim().split('\n').slice(1)) {
+    const [range, , ms] = line.split(',');
+    byRange[range] ??= [];
+    if (ms !== '') byRange[range].push(Number(ms));
+  }
+  return Object.fromEntries(
+    Object.entries(byRange).map(([range, v]) => {
+      v.sort((a, b) => a - b);
+      return [range, v.length ? `${Math.round(v[(v.length - 1) >> 1])} ms` : '–'];
+    }),
+  );
+}
+
+async function runExperiment(page, runs) {
+  await page.getByTestId('exp-runs').fill(String(runs));
   await page.getByTestId('exp-run').click();
-  await waitUntil(async () => (await page.getByTestId('exp-done').innerText()).includes('18/18'), {
-    timeout: 30_000,
-    message: 'all 18 runs',
+  const total = `${6 * runs}/${6 * runs}`;
+  await waitUntil(async () => (await page.getByTestId('exp-done').innerText()).includes(total), {
+    timeout: 60_000,
+    message: `all ${6 * runs} runs`,
   });
   assert.equal(await page.getByTestId('exp-progress').getAttribute('value'), '100');
   assert.equal(await page.locator('[data-testid=exp-plot] polyline').count(), 6);
-});
+  await waitUntil(async () => page.getByTestId('exp-run').isEnabled(), { message: 'Run enabled again' });
+}
+
+browserTest('the §9.3 experiment runs in web workers and plots the medians the native engine gives', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  const workers = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await runExperiment(page, 30);
+  assert.ok(workers.length >= 1 && workers.every((u) => u.endsWith('/ha-exp_loader.js')), `workers: ${workers}`);
+  const shown = await shownMedians(page);
+  assert.equal(Object.keys(shown).length, 6, JSON.stringify(shown));
+  assert.deepEqual(shown, nativeMedians(30));
+  // The workers stop when the run is done.
+  await waitUntil(async () => page.workers().length === 0, { message: 'workers terminated' });
+}, { timeout: 180_000 });
+
+browserTest('without its worker the experiment runs on the page and shows the same curves', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  await page.route('**/ha-exp_loader.js', (route) => route.abort());
+  await runExperiment(page, 12);
+  assert.deepEqual(await shownMedians(page), nativeMedians(12));
+}, { timeout: 180_000 });
 
 browserTest('a buggy-Raft preset trips its invariant; the correct version does not', async ({ openPage }) => {
   const page = await openPage('lab=raft');

@@ -156,6 +156,116 @@ pub fn time_to_elect_batch(
         .collect()
 }
 
+/// Most runs one [`Fig16Job`] may carry (the page's largest experiment: 10 000 runs per range).
+pub const FIG16_JOB_MAX_RUNS: u64 = 10_000;
+
+/// A slice of the §9.3 experiment as plain numbers, so the page can hand it to a web worker
+/// (`worker/`) and read the answer back: the page posts [`Fig16Job::to_words`], the worker reads
+/// it with [`Fig16Job::from_words`] and posts [`Fig16Job::run`]'s answer. The same seeds give the
+/// same times on every thread and machine: the page's curves do not depend on where they ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fig16Job {
+    /// Which range of the page's list this is (echoed back, so answers can come in any order).
+    pub range: usize,
+    /// Smallest election timeout, ms.
+    pub lo_ms: u64,
+    /// Largest election timeout, ms.
+    pub hi_ms: u64,
+    /// The first seed.
+    pub first: u64,
+    /// How many seeds, from `first` on.
+    pub count: u64,
+    /// The protocol's switches (its timing comes from the range, see [`time_to_elect`]).
+    pub params: RaftParams,
+}
+
+impl Fig16Job {
+    /// The job as numbers: range, lo, hi, first seed, count, the parameters' switches as bits.
+    pub fn to_words(&self) -> [f64; 6] {
+        [
+            self.range as f64,
+            self.lo_ms as f64,
+            self.hi_ms as f64,
+            self.first as f64,
+            self.count as f64,
+            f64::from(switches(&self.params)),
+        ]
+    }
+
+    /// Reads [`Fig16Job::to_words`]; `None` for anything else (wrong length, a value that is
+    /// not a whole number in range, an unknown switch), so a bad message never runs.
+    pub fn from_words(w: &[f64]) -> Option<Fig16Job> {
+        let &[range, lo, hi, first, count, bits] = w else {
+            return None;
+        };
+        let whole = |x: f64, max: u64| {
+            (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= max as f64).then_some(x as u64)
+        };
+        let lo_ms = whole(lo, super::MAX_TIMEOUT_MS)?;
+        let hi_ms = whole(hi, super::MAX_TIMEOUT_MS)?;
+        let first = whole(first, u32::MAX.into())?;
+        let count = whole(count, FIG16_JOB_MAX_RUNS)?;
+        let bits = u32::try_from(whole(bits, u32::MAX.into())?).ok()?;
+        (lo_ms <= hi_ms).then_some(())?;
+        Some(Fig16Job {
+            range: usize::try_from(whole(range, 1 << 16)?).ok()?,
+            lo_ms,
+            hi_ms,
+            first,
+            count,
+            params: with_switches(bits)?,
+        })
+    }
+
+    /// Runs the job: each seed's time to elect, ms, or NaN where no leader was elected.
+    pub fn run(&self) -> Vec<f64> {
+        time_to_elect_batch(
+            self.lo_ms,
+            self.hi_ms,
+            self.first..self.first + self.count,
+            &self.params,
+        )
+        .into_iter()
+        .map(|d| d.map_or(f64::NAN, Duration::as_ms_f64))
+        .collect()
+    }
+}
+
+/// `p`'s switches as bits (timing is not carried: a job's range sets it). Destructured whole,
+/// so a new parameter cannot be forgotten here.
+fn switches(p: &RaftParams) -> u32 {
+    let RaftParams {
+        election_timeout_min: _,
+        election_timeout_max: _,
+        heartbeat: _,
+        pre_vote: b0,
+        check_quorum: b1,
+        fast_backup: b2,
+        bug_vote_without_uptodate: b3,
+        bug_commit_old_term: b4,
+        bug_forget_vote: b5,
+    } = *p;
+    [b0, b1, b2, b3, b4, b5]
+        .iter()
+        .enumerate()
+        .map(|(i, &on)| u32::from(on) << i)
+        .sum()
+}
+
+/// The parameters [`switches`] wrote (default timing); `None` for an unknown bit.
+fn with_switches(bits: u32) -> Option<RaftParams> {
+    let on = |i: u32| bits & (1 << i) != 0;
+    (bits < 1 << 6).then(|| RaftParams {
+        pre_vote: on(0),
+        check_quorum: on(1),
+        fast_backup: on(2),
+        bug_vote_without_uptodate: on(3),
+        bug_commit_old_term: on(4),
+        bug_forget_vote: on(5),
+        ..RaftParams::default()
+    })
+}
+
 /// The whole experiment: for each range, every seed in `seeds`, samples sorted.
 /// `fig16(&FIG16_RANGES_MS, 0..1000, &RaftParams::default())` reproduces Figure 16 (top).
 pub fn fig16(ranges: &[(u64, u64)], seeds: Range<u64>, params: &RaftParams) -> Vec<Fig16Series> {

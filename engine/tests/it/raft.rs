@@ -1764,6 +1764,82 @@ fn time_to_elect_follows_figure_16() {
     assert_eq!(FIG16_RANGES_MS.len(), 6);
 }
 
+// The page hands the experiment to web workers as numbers (`Fig16Job`): every switch survives
+// the trip, a job runs exactly `time_to_elect` for its seeds (NaN for no leader), and nothing
+// but a well-formed job is read.
+#[test]
+fn a_fig16_job_survives_the_trip_to_a_worker_and_runs_the_same_seeds() {
+    let switches: [fn(&mut RaftParams); 6] = [
+        |p| p.pre_vote = true,
+        |p| p.check_quorum = true,
+        |p| p.fast_backup = true,
+        RAFT_BUGS[0].2,
+        RAFT_BUGS[1].2,
+        RAFT_BUGS[2].2,
+    ];
+    for bits in 0..64u32 {
+        let mut params = dflt();
+        for (i, on) in switches.iter().enumerate() {
+            if bits & (1 << i) != 0 {
+                on(&mut params);
+            }
+        }
+        let job = Fig16Job {
+            range: (bits % 6) as usize,
+            lo_ms: 150,
+            hi_ms: 150 + u64::from(bits),
+            first: 1_000 + u64::from(bits),
+            count: 3,
+            params,
+        };
+        assert_eq!(Fig16Job::from_words(&job.to_words()), Some(job), "{bits:b}");
+    }
+    let params = RaftParams {
+        pre_vote: true,
+        ..dflt()
+    };
+    let job = Fig16Job {
+        range: 1,
+        lo_ms: 150,
+        hi_ms: 151,
+        first: 7,
+        count: 12,
+        params,
+    };
+    let ran = job.run();
+    assert_eq!(ran.len(), 12);
+    for (i, ms) in ran.iter().enumerate() {
+        match time_to_elect(7 + i as u64, 150, 151, &params) {
+            Some(d) => assert_eq!(*ms, d.as_ms_f64()),
+            None => assert!(ms.is_nan()),
+        }
+    }
+    let w = job.to_words();
+    let bad = |i: usize, x: f64| {
+        let mut v = w;
+        v[i] = x;
+        Fig16Job::from_words(&v)
+    };
+    for x in [f64::NAN, f64::INFINITY, -1.0, 0.5, 1e300] {
+        for i in 0..6 {
+            assert_eq!(bad(i, x), None, "word {i} = {x}");
+        }
+    }
+    assert_eq!(
+        bad(4, (FIG16_JOB_MAX_RUNS + 1) as f64),
+        None,
+        "too many runs"
+    );
+    assert_eq!(bad(5, 64.0), None, "an unknown switch");
+    assert_eq!(bad(1, 152.0), None, "a reversed range");
+    assert_eq!(Fig16Job::from_words(&w[..5]), None, "too short");
+    assert_eq!(
+        Fig16Job::from_words(&[w.as_slice(), &[0.0]].concat()),
+        None,
+        "too long"
+    );
+}
+
 /// A random fault timeline for `n` servers over `until_ms`: crashes, restarts, cuts, holds,
 /// releases, partitions, heals, forced timeouts, transfers, membership changes and client requests.
 fn random_timeline(rng: &mut Rng, n: usize, until_ms: u64, len: usize) -> Vec<TimedFault> {

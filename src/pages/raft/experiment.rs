@@ -4,8 +4,11 @@ use crate::components::chart::{chart, Axis, Series};
 use crate::components::hooks::use_frames;
 use crate::i18n::{t, tr, trf};
 use engine::fmtnum::fixed;
-use engine::raft::{self};
-use web_sys::HtmlInputElement;
+use engine::raft::{self, Fig16Job};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlInputElement, MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::prelude::*;
 
 /// Props of [`Experiment`].
@@ -15,84 +18,304 @@ pub struct ExperimentProps {
     pub params: raft::RaftParams,
 }
 
-#[derive(Clone, PartialEq, Default)]
+/// Real time one frame may spend on experiment runs when they run on the page's thread (the
+/// rest of the frame draws).
+const EXP_MS_PER_FRAME: f64 = 12.0;
+/// Runs per range by default: the paper's 1 000 (6 000 elections). Any count from 1 to 10 000
+/// can be typed in.
+const EXP_DEFAULT_RUNS: u64 = 1_000;
+/// The experiment's web worker (worker/, index.html), relative to the page.
+const WORKER_URL: &str = "./ha-exp_loader.js";
+/// Runs per job handed to a worker: a few milliseconds of work, so the curves fill in evenly and
+/// every core stays busy to the end.
+const JOB_RUNS: u64 = 25;
+/// How often the curves take in the workers' answers and redraw (ms): the page's thread only
+/// draws while the workers compute, and drawing less often leaves the cores to them.
+const DRAW_EVERY_MS: f64 = 100.0;
+/// Most workers started (one per core the browser reports).
+const MAX_WORKERS: usize = 4;
+
+/// The experiment's progress. Runs are folded in seed order per range, whichever thread ran
+/// them, so the curves at the end are the same on every machine.
+#[derive(Clone, Default)]
 struct ExpState {
     running: bool,
     runs: u64,
+    params: raft::RaftParams,
     done: Vec<u64>,
     samples: Vec<Vec<f64>>,
     missing: Vec<usize>,
+    /// Answers that came in ahead of an earlier seed of their range: range, first seed, times
+    /// (a few at most: one per worker).
+    ahead: Vec<(usize, u64, Vec<f64>)>,
+    /// Runs on the page's own thread: no web worker could start, or one failed.
+    here: bool,
 }
 
-/// Real time one frame may spend on experiment runs (the rest of the frame draws).
-const EXP_MS_PER_FRAME: f64 = 12.0;
-/// Runs per range by default: the paper's 1 000 (6 000 elections, 2.9 s in the page on the
-/// shared 2-core machine under load, docs/perf.md "Session 11"; the curves fill in as it runs).
-/// Any count from 1 to 10 000 can be typed in.
-const EXP_DEFAULT_RUNS: u64 = 1_000;
+enum ExpAction {
+    Start {
+        runs: u64,
+        params: raft::RaftParams,
+        here: bool,
+    },
+    Stop,
+    /// Workers' answers: range, first seed, one time per seed (ms, NaN for no leader).
+    Answers(Vec<(usize, u64, Vec<f64>)>),
+    /// A worker failed: the rest runs on the page's thread.
+    Fallback,
+    /// One frame's slice of runs on the page's thread.
+    RunHere,
+}
 
-/// The §9.3 experiment: time to elect a new leader after the leader crashes, for six election
-/// timeout ranges, as cumulative distributions (Figure 16, top). Runs seeds in time slices, one
-/// slice per frame.
-#[component]
-pub fn Experiment(props: &ExperimentProps) -> Html {
-    let ranges = raft::FIG16_RANGES_MS;
-    let st = use_state(ExpState::default);
-    let runs_ref = use_node_ref();
-    {
-        let st = st.clone();
-        let params = props.params;
-        use_frames(
-            st.running,
-            Callback::from(move |_dt: f64| {
-                let mut s = (*st).clone();
-                if !s.running {
-                    return;
+impl ExpState {
+    fn fold(&mut self, k: usize, ms: f64) {
+        if ms.is_nan() {
+            self.missing[k] += 1;
+        } else {
+            self.samples[k].push(ms);
+        }
+        self.done[k] += 1;
+    }
+
+    /// The range with the fewest runs done, among those not finished (ranges fill evenly).
+    fn next_range(&self) -> Option<usize> {
+        (0..self.done.len())
+            .filter(|&k| self.done[k] < self.runs)
+            .min_by_key(|&k| self.done[k])
+    }
+}
+
+impl Reducible for ExpState {
+    type Action = ExpAction;
+
+    fn reduce(self: Rc<Self>, action: ExpAction) -> Rc<Self> {
+        let n = raft::FIG16_RANGES_MS.len();
+        let mut s = (*self).clone();
+        match action {
+            ExpAction::Start { runs, params, here } => {
+                s = ExpState {
+                    running: true,
+                    runs,
+                    params,
+                    done: vec![0; n],
+                    samples: vec![Vec::new(); n],
+                    missing: vec![0; n],
+                    ahead: Vec::new(),
+                    here,
+                };
+            }
+            ExpAction::Stop => s.running = false,
+            ExpAction::Answers(answers) => {
+                if s.running {
+                    s.ahead.extend(
+                        answers
+                            .into_iter()
+                            .filter(|a| a.0 < n && a.1 >= s.done[a.0]),
+                    );
                 }
+                while let Some(i) = s.ahead.iter().position(|a| a.1 == s.done[a.0]) {
+                    let (k, _, times) = s.ahead.swap_remove(i);
+                    for ms in times {
+                        s.fold(k, ms);
+                    }
+                }
+            }
+            ExpAction::Fallback => {
+                s.here = true;
+                s.ahead.clear();
+            }
+            ExpAction::RunHere => {
                 // Runs until the frame's slice of time is spent (at least one run), so the
                 // page stays responsive and the experiment goes as fast as the engine allows.
                 let start = crate::web::now_ms();
                 while crate::web::now_ms() - start < EXP_MS_PER_FRAME {
-                    let Some(k) = (0..ranges.len()).find(|&k| s.done[k] < s.runs) else {
-                        s.running = false;
-                        break;
-                    };
-                    let (lo, hi) = ranges[k];
-                    match raft::time_to_elect(s.done[k], lo, hi, &params) {
-                        Some(d) => s.samples[k].push(d.as_ms_f64()),
-                        None => s.missing[k] += 1,
-                    }
-                    s.done[k] += 1;
+                    let Some(k) = s.next_range() else { break };
+                    let (lo, hi) = raft::FIG16_RANGES_MS[k];
+                    let ms = raft::time_to_elect(s.done[k], lo, hi, &s.params)
+                        .map_or(f64::NAN, |d| d.as_ms_f64());
+                    s.fold(k, ms);
                 }
-                st.set(s);
+            }
+        }
+        if s.running && s.next_range().is_none() {
+            s.running = false;
+        }
+        Rc::new(s)
+    }
+}
+
+/// What the workers posted since the page last drew.
+#[derive(Default)]
+struct Inbox {
+    answers: Vec<(usize, u64, Vec<f64>)>,
+    failed: bool,
+}
+
+/// A worker's event handler (one closure type for messages and errors: each type adds glue).
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+/// One run's web workers and their handlers; dropping it stops them.
+struct Pool {
+    workers: Vec<Worker>,
+    _handlers: Vec<(Handler, Handler)>,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for w in &self.workers {
+            w.set_onmessage(None);
+            w.set_onerror(None);
+            w.set_onmessageerror(None);
+            w.terminate();
+        }
+    }
+}
+
+impl Pool {
+    /// Starts one worker per core on `jobs`; each takes the next job when it is ready and after
+    /// each answer. `None` if the browser cannot start a worker (the page then runs them itself).
+    fn start(jobs: Vec<Fig16Job>, inbox: &Rc<RefCell<Inbox>>) -> Option<Pool> {
+        let cores = web_sys::window()?.navigator().hardware_concurrency();
+        let count = (cores as usize).clamp(1, MAX_WORKERS);
+        let jobs = Rc::new(RefCell::new(jobs));
+        let opts = WorkerOptions::new();
+        opts.set_type(WorkerType::Module);
+        let mut pool = Pool {
+            workers: Vec::new(),
+            _handlers: Vec::new(),
+        };
+        for _ in 0..count {
+            let w = Worker::new_with_options(WORKER_URL, &opts).ok()?;
+            let (jobs, inbox_m, inbox_e, me) =
+                (jobs.clone(), inbox.clone(), inbox.clone(), w.clone());
+            let on_message = Handler::new(move |e: JsValue| {
+                let data = e.unchecked_into::<MessageEvent>().data();
+                if let Some(a) = data.dyn_ref::<js_sys::Float64Array>() {
+                    let v = a.to_vec();
+                    let mut inbox = inbox_m.borrow_mut();
+                    match v.as_slice() {
+                        [k, first, times @ ..] if k.fract() == 0.0 && first.fract() == 0.0 => inbox
+                            .answers
+                            .push((*k as usize, *first as u64, times.to_vec())),
+                        _ => inbox.failed = true,
+                    }
+                }
+                // "ready", or an answer: the next job, if any.
+                if let Some(job) = jobs.borrow_mut().pop() {
+                    let words = js_sys::Float64Array::from(job.to_words().as_slice());
+                    if me.post_message(&words).is_err() {
+                        inbox_m.borrow_mut().failed = true;
+                    }
+                }
+            });
+            let on_error = Handler::new(move |_: JsValue| {
+                inbox_e.borrow_mut().failed = true;
+            });
+            w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            w.set_onmessageerror(Some(on_error.as_ref().unchecked_ref()));
+            pool.workers.push(w);
+            pool._handlers.push((on_message, on_error));
+        }
+        Some(pool)
+    }
+}
+
+/// The experiment's jobs, ranges interleaved so every curve fills in at the same pace; the
+/// first job last (workers `pop` them).
+fn jobs(runs: u64, params: raft::RaftParams) -> Vec<Fig16Job> {
+    let mut out = Vec::new();
+    for first in (0..runs).step_by(JOB_RUNS as usize) {
+        for (range, &(lo_ms, hi_ms)) in raft::FIG16_RANGES_MS.iter().enumerate() {
+            out.push(Fig16Job {
+                range,
+                lo_ms,
+                hi_ms,
+                first,
+                count: JOB_RUNS.min(runs - first),
+                params,
+            });
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// The §9.3 experiment: time to elect a new leader after the leader crashes, for six election
+/// timeout ranges, as cumulative distributions (Figure 16, top). The runs go to web workers
+/// (one per core, `worker/`); the page folds their answers in and redraws every
+/// [`DRAW_EVERY_MS`]. Without workers (or if one fails) the page runs the rest itself, a slice
+/// per frame.
+#[component]
+pub fn Experiment(props: &ExperimentProps) -> Html {
+    let ranges = raft::FIG16_RANGES_MS;
+    let st = use_reducer(ExpState::default);
+    let runs_ref = use_node_ref();
+    let pool = use_mut_ref(|| None::<Pool>);
+    let inbox = use_mut_ref(Inbox::default);
+    let since_draw = use_mut_ref(|| 0.0f64);
+    {
+        let (st, pool, inbox, since_draw) =
+            (st.clone(), pool.clone(), inbox.clone(), since_draw.clone());
+        use_frames(
+            st.running,
+            Callback::from(move |dt: f64| {
+                if st.here {
+                    st.dispatch(ExpAction::RunHere);
+                    return;
+                }
+                *since_draw.borrow_mut() += dt;
+                if *since_draw.borrow() < DRAW_EVERY_MS {
+                    return;
+                }
+                *since_draw.borrow_mut() = 0.0;
+                let Inbox { answers, failed } = std::mem::take(&mut *inbox.borrow_mut());
+                if !answers.is_empty() {
+                    st.dispatch(ExpAction::Answers(answers));
+                }
+                if failed {
+                    pool.borrow_mut().take();
+                    st.dispatch(ExpAction::Fallback);
+                }
             }),
         );
+    }
+    {
+        // The workers stop when the run ends (finished or stopped) and when the page goes (not
+        // as the cleanup of the first: that would run as soon as `running` turns true).
+        let (pool, pool2) = (pool.clone(), pool.clone());
+        use_effect_with(st.running, move |&running| {
+            if !running {
+                pool.borrow_mut().take();
+            }
+        });
+        use_effect_with((), move |_| {
+            move || {
+                pool2.borrow_mut().take();
+            }
+        });
     }
     let start = {
         let st = st.clone();
         let r = runs_ref.clone();
+        let params = props.params;
         Callback::from(move |_: MouseEvent| {
             let runs = r
                 .cast::<HtmlInputElement>()
                 .and_then(|i| i.value().trim().parse::<u64>().ok())
                 .unwrap_or(EXP_DEFAULT_RUNS)
-                .clamp(1, 10_000);
-            st.set(ExpState {
-                running: true,
-                runs,
-                done: vec![0; ranges.len()],
-                samples: vec![Vec::new(); ranges.len()],
-                missing: vec![0; ranges.len()],
-            });
+                .clamp(1, raft::FIG16_JOB_MAX_RUNS);
+            pool.borrow_mut().take();
+            *inbox.borrow_mut() = Inbox::default();
+            let started = Pool::start(jobs(runs, params), &inbox);
+            let here = started.is_none();
+            *pool.borrow_mut() = started;
+            st.dispatch(ExpAction::Start { runs, params, here });
         })
     };
     let stop = {
         let st = st.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut s = (*st).clone();
-            s.running = false;
-            st.set(s);
-        })
+        Callback::from(move |_: MouseEvent| st.dispatch(ExpAction::Stop))
     };
     let total = st.runs * ranges.len() as u64;
     let done: u64 = st.done.iter().sum();
