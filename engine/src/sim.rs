@@ -91,6 +91,9 @@ pub struct Sim<N: Node> {
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
     /// Keep only (at least) this many of the latest trace events, if set.
     trace_tail: Option<usize>,
+    /// Emptied note lists of trimmed trace events, for the next events' notes (a traced run
+    /// with a tail allocates no note list per event). Not part of the state: copies start empty.
+    spare_notes: Vec<Vec<Note>>,
     /// Trace events carry no notes and handlers format none (see [`Sim::set_quiet`]).
     quiet: bool,
     invariants: Vec<Invariant<N>>,
@@ -155,6 +158,7 @@ impl<N: Node> Sim<N> {
             steps: 0,
             trace: Vec::new(),
             trace_tail: None,
+            spare_notes: Vec::new(),
             quiet: false,
             invariants: Vec::new(),
             suspects: Vec::new(),
@@ -336,6 +340,17 @@ impl<N: Node> Sim<N> {
         while cut > 0 && Some(self.trace[cut - 1].time) == last {
             cut -= 1;
         }
+        // The emptied note lists are kept (at most as many as the tail: the trace held them).
+        for e in &mut self.trace[..cut] {
+            if self.spare_notes.len() >= n {
+                break;
+            }
+            if e.notes.capacity() > 0 {
+                let mut notes = std::mem::take(&mut e.notes);
+                notes.clear();
+                self.spare_notes.push(notes);
+            }
+        }
         self.trace.drain(..cut);
     }
     /// Invariant violations found so far.
@@ -463,6 +478,7 @@ impl<N: Node> Sim<N> {
             steps: self.steps,
             trace: Vec::new(),
             trace_tail: self.trace_tail,
+            spare_notes: Vec::new(),
             quiet: self.quiet,
             invariants: self.invariants.clone(),
             suspects: self.suspects.clone(),
@@ -575,12 +591,17 @@ impl<N: Node> Sim<N> {
 
     /// Processes exactly one event and returns its trace line, or `None` if nothing is left.
     pub fn step(&mut self) -> Option<&TraceEvent<N::Msg, N::Timer>> {
-        let mut notes = Vec::new();
-        let what = self.event::<true>(&mut notes)??;
-        self.trim_trace();
+        let mut notes = self.spare_notes.pop().unwrap_or_default();
+        let what = self.event::<true>(&mut notes);
         if self.quiet {
             notes.clear();
         }
+        if notes.is_empty() && notes.capacity() > 0 {
+            // Kept for the next event's notes rather than held by a line without any.
+            self.spare_notes.push(std::mem::take(&mut notes));
+        }
+        let what = what??;
+        self.trim_trace();
         self.trace.push(TraceEvent {
             step: self.steps,
             time: self.now,
