@@ -894,12 +894,7 @@ fn commands_reach_their_node_and_wrong_targets_are_refused() {
     let faults = "500:cmd:4:burst:5;600:cmd:0:write:a;700:cmd:2:rate:5;800:cmd:1:mode:sync;\
                   900:cmd:4:mode:sync;1000:cmd:0:promote:3;1100:cmd:5:read:z";
     let sim = run(3, &ReplParams::default(), faults, 2_000);
-    let notes: Vec<String> = sim
-        .trace()
-        .iter()
-        .flat_map(|e| &e.notes)
-        .map(|n| n.to_string())
-        .collect();
+    let notes = crate::note_texts(&sim);
     // Each refusal by variant, and the simulator's note is its text.
     let refused = |i: NodeId, c: ReplCommand, why: ReplRefusal| {
         assert_eq!(command(&sim, i, c), Err(why), "node {i}: {c}");
