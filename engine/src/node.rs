@@ -3,6 +3,7 @@
 
 use crate::rng::Rng;
 use crate::time::{Duration, SimTime};
+use crate::trace::{Note, NoteRec};
 use crate::NodeId;
 use std::fmt::{self, Debug, Display};
 
@@ -82,8 +83,8 @@ pub enum Effect<M, T> {
     SetTimer(T, Duration),
     /// Disarm a timer.
     CancelTimer(T),
-    /// Explain a decision in the trace ("why"), already prefixed with the node's id (`2: …`).
-    Note(String),
+    /// Explain a decision in the trace ("why"), as the node's note (shown `2: …`).
+    Note(Note),
 }
 
 /// A handler's view of the world: the time, its own id, its own RNG stream, and an effect list.
@@ -156,22 +157,24 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
     /// Adds a line of explanation to this step's trace event (nothing in a quiet run).
     pub fn note(&mut self, why: impl Into<String>) {
         if !self.quiet {
-            let why = why.into();
-            let mut s = String::with_capacity(why.len() + 4);
-            prefix_node(self.me, &mut s);
-            s.push_str(&why);
-            self.effects.push(Effect::Note(s));
+            self.effects
+                .push(Effect::Note(Note::node(self.me, why.into())));
         }
     }
-    /// Like [`Ctx::note`], but the text is only formatted if the run keeps notes (and straight
-    /// into the note, after its `{me}: ` prefix): hot paths write
-    /// `ctx.note_fmt(format_args!(…))`, so a quiet run formats nothing.
+    /// Like [`Ctx::note`], but the text is only formatted if the run keeps notes: hot paths
+    /// write `ctx.note_fmt(format_args!(…))`, so a quiet run formats nothing.
     pub fn note_fmt(&mut self, why: std::fmt::Arguments<'_>) {
         if !self.quiet {
             let mut s = String::with_capacity(48);
-            prefix_node(self.me, &mut s);
             let _ = std::fmt::Write::write_fmt(&mut s, why);
-            self.effects.push(Effect::Note(s));
+            self.effects.push(Effect::Note(Note::node(self.me, s)));
+        }
+    }
+    /// A note kept as a record and worded only when shown ([`NoteRec`]): for the notes of the
+    /// hottest paths, so a traced run formats none of them unless someone reads them.
+    pub fn note_rec(&mut self, rec: NoteRec) {
+        if !self.quiet {
+            self.effects.push(Effect::Note(Note::rec(self.me, rec)));
         }
     }
     /// Whether notes are dropped (a quiet run).
@@ -207,25 +210,6 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
             quiet,
         }
     }
-}
-
-/// Prefixes a node's note with `{me}: ` in the note's own buffer (no second string; digits by
-/// hand, so the wasm bundle does not pull in `std::io` formatting). [`Ctx`] writes every note
-/// this way into a fresh string, so the prefix costs no copy.
-pub(crate) fn prefix_node(me: NodeId, s: &mut String) {
-    let mut buf = [0u8; 24];
-    let mut i = buf.len() - 2;
-    buf[i..].copy_from_slice(b": ");
-    let mut x = me;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    s.insert_str(0, std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// Helpers for [`Node::heap_bytes`]: what a copy of a collection allocates (a clone holds exactly

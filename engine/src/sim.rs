@@ -16,7 +16,7 @@ use std::fmt::Debug;
 pub(crate) use crate::invariant::Touched;
 pub use crate::invariant::{Fingerprint, Invariant, Local, Suspect, Violation};
 pub use crate::node::{Ctx, Effect, Node};
-pub use crate::trace::{DropReason, InFlight, TraceEvent, What};
+pub use crate::trace::{DropReason, InFlight, Note, NoteRec, TraceEvent, What};
 
 /// The fewest trace events [`Sim::keep_trace_tail`] drops at a time.
 const TRIM_BATCH: usize = 64;
@@ -91,6 +91,9 @@ pub struct Sim<N: Node> {
     trace: Vec<TraceEvent<N::Msg, N::Timer>>,
     /// Keep only (at least) this many of the latest trace events, if set.
     trace_tail: Option<usize>,
+    /// Emptied note lists of trimmed trace events, for the next events' notes (a traced run
+    /// with a tail allocates no note list per event). Not part of the state: copies start empty.
+    spare_notes: Vec<Vec<Note>>,
     /// Trace events carry no notes and handlers format none (see [`Sim::set_quiet`]).
     quiet: bool,
     invariants: Vec<Invariant<N>>,
@@ -155,6 +158,7 @@ impl<N: Node> Sim<N> {
             steps: 0,
             trace: Vec::new(),
             trace_tail: None,
+            spare_notes: Vec::new(),
             quiet: false,
             invariants: Vec::new(),
             suspects: Vec::new(),
@@ -234,7 +238,7 @@ impl<N: Node> Sim<N> {
         self.checked = false;
     }
 
-    fn start_node(&mut self, i: NodeId, notes: &mut Vec<String>) {
+    fn start_node(&mut self, i: NodeId, notes: &mut Vec<Note>) {
         self.call(i, notes, |node, ctx| node.on_start(ctx));
     }
 
@@ -243,7 +247,7 @@ impl<N: Node> Sim<N> {
     fn call<R>(
         &mut self,
         i: NodeId,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<Note>,
         handler: impl FnOnce(&mut N, &mut Ctx<'_, N::Msg, N::Timer>) -> R,
     ) -> R {
         let n = self.nodes.len();
@@ -335,6 +339,17 @@ impl<N: Node> Sim<N> {
         let mut cut = self.trace.len() - n;
         while cut > 0 && Some(self.trace[cut - 1].time) == last {
             cut -= 1;
+        }
+        // The emptied note lists are kept (at most as many as the tail: the trace held them).
+        for e in &mut self.trace[..cut] {
+            if self.spare_notes.len() >= n {
+                break;
+            }
+            if e.notes.capacity() > 0 {
+                let mut notes = std::mem::take(&mut e.notes);
+                notes.clear();
+                self.spare_notes.push(notes);
+            }
         }
         self.trace.drain(..cut);
     }
@@ -463,6 +478,7 @@ impl<N: Node> Sim<N> {
             steps: self.steps,
             trace: Vec::new(),
             trace_tail: self.trace_tail,
+            spare_notes: Vec::new(),
             quiet: self.quiet,
             invariants: self.invariants.clone(),
             suspects: self.suspects.clone(),
@@ -575,12 +591,17 @@ impl<N: Node> Sim<N> {
 
     /// Processes exactly one event and returns its trace line, or `None` if nothing is left.
     pub fn step(&mut self) -> Option<&TraceEvent<N::Msg, N::Timer>> {
-        let mut notes = Vec::new();
-        let what = self.event::<true>(&mut notes)??;
-        self.trim_trace();
+        let mut notes = self.spare_notes.pop().unwrap_or_default();
+        let what = self.event::<true>(&mut notes);
         if self.quiet {
             notes.clear();
         }
+        if notes.is_empty() && notes.capacity() > 0 {
+            // Kept for the next event's notes rather than held by a line without any.
+            self.spare_notes.push(std::mem::take(&mut notes));
+        }
+        let what = what??;
+        self.trim_trace();
         self.trace.push(TraceEvent {
             step: self.steps,
             time: self.now,
@@ -603,7 +624,7 @@ impl<N: Node> Sim<N> {
     /// not, `None` if nothing is left.
     fn event<const TRACE: bool>(
         &mut self,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<Note>,
     ) -> Option<Option<What<N::Msg, N::Timer>>> {
         self.prune();
         let q_time = self.queue.peek().map(|Reverse(q)| q.time);
@@ -661,7 +682,7 @@ impl<N: Node> Sim<N> {
     fn deliver<const TRACE: bool>(
         &mut self,
         id: u64,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<Note>,
     ) -> Option<Option<What<N::Msg, N::Timer>>> {
         let m = self.msgs.remove(id)?;
         let (from, to, sent) = (m.from, m.to, m.sent_at);
@@ -739,7 +760,7 @@ impl<N: Node> Sim<N> {
         &mut self,
         me: NodeId,
         mut effects: Vec<Effect<N::Msg, N::Timer>>,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<Note>,
     ) {
         for e in effects.drain(..) {
             match e {
@@ -780,14 +801,13 @@ impl<N: Node> Sim<N> {
                 Effect::CancelTimer(t) => {
                     self.timers.remove(me, &t);
                 }
-                // Already prefixed with the node's id by `Ctx`.
                 Effect::Note(s) => notes.push(s),
             }
         }
         self.fx = effects;
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, notes: &mut Vec<String>) {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg, notes: &mut Vec<Note>) {
         if to >= self.nodes.len() || to == from {
             return;
         }
@@ -795,7 +815,7 @@ impl<N: Node> Sim<N> {
         if self.links.get(from, to) == LinkState::Cut {
             self.stats.dropped += 1;
             if !self.quiet {
-                notes.push(format!("{from}→{to} {msg} dropped: link cut"));
+                notes.push(Note::sim(format!("{from}→{to} {msg} dropped: link cut")));
             }
             return;
         }
@@ -827,21 +847,21 @@ impl<N: Node> Sim<N> {
         self.push(deliver_at, QKind::Deliver(id));
     }
 
-    fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<String>) {
+    fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<Note>) {
         let n = self.nodes.len();
         let valid = fault.nodes().iter().all(|&i| i < n);
         if !valid {
-            notes.push(format!(
+            notes.push(Note::sim(format!(
                 "ignored: names a node outside 0..{}",
                 n.saturating_sub(1)
-            ));
+            )));
             return;
         }
         match fault {
             Fault::Crash(i) => {
                 let i = *i;
                 if !self.up[i] {
-                    notes.push(format!("node {i} is already down"));
+                    notes.push(Note::sim(format!("node {i} is already down")));
                     return;
                 }
                 self.up[i] = false;
@@ -863,7 +883,7 @@ impl<N: Node> Sim<N> {
             Fault::Restart(i) => {
                 let i = *i;
                 if self.up[i] {
-                    notes.push(format!("node {i} is already up"));
+                    notes.push(Note::sim(format!("node {i} is already up")));
                     return;
                 }
                 self.up[i] = true;
@@ -879,7 +899,7 @@ impl<N: Node> Sim<N> {
             Fault::Pause(i, us) => {
                 let i = *i;
                 if !self.up[i] {
-                    notes.push(format!("node {i} is down: nothing to pause"));
+                    notes.push(Note::sim(format!("node {i} is down: nothing to pause")));
                     return;
                 }
                 let until = self.now.plus(crate::time::Duration(*us));
@@ -899,10 +919,10 @@ impl<N: Node> Sim<N> {
                     });
                 }
                 self.pause_horizon = self.pause_horizon.max(self.paused[i]);
-                notes.push(format!(
+                notes.push(Note::sim(format!(
                     "node {i} is paused until {} (it handles nothing meanwhile)",
                     self.paused[i]
-                ));
+                )));
             }
             Fault::Isolate(_)
             | Fault::Partition(_)
@@ -919,22 +939,27 @@ impl<N: Node> Sim<N> {
             Fault::DropMsg(id) => match self.msgs.remove(*id) {
                 Some(m) => {
                     self.stats.dropped += 1;
-                    notes.push(format!("{}→{} {} (#{id}) dropped", m.from, m.to, m.msg));
+                    notes.push(Note::sim(format!(
+                        "{}→{} {} (#{id}) dropped",
+                        m.from, m.to, m.msg
+                    )));
                 }
-                None => notes.push(format!("message #{id} is not in flight")),
+                None => notes.push(Note::sim(format!("message #{id} is not in flight"))),
             },
             Fault::SetLoss(ppm) => self.cfg.loss_ppm = *ppm,
             Fault::SetLatency(l) => self.cfg.latency = *l,
             Fault::Command(i, text) => {
                 let i = *i;
                 if !self.up[i] {
-                    notes.push(format!("node {i} is down: command '{text}' not delivered"));
+                    notes.push(Note::sim(format!(
+                        "node {i} is down: command '{text}' not delivered"
+                    )));
                     return;
                 }
                 if self.is_paused(i) {
-                    notes.push(format!(
+                    notes.push(Note::sim(format!(
                         "node {i} is paused: command '{text}' not delivered"
-                    ));
+                    )));
                     return;
                 }
                 self.touched = Touched::One(i);
@@ -947,14 +972,14 @@ impl<N: Node> Sim<N> {
                     None => Err(crate::node::Refused::OtherLab(text.clone())),
                 };
                 if let Err(e) = result {
-                    notes.push(format!("node {i} ignored '{text}': {e}"));
+                    notes.push(Note::sim(format!("node {i} ignored '{text}': {e}")));
                 }
             }
         }
     }
 
     /// Re-queues held messages on links that are now up (in id order), delivering them now.
-    fn release_where(&mut self, pick: impl Fn(NodeId, NodeId) -> bool, notes: &mut Vec<String>) {
+    fn release_where(&mut self, pick: impl Fn(NodeId, NodeId) -> bool, notes: &mut Vec<Note>) {
         let ids: Vec<u64> = self
             .msgs
             .off_wire()
@@ -964,7 +989,7 @@ impl<N: Node> Sim<N> {
             .map(|m| m.id)
             .collect();
         if !ids.is_empty() {
-            notes.push(format!("released {} held message(s)", ids.len()));
+            notes.push(Note::sim(format!("released {} held message(s)", ids.len())));
         }
         for id in ids {
             if let Some(m) = self.msgs.get_mut(id) {

@@ -4,7 +4,9 @@
 use crate::fault::Fault;
 use crate::time::SimTime;
 use crate::NodeId;
+use std::borrow::Cow;
 use std::fmt::{self, Display};
+use std::sync::Arc;
 
 /// A message on the wire (or parked at a held link).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +97,146 @@ pub struct TraceEvent<M, T> {
     /// What happened.
     pub what: What<M, T>,
     /// Explanations (node decisions, messages dropped at send on a cut link, …).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// One explanation in a trace event. Its `Display` is the text the trace shows: `{node}: …`
+/// for a node's note, the text alone for the simulator's. A hot note is kept as a record
+/// ([`NoteRec`]: its values and the function that words them) and worded only when shown, so a
+/// run pays for the text of the notes someone reads, not of every note.
+#[derive(Clone)]
+pub struct Note {
+    /// The node that wrote it (shown as the `{node}: ` prefix), if a node did.
+    me: Option<NodeId>,
+    body: NoteBody,
+}
+
+#[derive(Clone)]
+enum NoteBody {
+    /// Worded when written.
+    Text(String),
+    /// Worded when shown.
+    Rec(NoteRec),
+}
+
+/// A note's values, worded when shown by `say` (which writes exactly what the note's
+/// `format!` wrote when notes were text: the trace and every transcript are unchanged).
+#[derive(Clone)]
+pub struct NoteRec {
+    /// Numbers (their meaning is `say`'s).
+    pub n: [u64; 3],
+    /// A shared string (a key), if the note names one.
+    pub s: Option<Arc<str>>,
+    /// Words the note (without the node prefix).
+    pub say: fn(&NoteRec, &mut fmt::Formatter<'_>) -> fmt::Result,
+}
+
+impl Note {
+    /// A note of `me` (shown as `{me}: {text}`).
+    pub fn node(me: NodeId, text: String) -> Note {
+        Note {
+            me: Some(me),
+            body: NoteBody::Text(text),
+        }
+    }
+
+    /// A record of `me`, worded when shown.
+    pub fn rec(me: NodeId, rec: NoteRec) -> Note {
+        Note {
+            me: Some(me),
+            body: NoteBody::Rec(rec),
+        }
+    }
+
+    /// The simulator's own note (no node prefix).
+    pub fn sim(text: String) -> Note {
+        Note {
+            me: None,
+            body: NoteBody::Text(text),
+        }
+    }
+
+    /// The node that wrote it, if a node did.
+    pub fn writer(&self) -> Option<NodeId> {
+        self.me
+    }
+
+    /// The text without its `{node}: ` prefix.
+    pub fn body(&self) -> Cow<'_, str> {
+        match &self.body {
+            NoteBody::Text(s) => Cow::Borrowed(s),
+            NoteBody::Rec(r) => Cow::Owned(r.to_string()),
+        }
+    }
+
+    /// The text as the trace shows it.
+    pub fn text(&self) -> Cow<'_, str> {
+        match (&self.me, &self.body) {
+            (None, NoteBody::Text(s)) => Cow::Borrowed(s),
+            _ => Cow::Owned(self.to_string()),
+        }
+    }
+
+    /// Whether the shown text contains `pat`.
+    pub fn contains(&self, pat: &str) -> bool {
+        self.text().contains(pat)
+    }
+
+    /// Whether the shown text starts with `pat`.
+    pub fn starts_with(&self, pat: &str) -> bool {
+        self.text().starts_with(pat)
+    }
+}
+
+impl Display for NoteRec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.say)(self, f)
+    }
+}
+
+impl Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(me) = self.me {
+            write!(f, "{me}: ")?;
+        }
+        match &self.body {
+            NoteBody::Text(s) => f.write_str(s),
+            NoteBody::Rec(r) => (r.say)(r, f),
+        }
+    }
+}
+
+impl fmt::Debug for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text(), f)
+    }
+}
+
+/// Notes are equal when they read the same.
+impl PartialEq for Note {
+    fn eq(&self, other: &Note) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for Note {}
+
+impl PartialEq<str> for Note {
+    fn eq(&self, other: &str) -> bool {
+        self.text() == other
+    }
+}
+
+impl PartialEq<&str> for Note {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == *other
+    }
+}
+
+impl PartialEq<String> for Note {
+    fn eq(&self, other: &String) -> bool {
+        self.text() == other.as_str()
+    }
 }
 
 impl<M: Display, T: Display> Display for What<M, T> {

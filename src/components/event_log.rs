@@ -28,7 +28,11 @@ impl LogLine {
         LogLine {
             step: e.step,
             text: e.headline().into(),
-            notes: e.notes.iter().map(|n| AttrValue::from(n.clone())).collect(),
+            notes: e
+                .notes
+                .iter()
+                .map(|n| AttrValue::from(n.to_string()))
+                .collect(),
             kind: match &e.what {
                 What::Fault(_) => "ev-fault",
                 What::Drop { .. } => "ev-drop",

@@ -779,11 +779,7 @@ impl RaftNode {
         }
         if let Some(f) = first_new {
             let last = self.last_log_index();
-            if f == last {
-                ctx.note_fmt(format_args!("appends {f}"));
-            } else {
-                ctx.note_fmt(format_args!("appends {f}..{last}"));
-            }
+            ctx.note_rec(notes::appends(f, last));
             self.record(now);
         }
         // 5. "If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last
@@ -951,22 +947,22 @@ impl RaftNode {
         let old = self.commit_index;
         self.commit_index = n;
         let entry_term = self.term_at(n).unwrap_or(0);
-        let bug = if entry_term != self.current_term {
-            format!(" (BUG: entry {n} is from term {entry_term}; §5.4.2 violated)")
+        if entry_term != self.current_term {
+            let bug = format!(" (BUG: entry {n} is from term {entry_term}; §5.4.2 violated)");
+            if n == old + 1 {
+                ctx.note_fmt(format_args!(
+                    "commits {n} (on {replicas} of {}){bug}",
+                    cfg_len
+                ));
+            } else {
+                ctx.note_fmt(format_args!(
+                    "commits {}..{n} (on {replicas} of {}){bug}",
+                    old + 1,
+                    cfg_len
+                ));
+            }
         } else {
-            String::new()
-        };
-        if n == old + 1 {
-            ctx.note_fmt(format_args!(
-                "commits {n} (on {replicas} of {}){bug}",
-                cfg_len
-            ));
-        } else {
-            ctx.note_fmt(format_args!(
-                "commits {}..{n} (on {replicas} of {}){bug}",
-                old + 1,
-                cfg_len
-            ));
+            ctx.note_rec(notes::commits(old + 1, n, replicas, cfg_len));
         }
         // Ghost: what this leader committed in its term, and request latencies.
         let rec = ghost::CommitRecord {
@@ -1066,7 +1062,10 @@ impl RaftNode {
             return;
         }
         let index = self.last_log_index() + 1;
-        ctx.note_fmt(format_args!("appends {cmd} at {index}"));
+        match notes::appends_cmd(&cmd, index) {
+            Some(rec) => ctx.note_rec(rec),
+            None => ctx.note_fmt(format_args!("appends {cmd} at {index}")),
+        }
         self.push_entry(Entry {
             term: self.current_term,
             cmd,
@@ -1419,5 +1418,114 @@ impl IntoIterator for KvState {
     type IntoIter = std::vec::IntoIter<(String, i64)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+/// The notes of Raft's hottest paths (a follower appending, a leader committing, a client
+/// request appended) as records, worded only when the trace is shown: the same words as the
+/// `format!` each replaces.
+mod notes {
+    use super::Cmd;
+    use crate::sim::NoteRec;
+    use std::fmt;
+
+    /// `appends F` or `appends F..LAST`.
+    pub(super) fn appends(first: u64, last: u64) -> NoteRec {
+        fn say(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let [first, last, _] = r.n;
+            if first == last {
+                write!(f, "appends {first}")
+            } else {
+                write!(f, "appends {first}..{last}")
+            }
+        }
+        NoteRec {
+            n: [first, last, 0],
+            s: None,
+            say,
+        }
+    }
+
+    /// `commits N (on R of C)` or `commits FROM..N (on R of C)` (`FROM` is the old commit + 1).
+    pub(super) fn commits(from: u64, n: u64, replicas: usize, members: usize) -> NoteRec {
+        fn say(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let [from, n, rc] = r.n;
+            let (replicas, members) = (rc >> 32, rc & 0xffff_ffff);
+            if from == n {
+                write!(f, "commits {n} (on {replicas} of {members})")
+            } else {
+                write!(f, "commits {from}..{n} (on {replicas} of {members})")
+            }
+        }
+        NoteRec {
+            n: [from, n, ((replicas as u64) << 32) | members as u64],
+            s: None,
+            say,
+        }
+    }
+
+    /// `appends put KEY=VALUE at I` or `appends incr KEY at I`; `None` for other commands
+    /// (rare: worded at once).
+    pub(super) fn appends_cmd(cmd: &Cmd, index: u64) -> Option<NoteRec> {
+        fn put(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let key = r.s.as_deref().unwrap_or_default();
+            write!(f, "appends put {key}={} at {}", r.n[0] as i64, r.n[1])
+        }
+        fn incr(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let key = r.s.as_deref().unwrap_or_default();
+            write!(f, "appends incr {key} at {}", r.n[1])
+        }
+        match cmd {
+            Cmd::Put { key, value } => Some(NoteRec {
+                n: [*value as u64, index, 0],
+                s: Some(key.clone()),
+                say: put,
+            }),
+            Cmd::Incr { key } => Some(NoteRec {
+                n: [0, index, 0],
+                s: Some(key.clone()),
+                say: incr,
+            }),
+            Cmd::Noop | Cmd::Config(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::{notes, Cmd};
+
+    /// Each record reads exactly as the `format!` it replaces.
+    #[test]
+    fn note_records_read_as_the_text_they_replace() {
+        for (f, last) in [(1, 1), (3, 9), (u64::MAX, u64::MAX)] {
+            let want = if f == last {
+                format!("appends {f}")
+            } else {
+                format!("appends {f}..{last}")
+            };
+            assert_eq!(notes::appends(f, last).to_string(), want);
+        }
+        for (old, n, r, c) in [(0, 1, 3, 5), (4, 9, 2, 3), (9, 10, 11, 11)] {
+            let want = if n == old + 1 {
+                format!("commits {n} (on {r} of {c})")
+            } else {
+                format!("commits {}..{n} (on {r} of {c})", old + 1)
+            };
+            assert_eq!(notes::commits(old + 1, n, r, c).to_string(), want);
+        }
+        for value in [0, 7, -3, i64::MIN, i64::MAX] {
+            let cmd = Cmd::Put {
+                key: "k7".into(),
+                value,
+            };
+            let rec = notes::appends_cmd(&cmd, 42).expect("a record");
+            assert_eq!(rec.to_string(), format!("appends {cmd} at 42"));
+        }
+        let cmd = Cmd::Incr { key: "x".into() };
+        let rec = notes::appends_cmd(&cmd, 1).expect("a record");
+        assert_eq!(rec.to_string(), format!("appends {cmd} at 1"));
+        assert!(notes::appends_cmd(&Cmd::Noop, 1).is_none());
+        assert!(notes::appends_cmd(&Cmd::Config(vec![0, 1]), 1).is_none());
     }
 }

@@ -303,9 +303,7 @@ impl Member {
                 Effect::CancelTimer(t) => ctx.cancel_timer(SysTimer::Raft(t)),
                 // Raft's notes name members inside the shard (`{local}: …`): say which shard.
                 Effect::Note(s) => {
-                    let local = format!("{}: ", self.local);
-                    let s = s.strip_prefix(local.as_str()).unwrap_or(&s);
-                    ctx.note(format!("s{}.{}: {s}", self.shard, self.local))
+                    ctx.note_fmt(format_args!("s{}.{}: {}", self.shard, self.local, s.body()))
                 }
             }
         }

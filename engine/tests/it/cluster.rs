@@ -261,7 +261,7 @@ fn crash_loop_back_off_and_its_reset_show_in_the_log() {
         ..ClusterParams::default()
     };
     let sim = run(&p, &[(1_000, "release:bad".into())], 600_000);
-    let notes: Vec<String> = sim.trace().iter().flat_map(|e| e.notes.clone()).collect();
+    let notes = crate::note_texts(&sim);
     for d in ["10 s", "20 s", "40 s", "80 s", "160 s"] {
         assert!(
             notes

@@ -680,17 +680,17 @@ fn commands_reach_the_right_nodes() {
     let tl = "100:cmd:1:strategy:lc;200:cmd:0:rate:20;300:cmd:2:strategy:rr;300:cmd:1:slow:3";
     let sim = run(1, &p, &BackendSpec::uniform(2), tl, 2_000);
     assert_eq!(balancer(&sim).unwrap().p.strategy, Strategy::LeastConn);
-    let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
+    let notes = crate::note_texts(&sim);
     let strategy = LbCommand::Strategy(Strategy::RoundRobin);
     let refused = LbRefusal::ToBalancer(strategy);
     assert_eq!(command(&sim, 2, strategy), Err(refused));
-    assert!(notes.contains(&&format!("node 2 ignored 'strategy:rr': {refused}")));
+    assert!(notes.contains(&format!("node 2 ignored 'strategy:rr': {refused}")));
     assert_eq!(
         command(&sim, 1, LbCommand::Slow(3)),
         Err(LbRefusal::ToBackend(LbCommand::Slow(3)))
     );
     assert!(notes.contains(
-        &&"node 1 ignored 'slow:3': 'slow:3' goes to a backend (node 2 or above)".to_string()
+        &"node 1 ignored 'slow:3': 'slow:3' goes to a backend (node 2 or above)".to_string()
     ));
     assert_eq!(
         command(&sim, 0, LbCommand::Errors(5)),

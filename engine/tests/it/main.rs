@@ -45,6 +45,15 @@ use engine::scenario::{decode, Scenario};
 use engine::sim::{Ctx, Node, Sim};
 use engine::{History, NodeId, SimTime};
 
+/// Every note of the kept trace, as shown.
+pub fn note_texts<N: Node>(sim: &Sim<N>) -> Vec<String> {
+    sim.trace()
+        .iter()
+        .flat_map(|e| &e.notes)
+        .map(|n| n.to_string())
+        .collect()
+}
+
 /// What node `i` says to `cmd` now (its typed refusal), asked of a copy: the run goes on as it was.
 pub fn command<N: Node>(sim: &Sim<N>, i: NodeId, cmd: N::Command) -> Result<(), N::Refusal> {
     let n = sim.nodes().len();

@@ -420,7 +420,7 @@ fn a_returning_old_primary_rolls_back_only_its_unreplicated_suffix() {
         .iter()
         .flat_map(|e| e.notes.iter())
         .filter(|n| n.contains("node 1 holds our log up to"))
-        .filter_map(|n| n.rsplit("resumes from ").next()?.parse().ok())
+        .filter_map(|n| n.text().rsplit("resumes from ").next()?.parse().ok())
         .collect();
     assert!(
         !resumed.is_empty() && resumed.iter().all(|&r| r > inherited),
@@ -894,12 +894,12 @@ fn commands_reach_their_node_and_wrong_targets_are_refused() {
     let faults = "500:cmd:4:burst:5;600:cmd:0:write:a;700:cmd:2:rate:5;800:cmd:1:mode:sync;\
                   900:cmd:4:mode:sync;1000:cmd:0:promote:3;1100:cmd:5:read:z";
     let sim = run(3, &ReplParams::default(), faults, 2_000);
-    let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
+    let notes = crate::note_texts(&sim);
     // Each refusal by variant, and the simulator's note is its text.
     let refused = |i: NodeId, c: ReplCommand, why: ReplRefusal| {
         assert_eq!(command(&sim, i, c), Err(why), "node {i}: {c}");
         let note = format!("node {i} ignored '{c}': {why}");
-        assert!(notes.contains(&&note), "{note}");
+        assert!(notes.contains(&note), "{note}");
     };
     let write_a = ReplCommand::Write { key: 0 };
     refused(0, write_a, ReplRefusal::NotMonitor(write_a));
@@ -1258,7 +1258,10 @@ mod locks {
             note,
             "node 0 ignored 'drift:5': 'drift:5' is a client command"
         );
-        assert!(sim.trace().iter().any(|e| e.notes.contains(&note)));
+        assert!(sim
+            .trace()
+            .iter()
+            .any(|e| e.notes.iter().any(|n| *n == note)));
     }
 
     // Leases and tokens: with no fault every grant gets a higher token, one holder at a time,

@@ -799,10 +799,11 @@ fn refused_commands_are_noted_with_their_reason() {
     let nodes = vec![Toy::default(), Toy::default()];
     let mut sim = Sim::new(1, nodes, net10(), tl);
     sim.run_until(SimTime::from_ms(300), 1_000_000);
-    let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
-    assert!(notes.contains(&&"node 1 ignored 'hello': this lab has no command 'hello'".to_string()));
-    assert!(notes
-        .contains(&&"node 0 ignored 'other': 'other' is not a command of this lab".to_string()));
+    let notes = crate::note_texts(&sim);
+    assert!(notes.contains(&"node 1 ignored 'hello': this lab has no command 'hello'".to_string()));
+    assert!(
+        notes.contains(&"node 0 ignored 'other': 'other' is not a command of this lab".to_string())
+    );
     // The same words come from the typed values.
     let hello = Text("hello".into());
     assert_eq!(

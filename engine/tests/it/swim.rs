@@ -235,7 +235,7 @@ fn lifeguard_stops_a_slow_member_from_accusing_healthy_ones() {
 fn slow_is_a_member_command() {
     let sim = run(1, &SwimParams::default(), 3, 0, "100:cmd:1:slow:250", 300);
     assert_eq!(sim.nodes()[1].slow, Duration::from_ms(250));
-    let notes: Vec<&String> = sim.trace().iter().flat_map(|e| &e.notes).collect();
+    let notes = crate::note_texts(&sim);
     assert!(notes
         .iter()
         .any(|n| n.contains("1: handles messages 250ms late")));

@@ -77,7 +77,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
             .rev()
             .find(|e| !e.notes.is_empty())
             .map_or(0, |e| {
-                e.step << 20 ^ e.notes.iter().map(|n| n.len() as u64).sum::<u64>()
+                e.step << 20 ^ e.notes.iter().map(|n| n.text().len() as u64).sum::<u64>()
             });
         let run = Rc::as_ptr(&player.hist) as *const () as usize;
         let mut cache = log_cache.borrow_mut();
@@ -141,7 +141,7 @@ fn decision_lines(sim: &Sim<ClusterNode>) -> Rc<Vec<LogLine>> {
             notes: e
                 .notes
                 .iter()
-                .map(|n| AttrValue::from(n.trim_start_matches("0: ").to_string()))
+                .map(|n| AttrValue::from(n.text().trim_start_matches("0: ").to_string()))
                 .collect(),
             kind: if matches!(e.what, engine::sim::What::Fault(_)) {
                 "ev-fault"
