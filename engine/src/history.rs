@@ -25,6 +25,11 @@ pub trait Run {
     fn next_time(&mut self) -> Option<SimTime>;
     /// Forward to time `t` (at most `budget` events), then the clock to `t`.
     fn run_until(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        self.run_until_with(t, budget, false)
+    }
+    /// [`Run::run_until`], stepping with [`Run::step_quiet`] when `quiet` (a replay's slice):
+    /// out of budget, the clock stays at the last event.
+    fn run_until_with(&mut self, t: SimTime, budget: u64, quiet: bool) -> RunOutcome {
         let mut steps = 0;
         while self.next_time().is_some_and(|next| next <= t) {
             if steps >= budget {
@@ -33,7 +38,11 @@ pub trait Run {
                     out_of_budget: true,
                 };
             }
-            if !self.step() {
+            if !(if quiet {
+                self.step_quiet()
+            } else {
+                self.step()
+            }) {
                 break;
             }
             steps += 1;

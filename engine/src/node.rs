@@ -61,6 +61,24 @@ pub trait Node: Clone + Debug {
 #[error("this lab has no command '{0}'")]
 pub struct NoCommands<C: crate::command::Command>(pub C);
 
+/// `refuses_commands!();` in an `impl Node`: the [`Node::Refusal`] ([`NoCommands`]) and the
+/// [`Node::on_command`] of a node that takes no commands of its own, refusing every one (its
+/// `Command` type is `Copy`). A macro, as a trait cannot give an associated type a default.
+macro_rules! refuses_commands {
+    () => {
+        type Refusal = $crate::node::NoCommands<Self::Command>;
+
+        fn on_command(
+            &mut self,
+            cmd: &Self::Command,
+            _ctx: &mut $crate::node::Ctx<Self::Msg, Self::Timer>,
+        ) -> Result<(), Self::Refusal> {
+            Err($crate::node::NoCommands(*cmd))
+        }
+    };
+}
+pub(crate) use refuses_commands;
+
 /// Why the simulator did not carry out a command it delivered to a running node, written only
 /// into the trace note `node N ignored 'TEXT': …`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -13,6 +13,8 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -354,4 +356,28 @@ export async function setRange(page, testid, value) {
 export async function setRangeMax(page, testid) {
   const max = await page.getByTestId(testid).getAttribute('max');
   await setRange(page, testid, max);
+}
+
+/** `cli ARGS…` (the native engine): target/debug/cli if built, else through cargo. */
+export function cli(...args) {
+  const bin = join(ROOT, 'target', 'debug', 'cli');
+  if (existsSync(bin)) return execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return execFileSync('cargo', ['run', '-q', '-p', 'cli', '--', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+/** The page's event log as `STEP<tab>LINE`, oldest first (the engine's trace line format). */
+export function pageLines(page) {
+  return page.getByTestId('event-log').evaluate((log) =>
+    [...log.querySelectorAll('[data-testid=event]')]
+      .map((li) => {
+        const headline = [...li.childNodes]
+          .filter((n) => !(n.nodeType === 1 && (n.classList.contains('step') || n.classList.contains('note'))))
+          .map((n) => n.textContent)
+          .join('')
+          .trim();
+        const notes = [...li.querySelectorAll('.note')].map((n) => ` · ${n.textContent}`).join('');
+        return `${li.getAttribute('data-step')}\t${headline}${notes}`;
+      })
+      .reverse(),
+  );
 }

@@ -4,17 +4,7 @@
 // preset of every lab with an event log is checked. Build the CLI first (scripts/test.sh runs
 // `cargo test --workspace`, which does).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, browserTest } from './lib.mjs';
-
-const CLI = join(ROOT, 'target', 'debug', 'cli');
-
-function cli(...args) {
-  if (existsSync(CLI)) return execFileSync(CLI, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return execFileSync('cargo', ['run', '-q', '-p', 'cli', '--', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
-}
+import { browserTest, cli, pageLines } from './lib.mjs';
 
 /** Every preset link with its lab, from the CLI (`id  query`). */
 function presetLinks() {
@@ -24,23 +14,6 @@ function presetLinks() {
     .map((l) => l.trim().split(/\s+/))
     // A preset that opens at time 0 is compared 3 s in.
     .map(([id, query]) => ({ id, query: /[?&](t|step)=/.test(`&${query}`) ? query : `${query}&t=3000`, lab: new URLSearchParams(query).get('lab') }));
-}
-
-/** The page's event log as `STEP<tab>LINE`, oldest first (the engine's trace line format). */
-function pageLines(page) {
-  return page.getByTestId('event-log').evaluate((log) =>
-    [...log.querySelectorAll('[data-testid=event]')]
-      .map((li) => {
-        const headline = [...li.childNodes]
-          .filter((n) => !(n.nodeType === 1 && (n.classList.contains('step') || n.classList.contains('note'))))
-          .map((n) => n.textContent)
-          .join('')
-          .trim();
-        const notes = [...li.querySelectorAll('.note')].map((n) => ` · ${n.textContent}`).join('');
-        return `${li.getAttribute('data-step')}\t${headline}${notes}`;
-      })
-      .reverse(),
-  );
 }
 
 browserTest('every preset replays in the page (wasm) exactly as in the CLI (native)', async ({ openPage }) => {

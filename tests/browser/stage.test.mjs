@@ -1,7 +1,7 @@
 // The stage-first layout (issue "classroom-grade stage"): on a 1280×720 projector, at 150 % zoom
 // and on a 360×740 phone, as a teacher and a student see it.
 import assert from 'node:assert/strict';
-import { browserTest, choosePreset, pageAt, waitUntil } from './lib.mjs';
+import { browserTest, choosePreset, cli, pageAt, pageLines, waitUntil } from './lib.mjs';
 
 const LABS = ['raft', 'ring', 'lb', 'heartbeat', 'replication', 'swim', 'cluster', 'system'];
 
@@ -203,6 +203,24 @@ browserTest('a heavy link replays in slices with a progress bar, stays responsiv
   const longest = await page.evaluate(() => window.__longest);
   assert.ok(longest < 200, `a task took ${longest} ms while replaying`);
 });
+
+browserTest('after Cancel of a long replay the event log shows the events up to where it stopped', async ({ openPage }) => {
+  // The replay steps without trace lines (quiet); once it ends (here: Cancel) the page rebuilds
+  // the log's lines. They must be the last lines `cli run` (native) prints for the same step.
+  const link = 'lab=lb&v=1&seed=1&n=20&rate=10000';
+  const page = await openPage(`${link}&t=600000`, { settle: false });
+  const progress = page.getByTestId('progress');
+  await progress.waitFor();
+  await page.getByTestId('cancel-replay').click();
+  await progress.waitFor({ state: 'detached', timeout: 2_000 });
+  const steps = Number((await page.getByTestId('step-count').innerText()).replace(/\D+/g, ''));
+  assert.ok(steps > 0, 'the replay went some way before Cancel');
+  const shown = await pageLines(page);
+  assert.ok(shown.length > 0, 'the event log shows lines after Cancel');
+  assert.equal(Number(shown.at(-1).split('\t')[0]), steps, 'the last line is the step reached');
+  const native = cli('run', `${link}&step=${steps}`, '--events', String(shown.length)).trimEnd().split('\n');
+  assert.deepEqual(shown, native, `the page's log after Cancel differs from cli run at step ${steps}`);
+}, { timeout: 120_000 });
 
 // A preset's lesson caption takes height from the stage: the system picture then keeps its
 // scale (its min-height) and the stage grows, so its text stays at least 12 px at 150 % zoom.

@@ -349,15 +349,7 @@ impl Node for Peer {
     type Msg = Beat;
     type Timer = PeerTimer;
     type Command = crate::command::NoCommand;
-    type Refusal = crate::node::NoCommands<crate::command::NoCommand>;
-
-    fn on_command(
-        &mut self,
-        cmd: &crate::command::NoCommand,
-        _ctx: &mut Ctx<Self::Msg, Self::Timer>,
-    ) -> Result<(), Self::Refusal> {
-        match *cmd {}
-    }
+    crate::node::refuses_commands!();
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::slice;

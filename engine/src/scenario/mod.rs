@@ -271,20 +271,7 @@ pub fn seek_slice<R: Run>(h: &mut R, pos: Position, slice: u64) -> bool {
             }
             false
         }
-        None => {
-            let mut steps = 0;
-            while h.next_time().is_some_and(|next| next <= pos.time) {
-                if steps >= slice {
-                    return false;
-                }
-                if !h.step_quiet() {
-                    break;
-                }
-                steps += 1;
-            }
-            h.advance_idle(pos.time);
-            true
-        }
+        None => !h.run_until_with(pos.time, slice, true).out_of_budget,
     }
 }
 

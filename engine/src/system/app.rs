@@ -6,7 +6,7 @@
 use super::params::SystemParams;
 use super::{Hop, KvResult, Op, SysMsg, SysTimer};
 use crate::idmap::IdMap;
-use crate::node::{Ctx, NoCommands, Node};
+use crate::node::{Ctx, Node};
 use crate::ring::{HashFn, Ring};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
@@ -225,16 +225,8 @@ impl Node for App {
     type Msg = SysMsg;
     type Timer = SysTimer;
     type Command = super::SysCommand;
-    /// A part of a process: [`super::SysNode`] answers for its commands.
-    type Refusal = NoCommands<super::SysCommand>;
-
-    fn on_command(
-        &mut self,
-        cmd: &super::SysCommand,
-        _ctx: &mut C,
-    ) -> Result<(), NoCommands<super::SysCommand>> {
-        Err(NoCommands(*cmd))
-    }
+    // A part of a process: its `SysNode` answers for its commands.
+    crate::node::refuses_commands!();
 
     fn on_start(&mut self, _ctx: &mut C) {}
 

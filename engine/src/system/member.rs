@@ -6,7 +6,7 @@
 use super::params::{ReadMode, SystemParams};
 use super::{Grow, Hop, KvResult, Op, SysMsg, SysTimer};
 use crate::idmap::IdMap;
-use crate::node::{Ctx, Effect, NoCommands, Node};
+use crate::node::{Ctx, Effect, Node};
 use crate::raft::{self, RaftNode, Role};
 use crate::time::SimTime;
 use crate::NodeId;
@@ -563,16 +563,8 @@ impl Node for Member {
     type Msg = SysMsg;
     type Timer = SysTimer;
     type Command = super::SysCommand;
-    /// A part of a process: [`super::SysNode`] answers for its commands.
-    type Refusal = NoCommands<super::SysCommand>;
-
-    fn on_command(
-        &mut self,
-        cmd: &super::SysCommand,
-        _ctx: &mut C,
-    ) -> Result<(), NoCommands<super::SysCommand>> {
-        Err(NoCommands(*cmd))
-    }
+    // A part of a process: its `SysNode` answers for its commands.
+    crate::node::refuses_commands!();
 
     fn on_start(&mut self, ctx: &mut C) {
         if let Some(at) = self.grow.as_ref().map(|g| g.at) {
