@@ -14,7 +14,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -358,11 +357,15 @@ export async function setRangeMax(page, testid) {
   await setRange(page, testid, max);
 }
 
-/** `cli ARGS…` (the native engine): target/debug/cli if built, else through cargo. */
+let cliBuilt = false;
+/** `cli ARGS…` (the native engine): built (or found up to date) by cargo once per test file, so
+ * a stale target/debug/cli is never compared, then run directly. */
 export function cli(...args) {
-  const bin = join(ROOT, 'target', 'debug', 'cli');
-  if (existsSync(bin)) return execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return execFileSync('cargo', ['run', '-q', '-p', 'cli', '--', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (!cliBuilt) {
+    execFileSync('cargo', ['build', '-q', '-p', 'cli'], { cwd: ROOT, stdio: 'inherit' });
+    cliBuilt = true;
+  }
+  return execFileSync(join(ROOT, 'target', 'debug', 'cli'), args, { encoding: 'utf8', maxBuffer: 64 << 20 });
 }
 
 /** The page's event log as `STEP<tab>LINE`, oldest first (the engine's trace line format). */

@@ -2,8 +2,7 @@
 // experiment. Servers carry data-node-id, data-status, data-role and data-term; each log row is
 // [data-testid=log-<id>] with one element per entry (data-index, data-term, data-committed).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { browserTest, eventLog, simMs, waitUntil, choosePreset, ROOT } from './lib.mjs';
+import { browserTest, cli, eventLog, simMs, waitUntil, choosePreset } from './lib.mjs';
 
 async function roles(page) {
   return page.evaluate(() =>
@@ -110,10 +109,7 @@ async function shownMedians(page) {
 
 /** The same medians from the native engine: `cli experiment fig16 --runs N` (seeds 0…N−1). */
 function nativeMedians(runs) {
-  const csv = execFileSync('cargo', ['run', '-q', '-p', 'cli', '--', 'experiment', 'fig16', '--runs', String(runs)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const csv = cli('experiment', 'fig16', '--runs', String(runs));
   const byRange = {};
   for (const line of csv.trim().split('\n').slice(1)) {
     const [range, , ms] = line.split(',');
