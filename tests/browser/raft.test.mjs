@@ -150,6 +150,21 @@ browserTest('the §9.3 experiment runs in web workers and plots the medians the 
   await waitUntil(async () => page.workers().length === 0, { message: 'workers terminated' });
 }, { timeout: 180_000 });
 
+browserTest('Stop ends the experiment: its workers go, and the count stays where it stopped', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  await page.getByTestId('exp-runs').fill('5000');
+  await page.getByTestId('exp-run').click();
+  const count = async () => Number((await page.getByTestId('exp-done').innerText()).trim().split('/')[0]);
+  await waitUntil(async () => (await count()) > 0 && page.workers().length > 0, { timeout: 30_000, message: 'runs under way in workers' });
+  await page.getByTestId('exp-stop').click();
+  await waitUntil(async () => page.getByTestId('exp-run').isEnabled(), { message: 'Run enabled again' });
+  await waitUntil(async () => page.workers().length === 0, { message: 'workers terminated' });
+  const stopped = await count();
+  assert.ok(stopped > 0 && stopped < 30_000, `stopped at ${stopped}`);
+  await page.waitForTimeout(500);
+  assert.equal(await count(), stopped, 'nothing more is folded in after Stop');
+}, { timeout: 120_000 });
+
 browserTest('without its worker the experiment runs on the page and shows the same curves', async ({ openPage }) => {
   const page = await openPage('lab=raft');
   await page.route('**/ha-exp_loader.js', (route) => route.abort());

@@ -20,7 +20,7 @@ fn main() {
     let on_job = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let words = js_sys::Float64Array::new(&e.data()).to_vec();
         let answer = match Fig16Job::from_words(&words) {
-            Some(job) => [vec![job.range as f64, job.first as f64], job.run()].concat(),
+            Some(job) => job.answer(),
             None => vec![f64::NAN],
         };
         // Posting can only fail for values that cannot be cloned; a Float64Array always can.

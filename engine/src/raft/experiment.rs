@@ -217,6 +217,12 @@ impl Fig16Job {
         })
     }
 
+    /// Runs the job and words its answer for [`Fig16Progress::answer`]: the range, the first
+    /// seed, then each seed's time to elect (ms, NaN for no leader).
+    pub fn answer(&self) -> Vec<f64> {
+        [vec![self.range as f64, self.first as f64], self.run()].concat()
+    }
+
     /// Runs the job: each seed's time to elect, ms, or NaN where no leader was elected.
     pub fn run(&self) -> Vec<f64> {
         time_to_elect_batch(
@@ -228,6 +234,127 @@ impl Fig16Job {
         .into_iter()
         .map(|d| d.map_or(f64::NAN, Duration::as_ms_f64))
         .collect()
+    }
+}
+
+/// The page's §9.3 experiment under way: the six ranges of [`FIG16_RANGES_MS`], seeds
+/// `0..runs` each, whichever thread runs them. Answers ([`Fig16Job::answer`]) may come back in any
+/// order; they are folded in seed order per range, so the curves at the end are the same on
+/// every machine and equal to [`fig16`]'s.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fig16Progress {
+    /// Runs per range.
+    pub runs: u64,
+    /// Runs folded in, per range (seeds `0..done[k]`).
+    pub done: Vec<u64>,
+    /// Times to elect, ms, per range, in seed order.
+    pub samples: Vec<Vec<f64>>,
+    /// Runs without a leader within [`FIG16_CAP`], per range.
+    pub missing: Vec<usize>,
+    /// Answers that came in ahead of an earlier seed of their range: range, first seed, times.
+    ahead: Vec<(usize, u64, Vec<f64>)>,
+}
+
+impl Fig16Progress {
+    /// Nothing done yet, `runs` per range (1 to [`FIG16_JOB_MAX_RUNS`]).
+    pub fn new(runs: u64) -> Fig16Progress {
+        let n = FIG16_RANGES_MS.len();
+        Fig16Progress {
+            runs: runs.clamp(1, FIG16_JOB_MAX_RUNS),
+            done: vec![0; n],
+            samples: vec![Vec::new(); n],
+            missing: vec![0; n],
+            ahead: Vec::new(),
+        }
+    }
+
+    /// The whole experiment as jobs of at most `per_job` seeds, ranges interleaved (every curve
+    /// fills in at the same pace), the first job last (so workers `pop` them in order).
+    pub fn jobs(&self, per_job: u64, params: &RaftParams) -> Vec<Fig16Job> {
+        let per_job = per_job.max(1);
+        let mut out = Vec::new();
+        for first in (0..self.runs).step_by(per_job as usize) {
+            for (range, &(lo_ms, hi_ms)) in FIG16_RANGES_MS.iter().enumerate() {
+                out.push(Fig16Job {
+                    range,
+                    lo_ms,
+                    hi_ms,
+                    first,
+                    count: per_job.min(self.runs - first),
+                    params: *params,
+                });
+            }
+        }
+        out.reverse();
+        out
+    }
+
+    /// Takes a worker's answer ([`Fig16Job::answer`]) and folds in every answer that is next in
+    /// its range. False for words that are no answer (nothing taken); an answer already folded
+    /// in is ignored.
+    pub fn answer(&mut self, words: &[f64]) -> bool {
+        let [k, first, times @ ..] = words else {
+            return false;
+        };
+        let whole = |x: f64| x.is_finite() && x >= 0.0 && x.fract() == 0.0;
+        if !whole(*k) || !whole(*first) || *k as usize >= self.done.len() {
+            return false;
+        }
+        let (k, first) = (*k as usize, *first as u64);
+        if first >= self.done[k] {
+            self.ahead.push((k, first, times.to_vec()));
+        }
+        while let Some(i) = self.ahead.iter().position(|a| a.1 == self.done[a.0]) {
+            let (k, _, times) = self.ahead.swap_remove(i);
+            let left = self.runs - self.done[k];
+            for &ms in times.iter().take(left as usize) {
+                self.fold(k, ms);
+            }
+        }
+        true
+    }
+
+    /// Drops the answers waiting for an earlier seed (their runs are run again, in order, by
+    /// [`Fig16Progress::run_next`]).
+    pub fn forget_ahead(&mut self) {
+        self.ahead.clear();
+    }
+
+    /// Runs the next seed of the range with the fewest runs done, on this thread. False when
+    /// every run is done.
+    pub fn run_next(&mut self, params: &RaftParams) -> bool {
+        let Some(k) = self.next_range() else {
+            return false;
+        };
+        let (lo, hi) = FIG16_RANGES_MS[k];
+        let ms = time_to_elect(self.done[k], lo, hi, params).map_or(f64::NAN, Duration::as_ms_f64);
+        self.fold(k, ms);
+        true
+    }
+
+    /// Every run is folded in.
+    pub fn finished(&self) -> bool {
+        self.next_range().is_none()
+    }
+
+    /// Runs folded in, over all ranges.
+    pub fn done_total(&self) -> u64 {
+        self.done.iter().sum()
+    }
+
+    fn fold(&mut self, k: usize, ms: f64) {
+        if ms.is_nan() {
+            self.missing[k] += 1;
+        } else {
+            self.samples[k].push(ms);
+        }
+        self.done[k] += 1;
+    }
+
+    fn next_range(&self) -> Option<usize> {
+        (0..self.done.len())
+            .filter(|&k| self.done[k] < self.runs)
+            .min_by_key(|&k| self.done[k])
     }
 }
 

@@ -54,8 +54,9 @@ mod presets;
 pub use command::{parse_command, RaftCommand, RaftCommandError, RaftRefusal, MAX_KEY_LEN};
 pub use desc::{RaftBug, RaftLab, RaftSetup, TimeoutsError, UnknownBug, RAFT_BUGS};
 pub use experiment::{
-    fig16, time_to_elect, time_to_elect_batch, time_to_elect_on, Fig16Job, Fig16Series, FIG16_CAP,
-    FIG16_JOB_MAX_RUNS, FIG16_LATENCY, FIG16_RANGES_MS, FIG16_SCALE_RANGES_MS, FIG16_SERVERS,
+    fig16, time_to_elect, time_to_elect_batch, time_to_elect_on, Fig16Job, Fig16Progress,
+    Fig16Series, FIG16_CAP, FIG16_JOB_MAX_RUNS, FIG16_LATENCY, FIG16_RANGES_MS,
+    FIG16_SCALE_RANGES_MS, FIG16_SERVERS,
 };
 pub use ghost::{chain_hash, CommitRecord, Ghost, MsgCounts, Proposal, StateChange, Truncation};
 pub use invariants::{

@@ -947,22 +947,13 @@ impl RaftNode {
         let old = self.commit_index;
         self.commit_index = n;
         let entry_term = self.term_at(n).unwrap_or(0);
+        let commits = notes::commits(old + 1, n, replicas, cfg_len);
         if entry_term != self.current_term {
-            let bug = format!(" (BUG: entry {n} is from term {entry_term}; §5.4.2 violated)");
-            if n == old + 1 {
-                ctx.note_fmt(format_args!(
-                    "commits {n} (on {replicas} of {}){bug}",
-                    cfg_len
-                ));
-            } else {
-                ctx.note_fmt(format_args!(
-                    "commits {}..{n} (on {replicas} of {}){bug}",
-                    old + 1,
-                    cfg_len
-                ));
-            }
+            ctx.note_fmt(format_args!(
+                "{commits} (BUG: entry {n} is from term {entry_term}; §5.4.2 violated)"
+            ));
         } else {
-            ctx.note_rec(notes::commits(old + 1, n, replicas, cfg_len));
+            ctx.note_rec(commits);
         }
         // Ghost: what this leader committed in its term, and request latencies.
         let rec = ghost::CommitRecord {

@@ -1840,6 +1840,63 @@ fn a_fig16_job_survives_the_trip_to_a_worker_and_runs_the_same_seeds() {
     );
 }
 
+// The page's experiment takes answers in any order (two workers, jobs of a few seeds) and must
+// end with exactly `fig16`'s curves: answers folded in seed order, a repeated or stale answer
+// ignored, words that are no answer refused, and the rest run on the page's thread after a
+// worker fails.
+#[test]
+fn the_experiment_folds_answers_in_any_order_into_fig16s_curves() {
+    let params = dflt();
+    let runs = 7;
+    let want = fig16(&FIG16_RANGES_MS, 0..runs, &params);
+    let check = |p: &Fig16Progress| {
+        assert!(p.finished());
+        assert_eq!(p.done_total(), 6 * runs);
+        for (k, w) in want.iter().enumerate() {
+            // In seed order, as one thread runs them.
+            let (lo, hi) = FIG16_RANGES_MS[k];
+            let in_order: Vec<f64> = time_to_elect_batch(lo, hi, 0..runs, &params)
+                .into_iter()
+                .flatten()
+                .map(|d| d.as_ms_f64())
+                .collect();
+            assert_eq!(p.samples[k], in_order, "range {k}");
+            assert_eq!(p.missing[k], w.no_leader, "range {k}");
+        }
+    };
+    // Every job answered, in a scrambled order, one answer twice.
+    let mut p = Fig16Progress::new(runs);
+    let mut jobs = p.jobs(3, &params);
+    assert_eq!(jobs.len(), 6 * 3, "7 seeds in jobs of 3, 3 and 1");
+    jobs.rotate_left(5);
+    jobs.swap(0, 11);
+    for job in &jobs {
+        assert!(p.answer(&job.answer()));
+    }
+    assert!(p.answer(&jobs[3].answer()), "a repeat is an answer");
+    check(&p);
+    // Not answers.
+    for bad in [
+        &[][..],
+        &[0.0],
+        &[-1.0, 0.0, 5.0],
+        &[6.0, 0.0, 5.0],
+        &[0.5, 0.0],
+        &[0.0, f64::NAN],
+    ] {
+        assert!(!Fig16Progress::new(runs).answer(bad), "{bad:?}");
+    }
+    // Half the jobs answered (some ahead of a missing one), then the page runs the rest.
+    let mut p = Fig16Progress::new(runs);
+    for job in p.jobs(2, &params).iter().rev().step_by(2) {
+        assert!(p.answer(&job.answer()));
+    }
+    assert!(!p.finished());
+    p.forget_ahead();
+    while p.run_next(&params) {}
+    check(&p);
+}
+
 /// A random fault timeline for `n` servers over `until_ms`: crashes, restarts, cuts, holds,
 /// releases, partitions, heals, forced timeouts, transfers, membership changes and client requests.
 fn random_timeline(rng: &mut Rng, n: usize, until_ms: u64, len: usize) -> Vec<TimedFault> {

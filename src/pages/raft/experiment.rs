@@ -4,7 +4,7 @@ use crate::components::chart::{chart, Axis, Series};
 use crate::components::hooks::use_frames;
 use crate::i18n::{t, tr, trf};
 use engine::fmtnum::fixed;
-use engine::raft::{self, Fig16Job};
+use engine::raft::{self, Fig16Job, Fig16Progress};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -35,19 +35,13 @@ const DRAW_EVERY_MS: f64 = 100.0;
 /// Most workers started (one per core the browser reports).
 const MAX_WORKERS: usize = 4;
 
-/// The experiment's progress. Runs are folded in seed order per range, whichever thread ran
-/// them, so the curves at the end are the same on every machine.
+/// The experiment as the page shows it: its progress (the engine's [`Fig16Progress`], which
+/// folds runs in seed order whichever thread ran them), whether it runs, and where.
 #[derive(Clone, Default)]
 struct ExpState {
     running: bool,
-    runs: u64,
     params: raft::RaftParams,
-    done: Vec<u64>,
-    samples: Vec<Vec<f64>>,
-    missing: Vec<usize>,
-    /// Answers that came in ahead of an earlier seed of their range: range, first seed, times
-    /// (a few at most: one per worker).
-    ahead: Vec<(usize, u64, Vec<f64>)>,
+    progress: Fig16Progress,
     /// Runs on the page's own thread: no web worker could start, or one failed.
     here: bool,
 }
@@ -59,85 +53,53 @@ enum ExpAction {
         here: bool,
     },
     Stop,
-    /// Workers' answers: range, first seed, one time per seed (ms, NaN for no leader).
-    Answers(Vec<(usize, u64, Vec<f64>)>),
+    /// Workers' answers ([`Fig16Job::answer`]).
+    Answers(Vec<Vec<f64>>),
     /// A worker failed: the rest runs on the page's thread.
     Fallback,
     /// One frame's slice of runs on the page's thread.
     RunHere,
 }
 
-impl ExpState {
-    fn fold(&mut self, k: usize, ms: f64) {
-        if ms.is_nan() {
-            self.missing[k] += 1;
-        } else {
-            self.samples[k].push(ms);
-        }
-        self.done[k] += 1;
-    }
-
-    /// The range with the fewest runs done, among those not finished (ranges fill evenly).
-    fn next_range(&self) -> Option<usize> {
-        (0..self.done.len())
-            .filter(|&k| self.done[k] < self.runs)
-            .min_by_key(|&k| self.done[k])
-    }
-}
-
 impl Reducible for ExpState {
     type Action = ExpAction;
 
     fn reduce(self: Rc<Self>, action: ExpAction) -> Rc<Self> {
-        let n = raft::FIG16_RANGES_MS.len();
         let mut s = (*self).clone();
         match action {
             ExpAction::Start { runs, params, here } => {
                 s = ExpState {
                     running: true,
-                    runs,
                     params,
-                    done: vec![0; n],
-                    samples: vec![Vec::new(); n],
-                    missing: vec![0; n],
-                    ahead: Vec::new(),
+                    progress: Fig16Progress::new(runs),
                     here,
                 };
             }
             ExpAction::Stop => s.running = false,
-            ExpAction::Answers(answers) => {
-                if s.running {
-                    s.ahead.extend(
-                        answers
-                            .into_iter()
-                            .filter(|a| a.0 < n && a.1 >= s.done[a.0]),
-                    );
-                }
-                while let Some(i) = s.ahead.iter().position(|a| a.1 == s.done[a.0]) {
-                    let (k, _, times) = s.ahead.swap_remove(i);
-                    for ms in times {
-                        s.fold(k, ms);
+            ExpAction::Answers(answers) if s.running => {
+                for words in &answers {
+                    if !s.progress.answer(words) {
+                        // Not an answer: the rest runs here.
+                        s.here = true;
                     }
                 }
             }
-            ExpAction::Fallback => {
-                s.here = true;
-                s.ahead.clear();
-            }
+            // A stopped run's late answers.
+            ExpAction::Answers(_) => {}
+            ExpAction::Fallback => s.here = true,
             ExpAction::RunHere => {
                 // Runs until the frame's slice of time is spent (at least one run), so the
                 // page stays responsive and the experiment goes as fast as the engine allows.
                 let start = crate::web::now_ms();
-                while crate::web::now_ms() - start < EXP_MS_PER_FRAME {
-                    let Some(k) = s.next_range() else { break };
-                    let (lo, hi) = raft::FIG16_RANGES_MS[k];
-                    let ms = raft::time_to_elect(s.done[k], lo, hi, &s.params)
-                        .map_or(f64::NAN, |d| d.as_ms_f64());
-                    s.fold(k, ms);
-                }
+                while crate::web::now_ms() - start < EXP_MS_PER_FRAME
+                    && s.progress.run_next(&s.params)
+                {}
             }
         }
-        if s.running && s.next_range().is_none() {
+        if s.here {
+            s.progress.forget_ahead();
+        }
+        if s.running && s.progress.finished() {
             s.running = false;
         }
         Rc::new(s)
@@ -147,7 +109,7 @@ impl Reducible for ExpState {
 /// What the workers posted since the page last drew.
 #[derive(Default)]
 struct Inbox {
-    answers: Vec<(usize, u64, Vec<f64>)>,
+    answers: Vec<Vec<f64>>,
     failed: bool,
 }
 
@@ -191,14 +153,7 @@ impl Pool {
             let on_message = Handler::new(move |e: JsValue| {
                 let data = e.unchecked_into::<MessageEvent>().data();
                 if let Some(a) = data.dyn_ref::<js_sys::Float64Array>() {
-                    let v = a.to_vec();
-                    let mut inbox = inbox_m.borrow_mut();
-                    match v.as_slice() {
-                        [k, first, times @ ..] if k.fract() == 0.0 && first.fract() == 0.0 => inbox
-                            .answers
-                            .push((*k as usize, *first as u64, times.to_vec())),
-                        _ => inbox.failed = true,
-                    }
+                    inbox_m.borrow_mut().answers.push(a.to_vec());
                 }
                 // "ready", or an answer: the next job, if any.
                 if let Some(job) = jobs.borrow_mut().pop() {
@@ -219,26 +174,6 @@ impl Pool {
         }
         Some(pool)
     }
-}
-
-/// The experiment's jobs, ranges interleaved so every curve fills in at the same pace; the
-/// first job last (workers `pop` them).
-fn jobs(runs: u64, params: raft::RaftParams) -> Vec<Fig16Job> {
-    let mut out = Vec::new();
-    for first in (0..runs).step_by(JOB_RUNS as usize) {
-        for (range, &(lo_ms, hi_ms)) in raft::FIG16_RANGES_MS.iter().enumerate() {
-            out.push(Fig16Job {
-                range,
-                lo_ms,
-                hi_ms,
-                first,
-                count: JOB_RUNS.min(runs - first),
-                params,
-            });
-        }
-    }
-    out.reverse();
-    out
 }
 
 /// The §9.3 experiment: time to elect a new leader after the leader crashes, for six election
@@ -307,7 +242,8 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                 .clamp(1, raft::FIG16_JOB_MAX_RUNS);
             pool.borrow_mut().take();
             *inbox.borrow_mut() = Inbox::default();
-            let started = Pool::start(jobs(runs, params), &inbox);
+            let jobs = Fig16Progress::new(runs).jobs(JOB_RUNS, &params);
+            let started = Pool::start(jobs, &inbox);
             let here = started.is_none();
             *pool.borrow_mut() = started;
             st.dispatch(ExpAction::Start { runs, params, here });
@@ -317,22 +253,24 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
         let st = st.clone();
         Callback::from(move |_: MouseEvent| st.dispatch(ExpAction::Stop))
     };
-    let total = st.runs * ranges.len() as u64;
-    let done: u64 = st.done.iter().sum();
+    let progress = &st.progress;
+    let total = progress.runs * ranges.len() as u64;
+    let done = progress.done_total();
     let pct = if total == 0 {
         0.0
     } else {
         100.0 * done as f64 / total as f64
     };
     // CDF plot, log x from 100 ms to 10 000 ms as in Figure 16.
-    let cdfs: Vec<(String, Vec<(f64, f64)>)> = st
+    let cdfs: Vec<(String, Vec<(f64, f64)>)> = progress
         .samples
         .iter()
         .enumerate()
         .map(|(k, samples)| {
             let mut sorted = samples.clone();
             engine::sort::sort_by(&mut sorted, f64::total_cmp);
-            let count = (sorted.len() + st.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
+            let count =
+                (sorted.len() + progress.missing.get(k).copied().unwrap_or(0)).max(1) as f64;
             let (lo, hi) = ranges[k];
             let name = trf(
                 "{}–{} ms: median {}",
