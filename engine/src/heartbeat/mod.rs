@@ -32,7 +32,7 @@ pub mod swim_metrics;
 pub use desc::{HeartbeatLab, PhiError};
 pub use metrics::{measure, DetectorMetrics, HbMetrics};
 pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};
-pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats};
+pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats, PhiThreshold};
 pub use swim_desc::SwimLab;
 
 use crate::sim::{Ctx, Node};
@@ -81,8 +81,10 @@ impl fmt::Display for HbMsg {
     }
 }
 
-/// Timers.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Timers, ordered `Beat` first, then deadlines by worker, detector and level (the order of
+/// the fields; compared as one number, [`HbTimer::rank`], since the monitor's timer table is
+/// searched on every arrival).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HbTimer {
     /// Worker: time to send the next heartbeat.
     Beat,
@@ -92,6 +94,36 @@ pub enum HbTimer {
         det: Detector,
         level: Status,
     },
+}
+
+impl HbTimer {
+    /// The timer's place in the order: 0 for `Beat`, then one number per (worker, detector,
+    /// level), in that lexicographic order.
+    fn rank(&self) -> usize {
+        match self {
+            HbTimer::Beat => 0,
+            HbTimer::Deadline { worker, det, level } => {
+                let level = match level {
+                    Status::Up => 0,
+                    Status::Suspect => 1,
+                    Status::Down => 2,
+                };
+                1 + worker * 8 + det.index() * 4 + level
+            }
+        }
+    }
+}
+
+impl Ord for HbTimer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl PartialOrd for HbTimer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl fmt::Display for HbTimer {
@@ -167,9 +199,9 @@ pub struct Monitor {
     pub transitions: Vec<Transition>,
     /// Promotions so far.
     pub failovers: Vec<Failover>,
-    /// Standardised crossings y* of the suspect and down thresholds (see [`y_crossing`]),
-    /// computed once from `p`.
-    y_star: [f64; 2],
+    /// The suspect and down thresholds with their standardised crossings (see
+    /// [`PhiThreshold`]), prepared once from `p`.
+    thresholds: [PhiThreshold; 2],
 }
 
 /// A worker.
@@ -228,9 +260,9 @@ impl Monitor {
             epoch: 1,
             transitions: Vec::new(),
             failovers: Vec::new(),
-            y_star: [
-                y_crossing(p.phi_suspect_milli as f64 / 1000.0),
-                y_crossing(p.phi_down_milli as f64 / 1000.0),
+            thresholds: [
+                PhiThreshold::new(p.phi_suspect_milli as f64 / 1000.0),
+                PhiThreshold::new(p.phi_down_milli as f64 / 1000.0),
             ],
         }
     }
@@ -346,14 +378,11 @@ impl Monitor {
                 at.since(now),
             );
         }
-        let phi = [
-            (Status::Suspect, self.p.phi_suspect_milli),
-            (Status::Down, self.p.phi_down_milli),
-        ];
+        let phi = [Status::Suspect, Status::Down];
         // μ and σ once per arrival, from the running sums.
         let stats = v.intervals.stats(&self.p);
         let mut cross = [u64::MAX; 2];
-        for (k, (level, th)) in phi.into_iter().enumerate() {
+        for (k, level) in phi.into_iter().enumerate() {
             let timer = HbTimer::Deadline {
                 worker: w,
                 det: Detector::Phi,
@@ -367,7 +396,7 @@ impl Monitor {
                 ctx.cancel_timer(timer);
                 continue;
             }
-            cross[k] = stats.crossing(th as f64 / 1000.0, self.y_star[k]);
+            cross[k] = stats.crossing(&self.thresholds[k]);
             ctx.set_timer(timer, Duration(cross[k].saturating_sub(elapsed)));
         }
         self.views[w].phi_cross = cross;
@@ -637,4 +666,30 @@ pub fn acting_primaries(sim: &crate::sim::Sim<HbNode>) -> Vec<NodeId> {
         .filter(|(i, n)| sim.is_up(*i) && matches!(n, HbNode::Worker(w) if w.role == Role::Primary))
         .map(|(i, _)| i)
         .collect()
+}
+
+#[cfg(test)]
+mod timer_order_tests {
+    use super::*;
+
+    #[test]
+    fn timers_sort_as_their_fields_do() {
+        // Built in lexicographic order of (variant, worker, detector, level).
+        let mut expected = vec![HbTimer::Beat];
+        for worker in 0..300 {
+            for det in [Detector::Fixed, Detector::Phi] {
+                for level in [Status::Up, Status::Suspect, Status::Down] {
+                    expected.push(HbTimer::Deadline { worker, det, level });
+                }
+            }
+        }
+        let mut shuffled = expected.clone();
+        shuffled.reverse();
+        shuffled.rotate_left(417);
+        shuffled.sort();
+        assert_eq!(shuffled, expected);
+        for w in expected.windows(2) {
+            assert!(w[0] < w[1] && w[0] != w[1], "{:?} {:?}", w[0], w[1]);
+        }
+    }
 }

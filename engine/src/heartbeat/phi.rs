@@ -147,17 +147,21 @@ impl PhiStats {
         }
     }
 
-    /// The smallest silence (µs) at which φ reaches the threshold whose standardised crossing
-    /// is `y_star` ([`y_crossing`]).
+    /// The smallest silence (µs) at which φ reaches the threshold `th`.
     ///
     /// φ depends on t only through y = (t − μ)/σ, so the crossing is t* = μ + y*·σ with y*
-    /// solved once per threshold. The answer is then settled with the exact [`PhiStats::phi`]:
-    /// from ⌈t*⌉ the search gallops outwards to a pair (t − 1, t) with φ(t − 1) < threshold ≤
-    /// φ(t) and bisects in between — usually two evaluations, and the same instant a search
-    /// over all silences finds (φ is monotonic in t).
-    pub fn crossing(&self, threshold: f64, y_star: f64) -> u64 {
-        let reached = |t: u64| self.phi(t) >= threshold;
-        let guess = (self.mean + y_star * self.std).ceil();
+    /// solved once per threshold. The answer is then settled with φ itself: from ⌈t*⌉ the
+    /// search gallops outwards to a pair (t − 1, t) with φ(t − 1) < threshold ≤ φ(t) and
+    /// bisects in between — the same instant a search over all silences finds (φ is monotonic
+    /// in t). Each probe is first decided from y alone when y lies clearly on one side of y*
+    /// ([`PhiThreshold::decides`]); the exact [`PhiStats::phi`] is computed only when it does
+    /// not, so the answer is that of the exact φ, usually without evaluating it at all.
+    pub fn crossing(&self, th: &PhiThreshold) -> u64 {
+        let reached = |t: u64| match th.decides((t as f64 - self.mean) / self.std) {
+            Some(r) => r,
+            None => self.phi(t) >= th.value,
+        };
+        let guess = (self.mean + th.y_star * self.std).ceil();
         // `as` saturates: negative → 0, beyond u64 → u64::MAX; NaN → 0.
         let guess = if guess.is_nan() { 0 } else { guess as u64 };
         let (mut lo, mut hi); // invariant: !reached(lo), reached(hi)
@@ -239,6 +243,66 @@ pub fn y_crossing(threshold: f64) -> f64 {
     }
 }
 
+/// A bound on |φ̂ − φ|, the error of [`PhiStats::phi`] against the exact φ of its own y, far
+/// above the real one (a few ulp of `detmath::exp`/`ln` over |g| ≤ 600: below 1e-12).
+const PHI_ERROR: f64 = 1e-9;
+
+/// A φ threshold prepared once: its value, its standardised crossing y* ([`y_crossing`]) and
+/// the band around y* outside which the side of the threshold φ is on is certain from y alone.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhiThreshold {
+    /// The threshold.
+    pub value: f64,
+    /// Its standardised crossing.
+    pub y_star: f64,
+    /// Half-width of the undecided band around y* (infinite: always compute φ).
+    band: f64,
+}
+
+impl PhiThreshold {
+    /// Prepares `value`.
+    ///
+    /// With s* = φ'(y*) = g'(y*)·σ(g(y*))/ln 10 (σ the logistic function), the band is
+    /// 4·[`PHI_ERROR`]/s*, kept only when it is narrow enough that φ' stays above 0.9·s*
+    /// across it (|d ln φ'/dy| ≤ 0.36 + g'(y), so band·(0.36 + g'(|y*| + band)) ≤ 0.1).
+    /// Beyond the band |φ(y) − threshold| ≥ 0.9·s*·band = 3.6·PHI_ERROR, more than φ̂'s error
+    /// and y*'s own, so φ̂ is on the same side as y. Near an overflow of e^g (|g(y*)| > 600)
+    /// or for a non-finite y* there is no band.
+    pub fn new(value: f64) -> PhiThreshold {
+        let y_star = y_crossing(value);
+        let g_prime = |y: f64| A + 3.0 * B * y * y;
+        let mut band = f64::INFINITY;
+        if y_star.is_finite() {
+            let g = y_star * (A + B * y_star * y_star);
+            if g.abs() <= 600.0 {
+                let logistic = 1.0 / (1.0 + detmath::exp(-g));
+                let slope = g_prime(y_star) * logistic / core::f64::consts::LN_10;
+                let b = 4.0 * PHI_ERROR / slope;
+                if b.is_finite() && b * (0.36 + g_prime(y_star.abs() + b)) <= 0.1 {
+                    band = b;
+                }
+            }
+        }
+        PhiThreshold {
+            value,
+            y_star,
+            band,
+        }
+    }
+
+    /// Whether φ at standardised silence `y` is at or above the threshold, when that is certain
+    /// without computing φ (`y` computed as [`PhiStats::phi`] computes it).
+    pub fn decides(&self, y: f64) -> Option<bool> {
+        if y >= self.y_star + self.band {
+            Some(true)
+        } else if y <= self.y_star - self.band {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
 /// φ after `elapsed_us` of silence with the window `intervals` (µs) and the settings in `p`.
 pub fn phi_value(p: &HbParams, intervals: &VecDeque<u64>, elapsed_us: u64) -> f64 {
     Intervals::from_samples(intervals, usize::MAX)
@@ -250,5 +314,5 @@ pub fn phi_value(p: &HbParams, intervals: &VecDeque<u64>, elapsed_us: u64) -> f6
 pub fn phi_crossing(p: &HbParams, intervals: &VecDeque<u64>, threshold: f64) -> u64 {
     Intervals::from_samples(intervals, usize::MAX)
         .stats(p)
-        .crossing(threshold, y_crossing(threshold))
+        .crossing(&PhiThreshold::new(threshold))
 }

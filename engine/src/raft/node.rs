@@ -209,15 +209,16 @@ impl RaftNode {
         self.config().len() / 2 + 1
     }
 
-    /// Servers the leader replicates to: its configuration plus servers removed by a
-    /// configuration entry that is not yet committed, minus itself.
-    fn targets(&self) -> Vec<NodeId> {
-        let mut t: Vec<NodeId> = self.config().to_vec();
-        t.extend_from_slice(self.config_at(self.commit_index));
-        crate::sort::sort_unstable(&mut t);
-        t.dedup();
-        t.retain(|&p| p != self.id && p < self.slots);
-        t
+    /// Servers the leader replicates to, in id order: its configuration plus servers removed by
+    /// a configuration entry that is not yet committed, minus itself.
+    fn targets(&self) -> Targets {
+        // Ids are below `slots` ≤ MAX_SERVERS (11), so a 16-bit set holds them all.
+        let both = members_mask(self.config()) | members_mask(self.config_at(self.commit_index));
+        let slots = 1u32
+            .checked_shl(self.slots as u32)
+            .map_or(u32::MAX, |b| b - 1);
+        let me = 1u32.checked_shl(self.id as u32).unwrap_or(0);
+        Targets((u32::from(both) & slots & !me) as u16)
     }
 
     fn record(&mut self, now: SimTime) {
@@ -919,31 +920,41 @@ impl RaftNode {
         let cfg = self.config();
         let cfg_len = cfg.len();
         let quorum = cfg_len / 2 + 1;
-        let mut found = None;
-        let mut n = last;
-        while n > self.commit_index {
-            let t = self.term_at(n).unwrap_or(0);
-            if t != self.current_term && !self.params.bug_commit_old_term {
-                // Terms never decrease along a log: no older index has the current term.
-                break;
+        // How far each member's log is known to match: this server's own log, a peer's
+        // matchIndex (0 if unknown).
+        let matched = |m: NodeId| {
+            if m == self.id {
+                last
+            } else {
+                self.progress.get(m).map_or(0, |p| p.match_index)
             }
-            let replicas = cfg
-                .iter()
-                .filter(|&&m| {
-                    if m == self.id {
-                        last >= n
-                    } else {
-                        self.progress.get(m).is_some_and(|p| p.match_index >= n)
-                    }
-                })
-                .count();
-            if replicas >= quorum {
-                found = Some((n, replicas));
-                break;
-            }
-            n -= 1;
+        };
+        // The highest N ≤ last replicated on a majority (Figure 2's N with matchIndex[i] ≥ N on a
+        // majority): the quorum-th largest of the members' values, each capped at `last`.
+        let mut small = [0u64; 16];
+        let mut large = Vec::new();
+        let vals: &mut [u64] = if cfg_len <= small.len() {
+            &mut small[..cfg_len]
+        } else {
+            large.resize(cfg_len, 0);
+            &mut large
+        };
+        for (v, &m) in vals.iter_mut().zip(cfg) {
+            *v = matched(m).min(last);
         }
-        let Some((n, replicas)) = found else { return };
+        vals.sort_unstable_by(|a, b| b.cmp(a));
+        let top = vals.get(quorum - 1).copied().unwrap_or(0);
+        if top <= self.commit_index {
+            return;
+        }
+        // …and log[N].term == currentTerm (§5.4.2): terms never decrease along a log, so an entry
+        // of another term at or above N means none at or below it is from this term.
+        if !self.params.bug_commit_old_term
+            && (top..=last).any(|k| self.term_at(k).unwrap_or(0) != self.current_term)
+        {
+            return;
+        }
+        let (n, replicas) = (top, vals.iter().filter(|&&v| v >= top).count());
         let old = self.commit_index;
         self.commit_index = n;
         let entry_term = self.term_at(n).unwrap_or(0);
@@ -1479,6 +1490,21 @@ mod notes {
             }),
             Cmd::Noop | Cmd::Config(_) => None,
         }
+    }
+}
+
+/// A set of server ids (below 16), iterated in increasing order.
+struct Targets(u16);
+
+impl Iterator for Targets {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = self.0.trailing_zeros() as NodeId;
+        self.0 &= self.0 - 1;
+        Some(i)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{monitor, run, worker};
 use engine::heartbeat::{
-    measure, phi_value, y_crossing, Detector, Failover, HbMsg, HbNode, HbParams, Role, Status,
+    measure, phi_value, Detector, Failover, HbMsg, HbNode, HbParams, PhiThreshold, Role, Status,
     Transition,
 };
 use engine::scenario::presets;
@@ -124,8 +124,8 @@ fn phi_grows_with_silence_and_crosses_its_thresholds_on_time() {
     // `Monitor::phi` is the same function of the view.
     assert_eq!(m.phi(2, last.plus(MS(450))), phis[45]);
 
-    let suspect = stats.crossing(3.0, y_crossing(3.0));
-    let down = stats.crossing(8.0, y_crossing(8.0));
+    let suspect = stats.crossing(&PhiThreshold::new(3.0));
+    let down = stats.crossing(&PhiThreshold::new(8.0));
     assert!(suspect < down);
     assert_eq!(
         transitions(sim, 2, Detector::Phi),

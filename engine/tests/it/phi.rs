@@ -10,7 +10,7 @@
 
 use crate::{cases, monitor, run};
 use engine::heartbeat::{
-    measure, y_crossing, Detector, HbParams, Intervals, PhiStats, Status, Transition,
+    measure, Detector, HbParams, Intervals, PhiStats, PhiThreshold, Status, Transition,
 };
 use engine::{Duration, SimTime};
 use proptest::prelude::*;
@@ -63,9 +63,7 @@ impl Akka {
             }
         }
         self.last = Some(now);
-        self.down_cross = self
-            .stats()
-            .crossing(self.threshold, y_crossing(self.threshold));
+        self.down_cross = self.stats().crossing(&PhiThreshold::new(self.threshold));
     }
 
     fn phi(&self, now_ms: u64) -> f64 {
@@ -417,7 +415,7 @@ proptest! {
         };
         let s = Intervals::from_samples(&xs, 1000).stats(&p);
         let th = th_milli as f64 / 1000.0;
-        let c = s.crossing(th, y_crossing(th));
+        let c = s.crossing(&PhiThreshold::new(th));
         prop_assert_eq!(c, bisect(&s, th));
         prop_assert!(s.phi(c) >= th);
         if c > 0 {
@@ -425,6 +423,32 @@ proptest! {
         }
         for t in c.saturating_sub(2_000)..c {
             prop_assert!(s.phi(t) < th, "φ({}) ≥ {} before the crossing {}", t, th, c);
+        }
+    }
+
+    // Deciding φ ≥ threshold from y alone (outside the band around y*) never disagrees with the
+    // exact φ: every silence within 1 500 µs of the crossing, and a spread of silences around it
+    // in steps of 1 µs to 1 s, over thresholds from 0.001 to 300 and σ up to 2 000 s (where one
+    // µs moves y by less than the band, so probes fall inside it).
+    #[test]
+    fn phi_decided_from_y_agrees_with_the_exact_phi(
+        mean_us in 0u64..10_000_000,
+        std_us in 1u64..2_000_000_000,
+        th_milli in 1u32..=300_000,
+        coarse in 0u32..7,
+    ) {
+        let s = PhiStats { mean: mean_us as f64, std: std_us as f64 };
+        let th = PhiThreshold::new(th_milli as f64 / 1000.0);
+        let c = s.crossing(&th);
+        prop_assert_eq!(c, bisect(&s, th.value));
+        let step = 10u64.pow(coarse);
+        let near = c.saturating_sub(1_500)..c.saturating_add(1_500);
+        let spread = (0..400u64).map(|k| (c + k * step).saturating_sub(200 * step));
+        for t in near.chain(spread) {
+            let exact = s.phi(t) >= th.value;
+            if let Some(d) = th.decides((t as f64 - s.mean) / s.std) {
+                prop_assert_eq!(d, exact, "t = {} µs, crossing {}", t, c);
+            }
         }
     }
 
