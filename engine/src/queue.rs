@@ -201,30 +201,47 @@ const DEAD_SLACK: usize = 32;
 /// front, and removing each one shifted the rest (that `memmove` was 88 % of the instructions of
 /// a heavy load-balancer replay). Nothing iterates the lists, so their order decides nothing.
 /// (A B-tree did the same for the instructions but added 6–16 KB to every page bundle.)
+///
+/// A timer the lab numbers ([`crate::Node::timer_slot`]) is kept instead at its number in
+/// `slots`, found without a search.
 #[derive(Clone, Debug)]
 struct NodeTimers<T> {
     /// Sorted by timer; `.1` false for a dead entry.
     list: Vec<(TimerRec<T>, bool)>,
     /// Dead entries in `list`.
     dead: usize,
+    /// Numbered timers, at their number (grown on demand).
+    slots: Vec<Option<TimerRec<T>>>,
 }
+
+/// Timer numbers at or above this are kept in the sorted list (a bound on `slots`' length).
+pub const MAX_TIMER_SLOT: usize = 1 << 14;
 
 /// Armed timers, per node ([`NodeTimers`]).
 #[derive(Clone, Debug)]
 pub(crate) struct TimerTable<T> {
     nodes: Vec<NodeTimers<T>>,
+    /// The lab's timer numbering ([`crate::Node::timer_slot`]).
+    slot_of: fn(&T) -> Option<usize>,
 }
 
 impl<T: Ord> TimerTable<T> {
-    pub fn new(n: usize) -> Self {
+    pub fn new(n: usize, slot_of: fn(&T) -> Option<usize>) -> Self {
         TimerTable {
             nodes: (0..n)
                 .map(|_| NodeTimers {
                     list: Vec::new(),
                     dead: 0,
+                    slots: Vec::new(),
                 })
                 .collect(),
+            slot_of,
         }
+    }
+
+    /// The timer's number, if it has one below [`MAX_TIMER_SLOT`].
+    fn slot(&self, t: &T) -> Option<usize> {
+        (self.slot_of)(t).filter(|&i| i < MAX_TIMER_SLOT)
     }
 
     fn find(list: &[(TimerRec<T>, bool)], t: &T) -> Result<usize, usize> {
@@ -232,12 +249,18 @@ impl<T: Ord> TimerTable<T> {
     }
 
     pub fn get(&self, node: NodeId, t: &T) -> Option<&TimerRec<T>> {
+        if let Some(i) = self.slot(t) {
+            return self.nodes.get(node)?.slots.get(i)?.as_ref();
+        }
         let list = &self.nodes.get(node)?.list;
         let i = Self::find(list, t).ok()?;
         list[i].1.then_some(&list[i].0)
     }
 
     pub fn get_mut(&mut self, node: NodeId, t: &T) -> Option<&mut TimerRec<T>> {
+        if let Some(i) = self.slot(t) {
+            return self.nodes.get_mut(node)?.slots.get_mut(i)?.as_mut();
+        }
         let list = &mut self.nodes.get_mut(node)?.list;
         let i = Self::find(list, t).ok()?;
         let (rec, live) = &mut list[i];
@@ -246,6 +269,14 @@ impl<T: Ord> TimerTable<T> {
 
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
     pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>) {
+        if let Some(i) = self.slot(&rec.timer) {
+            let slots = &mut self.nodes[node].slots;
+            if slots.len() <= i {
+                slots.resize_with(i + 1, || None);
+            }
+            slots[i] = Some(rec);
+            return;
+        }
         let n = &mut self.nodes[node];
         match Self::find(&n.list, &rec.timer) {
             Ok(i) => {
@@ -258,9 +289,13 @@ impl<T: Ord> TimerTable<T> {
 
     /// Disarms a timer; false if it was not armed.
     pub fn remove(&mut self, node: NodeId, t: &T) -> bool {
+        let slot = self.slot(t);
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };
+        if let Some(i) = slot {
+            return n.slots.get_mut(i).is_some_and(|s| s.take().is_some());
+        }
         let Ok(i) = Self::find(&n.list, t) else {
             return false;
         };
@@ -284,14 +319,20 @@ impl<T: Ord> TimerTable<T> {
     /// Armed timers, all nodes.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.nodes.iter().map(|n| n.list.len() - n.dead).sum()
+        self.nodes
+            .iter()
+            .map(|n| n.list.len() - n.dead + n.slots.iter().flatten().count())
+            .sum()
     }
 
     /// Heap bytes of the table (for [`crate::Sim::approx_bytes`]): the lists' capacity.
     pub fn heap_bytes(&self) -> usize {
         self.nodes
             .iter()
-            .map(|n| n.list.capacity() * std::mem::size_of::<(TimerRec<T>, bool)>())
+            .map(|n| {
+                n.list.capacity() * std::mem::size_of::<(TimerRec<T>, bool)>()
+                    + n.slots.capacity() * std::mem::size_of::<Option<TimerRec<T>>>()
+            })
             .sum::<usize>()
             + self.nodes.len() * std::mem::size_of::<NodeTimers<T>>()
     }
@@ -301,6 +342,7 @@ impl<T: Ord> TimerTable<T> {
         let n = &mut self.nodes[node];
         n.list.clear();
         n.dead = 0;
+        n.slots.clear();
     }
 }
 
@@ -333,10 +375,20 @@ mod tests {
 
     /// The timer table against a plain sorted map, through growing to hundreds of timers,
     /// re-arming, removing out of order (dead entries, then compaction), re-arming a dead key,
-    /// shrinking and clearing.
+    /// shrinking and clearing; with no timer numbered, and with a third of them numbered (kept
+    /// in slots) and a third numbered past [`MAX_TIMER_SLOT`] (kept in the list).
     #[test]
     fn timer_table_matches_a_plain_map_with_dead_entries() {
-        let mut t = TimerTable::<u32>::new(2);
+        timer_table_against_a_map(|_| None);
+        timer_table_against_a_map(|k| match k % 3 {
+            0 => Some(*k as usize),
+            1 => Some(MAX_TIMER_SLOT + *k as usize),
+            _ => None,
+        });
+    }
+
+    fn timer_table_against_a_map(slot_of: fn(&u32) -> Option<usize>) {
+        let mut t = TimerTable::<u32>::new(2, slot_of);
         let mut model = std::collections::BTreeMap::new();
         let (mut with_dead, mut compacted, mut dead_before) = (0, 0, 0);
         let mut x: u64 = 7;

@@ -16,6 +16,7 @@ use std::fmt::Debug;
 pub(crate) use crate::invariant::Touched;
 pub use crate::invariant::{Fingerprint, Invariant, Local, Suspect, Violation};
 pub use crate::node::{Ctx, Effect, Node};
+pub use crate::queue::MAX_TIMER_SLOT;
 pub use crate::trace::{DropReason, InFlight, Note, NoteRec, TraceEvent, What};
 
 /// The fewest trace events [`Sim::keep_trace_tail`] drops at a time.
@@ -147,7 +148,7 @@ impl<N: Node> Sim<N> {
             seq: 0,
             msgs: MsgTable::new(),
             next_msg: 1,
-            timers: TimerTable::new(n),
+            timers: TimerTable::new(n, N::timer_slot),
             fx: Vec::new(),
             cfg,
             links: Links::new(n),

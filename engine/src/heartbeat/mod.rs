@@ -486,6 +486,11 @@ impl Node for HbNode {
     type Command = crate::command::NoCommand;
     crate::node::refuses_commands!();
 
+    /// A timer's place in the order ([`HbTimer::rank`]): a monitor looks its deadlines up by it.
+    fn timer_slot(timer: &HbTimer) -> Option<usize> {
+        Some(timer.rank())
+    }
+
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};
         match self {
