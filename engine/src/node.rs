@@ -11,7 +11,7 @@ use std::fmt::{self, Debug, Display};
 /// through its [`Ctx`]. It never sees the network, the clock or a global RNG directly.
 pub trait Node: Clone + Debug {
     /// The messages nodes exchange.
-    type Msg: Clone + Debug + Display;
+    type Msg: Clone + Debug + Display + 'static;
     /// The node's timers; setting a timer that is already set re-arms it.
     type Timer: Clone + Debug + Display + Ord;
     /// The commands it takes from outside (`cmd:N:…` in a timeline), already parsed when the

@@ -11,7 +11,7 @@ use crate::time::SimTime;
 use crate::NodeId;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::fmt::Debug;
+use std::fmt::{self, Debug, Display};
 
 pub(crate) use crate::invariant::Touched;
 pub use crate::invariant::{Fingerprint, Invariant, Local, Suspect, Violation};
@@ -816,7 +816,7 @@ impl<N: Node> Sim<N> {
         if self.links.get(from, to) == LinkState::Cut {
             self.stats.dropped += 1;
             if !self.quiet {
-                notes.push(Note::sim(format!("{from}→{to} {msg} dropped: link cut")));
+                notes.push(Note::sim_shown(DroppedAtCut { from, to, msg }));
             }
             return;
         }
@@ -1130,5 +1130,23 @@ impl<N: Node> Sim<N> {
                 true
             }
         }
+    }
+}
+
+/// The note on a message sent over a cut link, `FROM→TO MSG dropped: link cut`: it keeps the
+/// message (which would be dropped here anyway) and words it only when the trace is shown.
+struct DroppedAtCut<M> {
+    from: NodeId,
+    to: NodeId,
+    msg: M,
+}
+
+impl<M: Display> Display for DroppedAtCut<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}→{} {} dropped: link cut",
+            self.from, self.to, self.msg
+        )
     }
 }

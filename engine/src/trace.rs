@@ -117,6 +117,9 @@ enum NoteBody {
     Text(String),
     /// Worded when shown.
     Rec(NoteRec),
+    /// Worded when shown by a value that words itself (it holds what it names, such as a
+    /// message dropped at send, which it took instead of being dropped).
+    Shown(Arc<dyn Display>),
 }
 
 /// A note's values, worded when shown by `say` (which writes exactly what the note's
@@ -156,6 +159,14 @@ impl Note {
         }
     }
 
+    /// The simulator's note worded when shown by `d`'s `Display`.
+    pub fn sim_shown(d: impl Display + 'static) -> Note {
+        Note {
+            me: None,
+            body: NoteBody::Shown(Arc::new(d)),
+        }
+    }
+
     /// The node that wrote it, if a node did.
     pub fn writer(&self) -> Option<NodeId> {
         self.me
@@ -166,6 +177,7 @@ impl Note {
         match &self.body {
             NoteBody::Text(s) => Cow::Borrowed(s),
             NoteBody::Rec(r) => Cow::Owned(r.to_string()),
+            NoteBody::Shown(d) => Cow::Owned(d.to_string()),
         }
     }
 
@@ -202,6 +214,7 @@ impl Display for Note {
         match &self.body {
             NoteBody::Text(s) => f.write_str(s),
             NoteBody::Rec(r) => (r.say)(r, f),
+            NoteBody::Shown(d) => d.fmt(f),
         }
     }
 }

@@ -35,7 +35,7 @@ pub use params::{Detector, HbParams, INTERVALS_PER_MIN_STD, PAUSE_PER_INTERVAL};
 pub use phi::{phi_crossing, phi_value, y_crossing, Intervals, PhiStats, PhiThreshold};
 pub use swim_desc::SwimLab;
 
-use crate::sim::{Ctx, Node};
+use crate::sim::{Ctx, Node, NoteRec};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
 use std::fmt;
@@ -304,25 +304,8 @@ impl Monitor {
             to,
         });
         let silent = now.since(self.views[w].last);
-        if det == self.p.detector {
-            let why = if to == Status::Up {
-                format!("heard again after {silent}")
-            } else {
-                format!("silent {silent}")
-            };
-            ctx.note(format!(
-                "node {w} {} → {} ({} detector, {why})",
-                from.as_str(),
-                to.as_str(),
-                det.as_str()
-            ));
-        } else {
-            ctx.note(format!(
-                "({} detector: node {w} {})",
-                det.as_str(),
-                to.as_str()
-            ));
-        }
+        let main = det == self.p.detector;
+        ctx.note_rec(status_note(w, det, from, to, silent, main));
         if det == self.p.detector
             && to == Status::Down
             && self.primary == Some(w)
@@ -477,6 +460,61 @@ impl Worker {
         let jitter = base * self.p.jitter_pct as u64 / 100;
         let next = base - jitter + ctx.rng().range_inclusive(0, 2 * jitter);
         ctx.set_timer(HbTimer::Beat, Duration(next));
+    }
+}
+
+/// The monitor's note on a status change, as a record worded when shown ([`NoteRec`]): for the
+/// detector in charge `node W FROM → TO (DET detector, silent D)` (`heard again after D` when
+/// back up), for the other one `(DET detector: node W TO)`.
+fn status_note(
+    w: NodeId,
+    det: Detector,
+    from: Status,
+    to: Status,
+    silent: Duration,
+    main: bool,
+) -> NoteRec {
+    let level = |s: Status| match s {
+        Status::Up => 0,
+        Status::Suspect => 1,
+        Status::Down => 2,
+    };
+    let code = level(from) | level(to) << 2 | (det.index() as u64) << 4 | (main as u64) << 5;
+    NoteRec {
+        n: [w as u64, silent.as_us(), code],
+        s: None,
+        say: say_status,
+    }
+}
+
+fn say_status(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let [w, silent, code] = r.n;
+    let status = |i: u64| match i & 3 {
+        0 => Status::Up,
+        1 => Status::Suspect,
+        _ => Status::Down,
+    };
+    let (from, to) = (status(code), status(code >> 2));
+    let det = if code >> 4 & 1 == 1 {
+        Detector::Phi
+    } else {
+        Detector::Fixed
+    };
+    if code >> 5 & 1 == 0 {
+        return write!(f, "({} detector: node {w} {})", det.as_str(), to.as_str());
+    }
+    let silent = Duration(silent);
+    write!(
+        f,
+        "node {w} {} → {} ({} detector, ",
+        from.as_str(),
+        to.as_str(),
+        det.as_str()
+    )?;
+    if to == Status::Up {
+        write!(f, "heard again after {silent})")
+    } else {
+        write!(f, "silent {silent})")
     }
 }
 
@@ -695,6 +733,37 @@ mod timer_order_tests {
         assert_eq!(shuffled, expected);
         for w in expected.windows(2) {
             assert!(w[0] < w[1] && w[0] != w[1], "{:?} {:?}", w[0], w[1]);
+        }
+    }
+
+    /// The status record reads exactly as the `format!`s it replaced.
+    #[test]
+    fn status_notes_read_as_the_text_they_replace() {
+        let levels = [Status::Up, Status::Suspect, Status::Down];
+        for det in [Detector::Fixed, Detector::Phi] {
+            for from in levels {
+                for to in levels {
+                    for (w, us) in [(1, 0), (50, 1_234_567), (7, u64::MAX / 2)] {
+                        let silent = Duration(us);
+                        let why = if to == Status::Up {
+                            format!("heard again after {silent}")
+                        } else {
+                            format!("silent {silent}")
+                        };
+                        let main = format!(
+                            "node {w} {} → {} ({} detector, {why})",
+                            from.as_str(),
+                            to.as_str(),
+                            det.as_str()
+                        );
+                        let other =
+                            format!("({} detector: node {w} {})", det.as_str(), to.as_str());
+                        let rec = |m| status_note(w, det, from, to, silent, m).to_string();
+                        assert_eq!(rec(true), main);
+                        assert_eq!(rec(false), other);
+                    }
+                }
+            }
         }
     }
 }
