@@ -33,14 +33,13 @@ pub trait Node: Clone + Debug {
     fn heap_bytes(&self) -> usize {
         0
     }
-    /// A small number standing for `timer`, distinct for distinct timers of a node, if the lab
-    /// numbers its timers: the simulator then finds the timer by index instead of searching the
-    /// node's sorted list (a heartbeat monitor holds four deadlines per worker and looks one up
-    /// several times per event). Numbers of at least [`crate::sim::MAX_TIMER_SLOT`] and `None`
-    /// use the list. The default numbers none.
-    fn timer_slot(_timer: &Self::Timer) -> Option<usize> {
-        None
-    }
+    /// How the lab numbers its timers, if it does: a small number per timer, distinct for
+    /// distinct timers of a node. The simulator then finds a timer by its number instead of
+    /// searching the node's sorted list (a heartbeat monitor holds four deadlines per worker and
+    /// looks one up several times per event). Numbers of at least
+    /// [`crate::sim::MAX_TIMER_SLOT`] use the list. A constant, so a lab that numbers none pays
+    /// nothing for it.
+    const TIMER_SLOT: Option<fn(&Self::Timer) -> usize> = None;
     /// Heap bytes a message in flight holds beyond its own `size_of` (a batch of entries).
     fn msg_heap_bytes(msg: &Self::Msg) -> usize {
         let _ = msg;

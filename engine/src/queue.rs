@@ -202,7 +202,7 @@ const DEAD_SLACK: usize = 32;
 /// a heavy load-balancer replay). Nothing iterates the lists, so their order decides nothing.
 /// (A B-tree did the same for the instructions but added 6–16 KB to every page bundle.)
 ///
-/// A timer the lab numbers ([`crate::Node::timer_slot`]) is kept instead at its number in
+/// A timer the lab numbers ([`crate::Node::TIMER_SLOT`]) is kept instead at its number in
 /// `slots`, found without a search.
 #[derive(Clone, Debug)]
 struct NodeTimers<T> {
@@ -221,12 +221,10 @@ pub const MAX_TIMER_SLOT: usize = 1 << 14;
 #[derive(Clone, Debug)]
 pub(crate) struct TimerTable<T> {
     nodes: Vec<NodeTimers<T>>,
-    /// The lab's timer numbering ([`crate::Node::timer_slot`]).
-    slot_of: fn(&T) -> Option<usize>,
 }
 
 impl<T: Ord> TimerTable<T> {
-    pub fn new(n: usize, slot_of: fn(&T) -> Option<usize>) -> Self {
+    pub fn new(n: usize) -> Self {
         TimerTable {
             nodes: (0..n)
                 .map(|_| NodeTimers {
@@ -235,21 +233,24 @@ impl<T: Ord> TimerTable<T> {
                     slots: Vec::new(),
                 })
                 .collect(),
-            slot_of,
         }
     }
 
-    /// The timer's number, if it has one below [`MAX_TIMER_SLOT`].
-    fn slot(&self, t: &T) -> Option<usize> {
-        (self.slot_of)(t).filter(|&i| i < MAX_TIMER_SLOT)
+    /// The number `slot_of` gives `t`, if any below [`MAX_TIMER_SLOT`]: the `slot` every
+    /// method below takes. (Computed by the caller from the lab's constant, so a lab that
+    /// numbers no timers compiles to the plain search.)
+    #[inline]
+    pub fn slot(slot_of: Option<fn(&T) -> usize>, t: &T) -> Option<usize> {
+        slot_of.map(|f| f(t)).filter(|&i| i < MAX_TIMER_SLOT)
     }
 
     fn find(list: &[(TimerRec<T>, bool)], t: &T) -> Result<usize, usize> {
         list.binary_search_by(|r| r.0.timer.cmp(t))
     }
 
-    pub fn get(&self, node: NodeId, t: &T) -> Option<&TimerRec<T>> {
-        if let Some(i) = self.slot(t) {
+    #[inline]
+    pub fn get(&self, node: NodeId, t: &T, slot: Option<usize>) -> Option<&TimerRec<T>> {
+        if let Some(i) = slot {
             return self.nodes.get(node)?.slots.get(i)?.as_ref();
         }
         let list = &self.nodes.get(node)?.list;
@@ -257,8 +258,14 @@ impl<T: Ord> TimerTable<T> {
         list[i].1.then_some(&list[i].0)
     }
 
-    pub fn get_mut(&mut self, node: NodeId, t: &T) -> Option<&mut TimerRec<T>> {
-        if let Some(i) = self.slot(t) {
+    #[inline]
+    pub fn get_mut(
+        &mut self,
+        node: NodeId,
+        t: &T,
+        slot: Option<usize>,
+    ) -> Option<&mut TimerRec<T>> {
+        if let Some(i) = slot {
             return self.nodes.get_mut(node)?.slots.get_mut(i)?.as_mut();
         }
         let list = &mut self.nodes.get_mut(node)?.list;
@@ -268,8 +275,9 @@ impl<T: Ord> TimerTable<T> {
     }
 
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
-    pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>) {
-        if let Some(i) = self.slot(&rec.timer) {
+    #[inline]
+    pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>, slot: Option<usize>) {
+        if let Some(i) = slot {
             let slots = &mut self.nodes[node].slots;
             if slots.len() <= i {
                 slots.resize_with(i + 1, || None);
@@ -288,8 +296,8 @@ impl<T: Ord> TimerTable<T> {
     }
 
     /// Disarms a timer; false if it was not armed.
-    pub fn remove(&mut self, node: NodeId, t: &T) -> bool {
-        let slot = self.slot(t);
+    #[inline]
+    pub fn remove(&mut self, node: NodeId, t: &T, slot: Option<usize>) -> bool {
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };
@@ -379,16 +387,17 @@ mod tests {
     /// in slots) and a third numbered past [`MAX_TIMER_SLOT`] (kept in the list).
     #[test]
     fn timer_table_matches_a_plain_map_with_dead_entries() {
-        timer_table_against_a_map(|_| None);
-        timer_table_against_a_map(|k| match k % 3 {
-            0 => Some(*k as usize),
-            1 => Some(MAX_TIMER_SLOT + *k as usize),
-            _ => None,
-        });
+        timer_table_against_a_map(None);
+        // Keys 0, 3, 6, … in slots; the others numbered past MAX_TIMER_SLOT, so in the list.
+        timer_table_against_a_map(Some(|k| match k % 3 {
+            0 => *k as usize,
+            _ => MAX_TIMER_SLOT + *k as usize,
+        }));
     }
 
-    fn timer_table_against_a_map(slot_of: fn(&u32) -> Option<usize>) {
-        let mut t = TimerTable::<u32>::new(2, slot_of);
+    fn timer_table_against_a_map(slot_of: Option<fn(&u32) -> usize>) {
+        let mut t = TimerTable::<u32>::new(2);
+        let s = |k: &u32| TimerTable::slot(slot_of, k);
         let mut model = std::collections::BTreeMap::new();
         let (mut with_dead, mut compacted, mut dead_before) = (0, 0, 0);
         let mut x: u64 = 7;
@@ -398,12 +407,16 @@ mod tests {
             // Grow for a while, then shrink, then grow again.
             let grow = (round / 1_000) % 2 == 0;
             if grow || model.is_empty() {
-                t.insert(1, rec(k));
+                t.insert(1, rec(k), s(&k));
                 model.insert(k, k as u64);
             } else {
-                assert_eq!(t.remove(1, &k), model.remove(&k).is_some(), "remove {k}");
+                assert_eq!(
+                    t.remove(1, &k, s(&k)),
+                    model.remove(&k).is_some(),
+                    "remove {k}"
+                );
             }
-            if let Some(r) = t.get_mut(1, &k) {
+            if let Some(r) = t.get_mut(1, &k, s(&k)) {
                 r.armed = SimTime(99);
             }
             let dead = t.nodes[1].dead;
@@ -413,7 +426,7 @@ mod tests {
             assert_eq!(t.len(), model.len());
             for probe in [k, k + 1, 0, 299] {
                 assert_eq!(
-                    t.get(1, &probe).map(|r| r.due.1),
+                    t.get(1, &probe, s(&probe)).map(|r| r.due.1),
                     model.get(&probe).copied()
                 );
             }
@@ -426,7 +439,7 @@ mod tests {
         );
         t.clear(1);
         assert_eq!(t.len(), 0);
-        assert!(t.get(0, &1).is_none() && !t.remove(0, &1));
+        assert!(t.get(0, &1, s(&1)).is_none() && !t.remove(0, &1, s(&1)));
     }
 
     /// The in-flight table against a plain list of ids, through removals in and out of order,

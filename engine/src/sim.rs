@@ -148,7 +148,7 @@ impl<N: Node> Sim<N> {
             seq: 0,
             msgs: MsgTable::new(),
             next_msg: 1,
-            timers: TimerTable::new(n, N::timer_slot),
+            timers: TimerTable::new(n),
             fx: Vec::new(),
             cfg,
             links: Links::new(n),
@@ -368,7 +368,9 @@ impl<N: Node> Sim<N> {
     }
     /// When `node`'s `timer` was armed and when it is due, if it is armed (for drawing timers).
     pub fn timer(&self, node: NodeId, timer: &N::Timer) -> Option<(SimTime, SimTime)> {
-        self.timers.get(node, timer).map(|r| (r.armed, r.due.0))
+        self.timers
+            .get(node, timer, slot::<N>(timer))
+            .map(|r| (r.armed, r.due.0))
     }
 
     /// Crashes and restarts so far.
@@ -514,7 +516,7 @@ impl<N: Node> Sim<N> {
             let key = head.key();
             let live = match &head.kind {
                 QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
-                QKind::Timer(node, t) => match self.timers.get(*node, t) {
+                QKind::Timer(node, t) => match self.timers.get(*node, t, slot::<N>(t)) {
                     Some(r) if r.entry == key && r.due == key => true,
                     Some(r) if r.entry == key => {
                         // Re-armed later while this entry was queued: move the entry to the
@@ -523,7 +525,7 @@ impl<N: Node> Sim<N> {
                         if let Some(Reverse(mut q)) = self.queue.pop() {
                             (q.time, q.seq) = due;
                             if let QKind::Timer(node, t) = &q.kind {
-                                if let Some(r) = self.timers.get_mut(*node, t) {
+                                if let Some(r) = self.timers.get_mut(*node, t, slot::<N>(t)) {
                                     r.entry = due;
                                 }
                             }
@@ -570,7 +572,7 @@ impl<N: Node> Sim<N> {
                 }
             }
             QKind::Timer(node, t) => {
-                if let Some(r) = self.timers.get_mut(*node, t) {
+                if let Some(r) = self.timers.get_mut(*node, t, slot::<N>(t)) {
                     (r.due, r.entry) = ((until, q.seq), (until, q.seq));
                 }
             }
@@ -653,7 +655,7 @@ impl<N: Node> Sim<N> {
                 QKind::Deliver(id) => self.deliver::<TRACE>(id, notes),
                 QKind::Timer(node, timer) => {
                     self.touched = Touched::One(node);
-                    self.timers.remove(node, &timer);
+                    self.timers.remove(node, &timer, slot::<N>(&timer));
                     if TRACE {
                         let fired = timer.clone();
                         self.call(node, notes, |n, ctx| n.on_timer(fired, ctx));
@@ -772,7 +774,8 @@ impl<N: Node> Sim<N> {
                     self.seq += 1;
                     let due = (self.now.plus(after), self.seq);
                     let now = self.now;
-                    match self.timers.get_mut(me, &t) {
+                    let slot = slot::<N>(&t);
+                    match self.timers.get_mut(me, &t, slot) {
                         // Re-armed to a later time: keep the queued entry, which moves to `due`
                         // when it reaches the head of the queue (see `prune`).
                         Some(r) if r.entry <= due => {
@@ -794,13 +797,14 @@ impl<N: Node> Sim<N> {
                                     due,
                                     entry: due,
                                 },
+                                slot,
                             );
                             self.push_at(due, QKind::Timer(me, t));
                         }
                     }
                 }
                 Effect::CancelTimer(t) => {
-                    self.timers.remove(me, &t);
+                    self.timers.remove(me, &t, slot::<N>(&t));
                 }
                 Effect::Note(s) => notes.push(s),
             }
@@ -1149,4 +1153,11 @@ impl<M: Display> Display for DroppedAtCut<M> {
             self.from, self.to, self.msg
         )
     }
+}
+
+/// The number the lab gives `t` ([`Node::TIMER_SLOT`]), for the timer table: a constant
+/// `None` for labs that number no timers, so their lookups compile to the plain search.
+#[inline(always)]
+fn slot<N: Node>(t: &N::Timer) -> Option<usize> {
+    TimerTable::slot(N::TIMER_SLOT, t)
 }
