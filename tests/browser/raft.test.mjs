@@ -172,6 +172,26 @@ browserTest('without its worker the experiment runs on the page and shows the sa
   assert.deepEqual(await shownMedians(page), nativeMedians(12));
 }, { timeout: 180_000 });
 
+browserTest('a worker that loads but never answers: the page stops waiting and runs the experiment itself', async ({ openPage }) => {
+  const page = await openPage('lab=raft');
+  await page.route('**/ha-exp_loader.js', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: '// loads, never answers\n' }),
+  );
+  await page.getByTestId('exp-runs').fill('12');
+  await page.getByTestId('exp-run').click();
+  await waitUntil(async () => (await page.getByTestId('exp-here').count()) === 1, {
+    timeout: 30_000,
+    message: 'the page says it runs the experiment itself',
+  });
+  await waitUntil(async () => page.workers().length === 0, { message: 'the silent workers terminated' });
+  await waitUntil(async () => (await page.getByTestId('exp-done').innerText()).includes('72/72'), {
+    timeout: 60_000,
+    message: 'all 72 runs',
+  });
+  assert.deepEqual(await shownMedians(page), nativeMedians(12));
+  assert.equal(await page.getByTestId('exp-here').count(), 0, 'the notice goes when the run ends');
+}, { timeout: 180_000 });
+
 browserTest('a buggy-Raft preset trips its invariant; the correct version does not', async ({ openPage }) => {
   const page = await openPage('lab=raft');
   await choosePreset(page, 'raft-figure8');

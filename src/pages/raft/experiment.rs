@@ -32,6 +32,12 @@ const JOB_RUNS: u64 = 25;
 /// How often the curves take in the workers' answers and redraw (ms): the page's thread only
 /// draws while the workers compute, and drawing less often leaves the cores to them.
 const DRAW_EVERY_MS: f64 = 100.0;
+
+/// How long the workers may stay silent (no answer from any of them, counted from Run) before
+/// the page stops waiting and runs the rest itself: a worker that loads but never answers (a
+/// broken or hostile script, a stalled fetch) must not leave the experiment hanging. A job takes
+/// milliseconds; the first answer also waits for the worker's bundle to load.
+const WORKER_PATIENCE_MS: f64 = 8_000.0;
 /// Most workers started (one per core the browser reports).
 const MAX_WORKERS: usize = 4;
 
@@ -189,9 +195,15 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
     let pool = use_mut_ref(|| None::<Pool>);
     let inbox = use_mut_ref(Inbox::default);
     let since_draw = use_mut_ref(|| 0.0f64);
+    let silent = use_mut_ref(|| 0.0f64);
     {
-        let (st, pool, inbox, since_draw) =
-            (st.clone(), pool.clone(), inbox.clone(), since_draw.clone());
+        let (st, pool, inbox, since_draw, silent) = (
+            st.clone(),
+            pool.clone(),
+            inbox.clone(),
+            since_draw.clone(),
+            silent.clone(),
+        );
         use_frames(
             st.running,
             Callback::from(move |dt: f64| {
@@ -200,15 +212,17 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                     return;
                 }
                 *since_draw.borrow_mut() += dt;
+                *silent.borrow_mut() += dt;
                 if *since_draw.borrow() < DRAW_EVERY_MS {
                     return;
                 }
                 *since_draw.borrow_mut() = 0.0;
                 let Inbox { answers, failed } = std::mem::take(&mut *inbox.borrow_mut());
                 if !answers.is_empty() {
+                    *silent.borrow_mut() = 0.0;
                     st.dispatch(ExpAction::Answers(answers));
                 }
-                if failed {
+                if failed || *silent.borrow() > WORKER_PATIENCE_MS {
                     pool.borrow_mut().take();
                     st.dispatch(ExpAction::Fallback);
                 }
@@ -242,6 +256,7 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                 .clamp(1, raft::FIG16_JOB_MAX_RUNS);
             pool.borrow_mut().take();
             *inbox.borrow_mut() = Inbox::default();
+            *silent.borrow_mut() = 0.0;
             let jobs = Fig16Progress::new(runs).jobs(JOB_RUNS, &params);
             let started = Pool::start(jobs, &inbox);
             let here = started.is_none();
@@ -313,7 +328,10 @@ pub fn Experiment(props: &ExperimentProps) -> Html {
                 <button data-testid="exp-stop" onclick={stop} disabled={!st.running}>{ t("Stop") }</button>
             </div>
             <progress data-testid="exp-progress" max="100" value={fixed(pct, 0).to_string()}></progress>
-            <span class="muted" data-testid="exp-done">{ trf(" {}/{} runs", &[&done, &total]) }</span>
+            <span class="muted exp-count" data-testid="exp-done">{ trf(" {}/{} runs", &[&done, &total]) }</span>
+            if st.running && st.here {
+                <span class="muted" data-testid="exp-here">{ t(" · on this page (no background worker answered)") }</span>
+            }
             { chart("exp-plot", tr("Time without a leader, cumulative"), Axis::log(tr("ms (log scale)"), 100.0, 10_000.0), Axis::new(tr("% of runs")).to(100.0), &lines) }
         </section>
     }
