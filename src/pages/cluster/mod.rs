@@ -141,7 +141,11 @@ fn decision_lines(sim: &Sim<ClusterNode>) -> Rc<Vec<LogLine>> {
             notes: e
                 .notes
                 .iter()
-                .map(|n| AttrValue::from(n.text().trim_start_matches("0: ").to_string()))
+                // The controller (node 0) writes the decisions: shown without its `0: `.
+                .map(|n| match n.writer() {
+                    Some(0) => AttrValue::from(n.body().into_owned()),
+                    _ => AttrValue::from(n.text().into_owned()),
+                })
                 .collect(),
             kind: if matches!(e.what, engine::sim::What::Fault(_)) {
                 "ev-fault"
