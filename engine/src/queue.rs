@@ -248,7 +248,6 @@ impl<T: Ord> TimerTable<T> {
         list.binary_search_by(|r| r.0.timer.cmp(t))
     }
 
-    #[inline]
     pub fn get(&self, node: NodeId, t: &T, slot: Option<usize>) -> Option<&TimerRec<T>> {
         if let Some(i) = slot {
             return self.nodes.get(node)?.slots.get(i)?.as_ref();
@@ -258,7 +257,6 @@ impl<T: Ord> TimerTable<T> {
         list[i].1.then_some(&list[i].0)
     }
 
-    #[inline]
     pub fn get_mut(
         &mut self,
         node: NodeId,
@@ -275,7 +273,6 @@ impl<T: Ord> TimerTable<T> {
     }
 
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
-    #[inline]
     pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>, slot: Option<usize>) {
         if let Some(i) = slot {
             let slots = &mut self.nodes[node].slots;
@@ -296,7 +293,6 @@ impl<T: Ord> TimerTable<T> {
     }
 
     /// Disarms a timer; false if it was not armed.
-    #[inline]
     pub fn remove(&mut self, node: NodeId, t: &T, slot: Option<usize>) -> bool {
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
