@@ -46,6 +46,36 @@ impl Stream {
     }
 }
 
+/// The 128-bit product `a × b` as (high, low) 64-bit halves. Natively one widening multiply; in
+/// wasm32, which has no 64 × 64 → 128 instruction (a `u128` product is a call to the compiler's
+/// `__multi3`), four 32-bit products — the same exact result either way.
+#[inline]
+fn mul_wide(a: u64, b: u64) -> (u64, u64) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let m = (a as u128) * (b as u128);
+        ((m >> 64) as u64, m as u64)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        mul_wide_halves(a, b)
+    }
+}
+
+/// [`mul_wide`] from four 32 × 32 → 64-bit products.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[inline]
+fn mul_wide_halves(a: u64, b: u64) -> (u64, u64) {
+    const LO: u64 = 0xffff_ffff;
+    let (a0, a1, b0, b1) = (a & LO, a >> 32, b & LO, b >> 32);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    // At most 3 × (2³² − 1) < 2⁶⁴: no overflow.
+    let mid = (p00 >> 32) + (p01 & LO) + (p10 & LO);
+    let low = (mid << 32) | (p00 & LO);
+    let high = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    (high, low)
+}
+
 impl Rng {
     /// A generator seeded from a single `u64`.
     pub fn new(seed: u64) -> Rng {
@@ -86,16 +116,14 @@ impl Rng {
         if n == 0 {
             return 0;
         }
-        let mut m = (self.next_u64() as u128) * (n as u128);
-        let mut low = m as u64;
+        let (mut hi, mut low) = mul_wide(self.next_u64(), n);
         if low < n {
             let threshold = n.wrapping_neg() % n;
             while low < threshold {
-                m = (self.next_u64() as u128) * (n as u128);
-                low = m as u64;
+                (hi, low) = mul_wide(self.next_u64(), n);
             }
         }
-        (m >> 64) as u64
+        hi
     }
 
     /// A uniform integer in `lo..=hi` (returns `lo` if `hi < lo`).
@@ -137,6 +165,22 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wasm32 product from 32-bit halves is the exact 128-bit product: corners and a
+    /// million pseudo-random pairs.
+    #[test]
+    fn product_from_halves_is_exact() {
+        let mut r = Rng::new(5);
+        let corners = [0, 1, 2, 0xffff_ffff, 1 << 32, u64::MAX - 1, u64::MAX];
+        let pairs = corners
+            .iter()
+            .flat_map(|&a| corners.iter().map(move |&b| (a, b)))
+            .chain((0..1_000_000).map(|_| (r.next_u64(), r.next_u64() >> (r.next_u64() % 64))));
+        for (a, b) in pairs {
+            let m = (a as u128) * (b as u128);
+            assert_eq!(mul_wide_halves(a, b), ((m >> 64) as u64, m as u64), "{a} × {b}");
+        }
+    }
 
     /// Golden test: the stream is part of the link format. If this fails, every shared link
     /// replays differently; bump the link version `v` instead of changing these numbers.
