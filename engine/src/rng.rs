@@ -178,7 +178,11 @@ mod tests {
             .chain((0..1_000_000).map(|_| (r.next_u64(), r.next_u64() >> (r.next_u64() % 64))));
         for (a, b) in pairs {
             let m = (a as u128) * (b as u128);
-            assert_eq!(mul_wide_halves(a, b), ((m >> 64) as u64, m as u64), "{a} × {b}");
+            assert_eq!(
+                mul_wide_halves(a, b),
+                ((m >> 64) as u64, m as u64),
+                "{a} × {b}"
+            );
         }
     }
 
