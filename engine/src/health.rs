@@ -14,6 +14,18 @@ pub enum Health {
 }
 
 impl Health {
+    /// The verdicts in increasing order of doubt (`ALL[h.index()] == h`).
+    pub const ALL: [Health; 3] = [Health::Up, Health::Suspect, Health::Down];
+
+    /// Position in [`Health::ALL`] (its order: the derived `Ord`).
+    pub fn index(self) -> usize {
+        match self {
+            Health::Up => 0,
+            Health::Suspect => 1,
+            Health::Down => 2,
+        }
+    }
+
     /// The lowercase name used in the UI and links (`up`, `suspect`, `down`).
     pub fn as_str(self) -> &'static str {
         match self {

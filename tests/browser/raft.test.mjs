@@ -2,7 +2,7 @@
 // experiment. Servers carry data-node-id, data-status, data-role and data-term; each log row is
 // [data-testid=log-<id>] with one element per entry (data-index, data-term, data-committed).
 import assert from 'node:assert/strict';
-import { browserTest, cli, eventLog, simMs, waitUntil, choosePreset } from './lib.mjs';
+import { browserTest, cli, eventLog, simMs, waitUntil, choosePreset, pageAt } from './lib.mjs';
 
 async function roles(page) {
   return page.evaluate(() =>
@@ -191,6 +191,22 @@ browserTest('a worker that loads but never answers: the page stops waiting and r
   assert.deepEqual(await shownMedians(page), nativeMedians(12));
   assert.equal(await page.getByTestId('exp-here').count(), 0, 'the notice goes when the run ends');
 }, { timeout: 180_000 });
+
+browserTest('on a phone the experiment\'s run count stays on the progress bar\'s line', async ({ session }) => {
+  const { page, close } = await pageAt(session, 'phone', 'lab=raft');
+  await page.getByTestId('exp-runs').fill('1000');
+  await page.getByTestId('exp-run').click();
+  await waitUntil(async () => (await page.getByTestId('exp-done').innerText()).includes('6000/6000'), {
+    timeout: 60_000,
+    message: 'all 6000 runs',
+  });
+  const [bar, count] = await Promise.all([page.getByTestId('exp-progress').boundingBox(), page.getByTestId('exp-done').boundingBox()]);
+  // One line: the count starts right of the bar and overlaps it vertically; one line of text.
+  assert.ok(count.x >= bar.x + bar.width - 1, `count at x=${count.x}, bar ends at ${bar.x + bar.width}`);
+  assert.ok(count.y < bar.y + bar.height && bar.y < count.y + count.height, `bar ${JSON.stringify(bar)}, count ${JSON.stringify(count)}`);
+  assert.ok(count.height < 2 * bar.height + 12, `the count is one line: ${count.height}px`);
+  await close();
+}, { timeout: 120_000 });
 
 browserTest('a buggy-Raft preset trips its invariant; the correct version does not', async ({ openPage }) => {
   const page = await openPage('lab=raft');

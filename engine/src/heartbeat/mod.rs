@@ -103,12 +103,7 @@ impl HbTimer {
         match self {
             HbTimer::Beat => 0,
             HbTimer::Deadline { worker, det, level } => {
-                let level = match level {
-                    Status::Up => 0,
-                    Status::Suspect => 1,
-                    Status::Down => 2,
-                };
-                1 + worker * 8 + det.index() * 4 + level
+                1 + worker * 8 + det.index() * 4 + level.index()
             }
         }
     }
@@ -306,11 +301,7 @@ impl Monitor {
         let silent = now.since(self.views[w].last);
         let main = det == self.p.detector;
         ctx.note_rec(status_note(w, det, from, to, silent, main));
-        if det == self.p.detector
-            && to == Status::Down
-            && self.primary == Some(w)
-            && self.p.failover
-        {
+        if main && to == Status::Down && self.primary == Some(w) && self.p.failover {
             self.fail_over(Some(w), now, ctx);
         }
     }
@@ -474,11 +465,7 @@ fn status_note(
     silent: Duration,
     main: bool,
 ) -> NoteRec {
-    let level = |s: Status| match s {
-        Status::Up => 0,
-        Status::Suspect => 1,
-        Status::Down => 2,
-    };
+    let level = |s: Status| s.index() as u64;
     let code = level(from) | level(to) << 2 | (det.index() as u64) << 4 | (main as u64) << 5;
     NoteRec {
         n: [w as u64, silent.as_us(), code],
@@ -489,11 +476,7 @@ fn status_note(
 
 fn say_status(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let [w, silent, code] = r.n;
-    let status = |i: u64| match i & 3 {
-        0 => Status::Up,
-        1 => Status::Suspect,
-        _ => Status::Down,
-    };
+    let status = |i: u64| Status::ALL[((i & 3) as usize).min(2)];
     let (from, to) = (status(code), status(code >> 2));
     let det = if code >> 4 & 1 == 1 {
         Detector::Phi
@@ -719,7 +702,7 @@ mod timer_order_tests {
         let mut expected = vec![HbTimer::Beat];
         for worker in 0..300 {
             for det in [Detector::Fixed, Detector::Phi] {
-                for level in [Status::Up, Status::Suspect, Status::Down] {
+                for level in Status::ALL {
                     expected.push(HbTimer::Deadline { worker, det, level });
                 }
             }
@@ -737,7 +720,7 @@ mod timer_order_tests {
     /// The status record reads exactly as the `format!`s it replaced.
     #[test]
     fn status_notes_read_as_the_text_they_replace() {
-        let levels = [Status::Up, Status::Suspect, Status::Down];
+        let levels = Status::ALL;
         for det in [Detector::Fixed, Detector::Phi] {
             for from in levels {
                 for to in levels {
