@@ -228,6 +228,10 @@ pub struct Player<R: Run> {
     pub goal: Option<GoalStatus>,
     /// Play stops at this time (the reveal of an answered question).
     pub stop_at: Option<SimTime>,
+    /// The furthest time this run has been at since it was built or last changed by a click:
+    /// the timeline reaches at least this far, so after a seek back the user can scrub forward
+    /// again (the run there is the same; a click changes the future, so it starts again).
+    pub reached: SimTime,
 }
 
 impl<R: Run> PartialEq for Player<R> {
@@ -271,8 +275,10 @@ impl<R: Run> Player<R> {
             course: None,
             goal: None,
             stop_at: None,
+            reached: SimTime::ZERO,
         };
         p.start_replay(pos);
+        p.reached = p.hist.borrow().now();
         p
     }
 
@@ -413,11 +419,13 @@ impl<R: Run> Player<R> {
             course: self.course.clone(),
             goal: self.goal.clone(),
             stop_at: self.stop_at,
+            reached: self.reached,
         }
     }
 
     fn changed(&mut self) {
         self.version += 1;
+        self.reached = self.reached.max(self.hist.borrow().now());
         self.check_goal();
     }
 
@@ -426,6 +434,7 @@ impl<R: Run> Player<R> {
         run.keep_trace_tail(Some(TRACE_TAIL));
         self.hist = Rc::new(RefCell::new(run));
         self.scenario = scenario;
+        self.reached = SimTime::ZERO;
         self.start_replay(to);
         self.changed();
     }
@@ -514,7 +523,14 @@ impl<R: Run + 'static> Player<R> {
             Action::Step => self.with(|p| {
                 p.playing = false;
                 if !p.held() {
-                    p.hist.borrow_mut().step();
+                    let mut h = p.hist.borrow_mut();
+                    if engine::scenario::has_event_in_time(&mut *h) {
+                        h.step();
+                    } else if h.next_time().is_some() {
+                        // As when playing: a run (and so a link's step) ends at 10 minutes.
+                        p.notice = Some(tr("Reached the 10-minute limit of a run.").into());
+                    }
+                    drop(h);
                     p.changed();
                 }
             }),
@@ -602,6 +618,7 @@ impl<R: Run + 'static> Player<R> {
                     },
                 );
                 p.hist.borrow_mut().inject(fault);
+                p.reached = SimTime::ZERO;
                 p.changed();
             }),
             Action::InjectText(text) => match (self.fns.parse_fault)(&self.scenario, &text) {

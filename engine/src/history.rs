@@ -167,9 +167,12 @@ pub struct History<N: Node> {
     /// Estimated bytes of each snapshot in `snaps`, then of each in `near` (same order).
     snap_bytes: Vec<usize>,
     near_bytes: Vec<usize>,
-    /// Steps were taken without trace lines ([`History::step_quiet`]) since the last
-    /// [`History::relog`].
+    /// Steps were taken without trace lines ([`History::step_quiet`], or a seek forward that
+    /// jumped to a snapshot) since the last [`History::relog`].
     gap: bool,
+    /// Events processed so far, replays from snapshots included (steps back, seeks,
+    /// [`History::relog`]): what moving around costs, for tests and the perf notes.
+    processed: u64,
 }
 
 impl<N: Node> History<N> {
@@ -187,6 +190,7 @@ impl<N: Node> History<N> {
             snap_bytes,
             near_bytes: Vec::new(),
             gap: false,
+            processed: 0,
         }
     }
 
@@ -215,18 +219,29 @@ impl<N: Node> History<N> {
                 self.thin();
             }
             self.fit_budget();
-        } else if self.spacing > HEAD_EVERY && s.is_multiple_of(HEAD_EVERY) && s > last {
+        } else if self.spacing > HEAD_EVERY
+            && s.is_multiple_of(HEAD_EVERY)
+            && self.snaps.binary_search_by_key(&s, |x| x.steps()).is_err()
+        {
+            // Also below the latest snapshot along the run (going forward again after a step
+            // back or a seek): the first step back from anywhere replays at most HEAD_EVERY.
             self.retain_near(|x| x.steps() < s);
             self.push_near();
             self.fit_budget();
         }
     }
 
-    /// Keeps a snapshot of the current state near the position (at most [`NEAR_SNAPSHOTS`]).
+    /// Keeps a snapshot of the current state near the position: at most [`NEAR_SNAPSHOTS`], or
+    /// as many as reach back over a kept trace tail at [`HEAD_EVERY`] apart, so that
+    /// [`History::relog`] after a long quiet replay starts from one of them.
     fn push_near(&mut self) {
         self.near_bytes.push(self.current.approx_bytes());
         self.near.push(self.current.snapshot_unscheduled());
-        let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS);
+        let reach = self
+            .current
+            .trace_tail()
+            .map_or(0, |n| (n as u64).div_ceil(HEAD_EVERY) as usize + 1);
+        let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS.max(reach));
         self.near.drain(..extra);
         self.near_bytes.drain(..extra);
     }
@@ -292,6 +307,7 @@ impl<N: Node> History<N> {
     pub fn step(&mut self) -> bool {
         let ok = self.current.step().is_some();
         if ok {
+            self.processed += 1;
             self.after_forward();
         }
         ok
@@ -309,6 +325,7 @@ impl<N: Node> History<N> {
         let ok = self.current.advance();
         self.current.set_quiet(quiet);
         if ok {
+            self.processed += 1;
             self.gap = true;
             self.after_forward();
         }
@@ -316,10 +333,11 @@ impl<N: Node> History<N> {
     }
 
     /// Fills the trace gap left by [`History::step_quiet`]: restores the latest snapshot at
-    /// least twice the kept tail behind the position and replays from it with trace lines, so
-    /// the tail holds at least the latest events a loud run would keep (how many older ones it
-    /// holds depends on where trimming fell, as after a step back). The state, the clock and
-    /// the snapshots are as before. Nothing to do without a gap.
+    /// least the kept tail behind the position (one near the position: see
+    /// [`History::push_near`]) and replays from it with trace lines, so the tail holds at least
+    /// the latest `n` events, as a loud run's does (how many older ones it holds depends on
+    /// where trimming fell, as after a step back). The state, the clock and the snapshots are
+    /// as before. Nothing to do without a gap.
     pub fn relog(&mut self) {
         if !std::mem::take(&mut self.gap) {
             return;
@@ -328,7 +346,7 @@ impl<N: Node> History<N> {
             return;
         };
         let (end, now) = (self.current.steps(), self.current.now());
-        let from = end.saturating_sub(2 * n as u64);
+        let from = end.saturating_sub(n as u64);
         let mut restored = self.best_before(from).snapshot_unscheduled();
         restored.set_schedule(self.current.take_schedule());
         let mut trace = self.current.take_trace();
@@ -345,6 +363,7 @@ impl<N: Node> History<N> {
             if self.current.step().is_none() {
                 break;
             }
+            self.processed += 1;
         }
         self.current.advance_idle(now);
     }
@@ -361,12 +380,16 @@ impl<N: Node> History<N> {
 
     /// The latest snapshot at or before step `k`.
     fn best_before(&self, k: u64) -> &Sim<N> {
-        let idx = self
-            .snaps
-            .partition_point(|s| s.steps() <= k)
-            .saturating_sub(1);
+        self.latest_where(|s| s.steps() <= k)
+    }
+
+    /// The latest snapshot (along the run or near the position) for which `at_or_before`
+    /// holds; it holds for a prefix of the run (up to a step, up to a time). The initial
+    /// state if none.
+    fn latest_where(&self, at_or_before: impl Fn(&Sim<N>) -> bool) -> &Sim<N> {
+        let idx = self.snaps.partition_point(&at_or_before).saturating_sub(1);
         let along = &self.snaps[idx];
-        let near = self.near.iter().rev().find(|s| s.steps() <= k);
+        let near = self.near.iter().rev().find(|s| at_or_before(s));
         match near {
             Some(n) if n.steps() > along.steps() => n,
             _ => along,
@@ -394,6 +417,7 @@ impl<N: Node> History<N> {
                     if self.current.step().is_none() {
                         break;
                     }
+                    self.processed += 1;
                     let s = self.current.steps();
                     if s > lo && s < k && s.is_multiple_of(SNAPSHOT_EVERY) {
                         self.push_near();
@@ -401,6 +425,9 @@ impl<N: Node> History<N> {
                 }
                 self.fit_budget();
             }
+        } else {
+            let ahead = self.best_before(k).steps();
+            self.jump_ahead(ahead);
         }
         while self.current.steps() < k {
             if !self.step() {
@@ -410,17 +437,49 @@ impl<N: Node> History<N> {
         self.current.steps()
     }
 
+    /// Going forward to a position past a snapshot taken earlier (after a step back or a seek
+    /// back): starts from the latest such snapshot, at step `to`, instead of replaying every
+    /// event up to it, when the run keeps only a trace tail — the lines it skips are rebuilt
+    /// by [`History::relog`] like a quiet replay's. A run keeping its whole trace replays.
+    fn jump_ahead(&mut self, to: u64) {
+        let here = self.current.steps();
+        if self.current.trace_tail().is_none() || to <= here.saturating_add(SNAPSHOT_EVERY) {
+            return;
+        }
+        let Some(snap) = self
+            .snaps
+            .iter()
+            .chain(&self.near)
+            .find(|x| x.steps() == to)
+        else {
+            return;
+        };
+        let mut restored = snap.snapshot_unscheduled();
+        restored.set_schedule(self.current.take_schedule());
+        // The lines kept end before the jump: a hole, so the log starts again at the jump.
+        let mut trace = self.current.take_trace();
+        trace.clear();
+        restored.set_trace(trace);
+        restored.set_quiet(self.current.is_quiet());
+        self.current = restored;
+        self.gap = true;
+    }
+
     /// Goes to time `t` (forward or back): the state after every event at or before `t`.
     pub fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
+        let k = self.latest_where(|s| s.now() <= t).steps();
         if t < self.current.now() {
-            let idx = self
-                .snaps
-                .partition_point(|s| s.now() <= t)
-                .saturating_sub(1);
-            let k = self.snaps[idx].steps();
             self.seek_step(k);
+        } else {
+            self.jump_ahead(k);
         }
         self.run_until(t, budget)
+    }
+
+    /// Events processed so far, replays from snapshots included (steps back, seeks,
+    /// [`History::relog`]): a move's cost in events.
+    pub fn processed(&self) -> u64 {
+        self.processed
     }
 
     /// Plays forward to time `t` (at most `budget` steps), taking snapshots on the way.

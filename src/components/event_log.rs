@@ -78,9 +78,14 @@ impl LogCache {
                 self.lines.pop_front();
             }
         }
-        if self.lines.len() < tail.len() {
-            // Stepped back past the window's start: rebuild it.
-            self.lines = tail.iter().map(LogLine::of).collect();
+        // Stepped back: the window has room for older lines; format only those (a step back
+        // formats one line, not 200).
+        let oldest = self.lines.front().map_or(u64::MAX, |l| l.step);
+        for e in tail.iter().rev().filter(|e| e.step < oldest) {
+            if self.lines.len() >= tail.len() {
+                break;
+            }
+            self.lines.push_front(LogLine::of(e));
         }
         Rc::new(self.lines.iter().cloned().collect())
     }
@@ -118,12 +123,15 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         <section class="panel log-panel">
             <h2>{ t("Event log") }<span class="muted">{ trf(" — {} events, newest first", &[&props.total]) }</span></h2>
             <ol class="event-log" data-testid="event-log" tabindex="0" aria-label={tr("Event log")}>
-                { for props.lines.iter().rev().take(if props.playing { PLAYING_LINES } else { LOG_LINES }).map(|l| html! {
+                // The lines in a fragment of their own, so it is a fully keyed list (the "earlier
+                // events" line after it has no key): a step adds and removes one line instead of
+                // Yew redrawing all 200 (children of the `<ol>` itself are diffed by position).
+                <>{ for props.lines.iter().rev().take(if props.playing { PLAYING_LINES } else { LOG_LINES }).map(|l| html! {
                     <li key={l.step} class={classes!("event", l.kind)} data-testid="event" data-step={l.step.to_string()}>
                         <span class="step">{ format!("#{}", l.step) }</span>{" "}{ l.text.clone() }
                         { for l.notes.iter().map(|n| html! { <div class="note">{ n.clone() }</div> }) }
                     </li>
-                }) }
+                }) }</>
                 if hidden > 0 {
                     <li class="muted">{ trf("… {} earlier events (step back or scrub to see them)", &[&hidden]) }</li>
                 }
@@ -263,5 +271,65 @@ fn announce(s: &mut Said, lines: &[LogLine], playing: bool) -> Html {
         <div class="sr-only live" data-testid="announce" role="status" aria-live="polite" aria-atomic="true">
             { s.text.clone() }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::SimTime;
+
+    fn trace(steps: std::ops::RangeInclusive<u64>) -> Vec<TraceEvent<String, String>> {
+        steps
+            .map(|step| TraceEvent {
+                step,
+                time: SimTime(step * 1_000),
+                what: What::Timer {
+                    node: (step % 3) as usize,
+                    timer: format!("tick {step}"),
+                },
+                notes: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn steps(lines: &[LogLine]) -> Vec<u64> {
+        lines.iter().map(|l| l.step).collect()
+    }
+
+    /// Forward, back one, back far, forward again, a tail with fewer lines than the window:
+    /// the incremental lines always end with a fresh cache's lines of the same tail, and are
+    /// the newest lines of the whole run (a step number is the same event), without a hole.
+    #[test]
+    fn incremental_lines_equal_a_fresh_format() {
+        let mut cache = LogCache::default();
+        for (from, to) in [
+            (1, 300),
+            (1, 301),
+            (1, 300),
+            (1, 299),
+            (1, 150),
+            (40, 420),
+            (400, 410),
+            (380, 409),
+            (1, 3),
+            (1, 0),
+        ] {
+            let t = trace(from..=to);
+            let lines = cache.update(1, &t);
+            let fresh = LogCache::default().update(1, &t);
+            let whole = LogCache::default().update(1, &trace(1..=to));
+            assert!(
+                lines.ends_with(&fresh),
+                "{from}..={to}: {:?}",
+                steps(&lines)
+            );
+            assert!(
+                whole.ends_with(&lines),
+                "{from}..={to}: {:?}",
+                steps(&lines)
+            );
+            assert!(lines.len() >= fresh.len().min(LOG_LINES));
+        }
     }
 }

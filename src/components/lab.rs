@@ -152,7 +152,9 @@ pub fn lab_head<R: Run + 'static>(lab: &Lab<R>) -> Html {
         .last()
         .map(|f| f.at.0 / 1000)
         .unwrap_or(0);
-    let horizon_ms = ((now_us / 1000).max(last_fault_ms + 3000).max(10_000) / 5000 + 1) * 5000;
+    // At least as far as the run has been (after a seek back the timeline still reaches there).
+    let far_ms = (now_us.max(player.reached.0) / 1000).max(last_fault_ms + 3000);
+    let horizon_ms = (far_ms.max(10_000) / 5000 + 1) * 5000;
     let get_link = {
         let p = player.clone();
         Callback::from(move |_: ()| web::full_link(&p.query()))

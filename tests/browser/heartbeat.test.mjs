@@ -7,7 +7,7 @@
 // Keyboard: Space toggles play, ArrowRight steps once.
 
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, isPlaying, nodeStatuses, simMs, waitUntil } from './lib.mjs';
+import { browserTest, eventLog, isPlaying, nodeStatuses, setRange, simMs, waitUntil } from './lib.mjs';
 
 const LOG_LIMIT = 200;
 const STATUSES = new Set(['up', 'suspect', 'down']);
@@ -121,6 +121,55 @@ browserTest('(c) step adds one event line and step-back undoes it', async ({ ope
   );
   assert.deepEqual(back, first, 'same line count and last line as before the step');
   assert.equal(await simMs(page), firstMs, 'same simulated time as before the step');
+});
+
+/** Marks every drawn log line, runs `act`, and returns how many marked lines are still drawn. */
+async function linesKept(page, act) {
+  await page.getByTestId('event-log').evaluate((log) => log.querySelectorAll('[data-testid=event]').forEach((l) => { l.__drawn = true; }));
+  await act();
+  return page.getByTestId('event-log').evaluate((log) => [...log.querySelectorAll('[data-testid=event]')].filter((l) => l.__drawn).length);
+}
+
+browserTest('a step (forward or back) draws one log line and keeps the rest; after a seek back the timeline still reaches the end', async ({ openPage }) => {
+  const page = await openPage('lab=heartbeat&t=20000');
+  const start = await eventLog(page);
+  assert.equal(start.count, LOG_LIMIT);
+  const to = (k) => waitUntil(async () => (await eventLog(page)).last?.step === k, { message: `the log to end at event ${k}` });
+  const kept = await linesKept(page, async () => {
+    await page.getByTestId('step').click();
+    await to(start.last.step + 1);
+  });
+  assert.equal(kept, LOG_LIMIT - 1, 'a step adds one line and drops the oldest; the others stay drawn');
+  const keptBack = await linesKept(page, async () => {
+    await page.getByTestId('step-back').click();
+    await to(start.last.step);
+  });
+  assert.equal(keptBack, LOG_LIMIT - 1, 'a step back removes one line and brings one back; the others stay drawn');
+
+  const timeline = page.getByTestId('timeline');
+  const max = Number(await timeline.getAttribute('max'));
+  assert.ok(max > 20_000, `the timeline reaches past the position: ${max}`);
+  await setRange(page, 'timeline', 5_000);
+  await waitUntil(async () => (await simMs(page)) === 5_000, { message: 'the seek back to 5 s' });
+  assert.equal(Number(await timeline.getAttribute('max')), max, 'the timeline still reaches as far as the run has been');
+  await setRange(page, 'timeline', 19_000);
+  await waitUntil(async () => (await simMs(page)) === 19_000, { message: 'the seek forward to 19 s' });
+});
+
+browserTest('at the end of a run (10 minutes) Step says so and stays; a link past it opens at the end', async ({ openPage }) => {
+  const page = await openPage('lab=heartbeat&t=600000');
+  assert.equal(await simMs(page), 600_000);
+  const at = (await eventLog(page)).last.step;
+  await page.getByTestId('step').click();
+  await waitUntil(async () => (await page.getByTestId('notice').count()) === 1, { message: 'a notice' });
+  assert.match(await page.getByTestId('notice').innerText(), /10-minute limit/);
+  assert.equal((await eventLog(page)).last.step, at, 'no event past the 10 minutes');
+  assert.equal(await simMs(page), 600_000);
+
+  // The same run's step position, and one far past its end: the end, with a notice.
+  const past = await openPage(`lab=heartbeat&t=600000&step=${at + 5_000_000}`);
+  assert.equal((await eventLog(past)).last.step, at);
+  assert.match(await past.getByTestId('notice').innerText(), /past the end/);
 });
 
 browserTest('(d) a crashed worker is marked down by the monitor', async ({ openPage }) => {

@@ -2,7 +2,8 @@
 // - the Raft page's §9.3 experiment: wall time to finish N runs per range (default 1 000) and
 //   the longest task while it runs;
 // - a heavy link: events replayed per second while the page replays it in slices (no event cap).
-//   node tests/perf/engine.mjs [runs]       (build dist/ first)
+// - step back anywhere in the heaviest lab's longest run: the time of each click.
+//   node tests/perf/engine.mjs [runs] [experiment|link|back]       (build dist/ first)
 
 import { Session, teardown, waitUntil } from '../browser/lib.mjs';
 
@@ -60,9 +61,66 @@ async function heavyLink() {
   }
 }
 
+// Milliseconds from a click (or a timeline move) until the page has handled it and rendered:
+// the handler and Yew's render run before a zero-delay timer does.
+async function timed(page, fn) {
+  return page.evaluate(async (src) => {
+    const t0 = performance.now();
+    new Function(src)();
+    await new Promise((r) => setTimeout(r, 0));
+    return performance.now() - t0;
+  }, fn);
+}
+
+async function replayDone(page, what) {
+  await waitUntil(async () => (await page.getByTestId('progress').count()) === 0, {
+    timeout: 600_000,
+    interval: 100,
+    message: what,
+  });
+}
+
+// Step back anywhere in the longest run of the heaviest lab (issue 11: under one frame at any
+// position): after opening the link whole, after a seek back, after a seek forward again.
+async function stepBack() {
+  const session = await Session.create();
+  try {
+    const query = 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
+    const page = await session.openPage(query, { settle: false });
+    await longTasks(page);
+    const t0 = Date.now();
+    await replayDone(page, 'the link replayed whole');
+    const open = (Date.now() - t0) / 1000;
+    const longest = await page.evaluate(() => window.__longest);
+    const steps = async () => (await page.getByTestId('step-count').innerText()).replace(/[^0-9]/g, '');
+    console.log(`| \`?${query}\` opened whole | ${open.toFixed(1)} s to event ${await steps()} | longest task ${longest.toFixed(0)} ms |`);
+    const backs = async (where) => {
+      const ms = [];
+      for (let i = 0; i < 10; i++) {
+        ms.push(await timed(page, "document.querySelector('[data-testid=step-back]').click()"));
+      }
+      ms.sort((a, b) => a - b);
+      console.log(`| 10 steps back ${where} (event ${await steps()}) | median ${ms[5].toFixed(1)} ms | worst ${ms[9].toFixed(1)} ms |`);
+    };
+    await backs('at the end');
+    for (const [label, ms] of [['after a seek back to 180 s', 180_000], ['after a seek forward to 480 s', 480_000], ['after a seek back to 479 s', 479_000]]) {
+      const seek = await timed(page, `const el = document.querySelector('[data-testid=timeline]'); el.value = '${ms}'; el.dispatchEvent(new Event('input', { bubbles: true }));`);
+      const s0 = Date.now();
+      await replayDone(page, label);
+      const more = Date.now() - s0;
+      console.log(`| seek to ${ms / 1000} s | first slice ${seek.toFixed(0)} ms, then ${(more / 1000).toFixed(1)} s of slices | |`);
+      await backs(label);
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+const only = process.argv[3];
 try {
-  await experiment();
-  await heavyLink();
+  if (!only || only === 'experiment') await experiment();
+  if (!only || only === 'link') await heavyLink();
+  if (!only || only === 'back') await stepBack();
 } finally {
   await teardown();
 }

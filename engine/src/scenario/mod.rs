@@ -38,8 +38,17 @@ pub struct Position {
 
 /// The largest position a link may ask for (10 minutes of simulated time).
 pub const MAX_TIME_MS: u64 = 600_000;
-/// The most events a link may ask to replay.
-pub const MAX_STEPS: u64 = 1_000_000;
+/// The largest `step` a link may name. A run plays at most [`MAX_TIME_MS`] of simulated time,
+/// so a step position replays no further than that (the busiest lab at its largest settings
+/// has ≈ 3·10⁷ events in 10 minutes): this only refuses numbers no run reaches.
+pub const MAX_STEPS: u64 = 1_000_000_000;
+
+/// True if the run has an event due within its 10 minutes ([`MAX_TIME_MS`]): a step position
+/// replays only such events, as the player plays only up to that time.
+pub fn has_event_in_time<R: crate::history::Run>(h: &mut R) -> bool {
+    h.next_time()
+        .is_some_and(|t| t.0 <= MAX_TIME_MS * crate::time::US_PER_MS)
+}
 
 /// A complete, replayable scenario. (Read from its link, [`decode`]: its timeline's commands
 /// are typed by its lab, so it has no lab-independent `Deserialize`.)
@@ -217,28 +226,23 @@ impl Scenario {
     }
 }
 
-/// Moves a run to a link position: exactly `step` events if given, then idles the clock to
-/// `time` when nothing is due before it; otherwise plays to `time`.
+/// Moves a run to a link position: exactly `step` events if given (fewer if the run ends, or
+/// reaches its 10 minutes, first: "past the end"), then idles the clock to `time` when nothing
+/// is due before it; otherwise plays to `time`. No event cap: the whole link, as the page
+/// replays it ([`seek_slice`]), with every trace line.
 pub fn seek<R: crate::history::Run>(h: &mut R, pos: Position) {
-    seek_within(h, pos, MAX_STEPS);
-}
-
-/// [`seek`] processing at most `budget` events; returns false if it stopped short of the
-/// position (the page uses a smaller budget than the CLI, so a hostile link cannot freeze it).
-pub fn seek_within<R: crate::history::Run>(h: &mut R, pos: Position, budget: u64) -> bool {
     match pos.step {
         Some(k) => {
             let target = k.min(MAX_STEPS);
-            if target > budget {
-                h.seek_step(budget);
-                return false;
+            if target < h.steps() {
+                h.seek_step(target);
             }
-            // A run that ends before `target` stops there: "past the end", not over budget.
-            h.seek_step(target);
+            while h.steps() < target && has_event_in_time(h) && h.step() {}
             h.advance_idle(pos.time);
-            true
         }
-        None => !h.run_until(pos.time, budget).out_of_budget,
+        None => {
+            h.run_until(pos.time, u64::MAX);
+        }
     }
 }
 
@@ -259,8 +263,8 @@ pub fn seek_slice<R: Run>(h: &mut R, pos: Position, slice: u64) -> bool {
             }
             let next = h.steps().saturating_add(slice).min(target);
             while h.steps() < next {
-                if !h.step_quiet() {
-                    // The run ended before the target.
+                if !has_event_in_time(h) || !h.step_quiet() {
+                    // The run ended (or reached its 10 minutes) before the target.
                     h.advance_idle(pos.time);
                     return true;
                 }

@@ -219,7 +219,7 @@ fn a_negative_time_starts_at_zero() {
     assert_eq!(d.scenario.pos.time, SimTime::ZERO);
     let d = decode_bad("lab=heartbeat&t=600001", &["t"]);
     assert_eq!(d.scenario.pos.time, SimTime::ZERO);
-    let d = decode_bad("lab=heartbeat&step=1000001", &["step"]);
+    let d = decode_bad("lab=heartbeat&step=1000000001", &["step"]);
     assert_eq!(d.scenario.pos.step, None);
 }
 
@@ -417,4 +417,39 @@ fn bad_ring_links_name_the_parameter() {
         d.errors
     );
     assert_eq!(d.scenario.faults.len(), 1, "the good op is kept");
+}
+
+/// A link names any step a run reaches (no event cap): `step=` accepts up to 10⁹, and a step
+/// past the run's 10 minutes replays to the last event within them — the CLI's `seek` and the
+/// page's sliced replay alike — so the page cannot be sent past the time it plays to.
+#[test]
+fn a_step_position_replays_whole_and_stops_at_the_ten_minutes() {
+    use engine::history::Run;
+    use engine::scenario::{has_event_in_time, seek, seek_slice, MAX_STEPS, MAX_TIME_MS};
+    let d = decode("lab=heartbeat&n=2&step=2000000");
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    assert_eq!(d.scenario.pos.step, Some(2_000_000));
+    let far = decode(&format!("lab=heartbeat&n=2&step={}", MAX_STEPS + 1));
+    assert_eq!(far.errors.len(), 1, "{:?}", far.errors);
+    assert_eq!(far.scenario.pos.step, None);
+
+    let s = decode("lab=heartbeat&n=2&step=999999999").scenario;
+    let mut whole = s.build_heartbeat();
+    let mut all = 0u64;
+    while whole
+        .next_time()
+        .is_some_and(|t| t <= SimTime::from_ms(MAX_TIME_MS))
+    {
+        whole.step();
+        all += 1;
+    }
+    let mut cli = engine::History::new(s.build_heartbeat());
+    seek(&mut cli, s.pos);
+    assert_eq!(cli.steps(), all, "the CLI's replay stops at 10 minutes");
+    assert!(!has_event_in_time(&mut cli));
+    assert!(cli.next_time().is_some(), "the run itself would go on");
+    let mut page = engine::History::new(s.build_heartbeat());
+    page.keep_trace_tail(Some(100));
+    while !seek_slice(&mut page, s.pos, 1_000) {}
+    assert_eq!(page.steps(), all, "the page's replay stops at 10 minutes");
 }

@@ -843,3 +843,91 @@ fn long_runs_keep_bounded_records_and_exact_totals() {
     assert!(routed <= m.attempts_total && routed + 100 > m.attempts_total);
     assert_eq!(series(&sim).len(), 60);
 }
+
+/// A long run (the snapshots along it far apart): wherever the position is — at the end of a
+/// quiet replay, after a seek back, after a seek forward again (by step or by time) — a step
+/// back replays at most 2 048 events, a seek forward starts from a snapshot ahead rather than
+/// replaying every event up to it, and the state and the kept log equal a fresh loud replay's.
+#[test]
+fn a_step_back_replays_little_anywhere_in_a_long_run() {
+    const TAIL: usize = 4_096; // as the page keeps
+    let s = crate::scenario("lab=lb&v=1&seed=3&n=20&rate=10000&t=2000");
+    let fresh = |k: u64| {
+        let mut h = History::new(s.build_lb());
+        h.keep_trace_tail(Some(TAIL));
+        h.forward_only();
+        h.seek_step(k);
+        h
+    };
+    let tail = |h: &History<LbNode>| -> Vec<String> {
+        let t = h.sim().trace();
+        t[t.len().saturating_sub(TAIL)..]
+            .iter()
+            .map(|e| format!("#{} {e}", e.step))
+            .collect()
+    };
+    let same = |h: &mut History<LbNode>, what: &str| {
+        h.relog();
+        let f = fresh(h.sim().steps());
+        assert_eq!(h.sim().now(), f.sim().now(), "{what}: time");
+        assert_eq!(measure(h.sim()), measure(f.sim()), "{what}: measurements");
+        // After a move back the log may hold fewer lines (those replayed since the snapshot),
+        // never other ones.
+        let (mine, loud) = (tail(h), tail(&f));
+        assert!(
+            !mine.is_empty() && loud.ends_with(&mine),
+            "{what}: the kept log differs"
+        );
+    };
+    let step_back = |h: &mut History<LbNode>, what: &str| {
+        let (k, before) = (h.sim().steps(), h.processed());
+        assert!(h.step_back());
+        assert_eq!(h.sim().steps(), k - 1);
+        let replayed = h.processed() - before;
+        assert!(
+            replayed <= 2_048,
+            "{what}: a step back replayed {replayed} events"
+        );
+    };
+
+    let mut h = History::new(s.build_lb());
+    h.keep_trace_tail(Some(TAIL));
+    while !engine::scenario::seek_slice(&mut h, s.pos, 5_000) {}
+    let before = h.processed();
+    h.relog();
+    let end = h.sim().steps();
+    assert!(end > 70_000, "long enough for sparse snapshots: {end}");
+    let relog = h.processed() - before;
+    assert!(
+        relog <= TAIL as u64 + 2_048,
+        "relog replayed {relog} events"
+    );
+    same(&mut h, "after the replay");
+    step_back(&mut h, "at the end");
+    step_back(&mut h, "again");
+    same(&mut h, "two steps back from the end");
+
+    let back = end * 3 / 10;
+    h.seek_step(back);
+    step_back(&mut h, "after a seek back");
+    same(&mut h, "after a seek back");
+
+    let ahead = end * 8 / 10;
+    let before = h.processed();
+    h.seek_step(ahead);
+    let run = h.processed() - before;
+    assert!(
+        run < (ahead - back) / 4,
+        "a seek forward from {back} to {ahead} starts from a snapshot near it ({run} events)"
+    );
+    step_back(&mut h, "after a seek forward");
+    same(&mut h, "after a seek forward");
+
+    let t_back = SimTime::from_ms(500);
+    h.seek_time(t_back, u64::MAX);
+    step_back(&mut h, "after a seek back in time");
+    same(&mut h, "after a seek back in time");
+    h.seek_time(SimTime::from_ms(1_700), u64::MAX);
+    step_back(&mut h, "after a seek forward in time");
+    same(&mut h, "after a seek forward in time");
+}

@@ -1,0 +1,88 @@
+//! Moving around a long run natively (issue 11: step back under a frame anywhere): replays a
+//! link the way the page does (slices of quiet events, a 4 096-line trace tail, then
+//! `relog`), then times steps back at the end and after seeks back and forward.
+//!
+//! `cargo run -p engine --profile bench --example replay_probe -- '<link>' [t_us]`
+//! (the heaviest valid link: `'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000'`, 31 M events).
+
+// A timing harness outside the engine (like the criterion benches): it reads the wall clock.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
+use engine::history::Run;
+use engine::lab::{Lab, LabVisitor};
+use engine::scenario::{decode, seek_slice, Position, Scenario};
+use std::time::Instant;
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+struct Probe<'a>(&'a Scenario);
+
+impl LabVisitor for Probe<'_> {
+    type Output = ();
+    fn visit<L: Lab>(self) {
+        let mut run = L::build(self.0);
+        run.keep_trace_tail(Some(4_096));
+        let t = Instant::now();
+        let mut longest = 0f64;
+        loop {
+            let s = Instant::now();
+            let done = seek_slice(&mut run, self.0.pos, 2_000);
+            longest = longest.max(ms(s));
+            if done {
+                break;
+            }
+        }
+        let el = ms(t) / 1e3;
+        println!(
+            "replay: {} events in {el:.2} s ({:.2} M/s), longest slice {longest:.1} ms",
+            run.steps(),
+            run.steps() as f64 / el / 1e6
+        );
+        let t = Instant::now();
+        run.relog();
+        println!("relog: {:.1} ms", ms(t));
+        let backs = |run: &mut L::Run, what: &str| {
+            let mut worst = 0f64;
+            for _ in 0..5 {
+                let t = Instant::now();
+                run.step_back();
+                worst = worst.max(ms(t));
+            }
+            println!("5 steps back {what}: worst {worst:.2} ms");
+        };
+        backs(&mut run, "at the end");
+        let end = run.steps();
+        for f in [0.13, 0.5, 0.77, 0.99] {
+            let k = (end as f64 * f) as u64;
+            let t = Instant::now();
+            run.seek_step(k);
+            run.relog();
+            println!("seek to event {k}: {:.1} ms", ms(t));
+            backs(&mut run, "there");
+        }
+    }
+}
+
+fn main() {
+    let Some(link) = std::env::args().nth(1) else {
+        eprintln!("usage: replay_probe '<link>' [t_us]");
+        std::process::exit(2);
+    };
+    let d = decode(&link);
+    for e in &d.errors {
+        eprintln!("error: {e}");
+    }
+    let mut s = d.scenario;
+    if let Some(t) = std::env::args().nth(2).and_then(|t| t.parse().ok()) {
+        s.pos = Position {
+            time: engine::SimTime(t),
+            step: None,
+        };
+    }
+    match d.lab {
+        Some(lab) => lab.visit(Probe(&s)),
+        None => eprintln!("the link names no lab"),
+    }
+}
