@@ -53,6 +53,21 @@ impl LabVisitor for Probe<'_> {
             println!("5 steps back {what}: worst {worst:.2} ms");
         };
         backs(&mut run, "at the end");
+        let end_t = run.now();
+        for back_ms in [1_000, 5_000, 30_000] {
+            let to = engine::SimTime(end_t.0.saturating_sub(back_ms * 1_000));
+            let t = Instant::now();
+            run.seek_time(to, u64::MAX);
+            run.relog();
+            let back = ms(t);
+            let t = Instant::now();
+            run.seek_time(end_t, u64::MAX);
+            run.relog();
+            println!(
+                "seek back {back_ms} ms from the end: {back:.1} ms; forward again: {:.1} ms",
+                ms(t)
+            );
+        }
         let end = run.steps();
         for f in [0.13, 0.5, 0.77, 0.99] {
             let k = (end as f64 * f) as u64;

@@ -145,6 +145,30 @@ const NEAR_SNAPSHOTS: usize = 4;
 /// (about a millisecond).
 const HEAD_EVERY: u64 = 2_048;
 
+/// Below this spacing of the snapshots along the run, a seek replays little enough (about a
+/// tenth of a second in the page) that no trail is kept.
+const TRAIL_FROM: u64 = 1 << 17;
+
+/// True if a snapshot at step `k` is on the trail behind the position `head`: among the three
+/// latest multiples of `2^i ×` [`HEAD_EVERY`] (i ≥ 1) at or before it, for every such gap
+/// shorter than the `spacing` of the snapshots along the run (once that is [`TRAIL_FROM`]).
+/// About two per doubling (the levels share most): a seek back by `d` events finds a snapshot
+/// at most about `d` further back. It uses only what the byte budget leaves
+/// ([`History::fit_budget`] drops it first).
+fn on_trail(k: u64, head: u64, spacing: u64) -> bool {
+    if spacing < TRAIL_FROM {
+        return false;
+    }
+    let mut gap = 2 * HEAD_EVERY;
+    while gap < spacing {
+        if k.is_multiple_of(gap) && k <= head && k + 3 * gap > head {
+            return true;
+        }
+        gap *= 2;
+    }
+    false
+}
+
 /// A simulation with its past: supports `step_back` and `seek_step` in either direction.
 ///
 /// Snapshots hold no trace and no fault schedule: the trace is the current run's prefix, and
@@ -225,32 +249,41 @@ impl<N: Node> History<N> {
         {
             // Also below the latest snapshot along the run (going forward again after a step
             // back or a seek): the first step back from anywhere replays at most HEAD_EVERY.
-            self.retain_near(|x| x.steps() < s);
+            self.retain_near(|_, x| x.steps() < s);
             self.push_near();
             self.fit_budget();
         }
     }
 
-    /// Keeps a snapshot of the current state near the position: at most [`NEAR_SNAPSHOTS`], or
-    /// as many as reach back over a kept trace tail at [`HEAD_EVERY`] apart, so that
-    /// [`History::relog`] after a long quiet replay starts from one of them.
+    /// Keeps a snapshot of the current state near the position: the latest
+    /// [`NEAR_SNAPSHOTS`] (or as many as reach back over a kept trace tail at [`HEAD_EVERY`]
+    /// apart, so that [`History::relog`] after a long quiet replay starts from one of them),
+    /// plus a trail further back ([`on_trail`]), so a seek back by a little in a long run
+    /// replays about as much as it moves back, not up to the spacing along the run.
     fn push_near(&mut self) {
         self.near_bytes.push(self.current.approx_bytes());
         self.near.push(self.current.snapshot_unscheduled());
-        let reach = self
-            .current
-            .trace_tail()
-            .map_or(0, |n| (n as u64).div_ceil(HEAD_EVERY) as usize + 1);
-        let extra = self.near.len().saturating_sub(NEAR_SNAPSHOTS.max(reach));
-        self.near.drain(..extra);
-        self.near_bytes.drain(..extra);
+        let recent = self
+            .near
+            .len()
+            .saturating_sub(NEAR_SNAPSHOTS.max(self.near_reach()));
+        let (head, spacing) = (self.current.steps(), self.spacing);
+        self.retain_near(|i, x| i >= recent || on_trail(x.steps(), head, spacing));
     }
 
-    fn retain_near(&mut self, f: impl Fn(&Sim<N>) -> bool) {
-        let keep: Vec<bool> = self.near.iter().map(&f).collect();
+    /// Near snapshots that reach back over the kept trace tail at [`HEAD_EVERY`] apart.
+    fn near_reach(&self) -> usize {
+        self.current
+            .trace_tail()
+            .map_or(0, |n| (n as u64).div_ceil(HEAD_EVERY) as usize + 1)
+    }
+
+    fn retain_near(&mut self, f: impl Fn(usize, &Sim<N>) -> bool) {
+        let keep: Vec<bool> = self.near.iter().enumerate().map(|(i, x)| f(i, x)).collect();
         let mut k = keep.iter();
         self.near_bytes.retain(|_| *k.next().unwrap_or(&false));
-        self.near.retain(f);
+        let mut k = keep.iter();
+        self.near.retain(|_| *k.next().unwrap_or(&false));
     }
 
     fn retain_snaps(&mut self, f: impl Fn(usize, &Sim<N>) -> bool) {
@@ -284,10 +317,16 @@ impl<N: Node> History<N> {
         self.fit_budget();
     }
 
-    /// Thins the snapshots until they fit the byte budget: the ones along the run first (each
-    /// thinning halves them; the initial state stays), then the ones near the position, oldest
+    /// Thins the snapshots until they fit the byte budget: the trail behind the position first
+    /// (oldest first: it only uses what the budget leaves), then the ones along the run (each
+    /// thinning halves them; the initial state stays), then the rest near the position, oldest
     /// first.
     fn fit_budget(&mut self) {
+        let recent = NEAR_SNAPSHOTS.max(self.near_reach());
+        while self.snapshot_bytes() > self.budget && self.near.len() > recent {
+            self.near.remove(0);
+            self.near_bytes.remove(0);
+        }
         while self.snapshot_bytes() > self.budget && self.snaps.len() > 1 {
             let before = self.snaps.len();
             self.thin();
@@ -412,7 +451,7 @@ impl<N: Node> History<N> {
             if k - from > SNAPSHOT_EVERY {
                 let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
                 let keep_below = lo.max(from);
-                self.retain_near(|s| s.steps() < keep_below);
+                self.retain_near(|_, s| s.steps() < keep_below);
                 while self.current.steps() < k {
                     if self.current.step().is_none() {
                         break;
@@ -493,7 +532,7 @@ impl<N: Node> History<N> {
     pub fn inject(&mut self, fault: Fault) -> u64 {
         let here = self.current.steps();
         self.retain_snaps(|_, s| s.steps() <= here);
-        self.retain_near(|s| s.steps() <= here);
+        self.retain_near(|_, s| s.steps() <= here);
         let taken = self.current.inject(fault);
         self.after_forward();
         taken
@@ -522,5 +561,49 @@ impl<N: Node> History<N> {
     /// Number of snapshots held (for tests and the perf notes).
     pub fn snapshot_count(&self) -> usize {
         self.snaps.len() + self.near.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The near snapshots a long forward run leaves (one every HEAD_EVERY steps, the latest
+    /// four kept, plus the trail), checked at many positions: a seek back by `d` events finds
+    /// one at most about `d` further back (or the snapshots along the run do, `spacing` apart),
+    /// and only a few are kept.
+    #[test]
+    fn the_trail_keeps_a_snapshot_about_as_far_back_as_a_seek_goes() {
+        let spacing = 1 << 20;
+        let mut near: Vec<u64> = Vec::new();
+        for head in (1..=3_000u64).map(|j| j * HEAD_EVERY) {
+            if head.is_multiple_of(spacing) {
+                continue; // a snapshot along the run
+            }
+            near.push(head);
+            let recent = near.len().saturating_sub(NEAR_SNAPSHOTS);
+            near = near
+                .iter()
+                .enumerate()
+                .filter(|&(i, &k)| i >= recent || on_trail(k, head, spacing))
+                .map(|(_, &k)| k)
+                .collect();
+            assert!(near.len() <= NEAR_SNAPSHOTS + 20, "{head}: {near:?}");
+            assert!(!near.iter().any(|&k| on_trail(k, head, TRAIL_FROM / 2)));
+            for d in (0..spacing).step_by(997) {
+                let want = head.saturating_sub(d);
+                let along = want / spacing * spacing;
+                let best = near
+                    .iter()
+                    .rev()
+                    .find(|&&k| k <= want)
+                    .map_or(along, |&k| k.max(along));
+                assert!(
+                    want - best <= d + 2 * HEAD_EVERY,
+                    "head {head}, back {d}: nearest snapshot {} further back ({near:?})",
+                    want - best
+                );
+            }
+        }
     }
 }
