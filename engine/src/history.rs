@@ -439,41 +439,52 @@ impl<N: Node> History<N> {
     /// (smaller than `k` if the run ends first).
     pub fn seek_step(&mut self, k: u64) -> u64 {
         if k < self.current.steps() {
-            let mut restored = self.best_before(k).snapshot_unscheduled();
-            restored.set_schedule(self.current.take_schedule());
-            let mut trace = self.current.take_trace();
-            let keep = trace.partition_point(|e| e.step <= restored.steps());
-            trace.truncate(keep);
-            restored.set_trace(trace);
-            self.current = restored;
-            // A long replay: keep a few snapshots just before `k` for the next steps back.
-            let from = self.current.steps();
-            if k - from > SNAPSHOT_EVERY {
-                let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
-                let keep_below = lo.max(from);
-                self.retain_near(|_, s| s.steps() < keep_below);
-                while self.current.steps() < k {
-                    if self.current.step().is_none() {
-                        break;
-                    }
-                    self.processed += 1;
-                    let s = self.current.steps();
-                    if s > lo && s < k && s.is_multiple_of(SNAPSHOT_EVERY) {
-                        self.push_near();
-                    }
-                }
-                self.fit_budget();
-            }
+            self.restore_before(k);
         } else {
             let ahead = self.best_before(k).steps();
             self.jump_ahead(ahead);
+            while self.current.steps() < k {
+                if !self.step() {
+                    break;
+                }
+            }
+        }
+        self.current.steps()
+    }
+
+    /// Restores the latest snapshot at or before step `k` and replays to `k` (keeping a few
+    /// snapshots just before it when that is a long replay).
+    fn restore_before(&mut self, k: u64) {
+        let mut restored = self.best_before(k).snapshot_unscheduled();
+        restored.set_schedule(self.current.take_schedule());
+        let mut trace = self.current.take_trace();
+        let keep = trace.partition_point(|e| e.step <= restored.steps());
+        trace.truncate(keep);
+        restored.set_trace(trace);
+        self.current = restored;
+        // A long replay: keep a few snapshots just before `k` for the next steps back.
+        let from = self.current.steps();
+        if k - from > SNAPSHOT_EVERY {
+            let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
+            let keep_below = lo.max(from);
+            self.retain_near(|_, s| s.steps() < keep_below);
+            while self.current.steps() < k {
+                if self.current.step().is_none() {
+                    break;
+                }
+                self.processed += 1;
+                let s = self.current.steps();
+                if s > lo && s < k && s.is_multiple_of(SNAPSHOT_EVERY) {
+                    self.push_near();
+                }
+            }
+            self.fit_budget();
         }
         while self.current.steps() < k {
             if !self.step() {
                 break;
             }
         }
-        self.current.steps()
     }
 
     /// Going forward to a position past a snapshot taken earlier (after a step back or a seek
@@ -508,7 +519,9 @@ impl<N: Node> History<N> {
     pub fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
         let k = self.latest_where(|s| s.now() <= t).steps();
         if t < self.current.now() {
-            self.seek_step(k);
+            // Also when that snapshot is at the current step: the clock idled on past `t`
+            // since, and the snapshot's has not.
+            self.restore_before(k);
         } else {
             self.jump_ahead(k);
         }

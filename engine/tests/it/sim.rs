@@ -690,6 +690,25 @@ fn history_seek_and_step_back_equal_a_fresh_replay() {
     assert_eq!(h.sim().steps(), 0);
 }
 
+/// A seek back to a time after the current step's event, with the clock idled on past it (a
+/// paused player), lands on that time — also when a snapshot sits exactly at the current step
+/// (its clock is the event's, not the idled one).
+#[test]
+fn a_seek_back_into_the_idle_time_after_a_snapshot_moves_the_clock() {
+    let s = hb_scenario();
+    let mut h = History::new(s.build_heartbeat());
+    assert_eq!(h.seek_step(512), 512, "a snapshot is taken at 512");
+    let at = h.sim().now();
+    let next = h.sim_mut().next_time().expect("the run goes on");
+    assert!(next.0 > at.0 + 2, "an idle gap after event 512");
+    let late = SimTime(next.0 - 1);
+    assert!(h.sim_mut().advance_idle(late));
+    assert_eq!(h.sim().now(), late);
+    let mid = SimTime(at.0 + (next.0 - at.0) / 2);
+    h.seek_time(mid, u64::MAX);
+    assert_eq!((h.sim().steps(), h.sim().now()), (512, mid));
+}
+
 /// `History::inject` at step k equals rebuilding from a timeline that holds the fault at the
 /// same time, and stepping back over the injection stays exact.
 #[test]
