@@ -391,10 +391,14 @@ impl<N: Node> History<N> {
         let mut trace = self.current.take_trace();
         let keep = trace.partition_point(|e| e.step <= restored.steps());
         trace.truncate(keep);
-        if trace.last().map_or(0, |e| e.step) != restored.steps() {
-            // Lines from before the gap that do not reach the snapshot: a log with a hole.
-            trace.clear();
+        // Only the lines that run on to the snapshot without a hole stay (quiet steps earlier,
+        // then loud ones before this relog, leave a hole further back).
+        let mut first = trace.len();
+        while first > 0 && trace[first - 1].step + (trace.len() - first) as u64 == restored.steps()
+        {
+            first -= 1;
         }
+        trace.drain(..first);
         restored.set_trace(trace);
         restored.set_quiet(self.current.is_quiet());
         self.current = restored;
