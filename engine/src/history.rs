@@ -4,6 +4,7 @@
 use crate::fault::Fault;
 use crate::sim::{Node, RunOutcome, Sim};
 use crate::time::SimTime;
+use crate::trace::TraceEvent;
 
 /// What the player needs from a run, whatever the lab: one event forward or back, play to a
 /// time, apply a fault now. `History<N>` implements it for message-passing labs; labs without
@@ -324,8 +325,7 @@ impl<N: Node> History<N> {
     fn fit_budget(&mut self) {
         let recent = NEAR_SNAPSHOTS.max(self.near_reach());
         while self.snapshot_bytes() > self.budget && self.near.len() > recent {
-            self.near.remove(0);
-            self.near_bytes.remove(0);
+            self.drop_oldest_near();
         }
         while self.snapshot_bytes() > self.budget && self.snaps.len() > 1 {
             let before = self.snaps.len();
@@ -337,9 +337,26 @@ impl<N: Node> History<N> {
             }
         }
         while self.snapshot_bytes() > self.budget && !self.near.is_empty() {
-            self.near.remove(0);
-            self.near_bytes.remove(0);
+            self.drop_oldest_near();
         }
+    }
+
+    fn drop_oldest_near(&mut self) {
+        self.near.remove(0);
+        self.near_bytes.remove(0);
+    }
+
+    /// Makes `restored` (a copy of a snapshot) the current state: it takes the current fault
+    /// schedule and quiet flag, and returns the current trace's lines up to the snapshot for
+    /// the caller to put back ([`Sim::set_trace`]), whole or in part.
+    fn make_current(&mut self, mut restored: Sim<N>) -> Vec<TraceEvent<N::Msg, N::Timer>> {
+        restored.set_schedule(self.current.take_schedule());
+        restored.set_quiet(self.current.is_quiet());
+        let mut trace = self.current.take_trace();
+        let keep = trace.partition_point(|e| e.step <= restored.steps());
+        trace.truncate(keep);
+        self.current = restored;
+        trace
     }
 
     /// One event forward. Returns false if the run has nothing left to do.
@@ -386,22 +403,17 @@ impl<N: Node> History<N> {
         };
         let (end, now) = (self.current.steps(), self.current.now());
         let from = end.saturating_sub(n as u64);
-        let mut restored = self.best_before(from).snapshot_unscheduled();
-        restored.set_schedule(self.current.take_schedule());
-        let mut trace = self.current.take_trace();
-        let keep = trace.partition_point(|e| e.step <= restored.steps());
-        trace.truncate(keep);
+        let restored = self.best_before(from).snapshot_unscheduled();
+        let at = restored.steps();
+        let mut trace = self.make_current(restored);
         // Only the lines that run on to the snapshot without a hole stay (quiet steps earlier,
         // then loud ones before this relog, leave a hole further back).
         let mut first = trace.len();
-        while first > 0 && trace[first - 1].step + (trace.len() - first) as u64 == restored.steps()
-        {
+        while first > 0 && trace[first - 1].step + (trace.len() - first) as u64 == at {
             first -= 1;
         }
         trace.drain(..first);
-        restored.set_trace(trace);
-        restored.set_quiet(self.current.is_quiet());
-        self.current = restored;
+        self.current.set_trace(trace);
         while self.current.steps() < end {
             if self.current.step().is_none() {
                 break;
@@ -445,8 +457,7 @@ impl<N: Node> History<N> {
         if k < self.current.steps() {
             self.restore_before(k);
         } else {
-            let ahead = self.best_before(k).steps();
-            self.jump_ahead(ahead);
+            self.jump_ahead(|s| s.steps() <= k);
             while self.current.steps() < k {
                 if !self.step() {
                     break;
@@ -459,13 +470,9 @@ impl<N: Node> History<N> {
     /// Restores the latest snapshot at or before step `k` and replays to `k` (keeping a few
     /// snapshots just before it when that is a long replay).
     fn restore_before(&mut self, k: u64) {
-        let mut restored = self.best_before(k).snapshot_unscheduled();
-        restored.set_schedule(self.current.take_schedule());
-        let mut trace = self.current.take_trace();
-        let keep = trace.partition_point(|e| e.step <= restored.steps());
-        trace.truncate(keep);
-        restored.set_trace(trace);
-        self.current = restored;
+        let restored = self.best_before(k).snapshot_unscheduled();
+        let trace = self.make_current(restored);
+        self.current.set_trace(trace);
         // A long replay: keep a few snapshots just before `k` for the next steps back.
         let from = self.current.steps();
         if k - from > SNAPSHOT_EVERY {
@@ -492,42 +499,35 @@ impl<N: Node> History<N> {
     }
 
     /// Going forward to a position past a snapshot taken earlier (after a step back or a seek
-    /// back): starts from the latest such snapshot, at step `to`, instead of replaying every
-    /// event up to it, when the run keeps only a trace tail — the lines it skips are rebuilt
-    /// by [`History::relog`] like a quiet replay's. A run keeping its whole trace replays.
-    fn jump_ahead(&mut self, to: u64) {
+    /// back): starts from the latest snapshot for which `at_or_before` holds (up to the target
+    /// step or time), when it is ahead, instead of replaying every event up to it — when the
+    /// run keeps only a trace tail: the lines it skips are rebuilt by [`History::relog`] like
+    /// a quiet replay's. A run keeping its whole trace replays.
+    fn jump_ahead(&mut self, at_or_before: impl Fn(&Sim<N>) -> bool) {
         let here = self.current.steps();
-        if self.current.trace_tail().is_none() || to <= here.saturating_add(SNAPSHOT_EVERY) {
+        let snap = self.latest_where(at_or_before);
+        if self.current.trace_tail().is_none()
+            || snap.steps() <= here.saturating_add(SNAPSHOT_EVERY)
+        {
             return;
         }
-        let Some(snap) = self
-            .snaps
-            .iter()
-            .chain(&self.near)
-            .find(|x| x.steps() == to)
-        else {
-            return;
-        };
-        let mut restored = snap.snapshot_unscheduled();
-        restored.set_schedule(self.current.take_schedule());
+        let restored = snap.snapshot_unscheduled();
         // The lines kept end before the jump: a hole, so the log starts again at the jump.
-        let mut trace = self.current.take_trace();
+        let mut trace = self.make_current(restored);
         trace.clear();
-        restored.set_trace(trace);
-        restored.set_quiet(self.current.is_quiet());
-        self.current = restored;
+        self.current.set_trace(trace);
         self.gap = true;
     }
 
     /// Goes to time `t` (forward or back): the state after every event at or before `t`.
     pub fn seek_time(&mut self, t: SimTime, budget: u64) -> RunOutcome {
-        let k = self.latest_where(|s| s.now() <= t).steps();
         if t < self.current.now() {
             // Also when that snapshot is at the current step: the clock idled on past `t`
             // since, and the snapshot's has not.
+            let k = self.latest_where(|s| s.now() <= t).steps();
             self.restore_before(k);
         } else {
-            self.jump_ahead(k);
+            self.jump_ahead(|s| s.now() <= t);
         }
         self.run_until(t, budget)
     }

@@ -18,11 +18,23 @@ async function longTasks(page) {
   });
 }
 
-async function experiment() {
+// The longest run any valid link makes: the busiest lab, at its largest settings, for 10 minutes.
+const HEAVY = 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
+
+/** Opens `query` in a fresh browser session, watches its long tasks, runs `body(page)`. */
+async function onPage(query, options, body) {
   const session = await Session.create();
   try {
-    const page = await session.openPage('lab=raft');
+    const page = await session.openPage(query, options);
     await longTasks(page);
+    await body(page);
+  } finally {
+    await session.close();
+  }
+}
+
+async function experiment() {
+  await onPage('lab=raft', {}, async (page) => {
     await page.getByTestId('exp-runs').fill(String(runs));
     const total = `${runs * 6}/${runs * 6}`;
     const t0 = Date.now();
@@ -35,17 +47,11 @@ async function experiment() {
     const ms = Date.now() - t0;
     const longest = await page.evaluate(() => window.__longest);
     console.log(`| §9.3 experiment, 6 ranges × ${runs} runs, in the page | ${(ms / 1000).toFixed(2)} s | longest task ${longest.toFixed(0)} ms |`);
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 async function heavyLink() {
-  const session = await Session.create();
-  try {
-    const query = 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
-    const page = await session.openPage(query, { settle: false });
-    await longTasks(page);
+  await onPage(HEAVY, { settle: false }, async (page) => {
     const progress = page.getByTestId('progress');
     await progress.waitFor();
     const events = async () => Number((/([0-9]+) events/.exec(await progress.innerText()) ?? [0, 0])[1]);
@@ -55,10 +61,8 @@ async function heavyLink() {
     const e1 = await events();
     const s = (Date.now() - t0) / 1000;
     const longest = await page.evaluate(() => window.__longest);
-    console.log(`| \`?${query}\` replay in the page | ${((e1 - e0) / s / 1e6).toFixed(2)} M events/s (${e1} events after ${s.toFixed(0)} s more) | longest task ${longest.toFixed(0)} ms |`);
-  } finally {
-    await session.close();
-  }
+    console.log(`| \`?${HEAVY}\` replay in the page | ${((e1 - e0) / s / 1e6).toFixed(2)} M events/s (${e1} events after ${s.toFixed(0)} s more) | longest task ${longest.toFixed(0)} ms |`);
+  });
 }
 
 // Milliseconds from a click (or a timeline move) until the page has handled it and rendered:
@@ -83,17 +87,13 @@ async function replayDone(page, what) {
 // Step back anywhere in the longest run of the heaviest lab (issue 11: under one frame at any
 // position): after opening the link whole, after a seek back, after a seek forward again.
 async function stepBack() {
-  const session = await Session.create();
-  try {
-    const query = 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
-    const page = await session.openPage(query, { settle: false });
-    await longTasks(page);
+  await onPage(HEAVY, { settle: false }, async (page) => {
     const t0 = Date.now();
     await replayDone(page, 'the link replayed whole');
     const open = (Date.now() - t0) / 1000;
     const longest = await page.evaluate(() => window.__longest);
     const steps = async () => (await page.getByTestId('step-count').innerText()).replace(/[^0-9]/g, '');
-    console.log(`| \`?${query}\` opened whole | ${open.toFixed(1)} s to event ${await steps()} | longest task ${longest.toFixed(0)} ms |`);
+    console.log(`| \`?${HEAVY}\` opened whole | ${open.toFixed(1)} s to event ${await steps()} | longest task ${longest.toFixed(0)} ms |`);
     const backs = async (where) => {
       const ms = [];
       for (let i = 0; i < 10; i++) {
@@ -111,9 +111,7 @@ async function stepBack() {
       console.log(`| seek to ${ms / 1000} s | first slice ${seek.toFixed(0)} ms, then ${(more / 1000).toFixed(1)} s of slices | |`);
       await backs(label);
     }
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 const only = process.argv[3];

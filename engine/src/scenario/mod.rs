@@ -45,9 +45,9 @@ pub const MAX_STEPS: u64 = 1_000_000_000;
 
 /// True if the run has an event due within its 10 minutes ([`MAX_TIME_MS`]): a step position
 /// replays only such events, as the player plays only up to that time.
-pub fn has_event_in_time<R: crate::history::Run>(h: &mut R) -> bool {
+pub fn has_event_in_time<R: Run>(h: &mut R) -> bool {
     h.next_time()
-        .is_some_and(|t| t.0 <= MAX_TIME_MS * crate::time::US_PER_MS)
+        .is_some_and(|t| t <= SimTime::from_ms(MAX_TIME_MS))
 }
 
 /// A complete, replayable scenario. (Read from its link, [`decode`]: its timeline's commands
