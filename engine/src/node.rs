@@ -33,13 +33,14 @@ pub trait Node: Clone + Debug {
     fn heap_bytes(&self) -> usize {
         0
     }
-    /// How the lab numbers its timers, if it does: a small number per timer, distinct for
-    /// distinct timers of a node. The simulator then finds a timer by its number instead of
-    /// searching the node's sorted list (a heartbeat monitor holds four deadlines per worker and
-    /// looks one up several times per event). Numbers of at least
-    /// [`crate::sim::MAX_TIMER_SLOT`] use the list. A constant, so a lab that numbers none pays
-    /// nothing for it.
-    const TIMER_SLOT: Option<fn(&Self::Timer) -> usize> = None;
+    /// How the lab numbers its timers, if it does: a number per timer, distinct for distinct
+    /// timers of a node. The simulator then finds a timer by its number instead of comparing
+    /// timers: a small number (below [`crate::sim::MAX_TIMER_SLOT`]) is an index, found without
+    /// a search (a heartbeat monitor holds four deadlines per worker and looks one up several
+    /// times per event); a larger one is searched in the node's list sorted by number (the load
+    /// balancer's clients hold a timeout per request in flight). A constant, so a lab that
+    /// numbers none pays nothing for it.
+    const TIMER_NUMBER: Option<fn(&Self::Timer) -> u128> = None;
     /// Heap bytes a message in flight holds beyond its own `size_of` (a batch of entries).
     fn msg_heap_bytes(msg: &Self::Msg) -> usize {
         let _ = msg;

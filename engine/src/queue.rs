@@ -194,20 +194,44 @@ pub(crate) struct TimerRec<T> {
 /// Disarmed entries a node's list may hold (and at least half of it) before it is compacted.
 const DEAD_SLACK: usize = 32;
 
-/// One node's armed timers: a list sorted by timer (binary search; a monitor with one timer per
-/// peer has dozens). A disarmed timer stays as a dead entry (its key keeps the list sorted) until
+/// How a timer is found ([`TimerTable::find_by`], from the lab's [`crate::Node::TIMER_NUMBER`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Find {
+    /// At this index of the node's slots (a number below [`MAX_TIMER_SLOT`]).
+    Slot(usize),
+    /// In the node's list, sorted by this number (a larger number).
+    Number(u128),
+    /// In the node's list, sorted by the timer's own order (a lab that numbers no timers).
+    Order,
+}
+
+/// An entry of a node's timer list.
+#[derive(Clone, Debug)]
+struct Listed<T> {
+    /// The timer's number, if the lab numbers them (the list's order then); 0 otherwise.
+    number: u128,
+    rec: TimerRec<T>,
+    /// False for a dead (disarmed) entry.
+    live: bool,
+}
+
+/// One node's armed timers: a sorted list (binary search; a monitor with one timer per
+/// peer has dozens, a load-balancer client one per request in flight, thousands). A disarmed
+/// timer stays as a dead entry (its key keeps the list sorted) until
 /// the dead make up half of a long list, then the list is compacted in one pass: the load
 /// balancer's clients hold a timeout per request in flight, thousands, disarmed mostly from the
 /// front, and removing each one shifted the rest (that `memmove` was 88 % of the instructions of
 /// a heavy load-balancer replay). Nothing iterates the lists, so their order decides nothing.
 /// (A B-tree did the same for the instructions but added 6–16 KB to every page bundle.)
 ///
-/// A timer the lab numbers ([`crate::Node::TIMER_SLOT`]) is kept instead at its number in
-/// `slots`, found without a search.
+/// A lab that numbers its timers ([`crate::Node::TIMER_NUMBER`]) keeps a timer with a small
+/// number at that index of `slots`, found without a search, and the others in the list sorted
+/// by number (comparing two numbers instead of two timers: a fifth of a heavy load-balancer
+/// replay went to comparing its timers).
 #[derive(Clone, Debug)]
 struct NodeTimers<T> {
-    /// Sorted by timer; `.1` false for a dead entry.
-    list: Vec<(TimerRec<T>, bool)>,
+    /// Sorted by number, or by timer when the lab numbers none.
+    list: Vec<Listed<T>>,
     /// Dead entries in `list`.
     dead: usize,
     /// Numbered timers, at their number (grown on demand).
@@ -236,74 +260,85 @@ impl<T: Ord> TimerTable<T> {
         }
     }
 
-    /// The number `slot_of` gives `t`, if any below [`MAX_TIMER_SLOT`]: the `slot` every
-    /// method below takes. (Computed by the caller from the lab's constant, so a lab that
-    /// numbers no timers compiles to the plain search.)
+    /// Where `t` is kept, given the lab's numbering `number_of`: the `at` every method below
+    /// takes. (Computed by the caller from the lab's constant, so a lab that numbers no
+    /// timers compiles to the plain search.)
     #[inline]
-    pub fn slot(slot_of: Option<fn(&T) -> usize>, t: &T) -> Option<usize> {
-        slot_of.map(|f| f(t)).filter(|&i| i < MAX_TIMER_SLOT)
+    pub fn find_by(number_of: Option<fn(&T) -> u128>, t: &T) -> Find {
+        match number_of.map(|f| f(t)) {
+            None => Find::Order,
+            Some(k) if k < MAX_TIMER_SLOT as u128 => Find::Slot(k as usize),
+            Some(k) => Find::Number(k),
+        }
     }
 
-    fn find(list: &[(TimerRec<T>, bool)], t: &T) -> Result<usize, usize> {
-        list.binary_search_by(|r| r.0.timer.cmp(t))
+    fn find(list: &[Listed<T>], t: &T, at: Find) -> Result<usize, usize> {
+        match at {
+            Find::Number(k) => list.binary_search_by(|e| e.number.cmp(&k)),
+            _ => list.binary_search_by(|e| e.rec.timer.cmp(t)),
+        }
     }
 
-    pub fn get(&self, node: NodeId, t: &T, slot: Option<usize>) -> Option<&TimerRec<T>> {
-        if let Some(i) = slot {
+    pub fn get(&self, node: NodeId, t: &T, at: Find) -> Option<&TimerRec<T>> {
+        if let Find::Slot(i) = at {
             return self.nodes.get(node)?.slots.get(i)?.as_ref();
         }
         let list = &self.nodes.get(node)?.list;
-        let i = Self::find(list, t).ok()?;
-        list[i].1.then_some(&list[i].0)
+        let e = &list[Self::find(list, t, at).ok()?];
+        e.live.then_some(&e.rec)
     }
 
-    pub fn get_mut(
-        &mut self,
-        node: NodeId,
-        t: &T,
-        slot: Option<usize>,
-    ) -> Option<&mut TimerRec<T>> {
-        if let Some(i) = slot {
+    pub fn get_mut(&mut self, node: NodeId, t: &T, at: Find) -> Option<&mut TimerRec<T>> {
+        if let Find::Slot(i) = at {
             return self.nodes.get_mut(node)?.slots.get_mut(i)?.as_mut();
         }
         let list = &mut self.nodes.get_mut(node)?.list;
-        let i = Self::find(list, t).ok()?;
-        let (rec, live) = &mut list[i];
-        live.then_some(rec)
+        let i = Self::find(list, t, at).ok()?;
+        let e = &mut list[i];
+        e.live.then_some(&mut e.rec)
     }
 
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
-    pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>, slot: Option<usize>) {
-        if let Some(i) = slot {
-            let slots = &mut self.nodes[node].slots;
-            if slots.len() <= i {
-                slots.resize_with(i + 1, || None);
+    pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>, at: Find) {
+        let number = match at {
+            Find::Slot(i) => {
+                let slots = &mut self.nodes[node].slots;
+                if slots.len() <= i {
+                    slots.resize_with(i + 1, || None);
+                }
+                slots[i] = Some(rec);
+                return;
             }
-            slots[i] = Some(rec);
-            return;
-        }
+            Find::Number(k) => k,
+            Find::Order => 0,
+        };
         let n = &mut self.nodes[node];
-        match Self::find(&n.list, &rec.timer) {
+        let e = Listed {
+            number,
+            rec,
+            live: true,
+        };
+        match Self::find(&n.list, &e.rec.timer, at) {
             Ok(i) => {
-                n.dead -= !n.list[i].1 as usize;
-                n.list[i] = (rec, true);
+                n.dead -= !n.list[i].live as usize;
+                n.list[i] = e;
             }
-            Err(i) => n.list.insert(i, (rec, true)),
+            Err(i) => n.list.insert(i, e),
         }
     }
 
     /// Disarms a timer; false if it was not armed.
-    pub fn remove(&mut self, node: NodeId, t: &T, slot: Option<usize>) -> bool {
+    pub fn remove(&mut self, node: NodeId, t: &T, at: Find) -> bool {
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };
-        if let Some(i) = slot {
+        if let Find::Slot(i) = at {
             return n.slots.get_mut(i).is_some_and(|s| s.take().is_some());
         }
-        let Ok(i) = Self::find(&n.list, t) else {
+        let Ok(i) = Self::find(&n.list, t, at) else {
             return false;
         };
-        if !n.list[i].1 {
+        if !n.list[i].live {
             return false;
         }
         if n.dead == 0 && n.list.len() <= DEAD_SLACK {
@@ -311,10 +346,10 @@ impl<T: Ord> TimerTable<T> {
             n.list.remove(i);
             return true;
         }
-        n.list[i].1 = false;
+        n.list[i].live = false;
         n.dead += 1;
         if n.dead >= DEAD_SLACK && n.dead * 2 >= n.list.len() {
-            n.list.retain(|r| r.1);
+            n.list.retain(|e| e.live);
             n.dead = 0;
         }
         true
@@ -334,7 +369,7 @@ impl<T: Ord> TimerTable<T> {
         self.nodes
             .iter()
             .map(|n| {
-                n.list.capacity() * std::mem::size_of::<(TimerRec<T>, bool)>()
+                n.list.capacity() * std::mem::size_of::<Listed<T>>()
                     + n.slots.capacity() * std::mem::size_of::<Option<TimerRec<T>>>()
             })
             .sum::<usize>()
@@ -380,20 +415,21 @@ mod tests {
     /// The timer table against a plain sorted map, through growing to hundreds of timers,
     /// re-arming, removing out of order (dead entries, then compaction), re-arming a dead key,
     /// shrinking and clearing; with no timer numbered, and with a third of them numbered (kept
-    /// in slots) and a third numbered past [`MAX_TIMER_SLOT`] (kept in the list).
+    /// in slots) and the others numbered past [`MAX_TIMER_SLOT`] (kept in the list, sorted by
+    /// a number whose order is not the timers': a reversed one, far above 64 bits).
     #[test]
     fn timer_table_matches_a_plain_map_with_dead_entries() {
         timer_table_against_a_map(None);
         // Keys 0, 3, 6, … in slots; the others numbered past MAX_TIMER_SLOT, so in the list.
         timer_table_against_a_map(Some(|k| match k % 3 {
-            0 => *k as usize,
-            _ => MAX_TIMER_SLOT + *k as usize,
+            0 => *k as u128,
+            _ => (1 << 100) - *k as u128,
         }));
     }
 
-    fn timer_table_against_a_map(slot_of: Option<fn(&u32) -> usize>) {
+    fn timer_table_against_a_map(number_of: Option<fn(&u32) -> u128>) {
         let mut t = TimerTable::<u32>::new(2);
-        let s = |k: &u32| TimerTable::slot(slot_of, k);
+        let s = |k: &u32| TimerTable::find_by(number_of, k);
         let mut model = std::collections::BTreeMap::new();
         let (mut with_dead, mut compacted, mut dead_before) = (0, 0, 0);
         let mut x: u64 = 7;

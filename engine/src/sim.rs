@@ -5,7 +5,7 @@
 
 use crate::fault::{Fault, TimedFault};
 use crate::net::{LinkState, Links, NetConfig};
-use crate::queue::{MsgTable, QKind, Queued, TimerRec, TimerTable};
+use crate::queue::{Find, MsgTable, QKind, Queued, TimerRec, TimerTable};
 use crate::rng::{Rng, Stream};
 use crate::time::SimTime;
 use crate::NodeId;
@@ -369,7 +369,7 @@ impl<N: Node> Sim<N> {
     /// When `node`'s `timer` was armed and when it is due, if it is armed (for drawing timers).
     pub fn timer(&self, node: NodeId, timer: &N::Timer) -> Option<(SimTime, SimTime)> {
         self.timers
-            .get(node, timer, slot::<N>(timer))
+            .get(node, timer, find::<N>(timer))
             .map(|r| (r.armed, r.due.0))
     }
 
@@ -516,7 +516,7 @@ impl<N: Node> Sim<N> {
             let key = head.key();
             let live = match &head.kind {
                 QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
-                QKind::Timer(node, t) => match self.timers.get(*node, t, slot::<N>(t)) {
+                QKind::Timer(node, t) => match self.timers.get(*node, t, find::<N>(t)) {
                     Some(r) if r.entry == key && r.due == key => true,
                     Some(r) if r.entry == key => {
                         // Re-armed later while this entry was queued: move the entry to the
@@ -525,7 +525,7 @@ impl<N: Node> Sim<N> {
                         if let Some(Reverse(mut q)) = self.queue.pop() {
                             (q.time, q.seq) = due;
                             if let QKind::Timer(node, t) = &q.kind {
-                                if let Some(r) = self.timers.get_mut(*node, t, slot::<N>(t)) {
+                                if let Some(r) = self.timers.get_mut(*node, t, find::<N>(t)) {
                                     r.entry = due;
                                 }
                             }
@@ -572,7 +572,7 @@ impl<N: Node> Sim<N> {
                 }
             }
             QKind::Timer(node, t) => {
-                if let Some(r) = self.timers.get_mut(*node, t, slot::<N>(t)) {
+                if let Some(r) = self.timers.get_mut(*node, t, find::<N>(t)) {
                     (r.due, r.entry) = ((until, q.seq), (until, q.seq));
                 }
             }
@@ -655,7 +655,7 @@ impl<N: Node> Sim<N> {
                 QKind::Deliver(id) => self.deliver::<TRACE>(id, notes),
                 QKind::Timer(node, timer) => {
                     self.touched = Touched::One(node);
-                    self.timers.remove(node, &timer, slot::<N>(&timer));
+                    self.timers.remove(node, &timer, find::<N>(&timer));
                     if TRACE {
                         let fired = timer.clone();
                         self.call(node, notes, |n, ctx| n.on_timer(fired, ctx));
@@ -774,8 +774,8 @@ impl<N: Node> Sim<N> {
                     self.seq += 1;
                     let due = (self.now.plus(after), self.seq);
                     let now = self.now;
-                    let slot = slot::<N>(&t);
-                    match self.timers.get_mut(me, &t, slot) {
+                    let at = find::<N>(&t);
+                    match self.timers.get_mut(me, &t, at) {
                         // Re-armed to a later time: keep the queued entry, which moves to `due`
                         // when it reaches the head of the queue (see `prune`).
                         Some(r) if r.entry <= due => {
@@ -797,14 +797,14 @@ impl<N: Node> Sim<N> {
                                     due,
                                     entry: due,
                                 },
-                                slot,
+                                at,
                             );
                             self.push_at(due, QKind::Timer(me, t));
                         }
                     }
                 }
                 Effect::CancelTimer(t) => {
-                    self.timers.remove(me, &t, slot::<N>(&t));
+                    self.timers.remove(me, &t, find::<N>(&t));
                 }
                 Effect::Note(s) => notes.push(s),
             }
@@ -1155,9 +1155,10 @@ impl<M: Display> Display for DroppedAtCut<M> {
     }
 }
 
-/// The number the lab gives `t` ([`Node::TIMER_SLOT`]), for the timer table: a constant
-/// `None` for labs that number no timers, so their lookups compile to the plain search.
+/// Where the timer table keeps `t`, from the number the lab gives it ([`Node::TIMER_NUMBER`]):
+/// a constant `None` for labs that number no timers, so their lookups compile to the plain
+/// search.
 #[inline(always)]
-fn slot<N: Node>(t: &N::Timer) -> Option<usize> {
-    TimerTable::slot(N::TIMER_SLOT, t)
+fn find<N: Node>(t: &N::Timer) -> Find {
+    TimerTable::find_by(N::TIMER_NUMBER, t)
 }

@@ -508,7 +508,7 @@ impl Node for HbNode {
     crate::node::refuses_commands!();
 
     /// A timer's place in the order ([`HbTimer::rank`]): a monitor looks its deadlines up by it.
-    const TIMER_SLOT: Option<fn(&HbTimer) -> usize> = Some(HbTimer::rank);
+    const TIMER_NUMBER: Option<fn(&HbTimer) -> u128> = Some(|t| t.rank() as u128);
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{items, slice};

@@ -146,6 +146,31 @@ pub enum LbTimer {
     Done { id: u64, attempt: u32 },
 }
 
+impl LbTimer {
+    /// A number per timer, distinct for distinct timers ([`Node::TIMER_NUMBER`]): the
+    /// one-of-a-kind timers and those of a backend small (an index), those of a request its
+    /// variant, id and attempt packed above bit 100.
+    fn number(&self) -> u128 {
+        let per_request =
+            |tag: u128, id: u64, attempt: u32| tag << 100 | (id as u128) << 32 | attempt as u128;
+        // Backends are at most a few dozen; a larger number (never made) is still distinct.
+        let per_backend = |odd: u128, b: usize| match b < 4_096 {
+            true => 2 + 2 * b as u128 + odd,
+            false => per_request(5 + odd, b as u64, 0),
+        };
+        match *self {
+            LbTimer::Arrival => 0,
+            LbTimer::Check => 1,
+            LbTimer::CheckTimeout { backend } => per_backend(0, backend),
+            LbTimer::EjectEnd { backend } => per_backend(1, backend),
+            LbTimer::Timeout { id, attempt } => per_request(1, id, attempt),
+            LbTimer::Backoff { id } => per_request(2, id, 0),
+            LbTimer::Upstream { id, attempt } => per_request(3, id, attempt),
+            LbTimer::Done { id, attempt } => per_request(4, id, attempt),
+        }
+    }
+}
+
 impl fmt::Display for LbTimer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -290,6 +315,10 @@ impl Node for LbNode {
     type Timer = LbTimer;
     type Command = LbCommand;
     type Refusal = LbRefusal;
+
+    /// Clients and the balancer hold a timer per request in flight (thousands at a high rate),
+    /// looked up several times per event: numbered, they are found by comparing numbers.
+    const TIMER_NUMBER: Option<fn(&LbTimer) -> u128> = Some(LbTimer::number);
 
     fn heap_bytes(&self) -> usize {
         use crate::node::bytes::{btree, items, slice};
@@ -444,5 +473,46 @@ pub fn backend(sim: &Sim<LbNode>, b: usize) -> Option<&Backend> {
     match sim.nodes().get(FIRST_BACKEND + b) {
         Some(LbNode::Backend(x)) => Some(x),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distinct timers get distinct numbers (the timer table finds a timer by its number), the
+    /// per-request ones above the slot range whatever their id and attempt.
+    #[test]
+    fn timer_numbers_are_distinct() {
+        let mut all = vec![LbTimer::Arrival, LbTimer::Check];
+        for backend in [0, 1, 19, 4_095, 4_096, usize::MAX] {
+            all.push(LbTimer::CheckTimeout { backend });
+            all.push(LbTimer::EjectEnd { backend });
+        }
+        for id in [0, 1, 2, 1 << 40, u64::MAX] {
+            all.push(LbTimer::Backoff { id });
+            for attempt in [0, 1, 7, u32::MAX] {
+                all.push(LbTimer::Timeout { id, attempt });
+                all.push(LbTimer::Upstream { id, attempt });
+                all.push(LbTimer::Done { id, attempt });
+            }
+        }
+        let mut numbers: Vec<u128> = all.iter().map(LbTimer::number).collect();
+        for (t, n) in all.iter().zip(&numbers) {
+            let per_request = matches!(
+                t,
+                LbTimer::Timeout { .. }
+                    | LbTimer::Backoff { .. }
+                    | LbTimer::Upstream { .. }
+                    | LbTimer::Done { .. }
+            );
+            assert!(
+                !per_request || *n >= crate::sim::MAX_TIMER_SLOT as u128,
+                "{t:?}"
+            );
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), all.len());
     }
 }

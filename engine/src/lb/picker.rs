@@ -139,12 +139,20 @@ impl Picker {
         rng: &mut Rng,
     ) -> Option<usize> {
         let n = eligible.len().min(self.weights.len());
-        let up: Vec<usize> = (0..n).filter(|&b| eligible[b]).collect();
-        if up.is_empty() {
+        // The eligible backends, counted and indexed without collecting them (a pick happens
+        // for every request; n ≤ 20).
+        let ups = eligible[..n].iter().filter(|&&e| e).count();
+        if ups == 0 {
             return None;
         }
+        let up = |k: usize| {
+            (0..n)
+                .filter(|&b| eligible[b])
+                .nth(k)
+                .unwrap_or_else(|| unreachable!("k < ups"))
+        };
         let out = |b: usize| outstanding.get(b).copied().unwrap_or(0) as u64;
-        let weights = self.weights.clone();
+        let weights = &self.weights;
         let w = |b: usize| weights[b] as u64;
         let choice = match self.strategy {
             Strategy::RoundRobin => {
@@ -159,7 +167,7 @@ impl Picker {
                 // largest current weight wins (first on ties) and pays back the total.
                 let mut total = 0i64;
                 let mut best: Option<usize> = None;
-                for &b in &up {
+                for b in (0..n).filter(|&b| eligible[b]) {
                     self.current[b] += self.weights[b] as i64;
                     total += self.weights[b] as i64;
                     if best.is_none_or(|x| self.current[b] > self.current[x]) {
@@ -170,21 +178,25 @@ impl Picker {
                 self.current[b] -= total;
                 b
             }
-            Strategy::LeastConn => self.rotating_min(eligible, n, |b| (out(b), 1)),
-            Strategy::WeightedLeastConn => self.rotating_min(eligible, n, |b| (out(b) + 1, w(b))),
+            Strategy::LeastConn => rotating_min(&mut self.cursor, eligible, n, |b| (out(b), 1)),
+            Strategy::WeightedLeastConn => {
+                rotating_min(&mut self.cursor, eligible, n, |b| (out(b) + 1, w(b)))
+            }
             Strategy::LeastResponseTime => {
                 // Pure least-EWMA herds every request onto one backend until its samples come
                 // back; weighing by outstanding requests (as NGINX Plus' `least_time` combines
                 // both) spreads them. An unsampled backend costs 0 and is tried first.
-                let ewma = self.ewma_us.clone();
-                self.rotating_min(eligible, n, |b| (ewma[b] * (out(b) + 1), 1))
+                let ewma = &self.ewma_us;
+                rotating_min(&mut self.cursor, eligible, n, |b| {
+                    (ewma[b] * (out(b) + 1), 1)
+                })
             }
-            Strategy::Random => up[rng.below(up.len() as u64) as usize],
+            Strategy::Random => up(rng.below(ups as u64) as usize),
             Strategy::WeightedRandom => {
-                let total: u64 = up.iter().map(|&b| w(b)).sum();
+                let total: u64 = (0..n).filter(|&b| eligible[b]).map(w).sum();
                 let mut r = rng.below(total);
-                let mut chosen = up[up.len() - 1];
-                for &b in &up {
+                let mut chosen = up(ups - 1);
+                for b in (0..n).filter(|&b| eligible[b]) {
                     if r < w(b) {
                         chosen = b;
                         break;
@@ -194,15 +206,15 @@ impl Picker {
                 chosen
             }
             Strategy::P2c | Strategy::PeakEwma => {
-                if up.len() == 1 {
-                    up[0]
+                if ups == 1 {
+                    up(0)
                 } else {
-                    let i = rng.below(up.len() as u64) as usize;
-                    let mut j = rng.below(up.len() as u64 - 1) as usize;
+                    let i = rng.below(ups as u64) as usize;
+                    let mut j = rng.below(ups as u64 - 1) as usize;
                     if j >= i {
                         j += 1;
                     }
-                    let (a, b) = (up[i], up[j]);
+                    let (a, b) = (up(i), up(j));
                     let load = |x: usize| -> u128 {
                         if self.strategy == Strategy::P2c {
                             return out(x) as u128;
@@ -237,32 +249,32 @@ impl Picker {
         };
         Some(choice)
     }
+}
 
-    /// The eligible backend minimising `num/den` (cross-multiplied), scanning from the cursor so
-    /// ties rotate; the cursor moves past the choice.
-    fn rotating_min(
-        &mut self,
-        eligible: &[bool],
-        n: usize,
-        cost: impl Fn(usize) -> (u64, u64),
-    ) -> usize {
-        let mut best: Option<(usize, (u64, u64))> = None;
-        for k in 0..n {
-            let b = (self.cursor + k) % n;
-            if !eligible[b] {
-                continue;
-            }
-            let c = cost(b);
-            let better = match best {
-                None => true,
-                Some((_, bc)) => (c.0 as u128) * (bc.1 as u128) < (bc.0 as u128) * (c.1 as u128),
-            };
-            if better {
-                best = Some((b, c));
-            }
+/// The eligible backend minimising `num/den` (cross-multiplied), scanning from the cursor so
+/// ties rotate; the cursor moves past the choice.
+fn rotating_min(
+    cursor: &mut usize,
+    eligible: &[bool],
+    n: usize,
+    cost: impl Fn(usize) -> (u64, u64),
+) -> usize {
+    let mut best: Option<(usize, (u64, u64))> = None;
+    for k in 0..n {
+        let b = (*cursor + k) % n;
+        if !eligible[b] {
+            continue;
         }
-        let b = best.map(|x| x.0).unwrap_or(0);
-        self.cursor = (b + 1) % n.max(1);
-        b
+        let c = cost(b);
+        let better = match best {
+            None => true,
+            Some((_, bc)) => (c.0 as u128) * (bc.1 as u128) < (bc.0 as u128) * (c.1 as u128),
+        };
+        if better {
+            best = Some((b, c));
+        }
     }
+    let b = best.map(|x| x.0).unwrap_or(0);
+    *cursor = (b + 1) % n.max(1);
+    b
 }
