@@ -4,18 +4,29 @@
 //! Why not `BTreeMap<u64, V>`: every value type instantiates the whole B-tree again (insert,
 //! remove with its rebalancing, clone, drop): about 4–6 KB of wasm each. Here the index is one
 //! sorted `Vec<(u64, u32)>` (id → slot, found by binary search; ids mostly arrive in increasing
-//! order, so inserts go at the end, and the tables hold hundreds of entries at most), the same type for every
-//! `IdMap<V>`, and the values live in a slab (`Vec<Option<V>>` with a free list), whose code per
-//! type is small. Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id;
+//! order, so inserts go at the end; a removed id stays as a dead entry until the dead are half
+//! the index, so removing the oldest of thousands does not shift the rest), the same type for
+//! every `IdMap<V>`, and the values live in a slab (`Vec<Option<V>>` with a free list), whose
+//! code per type is small; a copy is three `Vec` copies, not a tree's nodes one by one. Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id;
 //! slot reuse is invisible), so runs replay unchanged.
 
 /// A map from ids to values, iterated in id order (see the module docs).
 #[derive(Clone, Debug)]
 pub struct IdMap<V> {
+    /// `(id, slot)` sorted by id; a removed id stays as a dead entry (slot [`DEAD`]) until the
+    /// dead make up half of a long index.
     index: Vec<(u64, u32)>,
     slots: Vec<Option<V>>,
     free: Vec<u32>,
+    /// Dead entries in `index`.
+    dead: usize,
 }
+
+/// The slot of a dead index entry.
+const DEAD: u32 = u32::MAX;
+
+/// Dead index entries kept (and at least half the index) before it is compacted.
+const DEAD_SLACK: usize = 32;
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
@@ -23,6 +34,7 @@ impl<V> Default for IdMap<V> {
             index: Vec::new(),
             slots: Vec::new(),
             free: Vec::new(),
+            dead: 0,
         }
     }
 }
@@ -35,31 +47,29 @@ impl<V> IdMap<V> {
 
     /// Entries.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.index.len() - self.dead
     }
 
     /// No entries.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.len() == 0
     }
 
-    /// Where `id` is in the index (`Ok`), or would go (`Err`).
+    /// Where `id` is in the index, dead or alive (`Ok`), or would go (`Err`).
     fn at(&self, id: u64) -> Result<usize, usize> {
         self.index.binary_search_by(|&(k, _)| k.cmp(&id))
     }
 
     /// The slot of `id`.
     fn slot(&self, id: u64) -> Option<usize> {
-        self.at(id).ok().map(|k| self.index[k].1 as usize)
+        let k = self.at(id).ok()?;
+        let i = self.index[k].1;
+        (i != DEAD).then_some(i as usize)
     }
 
-    /// Sets the value of `id`, returning the one it replaces.
-    pub fn insert(&mut self, id: u64, v: V) -> Option<V> {
-        let at = match self.at(id) {
-            Ok(k) => return self.slots[self.index[k].1 as usize].replace(v),
-            Err(at) => at,
-        };
-        let i = match self.free.pop() {
+    /// A slot for a new value.
+    fn place(&mut self, v: V) -> u32 {
+        match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(v);
                 i
@@ -68,9 +78,24 @@ impl<V> IdMap<V> {
                 self.slots.push(Some(v));
                 (self.slots.len() - 1) as u32
             }
-        };
-        self.index.insert(at, (id, i));
-        None
+        }
+    }
+
+    /// Sets the value of `id`, returning the one it replaces.
+    pub fn insert(&mut self, id: u64, v: V) -> Option<V> {
+        match self.at(id) {
+            Ok(k) if self.index[k].1 != DEAD => self.slots[self.index[k].1 as usize].replace(v),
+            Ok(k) => {
+                self.index[k].1 = self.place(v);
+                self.dead -= 1;
+                None
+            }
+            Err(at) => {
+                let i = self.place(v);
+                self.index.insert(at, (id, i));
+                None
+            }
+        }
     }
 
     /// The value of `id`.
@@ -99,9 +124,20 @@ impl<V> IdMap<V> {
         }
     }
 
-    /// Takes the value of `id` out.
+    /// Takes the value of `id` out. Its index entry stays, dead, until the dead are half of a
+    /// long index: tables whose oldest ids leave first (requests in flight, thousands) would
+    /// otherwise shift the whole index on every removal.
     pub fn remove(&mut self, id: &u64) -> Option<V> {
-        let (_, i) = self.index.remove(self.at(*id).ok()?);
+        let k = self.at(*id).ok()?;
+        let i = std::mem::replace(&mut self.index[k].1, DEAD);
+        if i == DEAD {
+            return None;
+        }
+        self.dead += 1;
+        if self.dead >= DEAD_SLACK && self.dead * 2 >= self.index.len() {
+            self.index.retain(|&(_, i)| i != DEAD);
+            self.dead = 0;
+        }
         self.free.push(i);
         self.slots[i as usize].take()
     }
@@ -111,13 +147,15 @@ impl<V> IdMap<V> {
         self.index.clear();
         self.slots.clear();
         self.free.clear();
+        self.dead = 0;
     }
 
     /// `(id, value)` in id order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (u64, &V)> + '_ {
-        self.index
-            .iter()
-            .filter_map(|&(k, i)| self.slots[i as usize].as_ref().map(|v| (k, v)))
+        self.index.iter().filter_map(|&(k, i)| {
+            let v = self.slots.get(i as usize)?.as_ref()?;
+            Some((k, v))
+        })
     }
 
     /// Values in id order.
@@ -130,7 +168,7 @@ impl<V> IdMap<V> {
         let mut slots = self.slots;
         self.index
             .into_iter()
-            .filter_map(move |(k, i)| slots[i as usize].take().map(|v| (k, v)))
+            .filter_map(move |(k, i)| slots.get_mut(i as usize)?.take().map(|v| (k, v)))
     }
 }
 
@@ -155,11 +193,26 @@ mod tests {
         let mut a = IdMap::new();
         let mut b = BTreeMap::new();
         let mut x: u64 = 7;
-        for step in 0..2000u64 {
+        let mut fifo = 0;
+        for step in 0..6000u64 {
             x = x
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let k = (x >> 33) % 50;
+            // Random keys among 50, then among 400 (dead entries pile up and are compacted),
+            // then increasing ones removed oldest first (a table of requests in flight).
+            let k = match step / 2000 {
+                0 => (x >> 33) % 50,
+                1 => (x >> 33) % 400,
+                _ => 1_000 + step,
+            };
+            if step >= 4000 && (x >> 20) % 3 == 0 {
+                fifo += 1;
+                assert_eq!(a.remove(&(1_000 + fifo)), b.remove(&(1_000 + fifo)));
+            }
+            if step % 97 == 0 {
+                assert!(a.iter().eq(b.iter().map(|(&k, v)| (k, v))));
+                assert!(a.clone() == a);
+            }
             match (x >> 20) % 4 {
                 0 | 1 => assert_eq!(a.insert(k, step), b.insert(k, step)),
                 2 => assert_eq!(a.remove(&k), b.remove(&k)),

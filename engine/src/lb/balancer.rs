@@ -4,13 +4,13 @@
 use super::log::Buckets;
 use super::log::{Levels, Log};
 use super::metrics::{record_route, route_buckets, RouteSummary};
-use super::params::{BackendSpec, LbParams, Strategy};
+use super::params::{BackendSpec, LbParams, Strategy, MAX_BACKENDS};
 use super::picker::Picker;
 use super::{LbMsg, LbTimer, Reply, CLIENTS, FIRST_BACKEND, LB};
+use crate::idmap::IdMap;
 use crate::sim::Ctx;
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::collections::BTreeMap;
 
 /// What the balancer believes about a backend from its active checks: up (the last check
 /// succeeded, or `rise` in a row did), suspect (some failed in a row, fewer than `fall`: still routed
@@ -135,7 +135,7 @@ pub struct Balancer {
     /// The picking strategy's state.
     pub picker: Picker,
     /// Attempts in flight at backends, by (request id, attempt).
-    pub outstanding: BTreeMap<(u64, u32), Out>,
+    pub outstanding: IdMap<Out>,
     /// Last health-check round number.
     pub seq: u64,
     /// Every change of view, in time order.
@@ -170,7 +170,7 @@ impl Balancer {
             specs: specs.to_vec(),
             views: vec![BackendView::default(); specs.len()],
             picker: Picker::new(p.strategy, specs, p.vnodes, p.pewma_decay),
-            outstanding: BTreeMap::new(),
+            outstanding: IdMap::new(),
             seq: 0,
             transitions: Vec::new(),
             // 256 records a chunk, at most 2 048 chunks (~524 000 decisions) of the kept span.
@@ -285,9 +285,15 @@ impl Balancer {
 
     fn route(&mut self, id: u64, key: u32, attempt: u32, ctx: &mut Ctx<LbMsg, LbTimer>) {
         let now = ctx.now();
-        let eligible = self.eligible();
-        let out: Vec<u32> = self.views.iter().map(|v| v.outstanding).collect();
-        let pick = self.picker.pick(&eligible, &out, key, now, ctx.rng());
+        // On the stack: a route per request (the backends are validated to MAX_BACKENDS).
+        let n = self.views.len().min(MAX_BACKENDS);
+        let (mut eligible, mut out) = ([false; MAX_BACKENDS], [0u32; MAX_BACKENDS]);
+        for (b, v) in self.views.iter().take(n).enumerate() {
+            (eligible[b], out[b]) = (v.eligible(), v.outstanding);
+        }
+        let pick = self
+            .picker
+            .pick(&eligible[..n], &out[..n], key, now, ctx.rng());
         let route = Route {
             at_us: now.as_us(),
             backend: pick.map_or(NO_BACKEND, |b| b as u16),
@@ -315,7 +321,7 @@ impl Balancer {
             return;
         };
         self.outstanding.insert(
-            (id, attempt),
+            out_key(id, attempt),
             Out {
                 backend: b,
                 sent: now,
@@ -369,7 +375,7 @@ impl Balancer {
                 reply,
                 server,
             } => {
-                let Some(out) = self.outstanding.remove(&(id, attempt)) else {
+                let Some(out) = self.outstanding.remove(&out_key(id, attempt)) else {
                     return; // late: the attempt already timed out here
                 };
                 ctx.cancel_timer(LbTimer::Upstream { id, attempt });
@@ -426,7 +432,7 @@ impl Balancer {
                 self.check_result(backend, false, ctx);
             }
             LbTimer::Upstream { id, attempt } => {
-                if let Some(out) = self.outstanding.remove(&(id, attempt)) {
+                if let Some(out) = self.outstanding.remove(&out_key(id, attempt)) {
                     let b = out.backend;
                     self.set_outstanding(b, now, -1);
                     self.picker.observe(b, self.p.timeout.as_us(), now);
@@ -443,4 +449,12 @@ impl Balancer {
             _ => {}
         }
     }
+}
+
+/// The key of attempt `attempt` of request `id` in [`Balancer::outstanding`]: both packed in one
+/// number. Ids stay below 2³² (a run issues at most `MAX_RATE` × 20 (a burst) = 200 000 requests
+/// a second for 10 minutes: 1.2·10⁸) and attempts are at most the validated `tries`, 10.
+fn out_key(id: u64, attempt: u32) -> u64 {
+    debug_assert!(id < 1 << 32, "request id {id}");
+    id << 32 | attempt as u64
 }

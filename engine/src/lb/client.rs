@@ -5,10 +5,10 @@ use super::log::Log;
 use super::metrics::{done_buckets, record_done, Counts, DoneSummary};
 use super::params::{LbParams, RetryPolicy};
 use super::{LbMsg, LbTimer, Reply, LB};
+use crate::idmap::IdMap;
 use crate::sim::Ctx;
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
-use std::collections::BTreeMap;
 
 /// How a request ended, after its retries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,7 +103,7 @@ pub struct Clients {
     /// Next request id.
     pub next_id: u64,
     /// Requests in progress, by id.
-    pub pending: BTreeMap<u64, Pending>,
+    pub pending: IdMap<Pending>,
     /// Retry budget balance, thousandths of a token.
     pub budget_milli: u64,
     /// True when the armed `Arrival` timer is a real arrival, false for a phase boundary.
@@ -127,7 +127,7 @@ impl Clients {
         Clients {
             p,
             next_id: 1,
-            pending: BTreeMap::new(),
+            pending: IdMap::new(),
             budget_milli: p.budget_reserve as u64 * 1_000,
             arrival_due: false,
             totals: ClientTotals::default(),
