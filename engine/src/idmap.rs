@@ -205,11 +205,11 @@ mod tests {
                 1 => (x >> 33) % 400,
                 _ => 1_000 + step,
             };
-            if step >= 4000 && (x >> 20) % 3 == 0 {
+            if step >= 4000 && (x >> 20).is_multiple_of(3) {
                 fifo += 1;
                 assert_eq!(a.remove(&(1_000 + fifo)), b.remove(&(1_000 + fifo)));
             }
-            if step % 97 == 0 {
+            if step.is_multiple_of(97) {
                 assert!(a.iter().eq(b.iter().map(|(&k, v)| (k, v))));
                 assert!(a.clone() == a);
             }
