@@ -22,6 +22,10 @@ pub use crate::trace::{DropReason, InFlight, Note, NoteRec, TraceEvent, What};
 /// The fewest trace events [`Sim::keep_trace_tail`] drops at a time.
 const TRIM_BATCH: usize = 64;
 
+/// Dead queue entries (and at least half the queue) before the queue is compacted
+/// ([`Sim::compact_queue`]).
+const COMPACT_AT: usize = 256;
+
 /// A crash or restart, kept for measurements (ground truth the nodes cannot see).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LifeEvent {
@@ -75,6 +79,9 @@ pub struct Sim<N: Node> {
     /// first entry pushed meanwhile replaces it (one sift instead of a pop and a push), or it is
     /// popped when the event ends. Never set between events.
     dead_head: bool,
+    /// About how many entries of `queue` stand for nothing any more (timers cancelled since the
+    /// last compaction, less dead entries popped since): see [`Sim::compact_queue`].
+    dead_entries: usize,
     seq: u64,
     msgs: MsgTable<N::Msg>,
     next_msg: u64,
@@ -145,6 +152,7 @@ impl<N: Node> Sim<N> {
             up: vec![true; n],
             queue: BinaryHeap::new(),
             dead_head: false,
+            dead_entries: 0,
             seq: 0,
             msgs: MsgTable::new(),
             next_msg: 1,
@@ -467,6 +475,7 @@ impl<N: Node> Sim<N> {
             up: self.up.clone(),
             queue: self.queue.clone(),
             dead_head: false,
+            dead_entries: self.dead_entries,
             seq: self.seq,
             msgs: self.msgs.clone(),
             next_msg: self.next_msg,
@@ -512,6 +521,9 @@ impl<N: Node> Sim<N> {
     /// Drops queue entries that no longer mean anything (re-armed or cancelled timers,
     /// dropped messages), so the head of the queue is a real event.
     fn prune(&mut self) {
+        if self.dead_entries >= COMPACT_AT && self.dead_entries * 2 >= self.queue.len() {
+            self.compact_queue();
+        }
         while let Some(Reverse(head)) = self.queue.peek() {
             let key = head.key();
             let live = match &head.kind {
@@ -543,7 +555,34 @@ impl<N: Node> Sim<N> {
                 return;
             }
             self.queue.pop();
+            self.dead_entries = self.dead_entries.saturating_sub(1);
         }
+    }
+
+    /// Whether queue entry `q` still stands for an event (what `prune` keeps: a message on the
+    /// wire, or a timer whose record names this entry, due now or moved later).
+    fn entry_live(&self, q: &Queued<N::Timer>) -> bool {
+        match &q.kind {
+            QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
+            QKind::Timer(node, t) => self
+                .timers
+                .get(*node, t, find::<N>(t))
+                .is_some_and(|r| r.entry == q.key()),
+        }
+    }
+
+    /// Drops every dead entry from the queue at once, once they are at least half of it: a
+    /// cancelled timer's entry otherwise stays until its time comes (a load balancer's clients
+    /// cancel a timeout per request answered, a second or more ahead: tens of thousands of dead
+    /// entries deepening every push and pop, and copied into every snapshot). Only between
+    /// events (the head is not taken). The entries are ordered by their unique `(time, seq)`, so
+    /// the live ones come out in the same order as before.
+    fn compact_queue(&mut self) {
+        debug_assert!(!self.dead_head);
+        let mut q = std::mem::take(&mut self.queue).into_vec();
+        q.retain(|Reverse(e)| self.entry_live(e));
+        self.queue = BinaryHeap::from(q);
+        self.dead_entries = 0;
     }
 
     /// If the live head of the queue is meant for a paused node, moves it to the pause's end
@@ -804,7 +843,8 @@ impl<N: Node> Sim<N> {
                     }
                 }
                 Effect::CancelTimer(t) => {
-                    self.timers.remove(me, &t, find::<N>(&t));
+                    // Its queue entry stays, dead, until it reaches the head or a compaction.
+                    self.dead_entries += self.timers.remove(me, &t, find::<N>(&t)) as usize;
                 }
                 Effect::Note(s) => notes.push(s),
             }

@@ -1017,3 +1017,98 @@ proptest::proptest! {
         }
     }
 }
+
+/// Arms `n` one-shot timers at start (timer `i` after `due_ms(i)`), then at 1 ms cancels three
+/// in four and re-arms one in eight later: most of the queue's entries are dead at once.
+#[derive(Clone, Debug)]
+struct Canceller {
+    n: u32,
+    fired: Vec<u32>,
+}
+
+/// Timers of [`Canceller`]: `Some(i)` one-shot, `None` the cancelling one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Tk(Option<u32>);
+
+impl fmt::Display for Tk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+fn due_ms(i: u32) -> u64 {
+    2 + (i as u64 * 7_919) % 500
+}
+
+impl Node for Canceller {
+    type Msg = Msg;
+    type Timer = Tk;
+    type Command = Text;
+    type Refusal = NoCommands<Text>;
+
+    fn on_command(&mut self, cmd: &Text, _ctx: &mut Ctx<Msg, Tk>) -> Result<(), NoCommands<Text>> {
+        Err(NoCommands(cmd.clone()))
+    }
+    fn on_start(&mut self, ctx: &mut Ctx<Msg, Tk>) {
+        for i in 0..self.n {
+            ctx.set_timer(Tk(Some(i)), Duration::from_ms(due_ms(i)));
+        }
+        ctx.set_timer(Tk(None), Duration::from_ms(1));
+    }
+    fn on_message(&mut self, _: NodeId, _: Msg, _: &mut Ctx<Msg, Tk>) {}
+    fn on_timer(&mut self, timer: Tk, ctx: &mut Ctx<Msg, Tk>) {
+        match timer.0 {
+            Some(i) => self.fired.push(i),
+            None => {
+                for i in 0..self.n {
+                    if i % 4 != 0 {
+                        ctx.cancel_timer(Tk(Some(i)));
+                    } else if i % 8 == 0 {
+                        // Later than its first arming (due_ms − 1 from now): the queued entry
+                        // stays and moves when it reaches the head.
+                        ctx.set_timer(Tk(Some(i)), Duration::from_ms(due_ms(i) + 3));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Dropping the dead entries of cancelled timers from the queue all at once (once they are half
+/// of it) changes nothing: the live timers fire in `(due, arming order)` order, re-armed ones
+/// (whose old entry moves later) included, and the queue shrinks.
+#[test]
+fn cancelled_timers_leave_the_queue_and_the_rest_fire_in_order() {
+    let n = 3_000;
+    let mut sim = Sim::new(
+        1,
+        vec![Canceller {
+            n,
+            fired: Vec::new(),
+        }],
+        net10(),
+        Vec::new(),
+    );
+    sim.step().expect("the cancelling timer");
+    let full = sim.approx_bytes();
+    sim.step().expect("a timer");
+    assert!(
+        sim.approx_bytes() + 2_000 * 16 < full,
+        "the queue was compacted: {} → {} bytes",
+        full,
+        sim.approx_bytes()
+    );
+    while sim.step().is_some() {}
+    // The model: (due ms, arming order); re-armed timers take their order at 1 ms, after every
+    // first arming.
+    let mut want: Vec<(u64, u32, u32)> = (0..n)
+        .filter(|i| i % 4 == 0)
+        .map(|i| match i % 8 {
+            0 => (1 + due_ms(i) + 3, n + 1 + i, i),
+            _ => (due_ms(i), i, i),
+        })
+        .collect();
+    want.sort_unstable();
+    let want: Vec<u32> = want.into_iter().map(|w| w.2).collect();
+    assert_eq!(sim.nodes()[0].fired, want);
+}
