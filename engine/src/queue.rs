@@ -111,6 +111,7 @@ impl<M> MsgTable<M> {
     }
 
     /// The message with this id, if in flight.
+    #[inline(always)]
     pub fn get(&self, id: u64) -> Option<&InFlight<M>> {
         match self.slot(id) {
             Some(i) => self.wire[i].as_ref(),
@@ -199,23 +200,96 @@ const DEAD_SLACK: usize = 32;
 pub enum Find {
     /// At this index of the node's slots (a number below [`MAX_TIMER_SLOT`]).
     Slot(usize),
-    /// In the node's list, sorted by this number (a larger number).
+    /// In the node's numbered list, sorted by this number (a larger number).
     Number(u128),
     /// In the node's list, sorted by the timer's own order (a lab that numbers no timers).
     Order,
 }
 
-/// An entry of a node's timer list.
+/// A sorted list of timer records with dead entries (see [`NodeTimers`]), by key `K`: the
+/// timer's number, or nothing (`()`, no bytes) when the list is sorted by the timers themselves.
 #[derive(Clone, Debug)]
-struct Listed<T> {
-    /// The timer's number, if the lab numbers them (the list's order then); 0 otherwise.
-    number: u128,
-    rec: TimerRec<T>,
-    /// False for a dead (disarmed) entry.
-    live: bool,
+struct Sorted<K, T> {
+    /// `(key, record, live)`; `live` false for a dead entry.
+    items: Vec<(K, TimerRec<T>, bool)>,
+    /// Dead entries in `items`.
+    dead: usize,
 }
 
-/// One node's armed timers: a sorted list (binary search; a monitor with one timer per
+type Item<K, T> = (K, TimerRec<T>, bool);
+
+impl<K, T> Sorted<K, T> {
+    fn new() -> Self {
+        Sorted {
+            items: Vec::new(),
+            dead: 0,
+        }
+    }
+
+    fn get(&self, at: impl FnMut(&Item<K, T>) -> Ordering) -> Option<&TimerRec<T>> {
+        let e = &self.items[self.items.binary_search_by(at).ok()?];
+        e.2.then_some(&e.1)
+    }
+
+    fn get_mut(&mut self, at: impl FnMut(&Item<K, T>) -> Ordering) -> Option<&mut TimerRec<T>> {
+        let i = self.items.binary_search_by(at).ok()?;
+        let e = &mut self.items[i];
+        e.2.then_some(&mut e.1)
+    }
+
+    /// Adds `rec` under `key`, placed by `at(entry, rec)`.
+    fn insert(
+        &mut self,
+        at: impl Fn(&Item<K, T>, &TimerRec<T>) -> Ordering,
+        key: K,
+        rec: TimerRec<T>,
+    ) {
+        match self.items.binary_search_by(|e| at(e, &rec)) {
+            Ok(i) => {
+                self.dead -= !self.items[i].2 as usize;
+                self.items[i] = (key, rec, true);
+            }
+            Err(i) => self.items.insert(i, (key, rec, true)),
+        }
+    }
+
+    fn remove(&mut self, at: impl FnMut(&Item<K, T>) -> Ordering) -> bool {
+        let Ok(i) = self.items.binary_search_by(at) else {
+            return false;
+        };
+        if !self.items[i].2 {
+            return false;
+        }
+        if self.dead == 0 && self.items.len() <= DEAD_SLACK {
+            // A short list: remove it outright.
+            self.items.remove(i);
+            return true;
+        }
+        self.items[i].2 = false;
+        self.dead += 1;
+        if self.dead >= DEAD_SLACK && self.dead * 2 >= self.items.len() {
+            self.items.retain(|e| e.2);
+            self.dead = 0;
+        }
+        true
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.items.len() - self.dead
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.dead = 0;
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.items.capacity() * std::mem::size_of::<Item<K, T>>()
+    }
+}
+
+/// One node's armed timers: sorted lists (binary search; a monitor with one timer per
 /// peer has dozens, a load-balancer client one per request in flight, thousands). A disarmed
 /// timer stays as a dead entry (its key keeps the list sorted) until
 /// the dead make up half of a long list, then the list is compacted in one pass: the load
@@ -225,15 +299,16 @@ struct Listed<T> {
 /// (A B-tree did the same for the instructions but added 6–16 KB to every page bundle.)
 ///
 /// A lab that numbers its timers ([`crate::Node::TIMER_NUMBER`]) keeps a timer with a small
-/// number at that index of `slots`, found without a search, and the others in the list sorted
+/// number at that index of `slots`, found without a search, and the others in `numbered`, sorted
 /// by number (comparing two numbers instead of two timers: a fifth of a heavy load-balancer
-/// replay went to comparing its timers).
+/// replay went to comparing its timers). A lab that numbers none uses `list` only, whose
+/// entries hold no number.
 #[derive(Clone, Debug)]
 struct NodeTimers<T> {
-    /// Sorted by number, or by timer when the lab numbers none.
-    list: Vec<Listed<T>>,
-    /// Dead entries in `list`.
-    dead: usize,
+    /// Sorted by timer.
+    list: Sorted<(), T>,
+    /// Sorted by number.
+    numbered: Sorted<u128, T>,
     /// Numbered timers, at their number (grown on demand).
     slots: Vec<Option<TimerRec<T>>>,
 }
@@ -252,8 +327,8 @@ impl<T: Ord> TimerTable<T> {
         TimerTable {
             nodes: (0..n)
                 .map(|_| NodeTimers {
-                    list: Vec::new(),
-                    dead: 0,
+                    list: Sorted::new(),
+                    numbered: Sorted::new(),
                     slots: Vec::new(),
                 })
                 .collect(),
@@ -272,58 +347,38 @@ impl<T: Ord> TimerTable<T> {
         }
     }
 
-    fn find(list: &[Listed<T>], t: &T, at: Find) -> Result<usize, usize> {
-        match at {
-            Find::Number(k) => list.binary_search_by(|e| e.number.cmp(&k)),
-            _ => list.binary_search_by(|e| e.rec.timer.cmp(t)),
-        }
-    }
-
+    #[inline(always)]
     pub fn get(&self, node: NodeId, t: &T, at: Find) -> Option<&TimerRec<T>> {
-        if let Find::Slot(i) = at {
-            return self.nodes.get(node)?.slots.get(i)?.as_ref();
+        let n = self.nodes.get(node)?;
+        match at {
+            Find::Slot(i) => n.slots.get(i)?.as_ref(),
+            Find::Number(k) => n.numbered.get(|e| e.0.cmp(&k)),
+            Find::Order => n.list.get(|e| e.1.timer.cmp(t)),
         }
-        let list = &self.nodes.get(node)?.list;
-        let e = &list[Self::find(list, t, at).ok()?];
-        e.live.then_some(&e.rec)
     }
 
+    #[inline(always)]
     pub fn get_mut(&mut self, node: NodeId, t: &T, at: Find) -> Option<&mut TimerRec<T>> {
-        if let Find::Slot(i) = at {
-            return self.nodes.get_mut(node)?.slots.get_mut(i)?.as_mut();
+        let n = self.nodes.get_mut(node)?;
+        match at {
+            Find::Slot(i) => n.slots.get_mut(i)?.as_mut(),
+            Find::Number(k) => n.numbered.get_mut(|e| e.0.cmp(&k)),
+            Find::Order => n.list.get_mut(|e| e.1.timer.cmp(t)),
         }
-        let list = &mut self.nodes.get_mut(node)?.list;
-        let i = Self::find(list, t, at).ok()?;
-        let e = &mut list[i];
-        e.live.then_some(&mut e.rec)
     }
 
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
     pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>, at: Find) {
-        let number = match at {
-            Find::Slot(i) => {
-                let slots = &mut self.nodes[node].slots;
-                if slots.len() <= i {
-                    slots.resize_with(i + 1, || None);
-                }
-                slots[i] = Some(rec);
-                return;
-            }
-            Find::Number(k) => k,
-            Find::Order => 0,
-        };
         let n = &mut self.nodes[node];
-        let e = Listed {
-            number,
-            rec,
-            live: true,
-        };
-        match Self::find(&n.list, &e.rec.timer, at) {
-            Ok(i) => {
-                n.dead -= !n.list[i].live as usize;
-                n.list[i] = e;
+        match at {
+            Find::Slot(i) => {
+                if n.slots.len() <= i {
+                    n.slots.resize_with(i + 1, || None);
+                }
+                n.slots[i] = Some(rec);
             }
-            Err(i) => n.list.insert(i, e),
+            Find::Number(k) => n.numbered.insert(|e, _| e.0.cmp(&k), k, rec),
+            Find::Order => n.list.insert(|e, r| e.1.timer.cmp(&r.timer), (), rec),
         }
     }
 
@@ -332,27 +387,11 @@ impl<T: Ord> TimerTable<T> {
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };
-        if let Find::Slot(i) = at {
-            return n.slots.get_mut(i).is_some_and(|s| s.take().is_some());
+        match at {
+            Find::Slot(i) => n.slots.get_mut(i).is_some_and(|s| s.take().is_some()),
+            Find::Number(k) => n.numbered.remove(|e| e.0.cmp(&k)),
+            Find::Order => n.list.remove(|e| e.1.timer.cmp(t)),
         }
-        let Ok(i) = Self::find(&n.list, t, at) else {
-            return false;
-        };
-        if !n.list[i].live {
-            return false;
-        }
-        if n.dead == 0 && n.list.len() <= DEAD_SLACK {
-            // A short list: remove it outright.
-            n.list.remove(i);
-            return true;
-        }
-        n.list[i].live = false;
-        n.dead += 1;
-        if n.dead >= DEAD_SLACK && n.dead * 2 >= n.list.len() {
-            n.list.retain(|e| e.live);
-            n.dead = 0;
-        }
-        true
     }
 
     /// Armed timers, all nodes.
@@ -360,7 +399,7 @@ impl<T: Ord> TimerTable<T> {
     pub fn len(&self) -> usize {
         self.nodes
             .iter()
-            .map(|n| n.list.len() - n.dead + n.slots.iter().flatten().count())
+            .map(|n| n.list.len() + n.numbered.len() + n.slots.iter().flatten().count())
             .sum()
     }
 
@@ -369,7 +408,8 @@ impl<T: Ord> TimerTable<T> {
         self.nodes
             .iter()
             .map(|n| {
-                n.list.capacity() * std::mem::size_of::<Listed<T>>()
+                n.list.heap_bytes()
+                    + n.numbered.heap_bytes()
                     + n.slots.capacity() * std::mem::size_of::<Option<TimerRec<T>>>()
             })
             .sum::<usize>()
@@ -380,7 +420,7 @@ impl<T: Ord> TimerTable<T> {
     pub fn clear(&mut self, node: NodeId) {
         let n = &mut self.nodes[node];
         n.list.clear();
-        n.dead = 0;
+        n.numbered.clear();
         n.slots.clear();
     }
 }
@@ -451,7 +491,7 @@ mod tests {
             if let Some(r) = t.get_mut(1, &k, s(&k)) {
                 r.armed = SimTime(99);
             }
-            let dead = t.nodes[1].dead;
+            let dead = t.nodes[1].list.dead + t.nodes[1].numbered.dead;
             with_dead += (dead > 0) as u32;
             compacted += (dead < dead_before && !grow) as u32;
             dead_before = dead;

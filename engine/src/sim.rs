@@ -577,6 +577,8 @@ impl<N: Node> Sim<N> {
     /// entries deepening every push and pop, and copied into every snapshot). Only between
     /// events (the head is not taken). The entries are ordered by their unique `(time, seq)`, so
     /// the live ones come out in the same order as before.
+    #[cold]
+    #[inline(never)]
     fn compact_queue(&mut self) {
         debug_assert!(!self.dead_head);
         let mut q = std::mem::take(&mut self.queue).into_vec();

@@ -2607,4 +2607,3 @@ fn settled_operations_are_folded_and_measure_the_same() {
         assert!(pinned as u64 <= ma.writes.acked_lost, "{pinned} pinned");
     }
 }
-
