@@ -36,6 +36,7 @@ const workloads = {
   'raft5-60s-tail': (w) => w.raft_loaded(5, 60_000, 1),
   'hb50-tail': (w) => w.heartbeat(50, 10_000, 1),
   'fig16-100': (w) => w.fig16_runs(100),
+  'lb-open-5s': (w) => w.lb_open(5_000),
 };
 const wasm = { o3: await load('release'), z: await load('small') };
 // Warm up: V8 first runs wasm through its baseline compiler and tiers up hot functions later.

@@ -88,3 +88,26 @@ pub fn system(run_ms: u64) -> u64 {
     run.run_until(SimTime::from_ms(run_ms), u64::MAX);
     run.hist.sim().steps()
 }
+
+/// The heaviest load-balancer link (20 backends, 10 000 requests/s) for `run_ms`, opened as the
+/// page opens a link: a history keeping the page's 4 096-event trace tail, replayed quietly in
+/// slices of 2 000 events, then its tail rebuilt (`relog`). Returns the events replayed.
+pub fn lb_open(run_ms: u64) -> u64 {
+    use engine::history::Run;
+    use engine::lab::{Lab, LabVisitor};
+    use engine::scenario::{decode, seek_slice};
+    struct Open<'a>(&'a Scenario);
+    impl LabVisitor for Open<'_> {
+        type Output = u64;
+        fn visit<L: Lab>(self) -> u64 {
+            let mut run = L::build(self.0);
+            run.keep_trace_tail(Some(4_096));
+            while !seek_slice(&mut run, self.0.pos, 2_000) {}
+            run.relog();
+            run.steps()
+        }
+    }
+    let d = decode(&format!("lab=lb&v=1&seed=1&n=20&rate=10000&t={run_ms}"));
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    d.scenario.lab.visit(Open(&d.scenario))
+}

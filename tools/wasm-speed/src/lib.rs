@@ -21,3 +21,9 @@ pub extern "C" fn heartbeat(workers: u32, run_ms: u32, tail: u32) -> f64 {
 pub extern "C" fn fig16_runs(runs: u32) -> f64 {
     work::fig16_runs(runs as u64) as f64
 }
+
+/// The heaviest load-balancer link opened as the page does (see `work::lb_open`); events.
+#[no_mangle]
+pub extern "C" fn lb_open(run_ms: u32) -> f64 {
+    work::lb_open(run_ms as u64) as f64
+}

@@ -9,11 +9,12 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     type W = (&'static str, fn() -> u64);
-    let all: [W; 4] = [
+    let all: [W; 5] = [
         ("raft5", || work::raft_loaded(5, 5_000, false)),
         ("raft5-60s-tail", || work::raft_loaded(5, 60_000, true)),
         ("hb50-tail", || work::heartbeat(50, 10_000, true)),
         ("fig16-100", || work::fig16_runs(100)),
+        ("lb-open-5s", || work::lb_open(5_000)),
     ];
     for (name, f) in all {
         let mut best = f64::INFINITY;
