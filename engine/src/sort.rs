@@ -114,6 +114,52 @@ pub fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
     }
 }
 
+/// The `k`-th smallest of `v` (0-based; `None` past the end), reordering `v` (quickselect with a
+/// median-of-three pivot, O(n) expected): a percentile of a few thousand samples without sorting
+/// them. The value is the one a sort would put at `k`, whatever the order `v` is left in.
+pub fn select_nth(v: &mut [u64], k: usize) -> Option<u64> {
+    if k >= v.len() {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, v.len() - 1);
+    while lo < hi {
+        // Median of three to v[mid], then Hoare's partition around its value.
+        let mid = lo + (hi - lo) / 2;
+        if v[mid] < v[lo] {
+            v.swap(mid, lo);
+        }
+        if v[hi] < v[lo] {
+            v.swap(hi, lo);
+        }
+        if v[hi] < v[mid] {
+            v.swap(hi, mid);
+        }
+        let pivot = v[mid];
+        let (mut i, mut j) = (lo, hi);
+        loop {
+            while v[i] < pivot {
+                i += 1;
+            }
+            while v[j] > pivot {
+                j -= 1;
+            }
+            if i >= j {
+                break;
+            }
+            v.swap(i, j);
+            i += 1;
+            j -= 1;
+        }
+        // Now v[lo..=j] ≤ pivot ≤ v[j + 1..=hi].
+        if k <= j {
+            hi = j;
+        } else {
+            lo = j + 1;
+        }
+    }
+    Some(v[k])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +167,32 @@ mod tests {
     fn compact_sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
         let order = stable_order(v.len(), &mut |i, j| cmp(&v[i], &v[j]));
         permute(v, order);
+    }
+
+    #[test]
+    fn select_nth_is_the_sorted_value() {
+        let mut rng = crate::rng::Rng::new(11);
+        for n in [1usize, 2, 3, 5, 8, 31, 100, 1000] {
+            for spread in [2, 50, 1 << 40] {
+                let v: Vec<u64> = (0..n).map(|_| rng.below(spread)).collect();
+                let mut sorted = v.clone();
+                sorted.sort_unstable();
+                for (k, &want) in sorted.iter().enumerate() {
+                    let mut w = v.clone();
+                    assert_eq!(select_nth(&mut w, k), Some(want), "n {n} k {k}");
+                }
+                assert_eq!(select_nth(&mut v.clone(), n), None);
+            }
+        }
+        // Already sorted, reversed, all equal.
+        let up: Vec<u64> = (0..500).collect();
+        let mut down = up.clone();
+        down.reverse();
+        for k in [0, 1, 249, 498, 499] {
+            assert_eq!(select_nth(&mut up.clone(), k), Some(k as u64));
+            assert_eq!(select_nth(&mut down.clone(), k), Some(k as u64));
+            assert_eq!(select_nth(&mut vec![7; 500], k), Some(7));
+        }
     }
 
     #[test]
