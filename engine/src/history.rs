@@ -146,6 +146,13 @@ const NEAR_SNAPSHOTS: usize = 4;
 /// (about a millisecond).
 const HEAD_EVERY: u64 = 2_048;
 
+/// The same during a quiet replay ([`History::step_quiet`]: opening a link, a seek in the page),
+/// whose near snapshots are mostly dropped before it ends (a copy of the whole state every
+/// [`HEAD_EVERY`] events was a tenth of a long load-balancer replay). The replay ends with
+/// [`History::relog`], which starts from a snapshot at most this plus the kept tail back and takes
+/// the near snapshots at [`HEAD_EVERY`] again on its way to the end.
+const QUIET_HEAD_EVERY: u64 = 8 * HEAD_EVERY;
+
 /// Below this spacing of the snapshots along the run, a seek replays little enough (about a
 /// tenth of a second in the page) that no trail is kept.
 const TRAIL_FROM: u64 = 1 << 17;
@@ -229,10 +236,13 @@ impl<N: Node> History<N> {
         &mut self.current
     }
 
-    fn after_forward(&mut self) {
+    /// Takes the snapshots a step forward calls for: along the run, and near the position every
+    /// [`HEAD_EVERY`] steps (every [`QUIET_HEAD_EVERY`] in a quiet replay, `quiet`).
+    fn after_forward(&mut self, quiet: bool) {
         if self.forward_only {
             return;
         }
+        let head_every = if quiet { QUIET_HEAD_EVERY } else { HEAD_EVERY };
         let s = self.current.steps();
         let last = self.snaps.last().map(|x| x.steps()).unwrap_or(0);
         if s.is_multiple_of(self.spacing) && s > last {
@@ -245,7 +255,7 @@ impl<N: Node> History<N> {
             }
             self.fit_budget();
         } else if self.spacing > HEAD_EVERY
-            && s.is_multiple_of(HEAD_EVERY)
+            && s.is_multiple_of(head_every)
             && self.snaps.binary_search_by_key(&s, |x| x.steps()).is_err()
         {
             // Also below the latest snapshot along the run (going forward again after a step
@@ -364,7 +374,7 @@ impl<N: Node> History<N> {
         let ok = self.current.step().is_some();
         if ok {
             self.processed += 1;
-            self.after_forward();
+            self.after_forward(false);
         }
         ok
     }
@@ -383,7 +393,7 @@ impl<N: Node> History<N> {
         if ok {
             self.processed += 1;
             self.gap = true;
-            self.after_forward();
+            self.after_forward(true);
         }
         ok
     }
@@ -392,8 +402,9 @@ impl<N: Node> History<N> {
     /// least the kept tail behind the position (one near the position: see
     /// [`History::push_near`]) and replays from it with trace lines, so the tail holds at least
     /// the latest `n` events, as a loud run's does (how many older ones it holds depends on
-    /// where trimming fell, as after a step back). The state, the clock and the snapshots are
-    /// as before. Nothing to do without a gap.
+    /// where trimming fell, as after a step back). The state, the clock and the snapshots along
+    /// the run are as before; on its way it takes the near snapshots the quiet replay skipped
+    /// ([`QUIET_HEAD_EVERY`]). Nothing to do without a gap.
     pub fn relog(&mut self) {
         if !std::mem::take(&mut self.gap) {
             return;
@@ -419,6 +430,8 @@ impl<N: Node> History<N> {
                 break;
             }
             self.processed += 1;
+            // The near snapshots the quiet replay skipped (a step back then replays little).
+            self.after_forward(false);
         }
         self.current.advance_idle(now);
     }
@@ -551,7 +564,7 @@ impl<N: Node> History<N> {
         self.retain_snaps(|_, s| s.steps() <= here);
         self.retain_near(|_, s| s.steps() <= here);
         let taken = self.current.inject(fault);
-        self.after_forward();
+        self.after_forward(false);
         taken
     }
 
