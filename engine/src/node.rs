@@ -207,6 +207,12 @@ impl<'a, M: Clone, T> Ctx<'a, M, T> {
     pub fn is_quiet(&self) -> bool {
         self.quiet
     }
+    /// This context dropping notes when `quiet`: a node that runs another inside it (a shard
+    /// member's Raft) passes its own quietness on, so a quiet run words none of the inner notes.
+    pub fn with_quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
     /// The effects requested so far (for tests).
     pub fn effects(&self) -> &[Effect<M, T>] {
         &self.effects

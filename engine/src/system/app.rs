@@ -85,7 +85,21 @@ pub fn shard_ring(p: &SystemParams) -> Ring {
 
 /// The shard of `key` on `ring`.
 pub fn shard_of(ring: &Ring, key: u32) -> usize {
-    ring.owner(super::key_name(key).as_bytes()).unwrap_or(0)
+    // The bytes of `key_name(key)` ("k" and the decimal number), written on the stack: every
+    // request asks.
+    let mut buf = [0u8; 11];
+    let (mut n, mut at) = (key, buf.len());
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    at -= 1;
+    buf[at] = b'k';
+    ring.owner(&buf[at..]).unwrap_or(0)
 }
 
 impl App {
@@ -329,5 +343,24 @@ impl Node for App {
         self.busy = false;
         self.work.clear();
         self.leader.iter_mut().for_each(|l| *l = 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shard of a key is its name's owner on the ring, for keys of every length.
+    #[test]
+    fn shard_of_hashes_the_key_name() {
+        let ring = Ring::with_nodes(crate::ring::HashFn::Xxh64, 50, 3).expect("ring");
+        for key in [0, 1, 9, 10, 99, 12_345, u32::MAX] {
+            let name = super::super::key_name(key);
+            assert_eq!(
+                shard_of(&ring, key),
+                ring.owner(name.as_bytes()).unwrap_or(0),
+                "{name}"
+            );
+        }
     }
 }

@@ -289,10 +289,10 @@ impl Member {
         ctx: &mut C,
         f: impl FnOnce(&mut RaftNode, &mut Ctx<raft::Msg, raft::Timer>) -> R,
     ) -> R {
-        let now = ctx.now();
+        let (now, quiet) = (ctx.now(), ctx.is_quiet());
         let rf = self.acks.len();
         let (r, effects) = {
-            let mut sub = Ctx::new(now, self.local, rf, ctx.rng());
+            let mut sub = Ctx::new(now, self.local, rf, ctx.rng()).with_quiet(quiet);
             let r = f(&mut self.raft, &mut sub);
             (r, sub.into_effects())
         };

@@ -303,14 +303,21 @@ impl Zones {
             OpKind::Read => result,
             OpKind::Write(w) => Some(w),
         };
-        let what = match kind {
+        // Worded only for an anomaly (an operation returns every few events).
+        let what = || match kind {
             OpKind::Read => format!("get k{key} → {}", val(result)),
             OpKind::Write(w) => format!("put k{key}={w}"),
         };
         let problem = match k.clusters.get(&v).copied() {
-            None => Some(format!("{what} at {}: no write wrote {}", ms(now), val(v))),
+            None => Some(format!(
+                "{} at {}: no write wrote {}",
+                what(),
+                ms(now),
+                val(v)
+            )),
             Some(c) if kind == OpKind::Read && now < c.w_start => Some(format!(
-                "{what} at {}: returned before its write began at {}",
+                "{} at {}: returned before its write began at {}",
+                what(),
                 ms(now),
                 ms(c.w_start)
             )),
@@ -320,8 +327,10 @@ impl Zones {
                     f: Some(c.f.map_or(now, |f| f.min(now))),
                     s: c.s.max(start),
                 };
-                k.update(v, c2)
-                    .map(|d| format!("{what} (invoked {}, answered {}): {d}", ms(start), ms(now)))
+                k.update(v, c2).map(|d| {
+                    let what = what();
+                    format!("{what} (invoked {}, answered {}): {d}", ms(start), ms(now))
+                })
             }
         };
         let detail = problem?;
