@@ -145,8 +145,8 @@ pub struct Ring {
     serve: Arc<Vec<u32>>,
 }
 
-/// Appends the decimal digits of `x`.
-pub(super) fn push_decimal(buf: &mut Vec<u8>, x: u64) {
+/// The decimal digits of `x`: `digits[start..]` of the returned `(digits, start)`.
+pub(crate) fn decimal(x: u64) -> ([u8; 20], usize) {
     let mut digits = [0u8; 20];
     let mut n = x;
     let mut i = digits.len();
@@ -158,6 +158,12 @@ pub(super) fn push_decimal(buf: &mut Vec<u8>, x: u64) {
             break;
         }
     }
+    (digits, i)
+}
+
+/// Appends the decimal digits of `x`.
+pub(super) fn push_decimal(buf: &mut Vec<u8>, x: u64) {
+    let (digits, i) = decimal(x);
     buf.extend_from_slice(&digits[i..]);
 }
 

@@ -85,21 +85,13 @@ pub fn shard_ring(p: &SystemParams) -> Ring {
 
 /// The shard of `key` on `ring`.
 pub fn shard_of(ring: &Ring, key: u32) -> usize {
-    // The bytes of `key_name(key)` ("k" and the decimal number), written on the stack: every
-    // request asks.
-    let mut buf = [0u8; 11];
-    let (mut n, mut at) = (key, buf.len());
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    at -= 1;
-    buf[at] = b'k';
-    ring.owner(&buf[at..]).unwrap_or(0)
+    // The bytes of `key_name(key)` ("k" and the decimal number), on the stack: every request
+    // asks.
+    let (digits, i) = crate::ring::ring::decimal(key as u64);
+    let mut name = [b'k'; 21];
+    let len = 1 + digits.len() - i;
+    name[1..len].copy_from_slice(&digits[i..]);
+    ring.owner(&name[..len]).unwrap_or(0)
 }
 
 impl App {
