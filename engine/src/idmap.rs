@@ -7,8 +7,9 @@
 //! order, so inserts go at the end; a removed id stays as a dead entry until the dead are half
 //! the index, so removing the oldest of thousands does not shift the rest), the same type for
 //! every `IdMap<V>`, and the values live in a slab (`Vec<Option<V>>` with a free list), whose
-//! code per type is small; a copy is three `Vec` copies, not a tree's nodes one by one. Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id;
-//! slot reuse is invisible), so runs replay unchanged.
+//! code per type is small; a copy is three `Vec` copies, not a tree's nodes one by one.
+//! Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id; slot reuse is
+//! invisible), so runs replay unchanged.
 
 /// A map from ids to values, iterated in id order (see the module docs).
 #[derive(Clone, Debug)]

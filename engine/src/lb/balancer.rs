@@ -191,11 +191,6 @@ impl Balancer {
         self.picker = Picker::new(s, &self.specs, self.p.vnodes, self.p.pewma_decay);
     }
 
-    /// Which backends are eligible now.
-    pub fn eligible(&self) -> Vec<bool> {
-        self.views.iter().map(|v| v.eligible()).collect()
-    }
-
     /// Applies `f` to backend `b`'s view and logs a transition if status or ejection changed.
     fn update(
         &mut self,
@@ -285,15 +280,7 @@ impl Balancer {
 
     fn route(&mut self, id: u64, key: u32, attempt: u32, ctx: &mut Ctx<LbMsg, LbTimer>) {
         let now = ctx.now();
-        // On the stack: a route per request (the backends are validated to MAX_BACKENDS).
-        let n = self.views.len().min(MAX_BACKENDS);
-        let (mut eligible, mut out) = ([false; MAX_BACKENDS], [0u32; MAX_BACKENDS]);
-        for (b, v) in self.views.iter().take(n).enumerate() {
-            (eligible[b], out[b]) = (v.eligible(), v.outstanding);
-        }
-        let pick = self
-            .picker
-            .pick(&eligible[..n], &out[..n], key, now, ctx.rng());
+        let pick = pick_among(&mut self.picker, &self.views, key, now, ctx.rng());
         let route = Route {
             at_us: now.as_us(),
             backend: pick.map_or(NO_BACKEND, |b| b as u16),
@@ -457,4 +444,22 @@ impl Balancer {
 fn out_key(id: u64, attempt: u32) -> u64 {
     debug_assert!(id < 1 << 32, "request id {id}");
     id << 32 | attempt as u64
+}
+
+/// `picker`'s choice among `views` (those eligible, by their outstanding requests), for the
+/// balancer's route and the system lab's front: built on the stack, as a pick happens for every
+/// request (views are at most [`MAX_BACKENDS`]; any beyond are not considered).
+pub(crate) fn pick_among(
+    picker: &mut Picker,
+    views: &[BackendView],
+    key: u32,
+    now: SimTime,
+    rng: &mut crate::rng::Rng,
+) -> Option<usize> {
+    let n = views.len().min(MAX_BACKENDS);
+    let (mut eligible, mut out) = ([false; MAX_BACKENDS], [0u32; MAX_BACKENDS]);
+    for (b, v) in views.iter().take(n).enumerate() {
+        (eligible[b], out[b]) = (v.eligible(), v.outstanding);
+    }
+    picker.pick(&eligible[..n], &out[..n], key, now, rng)
 }

@@ -278,19 +278,20 @@ pub struct LbMetrics {
 /// The nearest-rank percentile of ascending `sorted` samples, `per_mille` in 1..=1000
 /// (e.g. 990 for p99): the sample at 1-based rank `⌈per_mille × n / 1000⌉`.
 pub fn percentile(sorted: &[u64], per_mille: u32) -> Option<u64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let n = sorted.len() as u64;
-    let rank = (per_mille.min(1_000) as u64 * n).div_ceil(1_000).max(1);
-    Some(sorted[(rank - 1) as usize])
+    sorted.get(rank_index(sorted.len(), per_mille)).copied()
+}
+
+/// The 0-based index of the nearest-rank `per_mille` percentile among `n` sorted samples.
+fn rank_index(n: usize, per_mille: u32) -> usize {
+    let rank = (per_mille.min(1_000) as u64 * n as u64)
+        .div_ceil(1_000)
+        .max(1);
+    (rank - 1) as usize
 }
 
 /// [`percentile`] of `samples` in any order (reordering them; no sort).
 pub fn percentile_of(samples: &mut [u64], per_mille: u32) -> Option<u64> {
-    let n = samples.len() as u64;
-    let rank = (per_mille.min(1_000) as u64 * n).div_ceil(1_000).max(1);
-    crate::sort::select_nth(samples, (rank - 1) as usize)
+    crate::sort::select_nth(samples, rank_index(samples.len(), per_mille))
 }
 
 fn ms(us: u64) -> f64 {

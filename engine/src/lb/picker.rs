@@ -141,16 +141,12 @@ impl Picker {
         let n = eligible.len().min(self.weights.len());
         // The eligible backends, counted and indexed without collecting them (a pick happens
         // for every request; n ≤ 20).
-        let ups = eligible[..n].iter().filter(|&&e| e).count();
+        let ups_iter = || (0..n).filter(|&b| eligible[b]);
+        let ups = ups_iter().count();
         if ups == 0 {
             return None;
         }
-        let up = |k: usize| {
-            (0..n)
-                .filter(|&b| eligible[b])
-                .nth(k)
-                .unwrap_or_else(|| unreachable!("k < ups"))
-        };
+        let up = |k: usize| ups_iter().nth(k).unwrap_or_else(|| unreachable!("k < ups"));
         let out = |b: usize| outstanding.get(b).copied().unwrap_or(0) as u64;
         let weights = &self.weights;
         let w = |b: usize| weights[b] as u64;
@@ -167,7 +163,7 @@ impl Picker {
                 // largest current weight wins (first on ties) and pays back the total.
                 let mut total = 0i64;
                 let mut best: Option<usize> = None;
-                for b in (0..n).filter(|&b| eligible[b]) {
+                for b in ups_iter() {
                     self.current[b] += self.weights[b] as i64;
                     total += self.weights[b] as i64;
                     if best.is_none_or(|x| self.current[b] > self.current[x]) {
@@ -193,10 +189,10 @@ impl Picker {
             }
             Strategy::Random => up(rng.below(ups as u64) as usize),
             Strategy::WeightedRandom => {
-                let total: u64 = (0..n).filter(|&b| eligible[b]).map(w).sum();
+                let total: u64 = ups_iter().map(w).sum();
                 let mut r = rng.below(total);
                 let mut chosen = up(ups - 1);
-                for b in (0..n).filter(|&b| eligible[b]) {
+                for b in ups_iter() {
                     if r < w(b) {
                         chosen = b;
                         break;

@@ -11,7 +11,7 @@ use super::{Hop, KvResult, Op, SysMsg, SysRefusal, SysTimer};
 use crate::cluster::model::p99_of;
 use crate::health::Health;
 use crate::idmap::IdMap;
-use crate::lb::balancer::BackendView;
+use crate::lb::balancer::{pick_among, BackendView};
 use crate::lb::params::BackendSpec;
 use crate::lb::Picker;
 use crate::node::{Ctx, Node};
@@ -218,10 +218,8 @@ impl Front {
 
     fn route(&mut self, id: u64, ctx: &mut C) {
         let now = ctx.now();
-        let eligible: Vec<bool> = self.views.iter().map(|v| v.eligible()).collect();
-        let out: Vec<u32> = self.views.iter().map(|v| v.outstanding).collect();
         let key = self.ops.get(&id).map_or(0, |o| o.op.key());
-        let pick = self.picker.pick(&eligible, &out, key, now, ctx.rng());
+        let pick = pick_among(&mut self.picker, &self.views, key, now, ctx.rng());
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
