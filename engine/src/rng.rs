@@ -50,7 +50,7 @@ impl Stream {
 /// wasm32, which has no 64 × 64 → 128 instruction (a `u128` product is a call to the compiler's
 /// `__multi3`), four 32-bit products — the same exact result either way.
 #[inline]
-fn mul_wide(a: u64, b: u64) -> (u64, u64) {
+pub(crate) fn mul_wide(a: u64, b: u64) -> (u64, u64) {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let m = (a as u128) * (b as u128);

@@ -1080,8 +1080,8 @@ impl<N: Node> Sim<N> {
             let run_full = match self.suspects[k] {
                 Some(_) if full || self.broken[k] => true,
                 Some(_) if unchanged => false,
-                Some(suspect) => match before {
-                    Some((i, old)) => suspect(self, i, &old),
+                Some(suspect) => match &before {
+                    Some((i, old)) => suspect(self, *i, old),
                     None => true,
                 },
                 None => true,

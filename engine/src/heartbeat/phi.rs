@@ -48,11 +48,11 @@ impl Intervals {
         let x = interval_us.min(MAX_INTERVAL_US);
         self.samples.push_back(x);
         self.sum += x as u128;
-        self.sum_sq += (x as u128) * (x as u128);
+        self.sum_sq += square(x);
         while self.samples.len() > window.max(1) {
             if let Some(old) = self.samples.pop_front() {
                 self.sum -= old as u128;
-                self.sum_sq -= (old as u128) * (old as u128);
+                self.sum_sq -= square(old);
             }
         }
     }
@@ -110,14 +110,43 @@ impl Intervals {
                 std: (m / 4.0).max(min_std),
             };
         }
-        let n = self.samples.len() as u128;
-        let mean = self.sum as f64 / n as f64;
-        let var_num = (n * self.sum_sq).saturating_sub(self.sum * self.sum) as f64; // n²·variance
+        let n = self.samples.len() as u64;
+        let mean = to_f64(self.sum) / n as f64;
+        let var_num = if n <= 1 << 20 {
+            // Σx ≤ 2⁶⁰ and Σx² < 2¹⁰⁰ (intervals ≤ 2⁴⁰ µs): n·Σx² and (Σx)² from 64 × 64-bit
+            // products, without a general u128 product (a call in wasm32).
+            let sum = self.sum as u64;
+            let hi = n * (self.sum_sq >> 64) as u64;
+            (wide(n, self.sum_sq as u64) + (u128::from(hi) << 64)).saturating_sub(wide(sum, sum))
+        } else {
+            (u128::from(n) * self.sum_sq).saturating_sub(self.sum * self.sum)
+        };
+        let var_num = to_f64(var_num); // n²·variance
         let std = var_num.sqrt() / n as f64;
         PhiStats {
             mean: mean + pause,
             std: std.max(min_std),
         }
+    }
+}
+
+/// `x²`, exact.
+fn square(x: u64) -> u128 {
+    wide(x, x)
+}
+
+/// `a × b`, exact (see [`crate::rng::mul_wide`]: no `u128` product call in wasm32).
+fn wide(a: u64, b: u64) -> u128 {
+    let (hi, lo) = crate::rng::mul_wide(a, b);
+    u128::from(hi) << 64 | u128::from(lo)
+}
+
+/// `x as f64`, through the (cheaper) u64 conversion when `x` fits: the same correctly rounded
+/// value either way.
+fn to_f64(x: u128) -> f64 {
+    match u64::try_from(x) {
+        Ok(x) => x as f64,
+        Err(_) => x as f64,
     }
 }
 

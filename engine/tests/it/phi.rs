@@ -398,6 +398,32 @@ fn bisect(s: &PhiStats, th: f64) -> u64 {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases(256)))]
 
+    // μ and σ from the window's running sums are exactly those of the plain u128 formula
+    // (population variance from n·Σx² − (Σx)²), for any intervals up to the longest stored
+    // (2⁴⁰ µs, where Σx² needs more than 64 bits) and windows up to 1 000 samples.
+    #[test]
+    fn window_stats_are_the_exact_formula(
+        xs in prop::collection::vec(
+            prop_oneof![0u64..3_000_000, 0u64..=engine::heartbeat::phi::MAX_INTERVAL_US],
+            1..1_200,
+        ),
+        window in 1usize..=1_000,
+    ) {
+        let p = HbParams::default();
+        let w = Intervals::from_samples(&xs, window);
+        let kept: Vec<u128> = xs[xs.len().saturating_sub(window)..].iter().map(|&x| x as u128).collect();
+        let n = kept.len() as u128;
+        let (sum, sum_sq) = (kept.iter().sum::<u128>(), kept.iter().map(|x| x * x).sum::<u128>());
+        let var_num = (n * sum_sq).saturating_sub(sum * sum) as f64;
+        let want = PhiStats {
+            mean: sum as f64 / n as f64 + p.acceptable_pause.as_us() as f64,
+            std: (var_num.sqrt() / n as f64).max(p.min_std.as_us() as f64),
+        };
+        let got = w.stats(&p);
+        prop_assert_eq!(got.mean.to_bits(), want.mean.to_bits());
+        prop_assert_eq!(got.std.to_bits(), want.std.to_bits());
+    }
+
     // The crossing solved from y* equals a search over all silences, and it is exact: φ is below
     // the threshold one µs earlier, at or above it at the crossing; nothing in the 2 ms before it
     // reaches the threshold.
