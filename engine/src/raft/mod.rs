@@ -197,8 +197,9 @@ pub enum Msg {
         prev_log_index: u64,
         /// Term of the `prev_log_index` entry.
         prev_log_term: u64,
-        /// Log entries to store (empty for a heartbeat).
-        entries: Vec<Entry>,
+        /// Log entries to store (empty for a heartbeat). Shared: the trace's copy of the
+        /// message and the message itself hold one list.
+        entries: Arc<[Entry]>,
         /// Leader's `commit_index`.
         leader_commit: u64,
     },

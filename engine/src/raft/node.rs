@@ -9,6 +9,7 @@ use super::{
 use crate::sim::{Ctx, Node};
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
+use std::sync::Arc;
 
 /// A leadership transfer in progress (thesis §3.10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -761,7 +762,7 @@ impl RaftNode {
         // 4. "Append any new entries not already in the log."
         let n = entries.len() as u64;
         let mut first_new = None;
-        for (k, e) in entries.into_iter().enumerate() {
+        for (k, e) in entries.iter().enumerate() {
             let idx = prev_log_index + 1 + k as u64;
             match self.term_at(idx) {
                 Some(t) if t == e.term => continue,
@@ -776,7 +777,7 @@ impl RaftNode {
                 None => {}
             }
             first_new.get_or_insert(idx);
-            self.push_entry(e);
+            self.push_entry(e.clone());
         }
         if let Some(f) = first_new {
             let last = self.last_log_index();
@@ -895,11 +896,11 @@ impl RaftNode {
         let last = self.last_log_index();
         let next = self.progress[p].next_index.clamp(1, last + 1);
         let prev = next - 1;
-        let entries = if with_entries {
+        let entries: Arc<[Entry]> = if with_entries {
             let end = last.min(prev + MAX_ENTRIES_PER_APPEND as u64);
-            self.log[prev as usize..end as usize].to_vec()
+            self.log[prev as usize..end as usize].into()
         } else {
-            Vec::new()
+            Arc::new([])
         };
         self.progress[p].last_sent = prev + entries.len() as u64;
         let msg = Msg::AppendEntries {

@@ -163,7 +163,7 @@ fn ae(
         leader_id: leader,
         prev_log_index: prev,
         prev_log_term: prev_term,
-        entries,
+        entries: entries.into(),
         leader_commit: commit,
     }
 }
