@@ -44,10 +44,19 @@ impl<T> PartialEq for Queued<T> {
 }
 impl<T> Eq for Queued<T> {}
 impl<T> Queued<T> {
-    /// The ordering key as one number (one branch-free compare in the heap's sifts).
+    /// The ordering key as one number: natively one branch-free compare in the heap's sifts
+    /// (+4 to +6 % events/s); in wasm32, which has no 128-bit compare, the pair compares
+    /// faster (−3 % with the number in the page's opt-level "z" build).
+    #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     fn rank(&self) -> u128 {
         (self.time.as_us() as u128) << 64 | self.seq as u128
+    }
+    /// See above.
+    #[cfg(target_arch = "wasm32")]
+    #[inline(always)]
+    fn rank(&self) -> (SimTime, u64) {
+        self.key()
     }
 }
 impl<T> PartialOrd for Queued<T> {
