@@ -111,17 +111,22 @@ impl Intervals {
             };
         }
         let n = self.samples.len() as u64;
-        let mean = to_f64(self.sum) / n as f64;
-        let var_num = if n <= 1 << 20 {
-            // Σx ≤ 2⁶⁰ and Σx² < 2¹⁰⁰ (intervals ≤ 2⁴⁰ µs): n·Σx² and (Σx)² from 64 × 64-bit
-            // products, without a general u128 product (a call in wasm32).
-            let sum = self.sum as u64;
-            let hi = n * (self.sum_sq >> 64) as u64;
-            (wide(n, self.sum_sq as u64) + (u128::from(hi) << 64)).saturating_sub(wide(sum, sum))
-        } else {
-            (u128::from(n) * self.sum_sq).saturating_sub(self.sum * self.sum)
+        // Usual windows (Σx² and n·Σx² below 2⁶⁴: 100 samples of intervals up to ≈ 40 s) are
+        // computed in u64 and converted to f64 by one instruction; others exactly in u128 (a
+        // `__multi3` and a `__floatuntidf` call in wasm32). The same correctly rounded values.
+        let small = u64::try_from(self.sum).ok().and_then(|sum| {
+            let n_sum_sq = u64::try_from(self.sum_sq).ok()?.checked_mul(n)?;
+            Some((sum, n_sum_sq.saturating_sub(sum.checked_mul(sum)?)))
+        });
+        let (sum, var_num) = match small {
+            Some((sum, var_num)) => (sum as f64, var_num as f64),
+            None => (
+                self.sum as f64,
+                (u128::from(n) * self.sum_sq).saturating_sub(self.sum * self.sum) as f64,
+            ),
         };
-        let var_num = to_f64(var_num); // n²·variance
+        let mean = sum / n as f64;
+        // var_num = n²·variance
         let std = var_num.sqrt() / n as f64;
         PhiStats {
             mean: mean + pause,
@@ -130,24 +135,10 @@ impl Intervals {
     }
 }
 
-/// `x²`, exact.
+/// `x²`, exact (see [`crate::rng::mul_wide`]: no `u128` product call in wasm32).
 fn square(x: u64) -> u128 {
-    wide(x, x)
-}
-
-/// `a × b`, exact (see [`crate::rng::mul_wide`]: no `u128` product call in wasm32).
-fn wide(a: u64, b: u64) -> u128 {
-    let (hi, lo) = crate::rng::mul_wide(a, b);
+    let (hi, lo) = crate::rng::mul_wide(x, x);
     u128::from(hi) << 64 | u128::from(lo)
-}
-
-/// `x as f64`, through the (cheaper) u64 conversion when `x` fits: the same correctly rounded
-/// value either way.
-fn to_f64(x: u128) -> f64 {
-    match u64::try_from(x) {
-        Ok(x) => x as f64,
-        Err(_) => x as f64,
-    }
 }
 
 /// The two numbers φ depends on, µs: the mean inter-arrival time plus the acceptable pause,
