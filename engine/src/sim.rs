@@ -533,8 +533,8 @@ impl<N: Node> Sim<N> {
                     Some(r) if r.entry == key => {
                         // Re-armed later while this entry was queued: move the entry to the
                         // timer's place in the order, `(due, seq)`, as if pushed when re-armed.
-                        // Its new key is above every other key in the queue's head path, so
-                        // re-keying it in place and sifting it down is a pop and a push.
+                        // Re-keyed in place at the head and sifted down: the same queue as a
+                        // pop and a push, in one sift.
                         let due = r.due;
                         if let Some(mut head) = self.queue.peek_mut() {
                             let Reverse(q) = &mut *head;

@@ -177,9 +177,17 @@ browserTest('a worker that loads but never answers: the page stops waiting and r
   await page.route('**/ha-exp_loader.js', (route) =>
     route.fulfill({ contentType: 'text/javascript', body: '// loads, never answers\n' }),
   );
+  // The notice shows only while the page runs the experiment, which can take less than one poll
+  // of `waitUntil`: a mutation observer remembers that it appeared.
+  await page.evaluate(() => {
+    window.sawExpHere = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="exp-here"]')) window.sawExpHere = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   await page.getByTestId('exp-runs').fill('12');
   await page.getByTestId('exp-run').click();
-  await waitUntil(async () => (await page.getByTestId('exp-here').count()) === 1, {
+  await waitUntil(async () => page.evaluate(() => window.sawExpHere), {
     timeout: 30_000,
     message: 'the page says it runs the experiment itself',
   });
