@@ -1,7 +1,7 @@
 // Engine speed natively and compiled to wasm32, run in Node, side by side (issue 11: wasm within
 // 1.5× of native per event). The same workloads (engine/examples/speed/work.rs) are built twice
 // from tools/wasm-speed: a native binary and a bindings-free wasm module, at opt-level 3 and at
-// the page's opt-level "z". Best of N runs each.
+// the page's opt-level "z". Best of N runs each (and of as many as fit in half a second).
 //
 //   node scripts/wasm-speed.mjs [runs]      (builds with cargo first; needs wasm32-unknown-unknown)
 import { execFileSync } from 'node:child_process';
@@ -41,10 +41,13 @@ const workloads = {
 const wasm = { o3: await load('release'), z: await load('small') };
 // Warm up: V8 first runs wasm through its baseline compiler and tiers up hot functions later.
 for (const w of Object.values(wasm)) for (const f of Object.values(workloads)) f(w);
+// Best of `reps` runs, and of as many as fit in half a second for short workloads (as the
+// native side does).
 const best = (f) => {
   let ms = Infinity;
   let n = 0;
-  for (let i = 0; i < reps; i++) {
+  const start = performance.now();
+  for (let i = 0; i < reps || performance.now() - start < 500; i++) {
     const t = performance.now();
     n = f();
     ms = Math.min(ms, performance.now() - t);

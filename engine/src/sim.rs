@@ -113,6 +113,9 @@ pub struct Sim<N: Node> {
     fingerprint: Option<fn(&N) -> Fingerprint>,
     /// Each node's fingerprint and up state after the last check.
     fps: Vec<(Fingerprint, bool)>,
+    /// The touched node's fingerprint before the current step, when the step changed it (what
+    /// the suspects read; scratch, not part of the state).
+    old_fp: Fingerprint,
     /// Whether every invariant has had a full check (the first check after `new` or after an
     /// invariant is added is always full).
     checked: bool,
@@ -174,6 +177,7 @@ impl<N: Node> Sim<N> {
             locals: Vec::new(),
             fingerprint: None,
             fps: Vec::new(),
+            old_fp: [0; 10],
             checked: false,
             touched: Touched::None,
             broken: Vec::new(),
@@ -497,6 +501,7 @@ impl<N: Node> Sim<N> {
             locals: self.locals.clone(),
             fingerprint: self.fingerprint,
             fps: self.fps.clone(),
+            old_fp: [0; 10],
             checked: self.checked,
             touched: self.touched,
             broken: self.broken.clone(),
@@ -1055,7 +1060,9 @@ impl<N: Node> Sim<N> {
         }
         // What changed since the last check, for the incremental forms.
         let full = !self.checked || self.fingerprint.is_none();
-        let mut before: Option<(NodeId, Fingerprint)> = None;
+        // The node the step changed, if one; its old fingerprint is in `old_fp` when it changed
+        // (nothing is copied when it did not: the usual case).
+        let mut before: Option<NodeId> = None;
         let mut unchanged = false;
         if let Some(fp) = self.fingerprint {
             if full {
@@ -1066,10 +1073,15 @@ impl<N: Node> Sim<N> {
                     .map(|(n, &u)| (fp(n), u))
                     .collect();
             } else if let Touched::One(i) = self.touched {
-                let now = (fp(&self.nodes[i]), self.up[i]);
-                let old = std::mem::replace(&mut self.fps[i], now);
-                unchanged = old.1 == now.1 && same_fingerprint(&old.0, &now.0);
-                before = Some((i, old.0));
+                let now = fp(&self.nodes[i]);
+                let up = self.up[i];
+                let slot = &mut self.fps[i];
+                unchanged = slot.1 == up && same_fingerprint(&slot.0, &now);
+                if !unchanged {
+                    self.old_fp = std::mem::replace(&mut slot.0, now);
+                    slot.1 = up;
+                }
+                before = Some(i);
             } else {
                 unchanged = true;
             }
@@ -1080,8 +1092,8 @@ impl<N: Node> Sim<N> {
             let run_full = match self.suspects[k] {
                 Some(_) if full || self.broken[k] => true,
                 Some(_) if unchanged => false,
-                Some(suspect) => match &before {
-                    Some((i, old)) => suspect(self, *i, old),
+                Some(suspect) => match before {
+                    Some(i) => suspect(self, i, &self.old_fp),
                     None => true,
                 },
                 None => true,
@@ -1092,7 +1104,7 @@ impl<N: Node> Sim<N> {
             // Held before and one node changed: its local form, where there is one, checks the
             // part of the system that node belongs to.
             let found = match (self.locals[k], before) {
-                (Some(local), Some((i, _))) if !full && !self.broken[k] => local(self, i),
+                (Some(local), Some(i)) if !full && !self.broken[k] => local(self, i),
                 _ => check(self),
             };
             match found {
@@ -1210,6 +1222,7 @@ fn find<N: Node>(t: &N::Timer) -> Find {
 /// Whether two fingerprints are equal, word by word without an early exit: `==` on the arrays
 /// is a `memcmp` call, which in wasm32 is a byte loop (it was an eighth of the heartbeat lab's
 /// time there).
+#[inline]
 fn same_fingerprint(a: &Fingerprint, b: &Fingerprint) -> bool {
     a.iter().zip(b).fold(0, |d, (x, y)| d | (x ^ y)) == 0
 }
