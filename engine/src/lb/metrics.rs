@@ -294,6 +294,28 @@ pub fn percentile_of(samples: &mut [u64], per_mille: u32) -> Option<u64> {
     crate::sort::select_nth(samples, rank_index(samples.len(), per_mille))
 }
 
+/// The nearest-rank percentiles `per_mille` (ascending) of `samples` in any order, and the
+/// largest sample, as [`percentile`] of the sorted samples and their last would give: each one
+/// selected in the part of `samples` above the one before (a selection leaves the samples
+/// partitioned around the value it finds), so the three cost about one and a half selections.
+pub fn percentiles_and_max<const K: usize>(
+    samples: &mut [u64],
+    per_mille: [u32; K],
+) -> ([Option<u64>; K], Option<u64>) {
+    let mut out = [None; K];
+    let mut from = 0;
+    for (o, pm) in out.iter_mut().zip(per_mille) {
+        let i = rank_index(samples.len(), pm).max(from);
+        *o = crate::sort::select_nth(&mut samples[from..], i - from);
+        if o.is_none() {
+            return (out, None);
+        }
+        from = i;
+    }
+    let max = samples[from..].iter().copied().max();
+    (out, max)
+}
+
 fn ms(us: u64) -> f64 {
     us as f64 / 1_000.0
 }
@@ -406,7 +428,9 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
             lat.push(d.latency_us as u64);
         }
     }
-    crate::sort::sort_unstable(&mut lat);
+    // The page asks for these after every step: selections, not a sort (a window holds up to
+    // ten thousand latencies at the highest rate).
+    let ([p50, p95, p99], max) = percentiles_and_max(&mut lat, [500, 950, 990]);
     let totals = c.finished;
     let span_s = (now.min(w)).max(1) as f64 / 1e6;
     let nb = lb.views.len();
@@ -463,10 +487,10 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
         window,
         throughput_rps: window.finished as f64 / span_s,
         goodput_rps: window.ok as f64 / span_s,
-        p50_ms: percentile(&lat, 500).map(ms),
-        p95_ms: percentile(&lat, 950).map(ms),
-        p99_ms: percentile(&lat, 990).map(ms),
-        max_ms: lat.last().copied().map(ms),
+        p50_ms: p50.map(ms),
+        p95_ms: p95.map(ms),
+        p99_ms: p99.map(ms),
+        max_ms: max.map(ms),
         attempts,
         retries,
         totals,
@@ -566,9 +590,8 @@ pub fn series(sim: &Sim<LbNode>) -> Vec<SeriesPoint> {
     }
     for (i, l) in lat.iter_mut().enumerate() {
         if !l.is_empty() {
-            crate::sort::sort_unstable(l);
-            let p = |pm| percentile(l, pm).unwrap_or(0);
-            pct[i] = Some([p(500), p(950), p(990)]);
+            let (p, _) = percentiles_and_max(l, [500, 950, 990]);
+            pct[i] = Some(p.map(|x| x.unwrap_or(0)));
         }
     }
     let mut attempts = vec![0u64; m];
@@ -632,4 +655,27 @@ pub fn series(sim: &Sim<LbNode>) -> Vec<SeriesPoint> {
         }
     }
     points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The selections give exactly what the sorted samples give (ties, one sample, none).
+        #[test]
+        fn percentiles_and_max_are_those_of_the_sorted_samples(
+            mut v in proptest::collection::vec(prop_oneof![0u64..20, any::<u64>()], 0..400),
+            a in 1u32..=1000, b in 1u32..=1000, c in 1u32..=1000,
+        ) {
+            let mut pm = [a, b, c];
+            pm.sort_unstable();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let (got, max) = percentiles_and_max(&mut v, pm);
+            prop_assert_eq!(got, pm.map(|p| percentile(&sorted, p)));
+            prop_assert_eq!(max, sorted.last().copied());
+        }
+    }
 }
