@@ -2,7 +2,7 @@
 // balancer's view: up, suspect, down), data-routed; metrics carry metric-p50, metric-p99,
 // metric-throughput, metric-errors with plain numbers in data-value.
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, simMs, waitUntil } from './lib.mjs';
+import { browserTest, drawnInPlace, eventLog, simMs, waitUntil } from './lib.mjs';
 
 async function backends(page) {
   return page.evaluate(() =>
@@ -72,4 +72,15 @@ browserTest('slowing a backend and failing requests are recorded as commands', a
     timeout: 15_000,
     message: 'errors show up in the metrics',
   });
+});
+
+browserTest('a step back moves each request dot still in flight in place (each keeps its element)', async ({ openPage }) => {
+  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  const at = (await eventLog(page)).last.step;
+  const { both, kept } = await drawnInPlace(page, '.lbmsg[data-msg-id]', "(el) => el.getAttribute('data-msg-id')", async () => {
+    await page.getByTestId('step-back').click();
+    await waitUntil(async () => (await eventLog(page)).last?.step === at - 1, { message: 'one step back' });
+  });
+  assert.ok(both > 20, `dots in flight before and after: ${both}`);
+  assert.equal(kept, both, 'every dot in flight both before and after is drawn by the same element');
 });

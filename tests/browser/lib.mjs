@@ -303,6 +303,39 @@ export async function simMs(page) {
   return n;
 }
 
+/**
+ * Whether the page redraws moving things in place: marks each element matching `selector` with
+ * its identity (`identity(el)`, run in the page), runs `act`, and returns how many identities
+ * drawn both before and after are drawn by the very element that drew them before (`kept`), out
+ * of how many (`both`). A list diffed by position instead of by key hands each element the next
+ * one's thing, so `kept` falls well below `both`.
+ */
+export async function drawnInPlace(page, selector, identity, act) {
+  const before = await page.evaluate(({ selector, identity }) => {
+    const id = new Function('el', `return (${identity})(el)`);
+    const ids = [];
+    for (const el of document.querySelectorAll(selector)) {
+      el.__drew = id(el);
+      ids.push(el.__drew);
+    }
+    return ids;
+  }, { selector, identity });
+  await act();
+  return page.evaluate(({ selector, identity, before }) => {
+    const id = new Function('el', `return (${identity})(el)`);
+    const was = new Set(before);
+    let both = 0;
+    let kept = 0;
+    for (const el of document.querySelectorAll(selector)) {
+      const now = id(el);
+      if (!was.has(now)) continue;
+      both += 1;
+      if (el.__drew === now) kept += 1;
+    }
+    return { both, kept };
+  }, { selector, identity, before });
+}
+
 /** The event log: its line count and newest line ({ step, text } or null; the line with the
  *  highest data-step, wherever the log puts it). */
 export async function eventLog(page) {

@@ -2,7 +2,7 @@
 // experiment. Servers carry data-node-id, data-status, data-role and data-term; each log row is
 // [data-testid=log-<id>] with one element per entry (data-index, data-term, data-committed).
 import assert from 'node:assert/strict';
-import { browserTest, cli, eventLog, simMs, waitUntil, choosePreset, pageAt } from './lib.mjs';
+import { browserTest, choosePreset, cli, drawnInPlace, eventLog, pageAt, simMs, waitUntil } from './lib.mjs';
 
 async function roles(page) {
   return page.evaluate(() =>
@@ -268,4 +268,22 @@ browserTest('link clicks cut and restore; timeout, transfer and membership butto
   });
   const faults = new URL(page.url()).searchParams.get('faults') ?? '';
   for (const part of ['cut:0>1', 'restore:0>1', 'add:3', 'transfer:', ':timeout']) assert.ok(faults.includes(part), `${part} in ${faults}`);
+});
+
+browserTest('a step back keeps each arrow of the sequence diagram and each message dot on its element', async ({ openPage }) => {
+  const page = await openPage('lab=raft&n=5&t=5000');
+  const at = (await eventLog(page)).last.step;
+  const back = async () => {
+    await page.getByTestId('step-back').click();
+    await waitUntil(async () => (await eventLog(page)).last?.step < at, { message: 'one step back' });
+  };
+  const arrows = await drawnInPlace(page, '[data-testid=sequence] .seq-msg', "(el) => el.querySelector('title').textContent", back);
+  assert.ok(arrows.both > 10, `arrows drawn before and after: ${arrows.both}`);
+  assert.equal(arrows.kept, arrows.both, 'every arrow still in the diagram keeps its element');
+  const at2 = (await eventLog(page)).last.step;
+  const dots = await drawnInPlace(page, '[data-testid=cluster] .msg[data-msg-id]', "(el) => el.getAttribute('data-msg-id')", async () => {
+    await page.getByTestId('step-back').click();
+    await waitUntil(async () => (await eventLog(page)).last?.step < at2, { message: 'another step back' });
+  });
+  assert.equal(dots.kept, dots.both, `every message dot in flight before and after keeps its element (${dots.both})`);
 });

@@ -93,7 +93,7 @@ pub(super) fn render_svg(
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
         html! {
-            <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
+            <g key={m.id} class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
                 <title>{ title }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r="7" />
             </g>

@@ -43,7 +43,7 @@ pub(super) fn render_view(
             _ => "hc",
         };
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(f.id)));
-        html! { <circle class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }
+        html! { <circle key={f.id} class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }
     });
     let backends = m.backends.iter().enumerate().map(|(b, bm)| {
         let p = backend_at(b, n);

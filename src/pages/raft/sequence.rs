@@ -28,13 +28,16 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
     let x = |i: NodeId| 20.0 + (w - 40.0) * i as f64 / (n.max(2) - 1) as f64;
     let y = |t: u64| 20.0 + (h - 30.0) * (t.saturating_sub(from_t)) as f64 / SPAN_US as f64;
     let arrows = sim.trace().iter().rev().take_while(|e| e.time.0 >= from_t).filter_map(|e| match &e.what {
-        What::Deliver { from, to, msg, sent, .. } => Some((*from, *to, msg, *sent, e.time, false)),
-        What::Drop { from, to, msg, sent, .. } => Some((*from, *to, msg, *sent, e.time, true)),
+        What::Deliver { from, to, msg, sent, .. } => Some((e.step, *from, *to, msg, *sent, e.time, false)),
+        What::Drop { from, to, msg, sent, .. } => Some((e.step, *from, *to, msg, *sent, e.time, true)),
         _ => None,
-    }).take(80).map(|(a, b, msg, sent, at, dropped)| {
+    }).take(80).map(|(step, a, b, msg, sent, at, dropped)| {
         let (x1, y1, x2, y2) = (x(a), y(sent.0.max(from_t)), x(b), y(at.0));
+        // Keyed by the event's step: a step adds an arrow at the head of the list and drops one
+        // at its end, and each arrow keeps its element (and its tooltip) rather than taking
+        // the next one's.
         html! {
-            <g class={classes!("seq-msg", dropped.then_some("dropped"))}>
+            <g key={step} class={classes!("seq-msg", dropped.then_some("dropped"))}>
                 <title>{ format!("{a}→{b} {msg} sent {} arrived {}", SimTime(sent.0), at) }</title>
                 <line x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
                 <circle cx={f1(x2)} cy={f1(y2)} r="2.5" />
@@ -51,7 +54,9 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
                         <line x1={f1(x(i))} y1="16" x2={f1(x(i))} y2={f1(h - 6.0)} />
                     </g>
                 }) }
-                { for arrows }
+                // In a group of their own: Yew diffs a list that mixes keyed and unkeyed
+                // children by position, which would replace every arrow on every step.
+                <g class="arrows">{ for arrows }</g>
             </svg>
             <p class="muted">{ format!("{} → {}", fmt_ms(from_t), fmt_ms(now)) }{ t(" ms. Dropped messages end in red.") }</p>
         </section>

@@ -106,7 +106,7 @@ pub(super) fn messages(
         });
         let title = trf("#{} {}→{} {} — click to drop it", &[&id, &from, &to, &text]);
         Some(html! {
-            <g class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
+            <g key={id} class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
                 <title>{ title }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r="6" />
             </g>

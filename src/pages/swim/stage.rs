@@ -111,7 +111,7 @@ pub(super) fn render_svg(
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
         html! {
-            <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
+            <g key={m.id} class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
                 <title>{ title }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
