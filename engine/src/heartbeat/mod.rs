@@ -241,7 +241,8 @@ pub fn nodes(p: &HbParams, workers: usize) -> Vec<HbNode> {
 
 impl Monitor {
     fn new(p: &HbParams, workers: usize) -> Monitor {
-        let view = WorkerView {
+        // One bootstrap per view (a clone would not keep the window's room).
+        let view = || WorkerView {
             last: SimTime::ZERO,
             intervals: Intervals::bootstrap(p),
             phi_cross: [u64::MAX; 2],
@@ -250,7 +251,7 @@ impl Monitor {
         };
         Monitor {
             p: *p,
-            views: vec![view; workers + 1],
+            views: (0..=workers).map(|_| view()).collect(),
             primary: if workers >= 1 { Some(1) } else { None },
             epoch: 1,
             transitions: Vec::new(),
