@@ -3,7 +3,9 @@
 //   the longest task while it runs;
 // - a heavy link: events replayed per second while the page replays it in slices (no event cap).
 // - step back anywhere in the heaviest lab's longest run: the time of each click.
-//   node tests/perf/engine.mjs [runs] [experiment|link|back]       (build dist/ first)
+// - what one step back writes to the page (attributes, texts, elements created) and how long the
+//   page takes to handle it, on busy pages (HA_DIST=… measures another build the same way).
+//   node tests/perf/engine.mjs [runs] [experiment|link|back|clicks]       (build dist/ first)
 
 import { Session, teardown, waitUntil } from '../browser/lib.mjs';
 
@@ -114,11 +116,47 @@ async function stepBack() {
   });
 }
 
+// What a step back writes to the DOM, and the time until the page has handled it (60 clicks), on
+// the busiest pages: every write is counted by wrapping setAttribute, nodeValue and
+// createElement(NS) in the page.
+async function clicks() {
+  const pages = ['lab=lb&v=1&seed=1&n=20&rate=10000&t=20000', 'lab=raft&n=11&t=20000', 'lab=heartbeat&n=50&t=20000'];
+  for (const query of pages) {
+    await onPage(query, {}, async (page) => {
+      const writes = await page.evaluate(async () => {
+        const n = { attrs: 0, texts: 0, created: 0 };
+        const setAttribute = Element.prototype.setAttribute;
+        Element.prototype.setAttribute = function (...a) { n.attrs++; return setAttribute.apply(this, a); };
+        const nodeValue = Object.getOwnPropertyDescriptor(Node.prototype, 'nodeValue');
+        Object.defineProperty(Node.prototype, 'nodeValue', { set(v) { n.texts++; nodeValue.set.call(this, v); }, get() { return nodeValue.get.call(this); } });
+        for (const make of ['createElement', 'createElementNS']) {
+          const f = Document.prototype[make];
+          Document.prototype[make] = function (...a) { n.created++; return f.apply(this, a); };
+        }
+        for (let i = 0; i < 10; i++) {
+          document.querySelector('[data-testid=step-back]').click();
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        return n;
+      });
+      const ms = [];
+      for (let i = 0; i < 60; i++) {
+        ms.push(await timed(page, "document.querySelector('[data-testid=step-back]').click()"));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      ms.sort((a, b) => a - b);
+      const per = (k) => (writes[k] / 10).toFixed(1);
+      console.log(`| \`?${query}\` step back | ${per('attrs')} attributes, ${per('texts')} texts, ${per('created')} elements created | median ${ms[30].toFixed(1)} ms, p90 ${ms[54].toFixed(1)} ms, worst ${ms[59].toFixed(1)} ms |`);
+    });
+  }
+}
+
 const only = process.argv[3];
 try {
   if (!only || only === 'experiment') await experiment();
   if (!only || only === 'link') await heavyLink();
   if (!only || only === 'back') await stepBack();
+  if (!only || only === 'clicks') await clicks();
 } finally {
   await teardown();
 }
