@@ -254,6 +254,12 @@ impl<R: Run> PartialEq for Player<R> {
 pub const DEFAULT_SPEED_LOG: f64 = -1.0;
 
 impl<R: Run> Player<R> {
+    /// Whether the run moves many events between two renders (playing, or a long replay in
+    /// slices) rather than one step at a time (see [`crate::components::lab::keyed_when_still`]).
+    pub fn moving(&self) -> bool {
+        self.playing || self.replay.is_some()
+    }
+
     /// A player for `scenario`, replayed to its position.
     pub fn new(scenario: Scenario, errors: Vec<ParamError>, fns: LabFns<R>) -> Self {
         let lesson = (fns.preset_for)(&scenario);

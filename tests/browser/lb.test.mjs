@@ -84,3 +84,31 @@ browserTest('a step back moves each request dot still in flight in place (each k
   assert.ok(both > 20, `dots in flight before and after: ${both}`);
   assert.equal(kept, both, 'every dot in flight both before and after is drawn by the same element');
 });
+
+browserTest('while playing, the request dots reuse their elements (a frame does not re-create every dot)', async ({ openPage }) => {
+  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  await page.evaluate(() => {
+    window.__created = 0;
+    const make = Document.prototype.createElementNS;
+    Document.prototype.createElementNS = function (...a) {
+      window.__created += 1;
+      return make.apply(this, a);
+    };
+  });
+  await play(page, '1');
+  await page.waitForTimeout(300);
+  const { created, frames, dots } = await page.evaluate(async () => {
+    window.__created = 0;
+    let frames = 0;
+    const until = performance.now() + 1000;
+    while (performance.now() < until) {
+      await new Promise((r) => requestAnimationFrame(r));
+      frames += 1;
+    }
+    return { created: window.__created, frames, dots: document.querySelectorAll('.lbmsg').length };
+  });
+  await page.getByTestId('play').click();
+  assert.ok(dots > 100, `dots in flight while playing: ${dots}`);
+  // Keyed while playing, every frame re-created nearly every dot (a circle and its tooltip each).
+  assert.ok(created < frames * dots * 0.2, `${created} elements created in ${frames} frames with ${dots} dots in flight`);
+});

@@ -42,7 +42,7 @@ pub fn HeartbeatPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_svg(sim, mon, &params, player.selected, dispatch, sc) }
+                    { render_svg(sim, mon, &params, player.selected, dispatch, sc, player.moving()) }
                     { render_legend() }
                 </div>
                 <div class="side">

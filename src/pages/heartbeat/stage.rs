@@ -2,7 +2,7 @@
 
 use super::{status_of, CENTER, MONITOR_R, RING_R, VIEW};
 use crate::components::hooks::StageScale;
-use crate::components::lab::{click_emit, select_handlers};
+use crate::components::lab::{click_emit, keyed_when_still, select_handlers};
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
@@ -25,6 +25,7 @@ pub(super) fn render_svg(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     sc: StageScale,
+    moving: bool,
 ) -> Html {
     let k = sc.k;
     let workers = sim.nodes().len() - 1;
@@ -92,12 +93,16 @@ pub(super) fn render_svg(
         let cls = classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"));
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
-        html! {
-            <g key={m.id} class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
+        keyed_when_still(
+            html! {
+            <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
                 <title>{ title }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r="7" />
             </g>
-        }
+        },
+            m.id,
+            moving,
+        )
     });
 
     let nodes = (0..=workers).map(|i| {

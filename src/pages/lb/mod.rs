@@ -94,7 +94,7 @@ pub fn LbPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_view(sim, &m, n, player.selected, dispatch, k) }
+                    { render_view(sim, &m, n, player.selected, dispatch, k, player.moving()) }
                     <p class="legend">
                         <span class="key req">{ t("● request") }</span><span class="key ok">{"● 200"}</span>
                         <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>

@@ -1,7 +1,7 @@
 //! The load balancer stage: clients, the balancer, the backends and the messages in flight.
 
 use super::{backend_at, backend_name, node_at, CLIENTS_AT, H, LB_AT, W};
-use crate::components::lab::click_emit;
+use crate::components::lab::{click_emit, keyed_when_still};
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
@@ -18,6 +18,7 @@ pub(super) fn render_view(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     k: f64,
+    moving: bool,
 ) -> Html {
     let now = sim.now();
     // Sizes from the stage's scale `k`: text at least 12.5 CSS px as rendered (the stylesheet's
@@ -43,7 +44,7 @@ pub(super) fn render_view(
             _ => "hc",
         };
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(f.id)));
-        html! { <circle key={f.id} class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }
+        keyed_when_still(html! { <circle class={classes!("lbmsg", cls, f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }, f.id, moving)
     });
     let backends = m.backends.iter().enumerate().map(|(b, bm)| {
         let p = backend_at(b, n);

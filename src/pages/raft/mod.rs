@@ -45,7 +45,7 @@ pub fn RaftPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_cluster(sim, player.selected, dispatch, sc) }
+                    { render_cluster(sim, player.selected, dispatch, sc, player.moving()) }
                     <p class="legend">
                         <span>{ t("Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer.") }</span>
                         <span>{ t("Click a message to drop it, a link to cut or restore it.") }</span>
@@ -62,7 +62,7 @@ pub fn RaftPage(props: &LabProps) -> Html {
             <div class="lab-foot">
                 <EventLog lines={lab.log_lines(sim.trace())} total={sim.steps()} playing={player.playing} />
                 <div class="side">
-                    <Sequence run={player.hist.clone()} steps={sim.steps()} />
+                    <Sequence run={player.hist.clone()} steps={sim.steps()} moving={player.moving()} />
                     { fault_timeline(&player.scenario, dispatch) }
                 </div>
             </div>

@@ -1,6 +1,6 @@
 //! The Raft page's sequence (Lamport) diagram of recent messages.
 
-use crate::components::lab::RunProps;
+use crate::components::lab::keyed_when_still;
 use crate::geometry::f1;
 use crate::i18n::t;
 use engine::fmtnum::trim;
@@ -9,17 +9,36 @@ use engine::raft::RaftNode;
 use engine::sim::{Sim, What};
 use engine::time::fmt_ms;
 use engine::{NodeId, SimTime};
+use std::cell::RefCell;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// A sequence (Lamport) diagram of the messages delivered or dropped in the 400 ms up to the
 /// latest event.
-#[component]
-pub fn Sequence(props: &RunProps<History<RaftNode>>) -> Html {
-    let h = props.run.borrow();
-    render_sequence(h.sim())
+/// The run, its position and whether it is moving (see [`keyed_when_still`]).
+#[derive(Properties)]
+pub struct SequenceProps {
+    /// The run.
+    pub run: Rc<RefCell<History<RaftNode>>>,
+    /// Events processed.
+    pub steps: u64,
+    /// Playing or replaying.
+    pub moving: bool,
 }
 
-fn render_sequence(sim: &Sim<RaftNode>) -> Html {
+impl PartialEq for SequenceProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps && self.moving == o.moving
+    }
+}
+
+#[component]
+pub fn Sequence(props: &SequenceProps) -> Html {
+    let h = props.run.borrow();
+    render_sequence(h.sim(), props.moving)
+}
+
+fn render_sequence(sim: &Sim<RaftNode>, moving: bool) -> Html {
     const SPAN_US: u64 = 400_000;
     let n = sim.nodes().len();
     let now = sim.trace().last().map(|e| e.time.0).unwrap_or(0);
@@ -33,16 +52,19 @@ fn render_sequence(sim: &Sim<RaftNode>) -> Html {
         _ => None,
     }).take(80).map(|(step, a, b, msg, sent, at, dropped)| {
         let (x1, y1, x2, y2) = (x(a), y(sent.0.max(from_t)), x(b), y(at.0));
-        // Keyed by the event's step: a step adds an arrow at the head of the list and drops one
-        // at its end, and each arrow keeps its element (and its tooltip) rather than taking
-        // the next one's.
-        html! {
-            <g key={step} class={classes!("seq-msg", dropped.then_some("dropped"))}>
-                <title>{ format!("{a}→{b} {msg} sent {} arrived {}", SimTime(sent.0), at) }</title>
-                <line x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
-                <circle cx={f1(x2)} cy={f1(y2)} r="2.5" />
-            </g>
-        }
+        // Keyed by the event's step while stepping: a step adds an arrow at the head of the
+        // list and drops one at its end, and each arrow keeps its element (and its tooltip).
+        keyed_when_still(
+            html! {
+                <g class={classes!("seq-msg", dropped.then_some("dropped"))}>
+                    <title>{ format!("{a}→{b} {msg} sent {} arrived {}", SimTime(sent.0), at) }</title>
+                    <line x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
+                    <circle cx={f1(x2)} cy={f1(y2)} r="2.5" />
+                </g>
+            },
+            step,
+            moving,
+        )
     });
     html! {
         <section class="panel sequence">

@@ -2,7 +2,7 @@
 
 use super::VIEW;
 use crate::components::hooks::StageScale;
-use crate::components::lab::{click_emit, select_handlers};
+use crate::components::lab::{click_emit, keyed_when_still, select_handlers};
 use crate::geometry::{
     arc_path, between_circles, cross_path, f1, label_spots, lerp, progress, Placer, Pt, Rect,
     RingFit,
@@ -21,6 +21,7 @@ pub(super) fn render_cluster(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     sc: StageScale,
+    moving: bool,
 ) -> Html {
     let n = sim.nodes().len();
     let k = sc.k;
@@ -147,13 +148,17 @@ pub(super) fn render_cluster(
         if let Some(p) = placer.place(&spots, chars, label_font, bounds) {
             labels.push(html! { <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label.clone() }</text> });
         }
-        html! {
-            <g key={m.id} class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
+        keyed_when_still(
+            html! {
+            <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
                 <title>{ trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]) }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
             </g>
-        }
+        },
+            m.id,
+            moving,
+        )
     }).collect();
     let nodes = (0..n).map(|i| {
         let node = &sim.nodes()[i];

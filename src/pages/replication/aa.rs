@@ -19,6 +19,7 @@ pub(super) fn aa_stage(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     kw: f64,
+    moving: bool,
 ) -> Html {
     // Rows and gaps follow the text size, which grows on a narrow screen (≥ 12.5 CSS px).
     let font = text_size(kw);
@@ -104,7 +105,7 @@ pub(super) fn aa_stage(
                 { if converged { tr("✔ every site agrees").to_string() } else { trf("✘ sites disagree on {} key(s)", &[&m.divergent_keys]) } }
             </text>
             <g class="nodes">{ for site_nodes }</g>
-            { messages(now, msgs, &pos, 28.0, dispatch) }
+            { messages(now, msgs, &pos, 28.0, dispatch, moving) }
         </svg>
     }
 }

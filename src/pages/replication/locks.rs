@@ -31,6 +31,7 @@ pub(super) fn locks_stage(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     kw: f64,
+    moving: bool,
 ) -> Html {
     // On a narrow screen the text grows (≥ 12.5 CSS px): the storage and its writes go below the
     // clients, at the left, and the timeline's key wraps.
@@ -199,7 +200,7 @@ pub(super) fn locks_stage(
         <svg class="cluster locks-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(tl_bottom + 26.0))} role="group"
             aria-label={tr("Lock service, clients and storage")} onclick={deselect}>
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
-            { messages(now, msgs, &pos, 26.0, dispatch) }
+            { messages(now, msgs, &pos, 26.0, dispatch, moving) }
             <g class="storage-log" data-testid="storage-log">
                 <text class="tl-title" x={f1(list_x)} y={f1(list_y - 1.3 * row_h)}>{ t("writes: time, client, token") }</text>
                 { for list }

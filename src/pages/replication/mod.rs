@@ -79,12 +79,13 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
     let run = player.hist.borrow();
     let s = &player.scenario;
     let sel = player.selected;
+    let moving = player.moving();
     let (stage, side, lines, total) = match &run.0 {
         ReplRun::Repl(h) if S == SEC_REPL => {
             let sim = h.sim();
             let m = measure(sim);
             (
-                repl_stage(sim, &m, sel, dispatch, sc.kw),
+                repl_stage(sim, &m, sel, dispatch, sc.kw, moving),
                 html! { <>{ repl_selected(sim, sel, dispatch) }{ repl_metrics(&m) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -93,7 +94,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
         ReplRun::Locks(h) if S == SEC_LOCKS => {
             let sim = h.sim();
             (
-                locks_stage(sim, sel, dispatch, sc.kw),
+                locks_stage(sim, sel, dispatch, sc.kw, moving),
                 html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |i| lock_role_name(&sim.nodes()[i]), sel, dispatch) }{ locks_metrics(sim) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -102,7 +103,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
         ReplRun::Active(h) if S == SEC_ACTIVE => {
             let sim = h.sim();
             (
-                aa_stage(sim, sel, dispatch, sc.kw),
+                aa_stage(sim, sel, dispatch, sc.kw, moving),
                 html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |_| "site", sel, dispatch) }{ aa_metrics(sim) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),

@@ -36,6 +36,7 @@ pub(super) fn repl_stage(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     kw: f64,
+    moving: bool,
 ) -> Html {
     // On a narrow screen (a phone) the picture keeps its width and grows taller: text at least
     // 12.5 CSS px as rendered (the stylesheet's `max(16px, var(--t))`) with rows and circles
@@ -238,7 +239,7 @@ pub(super) fn repl_stage(
         <svg class="cluster repl-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} role="group"
             aria-label={tr("Monitor, data nodes with their logs, clients, and who acted as primary")} onclick={deselect}>
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
-            { messages(now, msgs, &pos, (0.85 * font).max(22.0) + 2.0, dispatch) }
+            { messages(now, msgs, &pos, (0.85 * font).max(22.0) + 2.0, dispatch, moving) }
             <g class="timeline" data-testid="primary-timeline">
                 if g > 1.2 {
                     <text class="tl-title" x="10" y={f1(tl_top)}>{ t("acting primary (red: split brain)") }</text>

@@ -1,7 +1,7 @@
 //! The replication page's drawing pieces every section uses: a node's circle, the messages in flight, timeline bars.
 
 use super::{STRIP_END, STRIP_X};
-use crate::components::lab::select_handlers;
+use crate::components::lab::{keyed_when_still, select_handlers};
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::i18n::trf;
 use crate::player::Action;
@@ -94,6 +94,7 @@ pub(super) fn messages(
     pos: &dyn Fn(NodeId) -> Option<Pt>,
     clear: f64,
     dispatch: &Callback<Action>,
+    moving: bool,
 ) -> Html {
     let dots = msgs.filter_map(|Dot { id, from, to, sent, deliver, held, lost, kind, text }| {
         let (a, b) = crate::geometry::between_circles(pos(from)?, pos(to)?, clear, clear);
@@ -105,12 +106,16 @@ pub(super) fn messages(
             d.emit(Action::Inject(Fault::DropMsg(id)));
         });
         let title = trf("#{} {}→{} {} — click to drop it", &[&id, &from, &to, &text]);
-        Some(html! {
-            <g key={id} class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
-                <title>{ title }</title>
-                <circle cx={f1(at.x)} cy={f1(at.y)} r="6" />
-            </g>
-        })
+        Some(keyed_when_still(
+            html! {
+                <g class={classes!("msg", kind, lost.then_some("lost"), held.then_some("held"))} data-msg-id={id.to_string()} data-kind={kind} {onclick}>
+                    <title>{ title }</title>
+                    <circle cx={f1(at.x)} cy={f1(at.y)} r="6" />
+                </g>
+            },
+            id,
+            moving,
+        ))
     });
     html! { <g class="messages">{ for dots }</g> }
 }

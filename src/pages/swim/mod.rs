@@ -63,7 +63,7 @@ pub fn SwimPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_svg(sim, selected, dispatch, sc) }
+                    { render_svg(sim, selected, dispatch, sc, player.moving()) }
                     { render_legend(selected) }
                 </div>
                 <div class="side">

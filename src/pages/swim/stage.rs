@@ -2,7 +2,7 @@
 
 use super::{member_radius, status_word, CENTER, LABELLED, LABELLED_MSGS, RING_R, VIEW, WORDED};
 use crate::components::hooks::StageScale;
-use crate::components::lab::{click_emit, select_handlers};
+use crate::components::lab::{click_emit, keyed_when_still, select_handlers};
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
@@ -33,6 +33,7 @@ pub(super) fn render_svg(
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     sc: StageScale,
+    moving: bool,
 ) -> Html {
     let n = sim.nodes().len();
     let k = sc.k;
@@ -110,8 +111,9 @@ pub(super) fn render_svg(
             .flatten();
         let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(m.id)));
         let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
-        html! {
-            <g key={m.id} class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
+        keyed_when_still(
+            html! {
+            <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
                 data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
                 <title>{ title }</title>
                 <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
@@ -119,7 +121,10 @@ pub(super) fn render_svg(
                     <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
                 }
             </g>
-        }
+        },
+            m.id,
+            moving,
+        )
     });
 
     let nodes = (0..n).map(|i| {
