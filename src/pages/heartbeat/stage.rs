@@ -95,11 +95,11 @@ pub(super) fn render_svg(
         let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
         keyed_when_still(
             html! {
-            <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
-                <title>{ title }</title>
-                <circle cx={f1(at.x)} cy={f1(at.y)} r="7" />
-            </g>
-        },
+                <g class={cls} data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} {onclick}>
+                    <title>{ title }</title>
+                    <circle cx={f1(at.x)} cy={f1(at.y)} r="7" />
+                </g>
+            },
             m.id,
             moving,
         )

@@ -13,8 +13,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// A sequence (Lamport) diagram of the messages delivered or dropped in the 400 ms up to the
-/// latest event.
 /// The run, its position and whether it is moving (see [`keyed_when_still`]).
 #[derive(Properties)]
 pub struct SequenceProps {
@@ -32,6 +30,8 @@ impl PartialEq for SequenceProps {
     }
 }
 
+/// A sequence (Lamport) diagram of the messages delivered or dropped in the 400 ms up to the
+/// latest event.
 #[component]
 pub fn Sequence(props: &SequenceProps) -> Html {
     let h = props.run.borrow();

@@ -150,12 +150,12 @@ pub(super) fn render_cluster(
         }
         keyed_when_still(
             html! {
-            <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
-                data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
-                <title>{ trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]) }</title>
-                <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
-            </g>
-        },
+                <g class={classes!("msg", kind, failed.then_some("nack"), m.lost.then_some("lost"), m.held.then_some("held"))}
+                    data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-label={label.clone()} {onclick}>
+                    <title>{ trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &label, &if m.lost { tr(" (will be lost)") } else { "" }]) }</title>
+                    <circle cx={f1(at.x)} cy={f1(at.y)} r={f1(dot_r)} />
+                </g>
+            },
             m.id,
             moving,
         )

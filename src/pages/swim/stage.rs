@@ -113,15 +113,15 @@ pub(super) fn render_svg(
         let title = trf("#{} {}→{} {}{} — click to drop it", &[&m.id, &m.from, &m.to, &m.msg, &if m.lost { tr(" (will be lost)") } else { "" }]);
         keyed_when_still(
             html! {
-            <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
-                data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
-                <title>{ title }</title>
-                <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
-                if let Some(p) = spot {
-                    <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
-                }
-            </g>
-        },
+                <g class={classes!("msg", kind, m.lost.then_some("lost"), m.held.then_some("held"))}
+                    data-testid={format!("msg-{}", m.id)} data-msg-id={m.id.to_string()} data-kind={kind}>
+                    <title>{ title }</title>
+                    <circle cx={f1(at.x)} cy={f1(at.y)} r={if labelled { "7" } else { "5" }} {onclick} />
+                    if let Some(p) = spot {
+                        <text class="msg-label" x={f1(p.x)} y={f1(p.y)}>{ label }</text>
+                    }
+                </g>
+            },
             m.id,
             moving,
         )
