@@ -285,5 +285,6 @@ browserTest('a step back keeps each arrow of the sequence diagram and each messa
     await page.getByTestId('step-back').click();
     await waitUntil(async () => (await eventLog(page)).last?.step < at2, { message: 'another step back' });
   });
+  assert.ok(dots.both > 0, 'some message dot in flight before and after');
   assert.equal(dots.kept, dots.both, `every message dot in flight before and after keeps its element (${dots.both})`);
 });

@@ -97,11 +97,11 @@ pub(crate) fn record_done(c: &mut Clients, d: Done) {
                 counts.add(d.outcome);
                 lat.push(d.latency_us as u64);
             }
-            // Three selections, not a sort: a bucket is sealed every 100 ms of a run.
-            let mut p = |pm| percentile_of(&mut lat, pm).unwrap_or(0) as u32;
+            // Selections, not a sort: a bucket is sealed every 100 ms of a run.
+            let (p, _) = percentiles_and_max(&mut lat, PERCENTILES);
             DoneSummary {
                 counts,
-                pct_us: [p(500), p(950), p(990)],
+                pct_us: p.map(|x| x.unwrap_or(0) as u32),
             }
         },
     );
@@ -289,10 +289,8 @@ fn rank_index(n: usize, per_mille: u32) -> usize {
     (rank - 1) as usize
 }
 
-/// [`percentile`] of `samples` in any order (reordering them; no sort).
-pub fn percentile_of(samples: &mut [u64], per_mille: u32) -> Option<u64> {
-    crate::sort::select_nth(samples, rank_index(samples.len(), per_mille))
-}
+/// The percentiles the metrics and the chart show: p50, p95, p99 (per mille).
+const PERCENTILES: [u32; 3] = [500, 950, 990];
 
 /// The nearest-rank percentiles `per_mille` (ascending) of `samples` in any order, and the
 /// largest sample, as [`percentile`] of the sorted samples and their last would give: each one
@@ -430,7 +428,7 @@ pub fn measure(sim: &Sim<LbNode>) -> LbMetrics {
     }
     // The page asks for these after every step: selections, not a sort (a window holds up to
     // ten thousand latencies at the highest rate).
-    let ([p50, p95, p99], max) = percentiles_and_max(&mut lat, [500, 950, 990]);
+    let ([p50, p95, p99], max) = percentiles_and_max(&mut lat, PERCENTILES);
     let totals = c.finished;
     let span_s = (now.min(w)).max(1) as f64 / 1e6;
     let nb = lb.views.len();
@@ -590,7 +588,7 @@ pub fn series(sim: &Sim<LbNode>) -> Vec<SeriesPoint> {
     }
     for (i, l) in lat.iter_mut().enumerate() {
         if !l.is_empty() {
-            let (p, _) = percentiles_and_max(l, [500, 950, 990]);
+            let (p, _) = percentiles_and_max(l, PERCENTILES);
             pct[i] = Some(p.map(|x| x.unwrap_or(0)));
         }
     }
