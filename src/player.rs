@@ -30,6 +30,10 @@ const FIRST_SLICE: u64 = 20_000;
 const CHUNK: u64 = 2_000;
 /// Real time one frame may spend replaying a heavy link (the page stays responsive).
 const REPLAY_MS_PER_FRAME: f64 = 40.0;
+/// Real time between two drawings of the page during a long replay. The frames between only
+/// replay: drawing the whole page (stage, charts, log) after every 40 ms slice took a third of
+/// each frame on the busiest pages.
+const REPLAY_DRAW_MS: f64 = 200.0;
 
 /// A long replay in progress (a heavy link, a setting changed late in a run): a slice per frame,
 /// with progress shown and a Cancel button.
@@ -41,6 +45,20 @@ pub struct Replay {
     pub fraction: f64,
     /// Events replayed so far.
     pub events: u64,
+    /// Real time (ms) the page last drew the replay's progress (never: −∞).
+    pub drawn: f64,
+}
+
+impl Replay {
+    /// A replay toward `to` from where `run` is, not drawn yet.
+    fn toward<R: Run>(run: &R, to: Position) -> Self {
+        Replay {
+            to,
+            fraction: seek_fraction(run, to),
+            events: run.steps(),
+            drawn: f64::NEG_INFINITY,
+        }
+    }
 }
 
 /// Longest real-time gap one frame may cover (a background tab resumes smoothly).
@@ -451,11 +469,7 @@ impl<R: Run> Player<R> {
         let reached = seek_slice(&mut *self.hist.borrow_mut(), to, FIRST_SLICE);
         if !reached {
             self.playing = false;
-            self.replay = Some(Replay {
-                to,
-                fraction: seek_fraction(&*self.hist.borrow(), to),
-                events: self.hist.borrow().steps(),
-            });
+            self.replay = Some(Replay::toward(&*self.hist.borrow(), to));
         } else {
             // Reached at once (also when the player is made, outside any action).
             self.hist.borrow_mut().relog();
@@ -471,31 +485,42 @@ impl<R: Run> Player<R> {
         }
     }
 
-    /// One frame of a long replay: slices of events until the frame's time is spent.
-    fn continue_replay(&mut self, now_ms: fn() -> f64) {
-        let Some(mut r) = self.replay else {
-            return;
+    /// One frame of a long replay: slices of events until the frame's time is spent. The page
+    /// is drawn (a new state) when the replay ends and every [`REPLAY_DRAW_MS`]; the frames
+    /// between only advance the run (shared through its `RefCell`) and keep the state, so
+    /// nothing is rendered.
+    fn replay_frame(self: Rc<Self>, now_ms: impl Fn() -> f64) -> Rc<Self> {
+        let Some(r) = self.replay else {
+            return self;
         };
         let start = now_ms();
-        let mut h = self.hist.borrow_mut();
         let mut reached = false;
-        // No event cap: a link replays whole, a slice per frame, with progress and Cancel.
-        while now_ms() - start < REPLAY_MS_PER_FRAME {
-            if seek_slice(&mut *h, r.to, CHUNK) {
-                reached = true;
-                break;
+        {
+            let mut h = self.hist.borrow_mut();
+            // No event cap: a link replays whole, a slice per frame, with progress and Cancel.
+            while now_ms() - start < REPLAY_MS_PER_FRAME {
+                if seek_slice(&mut *h, r.to, CHUNK) {
+                    reached = true;
+                    break;
+                }
             }
         }
-        r.fraction = seek_fraction(&*h, r.to);
-        r.events = h.steps();
-        drop(h);
-        if reached {
-            self.replay = None;
-            self.note_past_end(r.to);
-        } else {
-            self.replay = Some(r);
+        let now = now_ms();
+        if !reached && now - r.drawn < REPLAY_DRAW_MS {
+            return self;
         }
-        self.changed();
+        self.with(|p| {
+            if reached {
+                p.replay = None;
+                p.note_past_end(r.to);
+            } else {
+                p.replay = Some(Replay {
+                    drawn: now,
+                    ..Replay::toward(&*p.hist.borrow(), r.to)
+                });
+            }
+            p.changed();
+        })
     }
 }
 
@@ -575,9 +600,7 @@ impl<R: Run + 'static> Player<R> {
                 drop(h);
                 p.changed();
             }),
-            Action::Tick(_) if self.replay.is_some() => {
-                self.with(|p| p.continue_replay(crate::web::now_ms))
-            }
+            Action::Tick(_) if self.replay.is_some() => self.replay_frame(crate::web::now_ms),
             Action::Tick(_) => self,
             Action::CancelReplay => self.with(|p| {
                 if let Some(r) = p.replay.take() {
@@ -604,12 +627,7 @@ impl<R: Run + 'static> Player<R> {
                 };
                 if p.hist.borrow_mut().seek_time(t, FIRST_SLICE).out_of_budget {
                     // The rest a slice per frame, with progress.
-                    let h = p.hist.borrow();
-                    p.replay = Some(Replay {
-                        to,
-                        fraction: seek_fraction(&*h, to),
-                        events: h.steps(),
-                    });
+                    p.replay = Some(Replay::toward(&*p.hist.borrow(), to));
                 }
                 p.changed();
             }),

@@ -204,6 +204,34 @@ browserTest('a heavy link replays in slices with a progress bar, stays responsiv
   assert.ok(longest < 200, `a task took ${longest} ms while replaying`);
 });
 
+browserTest('a long replay draws the page a few times a second, not after every slice', async ({ openPage }) => {
+  // Drawing the whole page after each frame's 40 ms slice took a third of every frame: the
+  // replay now draws its progress (and the stage) every 200 ms and only replays in between.
+  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=600000', { settle: false });
+  const progress = page.getByTestId('progress');
+  await progress.waitFor();
+  const { draws, frames, before, after } = await page.evaluate(async () => {
+    const count = () => Number((/([0-9]+) events/.exec(document.querySelector('[data-testid=progress]').innerText) ?? [0, 0])[1]);
+    let draws = 0;
+    const seen = new MutationObserver(() => draws++);
+    seen.observe(document.querySelector('[data-testid=progress]'), { subtree: true, attributes: true, characterData: true, childList: true });
+    let frames = 0;
+    let on = true;
+    const tick = () => { frames++; if (on) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+    const before = count();
+    await new Promise((r) => setTimeout(r, 3_000));
+    on = false;
+    seen.disconnect();
+    return { draws, frames, before, after: count() };
+  });
+  assert.ok(after > before, `the progress shows the replay advancing (${before} → ${after} events)`);
+  assert.ok(draws >= 3, `the progress was drawn ${draws} times in 3 s`);
+  assert.ok(draws <= 3_000 / 200 + 2, `the page was drawn ${draws} times in 3 s (${frames} frames): after every slice`);
+  await page.getByTestId('cancel-replay').click();
+  await progress.waitFor({ state: 'detached', timeout: 2_000 });
+});
+
 browserTest('after Cancel of a long replay the event log shows the events up to where it stopped', async ({ openPage }) => {
   // The replay steps without trace lines (quiet); once it ends (here: Cancel) the page rebuilds
   // the log's lines. They must be the last lines `cli run` (native) prints for the same step.
