@@ -11,6 +11,25 @@ use engine::sim::Sim;
 use engine::{Fault, NodeId};
 use yew::prelude::*;
 
+/// The clients' answered rate under their circle: "N req/s" on one line where it fits between
+/// the stage's left edge and the circle's centre mirrored (the label is centred on the circle),
+/// else the number and the unit on two lines (a 360 px phone's larger text cut "10017" to ".0017").
+fn rate_label(rate: String, client_r: f64, font: f64) -> Html {
+    let y = CLIENTS_AT.y + client_r + 1.2 * font;
+    // About 0.62 em per character of the stage's sans-serif digits, half of it each side.
+    let one_line = 0.62 * font * (rate.len() + " req/s".len()) as f64 <= 2.0 * CLIENTS_AT.x - 8.0;
+    if one_line {
+        html! { <text class="small" x={f1(CLIENTS_AT.x)} y={f1(y)}>{ format!("{rate} req/s") }</text> }
+    } else {
+        html! {
+            <text class="small" x={f1(CLIENTS_AT.x)} y={f1(y)}>
+                <tspan>{ rate }</tspan>
+                <tspan x={f1(CLIENTS_AT.x)} dy={f1(1.1 * font)}>{ "req/s" }</tspan>
+            </text>
+        }
+    }
+}
+
 pub(super) fn render_view(
     sim: &Sim<LbNode>,
     m: &lb::LbMetrics,
@@ -105,7 +124,7 @@ pub(super) fn render_view(
             <g class="lb-node clients" data-node-id="0" data-status={if sim.is_up(0) { "up" } else { "down" }}>
                 <circle cx={f1(CLIENTS_AT.x)} cy={f1(CLIENTS_AT.y)} r={f1(client_r)} />
                 <text x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + 0.35 * font)}>{ t("clients") }</text>
-                <text class="small" x={f1(CLIENTS_AT.x)} y={f1(CLIENTS_AT.y + client_r + 1.2 * font)}>{ format!("{} req/s", fixed(m.throughput_rps, 0)) }</text>
+                { rate_label(fixed(m.throughput_rps, 0).to_string(), client_r, font) }
             </g>
             <g class="lb-node balancer" data-node-id="1" data-status={if sim.is_up(1) { "up" } else { "down" }}>
                 <rect x={f1(LB_AT.x - lb_half)} y={f1(LB_AT.y - lb_half)} width={f1(2.0 * lb_half)} height={f1(2.0 * lb_half)} rx="10" />
