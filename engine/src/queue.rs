@@ -3,8 +3,9 @@
 //! Cheap on purpose (they are touched several times per event): messages in flight sit in a deque
 //! indexed by id (ids are handed out in order and most messages leave the network within one
 //! latency), with the few that leave that order — held at a link, then released — in a small map;
-//! timers are a short list per node. Nothing here decides anything: the order of events is the
-//! queue's `(time, seq)` order, exactly as before.
+//! timers are a short list per node, each with a cell saying which queue entry stands for it.
+//! Nothing here decides anything: the order of events is the queue's `(time, seq)` order, exactly
+//! as before.
 
 use crate::idmap::IdMap;
 use crate::sim::InFlight;
@@ -17,9 +18,11 @@ use std::cmp::Ordering;
 pub(crate) enum QKind<T> {
     /// The arrival of message `id`.
     Deliver(u64),
-    /// A node's timer. The entry is live only while the timer's record names this entry's key
-    /// (see [`TimerRec::entry`]); a re-armed timer moves its entry instead of adding one.
-    Timer(NodeId, T),
+    /// A node's timer (the node's id as `u32`: with the cell beside it, the entry of a lab
+    /// whose timers take 16 bytes stays 40), with the timer's cell ([`TimerRec::cell`]). The entry is live only while the
+    /// cell names this entry's key ([`Cell::entry`]); a re-armed timer moves its entry
+    /// instead of adding one.
+    Timer(u32, u32, T),
 }
 
 /// A queue entry, ordered by `(time, seq)`; `seq` is unique, so the order is total.
@@ -216,12 +219,40 @@ pub(crate) struct TimerRec<T> {
     pub timer: T,
     /// When it was (last) armed.
     pub armed: SimTime,
-    /// When it fires, and the sequence number it was armed with: its place in the event order.
+    /// Its cell in [`TimerTable::cell`]: where it stands in the event order.
+    pub cell: u32,
+}
+
+/// Where an armed timer stands in the event order. Each armed timer has a cell, handed out when
+/// it is armed and taken back when it fires or is disarmed (a slot's timers share the slot's
+/// cell for good); its queue entry carries the cell's index, so whether an entry still stands
+/// for its timer is one array read ([`Cell::entry`]) instead of a search of the node's timers
+/// (a load balancer's clients hold thousands: natively that search, in the queue's compaction,
+/// was an eighth of a heavy replay).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cell {
+    /// When the timer fires, and the sequence number it was armed with: its place in the order.
     pub due: (SimTime, u64),
-    /// The key of the queue entry that stands for it. Equal to `due`, or earlier when the timer
-    /// was re-armed to a later time and kept its old entry (which moves to `due` when it reaches
-    /// the head of the queue).
+    /// The key of the queue entry that stands for the timer. Equal to `due`, or earlier when the
+    /// timer was re-armed to a later time and kept its old entry (which moves to `due` when it
+    /// reaches the head of the queue). An entry with another key is dead: its timer was disarmed
+    /// (the cell is then free, or another timer's, with other keys: sequence numbers are never
+    /// reused) or re-armed earlier under a new entry.
     pub entry: (SimTime, u64),
+}
+
+/// A free cell: no queue entry has this key (sequence numbers start at 1).
+const FREE: Cell = Cell {
+    due: (SimTime(u64::MAX), 0),
+    entry: (SimTime(u64::MAX), 0),
+};
+
+/// What [`TimerTable::arm`] asks of the queue.
+pub(crate) enum Armed {
+    /// Push an entry for the timer, with this cell, at its due key.
+    Push(u32),
+    /// Nothing: the timer's entry is at or before its new due key and moves there at the head.
+    Kept,
 }
 
 /// Disarmed entries a node's list may hold (and at least half of it) before it is compacted.
@@ -285,17 +316,17 @@ impl<K, T> Sorted<K, T> {
         }
     }
 
-    fn remove(&mut self, at: impl FnMut(&Item<K, T>) -> Ordering) -> bool {
-        let Ok(i) = self.items.binary_search_by(at) else {
-            return false;
-        };
+    /// Disarms the timer `at` finds; its cell, if it was armed.
+    fn remove(&mut self, at: impl FnMut(&Item<K, T>) -> Ordering) -> Option<u32> {
+        let i = self.items.binary_search_by(at).ok()?;
         if !self.items[i].2 {
-            return false;
+            return None;
         }
+        let cell = self.items[i].1.cell;
         if self.dead == 0 && self.items.len() <= DEAD_SLACK {
             // A short list: remove it outright.
             self.items.remove(i);
-            return true;
+            return Some(cell);
         }
         self.items[i].2 = false;
         self.dead += 1;
@@ -303,7 +334,12 @@ impl<K, T> Sorted<K, T> {
             self.items.retain(|e| e.2);
             self.dead = 0;
         }
-        true
+        Some(cell)
+    }
+
+    /// The cells of the armed timers.
+    fn cells(&self) -> impl Iterator<Item = u32> + '_ {
+        self.items.iter().filter(|e| e.2).map(|e| e.1.cell)
     }
 
     #[cfg(test)]
@@ -343,15 +379,27 @@ struct NodeTimers<T> {
     numbered: Sorted<u128, T>,
     /// Numbered timers, at their number (grown on demand).
     slots: Vec<Option<TimerRec<T>>>,
+    /// The cell of each slot's timer ([`NO_CELL`] until the slot is first used): a slot keeps
+    /// its cell for good, so a timer that fires and is armed again (a heartbeat, an election
+    /// timeout) takes no cell from the free list.
+    slot_cells: Vec<u32>,
 }
+
+/// A slot that has had no timer yet.
+const NO_CELL: u32 = u32::MAX;
 
 /// Timer numbers at or above this are kept in the sorted list (a bound on `slots`' length).
 pub const MAX_TIMER_SLOT: usize = 1 << 14;
 
-/// Armed timers, per node ([`NodeTimers`]).
+/// Armed timers, per node ([`NodeTimers`]), and their cells ([`Cell`]).
 #[derive(Clone, Debug)]
 pub(crate) struct TimerTable<T> {
     nodes: Vec<NodeTimers<T>>,
+    /// By cell index; a free one is [`FREE`]. Never shrinks: a queue entry's cell index stays
+    /// valid for as long as the entry is queued.
+    cells: Vec<Cell>,
+    /// Free cells, reused last freed first.
+    free: Vec<u32>,
 }
 
 impl<T: Ord> TimerTable<T> {
@@ -362,8 +410,11 @@ impl<T: Ord> TimerTable<T> {
                     list: Sorted::new(),
                     numbered: Sorted::new(),
                     slots: Vec::new(),
+                    slot_cells: Vec::new(),
                 })
                 .collect(),
+            cells: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -390,7 +441,7 @@ impl<T: Ord> TimerTable<T> {
     }
 
     #[inline(always)]
-    pub fn get_mut(&mut self, node: NodeId, t: &T, at: Find) -> Option<&mut TimerRec<T>> {
+    fn get_mut(&mut self, node: NodeId, t: &T, at: Find) -> Option<&mut TimerRec<T>> {
         let n = self.nodes.get_mut(node)?;
         match at {
             Find::Slot(i) => n.slots.get_mut(i)?.as_mut(),
@@ -399,8 +450,69 @@ impl<T: Ord> TimerTable<T> {
         }
     }
 
+    /// Arms `t` of `node` at `now` to fire at `due` (its place in the event order): re-armed if
+    /// it is armed, with a new cell if not.
+    #[inline]
+    pub fn arm(&mut self, node: NodeId, t: &T, at: Find, now: SimTime, due: (SimTime, u64)) -> Armed
+    where
+        T: Clone,
+    {
+        if let Some(r) = self.get_mut(node, t, at) {
+            r.armed = now;
+            let cell = r.cell;
+            let c = &mut self.cells[cell as usize];
+            c.due = due;
+            if c.entry <= due {
+                return Armed::Kept;
+            }
+            // Re-armed earlier: a new entry (the old one is dead from now on).
+            c.entry = due;
+            return Armed::Push(cell);
+        }
+        let cell = match at {
+            Find::Slot(i) => self.slot_cell(node, i),
+            _ => self.free.pop().unwrap_or_else(|| {
+                self.cells.push(FREE);
+                (self.cells.len() - 1) as u32
+            }),
+        };
+        self.cells[cell as usize] = Cell { due, entry: due };
+        let rec = TimerRec {
+            timer: t.clone(),
+            armed: now,
+            cell,
+        };
+        self.insert(node, rec, at);
+        Armed::Push(cell)
+    }
+
+    /// Cell `i` (see [`Cell`]).
+    #[inline(always)]
+    pub fn cell(&self, i: u32) -> Cell {
+        self.cells[i as usize]
+    }
+
+    /// Cell `i`, to move its entry.
+    #[inline(always)]
+    pub fn cell_mut(&mut self, i: u32) -> &mut Cell {
+        &mut self.cells[i as usize]
+    }
+
+    /// The cell of slot `i` of `node`, made on first use.
+    fn slot_cell(&mut self, node: NodeId, i: usize) -> u32 {
+        let sc = &mut self.nodes[node].slot_cells;
+        if sc.len() <= i {
+            sc.resize(i + 1, NO_CELL);
+        }
+        if sc[i] == NO_CELL {
+            self.cells.push(FREE);
+            sc[i] = (self.cells.len() - 1) as u32;
+        }
+        sc[i]
+    }
+
     /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
-    pub fn insert(&mut self, node: NodeId, rec: TimerRec<T>, at: Find) {
+    fn insert(&mut self, node: NodeId, rec: TimerRec<T>, at: Find) {
         let n = &mut self.nodes[node];
         match at {
             Find::Slot(i) => {
@@ -414,16 +526,28 @@ impl<T: Ord> TimerTable<T> {
         }
     }
 
-    /// Disarms a timer; false if it was not armed.
+    /// Disarms a timer (its cell is free again); false if it was not armed.
     pub fn remove(&mut self, node: NodeId, t: &T, at: Find) -> bool {
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };
-        match at {
-            Find::Slot(i) => n.slots.get_mut(i).is_some_and(|s| s.take().is_some()),
-            Find::Number(k) => n.numbered.remove(|e| e.0.cmp(&k)),
-            Find::Order => n.list.remove(|e| e.1.timer.cmp(t)),
+        let (cell, slot) = match at {
+            Find::Slot(i) => (
+                n.slots.get_mut(i).and_then(Option::take).map(|r| r.cell),
+                true,
+            ),
+            Find::Number(k) => (n.numbered.remove(|e| e.0.cmp(&k)), false),
+            Find::Order => (n.list.remove(|e| e.1.timer.cmp(t)), false),
+        };
+        let Some(cell) = cell else {
+            return false;
+        };
+        self.cells[cell as usize] = FREE;
+        if !slot {
+            // A slot keeps its cell.
+            self.free.push(cell);
         }
+        true
     }
 
     /// Armed timers, all nodes.
@@ -443,14 +567,25 @@ impl<T: Ord> TimerTable<T> {
                 n.list.heap_bytes()
                     + n.numbered.heap_bytes()
                     + n.slots.capacity() * std::mem::size_of::<Option<TimerRec<T>>>()
+                    + n.slot_cells.capacity() * std::mem::size_of::<u32>()
             })
             .sum::<usize>()
             + self.nodes.len() * std::mem::size_of::<NodeTimers<T>>()
+            + self.cells.capacity() * std::mem::size_of::<Cell>()
+            + self.free.capacity() * std::mem::size_of::<u32>()
     }
 
-    /// Disarms every timer of `node`.
+    /// Disarms every timer of `node` (its slots keep their cells).
     pub fn clear(&mut self, node: NodeId) {
-        let n = &mut self.nodes[node];
+        let TimerTable { nodes, cells, free } = self;
+        let n = &mut nodes[node];
+        for c in n.list.cells().chain(n.numbered.cells()) {
+            cells[c as usize] = FREE;
+            free.push(c);
+        }
+        for r in n.slots.iter().flatten() {
+            cells[r.cell as usize] = FREE;
+        }
         n.list.clear();
         n.numbered.clear();
         n.slots.clear();
@@ -471,16 +606,6 @@ mod tests {
             deliver_at: SimTime::ZERO,
             lost: false,
             held: false,
-        }
-    }
-
-    fn rec(k: u32) -> TimerRec<u32> {
-        let at = SimTime(k as u64);
-        TimerRec {
-            timer: k,
-            armed: at,
-            due: (at, k as u64),
-            entry: (at, k as u64),
         }
     }
 
@@ -511,7 +636,8 @@ mod tests {
             // Grow for a while, then shrink, then grow again.
             let grow = (round / 1_000) % 2 == 0;
             if grow || model.is_empty() {
-                t.insert(1, rec(k), s(&k));
+                let at = SimTime(k as u64);
+                t.arm(1, &k, s(&k), at, (at, k as u64));
                 model.insert(k, k as u64);
             } else {
                 assert_eq!(
@@ -530,10 +656,30 @@ mod tests {
             assert_eq!(t.len(), model.len());
             for probe in [k, k + 1, 0, 299] {
                 assert_eq!(
-                    t.get(1, &probe, s(&probe)).map(|r| r.due.1),
+                    t.get(1, &probe, s(&probe)).map(|r| t.cell(r.cell).due.1),
                     model.get(&probe).copied()
                 );
             }
+            // One cell per armed timer, and no two timers share one; the free list holds only
+            // free cells, the others belong to an armed timer or to a slot.
+            let slot_cells = t.nodes[1]
+                .slot_cells
+                .iter()
+                .filter(|&&c| c != NO_CELL)
+                .count();
+            let in_slots = t.nodes[1].slots.iter().flatten().count();
+            assert_eq!(
+                t.cells.len() - t.free.len(),
+                model.len() - in_slots + slot_cells
+            );
+            let mut used: Vec<u32> = model
+                .keys()
+                .filter_map(|k| t.get(1, k, s(k)).map(|r| r.cell))
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            assert_eq!(used.len(), model.len());
+            assert!(t.free.iter().all(|&c| t.cell(c) == FREE));
             let copy = t.clone();
             assert_eq!(copy.len(), t.len());
         }
@@ -543,6 +689,17 @@ mod tests {
         );
         t.clear(1);
         assert_eq!(t.len(), 0);
+        // Clearing frees every cell (slots keep theirs, free).
+        let slot_cells = t.nodes[1]
+            .slot_cells
+            .iter()
+            .filter(|&&c| c != NO_CELL)
+            .count();
+        assert_eq!(t.free.len() + slot_cells, t.cells.len());
+        assert!(
+            t.cells.iter().all(|&c| c == FREE),
+            "clearing frees every cell"
+        );
         assert!(t.get(0, &1, s(&1)).is_none() && !t.remove(0, &1, s(&1)));
     }
 

@@ -5,7 +5,7 @@
 
 use crate::fault::{Fault, TimedFault};
 use crate::net::{LinkState, Links, NetConfig};
-use crate::queue::{Find, MsgTable, QKind, Queued, TimerRec, TimerTable};
+use crate::queue::{Armed, Cell, Find, MsgTable, QKind, Queued, TimerTable};
 use crate::rng::{Rng, Stream};
 use crate::time::SimTime;
 use crate::NodeId;
@@ -382,7 +382,7 @@ impl<N: Node> Sim<N> {
     pub fn timer(&self, node: NodeId, timer: &N::Timer) -> Option<(SimTime, SimTime)> {
         self.timers
             .get(node, timer, find::<N>(timer))
-            .map(|r| (r.armed, r.due.0))
+            .map(|r| (r.armed, self.timers.cell(r.cell).due.0))
     }
 
     /// Crashes and restarts so far.
@@ -533,22 +533,18 @@ impl<N: Node> Sim<N> {
             let key = head.key();
             let live = match &head.kind {
                 QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
-                QKind::Timer(node, t) => match self.timers.get(*node, t, find::<N>(t)) {
-                    Some(r) if r.entry == key && r.due == key => true,
-                    Some(r) if r.entry == key => {
+                QKind::Timer(_, cell, _) => match self.timers.cell(*cell) {
+                    c if c.entry == key && c.due == key => true,
+                    c if c.entry == key => {
                         // Re-armed later while this entry was queued: move the entry to the
                         // timer's place in the order, `(due, seq)`, as if pushed when re-armed.
                         // Re-keyed in place at the head and sifted down: the same queue as a
                         // pop and a push, in one sift.
-                        let due = r.due;
+                        let cell = *cell;
+                        self.timers.cell_mut(cell).entry = c.due;
                         if let Some(mut head) = self.queue.peek_mut() {
                             let Reverse(q) = &mut *head;
-                            (q.time, q.seq) = due;
-                            if let QKind::Timer(node, t) = &q.kind {
-                                if let Some(r) = self.timers.get_mut(*node, t, find::<N>(t)) {
-                                    r.entry = due;
-                                }
-                            }
+                            (q.time, q.seq) = c.due;
                         }
                         continue;
                     }
@@ -567,14 +563,11 @@ impl<N: Node> Sim<N> {
     }
 
     /// Whether queue entry `q` still stands for an event (what `prune` keeps: a message on the
-    /// wire, or a timer whose record names this entry, due now or moved later).
+    /// wire, or a timer whose cell names this entry, due now or moved later).
     fn entry_live(&self, q: &Queued<N::Timer>) -> bool {
         match &q.kind {
             QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
-            QKind::Timer(node, t) => self
-                .timers
-                .get(*node, t, find::<N>(t))
-                .is_some_and(|r| r.entry == q.key()),
+            QKind::Timer(_, cell, _) => self.timers.cell(*cell).entry == q.key(),
         }
     }
 
@@ -603,7 +596,7 @@ impl<N: Node> Sim<N> {
         };
         let to = match &head.kind {
             QKind::Deliver(id) => self.msgs.get(*id).map(|m| m.to),
-            QKind::Timer(node, _) => Some(*node),
+            QKind::Timer(node, _, _) => Some(*node as usize),
         };
         let Some(until) = to.map(|i| self.paused[i]).filter(|&u| head.time < u) else {
             return false;
@@ -619,10 +612,12 @@ impl<N: Node> Sim<N> {
                     m.deliver_at = until;
                 }
             }
-            QKind::Timer(node, t) => {
-                if let Some(r) = self.timers.get_mut(*node, t, find::<N>(t)) {
-                    (r.due, r.entry) = ((until, q.seq), (until, q.seq));
-                }
+            QKind::Timer(_, cell, _) => {
+                // The head is live: its cell is its timer's.
+                *self.timers.cell_mut(*cell) = Cell {
+                    due: (until, q.seq),
+                    entry: (until, q.seq),
+                };
             }
         }
         self.queue.push(Reverse(q));
@@ -701,7 +696,8 @@ impl<N: Node> Sim<N> {
             self.now = time;
             let what = match kind {
                 QKind::Deliver(id) => self.deliver::<TRACE>(id, notes),
-                QKind::Timer(node, timer) => {
+                QKind::Timer(node, _, timer) => {
+                    let node = node as usize;
                     self.touched = Touched::One(node);
                     self.timers.remove(node, &timer, find::<N>(&timer));
                     if TRACE {
@@ -821,34 +817,11 @@ impl<N: Node> Sim<N> {
                     // queue entry, so the event order is that of one entry per arming.
                     self.seq += 1;
                     let due = (self.now.plus(after), self.seq);
-                    let now = self.now;
-                    let at = find::<N>(&t);
-                    match self.timers.get_mut(me, &t, at) {
-                        // Re-armed to a later time: keep the queued entry, which moves to `due`
-                        // when it reaches the head of the queue (see `prune`).
-                        Some(r) if r.entry <= due => {
-                            r.armed = now;
-                            r.due = due;
-                        }
-                        Some(r) => {
-                            r.armed = now;
-                            r.due = due;
-                            r.entry = due;
-                            self.push_at(due, QKind::Timer(me, t));
-                        }
-                        None => {
-                            self.timers.insert(
-                                me,
-                                TimerRec {
-                                    timer: t.clone(),
-                                    armed: now,
-                                    due,
-                                    entry: due,
-                                },
-                                at,
-                            );
-                            self.push_at(due, QKind::Timer(me, t));
-                        }
+                    // Re-armed to a later time, the queued entry stays and moves to `due` when
+                    // it reaches the head of the queue (see `prune`).
+                    if let Armed::Push(cell) = self.timers.arm(me, &t, find::<N>(&t), self.now, due)
+                    {
+                        self.push_at(due, QKind::Timer(me as u32, cell, t));
                     }
                 }
                 Effect::CancelTimer(t) => {
