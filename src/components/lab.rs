@@ -56,19 +56,23 @@ impl PartialEq for SettingsProps {
     }
 }
 
-/// Props of a panel drawn from a run at one position: equal (so not re-rendered) while the run and
-/// its step count are the same, even though frames go by.
+/// Props of a panel drawn from a run at one position: equal (so not re-rendered) while the run,
+/// its step count and whether it is moving are the same, even though frames go by.
 #[derive(Properties)]
 pub struct RunProps<R: 'static> {
     /// The run.
     pub run: Rc<RefCell<R>>,
     /// Events processed.
     pub steps: u64,
+    /// Playing or replaying ([`Player::moving`]; for a panel that keys what it draws only while
+    /// the run stands still, see [`keyed_when_still`]).
+    #[prop_or_default]
+    pub moving: bool,
 }
 
 impl<R> PartialEq for RunProps<R> {
     fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps
+        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps && self.moving == o.moving
     }
 }
 

@@ -2,7 +2,7 @@
 // balancer's view: up, suspect, down), data-routed; metrics carry metric-p50, metric-p99,
 // metric-throughput, metric-errors with plain numbers in data-value.
 import assert from 'node:assert/strict';
-import { browserTest, drawnInPlace, eventLog, simMs, waitUntil } from './lib.mjs';
+import { browserTest, countDomWrites, drawnInPlace, eventLog, simMs, waitUntil } from './lib.mjs';
 
 async function backends(page) {
   return page.evaluate(() =>
@@ -87,25 +87,18 @@ browserTest('a step back moves each request dot still in flight in place (each k
 
 browserTest('while playing, the request dots reuse their elements (a frame does not re-create every dot)', async ({ openPage }) => {
   const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
-  await page.evaluate(() => {
-    window.__created = 0;
-    const make = Document.prototype.createElementNS;
-    Document.prototype.createElementNS = function (...a) {
-      window.__created += 1;
-      return make.apply(this, a);
-    };
-  });
+  await countDomWrites(page);
   await play(page, '1');
   await page.waitForTimeout(300);
   const { created, frames, dots } = await page.evaluate(async () => {
-    window.__created = 0;
+    window.__writes.created = 0;
     let frames = 0;
     const until = performance.now() + 1000;
     while (performance.now() < until) {
       await new Promise((r) => requestAnimationFrame(r));
       frames += 1;
     }
-    return { created: window.__created, frames, dots: document.querySelectorAll('.lbmsg').length };
+    return { created: window.__writes.created, frames, dots: document.querySelectorAll('.lbmsg').length };
   });
   await page.getByTestId('play').click();
   assert.ok(dots > 100, `dots in flight while playing: ${dots}`);

@@ -336,6 +336,33 @@ export async function drawnInPlace(page, selector, identity, act) {
   }, { selector, identity, before });
 }
 
+/** Events a long replay has gone through so far, as its progress bar says (0 without one). */
+export async function replayedEvents(page) {
+  const bar = page.getByTestId('progress');
+  if ((await bar.count()) === 0) return 0;
+  return Number((/([0-9]+) events/.exec(await bar.innerText()) ?? [0, 0])[1]);
+}
+
+/**
+ * Counts what the page writes to the DOM from now on: `setAttribute` calls (`attrs`), text node
+ * values set (`texts`) and elements created (`created`), in `window.__writes` (reset it to count
+ * from a later point). Wraps the prototypes' methods, so install it once per page.
+ */
+export async function countDomWrites(page) {
+  await page.evaluate(() => {
+    const n = { attrs: 0, texts: 0, created: 0 };
+    window.__writes = n;
+    const setAttribute = Element.prototype.setAttribute;
+    Element.prototype.setAttribute = function (...a) { window.__writes.attrs++; return setAttribute.apply(this, a); };
+    const nodeValue = Object.getOwnPropertyDescriptor(Node.prototype, 'nodeValue');
+    Object.defineProperty(Node.prototype, 'nodeValue', { set(v) { window.__writes.texts++; nodeValue.set.call(this, v); }, get() { return nodeValue.get.call(this); } });
+    for (const make of ['createElement', 'createElementNS']) {
+      const f = Document.prototype[make];
+      Document.prototype[make] = function (...a) { window.__writes.created++; return f.apply(this, a); };
+    }
+  });
+}
+
 /** The event log: its line count and newest line ({ step, text } or null; the line with the
  *  highest data-step, wherever the log puts it). */
 export async function eventLog(page) {

@@ -1,7 +1,7 @@
 // Browser tests of the controls every lab shares and of settings not covered elsewhere: the
 // timeline scrubber, the seed field, selects and toggles that replay the run.
 import assert from 'node:assert/strict';
-import { browserTest, eventLog, nodeStatuses, simMs, waitUntil, setRange } from './lib.mjs';
+import { browserTest, eventLog, nodeStatuses, replayedEvents, simMs, waitUntil, setRange } from './lib.mjs';
 
 
 async function commit(page, testid, value) {
@@ -73,8 +73,7 @@ browserTest('a link asking for millions of events replays whole (no event cap), 
   const page = await openPage('lab=lb&n=20&rate=10000&t=600000', { settle: false });
   const progress = page.getByTestId('progress');
   await progress.waitFor({ timeout: 60_000 });
-  const events = async () => Number((/([0-9]+) events/.exec(await progress.innerText()) ?? [0, 0])[1]);
-  await waitUntil(async () => (await events()) > 2_100_000, { timeout: 90_000, message: 'past the old 2 000 000-event cap' });
+  await waitUntil(async () => (await replayedEvents(page)) > 2_100_000, { timeout: 90_000, message: 'past the old 2 000 000-event cap' });
   assert.equal(await page.getByTestId('notice').count(), 0, 'no cap notice');
   await page.getByTestId('cancel-replay').click();
   await progress.waitFor({ state: 'detached', timeout: 2_000 });

@@ -7,7 +7,7 @@
 //   page takes to handle it, on busy pages (HA_DIST=… measures another build the same way).
 //   node tests/perf/engine.mjs [runs] [experiment|link|back|clicks]       (build dist/ first)
 
-import { Session, teardown, waitUntil } from '../browser/lib.mjs';
+import { Session, countDomWrites, replayedEvents, teardown, waitUntil } from '../browser/lib.mjs';
 
 const runs = Number(process.argv[2] ?? 1000);
 
@@ -56,7 +56,7 @@ async function heavyLink() {
   await onPage(HEAVY, { settle: false }, async (page) => {
     const progress = page.getByTestId('progress');
     await progress.waitFor();
-    const events = async () => Number((/([0-9]+) events/.exec(await progress.innerText()) ?? [0, 0])[1]);
+    const events = () => replayedEvents(page);
     const e0 = await events();
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 10_000));
@@ -123,21 +123,13 @@ async function clicks() {
   const pages = ['lab=lb&v=1&seed=1&n=20&rate=10000&t=20000', 'lab=raft&n=11&t=20000', 'lab=heartbeat&n=50&t=20000'];
   for (const query of pages) {
     await onPage(query, {}, async (page) => {
+      await countDomWrites(page);
       const writes = await page.evaluate(async () => {
-        const n = { attrs: 0, texts: 0, created: 0 };
-        const setAttribute = Element.prototype.setAttribute;
-        Element.prototype.setAttribute = function (...a) { n.attrs++; return setAttribute.apply(this, a); };
-        const nodeValue = Object.getOwnPropertyDescriptor(Node.prototype, 'nodeValue');
-        Object.defineProperty(Node.prototype, 'nodeValue', { set(v) { n.texts++; nodeValue.set.call(this, v); }, get() { return nodeValue.get.call(this); } });
-        for (const make of ['createElement', 'createElementNS']) {
-          const f = Document.prototype[make];
-          Document.prototype[make] = function (...a) { n.created++; return f.apply(this, a); };
-        }
         for (let i = 0; i < 10; i++) {
           document.querySelector('[data-testid=step-back]').click();
           await new Promise((r) => setTimeout(r, 0));
         }
-        return n;
+        return window.__writes;
       });
       const ms = [];
       for (let i = 0; i < 60; i++) {

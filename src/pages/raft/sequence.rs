@@ -1,6 +1,6 @@
 //! The Raft page's sequence (Lamport) diagram of recent messages.
 
-use crate::components::lab::keyed_when_still;
+use crate::components::lab::{keyed_when_still, RunProps};
 use crate::geometry::f1;
 use crate::i18n::t;
 use engine::fmtnum::trim;
@@ -9,31 +9,12 @@ use engine::raft::RaftNode;
 use engine::sim::{Sim, What};
 use engine::time::fmt_ms;
 use engine::{NodeId, SimTime};
-use std::cell::RefCell;
-use std::rc::Rc;
 use yew::prelude::*;
-
-/// The run, its position and whether it is moving (see [`keyed_when_still`]).
-#[derive(Properties)]
-pub struct SequenceProps {
-    /// The run.
-    pub run: Rc<RefCell<History<RaftNode>>>,
-    /// Events processed.
-    pub steps: u64,
-    /// Playing or replaying.
-    pub moving: bool,
-}
-
-impl PartialEq for SequenceProps {
-    fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.run, &o.run) && self.steps == o.steps && self.moving == o.moving
-    }
-}
 
 /// A sequence (Lamport) diagram of the messages delivered or dropped in the 400 ms up to the
 /// latest event.
 #[component]
-pub fn Sequence(props: &SequenceProps) -> Html {
+pub fn Sequence(props: &RunProps<History<RaftNode>>) -> Html {
     let h = props.run.borrow();
     render_sequence(h.sim(), props.moving)
 }
