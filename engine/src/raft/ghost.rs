@@ -6,45 +6,71 @@ use super::{Cmd, Entry, Msg, Role};
 use crate::time::SimTime;
 use serde::Serialize;
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
+/// One step of the chain hash: absorbs the 64-bit word `w` into `h`. The multiply by an odd
+/// constant and the xor-shift are both bijections, so for a given `h` two different words never
+/// give the same result (and for a given word, two different `h`).
+fn mix(h: u64, w: u64) -> u64 {
+    let x = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 29)
 }
 
+/// Absorbs a byte string: its length, then its bytes eight at a time (little-endian, the last
+/// word zero-padded; the length tells the padding from zero bytes).
+fn mix_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    h = mix(h, bytes.len() as u64);
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    for c in words {
+        h = mix(h, u64::from_le_bytes(c.try_into().unwrap_or_default()));
+    }
+    if rest.is_empty() {
+        return h;
+    }
+    // Shifted in rather than copied into a buffer: no call, no store-to-load stall.
+    let w = rest
+        .iter()
+        .rev()
+        .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+    mix(h, w)
+}
+
+// A tag per kind of command, so no two kinds share an encoding.
+const TAG_NOOP: u64 = 1;
+const TAG_PUT: u64 = 2;
+const TAG_INCR: u64 = 3;
+const TAG_CONFIG: u64 = 4;
+
 /// The chain hash of a log prefix ending in `e`, given the chain hash of the prefix before it
-/// (0 for the empty log). FNV-1a over a fixed encoding: stable on every platform. Two logs with
-/// the same chain hash at an index hold identical entries up to it (up to 64-bit collisions).
+/// (0 for the empty log): the entry's fixed encoding (term, a tag for the command's kind, its
+/// fields) absorbed a 64-bit word at a time on top of `prev`, then finished with MurmurHash3's
+/// 64-bit finalizer so every input bit reaches every output bit. Stable on every platform, and a
+/// few multiplies per entry (the byte-at-a-time FNV-1a it replaced cost one per byte). Two logs
+/// with the same chain hash at an index hold identical entries up to it (up to 64-bit
+/// collisions).
 pub fn chain_hash(prev: u64, e: &Entry) -> u64 {
-    let mut h = fnv(FNV_OFFSET, &prev.to_le_bytes());
-    h = fnv(h, &e.term.to_le_bytes());
-    match &e.cmd {
-        Cmd::Noop => fnv(h, b"n"),
-        Cmd::Put { key, value } => {
-            let h = fnv(h, b"p");
-            let h = fnv(h, &(key.len() as u64).to_le_bytes());
-            let h = fnv(h, key.as_bytes());
-            fnv(h, &value.to_le_bytes())
-        }
-        Cmd::Incr { key } => {
-            let h = fnv(h, b"i");
-            let h = fnv(h, &(key.len() as u64).to_le_bytes());
-            fnv(h, key.as_bytes())
-        }
+    let h = mix(mix(0x243f_6a88_85a3_08d3, prev), e.term);
+    let h = match &e.cmd {
+        Cmd::Noop => mix(h, TAG_NOOP),
+        Cmd::Put { key, value } => mix(mix_bytes(mix(h, TAG_PUT), key.as_bytes()), *value as u64),
+        Cmd::Incr { key } => mix_bytes(mix(h, TAG_INCR), key.as_bytes()),
         Cmd::Config(members) => {
-            let mut h = fnv(h, b"c");
-            h = fnv(h, &(members.len() as u64).to_le_bytes());
+            let mut h = mix(mix(h, TAG_CONFIG), members.len() as u64);
             for m in members {
-                h = fnv(h, &(*m as u64).to_le_bytes());
+                h = mix(h, *m as u64);
             }
             h
         }
-    }
+    };
+    fmix64(h)
+}
+
+/// MurmurHash3's 64-bit finalizer (Appleby): a bijection with full avalanche.
+fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// Messages sent, by type.

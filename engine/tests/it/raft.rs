@@ -1040,6 +1040,68 @@ fn invariant_checkers_catch_crafted_violations() {
     assert_eq!(first(ns), [STATE_MACHINE_SAFETY]);
 }
 
+/// The chain hash tells entries apart: every entry of a set that differ in one field (term,
+/// kind, key — including keys that differ only by trailing zero bytes or across the 8-byte word
+/// boundary —, value, members) gets its own hash, on every prefix tried, and the hash of a prefix
+/// depends on the prefix.
+#[test]
+fn chain_hash_tells_entries_and_prefixes_apart() {
+    let keys = [
+        "",
+        "a",
+        "a\0",
+        "\0",
+        "b",
+        "k1",
+        "k10",
+        "abcdefgh",
+        "abcdefgh\0",
+        "abcdefghi",
+    ];
+    let mut entries = Vec::new();
+    for term in [0, 1, 2, 1 << 40] {
+        entries.push(Entry {
+            term,
+            cmd: Cmd::Noop,
+        });
+        for k in keys {
+            entries.push(Entry {
+                term,
+                cmd: Cmd::Incr { key: k.into() },
+            });
+            for value in [0, 1, -1, i64::MAX] {
+                entries.push(Entry {
+                    term,
+                    cmd: Cmd::Put {
+                        key: k.into(),
+                        value,
+                    },
+                });
+            }
+        }
+        for m in [
+            vec![],
+            vec![0],
+            vec![1],
+            vec![0, 1],
+            vec![1, 0],
+            vec![0, 1, 2],
+        ] {
+            entries.push(Entry {
+                term,
+                cmd: Cmd::Config(m),
+            });
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for prev in [0, 1, 2, u64::MAX, chain_hash(0, &entries[3])] {
+        for e in &entries {
+            assert!(seen.insert(chain_hash(prev, e)), "{prev} {e}");
+        }
+    }
+    assert_eq!(seen.len(), 5 * entries.len());
+}
+
 // ============================================================ persistence (Figure 2)
 
 // Raft Figure 2: currentTerm, votedFor and log[] are persistent ("updated on stable storage
