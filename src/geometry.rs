@@ -222,6 +222,31 @@ pub fn f1(v: f64) -> String {
     fixed(v, 1).to_string()
 }
 
+/// Round dots at `pts` as one SVG path: a zero-length subpath per dot (`M x y h0`), which a
+/// round line cap draws as a circle of the stroke's width. Many dots in one element cost the
+/// page one attribute per frame instead of an element each.
+pub fn dots_path(pts: impl IntoIterator<Item = Pt>) -> String {
+    use std::fmt::Write;
+    let mut d = String::new();
+    for p in pts {
+        let _ = write!(d, "M{} {}h0", fixed(p.x, 1), fixed(p.y, 1));
+    }
+    d
+}
+
+/// The position in `pts` of the point nearest to `p`, if one lies within `within` (the first of
+/// equally near ones): which of many dots drawn as one path a click meant.
+pub fn nearest(pts: impl IntoIterator<Item = Pt>, p: Pt, within: f64) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, q) in pts.into_iter().enumerate() {
+        let d2 = (q.x - p.x).powi(2) + (q.y - p.y).powi(2);
+        if d2 <= within * within && best.is_none_or(|(_, b)| d2 < b) {
+            best = Some((i, d2));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 /// An axis-aligned box in user units: left, top, right, bottom.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rect {

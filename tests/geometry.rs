@@ -169,3 +169,33 @@ fn sin_cos_matches_the_platform_on_every_angle_a_stage_uses() {
     }
     assert_eq!(sin_cos(f64::NAN), (0.0, 1.0));
 }
+
+#[test]
+fn dots_path_draws_one_zero_length_subpath_per_dot() {
+    let pts = [Pt { x: 1.0, y: 2.26 }, Pt { x: 10.04, y: 0.0 }];
+    assert_eq!(dots_path(pts), "M1.0 2.3h0M10.0 0.0h0");
+    assert_eq!(dots_path([]), "");
+}
+
+#[test]
+fn nearest_picks_the_closest_dot_within_reach() {
+    let pts = [
+        Pt { x: 0.0, y: 0.0 },
+        Pt { x: 10.0, y: 0.0 },
+        Pt { x: 10.0, y: 0.0 },
+        Pt { x: 20.0, y: 5.0 },
+    ];
+    assert_eq!(
+        nearest(pts, Pt { x: 9.0, y: 1.0 }, 6.0),
+        Some(1),
+        "the first of two at the same spot"
+    );
+    assert_eq!(nearest(pts, Pt { x: 2.0, y: 0.0 }, 6.0), Some(0));
+    assert_eq!(nearest(pts, Pt { x: 19.0, y: 5.0 }, 6.0), Some(3));
+    assert_eq!(
+        nearest(pts, Pt { x: 5.0, y: 9.0 }, 6.0),
+        None,
+        "nothing within reach"
+    );
+    assert_eq!(nearest([], Pt { x: 0.0, y: 0.0 }, 6.0), None);
+}

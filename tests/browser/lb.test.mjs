@@ -74,8 +74,12 @@ browserTest('slowing a backend and failing requests are recorded as commands', a
   });
 });
 
+// 2 000 requests/s: dozens of dots, each its own element (above 150 in flight they are drawn as
+// paths, see the test after these two).
+const BUSY = 'lab=lb&v=1&seed=1&n=20&rate=2000&t=2000';
+
 browserTest('a step back moves each request dot still in flight in place (each keeps its element)', async ({ openPage }) => {
-  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  const page = await openPage(BUSY);
   const at = (await eventLog(page)).last.step;
   const { both, kept } = await drawnInPlace(page, '.lbmsg[data-msg-id]', "(el) => el.getAttribute('data-msg-id')", async () => {
     await page.getByTestId('step-back').click();
@@ -86,7 +90,7 @@ browserTest('a step back moves each request dot still in flight in place (each k
 });
 
 browserTest('while playing, the request dots reuse their elements (a frame does not re-create every dot)', async ({ openPage }) => {
-  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  const page = await openPage(BUSY);
   await countDomWrites(page);
   await play(page, '1');
   await page.waitForTimeout(300);
@@ -101,7 +105,43 @@ browserTest('while playing, the request dots reuse their elements (a frame does 
     return { created: window.__writes.created, frames, dots: document.querySelectorAll('.lbmsg').length };
   });
   await page.getByTestId('play').click();
-  assert.ok(dots > 100, `dots in flight while playing: ${dots}`);
+  assert.ok(dots > 40, `dots in flight while playing: ${dots}`);
   // Keyed while playing, every frame re-created nearly every dot (a circle and its tooltip each).
   assert.ok(created < frames * dots * 0.2, `${created} elements created in ${frames} frames with ${dots} dots in flight`);
+});
+
+browserTest('at thousands of requests a second the dots are one path per kind: a step back writes a few attributes, a click drops the nearest message', async ({ openPage }) => {
+  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  const drawn = () => page.evaluate(() => {
+    const g = document.querySelector('[data-testid=cluster] .messages');
+    const subpaths = (sel) => [...g.querySelectorAll(sel)].reduce((n, p) => n + (p.getAttribute('d').match(/M/g) ?? []).length, 0);
+    return { inFlight: Number(g.getAttribute('data-in-flight')), circles: g.querySelectorAll('circle').length, dots: subpaths('.lbdots:not(.lost-hole)'), rings: subpaths('.lbdots.lost') };
+  });
+  const before = await drawn();
+  assert.ok(before.inFlight > 150, `messages in flight: ${before.inFlight}`);
+  assert.equal(before.circles, 0, 'no element per dot');
+  assert.equal(before.dots, before.inFlight, 'one dot per message in flight');
+  // A step back redraws the paths' d, not hundreds of elements.
+  await countDomWrites(page);
+  const at = (await eventLog(page)).last.step;
+  await page.getByTestId('step-back').click();
+  await waitUntil(async () => (await eventLog(page)).last?.step === at - 1, { message: 'one step back' });
+  const writes = await page.evaluate(() => window.__writes);
+  assert.ok(writes.attrs < 60 && writes.created < 5, `one step back wrote ${JSON.stringify(writes)}`);
+  // A click on a request's dot (one no node covers) drops a message there: one fewer in flight,
+  // a drop in the event log.
+  const { x, y, inFlight } = await page.evaluate(() => {
+    const svg = document.querySelector('[data-testid=cluster]');
+    for (const [, px, py] of svg.querySelector('.lbdots.req').getAttribute('d').matchAll(/M([0-9.]+) ([0-9.]+)h0/g)) {
+      const p = new DOMPoint(Number(px), Number(py)).matrixTransform(svg.getScreenCTM());
+      if (document.elementFromPoint(p.x, p.y)?.closest('.messages')) {
+        return { x: p.x, y: p.y, inFlight: Number(svg.querySelector('.messages').getAttribute('data-in-flight')) };
+      }
+    }
+    return {};
+  });
+  assert.ok(x !== undefined, 'a request dot no node covers');
+  await page.mouse.click(x, y);
+  await waitUntil(async () => /fault drop:[0-9]+/.test((await eventLog(page)).last?.text ?? ''), { message: 'a drop in the event log' });
+  assert.equal((await drawn()).inFlight, inFlight - 1, 'the dropped message is gone');
 });
