@@ -164,19 +164,26 @@ pub struct TimedFault {
 }
 
 impl Fault {
-    /// The nodes this fault names (for validation against the node count).
-    pub fn nodes(&self) -> Vec<NodeId> {
-        match self {
+    /// The nodes this fault names (for validation against the node count; no allocation, as
+    /// every fault applied is checked).
+    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let (named, groups): ([Option<NodeId>; 2], &[Vec<NodeId>]) = match self {
             Fault::Crash(n) | Fault::Restart(n) | Fault::Isolate(n) | Fault::Pause(n, _) => {
-                vec![*n]
+                ([Some(*n), None], &[])
             }
-            Fault::Partition(g) => g.iter().flatten().copied().collect(),
+            Fault::Partition(g) => ([None, None], g),
             Fault::Cut(a, b) | Fault::Hold(a, b) | Fault::Release(a, b) | Fault::Restore(a, b) => {
-                vec![*a, *b]
+                ([Some(*a), Some(*b)], &[])
             }
-            Fault::Command(n, _) => vec![*n],
-            Fault::Heal | Fault::DropMsg(_) | Fault::SetLoss(_) | Fault::SetLatency(_) => vec![],
-        }
+            Fault::Command(n, _) => ([Some(*n), None], &[]),
+            Fault::Heal | Fault::DropMsg(_) | Fault::SetLoss(_) | Fault::SetLatency(_) => {
+                ([None, None], &[])
+            }
+        };
+        named
+            .into_iter()
+            .flatten()
+            .chain(groups.iter().flatten().copied())
     }
 
     /// A command to node `n`.

@@ -876,7 +876,7 @@ impl<N: Node> Sim<N> {
 
     fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<Note>) {
         let n = self.nodes.len();
-        let valid = fault.nodes().iter().all(|&i| i < n);
+        let valid = fault.nodes().all(|i| i < n);
         if !valid {
             notes.push(Note::sim(format!(
                 "ignored: names a node outside 0..{}",

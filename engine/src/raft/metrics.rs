@@ -90,7 +90,7 @@ pub fn leader(sim: &Sim<RaftNode>) -> Option<NodeId> {
 /// Applies the link part of a fault as the simulator does (it ignores faults naming a node
 /// outside the run).
 fn apply_link_fault(links: &mut Links, f: &Fault) {
-    if f.nodes().iter().all(|&i| i < links.len()) {
+    if f.nodes().all(|i| i < links.len()) {
         links.apply(f);
     }
 }

@@ -279,7 +279,7 @@ fn lookup<'a>(pairs: &'a [(String, String)], k: &str) -> Option<&'a str> {
 /// Checks a fault against a lab's process count: every node it names exists (its command, if
 /// any, was read by the lab when the fault was parsed).
 pub fn check_fault(f: &Fault, processes: usize) -> Result<(), FaultError> {
-    if let Some(&node) = f.nodes().iter().find(|&&i| i >= processes) {
+    if let Some(node) = f.nodes().find(|&i| i >= processes) {
         return Err(FaultError::NoSuchNode {
             node,
             last: processes.saturating_sub(1),

@@ -281,7 +281,7 @@ proptest! {
         let d = decode(&x);
         // Every fault kept names an existing process.
         let procs = d.scenario.process_count();
-        prop_assert!(d.scenario.faults.iter().all(|f| f.fault.nodes().iter().all(|&i| i < procs)));
+        prop_assert!(d.scenario.faults.iter().all(|f| f.fault.nodes().all(|i| i < procs)));
     }
 
     // Phi accrual: the crossing instant the monitor schedules agrees with φ itself.

@@ -1500,7 +1500,7 @@ mod locks {
             ) {
                 let faults: Vec<engine::fault::TimedFault> = faults
                     .into_iter()
-                    .filter(|(_, f)| f.nodes().iter().all(|&n| n < clients + 2))
+                    .filter(|(_, f)| f.nodes().all(|n| n < clients + 2))
                     .map(|(ms, fault)| engine::fault::TimedFault { at: SimTime::from_ms(ms), fault })
                     .collect();
                 let p = LockParams { clients, check, ..LockParams::default() };
