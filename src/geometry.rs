@@ -222,6 +222,18 @@ pub fn f1(v: f64) -> String {
     fixed(v, 1).to_string()
 }
 
+/// Where an SVG's drawing lands in its box, as SVG's default `preserveAspectRatio` (xMidYMid
+/// meet) places it: the viewBox `view` (width, height, from 0, 0) scaled by `s` to fit the box
+/// `size` (width, height) and centred. Returns `(s, left, top)`, the offsets from the box's
+/// corner (`s` 0 for an empty box or view).
+pub fn fit_view(size: (f64, f64), view: (f64, f64)) -> (f64, f64, f64) {
+    let s = (size.0 / view.0).min(size.1 / view.1);
+    if !s.is_finite() || s <= 0.0 {
+        return (0.0, 0.0, 0.0);
+    }
+    (s, (size.0 - view.0 * s) / 2.0, (size.1 - view.1 * s) / 2.0)
+}
+
 /// Round dots at `pts` as one SVG path: a zero-length subpath per dot (`M x y h0`), which a
 /// round line cap draws as a circle of the stroke's width. Many dots in one element cost the
 /// page one attribute per frame instead of an element each.

@@ -252,20 +252,17 @@ pub fn after_paint(f: JsValue) {
 }
 
 /// Where a mouse event happened in the user units of the SVG it happened in, whose viewBox is
-/// `view` (width, height) from 0, 0: the drawing scaled to fit its box and centred, as SVG's
-/// default `preserveAspectRatio` (xMidYMid meet) places it.
+/// `view` (width, height) from 0, 0 ([`crate::geometry::fit_view`] places the drawing).
 pub fn svg_point(e: &web_sys::MouseEvent, view: (f64, f64)) -> Option<crate::geometry::Pt> {
     let el: web_sys::Element = e.target()?.dyn_into().ok()?;
     let svg = el.closest("svg").ok()??;
     let r = svg.get_bounding_client_rect();
-    let s = (r.width() / view.0).min(r.height() / view.1);
-    if !s.is_finite() || s <= 0.0 {
+    let (s, left, top) = crate::geometry::fit_view((r.width(), r.height()), view);
+    if s <= 0.0 {
         return None;
     }
-    let left = r.left() + (r.width() - view.0 * s) / 2.0;
-    let top = r.top() + (r.height() - view.1 * s) / 2.0;
     Some(crate::geometry::Pt {
-        x: (f64::from(e.client_x()) - left) / s,
-        y: (f64::from(e.client_y()) - top) / s,
+        x: (f64::from(e.client_x()) - r.left() - left) / s,
+        y: (f64::from(e.client_y()) - r.top() - top) / s,
     })
 }

@@ -199,3 +199,16 @@ fn nearest_picks_the_closest_dot_within_reach() {
     );
     assert_eq!(nearest([], Pt { x: 0.0, y: 0.0 }, 6.0), None);
 }
+
+#[test]
+fn fit_view_scales_to_fit_and_centres_as_svg_does() {
+    // A 200 × 100 drawing in a 400 × 400 box: scaled 2×, centred vertically.
+    assert_eq!(fit_view((400.0, 400.0), (200.0, 100.0)), (2.0, 0.0, 100.0));
+    // In a 100 × 100 box: scaled ½, centred vertically.
+    assert_eq!(fit_view((100.0, 100.0), (200.0, 100.0)), (0.5, 0.0, 25.0));
+    // Centred horizontally in a wide box.
+    assert_eq!(fit_view((300.0, 50.0), (200.0, 100.0)), (0.5, 100.0, 0.0));
+    // Nothing to fit: no scale.
+    assert_eq!(fit_view((0.0, 100.0), (200.0, 100.0)).0, 0.0);
+    assert_eq!(fit_view((100.0, 100.0), (0.0, 0.0)).0, 0.0);
+}

@@ -219,7 +219,7 @@ fn measure_stage() -> Option<StageScale> {
         return None;
     }
     let round = |v: f64| (v.clamp(0.25, 8.0) * 20.0).round() / 20.0;
-    let s = (r.width() / vw).min(r.height() / vh);
+    let (s, _, _) = crate::geometry::fit_view((r.width(), r.height()), (vw, vh));
     Some(StageScale {
         k: round(1.0 / s),
         kw: round(vw / r.width()),

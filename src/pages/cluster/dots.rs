@@ -120,9 +120,7 @@ fn draw_dots(canvas: &NodeRef, place: Option<&Place>, d: &Dots) -> Option<()> {
         .ok()?;
     ctx.clear_rect(0.0, 0.0, cw as f64, ch as f64);
     // The SVG's viewBox scaled to fit its box and centred (preserveAspectRatio xMidYMid meet).
-    let (vw, vh) = d.view;
-    let s = (w / vw).min(h / vh);
-    let (ox, oy) = ((w - vw * s) / 2.0, (h - vh * s) / 2.0);
+    let (s, ox, oy) = crate::geometry::fit_view((w, h), d.view);
     for lost_now in [false, true] {
         ctx.set_fill_style_str(if lost_now { &pl.lost } else { &pl.ok });
         ctx.begin_path();

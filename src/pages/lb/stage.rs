@@ -30,8 +30,13 @@ fn rate_label(rate: String, client_r: f64, font: f64) -> Html {
     }
 }
 
-/// A message in flight, where it is drawn now, and its kind (a position in [`KINDS`]).
-type Flying<'a> = (&'a InFlight<LbMsg>, Pt, usize);
+/// A message in flight, where it is drawn now, and its kind.
+struct Flying<'a> {
+    f: &'a InFlight<LbMsg>,
+    at: Pt,
+    /// A position in [`KINDS`].
+    kind: usize,
+}
 
 /// The messages' kinds, as CSS classes: request, answered, failed, health check.
 const KINDS: [&str; 4] = ["req", "ok", "err", "hc"];
@@ -50,14 +55,14 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
         dots_path(
             flying
                 .iter()
-                .filter(|f| kind.map_or(f.0.lost, |k| f.2 == k && !f.0.lost))
-                .map(|f| f.1),
+                .filter(|d| kind.map_or(d.f.lost, |k| d.kind == k && !d.f.lost))
+                .map(|d| d.at),
         )
     };
     let lost = path(None);
     let onclick = {
         let d = dispatch.clone();
-        let spots: Vec<(u64, Pt)> = flying.iter().map(|f| (f.0.id, f.1)).collect();
+        let spots: Vec<(u64, Pt)> = flying.iter().map(|d| (d.f.id, d.at)).collect();
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
             let picked = crate::web::svg_point(&e, (W, H))
@@ -122,7 +127,7 @@ pub(super) fn render_view(
                 LbMsg::Response { .. } => 2,
                 _ => 3,
             };
-            (f, at, kind)
+            Flying { f, at, kind }
         })
         .collect();
     let msgs = if flying.len() > DENSE_DOTS {
@@ -130,7 +135,7 @@ pub(super) fn render_view(
     } else {
         flying
             .iter()
-            .map(|&(f, at, kind)| {
+            .map(|&Flying { f, at, kind }| {
                 let onclick = click_emit(dispatch, Action::Inject(Fault::DropMsg(f.id)));
                 keyed_when_still(html! { <circle class={classes!("lbmsg", KINDS[kind], f.lost.then_some("lost"))} data-msg-id={f.id.to_string()} cx={f1(at.x)} cy={f1(at.y)} r="4" {onclick}><title>{ f.msg.to_string() }</title></circle> }, f.id, moving)
             })
