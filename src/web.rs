@@ -252,8 +252,9 @@ pub fn after_paint(f: JsValue) {
 }
 
 /// Where a mouse event happened in the user units of the SVG it happened in, whose viewBox is
-/// `view` (width, height) from 0, 0 ([`crate::geometry::fit_view`] places the drawing).
-pub fn svg_point(e: &web_sys::MouseEvent, view: (f64, f64)) -> Option<crate::geometry::Pt> {
+/// `view` (width, height) from 0, 0 ([`crate::geometry::fit_view`] places the drawing), and how
+/// many user units a CSS pixel is there.
+pub fn svg_point(e: &web_sys::MouseEvent, view: (f64, f64)) -> Option<(crate::geometry::Pt, f64)> {
     let el: web_sys::Element = e.target()?.dyn_into().ok()?;
     let svg = el.closest("svg").ok()??;
     let r = svg.get_bounding_client_rect();
@@ -261,8 +262,9 @@ pub fn svg_point(e: &web_sys::MouseEvent, view: (f64, f64)) -> Option<crate::geo
     if s <= 0.0 {
         return None;
     }
-    Some(crate::geometry::Pt {
+    let at = crate::geometry::Pt {
         x: (f64::from(e.client_x()) - r.left() - left) / s,
         y: (f64::from(e.client_y()) - r.top() - top) / s,
-    })
+    };
+    Some((at, 1.0 / s))
 }

@@ -48,7 +48,7 @@ const KINDS: [&str; 4] = ["req", "ok", "err", "hc"];
 const DENSE_DOTS: usize = 150;
 
 /// Many dots, one `<path>` per kind (lost ones as a ring: a red dot with a smaller hole); a click
-/// drops the message whose dot is nearest to it.
+/// or a tap drops the message whose dot is nearest to it.
 fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
     // One kind's dots not lost, or (`None`) the lost ones.
     let path = |kind: Option<usize>| {
@@ -65,8 +65,12 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
         let spots: Vec<(u64, Pt)> = flying.iter().map(|d| (d.f.id, d.at)).collect();
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            let picked = crate::web::svg_point(&e, (W, H))
-                .and_then(|p| nearest(spots.iter().map(|s| s.1), p, 8.0));
+            // The nearest dot within 12 CSS px of the click, however the picture is scaled (a
+            // fingertip's reach on a phone, where a CSS pixel spans more user units), and never
+            // nearer than 8 units (twice a dot's radius).
+            let picked = crate::web::svg_point(&e, (W, H)).and_then(|(p, unit)| {
+                nearest(spots.iter().map(|s| s.1), p, (12.0 * unit).max(8.0))
+            });
             if let Some(i) = picked {
                 d.emit(Action::Inject(Fault::DropMsg(spots[i].0)));
             }
@@ -75,6 +79,8 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
     html! {
         <g class="dense" {onclick}>
             <title>{ trf("{} messages in flight: click one to drop it", &[&flying.len()]) }</title>
+            // Invisible, wider dots under the drawn ones: what a click or a tap can hit.
+            <path class="lbdots-hit" d={dots_path(flying.iter().map(|d| d.at))} />
             { for (0..KINDS.len()).map(|k| html! { <path class={classes!("lbdots", KINDS[k])} d={path(Some(k))} /> }) }
             <path class="lbdots lost" d={lost.clone()} />
             <path class="lbdots lost-hole" d={lost} />
