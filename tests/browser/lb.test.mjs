@@ -150,6 +150,9 @@ browserTest('at thousands of requests a second the dots are one path per kind: a
 
 browserTest('on a phone a tap beside one of many dots still drops a message (a fingertip, not a pixel)', async ({ session }) => {
   const { page, close } = await pageAt(session, 'phone', 'lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  // The link's 103 290 events are replayed before the dots stand still at 2 000 ms.
+  await waitUntil(async () => (await simMs(page)) === 2000, { timeout: 30_000, message: 'the link opened at 2000 ms' });
+  await page.waitForTimeout(200);
   // The loneliest dot that no node covers, and a point 8 CSS px to its right (17 user units here:
   // the dot itself is 4).
   const tap = await page.evaluate(() => {
