@@ -113,16 +113,27 @@ browserTest('while playing, the request dots reuse their elements (a frame does 
 });
 
 browserTest('at thousands of requests a second the dots are one path per kind: a step back writes a few attributes, a click drops the nearest message', async ({ openPage }) => {
-  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&t=2000');
+  // 20 % loss: some dots are lost ones, drawn as rings.
+  const page = await openPage('lab=lb&v=1&seed=1&n=20&rate=10000&loss=20&t=2000');
   const drawn = () => page.evaluate(() => {
     const g = document.querySelector('[data-testid=cluster] .messages');
     const subpaths = (sel) => [...g.querySelectorAll(sel)].reduce((n, p) => n + (p.getAttribute('d').match(/M/g) ?? []).length, 0);
-    return { inFlight: Number(g.getAttribute('data-in-flight')), circles: g.querySelectorAll('circle').length, dots: subpaths('.lbdots:not(.lost-hole)'), rings: subpaths('.lbdots.lost') };
+    return {
+      inFlight: Number(g.getAttribute('data-in-flight')),
+      circles: g.querySelectorAll('circle').length,
+      dots: subpaths('.lbdots:not(.lost-hole)'),
+      rings: subpaths('.lbdots.lost'),
+      holes: subpaths('.lbdots.lost-hole'),
+      reach: subpaths('.lbdots-hit'),
+    };
   });
   const before = await drawn();
   assert.ok(before.inFlight > 150, `messages in flight: ${before.inFlight}`);
   assert.equal(before.circles, 0, 'no element per dot');
   assert.equal(before.dots, before.inFlight, 'one dot per message in flight');
+  assert.ok(before.rings > 0 && before.rings < before.inFlight, `lost ones drawn as rings: ${before.rings}`);
+  assert.equal(before.holes, before.rings, 'each ring has its hole');
+  assert.equal(before.reach, before.inFlight, 'every dot can be clicked');
   // A step back redraws the paths' d, not hundreds of elements.
   await countDomWrites(page);
   const at = (await eventLog(page)).last.step;

@@ -47,9 +47,13 @@ const KINDS: [&str; 4] = ["req", "ok", "err", "hc"];
 /// at 10 000 requests/s, most of it rendering and restyling ≈ 470 dots).
 const DENSE_DOTS: usize = 150;
 
+/// How far from a dense dot (CSS px, at any scale) a click or a tap still reaches it: a
+/// fingertip's reach on a phone, where a dot is under 4 CSS px across.
+const TAP_REACH_PX: f64 = 12.0;
+
 /// Many dots, one `<path>` per kind (lost ones as a ring: a red dot with a smaller hole); a click
-/// or a tap drops the message whose dot is nearest to it.
-fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
+/// or a tap drops the message whose dot is nearest to it. `k`: user units per CSS px.
+fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>, k: f64) -> Html {
     // One kind's dots not lost, or (`None`) the lost ones.
     let path = |kind: Option<usize>| {
         dots_path(
@@ -65,11 +69,11 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
         let spots: Vec<(u64, Pt)> = flying.iter().map(|d| (d.f.id, d.at)).collect();
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            // The nearest dot within 12 CSS px of the click, however the picture is scaled (a
-            // fingertip's reach on a phone, where a CSS pixel spans more user units), and never
-            // nearer than 8 units (twice a dot's radius).
+            // The nearest dot within reach of the click, however the picture is scaled (a CSS
+            // pixel spans more user units on a phone), and never less than 8 units (twice a
+            // dot's radius).
             let picked = crate::web::svg_point(&e, (W, H)).and_then(|(p, unit)| {
-                nearest(spots.iter().map(|s| s.1), p, (12.0 * unit).max(8.0))
+                nearest(spots.iter().map(|s| s.1), p, (TAP_REACH_PX * unit).max(8.0))
             });
             if let Some(i) = picked {
                 d.emit(Action::Inject(Fault::DropMsg(spots[i].0)));
@@ -80,7 +84,7 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>) -> Html {
         <g class="dense" {onclick}>
             <title>{ trf("{} messages in flight: click one to drop it", &[&flying.len()]) }</title>
             // Invisible, wider dots under the drawn ones: what a click or a tap can hit.
-            <path class="lbdots-hit" d={dots_path(flying.iter().map(|d| d.at))} />
+            <path class="lbdots-hit" d={dots_path(flying.iter().map(|d| d.at))} stroke-width={f1(2.0 * TAP_REACH_PX * k)} />
             { for (0..KINDS.len()).map(|k| html! { <path class={classes!("lbdots", KINDS[k])} d={path(Some(k))} /> }) }
             <path class="lbdots lost" d={lost.clone()} />
             <path class="lbdots lost-hole" d={lost} />
@@ -137,7 +141,7 @@ pub(super) fn render_view(
         })
         .collect();
     let msgs = if flying.len() > DENSE_DOTS {
-        dense_dots(&flying, dispatch)
+        dense_dots(&flying, dispatch, k)
     } else {
         flying
             .iter()
