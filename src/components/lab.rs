@@ -471,6 +471,12 @@ fn render_presets(
     }
 }
 
+/// The legend's key for a message the network will lose: every stage that draws messages in
+/// flight draws such a one as a ring (the message's own kind no longer matters).
+pub fn lost_key() -> Html {
+    html! { <span class="key lost">{ t("○ will be lost") }</span> }
+}
+
 /// What the stage shows above its drawing: the open lesson's panel, the preset's lesson as a
 /// caption (`data-testid=preset-lesson`) until dismissed, and the link caption the replay has
 /// reached (`data-testid=caption`).

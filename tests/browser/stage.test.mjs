@@ -288,3 +288,34 @@ browserTest('at zoom150 with a preset lesson open the system stage text is at le
   assert.deepEqual(await smallTexts(page), [], 'system at zoom150 with a lesson: stage text under 12 px');
   await close();
 });
+
+browserTest('every stage that draws a message the network will lose (a ring) names the ring in its legend', async ({ openPage }) => {
+  const labs = ['raft', 'lb', 'heartbeat', 'swim', 'replication&sec=repl', 'replication&sec=locks', 'replication&sec=aa'];
+  for (const lab of labs) {
+    const page = await openPage(`lab=${lab}&seed=1&loss=40`);
+    // Step until a lost message is on the stage (in its drawing, not the legend).
+    const ring = '[data-testid=stage] svg :is(.msg.lost, .lbmsg.lost, .lbdots.lost)';
+    for (let i = 0; i < 400 && (await page.locator(ring).count()) === 0; i++) {
+      await page.getByTestId('step').click();
+    }
+    assert.ok((await page.locator(ring).count()) > 0, `${lab}: a lost message drawn within 400 steps`);
+    // Drawn as a ring: a circle filled with the stage's surface colour (the dense drawing's ring
+    // is a path with a hole, tested in lb.test.mjs).
+    const fills = await page.evaluate((sel) => {
+      const probe = document.createElement('div');
+      probe.style.color = 'var(--surface)';
+      document.querySelector('[data-testid=stage]').append(probe);
+      const surface = getComputedStyle(probe).color;
+      probe.remove();
+      return [...document.querySelectorAll(sel)].map((el) => {
+        const c = el.tagName === 'circle' ? el : el.querySelector('circle');
+        return c ? getComputedStyle(c).fill === surface : null;
+      });
+    }, ring);
+    assert.ok(fills.every((f) => f !== false), `${lab}: every lost message is a ring (${fills})`);
+    const key = page.locator('[data-testid=stage] .legend .key.lost');
+    assert.equal(await key.count(), 1, `${lab}: one legend key for it`);
+    assert.ok(await key.isVisible(), `${lab}: the key is visible`);
+    assert.match(await key.textContent(), /○ will be lost/, `${lab}: the key's text`);
+  }
+}, { timeout: 180_000 });

@@ -2,7 +2,7 @@
 
 use super::{status_of, CENTER, MONITOR_R, RING_R, VIEW};
 use crate::components::hooks::StageScale;
-use crate::components::lab::{click_emit, keyed_when_still, select_handlers};
+use crate::components::lab::{click_emit, keyed_when_still, lost_key, select_handlers};
 use crate::geometry::{arc_path, between_circles, cross_path, ellipse, f1, lerp, progress, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
@@ -176,7 +176,7 @@ pub(super) fn render_legend() -> Html {
             <span class="key hb">{ t("● heartbeat") }</span>
             <span class="key promote">{ t("● promote") }</span>
             <span class="key demote">{ t("● demote") }</span>
-            <span class="key lost">{ t("○ will be lost") }</span>
+            { lost_key() }
             <span class="key">{ t("Arc around a worker: silence since its last heartbeat, full at the down timeout.") }</span>
         </p>
     }

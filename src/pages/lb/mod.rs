@@ -8,7 +8,9 @@ mod stage;
 
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_stage_scale};
-use crate::components::lab::{fault_timeline, lab_head, lesson_caption, use_lab, LabProps};
+use crate::components::lab::{
+    fault_timeline, lab_head, lesson_caption, lost_key, use_lab, LabProps,
+};
 use crate::components::network::NetworkPanel;
 use crate::geometry::Pt;
 use crate::i18n::{t, trf};
@@ -97,7 +99,7 @@ pub fn LbPage(props: &LabProps) -> Html {
                     { render_view(sim, &m, n, player.selected, dispatch, k, player.moving()) }
                     <p class="legend">
                         <span class="key req">{ t("● request") }</span><span class="key ok">{"● 200"}</span>
-                        <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>
+                        <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>{ lost_key() }
                         <span>{ trf("Backends b1…b{} are nodes {}…{} in links (crash:{} crashes b1).", &[&n, &FIRST_BACKEND, &(n + FIRST_BACKEND - 1), &FIRST_BACKEND]) }{ t(" Each shows the balancer's view (UP / SUSPECT / DOWN), busy workers, queue and load.") }</span>
                     </p>
                 </div>

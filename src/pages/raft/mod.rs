@@ -9,7 +9,9 @@ mod stage;
 
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_stage_scale};
-use crate::components::lab::{fault_timeline, lab_head, lesson_caption, use_lab, LabProps};
+use crate::components::lab::{
+    fault_timeline, lab_head, lesson_caption, lost_key, use_lab, LabProps,
+};
 use crate::components::network::NetworkPanel;
 use crate::i18n::t;
 use engine::raft::RaftLab;
@@ -47,6 +49,7 @@ pub fn RaftPage(props: &LabProps) -> Html {
                     { lesson_caption(&lab) }
                     { render_cluster(sim, player.selected, dispatch, sc, player.moving()) }
                     <p class="legend">
+                        { lost_key() }
                         <span>{ t("Shape and label give the role: ○ follower, ◌ candidate (dashed), ★ leader. The arc is the election timer.") }</span>
                         <span>{ t("Click a message to drop it, a link to cut or restore it.") }</span>
                     </p>

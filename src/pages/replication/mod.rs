@@ -17,7 +17,9 @@ mod stage;
 
 use crate::components::event_log::EventLog;
 use crate::components::hooks::{stage_style, use_stage_scale};
-use crate::components::lab::{fault_timeline, lab_head, lesson_caption, use_lab, LabProps};
+use crate::components::lab::{
+    fault_timeline, lab_head, lesson_caption, lost_key, use_lab, LabProps,
+};
 use crate::components::network::NetworkPanel;
 use crate::i18n::{t, tr};
 use aa::{aa_metrics, aa_stage};
@@ -192,6 +194,7 @@ fn legend(sec: Section) -> Html {
                 <span class="key k-append">{ t("● replication") }</span>
                 <span class="key k-read">{ t("● read") }</span>
                 <span class="key k-promote">{ t("● failover") }</span>
+                { lost_key() }
                 <span class="key">{ t("Log entries coloured by epoch; struck out: rolled back; red: an acknowledged write lost.") }</span>
             </p>
         },
@@ -200,6 +203,7 @@ fn legend(sec: Section) -> Html {
                 <span class="key k-promote">{ t("● lock request/grant") }</span>
                 <span class="key k-hb">{ t("● keep-alive") }</span>
                 <span class="key k-write">{ t("● write") }</span>
+                { lost_key() }
                 <span class="key">{ t("tN: the fencing token a write carries.") }</span>
             </p>
         },
@@ -207,6 +211,7 @@ fn legend(sec: Section) -> Html {
             <p class="legend">
                 <span class="key k-write">{ t("● operations shipped") }</span>
                 <span class="key k-hb">{ t("● acknowledgements") }</span>
+                { lost_key() }
             </p>
         },
     }

@@ -2,7 +2,7 @@
 
 use super::{member_radius, status_word, CENTER, LABELLED, LABELLED_MSGS, RING_R, VIEW, WORDED};
 use crate::components::hooks::StageScale;
-use crate::components::lab::{click_emit, keyed_when_still, select_handlers};
+use crate::components::lab::{click_emit, keyed_when_still, lost_key, select_handlers};
 use crate::geometry::{cross_path, ellipse, f1, label_spots, lerp, progress, Placer, Pt, Rect};
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
@@ -215,7 +215,7 @@ pub(super) fn render_legend(selected: Option<NodeId>) -> Html {
             <span class="key ack">{ t("● ack") }</span>
             <span class="key ping-req">{ t("● ping-req") }</span>
             <span class="key gossip">{ t("● gossip / sync") }</span>
-            <span class="key lost">{ t("○ will be lost") }</span>
+            { lost_key() }
             <span class="key">{ if selected.is_some() {
                 tr("Colours: the selected member's view, iN the incarnation it heard. Click empty space for the group's view.")
             } else {
