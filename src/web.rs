@@ -268,3 +268,13 @@ pub fn svg_point(e: &web_sys::MouseEvent, view: (f64, f64)) -> Option<(crate::ge
     };
     Some((at, 1.0 / s))
 }
+
+/// Whether the screen is a phone's (under 600 CSS px wide: the stylesheet's phone layout, where
+/// a stage's picture takes the height its width gives it). The cluster stacks its zones there;
+/// the load balancer keeps its narrowest picture.
+pub fn narrow_screen() -> bool {
+    web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < 600.0)
+}

@@ -212,3 +212,22 @@ fn fit_view_scales_to_fit_and_centres_as_svg_does() {
     assert_eq!(fit_view((0.0, 100.0), (200.0, 100.0)).0, 0.0);
     assert_eq!(fit_view((100.0, 100.0), (0.0, 0.0)).0, 0.0);
 }
+
+#[test]
+fn text_width_is_a_little_over_the_measured_width() {
+    // Measured in Chromium's DejaVu Sans (em): an estimate between the measure and 20 % over it.
+    for (s, measured) in [
+        ("SUSPECT · busy 10 · q 10", 12.63),
+        ("UP · busy 0 · q 0", 8.15),
+        ("DOWN (ejected)", 8.08),
+        ("可疑 · 忙 1 · 队列 0", 8.80),
+    ] {
+        let est = text_width(s, 1.0);
+        assert!(
+            est >= measured && est <= 1.2 * measured,
+            "{s}: {est} em for {measured}"
+        );
+    }
+    assert!(close(text_width("AB", 15.0), 2.0 * 0.66 * 15.0));
+    assert_eq!(text_width("", 15.0), 0.0);
+}

@@ -184,3 +184,36 @@ browserTest('on a phone a tap beside one of many dots still drops a message (a f
   await waitUntil(async () => /fault drop:[0-9]+/.test((await eventLog(page)).last?.text ?? ''), { message: 'a drop in the event log' });
   await close();
 });
+
+// A backend's two lines: its name (and what the user set: slowness, an error rate) and the
+// balancer's view. "SUSPECT · busy 1 · q 0" once ran past a 150-unit box's right edge.
+for (const size of ['projector', 'zoom150', 'phone']) {
+  browserTest(`at ${size} every backend's text stays inside its box (SUSPECT, ejected, crashed, slow, failing requests; English and Chinese)`, async ({ session }) => {
+    const problems = [];
+    const seen = new Set();
+    for (const query of [
+      'lab=lb&seed=1&loss=40&t=1500',
+      'lab=lb&seed=1&loss=40&t=1500&lang=zh',
+      'lab=lb&v=1&seed=1&n=4&faults=1000:cmd:3:errors:12.5;1000:cmd:4:slow:4;3000:crash:5&t=3300',
+    ]) {
+      const { page, close } = await pageAt(session, size, query);
+      const rows = await page.evaluate(() => [...document.querySelectorAll('[data-testid=cluster] .backend')].map((g) => {
+        const lr = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right }; };
+        const b = lr(g.querySelector('rect.box'));
+        return [...g.querySelectorAll('text')].map((t) => ({ text: t.textContent, r: lr(t), b }));
+      }).flat());
+      for (const { text, r, b } of rows) {
+        seen.add(text.replace(/[0-9.]+/g, 'N'));
+        if (r.left < b.left - 0.5 || r.right > b.right + 0.5) {
+          problems.push(`${query}: "${text}" [${Math.round(r.left)}, ${Math.round(r.right)}] in [${Math.round(b.left)}, ${Math.round(b.right)}]`);
+        }
+      }
+      await close();
+    }
+    // The links show what they are meant to (else the test checks less than it reads).
+    for (const want of ['SUSPECT · busy N · q N', 'DOWN (ejected)', '✕ CRASHED', 'bN · N% err', 'bN ×N slow']) {
+      assert.ok(seen.has(want), `a backend reads "${want}" (seen: ${[...seen].join(' / ')})`);
+    }
+    assert.deepEqual(problems, [], 'backend text past its box');
+  });
+}

@@ -43,14 +43,6 @@ fn cmd(c: ClusterCommand) -> Action {
     Action::Inject(Fault::command(0, c))
 }
 
-/// Whether the screen is a phone's (the picture stacks the zones).
-fn narrow_screen() -> bool {
-    web_sys::window()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|v| v.as_f64())
-        .is_some_and(|w| w < 600.0)
-}
-
 /// The page.
 #[component]
 pub fn ClusterPage(props: &LabProps) -> Html {

@@ -1,11 +1,12 @@
 //! The cluster stage: machines, their pods and the request flow.
 
 use super::dots::Dots;
-use super::{narrow_screen, NARROW, POD_H, POD_W, TOP, WIDE};
+use super::{NARROW, POD_H, POD_W, TOP, WIDE};
 use crate::components::hooks::StageScale;
 use crate::geometry::{f1, lerp, Pt};
 use crate::i18n::{tk, tr, trf};
 use crate::player::Action;
+use crate::web::narrow_screen;
 use engine::cluster::params::zone_name;
 use engine::cluster::{ClusterNode, MachineStatus};
 use engine::fmtnum::trim;

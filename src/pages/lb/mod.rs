@@ -25,7 +25,9 @@ use panels::{render_metrics, render_selected, render_settings};
 use stage::render_view;
 use yew::prelude::*;
 
+/// The picture's narrowest width (a phone's, and the stage's at its squarest) and widest.
 const W: f64 = 720.0;
+const MAX_W: f64 = 1040.0;
 const H: f64 = 520.0;
 const CLIENTS_AT: Pt = Pt { x: 70.0, y: 260.0 };
 const LB_AT: Pt = Pt { x: 280.0, y: 260.0 };
@@ -33,11 +35,49 @@ const LB_AT: Pt = Pt { x: 280.0, y: 260.0 };
 const CHART_SPAN_MS: f64 = 20_000.0;
 const BUCKET_MS: u64 = lb::SERIES_BUCKET_MS;
 
-fn backend_at(b: usize, n: usize) -> Pt {
-    let step = (H - 60.0) / n.max(1) as f64;
-    Pt {
-        x: 560.0,
-        y: 30.0 + step * (b as f64 + 0.5),
+/// Where the stage's parts are: the clients and the balancer on the left, the `n` backends
+/// stacked at the right of a picture `w` wide. A wide, short stage (a projector, 150 % zoom)
+/// gets a wider picture, up to [`MAX_W`], at the same scale (its height decides the scale): the
+/// room goes to the links and the backends' boxes instead of empty margins. On a phone the
+/// picture's height follows its width, so a wider one would only be smaller: it stays [`W`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Places {
+    w: f64,
+    n: usize,
+}
+
+impl Places {
+    fn new(n: usize, aspect: f64) -> Places {
+        let w = if crate::web::narrow_screen() {
+            W
+        } else {
+            // In steps of 40 units, so a small change of the stage does not move everything.
+            ((H * aspect / 40.0).floor() * 40.0).clamp(W, MAX_W)
+        };
+        Places { w, n }
+    }
+
+    /// Where backend `b`'s messages go: 100 units left of its box's right edge (see
+    /// [`Places::box_right`]).
+    fn backend_at(&self, b: usize) -> Pt {
+        let step = (H - 60.0) / self.n.max(1) as f64;
+        Pt {
+            x: self.box_right() - 100.0,
+            y: 30.0 + step * (b as f64 + 0.5),
+        }
+    }
+
+    /// The right edge of the backends' boxes (they grow left from it), a margin from the picture's.
+    fn box_right(&self) -> f64 {
+        self.w - 12.0
+    }
+
+    fn node_at(&self, id: NodeId) -> Pt {
+        match id {
+            lb::CLIENTS => CLIENTS_AT,
+            lb::LB => LB_AT,
+            b => self.backend_at(b - FIRST_BACKEND),
+        }
     }
 }
 
@@ -45,14 +85,6 @@ fn backend_at(b: usize, n: usize) -> Pt {
 /// more: the clients are node 0 and the balancer node 1).
 fn backend_name(id: NodeId) -> String {
     format!("b{}", id + 1 - FIRST_BACKEND)
-}
-
-fn node_at(id: NodeId, n: usize) -> Pt {
-    match id {
-        lb::CLIENTS => CLIENTS_AT,
-        lb::LB => LB_AT,
-        b => backend_at(b - FIRST_BACKEND, n),
-    }
 }
 
 /// The second run of the compare mode: the same scenario with another strategy, kept at the
@@ -96,7 +128,7 @@ pub fn LbPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_view(sim, &m, n, player.selected, dispatch, k, player.moving()) }
+                    { render_view(sim, &m, Places::new(n, sc.aspect), player.selected, dispatch, k, player.moving()) }
                     <p class="legend">
                         <span class="key req">{ t("● request") }</span><span class="key ok">{"● 200"}</span>
                         <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>{ lost_key() }

@@ -1,8 +1,8 @@
 //! The load balancer stage: clients, the balancer, the backends and the messages in flight.
 
-use super::{backend_at, backend_name, node_at, CLIENTS_AT, H, LB_AT, W};
+use super::{backend_name, Places, CLIENTS_AT, H, LB_AT};
 use crate::components::lab::{click_emit, keyed_when_still};
-use crate::geometry::{dots_path, f1, lerp, nearest, progress, Pt};
+use crate::geometry::{dots_path, f1, lerp, nearest, progress, text_width, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
@@ -10,6 +10,73 @@ use engine::lb::{self, LbMsg, LbNode, Reply};
 use engine::sim::{InFlight, Sim};
 use engine::{Fault, NodeId};
 use yew::prelude::*;
+
+/// How much wider a bold label is than [`text_width`]'s estimate for regular text.
+const BOLD: f64 = 1.08;
+
+/// A backend's first line: its name, crashed, and what the user set (weight, speed, slowness).
+fn backend_label(bm: &lb::BackendMetrics) -> String {
+    format!(
+        "{}{}{}{}{}",
+        backend_name(bm.node),
+        if bm.alive { "" } else { " ✕" },
+        if bm.weight != 1 {
+            format!(" w{}", bm.weight)
+        } else {
+            String::new()
+        },
+        if bm.speed_pct != 100 {
+            format!(" {}%", bm.speed_pct)
+        } else {
+            String::new()
+        },
+        if bm.slow > 1 {
+            trf(" ×{} slow", &[&bm.slow])
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The balancer's view of a live backend, its busy workers and queue.
+fn stat_line(status: &str, busy: u32, queue: u32) -> String {
+    trf(
+        "{} · busy {} · q {}",
+        &[&status.to_uppercase(), &busy, &queue],
+    )
+}
+
+/// The share of requests a backend was told to fail, after its name (the second line is full).
+fn error_note(bm: &lb::BackendMetrics) -> String {
+    if bm.error_pct > 0.0 {
+        trf(" · {}% err", &[&trim(bm.error_pct, 3)])
+    } else {
+        String::new()
+    }
+}
+
+/// The balancer's view of a backend as the stage shows it: ejected by outlier detection counts
+/// as down (the balancer routes nothing there).
+fn shown_status(bm: &lb::BackendMetrics) -> &'static str {
+    if bm.ejected && bm.status != "down" {
+        "down"
+    } else {
+        bm.status
+    }
+}
+
+/// A backend's second line.
+fn backend_stat(bm: &lb::BackendMetrics) -> String {
+    let status = shown_status(bm);
+    if !bm.alive {
+        tr("✕ CRASHED").to_string()
+    } else if bm.ejected {
+        // Ejected: the status alone (busy and queue are in the tooltip and the side panel).
+        format!("{}{}", tr(status).to_uppercase(), tr(" (ejected)"))
+    } else {
+        stat_line(tr(status), bm.busy, bm.queue)
+    }
+}
 
 /// The clients' answered rate under their circle: "N req/s" on one line where it fits between
 /// the stage's left edge and the circle's centre mirrored (the label is centred on the circle),
@@ -53,7 +120,7 @@ const TAP_REACH_PX: f64 = 12.0;
 
 /// Many dots, one `<path>` per kind (lost ones as a ring: a red dot with a smaller hole); a click
 /// or a tap drops the message whose dot is nearest to it. `k`: user units per CSS px.
-fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>, k: f64) -> Html {
+fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>, k: f64, w: f64) -> Html {
     // One kind's dots not lost, or (`None`) the lost ones.
     let path = |kind: Option<usize>| {
         dots_path(
@@ -72,7 +139,7 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>, k: f64) -> Html {
             // The nearest dot within reach of the click, however the picture is scaled (a CSS
             // pixel spans more user units on a phone), and never less than 8 units (twice a
             // dot's radius).
-            let picked = crate::web::svg_point(&e, (W, H)).and_then(|(p, unit)| {
+            let picked = crate::web::svg_point(&e, (w, H)).and_then(|(p, unit)| {
                 nearest(spots.iter().map(|s| s.1), p, (TAP_REACH_PX * unit).max(8.0))
             });
             if let Some(i) = picked {
@@ -95,7 +162,7 @@ fn dense_dots(flying: &[Flying], dispatch: &Callback<Action>, k: f64) -> Html {
 pub(super) fn render_view(
     sim: &Sim<LbNode>,
     m: &lb::LbMetrics,
-    n: usize,
+    at: Places,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
     k: f64,
@@ -107,19 +174,50 @@ pub(super) fn render_view(
     let font = (12.5 * k).max(15.0);
     let client_r = (2.2 * font).max(34.0);
     let lb_half = (1.3 * font).max(40.0);
-    let box_w = (9.6 * font)
+    // Each backend's two lines, then boxes wide enough for the widest of them (and for any
+    // backend turning SUSPECT with two-digit counts, so boxes do not change width as health
+    // checks come and go), within the room right of the balancer. Where that room is too narrow
+    // (a phone, a short stage at 150 %), a second line that does not fit is the status alone.
+    let texts: Vec<(String, String, String)> = m
+        .backends
+        .iter()
+        .map(|bm| (backend_label(bm), error_note(bm), backend_stat(bm)))
+        .collect();
+    let label_font = (12.5 * k).max(16.0);
+    let widest = texts
+        .iter()
+        .map(|(l, e, s)| {
+            (BOLD * text_width(l, label_font) + text_width(e, label_font)).max(text_width(s, font))
+        })
+        .fold(
+            text_width(&stat_line(tr("suspect"), 10, 10), font),
+            f64::max,
+        );
+    let box_w = (widest + 12.0)
+        .max(9.6 * font)
         .max(150.0)
-        .min(660.0 - LB_AT.x - lb_half - 40.0);
-    let box_left = |p: Pt| p.x + 100.0 - box_w;
+        .min(at.box_right() - LB_AT.x - lb_half - 40.0);
+    let box_left = at.box_right() - box_w;
+    let texts: Vec<(String, String, String)> = texts
+        .into_iter()
+        .zip(&m.backends)
+        .map(
+            |((l, e, s), bm)| match text_width(&s, font) + 12.0 <= box_w {
+                true => (l, e, s),
+                false => (l, e, tr(shown_status(bm)).to_uppercase()),
+            },
+        )
+        .collect();
+    let n = at.n;
     let lines = (0..n).map(|b| {
-        let p = backend_at(b, n);
-        html! { <line class="lb-link" x1={f1(LB_AT.x + lb_half)} y1={f1(LB_AT.y)} x2={f1(box_left(p))} y2={f1(p.y)} /> }
+        let p = at.backend_at(b);
+        html! { <line class="lb-link" x1={f1(LB_AT.x + lb_half)} y1={f1(LB_AT.y)} x2={f1(box_left)} y2={f1(p.y)} /> }
     });
     // Every message in flight, where it is now, its kind.
     let flying: Vec<Flying> = sim
         .in_flight()
         .map(|f| {
-            let (a, b) = (node_at(f.from, n), node_at(f.to, n));
+            let (a, b) = (at.node_at(f.from), at.node_at(f.to));
             let at = lerp(
                 a,
                 b,
@@ -141,7 +239,7 @@ pub(super) fn render_view(
         })
         .collect();
     let msgs = if flying.len() > DENSE_DOTS {
-        dense_dots(&flying, dispatch, k)
+        dense_dots(&flying, dispatch, k, at.w)
     } else {
         flying
             .iter()
@@ -152,47 +250,28 @@ pub(super) fn render_view(
             .collect::<Html>()
     };
     let backends = m.backends.iter().enumerate().map(|(b, bm)| {
-        let p = backend_at(b, n);
+        let p = at.backend_at(b);
         let id = bm.node;
         let (onclick, onkeydown) = crate::components::lab::select_handlers(dispatch, id);
         let h = ((H - 60.0) / n.max(1) as f64 - 6.0).clamp(14.0, 70.0);
-        let x0 = box_left(p);
+        let x0 = box_left;
         let load = (bm.utilisation_pct / 100.0).clamp(0.0, 1.0);
-        // Ejected by outlier detection counts as down: the balancer routes nothing there.
-        let status = if bm.ejected && bm.status != "down" { "down" } else { bm.status };
-        let _ = b;
-        let label = format!(
-            "{}{}{}{}{}",
-            backend_name(id),
-            if bm.alive { "" } else { " ✕" },
-            if bm.weight != 1 { format!(" w{}", bm.weight) } else { String::new() },
-            if bm.speed_pct != 100 { format!(" {}%", bm.speed_pct) } else { String::new() },
-            if bm.slow > 1 { trf(" ×{} slow", &[&bm.slow]) } else { String::new() }
-        );
+        let status = shown_status(bm);
+        let (label, err, stat) = &texts[b];
         html! {
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
                 data-routed={bm.routed_total.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
-                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&label, &tr(status), &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
+                <title>{ trf("{}: {}{}, {} in service, {} queued, {}% busy, {} routed", &[&format!("{label}{err}"), &tr(status), &if bm.alive { "" } else { tr(", crashed") }, &bm.busy, &bm.queue, &fixed(bm.utilisation_pct, 0).to_string(), &bm.routed_total]) }</title>
                 <rect class="box" x={f1(x0)} y={f1(p.y - h / 2.0)} width={f1(box_w)} height={f1(h)} rx="6" />
                 <rect class="load" x={f1(x0)} y={f1(p.y + h / 2.0 - 4.0)} width={f1(box_w * load)} height="4" />
                 // Two lines when the box holds them, the name alone when it holds one (the
                 // tooltip and the side panel have the rest).
                 if h >= 1.1 * font {
-                    <text class="b-label" x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 1.05 * font)}>{ label }</text>
+                    <text class="b-label" x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 1.05 * font)}>{ label }<tspan class="b-err">{ err }</tspan></text>
                 }
                 if h >= 2.3 * font {
-                    <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{
-                        if bm.alive && bm.ejected {
-                            // Ejected: the status alone fits the box (busy and queue are in the
-                            // tooltip and the side panel).
-                            format!("{}{}", tr(status).to_uppercase(), tr(" (ejected)"))
-                        } else if bm.alive {
-                            trf("{} · busy {} · q {}{}", &[&tr(status).to_uppercase(), &bm.busy, &bm.queue, &if bm.error_pct > 0.0 { trf(" · {}% err", &[&trim(bm.error_pct, 3)]) } else { String::new() }])
-                        } else {
-                            tr("✕ CRASHED").to_string()
-                        }
-                    }</text>
+                    <text class={classes!("b-stat", (!bm.alive).then_some("b-down"))} x={f1(x0 + 6.0)} y={f1(p.y - h / 2.0 + 2.1 * font)}>{ stat }</text>
                 }
             </g>
         }
@@ -202,7 +281,7 @@ pub(super) fn render_view(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="lb-view" viewBox={format!("0 0 {} {}", trim(W, 1), trim(H, 1))} data-testid="cluster" role="group" aria-label={tr("Clients, load balancer and backends")} onclick={deselect}>
+        <svg class="lb-view" viewBox={format!("0 0 {} {}", trim(at.w, 1), trim(H, 1))} data-testid="cluster" role="group" aria-label={tr("Clients, load balancer and backends")} onclick={deselect}>
             <line class="lb-link" x1={f1(CLIENTS_AT.x + client_r)} y1={f1(CLIENTS_AT.y)} x2={f1(LB_AT.x - lb_half)} y2={f1(LB_AT.y)} />
             { for lines }
             // Dots under the nodes: a request never covers "clients" or "LB".
