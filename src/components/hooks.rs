@@ -110,6 +110,9 @@ pub struct StageScale {
     pub kw: f64,
     /// Width / height of the picture's box in CSS px.
     pub aspect: f64,
+    /// The picture box's width in CSS px (a page that picks its picture's width from the box
+    /// computes the scale that width would have).
+    pub width: f64,
 }
 
 impl Default for StageScale {
@@ -118,6 +121,7 @@ impl Default for StageScale {
             k: 1.0,
             kw: 1.0,
             aspect: 1.0,
+            width: 0.0,
         }
     }
 }
@@ -125,7 +129,10 @@ impl Default for StageScale {
 impl StageScale {
     fn near(&self, o: &StageScale) -> bool {
         let close = |a: f64, b: f64| (a - b).abs() <= 0.02 * a.abs().max(b.abs());
-        close(self.k, o.k) && close(self.kw, o.kw) && close(self.aspect, o.aspect)
+        close(self.k, o.k)
+            && close(self.kw, o.kw)
+            && close(self.aspect, o.aspect)
+            && close(self.width, o.width)
     }
 }
 
@@ -224,6 +231,7 @@ fn measure_stage() -> Option<StageScale> {
         k: round(1.0 / s),
         kw: round(vw / r.width()),
         aspect: round(r.width() / r.height()),
+        width: r.width().round(),
     })
 }
 

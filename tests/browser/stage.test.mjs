@@ -319,3 +319,36 @@ browserTest('every stage that draws a message the network will lose (a ring) nam
     assert.match(await key.textContent(), /○ will be lost/, `${lab}: the key's text`);
   }
 }, { timeout: 180_000 });
+
+// A 20-machine cluster: one column of machines a zone was twice as tall as a projector's stage,
+// the picture shrank, its text did not, and pod labels ran into each other. The stage picks an
+// arrangement that fits (wider, machines side by side, pods with less text) at every size.
+for (const size of ['projector', 'zoom150', 'phone']) {
+  browserTest(`at ${size} a 20-machine cluster's labels do not overlap and every pod sits in its machine`, async ({ session }) => {
+    const { page, close } = await pageAt(session, size, 'lab=cluster&n=20&slots=5&rep=100&rps=2000');
+    await waitUntil(async () => (await page.locator('[data-testid=cluster] .pod').count()) === 100, { message: '100 pods drawn' });
+    await page.waitForTimeout(300);
+    assert.deepEqual(await overlappingTexts(page), [], 'overlapping stage labels');
+    const outside = await page.evaluate(() => {
+      const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+      const out = [];
+      for (const m of document.querySelectorAll('[data-testid=cluster] .machine')) {
+        const box = m.querySelector('.m-box').getBoundingClientRect();
+        const label = m.querySelector('.m-label').getBoundingClientRect();
+        if (label.right > box.right + 1) out.push(`${m.querySelector('.m-label').textContent}: label past its box`);
+        for (const p of m.querySelectorAll('.pod')) {
+          const pb = p.querySelector('.pod-box').getBoundingClientRect();
+          if (!inside(pb, box)) out.push(`${p.dataset.nodeId} outside its machine`);
+          for (const t of p.querySelectorAll('text')) {
+            const r = t.getBoundingClientRect();
+            if (r.left < pb.left - 1 || r.right > pb.right + 1) out.push(`${p.dataset.nodeId}: "${t.textContent}" past its box`);
+          }
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(outside, [], 'pods and labels outside their boxes');
+    assert.deepEqual(await smallTexts(page), [], 'stage text under 12 px');
+    await close();
+  });
+}

@@ -78,7 +78,7 @@ pub fn ClusterPage(props: &LabProps) -> Html {
         }
         cache.2.clone()
     };
-    let (svg, mut dots) = render_cluster(c, sim.now(), selected, dispatch, sc.kw, &svg_ref);
+    let (svg, mut dots) = render_cluster(c, sim.now(), selected, dispatch, sc, &svg_ref);
     dots.scale = sc;
     html! {
         <main class="lab cluster">

@@ -3,7 +3,7 @@
 use super::dots::Dots;
 use super::{NARROW, POD_H, POD_W, TOP, WIDE};
 use crate::components::hooks::StageScale;
-use crate::geometry::{f1, lerp, Pt};
+use crate::geometry::{f1, lerp, text_width, Pt};
 use crate::i18n::{tk, tr, trf};
 use crate::player::Action;
 use crate::web::narrow_screen;
@@ -15,7 +15,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Where each machine's box is: zones are columns (or rows on a phone), machines stack in
-/// their zone.
+/// their zone, in one or more columns.
 struct Layout {
     w: f64,
     vertical: bool,
@@ -23,53 +23,158 @@ struct Layout {
     zone_y: Vec<f64>,
     zone_w: f64,
     zone_h: Vec<f64>,
+    /// A zone's label line, and a machine's (its label's baseline is [`Layout::label_y`] down).
+    zone_head: f64,
+    head: f64,
+    label_y: f64,
+    /// Columns of machines in a zone.
+    mcols: usize,
     machine_w: f64,
-    /// A pod's box and its text size (user units): two lines, the shape and name, then the
-    /// phase word, inside the box at the stage's text size.
+    /// A pod's box, its text size (user units) and what it shows ([`PodForm`]).
     pod: PodBox,
     per_row: usize,
     box_h: f64,
     height: f64,
 }
 
+/// What the arrangement depends on in the cluster, counted once for all the arrangements tried.
+struct Counts {
+    /// Pod rows a machine needs room for: its slots, or more pods when over-full.
+    most: usize,
+    /// Machines in each zone.
+    in_zone: Vec<usize>,
+}
+
+impl Counts {
+    fn of(c: &ClusterNode) -> Counts {
+        let mut on = vec![0; c.machines.len()];
+        for m in c.pods.iter().filter_map(|p| p.machine) {
+            if let Some(k) = on.get_mut(m) {
+                *k += 1;
+            }
+        }
+        let mut in_zone = vec![0; c.p.zones.max(1)];
+        for m in &c.machines {
+            if let Some(k) = in_zone.get_mut(m.zone) {
+                *k += 1;
+            }
+        }
+        Counts {
+            most: on.into_iter().max().unwrap_or(0).max(c.p.slots as usize),
+            in_zone,
+        }
+    }
+
+    /// Machines in the fullest zone.
+    fn per_zone(&self) -> usize {
+        self.in_zone.iter().copied().max().unwrap_or(1).max(1)
+    }
+}
+
+/// Widths the picture may take on a wide stage, as multiples of [`WIDE`]: a wider picture at the
+/// same text size has room for machines side by side.
+const WIDER: [f64; 5] = [1.0, 1.25, 1.5, 2.0, 2.5];
+
 impl Layout {
-    /// `kw`: user units per CSS px across the stage's width (text is at least 12.5 CSS px).
-    fn of(c: &ClusterNode, vertical: bool, kw: f64) -> Layout {
+    /// The arrangement for a stage of scale `sc`. On a phone the picture's height follows its
+    /// width: zones stacked, one column of machines, pods in full. On a wide stage, the first
+    /// arrangement whose height fits the picture's box, so the text (at least 12.5 CSS px) fits
+    /// the boxes sized for it: pods in full, then without their phase word (the shape shows
+    /// the phase, the legend and the tooltip name it), then as shapes alone; within each, the
+    /// narrowest picture ([`WIDER`]), then one to four columns of machines per zone (while a
+    /// machine's label fits its box); if none fits, the shortest for its width. (A 20-machine
+    /// cluster one column a zone was twice as tall as a 1280×720 projector's stage: the picture
+    /// shrank, its text did not, and the pods' labels ran into each other.)
+    fn of(c: &ClusterNode, vertical: bool, sc: StageScale) -> Layout {
+        let n = Counts::of(c);
+        if vertical || sc.width < 1.0 {
+            return Layout::arranged(
+                &n,
+                vertical,
+                if vertical { NARROW } else { WIDE },
+                sc.kw,
+                1,
+                PodForm::Full,
+            );
+        }
+        let per_zone = n.per_zone();
+        let longest = trf("m{} · {}", &[&c.machines.len(), &tr(tk("NotReady"))]);
+        let mut best: Option<(f64, Layout)> = None;
+        for form in [PodForm::Full, PodForm::Name, PodForm::Shape] {
+            for x in WIDER {
+                let w = WIDE * x;
+                let kw = w / sc.width;
+                for mcols in 1..=per_zone.min(4) {
+                    let l = Layout::arranged(&n, false, w, kw, mcols, form);
+                    if mcols > 1 && 1.1 * text_width(&longest, l.pod.f) + 12.0 > l.machine_w {
+                        break;
+                    }
+                    // How far the picture is height-limited: 1 when it fits.
+                    let over = l.height * sc.aspect / w;
+                    if over <= 1.0 {
+                        return l;
+                    }
+                    if best.as_ref().is_none_or(|(b, _)| over < *b) {
+                        best = Some((over, l));
+                    }
+                }
+            }
+        }
+        best.map_or_else(
+            || Layout::arranged(&n, false, WIDE, sc.kw, 1, PodForm::Full),
+            |(_, l)| l,
+        )
+    }
+
+    fn arranged(
+        n: &Counts,
+        vertical: bool,
+        w: f64,
+        kw: f64,
+        mcols: usize,
+        form: PodForm,
+    ) -> Layout {
         let f = (12.5 * kw).max(12.0);
-        // The widest phase word ("unready", "pending") is 4.1 em in the stage's sans-serif.
-        let pod = PodBox {
-            w: (7.0 + 4.15 * f).max(POD_W),
-            h: (2.45 * f).max(POD_H),
-            f,
+        let (pw, ph) = match form {
+            // The widest phase word ("unready", "pending") is 4.1 em in the stage's sans-serif.
+            PodForm::Full => ((7.0 + 4.15 * f).max(POD_W), (2.45 * f).max(POD_H)),
+            // The shape, then the name ("p100": 2.6 em bold).
+            PodForm::Name => (12.0 + 3.7 * f, 1.4 * f + 4.0),
+            PodForm::Shape => (f + 6.0, 1.1 * f + 4.0),
         };
-        let zones = c.p.zones.max(1);
-        let w = if vertical { NARROW } else { WIDE };
+        let pod = PodBox {
+            w: pw,
+            h: ph,
+            f,
+            form,
+        };
+        let (zone_head, head, label_y) = (
+            (1.45 * f).max(22.0),
+            (1.6 * f).max(24.0),
+            (1.15 * f).max(16.0),
+        );
+        let zones = n.in_zone.len();
         let zone_w = if vertical {
             w - 10.0
         } else {
             (w - 10.0) / zones as f64
         };
-        let machine_w = zone_w - 10.0;
+        let machine_w = (zone_w - 10.0 - 6.0 * (mcols - 1) as f64) / mcols as f64;
         let per_row = (((machine_w - 12.0) / (pod.w + 4.0)).floor() as usize).max(1);
-        let most = (0..c.machines.len())
-            .map(|m| c.pods_on(m))
-            .max()
-            .unwrap_or(0);
-        let rows = (c.p.slots as usize).max(most).div_ceil(per_row).max(1);
-        let box_h = 24.0 + rows as f64 * (pod.h + 4.0) + 2.0;
-        let in_zone = |z: usize| c.machines.iter().filter(|m| m.zone == z).count();
-        let per_zone = (0..zones).map(in_zone).max().unwrap_or(1).max(1);
+        let rows = n.most.div_ceil(per_row).max(1);
+        let box_h = head + rows as f64 * (pod.h + 4.0) + 2.0;
+        let per_zone = n.per_zone();
         let mut zone_x = Vec::new();
         let mut zone_y = Vec::new();
         let mut zone_h = Vec::new();
         let mut y = TOP;
         for z in 0..zones {
-            let n = if vertical {
-                in_zone(z).max(1)
+            let machines = if vertical {
+                n.in_zone[z].max(1)
             } else {
                 per_zone
             };
-            let h = 22.0 + n as f64 * (box_h + 6.0) + 2.0;
+            let h = zone_head + machines.div_ceil(mcols) as f64 * (box_h + 6.0) + 2.0;
             zone_x.push(if vertical {
                 5.0
             } else {
@@ -90,6 +195,10 @@ impl Layout {
             zone_y,
             zone_w,
             zone_h,
+            zone_head,
+            head,
+            label_y,
+            mcols,
             machine_w,
             pod,
             per_row,
@@ -99,16 +208,17 @@ impl Layout {
     }
     fn machine_at(&self, c: &ClusterNode, m: usize) -> Pt {
         let z = c.machines[m].zone.min(self.zone_x.len() - 1);
-        let row = (0..m).filter(|&k| c.machines[k].zone == z).count();
+        let i = (0..m).filter(|&k| c.machines[k].zone == z).count();
+        let (col, row) = (i % self.mcols, i / self.mcols);
         Pt {
-            x: self.zone_x[z] + 4.0,
-            y: self.zone_y[z] + 22.0 + row as f64 * (self.box_h + 6.0),
+            x: self.zone_x[z] + 4.0 + col as f64 * (self.machine_w + 6.0),
+            y: self.zone_y[z] + self.zone_head + row as f64 * (self.box_h + 6.0),
         }
     }
     fn pod_at(&self, origin: Pt, k: usize) -> Pt {
         Pt {
             x: origin.x + 6.0 + (k % self.per_row) as f64 * (self.pod.w + 4.0),
-            y: origin.y + 24.0 + (k / self.per_row) as f64 * (self.pod.h + 4.0),
+            y: origin.y + self.head + (k / self.per_row) as f64 * (self.pod.h + 4.0),
         }
     }
 }
@@ -134,6 +244,18 @@ struct PodBox {
     w: f64,
     h: f64,
     f: f64,
+    form: PodForm,
+}
+
+/// What a pod's box shows (a denser stage shows less; the tooltip has it all).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PodForm {
+    /// Its shape and name, and its phase word under them.
+    Full,
+    /// Its shape and name.
+    Name,
+    /// Its shape.
+    Shape,
 }
 
 impl PodBox {
@@ -157,6 +279,8 @@ struct MachineView {
     at: Pt,
     w: f64,
     h: f64,
+    /// The label's baseline below the box's top.
+    label_y: f64,
     slots: u32,
     pods: Vec<PodView>,
 }
@@ -224,8 +348,12 @@ fn render_pod(p: &PodView) -> Html {
             <title>{ title }</title>
             <rect class="pod-box" x={f1(at.x)} y={f1(at.y)} width={f1(b.w)} height={f1(b.h)} rx="4" />
             { shape }
-            <text class="pod-id" x={f1(at.x + b.f + 5.0)} y={f1(at.y + b.f + 1.0)}>{ format!("p{}", p.id) }</text>
-            <text class="pod-ph" x={f1(at.x + 4.0)} y={f1(at.y + 2.1 * b.f + 1.5)}>{ word }</text>
+            if b.form != PodForm::Shape {
+                <text class="pod-id" x={f1(at.x + b.f + 5.0)} y={f1(at.y + b.f + 1.0)}>{ format!("p{}", p.id) }</text>
+            }
+            if b.form == PodForm::Full {
+                <text class="pod-ph" x={f1(at.x + 4.0)} y={f1(at.y + 2.1 * b.f + 1.5)}>{ word }</text>
+            }
         </g>
     }
 }
@@ -252,7 +380,7 @@ fn MachineBox(props: &MachineProps) -> Html {
             data-node-id={format!("m{mi}")} data-status={status} data-alive={v.alive.to_string()} role="button" tabindex="0" {onclick} {onkeydown}>
             <title>{ trf("machine m{} in zone {}: {}{}, {} of {} slots used", &[&mi, &zone_name(v.zone), &tr(status), &if v.alive { "" } else { tr(", failed") }, &v.pods.len(), &v.slots]) }</title>
             <rect class="m-box" x={f1(o.x)} y={f1(o.y)} width={f1(v.w)} height={f1(v.h)} rx="5" />
-            <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + 16.0)}>{ label }</text>
+            <text class="m-label" x={f1(o.x + 6.0)} y={f1(o.y + v.label_y)}>{ label }</text>
             { for v.pods.iter().map(render_pod) }
         </g>
     }
@@ -266,10 +394,10 @@ pub(super) fn render_cluster(
     now: SimTime,
     selected: usize,
     dispatch: &Callback<Action>,
-    kw: f64,
+    sc: StageScale,
     svg_ref: &NodeRef,
 ) -> (Html, Dots) {
-    let lay = Layout::of(c, narrow_screen(), kw);
+    let lay = Layout::of(c, narrow_screen(), sc);
     let service = Pt {
         x: lay.w / 2.0,
         y: 24.0,
@@ -280,7 +408,7 @@ pub(super) fn render_cluster(
         html! {
             <g class="zone">
                 <rect class="zone-box" x={f1(x)} y={f1(y)} width={f1(lay.zone_w - 2.0)} height={f1(lay.zone_h[z])} rx="6" />
-                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + 16.0)}>{ trf("zone {}", &[&zone_name(z)]) }</text>
+                <text class="zone-label" x={f1(x + 8.0)} y={f1(y + lay.label_y)}>{ trf("zone {}", &[&zone_name(z)]) }</text>
             </g>
         }
     });
@@ -320,6 +448,7 @@ pub(super) fn render_cluster(
                 at: o,
                 w: lay.machine_w,
                 h: lay.box_h,
+                label_y: lay.label_y,
                 slots: c.p.slots,
                 pods,
             };
