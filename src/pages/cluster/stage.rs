@@ -98,7 +98,7 @@ impl Layout {
             );
         }
         let per_zone = n.per_zone();
-        let longest = trf("m{} · {}", &[&c.machines.len(), &tr(tk("NotReady"))]);
+        let longest = format!("m{} · {}", c.machines.len(), tr(tk("NotReady")));
         let mut best: Option<(f64, Layout)> = None;
         for form in [PodForm::Full, PodForm::Name, PodForm::Shape] {
             for x in WIDER {
