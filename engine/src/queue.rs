@@ -377,16 +377,19 @@ struct NodeTimers<T> {
     list: Sorted<(), T>,
     /// Sorted by number.
     numbered: Sorted<u128, T>,
-    /// Numbered timers, at their number (grown on demand).
-    slots: Vec<Option<TimerRec<T>>>,
-    /// The cell of each slot's timer ([`NO_CELL`] until the slot is first used): a slot keeps
-    /// its cell for good, so a timer that fires and is armed again (a heartbeat, an election
-    /// timeout) takes no cell from the free list.
-    slot_cells: Vec<u32>,
+    /// Numbered timers, at their number (grown on demand; `None` until first used).
+    slots: Vec<Option<Slot<T>>>,
 }
 
-/// A slot that has had no timer yet.
-const NO_CELL: u32 = u32::MAX;
+/// A numbered timer's slot. Its record stays when the timer is disarmed (`live` false), and
+/// with it the slot's cell, for good: a timer that fires and is armed again (a heartbeat, an
+/// election timeout) takes no cell from the free list, and finds it in the same place as the
+/// rest of its record.
+#[derive(Clone, Debug)]
+struct Slot<T> {
+    rec: TimerRec<T>,
+    live: bool,
+}
 
 /// Timer numbers at or above this are kept in the sorted list (a bound on `slots`' length).
 pub const MAX_TIMER_SLOT: usize = 1 << 14;
@@ -410,7 +413,6 @@ impl<T: Ord> TimerTable<T> {
                     list: Sorted::new(),
                     numbered: Sorted::new(),
                     slots: Vec::new(),
-                    slot_cells: Vec::new(),
                 })
                 .collect(),
             cells: Vec::new(),
@@ -434,7 +436,7 @@ impl<T: Ord> TimerTable<T> {
     pub fn get(&self, node: NodeId, t: &T, at: Find) -> Option<&TimerRec<T>> {
         let n = self.nodes.get(node)?;
         match at {
-            Find::Slot(i) => n.slots.get(i)?.as_ref(),
+            Find::Slot(i) => n.slots.get(i)?.as_ref().filter(|s| s.live).map(|s| &s.rec),
             Find::Number(k) => n.numbered.get(|e| e.0.cmp(&k)),
             Find::Order => n.list.get(|e| e.1.timer.cmp(t)),
         }
@@ -444,7 +446,12 @@ impl<T: Ord> TimerTable<T> {
     fn get_mut(&mut self, node: NodeId, t: &T, at: Find) -> Option<&mut TimerRec<T>> {
         let n = self.nodes.get_mut(node)?;
         match at {
-            Find::Slot(i) => n.slots.get_mut(i)?.as_mut(),
+            Find::Slot(i) => n
+                .slots
+                .get_mut(i)?
+                .as_mut()
+                .filter(|s| s.live)
+                .map(|s| &mut s.rec),
             Find::Number(k) => n.numbered.get_mut(|e| e.0.cmp(&k)),
             Find::Order => n.list.get_mut(|e| e.1.timer.cmp(t)),
         }
@@ -457,32 +464,31 @@ impl<T: Ord> TimerTable<T> {
     where
         T: Clone,
     {
+        if let Find::Slot(i) = at {
+            return self.arm_slot(node, i, t, now, due);
+        }
         if let Some(r) = self.get_mut(node, t, at) {
             r.armed = now;
             let cell = r.cell;
-            let c = &mut self.cells[cell as usize];
-            c.due = due;
-            if c.entry <= due {
-                return Armed::Kept;
-            }
-            // Re-armed earlier: a new entry (the old one is dead from now on).
-            c.entry = due;
-            return Armed::Push(cell);
+            return self.rearm(cell, due);
         }
-        let cell = match at {
-            Find::Slot(i) => self.slot_cell(node, i),
-            _ => self.free.pop().unwrap_or_else(|| {
-                self.cells.push(FREE);
-                (self.cells.len() - 1) as u32
-            }),
-        };
+        let cell = self.free.pop().unwrap_or_else(|| {
+            self.cells.push(FREE);
+            (self.cells.len() - 1) as u32
+        });
         self.cells[cell as usize] = Cell { due, entry: due };
         let rec = TimerRec {
             timer: t.clone(),
             armed: now,
             cell,
         };
-        self.insert(node, rec, at);
+        // Not armed (a re-armed timer was updated above), and not in a slot.
+        let n = &mut self.nodes[node];
+        if let Find::Number(k) = at {
+            n.numbered.insert(|e, _| e.0.cmp(&k), k, rec);
+        } else {
+            n.list.insert(|e, r| e.1.timer.cmp(&r.timer), (), rec);
+        }
         Armed::Push(cell)
     }
 
@@ -498,32 +504,65 @@ impl<T: Ord> TimerTable<T> {
         &mut self.cells[i as usize]
     }
 
-    /// The cell of slot `i` of `node`, made on first use.
-    fn slot_cell(&mut self, node: NodeId, i: usize) -> u32 {
-        let sc = &mut self.nodes[node].slot_cells;
-        if sc.len() <= i {
-            sc.resize(i + 1, NO_CELL);
+    /// Moves an armed timer's cell to `due`.
+    #[inline(always)]
+    fn rearm(&mut self, cell: u32, due: (SimTime, u64)) -> Armed {
+        let c = &mut self.cells[cell as usize];
+        c.due = due;
+        if c.entry <= due {
+            return Armed::Kept;
         }
-        if sc[i] == NO_CELL {
-            self.cells.push(FREE);
-            sc[i] = (self.cells.len() - 1) as u32;
-        }
-        sc[i]
+        // Re-armed earlier: a new entry (the old one is dead from now on).
+        c.entry = due;
+        Armed::Push(cell)
     }
 
-    /// Adds a timer that is not armed (a re-armed timer is updated through `get_mut`).
-    fn insert(&mut self, node: NodeId, rec: TimerRec<T>, at: Find) {
-        let n = &mut self.nodes[node];
-        match at {
-            Find::Slot(i) => {
-                if n.slots.len() <= i {
-                    n.slots.resize_with(i + 1, || None);
-                }
-                n.slots[i] = Some(rec);
-            }
-            Find::Number(k) => n.numbered.insert(|e, _| e.0.cmp(&k), k, rec),
-            Find::Order => n.list.insert(|e, r| e.1.timer.cmp(&r.timer), (), rec),
+    /// [`TimerTable::arm`] for slot `i` of `node`: re-armed if armed, else armed with the slot's
+    /// cell (made on first use).
+    #[inline]
+    fn arm_slot(
+        &mut self,
+        node: NodeId,
+        i: usize,
+        t: &T,
+        now: SimTime,
+        due: (SimTime, u64),
+    ) -> Armed
+    where
+        T: Clone,
+    {
+        let slots = &mut self.nodes[node].slots;
+        if slots.len() <= i {
+            slots.resize_with(i + 1, || None);
         }
+        let cell = match &mut slots[i] {
+            Some(s) if s.live => {
+                s.rec.armed = now;
+                let cell = s.rec.cell;
+                return self.rearm(cell, due);
+            }
+            Some(s) => {
+                s.rec.timer = t.clone();
+                s.rec.armed = now;
+                s.live = true;
+                s.rec.cell
+            }
+            empty => {
+                self.cells.push(FREE);
+                let cell = (self.cells.len() - 1) as u32;
+                *empty = Some(Slot {
+                    rec: TimerRec {
+                        timer: t.clone(),
+                        armed: now,
+                        cell,
+                    },
+                    live: true,
+                });
+                cell
+            }
+        };
+        self.cells[cell as usize] = Cell { due, entry: due };
+        Armed::Push(cell)
     }
 
     /// Disarms a timer (its cell is free again); false if it was not armed.
@@ -533,7 +572,14 @@ impl<T: Ord> TimerTable<T> {
         };
         let (cell, slot) = match at {
             Find::Slot(i) => (
-                n.slots.get_mut(i).and_then(Option::take).map(|r| r.cell),
+                n.slots
+                    .get_mut(i)
+                    .and_then(Option::as_mut)
+                    .filter(|s| s.live)
+                    .map(|s| {
+                        s.live = false;
+                        s.rec.cell
+                    }),
                 true,
             ),
             Find::Number(k) => (n.numbered.remove(|e| e.0.cmp(&k)), false),
@@ -555,7 +601,11 @@ impl<T: Ord> TimerTable<T> {
     pub fn len(&self) -> usize {
         self.nodes
             .iter()
-            .map(|n| n.list.len() + n.numbered.len() + n.slots.iter().flatten().count())
+            .map(|n| {
+                n.list.len()
+                    + n.numbered.len()
+                    + n.slots.iter().flatten().filter(|s| s.live).count()
+            })
             .sum()
     }
 
@@ -566,8 +616,7 @@ impl<T: Ord> TimerTable<T> {
             .map(|n| {
                 n.list.heap_bytes()
                     + n.numbered.heap_bytes()
-                    + n.slots.capacity() * std::mem::size_of::<Option<TimerRec<T>>>()
-                    + n.slot_cells.capacity() * std::mem::size_of::<u32>()
+                    + n.slots.capacity() * std::mem::size_of::<Option<Slot<T>>>()
             })
             .sum::<usize>()
             + self.nodes.len() * std::mem::size_of::<NodeTimers<T>>()
@@ -583,12 +632,14 @@ impl<T: Ord> TimerTable<T> {
             cells[c as usize] = FREE;
             free.push(c);
         }
-        for r in n.slots.iter().flatten() {
-            cells[r.cell as usize] = FREE;
+        for s in n.slots.iter_mut().flatten() {
+            if s.live {
+                cells[s.rec.cell as usize] = FREE;
+                s.live = false;
+            }
         }
         n.list.clear();
         n.numbered.clear();
-        n.slots.clear();
     }
 }
 
@@ -662,12 +713,8 @@ mod tests {
             }
             // One cell per armed timer, and no two timers share one; the free list holds only
             // free cells, the others belong to an armed timer or to a slot.
-            let slot_cells = t.nodes[1]
-                .slot_cells
-                .iter()
-                .filter(|&&c| c != NO_CELL)
-                .count();
-            let in_slots = t.nodes[1].slots.iter().flatten().count();
+            let slot_cells = t.nodes[1].slots.iter().flatten().count();
+            let in_slots = t.nodes[1].slots.iter().flatten().filter(|s| s.live).count();
             assert_eq!(
                 t.cells.len() - t.free.len(),
                 model.len() - in_slots + slot_cells
@@ -690,11 +737,7 @@ mod tests {
         t.clear(1);
         assert_eq!(t.len(), 0);
         // Clearing frees every cell (slots keep theirs, free).
-        let slot_cells = t.nodes[1]
-            .slot_cells
-            .iter()
-            .filter(|&&c| c != NO_CELL)
-            .count();
+        let slot_cells = t.nodes[1].slots.iter().flatten().count();
         assert_eq!(t.free.len() + slot_cells, t.cells.len());
         assert!(
             t.cells.iter().all(|&c| c == FREE),
