@@ -113,6 +113,9 @@ pub struct StageScale {
     /// The picture box's width in CSS px (a page that picks its picture's width from the box
     /// computes the scale that width would have).
     pub width: f64,
+    /// The least size of stage text in CSS px: the stylesheet's `--text-px`, 12.5, or 19 in
+    /// presenter mode.
+    pub text_px: f64,
 }
 
 impl Default for StageScale {
@@ -122,17 +125,38 @@ impl Default for StageScale {
             kw: 1.0,
             aspect: 1.0,
             width: 0.0,
+            text_px: TEXT_PX,
         }
     }
 }
 
+/// Stage text's least size outside presenter mode (CSS px).
+const TEXT_PX: f64 = 12.5;
+
 impl StageScale {
+    /// [`StageScale::k`] in units of the stage's text: pages size their text as 12.5 × this
+    /// (user units), which is the text's least size as drawn in presenter mode too.
+    pub fn text_k(&self) -> f64 {
+        self.k * self.text_scale()
+    }
+
+    /// [`StageScale::kw`] likewise.
+    pub fn text_kw(&self) -> f64 {
+        self.kw * self.text_scale()
+    }
+
+    /// How much larger than 12.5 CSS px stage text is at least (1, or 1.52 in presenter mode).
+    pub fn text_scale(&self) -> f64 {
+        self.text_px / TEXT_PX
+    }
+
     fn near(&self, o: &StageScale) -> bool {
         let close = |a: f64, b: f64| (a - b).abs() <= 0.02 * a.abs().max(b.abs());
         close(self.k, o.k)
             && close(self.kw, o.kw)
             && close(self.aspect, o.aspect)
             && close(self.width, o.width)
+            && close(self.text_px, o.text_px)
     }
 }
 
@@ -232,7 +256,16 @@ fn measure_stage() -> Option<StageScale> {
         kw: round(vw / r.width()),
         aspect: round(r.width() / r.height()),
         width: r.width().round(),
+        text_px: text_px(&doc).unwrap_or(TEXT_PX),
     })
+}
+
+/// The stylesheet's `--text-px` on the root element (a plain number).
+fn text_px(doc: &web_sys::Document) -> Option<f64> {
+    let root = doc.document_element()?;
+    let css = web_sys::window()?.get_computed_style(&root).ok()??;
+    let v = css.get_property_value("--text-px").ok()?;
+    plain_number(v.trim()).filter(|&v| v >= 1.0)
 }
 
 #[cfg(test)]

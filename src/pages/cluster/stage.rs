@@ -92,7 +92,7 @@ impl Layout {
                 &n,
                 vertical,
                 if vertical { NARROW } else { WIDE },
-                sc.kw,
+                sc.text_kw(),
                 1,
                 PodForm::Full,
             );
@@ -103,7 +103,7 @@ impl Layout {
         for form in [PodForm::Full, PodForm::Name, PodForm::Shape] {
             for x in WIDER {
                 let w = WIDE * x;
-                let kw = w / sc.width;
+                let kw = w / sc.width * sc.text_scale();
                 for mcols in 1..=per_zone.min(4) {
                     let l = Layout::arranged(&n, false, w, kw, mcols, form);
                     if mcols > 1 && 1.1 * text_width(&longest, l.pod.f) + 12.0 > l.machine_w {
@@ -121,7 +121,7 @@ impl Layout {
             }
         }
         best.map_or_else(
-            || Layout::arranged(&n, false, WIDE, sc.kw, 1, PodForm::Full),
+            || Layout::arranged(&n, false, WIDE, sc.text_kw(), 1, PodForm::Full),
             |(_, l)| l,
         )
     }

@@ -27,7 +27,7 @@ pub(super) fn render_svg(
     sc: StageScale,
     moving: bool,
 ) -> Html {
-    let k = sc.k;
+    let k = sc.text_k();
     let workers = sim.nodes().len() - 1;
     // A wide stage gets a wide picture: the workers on an ellipse around the monitor.
     let view_w = (VIEW * sc.aspect.clamp(1.0, 2.0)).round();

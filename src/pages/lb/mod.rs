@@ -100,7 +100,6 @@ struct CompareRun {
 pub fn LbPage(props: &LabProps) -> Html {
     let lab = use_lab::<LbLab>(props.decoded.clone());
     let sc = use_stage_scale();
-    let k = sc.k;
     let compare = use_mut_ref(CompareRun::default);
     let player = &lab.player;
     let dispatch = &lab.dispatch;
@@ -128,7 +127,7 @@ pub fn LbPage(props: &LabProps) -> Html {
             <div class="lab-body">
                 <div class="stage" data-testid="stage" style={stage_style(sc)}>
                     { lesson_caption(&lab) }
-                    { render_view(sim, &m, Places::new(n, sc.aspect), player.selected, dispatch, k, player.moving()) }
+                    { render_view(sim, &m, Places::new(n, sc.aspect), player.selected, dispatch, sc, player.moving()) }
                     <p class="legend">
                         <span class="key req">{ t("● request") }</span><span class="key ok">{"● 200"}</span>
                         <span class="key err">{"● 500/503"}</span><span class="key hc">{ t("● health check") }</span>{ lost_key() }

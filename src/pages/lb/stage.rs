@@ -1,6 +1,7 @@
 //! The load balancer stage: clients, the balancer, the backends and the messages in flight.
 
 use super::{backend_name, Places, CLIENTS_AT, H, LB_AT};
+use crate::components::hooks::StageScale;
 use crate::components::lab::{click_emit, keyed_when_still};
 use crate::geometry::{dots_path, f1, lerp, nearest, progress, text_width, Pt};
 use crate::i18n::{t, tr, trf};
@@ -165,12 +166,14 @@ pub(super) fn render_view(
     at: Places,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
-    k: f64,
+    sc: StageScale,
     moving: bool,
 ) -> Html {
     let now = sim.now();
-    // Sizes from the stage's scale `k`: text at least 12.5 CSS px as rendered (the stylesheet's
-    // `max(15px, var(--t))`), boxes that hold it. Backend boxes keep their right edge and grow left.
+    // Sizes from the stage's text scale `k`: text at least 12.5 CSS px as rendered, 19 in
+    // presenter mode (the stylesheet's `max(15px, var(--t))`), boxes that hold it. Backend boxes
+    // keep their right edge and grow left.
+    let k = sc.text_k();
     let font = (12.5 * k).max(15.0);
     let client_r = (2.2 * font).max(34.0);
     let lb_half = (1.3 * font).max(40.0);
@@ -239,7 +242,7 @@ pub(super) fn render_view(
         })
         .collect();
     let msgs = if flying.len() > DENSE_DOTS {
-        dense_dots(&flying, dispatch, k, at.w)
+        dense_dots(&flying, dispatch, sc.k, at.w)
     } else {
         flying
             .iter()

@@ -24,7 +24,7 @@ pub(super) fn render_cluster(
     moving: bool,
 ) -> Html {
     let n = sim.nodes().len();
-    let k = sc.k;
+    let k = sc.text_k();
     // A wide stage (a projector, 150 % zoom) gets a wide picture: the servers on an ellipse.
     let view_w = (VIEW * sc.aspect.clamp(1.0, 4.0)).round();
     let center = Pt {

@@ -78,7 +78,7 @@ fn row_font(k: f64) -> f64 {
 pub fn RingPage(props: &LabProps) -> Html {
     let lab = use_lab::<HashRingLab>(props.decoded.clone());
     let sc = use_stage_scale();
-    let k = sc.k;
+    let k = sc.text_k();
     let player = &lab.player;
     let dispatch = &lab.dispatch;
     let lookup = use_state(|| None::<String>);

@@ -36,7 +36,7 @@ pub(super) fn render_svg(
     moving: bool,
 ) -> Html {
     let n = sim.nodes().len();
-    let k = sc.k;
+    let k = sc.text_k();
     // A wide stage gets a wide picture: the members on an ellipse.
     let view_w = (VIEW * sc.aspect.clamp(1.0, 2.0)).round();
     let center = Pt {
