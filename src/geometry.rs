@@ -338,6 +338,9 @@ impl Placer {
     }
 }
 
+/// How much wider bold text is than [`text_width`]'s estimate for regular text.
+pub const BOLD: f64 = 1.08;
+
 /// About how wide `s` is at `font` (user units) in the stage's sans-serif, at or a little over
 /// the real width: capitals and digits 0.66 em, spaces and "·" 0.32 em, other Latin text and
 /// punctuation 0.6 em, CJK (any character from U+2E80 on) a whole em. Measured in Chromium's

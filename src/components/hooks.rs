@@ -103,7 +103,8 @@ pub fn use_player_keys(dispatch: Callback<Action>, lesson: bool) {
 pub struct StageScale {
     /// SVG user units per CSS pixel. Pages put it on the stage as `--k` (see [`stage_style`]) so
     /// the stylesheet keeps every stage text at least 12.5 CSS px as rendered
-    /// (`font-size: max(17px, var(--t))`, `--t = 12.5px × --k`), and size their drawings with it.
+    /// (`font-size: max(17px, var(--t))`, `--t = --text-px × --k`: 12.5 px, 19 in presenter mode),
+    /// and size their drawings with it ([`StageScale::text_k`]).
     pub k: f64,
     /// User units per CSS pixel across the width alone (the scale a picture would have if its
     /// height followed its width, as on a phone).

@@ -3,7 +3,7 @@
 use super::dots::Dots;
 use super::{NARROW, POD_H, POD_W, TOP, WIDE};
 use crate::components::hooks::StageScale;
-use crate::geometry::{f1, lerp, text_width, Pt};
+use crate::geometry::{f1, lerp, text_width, Pt, BOLD};
 use crate::i18n::{tk, tr, trf};
 use crate::player::Action;
 use crate::web::narrow_screen;
@@ -39,7 +39,7 @@ struct Layout {
 
 /// What the arrangement depends on in the cluster, counted once for all the arrangements tried.
 struct Counts {
-    /// Pod rows a machine needs room for: its slots, or more pods when over-full.
+    /// Pods a machine needs room for: its slots, or more when over-full.
     most: usize,
     /// Machines in each zone.
     in_zone: Vec<usize>,
@@ -82,7 +82,7 @@ impl Layout {
     /// the boxes sized for it: pods in full, then without their phase word (the shape shows
     /// the phase, the legend and the tooltip name it), then as shapes alone; within each, the
     /// narrowest picture ([`WIDER`]), then one to four columns of machines per zone (while a
-    /// machine's label fits its box); if none fits, the shortest for its width. (A 20-machine
+    /// machine's label fits its box); if none fits, the one that overflows least. (A 20-machine
     /// cluster one column a zone was twice as tall as a 1280×720 projector's stage: the picture
     /// shrank, its text did not, and the pods' labels ran into each other.)
     fn of(c: &ClusterNode, vertical: bool, sc: StageScale) -> Layout {
@@ -106,7 +106,7 @@ impl Layout {
                 let kw = w / sc.width * sc.text_scale();
                 for mcols in 1..=per_zone.min(4) {
                     let l = Layout::arranged(&n, false, w, kw, mcols, form);
-                    if mcols > 1 && 1.1 * text_width(&longest, l.pod.f) + 12.0 > l.machine_w {
+                    if mcols > 1 && BOLD * text_width(&longest, l.pod.f) + 12.0 > l.machine_w {
                         break;
                     }
                     // How far the picture is height-limited: 1 when it fits.

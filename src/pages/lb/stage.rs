@@ -3,7 +3,7 @@
 use super::{backend_name, Places, CLIENTS_AT, H, LB_AT};
 use crate::components::hooks::StageScale;
 use crate::components::lab::{click_emit, keyed_when_still};
-use crate::geometry::{dots_path, f1, lerp, nearest, progress, text_width, Pt};
+use crate::geometry::{dots_path, f1, lerp, nearest, progress, text_width, Pt, BOLD};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
@@ -11,9 +11,6 @@ use engine::lb::{self, LbMsg, LbNode, Reply};
 use engine::sim::{InFlight, Sim};
 use engine::{Fault, NodeId};
 use yew::prelude::*;
-
-/// How much wider a bold label is than [`text_width`]'s estimate for regular text.
-const BOLD: f64 = 1.08;
 
 /// A backend's first line: its name, crashed, and what the user set (weight, speed, slowness).
 fn backend_label(bm: &lb::BackendMetrics) -> String {
@@ -64,6 +61,14 @@ fn shown_status(bm: &lb::BackendMetrics) -> &'static str {
     } else {
         bm.status
     }
+}
+
+/// A backend box's text: its name line (the name, then the error rate in another colour) and
+/// the line under it.
+struct BackendText {
+    label: String,
+    err: String,
+    stat: String,
 }
 
 /// A backend's second line.
@@ -181,16 +186,21 @@ pub(super) fn render_view(
     // backend turning SUSPECT with two-digit counts, so boxes do not change width as health
     // checks come and go), within the room right of the balancer. Where that room is too narrow
     // (a phone, a short stage at 150 %), a second line that does not fit is the status alone.
-    let texts: Vec<(String, String, String)> = m
+    let mut texts: Vec<BackendText> = m
         .backends
         .iter()
-        .map(|bm| (backend_label(bm), error_note(bm), backend_stat(bm)))
+        .map(|bm| BackendText {
+            label: backend_label(bm),
+            err: error_note(bm),
+            stat: backend_stat(bm),
+        })
         .collect();
     let label_font = (12.5 * k).max(16.0);
     let widest = texts
         .iter()
-        .map(|(l, e, s)| {
-            (BOLD * text_width(l, label_font) + text_width(e, label_font)).max(text_width(s, font))
+        .map(|t| {
+            (BOLD * text_width(&t.label, label_font) + text_width(&t.err, label_font))
+                .max(text_width(&t.stat, font))
         })
         .fold(
             text_width(&stat_line(tr("suspect"), 10, 10), font),
@@ -201,16 +211,11 @@ pub(super) fn render_view(
         .max(150.0)
         .min(at.box_right() - LB_AT.x - lb_half - 40.0);
     let box_left = at.box_right() - box_w;
-    let texts: Vec<(String, String, String)> = texts
-        .into_iter()
-        .zip(&m.backends)
-        .map(
-            |((l, e, s), bm)| match text_width(&s, font) + 12.0 <= box_w {
-                true => (l, e, s),
-                false => (l, e, tr(shown_status(bm)).to_uppercase()),
-            },
-        )
-        .collect();
+    for (t, bm) in texts.iter_mut().zip(&m.backends) {
+        if text_width(&t.stat, font) + 12.0 > box_w {
+            t.stat = tr(shown_status(bm)).to_uppercase();
+        }
+    }
     let n = at.n;
     let lines = (0..n).map(|b| {
         let p = at.backend_at(b);
@@ -260,7 +265,7 @@ pub(super) fn render_view(
         let x0 = box_left;
         let load = (bm.utilisation_pct / 100.0).clamp(0.0, 1.0);
         let status = shown_status(bm);
-        let (label, err, stat) = &texts[b];
+        let BackendText { label, err, stat } = &texts[b];
         html! {
             <g class={classes!("backend", format!("st-{status}"), (!bm.alive).then_some("crashed"), (selected == Some(id)).then_some("selected"), bm.ejected.then_some("ejected"))}
                 data-node-id={id.to_string()} data-status={status} data-alive={bm.alive.to_string()} data-inflight={bm.in_flight.to_string()}
