@@ -89,10 +89,10 @@ fn backend_stat(bm: &lb::BackendMetrics) -> String {
 /// else the number and the unit on two lines (a 360 px phone's larger text cut "10017" to ".0017").
 fn rate_label(rate: String, client_r: f64, font: f64) -> Html {
     let y = CLIENTS_AT.y + client_r + 1.2 * font;
-    // About 0.62 em per character of the stage's sans-serif digits, half of it each side.
-    let one_line = 0.62 * font * (rate.len() + " req/s".len()) as f64 <= 2.0 * CLIENTS_AT.x - 8.0;
-    if one_line {
-        html! { <text class="small" x={f1(CLIENTS_AT.x)} y={f1(y)}>{ format!("{rate} req/s") }</text> }
+    // Centred: half of it each side.
+    let line = format!("{rate} req/s");
+    if text_width(&line, font) <= 2.0 * CLIENTS_AT.x - 8.0 {
+        html! { <text class="small" x={f1(CLIENTS_AT.x)} y={f1(y)}>{ line }</text> }
     } else {
         html! {
             <text class="small" x={f1(CLIENTS_AT.x)} y={f1(y)}>
