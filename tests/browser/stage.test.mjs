@@ -353,3 +353,58 @@ for (const [size, mode] of [['projector', ''], ['zoom150', ''], ['phone', ''], [
     await close();
   });
 }
+
+// The cluster's service box was 340 units wide whatever its text: where a lesson panel leaves
+// the picture a narrow box (150 % zoom, the projector), the text at its least size ran past both
+// ends. The box is as wide as its text, and a short form is used where the picture is too narrow.
+for (const [size, query] of [
+  ['zoom150', 'lab=cluster&lesson=cluster-self-healing&step=3'],
+  ['projector', 'lab=cluster&lesson=cluster-self-healing&step=3'],
+  ['projector', 'lab=cluster&lesson=cluster-self-healing&step=3&present=1'],
+  ['phone', 'lab=cluster&lang=zh'],
+]) {
+  browserTest(`at ${size} the cluster's service text stays in its box (${query})`, async ({ session }) => {
+    const { page, close } = await pageAt(session, size, query);
+    const service = page.getByTestId('service');
+    await service.waitFor();
+    await page.waitForTimeout(300);
+    const [box, text] = await service.evaluate((g) =>
+      [g.querySelector('rect'), g.querySelector('text')].map((e) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, right: r.right, text: e.textContent };
+      }),
+    );
+    assert.match(text.text, /\d+\/\d+|\d+ of \d+|\d+ \/ \d+/, 'the service line counts ready pods');
+    assert.ok(text.left >= box.left - 1 && text.right <= box.right + 1, `"${text.text}" (${Math.round(text.left)}–${Math.round(text.right)}) past its box (${Math.round(box.left)}–${Math.round(box.right)})`);
+    await close();
+  });
+}
+
+// The replication lab's section tabs sat 2rem over the top of the picture, where the picture
+// left room at the projector; at 150 % zoom beside a lesson they covered a client and the
+// monitor's label. They have a row of their own.
+for (const size of ['zoom150', 'projector', 'phone']) {
+  browserTest(`at ${size} the replication lab's section tabs cover nothing in the picture`, async ({ session }) => {
+    const problems = [];
+    for (const query of [
+      'lab=replication&lesson=repl-lost-write&step=2',
+      'lab=replication&lesson=locks-fencing&step=3',
+      'lab=replication&sec=locks&seed=1&lfence=0&lwork=400&ldrift=50&faults=1780:pause:3:1200&t=1700',
+      'lab=replication&sec=aa&t=3000',
+    ]) {
+      const { page, close } = await pageAt(session, size, query);
+      await page.getByTestId('sections').waitFor();
+      await page.waitForTimeout(300);
+      const hits = await page.evaluate(() => {
+        const tabs = document.querySelector('[data-testid=sections]').getBoundingClientRect();
+        return [...document.querySelectorAll('[data-testid=stage] svg text, [data-testid=stage] svg circle')]
+          .map((e) => ({ e, r: e.getBoundingClientRect() }))
+          .filter(({ r }) => r.width > 0 && r.left < tabs.right - 1 && tabs.left + 1 < r.right && r.top < tabs.bottom - 1 && tabs.top + 1 < r.bottom)
+          .map(({ e }) => (e.textContent.trim() || e.tagName).slice(0, 30));
+      });
+      for (const h of hits) problems.push(`${query}: "${h}" under the tabs`);
+      await close();
+    }
+    assert.deepEqual(problems, [], 'picture under the section tabs');
+  });
+}

@@ -488,15 +488,30 @@ pub(super) fn render_cluster(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     let view = (lay.w, lay.height);
+    // The service's box is as wide as its text (drawn at least 14 user units, else at the
+    // stage's text size); where the picture is too narrow for it, the short form.
+    let f = (12.5 * sc.text_k()).max(14.0);
+    let rps = c.p.load_milli_rps(now.0) / 1000;
+    let long = trf(
+        "service: {} of {} pods ready · {} req/s",
+        &[&ready, &c.desired, &rps],
+    );
+    let label = if text_width(&long, f) + 1.6 * f <= lay.w - 10.0 {
+        long
+    } else {
+        trf(
+            "service {}/{} ready · {} req/s",
+            &[&ready, &c.desired, &rps],
+        )
+    };
+    let half = (text_width(&label, f) / 2.0 + 0.8 * f).clamp(170.0, lay.w / 2.0 - 5.0);
     let svg = html! {
         <svg ref={svg_ref.clone()} class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", trim(lay.w, 1), f1(lay.height))} data-testid="cluster" role="group"
             aria-label={tr("Machines in zones holding pods, and the service")} onclick={deselect}>
             { for zones }
             <g class="service" data-testid="service">
-                <rect x={f1(service.x - 170.0)} y={f1(service.y - 17.0)} width="340" height="30" rx="8" />
-                <text x={f1(service.x)} y={f1(service.y + 4.0)} text-anchor="middle">
-                    { trf("service: {} of {} pods ready · {} req/s", &[&ready, &c.desired, &(c.p.load_milli_rps(now.0) / 1000)]) }
-                </text>
+                <rect x={f1(service.x - half)} y={f1(service.y - 17.0)} width={f1(2.0 * half)} height="30" rx="8" />
+                <text x={f1(service.x)} y={f1(service.y + 4.0)} text-anchor="middle">{ label }</text>
             </g>
             if pending > 0 {
                 <text class="pending" x={f1(lay.w - 8.0)} y={f1(TOP - 4.0)} text-anchor="end" data-testid="pending">{ trf("{} pending (no machine)", &[&pending]) }</text>
