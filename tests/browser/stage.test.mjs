@@ -83,12 +83,20 @@ function clippedTexts(page) {
   );
 }
 
-// Each lab as it opens, and the load balancer at its busiest (a five-digit rate under the
-// clients): a 360 px phone's larger stage text once cut "10017 req/s" to ".0017 req/s".
+// Each lab as it opens, the load balancer at its busiest (a five-digit rate under the
+// clients): a 360 px phone's larger stage text once cut "10017 req/s" to ".0017 req/s"), and the
+// replication lab's three sections mid-run.
 for (const size of ['projector', 'zoom150', 'phone']) {
   browserTest(`at ${size} no stage text is cut off by the picture's edge`, async ({ session }) => {
     const problems = [];
-    for (const query of [...LABS.map((lab) => `lab=${lab}`), 'lab=lb&v=1&seed=1&n=20&rate=10000&t=20000']) {
+    for (const query of [
+      ...LABS.map((lab) => `lab=${lab}`),
+      'lab=lb&v=1&seed=1&n=20&rate=10000&t=20000',
+      // A replica far behind after a failover: its line once ran past a phone's picture.
+      'lab=replication&sec=repl&seed=1&delay=1000&faults=1500:crash:1;3000:restart:1&t=4500',
+      'lab=replication&sec=locks&t=3000',
+      'lab=replication&sec=aa&t=3000',
+    ]) {
       const { page, close } = await pageAt(session, size, query);
       await page.getByTestId('progress').waitFor({ state: 'detached', timeout: 30_000 });
       for (const c of await clippedTexts(page)) problems.push(`${query}: ${c}`);
@@ -408,3 +416,37 @@ for (const size of ['zoom150', 'projector', 'phone']) {
     assert.deepEqual(problems, [], 'picture under the section tabs');
   });
 }
+
+// A stylesheet rule for the Raft panel's HTML log entries (`.entry { height: 2.4rem }`) also
+// sized the replication lab's SVG log entries (a rect's height is a CSS property): 38 units where
+// the page drew 15, 48 in presenter mode, where they covered the next node's line. Every shape
+// on every page is drawn at the size its page gives it.
+browserTest('no stylesheet rule resizes a shape the pages draw', async ({ session }) => {
+  const problems = [];
+  for (const query of [
+    ...LABS.map((lab) => `lab=${lab}&t=3000`),
+    'lab=replication&sec=locks&t=3000',
+    'lab=replication&sec=aa&t=3000',
+    'lab=replication&sec=repl&t=3000&present=1',
+  ]) {
+    const { page, close } = await pageAt(session, 'projector', query);
+    await page.getByTestId('progress').waitFor({ state: 'detached', timeout: 30_000 });
+    const bad = await page.evaluate(() => {
+      const out = new Set();
+      const attrs = { rect: ['x', 'y', 'width', 'height'], circle: ['cx', 'cy', 'r'], ellipse: ['cx', 'cy', 'rx', 'ry'] };
+      for (const el of document.querySelectorAll('svg rect, svg circle, svg ellipse')) {
+        for (const a of attrs[el.tagName]) {
+          const given = el.getAttribute(a);
+          const drawn = getComputedStyle(el)[a];
+          if (given !== null && drawn !== 'auto' && Math.abs(parseFloat(drawn) - parseFloat(given)) > 0.01) {
+            out.add(`${el.tagName}.${el.getAttribute('class')} ${a} ${given} drawn ${drawn}`);
+          }
+        }
+      }
+      return [...out];
+    });
+    for (const b of bad) problems.push(`${query}: ${b}`);
+    await close();
+  }
+  assert.deepEqual(problems, [], 'shapes resized by the stylesheet');
+}, { timeout: 120_000 });

@@ -4,7 +4,7 @@ use super::panels::{empty_selection, metric, node_actions};
 use super::stage::{bars, dot, messages, node_circle, text_size, time_x, NodeView};
 use super::{STRIP_END, STRIP_X, W};
 use crate::components::lab::action_button;
-use crate::geometry::{f1, Pt};
+use crate::geometry::{f1, text_width, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
 use engine::fmtnum::{fixed, trim};
@@ -88,6 +88,8 @@ pub(super) fn repl_stage(
     let lags = lag(sim);
     let is_lost = |e: &engine::replication::Entry| m.lost.iter().any(|l| l.id == e.id);
     let per_row = ((STRIP_END - STRIP_X) / 14.0) as usize;
+    // A log entry's height: most of the row under its node's line, at any spacing.
+    let eh = 0.375 * rh;
 
     let data_nodes = data.iter().enumerate().map(|(k, &i)| {
         let d = nodes[i].data().expect("a data node");
@@ -96,21 +98,27 @@ pub(super) fn repl_stage(
         let role = role_name(&nodes[i]);
         let y = row_y(k);
         let l = lags.iter().find(|l| l.node == i);
-        let head = match (d.role, l) {
+        // The node's line in full, or without its epoch where the picture is too narrow for it
+        // (a phone: "replica · epoch 2 · 26 behind, 1066 ms" ran past the picture's edge).
+        let heads = match (d.role, l) {
             // A crashed node drops its role mark: it acts as nothing while down.
-            (Role::Primary, _) if !alive => trf("✕ crashed (was primary) · epoch {}", &[&d.epoch]),
-            (Role::Primary, _) => trf("★ primary · epoch {} · {}{}", &[&d.epoch, &tr(d.mode.as_str()), &if d.degraded { tr(" (degraded)") } else { "" }]),
-            (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => trf(
-                "replica · epoch {} · {} behind, {} ms{}",
-                &[
-                    &d.epoch,
-                    &l.entries_behind,
-                    &fixed(l.ms_behind, 0).to_string(),
-                    &if l.divergent > 0 { trf(" · {} divergent", &[&l.divergent]) } else { String::new() },
-                ],
-            ),
-            _ => trf("replica · epoch {} · up to date", &[&d.epoch]),
+            (Role::Primary, _) if !alive => [trf("✕ crashed (was primary) · epoch {}", &[&d.epoch]), tr("✕ crashed (was primary)").to_string()],
+            (Role::Primary, _) => {
+                let (mode, degraded) = (tr(d.mode.as_str()), if d.degraded { tr(" (degraded)") } else { "" });
+                [trf("★ primary · epoch {} · {}{}", &[&d.epoch, &mode, &degraded]), trf("★ primary · {}{}", &[&mode, &degraded])]
+            }
+            (_, Some(l)) if l.entries_behind > 0 || l.divergent > 0 => {
+                let ms = fixed(l.ms_behind, 0).to_string();
+                let div = if l.divergent > 0 { trf(" · {} divergent", &[&l.divergent]) } else { String::new() };
+                [
+                    trf("replica · epoch {} · {} behind, {} ms{}", &[&d.epoch, &l.entries_behind, &ms, &div]),
+                    trf("replica · {} behind, {} ms{}", &[&l.entries_behind, &ms, &div]),
+                ]
+            }
+            _ => [trf("replica · epoch {} · up to date", &[&d.epoch]), tr("replica · up to date").to_string()],
         };
+        let [full, short] = heads;
+        let head = if text_width(&full, font) <= W - STRIP_X - 4.0 { full } else { short };
         // The log's tail, then the latest rollback struck out.
         let rolled: Vec<&engine::replication::Entry> =
             d.rollbacks.last().map(|r| r.entries.iter().collect()).unwrap_or_default();
@@ -122,7 +130,7 @@ pub(super) fn repl_stage(
         let start = len.saturating_sub(keep).max(base);
         let x0 = STRIP_X + 14.0 * block as f64;
         let snapshot = (base > 0).then(|| html! {
-            <rect class="entry snapshot" data-testid="snapshot-block" x={f1(STRIP_X)} y={f1(y + 4.0)} width="11" height="15">
+            <rect class="entry snapshot" data-testid="snapshot-block" x={f1(STRIP_X)} y={f1(y + 4.0)} width="11" height={f1(eh)}>
                 <title>{ trf("entries 1–{} compacted into a snapshot", &[&base]) }</title>
             </rect>
         });
@@ -132,7 +140,7 @@ pub(super) fn repl_stage(
             let committed = d.role != Role::Primary || idx as u64 <= d.commit;
             html! {
                 <rect class={classes!("entry", format!("ep{}", e.epoch % 6), (!committed).then_some("uncommitted"))}
-                    x={f1(x)} y={f1(y + 4.0)} width="11" height="15" data-epoch={e.epoch.to_string()}>
+                    x={f1(x)} y={f1(y + 4.0)} width="11" height={f1(eh)} data-epoch={e.epoch.to_string()}>
                     <title>{ trf("#{} {} by client {} op {} (epoch {})", &[&idx, &key_name(e.key), &e.id.client, &e.id.op, &e.epoch]) }</title>
                 </rect>
             }
@@ -144,8 +152,8 @@ pub(super) fn repl_stage(
             html! {
                 <g class={classes!("rolled-back", lost.then_some("lost"))} data-testid="rolled-back" data-lost={lost.to_string()}>
                     <title>{ trf("rolled back: {} by client {} op {} (epoch {}){}", &[&key_name(e.key), &e.id.client, &e.id.op, &e.epoch, &if lost { tr(" — an acknowledged write, lost") } else { "" }]) }</title>
-                    <rect class={classes!("entry", format!("ep{}", e.epoch % 6))} x={f1(x)} y={f1(y + 4.0)} width="11" height="15" />
-                    <line x1={f1(x - 2.0)} y1={f1(y + 19.0)} x2={f1(x + 13.0)} y2={f1(y + 4.0)} />
+                    <rect class={classes!("entry", format!("ep{}", e.epoch % 6))} x={f1(x)} y={f1(y + 4.0)} width="11" height={f1(eh)} />
+                    <line x1={f1(x - 2.0)} y1={f1(y + 4.0 + eh)} x2={f1(x + 13.0)} y2={f1(y + 4.0)} />
                 </g>
             }
         });
