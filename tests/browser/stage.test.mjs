@@ -450,3 +450,29 @@ browserTest('no stylesheet rule resizes a shape the pages draw', async ({ sessio
   }
   assert.deepEqual(problems, [], 'shapes resized by the stylesheet');
 }, { timeout: 120_000 });
+
+// The replication lab's pictures are laid out for their text size across the width; at 150 %
+// zoom the stage was so short that the picture shrank to its height and the text, at least 12.5
+// CSS px, came out half again larger than laid out: the locks' write list, its key and the
+// acting-primary rows ran into each other. The picture now keeps its scale and the stage grows.
+for (const lang of ['en', 'zh']) {
+  browserTest(`at zoom150 (${lang}) the replication lab's labels do not overlap`, async ({ session }) => {
+    const problems = [];
+    for (const query of [
+      'lab=replication&sec=repl&t=3000',
+      'lab=replication&sec=locks&t=3000',
+      'lab=replication&sec=aa&t=3000',
+      'lab=replication&lesson=locks-fencing&step=3',
+      'lab=replication&lesson=repl-split-brain&step=4',
+    ]) {
+      const { page, close } = await pageAt(session, 'zoom150', `${query}&lang=${lang}`);
+      await page.getByTestId('sections').waitFor();
+      await page.waitForTimeout(300);
+      for (const o of await overlappingTexts(page)) problems.push(`${query}: ${o}`);
+      for (const s of await smallTexts(page)) problems.push(`${query}: under 12 px: ${s}`);
+      for (const c of await clippedTexts(page)) problems.push(`${query}: cut off: ${c}`);
+      await close();
+    }
+    assert.deepEqual(problems, [], 'replication stage texts');
+  });
+}

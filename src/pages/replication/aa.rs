@@ -1,9 +1,10 @@
 //! The active-active section (`sec=aa`): its stage and the measurements.
 
 use super::panels::metric;
-use super::stage::{dot, messages, node_circle, text_size, NodeView};
+use super::stage::{dot, legible, messages, node_circle, text_size, NodeView};
 use super::W;
 use crate::components::chart::wrap;
+use crate::components::hooks::StageScale;
 use crate::geometry::{f1, Pt};
 use crate::i18n::{t, tk, tr, trf};
 use crate::player::Action;
@@ -18,11 +19,11 @@ pub(super) fn aa_stage(
     sim: &Sim<Site>,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
-    kw: f64,
+    sc: StageScale,
     moving: bool,
 ) -> Html {
     // Rows and gaps follow the text size, which grows on a narrow screen (≥ 12.5 CSS px).
-    let font = text_size(kw);
+    let font = text_size(sc.text_kw());
     let row = 1.35 * font;
     let sites = sim.nodes();
     let now = sim.now();
@@ -96,7 +97,7 @@ pub(super) fn aa_stage(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster aa-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} role="group" aria-label={tr("Active-active sites and their values")} onclick={deselect}>
+        <svg class="cluster aa-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} style={legible(height, font, sc)} role="group" aria-label={tr("Active-active sites and their values")} onclick={deselect}>
             { for note.iter().enumerate().map(|(k, t)| html! {
                 <text class="tl-title" x="10" y={f1(rows_end + row * (k + 1) as f64)}>{ t.clone() }</text>
             }) }

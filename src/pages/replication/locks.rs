@@ -1,9 +1,10 @@
 //! The locks section (`sec=locks`): its stage and the measurements.
 
 use super::panels::metric;
-use super::stage::{bars, dot, messages, node_circle, text_size, NodeView};
+use super::stage::{bars, dot, legible, messages, node_circle, text_size, NodeView};
 use super::{STRIP_END, STRIP_X, W};
 use crate::components::chart::wrap;
+use crate::components::hooks::StageScale;
 use crate::geometry::{f1, Pt};
 use crate::i18n::{t, tr, trf};
 use crate::player::Action;
@@ -30,12 +31,12 @@ pub(super) fn locks_stage(
     sim: &Sim<LockNode>,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
-    kw: f64,
+    sc: StageScale,
     moving: bool,
 ) -> Html {
     // On a narrow screen the text grows (≥ 12.5 CSS px): the storage and its writes go below the
     // clients, at the left, and the timeline's key wraps.
-    let font = text_size(kw);
+    let font = text_size(sc.text_kw());
     let g = (font / 16.0).clamp(1.0, 2.5);
     let narrow = g > 1.2;
     let nodes = sim.nodes();
@@ -197,7 +198,7 @@ pub(super) fn locks_stage(
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     html! {
-        <svg class="cluster locks-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(tl_bottom + 26.0))} role="group"
+        <svg class="cluster locks-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(tl_bottom + 26.0))} style={legible(tl_bottom + 26.0, font, sc)} role="group"
             aria-label={tr("Lock service, clients and storage")} onclick={deselect}>
             <g class="nodes">{ service }{ storage }{ for client_nodes }</g>
             { messages(now, msgs, &pos, 26.0, dispatch, moving) }

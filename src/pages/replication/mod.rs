@@ -87,7 +87,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
             let sim = h.sim();
             let m = measure(sim);
             (
-                repl_stage(sim, &m, sel, dispatch, sc.text_kw(), moving),
+                repl_stage(sim, &m, sel, dispatch, sc, moving),
                 html! { <>{ repl_selected(sim, sel, dispatch) }{ repl_metrics(&m) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -96,7 +96,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
         ReplRun::Locks(h) if S == SEC_LOCKS => {
             let sim = h.sim();
             (
-                locks_stage(sim, sel, dispatch, sc.text_kw(), moving),
+                locks_stage(sim, sel, dispatch, sc, moving),
                 html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |i| lock_role_name(&sim.nodes()[i]), sel, dispatch) }{ locks_metrics(sim) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),
@@ -105,7 +105,7 @@ pub fn ReplicationPage<const S: u8>(props: &LabProps) -> Html {
         ReplRun::Active(h) if S == SEC_ACTIVE => {
             let sim = h.sim();
             (
-                aa_stage(sim, sel, dispatch, sc.text_kw(), moving),
+                aa_stage(sim, sel, dispatch, sc, moving),
                 html! { <>{ common_selected(sim.nodes().len(), |i| sim.is_up(i), |_| "site", sel, dispatch) }{ aa_metrics(sim) }</> },
                 lab.log_lines(sim.trace()),
                 sim.steps(),

@@ -1,8 +1,9 @@
 //! The primary/backup section (`sec=repl`): its stage, the selected node and the measurements.
 
 use super::panels::{empty_selection, metric, node_actions};
-use super::stage::{bars, dot, messages, node_circle, text_size, time_x, NodeView};
+use super::stage::{bars, dot, legible, messages, node_circle, text_size, time_x, NodeView};
 use super::{STRIP_END, STRIP_X, W};
+use crate::components::hooks::StageScale;
 use crate::components::lab::action_button;
 use crate::geometry::{f1, text_width, Pt};
 use crate::i18n::{t, tr, trf};
@@ -35,13 +36,13 @@ pub(super) fn repl_stage(
     m: &ReplMetrics,
     selected: Option<NodeId>,
     dispatch: &Callback<Action>,
-    kw: f64,
+    sc: StageScale,
     moving: bool,
 ) -> Html {
     // On a narrow screen (a phone) the picture keeps its width and grows taller: text at least
     // 12.5 CSS px as rendered (the stylesheet's `max(16px, var(--t))`) with rows and circles
     // spaced `g` times wider to hold it.
-    let font = text_size(kw);
+    let font = text_size(sc.text_kw());
     let g = (font / 16.0).clamp(1.0, 2.5);
     let nodes = sim.nodes();
     let data: Vec<NodeId> = (0..nodes.len())
@@ -54,8 +55,10 @@ pub(super) fn repl_stage(
         return html! { <p>{ t("No monitor in this run.") }</p> };
     };
     let now = sim.now();
-    let rh = g * if data.len() > 5 { 48.0 } else { 64.0 };
-    let top = 112.0 * g;
+    // Rows as close as their line and log allow (the picture must fit a short stage at 150 %
+    // zoom with its text at the size laid out for: see `legible`).
+    let rh = g * if data.len() > 5 { 48.0 } else { 56.0 };
+    let top = 80.0 * g;
     let row_y = |k: usize| top + rh * k as f64;
     let data_x = 212.0;
     let span = rh * data.len().saturating_sub(1) as f64;
@@ -68,7 +71,7 @@ pub(super) fn repl_stage(
     };
     let mon_at = Pt {
         x: 64.0,
-        y: 40.0 * g,
+        y: 30.0 * g,
     };
     let pos = |i: NodeId| -> Option<Pt> {
         if i == MONITOR {
@@ -216,12 +219,13 @@ pub(super) fn repl_stage(
     );
 
     // Who acted as primary, against time; red where two did at once.
-    let tl_top = row_y(data.len().saturating_sub(1)) + 58.0 * g;
+    let tl_top = row_y(data.len().saturating_sub(1)) + 42.0 * g;
     let horizon = SimTime(now.0.max(1_000_000));
     let acting = acting_intervals(sim);
     let split = split_brain_intervals(sim);
     let tl_h = 14.0;
-    let tl_gap = 18.0 * g;
+    // Rows far enough apart for their labels (a Chinese label's ink is a whole em tall).
+    let tl_gap = 1.3 * font;
     let tl_bottom = tl_top + 12.0 + tl_gap * data.len() as f64;
     let rows = acting.iter().enumerate().map(|(k, (i, spans))| {
         let y = tl_top + 12.0 + tl_gap * k as f64;
@@ -237,14 +241,15 @@ pub(super) fn repl_stage(
         let (x0, x1) = (time_x(a, horizon), time_x(b, horizon));
         html! { <rect class="tl-split" data-testid="split-brain-band" x={f1(x0)} y={f1(tl_top + 8.0)} width={f1((x1 - x0).max(2.0))} height={f1(tl_bottom - tl_top - 2.0)} /> }
     });
-    let height = tl_bottom + 10.0 + 1.2 * font;
+    // The ticks' baseline is 1.1 em under the rows; room for their descenders under it.
+    let height = tl_bottom + 1.4 * font;
     let deselect = {
         let d = dispatch.clone();
         Callback::from(move |_| d.emit(Action::Select(None)))
     };
     let msgs = sim.in_flight().map(|m| dot(m, repl_msg_kind(&m.msg)));
     html! {
-        <svg class="cluster repl-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} role="group"
+        <svg class="cluster repl-view" viewBox={format!("0 0 {} {}", trim(W, 1), f1(height))} style={legible(height, font, sc)} role="group"
             aria-label={tr("Monitor, data nodes with their logs, clients, and who acted as primary")} onclick={deselect}>
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
             { messages(now, msgs, &pos, (0.85 * font).max(22.0) + 2.0, dispatch, moving) }

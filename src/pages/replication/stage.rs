@@ -1,6 +1,7 @@
 //! The replication page's drawing pieces every section uses: a node's circle, the messages in flight, timeline bars.
 
 use super::{STRIP_END, STRIP_X};
+use crate::components::hooks::StageScale;
 use crate::components::lab::{keyed_when_still, select_handlers};
 use crate::geometry::{f1, lerp, progress, Pt};
 use crate::i18n::trf;
@@ -145,4 +146,13 @@ pub(super) fn bars(
 /// drawn (the stylesheet's `max(16px, var(--t))`), so narrow screens lay out for larger text.
 pub(super) fn text_size(kw: f64) -> f64 {
     (12.5 * kw).max(16.0)
+}
+
+/// The `style` that keeps a picture `height` units tall, laid out for text `font` units tall,
+/// from being drawn at more than `font / text_px` units per CSS px: where the stage is short (150 %
+/// zoom, a lesson caption above) the picture would shrink to its height and its text, at least
+/// `text_px` CSS px, grow past what the layout made room for (labels ran into each other); the
+/// stage grows instead.
+pub(super) fn legible(height: f64, font: f64, sc: StageScale) -> String {
+    format!("min-height:{}px", f1(height * sc.text_px / font))
 }
