@@ -504,7 +504,10 @@ pub(super) fn render_cluster(
             &[&ready, &c.desired, &rps],
         )
     };
-    let half = (text_width(&label, f) / 2.0 + 0.8 * f).clamp(170.0, lay.w / 2.0 - 5.0);
+    // max/min, not `f64::clamp`: its panic message formats floats, 9 KB more in this bundle.
+    let half = (text_width(&label, f) / 2.0 + 0.8 * f)
+        .max(170.0)
+        .min(lay.w / 2.0 - 5.0);
     let svg = html! {
         <svg ref={svg_ref.clone()} class={classes!("cluster-view", lay.vertical.then_some("narrow"))} viewBox={format!("0 0 {} {}", trim(lay.w, 1), f1(lay.height))} data-testid="cluster" role="group"
             aria-label={tr("Machines in zones holding pods, and the service")} onclick={deselect}>
