@@ -455,8 +455,10 @@ browserTest('no stylesheet rule resizes a shape the pages draw', async ({ sessio
 // zoom the stage was so short that the picture shrank to its height and the text, at least 12.5
 // CSS px, came out half again larger than laid out: the locks' write list, its key and the
 // acting-primary rows ran into each other. The picture now keeps its scale and the stage grows.
-for (const lang of ['en', 'zh']) {
-  browserTest(`at zoom150 (${lang}) the replication lab's labels do not overlap`, async ({ session }) => {
+// (At every size: the primary/backup picture, tightened for it, once put its short timeline
+// title over the last client's "→ N".)
+for (const [size, lang] of [['zoom150', 'en'], ['zoom150', 'zh'], ['projector', 'en'], ['phone', 'en']]) {
+  browserTest(`at ${size} (${lang}) the replication lab's labels do not overlap`, async ({ session }) => {
     const problems = [];
     for (const query of [
       'lab=replication&sec=repl&t=3000',
@@ -464,8 +466,9 @@ for (const lang of ['en', 'zh']) {
       'lab=replication&sec=aa&t=3000',
       'lab=replication&lesson=locks-fencing&step=3',
       'lab=replication&lesson=repl-split-brain&step=4',
+      'lab=replication&lesson=repl-lost-write&step=1',
     ]) {
-      const { page, close } = await pageAt(session, 'zoom150', `${query}&lang=${lang}`);
+      const { page, close } = await pageAt(session, size, `${query}&lang=${lang}`);
       await page.getByTestId('sections').waitFor();
       await page.waitForTimeout(300);
       for (const o of await overlappingTexts(page)) problems.push(`${query}: ${o}`);

@@ -219,7 +219,17 @@ pub(super) fn repl_stage(
     );
 
     // Who acted as primary, against time; red where two did at once.
-    let tl_top = row_y(data.len().saturating_sub(1)) + 42.0 * g;
+    // Under the last row; where its title is short and at the left (a narrow picture), under the
+    // clients' "→ N" labels too.
+    let short_title = g > 1.2;
+    let under_clients = (0..clients.len())
+        .map(|k| client_y(k) + (0.75 * font).max(17.0) + 2.6 * font)
+        .fold(0.0, f64::max);
+    let tl_top = (row_y(data.len().saturating_sub(1)) + 42.0 * g).max(if short_title {
+        under_clients
+    } else {
+        0.0
+    });
     let horizon = SimTime(now.0.max(1_000_000));
     let acting = acting_intervals(sim);
     let split = split_brain_intervals(sim);
@@ -254,7 +264,7 @@ pub(super) fn repl_stage(
             <g class="nodes">{ monitor }{ for data_nodes }{ for client_nodes }</g>
             { messages(now, msgs, &pos, (0.85 * font).max(22.0) + 2.0, dispatch, moving) }
             <g class="timeline" data-testid="primary-timeline">
-                if g > 1.2 {
+                if short_title {
                     <text class="tl-title" x="10" y={f1(tl_top)}>{ t("acting primary (red: split brain)") }</text>
                 } else {
                     <text class="tl-title" x={f1(STRIP_X)} y={f1(tl_top)}>{ t("acting as primary — red: two at once (split brain)") }</text>
