@@ -69,6 +69,9 @@ pub(super) fn repl_stage(
             top + span * k as f64 / (clients.len() - 1) as f64
         }
     };
+    // A client's circle, and the baseline of its "→ N" under it.
+    let client_r = (0.75 * font).max(17.0);
+    let client_label_y = |k: usize| client_y(k) + client_r + 1.2 * font;
     let mon_at = Pt {
         x: 64.0,
         y: 30.0 * g,
@@ -182,10 +185,9 @@ pub(super) fn repl_stage(
         let status = if alive { "up" } else { "crashed" };
         let at = Pt { x: 64.0, y: client_y(k) };
         let aria = trf("Client {}: sends to node {} (epoch {})", &[&i, &c.primary, &c.epoch]);
-        let r = (0.75 * font).max(17.0);
-        let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(at.y + r + 1.2 * font)}>{ format!("→ {}", c.primary) }</text> };
+        let extra = html! { <text class="node-sub" x={f1(at.x)} y={f1(client_label_y(k))}>{ format!("→ {}", c.primary) }</text> };
         node_circle(
-            NodeView { id: i, at, r, label: i.to_string(), role: "client", status, alive,
+            NodeView { id: i, at, r: client_r, label: i.to_string(), role: "client", status, alive,
                 paused: (nodes[i].pause.is_paused() || sim.is_paused(i)), selected: selected == Some(i), aria },
             extra,
             dispatch,
@@ -223,7 +225,7 @@ pub(super) fn repl_stage(
     // clients' "→ N" labels too.
     let short_title = g > 1.2;
     let under_clients = (0..clients.len())
-        .map(|k| client_y(k) + (0.75 * font).max(17.0) + 2.6 * font)
+        .map(|k| client_label_y(k) + 1.4 * font)
         .fold(0.0, f64::max);
     let tl_top = (row_y(data.len().saturating_sub(1)) + 42.0 * g).max(if short_title {
         under_clients
