@@ -479,3 +479,30 @@ for (const [size, lang] of [['zoom150', 'en'], ['zoom150', 'zh'], ['projector', 
     assert.deepEqual(problems, [], 'replication stage texts');
   });
 }
+
+// Embedded in a small frame, a picture that keeps its scale for its text (replication, system)
+// is taller than the stage: it spilled over the player and the "Open in the playground" link.
+// The stage scrolls instead; nothing of the picture shows outside it.
+browserTest('embedded in a 640×360 frame, no picture is drawn outside its stage', async ({ session }) => {
+  const problems = [];
+  for (const query of ['lab=replication&sec=locks&t=3000', 'lab=replication&sec=repl&t=3000', 'lab=system&t=3000', 'lab=raft&t=3000']) {
+    const { page, close } = await pageAt(session, { viewport: { width: 640, height: 360 }, deviceScaleFactor: 1 }, `${query}&embed=1`);
+    await page.waitForTimeout(300);
+    const outside = await page.evaluate(() => {
+      const stage = document.querySelector('[data-testid=stage]');
+      const s = stage.getBoundingClientRect();
+      const hits = [];
+      for (let y = 2; y < innerHeight; y += 6) {
+        for (let x = 2; x < innerWidth; x += 12) {
+          if (x >= s.left && x <= s.right && y >= s.top && y <= s.bottom) continue;
+          const el = document.elementFromPoint(x, y);
+          if (el && el.closest('[data-testid=stage] svg')) hits.push(`${x},${y}`);
+        }
+      }
+      return hits.slice(0, 5);
+    });
+    if (outside.length) problems.push(`${query}: picture drawn at ${outside.join(' ')}`);
+    await close();
+  }
+  assert.deepEqual(problems, [], 'pictures outside their stage');
+});
