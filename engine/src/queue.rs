@@ -442,21 +442,6 @@ impl<T: Ord> TimerTable<T> {
         }
     }
 
-    #[inline(always)]
-    fn get_mut(&mut self, node: NodeId, t: &T, at: Find) -> Option<&mut TimerRec<T>> {
-        let n = self.nodes.get_mut(node)?;
-        match at {
-            Find::Slot(i) => n
-                .slots
-                .get_mut(i)?
-                .as_mut()
-                .filter(|s| s.live)
-                .map(|s| &mut s.rec),
-            Find::Number(k) => n.numbered.get_mut(|e| e.0.cmp(&k)),
-            Find::Order => n.list.get_mut(|e| e.1.timer.cmp(t)),
-        }
-    }
-
     /// Arms `t` of `node` at `now` to fire at `due` (its place in the event order): re-armed if
     /// it is armed, with a new cell if not.
     #[inline]
@@ -464,10 +449,13 @@ impl<T: Ord> TimerTable<T> {
     where
         T: Clone,
     {
-        if let Find::Slot(i) = at {
-            return self.arm_slot(node, i, t, now, due);
-        }
-        if let Some(r) = self.get_mut(node, t, at) {
+        let n = &mut self.nodes[node];
+        let armed = match at {
+            Find::Slot(i) => return self.arm_slot(node, i, t, now, due),
+            Find::Number(k) => n.numbered.get_mut(|e| e.0.cmp(&k)),
+            Find::Order => n.list.get_mut(|e| e.1.timer.cmp(t)),
+        };
+        if let Some(r) = armed {
             r.armed = now;
             let cell = r.cell;
             return self.rearm(cell, due);
@@ -696,9 +684,6 @@ mod tests {
                     model.remove(&k).is_some(),
                     "remove {k}"
                 );
-            }
-            if let Some(r) = t.get_mut(1, &k, s(&k)) {
-                r.armed = SimTime(99);
             }
             let dead = t.nodes[1].list.dead + t.nodes[1].numbered.dead;
             with_dead += (dead > 0) as u32;
