@@ -359,7 +359,7 @@ impl<N: Node> History<N> {
     /// Makes `restored` (a copy of a snapshot) the current state: it takes the current fault
     /// schedule and quiet flag, and returns the current trace's lines up to the snapshot for
     /// the caller to put back ([`Sim::set_trace`]), whole or in part.
-    fn make_current(&mut self, mut restored: Sim<N>) -> Vec<TraceEvent<N::Msg, N::Timer>> {
+    fn make_current(&mut self, mut restored: Sim<N>) -> Vec<TraceEvent<N::Shown, N::Timer>> {
         restored.set_schedule(self.current.take_schedule());
         restored.set_quiet(self.current.is_quiet());
         let mut trace = self.current.take_trace();

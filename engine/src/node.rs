@@ -12,6 +12,13 @@ use std::fmt::{self, Debug, Display};
 pub trait Node: Clone + Debug {
     /// The messages nodes exchange.
     type Msg: Clone + Debug + Display + 'static;
+    /// What a trace line keeps of a message: its `Display` is the message's, word for word. The
+    /// message itself where messages are small ([`shows_whole_messages`]); a record without the
+    /// payload where messages carry data (Raft's entries), so a traced step neither copies the
+    /// payload for its line nor keeps it alive until the line is trimmed.
+    type Shown: Clone + Debug + Display + 'static;
+    /// The trace's record of `msg` ([`Node::Shown`]).
+    fn shown(msg: &Self::Msg) -> Self::Shown;
     /// The node's timers; setting a timer that is already set re-arms it.
     type Timer: Clone + Debug + Display + Ord;
     /// The commands it takes from outside (`cmd:N:…` in a timeline), already parsed when the
@@ -61,6 +68,19 @@ pub trait Node: Clone + Debug {
         ctx: &mut Ctx<Self::Msg, Self::Timer>,
     ) -> Result<(), Self::Refusal>;
 }
+
+/// `shows_whole_messages!();` in an `impl Node`: a trace line keeps the whole message
+/// ([`Node::Shown`] is [`Node::Msg`]), for a lab whose messages hold no heap data.
+macro_rules! shows_whole_messages {
+    () => {
+        type Shown = <Self as $crate::node::Node>::Msg;
+
+        fn shown(msg: &<Self as $crate::node::Node>::Msg) -> <Self as $crate::node::Node>::Msg {
+            msg.clone()
+        }
+    };
+}
+pub(crate) use shows_whole_messages;
 
 /// The refusal of a node that takes no commands of its own: a lab without commands
 /// ([`crate::command::NoCommand`]: there is no value to refuse) or a part of a lab's process

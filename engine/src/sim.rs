@@ -96,7 +96,7 @@ pub struct Sim<N: Node> {
     schedule: Vec<TimedFault>,
     next_fault: usize,
     steps: u64,
-    trace: Vec<TraceEvent<N::Msg, N::Timer>>,
+    trace: Vec<TraceEvent<N::Shown, N::Timer>>,
     /// Keep only (at least) this many of the latest trace events, if set.
     trace_tail: Option<usize>,
     /// Emptied note lists of trimmed trace events, for the next events' notes (a traced run
@@ -310,7 +310,7 @@ impl<N: Node> Sim<N> {
     }
     /// Every step so far — or, after [`Sim::keep_trace_tail`], the latest ones (each event
     /// carries its `step` number).
-    pub fn trace(&self) -> &[TraceEvent<N::Msg, N::Timer>] {
+    pub fn trace(&self) -> &[TraceEvent<N::Shown, N::Timer>] {
         &self.trace
     }
 
@@ -516,10 +516,10 @@ impl<N: Node> Sim<N> {
     }
 
     /// Replaces the trace (used when restoring a snapshot: the prefix is the same run).
-    pub(crate) fn set_trace(&mut self, trace: Vec<TraceEvent<N::Msg, N::Timer>>) {
+    pub(crate) fn set_trace(&mut self, trace: Vec<TraceEvent<N::Shown, N::Timer>>) {
         self.trace = trace;
     }
-    pub(crate) fn take_trace(&mut self) -> Vec<TraceEvent<N::Msg, N::Timer>> {
+    pub(crate) fn take_trace(&mut self) -> Vec<TraceEvent<N::Shown, N::Timer>> {
         std::mem::take(&mut self.trace)
     }
 
@@ -636,7 +636,7 @@ impl<N: Node> Sim<N> {
     }
 
     /// Processes exactly one event and returns its trace line, or `None` if nothing is left.
-    pub fn step(&mut self) -> Option<&TraceEvent<N::Msg, N::Timer>> {
+    pub fn step(&mut self) -> Option<&TraceEvent<N::Shown, N::Timer>> {
         let mut notes = self.spare_notes.pop().unwrap_or_default();
         let what = self.event::<true>(&mut notes);
         if self.quiet {
@@ -671,7 +671,7 @@ impl<N: Node> Sim<N> {
     fn event<const TRACE: bool>(
         &mut self,
         notes: &mut Vec<Note>,
-    ) -> Option<Option<What<N::Msg, N::Timer>>> {
+    ) -> Option<Option<What<N::Shown, N::Timer>>> {
         self.prune();
         let q_time = self.queue.peek().map(|Reverse(q)| q.time);
         let f_time = self.schedule.get(self.next_fault).map(|f| f.at);
@@ -730,7 +730,7 @@ impl<N: Node> Sim<N> {
         &mut self,
         id: u64,
         notes: &mut Vec<Note>,
-    ) -> Option<Option<What<N::Msg, N::Timer>>> {
+    ) -> Option<Option<What<N::Shown, N::Timer>>> {
         let m = self.msgs.remove(id)?;
         let (from, to, sent) = (m.from, m.to, m.sent_at);
         let drop = |why, msg: &N::Msg| {
@@ -738,7 +738,7 @@ impl<N: Node> Sim<N> {
                 id,
                 from,
                 to,
-                msg: msg.clone(),
+                msg: N::shown(msg),
                 why,
                 sent,
             })
@@ -757,7 +757,7 @@ impl<N: Node> Sim<N> {
                     id,
                     from,
                     to,
-                    msg: m.msg.clone(),
+                    msg: N::shown(&m.msg),
                     sent,
                 });
                 self.msgs.hold(InFlight { held: true, ..m });
@@ -771,19 +771,15 @@ impl<N: Node> Sim<N> {
         }
         self.stats.delivered += 1;
         self.touched = Touched::One(to);
-        if !TRACE {
-            self.call(to, notes, |n, ctx| n.on_message(from, m.msg, ctx));
-            return Some(None);
-        }
-        let msg = m.msg.clone();
-        self.call(to, notes, |n, ctx| n.on_message(from, msg, ctx));
-        Some(Some(What::Deliver {
+        let what = TRACE.then(|| What::Deliver {
             id,
             from,
             to,
-            msg: m.msg,
+            msg: N::shown(&m.msg),
             sent,
-        }))
+        });
+        self.call(to, notes, |n, ctx| n.on_message(from, m.msg, ctx));
+        Some(what)
     }
 
     fn push(&mut self, time: SimTime, kind: QKind<N::Timer>) {

@@ -1275,6 +1275,7 @@ impl ClusterNode {
 
 impl Node for ClusterNode {
     type Msg = NoMsg;
+    crate::node::shows_whole_messages!();
     type Timer = Tick;
     type Command = ClusterCommand;
     /// Every command is carried out.

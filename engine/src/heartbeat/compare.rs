@@ -347,6 +347,7 @@ impl Peer {
 
 impl Node for Peer {
     type Msg = Beat;
+    crate::node::shows_whole_messages!();
     type Timer = PeerTimer;
     type Command = crate::command::NoCommand;
     crate::node::refuses_commands!();

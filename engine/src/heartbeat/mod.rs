@@ -504,6 +504,7 @@ fn say_status(r: &NoteRec, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 impl Node for HbNode {
     type Msg = HbMsg;
+    crate::node::shows_whole_messages!();
     type Timer = HbTimer;
     type Command = crate::command::NoCommand;
     crate::node::refuses_commands!();

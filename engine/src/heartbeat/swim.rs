@@ -1024,6 +1024,7 @@ fn payload_bytes(m: &SwimMsg) -> usize {
 
 impl Node for SwimNode {
     type Msg = SwimMsg;
+    crate::node::shows_whole_messages!();
     type Timer = SwimTimer;
     type Command = SwimCommand;
     /// Every member takes `slow`.

@@ -312,6 +312,7 @@ pub enum LbNode {
 
 impl Node for LbNode {
     type Msg = LbMsg;
+    crate::node::shows_whole_messages!();
     type Timer = LbTimer;
     type Command = LbCommand;
     type Refusal = LbRefusal;

@@ -197,8 +197,8 @@ pub enum Msg {
         prev_log_index: u64,
         /// Term of the `prev_log_index` entry.
         prev_log_term: u64,
-        /// Log entries to store (empty for a heartbeat). Shared: the trace's copy of the
-        /// message and the message itself hold one list.
+        /// Log entries to store (empty for a heartbeat). Shared: a leader's copies of one
+        /// message hold one list.
         entries: Arc<[Entry]>,
         /// Leader's `commit_index`.
         leader_commit: u64,
@@ -242,25 +242,99 @@ impl Msg {
 
 /// A short label for animation and the event log: `RV t3`, `preRV t3`, `RV✓ t3`, `RV✗ t2`,
 /// `AE t3` (heartbeat), `AE t3 +2`, `AE✓ t3`, `AE✗ t3`, `TimeoutNow t3`.
-impl fmt::Display for Msg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pre = |p: bool| if p { "pre" } else { "" };
-        let ok = |b: bool| if b { "✓" } else { "✗" };
-        match self {
-            Msg::RequestVote { term, pre_vote, .. } => write!(f, "{}RV t{term}", pre(*pre_vote)),
+impl Msg {
+    /// The message as a trace line keeps it ([`MsgShown`]).
+    pub fn shown(&self) -> MsgShown {
+        match *self {
+            Msg::RequestVote { term, pre_vote, .. } => MsgShown::RequestVote { term, pre_vote },
             Msg::RequestVoteResponse {
                 term,
                 vote_granted,
                 pre_vote,
-            } => write!(f, "{}RV{} t{term}", pre(*pre_vote), ok(*vote_granted)),
-            Msg::AppendEntries { term, entries, .. } if entries.is_empty() => {
-                write!(f, "AE t{term}")
-            }
-            Msg::AppendEntries { term, entries, .. } => write!(f, "AE t{term} +{}", entries.len()),
+            } => MsgShown::RequestVoteResponse {
+                term,
+                vote_granted,
+                pre_vote,
+            },
+            Msg::AppendEntries {
+                term, ref entries, ..
+            } => MsgShown::AppendEntries {
+                term,
+                entries: entries.len(),
+            },
             Msg::AppendEntriesResponse { term, success, .. } => {
-                write!(f, "AE{} t{term}", ok(*success))
+                MsgShown::AppendEntriesResponse { term, success }
             }
-            Msg::TimeoutNow { term } => write!(f, "TimeoutNow t{term}"),
+            Msg::TimeoutNow { term } => MsgShown::TimeoutNow { term },
+        }
+    }
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shown().fmt(f)
+    }
+}
+
+/// What a trace line keeps of a [`Msg`] (its `Display` is the message's): the kind, the term
+/// and the outcome, an `AppendEntries`' entries counted instead of held, so a traced delivery
+/// neither clones the entry list nor keeps it alive until its line is trimmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MsgShown {
+    /// A [`Msg::RequestVote`].
+    RequestVote {
+        /// Candidate's term.
+        term: u64,
+        /// A pre-vote.
+        pre_vote: bool,
+    },
+    /// A [`Msg::RequestVoteResponse`].
+    RequestVoteResponse {
+        /// The receiver's term.
+        term: u64,
+        /// Granted.
+        vote_granted: bool,
+        /// Answers a pre-vote.
+        pre_vote: bool,
+    },
+    /// A [`Msg::AppendEntries`].
+    AppendEntries {
+        /// Leader's term.
+        term: u64,
+        /// How many entries it carries (0: a heartbeat).
+        entries: usize,
+    },
+    /// A [`Msg::AppendEntriesResponse`].
+    AppendEntriesResponse {
+        /// The receiver's term.
+        term: u64,
+        /// Whether the entries were accepted.
+        success: bool,
+    },
+    /// A [`Msg::TimeoutNow`].
+    TimeoutNow {
+        /// The leader's term.
+        term: u64,
+    },
+}
+
+impl fmt::Display for MsgShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pre = |p: bool| if p { "pre" } else { "" };
+        let ok = |b: bool| if b { "✓" } else { "✗" };
+        match *self {
+            MsgShown::RequestVote { term, pre_vote } => write!(f, "{}RV t{term}", pre(pre_vote)),
+            MsgShown::RequestVoteResponse {
+                term,
+                vote_granted,
+                pre_vote,
+            } => write!(f, "{}RV{} t{term}", pre(pre_vote), ok(vote_granted)),
+            MsgShown::AppendEntries { term, entries: 0 } => write!(f, "AE t{term}"),
+            MsgShown::AppendEntries { term, entries } => write!(f, "AE t{term} +{entries}"),
+            MsgShown::AppendEntriesResponse { term, success } => {
+                write!(f, "AE{} t{term}", ok(success))
+            }
+            MsgShown::TimeoutNow { term } => write!(f, "TimeoutNow t{term}"),
         }
     }
 }

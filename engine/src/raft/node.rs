@@ -1193,6 +1193,11 @@ impl RaftNode {
 
 impl Node for RaftNode {
     type Msg = Msg;
+    type Shown = super::MsgShown;
+
+    fn shown(msg: &Msg) -> super::MsgShown {
+        msg.shown()
+    }
     type Timer = Timer;
     type Command = RaftCommand;
     type Refusal = RaftRefusal;

@@ -533,6 +533,7 @@ impl Site {
 
 impl Node for Site {
     type Msg = AaMsg;
+    crate::node::shows_whole_messages!();
     type Timer = AaTimer;
     type Command = AaCommand;
     type Refusal = super::KeyBeyond;

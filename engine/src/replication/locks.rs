@@ -761,6 +761,7 @@ impl LockNode {
 
 impl Node for LockNode {
     type Msg = LockMsg;
+    crate::node::shows_whole_messages!();
     type Timer = LockTimer;
     type Command = LockCommand;
     type Refusal = LockRefusal;

@@ -509,6 +509,7 @@ impl ReplNode {
 
 impl Node for ReplNode {
     type Msg = ReplMsg;
+    crate::node::shows_whole_messages!();
     type Timer = ReplTimer;
     type Command = ReplCommand;
     type Refusal = ReplRefusal;

@@ -229,6 +229,7 @@ impl App {
 
 impl Node for App {
     type Msg = SysMsg;
+    crate::node::shows_whole_messages!();
     type Timer = SysTimer;
     type Command = super::SysCommand;
     // A part of a process: its `SysNode` answers for its commands.

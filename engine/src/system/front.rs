@@ -377,6 +377,7 @@ impl Front {
 
 impl Node for Front {
     type Msg = SysMsg;
+    crate::node::shows_whole_messages!();
     type Timer = SysTimer;
     type Command = super::SysCommand;
     type Refusal = SysRefusal;

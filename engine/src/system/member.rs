@@ -561,6 +561,7 @@ impl Member {
 
 impl Node for Member {
     type Msg = SysMsg;
+    crate::node::shows_whole_messages!();
     type Timer = SysTimer;
     type Command = super::SysCommand;
     // A part of a process: its `SysNode` answers for its commands.

@@ -305,6 +305,7 @@ type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 
 impl Node for SysNode {
     type Msg = SysMsg;
+    crate::node::shows_whole_messages!();
     type Timer = SysTimer;
     type Command = SysCommand;
     type Refusal = SysRefusal;

@@ -130,7 +130,7 @@ pub fn cases(default: u32) -> u32 {
 /// difference as trace lines rather than a wall of `Debug`.
 pub fn assert_same_trace<N: Node>(a: &Sim<N>, b: &Sim<N>, what: &str)
 where
-    N::Msg: PartialEq,
+    N::Shown: PartialEq,
     N::Timer: PartialEq,
 {
     let (ta, tb) = (a.trace(), b.trace());

@@ -81,6 +81,10 @@ impl std::str::FromStr for Text {
 
 impl Node for Toy {
     type Msg = Msg;
+    type Shown = Msg;
+    fn shown(msg: &Msg) -> Msg {
+        msg.clone()
+    }
     type Timer = Tm;
     type Command = Text;
     /// The toy takes no command: it refuses every text.
@@ -1055,6 +1059,10 @@ fn script_number(t: &Tk) -> u128 {
 
 impl<const NUM: bool> Node for Script<NUM> {
     type Msg = Msg;
+    type Shown = Msg;
+    fn shown(msg: &Msg) -> Msg {
+        msg.clone()
+    }
     type Timer = Tk;
     type Command = Text;
     type Refusal = NoCommands<Text>;
