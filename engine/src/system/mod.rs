@@ -184,22 +184,97 @@ pub enum SysMsg {
     },
 }
 
+impl SysMsg {
+    /// The message as a trace line keeps it ([`SysShown`]).
+    pub fn shown(&self) -> SysShown {
+        match *self {
+            SysMsg::Req { id, op } => SysShown::Req { id, op },
+            SysMsg::Resp { id, result, .. } => SysShown::Resp { id, result },
+            SysMsg::Kv { id, op } => SysShown::Kv { id, op },
+            SysMsg::KvResp { id, result, .. } => SysShown::KvResp { id, result },
+            SysMsg::Check { .. } => SysShown::Check,
+            SysMsg::CheckOk { .. } => SysShown::CheckOk,
+            SysMsg::Raft { ref msg, .. } => SysShown::Raft(msg.shown()),
+            SysMsg::Handoff { from, ref values } => SysShown::Handoff {
+                from,
+                keys: values.len(),
+            },
+            SysMsg::Installed { from } => SysShown::Installed { from },
+        }
+    }
+}
+
 impl fmt::Display for SysMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shown().fmt(f)
+    }
+}
+
+/// What a trace line keeps of a [`SysMsg`] (its `Display` is the message's): a response
+/// without its hops, a Raft message as [`raft::MsgShown`], a handoff's keys counted — so a
+/// traced delivery copies and keeps no list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysShown {
+    /// A [`SysMsg::Req`].
+    Req {
+        /// Wire id.
+        id: u64,
+        /// The operation.
+        op: Op,
+    },
+    /// A [`SysMsg::Resp`].
+    Resp {
+        /// Wire id.
+        id: u64,
+        /// Result.
+        result: KvResult,
+    },
+    /// A [`SysMsg::Kv`].
+    Kv {
+        /// Wire id.
+        id: u64,
+        /// The operation.
+        op: Op,
+    },
+    /// A [`SysMsg::KvResp`].
+    KvResp {
+        /// Wire id.
+        id: u64,
+        /// Result.
+        result: KvResult,
+    },
+    /// A [`SysMsg::Check`].
+    Check,
+    /// A [`SysMsg::CheckOk`].
+    CheckOk,
+    /// A [`SysMsg::Raft`].
+    Raft(raft::MsgShown),
+    /// A [`SysMsg::Handoff`].
+    Handoff {
+        /// The shard they come from.
+        from: usize,
+        /// How many keys.
+        keys: usize,
+    },
+    /// A [`SysMsg::Installed`].
+    Installed {
+        /// The shard they came from.
+        from: usize,
+    },
+}
+
+impl fmt::Display for SysShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SysMsg::Req { id, op } => write!(f, "req#{} {op}", id >> 4),
-            SysMsg::Resp { id, result, .. } => write!(f, "resp#{} {}", id >> 4, fmt_result(result)),
-            SysMsg::Kv { id, op } => write!(f, "kv#{} {op}", id >> 4),
-            SysMsg::KvResp { id, result, .. } => {
-                write!(f, "kv#{} {}", id >> 4, fmt_result(result))
-            }
-            SysMsg::Check { .. } => f.write_str("check"),
-            SysMsg::CheckOk { .. } => f.write_str("check ok"),
-            SysMsg::Raft { msg, .. } => write!(f, "{msg}"),
-            SysMsg::Handoff { from, values } => {
-                write!(f, "handoff from shard {from}: {} keys", values.len())
-            }
-            SysMsg::Installed { from } => write!(f, "installed the keys of shard {from}"),
+            SysShown::Req { id, op } => write!(f, "req#{} {op}", id >> 4),
+            SysShown::Resp { id, result } => write!(f, "resp#{} {}", id >> 4, fmt_result(result)),
+            SysShown::Kv { id, op } => write!(f, "kv#{} {op}", id >> 4),
+            SysShown::KvResp { id, result } => write!(f, "kv#{} {}", id >> 4, fmt_result(result)),
+            SysShown::Check => f.write_str("check"),
+            SysShown::CheckOk => f.write_str("check ok"),
+            SysShown::Raft(msg) => write!(f, "{msg}"),
+            SysShown::Handoff { from, keys } => write!(f, "handoff from shard {from}: {keys} keys"),
+            SysShown::Installed { from } => write!(f, "installed the keys of shard {from}"),
         }
     }
 }
@@ -305,7 +380,7 @@ type C<'a> = Ctx<'a, SysMsg, SysTimer>;
 
 impl Node for SysNode {
     type Msg = SysMsg;
-    crate::node::shows_whole_messages!();
+    type Shown = SysShown;
     type Timer = SysTimer;
     type Command = SysCommand;
     type Refusal = SysRefusal;
@@ -366,6 +441,10 @@ impl Node for SysNode {
                     + m.heap_bytes_private()
             }
         }
+    }
+
+    fn shown(msg: &SysMsg) -> SysShown {
+        msg.shown()
     }
 
     fn msg_heap_bytes(msg: &SysMsg) -> usize {
