@@ -4,7 +4,8 @@
 //! workloads compiled to wasm32 in Node and prints both.
 //!
 //! `cargo run -p engine --release --example speed [-- WORKLOAD]` where WORKLOAD is one of
-//! `raft5`, `raft5-tail`, `raft11`, `hb50`, `hb50-tail`, `fig16-1000`, `system-10s`, `lb-open-5s`, `bare`
+//! `raft5`, `raft5-tail`, `raft11`, `hb50`, `hb50-tail`, `fig16-1000`, `system-10s`, `lb-open-5s`,
+//! `repl-60s-tail`, `aa3-60s-tail`, `swim30-60s-tail`, `bare`
 //! (default: all).
 //! Under `valgrind --tool=callgrind` pass one workload.
 
@@ -26,7 +27,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok());
     type W = (&'static str, fn() -> u64);
-    let all: [W; 11] = [
+    let all: [W; 14] = [
         ("bare", || baseline::bare_loop(7)),
         ("raft5", || work::raft_loaded(5, 5_000, false)),
         ("raft5-tail", || work::raft_loaded(5, 5_000, true)),
@@ -38,6 +39,9 @@ fn main() {
         ("fig16-100", || work::fig16_runs(100)),
         ("system-10s", || work::system(10_000)),
         ("lb-open-5s", || work::lb_open(5_000)),
+        ("repl-60s-tail", || work::replication(60_000)),
+        ("aa3-60s-tail", || work::active(60_000)),
+        ("swim30-60s-tail", || work::swim(30, 60_000)),
     ];
     for (name, f) in all {
         if only.as_deref().is_some_and(|o| o != name) {

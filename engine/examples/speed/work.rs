@@ -111,3 +111,61 @@ pub fn lb_open(run_ms: u64) -> u64 {
     assert!(d.errors.is_empty(), "{:?}", d.errors);
     d.scenario.lab.visit(Open(&d.scenario))
 }
+
+/// Primary/backup replication under load: 4 replicas, 4 clients at 200 operations/s each, the
+/// primary crashed and restarted and the group partitioned and healed (every `Append` carries
+/// entries; failovers, rollbacks, snapshots), for `run_ms`, with a 1 000-event trace tail.
+pub fn replication(run_ms: u64) -> u64 {
+    use engine::replication::{new_sim, ReplParams};
+    let p = ReplParams {
+        replicas: 4,
+        clients: 4,
+        rate: 200,
+        ..ReplParams::default()
+    };
+    let faults = engine::fault::parse_timeline(
+        "2000:crash:1;4000:restart:1;6000:partition:0.3.4.5.6.7|1.2.8.9;8000:heal",
+    )
+    .expect("workload timeline");
+    let mut sim = new_sim(2, &p, NetConfig::default(), faults);
+    sim.keep_trace_tail(Some(1_000));
+    sim.run_until(SimTime::from_ms(run_ms), u64::MAX);
+    assert!(sim.violations().is_empty());
+    sim.steps()
+}
+
+/// SWIM with `members` members (Lifeguard on, the defaults), 1 % loss, a crash and a partition,
+/// for `run_ms`, with a 1 000-event trace tail.
+pub fn swim(members: usize, run_ms: u64) -> u64 {
+    use engine::heartbeat::swim::{new_sim, SwimParams};
+    let net = NetConfig {
+        loss_ppm: 10_000,
+        ..NetConfig::default()
+    };
+    let faults = engine::fault::parse_timeline("2000:crash:2;4000:partition:0.1|2.3;6000:heal")
+        .expect("workload timeline");
+    let mut sim = new_sim(2, &SwimParams::default(), members, net, faults);
+    sim.keep_trace_tail(Some(1_000));
+    sim.run_until(SimTime::from_ms(run_ms), u64::MAX);
+    sim.steps()
+}
+
+/// Active-active: 3 sites taking 200 writes/s each on 4 keys (version vectors), one cut off
+/// and healed (every `Ship` carries up to 64 operations), for `run_ms`, with a 1 000-event trace
+/// tail.
+pub fn active(run_ms: u64) -> u64 {
+    use engine::replication::active::{new_active_sim, ActiveParams, Resolve};
+    let p = ActiveParams {
+        sites: 3,
+        resolve: Resolve::Vv,
+        rate: 200,
+        keys: 4,
+        ..ActiveParams::default()
+    };
+    let faults =
+        engine::fault::parse_timeline("2000:partition:0|1.2;6000:heal").expect("workload timeline");
+    let mut sim = new_active_sim(2, &p, NetConfig::default(), faults);
+    sim.keep_trace_tail(Some(1_000));
+    sim.run_until(SimTime::from_ms(run_ms), u64::MAX);
+    sim.steps()
+}

@@ -245,26 +245,128 @@ impl SwimMsg {
             | SwimMsg::Nack { updates, .. } => updates,
         }
     }
+
+    /// The message as a trace line keeps it ([`SwimMsgShown`]).
+    pub fn shown(&self) -> SwimMsgShown {
+        match *self {
+            SwimMsg::Ping { seq, ref updates } => SwimMsgShown::Ping {
+                seq,
+                updates: updates.len(),
+            },
+            SwimMsg::Ack { seq, ref updates } => SwimMsgShown::Ack {
+                seq,
+                updates: updates.len(),
+            },
+            SwimMsg::PingReq {
+                seq,
+                target,
+                ref updates,
+            } => SwimMsgShown::PingReq {
+                seq,
+                target,
+                updates: updates.len(),
+            },
+            SwimMsg::Gossip { ref updates } => SwimMsgShown::Gossip {
+                updates: updates.len(),
+            },
+            SwimMsg::Sync { ref states, reply } => SwimMsgShown::Sync {
+                members: states.len(),
+                reply,
+            },
+            SwimMsg::Nack { seq, ref updates } => SwimMsgShown::Nack {
+                seq,
+                updates: updates.len(),
+            },
+        }
+    }
 }
 
 impl fmt::Display for SwimMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SwimMsg::Ping { seq, .. } => write!(f, "ping #{seq}"),
-            SwimMsg::Ack { seq, .. } => write!(f, "ack #{seq}"),
-            SwimMsg::PingReq { seq, target, .. } => write!(f, "ping-req #{seq} → {target}"),
-            SwimMsg::Nack { seq, .. } => write!(f, "nack #{seq}"),
-            SwimMsg::Gossip { .. } => write!(f, "gossip"),
-            SwimMsg::Sync { states, reply } => write!(
+        self.shown().fmt(f)
+    }
+}
+
+/// What a trace line keeps of a [`SwimMsg`] (its `Display` is the message's): the kind, the
+/// probe number and target, the piggybacked updates and a sync's member list counted instead of
+/// shared, so a traced delivery does not keep them alive until its line is trimmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwimMsgShown {
+    /// A [`SwimMsg::Ping`].
+    Ping {
+        /// Probe number of the sender.
+        seq: u64,
+        /// How many updates it piggybacks.
+        updates: usize,
+    },
+    /// A [`SwimMsg::Ack`].
+    Ack {
+        /// The probe number being answered.
+        seq: u64,
+        /// How many updates it piggybacks.
+        updates: usize,
+    },
+    /// A [`SwimMsg::PingReq`].
+    PingReq {
+        /// The requester's probe number.
+        seq: u64,
+        /// Whom to ping.
+        target: NodeId,
+        /// How many updates it piggybacks.
+        updates: usize,
+    },
+    /// A [`SwimMsg::Gossip`].
+    Gossip {
+        /// How many updates it carries.
+        updates: usize,
+    },
+    /// A [`SwimMsg::Sync`].
+    Sync {
+        /// How many members its list has.
+        members: usize,
+        /// True for the answer.
+        reply: bool,
+    },
+    /// A [`SwimMsg::Nack`].
+    Nack {
+        /// The requester's probe number.
+        seq: u64,
+        /// How many updates it piggybacks.
+        updates: usize,
+    },
+}
+
+impl SwimMsgShown {
+    /// How many updates the message piggybacks (none on a sync: see [`SwimMsg::updates`]).
+    pub fn updates(&self) -> usize {
+        match *self {
+            SwimMsgShown::Sync { .. } => 0,
+            SwimMsgShown::Ping { updates, .. }
+            | SwimMsgShown::Ack { updates, .. }
+            | SwimMsgShown::PingReq { updates, .. }
+            | SwimMsgShown::Gossip { updates }
+            | SwimMsgShown::Nack { updates, .. } => updates,
+        }
+    }
+}
+
+impl fmt::Display for SwimMsgShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            SwimMsgShown::Ping { seq, .. } => write!(f, "ping #{seq}"),
+            SwimMsgShown::Ack { seq, .. } => write!(f, "ack #{seq}"),
+            SwimMsgShown::PingReq { seq, target, .. } => write!(f, "ping-req #{seq} → {target}"),
+            SwimMsgShown::Nack { seq, .. } => write!(f, "nack #{seq}"),
+            SwimMsgShown::Gossip { .. } => write!(f, "gossip"),
+            SwimMsgShown::Sync { members, reply } => write!(
                 f,
-                "{} ({} members)",
-                if *reply { "sync reply" } else { "sync" },
-                states.len()
+                "{} ({members} members)",
+                if reply { "sync reply" } else { "sync" },
             ),
         }?;
         let u = self.updates();
-        if !u.is_empty() {
-            write!(f, " +{}", u.len())?;
+        if u > 0 {
+            write!(f, " +{u}")?;
         }
         Ok(())
     }
@@ -1024,7 +1126,11 @@ fn payload_bytes(m: &SwimMsg) -> usize {
 
 impl Node for SwimNode {
     type Msg = SwimMsg;
-    crate::node::shows_whole_messages!();
+    type Shown = SwimMsgShown;
+
+    fn shown(msg: &SwimMsg) -> SwimMsgShown {
+        msg.shown()
+    }
     type Timer = SwimTimer;
     type Command = SwimCommand;
     /// Every member takes `slow`.

@@ -183,11 +183,44 @@ pub enum AaMsg {
     },
 }
 
+impl AaMsg {
+    /// The message as a trace line keeps it ([`AaMsgShown`]).
+    pub fn shown(&self) -> AaMsgShown {
+        match *self {
+            AaMsg::Ship { ref ops } => AaMsgShown::Ship { ops: ops.len() },
+            AaMsg::ShipAck { upto } => AaMsgShown::ShipAck { upto },
+        }
+    }
+}
+
 impl fmt::Display for AaMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AaMsg::Ship { ops } => write!(f, "ship +{}", ops.len()),
-            AaMsg::ShipAck { upto } => write!(f, "ack @{upto}"),
+        self.shown().fmt(f)
+    }
+}
+
+/// What a trace line keeps of an [`AaMsg`] (its `Display` is the message's): a `Ship`'s
+/// operations counted instead of held, so a traced delivery neither copies them nor keeps them
+/// alive until its line is trimmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AaMsgShown {
+    /// An [`AaMsg::Ship`].
+    Ship {
+        /// How many operations it carries.
+        ops: usize,
+    },
+    /// An [`AaMsg::ShipAck`].
+    ShipAck {
+        /// Highest sequence applied.
+        upto: u32,
+    },
+}
+
+impl fmt::Display for AaMsgShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            AaMsgShown::Ship { ops } => write!(f, "ship +{ops}"),
+            AaMsgShown::ShipAck { upto } => write!(f, "ack @{upto}"),
         }
     }
 }
@@ -533,7 +566,11 @@ impl Site {
 
 impl Node for Site {
     type Msg = AaMsg;
-    crate::node::shows_whole_messages!();
+    type Shown = AaMsgShown;
+
+    fn shown(msg: &AaMsg) -> AaMsgShown {
+        msg.shown()
+    }
     type Timer = AaTimer;
     type Command = AaCommand;
     type Refusal = super::KeyBeyond;

@@ -6,14 +6,15 @@ use crate::cases;
 use engine::fault::{parse_timeline, parse_timeline_of};
 use engine::heartbeat::swim::SwimCommand;
 use engine::heartbeat::swim::{
-    new_sim, suspicion_min_us, suspicion_timeout_us, MemberState, SwimMsg, SwimNode, SwimParams,
-    Update,
+    new_sim, suspicion_min_us, suspicion_timeout_us, MemberState, SwimMsg, SwimMsgShown, SwimNode,
+    SwimParams, Update,
 };
 use engine::heartbeat::swim_metrics::{measure, sweep};
 use engine::net::{Latency, NetConfig};
 use engine::sim::{Sim, What};
 use engine::{Duration, NodeId, SimTime};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 fn net(loss_ppm: u32) -> NetConfig {
     NetConfig {
@@ -21,6 +22,11 @@ fn net(loss_ppm: u32) -> NetConfig {
         loss_ppm,
         ..NetConfig::default()
     }
+}
+
+fn build(seed: u64, p: &SwimParams, n: usize, loss_ppm: u32, faults: &str) -> Sim<SwimNode> {
+    let timeline = parse_timeline_of::<SwimCommand>(faults).expect("timeline");
+    new_sim(seed, p, n, net(loss_ppm), timeline)
 }
 
 fn run(
@@ -31,8 +37,7 @@ fn run(
     faults: &str,
     until_ms: u64,
 ) -> Sim<SwimNode> {
-    let timeline = parse_timeline_of::<SwimCommand>(faults).expect("timeline");
-    let mut sim = new_sim(seed, p, n, net(loss_ppm), timeline);
+    let mut sim = build(seed, p, n, loss_ppm, faults);
     sim.run_until(SimTime::from_ms(until_ms), u64::MAX);
     sim
 }
@@ -46,17 +51,43 @@ fn lifeguard(on: bool) -> SwimParams {
     }
 }
 
-/// Messages `from` → `to` delivered, in order.
-fn delivered(sim: &Sim<SwimNode>, from: NodeId) -> Vec<(NodeId, SwimMsg)> {
+/// Messages `from` → `to` delivered, in order, as the trace shows them.
+fn delivered(sim: &Sim<SwimNode>, from: NodeId) -> Vec<(NodeId, SwimMsgShown)> {
     sim.trace()
         .iter()
-        .filter_map(|e| match &e.what {
+        .filter_map(|e| match e.what {
             What::Deliver {
                 from: f, to, msg, ..
-            } if *f == from => Some((*to, msg.clone())),
+            } if f == from => Some((to, msg)),
             _ => None,
         })
         .collect()
+}
+
+/// Runs `sim` to `until_ms` as [`run`] does, returning every message delivered, whole, in order:
+/// `(from, to, message)`. The trace keeps only what its lines show ([`SwimMsgShown`]), so each
+/// message is read from the messages in flight before the step that delivers it.
+fn run_delivering(sim: &mut Sim<SwimNode>, until_ms: u64) -> Vec<(NodeId, NodeId, SwimMsg)> {
+    let until = SimTime::from_ms(until_ms);
+    let mut flying: BTreeMap<u64, SwimMsg> = BTreeMap::new();
+    let mut out = Vec::new();
+    while sim.next_time().is_some_and(|t| t <= until) {
+        for m in sim.in_flight() {
+            flying.entry(m.id).or_insert_with(|| m.msg.clone());
+        }
+        let Some(e) = sim.step() else { break };
+        match e.what {
+            What::Deliver { id, from, to, .. } => {
+                out.push((from, to, flying.remove(&id).expect("in flight before")));
+            }
+            What::Drop { id, .. } => {
+                flying.remove(&id);
+            }
+            _ => {}
+        }
+    }
+    sim.run_until(until, u64::MAX);
+    out
 }
 
 // §3.1 + §4.2: a crashed member is probed, suspected, and — unable to refute — declared dead
@@ -126,7 +157,7 @@ fn round_robin_probes_every_member_within_two_passes() {
     for me in 0..n {
         let mut seen: Vec<NodeId> = delivered(&sim, me)
             .into_iter()
-            .filter(|(_, m)| matches!(m, SwimMsg::Ping { .. }))
+            .filter(|(_, m)| matches!(m, SwimMsgShown::Ping { .. }))
             .map(|(to, _)| to)
             .collect();
         seen.sort_unstable();
@@ -149,7 +180,7 @@ fn indirect_probes_keep_a_member_reachable_through_others_alive() {
     );
     let reqs = delivered(&sim, 0)
         .into_iter()
-        .filter(|(_, m)| matches!(m, SwimMsg::PingReq { target: 3, .. }))
+        .filter(|(_, m)| matches!(m, SwimMsgShown::PingReq { target: 3, .. }))
         .count();
     assert!(
         reqs >= 3,
@@ -163,14 +194,15 @@ fn indirect_probes_keep_a_member_reachable_through_others_alive() {
 // each member (λ = 4: 8 times in a group of 10), then dropped from its queue.
 #[test]
 fn each_update_is_retransmitted_lambda_log_n_times() {
-    let sim = run(5, &SwimParams::default(), 10, 0, "3000:crash:3", 15_000);
+    let mut sim = build(5, &SwimParams::default(), 10, 0, "3000:crash:3");
+    let delivered = run_delivering(&mut sim, 15_000);
     // Now 9 believed alive: 4·⌈log10 10⌉ = 4; while 3 was suspected, 10: 4·⌈log10 11⌉ = 8.
     assert_eq!(sim.nodes()[0].retransmit_limit(), 4);
     let dead3 = |u: &Update| matches!(u, Update::Dead { node: 3, .. });
     for me in (0..10).filter(|&i| i != 3) {
-        let carried = delivered(&sim, me)
+        let carried = delivered
             .iter()
-            .filter(|(_, m)| m.updates().iter().any(dead3))
+            .filter(|(from, _, m)| *from == me && m.updates().iter().any(dead3))
             .count();
         // Delivered copies ≤ transmissions ≤ the limit at the time (≤ 4·⌈log10 11⌉ = 8).
         assert!((1..=8).contains(&carried), "member {me}: {carried}");
