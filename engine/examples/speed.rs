@@ -3,10 +3,10 @@
 //! machine is shared, so take the best wall time). `scripts/wasm-speed.mjs` runs the same
 //! workloads compiled to wasm32 in Node and prints both.
 //!
-//! `cargo run -p engine --release --example speed [-- WORKLOAD]` where WORKLOAD is one of
-//! `raft5`, `raft5-tail`, `raft11`, `hb50`, `hb50-tail`, `fig16-1000`, `system-10s`, `lb-open-5s`,
-//! `repl-60s-tail`, `aa3-60s-tail`, `swim30-60s-tail`, `bare`
-//! (default: all).
+//! `cargo run -p engine --profile bench --example speed [-- WORKLOAD]` where WORKLOAD is one of
+//! `raft5`, `raft5-tail`, `raft11`, `raft5-60s-tail`, `hb50`, `hb50-tail`, `fig16-1000`,
+//! `fig16-100`, `system-10s`, `lb-open-5s`, `repl-60s-tail`, `aa3-60s-tail`, `swim30-60s-tail`,
+//! `bare` (default: all).
 //! Under `valgrind --tool=callgrind` pass one workload.
 
 // A timing harness outside the engine (like the criterion benches): it reads the wall clock.
