@@ -658,7 +658,7 @@ impl<N: Node> Sim<N> {
     }
 
     /// Processes exactly one event as [`Sim::step`] does — the same event, state, violations
-    /// and measurements — but writes no trace line for it (nor clones the message for one).
+    /// and measurements — but writes no trace line for it (nor records the message for one).
     /// For runs that read only the nodes (experiments): the trace misses these events. Returns
     /// false if nothing is left.
     pub fn advance(&mut self) -> bool {
@@ -838,7 +838,11 @@ impl<N: Node> Sim<N> {
         if self.links.get(from, to) == LinkState::Cut {
             self.stats.dropped += 1;
             if !self.quiet {
-                notes.push(Note::sim_shown(DroppedAtCut { from, to, msg }));
+                notes.push(Note::sim_shown(DroppedAtCut {
+                    from,
+                    to,
+                    msg: N::shown(&msg),
+                }));
             }
             return;
         }
@@ -1162,8 +1166,8 @@ impl<N: Node> Sim<N> {
     }
 }
 
-/// The note on a message sent over a cut link, `FROM→TO MSG dropped: link cut`: it keeps the
-/// message (which would be dropped here anyway) and words it only when the trace is shown.
+/// The note on a message sent over a cut link, `FROM→TO MSG dropped: link cut`: it keeps what
+/// the trace shows of the message ([`Node::Shown`]) and words it only when the trace is shown.
 struct DroppedAtCut<M> {
     from: NodeId,
     to: NodeId,

@@ -29,7 +29,8 @@ pub struct InFlight<M> {
     pub held: bool,
 }
 
-/// What one step did.
+/// What one step did. `M` is what a trace line keeps of a message (the lab's
+/// [`crate::node::Node::Shown`]), `T` the lab's timer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum What<M, T> {
     /// A message reached its receiver, which handled it.

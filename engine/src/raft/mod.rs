@@ -197,8 +197,8 @@ pub enum Msg {
         prev_log_index: u64,
         /// Term of the `prev_log_index` entry.
         prev_log_term: u64,
-        /// Log entries to store (empty for a heartbeat). Shared: a leader's copies of one
-        /// message hold one list.
+        /// Log entries to store (empty for a heartbeat). Shared: the copies of a message the
+        /// network duplicates, and a snapshot's copy of it in flight, hold one list.
         entries: Arc<[Entry]>,
         /// Leader's `commit_index`.
         leader_commit: u64,
