@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares two builds of the CLI on every preset and on heavier runs: the guard for engine
-# changes that must not change any run (docs/perf.md, "how the engine is changed").
+# changes that must not change any run (speed work; README, "Benchmarks").
 #
 #   bash scripts/cli-identity.sh BASE_CLI NEW_CLI [OUT_DIR]
 #

@@ -248,35 +248,20 @@ impl SwimMsg {
 
     /// The message as a trace line keeps it ([`SwimMsgShown`]).
     pub fn shown(&self) -> SwimMsgShown {
-        match *self {
-            SwimMsg::Ping { seq, ref updates } => SwimMsgShown::Ping {
-                seq,
-                updates: updates.len(),
-            },
-            SwimMsg::Ack { seq, ref updates } => SwimMsgShown::Ack {
-                seq,
-                updates: updates.len(),
-            },
-            SwimMsg::PingReq {
-                seq,
-                target,
-                ref updates,
-            } => SwimMsgShown::PingReq {
-                seq,
-                target,
-                updates: updates.len(),
-            },
-            SwimMsg::Gossip { ref updates } => SwimMsgShown::Gossip {
-                updates: updates.len(),
-            },
-            SwimMsg::Sync { ref states, reply } => SwimMsgShown::Sync {
+        let kind = match *self {
+            SwimMsg::Ping { seq, .. } => SwimMsgKind::Ping { seq },
+            SwimMsg::Ack { seq, .. } => SwimMsgKind::Ack { seq },
+            SwimMsg::PingReq { seq, target, .. } => SwimMsgKind::PingReq { seq, target },
+            SwimMsg::Gossip { .. } => SwimMsgKind::Gossip,
+            SwimMsg::Sync { ref states, reply } => SwimMsgKind::Sync {
                 members: states.len(),
                 reply,
             },
-            SwimMsg::Nack { seq, ref updates } => SwimMsgShown::Nack {
-                seq,
-                updates: updates.len(),
-            },
+            SwimMsg::Nack { seq, .. } => SwimMsgKind::Nack { seq },
+        };
+        SwimMsgShown {
+            kind,
+            updates: self.updates().len(),
         }
     }
 }
@@ -287,24 +272,29 @@ impl fmt::Display for SwimMsg {
     }
 }
 
-/// What a trace line keeps of a [`SwimMsg`] (its `Display` is the message's): the kind, the
-/// probe number and target, the piggybacked updates and a sync's member list counted instead of
-/// shared, so a traced delivery does not keep them alive until its line is trimmed.
+/// What a trace line keeps of a [`SwimMsg`] (its `Display` is the message's): its kind, and the
+/// piggybacked updates and a sync's member list counted instead of shared, so a traced delivery
+/// does not keep them alive until its line is trimmed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SwimMsgShown {
-    /// A [`SwimMsg::Ping`].
+pub struct SwimMsgShown {
+    /// The kind, with the probe number and target it names.
+    pub kind: SwimMsgKind,
+    /// How many updates it piggybacks ([`SwimMsg::updates`]: none on a sync).
+    pub updates: usize,
+}
+
+/// A [`SwimMsg`]'s kind as a trace line shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwimMsgKind {
+    /// A [`SwimMsg::Ping`], with the sender's probe number.
     Ping {
         /// Probe number of the sender.
         seq: u64,
-        /// How many updates it piggybacks.
-        updates: usize,
     },
-    /// A [`SwimMsg::Ack`].
+    /// A [`SwimMsg::Ack`], with the probe number answered.
     Ack {
         /// The probe number being answered.
         seq: u64,
-        /// How many updates it piggybacks.
-        updates: usize,
     },
     /// A [`SwimMsg::PingReq`].
     PingReq {
@@ -312,14 +302,9 @@ pub enum SwimMsgShown {
         seq: u64,
         /// Whom to ping.
         target: NodeId,
-        /// How many updates it piggybacks.
-        updates: usize,
     },
     /// A [`SwimMsg::Gossip`].
-    Gossip {
-        /// How many updates it carries.
-        updates: usize,
-    },
+    Gossip,
     /// A [`SwimMsg::Sync`].
     Sync {
         /// How many members its list has.
@@ -327,46 +312,29 @@ pub enum SwimMsgShown {
         /// True for the answer.
         reply: bool,
     },
-    /// A [`SwimMsg::Nack`].
+    /// A [`SwimMsg::Nack`], with the requester's probe number.
     Nack {
         /// The requester's probe number.
         seq: u64,
-        /// How many updates it piggybacks.
-        updates: usize,
     },
-}
-
-impl SwimMsgShown {
-    /// How many updates the message piggybacks (none on a sync: see [`SwimMsg::updates`]).
-    pub fn updates(&self) -> usize {
-        match *self {
-            SwimMsgShown::Sync { .. } => 0,
-            SwimMsgShown::Ping { updates, .. }
-            | SwimMsgShown::Ack { updates, .. }
-            | SwimMsgShown::PingReq { updates, .. }
-            | SwimMsgShown::Gossip { updates }
-            | SwimMsgShown::Nack { updates, .. } => updates,
-        }
-    }
 }
 
 impl fmt::Display for SwimMsgShown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            SwimMsgShown::Ping { seq, .. } => write!(f, "ping #{seq}"),
-            SwimMsgShown::Ack { seq, .. } => write!(f, "ack #{seq}"),
-            SwimMsgShown::PingReq { seq, target, .. } => write!(f, "ping-req #{seq} → {target}"),
-            SwimMsgShown::Nack { seq, .. } => write!(f, "nack #{seq}"),
-            SwimMsgShown::Gossip { .. } => write!(f, "gossip"),
-            SwimMsgShown::Sync { members, reply } => write!(
+        match self.kind {
+            SwimMsgKind::Ping { seq } => write!(f, "ping #{seq}"),
+            SwimMsgKind::Ack { seq } => write!(f, "ack #{seq}"),
+            SwimMsgKind::PingReq { seq, target } => write!(f, "ping-req #{seq} → {target}"),
+            SwimMsgKind::Nack { seq } => write!(f, "nack #{seq}"),
+            SwimMsgKind::Gossip => write!(f, "gossip"),
+            SwimMsgKind::Sync { members, reply } => write!(
                 f,
                 "{} ({members} members)",
                 if reply { "sync reply" } else { "sync" },
             ),
         }?;
-        let u = self.updates();
-        if u > 0 {
-            write!(f, " +{u}")?;
+        if self.updates > 0 {
+            write!(f, " +{}", self.updates)?;
         }
         Ok(())
     }

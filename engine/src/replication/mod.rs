@@ -309,14 +309,6 @@ impl ReplMsg {
     /// The message as a trace line keeps it ([`ReplMsgShown`]).
     pub fn shown(&self) -> ReplMsgShown {
         match *self {
-            ReplMsg::Heartbeat { primary, epoch, .. } => ReplMsgShown::Heartbeat { primary, epoch },
-            ReplMsg::Lease { epoch, .. } => ReplMsgShown::Lease { epoch },
-            ReplMsg::Demote { epoch } => ReplMsgShown::Demote { epoch },
-            ReplMsg::Probe { .. } => ReplMsgShown::Probe,
-            ReplMsg::ProbeReply { sees_primary, .. } => ReplMsgShown::ProbeReply { sees_primary },
-            ReplMsg::Prepare { epoch } => ReplMsgShown::Prepare { epoch },
-            ReplMsg::PrepareReply { last, .. } => ReplMsgShown::PrepareReply { last },
-            ReplMsg::Promote { epoch } => ReplMsgShown::Promote { epoch },
             ReplMsg::Append {
                 epoch, ref entries, ..
             } => ReplMsgShown::Append {
@@ -329,72 +321,59 @@ impl ReplMsg {
                 epoch,
                 upto: install.image.last.index,
             },
-            ReplMsg::AppendReply {
-                epoch, ok, index, ..
-            } => ReplMsgShown::AppendReply { epoch, ok, index },
-            ReplMsg::Stale { epoch } => ReplMsgShown::Stale { epoch },
-            ReplMsg::Write { op, key } => ReplMsgShown::Write { op, key },
-            ReplMsg::Read { op, key } => ReplMsgShown::Read { op, key },
-            ReplMsg::Written { op, pos, .. } => ReplMsgShown::Written { op, pos },
-            ReplMsg::Value { op, .. } => ReplMsgShown::Value { op },
-            ReplMsg::NotPrimary { op, .. } => ReplMsgShown::NotPrimary { op },
-            ReplMsg::WhoIsPrimary => ReplMsgShown::WhoIsPrimary,
-            ReplMsg::PrimaryIs { node, epoch } => ReplMsgShown::PrimaryIs { node, epoch },
+            _ => ReplMsgShown::Other(self.clone()),
         }
     }
 }
 
 impl fmt::Display for ReplMsg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shown().fmt(f)
+        match self {
+            ReplMsg::Heartbeat {
+                primary: true,
+                epoch,
+                ..
+            } => write!(f, "hb★ e{epoch}"),
+            ReplMsg::Heartbeat { .. } => f.write_str("hb"),
+            ReplMsg::Lease { epoch, .. } => write!(f, "lease e{epoch}"),
+            ReplMsg::Demote { epoch } => write!(f, "demote e{epoch}"),
+            ReplMsg::Probe { .. } => f.write_str("probe"),
+            ReplMsg::ProbeReply { sees_primary, .. } => {
+                write!(f, "probe✓ {}", if *sees_primary { "alive" } else { "gone" })
+            }
+            ReplMsg::Prepare { epoch } => write!(f, "prepare e{epoch}"),
+            ReplMsg::PrepareReply { last, .. } => write!(f, "prepare✓ {last}"),
+            ReplMsg::Promote { epoch } => write!(f, "promote e{epoch}"),
+            ReplMsg::Append { .. } | ReplMsg::Snapshot { .. } => self.shown().fmt(f),
+            ReplMsg::AppendReply {
+                epoch,
+                ok: true,
+                index,
+                ..
+            } => write!(f, "ack e{epoch} @{index}"),
+            ReplMsg::AppendReply { epoch, index, .. } => write!(f, "nack e{epoch} @{index}"),
+            ReplMsg::Stale { epoch } => write!(f, "stale e{epoch}"),
+            ReplMsg::Write { op, key } => write!(f, "W#{op} {}", key_name(*key)),
+            ReplMsg::Read { op, key } => write!(f, "R#{op} {}", key_name(*key)),
+            ReplMsg::Written { op, pos, .. } => write!(f, "ok#{op} {pos}"),
+            ReplMsg::Value { op, .. } => write!(f, "val#{op}"),
+            ReplMsg::NotPrimary { op, .. } => write!(f, "redirect#{op}"),
+            ReplMsg::WhoIsPrimary => f.write_str("who?"),
+            ReplMsg::PrimaryIs {
+                node: Some(n),
+                epoch,
+            } => write!(f, "primary={n} e{epoch}"),
+            ReplMsg::PrimaryIs { node: None, epoch } => write!(f, "primary=? e{epoch}"),
+        }
     }
 }
 
-/// What a trace line keeps of a [`ReplMsg`] (its `Display` is the message's): the kind and what
-/// its label prints, an `Append`'s entries counted and a `Snapshot`'s image reduced to its last
-/// index, so a traced delivery neither copies the entries or the image nor keeps them alive
-/// until its line is trimmed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a trace line keeps of a [`ReplMsg`] (its `Display` is the message's): an `Append`'s
+/// entries counted and a `Snapshot`'s image reduced to its last index, so a traced delivery
+/// neither copies the entries or the image nor keeps them alive until its line is trimmed; any
+/// other message whole (none holds heap data).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplMsgShown {
-    /// A [`ReplMsg::Heartbeat`].
-    Heartbeat {
-        /// The sender believes it is primary.
-        primary: bool,
-        /// The sender's epoch.
-        epoch: u64,
-    },
-    /// A [`ReplMsg::Lease`].
-    Lease {
-        /// The epoch it is granted at.
-        epoch: u64,
-    },
-    /// A [`ReplMsg::Demote`].
-    Demote {
-        /// The current epoch.
-        epoch: u64,
-    },
-    /// A [`ReplMsg::Probe`].
-    Probe,
-    /// A [`ReplMsg::ProbeReply`].
-    ProbeReply {
-        /// Heard from a primary within the down timeout.
-        sees_primary: bool,
-    },
-    /// A [`ReplMsg::Prepare`].
-    Prepare {
-        /// The new epoch.
-        epoch: u64,
-    },
-    /// A [`ReplMsg::PrepareReply`].
-    PrepareReply {
-        /// The last log position.
-        last: Pos,
-    },
-    /// A [`ReplMsg::Promote`].
-    Promote {
-        /// The epoch.
-        epoch: u64,
-    },
     /// A [`ReplMsg::Append`].
     Append {
         /// The primary's epoch.
@@ -409,102 +388,17 @@ pub enum ReplMsgShown {
         /// The index of the snapshot's last entry.
         upto: u64,
     },
-    /// A [`ReplMsg::AppendReply`].
-    AppendReply {
-        /// The replier's epoch.
-        epoch: u64,
-        /// Matched.
-        ok: bool,
-        /// Match index, or a hint where to retry from.
-        index: u64,
-    },
-    /// A [`ReplMsg::Stale`].
-    Stale {
-        /// The newer epoch.
-        epoch: u64,
-    },
-    /// A [`ReplMsg::Write`].
-    Write {
-        /// Operation number.
-        op: u32,
-        /// Key.
-        key: u8,
-    },
-    /// A [`ReplMsg::Read`].
-    Read {
-        /// Operation number.
-        op: u32,
-        /// Key.
-        key: u8,
-    },
-    /// A [`ReplMsg::Written`].
-    Written {
-        /// Operation number.
-        op: u32,
-        /// Where it sits.
-        pos: Pos,
-    },
-    /// A [`ReplMsg::Value`].
-    Value {
-        /// Operation number.
-        op: u32,
-    },
-    /// A [`ReplMsg::NotPrimary`].
-    NotPrimary {
-        /// Operation number.
-        op: u32,
-    },
-    /// A [`ReplMsg::WhoIsPrimary`].
-    WhoIsPrimary,
-    /// A [`ReplMsg::PrimaryIs`].
-    PrimaryIs {
-        /// The primary (`None` during a failover).
-        node: Option<NodeId>,
-        /// The current epoch.
-        epoch: u64,
-    },
+    /// Any other message.
+    Other(ReplMsg),
 }
 
-/// Short labels for the animation and the event log: `hb`, `hb★ e2`, `lease e2`, `append e2 +3`,
-/// `ack e2 @7`, `nack e2 @4`, `stale e3`, `W#4 a`, `R#5 a`, `ok#4 e2:7`, `val#5`, `redirect#4`, …
 impl fmt::Display for ReplMsgShown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            ReplMsgShown::Heartbeat {
-                primary: true,
-                epoch,
-            } => write!(f, "hb★ e{epoch}"),
-            ReplMsgShown::Heartbeat { .. } => f.write_str("hb"),
-            ReplMsgShown::Lease { epoch } => write!(f, "lease e{epoch}"),
-            ReplMsgShown::Demote { epoch } => write!(f, "demote e{epoch}"),
-            ReplMsgShown::Probe => f.write_str("probe"),
-            ReplMsgShown::ProbeReply { sees_primary } => {
-                write!(f, "probe✓ {}", if sees_primary { "alive" } else { "gone" })
-            }
-            ReplMsgShown::Prepare { epoch } => write!(f, "prepare e{epoch}"),
-            ReplMsgShown::PrepareReply { last } => write!(f, "prepare✓ {last}"),
-            ReplMsgShown::Promote { epoch } => write!(f, "promote e{epoch}"),
+        match self {
             ReplMsgShown::Append { epoch, entries: 0 } => write!(f, "append e{epoch}"),
             ReplMsgShown::Append { epoch, entries } => write!(f, "append e{epoch} +{entries}"),
             ReplMsgShown::Snapshot { epoch, upto } => write!(f, "snapshot e{epoch} @{upto}"),
-            ReplMsgShown::AppendReply {
-                epoch,
-                ok: true,
-                index,
-            } => write!(f, "ack e{epoch} @{index}"),
-            ReplMsgShown::AppendReply { epoch, index, .. } => write!(f, "nack e{epoch} @{index}"),
-            ReplMsgShown::Stale { epoch } => write!(f, "stale e{epoch}"),
-            ReplMsgShown::Write { op, key } => write!(f, "W#{op} {}", key_name(key)),
-            ReplMsgShown::Read { op, key } => write!(f, "R#{op} {}", key_name(key)),
-            ReplMsgShown::Written { op, pos } => write!(f, "ok#{op} {pos}"),
-            ReplMsgShown::Value { op } => write!(f, "val#{op}"),
-            ReplMsgShown::NotPrimary { op } => write!(f, "redirect#{op}"),
-            ReplMsgShown::WhoIsPrimary => f.write_str("who?"),
-            ReplMsgShown::PrimaryIs {
-                node: Some(n),
-                epoch,
-            } => write!(f, "primary={n} e{epoch}"),
-            ReplMsgShown::PrimaryIs { node: None, epoch } => write!(f, "primary=? e{epoch}"),
+            ReplMsgShown::Other(m) => m.fmt(f),
         }
     }
 }

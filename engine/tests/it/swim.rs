@@ -6,8 +6,8 @@ use crate::cases;
 use engine::fault::{parse_timeline, parse_timeline_of};
 use engine::heartbeat::swim::SwimCommand;
 use engine::heartbeat::swim::{
-    new_sim, suspicion_min_us, suspicion_timeout_us, MemberState, SwimMsg, SwimMsgShown, SwimNode,
-    SwimParams, Update,
+    new_sim, suspicion_min_us, suspicion_timeout_us, MemberState, SwimMsg, SwimMsgKind,
+    SwimMsgShown, SwimNode, SwimParams, Update,
 };
 use engine::heartbeat::swim_metrics::{measure, sweep};
 use engine::net::{Latency, NetConfig};
@@ -157,7 +157,7 @@ fn round_robin_probes_every_member_within_two_passes() {
     for me in 0..n {
         let mut seen: Vec<NodeId> = delivered(&sim, me)
             .into_iter()
-            .filter(|(_, m)| matches!(m, SwimMsgShown::Ping { .. }))
+            .filter(|(_, m)| matches!(m.kind, SwimMsgKind::Ping { .. }))
             .map(|(to, _)| to)
             .collect();
         seen.sort_unstable();
@@ -180,7 +180,7 @@ fn indirect_probes_keep_a_member_reachable_through_others_alive() {
     );
     let reqs = delivered(&sim, 0)
         .into_iter()
-        .filter(|(_, m)| matches!(m, SwimMsgShown::PingReq { target: 3, .. }))
+        .filter(|(_, m)| matches!(m.kind, SwimMsgKind::PingReq { target: 3, .. }))
         .count();
     assert!(
         reqs >= 3,
