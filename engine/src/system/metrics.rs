@@ -5,7 +5,7 @@ use super::SysNode;
 use crate::avail::nines::Avail;
 use crate::avail::system::k_of_n;
 use crate::health::Health;
-use crate::lb::metrics::percentile;
+use crate::lb::metrics::percentiles_and_max;
 use crate::raft::Role;
 use crate::sim::Sim;
 use crate::time::SimTime;
@@ -134,8 +134,12 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
     let now = sim.now();
     let front = sim.nodes().first().and_then(|n| n.front());
     let t = front.map(|f| f.totals).unwrap_or_default();
-    let mut lat: Vec<u64> = front.map(|f| f.lat_us.clone()).unwrap_or_default();
-    crate::sort::sort_unstable(&mut lat);
+    // Selected, not sorted: the whole run's latencies are 600 000 numbers after 10 minutes at
+    // 1 000 requests a second, and the page measures on every draw.
+    let mut lat: Vec<u64> = front
+        .map(|f| f.lat_us.iter().copied().collect())
+        .unwrap_or_default();
+    let ([p50, p99], _) = percentiles_and_max(&mut lat, [500, 990]);
     let finished = t.ok + t.failed;
     let pct = |a: u64, b: u64| (b > 0).then(|| a as f64 * 100.0 / b as f64);
     let checker = front.map(|f| &f.checker);
@@ -294,8 +298,8 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
         ok: t.ok,
         failed: t.failed,
         success_pct: pct(t.ok, finished),
-        p50_ms: percentile(&lat, 500).map(ms),
-        p99_ms: percentile(&lat, 990).map(ms),
+        p50_ms: p50.map(ms),
+        p99_ms: p99.map(ms),
         timeouts: t.timeouts,
         retries: t.retries,
         errors: t.errors,

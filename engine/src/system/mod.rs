@@ -405,7 +405,7 @@ impl Node for SysNode {
                     + slice(&f.views)
                     + f.picker.heap_bytes()
                     + f.checker.heap_bytes()
-                    + slice(&f.lat_us)
+                    + f.lat_us.heap_bytes()
                     + slice(&f.series)
                     + f.recent
                         .iter()
