@@ -74,6 +74,7 @@ fn leader_append_only_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerpri
 
 /// The highest index where both logs hold an entry of the same term, if their chain hashes
 /// differ there (the pair violates Log Matching).
+#[inline(always)]
 fn logs_conflict(a: &RaftNode, b: &RaftNode) -> Option<u64> {
     let mut k = a.last_log_index().min(b.last_log_index());
     while k > 0 && a.term_at(k) != b.term_at(k) {

@@ -46,6 +46,7 @@ mod desc;
 mod experiment;
 mod ghost;
 mod invariants;
+mod log;
 mod metrics;
 mod node;
 mod params;
@@ -65,6 +66,7 @@ pub use invariants::{
     log_matching, log_matching_in, state_machine_safety, state_machine_safety_in, ELECTION_SAFETY,
     LEADER_APPEND_ONLY, LEADER_COMPLETENESS, LOG_MATCHING, STATE_MACHINE_SAFETY,
 };
+pub use log::RaftLog;
 pub use metrics::{leader, measure, LatencyStats, Outage, RaftMetrics};
 pub use node::{Progress, RaftNode, Transfer};
 pub use params::{RaftParams, RaftParamsError, MAX_SERVERS, MAX_TIMEOUT_MS};

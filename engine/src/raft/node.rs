@@ -3,8 +3,8 @@
 
 use super::ghost::{self, chain_hash, Ghost};
 use super::{
-    fmt_ids, log_up_to_date, members_mask, Cmd, Entry, Msg, RaftCommand, RaftParams, RaftRefusal,
-    Role, Timer, MAX_ENTRIES_PER_APPEND,
+    fmt_ids, log_up_to_date, members_mask, Cmd, Entry, Msg, RaftCommand, RaftLog, RaftParams,
+    RaftRefusal, Role, Timer, MAX_ENTRIES_PER_APPEND,
 };
 use crate::sim::{Ctx, Node};
 use crate::time::{Duration, SimTime};
@@ -38,7 +38,7 @@ pub struct RaftNode {
     /// Candidate that received this server's vote in the current term.
     pub voted_for: Option<NodeId>,
     /// Log entries; `log[i - 1]` is the entry at index i (the first index is 1).
-    pub log: Vec<Entry>,
+    pub log: RaftLog,
     /// The initial configuration, which every server knows (persistent, like an entry at index 0).
     pub bootstrap: Vec<NodeId>,
 
@@ -112,7 +112,7 @@ impl RaftNode {
             slots,
             current_term: 0,
             voted_for: None,
-            log: Vec::new(),
+            log: RaftLog::new(),
             bootstrap,
             role: Role::Follower,
             commit_index: 0,
@@ -898,7 +898,7 @@ impl RaftNode {
         let prev = next - 1;
         let entries: Arc<[Entry]> = if with_entries {
             let end = last.min(prev + MAX_ENTRIES_PER_APPEND as u64);
-            self.log[prev as usize..end as usize].into()
+            self.log.range(prev as usize, end as usize)
         } else {
             Arc::new([])
         };
@@ -1204,14 +1204,7 @@ impl Node for RaftNode {
 
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
-        let cfg = |c: &Cmd| match c {
-            Cmd::Config(v) => v.len() * size_of::<NodeId>(),
-            _ => 0,
-        };
-        self.log
-            .iter()
-            .map(|e| size_of::<Entry>() + cfg(&e.cmd))
-            .sum::<usize>()
+        self.log.heap_bytes()
             + self.state.keys().map(|k| k.len() + 64).sum::<usize>()
             + (self.bootstrap.len() + self.votes.len()) * size_of::<NodeId>()
             + self.progress.len() * size_of::<Progress>()
