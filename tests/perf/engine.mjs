@@ -21,7 +21,7 @@ async function longTasks(page) {
 }
 
 // The longest run any valid link makes: the busiest lab, at its largest settings, for 10 minutes.
-const HEAVY = 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
+const HEAVY = process.env.HA_LINK ?? 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
 
 /** Opens `query` in a fresh browser session, watches its long tasks, runs `body(page)`. */
 async function onPage(query, options, body) {
