@@ -51,6 +51,7 @@ pub mod replication;
 pub mod ring;
 pub mod rng;
 pub mod scenario;
+pub mod shared_vec;
 pub mod sim;
 pub mod sort;
 pub mod system;

@@ -12,10 +12,10 @@ use crate::cluster::model::p99_of;
 use crate::health::Health;
 use crate::idmap::IdMap;
 use crate::lb::balancer::{pick_among, BackendView};
-use crate::lb::log::Log;
 use crate::lb::params::BackendSpec;
 use crate::lb::Picker;
 use crate::node::{Ctx, Node};
+use crate::shared_vec::SharedVec;
 use crate::time::{Duration, SimTime};
 use crate::NodeId;
 use std::collections::VecDeque;
@@ -134,10 +134,10 @@ pub struct Front {
     pub checker: Zones,
     /// Totals.
     pub totals: Totals,
-    /// Latency of every answered request, µs, in sealed chunks that snapshots share (a plain
-    /// list was copied whole into every snapshot: 600 000 numbers after 10 minutes at 1 000
-    /// requests a second).
-    pub lat_us: Log<u64>,
+    /// Latency of every answered request, µs, in chunks that snapshots share (a plain list was
+    /// copied whole into every snapshot: 600 000 numbers after 10 minutes at 1 000 requests a
+    /// second).
+    pub lat_us: SharedVec<u64, 4096>,
     /// One bucket per second.
     pub series: Vec<Bucket>,
     /// The latest finished requests, newest last.
@@ -145,9 +145,6 @@ pub struct Front {
     /// Every change of the balancer's view.
     pub changes: Vec<ViewChange>,
 }
-
-/// Latencies sealed per chunk of [`Front::lat_us`].
-const LAT_CHUNK: usize = 4_096;
 
 fn lat_bin(us: u64) -> usize {
     let ms = us / 1000 + 1;
@@ -167,7 +164,7 @@ impl Front {
             check_seq: 0,
             checker: Zones::new(p.keys),
             totals: Totals::default(),
-            lat_us: Log::new(LAT_CHUNK, usize::MAX),
+            lat_us: SharedVec::new(),
             series: Vec::new(),
             recent: VecDeque::new(),
             changes: Vec::new(),

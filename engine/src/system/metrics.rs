@@ -136,9 +136,7 @@ pub fn measure(sim: &Sim<SysNode>, p: &SystemParams) -> SystemMetrics {
     let t = front.map(|f| f.totals).unwrap_or_default();
     // Selected, not sorted: the whole run's latencies are 600 000 numbers after 10 minutes at
     // 1 000 requests a second, and the page measures on every draw.
-    let mut lat: Vec<u64> = front
-        .map(|f| f.lat_us.iter().copied().collect())
-        .unwrap_or_default();
+    let mut lat: Vec<u64> = front.map(|f| f.lat_us.to_vec()).unwrap_or_default();
     let ([p50, p99], _) = percentiles_and_max(&mut lat, [500, 990]);
     let finished = t.ok + t.failed;
     let pct = |a: u64, b: u64| (b > 0).then(|| a as f64 * 100.0 / b as f64);
