@@ -81,9 +81,10 @@ impl<T: Clone, const N: usize> SharedVec<T, N> {
         self.tail.push(x);
         if self.tail.len() == N {
             let chunk: Arc<[T]> = std::mem::take(&mut self.tail).into();
-            // Exactly N items: the conversion to an array cannot fail.
-            if let Ok(full) = chunk.try_into() {
-                self.full.push(full);
+            // Exactly N items, so this is an array; were it not, the items would stay in the tail.
+            match chunk.try_into() {
+                Ok(full) => self.full.push(full),
+                Err(chunk) => self.tail = chunk.to_vec(),
             }
         }
     }
