@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 /// Items in order, 0-based. Every chunk in `full` holds exactly `N` items and `tail` fewer, so
 /// the layout follows from the length alone.
+#[derive(Clone)]
 pub struct SharedVec<T, const N: usize> {
     full: Vec<Arc<[T; N]>>,
     tail: Vec<T>,
@@ -29,15 +30,6 @@ impl<T, const N: usize> Default for SharedVec<T, N> {
         SharedVec {
             full: Vec::new(),
             tail: Vec::new(),
-        }
-    }
-}
-
-impl<T: Clone, const N: usize> Clone for SharedVec<T, N> {
-    fn clone(&self) -> Self {
-        SharedVec {
-            full: self.full.clone(),
-            tail: self.tail.clone(),
         }
     }
 }
@@ -166,15 +158,9 @@ impl<T: Clone + PartialEq, const N: usize> PartialEq for SharedVec<T, N> {
 }
 impl<T: Clone + Eq, const N: usize> Eq for SharedVec<T, N> {}
 
-impl<T: Clone + PartialEq, const N: usize> PartialEq<[T]> for SharedVec<T, N> {
-    fn eq(&self, o: &[T]) -> bool {
-        self.len() == o.len() && self.iter().eq(o.iter())
-    }
-}
-
 impl<T: Clone + PartialEq, const N: usize> PartialEq<Vec<T>> for SharedVec<T, N> {
     fn eq(&self, o: &Vec<T>) -> bool {
-        *self == **o
+        self.len() == o.len() && self.iter().eq(o.iter())
     }
 }
 

@@ -20,8 +20,14 @@ async function longTasks(page) {
   });
 }
 
-// The longest run any valid link makes: the busiest lab, at its largest settings, for 10 minutes.
+// The link replayed and stepped back in: HA_LINK='<query>', or by default the longest run any valid
+// link makes (the busiest lab, at its largest settings, for 10 minutes).
 const HEAVY = process.env.HA_LINK ?? 'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000';
+
+/** The event count the player shows. */
+async function stepCount(page) {
+  return Number((await page.getByTestId('step-count').innerText()).replace(/[^0-9]/g, ''));
+}
 
 /** Opens `query` in a fresh browser session, watches its long tasks, runs `body(page)`. */
 async function onPage(query, options, body) {
@@ -62,7 +68,7 @@ async function heavyLink() {
     const t0 = Date.now();
     await replayDone(page, 'the link replayed whole');
     const s = (Date.now() - t0) / 1000;
-    const total = Number((await page.getByTestId('step-count').innerText()).replace(/[^0-9]/g, ''));
+    const total = await stepCount(page);
     const longest = await page.evaluate(() => window.__longest);
     console.log(`| \`?${HEAVY}\` replay in the page | ${((total - e0) / s / 1e6).toFixed(2)} M events/s (${total} events, the last ${total - e0} in ${s.toFixed(1)} s) | longest task ${longest.toFixed(0)} ms |`);
   });
@@ -95,7 +101,7 @@ async function stepBack() {
     await replayDone(page, 'the link replayed whole');
     const open = (Date.now() - t0) / 1000;
     const longest = await page.evaluate(() => window.__longest);
-    const steps = async () => (await page.getByTestId('step-count').innerText()).replace(/[^0-9]/g, '');
+    const steps = () => stepCount(page);
     console.log(`| \`?${HEAVY}\` opened whole | ${open.toFixed(1)} s to event ${await steps()} | longest task ${longest.toFixed(0)} ms |`);
     const backs = async (where) => {
       const ms = [];
