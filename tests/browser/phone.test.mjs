@@ -117,3 +117,34 @@ browserTest("on a phone the system lab's preset lesson is in the first screen", 
     await close();
   }
 });
+
+// Presenter mode keeps the title line and the player fixed at the screen's edges for a projector;
+// on a phone they are shown all the time (no hover) and took most of the screen, covering the
+// stage's top and bottom. There they sit in the page's flow, as outside presenter mode.
+browserTest('in presenter mode on a phone the title line and the player do not cover the stage', async ({ session }) => {
+  for (const { lab, node } of LABS) {
+    const { page, close } = await pageAt(session, 'phone', `lab=${lab}&present=1`);
+    const target = page.locator(`[data-testid=stage] [data-node-id="${node}"]`);
+    await target.waitFor();
+    const r = await page.evaluate(() => {
+      const doc = (sel) => {
+        const b = document.querySelector(sel).getBoundingClientRect();
+        return { top: b.top + scrollY, bottom: b.bottom + scrollY };
+      };
+      return { head: doc('.lab-head'), stage: doc('[data-testid=stage]'), controls: doc('.controls') };
+    });
+    const where = `${lab}: ${JSON.stringify(r)}`;
+    const apart = (b) => b.bottom <= r.stage.top + 1 || b.top >= r.stage.bottom - 1;
+    assert.ok(apart(r.head), `${where}: the title line overlaps the stage`);
+    assert.ok(apart(r.controls), `${where}: the player overlaps the stage`);
+    // A node scrolled into view is what a tap at its centre reaches.
+    await target.scrollIntoViewIfNeeded();
+    const hit = await target.evaluate((el) => {
+      const b = el.getBoundingClientRect();
+      const at = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+      return !!at && (el === at || el.contains(at));
+    });
+    assert.ok(hit, `${lab}: node ${node} is covered`);
+    await close();
+  }
+}, { timeout: 90_000 });
