@@ -13,40 +13,70 @@ use crate::time::SimTime;
 use crate::NodeId;
 use std::cmp::Ordering;
 
-/// What a queue entry stands for.
-#[derive(Clone, Debug)]
-pub(crate) enum QKind<T> {
+/// What a queue entry stands for, in one word: the arrival of message `id` (below 2^63), or
+/// the timer of cell `c` ([`TimerRec::cell`]; `TIMER | c`). The entry is live only while the
+/// cell names this entry's key ([`Cell::entry`]); a re-armed timer moves its entry instead of
+/// adding one. The timer and its node are the cell's ([`TimerTable::owner`]), not the entry's:
+/// an entry is 24 bytes whatever a lab's timers weigh, and the heap's sifts move less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct QKind(u64);
+
+/// The tag of a timer's entry.
+const TIMER: u64 = 1 << 63;
+
+/// [`QKind`], read.
+pub(crate) enum Kind {
     /// The arrival of message `id`.
     Deliver(u64),
-    /// A node's timer (the node's id as `u32`: with the cell beside it, the entry of a lab
-    /// whose timers take 16 bytes stays 40), with the timer's cell ([`TimerRec::cell`]). The entry is live only while the
-    /// cell names this entry's key ([`Cell::entry`]); a re-armed timer moves its entry
-    /// instead of adding one.
-    Timer(u32, u32, T),
+    /// The timer of this cell.
+    Timer(u32),
+}
+
+impl QKind {
+    /// Message `id` arrives (ids count up from 1, far below 2^63).
+    #[inline(always)]
+    pub fn deliver(id: u64) -> QKind {
+        debug_assert!(id < TIMER);
+        QKind(id)
+    }
+    /// The timer of `cell` fires.
+    #[inline(always)]
+    pub fn timer(cell: u32) -> QKind {
+        QKind(TIMER | cell as u64)
+    }
+    /// Which.
+    #[inline(always)]
+    pub fn get(self) -> Kind {
+        if self.0 & TIMER == 0 {
+            Kind::Deliver(self.0)
+        } else {
+            Kind::Timer(self.0 as u32)
+        }
+    }
 }
 
 /// A queue entry, ordered by `(time, seq)`; `seq` is unique, so the order is total.
 #[derive(Clone, Debug)]
-pub(crate) struct Queued<T> {
+pub(crate) struct Queued {
     pub time: SimTime,
     pub seq: u64,
-    pub kind: QKind<T>,
+    pub kind: QKind,
 }
 
-impl<T> Queued<T> {
+impl Queued {
     /// The ordering key.
     pub fn key(&self) -> (SimTime, u64) {
         (self.time, self.seq)
     }
 }
 
-impl<T> PartialEq for Queued<T> {
+impl PartialEq for Queued {
     fn eq(&self, o: &Self) -> bool {
         self.key() == o.key()
     }
 }
-impl<T> Eq for Queued<T> {}
-impl<T> Queued<T> {
+impl Eq for Queued {}
+impl Queued {
     /// The ordering key as one number: natively one branch-free compare in the heap's sifts
     /// (+4 to +6 % events/s); in wasm32, which has no 128-bit compare, the pair compares
     /// faster (−3 % with the number in the page's opt-level "z" build).
@@ -62,7 +92,7 @@ impl<T> Queued<T> {
         self.key()
     }
 }
-impl<T> PartialOrd for Queued<T> {
+impl PartialOrd for Queued {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
@@ -83,7 +113,7 @@ impl<T> PartialOrd for Queued<T> {
         self.rank() >= o.rank()
     }
 }
-impl<T> Ord for Queued<T> {
+impl Ord for Queued {
     fn cmp(&self, o: &Self) -> Ordering {
         self.rank().cmp(&o.rank())
     }
@@ -394,6 +424,19 @@ struct Slot<T> {
 /// Timer numbers at or above this are kept in the sorted list (a bound on `slots`' length).
 pub const MAX_TIMER_SLOT: usize = 1 << 14;
 
+/// A cell for `t` of `node`, new at the end of [`TimerTable`]'s `cells` and `owners` (the
+/// fields, not the table: a caller may hold one of the table's slots).
+fn new_cell<T: Clone>(
+    cells: &mut Vec<Cell>,
+    owners: &mut Vec<(u32, T)>,
+    node: NodeId,
+    t: &T,
+) -> u32 {
+    cells.push(FREE);
+    owners.push((node as u32, t.clone()));
+    (cells.len() - 1) as u32
+}
+
 /// Armed timers, per node ([`NodeTimers`]), and their cells ([`Cell`]).
 #[derive(Clone, Debug)]
 pub(crate) struct TimerTable<T> {
@@ -403,6 +446,9 @@ pub(crate) struct TimerTable<T> {
     cells: Vec<Cell>,
     /// Free cells, reused last freed first.
     free: Vec<u32>,
+    /// By cell index: the node and timer the cell was last handed to (a queue entry names only
+    /// its cell; a live entry's timer is its cell's).
+    owners: Vec<(u32, T)>,
 }
 
 impl<T: Ord> TimerTable<T> {
@@ -417,6 +463,7 @@ impl<T: Ord> TimerTable<T> {
                 .collect(),
             cells: Vec::new(),
             free: Vec::new(),
+            owners: Vec::new(),
         }
     }
 
@@ -460,10 +507,13 @@ impl<T: Ord> TimerTable<T> {
             let cell = r.cell;
             return self.rearm(cell, due);
         }
-        let cell = self.free.pop().unwrap_or_else(|| {
-            self.cells.push(FREE);
-            (self.cells.len() - 1) as u32
-        });
+        let cell = match self.free.pop() {
+            Some(c) => {
+                self.owners[c as usize] = (node as u32, t.clone());
+                c
+            }
+            None => new_cell(&mut self.cells, &mut self.owners, node, t),
+        };
         self.cells[cell as usize] = Cell { due, entry: due };
         let rec = TimerRec {
             timer: t.clone(),
@@ -478,6 +528,12 @@ impl<T: Ord> TimerTable<T> {
             n.list.insert(|e, r| e.1.timer.cmp(&r.timer), (), rec);
         }
         Armed::Push(cell)
+    }
+
+    /// The node and timer of cell `i` (of a live queue entry: its timer).
+    #[inline(always)]
+    pub fn owner(&self, i: u32) -> &(u32, T) {
+        &self.owners[i as usize]
     }
 
     /// Cell `i` (see [`Cell`]).
@@ -533,11 +589,11 @@ impl<T: Ord> TimerTable<T> {
                 s.rec.timer = t.clone();
                 s.rec.armed = now;
                 s.live = true;
+                self.owners[s.rec.cell as usize].1 = t.clone();
                 s.rec.cell
             }
             empty => {
-                self.cells.push(FREE);
-                let cell = (self.cells.len() - 1) as u32;
+                let cell = new_cell(&mut self.cells, &mut self.owners, node, t);
                 *empty = Some(Slot {
                     rec: TimerRec {
                         timer: t.clone(),
@@ -610,11 +666,14 @@ impl<T: Ord> TimerTable<T> {
             + self.nodes.len() * std::mem::size_of::<NodeTimers<T>>()
             + self.cells.capacity() * std::mem::size_of::<Cell>()
             + self.free.capacity() * std::mem::size_of::<u32>()
+            + self.owners.capacity() * std::mem::size_of::<(u32, T)>()
     }
 
     /// Disarms every timer of `node` (its slots keep their cells).
     pub fn clear(&mut self, node: NodeId) {
-        let TimerTable { nodes, cells, free } = self;
+        let TimerTable {
+            nodes, cells, free, ..
+        } = self;
         let n = &mut nodes[node];
         for c in n.list.cells().chain(n.numbered.cells()) {
             cells[c as usize] = FREE;
@@ -711,6 +770,12 @@ mod tests {
             used.sort_unstable();
             used.dedup();
             assert_eq!(used.len(), model.len());
+            // An armed timer's cell names it (a queue entry reads its timer there), also when
+            // the cell was someone else's before.
+            for k in model.keys() {
+                let cell = t.get(1, k, s(k)).map(|r| r.cell).expect("armed");
+                assert_eq!(t.owner(cell), &(1, *k), "owner of {k}'s cell");
+            }
             assert!(t.free.iter().all(|&c| t.cell(c) == FREE));
             let copy = t.clone();
             assert_eq!(copy.len(), t.len());
@@ -729,6 +794,23 @@ mod tests {
             "clearing frees every cell"
         );
         assert!(t.get(0, &1, s(&1)).is_none() && !t.remove(0, &1, s(&1)));
+    }
+
+    /// A queue entry's word reads back as what it was made from, at the edges of both kinds.
+    #[test]
+    fn queue_entry_kind_round_trips() {
+        for id in [1, 2, u32::MAX as u64 + 1, (1 << 63) - 1] {
+            assert!(
+                matches!(QKind::deliver(id).get(), Kind::Deliver(x) if x == id),
+                "{id}"
+            );
+        }
+        for cell in [0, 1, u32::MAX] {
+            assert!(
+                matches!(QKind::timer(cell).get(), Kind::Timer(c) if c == cell),
+                "{cell}"
+            );
+        }
     }
 
     /// The in-flight table against a plain list of ids, through removals in and out of order,

@@ -5,7 +5,7 @@
 
 use crate::fault::{Fault, TimedFault};
 use crate::net::{LinkState, Links, NetConfig};
-use crate::queue::{Armed, Cell, Find, MsgTable, QKind, Queued, TimerTable};
+use crate::queue::{Armed, Cell, Find, Kind, MsgTable, QKind, Queued, TimerTable};
 use crate::rng::{Rng, Stream};
 use crate::time::SimTime;
 use crate::NodeId;
@@ -74,7 +74,7 @@ pub struct Sim<N: Node> {
     now: SimTime,
     nodes: Vec<N>,
     up: Vec<bool>,
-    queue: BinaryHeap<Reverse<Queued<N::Timer>>>,
+    queue: BinaryHeap<Reverse<Queued>>,
     /// The head of `queue` is the event being processed, already taken (see `Sim::event`): the
     /// first entry pushed meanwhile replaces it (one sift instead of a pop and a push), or it is
     /// popped when the event ends. Never set between events.
@@ -460,7 +460,7 @@ impl<N: Node> Sim<N> {
             + self.msgs.slots() * size_of::<Option<crate::trace::InFlight<N::Msg>>>();
         size_of::<Self>()
             + nodes
-            + self.queue.len() * size_of::<Reverse<Queued<N::Timer>>>()
+            + self.queue.len() * size_of::<Reverse<Queued>>()
             + msgs
             + self.timers.heap_bytes()
             + self.node_rng.len() * size_of::<Rng>()
@@ -531,16 +531,15 @@ impl<N: Node> Sim<N> {
         }
         while let Some(Reverse(head)) = self.queue.peek() {
             let key = head.key();
-            let live = match &head.kind {
-                QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
-                QKind::Timer(_, cell, _) => match self.timers.cell(*cell) {
+            let live = match head.kind.get() {
+                Kind::Deliver(id) => self.msgs.get(id).is_some_and(|m| !m.held),
+                Kind::Timer(cell) => match self.timers.cell(cell) {
                     c if c.entry == key && c.due == key => true,
                     c if c.entry == key => {
                         // Re-armed later while this entry was queued: move the entry to the
                         // timer's place in the order, `(due, seq)`, as if pushed when re-armed.
                         // Re-keyed in place at the head and sifted down: the same queue as a
                         // pop and a push, in one sift.
-                        let cell = *cell;
                         self.timers.cell_mut(cell).entry = c.due;
                         if let Some(mut head) = self.queue.peek_mut() {
                             let Reverse(q) = &mut *head;
@@ -564,10 +563,10 @@ impl<N: Node> Sim<N> {
 
     /// Whether queue entry `q` still stands for an event (what `prune` keeps: a message on the
     /// wire, or a timer whose cell names this entry, due now or moved later).
-    fn entry_live(&self, q: &Queued<N::Timer>) -> bool {
-        match &q.kind {
-            QKind::Deliver(id) => self.msgs.get(*id).is_some_and(|m| !m.held),
-            QKind::Timer(_, cell, _) => self.timers.cell(*cell).entry == q.key(),
+    fn entry_live(&self, q: &Queued) -> bool {
+        match q.kind.get() {
+            Kind::Deliver(id) => self.msgs.get(id).is_some_and(|m| !m.held),
+            Kind::Timer(cell) => self.timers.cell(cell).entry == q.key(),
         }
     }
 
@@ -594,9 +593,9 @@ impl<N: Node> Sim<N> {
         let Some(Reverse(head)) = self.queue.peek() else {
             return false;
         };
-        let to = match &head.kind {
-            QKind::Deliver(id) => self.msgs.get(*id).map(|m| m.to),
-            QKind::Timer(node, _, _) => Some(*node as usize),
+        let to = match head.kind.get() {
+            Kind::Deliver(id) => self.msgs.get(id).map(|m| m.to),
+            Kind::Timer(cell) => Some(self.timers.owner(cell).0 as usize),
         };
         let Some(until) = to.map(|i| self.paused[i]).filter(|&u| head.time < u) else {
             return false;
@@ -606,15 +605,15 @@ impl<N: Node> Sim<N> {
         };
         self.seq += 1;
         (q.time, q.seq) = (until, self.seq);
-        match &q.kind {
-            QKind::Deliver(id) => {
-                if let Some(m) = self.msgs.get_mut(*id) {
+        match q.kind.get() {
+            Kind::Deliver(id) => {
+                if let Some(m) = self.msgs.get_mut(id) {
                     m.deliver_at = until;
                 }
             }
-            QKind::Timer(_, cell, _) => {
+            Kind::Timer(cell) => {
                 // The head is live: its cell is its timer's.
-                *self.timers.cell_mut(*cell) = Cell {
+                *self.timers.cell_mut(cell) = Cell {
                     due: (until, q.seq),
                     entry: (until, q.seq),
                 };
@@ -691,12 +690,14 @@ impl<N: Node> Sim<N> {
         } else {
             // The head stays in the heap until the handler's first push replaces it.
             let Reverse(head) = self.queue.peek()?;
-            let (time, kind) = (head.time, head.kind.clone());
+            let (time, kind) = (head.time, head.kind);
             self.dead_head = true;
             self.now = time;
-            let what = match kind {
-                QKind::Deliver(id) => self.deliver::<TRACE>(id, notes),
-                QKind::Timer(node, _, timer) => {
+            let what = match kind.get() {
+                Kind::Deliver(id) => self.deliver::<TRACE>(id, notes),
+                Kind::Timer(cell) => {
+                    // The head is live: its cell's timer is the one due.
+                    let (node, timer) = self.timers.owner(cell).clone();
                     let node = node as usize;
                     self.touched = Touched::One(node);
                     self.timers.remove(node, &timer, find::<N>(&timer));
@@ -782,12 +783,12 @@ impl<N: Node> Sim<N> {
         Some(what)
     }
 
-    fn push(&mut self, time: SimTime, kind: QKind<N::Timer>) {
+    fn push(&mut self, time: SimTime, kind: QKind) {
         self.seq += 1;
         self.push_at((time, self.seq), kind);
     }
 
-    fn push_at(&mut self, (time, seq): (SimTime, u64), kind: QKind<N::Timer>) {
+    fn push_at(&mut self, (time, seq): (SimTime, u64), kind: QKind) {
         let q = Reverse(Queued { time, seq, kind });
         if std::mem::take(&mut self.dead_head) {
             if let Some(mut head) = self.queue.peek_mut() {
@@ -817,7 +818,7 @@ impl<N: Node> Sim<N> {
                     // it reaches the head of the queue (see `prune`).
                     if let Armed::Push(cell) = self.timers.arm(me, &t, find::<N>(&t), self.now, due)
                     {
-                        self.push_at(due, QKind::Timer(me as u32, cell, t));
+                        self.push_at(due, QKind::timer(cell));
                     }
                 }
                 Effect::CancelTimer(t) => {
@@ -871,7 +872,7 @@ impl<N: Node> Sim<N> {
             lost,
             held: false,
         });
-        self.push(deliver_at, QKind::Deliver(id));
+        self.push(deliver_at, QKind::deliver(id));
     }
 
     fn apply_fault(&mut self, fault: &Fault, notes: &mut Vec<Note>) {
@@ -1023,7 +1024,7 @@ impl<N: Node> Sim<N> {
                 m.held = false;
                 m.deliver_at = self.now;
             }
-            self.push(self.now, QKind::Deliver(id));
+            self.push(self.now, QKind::deliver(id));
         }
     }
 
