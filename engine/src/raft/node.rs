@@ -1312,7 +1312,9 @@ impl Node for RaftNode {
     }
 
     fn on_command(&mut self, cmd: &RaftCommand, ctx: &mut C) -> Result<(), RaftRefusal> {
-        match cmd.clone() {
+        // Read in place: a key goes straight into the entry's shared string (no copy of the
+        // command first).
+        match *cmd {
             RaftCommand::Timeout => {
                 if self.role == Role::Leader {
                     ctx.note("is the leader: it has no election timeout");
@@ -1321,11 +1323,11 @@ impl Node for RaftNode {
                     self.election_timeout_elapsed(ctx);
                 }
             }
-            RaftCommand::Put { key, value } => {
+            RaftCommand::Put { ref key, value } => {
                 if self.role == Role::Leader {
                     self.propose(
                         Cmd::Put {
-                            key: key.into(),
+                            key: key.as_str().into(),
                             value,
                         },
                         ctx,
@@ -1334,9 +1336,14 @@ impl Node for RaftNode {
                     self.not_leader(&format!("put {key}={value}"), ctx);
                 }
             }
-            RaftCommand::Incr { key } => {
+            RaftCommand::Incr { ref key } => {
                 if self.role == Role::Leader {
-                    self.propose(Cmd::Incr { key: key.into() }, ctx);
+                    self.propose(
+                        Cmd::Incr {
+                            key: key.as_str().into(),
+                        },
+                        ctx,
+                    );
                 } else {
                     self.not_leader(&format!("incr {key}"), ctx);
                 }
