@@ -406,5 +406,59 @@ mod tests {
                 prop_assert!(log_matching_suspect(&sim, x, &before), "a conflict the suspect missed");
             }
         }
+
+        /// Election Safety and Leader Append-Only, the same way (the random runs of the
+        /// agreement test in tests/it/raft.rs break neither): from servers that hold them, one
+        /// server newly leads some terms and truncates its log in some roles; the full checks
+        /// follow the definitions and the incremental ones miss no violation.
+        #[test]
+        fn election_and_append_only_checks_find_every_violation(
+            led in proptest::collection::vec(proptest::collection::btree_set(1u64..30, 0..4), 2..5),
+            x in 0usize..4,
+            new_terms in proptest::collection::vec(1u64..30, 0..3),
+            new_cuts in proptest::collection::vec(0usize..4, 0..3),
+        ) {
+            let x = x % led.len();
+            // Each term led by one server at most: the lowest-numbered one that drew it.
+            let mut seen = std::collections::BTreeSet::new();
+            let led: Vec<Vec<u64>> = led
+                .iter()
+                .map(|ts| ts.iter().copied().filter(|&t| seen.insert(t)).collect())
+                .collect();
+            let mut sim = sim_with(&vec![Vec::new(); led.len()]);
+            let roles = [Role::Follower, Role::PreCandidate, Role::Candidate, Role::Leader];
+            let cut = |role| super::super::Truncation {
+                time: crate::time::SimTime(0),
+                term: 1,
+                role,
+                from_index: 1,
+                removed: 1,
+            };
+            for (n, ts) in sim.nodes_mut().iter_mut().zip(&led) {
+                n.ghost.led_terms = ts.clone();
+                n.ghost.truncations = vec![cut(Role::Follower)];
+            }
+            prop_assert!(election_safety(&sim).is_none() && leader_append_only(&sim).is_none());
+            let before = fingerprint(&sim.nodes()[x]);
+            let n = &mut sim.nodes_mut()[x];
+            n.ghost.led_terms.extend(&new_terms);
+            n.ghost.truncations.extend(new_cuts.iter().map(|&r| cut(roles[r])));
+            let terms: Vec<(u64, usize)> = sim
+                .nodes()
+                .iter()
+                .enumerate()
+                .flat_map(|(i, n)| n.ghost.led_terms.iter().map(move |&t| (t, i)))
+                .collect();
+            let two_leaders = terms.iter().any(|a| terms.iter().any(|b| a.0 == b.0 && a.1 != b.1));
+            prop_assert_eq!(election_safety(&sim).is_some(), two_leaders);
+            if two_leaders {
+                prop_assert!(election_safety_suspect(&sim, x, &before), "two leaders the suspect missed");
+            }
+            let leader_cut = new_cuts.iter().any(|&r| roles[r] == Role::Leader);
+            prop_assert_eq!(leader_append_only(&sim).is_some(), leader_cut);
+            if leader_cut {
+                prop_assert!(leader_append_only_suspect(&sim, x, &before), "a leader's cut the suspect missed");
+            }
+        }
     }
 }
