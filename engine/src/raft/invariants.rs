@@ -322,7 +322,8 @@ pub fn state_machine_safety_in<'a>(
 mod tests {
     use super::*;
     use crate::net::NetConfig;
-    use crate::raft::{nodes, Cmd, Entry, RaftParams};
+    use crate::raft::{nodes, Cmd, Entry, RaftParams, Truncation};
+    use crate::time::SimTime;
     use proptest::prelude::*;
 
     fn log(spec: &[(u64, u8)]) -> Vec<Entry> {
@@ -416,7 +417,10 @@ mod tests {
             led in proptest::collection::vec(proptest::collection::btree_set(1u64..30, 0..4), 2..5),
             x in 0usize..4,
             new_terms in proptest::collection::vec(1u64..30, 0..3),
-            new_cuts in proptest::collection::vec(0usize..4, 0..3),
+            new_cuts in proptest::collection::vec(
+                proptest::sample::select(vec![Role::Follower, Role::PreCandidate, Role::Candidate, Role::Leader]),
+                0..3,
+            ),
         ) {
             let x = x % led.len();
             // Each term led by one server at most: the lowest-numbered one that drew it.
@@ -426,9 +430,8 @@ mod tests {
                 .map(|ts| ts.iter().copied().filter(|&t| seen.insert(t)).collect())
                 .collect();
             let mut sim = sim_with(&vec![Vec::new(); led.len()]);
-            let roles = [Role::Follower, Role::PreCandidate, Role::Candidate, Role::Leader];
-            let cut = |role| super::super::Truncation {
-                time: crate::time::SimTime(0),
+            let cut = |role| Truncation {
+                time: SimTime(0),
                 term: 1,
                 role,
                 from_index: 1,
@@ -442,7 +445,7 @@ mod tests {
             let before = fingerprint(&sim.nodes()[x]);
             let n = &mut sim.nodes_mut()[x];
             n.ghost.led_terms.extend(&new_terms);
-            n.ghost.truncations.extend(new_cuts.iter().map(|&r| cut(roles[r])));
+            n.ghost.truncations.extend(new_cuts.iter().map(|&r| cut(r)));
             let terms: Vec<(u64, usize)> = sim
                 .nodes()
                 .iter()
@@ -454,7 +457,7 @@ mod tests {
             if two_leaders {
                 prop_assert!(election_safety_suspect(&sim, x, &before), "two leaders the suspect missed");
             }
-            let leader_cut = new_cuts.iter().any(|&r| roles[r] == Role::Leader);
+            let leader_cut = new_cuts.contains(&Role::Leader);
             prop_assert_eq!(leader_append_only(&sim).is_some(), leader_cut);
             if leader_cut {
                 prop_assert!(leader_append_only_suspect(&sim, x, &before), "a leader's cut the suspect missed");
