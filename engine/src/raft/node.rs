@@ -214,7 +214,12 @@ impl RaftNode {
     /// a configuration entry that is not yet committed, minus itself.
     fn targets(&self) -> Targets {
         // Ids are below `slots` ≤ MAX_SERVERS (11), so a 16-bit set holds them all.
-        let both = members_mask(self.config()) | members_mask(self.config_at(self.commit_index));
+        // The configuration at the commit index is the latest one unless a newer configuration
+        // entry is not committed yet (the usual case: no change under way).
+        let mut both = members_mask(self.config());
+        if self.config_index() > self.commit_index {
+            both |= members_mask(self.config_at(self.commit_index));
+        }
         let slots = 1u32
             .checked_shl(self.slots as u32)
             .map_or(u32::MAX, |b| b - 1);
@@ -942,6 +947,12 @@ impl RaftNode {
         };
         for (v, &m) in vals.iter_mut().zip(cfg) {
             *v = matched(m).min(last);
+        }
+        // Fewer than a quorum past the commit index: nothing new can be committed (the usual
+        // case for the replies after the one that completed a majority), without the quadratic
+        // search below.
+        if vals.iter().filter(|&&v| v > self.commit_index).count() < quorum {
+            return;
         }
         let top = quorum_value(vals, quorum);
         if top <= self.commit_index {
