@@ -13,10 +13,11 @@ pub type Invariant<N> = (&'static str, fn(&Sim<N>) -> Option<String>);
 pub type Fingerprint = [u64; 10];
 
 /// The incremental form of an invariant: called after a step that changed only node `i`, while
-/// the invariant held before that step, with `i`'s fingerprint from before the step. Returns
-/// whether the property *may* now be violated; `false` means it certainly still holds, `true`
-/// makes the simulator run the full check (which also words the violation).
-pub type Suspect<N> = fn(&Sim<N>, NodeId, &Fingerprint) -> bool;
+/// the invariant held before that step, with `i`'s fingerprints from before and after the step
+/// (the simulator has both at hand). Returns whether the property *may* now be violated; `false`
+/// means it certainly still holds, `true` makes the simulator run the full check (which also
+/// words the violation).
+pub type Suspect<N> = fn(&Sim<N>, NodeId, &Fingerprint, &Fingerprint) -> bool;
 
 /// The local form of an invariant: after a step that changed only node `i`, while the invariant
 /// held before that step, checks only the part of the system `i` belongs to (one shard's Raft

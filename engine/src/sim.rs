@@ -113,9 +113,9 @@ pub struct Sim<N: Node> {
     fingerprint: Option<fn(&N) -> Fingerprint>,
     /// Each node's fingerprint and up state after the last check.
     fps: Vec<(Fingerprint, bool)>,
-    /// The touched node's fingerprint before the current step, when the step changed it (what
-    /// the suspects read; scratch, not part of the state).
-    old_fp: Fingerprint,
+    /// The touched node's fingerprints before and after the current step, when the step changed
+    /// it (what the suspects read; scratch, not part of the state).
+    fp_change: [Fingerprint; 2],
     /// Whether every invariant has had a full check (the first check after `new` or after an
     /// invariant is added is always full).
     checked: bool,
@@ -177,7 +177,7 @@ impl<N: Node> Sim<N> {
             locals: Vec::new(),
             fingerprint: None,
             fps: Vec::new(),
-            old_fp: [0; 10],
+            fp_change: [[0; 10]; 2],
             checked: false,
             touched: Touched::None,
             broken: Vec::new(),
@@ -225,7 +225,7 @@ impl<N: Node> Sim<N> {
     /// other part held before and did not change) and a [`Sim::set_fingerprint`] covers what
     /// `inv` reads.
     pub fn add_local_invariant(&mut self, inv: Invariant<N>, local: Local<N>) {
-        self.add_incremental_invariant(inv, |_, _, _| true);
+        self.add_incremental_invariant(inv, |_, _, _, _| true);
         if let Some(l) = self.locals.last_mut() {
             *l = Some(local);
         }
@@ -501,7 +501,7 @@ impl<N: Node> Sim<N> {
             locals: self.locals.clone(),
             fingerprint: self.fingerprint,
             fps: self.fps.clone(),
-            old_fp: [0; 10],
+            fp_change: [[0; 10]; 2],
             checked: self.checked,
             touched: self.touched,
             broken: self.broken.clone(),
@@ -1034,7 +1034,7 @@ impl<N: Node> Sim<N> {
         }
         // What changed since the last check, for the incremental forms.
         let full = !self.checked || self.fingerprint.is_none();
-        // The node the step changed, if one; its old fingerprint is in `old_fp` when it changed
+        // The node the step changed, if one; its fingerprints are in `fp_change` when it changed
         // (nothing is copied when it did not: the usual case).
         let mut before: Option<NodeId> = None;
         let mut unchanged = false;
@@ -1052,7 +1052,7 @@ impl<N: Node> Sim<N> {
                 let slot = &mut self.fps[i];
                 unchanged = slot.1 == up && same_fingerprint(&slot.0, &now);
                 if !unchanged {
-                    self.old_fp = std::mem::replace(&mut slot.0, now);
+                    self.fp_change = [std::mem::replace(&mut slot.0, now), now];
                     slot.1 = up;
                 }
                 before = Some(i);
@@ -1067,7 +1067,7 @@ impl<N: Node> Sim<N> {
                 Some(_) if full || self.broken[k] => true,
                 Some(_) if unchanged => false,
                 Some(suspect) => match before {
-                    Some(i) => suspect(self, i, &self.old_fp),
+                    Some(i) => suspect(self, i, &self.fp_change[0], &self.fp_change[1]),
                     None => true,
                 },
                 None => true,

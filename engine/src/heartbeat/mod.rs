@@ -648,6 +648,7 @@ fn primary_suspect(
     sim: &crate::sim::Sim<HbNode>,
     i: NodeId,
     _old: &crate::sim::Fingerprint,
+    _now: &crate::sim::Fingerprint,
 ) -> bool {
     sim.is_up(i) && matches!(&sim.nodes()[i], HbNode::Worker(w) if w.role == Role::Primary)
 }

@@ -53,7 +53,12 @@ pub fn incremental_invariants() -> Vec<(Invariant<RaftNode>, Suspect<RaftNode>)>
 }
 
 /// Incremental Election Safety: a term that `x` newly led was also led by another server.
-fn election_safety_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+fn election_safety_suspect(
+    sim: &Sim<RaftNode>,
+    x: NodeId,
+    before: &Fingerprint,
+    _now: &Fingerprint,
+) -> bool {
     let nodes = sim.nodes();
     let led = &nodes[x].ghost.led_terms;
     let new = &led[(before[FP_LED] as usize).min(led.len())..];
@@ -65,7 +70,12 @@ fn election_safety_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint)
 }
 
 /// Incremental Leader Append-Only: a truncation `x` newly made as leader.
-fn leader_append_only_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+fn leader_append_only_suspect(
+    sim: &Sim<RaftNode>,
+    x: NodeId,
+    before: &Fingerprint,
+    _now: &Fingerprint,
+) -> bool {
     let t = &sim.nodes()[x].ghost.truncations;
     t[(before[FP_TRUNCATIONS] as usize).min(t.len())..]
         .iter()
@@ -92,10 +102,14 @@ fn logs_conflict(a: &RaftNode, b: &RaftNode) -> Option<u64> {
 /// only appended (its log still holds the prefix it had, by its chain hash there), a server whose
 /// log ends within that prefix is skipped: the pair compares only entries neither changed, and it
 /// matched before.
-fn log_matching_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+fn log_matching_suspect(
+    sim: &Sim<RaftNode>,
+    x: NodeId,
+    before: &Fingerprint,
+    now: &Fingerprint,
+) -> bool {
     let nodes = sim.nodes();
     let a = &nodes[x];
-    let now = fingerprint(a);
     if now[FP_LOG_LEN..=FP_CHAIN] == before[FP_LOG_LEN..=FP_CHAIN] {
         return false;
     }
@@ -108,7 +122,12 @@ fn log_matching_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) ->
 
 /// Incremental Leader Completeness: `x`, if a running leader, lacks a committed entry; or a
 /// commit record `x` added or updated is missing from a running leader of a later term.
-fn leader_completeness_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+fn leader_completeness_suspect(
+    sim: &Sim<RaftNode>,
+    x: NodeId,
+    before: &Fingerprint,
+    _now: &Fingerprint,
+) -> bool {
     let nodes = sim.nodes();
     let a = &nodes[x];
     let lacks = |l: &RaftNode, r: &super::CommitRecord| {
@@ -136,13 +155,18 @@ fn leader_completeness_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerpr
 
 /// Incremental State Machine Safety: `x` recorded an apply error, or applied entries that
 /// differ from another server's.
-fn state_machine_safety_suspect(sim: &Sim<RaftNode>, x: NodeId, before: &Fingerprint) -> bool {
+fn state_machine_safety_suspect(
+    sim: &Sim<RaftNode>,
+    x: NodeId,
+    before: &Fingerprint,
+    now: &Fingerprint,
+) -> bool {
     let nodes = sim.nodes();
     let a = &nodes[x];
     if a.ghost.apply_error.is_some() {
         return true;
     }
-    if fingerprint(a)[FP_APPLIED] == before[FP_APPLIED] {
+    if now[FP_APPLIED] == before[FP_APPLIED] {
         return false;
     }
     nodes
@@ -404,7 +428,8 @@ mod tests {
             let conflict = pairs(&changed);
             prop_assert_eq!(log_matching(&sim).is_some(), conflict);
             if conflict {
-                prop_assert!(log_matching_suspect(&sim, x, &before), "a conflict the suspect missed");
+                let now = fingerprint(&sim.nodes()[x]);
+                prop_assert!(log_matching_suspect(&sim, x, &before, &now), "a conflict the suspect missed");
             }
         }
 
@@ -452,15 +477,16 @@ mod tests {
                 .enumerate()
                 .flat_map(|(i, n)| n.ghost.led_terms.iter().map(move |&t| (t, i)))
                 .collect();
+            let now = fingerprint(&sim.nodes()[x]);
             let two_leaders = terms.iter().any(|a| terms.iter().any(|b| a.0 == b.0 && a.1 != b.1));
             prop_assert_eq!(election_safety(&sim).is_some(), two_leaders);
             if two_leaders {
-                prop_assert!(election_safety_suspect(&sim, x, &before), "two leaders the suspect missed");
+                prop_assert!(election_safety_suspect(&sim, x, &before, &now), "two leaders the suspect missed");
             }
             let leader_cut = new_cuts.contains(&Role::Leader);
             prop_assert_eq!(leader_append_only(&sim).is_some(), leader_cut);
             if leader_cut {
-                prop_assert!(leader_append_only_suspect(&sim, x, &before), "a leader's cut the suspect missed");
+                prop_assert!(leader_append_only_suspect(&sim, x, &before, &now), "a leader's cut the suspect missed");
             }
         }
     }
