@@ -11,6 +11,8 @@
 //! Iteration, lookups and equality behave exactly as the `BTreeMap` did (by id; slot reuse is
 //! invisible), so runs replay unchanged.
 
+use std::cmp::Ordering;
+
 /// A map from ids to values, iterated in id order (see the module docs).
 #[derive(Clone, Debug)]
 pub struct IdMap<V> {
@@ -57,8 +59,25 @@ impl<V> IdMap<V> {
     }
 
     /// Where `id` is in the index, dead or alive (`Ok`), or would go (`Err`).
+    ///
+    /// The ids are distinct and sorted, so `id`'s place is at most `id - first` entries after the
+    /// first one's, and the entry there is never below `id`. Ids mostly arrive one after another
+    /// (a client's requests), so that entry is usually `id` itself: it is looked at first, and
+    /// only the entries before it are searched otherwise.
     fn at(&self, id: u64) -> Result<usize, usize> {
-        self.index.binary_search_by(|&(k, _)| k.cmp(&id))
+        let n = self.index.len();
+        match self.index.first() {
+            Some(&(first, _)) if first <= id => {
+                let k = usize::try_from(id - first).map_or(n - 1, |d| d.min(n - 1));
+                match self.index[k].0.cmp(&id) {
+                    Ordering::Equal => Ok(k),
+                    // Only when the whole index is below `id` (k is then the last entry).
+                    Ordering::Less => Err(n),
+                    Ordering::Greater => self.index[..k].binary_search_by(|&(x, _)| x.cmp(&id)),
+                }
+            }
+            _ => Err(0),
+        }
     }
 
     /// The slot of `id`.
@@ -231,5 +250,36 @@ mod tests {
         assert!(c == a);
         assert!(std::mem::take(&mut a).into_pairs().eq(b.into_iter()));
         assert!(a.is_empty() && c != a);
+    }
+
+    proptest::proptest! {
+        /// The place `at` finds for an id, present or not, is the one a search of the whole
+        /// index finds: ids in runs and with gaps, some removed (dead entries stay), and ids
+        /// below, among and far above them.
+        #[test]
+        fn at_finds_what_a_full_search_finds(
+            ids in proptest::collection::btree_set(0u64..300, 0..60),
+            big in proptest::collection::btree_set(proptest::num::u64::ANY, 0..3),
+            removed in proptest::collection::vec(0usize..64, 0..20),
+            asked in proptest::collection::vec(proptest::num::u64::ANY, 0..8),
+        ) {
+            let mut m = IdMap::new();
+            for &id in ids.iter().chain(&big) {
+                m.insert(id, ());
+            }
+            let all: Vec<u64> = ids.iter().chain(&big).copied().collect();
+            for &r in &removed {
+                if let Some(&id) = all.get(r) {
+                    m.remove(&id);
+                }
+            }
+            let mut probes: Vec<u64> = asked;
+            probes.extend(all.iter().flat_map(|&id| [id.saturating_sub(1), id, id.saturating_add(1)]));
+            probes.extend([0, 150, 301, u64::MAX]);
+            for q in probes {
+                let want = m.index.binary_search_by(|&(k, _)| k.cmp(&q));
+                proptest::prop_assert_eq!(m.at(q), want, "id {}", q);
+            }
+        }
     }
 }
