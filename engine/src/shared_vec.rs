@@ -72,13 +72,43 @@ impl<T: Clone, const N: usize> SharedVec<T, N> {
     pub fn push(&mut self, x: T) {
         self.tail.push(x);
         if self.tail.len() == N {
-            let chunk: Arc<[T]> = std::mem::take(&mut self.tail).into();
-            // Exactly N items, so this is an array; were it not, the items would stay in the tail.
-            match chunk.try_into() {
-                Ok(full) => self.full.push(full),
-                Err(chunk) => self.tail = chunk.to_vec(),
-            }
+            self.seal();
         }
+    }
+
+    /// Appends `x` as [`SharedVec::push`] does, but puts a tail that fills its chunk in order
+    /// first: for a list read only as a collection of values (a run's latencies, for
+    /// percentiles), whose [`SharedVec::full_chunks`] are then each sorted. Positions then no
+    /// longer tell the order items were added in.
+    pub fn push_sorting_chunks(&mut self, x: T)
+    where
+        T: Ord,
+    {
+        self.tail.push(x);
+        if self.tail.len() == N {
+            crate::sort::sort_unstable(&mut self.tail);
+            self.seal();
+        }
+    }
+
+    /// Moves a tail of `N` items into a full chunk.
+    fn seal(&mut self) {
+        let chunk: Arc<[T]> = std::mem::take(&mut self.tail).into();
+        // Exactly N items, so this is an array; were it not, the items would stay in the tail.
+        match chunk.try_into() {
+            Ok(full) => self.full.push(full),
+            Err(chunk) => self.tail = chunk.to_vec(),
+        }
+    }
+
+    /// The full chunks, first to last (`N` items each).
+    pub fn full_chunks(&self) -> impl Iterator<Item = &[T]> + '_ {
+        self.full.iter().map(|c| &c[..])
+    }
+
+    /// The items after the full chunks (fewer than `N`).
+    pub fn tail(&self) -> &[T] {
+        &self.tail
     }
 
     /// Keeps the first `keep` items.
@@ -244,6 +274,27 @@ mod tests {
             for (c, w) in copies {
                 prop_assert!(c == w);
             }
+        }
+    }
+
+    proptest! {
+        /// Pushed with `push_sorting_chunks`, the list holds the same values, every full chunk
+        /// is in order and the tail holds the latest values in the order they came.
+        #[test]
+        fn sorting_chunks_keeps_the_values(xs in prop::collection::vec(0u64..50, 0..40)) {
+            let mut c = SharedVec::<u64, N>::new();
+            for &x in &xs {
+                c.push_sorting_chunks(x);
+            }
+            let full: Vec<&[u64]> = c.full_chunks().collect();
+            prop_assert_eq!(full.len(), xs.len() / N);
+            for (k, chunk) in full.iter().enumerate() {
+                let mut want = xs[k * N..(k + 1) * N].to_vec();
+                want.sort_unstable();
+                prop_assert_eq!(*chunk, &want[..]);
+            }
+            prop_assert_eq!(c.tail(), &xs[full.len() * N..]);
+            prop_assert_eq!(c.len(), xs.len());
         }
     }
 

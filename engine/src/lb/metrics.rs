@@ -314,6 +314,37 @@ pub fn percentiles_and_max<const K: usize>(
     (out, max)
 }
 
+/// The nearest-rank percentiles `per_mille` of the samples of `runs`, each run sorted: what
+/// [`percentiles_and_max`] finds in them as one list, without copying them (a whole run's
+/// latencies, kept in sorted chunks, are hundreds of thousands). Each percentile is the smallest
+/// value with more samples at or below it than its rank's index, found by bisecting the range
+/// of values; a count is one binary search per run.
+pub fn percentiles_of_sorted<const K: usize>(
+    runs: &[&[u64]],
+    per_mille: [u32; K],
+) -> [Option<u64>; K] {
+    let n: usize = runs.iter().map(|r| r.len()).sum();
+    let lowest = runs.iter().filter_map(|r| r.first()).min();
+    let highest = runs.iter().filter_map(|r| r.last()).max();
+    let (Some(&lowest), Some(&highest)) = (lowest, highest) else {
+        return [None; K];
+    };
+    per_mille.map(|pm| {
+        let k = rank_index(n, pm);
+        let (mut lo, mut hi) = (lowest, highest);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at_or_below: usize = runs.iter().map(|r| r.partition_point(|&x| x <= mid)).sum();
+            if at_or_below > k {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(lo)
+    })
+}
+
 fn ms(us: u64) -> f64 {
     us as f64 / 1_000.0
 }
@@ -674,6 +705,30 @@ mod tests {
             let (got, max) = percentiles_and_max(&mut v, pm);
             prop_assert_eq!(got, pm.map(|p| percentile(&sorted, p)));
             prop_assert_eq!(max, sorted.last().copied());
+        }
+
+        /// Samples in sorted runs of any lengths (empty ones too) give the percentiles of all
+        /// of them sorted together (ties across runs, extreme values, no samples).
+        #[test]
+        fn percentiles_of_sorted_runs_are_those_of_all_the_samples(
+            runs in proptest::collection::vec(
+                proptest::collection::vec(prop_oneof![0u64..20, any::<u64>()], 0..30),
+                0..8,
+            ),
+            a in 1u32..=1000, b in 1u32..=1000,
+        ) {
+            let runs: Vec<Vec<u64>> = runs
+                .into_iter()
+                .map(|mut r| {
+                    r.sort_unstable();
+                    r
+                })
+                .collect();
+            let mut all: Vec<u64> = runs.concat();
+            all.sort_unstable();
+            let pm = [a.min(b), a.max(b)];
+            let slices: Vec<&[u64]> = runs.iter().map(|r| &r[..]).collect();
+            prop_assert_eq!(percentiles_of_sorted(&slices, pm), pm.map(|p| percentile(&all, p)));
         }
     }
 }
