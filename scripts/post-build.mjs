@@ -155,14 +155,17 @@ function shortNames(buf, js, what) {
 }
 
 // index.html: its inline scripts (the theme script and the loader, documented in the source
-// index.html) minified too.
+// index.html) minified too, and the build's own `<link data-trunk …>` tags that Trunk leaves in
+// (the browser ignores them; every page downloads index.html).
 const index = join(dir, 'index.html');
-const html = readFileSync(index, 'utf8').replace(
-  /(<script\b([^>]*)>)([\s\S]*?)(<\/script>)/g,
-  (_, open, attrs, body, close) => {
-    const esm = /type=["']?module/.test(attrs);
-    const { code } = transformSync(body, { minify: true, target: 'es2022', format: esm ? 'esm' : undefined });
-    return open + code.trim() + close;
-  },
-);
+const html = readFileSync(index, 'utf8')
+  .replace(/<link\b[^>]*\bdata-trunk\b[^>]*>/g, '')
+  .replace(
+    /(<script\b([^>]*)>)([\s\S]*?)(<\/script>)/g,
+    (_, open, attrs, body, close) => {
+      const esm = /type=["']?module/.test(attrs);
+      const { code } = transformSync(body, { minify: true, target: 'es2022', format: esm ? 'esm' : undefined });
+      return open + code.trim() + close;
+    },
+  );
 writeFileSync(index, html);
