@@ -198,6 +198,12 @@ pub struct Ghost {
     /// Chain hash of its log up to each index (`chain[i - 1]` for index i), maintained with the
     /// log (Log Matching).
     pub chain: Vec<u64>,
+    /// Indexes whose entry has a lower term than the one before, maintained with the log. None
+    /// in any log this Raft builds, even with the lab's bugs (a leader appends its own term on
+    /// top of entries of earlier terms; a follower keeps its log up to an entry of the leader's
+    /// and takes the leader's entries after it); while two logs have none, Log Matching's check
+    /// skips back a term's run at a time.
+    pub term_drops: Vec<u64>,
     /// What it committed as leader, one record per term (Leader Completeness).
     pub commits: Vec<CommitRecord>,
     /// Chain hash of the entry it applied at each index, the first time (State Machine Safety).

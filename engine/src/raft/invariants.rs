@@ -86,16 +86,46 @@ fn leader_append_only_suspect(
 /// differ there (the pair violates Log Matching).
 #[inline(always)]
 fn logs_conflict(a: &RaftNode, b: &RaftNode) -> Option<u64> {
-    let mut k = a.last_log_index().min(b.last_log_index());
+    let k = a.last_log_index().min(b.last_log_index());
     // Equal chain hashes at the shorter log's end: the same entries up to it (the usual case),
     // so that is the index found below, and they match there.
     if a.ghost.chain_at(k) == b.ghost.chain_at(k) {
         return None;
     }
-    while k > 0 && a.term_at(k) != b.term_at(k) {
-        k -= 1;
-    }
+    let k = same_term_below(a, b, k);
     (k > 0 && a.ghost.chain_at(k) != b.ghost.chain_at(k)).then_some(k)
+}
+
+/// The highest index up to `k` where both logs hold an entry of the same term (0 if none).
+/// While neither log has a term lower than the one before it (`term_drops`: Raft's never do),
+/// it walks back a term's run at a time: where one log's term is the higher, the other's is
+/// lower all the way back to where that term starts in the first. (The step-by-step walk over a
+/// cut-off leader's long stale suffix was most of a long partitioned run's time.)
+fn same_term_below(a: &RaftNode, b: &RaftNode, mut k: u64) -> u64 {
+    let runs = a.ghost.term_drops.is_empty() && b.ghost.term_drops.is_empty();
+    while k > 0 {
+        let (ta, tb) = (a.term_at(k), b.term_at(k));
+        if ta == tb {
+            break;
+        }
+        if !runs {
+            k -= 1;
+            continue;
+        }
+        let (x, t) = if ta > tb { (a, ta) } else { (b, tb) };
+        // The first index of `x`'s run of term `t` (at most `k`).
+        let (mut lo, mut hi) = (1, k);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if x.term_at(mid) < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        k = lo - 1;
+    }
+    k
 }
 
 /// Incremental Log Matching: `x`'s log changed and conflicts with another server's. When `x`
@@ -430,6 +460,45 @@ mod tests {
             if conflict {
                 let now = fingerprint(&sim.nodes()[x]);
                 prop_assert!(log_matching_suspect(&sim, x, &before, &now), "a conflict the suspect missed");
+            }
+        }
+
+        /// On logs whose terms never drop (Raft's), the conflict found skipping back a term's
+        /// run at a time is the one of Log Matching's definition: the highest index where both
+        /// logs hold the same term, if they differ up to it. Logs share a prefix, then go on
+        /// with terms that grow from there by steps of 0–2, so they often hold the same term at
+        /// an index with different entries, and long runs of one term.
+        #[test]
+        fn log_matching_skips_back_by_runs_exactly(
+            base in proptest::collection::vec((0u64..2, 0u8..2), 0..12),
+            tails in proptest::collection::vec(
+                (0usize..13, proptest::collection::vec((0u64..3, 0u8..2), 0..12)),
+                2..4,
+            ),
+        ) {
+            let grow = |from: u64, steps: &[(u64, u8)]| {
+                let mut t = from;
+                log(&steps.iter().map(|&(d, k)| { t += d; (t, k) }).collect::<Vec<_>>())
+            };
+            let base = grow(1, &base);
+            let logs: Vec<Vec<Entry>> = tails
+                .iter()
+                .map(|(cut, tail)| {
+                    let mut l = base[..(*cut).min(base.len())].to_vec();
+                    let from = l.last().map_or(1, |e| e.term);
+                    l.extend(grow(from, tail));
+                    l
+                })
+                .collect();
+            let sim = sim_with(&logs);
+            for (i, a) in logs.iter().enumerate() {
+                prop_assert!(sim.nodes()[i].ghost.term_drops.is_empty());
+                for (j, b) in logs.iter().enumerate() {
+                    let m = a.len().min(b.len());
+                    let k = (1..=m).rev().find(|&k| a[k - 1].term == b[k - 1].term).unwrap_or(0);
+                    let want = (k > 0 && a[..k] != b[..k]).then_some(k as u64);
+                    prop_assert_eq!(logs_conflict(&sim.nodes()[i], &sim.nodes()[j]), want);
+                }
             }
         }
 

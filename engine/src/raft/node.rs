@@ -141,6 +141,7 @@ impl RaftNode {
         self.log.clear();
         self.config_indices.clear();
         self.ghost.chain.clear();
+        self.ghost.term_drops.clear();
         for e in log {
             self.push_entry(e);
         }
@@ -256,6 +257,9 @@ impl RaftNode {
         if matches!(e.cmd, Cmd::Config(_)) {
             self.config_indices.push(self.log.len() as u64 + 1);
         }
+        if e.term < self.last_log_term() {
+            self.ghost.term_drops.push(self.log.len() as u64 + 1);
+        }
         self.log.push(e);
     }
 
@@ -274,6 +278,7 @@ impl RaftNode {
         });
         self.log.truncate(keep);
         self.ghost.chain.truncate(keep);
+        self.ghost.term_drops.retain(|&i| i as usize <= keep);
         self.config_indices.retain(|&i| i as usize <= keep);
     }
 

@@ -425,9 +425,16 @@ impl Member {
             self.ack_term = term;
             self.round_at = None;
         }
-        if !self.writes.is_empty() {
-            let leader = self.is_leader();
-            let applied = self.raft.last_applied;
+        let (leader, applied) = (self.is_leader(), self.raft.last_applied);
+        // The writes wait in log order, all of the current term (a change of term or role
+        // answers them all at once): while it leads and the first is not applied, none is, and
+        // all go on waiting (a leader cut off from its group holds more and more of them).
+        let all_wait = leader
+            && self
+                .writes
+                .first()
+                .is_some_and(|w| w.term == term && w.index > applied);
+        if !self.writes.is_empty() && !all_wait {
             let mut keep = Vec::new();
             for w in std::mem::take(&mut self.writes) {
                 if w.index <= applied {
