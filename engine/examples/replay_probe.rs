@@ -1,6 +1,7 @@
 //! Moving around a long run natively (issue 11: step back under a frame anywhere): replays a
 //! link the way the page does (slices of quiet events, a 4 096-line trace tail, then
-//! `relog`), then times steps back at the end and after seeks back and forward.
+//! `relog`), then times steps back at the end and after seeks back and forward, and many steps
+//! back in a row from the end (`BACKS=n`, default 1 200).
 //!
 //! `cargo run -p engine --profile bench --example replay_probe -- '<link>' [t_us]`
 //! (the heaviest valid link: `'lab=lb&v=1&seed=1&n=20&rate=10000&t=600000'`, 31 M events).
@@ -77,6 +78,29 @@ impl LabVisitor for Probe<'_> {
             println!("seek to event {k}: {:.1} ms", ms(t));
             backs(&mut run, "there");
         }
+        // Many steps back in a row from the end: a step past the snapshots kept near the
+        // position replays from an older one (the worst show such cliffs).
+        run.seek_step(end);
+        run.relog();
+        let n: usize = std::env::var("BACKS").map_or(1_200, |b| b.parse().unwrap_or(1_200));
+        let mut each: Vec<(f64, usize)> = (0..n)
+            .map(|i| {
+                let t = Instant::now();
+                run.step_back();
+                (ms(t), i)
+            })
+            .collect();
+        let mean = each.iter().map(|e| e.0).sum::<f64>() / n.max(1) as f64;
+        each.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let top: Vec<String> = each
+            .iter()
+            .take(5)
+            .map(|(x, i)| format!("{i}: {x:.1}"))
+            .collect();
+        println!(
+            "{n} steps back from the end: mean {mean:.2} ms, worst (step: ms) {}",
+            top.join(", ")
+        );
     }
 }
 

@@ -5,7 +5,8 @@
 // - step back anywhere in the heaviest lab's longest run: the time of each click.
 // - what one step back writes to the page (attributes, texts, elements created) and how long the
 //   page takes to handle it, on busy pages (HA_DIST=… measures another build the same way).
-//   node tests/perf/engine.mjs [runs] [experiment|link|back|clicks]       (build dist/ first)
+// - many steps back in a row from the end of that link (`backs`, only when named; BACKS=n).
+//   node tests/perf/engine.mjs [runs] [experiment|link|back|clicks|backs]       (build dist/ first)
 
 import { Session, countDomWrites, replayedEvents, teardown, waitUntil } from '../browser/lib.mjs';
 
@@ -123,6 +124,29 @@ async function stepBack() {
   });
 }
 
+// Many steps back in a row from the end of the link (BACKS, default 1 100): each click's time
+// (click, then a task turn), the median and the worst eight. A step back that falls past the
+// snapshots kept near the position replays from an older one: the worst show such cliffs.
+async function manyBacks() {
+  const n = Number(process.env.BACKS ?? 1100);
+  await onPage(HEAVY, { settle: false }, async (page) => {
+    await replayDone(page, 'the link replayed whole');
+    const ms = await page.evaluate(async (n) => {
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        document.querySelector('[data-testid=step-back]').click();
+        await new Promise((r) => setTimeout(r, 0));
+        out.push(performance.now() - t0);
+      }
+      return out;
+    }, n);
+    const top = ms.map((x, i) => [x, i]).sort((a, b) => b[0] - a[0]).slice(0, 8);
+    const median = [...ms].sort((a, b) => a - b)[n >> 1];
+    console.log(`| \`?${HEAVY}\` ${n} steps back from the end | median ${median.toFixed(1)} ms | worst (click: ms) ${top.map(([x, i]) => `${i}: ${x.toFixed(1)}`).join(', ')} |`);
+  });
+}
+
 // What a step back writes to the DOM, and the time until the page has handled it (60 clicks), on
 // the busiest pages: every write is counted by wrapping setAttribute, nodeValue and
 // createElement(NS) in the page.
@@ -156,6 +180,7 @@ try {
   if (!only || only === 'link') await heavyLink();
   if (!only || only === 'back') await stepBack();
   if (!only || only === 'clicks') await clicks();
+  if (only === 'backs') await manyBacks();
 } finally {
   await teardown();
 }
