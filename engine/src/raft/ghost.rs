@@ -196,8 +196,10 @@ pub struct Ghost {
     /// Every removal of log entries, with the role at the time (Leader Append-Only).
     pub truncations: Vec<Truncation>,
     /// Chain hash of its log up to each index (`chain[i - 1]` for index i), maintained with the
-    /// log (Log Matching).
-    pub chain: Vec<u64>,
+    /// log (Log Matching). This and the other per-entry lists are in chunks the snapshots share
+    /// (a few hundred thousand entries each in a long run: plain `Vec`s were copied whole by
+    /// every snapshot).
+    pub chain: Ghostly,
     /// Indexes whose entry has a lower term than the one before, maintained with the log. None
     /// in any log this Raft builds, even with the lab's bugs (a leader appends its own term on
     /// top of entries of earlier terms; a follower keeps its log up to an entry of the leader's
@@ -207,7 +209,7 @@ pub struct Ghost {
     /// What it committed as leader, one record per term (Leader Completeness).
     pub commits: Vec<CommitRecord>,
     /// Chain hash of the entry it applied at each index, the first time (State Machine Safety).
-    pub applied_chain: Vec<u64>,
+    pub applied_chain: Ghostly,
     /// Set when it applies something at an index that differs from what it applied there
     /// before, or on top of a prefix its log no longer holds (State Machine Safety).
     pub apply_error: Option<String>,
@@ -220,8 +222,11 @@ pub struct Ghost {
     /// Client requests it appended as leader, in total.
     pub proposed: u64,
     /// Propose → commit latencies (µs) of the client requests it committed as leader.
-    pub commit_latency_us: Vec<u64>,
+    pub commit_latency_us: Ghostly,
 }
+
+/// A per-entry list of the ghost state (one instantiation with the system lab's latencies).
+pub type Ghostly = crate::shared_vec::SharedVec<u64, 4096>;
 
 impl Ghost {
     /// The chain hash at `index` (0 for index 0 or beyond the log).
@@ -237,14 +242,14 @@ impl Ghost {
     pub(super) fn on_apply(&mut self, index: u64, prev: u64, chain: u64) {
         let i = index as usize;
         if i <= self.applied_chain.len() {
-            if self.applied_chain[i - 1] != chain && self.apply_error.is_none() {
+            if self.applied_chain.get(i - 1) != Some(&chain) && self.apply_error.is_none() {
                 self.apply_error = Some(format!(
                     "re-applied a different entry at index {index} than it applied before"
                 ));
             }
             return;
         }
-        if i >= 2 && self.applied_chain[i - 2] != prev && self.apply_error.is_none() {
+        if i >= 2 && self.applied_chain.get(i - 2) != Some(&prev) && self.apply_error.is_none() {
             self.apply_error = Some(format!(
                 "applied index {index} on a log that no longer holds the entry it applied at {}",
                 index - 1

@@ -206,9 +206,11 @@ fn state_machine_safety_suspect(
 }
 
 /// Whether two servers applied different entries at the last index both applied.
+#[inline(always)]
 fn applied_conflict(a: &RaftNode, b: &RaftNode) -> bool {
-    let m = a.ghost.applied_chain.len().min(b.ghost.applied_chain.len());
-    m > 0 && a.ghost.applied_chain[m - 1] != b.ghost.applied_chain[m - 1]
+    let (a, b) = (&a.ghost.applied_chain, &b.ghost.applied_chain);
+    let m = a.len().min(b.len());
+    m > 0 && a.get(m - 1) != b.get(m - 1)
 }
 
 /// Name of Election Safety.

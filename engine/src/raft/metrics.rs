@@ -251,7 +251,7 @@ pub fn measure(sim: &Sim<RaftNode>) -> RaftMetrics {
     let (mut elections, mut pre_votes, mut client_requests) = (0, 0, 0);
     for n in nodes {
         messages.add(&n.ghost.sent);
-        latencies.extend_from_slice(&n.ghost.commit_latency_us);
+        latencies.extend(n.ghost.commit_latency_us.iter().copied());
         for &t in &n.ghost.campaigns {
             *campaigned.entry(t).or_default() += 1;
         }
