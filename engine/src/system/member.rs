@@ -434,6 +434,10 @@ impl Member {
                 .writes
                 .first()
                 .is_some_and(|w| w.term == term && w.index > applied);
+        debug_assert!(
+            !all_wait || self.writes.last().is_some_and(|w| w.term == term),
+            "waiting writes of more than one term"
+        );
         if !self.writes.is_empty() && !all_wait {
             let mut keep = Vec::new();
             for w in std::mem::take(&mut self.writes) {

@@ -1,12 +1,14 @@
 //! The checker the run uses: linearizability of each key's register history in O(log n) per
-//! event, by the *zones* of Gibbons & Korach ("Testing shared memories", SIAM J. Comput. 1997)
-//! as Golab, Li & Shah state them ("Analyzing consistency properties for fun and profit", PODC
-//! 2011). Every write writes a value no other write writes, so each read names the write it saw
-//! and the operations fall into *clusters*, one per value: its write and the reads that returned
-//! it. A cluster's zone runs from the earliest response among its operations (`f`) to the latest
-//! invocation (`s`): if `f < s` it is a *forward* zone — the value must be the register's from
-//! `f` to `s` and nothing else may be written in between; else a *backward* zone `[s, f]` — the
-//! whole cluster can take effect at one instant in it. The history is linearizable iff
+//! event while no two forward zones have overlapped (after such an anomaly, a backward zone's
+//! check scans the chunks of forward zones that may end after it), by the *zones* of Gibbons &
+//! Korach ("Testing shared memories", SIAM J. Comput. 1997) as Golab, Li & Shah state them
+//! ("Analyzing consistency properties for fun and profit", PODC 2011). Every write writes a
+//! value no other write writes, so each read names the write it saw and the operations fall into
+//! *clusters*, one per value: its write and the reads that returned it. A cluster's zone runs
+//! from the earliest response among its operations (`f`) to the latest invocation (`s`): if
+//! `f < s` it is a *forward* zone — the value must be the register's from `f` to `s` and nothing
+//! else may be written in between; else a *backward* zone `[s, f]` — the whole cluster can take
+//! effect at one instant in it. The history is linearizable iff
 //! - every read returns a value some write wrote, and does not return before that write began;
 //! - no two forward zones overlap;
 //! - no backward zone lies inside a forward zone.
