@@ -153,6 +153,13 @@ const HEAD_EVERY: u64 = 2_048;
 /// the near snapshots at [`HEAD_EVERY`] again on its way to the end.
 const QUIET_HEAD_EVERY: u64 = 8 * HEAD_EVERY;
 
+/// While stepping back one event at a time, the snapshots below the near ones are prepared once
+/// the position is this many steps above the lowest of them ([`History::prepare_below`]).
+const PREP_AHEAD: u64 = 2 * SNAPSHOT_EVERY;
+
+/// The fewest events a step back replays ahead to prepare them.
+const PREP_MIN: u64 = 16;
+
 /// Below this spacing of the snapshots along the run, a seek replays little enough (about a
 /// tenth of a second in the page) that no trail is kept.
 const TRAIL_FROM: u64 = 1 << 17;
@@ -175,6 +182,16 @@ fn on_trail(k: u64, head: u64, spacing: u64) -> bool {
         gap *= 2;
     }
     false
+}
+
+/// Snapshots being prepared while stepping back ([`History::prepare_below`]): a copy of an older
+/// snapshot replaying toward `to`, the lowest of the snapshots kept just below the position,
+/// taking a near snapshot at every multiple of [`SNAPSHOT_EVERY`] from `from` on.
+#[derive(Clone, Debug)]
+struct Prep<N: Node> {
+    sim: Sim<N>,
+    from: u64,
+    to: u64,
 }
 
 /// A simulation with its past: supports `step_back` and `seek_step` in either direction.
@@ -205,6 +222,8 @@ pub struct History<N: Node> {
     /// Events processed so far, replays from snapshots included (steps back, seeks,
     /// [`History::relog`]): what moving around costs, for tests and the perf notes.
     processed: u64,
+    /// Snapshots being prepared below the near ones while stepping back.
+    prep: Option<Prep<N>>,
 }
 
 impl<N: Node> History<N> {
@@ -223,6 +242,7 @@ impl<N: Node> History<N> {
             near_bytes: Vec::new(),
             gap: false,
             processed: 0,
+            prep: None,
         }
     }
 
@@ -260,7 +280,7 @@ impl<N: Node> History<N> {
         {
             // Also below the latest snapshot along the run (going forward again after a step
             // back or a seek): the first step back from anywhere replays at most HEAD_EVERY.
-            self.retain_near(|_, x| x.steps() < s);
+            self.retain_near(&|_, x| x.steps() < s);
             self.push_near();
             self.fit_budget();
         }
@@ -279,7 +299,7 @@ impl<N: Node> History<N> {
             .len()
             .saturating_sub(NEAR_SNAPSHOTS.max(self.near_reach()));
         let (head, spacing) = (self.current.steps(), self.spacing);
-        self.retain_near(|i, x| i >= recent || on_trail(x.steps(), head, spacing));
+        self.retain_near(&|i, x| i >= recent || on_trail(x.steps(), head, spacing));
     }
 
     /// Near snapshots that reach back over the kept trace tail at [`HEAD_EVERY`] apart.
@@ -289,7 +309,9 @@ impl<N: Node> History<N> {
             .map_or(0, |n| (n as u64).div_ceil(HEAD_EVERY) as usize + 1)
     }
 
-    fn retain_near(&mut self, f: impl Fn(usize, &Sim<N>) -> bool) {
+    // The filters here and in `retain_snaps`, `latest_where` and `jump_ahead` are `&dyn`: one
+    // copy of each in a page's bundle instead of one per closure (0.7 KB gzip on the system page).
+    fn retain_near(&mut self, f: &dyn Fn(usize, &Sim<N>) -> bool) {
         let keep: Vec<bool> = self.near.iter().enumerate().map(|(i, x)| f(i, x)).collect();
         let mut k = keep.iter();
         self.near_bytes.retain(|_| *k.next().unwrap_or(&false));
@@ -297,7 +319,7 @@ impl<N: Node> History<N> {
         self.near.retain(|_| *k.next().unwrap_or(&false));
     }
 
-    fn retain_snaps(&mut self, f: impl Fn(usize, &Sim<N>) -> bool) {
+    fn retain_snaps(&mut self, f: &dyn Fn(usize, &Sim<N>) -> bool) {
         let keep: Vec<bool> = self
             .snaps
             .iter()
@@ -314,7 +336,7 @@ impl<N: Node> History<N> {
     fn thin(&mut self) {
         self.spacing *= 2;
         let spacing = self.spacing;
-        self.retain_snaps(|i, x| i == 0 || x.steps().is_multiple_of(spacing));
+        self.retain_snaps(&|i, x| i == 0 || x.steps().is_multiple_of(spacing));
     }
 
     /// Bytes held by every snapshot (estimated, [`Sim::approx_bytes`]).
@@ -343,7 +365,7 @@ impl<N: Node> History<N> {
             if self.snaps.len() == before {
                 // Every snapshot sits on the doubled spacing too (left so by a click): keep
                 // the initial state only.
-                self.retain_snaps(|i, _| i == 0);
+                self.retain_snaps(&|i, _| i == 0);
             }
         }
         while self.snapshot_bytes() > self.budget && !self.near.is_empty() {
@@ -443,19 +465,88 @@ impl<N: Node> History<N> {
             return false;
         }
         self.seek_step(s - 1);
+        self.prepare_below();
         true
+    }
+
+    /// Steps back one event at a time use the snapshots a far step back took just below its
+    /// target ([`NEAR_SNAPSHOTS`], [`SNAPSHOT_EVERY`] apart); the step back past the lowest of
+    /// them replays again from an older snapshot, further back (up to thousands of events) and
+    /// takes the next ones: one slow click in a thousand (a few ms natively, 10+ in the page).
+    /// Instead, once the position is within [`PREP_AHEAD`] steps of that lowest snapshot, each
+    /// step back replays a few events of a copy of the older snapshot toward it (quiet, as
+    /// [`History::step_quiet`]) and keeps a near snapshot at each multiple of [`SNAPSHOT_EVERY`]
+    /// of the [`NEAR_SNAPSHOTS`] below it, finishing halfway: no step back then replays more
+    /// than [`SNAPSHOT_EVERY`] events plus this share. The snapshots are the run's own states
+    /// (the simulation is deterministic), so where they come from changes nothing else.
+    fn prepare_below(&mut self) {
+        if self.forward_only {
+            return;
+        }
+        let k = self.current.steps();
+        // The lowest snapshot of the chain of them at most SNAPSHOT_EVERY apart below `k`, and
+        // the one a step back past it would replay from.
+        let mut low = self.best_before(k).steps();
+        loop {
+            if low == 0 || k - low > PREP_AHEAD {
+                // Nothing to prepare yet (or ever: the start of the run).
+                self.prep = self.prep.take().filter(|p| p.to == low);
+                return;
+            }
+            let next = self.best_before(low - 1).steps();
+            if low - next > SNAPSHOT_EVERY {
+                break;
+            }
+            low = next;
+        }
+        let from = low.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
+        if self.prep.as_ref().is_none_or(|p| p.to != low) {
+            let mut sim = self.best_before(low - 1).snapshot_unscheduled();
+            sim.set_schedule(self.current.schedule().to_vec());
+            sim.set_quiet(true);
+            self.prep = Some(Prep { sim, from, to: low });
+        }
+        let Some(mut prep) = self.prep.take() else {
+            return;
+        };
+        // Finish by the time half the steps back to `low` are taken (all of it on the last).
+        let left = low - prep.sim.steps();
+        let share = left.div_ceil(((k - low) / 2).max(1)).max(PREP_MIN);
+        let last = (low - 1) / SNAPSHOT_EVERY * SNAPSHOT_EVERY;
+        for _ in 0..share {
+            if prep.sim.steps() >= last || !prep.sim.advance() {
+                break;
+            }
+            self.processed += 1;
+            let s = prep.sim.steps();
+            if s >= prep.from && s.is_multiple_of(SNAPSHOT_EVERY) {
+                let at = self.near.partition_point(|x| x.steps() < s);
+                if self.near.get(at).is_none_or(|x| x.steps() != s) {
+                    self.near_bytes.insert(at, prep.sim.approx_bytes());
+                    self.near.insert(at, prep.sim.snapshot_unscheduled());
+                }
+            }
+        }
+        if prep.sim.steps() < last && prep.sim.next_time().is_some() {
+            self.prep = Some(prep);
+            return;
+        }
+        // Done: the snapshots above the position are for going forward again, which a far step
+        // back used to drop too; the memory stays that of a few near snapshots.
+        self.retain_near(&|_, x| x.steps() <= k);
+        self.fit_budget();
     }
 
     /// The latest snapshot at or before step `k`.
     fn best_before(&self, k: u64) -> &Sim<N> {
-        self.latest_where(|s| s.steps() <= k)
+        self.latest_where(&|s| s.steps() <= k)
     }
 
     /// The latest snapshot (along the run or near the position) for which `at_or_before`
     /// holds; it holds for a prefix of the run (up to a step, up to a time). The initial
     /// state if none.
-    fn latest_where(&self, at_or_before: impl Fn(&Sim<N>) -> bool) -> &Sim<N> {
-        let idx = self.snaps.partition_point(&at_or_before).saturating_sub(1);
+    fn latest_where(&self, at_or_before: &dyn Fn(&Sim<N>) -> bool) -> &Sim<N> {
+        let idx = self.snaps.partition_point(at_or_before).saturating_sub(1);
         let along = &self.snaps[idx];
         let near = self.near.iter().rev().find(|s| at_or_before(s));
         match near {
@@ -470,7 +561,7 @@ impl<N: Node> History<N> {
         if k < self.current.steps() {
             self.restore_before(k);
         } else {
-            self.jump_ahead(|s| s.steps() <= k);
+            self.jump_ahead(&|s| s.steps() <= k);
             while self.current.steps() < k {
                 if !self.step() {
                     break;
@@ -491,7 +582,7 @@ impl<N: Node> History<N> {
         if k - from > SNAPSHOT_EVERY {
             let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
             let keep_below = lo.max(from);
-            self.retain_near(|_, s| s.steps() < keep_below);
+            self.retain_near(&|_, s| s.steps() < keep_below);
             while self.current.steps() < k {
                 if self.current.step().is_none() {
                     break;
@@ -516,7 +607,7 @@ impl<N: Node> History<N> {
     /// step or time), when it is ahead, instead of replaying every event up to it — when the
     /// run keeps only a trace tail: the lines it skips are rebuilt by [`History::relog`] like
     /// a quiet replay's. A run keeping its whole trace replays.
-    fn jump_ahead(&mut self, at_or_before: impl Fn(&Sim<N>) -> bool) {
+    fn jump_ahead(&mut self, at_or_before: &dyn Fn(&Sim<N>) -> bool) {
         let here = self.current.steps();
         let snap = self.latest_where(at_or_before);
         if self.current.trace_tail().is_none()
@@ -537,10 +628,10 @@ impl<N: Node> History<N> {
         if t < self.current.now() {
             // Also when that snapshot is at the current step: the clock idled on past `t`
             // since, and the snapshot's has not.
-            let k = self.latest_where(|s| s.now() <= t).steps();
+            let k = self.latest_where(&|s| s.now() <= t).steps();
             self.restore_before(k);
         } else {
-            self.jump_ahead(|s| s.now() <= t);
+            self.jump_ahead(&|s| s.now() <= t);
         }
         self.run_until(t, budget)
     }
@@ -560,9 +651,11 @@ impl<N: Node> History<N> {
     /// kept ones share the current schedule, which now holds the fault (after everything they
     /// have applied), so stepping back stays exact.
     pub fn inject(&mut self, fault: Fault) -> u64 {
+        // The fault changes the schedule the preparing copy holds a copy of.
+        self.prep = None;
         let here = self.current.steps();
-        self.retain_snaps(|_, s| s.steps() <= here);
-        self.retain_near(|_, s| s.steps() <= here);
+        self.retain_snaps(&|_, s| s.steps() <= here);
+        self.retain_near(&|_, s| s.steps() <= here);
         let taken = self.current.inject(fault);
         self.after_forward(false);
         taken
@@ -572,6 +665,8 @@ impl<N: Node> History<N> {
     /// whole trace (the default). After a step back the tail may hold fewer events: those up to
     /// the restored snapshot that were kept, then the replayed ones.
     pub fn keep_trace_tail(&mut self, n: Option<usize>) {
+        // Its snapshots would keep the old setting.
+        self.prep = None;
         self.current.keep_trace_tail(n);
         for s in self.snaps.iter_mut().chain(&mut self.near) {
             s.keep_trace_tail(n);
@@ -582,6 +677,7 @@ impl<N: Node> History<N> {
     /// goes forward. A step back then replays from the start.
     pub fn forward_only(&mut self) {
         self.forward_only = true;
+        self.prep = None;
         self.snaps.truncate(1);
         self.snap_bytes.truncate(1);
         self.near.clear();
