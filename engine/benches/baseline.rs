@@ -101,14 +101,139 @@ pub fn bare_loop(seed: u64) -> u64 {
     events
 }
 
-/// The baseline group: bare-loop events per second.
+/// The baseline group: bare-loop events per second, and the same shape of work through the
+/// simulator ([`floor`]; its own event count: the bare loop also counts the stale timer entries
+/// it pops, which the simulator drops unseen).
 pub fn baseline(c: &mut Criterion) {
     let mut g = c.benchmark_group("baseline");
     g.throughput(Throughput::Elements(bare_loop(7)));
     g.bench_function("bare_event_loop_5_nodes", |b| {
         b.iter(|| black_box(bare_loop(black_box(7))))
     });
+    g.throughput(Throughput::Elements(floor(RUN_US / 1000, false)));
+    g.bench_function("sim_floor_5_nodes", |b| {
+        b.iter(|| black_box(floor(black_box(RUN_US / 1000), false)))
+    });
     g.finish();
+}
+
+/// The bare loop's shape as a lab: 5 nodes, node 0 heartbeating the
+/// others every 50 ms and sending them a client request's message every 10 ms, each follower
+/// answering every message and re-arming a 150–300 ms election timer, 10–15 ms latency — through
+/// the simulator (the queue, the timer table, the trace, effects), with no protocol and no
+/// invariants: the engine's floor, to set the labs' speeds against.
+pub fn floor(run_ms: u64, tail: bool) -> u64 {
+    use engine::net::NetConfig;
+    use engine::sim::Sim;
+    let nodes = (0..NODES).map(|id| shape::Shape { id, state: 0 }).collect();
+    let mut sim = Sim::new(7, nodes, NetConfig::default(), Vec::new());
+    if tail {
+        sim.keep_trace_tail(Some(1_000));
+    }
+    sim.run_until(engine::SimTime::from_ms(run_ms), u64::MAX);
+    sim.steps()
+}
+
+mod shape {
+    use super::NODES;
+    use engine::command::NoCommand;
+    use engine::sim::{Ctx, Node};
+    use engine::{Duration, NodeId};
+    use std::fmt;
+
+    #[derive(Clone, Debug)]
+    pub struct Shape {
+        pub id: NodeId,
+        pub state: u64,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Msg {
+        Beat,
+        Reply,
+    }
+
+    impl fmt::Display for Msg {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(match self {
+                Msg::Beat => "beat",
+                Msg::Reply => "reply",
+            })
+        }
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Timer {
+        Election,
+        Heartbeat,
+        Client,
+    }
+
+    impl fmt::Display for Timer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    impl Shape {
+        fn to_followers(&self, ctx: &mut Ctx<Msg, Timer>) {
+            for to in 1..NODES {
+                ctx.send(to, Msg::Beat);
+            }
+        }
+    }
+
+    impl Node for Shape {
+        type Msg = Msg;
+        type Shown = Msg;
+        fn shown(msg: &Msg) -> Msg {
+            *msg
+        }
+        type Timer = Timer;
+        type Command = NoCommand;
+        type Refusal = NoCommand;
+
+        fn on_start(&mut self, ctx: &mut Ctx<Msg, Timer>) {
+            if self.id == 0 {
+                ctx.set_timer(Timer::Heartbeat, Duration::from_ms(50));
+                ctx.set_timer(Timer::Client, Duration::from_ms(10));
+            } else {
+                let d = ctx.rng().range_inclusive(150_000, 300_000);
+                ctx.set_timer(Timer::Election, Duration(d));
+            }
+        }
+
+        fn on_message(&mut self, from: NodeId, msg: Msg, ctx: &mut Ctx<Msg, Timer>) {
+            self.state = self.state.wrapping_mul(31).wrapping_add(ctx.now().0);
+            if msg == Msg::Beat {
+                ctx.send(from, Msg::Reply);
+                let d = ctx.rng().range_inclusive(150_000, 300_000);
+                ctx.set_timer(Timer::Election, Duration(d));
+            }
+        }
+
+        fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<Msg, Timer>) {
+            match timer {
+                Timer::Heartbeat => {
+                    self.to_followers(ctx);
+                    ctx.set_timer(Timer::Heartbeat, Duration::from_ms(50));
+                }
+                Timer::Client => {
+                    self.to_followers(ctx);
+                    ctx.set_timer(Timer::Client, Duration::from_ms(10));
+                }
+                Timer::Election => {}
+            }
+        }
+
+        fn on_command(
+            &mut self,
+            cmd: &NoCommand,
+            _: &mut Ctx<Msg, Timer>,
+        ) -> Result<(), NoCommand> {
+            match *cmd {}
+        }
+    }
 }
 
 criterion_group! {

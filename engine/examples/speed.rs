@@ -6,7 +6,7 @@
 //! `cargo run -p engine --profile bench --example speed [-- WORKLOAD]` where WORKLOAD is one of
 //! `raft5`, `raft5-tail`, `raft11`, `raft5-60s-tail`, `hb50`, `hb50-tail`, `fig16-1000`,
 //! `fig16-100`, `system-10s`, `lb-open-5s`, `repl-60s-tail`, `aa3-60s-tail`, `swim30-60s-tail`,
-//! `bare` (default: all).
+//! `bare`, `floor`, `floor-tail` (default: all).
 //! Under `valgrind --tool=callgrind` pass one workload.
 
 // A timing harness outside the engine (like the criterion benches): it reads the wall clock.
@@ -27,8 +27,10 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok());
     type W = (&'static str, fn() -> u64);
-    let all: [W; 14] = [
+    let all: [W; 16] = [
         ("bare", || baseline::bare_loop(7)),
+        ("floor", || baseline::floor(5_000, false)),
+        ("floor-tail", || baseline::floor(5_000, true)),
         ("raft5", || work::raft_loaded(5, 5_000, false)),
         ("raft5-tail", || work::raft_loaded(5, 5_000, true)),
         ("raft11", || work::raft_loaded(11, 5_000, false)),
