@@ -694,6 +694,55 @@ fn history_seek_and_step_back_equal_a_fresh_replay() {
     assert_eq!(h.sim().steps(), 0);
 }
 
+/// Steps back in a row where the snapshots along the run are sparse (a small byte budget thins
+/// them, and drops near snapshots first): each lands on a fresh replay's state and trace, the
+/// snapshots prepared on the way (history.rs `prepare_below`) included, and none replays the
+/// whole distance to an older snapshot at once.
+#[test]
+fn steps_back_in_a_row_under_a_small_budget_equal_a_fresh_replay() {
+    let s = hb_scenario();
+    for snaps in [6, 12] {
+        let mut h = History::new(s.build_heartbeat());
+        let one = h.sim().approx_bytes();
+        h.set_snapshot_budget(one * snaps);
+        let end = h.seek_step(3_000);
+        assert_eq!(end, 3_000, "the run goes on");
+        let mut fresh = s.build_heartbeat();
+        let mut at = Vec::new();
+        for k in 1..=end {
+            fresh.step().expect("the run goes on");
+            if k % 97 == 0 {
+                at.push((k, fingerprint(&fresh)));
+            }
+        }
+        // The first step back from the end replays from the latest snapshot, however far; the
+        // next ones at most 256 events from a near one plus a share of preparing the next.
+        assert!(h.step_back());
+        let mut worst = 0;
+        while let Some((k, want)) = at.pop() {
+            while h.sim().steps() > k {
+                let before = h.processed();
+                assert!(h.step_back());
+                worst = worst.max(h.processed() - before);
+            }
+            assert_eq!(
+                fingerprint(h.sim()),
+                want,
+                "budget of {snaps} states: step back to {k}"
+            );
+        }
+        let mut f = s.build_heartbeat();
+        for _ in 0..h.sim().steps() {
+            f.step().expect("the run goes on");
+        }
+        assert_same_trace(h.sim(), &f, &format!("budget of {snaps} states"));
+        assert!(
+            worst <= 512,
+            "budget of {snaps} states: a step back in a row replayed {worst} events"
+        );
+    }
+}
+
 /// A seek back to a time after the current step's event, with the clock idled on past it (a
 /// paused player), lands on that time — also when a snapshot sits exactly at the current step
 /// (its clock is the event's, not the idled one).
