@@ -270,16 +270,25 @@ browserTest('link clicks cut and restore; timeout, transfer and membership butto
   for (const part of ['cut:0>1', 'restore:0>1', 'add:3', 'transfer:', ':timeout']) assert.ok(faults.includes(part), `${part} in ${faults}`);
 });
 
-browserTest('a step back keeps each arrow of the sequence diagram and each message dot on its element', async ({ openPage }) => {
+browserTest('a step back keeps each arrow of the sequence diagram on its element and where it is drawn, and each message dot on its element', async ({ openPage }) => {
   const page = await openPage('lab=raft&n=5&t=5000');
   const at = (await eventLog(page)).last.step;
   const back = async () => {
     await page.getByTestId('step-back').click();
     await waitUntil(async () => (await eventLog(page)).last?.step < at, { message: 'one step back' });
   };
+  // Each arrow by its tooltip, with its line's ends: a step back slides the window (one transform
+  // on the arrows' group), the arrows themselves stay where they are drawn.
+  const ends = () => page.$$eval('[data-testid=sequence] .seq-msg', (els) => Object.fromEntries(
+    els.map((el) => [el.querySelector('title').textContent, ['y1', 'y2'].map((a) => el.querySelector('line').getAttribute(a)).join(' ')]),
+  ));
+  const drawn = await ends();
   const arrows = await drawnInPlace(page, '[data-testid=sequence] .seq-msg', "(el) => el.querySelector('title').textContent", back);
   assert.ok(arrows.both > 10, `arrows drawn before and after: ${arrows.both}`);
   assert.equal(arrows.kept, arrows.both, 'every arrow still in the diagram keeps its element');
+  const now = await ends();
+  const moved = Object.keys(drawn).filter((k) => k in now && drawn[k] !== now[k]);
+  assert.deepEqual(moved, [], 'a step back moves the window, not the arrows');
   const at2 = (await eventLog(page)).last.step;
   const dots = await drawnInPlace(page, '[data-testid=cluster] .msg[data-msg-id]', "(el) => el.getAttribute('data-msg-id')", async () => {
     await page.getByTestId('step-back').click();
