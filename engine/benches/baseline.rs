@@ -4,8 +4,12 @@
 //! request every 10 ms), but no protocol, no trace, no invariants. Issue 11 measures the engine
 //! against it: "within 2.5× of a bare event loop".
 //!
-//! `cargo bench -p engine --bench baseline`; the Raft bench (`--bench raft`) runs the same loop in
-//! its own criterion run (group `baseline`) so the two numbers are taken side by side.
+//! Beside it, the same shape of work run through the simulator as a tiny lab ([`floor`]: queue,
+//! timer table, effects and trace, no protocol, no invariants): the simulator's own floor, what
+//! no lab can beat.
+//!
+//! `cargo bench -p engine --bench baseline`; the Raft bench (`--bench raft`) runs the same group
+//! in its own criterion run (group `baseline`) so the numbers are taken side by side.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine::rng::Rng;

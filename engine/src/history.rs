@@ -141,6 +141,9 @@ pub const SNAPSHOT_BYTES: usize = 64 << 20;
 /// steps back replay at most [`SNAPSHOT_EVERY`] events.
 const NEAR_SNAPSHOTS: usize = 4;
 
+/// The steps the near snapshots taken for a step back cover below its target.
+const NEAR_REACH: u64 = SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64;
+
 /// Once the snapshots along the run are further apart than this, one more is kept this many
 /// steps at most behind the position, so the first step back replays at most this many events
 /// (about a millisecond).
@@ -186,11 +189,10 @@ fn on_trail(k: u64, head: u64, spacing: u64) -> bool {
 
 /// Snapshots being prepared while stepping back ([`History::prepare_below`]): a copy of an older
 /// snapshot replaying toward `to`, the lowest of the snapshots kept just below the position,
-/// taking a near snapshot at every multiple of [`SNAPSHOT_EVERY`] from `from` on.
+/// taking a near snapshot at every multiple of [`SNAPSHOT_EVERY`] in the [`NEAR_REACH`] below it.
 #[derive(Clone, Debug)]
 struct Prep<N: Node> {
     sim: Sim<N>,
-    from: u64,
     to: u64,
 }
 
@@ -499,12 +501,11 @@ impl<N: Node> History<N> {
             }
             low = next;
         }
-        let from = low.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
         if self.prep.as_ref().is_none_or(|p| p.to != low) {
             let mut sim = self.best_before(low - 1).snapshot_unscheduled();
             sim.set_schedule(self.current.schedule().to_vec());
             sim.set_quiet(true);
-            self.prep = Some(Prep { sim, from, to: low });
+            self.prep = Some(Prep { sim, to: low });
         }
         let Some(mut prep) = self.prep.take() else {
             return;
@@ -512,14 +513,17 @@ impl<N: Node> History<N> {
         // Finish by the time half the steps back to `low` are taken (all of it on the last).
         let left = low - prep.sim.steps();
         let share = left.div_ceil(((k - low) / 2).max(1)).max(PREP_MIN);
-        let last = (low - 1) / SNAPSHOT_EVERY * SNAPSHOT_EVERY;
+        let (from, last) = (
+            low.saturating_sub(NEAR_REACH),
+            (low - 1) / SNAPSHOT_EVERY * SNAPSHOT_EVERY,
+        );
         for _ in 0..share {
             if prep.sim.steps() >= last || !prep.sim.advance() {
                 break;
             }
             self.processed += 1;
             let s = prep.sim.steps();
-            if s >= prep.from && s.is_multiple_of(SNAPSHOT_EVERY) {
+            if s >= from && s.is_multiple_of(SNAPSHOT_EVERY) {
                 let at = self.near.partition_point(|x| x.steps() < s);
                 if self.near.get(at).is_none_or(|x| x.steps() != s) {
                     self.near_bytes.insert(at, prep.sim.approx_bytes());
@@ -580,7 +584,7 @@ impl<N: Node> History<N> {
         // A long replay: keep a few snapshots just before `k` for the next steps back.
         let from = self.current.steps();
         if k - from > SNAPSHOT_EVERY {
-            let lo = k.saturating_sub(SNAPSHOT_EVERY * NEAR_SNAPSHOTS as u64);
+            let lo = k.saturating_sub(NEAR_REACH);
             let keep_below = lo.max(from);
             self.retain_near(&|_, s| s.steps() < keep_below);
             while self.current.steps() < k {

@@ -846,8 +846,9 @@ fn long_runs_keep_bounded_records_and_exact_totals() {
 
 /// A long run (the snapshots along it far apart): wherever the position is — at the end of a
 /// quiet replay, after a seek back, after a seek forward again (by step or by time) — a step
-/// back replays at most 2 048 events (at most 512 in a row of them), a seek forward starts from a snapshot ahead rather than
-/// replaying every event up to it, and the state and the kept log equal a fresh loud replay's.
+/// back replays at most 2 048 events (at most 512 in a row of them), a seek forward starts from
+/// a snapshot ahead rather than replaying every event up to it, and the state and the kept log
+/// equal a fresh loud replay's.
 #[test]
 fn a_step_back_replays_little_anywhere_in_a_long_run() {
     const TAIL: usize = 4_096; // as the page keeps
