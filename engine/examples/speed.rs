@@ -6,7 +6,8 @@
 //! `cargo run -p engine --profile bench --example speed [-- WORKLOAD]` where WORKLOAD is one of
 //! `raft5`, `raft5-tail`, `raft11`, `raft5-60s-tail`, `hb50`, `hb50-tail`, `fig16-1000`,
 //! `fig16-100`, `system-10s`, `lb-open-5s`, `repl-60s-tail`, `aa3-60s-tail`, `swim30-60s-tail`,
-//! `bare`, `floor`, `floor-tail` (default: all).
+//! `bare`, `floor`, `floor-tail` (default: all), or `targets`: the bare loop, the floor, Raft 5
+//! and the heartbeat 50, then issue 11's two throughput targets against them (met or not).
 //! Under `valgrind --tool=callgrind` pass one workload.
 
 // A timing harness outside the engine (like the criterion benches): it reads the wall clock.
@@ -45,11 +46,22 @@ fn main() {
         ("aa3-60s-tail", || work::active(60_000)),
         ("swim30-60s-tail", || work::swim(30, 60_000)),
     ];
+    let targets = only.as_deref() == Some("targets");
+    let mut speeds: Vec<(&str, f64)> = Vec::new();
     for (name, f) in all {
-        if only.as_deref().is_some_and(|o| o != name) {
+        let picked = match only.as_deref() {
+            None => true,
+            Some("targets") => TARGETS.contains(&name),
+            Some(o) => o == name,
+        };
+        if !picked {
             continue;
         }
-        let reps = reps.unwrap_or(if only.is_some() { 1 } else { 5 });
+        let reps = reps.unwrap_or(match only {
+            Some(_) if targets => 20,
+            Some(_) => 1,
+            None => 5,
+        });
         let mut best = f64::INFINITY;
         let mut events = 0;
         for _ in 0..reps {
@@ -60,12 +72,51 @@ fn main() {
         if name.starts_with("fig16") {
             println!("{name:12} {:>10} runs  {:>9.1} ms", events, best * 1e3);
         } else {
+            let speed = events as f64 / best / 1e6;
+            speeds.push((name, speed));
             println!(
-                "{name:12} {:>10} events {:>9.1} ms  {:>7.2} M ev/s",
+                "{name:12} {:>10} events {:>9.1} ms  {speed:>7.2} M ev/s",
                 events,
                 best * 1e3,
-                events as f64 / best / 1e6
             );
         }
+    }
+    print_targets(&speeds);
+}
+
+/// The workloads `targets` runs.
+const TARGETS: [&str; 4] = ["bare", "floor", "raft5", "hb50"];
+
+/// Issue 11's throughput targets against the speeds just measured (M events/s), when the run
+/// measured them: Raft 5 servers at 100 requests/s with every invariant ≥ 10 M events/s and
+/// within 2.5× the bare loop; the heartbeat lab with 50 workers ≥ 10 M events/s. The floor (the
+/// bare loop's work through the simulator) is printed beside them as the yardstick the labs
+/// cannot beat.
+fn print_targets(speeds: &[(&str, f64)]) {
+    let get = |n: &str| speeds.iter().find(|s| s.0 == n).map(|s| s.1);
+    let (Some(bare), Some(floor)) = (get("bare"), get("floor")) else {
+        return;
+    };
+    let met = |ok: bool| if ok { "met" } else { "not met" };
+    println!(
+        "targets (issue 11), against this run's bare loop {bare:.2} M and floor {floor:.2} M ev/s:"
+    );
+    if let Some(r) = get("raft5") {
+        println!(
+            "  Raft 5, all invariants: {r:.2} M ev/s, {:.1}× the bare loop, {:.1}× the floor \
+             (target ≥ 10 M and ≤ 2.5× the bare loop): {}",
+            bare / r,
+            floor / r,
+            met(r >= 10.0 && bare / r <= 2.5)
+        );
+    }
+    if let Some(h) = get("hb50") {
+        println!(
+            "  heartbeat 50: {h:.2} M ev/s, {:.1}× the bare loop, {:.1}× the floor \
+             (target ≥ 10 M): {}",
+            bare / h,
+            floor / h,
+            met(h >= 10.0)
+        );
     }
 }
