@@ -47,17 +47,33 @@ pub struct Replay {
     pub events: u64,
     /// Real time (ms) the page last drew the replay's progress (never: −∞).
     pub drawn: f64,
+    /// Real time (ms) of the replay's first frame (not yet: −∞).
+    started: f64,
+    /// [`Replay::fraction`] when it started.
+    from: f64,
 }
 
 impl Replay {
     /// A replay toward `to` from where `run` is, not drawn yet.
     fn toward<R: Run>(run: &R, to: Position) -> Self {
+        let fraction = seek_fraction(run, to);
         Replay {
             to,
-            fraction: seek_fraction(run, to),
+            fraction,
             events: run.steps(),
             drawn: f64::NEG_INFINITY,
+            started: f64::NEG_INFINITY,
+            from: fraction,
         }
+    }
+
+    /// The seconds left at the pace so far, as of the last drawing, in whole seconds plus one
+    /// (never 0 while it runs): once the replay has run a second and moved 1 % (a long link
+    /// replays at an even pace). None before (the start is −∞ until the first frame is drawn).
+    pub fn seconds_left(&self) -> Option<u64> {
+        let (spent, done) = (self.drawn - self.started, self.fraction - self.from);
+        (spent >= 1_000.0 && done >= 0.01)
+            .then(|| ((spent * (1.0 - self.fraction) / done / 1_000.0) as u64).saturating_add(1))
     }
 }
 
@@ -514,8 +530,16 @@ impl<R: Run> Player<R> {
                 p.replay = None;
                 p.note_past_end(r.to);
             } else {
+                // The pace is timed from this first frame (a frame is drawn first).
+                let (started, from) = if r.started.is_finite() {
+                    (r.started, r.from)
+                } else {
+                    (start, r.fraction)
+                };
                 p.replay = Some(Replay {
                     drawn: now,
+                    started,
+                    from,
                     ..Replay::toward(&*p.hist.borrow(), r.to)
                 });
             }
@@ -792,5 +816,42 @@ impl<R: Run + 'static> Player<R> {
                 }
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(started: f64, from: f64, drawn: f64, fraction: f64) -> Replay {
+        Replay {
+            to: Position {
+                time: SimTime::from_ms(600_000),
+                step: None,
+            },
+            fraction,
+            events: 0,
+            drawn,
+            started,
+            from,
+        }
+    }
+
+    #[test]
+    fn the_time_left_follows_the_pace_so_far() {
+        // A quarter of the way in 3 s from the start: three quarters left at that pace, 9 s
+        // (shown as 10: whole seconds plus one).
+        assert_eq!(at(1_000.0, 0.0, 4_000.0, 0.25).seconds_left(), Some(10));
+        // Counted from where this replay started (a seek from a quarter): a quarter in 2 s, half
+        // left.
+        assert_eq!(at(0.0, 0.25, 2_000.0, 0.5).seconds_left(), Some(5));
+        assert_eq!(at(0.0, 0.0, 2_600.0, 0.4).seconds_left(), Some(4));
+        assert_eq!(at(0.0, 0.0, 10_000.0, 0.99).seconds_left(), Some(1));
+        // Nothing before a second has passed, or before 1 % has been replayed, or before the
+        // first frame is drawn (start and drawing both −∞, as a replay begins).
+        assert_eq!(at(0.0, 0.0, 999.0, 0.5).seconds_left(), None);
+        assert_eq!(at(0.0, 0.2, 5_000.0, 0.205).seconds_left(), None);
+        let new = at(f64::NEG_INFINITY, 0.3, f64::NEG_INFINITY, 0.3);
+        assert_eq!(new.seconds_left(), None);
     }
 }

@@ -211,7 +211,10 @@ fn render_progress(r: Replay, dispatch: &Callback<Action>) -> Html {
                 None => trf("Replaying the link to {} …", &[&r.to.time]),
             } }</span>
             <progress max="100" value={pct.to_string()} aria-label={tr("Replay progress")}></progress>
-            <span class="muted">{ trf("{}% · {} events", &[&pct, &r.events]) }</span>
+            <span class="muted">{ match r.seconds_left() {
+                Some(s) => trf("{}% · {} events · about {} s left", &[&pct, &r.events, &s]),
+                None => trf("{}% · {} events", &[&pct, &r.events]),
+            } }</span>
         </div>
     }
 }
