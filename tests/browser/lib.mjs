@@ -282,7 +282,8 @@ export const SIZES = {
 };
 
 /** A page of `/?query` at `size` (a key of SIZES, or context options) in a fresh context of the
- *  session's browser, its page errors counted as the session's; waits for the stage. */
+ *  session's browser, its page errors counted as the session's; waits for the stage, drawn at its
+ *  measured scale ([`stageSettled`]). */
 export async function pageAt(session, size, query) {
   const ctx = await session.context.browser().newContext(typeof size === 'string' ? SIZES[size] : size);
   const page = await ctx.newPage();
@@ -290,7 +291,31 @@ export async function pageAt(session, size, query) {
   await page.goto(`${session.origin}/?${query}`);
   await page.locator(APP_READY).first().waitFor({ state: 'attached' });
   await page.getByTestId('stage').waitFor();
+  await stageSettled(page);
   return { page, close: () => ctx.close() };
+}
+
+/**
+ * Waits until the stage is drawn at its measured scale: the page measures the picture after the
+ * first paint and draws the stage again with it (boxes sized for presenter mode's larger text, for
+ * instance), so a test reading sizes at once can catch the first drawing. Returns after three
+ * frames without a change to the stage (at most about a second on a stage that keeps moving).
+ */
+export async function stageSettled(page) {
+  await page.evaluate(async () => {
+    const stage = document.querySelector('[data-testid=stage]');
+    if (!stage) return;
+    let changes = 0;
+    const seen = new MutationObserver(() => changes++);
+    seen.observe(stage, { subtree: true, attributes: true, childList: true, characterData: true });
+    const turn = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    for (let quiet = 0, i = 0; quiet < 3 && i < 60; i++) {
+      const before = changes;
+      await turn();
+      quiet = changes === before ? quiet + 1 : 0;
+    }
+    seen.disconnect();
+  });
 }
 
 // ---- Readers for the UI contract (see tests/browser/heartbeat.test.mjs) ----
