@@ -530,7 +530,8 @@ impl<R: Run> Player<R> {
                 p.replay = None;
                 p.note_past_end(r.to);
             } else {
-                // The pace is timed from this first frame (a frame is drawn first).
+                // The pace is timed from the replay's first frame, which is always drawn
+                // (`drawn` starts at −∞).
                 let (started, from) = if r.started.is_finite() {
                     (r.started, r.from)
                 } else {
